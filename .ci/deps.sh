@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs what onestop needs from Debian's packages, only if missing.
+set -e
+pkgs="nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libqrencode-dev
+      libhiredis-dev redis-server zlib1g-dev libssl-dev libpcre2-dev
+      build-essential perl zbar-tools wrk"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "onestop: missing packages:$missing (run as root, or install them)" >&2
+    exit 1
+fi
+echo "onestop: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Debian's nginx package starts a server on port 80 where it can: not ours
+if command -v service >/dev/null 2>&1; then
+    service nginx stop >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,77 @@
+# onestop: make builds the module, the CLI and the engine under build/;
+# make run sets everything up and serves on 127.0.0.1:8080; make test runs
+# every test through prove.
+
+NGINX_SRC   ?= /usr/share/nginx/src
+BUILD       := build
+ABUILD      := $(CURDIR)/build
+CC          ?= cc
+CFLAGS_ENG  := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
+               -Wno-unused-parameter -Iengine -Ilmdb-schema
+LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lz -lcrypto -lpthread
+
+ENGINE_SRCS := engine/date.c engine/record.c engine/catalog.c engine/json.c \
+               engine/store.c engine/util.c engine/demo.c
+ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
+MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
+               ngx_onestop/html/*)
+ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
+UNIT_SRCS   := $(wildcard engine/test/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
+
+.PHONY: all deps run stop test unit clean asan
+
+all: $(BUILD)/libonestop.a $(BUILD)/onestop \
+     $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
+
+deps:
+	@sh .ci/deps.sh
+
+$(BUILD)/engine/%.o: engine/%.c $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ENG) -c $< -o $@
+
+$(BUILD)/libonestop.a: $(ENGINE_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/onestop: engine/cli.c $(BUILD)/libonestop.a
+	$(CC) $(CFLAGS_ENG) $< $(BUILD)/libonestop.a $(LIBS) -o $@
+
+$(BUILD)/test/%: engine/test/%.c engine/test/tap.h $(BUILD)/libonestop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ENG) -Iengine/test $< $(BUILD)/libonestop.a $(LIBS) -o $@
+
+# nginx's own build of the dynamic module, in a private copy of Debian's
+# nginx-dev sources so that nothing under /usr/share is written
+$(BUILD)/nginx/Makefile: config ngx_onestop/html/embed.pl \
+                         $(wildcard ngx_onestop/html/*)
+	@test -d $(NGINX_SRC) || { echo "nginx-dev is missing: make deps"; exit 1; }
+	@rm -rf $(BUILD)/nginx-src && mkdir -p $(BUILD) \
+	    && cp -r $(NGINX_SRC) $(BUILD)/nginx-src
+	cd $(BUILD)/nginx-src && . ./conf_flags \
+	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	       --add-dynamic-module=$(CURDIR) --builddir=$(ABUILD)/nginx \
+	       > $(ABUILD)/nginx-configure.log 2>&1 \
+	    || { tail -20 $(ABUILD)/nginx-configure.log; exit 1; }
+
+$(BUILD)/ngx_http_onestop_module.so: $(BUILD)/nginx/Makefile $(MODULE_SRCS) \
+                                     $(ENGINE_SRCS) $(ENGINE_HDRS)
+	$(MAKE) -s -f $(ABUILD)/nginx/Makefile -C $(ABUILD)/nginx-src modules
+	cp $(BUILD)/nginx/ngx_http_onestop_module.so $@
+
+SHELL := /bin/bash
+
+unit: $(UNIT_BINS)
+	prove $(UNIT_BINS)
+
+test: deps all
+	prove -j2 $(UNIT_BINS) t/
+
+run: deps all
+	@sh conf/run.sh start
+
+stop:
+	@sh conf/run.sh stop
+
+clean:
+	rm -rf $(BUILD)

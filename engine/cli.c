@@ -1,0 +1,640 @@
+/*
+ * onestop: the command-line tool.  Thin: each command parses its
+ * arguments and calls the engine, the same code nginx runs, so that an
+ * import here and a POST there obey the same rules.
+ *
+ * It never leaves files that nginx's workers cannot open: run as root it
+ * becomes the store's owner first, and any other user that is not the
+ * owner is refused.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "onestop_demo.h"
+#include "onestop_json.h"
+#include "onestop_store.h"
+
+
+typedef struct {
+    onestop_store_t  *st;
+    int32_t           offset;
+    onestop_day_t     today;
+    onestop_batch_t   batch;
+    size_t            pending;
+    size_t            total;
+    int               have_batch;
+    int               failed;
+} demo_ctx_t;
+
+
+static int usage(void);
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int take_identity(const char *dir);
+static int open_store(const char *dir, int readonly, onestop_store_t **st);
+static int cmd_catalog(onestop_store_t *st, const char *file);
+static int cmd_import(onestop_store_t *st, const char *file);
+static int cmd_get(onestop_store_t *st, const char *code);
+static int cmd_delete(onestop_store_t *st, const char *code);
+static int cmd_backup(onestop_store_t *st, const char *dest);
+static int cmd_demo(onestop_store_t *st, size_t n);
+static int read_file(const char *file, char **data, size_t *len);
+static int report_write(onestop_write_t *w, onestop_batch_t *b);
+static void print_gen(yajl_gen g);
+
+
+static int
+usage(void)
+{
+    fprintf(stderr,
+        "usage: onestop --store DIR COMMAND [ARGS]\n"
+        "commands:\n"
+        "  import FILE|-        NDJSON dossier records (atomic)\n"
+        "  catalog FILE         a catalog document\n"
+        "  get CODE             the public lookup JSON of a dossier\n"
+        "  delete CODE          delete a dossier (leaves a tombstone)\n"
+        "  backup DEST          a consistent compacted copy\n"
+        "  demo [N]             the demo data set (N dossiers, 200000)\n"
+        "options:\n"
+        "  --utc-offset +07:00  the local offset of a new store\n");
+    return 2;
+}
+
+
+static int
+fail(const char *fmt, ...)
+{
+    va_list  ap;
+
+    fputs("onestop: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+
+    return 1;
+}
+
+
+static int
+take_identity(const char *dir)
+{
+    struct stat  sb;
+
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT) {
+            return 0;           /* a new store: ours */
+        }
+
+        return fail("cannot reach store \"%s\": %s", dir, strerror(errno));
+    }
+
+    if (geteuid() == 0) {
+        if (sb.st_uid == 0) {
+            return 0;
+        }
+
+        if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0
+            || setuid(sb.st_uid) != 0)
+        {
+            return fail("cannot take the identity of the owner of \"%s\" "
+                        "(uid %u): %s", dir, (unsigned) sb.st_uid,
+                        strerror(errno));
+        }
+
+        return 0;
+    }
+
+    if (geteuid() != sb.st_uid) {
+        return fail("store \"%s\" belongs to uid %u: run as that user or as "
+                    "root, so that nginx's workers can still open its files",
+                    dir, (unsigned) sb.st_uid);
+    }
+
+    return 0;
+}
+
+
+static int
+open_store(const char *dir, int readonly, onestop_store_t **st)
+{
+    char                  err[512];
+    onestop_store_conf_t  conf;
+    const char           *off;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.offset = ONESTOP_DEFAULT_OFFSET;
+    conf.readonly = readonly;
+
+    off = getenv("ONESTOP_UTC_OFFSET");
+
+    if (off != NULL
+        && onestop_offset_parse(off, strlen(off), &conf.offset) != 0)
+    {
+        return fail("bad UTC offset \"%s\" (+HH:MM)", off);
+    }
+
+    if (onestop_store_open(st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
+        return fail("%s", err);
+    }
+
+    return 0;
+}
+
+
+static int
+read_file(const char *file, char **data, size_t *len)
+{
+    FILE    *f;
+    char    *buf, *p;
+    size_t   cap, n, r;
+
+    f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+
+    if (f == NULL) {
+        return fail("cannot open \"%s\": %s", file, strerror(errno));
+    }
+
+    cap = 1 << 16;
+    n = 0;
+    buf = malloc(cap);
+
+    while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+
+        if (n == cap) {
+            cap *= 2;
+            p = realloc(buf, cap);
+
+            if (p == NULL) {
+                free(buf);
+                buf = NULL;
+            }
+
+            buf = p;
+        }
+    }
+
+    if (f != stdin) {
+        fclose(f);
+    }
+
+    if (buf == NULL) {
+        return fail("out of memory reading \"%s\"", file);
+    }
+
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+
+static void
+print_gen(yajl_gen g)
+{
+    const unsigned char  *buf;
+    size_t                len;
+
+    yajl_gen_get_buf(g, &buf, &len);
+    fwrite(buf, 1, len, stdout);
+    fputc('\n', stdout);
+}
+
+
+static int
+report_write(onestop_write_t *w, onestop_batch_t *b)
+{
+    if (w->status == 200) {
+        return 0;
+    }
+
+    if (b != NULL && b->nitems > 0) {
+        return fail("%s (%d): record %zu: %s", w->message, w->status,
+                    b->items[0].index, b->items[0].message);
+    }
+
+    return fail("%s (%d)", w->message, w->status);
+}
+
+
+static int
+cmd_catalog(onestop_store_t *st, const char *file)
+{
+    int                     rc;
+    char                   *data;
+    size_t                  len;
+    onestop_write_t         w, *wp;
+    onestop_catalog_doc_t   doc;
+
+    if (read_file(file, &data, &len) != 0) {
+        return 1;
+    }
+
+    rc = onestop_catalog_doc_parse(&doc, data, len);
+    free(data);
+
+    if (rc != 0) {
+        onestop_catalog_doc_free(&doc);
+        return fail("%s (%d)", doc.message, rc);
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_CATALOG;
+    w.doc = &doc;
+    wp = &w;
+
+    onestop_store_write(st, &wp, 1);
+    onestop_catalog_doc_free(&doc);
+
+    if (report_write(&w, NULL) != 0) {
+        return 1;
+    }
+
+    printf("{\"agencies\": %zu, \"fields\": %zu, \"procedures\": %zu}\n",
+           w.agencies, w.fields, w.procedures);
+    return 0;
+}
+
+
+static int
+cmd_import(onestop_store_t *st, const char *file)
+{
+    int               fd;
+    char              buf[65536];
+    ssize_t           n;
+    onestop_write_t   w, *wp;
+    onestop_batch_t   b;
+
+    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
+
+    if (fd < 0) {
+        return fail("cannot open \"%s\": %s", file, strerror(errno));
+    }
+
+    if (onestop_batch_init(&b, 1, onestop_store_offset(st),
+                           onestop_today(onestop_store_offset(st))) != 0)
+    {
+        return fail("out of memory");
+    }
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
+            break;
+        }
+    }
+
+    if (fd != 0) {
+        close(fd);
+    }
+
+    if (n < 0) {
+        onestop_batch_free(&b);
+        return fail("cannot read \"%s\": %s", file, strerror(errno));
+    }
+
+    if (onestop_batch_finish(&b) != 0) {
+        if (b.error == 422 && b.nitems > 0) {
+            fail("line %zu: %s (%zu invalid record(s); nothing imported)",
+                 b.items[0].index + 1, b.items[0].message, b.nfailed);
+        } else {
+            fail("%s; nothing imported", b.message);
+        }
+
+        onestop_batch_free(&b);
+        return 1;
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_DOSSIERS;
+    w.batch = &b;
+    wp = &w;
+
+    onestop_store_write(st, &wp, 1);
+
+    if (w.status != 200) {
+        if (b.nitems > 0) {
+            fail("line %zu: %s (%s; nothing imported)",
+                 b.items[0].index + 1, b.items[0].message, w.message);
+        } else {
+            fail("%s; nothing imported", w.message);
+        }
+
+        onestop_batch_free(&b);
+        return 1;
+    }
+
+    printf("{\"accepted\": %zu, \"unchanged\": %zu, \"stale\": %zu}\n",
+           w.accepted, w.unchanged, w.stale);
+
+    onestop_batch_free(&b);
+    return 0;
+}
+
+
+static int
+cmd_get(onestop_store_t *st, const char *code)
+{
+    int                       rc;
+    yajl_gen                  g;
+    onestop_record_t          r;
+    const onestop_catalog_t  *cat;
+
+    if (!onestop_code_valid(code, strlen(code))) {
+        return fail("\"%s\" is not a dossier code", code);
+    }
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return fail("cannot read the store");
+    }
+
+    rc = onestop_store_get(st, code, strlen(code), &r);
+    cat = onestop_store_catalog(st);
+
+    if (rc == ONESTOP_NOT_FOUND) {
+        onestop_store_read_end(st);
+        return fail("no dossier has code \"%s\"", code);
+    }
+
+    if (rc != ONESTOP_OK || cat == NULL) {
+        onestop_store_read_end(st);
+        return fail("cannot read dossier \"%s\"", code);
+    }
+
+    g = yajl_gen_alloc(NULL);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+    onestop_lookup_render(g, &r, cat, onestop_store_offset(st),
+                          onestop_today(onestop_store_offset(st)), 0);
+    print_gen(g);
+    yajl_gen_free(g);
+
+    onestop_store_read_end(st);
+    return 0;
+}
+
+
+static int
+cmd_delete(onestop_store_t *st, const char *code)
+{
+    onestop_write_t   w, *wp;
+
+    if (!onestop_code_valid(code, strlen(code))) {
+        return fail("\"%s\" is not a dossier code", code);
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_DELETE;
+    w.code.data = code;
+    w.code.len = strlen(code);
+    wp = &w;
+
+    onestop_store_write(st, &wp, 1);
+
+    if (report_write(&w, NULL) != 0) {
+        return 1;
+    }
+
+    printf("{\"deleted\": 1}\n");
+    return 0;
+}
+
+
+static int
+cmd_backup(onestop_store_t *st, const char *dest)
+{
+    char  err[512];
+
+    if (onestop_store_backup(st, dest, err, sizeof(err)) != 0) {
+        return fail("%s", err);
+    }
+
+    return 0;
+}
+
+
+/* demo */
+
+static int
+demo_flush(demo_ctx_t *d)
+{
+    onestop_write_t   w, *wp;
+
+    if (!d->have_batch) {
+        return 0;
+    }
+
+    d->have_batch = 0;
+
+    if (onestop_batch_finish(&d->batch) != 0) {
+        fail("demo record %zu: %s", d->batch.nitems ? d->batch.items[0].index
+                                                    : 0,
+             d->batch.nitems ? d->batch.items[0].message : d->batch.message);
+        onestop_batch_free(&d->batch);
+        return -1;
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_DOSSIERS;
+    w.batch = &d->batch;
+    wp = &w;
+
+    onestop_store_write(d->st, &wp, 1);
+
+    if (w.status != 200) {
+        report_write(&w, &d->batch);
+        onestop_batch_free(&d->batch);
+        return -1;
+    }
+
+    d->total += w.accepted;
+    onestop_batch_free(&d->batch);
+    return 0;
+}
+
+
+static int
+demo_catalog(void *ctx, const char *json, size_t len)
+{
+    int                     rc;
+    demo_ctx_t             *d;
+    onestop_write_t         w, *wp;
+    onestop_catalog_doc_t   doc;
+
+    d = ctx;
+    rc = onestop_catalog_doc_parse(&doc, json, len);
+
+    if (rc != 0) {
+        fail("demo catalog: %s", doc.message);
+        onestop_catalog_doc_free(&doc);
+        return -1;
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_CATALOG;
+    w.doc = &doc;
+    wp = &w;
+
+    onestop_store_write(d->st, &wp, 1);
+    onestop_catalog_doc_free(&doc);
+
+    if (report_write(&w, NULL) != 0) {
+        return -1;
+    }
+
+    fprintf(stderr, "onestop: demo catalog: %zu agencies, %zu fields, "
+            "%zu procedures\n", w.agencies, w.fields, w.procedures);
+    return 0;
+}
+
+
+static int
+demo_record(void *ctx, const char *json, size_t len)
+{
+    demo_ctx_t  *d;
+
+    d = ctx;
+
+    if (!d->have_batch) {
+        if (onestop_batch_init(&d->batch, 1, d->offset, d->today) != 0) {
+            return -1;
+        }
+
+        d->have_batch = 1;
+        d->pending = 0;
+    }
+
+    if (onestop_batch_feed(&d->batch, json, len) != 0
+        || onestop_batch_feed(&d->batch, "\n", 1) != 0)
+    {
+        fail("demo record: %s", d->batch.message);
+        return -1;
+    }
+
+    if (++d->pending == 20000) {
+        return demo_flush(d);
+    }
+
+    return 0;
+}
+
+
+static int
+cmd_demo(onestop_store_t *st, size_t n)
+{
+    demo_ctx_t  d;
+
+    memset(&d, 0, sizeof(d));
+    d.st = st;
+    d.offset = onestop_store_offset(st);
+    d.today = onestop_today(d.offset);
+
+    if (onestop_demo_generate(20190709, n, d.today, demo_catalog, demo_record,
+                              &d) != 0
+        || demo_flush(&d) != 0)
+    {
+        if (d.have_batch) {
+            onestop_batch_free(&d.batch);
+        }
+
+        return fail("the demo data set was not written whole");
+    }
+
+    fprintf(stderr, "onestop: demo: %zu dossiers\n", d.total);
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int               i, rc, readonly;
+    const char       *dir, *cmd, *arg;
+    onestop_store_t  *st;
+
+    dir = NULL;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+
+        } else if (strncmp(argv[i], "--store=", 8) == 0) {
+            dir = argv[i] + 8;
+
+        } else if (strcmp(argv[i], "--utc-offset") == 0 && i + 1 < argc) {
+            setenv("ONESTOP_UTC_OFFSET", argv[++i], 1);
+
+        } else if (strcmp(argv[i], "--help") == 0
+                   || strcmp(argv[i], "-h") == 0)
+        {
+            usage();
+            return 0;
+
+        } else {
+            break;
+        }
+    }
+
+    if (dir == NULL || i >= argc) {
+        return usage();
+    }
+
+    cmd = argv[i++];
+    arg = i < argc ? argv[i] : NULL;
+
+    readonly = strcmp(cmd, "get") == 0 || strcmp(cmd, "backup") == 0;
+
+    if (take_identity(dir) != 0) {
+        return 1;
+    }
+
+    if (readonly && access(dir, F_OK) != 0) {
+        return fail("no store at \"%s\"", dir);
+    }
+
+    if (strcmp(cmd, "import") != 0 && strcmp(cmd, "catalog") != 0
+        && strcmp(cmd, "get") != 0 && strcmp(cmd, "delete") != 0
+        && strcmp(cmd, "backup") != 0 && strcmp(cmd, "demo") != 0)
+    {
+        fail("unknown command \"%s\"", cmd);
+        return usage();
+    }
+
+    if (arg == NULL && strcmp(cmd, "demo") != 0) {
+        fail("%s needs an argument", cmd);
+        return usage();
+    }
+
+    if (open_store(dir, 0, &st) != 0) {
+        return 1;
+    }
+
+    if (strcmp(cmd, "import") == 0) {
+        rc = cmd_import(st, arg);
+
+    } else if (strcmp(cmd, "catalog") == 0) {
+        rc = cmd_catalog(st, arg);
+
+    } else if (strcmp(cmd, "get") == 0) {
+        rc = cmd_get(st, arg);
+
+    } else if (strcmp(cmd, "delete") == 0) {
+        rc = cmd_delete(st, arg);
+
+    } else if (strcmp(cmd, "backup") == 0) {
+        rc = cmd_backup(st, arg);
+
+    } else {
+        rc = cmd_demo(st, arg ? (size_t) strtoul(arg, NULL, 10) : 200000);
+    }
+
+    onestop_store_close(st);
+    return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * The dossier (hồ sơ): its members as writers send them (SPEC section 3),
+ * the rules that make one valid, what follows from its dates (status and
+ * timeliness, DOMAIN.md), its compact binary form in the store, and the
+ * masking of a citizen's name for public answers.
+ *
+ * Strings in a record are not owned by it: they point into the buffer the
+ * record was parsed or decoded from (a parser's arena, or an LMDB value
+ * that is valid until its transaction ends).
+ */
+
+#ifndef ONESTOP_RECORD_H
+#define ONESTOP_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onestop_date.h"
+#include "onestop_schema.h"
+
+typedef struct {
+    const char  *data;
+    size_t       len;
+} onestop_str_t;
+
+#define onestop_str(s)  { s, sizeof(s) - 1 }
+
+enum {
+    ONESTOP_CH_DIRECT = 0,
+    ONESTOP_CH_ONLINE,
+    ONESTOP_CH_POSTAL,
+    ONESTOP_CH_COUNT
+};
+
+enum {
+    ONESTOP_RET_COUNTER = 0,
+    ONESTOP_RET_POSTAL,
+    ONESTOP_RET_ONLINE
+};
+
+enum {
+    ONESTOP_APPLICANT_CITIZEN = 0,
+    ONESTOP_APPLICANT_ORGANIZATION
+};
+
+typedef enum {
+    ONESTOP_PROCESSING = 0,
+    ONESTOP_RESOLVED,
+    ONESTOP_RETURNED,
+    ONESTOP_WITHDRAWN
+} onestop_status_e;
+
+typedef enum {
+    ONESTOP_TL_NONE = 0,         /* withdrawn */
+    ONESTOP_TL_EARLY,
+    ONESTOP_TL_ON_TIME,
+    ONESTOP_TL_LATE,
+    ONESTOP_TL_NOT_DUE,
+    ONESTOP_TL_OVERDUE
+} onestop_timeliness_e;
+
+#define ONESTOP_CODE_MAX          64
+#define ONESTOP_NAME_MAX          256
+#define ONESTOP_CONTACT_MAX       256
+#define ONESTOP_REASON_MAX        4096
+#define ONESTOP_VERSION_MAX       9007199254740991ULL     /* 2^53 - 1 */
+
+typedef struct {
+    onestop_str_t   code;
+    uint64_t        version;
+
+    onestop_str_t   agency;          /* ids as sent; empty once decoded */
+    onestop_str_t   procedure;
+    uint32_t        agency_id;       /* interned; 0 until resolved */
+    uint32_t        procedure_id;
+
+    uint8_t         channel;
+    uint8_t         return_channel;
+    uint8_t         applicant_type;
+    uint8_t         has_apology;
+    uint8_t         tombstone;
+
+    onestop_str_t   name;
+    onestop_str_t   phone;
+    onestop_str_t   email;
+    onestop_str_t   reason;
+
+    onestop_ts_t    t[ONESTOP_T_COUNT];    /* indexed by ONESTOP_T_* */
+} onestop_record_t;
+
+/* 1 when `code` follows SPEC section 3 (1-64 bytes of A-Z a-z 0-9 . - _,
+ * starting and ending with a letter or digit). */
+int onestop_code_valid(const char *code, size_t len);
+
+/*
+ * The validity rules of SPEC section 3 that need no catalog: dates in
+ * order, one outcome, nothing more than one day after `today`.  Returns 0,
+ * or -1 with a message (a static string) in *why.
+ */
+int onestop_record_check(const onestop_record_t *r, int32_t offset,
+    onestop_day_t today, const char **why);
+
+onestop_status_e onestop_record_status(const onestop_record_t *r);
+
+/* Timeliness on `today` (DOMAIN.md: dates compared in `offset`). */
+onestop_timeliness_e onestop_record_timeliness(const onestop_record_t *r,
+    int32_t offset, onestop_day_t today);
+
+/* "Đang giải quyết (quá hạn)" and the like, SPEC section 4. */
+const char *onestop_status_text(onestop_status_e st, onestop_timeliness_e tl);
+const char *onestop_status_name(onestop_status_e st);
+const char *onestop_timeliness_name(onestop_timeliness_e tl);
+const char *onestop_channel_name(unsigned ch);
+const char *onestop_return_channel_name(unsigned ch);
+int onestop_channel_parse(const char *s, size_t len);
+int onestop_return_channel_parse(const char *s, size_t len);
+
+/* The size of the binary form (agency_id and procedure_id must be set). */
+size_t onestop_record_size(const onestop_record_t *r);
+
+/* Writes the binary form into buf (onestop_record_size bytes). */
+void onestop_record_encode(const onestop_record_t *r, uint8_t *buf);
+
+/*
+ * Reads the binary form; strings point into buf.  The code is not part of
+ * it: the caller sets r->code from the key.  Returns 0, or -1 when the
+ * bytes are not a record of a known format.
+ */
+int onestop_record_decode(const uint8_t *buf, size_t len,
+    onestop_record_t *r);
+
+/*
+ * Masks a citizen's name (SPEC section 4): the first word whole, each
+ * later word as its first letter with its combining marks and a dot,
+ * words joined by one space.  `out` must hold 2 * `len` bytes (a dot may
+ * follow every one-byte word).  Returns the length written.
+ */
+size_t onestop_mask_name(const char *name, size_t len, char *out);
+
+#endif /* ONESTOP_RECORD_H */

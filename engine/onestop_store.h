@@ -1,0 +1,121 @@
+/*
+ * The store: one LMDB environment holding the dossiers, the catalog, the
+ * durable counters and the outbox (lmdb-schema/README.md), and the one
+ * write transaction that changes them together.
+ *
+ * A handle is used by one thread for reads (it keeps one read-only
+ * transaction that is reset between uses and renewed, so a read costs no
+ * allocation and no lock) and by one thread at a time for writes (the
+ * write may run on another thread than the reads: MDB_NOTLS).
+ */
+
+#ifndef ONESTOP_STORE_H
+#define ONESTOP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onestop_catalog.h"
+#include "onestop_json.h"
+#include "onestop_record.h"
+
+#define ONESTOP_OK           0
+#define ONESTOP_NOT_FOUND    1
+#define ONESTOP_ERROR       -1
+#define ONESTOP_FULL        -2           /* MDB_MAP_FULL or a full disk */
+
+#define ONESTOP_MAP_SIZE_DEFAULT  ((size_t) 64 << 30)
+
+typedef struct onestop_store_s  onestop_store_t;
+
+typedef struct {
+    size_t       map_size;      /* 0: what the store has, or the default */
+    int32_t      offset;        /* UTC offset for a new store */
+    int          check_offset;  /* fail when the store's differs */
+    unsigned     maxreaders;    /* 0: 1024 */
+    int          readonly;      /* open an existing store for reading */
+    uint64_t     outbox_max;    /* 0: 10,000,000 */
+} onestop_store_conf_t;
+
+/*
+ * Opens (and, unless readonly, creates) the store in directory `dir`.
+ * Returns ONESTOP_OK, or ONESTOP_ERROR with a message in err.
+ */
+int onestop_store_open(onestop_store_t **stp, const char *dir,
+    const onestop_store_conf_t *conf, char *err, size_t errlen);
+void onestop_store_close(onestop_store_t *st);
+
+int32_t onestop_store_offset(const onestop_store_t *st);
+const char *onestop_store_path(const onestop_store_t *st);
+
+/* The store's files' size and the map's: bytes used and reserved. */
+void onestop_store_usage(onestop_store_t *st, uint64_t *used,
+    uint64_t *mapped);
+
+/* Reads.  Between read_begin and read_end, records and the catalog stay
+ * valid; read_end releases the snapshot. */
+int onestop_store_read_begin(onestop_store_t *st);
+void onestop_store_read_end(onestop_store_t *st);
+
+/* ONESTOP_OK (record filled, strings into the map), ONESTOP_NOT_FOUND
+ * (also for a deleted dossier), or ONESTOP_ERROR. */
+int onestop_store_get(onestop_store_t *st, const char *code, size_t len,
+    onestop_record_t *r);
+
+/* The catalog as of the current read (reloaded when it changed), or NULL
+ * on failure. */
+const onestop_catalog_t *onestop_store_catalog(onestop_store_t *st);
+
+/* The last sequence number written to the outbox, as of the current read. */
+uint64_t onestop_store_seq(onestop_store_t *st);
+
+/* Writes. */
+
+typedef struct {
+    int                    all;          /* an administrator */
+    const onestop_str_t   *agencies;     /* each covers its descendants */
+    size_t                 n;
+} onestop_scope_t;
+
+enum {
+    ONESTOP_W_DOSSIERS = 1,
+    ONESTOP_W_DELETE,
+    ONESTOP_W_CATALOG
+};
+
+typedef struct {
+    int                      kind;
+    const onestop_scope_t   *scope;
+    onestop_batch_t         *batch;        /* ONESTOP_W_DOSSIERS */
+    onestop_str_t            code;         /* ONESTOP_W_DELETE */
+    onestop_catalog_doc_t   *doc;          /* ONESTOP_W_CATALOG */
+
+    /* results */
+    int                      status;       /* HTTP-like: 200, 403, ... */
+    const char              *error_code;   /* "forbidden", ... */
+    char                     message[256];
+    size_t                   accepted;
+    size_t                   unchanged;
+    size_t                   stale;
+    size_t                   deleted;
+    size_t                   agencies;
+    size_t                   fields;
+    size_t                   procedures;
+} onestop_write_t;
+
+/*
+ * Applies writes in one transaction, each in a nested one of its own, so
+ * that each succeeds or fails alone (status 200, or 403/404/409/422 with
+ * batch items where records are at fault), and commits once, durably.
+ * Returns ONESTOP_OK when the commit succeeded, ONESTOP_FULL (507) or
+ * ONESTOP_ERROR (500) when nothing was written; then every write's status
+ * says so too.  Must not be called while this thread has a read open.
+ */
+int onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n);
+
+/* A consistent compacted copy into directory `dest` (must be empty or
+ * missing).  0, or -1 with err. */
+int onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
+    size_t errlen);
+
+#endif /* ONESTOP_STORE_H */

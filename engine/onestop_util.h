@@ -1,0 +1,42 @@
+/*
+ * Small tools the engine shares: an arena for the strings of a parsed
+ * batch or a loaded catalog (freed all at once), and a growable byte
+ * buffer for rendering.
+ */
+
+#ifndef ONESTOP_UTIL_H
+#define ONESTOP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct onestop_arena_block_s  onestop_arena_block_t;
+
+typedef struct {
+    onestop_arena_block_t  *head;
+} onestop_arena_t;
+
+/* Returns n bytes aligned to 8, or NULL when memory is exhausted. */
+void *onestop_arena_alloc(onestop_arena_t *a, size_t n);
+/* A copy of s[0..len) with a NUL after it, or NULL. */
+char *onestop_arena_strdup(onestop_arena_t *a, const char *s, size_t len);
+/* Frees every block; the arena may be used again. */
+void onestop_arena_free(onestop_arena_t *a);
+
+typedef struct {
+    char    *data;
+    size_t   len;
+    size_t   cap;
+    int      failed;         /* an allocation failed: data is incomplete */
+} onestop_buf_t;
+
+void onestop_buf_add(onestop_buf_t *b, const void *p, size_t n);
+void onestop_buf_adds(onestop_buf_t *b, const char *s);
+void onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void onestop_buf_free(onestop_buf_t *b);
+
+/* FNV-1a, for the catalog's hash tables. */
+uint32_t onestop_hash(const char *s, size_t len);
+
+#endif /* ONESTOP_UTIL_H */

@@ -1,0 +1,654 @@
+/*
+ * The dossier: validation, derived status and timeliness, the compact
+ * binary form kept in the store, and name masking.
+ *
+ * The binary form is canonical: two records with the same members (times
+ * to the second) encode to the same bytes, so "same content" in the
+ * version rules of SPEC section 5 is a byte comparison.
+ */
+
+#include <string.h>
+
+#include "onestop_record.h"
+
+
+static uint8_t *put_u16str(uint8_t *p, const onestop_str_t *s);
+static uint8_t *put_u32str(uint8_t *p, const onestop_str_t *s);
+static int get_str(const uint8_t **p, const uint8_t *end, size_t lenbytes,
+    onestop_str_t *s);
+static size_t utf8_next(const unsigned char *s, size_t len, size_t i,
+    uint32_t *cp);
+static int is_space_cp(uint32_t cp);
+static int is_combining(uint32_t cp);
+
+
+int
+onestop_code_valid(const char *code, size_t len)
+{
+    size_t  i;
+    char    c;
+
+    if (len == 0 || len > ONESTOP_CODE_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = code[i];
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9'))
+        {
+            continue;
+        }
+
+        if ((c == '.' || c == '-' || c == '_') && i != 0 && i != len - 1) {
+            continue;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
+int
+onestop_record_check(const onestop_record_t *r, int32_t offset,
+    onestop_day_t today, const char **why)
+{
+    onestop_day_t        d[ONESTOP_T_COUNT];
+    int                  i;
+    const onestop_ts_t  *t;
+
+    t = r->t;
+
+    if (!t[ONESTOP_T_RECEIVED].set) {
+        *why = "received_at is required";
+        return -1;
+    }
+
+    if (!t[ONESTOP_T_DUE].set) {
+        *why = "due_at is required";
+        return -1;
+    }
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        d[i] = t[i].set ? onestop_ts_day(&t[i], offset) : 0;
+    }
+
+    if (d[ONESTOP_T_DUE] < d[ONESTOP_T_RECEIVED]) {
+        *why = "due_at is before received_at";
+        return -1;
+    }
+
+    if (t[ONESTOP_T_RESOLVED].set && t[ONESTOP_T_WITHDRAWN].set) {
+        *why = "a dossier cannot be both resolved and withdrawn";
+        return -1;
+    }
+
+    if (t[ONESTOP_T_RESOLVED].set
+        && d[ONESTOP_T_RESOLVED] < d[ONESTOP_T_RECEIVED])
+    {
+        *why = "resolved_at is before received_at";
+        return -1;
+    }
+
+    if (t[ONESTOP_T_RETURNED].set) {
+        if (!t[ONESTOP_T_RESOLVED].set) {
+            *why = "returned_at needs resolved_at";
+            return -1;
+        }
+
+        if (d[ONESTOP_T_RETURNED] < d[ONESTOP_T_RESOLVED]) {
+            *why = "returned_at is before resolved_at";
+            return -1;
+        }
+    }
+
+    if (t[ONESTOP_T_WITHDRAWN].set
+        && d[ONESTOP_T_WITHDRAWN] < d[ONESTOP_T_RECEIVED])
+    {
+        *why = "withdrawn_at is before received_at";
+        return -1;
+    }
+
+    if (r->has_apology) {
+        if (!t[ONESTOP_T_APOLOGY_ISSUED].set
+            || !t[ONESTOP_T_APOLOGY_NEW_DUE].set)
+        {
+            *why = "apology needs issued_at and new_due_at";
+            return -1;
+        }
+
+        if (d[ONESTOP_T_APOLOGY_NEW_DUE] <= d[ONESTOP_T_DUE]) {
+            *why = "apology new_due_at is not after due_at";
+            return -1;
+        }
+    }
+
+    if (d[ONESTOP_T_RECEIVED] > today + 1
+        || (t[ONESTOP_T_RESOLVED].set && d[ONESTOP_T_RESOLVED] > today + 1)
+        || (t[ONESTOP_T_RETURNED].set && d[ONESTOP_T_RETURNED] > today + 1)
+        || (t[ONESTOP_T_WITHDRAWN].set && d[ONESTOP_T_WITHDRAWN] > today + 1)
+        || (r->has_apology && d[ONESTOP_T_APOLOGY_ISSUED] > today + 1))
+    {
+        *why = "a time lies more than one day in the future";
+        return -1;
+    }
+
+    return 0;
+}
+
+
+onestop_status_e
+onestop_record_status(const onestop_record_t *r)
+{
+    if (r->t[ONESTOP_T_WITHDRAWN].set) {
+        return ONESTOP_WITHDRAWN;
+    }
+
+    if (r->t[ONESTOP_T_RETURNED].set) {
+        return ONESTOP_RETURNED;
+    }
+
+    if (r->t[ONESTOP_T_RESOLVED].set) {
+        return ONESTOP_RESOLVED;
+    }
+
+    return ONESTOP_PROCESSING;
+}
+
+
+onestop_timeliness_e
+onestop_record_timeliness(const onestop_record_t *r, int32_t offset,
+    onestop_day_t today)
+{
+    onestop_day_t  due, done;
+
+    if (r->t[ONESTOP_T_WITHDRAWN].set) {
+        return ONESTOP_TL_NONE;
+    }
+
+    due = onestop_ts_day(&r->t[ONESTOP_T_DUE], offset);
+
+    if (r->t[ONESTOP_T_RESOLVED].set) {
+        done = onestop_ts_day(&r->t[ONESTOP_T_RESOLVED], offset);
+
+        return done < due ? ONESTOP_TL_EARLY
+                          : done == due ? ONESTOP_TL_ON_TIME : ONESTOP_TL_LATE;
+    }
+
+    return due < today ? ONESTOP_TL_OVERDUE : ONESTOP_TL_NOT_DUE;
+}
+
+
+const char *
+onestop_status_text(onestop_status_e st, onestop_timeliness_e tl)
+{
+    static const char  *resolved[] = {
+        "Đã giải quyết (trước hạn)",
+        "Đã giải quyết (đúng hạn)",
+        "Đã giải quyết (trễ hạn)"
+    };
+    static const char  *returned[] = {
+        "Đã trả kết quả (trước hạn)",
+        "Đã trả kết quả (đúng hạn)",
+        "Đã trả kết quả (trễ hạn)"
+    };
+
+    switch (st) {
+
+    case ONESTOP_WITHDRAWN:
+        return "Đã rút hồ sơ";
+
+    case ONESTOP_RESOLVED:
+    case ONESTOP_RETURNED:
+        if (tl < ONESTOP_TL_EARLY || tl > ONESTOP_TL_LATE) {
+            tl = ONESTOP_TL_ON_TIME;
+        }
+
+        return st == ONESTOP_RESOLVED ? resolved[tl - ONESTOP_TL_EARLY]
+                                      : returned[tl - ONESTOP_TL_EARLY];
+
+    default:
+        return tl == ONESTOP_TL_OVERDUE ? "Đang giải quyết (quá hạn)"
+                                        : "Đang giải quyết";
+    }
+}
+
+
+const char *
+onestop_status_name(onestop_status_e st)
+{
+    static const char  *names[] = {
+        "processing", "resolved", "returned", "withdrawn"
+    };
+
+    return names[st];
+}
+
+
+const char *
+onestop_timeliness_name(onestop_timeliness_e tl)
+{
+    static const char  *names[] = {
+        NULL, "early", "on_time", "late", "not_due", "overdue"
+    };
+
+    return names[tl];
+}
+
+
+const char *
+onestop_channel_name(unsigned ch)
+{
+    static const char  *names[] = { "direct", "online", "postal" };
+
+    return ch < ONESTOP_CH_COUNT ? names[ch] : "direct";
+}
+
+
+const char *
+onestop_return_channel_name(unsigned ch)
+{
+    static const char  *names[] = { "counter", "postal", "online" };
+
+    return ch < 3 ? names[ch] : "counter";
+}
+
+
+int
+onestop_channel_parse(const char *s, size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < ONESTOP_CH_COUNT; i++) {
+        if (strlen(onestop_channel_name(i)) == len
+            && memcmp(onestop_channel_name(i), s, len) == 0)
+        {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+onestop_return_channel_parse(const char *s, size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < 3; i++) {
+        if (strlen(onestop_return_channel_name(i)) == len
+            && memcmp(onestop_return_channel_name(i), s, len) == 0)
+        {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
+/* binary form */
+
+#define HEAD_LEN  (8 + 8 + 4 + 4)
+
+size_t
+onestop_record_size(const onestop_record_t *r)
+{
+    size_t  n;
+    int     i;
+
+    n = HEAD_LEN;
+
+    if (r->tombstone) {
+        return n;
+    }
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        n += r->t[i].set ? 8 : 0;
+    }
+
+    return n + 2 + r->name.len + 2 + r->phone.len + 2 + r->email.len
+           + 4 + r->reason.len;
+}
+
+
+static uint8_t *
+put_u16str(uint8_t *p, const onestop_str_t *s)
+{
+    *p++ = (uint8_t) (s->len & 0xff);
+    *p++ = (uint8_t) (s->len >> 8);
+
+    if (s->len) {
+        memcpy(p, s->data, s->len);
+    }
+
+    return p + s->len;
+}
+
+
+static uint8_t *
+put_u32str(uint8_t *p, const onestop_str_t *s)
+{
+    uint32_t  n;
+
+    n = (uint32_t) s->len;
+    memcpy(p, &n, 4);
+    p += 4;
+
+    if (s->len) {
+        memcpy(p, s->data, s->len);
+    }
+
+    return p + s->len;
+}
+
+
+void
+onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
+{
+    int       i;
+    uint8_t  *p, set, date_only;
+    uint64_t  v;
+
+    set = 0;
+    date_only = 0;
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        if (r->t[i].set && !r->tombstone) {
+            set |= (uint8_t) (1u << i);
+
+            if (r->t[i].date_only) {
+                date_only |= (uint8_t) (1u << i);
+            }
+        }
+    }
+
+    p = buf;
+    *p++ = ONESTOP_RECORD_FORMAT;
+    *p++ = (uint8_t) ((r->tombstone ? ONESTOP_REC_TOMBSTONE : 0)
+                      | (r->has_apology ? ONESTOP_REC_APOLOGY : 0));
+    *p++ = r->channel;
+    *p++ = r->return_channel;
+    *p++ = r->applicant_type;
+    *p++ = set;
+    *p++ = date_only;
+    *p++ = 0;
+
+    v = r->version;
+    memcpy(p, &v, 8);
+    p += 8;
+    memcpy(p, &r->agency_id, 4);
+    p += 4;
+    memcpy(p, &r->procedure_id, 4);
+    p += 4;
+
+    if (r->tombstone) {
+        return;
+    }
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        if (set & (1u << i)) {
+            memcpy(p, &r->t[i].sec, 8);
+            p += 8;
+        }
+    }
+
+    p = put_u16str(p, &r->name);
+    p = put_u16str(p, &r->phone);
+    p = put_u16str(p, &r->email);
+    put_u32str(p, &r->reason);
+}
+
+
+static int
+get_str(const uint8_t **p, const uint8_t *end, size_t lenbytes,
+    onestop_str_t *s)
+{
+    size_t    n;
+    uint32_t  n32;
+
+    if ((size_t) (end - *p) < lenbytes) {
+        return -1;
+    }
+
+    if (lenbytes == 2) {
+        n = (size_t) (*p)[0] | (size_t) (*p)[1] << 8;
+
+    } else {
+        memcpy(&n32, *p, 4);
+        n = n32;
+    }
+
+    *p += lenbytes;
+
+    if ((size_t) (end - *p) < n) {
+        return -1;
+    }
+
+    s->data = (const char *) *p;
+    s->len = n;
+    *p += n;
+
+    return 0;
+}
+
+
+int
+onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
+{
+    int             i;
+    uint8_t         set, date_only;
+    const uint8_t  *p, *end;
+
+    memset(r, 0, sizeof(onestop_record_t));
+
+    if (len < HEAD_LEN || buf[0] != ONESTOP_RECORD_FORMAT) {
+        return -1;
+    }
+
+    p = buf;
+    end = buf + len;
+
+    r->tombstone = (buf[1] & ONESTOP_REC_TOMBSTONE) != 0;
+    r->has_apology = (buf[1] & ONESTOP_REC_APOLOGY) != 0;
+    r->channel = buf[2];
+    r->return_channel = buf[3];
+    r->applicant_type = buf[4];
+    set = buf[5];
+    date_only = buf[6];
+    p += 8;
+
+    memcpy(&r->version, p, 8);
+    p += 8;
+    memcpy(&r->agency_id, p, 4);
+    p += 4;
+    memcpy(&r->procedure_id, p, 4);
+    p += 4;
+
+    if (r->tombstone) {
+        return 0;
+    }
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        if (set & (1u << i)) {
+            if (end - p < 8) {
+                return -1;
+            }
+
+            memcpy(&r->t[i].sec, p, 8);
+            p += 8;
+            r->t[i].set = 1;
+            r->t[i].date_only = (date_only & (1u << i)) != 0;
+        }
+    }
+
+    if (get_str(&p, end, 2, &r->name) != 0
+        || get_str(&p, end, 2, &r->phone) != 0
+        || get_str(&p, end, 2, &r->email) != 0
+        || get_str(&p, end, 4, &r->reason) != 0
+        || p != end)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* name masking */
+
+static size_t
+utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned char  c;
+    size_t         n, k;
+    uint32_t       v;
+
+    c = s[i];
+
+    if (c < 0x80) {
+        *cp = c;
+        return i + 1;
+    }
+
+    if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        v = c & 0x1f;
+
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        v = c & 0x0f;
+
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        v = c & 0x07;
+
+    } else {
+        *cp = 0xfffd;
+        return i + 1;
+    }
+
+    for (k = 1; k <= n; k++) {
+        if (i + k >= len || (s[i + k] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return i + k;
+        }
+
+        v = (v << 6) | (s[i + k] & 0x3f);
+    }
+
+    *cp = v;
+    return i + n + 1;
+}
+
+
+static int
+is_space_cp(uint32_t cp)
+{
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85
+           || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a)
+           || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f
+           || cp == 0x3000;
+}
+
+
+static int
+is_combining(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff)
+           || (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff)
+           || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+
+size_t
+onestop_mask_name(const char *name, size_t len, char *out)
+{
+    size_t                i, j, o, word;
+    uint32_t              cp;
+    const unsigned char  *s;
+
+    s = (const unsigned char *) name;
+    i = 0;
+    o = 0;
+    word = 0;
+
+    for ( ;; ) {
+
+        /* skip white space */
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (!is_space_cp(cp)) {
+                break;
+            }
+
+            i = j;
+        }
+
+        if (i >= len) {
+            break;
+        }
+
+        if (word++ > 0) {
+            out[o++] = ' ';
+        }
+
+        if (word == 1) {
+
+            /* the first word whole */
+
+            while (i < len) {
+                j = utf8_next(s, len, i, &cp);
+
+                if (is_space_cp(cp)) {
+                    break;
+                }
+
+                memcpy(out + o, s + i, j - i);
+                o += j - i;
+                i = j;
+            }
+
+            continue;
+        }
+
+        /* a later word: its first letter and that letter's marks */
+
+        j = utf8_next(s, len, i, &cp);
+        memcpy(out + o, s + i, j - i);
+        o += j - i;
+        i = j;
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (!is_combining(cp)) {
+                break;
+            }
+
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+            i = j;
+        }
+
+        out[o++] = '.';
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (is_space_cp(cp)) {
+                break;
+            }
+
+            i = j;
+        }
+    }
+
+    return o;
+}

@@ -1,0 +1,1490 @@
+/*
+ * The LMDB store and its one write transaction.
+ *
+ * Every change - a batch of dossiers, a deletion, a catalog - is applied
+ * in a nested transaction of one write transaction that stores the
+ * records, appends the outbox and (later) adjusts the counters together,
+ * so that nothing can be written without the others.  Several requests
+ * share one commit and its two fsyncs (group commit); each keeps its own
+ * answer because its nested transaction commits or aborts alone.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "onestop_store.h"
+
+
+struct onestop_store_s {
+    MDB_env             *env;
+    MDB_dbi              meta;
+    MDB_dbi              dossiers;
+    MDB_dbi              catalog;
+    MDB_dbi              outbox;
+    MDB_txn             *rtxn;          /* the reader's, reset between uses */
+    int                  reading;
+    int32_t              offset;
+    uint64_t             outbox_max;
+    onestop_catalog_t   *rcat;          /* the reader thread's catalog */
+    onestop_catalog_t   *wcat;          /* the writer thread's catalog */
+    char                *path;
+};
+
+
+static int meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
+    uint64_t *v);
+static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
+    const void *v, size_t len);
+static int load_catalog(onestop_store_t *st, MDB_txn *txn,
+    onestop_catalog_t **catp);
+static int write_dossiers(onestop_store_t *st, MDB_txn *txn,
+    onestop_write_t *w, uint64_t *seq);
+static int write_delete(onestop_store_t *st, MDB_txn *txn,
+    onestop_write_t *w, uint64_t *seq);
+static int write_catalog(onestop_store_t *st, MDB_txn *txn,
+    onestop_write_t *w, uint64_t *seq);
+static int outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
+    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code);
+static int in_scope(const onestop_catalog_t *cat,
+    const onestop_scope_t *scope, uint32_t agency);
+static int mdb_status(int rc);
+
+
+static void
+be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
+           | (uint32_t) p[2] << 8 | p[3];
+}
+
+
+static void
+be64(uint8_t *p, uint64_t v)
+{
+    be32(p, (uint32_t) (v >> 32));
+    be32(p + 4, (uint32_t) v);
+}
+
+
+static int
+mdb_status(int rc)
+{
+    return (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
+           ? ONESTOP_FULL : ONESTOP_ERROR;
+}
+
+
+int
+onestop_store_open(onestop_store_t **stp, const char *dir,
+    const onestop_store_conf_t *conf, char *err, size_t errlen)
+{
+    int               rc;
+    MDB_txn          *txn;
+    MDB_val           k, v;
+    uint32_t          schema;
+    int32_t           offset;
+    unsigned          flags;
+    onestop_store_t  *st;
+    char              a[8], b[8];
+
+    st = calloc(1, sizeof(onestop_store_t));
+
+    if (st == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return ONESTOP_ERROR;
+    }
+
+    st->path = strdup(dir);
+    st->outbox_max = conf->outbox_max ? conf->outbox_max : 10000000;
+
+    if (!conf->readonly && mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "could not create store directory \"%s\": %s",
+                 dir, strerror(errno));
+        goto failed;
+    }
+
+    rc = mdb_env_create(&st->env);
+
+    if (rc == 0) {
+        mdb_env_set_maxdbs(st->env, ONESTOP_DB_MAX);
+        mdb_env_set_maxreaders(st->env,
+                               conf->maxreaders ? conf->maxreaders : 1024);
+
+        if (conf->map_size) {
+            rc = mdb_env_set_mapsize(st->env, conf->map_size);
+        }
+    }
+
+    if (rc != 0) {
+        snprintf(err, errlen, "could not set up store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
+    flags = MDB_NOTLS | (conf->readonly ? MDB_RDONLY : 0);
+    rc = mdb_env_open(st->env, dir, flags, 0660);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
+    mdb_reader_check(st->env, NULL);
+
+    if (!conf->map_size && !conf->readonly) {
+        MDB_envinfo  info;
+
+        mdb_env_info(st->env, &info);
+
+        if (info.me_last_pgno < 2 && info.me_mapsize < ONESTOP_MAP_SIZE_DEFAULT)
+        {
+            /* a new store: reserve the default once */
+            mdb_env_set_mapsize(st->env, ONESTOP_MAP_SIZE_DEFAULT);
+        }
+    }
+
+    rc = mdb_txn_begin(st->env, NULL, conf->readonly ? MDB_RDONLY : 0, &txn);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "could not read store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
+    flags = conf->readonly ? 0 : MDB_CREATE;
+
+    if ((rc = mdb_dbi_open(txn, ONESTOP_DB_META, flags, &st->meta)) != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_DOSSIERS, flags, &st->dossiers))
+           != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_CATALOG, flags, &st->catalog))
+           != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_OUTBOX, flags, &st->outbox))
+           != 0)
+    {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "\"%s\" is not an onestop store: %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
+    k.mv_data = (void *) ONESTOP_META_SCHEMA;
+    k.mv_size = strlen(ONESTOP_META_SCHEMA);
+    rc = mdb_get(txn, st->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND && !conf->readonly) {
+
+        /* a new store */
+
+        schema = ONESTOP_SCHEMA_VERSION;
+        offset = conf->offset;
+
+        if (meta_put(txn, st->meta, ONESTOP_META_SCHEMA, &schema, 4) != 0
+            || meta_put(txn, st->meta, ONESTOP_META_UTC_OFFSET, &offset, 4)
+               != 0
+            || mdb_txn_commit(txn) != 0)
+        {
+            snprintf(err, errlen, "could not initialise store \"%s\"", dir);
+            goto failed;
+        }
+
+        st->offset = offset;
+
+    } else if (rc != 0 || v.mv_size != 4) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "\"%s\" is not an onestop store", dir);
+        goto failed;
+
+    } else {
+        memcpy(&schema, v.mv_data, 4);
+
+        if (schema != ONESTOP_SCHEMA_VERSION) {
+            mdb_txn_abort(txn);
+            snprintf(err, errlen, "store \"%s\" has schema version %u, "
+                     "this build reads version %u", dir, schema,
+                     ONESTOP_SCHEMA_VERSION);
+            goto failed;
+        }
+
+        k.mv_data = (void *) ONESTOP_META_UTC_OFFSET;
+        k.mv_size = strlen(ONESTOP_META_UTC_OFFSET);
+
+        if (mdb_get(txn, st->meta, &k, &v) != 0 || v.mv_size != 4) {
+            mdb_txn_abort(txn);
+            snprintf(err, errlen, "store \"%s\" has no UTC offset", dir);
+            goto failed;
+        }
+
+        memcpy(&st->offset, v.mv_data, 4);
+
+        if (conf->readonly) {
+            mdb_txn_abort(txn);
+        } else if (mdb_txn_commit(txn) != 0) {
+            snprintf(err, errlen, "could not open store \"%s\"", dir);
+            goto failed;
+        }
+
+        if (conf->check_offset && st->offset != conf->offset) {
+            onestop_offset_format(st->offset, a);
+            onestop_offset_format(conf->offset, b);
+            a[6] = '\0';
+            b[6] = '\0';
+            snprintf(err, errlen, "store \"%s\" was created with UTC offset "
+                     "%s, the configuration says %s", dir, a, b);
+            goto failed;
+        }
+    }
+
+    *stp = st;
+    return ONESTOP_OK;
+
+failed:
+
+    onestop_store_close(st);
+    return ONESTOP_ERROR;
+}
+
+
+void
+onestop_store_close(onestop_store_t *st)
+{
+    if (st == NULL) {
+        return;
+    }
+
+    if (st->rtxn != NULL) {
+        mdb_txn_abort(st->rtxn);
+    }
+
+    if (st->env != NULL) {
+        mdb_env_close(st->env);
+    }
+
+    onestop_catalog_destroy(st->rcat);
+    onestop_catalog_destroy(st->wcat);
+    free(st->path);
+    free(st);
+}
+
+
+int32_t
+onestop_store_offset(const onestop_store_t *st)
+{
+    return st->offset;
+}
+
+
+const char *
+onestop_store_path(const onestop_store_t *st)
+{
+    return st->path;
+}
+
+
+void
+onestop_store_usage(onestop_store_t *st, uint64_t *used, uint64_t *mapped)
+{
+    MDB_envinfo  info;
+    MDB_stat     stat;
+
+    mdb_env_info(st->env, &info);
+    mdb_env_stat(st->env, &stat);
+
+    *used = (uint64_t) (info.me_last_pgno + 1) * stat.ms_psize;
+    *mapped = info.me_mapsize;
+}
+
+
+static int
+meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
+{
+    int      rc;
+    MDB_val  k, d;
+
+    k.mv_data = (void *) name;
+    k.mv_size = strlen(name);
+    rc = mdb_get(txn, dbi, &k, &d);
+
+    if (rc == MDB_NOTFOUND) {
+        *v = 0;
+        return 0;
+    }
+
+    if (rc != 0 || d.mv_size != 8) {
+        return rc ? rc : MDB_CORRUPTED;
+    }
+
+    memcpy(v, d.mv_data, 8);
+    return 0;
+}
+
+
+static int
+meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *v,
+    size_t len)
+{
+    MDB_val  k, d;
+
+    k.mv_data = (void *) name;
+    k.mv_size = strlen(name);
+    d.mv_data = (void *) v;
+    d.mv_size = len;
+
+    return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+
+/* reads */
+
+int
+onestop_store_read_begin(onestop_store_t *st)
+{
+    int  rc;
+
+    if (st->reading) {
+        return ONESTOP_OK;
+    }
+
+    if (st->rtxn != NULL) {
+        rc = mdb_txn_renew(st->rtxn);
+
+    } else {
+        rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+    }
+
+    if (rc == MDB_MAP_RESIZED) {
+
+        /* another process grew the map: adopt its size, then retry */
+
+        if (st->rtxn != NULL) {
+            mdb_txn_abort(st->rtxn);
+            st->rtxn = NULL;
+        }
+
+        rc = mdb_env_set_mapsize(st->env, 0);
+
+        if (rc == 0) {
+            rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+        }
+    }
+
+    if (rc != 0) {
+        if (st->rtxn != NULL) {
+            mdb_txn_abort(st->rtxn);
+            st->rtxn = NULL;
+        }
+        return ONESTOP_ERROR;
+    }
+
+    st->reading = 1;
+    return ONESTOP_OK;
+}
+
+
+void
+onestop_store_read_end(onestop_store_t *st)
+{
+    if (st->reading) {
+        mdb_txn_reset(st->rtxn);
+        st->reading = 0;
+    }
+}
+
+
+int
+onestop_store_get(onestop_store_t *st, const char *code, size_t len,
+    onestop_record_t *r)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    if (!st->reading || len == 0 || len > ONESTOP_CODE_MAX) {
+        return len ? ONESTOP_ERROR : ONESTOP_NOT_FOUND;
+    }
+
+    k.mv_data = (void *) code;
+    k.mv_size = len;
+    rc = mdb_get(st->rtxn, st->dossiers, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return ONESTOP_NOT_FOUND;
+    }
+
+    if (rc != 0 || onestop_record_decode(v.mv_data, v.mv_size, r) != 0) {
+        return ONESTOP_ERROR;
+    }
+
+    if (r->tombstone) {
+        return ONESTOP_NOT_FOUND;
+    }
+
+    r->code.data = k.mv_data;
+    r->code.len = k.mv_size;
+
+    return ONESTOP_OK;
+}
+
+
+uint64_t
+onestop_store_seq(onestop_store_t *st)
+{
+    uint64_t  seq;
+
+    if (!st->reading
+        || meta_get_u64(st->rtxn, st->meta, ONESTOP_META_OUTBOX_SEQ, &seq)
+           != 0)
+    {
+        return 0;
+    }
+
+    return seq;
+}
+
+
+const onestop_catalog_t *
+onestop_store_catalog(onestop_store_t *st)
+{
+    if (!st->reading || load_catalog(st, st->rtxn, &st->rcat) != 0) {
+        return NULL;
+    }
+
+    return st->rcat;
+}
+
+
+static int
+cat_next(MDB_txn *txn, MDB_dbi dbi, char type, uint32_t *n)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = "N";
+    k.mv_size = 1;
+    (void) type;
+
+    {
+        char  key[2];
+
+        key[0] = ONESTOP_CAT_NEXT;
+        key[1] = type;
+        k.mv_data = key;
+        k.mv_size = 2;
+        rc = mdb_get(txn, dbi, &k, &v);
+    }
+
+    if (rc == MDB_NOTFOUND) {
+        *n = 0;
+        return 0;
+    }
+
+    if (rc != 0 || v.mv_size != 4) {
+        return -1;
+    }
+
+    memcpy(n, v.mv_data, 4);
+    return 0;
+}
+
+
+static int
+get_str16(const uint8_t **p, const uint8_t *end, onestop_str_t *s)
+{
+    size_t  n;
+
+    if (end - *p < 2) {
+        return -1;
+    }
+
+    n = (size_t) (*p)[0] | (size_t) (*p)[1] << 8;
+    *p += 2;
+
+    if ((size_t) (end - *p) < n) {
+        return -1;
+    }
+
+    s->data = (const char *) *p;
+    s->len = n;
+    *p += n;
+    return 0;
+}
+
+
+static int
+load_catalog(onestop_store_t *st, MDB_txn *txn, onestop_catalog_t **catp)
+{
+    int                 rc;
+    uint8_t             level;
+    uint32_t            na, nf, np, id, parent, field;
+    uint64_t            gen;
+    MDB_val             k, v;
+    MDB_cursor         *cur;
+    onestop_str_t       sid, name;
+    const uint8_t      *p, *end, *key;
+    onestop_catalog_t  *cat;
+
+    (void) st;
+
+    if (meta_get_u64(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen) != 0) {
+        return -1;
+    }
+
+    if (*catp != NULL && (*catp)->gen == gen) {
+        return 0;
+    }
+
+    if (cat_next(txn, st->catalog, ONESTOP_CAT_AGENCY, &na) != 0
+        || cat_next(txn, st->catalog, ONESTOP_CAT_FIELD, &nf) != 0
+        || cat_next(txn, st->catalog, ONESTOP_CAT_PROCEDURE, &np) != 0)
+    {
+        return -1;
+    }
+
+    cat = onestop_catalog_create(na, nf, np);
+
+    if (cat == NULL) {
+        return -1;
+    }
+
+    cat->gen = gen;
+
+    rc = mdb_cursor_open(txn, st->catalog, &cur);
+
+    if (rc != 0) {
+        onestop_catalog_destroy(cat);
+        return -1;
+    }
+
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+
+    for ( /* void */ ; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        key = k.mv_data;
+        p = v.mv_data;
+        end = p + v.mv_size;
+
+        if (k.mv_size != 5) {
+            continue;
+        }
+
+        id = get_be32(key + 1);
+
+        switch (key[0]) {
+
+        case ONESTOP_CAT_AGENCY:
+            if (v.mv_size < 5) {
+                goto corrupt;
+            }
+
+            level = p[0];
+            memcpy(&parent, p + 1, 4);
+            p += 5;
+
+            if (get_str16(&p, end, &sid) != 0
+                || get_str16(&p, end, &name) != 0
+                || onestop_catalog_set_agency(cat, id, sid, name, level,
+                                              parent) != 0)
+            {
+                goto corrupt;
+            }
+            break;
+
+        case ONESTOP_CAT_FIELD:
+            if (get_str16(&p, end, &sid) != 0
+                || get_str16(&p, end, &name) != 0
+                || onestop_catalog_set_field(cat, id, sid, name) != 0)
+            {
+                goto corrupt;
+            }
+            break;
+
+        case ONESTOP_CAT_PROCEDURE:
+            if (v.mv_size < 4) {
+                goto corrupt;
+            }
+
+            memcpy(&field, p, 4);
+            p += 4;
+
+            if (get_str16(&p, end, &sid) != 0
+                || get_str16(&p, end, &name) != 0
+                || onestop_catalog_set_procedure(cat, id, sid, name, field)
+                   != 0)
+            {
+                goto corrupt;
+            }
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != MDB_NOTFOUND || onestop_catalog_finish(cat) != 0) {
+        onestop_catalog_destroy(cat);
+        return -1;
+    }
+
+    onestop_catalog_destroy(*catp);
+    *catp = cat;
+
+    return 0;
+
+corrupt:
+
+    mdb_cursor_close(cur);
+    onestop_catalog_destroy(cat);
+    return -1;
+}
+
+
+/* writes */
+
+static int
+in_scope(const onestop_catalog_t *cat, const onestop_scope_t *scope,
+    uint32_t agency)
+{
+    size_t                   i;
+    uint32_t                 hops;
+    const onestop_agency_t  *a;
+
+    if (scope == NULL || scope->all) {
+        return 1;
+    }
+
+    for (hops = 0; agency != 0 && agency <= cat->nagencies
+                   && hops <= cat->nagencies; hops++)
+    {
+        a = &cat->agencies[agency];
+
+        for (i = 0; i < scope->n; i++) {
+            if (scope->agencies[i].len == a->id.len
+                && memcmp(scope->agencies[i].data, a->id.data, a->id.len) == 0)
+            {
+                return 1;
+            }
+        }
+
+        agency = a->parent;
+    }
+
+    return 0;
+}
+
+
+static int
+outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq, int kind,
+    uint32_t agency, uint64_t version, const onestop_str_t *code)
+{
+    int      rc;
+    uint8_t  key[8], val[1 + 4 + 8 + 1 + ONESTOP_CODE_MAX];
+    size_t   n;
+    MDB_val  k, v;
+
+    (*seq)++;
+    be64(key, *seq);
+
+    val[0] = (uint8_t) kind;
+    memcpy(val + 1, &agency, 4);
+    memcpy(val + 5, &version, 8);
+    n = code != NULL ? code->len : 0;
+    val[13] = (uint8_t) n;
+
+    if (n) {
+        memcpy(val + 14, code->data, n);
+    }
+
+    k.mv_data = key;
+    k.mv_size = 8;
+    v.mv_data = val;
+    v.mv_size = 14 + n;
+
+    rc = mdb_put(txn, st->outbox, &k, &v, MDB_APPEND);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* bounded: drop the oldest past outbox_max (SPEC section 9) */
+
+    if (*seq > st->outbox_max) {
+        be64(key, *seq - st->outbox_max);
+        k.mv_data = key;
+        k.mv_size = 8;
+        rc = mdb_del(txn, st->outbox, &k, NULL);
+
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+        }
+    }
+
+    return rc;
+}
+
+
+static int
+write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
+    uint64_t *seq)
+{
+    int                       rc;
+    size_t                    forbidden, invalid, conflict;
+    size_t                    i, size;
+    uint8_t                  *enc;
+    MDB_val                   k, v;
+    onestop_batch_t          *b;
+    onestop_record_t         *r, old;
+    const onestop_catalog_t  *cat;
+
+    b = w->batch;
+    cat = st->wcat;
+    forbidden = 0;
+    invalid = 0;
+    conflict = 0;
+    enc = NULL;
+    size = 0;
+
+    for (i = 0; i < b->nrecs; i++) {
+        r = &b->recs[i];
+
+        r->agency_id = onestop_catalog_agency(cat, r->agency.data,
+                                              r->agency.len);
+        r->procedure_id = onestop_catalog_procedure(cat, r->procedure.data,
+                                                    r->procedure.len);
+
+        if (!in_scope(cat, w->scope, r->agency_id) || r->agency_id == 0) {
+            if (r->agency_id != 0 || (w->scope != NULL && !w->scope->all)) {
+                onestop_batch_fail(b, b->pos[i], "forbidden",
+                                   "the key does not cover this agency");
+                forbidden++;
+                continue;
+            }
+        }
+
+        if (r->agency_id == 0) {
+            onestop_batch_fail(b, b->pos[i], "invalid",
+                               "agency is not in the catalog");
+            invalid++;
+            continue;
+        }
+
+        if (r->procedure_id == 0) {
+            onestop_batch_fail(b, b->pos[i], "invalid",
+                               "procedure is not in the catalog");
+            invalid++;
+            continue;
+        }
+
+        k.mv_data = (void *) r->code.data;
+        k.mv_size = r->code.len;
+        rc = mdb_get(txn, st->dossiers, &k, &v);
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            free(enc);
+            return rc;
+        }
+
+        if (rc == 0) {
+            if (onestop_record_decode(v.mv_data, v.mv_size, &old) != 0) {
+                free(enc);
+                return MDB_CORRUPTED;
+            }
+
+            if (!old.tombstone && !in_scope(cat, w->scope, old.agency_id)) {
+                onestop_batch_fail(b, b->pos[i], "forbidden",
+                                   "the dossier is stored under an agency "
+                                   "the key does not cover");
+                forbidden++;
+                continue;
+            }
+
+            if (r->version < old.version
+                || (old.tombstone && r->version == old.version))
+            {
+                w->stale++;
+                continue;
+            }
+        }
+
+        if (onestop_record_size(r) > size) {
+            size = onestop_record_size(r) * 2;
+            free(enc);
+            enc = malloc(size);
+
+            if (enc == NULL) {
+                return ENOMEM;
+            }
+        }
+
+        onestop_record_encode(r, enc);
+
+        if (rc == 0 && r->version == old.version) {
+            if (v.mv_size == onestop_record_size(r)
+                && memcmp(v.mv_data, enc, v.mv_size) == 0)
+            {
+                w->unchanged++;
+
+            } else {
+                onestop_batch_fail(b, b->pos[i], "conflict",
+                                   "the same version with other content is "
+                                   "already stored");
+                conflict++;
+            }
+
+            continue;
+        }
+
+        if (forbidden || invalid || conflict) {
+            /* the batch fails: go on only to list every fault */
+            continue;
+        }
+
+        v.mv_data = enc;
+        v.mv_size = onestop_record_size(r);
+        rc = mdb_put(txn, st->dossiers, &k, &v, 0);
+
+        if (rc == 0) {
+            rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_DOSSIER,
+                               r->agency_id, r->version, &r->code);
+        }
+
+        if (rc != 0) {
+            free(enc);
+            return rc;
+        }
+
+        w->accepted++;
+    }
+
+    free(enc);
+
+    if (forbidden) {
+        w->status = 403;
+        w->error_code = "forbidden";
+        snprintf(w->message, sizeof(w->message),
+                 "%zu record(s) lie outside the key's agencies", forbidden);
+
+    } else if (invalid) {
+        w->status = 422;
+        w->error_code = "invalid";
+        snprintf(w->message, sizeof(w->message),
+                 "%zu record(s) are invalid", invalid);
+
+    } else if (conflict) {
+        w->status = 409;
+        w->error_code = "conflict";
+        snprintf(w->message, sizeof(w->message),
+                 "%zu record(s) conflict with a stored version", conflict);
+
+    } else {
+        w->status = 200;
+    }
+
+    return 0;
+}
+
+
+static int
+write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
+    uint64_t *seq)
+{
+    int                       rc;
+    uint8_t                   enc[64];
+    MDB_val                   k, v;
+    onestop_record_t          old, tomb;
+    const onestop_catalog_t  *cat;
+
+    cat = st->wcat;
+
+    k.mv_data = (void *) w->code.data;
+    k.mv_size = w->code.len;
+    rc = mdb_get(txn, st->dossiers, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        w->status = 404;
+        w->error_code = "not_found";
+        snprintf(w->message, sizeof(w->message), "no dossier has this code");
+        return 0;
+    }
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (onestop_record_decode(v.mv_data, v.mv_size, &old) != 0) {
+        return MDB_CORRUPTED;
+    }
+
+    if (old.tombstone) {
+        w->status = 404;
+        w->error_code = "not_found";
+        snprintf(w->message, sizeof(w->message), "no dossier has this code");
+        return 0;
+    }
+
+    if (!in_scope(cat, w->scope, old.agency_id)) {
+        w->status = 403;
+        w->error_code = "forbidden";
+        snprintf(w->message, sizeof(w->message),
+                 "the dossier is stored under an agency the key does not "
+                 "cover");
+        return 0;
+    }
+
+    memset(&tomb, 0, sizeof(onestop_record_t));
+    tomb.tombstone = 1;
+    tomb.version = old.version;
+    tomb.agency_id = old.agency_id;
+    tomb.procedure_id = old.procedure_id;
+    onestop_record_encode(&tomb, enc);
+
+    v.mv_data = enc;
+    v.mv_size = onestop_record_size(&tomb);
+    rc = mdb_put(txn, st->dossiers, &k, &v, 0);
+
+    if (rc == 0) {
+        rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_DELETE, old.agency_id,
+                           old.version, &w->code);
+    }
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    w->deleted = 1;
+    w->status = 200;
+
+    return 0;
+}
+
+
+/* catalog writes */
+
+typedef struct {
+    char      type;
+    uint32_t  id;
+    uint8_t   key[5];
+} cat_key_t;
+
+
+static void
+cat_key(cat_key_t *ck, char type, uint32_t id)
+{
+    ck->type = type;
+    ck->id = id;
+    ck->key[0] = (uint8_t) type;
+    be32(ck->key + 1, id);
+}
+
+
+static int
+cat_intern(onestop_store_t *st, MDB_txn *txn, char type, char idtype,
+    onestop_str_t sid, uint32_t *id, int *created)
+{
+    int      rc;
+    char     key[1 + ONESTOP_CODE_MAX];
+    char     nkey[2];
+    uint32_t n;
+    MDB_val  k, v;
+
+    key[0] = idtype;
+    memcpy(key + 1, sid.data, sid.len);
+    k.mv_data = key;
+    k.mv_size = 1 + sid.len;
+
+    rc = mdb_get(txn, st->catalog, &k, &v);
+
+    if (rc == 0 && v.mv_size == 4) {
+        memcpy(id, v.mv_data, 4);
+        *created = 0;
+        return 0;
+    }
+
+    if (rc != MDB_NOTFOUND) {
+        return rc ? rc : MDB_CORRUPTED;
+    }
+
+    if (cat_next(txn, st->catalog, type, &n) != 0) {
+        return MDB_CORRUPTED;
+    }
+
+    n++;
+
+    nkey[0] = ONESTOP_CAT_NEXT;
+    nkey[1] = type;
+    k.mv_data = key;
+    k.mv_size = 1 + sid.len;
+    v.mv_data = &n;
+    v.mv_size = 4;
+
+    if ((rc = mdb_put(txn, st->catalog, &k, &v, 0)) != 0) {
+        return rc;
+    }
+
+    k.mv_data = nkey;
+    k.mv_size = 2;
+
+    if ((rc = mdb_put(txn, st->catalog, &k, &v, 0)) != 0) {
+        return rc;
+    }
+
+    *id = n;
+    *created = 1;
+    return 0;
+}
+
+
+static int
+cat_put(onestop_store_t *st, MDB_txn *txn, char type, uint32_t id,
+    const uint8_t *head, size_t headlen, onestop_str_t sid,
+    onestop_str_t name, size_t *written)
+{
+    uint8_t    buf[16 + 2 * (ONESTOP_NAME_MAX + 2)];
+    uint8_t   *p;
+    MDB_val    k, v, old;
+    cat_key_t  ck;
+
+    cat_key(&ck, type, id);
+    k.mv_data = ck.key;
+    k.mv_size = 5;
+
+    p = buf;
+    memcpy(p, head, headlen);
+    p += headlen;
+    *p++ = (uint8_t) (sid.len & 0xff);
+    *p++ = (uint8_t) (sid.len >> 8);
+    memcpy(p, sid.data, sid.len);
+    p += sid.len;
+    *p++ = (uint8_t) (name.len & 0xff);
+    *p++ = (uint8_t) (name.len >> 8);
+    memcpy(p, name.data, name.len);
+    p += name.len;
+
+    v.mv_data = buf;
+    v.mv_size = (size_t) (p - buf);
+
+    if (mdb_get(txn, st->catalog, &k, &old) == 0 && old.mv_size == v.mv_size
+        && memcmp(old.mv_data, buf, v.mv_size) == 0)
+    {
+        return 0;
+    }
+
+    (*written)++;
+    return mdb_put(txn, st->catalog, &k, &v, 0);
+}
+
+
+static int
+write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
+    uint64_t *seq)
+{
+    int                        rc, created, *plevel;
+    size_t                     i, j;
+    uint8_t                    head[5];
+    uint32_t                   id, parent, field, *ids, *pids;
+    onestop_catalog_doc_t     *doc;
+    onestop_cat_agency_in_t   *a;
+    onestop_cat_entry_in_t    *e;
+    const onestop_catalog_t   *cat;
+    const onestop_agency_t    *old, *pa;
+
+    doc = w->doc;
+    cat = st->wcat;
+
+    if (w->scope != NULL && !w->scope->all) {
+        w->status = 403;
+        w->error_code = "forbidden";
+        snprintf(w->message, sizeof(w->message),
+                 "only an administrator's key may write the catalog");
+        return 0;
+    }
+
+#define CAT_FAIL(...)                                                        \
+    do {                                                                     \
+        w->status = 422;                                                     \
+        w->error_code = "invalid";                                           \
+        snprintf(w->message, sizeof(w->message), __VA_ARGS__);               \
+        rc = 0;                                                              \
+        goto done;                                                           \
+    } while (0)
+
+    ids = calloc(doc->nagencies + 1, sizeof(uint32_t));
+    pids = calloc(doc->nagencies + 1, sizeof(uint32_t));
+    plevel = calloc(doc->nagencies + 1, sizeof(int));
+    rc = ENOMEM;
+
+    if (ids == NULL || pids == NULL || plevel == NULL) {
+        goto done;
+    }
+
+    /* fields */
+
+    for (i = 0; i < doc->nfields; i++) {
+        e = &doc->fields[i];
+
+        if ((rc = cat_intern(st, txn, ONESTOP_CAT_FIELD, ONESTOP_CAT_FIELD_ID,
+                             e->id, &id, &created)) != 0
+            || (rc = cat_put(st, txn, ONESTOP_CAT_FIELD, id, head, 0, e->id,
+                             e->name, &w->fields)) != 0)
+        {
+            goto done;
+        }
+    }
+
+    /* agencies: check the tree first, then write */
+
+    for (i = 0; i < doc->nagencies; i++) {
+        a = &doc->agencies[i];
+
+        if (a->id.len == 8 && memcmp(a->id.data, "province", 8) == 0) {
+            CAT_FAIL("agencies[%zu]: the id \"province\" is reserved", i);
+        }
+
+        id = onestop_catalog_agency(cat, a->id.data, a->id.len);
+        old = id ? &cat->agencies[id] : NULL;
+
+        parent = 0;
+        plevel[i] = 0;
+
+        if (a->parent.len) {
+            parent = onestop_catalog_agency(cat, a->parent.data,
+                                            a->parent.len);
+            plevel[i] = parent ? cat->agencies[parent].level : 0;
+
+            for (j = 0; j < doc->nagencies; j++) {
+                if (doc->agencies[j].id.len == a->parent.len
+                    && memcmp(doc->agencies[j].id.data, a->parent.data,
+                              a->parent.len) == 0)
+                {
+                    plevel[i] = doc->agencies[j].level;
+                    break;
+                }
+            }
+
+            if (plevel[i] == 0) {
+                CAT_FAIL("agencies[%zu]: parent \"%.*s\" is not in the "
+                         "catalog", i, (int) a->parent.len, a->parent.data);
+            }
+
+            if (a->parent.len == a->id.len
+                && memcmp(a->parent.data, a->id.data, a->id.len) == 0)
+            {
+                CAT_FAIL("agencies[%zu]: an agency cannot be its own parent",
+                         i);
+            }
+        }
+
+        if (a->level == ONESTOP_LEVEL_COMMUNE
+            && plevel[i] != ONESTOP_LEVEL_DISTRICT)
+        {
+            CAT_FAIL("agencies[%zu]: a commune's parent must be a district",
+                     i);
+        }
+
+        if (a->level == ONESTOP_LEVEL_DISTRICT && plevel[i] != 0) {
+            CAT_FAIL("agencies[%zu]: a district has no parent", i);
+        }
+
+        if (a->level == ONESTOP_LEVEL_PROVINCE && plevel[i] != 0
+            && plevel[i] != ONESTOP_LEVEL_PROVINCE)
+        {
+            CAT_FAIL("agencies[%zu]: a department's parent must be a "
+                     "department", i);
+        }
+
+        if (old != NULL) {
+            pa = old->parent ? &cat->agencies[old->parent] : NULL;
+
+            if (old->level != a->level
+                || (pa == NULL) != (a->parent.len == 0)
+                || (pa != NULL && (pa->id.len != a->parent.len
+                                   || memcmp(pa->id.data, a->parent.data,
+                                             a->parent.len) != 0)))
+            {
+                CAT_FAIL("agencies[%zu]: the level and parent of \"%.*s\" "
+                         "cannot change", i, (int) a->id.len, a->id.data);
+            }
+        }
+    }
+
+    for (i = 0; i < doc->nagencies; i++) {
+        a = &doc->agencies[i];
+
+        if ((rc = cat_intern(st, txn, ONESTOP_CAT_AGENCY,
+                             ONESTOP_CAT_AGENCY_ID, a->id, &ids[i], &created))
+            != 0)
+        {
+            goto done;
+        }
+    }
+
+    for (i = 0; i < doc->nagencies; i++) {
+        a = &doc->agencies[i];
+        parent = 0;
+
+        if (a->parent.len) {
+            if ((rc = cat_intern(st, txn, ONESTOP_CAT_AGENCY,
+                                 ONESTOP_CAT_AGENCY_ID, a->parent, &parent,
+                                 &created)) != 0)
+            {
+                goto done;
+            }
+        }
+
+        head[0] = (uint8_t) a->level;
+        memcpy(head + 1, &parent, 4);
+
+        if ((rc = cat_put(st, txn, ONESTOP_CAT_AGENCY, ids[i], head, 5, a->id,
+                          a->name, &w->agencies)) != 0)
+        {
+            goto done;
+        }
+    }
+
+    /* procedures */
+
+    for (i = 0; i < doc->nprocedures; i++) {
+        e = &doc->procedures[i];
+
+        if ((rc = cat_intern(st, txn, ONESTOP_CAT_FIELD, ONESTOP_CAT_FIELD_ID,
+                             e->field, &field, &created)) != 0)
+        {
+            goto done;
+        }
+
+        if (created) {
+            /* a field neither in the catalog nor in this document */
+            CAT_FAIL("procedures[%zu]: field \"%.*s\" is not in the catalog",
+                     i, (int) e->field.len, e->field.data);
+        }
+
+        id = onestop_catalog_procedure(cat, e->id.data, e->id.len);
+
+        if (id && cat->procedures[id].field
+            && cat->procedures[id].field != field)
+        {
+            CAT_FAIL("procedures[%zu]: the field of \"%.*s\" cannot change",
+                     i, (int) e->id.len, e->id.data);
+        }
+
+        if ((rc = cat_intern(st, txn, ONESTOP_CAT_PROCEDURE,
+                             ONESTOP_CAT_PROCEDURE_ID, e->id, &id, &created))
+            != 0)
+        {
+            goto done;
+        }
+
+        memcpy(head, &field, 4);
+
+        if ((rc = cat_put(st, txn, ONESTOP_CAT_PROCEDURE, id, head, 4, e->id,
+                          e->name, &w->procedures)) != 0)
+        {
+            goto done;
+        }
+    }
+
+    if (w->agencies + w->fields + w->procedures) {
+        uint64_t  gen;
+
+        if ((rc = meta_get_u64(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen))
+            != 0)
+        {
+            goto done;
+        }
+
+        gen++;
+
+        if ((rc = meta_put(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen, 8))
+            != 0
+            || (rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_CATALOG, 0, gen,
+                                   NULL)) != 0)
+        {
+            goto done;
+        }
+    }
+
+    w->status = 200;
+    rc = 0;
+
+done:
+
+#undef CAT_FAIL
+
+    free(ids);
+    free(pids);
+    free(plevel);
+
+    return rc;
+}
+
+
+int
+onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
+{
+    int        rc, frc;
+    size_t     i;
+    uint64_t   seq, seq0;
+    MDB_txn   *txn, *child;
+
+    rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+
+    if (rc == MDB_MAP_RESIZED) {
+        rc = mdb_env_set_mapsize(st->env, 0);
+
+        if (rc == 0) {
+            rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+        }
+    }
+
+    if (rc != 0) {
+        goto failed;
+    }
+
+    if ((rc = meta_get_u64(txn, st->meta, ONESTOP_META_OUTBOX_SEQ, &seq)) != 0
+        || load_catalog(st, txn, &st->wcat) != 0)
+    {
+        rc = rc ? rc : MDB_CORRUPTED;
+        mdb_txn_abort(txn);
+        goto failed;
+    }
+
+    for (i = 0; i < n; i++) {
+        seq0 = seq;
+        w[i]->status = 500;
+        w[i]->error_code = "internal_error";
+        w[i]->accepted = 0;
+        w[i]->unchanged = 0;
+        w[i]->stale = 0;
+
+        rc = mdb_txn_begin(st->env, txn, 0, &child);
+
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            goto failed;
+        }
+
+        frc = 0;
+
+        switch (w[i]->kind) {
+        case ONESTOP_W_DOSSIERS:
+            rc = write_dossiers(st, child, w[i], &seq);
+            break;
+        case ONESTOP_W_DELETE:
+            rc = write_delete(st, child, w[i], &seq);
+            break;
+        case ONESTOP_W_CATALOG:
+            rc = write_catalog(st, child, w[i], &seq);
+            frc = 1;
+            break;
+        default:
+            rc = EINVAL;
+        }
+
+        if (rc == 0 && w[i]->status == 200) {
+            rc = mdb_txn_commit(child);
+
+            if (rc == 0 && frc && load_catalog(st, txn, &st->wcat) != 0) {
+                rc = MDB_CORRUPTED;
+            }
+
+        } else {
+            mdb_txn_abort(child);
+            seq = seq0;       /* the numbers it took were not written */
+        }
+
+        if (rc != 0) {
+            seq = seq0;
+            w[i]->status = mdb_status(rc) == ONESTOP_FULL ? 507 : 500;
+            w[i]->error_code = w[i]->status == 507 ? "insufficient_storage"
+                                                   : "internal_error";
+            snprintf(w[i]->message, sizeof(w[i]->message), "%s",
+                     mdb_strerror(rc));
+            w[i]->accepted = 0;
+            w[i]->unchanged = 0;
+            w[i]->stale = 0;
+
+            if (rc != MDB_MAP_FULL) {
+                mdb_txn_abort(txn);
+                goto failed;
+            }
+
+            rc = 0;
+        }
+
+        if (w[i]->status == 200 && meta_put(txn, st->meta,
+                                            ONESTOP_META_OUTBOX_SEQ, &seq, 8)
+                                   != 0)
+        {
+            rc = MDB_MAP_FULL;
+            mdb_txn_abort(txn);
+            goto failed;
+        }
+    }
+
+    rc = mdb_txn_commit(txn);
+
+    if (rc != 0) {
+        goto failed;
+    }
+
+    return ONESTOP_OK;
+
+failed:
+
+    for (i = 0; i < n; i++) {
+        w[i]->status = mdb_status(rc) == ONESTOP_FULL ? 507 : 500;
+        w[i]->error_code = w[i]->status == 507 ? "insufficient_storage"
+                                               : "internal_error";
+        snprintf(w[i]->message, sizeof(w[i]->message), "%s",
+                 w[i]->status == 507 ? "the store is full" : mdb_strerror(rc));
+        w[i]->accepted = 0;
+        w[i]->unchanged = 0;
+        w[i]->stale = 0;
+        w[i]->deleted = 0;
+        w[i]->agencies = 0;
+        w[i]->fields = 0;
+        w[i]->procedures = 0;
+    }
+
+    /* the writer's catalog may hold what was not committed */
+    onestop_catalog_destroy(st->wcat);
+    st->wcat = NULL;
+
+    return mdb_status(rc);
+}
+
+
+int
+onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
+    size_t errlen)
+{
+    int  rc;
+
+    if (mkdir(dest, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "could not create \"%s\": %s", dest,
+                 strerror(errno));
+        return -1;
+    }
+
+    rc = mdb_env_copy2(st->env, dest, MDB_CP_COMPACT);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "could not copy the store to \"%s\": %s", dest,
+                 mdb_strerror(rc));
+        return -1;
+    }
+
+    return 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * Arena and buffer: the engine allocates with malloc only here and in the
+ * few places that own a long-lived structure, so that every error path is
+ * one free.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_util.h"
+
+
+#define BLOCK_SIZE  (64 * 1024)
+
+struct onestop_arena_block_s {
+    onestop_arena_block_t  *next;
+    size_t                  used;
+    size_t                  size;
+    uint64_t                data[];
+};
+
+
+void *
+onestop_arena_alloc(onestop_arena_t *a, size_t n)
+{
+    size_t                  size;
+    onestop_arena_block_t  *b;
+    void                   *p;
+
+    n = (n + 7) & ~(size_t) 7;
+    b = a->head;
+
+    if (b == NULL || b->size - b->used < n) {
+        size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+        b = malloc(sizeof(onestop_arena_block_t) + size);
+
+        if (b == NULL) {
+            return NULL;
+        }
+
+        b->used = 0;
+        b->size = size;
+
+        if (size == n && a->head != NULL) {
+            /* a big one: keep the current block in front */
+            b->next = a->head->next;
+            a->head->next = b;
+            b->used = n;
+            return b->data;
+        }
+
+        b->next = a->head;
+        a->head = b;
+    }
+
+    p = (char *) b->data + b->used;
+    b->used += n;
+
+    return p;
+}
+
+
+char *
+onestop_arena_strdup(onestop_arena_t *a, const char *s, size_t len)
+{
+    char  *p;
+
+    p = onestop_arena_alloc(a, len + 1);
+
+    if (p != NULL) {
+        if (len) {
+            memcpy(p, s, len);
+        }
+        p[len] = '\0';
+    }
+
+    return p;
+}
+
+
+void
+onestop_arena_free(onestop_arena_t *a)
+{
+    onestop_arena_block_t  *b, *next;
+
+    for (b = a->head; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    a->head = NULL;
+}
+
+
+void
+onestop_buf_add(onestop_buf_t *b, const void *p, size_t n)
+{
+    size_t   cap;
+    char    *d;
+
+    if (b->failed) {
+        return;
+    }
+
+    if (b->cap - b->len < n + 1) {
+        cap = b->cap ? b->cap : 256;
+
+        while (cap - b->len < n + 1) {
+            cap *= 2;
+        }
+
+        d = realloc(b->data, cap);
+
+        if (d == NULL) {
+            b->failed = 1;
+            return;
+        }
+
+        b->data = d;
+        b->cap = cap;
+    }
+
+    if (n) {
+        memcpy(b->data + b->len, p, n);
+    }
+
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+
+void
+onestop_buf_adds(onestop_buf_t *b, const char *s)
+{
+    onestop_buf_add(b, s, strlen(s));
+}
+
+
+void
+onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
+{
+    int      n;
+    char     small[256];
+    char    *big;
+    va_list  ap;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+
+    if ((size_t) n < sizeof(small)) {
+        onestop_buf_add(b, small, (size_t) n);
+        return;
+    }
+
+    big = malloc((size_t) n + 1);
+
+    if (big == NULL) {
+        b->failed = 1;
+        return;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+
+    onestop_buf_add(b, big, (size_t) n);
+    free(big);
+}
+
+
+void
+onestop_buf_free(onestop_buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->failed = 0;
+}
+
+
+uint32_t
+onestop_hash(const char *s, size_t len)
+{
+    uint32_t  h;
+    size_t    i;
+
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) s[i];
+        h *= 16777619u;
+    }
+
+    return h;
+}

@@ -1,0 +1,102 @@
+/*
+ * The on-disk layout of an onestop store: the names of its LMDB databases,
+ * the shape of their keys and values, and the version of all of it.
+ * README.md beside this file explains each database; code reads its
+ * constants from here and nowhere else.
+ *
+ * All integers in keys are big-endian so that LMDB's byte order is their
+ * numeric order; integers in values are little-endian (the host order of
+ * every platform we ship on, checked at build time by the engine).
+ */
+
+#ifndef ONESTOP_SCHEMA_H
+#define ONESTOP_SCHEMA_H
+
+/* Bumped whenever any layout below changes incompatibly. */
+#define ONESTOP_SCHEMA_VERSION       1
+
+/* Named databases. */
+#define ONESTOP_DB_META              "meta"
+#define ONESTOP_DB_DOSSIERS          "dossiers"
+#define ONESTOP_DB_CATALOG           "catalog"
+#define ONESTOP_DB_OUTBOX            "outbox"
+#define ONESTOP_DB_COUNTERS          "counters"
+#define ONESTOP_DB_APOLOGIES         "apologies"
+#define ONESTOP_DB_EVALUATIONS       "evaluations"
+#define ONESTOP_DB_MAX               16
+
+/* meta: ASCII names to fixed-size little-endian values. */
+#define ONESTOP_META_SCHEMA          "schema_version"     /* u32 */
+#define ONESTOP_META_UTC_OFFSET      "utc_offset"         /* i32 seconds */
+#define ONESTOP_META_CATALOG_GEN     "catalog_gen"        /* u64 */
+#define ONESTOP_META_OUTBOX_SEQ      "outbox_seq"         /* u64, last used */
+#define ONESTOP_META_CREATED         "created_at"         /* i64 unix time */
+
+/*
+ * catalog: one database, keys prefixed by a type byte.
+ *   'A' u32 id         -> agency:    u8 level, u32 parent (0: none),
+ *                                    u16 id length, id, u16 name length, name
+ *   'a' id string      -> u32 id (the interned agency)
+ *   'F' u32 id         -> field:     u16 id length, id, u16 name length, name
+ *   'f' id string      -> u32 id
+ *   'P' u32 id         -> procedure: u32 field, u16 id length, id,
+ *                                    u16 name length, name
+ *   'p' id string      -> u32 id
+ *   'N' type byte      -> u32, the last id given for that type
+ * Ids are interned from 1 in order of first appearance and never reused or
+ * removed, so binary records can carry them.
+ */
+#define ONESTOP_CAT_AGENCY           'A'
+#define ONESTOP_CAT_AGENCY_ID        'a'
+#define ONESTOP_CAT_FIELD            'F'
+#define ONESTOP_CAT_FIELD_ID         'f'
+#define ONESTOP_CAT_PROCEDURE        'P'
+#define ONESTOP_CAT_PROCEDURE_ID     'p'
+#define ONESTOP_CAT_NEXT             'N'
+
+#define ONESTOP_LEVEL_PROVINCE       1
+#define ONESTOP_LEVEL_DISTRICT       2
+#define ONESTOP_LEVEL_COMMUNE        3
+
+/*
+ * dossiers: code (1-64 bytes) -> record, layout ONESTOP_RECORD_FORMAT:
+ *   u8  format
+ *   u8  flags        (ONESTOP_REC_*)
+ *   u8  channel      (0 direct, 1 online, 2 postal)
+ *   u8  return channel (0 counter, 1 postal, 2 online)
+ *   u8  applicant type (0 citizen, 1 organization)
+ *   u8  set times    (bit i: time i present; i as ONESTOP_T_*)
+ *   u8  date-only    (bit i: time i was written as a date)
+ *   u8  reserved
+ *   u64 version
+ *   u32 agency, u32 procedure (interned catalog ids)
+ *   i64 seconds since the epoch (UTC), one per time that is present
+ *   u16 length and bytes of: name, phone, email; u32 length and reason
+ * A tombstone (flags has ONESTOP_REC_TOMBSTONE) stops after the agency
+ * and procedure.
+ */
+#define ONESTOP_RECORD_FORMAT        1
+#define ONESTOP_REC_TOMBSTONE        0x01
+#define ONESTOP_REC_APOLOGY          0x02
+
+#define ONESTOP_T_RECEIVED           0
+#define ONESTOP_T_DUE                1
+#define ONESTOP_T_RESOLVED           2
+#define ONESTOP_T_RETURNED           3
+#define ONESTOP_T_WITHDRAWN          4
+#define ONESTOP_T_APOLOGY_ISSUED     5
+#define ONESTOP_T_APOLOGY_NEW_DUE    6
+#define ONESTOP_T_COUNT              7
+
+/*
+ * outbox: u64 seq -> entry:
+ *   u8 kind (ONESTOP_CHANGE_*), u32 agency, u64 version,
+ *   u8 code length, code
+ */
+#define ONESTOP_CHANGE_DOSSIER       1
+#define ONESTOP_CHANGE_DELETE        2
+#define ONESTOP_CHANGE_CATALOG       3
+#define ONESTOP_CHANGE_EVALUATION    4
+#define ONESTOP_CHANGE_GAP           5
+
+#endif /* ONESTOP_SCHEMA_H */

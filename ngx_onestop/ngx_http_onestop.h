@@ -1,0 +1,86 @@
+/*
+ * What the files of the onestop module share: the configuration, the
+ * per-worker state that hangs off it, and the helpers every handler uses
+ * to answer (the JSON error object, the common headers).
+ */
+
+#ifndef NGX_HTTP_ONESTOP_H
+#define NGX_HTTP_ONESTOP_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "onestop_json.h"
+#include "onestop_store.h"
+
+
+typedef enum {
+    NGX_HTTP_ONESTOP_NONE = 0,
+    NGX_HTTP_ONESTOP_LOOKUP_JSON,
+    NGX_HTTP_ONESTOP_LOOKUP_HTML
+} ngx_http_onestop_handler_e;
+
+
+typedef struct {
+    ngx_str_t                   store_path;
+    size_t                      map_size;
+    ngx_int_t                   utc_offset;
+    time_t                      public_max_age;
+
+    /* the worker's own, set in init_process */
+    onestop_store_t            *store;
+    ngx_log_t                  *log;
+} ngx_http_onestop_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  handler;
+} ngx_http_onestop_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_onestop_module;
+
+extern ngx_str_t  ngx_http_onestop_html_page_html;
+extern ngx_str_t  ngx_http_onestop_html_style_css;
+
+
+/* a yajl generator whose memory comes from the request's pool */
+yajl_gen ngx_http_onestop_gen(ngx_http_request_t *r);
+
+/* the identifier after the location's prefix, else the "code" argument */
+ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
+
+/* sends a complete answer (HEAD too); the body may be in the pool */
+ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
+
+/* {"error": {"code", "message"}} with status */
+ngx_int_t ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message);
+ngx_int_t ngx_http_onestop_error_items(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message,
+    const onestop_item_err_t *items, size_t nitems);
+
+ngx_int_t ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
+    u_char *value, size_t len);
+/* a strong ETag from a hash of the body, set where nginx's not-modified
+ * filter finds it (If-None-Match then gets 304) */
+ngx_int_t ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body,
+    size_t len);
+/* Cache-Control: private, no-store and Referrer-Policy: no-referrer */
+ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
+
+/* HTML pages: the escaped text, and the page around a content */
+void ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s,
+    size_t len);
+ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
+    const char *title, onestop_buf_t *content);
+ngx_int_t ngx_http_onestop_search_form(ngx_http_request_t *r,
+    onestop_buf_t *b, ngx_str_t *code);
+
+ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
+
+#endif /* NGX_HTTP_ONESTOP_H */

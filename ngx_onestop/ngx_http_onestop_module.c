@@ -1,0 +1,686 @@
+/*
+ * The onestop module: directives, configuration, and the store's life in
+ * nginx.  The master only checks the store (creating it for the workers'
+ * user, comparing its UTC offset) and closes it again before fork(); each
+ * worker opens its own handle in init_process, since an LMDB environment
+ * must never cross fork().
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onestop.h"
+
+
+static void *ngx_http_onestop_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_onestop_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_onestop_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_onestop_utc_offset(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
+static void ngx_http_onestop_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path);
+static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
+static void *ngx_http_onestop_yajl_realloc(void *ctx, void *ptr,
+    size_t size);
+static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
+
+
+static ngx_command_t  ngx_http_onestop_commands[] = {
+
+    { ngx_string("onestop_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_onestop_store,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_utc_offset"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_utc_offset,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_public_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, public_max_age),
+      NULL },
+
+    { ngx_string("onestop_lookup"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_lookup,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_onestop_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_onestop_create_main_conf,     /* create main configuration */
+    ngx_http_onestop_init_main_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_onestop_create_loc_conf,      /* create location configuration */
+    ngx_http_onestop_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_onestop_module = {
+    NGX_MODULE_V1,
+    &ngx_http_onestop_module_ctx,          /* module context */
+    ngx_http_onestop_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_http_onestop_init_module,          /* init module */
+    ngx_http_onestop_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_onestop_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_onestop_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onestop_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    omcf->map_size = NGX_CONF_UNSET_SIZE;
+    omcf->utc_offset = NGX_CONF_UNSET;
+    omcf->public_max_age = NGX_CONF_UNSET;
+
+    return omcf;
+}
+
+
+static char *
+ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ngx_conf_init_size_value(omcf->map_size, ONESTOP_MAP_SIZE_DEFAULT);
+    ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
+    ngx_conf_init_value(omcf->public_max_age, 60);
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_onestop_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_onestop_loc_conf_t  *olcf;
+
+    olcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onestop_loc_conf_t));
+    if (olcf == NULL) {
+        return NULL;
+    }
+
+    return olcf;
+}
+
+
+static char *
+ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value, s;
+
+    if (omcf->store_path.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    omcf->store_path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &omcf->store_path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "map_size=", 9) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        s.data = value[2].data + 9;
+        s.len = value[2].len - 9;
+        size = ngx_parse_offset(&s);
+
+        if (size == NGX_ERROR || size < 1024 * 1024) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid map_size \"%V\" (1m at least)", &s);
+            return NGX_CONF_ERROR;
+        }
+
+        omcf->map_size = (size_t) size;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_utc_offset(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    int32_t     offset;
+    ngx_str_t  *value;
+
+    if (omcf->utc_offset != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (onestop_offset_parse((char *) value[1].data, value[1].len, &offset)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid UTC offset \"%V\" (+HH:MM)", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->utc_offset = offset;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_loc_conf_t  *olcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (olcf->handler != NGX_HTTP_ONESTOP_NONE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "json") == 0) {
+        olcf->handler = NGX_HTTP_ONESTOP_LOOKUP_JSON;
+
+    } else if (ngx_strcmp(value[1].data, "html") == 0) {
+        olcf->handler = NGX_HTTP_ONESTOP_LOOKUP_HTML;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" (json or html)", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_onestop_lookup_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* the store's life */
+
+static ngx_int_t
+ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path)
+{
+    ngx_core_conf_t  *ccf;
+
+    if (geteuid() != 0) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        return NGX_OK;
+    }
+
+    if (chown(path, ccf->user, ccf->group) != 0 && ngx_errno != NGX_ENOENT) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "could not give \"%s\" to the workers' user: "
+                      "chown() failed", path);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_init_module(ngx_cycle_t *cycle)
+{
+    char                           err[512];
+    u_char                         path[NGX_MAX_PATH];
+    onestop_store_t               *st;
+    onestop_store_conf_t           conf;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
+
+    if (omcf == NULL || omcf->store_path.len == 0) {
+        return NGX_OK;
+    }
+
+    if (omcf->store_path.len > NGX_MAX_PATH - 16) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "onestop_store path \"%V\" is too long",
+                      &omcf->store_path);
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&conf, sizeof(onestop_store_conf_t));
+    conf.map_size = omcf->map_size;
+    conf.offset = (int32_t) omcf->utc_offset;
+    conf.check_offset = 1;
+
+    ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
+
+    if (onestop_store_open(&st, (char *) path, &conf, err, sizeof(err))
+        != ONESTOP_OK)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "%s", err);
+        return NGX_ERROR;
+    }
+
+    onestop_store_close(st);
+
+    /* the workers run as nginx's "user": the store must be theirs */
+
+    if (ngx_http_onestop_own(cycle, (char *) path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(path + omcf->store_path.len, "/data.mdb%Z");
+
+    if (ngx_http_onestop_own(cycle, (char *) path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(path + omcf->store_path.len, "/lock.mdb%Z");
+
+    return ngx_http_onestop_own(cycle, (char *) path);
+}
+
+
+static ngx_int_t
+ngx_http_onestop_init_process(ngx_cycle_t *cycle)
+{
+    char                           err[512];
+    u_char                         path[NGX_MAX_PATH];
+    onestop_store_conf_t           conf;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
+
+    if (omcf == NULL || omcf->store_path.len == 0) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&conf, sizeof(onestop_store_conf_t));
+    conf.map_size = omcf->map_size;
+    conf.offset = (int32_t) omcf->utc_offset;
+    conf.check_offset = 1;
+
+    ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
+
+    if (onestop_store_open(&omcf->store, (char *) path, &conf, err,
+                           sizeof(err))
+        != ONESTOP_OK)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "%s (the store's directory and files must belong to "
+                      "nginx's \"user\")", err);
+        omcf->store = NULL;
+        return NGX_ERROR;
+    }
+
+    omcf->log = cycle->log;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
+
+    if (omcf != NULL && omcf->store != NULL) {
+        onestop_store_close(omcf->store);
+        omcf->store = NULL;
+    }
+}
+
+
+/* helpers of every handler */
+
+static void *
+ngx_http_onestop_yajl_malloc(void *ctx, size_t size)
+{
+    size_t  *p;
+
+    p = ngx_palloc(ctx, size + sizeof(size_t));
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *p = size;
+    return p + 1;
+}
+
+
+static void *
+ngx_http_onestop_yajl_realloc(void *ctx, void *ptr, size_t size)
+{
+    size_t  *old;
+    void    *p;
+
+    if (ptr == NULL) {
+        return ngx_http_onestop_yajl_malloc(ctx, size);
+    }
+
+    old = (size_t *) ptr - 1;
+
+    if (*old >= size) {
+        return ptr;
+    }
+
+    p = ngx_http_onestop_yajl_malloc(ctx, size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, ptr, *old);
+
+    if (*old > 4096) {
+        ngx_pfree(ctx, old);
+    }
+
+    return p;
+}
+
+
+static void
+ngx_http_onestop_yajl_free(void *ctx, void *ptr)
+{
+}
+
+
+yajl_gen
+ngx_http_onestop_gen(ngx_http_request_t *r)
+{
+    yajl_gen             g;
+    yajl_alloc_funcs    *af;
+
+    af = ngx_palloc(r->pool, sizeof(yajl_alloc_funcs));
+    if (af == NULL) {
+        return NULL;
+    }
+
+    af->malloc = ngx_http_onestop_yajl_malloc;
+    af->realloc = ngx_http_onestop_yajl_realloc;
+    af->free = ngx_http_onestop_yajl_free;
+    af->ctx = r->pool;
+
+    g = yajl_gen_alloc(af);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    return g;
+}
+
+
+ngx_int_t
+ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
+{
+    u_char                    *dst, *src;
+    ngx_str_t                  arg;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    id->data = r->uri.data;
+    id->len = r->uri.len;
+
+    if (!clcf->exact_match && !clcf->regex && id->len >= clcf->name.len) {
+        id->data += clcf->name.len;
+        id->len -= clcf->name.len;
+
+    } else {
+        id->len = 0;
+    }
+
+    while (id->len && id->data[0] == '/') {
+        id->data++;
+        id->len--;
+    }
+
+    if (id->len) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "code", 4, &arg) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    dst = ngx_pnalloc(r->pool, arg.len);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    id->data = dst;
+    src = arg.data;
+
+    /* a form's '+' is a space, which no code has */
+    ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
+    id->len = dst - id->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
+    u_char *value, size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value.data = value;
+    h->value.len = len;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_private_headers(ngx_http_request_t *r)
+{
+    if (ngx_http_onestop_add_header(r, "Cache-Control",
+                                    (u_char *) "private, no-store", 17)
+        != NGX_OK
+        || ngx_http_onestop_add_header(r, "Referrer-Policy",
+                                       (u_char *) "no-referrer", 11)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    u_char           *p;
+    uint64_t          h;
+    size_t            i;
+    ngx_table_elt_t  *etag;
+
+    h = 14695981039346656037ULL;
+
+    for (i = 0; i < len; i++) {
+        h ^= body[i];
+        h *= 1099511628211ULL;
+    }
+
+    p = ngx_pnalloc(r->pool, 2 + 16 + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag->hash = 1;
+    ngx_str_set(&etag->key, "ETag");
+    etag->value.data = p;
+    etag->value.len = ngx_sprintf(p, "\"%016xL\"", h) - p;
+
+    r->headers_out.etag = etag;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (len == 0 || r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message, const onestop_item_err_t *items,
+    size_t nitems)
+{
+    size_t                len;
+    yajl_gen              g;
+    const unsigned char  *buf;
+
+    static ngx_str_t  type = ngx_string("application/json; charset=utf-8");
+
+    g = ngx_http_onestop_gen(r);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    onestop_error_render(g, code, message, items, nitems);
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_onestop_add_header(r, "Cache-Control",
+                                    (u_char *) "no-store", 8)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_discard_request_body(r);
+
+    return ngx_http_onestop_send(r, status, &type, (u_char *) buf, len);
+}
+
+
+ngx_int_t
+ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    return ngx_http_onestop_error_items(r, status, code, message, NULL, 0);
+}

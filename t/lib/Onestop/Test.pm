@@ -1,0 +1,311 @@
+package Onestop::Test;
+
+# The integration tests' harness: a real nginx (Debian's /usr/sbin/nginx
+# with our dynamic module) on a free loopback port, in a private directory
+# with the configuration each test writes; the CLI on the same store; a
+# real redis-server when a test asks for one.  Core Perl only.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(remove_tree);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
+our $NGINX = $ENV{ONESTOP_NGINX} // '/usr/sbin/nginx';
+our $CLI = "$ROOT/build/onestop";
+our $MODULE = "$ROOT/build/ngx_http_onestop_module.so";
+
+sub new {
+    my ($class, %args) = @_;
+    my $dir = tempdir('onestop-test-XXXXXX', TMPDIR => 1,
+        CLEANUP => !$ENV{ONESTOP_KEEP});
+    chmod 0755, $dir;
+    my $self = bless {
+        dir => $dir,
+        port => free_port(),
+        workers => $args{workers} // 1,
+        today => $args{today},
+        ua => HTTP::Tiny->new(timeout => 30, max_redirect => 0,
+            keep_alive => 0),
+    }, $class;
+    $ENV{ONESTOP_TODAY} = $self->{today} if defined $self->{today};
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+sub port { $_[0]{port} }
+sub store { "$_[0]{dir}/store" }
+sub url { "http://127.0.0.1:$_[0]{port}$_[1]" }
+
+sub free_port {
+    for (1 .. 50) {
+        my $port = 20000 + int(rand(30000));
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+            LocalPort => $port, Proto => 'tcp', ReuseAddr => 1) or next;
+        close $s;
+        return $port;
+    }
+    die "no free port\n";
+}
+
+# write nginx.conf: the test gives what goes inside http { }, with
+# %%PORT%%, %%STORE%% and %%DIR%% replaced
+sub write_conf {
+    my ($self, $http, %opt) = @_;
+    my $dir = $self->{dir};
+    mkdir "$dir/tmp";
+    my $env = defined $self->{today} ? "env ONESTOP_TODAY;\n" : '';
+    my $main = $opt{main} // '';
+    my $conf = <<"END";
+load_module $MODULE;
+daemon on;
+master_process on;
+worker_processes $self->{workers};
+pid $dir/nginx.pid;
+error_log $dir/error.log notice;
+$env$main
+events { worker_connections 1024; }
+
+http {
+    default_type application/octet-stream;
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+
+$http
+}
+END
+    $conf =~ s/%%PORT%%/$self->{port}/g;
+    $conf =~ s/%%STORE%%/$dir\/store/g;
+    $conf =~ s/%%DIR%%/$dir/g;
+    open(my $fh, '>', "$dir/nginx.conf") or die "$dir/nginx.conf: $!";
+    print $fh $conf;
+    close $fh;
+    return $self;
+}
+
+# nginx -t: returns (exit status, output)
+sub test_conf {
+    my ($self) = @_;
+    my $out = `$NGINX -p $self->{dir}/ -c $self->{dir}/nginx.conf -t 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub start {
+    my ($self) = @_;
+    my $out = `$NGINX -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
+    if ($? != 0) {
+        diag("nginx did not start: $out");
+        return 0;
+    }
+    $self->{started} = 1;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $self->{port}, Proto => 'tcp');
+        if ($s) { close $s; return 1; }
+        sleep 0.05;
+    }
+    diag("nginx does not listen on port $self->{port}");
+    return 0;
+}
+
+sub pid {
+    my ($self) = @_;
+    open(my $fh, '<', "$self->{dir}/nginx.pid") or return;
+    my $pid = <$fh>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->pid or return ();
+    my @pids = map { /^\s*(\d+)/ ? $1 : () }
+        `ps -o pid= --ppid $master 2>/dev/null`;
+    return @pids;
+}
+
+sub reload {
+    my ($self) = @_;
+    my $pid = $self->pid or return 0;
+    my @old = $self->worker_pids;
+    kill 'HUP', $pid;
+    # wait for the old workers to go
+    for (1 .. 200) {
+        my %now = map { $_ => 1 } $self->worker_pids;
+        last unless grep { $now{$_} } @old;
+        sleep 0.05;
+    }
+    return 1;
+}
+
+sub stop {
+    my ($self, $sig) = @_;
+    return unless $self->{started};
+    my $pid = $self->pid;
+    $self->{started} = 0;
+    return unless $pid;
+    if (($sig // 'QUIT') eq 'KILL') {
+        my @workers = $self->worker_pids;
+        kill 'KILL', $pid, @workers;
+        sleep 0.2;
+        unlink "$self->{dir}/nginx.pid";
+        return;
+    }
+    kill $sig // 'QUIT', $pid;
+    for (1 .. 200) {
+        last unless kill 0, $pid;
+        sleep 0.05;
+    }
+}
+
+# the CLI on this test's store: (exit status, stdout, stderr)
+sub cli {
+    my ($self, @args) = @_;
+    my $input;
+    if (@args && ref $args[-1] eq 'SCALAR') {
+        $input = ${ pop @args };
+    }
+    my $dir = $self->{dir};
+    my $in = "$dir/cli.in";
+    open(my $fh, '>', $in) or die;
+    print $fh $input // '';
+    close $fh;
+    my $cmd = join(' ', map { quote($_) } $CLI, '--store', $self->store,
+        @args);
+    system("$cmd <$in >$dir/cli.out 2>$dir/cli.err");
+    my $rc = $? >> 8;
+    return ($rc, slurp("$dir/cli.out"), slurp("$dir/cli.err"));
+}
+
+sub quote {
+    my ($s) = @_;
+    $s =~ s/'/'\\''/g;
+    return "'$s'";
+}
+
+sub slurp {
+    my ($file) = @_;
+    open(my $fh, '<:raw', $file) or return '';
+    local $/;
+    my $data = <$fh>;
+    return $data // '';
+}
+
+sub spew {
+    my ($self, $name, $data) = @_;
+    my $file = "$self->{dir}/$name";
+    open(my $fh, '>:raw', $file) or die "$file: $!";
+    print $fh $data;
+    close $fh;
+    return $file;
+}
+
+sub http {
+    my ($self, $method, $path, %opt) = @_;
+    my %o;
+    $o{headers} = $opt{headers} if $opt{headers};
+    $o{content} = $opt{body} if defined $opt{body};
+    return $self->{ua}->request($method, $self->url($path), \%o);
+}
+
+sub get { my ($self, $path, %opt) = @_; $self->http('GET', $path, %opt) }
+
+sub error_log { slurp("$_[0]{dir}/error.log") }
+
+# no [alert], [crit] or [emerg] in error.log (as nginx-tests check)
+sub check_log {
+    my ($self) = @_;
+    my @bad = grep { /\[(alert|crit|emerg)\]/ } split /\n/, $self->error_log;
+    is(scalar(@bad), 0, 'no alert, crit or emerg in error.log')
+        or diag(join("\n", @bad));
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    $self->stop if $self->{started};
+    $self->stop_redis if $self->{redis_pid};
+}
+
+# a real redis-server on a free port
+sub start_redis {
+    my ($self, %opt) = @_;
+    my $port = $opt{port} // $self->{redis_port} // free_port();
+    $self->{redis_port} = $port;
+    my $dir = "$self->{dir}/redis";
+    mkdir $dir;
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open(STDOUT, '>>', "$dir/redis.log");
+        open(STDERR, '>&', \*STDOUT);
+        exec('redis-server', '--port', $port, '--bind', '127.0.0.1',
+            '--dir', $dir, '--save', '', '--appendonly', 'no',
+            '--daemonize', 'no');
+        exit 127;
+    }
+    $self->{redis_pid} = $pid;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $port, Proto => 'tcp');
+        if ($s) { close $s; return $port; }
+        sleep 0.05;
+    }
+    die "redis-server did not start\n";
+}
+
+sub redis_port { $_[0]{redis_port} }
+
+sub stop_redis {
+    my ($self) = @_;
+    my $pid = delete $self->{redis_pid} or return;
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+}
+
+# redis-cli against the test's redis
+sub redis {
+    my ($self, @args) = @_;
+    my $cmd = join(' ', 'redis-cli', '-p', $self->{redis_port},
+        map { quote($_) } @args);
+    my $out = `$cmd 2>&1`;
+    return $out;
+}
+
+# a small catalog and helpers to make records
+sub catalog_json {
+    return <<'END';
+{"agencies": [
+  {"id": "000.00.12.H36", "name": "Sở Tư pháp", "level": "province", "parent": null},
+  {"id": "000.00.15.H36", "name": "Sở Xây dựng", "level": "province", "parent": null},
+  {"id": "000.00.30.H36", "name": "UBND huyện Bến Lức", "level": "district", "parent": null},
+  {"id": "000.30.01.H36", "name": "UBND thị trấn Bến Lức", "level": "commune", "parent": "000.00.30.H36"},
+  {"id": "000.30.02.H36", "name": "UBND xã Thạnh Đức", "level": "commune", "parent": "000.00.30.H36"},
+  {"id": "000.00.31.H36", "name": "UBND huyện Cần Giuộc", "level": "district", "parent": null},
+  {"id": "000.31.01.H36", "name": "UBND xã Phước Lý", "level": "commune", "parent": "000.00.31.H36"}
+ ],
+ "fields": [
+  {"id": "tu-phap", "name": "Tư pháp"},
+  {"id": "xay-dung", "name": "Xây dựng"},
+  {"id": "ho-tich", "name": "Hộ tịch"}
+ ],
+ "procedures": [
+  {"id": "1.001234", "name": "Cấp phiếu lý lịch tư pháp", "field": "tu-phap"},
+  {"id": "1.009999", "name": "Cấp giấy phép xây dựng", "field": "xay-dung"},
+  {"id": "1.000894", "name": "Đăng ký khai sinh", "field": "ho-tich"}
+ ]}
+END
+}
+
+1;
