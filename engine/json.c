@@ -178,10 +178,12 @@ onestop_batch_free(onestop_batch_t *b)
 
     free(b->recs);
     free(b->pos);
+    free(b->bad);
     free(b->items);
     onestop_arena_free(&b->arena);
     b->recs = NULL;
     b->pos = NULL;
+    b->bad = NULL;
     b->items = NULL;
 }
 
@@ -225,6 +227,24 @@ onestop_batch_fail(onestop_batch_t *b, size_t index, const char *code,
 
 
 static int
+item_cmp(const void *a, const void *b)
+{
+    const onestop_item_err_t  *x = a, *y = b;
+
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+
+void
+onestop_batch_sort_items(onestop_batch_t *b)
+{
+    if (b->nitems > 1) {
+        qsort(b->items, b->nitems, sizeof(onestop_item_err_t), item_cmp);
+    }
+}
+
+
+static int
 syntax_error(onestop_batch_parser_t *p, const char *fmt, size_t index)
 {
     onestop_batch_t  *b;
@@ -253,6 +273,7 @@ static int
 record_begin(onestop_batch_parser_t *p)
 {
     onestop_batch_t   *b;
+    uint8_t           *bad;
     onestop_record_t  *recs;
     size_t            *pos, cap;
 
@@ -274,12 +295,20 @@ record_begin(onestop_batch_parser_t *p)
         }
 
         b->pos = pos;
+        bad = realloc(b->bad, cap);
+
+        if (bad == NULL) {
+            return -1;
+        }
+
+        b->bad = bad;
         b->cap = cap;
     }
 
     p->rec = &b->recs[b->nrecs];
     memset(p->rec, 0, sizeof(onestop_record_t));
     b->pos[b->nrecs] = p->index;
+    b->bad[b->nrecs] = 0;
     b->nrecs++;
 
     p->in_record = 1;
@@ -333,6 +362,7 @@ record_end(onestop_batch_parser_t *p)
     }
 
     if (p->rec_error != NULL) {
+        b->bad[r - b->recs] = 1;
         onestop_batch_fail(b, p->index, "invalid", p->rec_error);
     }
 

@@ -33,6 +33,7 @@ typedef struct onestop_batch_parser_s  onestop_batch_parser_t;
 typedef struct {
     onestop_record_t        *recs;
     size_t                  *pos;       /* index of each record */
+    uint8_t                 *bad;       /* 1: the record broke a rule */
     size_t                   nrecs;
     size_t                   cap;
     onestop_arena_t          arena;
@@ -58,7 +59,8 @@ int onestop_batch_init(onestop_batch_t *b, int ndjson, int32_t offset,
 int onestop_batch_feed(onestop_batch_t *b, const void *data, size_t len);
 
 /* Ends the body and checks every record's rules.  Returns b->error: 0,
- * 400, or 422 with b->items. */
+ * 400, or 422 with b->items (the bad records marked in b->bad: a write
+ * of the batch still checks the others' scope, since 403 comes first). */
 int onestop_batch_finish(onestop_batch_t *b);
 
 /* Records a failed record: status 422-like items (`code` static). */
@@ -66,6 +68,10 @@ void onestop_batch_fail(onestop_batch_t *b, size_t index, const char *code,
     const char *message);
 
 void onestop_batch_free(onestop_batch_t *b);
+
+/* Orders b->items by index (faults found in the parse and in the store
+ * come in one list). */
+void onestop_batch_sort_items(onestop_batch_t *b);
 
 /* A catalog document (SPEC section 3). */
 typedef struct {

@@ -759,18 +759,46 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     for (i = 0; i < b->nrecs; i++) {
         r = &b->recs[i];
 
-        r->agency_id = onestop_catalog_agency(cat, r->agency.data,
-                                              r->agency.len);
-        r->procedure_id = onestop_catalog_procedure(cat, r->procedure.data,
-                                                    r->procedure.len);
+        r->agency_id = r->agency.len
+                       ? onestop_catalog_agency(cat, r->agency.data,
+                                                r->agency.len)
+                       : 0;
+        r->procedure_id = r->procedure.len
+                          ? onestop_catalog_procedure(cat, r->procedure.data,
+                                                      r->procedure.len)
+                          : 0;
 
-        if (!in_scope(cat, w->scope, r->agency_id) || r->agency_id == 0) {
-            if (r->agency_id != 0 || (w->scope != NULL && !w->scope->all)) {
-                onestop_batch_fail(b, b->pos[i], "forbidden",
-                                   "the key does not cover this agency");
-                forbidden++;
-                continue;
+        /* a scoped key must cover the agency sent (an unknown one too) */
+
+        if (w->scope != NULL && !w->scope->all && r->agency.len
+            && !in_scope(cat, w->scope, r->agency_id))
+        {
+            onestop_batch_fail(b, b->pos[i], "forbidden",
+                               "the key does not cover this agency");
+            forbidden++;
+            continue;
+        }
+
+        if (b->bad[i]) {
+            /* already listed by the parse: only its scope was left */
+            if (r->code.len) {
+                k.mv_data = (void *) r->code.data;
+                k.mv_size = r->code.len;
+
+                if (mdb_get(txn, st->dossiers, &k, &v) == 0
+                    && onestop_record_decode(v.mv_data, v.mv_size, &old) == 0
+                    && !old.tombstone
+                    && !in_scope(cat, w->scope, old.agency_id))
+                {
+                    onestop_batch_fail(b, b->pos[i], "forbidden",
+                                       "the dossier is stored under an "
+                                       "agency the key does not cover");
+                    forbidden++;
+                }
             }
+
+            invalid++;
+            continue;
         }
 
         if (r->agency_id == 0) {
@@ -869,6 +897,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     }
 
     free(enc);
+    onestop_batch_sort_items(b);
 
     if (forbidden) {
         w->status = 403;

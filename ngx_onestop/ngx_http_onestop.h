@@ -10,6 +10,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <ngx_thread_pool.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -20,8 +21,16 @@
 typedef enum {
     NGX_HTTP_ONESTOP_NONE = 0,
     NGX_HTTP_ONESTOP_LOOKUP_JSON,
-    NGX_HTTP_ONESTOP_LOOKUP_HTML
+    NGX_HTTP_ONESTOP_LOOKUP_HTML,
+    NGX_HTTP_ONESTOP_INGEST
 } ngx_http_onestop_handler_e;
+
+
+typedef struct {
+    u_char                      hash[32];      /* SHA-256 of the key */
+    onestop_scope_t             scope;
+    ngx_str_t                   name;
+} ngx_http_onestop_key_t;
 
 
 typedef struct {
@@ -29,16 +38,34 @@ typedef struct {
     size_t                      map_size;
     ngx_int_t                   utc_offset;
     time_t                      public_max_age;
+    ngx_str_t                   keys_file;
+    ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
 
     /* the worker's own, set in init_process */
     onestop_store_t            *store;
     ngx_log_t                  *log;
+    ngx_thread_pool_t          *thread_pool;
+    ngx_thread_task_t          *write_task;
+    ngx_queue_t                 write_queue;
+    ngx_uint_t                  write_busy;
 } ngx_http_onestop_main_conf_t;
 
 
 typedef struct {
     ngx_uint_t                  handler;
+    size_t                      body_max;   /* client_max_body_size, ours */
 } ngx_http_onestop_loc_conf_t;
+
+
+/* one write request on its way through the writer */
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_queue_t                 queue;
+    onestop_write_t             write;
+    onestop_batch_t             batch;
+    onestop_catalog_doc_t       doc;
+    off_t                       body_size;
+} ngx_http_onestop_write_ctx_t;
 
 
 extern ngx_module_t  ngx_http_onestop_module;
@@ -82,5 +109,26 @@ ngx_int_t ngx_http_onestop_search_form(ngx_http_request_t *r,
     onestop_buf_t *b, ngx_str_t *code);
 
 ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
+
+/* writes */
+extern ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
+
+char *ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
+    ngx_array_t **keys);
+ngx_http_onestop_key_t *ngx_http_onestop_authenticate(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_ingest_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
+
+ngx_int_t ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+void ngx_http_onestop_writer_submit(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
+
+/* after every commit of this worker: statistics catch up, the publisher
+ * is woken */
+void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 
 #endif /* NGX_HTTP_ONESTOP_H */

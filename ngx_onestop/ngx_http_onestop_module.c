@@ -24,6 +24,11 @@ static char *ngx_http_onestop_utc_offset(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
 static void ngx_http_onestop_exit_process(ngx_cycle_t *cycle);
@@ -32,6 +37,9 @@ static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
 static void *ngx_http_onestop_yajl_realloc(void *ctx, void *ptr,
     size_t size);
 static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
+
+
+ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
 
 
 static ngx_command_t  ngx_http_onestop_commands[] = {
@@ -57,6 +65,20 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       offsetof(ngx_http_onestop_main_conf_t, public_max_age),
       NULL },
 
+    { ngx_string("onestop_ingest_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_ingest_keys,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_ingest"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_ingest,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("onestop_lookup"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_lookup,
@@ -70,7 +92,7 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
 
 static ngx_http_module_t  ngx_http_onestop_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_onestop_postconfiguration,    /* postconfiguration */
 
     ngx_http_onestop_create_main_conf,     /* create main configuration */
     ngx_http_onestop_init_main_conf,       /* init main configuration */
@@ -147,7 +169,34 @@ ngx_http_onestop_create_loc_conf(ngx_conf_t *cf)
 static char *
 ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
+    ngx_http_onestop_loc_conf_t  *conf = child;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (conf->handler == NGX_HTTP_ONESTOP_INGEST) {
+
+        /*
+         * The key is checked before the body's size (SPEC: 401 comes
+         * before 413), so the limit is taken over from nginx's core,
+         * which would check it before any handler runs.
+         */
+
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+        conf->body_max = clcf->client_max_body_size;
+        clcf->client_max_body_size = 0;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_onestop_next_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_onestop_body_filter;
+
+    return NGX_OK;
 }
 
 
@@ -252,6 +301,54 @@ ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_onestop_lookup_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_loc_conf_t  *olcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (olcf->handler != NGX_HTTP_ONESTOP_NONE) {
+        return "is duplicate";
+    }
+
+    /* commits run on nginx's "default" thread pool */
+
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    olcf->handler = NGX_HTTP_ONESTOP_INGEST;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_onestop_ingest_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ngx_str_t  *value;
+
+    if (omcf->keys_file.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    omcf->keys_file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &omcf->keys_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_onestop_load_keys(cf, &omcf->keys_file, &omcf->keys);
 }
 
 
@@ -379,7 +476,14 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 
     omcf->log = cycle->log;
 
-    return NGX_OK;
+    return ngx_http_onestop_writer_init(cycle, omcf);
+}
+
+
+void
+ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
+{
+    /* the statistics zone and the publisher join here */
 }
 
 
