@@ -22,6 +22,7 @@
 
 #include "onestop_demo.h"
 #include "onestop_json.h"
+#include "onestop_stats.h"
 #include "onestop_store.h"
 
 
@@ -47,6 +48,8 @@ static int cmd_get(onestop_store_t *st, const char *code);
 static int cmd_delete(onestop_store_t *st, const char *code);
 static int cmd_backup(onestop_store_t *st, const char *dest);
 static int cmd_demo(onestop_store_t *st, size_t n);
+static int cmd_stats(onestop_store_t *st, int argc, char **argv);
+static int cmd_verify(onestop_store_t *st);
 static int read_file(const char *file, char **data, size_t *len);
 static int report_write(onestop_write_t *w, onestop_batch_t *b);
 static void print_gen(yajl_gen g);
@@ -63,6 +66,11 @@ usage(void)
         "  get CODE             the public lookup JSON of a dossier\n"
         "  delete CODE          delete a dossier (leaves a tombstone)\n"
         "  backup DEST          a consistent compacted copy\n"
+        "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
+        "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
+        "        [--channel C] [--level L] [--format json|csv]\n"
+        "                       statistics, as GET /api/v1/stats answers\n"
+        "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
         "options:\n"
         "  --utc-offset +07:00  the local offset of a new store\n");
@@ -177,7 +185,6 @@ read_file(const char *file, char **data, size_t *len)
 
             if (p == NULL) {
                 free(buf);
-                buf = NULL;
             }
 
             buf = p;
@@ -234,6 +241,9 @@ cmd_catalog(onestop_store_t *st, const char *file)
     size_t                  len;
     onestop_write_t         w, *wp;
     onestop_catalog_doc_t   doc;
+
+    data = NULL;
+    len = 0;
 
     if (read_file(file, &data, &len) != 0) {
         return 1;
@@ -420,6 +430,136 @@ cmd_backup(onestop_store_t *st, const char *dest)
 }
 
 
+static int
+cmd_stats(onestop_store_t *st, int argc, char **argv)
+{
+    int                       i, rc;
+    size_t                    n;
+    onestop_arg_t             args[32];
+    onestop_buf_t             out;
+    onestop_query_t           q;
+    const onestop_catalog_t  *cat;
+
+    static const char  *names[] = {
+        "from", "to", "period", "interval", "group", "agency", "under",
+        "field", "procedure", "channel", "level", "format", NULL
+    };
+
+    n = 0;
+
+    for (i = 0; i < argc; i++) {
+        const char  *opt, *val, **name;
+
+        opt = argv[i];
+
+        if (strncmp(opt, "--", 2) != 0) {
+            return fail("stats: unexpected argument \"%s\"", opt);
+        }
+
+        opt += 2;
+        val = strchr(opt, '=');
+
+        for (name = names; *name != NULL; name++) {
+            if (val != NULL ? (size_t) (val - opt) == strlen(*name)
+                              && strncmp(opt, *name, val - opt) == 0
+                            : strcmp(opt, *name) == 0)
+            {
+                break;
+            }
+        }
+
+        if (*name == NULL || n == 32) {
+            return fail("stats: unknown option \"%s\"", argv[i]);
+        }
+
+        if (val != NULL) {
+            val++;
+
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+
+        } else {
+            return fail("stats: --%s needs a value", *name);
+        }
+
+        args[n].key.data = *name;
+        args[n].key.len = strlen(*name);
+        args[n].value.data = val;
+        args[n].value.len = strlen(val);
+        n++;
+    }
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return fail("cannot read the store");
+    }
+
+    cat = onestop_store_catalog(st);
+
+    if (cat == NULL) {
+        onestop_store_read_end(st);
+        return fail("cannot read the catalog");
+    }
+
+    if (onestop_query_parse(&q, cat, args, n) != 0) {
+        onestop_store_read_end(st);
+        return fail("%s", q.error);
+    }
+
+    memset(&out, 0, sizeof(out));
+    rc = onestop_store_stats(st, &q, onestop_today(onestop_store_offset(st)),
+                             &out);
+    onestop_store_read_end(st);
+
+    if (rc == -1) {
+        onestop_buf_free(&out);
+        return fail("%s", q.error);
+    }
+
+    if (rc != 0) {
+        onestop_buf_free(&out);
+        return fail("cannot compute the statistics");
+    }
+
+    fwrite(out.data, 1, out.len, stdout);
+    onestop_buf_free(&out);
+    return 0;
+}
+
+
+static int
+cmd_verify(onestop_store_t *st)
+{
+    long           diffs;
+    onestop_buf_t  report;
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return fail("cannot read the store");
+    }
+
+    memset(&report, 0, sizeof(report));
+    diffs = onestop_store_verify(st, &report);
+    onestop_store_read_end(st);
+
+    if (diffs < 0) {
+        onestop_buf_free(&report);
+        return fail("cannot verify the store");
+    }
+
+    if (report.len) {
+        fwrite(report.data, 1, report.len, stdout);
+    }
+
+    onestop_buf_free(&report);
+
+    if (diffs > 0) {
+        return fail("%ld counter(s) differ from the records", diffs);
+    }
+
+    printf("ok: every counter matches the records\n");
+    return 0;
+}
+
+
 /* demo */
 
 static int
@@ -589,7 +729,8 @@ main(int argc, char **argv)
     cmd = argv[i++];
     arg = i < argc ? argv[i] : NULL;
 
-    readonly = strcmp(cmd, "get") == 0 || strcmp(cmd, "backup") == 0;
+    readonly = strcmp(cmd, "get") == 0 || strcmp(cmd, "backup") == 0
+               || strcmp(cmd, "stats") == 0 || strcmp(cmd, "verify") == 0;
 
     if (take_identity(dir) != 0) {
         return 1;
@@ -601,13 +742,16 @@ main(int argc, char **argv)
 
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "catalog") != 0
         && strcmp(cmd, "get") != 0 && strcmp(cmd, "delete") != 0
-        && strcmp(cmd, "backup") != 0 && strcmp(cmd, "demo") != 0)
+        && strcmp(cmd, "backup") != 0 && strcmp(cmd, "demo") != 0
+        && strcmp(cmd, "stats") != 0 && strcmp(cmd, "verify") != 0)
     {
         fail("unknown command \"%s\"", cmd);
         return usage();
     }
 
-    if (arg == NULL && strcmp(cmd, "demo") != 0) {
+    if (arg == NULL && strcmp(cmd, "demo") != 0 && strcmp(cmd, "stats") != 0
+        && strcmp(cmd, "verify") != 0)
+    {
         fail("%s needs an argument", cmd);
         return usage();
     }
@@ -630,6 +774,12 @@ main(int argc, char **argv)
 
     } else if (strcmp(cmd, "backup") == 0) {
         rc = cmd_backup(st, arg);
+
+    } else if (strcmp(cmd, "stats") == 0) {
+        rc = cmd_stats(st, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "verify") == 0) {
+        rc = cmd_verify(st);
 
     } else {
         rc = cmd_demo(st, arg ? (size_t) strtoul(arg, NULL, 10) : 200000);

@@ -18,6 +18,7 @@
 #include "onestop_catalog.h"
 #include "onestop_json.h"
 #include "onestop_record.h"
+#include "onestop_stats.h"
 
 #define ONESTOP_OK           0
 #define ONESTOP_NOT_FOUND    1
@@ -112,6 +113,22 @@ typedef struct {
  * says so too.  Must not be called while this thread has a read open.
  */
 int onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n);
+
+/*
+ * Statistics (SPEC section 7) on the current read: settles the period
+ * against `today` and the store, and renders the JSON or CSV answer into
+ * `out`.  Returns 0; -1 when the query is wrong for this store (q->error:
+ * a 400); -2 when the store could not be read or memory ran out.
+ */
+int onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today, onestop_buf_t *out);
+
+/*
+ * Recomputes every counter from the records and compares it with the
+ * stored one; each difference is described in `report`.  Returns the
+ * number of differences, or -1 when the store could not be read.
+ */
+long onestop_store_verify(onestop_store_t *st, onestop_buf_t *report);
 
 /* A consistent compacted copy into directory `dest` (must be empty or
  * missing).  0, or -1 with err. */

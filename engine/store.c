@@ -18,23 +18,10 @@
 
 #include <lmdb.h>
 
-#include "onestop_store.h"
+#include "onestop_store_int.h"
 
 
-struct onestop_store_s {
-    MDB_env             *env;
-    MDB_dbi              meta;
-    MDB_dbi              dossiers;
-    MDB_dbi              catalog;
-    MDB_dbi              outbox;
-    MDB_txn             *rtxn;          /* the reader's, reset between uses */
-    int                  reading;
-    int32_t              offset;
-    uint64_t             outbox_max;
-    onestop_catalog_t   *rcat;          /* the reader thread's catalog */
-    onestop_catalog_t   *wcat;          /* the writer thread's catalog */
-    char                *path;
-};
+
 
 
 static int meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
@@ -176,7 +163,9 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_CATALOG, flags, &st->catalog))
            != 0
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_OUTBOX, flags, &st->outbox))
-           != 0)
+           != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_COUNTERS, flags,
+                              &st->counters)) != 0)
     {
         mdb_txn_abort(txn);
         snprintf(err, errlen, "\"%s\" is not an onestop store: %s", dir,
@@ -278,6 +267,7 @@ onestop_store_close(onestop_store_t *st)
 
     onestop_catalog_destroy(st->rcat);
     onestop_catalog_destroy(st->wcat);
+    onestop_deltas_destroy(st->deltas);
     free(st->path);
     free(st);
 }
@@ -879,6 +869,17 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
+        /* the counters: the old contribution out, the new one in (before
+         * the put, which may move the old value's page) */
+
+        if ((rc == 0 && !old.tombstone
+             && onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0)
+            || onestop_deltas_record(st->deltas, r, st->offset, 1) != 0)
+        {
+            free(enc);
+            return ENOMEM;
+        }
+
         v.mv_data = enc;
         v.mv_size = onestop_record_size(r);
         rc = mdb_put(txn, st->dossiers, &k, &v, 0);
@@ -970,6 +971,10 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
                  "the dossier is stored under an agency the key does not "
                  "cover");
         return 0;
+    }
+
+    if (onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0) {
+        return ENOMEM;
     }
 
     memset(&tomb, 0, sizeof(onestop_record_t));
@@ -1367,6 +1372,15 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
     uint64_t   seq, seq0;
     MDB_txn   *txn, *child;
 
+    if (st->deltas == NULL) {
+        st->deltas = onestop_deltas_create();
+
+        if (st->deltas == NULL) {
+            rc = ENOMEM;
+            goto failed;
+        }
+    }
+
     rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 
     if (rc == MDB_MAP_RESIZED) {
@@ -1405,6 +1419,7 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
         }
 
         frc = 0;
+        onestop_deltas_reset(st->deltas);
 
         switch (w[i]->kind) {
         case ONESTOP_W_DOSSIERS:
@@ -1422,7 +1437,14 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
         }
 
         if (rc == 0 && w[i]->status == 200) {
-            rc = mdb_txn_commit(child);
+            rc = onestop_deltas_flush(st->deltas, child, st->counters);
+
+            if (rc != 0) {
+                mdb_txn_abort(child);
+
+            } else {
+                rc = mdb_txn_commit(child);
+            }
 
             if (rc == 0 && frc && load_catalog(st, txn, &st->wcat) != 0) {
                 rc = MDB_CORRUPTED;

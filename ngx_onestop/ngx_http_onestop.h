@@ -15,6 +15,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "onestop_json.h"
+#include "onestop_stats.h"
 #include "onestop_store.h"
 
 
@@ -22,7 +23,8 @@ typedef enum {
     NGX_HTTP_ONESTOP_NONE = 0,
     NGX_HTTP_ONESTOP_LOOKUP_JSON,
     NGX_HTTP_ONESTOP_LOOKUP_HTML,
-    NGX_HTTP_ONESTOP_INGEST
+    NGX_HTTP_ONESTOP_INGEST,
+    NGX_HTTP_ONESTOP_STATS
 } ngx_http_onestop_handler_e;
 
 
@@ -33,6 +35,9 @@ typedef struct {
 } ngx_http_onestop_key_t;
 
 
+typedef struct ngx_http_onestop_shctx_s  ngx_http_onestop_shctx_t;
+
+
 typedef struct {
     ngx_str_t                   store_path;
     size_t                      map_size;
@@ -40,6 +45,9 @@ typedef struct {
     time_t                      public_max_age;
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_onestop_shctx_t   *sh;
+    ngx_slab_pool_t            *shpool;
 
     /* the worker's own, set in init_process */
     onestop_store_t            *store;
@@ -48,6 +56,7 @@ typedef struct {
     ngx_thread_task_t          *write_task;
     ngx_queue_t                 write_queue;
     ngx_uint_t                  write_busy;
+    ngx_event_t                *poll_event;
 } ngx_http_onestop_main_conf_t;
 
 
@@ -97,6 +106,9 @@ ngx_int_t ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
  * filter finds it (If-None-Match then gets 304) */
 ngx_int_t ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body,
     size_t len);
+#define NGX_HTTP_ONESTOP_ETAG_LEN  18
+ngx_int_t ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body,
+    size_t len, ngx_str_t *etag);
 /* Cache-Control: private, no-store and Referrer-Policy: no-referrer */
 ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
 
@@ -126,6 +138,30 @@ ngx_int_t ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf);
 void ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
+
+/* the shared zone */
+char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_onestop_zone_init_process(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+uint64_t ngx_http_onestop_zone_seq(ngx_http_onestop_main_conf_t *omcf);
+void ngx_http_onestop_zone_raise(ngx_http_onestop_main_conf_t *omcf,
+    uint64_t seq);
+void ngx_http_onestop_zone_catch_up(ngx_http_onestop_main_conf_t *omcf);
+ngx_int_t ngx_http_onestop_zone_get(ngx_http_request_t *r,
+    ngx_http_onestop_main_conf_t *omcf, ngx_str_t *key, int32_t today,
+    ngx_str_t *body, ngx_str_t *etag);
+void ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
+    ngx_str_t *key, uint64_t seq, int32_t today, ngx_str_t *body,
+    ngx_str_t *etag);
+void ngx_http_onestop_zone_usage(ngx_http_onestop_main_conf_t *omcf,
+    size_t *size, size_t *used, uint64_t *hits, uint64_t *misses);
+
+/* statistics and the public pages */
+ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
+ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,
+    onestop_arg_t **args, size_t *nargs);
 
 /* after every commit of this worker: statistics catch up, the publisher
  * is woken */

@@ -26,6 +26,8 @@ static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_onestop_handler_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
@@ -64,6 +66,20 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_onestop_main_conf_t, public_max_age),
       NULL },
+
+    { ngx_string("onestop_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_onestop_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_stats"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_STATS,
+      (void *) ngx_http_onestop_stats_handler },
 
     { ngx_string("onestop_ingest_keys"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -215,6 +231,12 @@ ngx_http_onestop_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     omcf->store_path = value[1];
 
+    /* writes commit on nginx's "default" thread pool */
+
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_conf_full_name(cf->cycle, &omcf->store_path, 0) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
@@ -315,16 +337,30 @@ ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
-    /* commits run on nginx's "default" thread pool */
-
-    if (ngx_thread_pool_add(cf, NULL) == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
     olcf->handler = NGX_HTTP_ONESTOP_INGEST;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_onestop_ingest_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onestop_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_loc_conf_t  *olcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (olcf->handler != NGX_HTTP_ONESTOP_NONE) {
+        return "is duplicate";
+    }
+
+    olcf->handler = cmd->offset;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = (ngx_http_handler_pt) cmd->post;
 
     return NGX_CONF_OK;
 }
@@ -476,6 +512,14 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 
     omcf->log = cycle->log;
 
+    if (omcf->sh != NULL) {
+        ngx_http_onestop_zone_catch_up(omcf);
+
+        if (ngx_http_onestop_zone_init_process(cycle, omcf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     return ngx_http_onestop_writer_init(cycle, omcf);
 }
 
@@ -483,7 +527,9 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
 {
-    /* the statistics zone and the publisher join here */
+    /* statistics reflect the commit before its requests are answered */
+
+    ngx_http_onestop_zone_catch_up(omcf);
 }
 
 
@@ -670,12 +716,12 @@ ngx_http_onestop_private_headers(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
+ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body, size_t len,
+    ngx_str_t *etag)
 {
-    u_char           *p;
-    uint64_t          h;
-    size_t            i;
-    ngx_table_elt_t  *etag;
+    u_char    *p;
+    uint64_t   h;
+    size_t     i;
 
     h = 14695981039346656037ULL;
 
@@ -684,24 +730,48 @@ ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
         h *= 1099511628211ULL;
     }
 
-    p = ngx_pnalloc(r->pool, 2 + 16 + 1);
+    p = ngx_pnalloc(r->pool, NGX_HTTP_ONESTOP_ETAG_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    etag = ngx_list_push(&r->headers_out.headers);
-    if (etag == NULL) {
+    etag->data = p;
+    etag->len = ngx_sprintf(p, "\"%016xL\"", h) - p;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
         return NGX_ERROR;
     }
 
-    etag->hash = 1;
-    ngx_str_set(&etag->key, "ETag");
-    etag->value.data = p;
-    etag->value.len = ngx_sprintf(p, "\"%016xL\"", h) - p;
+    h->hash = 1;
+    ngx_str_set(&h->key, "ETag");
+    h->value = *etag;
 
-    r->headers_out.etag = etag;
+    r->headers_out.etag = h;
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    ngx_str_t  etag;
+
+    if (ngx_http_onestop_make_etag(r, body, len, &etag) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_onestop_set_etag(r, &etag);
 }
 
 

@@ -1,0 +1,138 @@
+/*
+ * What one dossier contributes to the counters, and how prefix sums of
+ * the counters become the figures of a period (see onestop_stats.h for
+ * the one idea).  A changed dossier takes back its old events and adds
+ * its new ones, in the same transaction as the record itself.
+ */
+
+#include <string.h>
+
+#include "onestop_stats.h"
+
+
+size_t
+onestop_contrib(const onestop_record_t *r, int32_t offset,
+    onestop_event_t *ev)
+{
+    size_t                n;
+    onestop_day_t         due, closed;
+    onestop_timeliness_e  tl;
+
+    if (r->tombstone) {
+        return 0;
+    }
+
+    n = 0;
+    due = onestop_ts_day(&r->t[ONESTOP_T_DUE], offset);
+
+    ev[n].counter = ONESTOP_K_RECEIVED;
+    ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_RECEIVED], offset);
+
+    ev[n].counter = ONESTOP_K_DUE;
+    ev[n++].day = due;
+
+    closed = 0;
+
+    if (r->t[ONESTOP_T_WITHDRAWN].set) {
+        closed = onestop_ts_day(&r->t[ONESTOP_T_WITHDRAWN], offset);
+        ev[n].counter = ONESTOP_K_WITHDRAWN;
+        ev[n++].day = closed;
+
+    } else if (r->t[ONESTOP_T_RESOLVED].set) {
+        closed = onestop_ts_day(&r->t[ONESTOP_T_RESOLVED], offset);
+        tl = closed < due ? ONESTOP_TL_EARLY
+             : closed == due ? ONESTOP_TL_ON_TIME : ONESTOP_TL_LATE;
+
+        ev[n].counter = tl == ONESTOP_TL_EARLY ? ONESTOP_K_EARLY
+                        : tl == ONESTOP_TL_ON_TIME ? ONESTOP_K_ON_TIME
+                        : ONESTOP_K_LATE;
+        ev[n++].day = closed;
+
+        if (r->t[ONESTOP_T_RETURNED].set
+            && r->return_channel == ONESTOP_RET_POSTAL)
+        {
+            ev[n].counter = ONESTOP_K_RETURNED_POSTAL;
+            ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_RETURNED], offset);
+        }
+
+    } else {
+        return n;
+    }
+
+    if (closed <= due) {
+        ev[n].counter = ONESTOP_K_CLOSED_BY_DUE;
+        ev[n++].day = due;
+
+    } else {
+        ev[n].counter = ONESTOP_K_CLOSED_AFTER_DUE;
+        ev[n++].day = closed;
+    }
+
+    return n;
+}
+
+
+void
+onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
+    const int64_t *p0, const int64_t *p1, const int64_t *p2)
+{
+    int64_t  closed0, closed2;
+
+    memset(c, 0, sizeof(onestop_counts_t));
+
+    closed0 = p0[ONESTOP_K_EARLY] + p0[ONESTOP_K_ON_TIME]
+              + p0[ONESTOP_K_LATE] + p0[ONESTOP_K_WITHDRAWN];
+    closed2 = p2[ONESTOP_K_EARLY] + p2[ONESTOP_K_ON_TIME]
+              + p2[ONESTOP_K_LATE] + p2[ONESTOP_K_WITHDRAWN];
+
+    c->carried_over = p0[ONESTOP_K_RECEIVED] - closed0;
+    c->received = p2[ONESTOP_K_RECEIVED] - p0[ONESTOP_K_RECEIVED];
+
+    if (channel < ONESTOP_CH_COUNT) {
+        c->received_channel[channel] = c->received;
+    }
+
+    c->resolved_early = p2[ONESTOP_K_EARLY] - p0[ONESTOP_K_EARLY];
+    c->resolved_on_time = p2[ONESTOP_K_ON_TIME] - p0[ONESTOP_K_ON_TIME];
+    c->resolved_late = p2[ONESTOP_K_LATE] - p0[ONESTOP_K_LATE];
+    c->withdrawn = p2[ONESTOP_K_WITHDRAWN] - p0[ONESTOP_K_WITHDRAWN];
+    c->returned_postal = p2[ONESTOP_K_RETURNED_POSTAL]
+                         - p0[ONESTOP_K_RETURNED_POSTAL];
+    c->pending = p2[ONESTOP_K_RECEIVED] - closed2;
+    c->pending_overdue = p1[ONESTOP_K_DUE] - p1[ONESTOP_K_CLOSED_BY_DUE]
+                         - p2[ONESTOP_K_CLOSED_AFTER_DUE];
+}
+
+
+void
+onestop_counts_add(onestop_counts_t *dst, const onestop_counts_t *src)
+{
+    int64_t        *d;
+    const int64_t  *s;
+    size_t          i;
+
+    d = (int64_t *) dst;
+    s = (const int64_t *) src;
+
+    for (i = 0; i < sizeof(onestop_counts_t) / sizeof(int64_t); i++) {
+        d[i] += s[i];
+    }
+}
+
+
+int
+onestop_counts_zero(const onestop_counts_t *c)
+{
+    const int64_t  *s;
+    size_t          i;
+
+    s = (const int64_t *) c;
+
+    for (i = 0; i < sizeof(onestop_counts_t) / sizeof(int64_t); i++) {
+        if (s[i] != 0) {
+            return 0;
+        }
+    }
+
+    return 1;
+}

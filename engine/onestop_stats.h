@@ -1,0 +1,132 @@
+/*
+ * Statistics (Điều 11, 14, 17; SPEC section 7): what a dossier contributes
+ * to the durable counters, and the query that turns those counters into
+ * exact figures for any period, grouping and filter.
+ *
+ * The one idea: every figure of the official report is a difference of
+ * prefix sums over days of nine event counters kept per cell (agency,
+ * procedure, intake channel):
+ *
+ *   R  received (by received day)        E, O, L  resolved early, on time,
+ *   W  withdrawn (by withdrawal day)              late (by resolution day)
+ *   P  returned by post (by return day)  D  due (every dossier, by due day)
+ *   B  closed on or before due (by due day)
+ *   A  closed after due (by closing day)
+ *
+ * so that, with C = E + O + L + W and X(d) the count of days <= d,
+ *   carried_over(F)  = R(F-1) - C(F-1)
+ *   pending(T)       = R(T) - C(T)
+ *   overdue(T)       = D(T-1) - B(T-1) - A(T)
+ * and the identities of the report hold by construction.
+ */
+
+#ifndef ONESTOP_STATS_H
+#define ONESTOP_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onestop_catalog.h"
+#include "onestop_record.h"
+#include "onestop_util.h"
+
+enum {
+    ONESTOP_K_RECEIVED = 0,
+    ONESTOP_K_EARLY,
+    ONESTOP_K_ON_TIME,
+    ONESTOP_K_LATE,
+    ONESTOP_K_WITHDRAWN,
+    ONESTOP_K_RETURNED_POSTAL,
+    ONESTOP_K_DUE,
+    ONESTOP_K_CLOSED_BY_DUE,
+    ONESTOP_K_CLOSED_AFTER_DUE,
+    ONESTOP_K_COUNT
+};
+
+typedef struct {
+    uint8_t         counter;        /* ONESTOP_K_* */
+    onestop_day_t   day;
+} onestop_event_t;
+
+#define ONESTOP_EVENTS_MAX  8
+
+/* The events a record contributes (none for a tombstone).  Returns their
+ * number. */
+size_t onestop_contrib(const onestop_record_t *r, int32_t offset,
+    onestop_event_t *ev);
+
+/* The figures of one group and period (SPEC section 7's COUNTERS). */
+typedef struct {
+    int64_t   carried_over;
+    int64_t   received;
+    int64_t   received_channel[ONESTOP_CH_COUNT];
+    int64_t   resolved_early;
+    int64_t   resolved_on_time;
+    int64_t   resolved_late;
+    int64_t   withdrawn;
+    int64_t   returned_postal;
+    int64_t   pending;
+    int64_t   pending_overdue;
+} onestop_counts_t;
+
+/* Prefix sums of the nine counters at three days -> the figures of
+ * [from, to]: p0 at from-1, p1 at to-1, p2 at to. */
+void onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
+    const int64_t *p0, const int64_t *p1, const int64_t *p2);
+void onestop_counts_add(onestop_counts_t *dst, const onestop_counts_t *src);
+int onestop_counts_zero(const onestop_counts_t *c);
+
+/* The query (parsed once, shared by HTTP and CLI). */
+
+enum {
+    ONESTOP_DIM_AGENCY = 1,
+    ONESTOP_DIM_TOP_AGENCY,
+    ONESTOP_DIM_FIELD,
+    ONESTOP_DIM_PROCEDURE,
+    ONESTOP_DIM_CHANNEL,
+    ONESTOP_DIM_LEVEL
+};
+
+enum {
+    ONESTOP_IV_NONE = 0,
+    ONESTOP_IV_DAY,
+    ONESTOP_IV_MONTH,
+    ONESTOP_IV_QUARTER,
+    ONESTOP_IV_YEAR
+};
+
+typedef struct {
+    onestop_day_t   from;
+    onestop_day_t   to;
+    int             has_from;
+    int             has_to;
+    int             period;           /* 0, or 1 today .. 5 all */
+    int             interval;         /* ONESTOP_IV_* */
+    int             group[3];
+    int             ngroup;
+    uint32_t        agency;           /* filters: 0 none */
+    uint32_t        under;
+    uint32_t        field;
+    uint32_t        procedure;
+    int             channel;          /* -1 none */
+    int             level;            /* 0 none */
+    int             csv;
+    char            error[256];
+} onestop_query_t;
+
+/* One argument of a query, as given (URL-decoded by the caller). */
+typedef struct {
+    onestop_str_t   key;
+    onestop_str_t   value;
+} onestop_arg_t;
+
+/*
+ * Parses the arguments of SPEC section 7 against a catalog.  Returns 0,
+ * or -1 with q->error (a 400 for HTTP, a usage error for the CLI).  Unknown
+ * arguments are ignored.  Dates are not settled here: onestop_stats_run()
+ * resolves the defaults against the store.
+ */
+int onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
+    const onestop_arg_t *args, size_t nargs);
+
+#endif /* ONESTOP_STATS_H */

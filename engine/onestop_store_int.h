@@ -1,0 +1,49 @@
+/*
+ * The store's inside, shared by the files that work on its LMDB
+ * databases directly (store.c, stats.c); nothing else includes this.
+ */
+
+#ifndef ONESTOP_STORE_INT_H
+#define ONESTOP_STORE_INT_H
+
+#include <lmdb.h>
+
+#include "onestop_stats.h"
+#include "onestop_store.h"
+
+
+/* counter deltas of one batch, applied to the counters database at its
+ * end (so that a batch touching many records of one cell writes each
+ * counter block once) */
+typedef struct onestop_deltas_s  onestop_deltas_t;
+
+struct onestop_store_s {
+    MDB_env             *env;
+    MDB_dbi              meta;
+    MDB_dbi              dossiers;
+    MDB_dbi              catalog;
+    MDB_dbi              outbox;
+    MDB_dbi              counters;
+    MDB_txn             *rtxn;          /* the reader's, reset between uses */
+    int                  reading;
+    int32_t              offset;
+    uint64_t             outbox_max;
+    onestop_catalog_t   *rcat;          /* the reader thread's catalog */
+    onestop_catalog_t   *wcat;          /* the writer thread's catalog */
+    char                *path;
+    onestop_deltas_t    *deltas;        /* the writer thread's */
+};
+
+
+
+onestop_deltas_t *onestop_deltas_create(void);
+void onestop_deltas_destroy(onestop_deltas_t *d);
+void onestop_deltas_reset(onestop_deltas_t *d);
+/* adds (sign 1) or takes back (sign -1) a record's contribution; -1 when
+ * memory is exhausted */
+int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
+    int32_t offset, int sign);
+/* writes the deltas into the counters database; an LMDB error code */
+int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
+
+#endif /* ONESTOP_STORE_INT_H */

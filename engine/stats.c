@@ -1,0 +1,2018 @@
+/*
+ * The counters database and the statistics query.
+ *
+ * Counters are kept per series - the province by channel ('P'), an agency
+ * by channel ('A'), a cell: agency, procedure, channel ('C') - as one
+ * block per month (the nine counters' month totals and their 31 days) and
+ * one block of all-time totals after the months.  The prefix sum at a day
+ * is then the total, less the months after the day's month, less the days
+ * after it within its month: a query reads, per series, only the months
+ * from its earliest day to now, and the coarsest series that can answer
+ * it (an agency-by-channel query never touches the cells).
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* qsort_r */
+#endif
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_store_int.h"
+
+
+#define KEY_MAX        12
+#define MONTH_TOTAL    0xffff
+#define DAYS           31
+
+typedef struct {
+    int64_t         tot[ONESTOP_K_COUNT];
+    int32_t         day[ONESTOP_K_COUNT][DAYS];
+} month_block_t;
+
+typedef struct {
+    uint8_t         key[KEY_MAX];
+    uint8_t         klen;
+    uint8_t         total;          /* the all-time block: no days */
+    uint8_t         used;
+    month_block_t   b;
+} delta_t;
+
+struct onestop_deltas_s {
+    delta_t        *slots;
+    uint32_t        mask;
+    uint32_t        n;
+    uint32_t       *order;          /* used slots, for the flush */
+};
+
+
+static uint32_t
+key_hash(const uint8_t *k, size_t n)
+{
+    return onestop_hash((const char *) k, n);
+}
+
+
+static unsigned
+month_of(onestop_day_t day, unsigned *mday)
+{
+    int       y;
+    unsigned  m, d;
+
+    onestop_civil_from_days(day, &y, &m, &d);
+
+    if (mday != NULL) {
+        *mday = d - 1;
+    }
+
+    return (unsigned) ((y - 1990) * 12 + (int) m - 1);
+}
+
+
+static onestop_day_t
+month_first_day(unsigned month)
+{
+    return onestop_days_from_civil(1990 + (int) (month / 12), month % 12 + 1,
+                                   1);
+}
+
+
+static void
+put_be16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t) (v >> 8);
+    p[1] = (uint8_t) v;
+}
+
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
+           | (uint32_t) p[2] << 8 | p[3];
+}
+
+
+/* the series prefixes: the month follows in two bytes */
+
+static size_t
+series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
+    unsigned channel)
+{
+    k[0] = (uint8_t) tag;
+
+    switch (tag) {
+    case 'P':
+        k[1] = (uint8_t) channel;
+        return 2;
+    case 'A':
+        put_be32(k + 1, agency);
+        k[5] = (uint8_t) channel;
+        return 6;
+    default:
+        put_be32(k + 1, agency);
+        put_be32(k + 5, procedure);
+        k[9] = (uint8_t) channel;
+        return 10;
+    }
+}
+
+
+/* deltas */
+
+onestop_deltas_t *
+onestop_deltas_create(void)
+{
+    onestop_deltas_t  *d;
+
+    d = calloc(1, sizeof(onestop_deltas_t));
+
+    if (d == NULL) {
+        return NULL;
+    }
+
+    d->mask = 255;
+    d->slots = calloc(d->mask + 1, sizeof(delta_t));
+    d->order = malloc((d->mask + 1) * sizeof(uint32_t));
+
+    if (d->slots == NULL || d->order == NULL) {
+        onestop_deltas_destroy(d);
+        return NULL;
+    }
+
+    return d;
+}
+
+
+void
+onestop_deltas_destroy(onestop_deltas_t *d)
+{
+    if (d != NULL) {
+        free(d->slots);
+        free(d->order);
+        free(d);
+    }
+}
+
+
+void
+onestop_deltas_reset(onestop_deltas_t *d)
+{
+    uint32_t  i;
+
+    for (i = 0; i < d->n; i++) {
+        d->slots[d->order[i]].used = 0;
+    }
+
+    d->n = 0;
+}
+
+
+static delta_t *delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n);
+
+
+static int
+deltas_grow(onestop_deltas_t *d)
+{
+    uint32_t   i, n, *order;
+    delta_t   *old, *e;
+    uint32_t   oldmask, oldn, *oldorder;
+
+    old = d->slots;
+    oldmask = d->mask;
+    oldorder = d->order;
+    oldn = d->n;
+
+    d->mask = oldmask * 2 + 1;
+    d->slots = calloc(d->mask + 1, sizeof(delta_t));
+    order = malloc((d->mask + 1) * sizeof(uint32_t));
+
+    if (d->slots == NULL || order == NULL) {
+        free(d->slots);
+        free(order);
+        d->slots = old;
+        d->mask = oldmask;
+        return -1;
+    }
+
+    d->order = order;
+    d->n = 0;
+
+    for (i = 0; i < oldn; i++) {
+        n = oldorder[i];
+        e = delta_get(d, old[n].key, old[n].klen);
+        e->total = old[n].total;
+        e->b = old[n].b;
+    }
+
+    free(old);
+    free(oldorder);
+
+    return 0;
+}
+
+
+static delta_t *
+delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
+{
+    uint32_t  h;
+    delta_t  *e;
+
+    if ((d->n + 1) * 2 > d->mask + 1 && deltas_grow(d) != 0) {
+        return NULL;
+    }
+
+    h = key_hash(k, n) & d->mask;
+
+    for ( ;; ) {
+        e = &d->slots[h];
+
+        if (!e->used) {
+            break;
+        }
+
+        if (e->klen == n && memcmp(e->key, k, n) == 0) {
+            return e;
+        }
+
+        h = (h + 1) & d->mask;
+    }
+
+    memset(e, 0, sizeof(delta_t));
+    memcpy(e->key, k, n);
+    e->klen = (uint8_t) n;
+    e->used = 1;
+    d->order[d->n++] = h;
+
+    return e;
+}
+
+
+int
+onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
+    int32_t offset, int sign)
+{
+    int              s;
+    size_t           n, i, klen;
+    uint8_t          k[KEY_MAX];
+    unsigned         month, mday;
+    delta_t         *e;
+    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
+
+    n = onestop_contrib(r, offset, ev);
+
+    for (s = 0; s < 3; s++) {
+        klen = series_key(k, "PAC"[s], r->agency_id, r->procedure_id,
+                          r->channel);
+
+        for (i = 0; i < n; i++) {
+            month = month_of(ev[i].day, &mday);
+            put_be16(k + klen, month);
+            e = delta_get(d, k, klen + 2);
+
+            if (e == NULL) {
+                return -1;
+            }
+
+            e->b.tot[ev[i].counter] += sign;
+            e->b.day[ev[i].counter][mday] += sign;
+
+            put_be16(k + klen, MONTH_TOTAL);
+            e = delta_get(d, k, klen + 2);
+
+            if (e == NULL) {
+                return -1;
+            }
+
+            e->total = 1;
+            e->b.tot[ev[i].counter] += sign;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+delta_cmp(const void *a, const void *b, void *arg)
+{
+    const delta_t  *slots = arg;
+    const delta_t  *x, *y;
+    int             c;
+
+    x = &slots[*(const uint32_t *) a];
+    y = &slots[*(const uint32_t *) b];
+
+    c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+
+    return c ? c : (int) x->klen - (int) y->klen;
+}
+
+
+int
+onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
+{
+    int            rc, zero, c, j;
+    size_t         size;
+    uint32_t       i;
+    delta_t       *e;
+    MDB_val        k, v;
+    month_block_t  blk;
+
+    qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
+
+    for (i = 0; i < d->n; i++) {
+        e = &d->slots[d->order[i]];
+        size = e->total ? sizeof(blk.tot) : sizeof(month_block_t);
+
+        k.mv_data = e->key;
+        k.mv_size = e->klen;
+
+        rc = mdb_get(txn, dbi, &k, &v);
+
+        if (rc == 0 && v.mv_size == size) {
+            memcpy(&blk, v.mv_data, size);
+
+        } else if (rc == MDB_NOTFOUND) {
+            memset(&blk, 0, sizeof(month_block_t));
+
+        } else {
+            return rc ? rc : MDB_CORRUPTED;
+        }
+
+        zero = 1;
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            blk.tot[c] += e->b.tot[c];
+            zero &= blk.tot[c] == 0;
+
+            if (!e->total) {
+                for (j = 0; j < DAYS; j++) {
+                    blk.day[c][j] += e->b.day[c][j];
+                }
+            }
+        }
+
+        if (zero) {
+            rc = mdb_del(txn, dbi, &k, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+
+        } else {
+            v.mv_data = &blk;
+            v.mv_size = size;
+            rc = mdb_put(txn, dbi, &k, &v, 0);
+        }
+
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the query's arguments */
+
+static int
+arg_is(const onestop_arg_t *a, const char *name)
+{
+    return a->key.len == strlen(name)
+           && memcmp(a->key.data, name, a->key.len) == 0;
+}
+
+
+static int
+val_is(const onestop_str_t *v, const char *s)
+{
+    return v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
+}
+
+
+static int
+parse_dim(const char *s, size_t len)
+{
+    static const char  *dims[] = {
+        "agency", "top_agency", "field", "procedure", "channel", "level"
+    };
+    int                 i;
+
+    for (i = 0; i < 6; i++) {
+        if (strlen(dims[i]) == len && memcmp(dims[i], s, len) == 0) {
+            return i + 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
+    const onestop_arg_t *args, size_t nargs)
+{
+    int                   d, j;
+    size_t                i, start, k;
+    const onestop_arg_t  *a;
+    const onestop_str_t  *v;
+
+    static const char  *periods[] = { "today", "month", "quarter", "year",
+                                      "all" };
+    static const char  *intervals[] = { "day", "month", "quarter", "year" };
+
+    memset(q, 0, sizeof(onestop_query_t));
+    q->channel = -1;
+
+    for (i = 0; i < nargs; i++) {
+        a = &args[i];
+        v = &a->value;
+
+        if (arg_is(a, "from") || arg_is(a, "to")) {
+            onestop_day_t  day;
+
+            if (onestop_day_parse(v->data, v->len, &day) != 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "%s must be a date YYYY-MM-DD (1990-2100)",
+                         a->key.data[0] == 'f' ? "from" : "to");
+                return -1;
+            }
+
+            if (a->key.data[0] == 'f') {
+                q->from = day;
+                q->has_from = 1;
+            } else {
+                q->to = day;
+                q->has_to = 1;
+            }
+
+        } else if (arg_is(a, "period")) {
+            for (j = 0; j < 5; j++) {
+                if (val_is(v, periods[j])) {
+                    q->period = j + 1;
+                }
+            }
+
+            if (q->period == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "period must be today, month, quarter, year or all");
+                return -1;
+            }
+
+        } else if (arg_is(a, "interval")) {
+            for (j = 0; j < 4; j++) {
+                if (val_is(v, intervals[j])) {
+                    q->interval = j + 1;
+                }
+            }
+
+            if (q->interval == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "interval must be day, month, quarter or year");
+                return -1;
+            }
+
+        } else if (arg_is(a, "group")) {
+            q->ngroup = 0;
+            start = 0;
+
+            for (k = 0; k <= v->len; k++) {
+                if (k < v->len && v->data[k] != ',') {
+                    continue;
+                }
+
+                d = parse_dim(v->data + start, k - start);
+
+                if (d == 0 || q->ngroup == 3) {
+                    snprintf(q->error, sizeof(q->error),
+                             "group is up to three of agency, top_agency, "
+                             "field, procedure, channel, level");
+                    return -1;
+                }
+
+                for (j = 0; j < q->ngroup; j++) {
+                    if (q->group[j] == d) {
+                        snprintf(q->error, sizeof(q->error),
+                                 "group names a dimension twice");
+                        return -1;
+                    }
+                }
+
+                q->group[q->ngroup++] = d;
+                start = k + 1;
+            }
+
+        } else if (arg_is(a, "agency") || arg_is(a, "under")) {
+            uint32_t  id;
+
+            id = onestop_catalog_agency(cat, v->data, v->len);
+
+            if (id == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "%s: no agency \"%.*s\" in the catalog",
+                         a->key.data[0] == 'a' ? "agency" : "under",
+                         (int) (v->len > 64 ? 64 : v->len), v->data);
+                return -1;
+            }
+
+            if (a->key.data[0] == 'a') {
+                q->agency = id;
+            } else {
+                q->under = id;
+            }
+
+        } else if (arg_is(a, "field")) {
+            q->field = onestop_catalog_field(cat, v->data, v->len);
+
+            if (q->field == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "field: no field \"%.*s\" in the catalog",
+                         (int) (v->len > 64 ? 64 : v->len), v->data);
+                return -1;
+            }
+
+        } else if (arg_is(a, "procedure")) {
+            q->procedure = onestop_catalog_procedure(cat, v->data, v->len);
+
+            if (q->procedure == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "procedure: no procedure \"%.*s\" in the catalog",
+                         (int) (v->len > 64 ? 64 : v->len), v->data);
+                return -1;
+            }
+
+        } else if (arg_is(a, "channel")) {
+            q->channel = onestop_channel_parse(v->data, v->len);
+
+            if (q->channel < 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "channel must be direct, online or postal");
+                return -1;
+            }
+
+        } else if (arg_is(a, "level")) {
+            q->level = onestop_level_parse(v->data, v->len);
+
+            if (q->level < 0) {
+                q->level = 0;
+                snprintf(q->error, sizeof(q->error),
+                         "level must be province, district or commune");
+                return -1;
+            }
+
+        } else if (arg_is(a, "format")) {
+            if (val_is(v, "csv")) {
+                q->csv = 1;
+
+            } else if (!val_is(v, "json")) {
+                snprintf(q->error, sizeof(q->error),
+                         "format must be json or csv");
+                return -1;
+            }
+        }
+    }
+
+    if (q->period && (q->has_from || q->has_to)) {
+        snprintf(q->error, sizeof(q->error),
+                 "period cannot be combined with from or to");
+        return -1;
+    }
+
+    if (q->interval && q->ngroup) {
+        snprintf(q->error, sizeof(q->error),
+                 "interval cannot be combined with group");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* running a query */
+
+typedef struct {
+    uint32_t          dim[3];
+    onestop_counts_t *counts;           /* one per sub-period */
+} group_t;
+
+typedef struct {
+    onestop_store_t        *st;
+    const onestop_catalog_t *cat;
+    onestop_query_t        *q;
+    onestop_day_t          *cuts;
+    size_t                  ncuts;
+    onestop_day_t          *pfrom;      /* sub-periods */
+    onestop_day_t          *pto;
+    size_t                 *pcut;       /* 3 cut indices per sub-period */
+    size_t                  nperiods;
+    int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
+    const uint8_t         **blocks;     /* month blocks, in the map */
+    int64_t                *btot;       /* their totals, copied */
+    unsigned               *bmonth;
+    size_t                  bcap;
+    group_t                *groups;
+    size_t                  ngroups;
+    size_t                  gcap;
+    uint32_t               *gmap;
+    uint32_t                gmask;
+} run_t;
+
+
+static int
+cut_index(run_t *rn, onestop_day_t day)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = rn->ncuts;
+
+    while (lo < hi) {
+        mid = (lo + hi) / 2;
+
+        if (rn->cuts[mid] < day) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return (int) lo;
+}
+
+
+static int
+day_cmp(const void *a, const void *b)
+{
+    onestop_day_t  x = *(const onestop_day_t *) a;
+    onestop_day_t  y = *(const onestop_day_t *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+static onestop_day_t
+period_end(onestop_day_t from, int interval)
+{
+    int       y;
+    unsigned  m, d;
+
+    onestop_civil_from_days(from, &y, &m, &d);
+
+    switch (interval) {
+    case ONESTOP_IV_DAY:
+        return from;
+    case ONESTOP_IV_MONTH:
+        m += 1;
+        break;
+    case ONESTOP_IV_QUARTER:
+        m = (m - 1) / 3 * 3 + 4;
+        break;
+    default:
+        m = 13;
+    }
+
+    if (m > 12) {
+        y += 1;
+        m -= 12;
+    }
+
+    return onestop_days_from_civil(y, m, 1) - 1;
+}
+
+
+/* the earliest received day in the store, from the province series */
+
+static int
+first_received(onestop_store_t *st, onestop_day_t *first)
+{
+    int             rc, found, c, j;
+    uint8_t         k[4];
+    unsigned        month, best;
+    MDB_val         key, val;
+    MDB_cursor     *cur;
+    month_block_t   blk;
+
+    found = 0;
+    best = 0;
+
+    rc = mdb_cursor_open(st->rtxn, st->counters, &cur);
+    if (rc != 0) {
+        return -1;
+    }
+
+    for (c = 0; c < ONESTOP_CH_COUNT; c++) {
+        series_key(k, 'P', 0, 0, (unsigned) c);
+        put_be16(k + 2, 0);
+        key.mv_data = k;
+        key.mv_size = 4;
+
+        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+        for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+            const uint8_t  *kp = key.mv_data;
+
+            if (key.mv_size != 4 || kp[0] != 'P' || kp[1] != c) {
+                break;
+            }
+
+            month = (unsigned) kp[2] << 8 | kp[3];
+
+            if (month == MONTH_TOTAL || val.mv_size != sizeof(blk)) {
+                break;
+            }
+
+            memcpy(&blk, val.mv_data, sizeof(blk));
+
+            if (blk.tot[ONESTOP_K_RECEIVED] > 0) {
+                for (j = 0; j < DAYS; j++) {
+                    if (blk.day[ONESTOP_K_RECEIVED][j] > 0) {
+                        break;
+                    }
+                }
+
+                if (!found || month_first_day(month) + j
+                              < (onestop_day_t) best)
+                {
+                    best = (unsigned) (month_first_day(month) + j);
+                    found = 1;
+                }
+
+                break;
+            }
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (found) {
+        *first = (onestop_day_t) best;
+    }
+
+    return found;
+}
+
+
+static int
+series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
+    size_t plen)
+{
+    int             rc;
+    size_t          n, i, c, b;
+    uint8_t         k[KEY_MAX];
+    unsigned        m0, month, mday;
+    int64_t         base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
+    int64_t         total[ONESTOP_K_COUNT];
+    int32_t         row[DAYS];
+    int             have_total;
+    MDB_val         key, val;
+    onestop_day_t   day0, x;
+
+    day0 = onestop_days_from_civil(1990, 1, 1);
+    x = rn->cuts[0] < day0 ? day0 : rn->cuts[0];
+    m0 = month_of(x, NULL);
+
+    memcpy(k, prefix, plen);
+    put_be16(k + plen, m0);
+    key.mv_data = k;
+    key.mv_size = plen + 2;
+
+    n = 0;
+    have_total = 0;
+
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != plen + 2 || memcmp(key.mv_data, prefix, plen) != 0)
+        {
+            break;
+        }
+
+        month = (unsigned) ((const uint8_t *) key.mv_data)[plen] << 8
+                | ((const uint8_t *) key.mv_data)[plen + 1];
+
+        if (month == MONTH_TOTAL) {
+            if (val.mv_size != sizeof(total)) {
+                return -1;
+            }
+            memcpy(total, val.mv_data, sizeof(total));
+            have_total = 1;
+            break;
+        }
+
+        if (val.mv_size != sizeof(month_block_t)) {
+            return -1;
+        }
+
+        if (n == rn->bcap) {
+            rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
+            rn->blocks = realloc(rn->blocks, rn->bcap * sizeof(void *));
+            rn->bmonth = realloc(rn->bmonth, rn->bcap * sizeof(unsigned));
+            rn->btot = realloc(rn->btot,
+                               rn->bcap * ONESTOP_K_COUNT * sizeof(int64_t));
+
+            if (rn->blocks == NULL || rn->bmonth == NULL || rn->btot == NULL)
+            {
+                return -1;
+            }
+        }
+
+        rn->blocks[n] = val.mv_data;
+        memcpy(rn->btot + n * ONESTOP_K_COUNT, val.mv_data,
+               ONESTOP_K_COUNT * sizeof(int64_t));
+        rn->bmonth[n] = month;
+        n++;
+    }
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return -1;
+    }
+
+    if (!have_total) {
+        /* no figures at all in this series */
+        memset(rn->prefix, 0, rn->ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
+        return 0;
+    }
+
+    /* base: the months before m0 = total less the months read */
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        base[c] = total[c];
+
+        for (b = 0; b < n; b++) {
+            base[c] -= rn->btot[b * ONESTOP_K_COUNT + c];
+        }
+
+        cum[c] = base[c];
+    }
+
+    b = 0;
+
+    for (i = 0; i < rn->ncuts; i++) {
+        p = rn->prefix + i * ONESTOP_K_COUNT;
+        x = rn->cuts[i];
+
+        if (x < day0) {
+            memset(p, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+            continue;
+        }
+
+        month = month_of(x, &mday);
+
+        /* the whole months before x's month */
+        while (b < n && rn->bmonth[b] < month) {
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                cum[c] += rn->btot[b * ONESTOP_K_COUNT + c];
+            }
+            b++;
+        }
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            p[c] = cum[c];
+        }
+
+        if (b < n && rn->bmonth[b] == month) {
+            unsigned  j;
+
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                memcpy(row, rn->blocks[b] + sizeof(int64_t) * ONESTOP_K_COUNT
+                            + c * sizeof(row), sizeof(row));
+
+                for (j = 0; j <= mday; j++) {
+                    p[c] += row[j];
+                }
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static uint32_t
+group_hash(const uint32_t *dim)
+{
+    return (dim[0] * 2654435761u) ^ (dim[1] * 40503u) ^ (dim[2] * 97u);
+}
+
+
+static group_t *
+group_get(run_t *rn, const uint32_t *dim)
+{
+    uint32_t   h, i, *map, mask;
+    group_t   *g;
+    size_t     k;
+
+    if ((rn->ngroups + 1) * 2 > (size_t) rn->gmask + 1 || rn->gmap == NULL) {
+        mask = rn->gmap ? rn->gmask * 2 + 1 : 63;
+        map = calloc((size_t) mask + 1, sizeof(uint32_t));
+
+        if (map == NULL) {
+            return NULL;
+        }
+
+        for (k = 0; k < rn->ngroups; k++) {
+            h = group_hash(rn->groups[k].dim) & mask;
+            while (map[h]) {
+                h = (h + 1) & mask;
+            }
+            map[h] = (uint32_t) k + 1;
+        }
+
+        free(rn->gmap);
+        rn->gmap = map;
+        rn->gmask = mask;
+    }
+
+    h = group_hash(dim) & rn->gmask;
+
+    while ((i = rn->gmap[h]) != 0) {
+        g = &rn->groups[i - 1];
+
+        if (memcmp(g->dim, dim, sizeof(g->dim)) == 0) {
+            return g;
+        }
+
+        h = (h + 1) & rn->gmask;
+    }
+
+    if (rn->ngroups == rn->gcap) {
+        rn->gcap = rn->gcap ? rn->gcap * 2 : 16;
+        g = realloc(rn->groups, rn->gcap * sizeof(group_t));
+
+        if (g == NULL) {
+            return NULL;
+        }
+
+        rn->groups = g;
+    }
+
+    g = &rn->groups[rn->ngroups];
+    memcpy(g->dim, dim, sizeof(g->dim));
+    g->counts = calloc(rn->nperiods, sizeof(onestop_counts_t));
+
+    if (g->counts == NULL) {
+        return NULL;
+    }
+
+    rn->gmap[h] = (uint32_t) ++rn->ngroups;
+
+    return g;
+}
+
+
+static uint32_t
+dim_value(const run_t *rn, int dim, uint32_t agency, uint32_t procedure,
+    unsigned channel)
+{
+    const onestop_catalog_t  *cat = rn->cat;
+
+    switch (dim) {
+    case ONESTOP_DIM_AGENCY:
+        return agency;
+    case ONESTOP_DIM_TOP_AGENCY:
+        return agency <= cat->nagencies ? cat->agencies[agency].top : 0;
+    case ONESTOP_DIM_FIELD:
+        return procedure <= cat->nprocedures
+               ? cat->procedures[procedure].field : 0;
+    case ONESTOP_DIM_PROCEDURE:
+        return procedure;
+    case ONESTOP_DIM_CHANNEL:
+        return channel;
+    case ONESTOP_DIM_LEVEL:
+        return agency <= cat->nagencies ? cat->agencies[agency].level : 0;
+    }
+
+    return 0;
+}
+
+
+static int
+series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
+    unsigned channel, char tag)
+{
+    const onestop_query_t    *q = rn->q;
+    const onestop_catalog_t  *cat = rn->cat;
+
+    if (q->channel >= 0 && (unsigned) q->channel != channel) {
+        return 0;
+    }
+
+    if (tag == 'P') {
+        return 1;
+    }
+
+    if (agency == 0 || agency > cat->nagencies) {
+        return 0;
+    }
+
+    if ((q->agency && agency != q->agency)
+        || (q->under && !onestop_catalog_under(cat, agency, q->under))
+        || (q->level && cat->agencies[agency].level != q->level))
+    {
+        return 0;
+    }
+
+    if (tag == 'A') {
+        return 1;
+    }
+
+    if (procedure == 0 || procedure > cat->nprocedures) {
+        return 0;
+    }
+
+    if ((q->procedure && procedure != q->procedure)
+        || (q->field && cat->procedures[procedure].field != q->field))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static const onestop_str_t *
+dim_id(const run_t *rn, int dim, uint32_t v, onestop_str_t *tmp)
+{
+    const onestop_catalog_t  *cat = rn->cat;
+    const char               *s;
+
+    switch (dim) {
+    case ONESTOP_DIM_AGENCY:
+    case ONESTOP_DIM_TOP_AGENCY:
+        return &cat->agencies[v].id;
+    case ONESTOP_DIM_FIELD:
+        return &cat->fields[v].id;
+    case ONESTOP_DIM_PROCEDURE:
+        return &cat->procedures[v].id;
+    case ONESTOP_DIM_CHANNEL:
+        s = onestop_channel_name(v);
+        break;
+    default:
+        s = onestop_level_name(v);
+    }
+
+    tmp->data = s;
+    tmp->len = strlen(s);
+    return tmp;
+}
+
+
+static const onestop_str_t *
+dim_name(const run_t *rn, int dim, uint32_t v)
+{
+    const onestop_catalog_t  *cat = rn->cat;
+
+    switch (dim) {
+    case ONESTOP_DIM_AGENCY:
+    case ONESTOP_DIM_TOP_AGENCY:
+        return &cat->agencies[v].name;
+    case ONESTOP_DIM_FIELD:
+        return &cat->fields[v].name;
+    case ONESTOP_DIM_PROCEDURE:
+        return &cat->procedures[v].name;
+    }
+
+    return NULL;
+}
+
+
+static const char *
+dim_word(int dim)
+{
+    static const char  *words[] = {
+        "", "agency", "top_agency", "field", "procedure", "channel", "level"
+    };
+
+    return words[dim];
+}
+
+
+static int
+group_cmp(const void *a, const void *b, void *arg)
+{
+    run_t  *sort_run = arg;
+
+    int                  i, c;
+    size_t               n;
+    onestop_str_t        ta, tb;
+    const group_t       *x = a, *y = b;
+    const onestop_str_t *sa, *sb;
+
+    for (i = 0; i < sort_run->q->ngroup; i++) {
+        sa = dim_id(sort_run, sort_run->q->group[i], x->dim[i], &ta);
+        sb = dim_id(sort_run, sort_run->q->group[i], y->dim[i], &tb);
+        n = sa->len < sb->len ? sa->len : sb->len;
+        c = memcmp(sa->data, sb->data, n);
+
+        if (c == 0) {
+            c = sa->len < sb->len ? -1 : sa->len > sb->len;
+        }
+
+        if (c != 0) {
+            return c;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+gen_print(void *ctx, const char *s, size_t len)
+{
+    onestop_buf_add(ctx, s, len);
+}
+
+
+static void
+fmt_rate(char *buf, size_t size, double v)
+{
+    int  prec;
+
+    for (prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+
+        if (strtod(buf, NULL) == v) {
+            return;
+        }
+    }
+}
+
+
+typedef struct {
+    const char  *name;
+    int64_t      value;
+} counter_t;
+
+
+static size_t
+counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
+    double *otr, int *has_rr, int *has_otr)
+{
+    size_t   n;
+    int64_t  resolved, in_time, denom;
+
+    resolved = c->resolved_early + c->resolved_on_time + c->resolved_late;
+    in_time = c->resolved_early + c->resolved_on_time;
+    denom = c->carried_over + c->received;
+
+    n = 0;
+    out[n++] = (counter_t) { "carried_over", c->carried_over };
+    out[n++] = (counter_t) { "received", c->received };
+    out[n++] = (counter_t) { "received_online",
+                             c->received_channel[ONESTOP_CH_ONLINE] };
+    out[n++] = (counter_t) { "received_direct",
+                             c->received_channel[ONESTOP_CH_DIRECT] };
+    out[n++] = (counter_t) { "received_postal",
+                             c->received_channel[ONESTOP_CH_POSTAL] };
+    out[n++] = (counter_t) { "resolved", resolved };
+    out[n++] = (counter_t) { "resolved_early", c->resolved_early };
+    out[n++] = (counter_t) { "resolved_on_time", c->resolved_on_time };
+    out[n++] = (counter_t) { "resolved_late", c->resolved_late };
+    out[n++] = (counter_t) { "resolved_in_time", in_time };
+    out[n++] = (counter_t) { "withdrawn", c->withdrawn };
+    out[n++] = (counter_t) { "returned_postal", c->returned_postal };
+    out[n++] = (counter_t) { "pending", c->pending };
+    out[n++] = (counter_t) { "pending_not_due",
+                             c->pending - c->pending_overdue };
+    out[n++] = (counter_t) { "pending_overdue", c->pending_overdue };
+
+    *has_rr = denom != 0;
+    *rr = denom ? (double) resolved / (double) denom : 0;
+    *has_otr = resolved != 0;
+    *otr = resolved ? (double) in_time / (double) resolved : 0;
+
+    return n;
+}
+
+
+static void
+gen_counters(yajl_gen g, const onestop_counts_t *c)
+{
+    int        has_rr, has_otr;
+    char       num[40];
+    size_t     i, n;
+    double     rr, otr;
+    counter_t  list[16];
+
+    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < n; i++) {
+        onestop_gen_cstr(g, list[i].name);
+        yajl_gen_integer(g, (long long) list[i].value);
+    }
+
+    onestop_gen_cstr(g, "resolution_rate");
+
+    if (has_rr) {
+        fmt_rate(num, sizeof(num), rr);
+        yajl_gen_number(g, num, strlen(num));
+    } else {
+        yajl_gen_null(g);
+    }
+
+    onestop_gen_cstr(g, "on_time_rate");
+
+    if (has_otr) {
+        fmt_rate(num, sizeof(num), otr);
+        yajl_gen_number(g, num, strlen(num));
+    } else {
+        yajl_gen_null(g);
+    }
+}
+
+
+static void
+csv_cell(onestop_buf_t *b, const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || strcspn(s, ",\"\r\n") >= len) {
+        onestop_buf_add(b, s, len);
+        return;
+    }
+
+    onestop_buf_add(b, "\"", 1);
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            onestop_buf_add(b, "\"", 1);
+        }
+        onestop_buf_add(b, s + i, 1);
+    }
+
+    onestop_buf_add(b, "\"", 1);
+}
+
+
+static void
+csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
+{
+    int        has_rr, has_otr;
+    char       num[40];
+    size_t     i, n;
+    double     rr, otr;
+    counter_t  list[16];
+
+    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < n; i++) {
+        onestop_buf_printf(b, "%s%lld", i ? "," : "",
+                           (long long) list[i].value);
+    }
+
+    onestop_buf_add(b, ",", 1);
+
+    if (has_rr) {
+        fmt_rate(num, sizeof(num), rr);
+        onestop_buf_adds(b, num);
+    }
+
+    onestop_buf_add(b, ",", 1);
+
+    if (has_otr) {
+        fmt_rate(num, sizeof(num), otr);
+        onestop_buf_adds(b, num);
+    }
+
+    onestop_buf_add(b, "\r\n", 2);
+}
+
+
+static void
+csv_header(onestop_buf_t *b, const onestop_query_t *q)
+{
+    int        i, has_rr, has_otr;
+    size_t     n;
+    double     rr, otr;
+    counter_t  list[16];
+    onestop_counts_t  zero;
+
+    onestop_buf_add(b, "\xef\xbb\xbf", 3);
+
+    if (q->interval) {
+        onestop_buf_adds(b, "from,to,");
+    }
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_buf_printf(b, "%s,", dim_word(q->group[i]));
+
+        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
+            onestop_buf_printf(b, "%s_name,", dim_word(q->group[i]));
+        }
+    }
+
+    memset(&zero, 0, sizeof(zero));
+    n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < (int) n; i++) {
+        onestop_buf_printf(b, "%s,", list[i].name);
+    }
+
+    onestop_buf_adds(b, "resolution_rate,on_time_rate\r\n");
+}
+
+
+static void
+render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
+{
+    int                   i;
+    char                  d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
+    size_t                k, p;
+    yajl_gen              g;
+    onestop_str_t         tmp;
+    const onestop_str_t  *s;
+    const onestop_query_t *q = rn->q;
+
+    if (q->csv) {
+        csv_header(out, q);
+
+        if (q->interval) {
+            for (p = 0; p < rn->nperiods; p++) {
+                onestop_day_format(rn->pfrom[p], d1);
+                onestop_day_format(rn->pto[p], d2);
+                onestop_buf_add(out, d1, ONESTOP_DATE_LEN);
+                onestop_buf_add(out, ",", 1);
+                onestop_buf_add(out, d2, ONESTOP_DATE_LEN);
+                onestop_buf_add(out, ",", 1);
+                csv_counters(out, &totals[p]);
+            }
+
+        } else if (q->ngroup == 0) {
+            csv_counters(out, &totals[0]);
+
+        } else {
+            for (k = 0; k < rn->ngroups; k++) {
+                for (i = 0; i < q->ngroup; i++) {
+                    s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
+                    csv_cell(out, s->data, s->len);
+                    onestop_buf_add(out, ",", 1);
+
+                    s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
+
+                    if (s != NULL) {
+                        csv_cell(out, s->data, s->len);
+                        onestop_buf_add(out, ",", 1);
+                    }
+                }
+
+                csv_counters(out, &rn->groups[k].counts[0]);
+            }
+        }
+
+        return;
+    }
+
+    g = yajl_gen_alloc(NULL);
+
+    if (g == NULL) {
+        out->failed = 1;
+        return;
+    }
+
+    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "from");
+    onestop_day_format(rn->pfrom[0], d1);
+    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
+    onestop_gen_cstr(g, "to");
+    onestop_day_format(rn->pto[rn->nperiods - 1], d2);
+    onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
+
+    onestop_gen_cstr(g, "group");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_gen_cstr(g, dim_word(q->group[i]));
+    }
+
+    yajl_gen_array_close(g);
+
+    if (q->interval) {
+        onestop_counts_t  all;
+
+        /* the totals of the whole span: its first sub-period's carried
+         * over, the sums of the flows, the last one's pending */
+
+        memset(&all, 0, sizeof(all));
+
+        for (p = 0; p < rn->nperiods; p++) {
+            onestop_counts_add(&all, &totals[p]);
+        }
+
+        all.carried_over = totals[0].carried_over;
+        all.pending = totals[rn->nperiods - 1].pending;
+        all.pending_overdue = totals[rn->nperiods - 1].pending_overdue;
+
+        onestop_gen_cstr(g, "totals");
+        yajl_gen_map_open(g);
+        gen_counters(g, &all);
+        yajl_gen_map_close(g);
+
+        onestop_gen_cstr(g, "series");
+        yajl_gen_array_open(g);
+
+        for (p = 0; p < rn->nperiods; p++) {
+            yajl_gen_map_open(g);
+            onestop_gen_cstr(g, "from");
+            onestop_day_format(rn->pfrom[p], d1);
+            onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
+            onestop_gen_cstr(g, "to");
+            onestop_day_format(rn->pto[p], d2);
+            onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
+            gen_counters(g, &totals[p]);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+
+    } else {
+        onestop_gen_cstr(g, "totals");
+        yajl_gen_map_open(g);
+        gen_counters(g, &totals[0]);
+        yajl_gen_map_close(g);
+
+        onestop_gen_cstr(g, "groups");
+        yajl_gen_array_open(g);
+
+        for (k = 0; k < rn->ngroups; k++) {
+            yajl_gen_map_open(g);
+
+            for (i = 0; i < q->ngroup; i++) {
+                onestop_gen_cstr(g, dim_word(q->group[i]));
+                s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
+                onestop_gen_str(g, s->data, s->len);
+
+                s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
+
+                if (s != NULL) {
+                    onestop_buf_t  key;
+
+                    memset(&key, 0, sizeof(key));
+                    onestop_buf_printf(&key, "%s_name",
+                                       dim_word(q->group[i]));
+                    onestop_gen_str(g, key.data, key.len);
+                    onestop_buf_free(&key);
+                    onestop_gen_str(g, s->data, s->len);
+                }
+            }
+
+            gen_counters(g, &rn->groups[k].counts[0]);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+    }
+
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    onestop_buf_add(out, "\n", 1);
+}
+
+
+static void
+run_free(run_t *rn)
+{
+    size_t  k;
+
+    for (k = 0; k < rn->ngroups; k++) {
+        free(rn->groups[k].counts);
+    }
+
+    free(rn->groups);
+    free(rn->gmap);
+    free(rn->cuts);
+    free(rn->pfrom);
+    free(rn->pto);
+    free(rn->pcut);
+    free(rn->prefix);
+    free(rn->blocks);
+    free(rn->btot);
+    free(rn->bmonth);
+}
+
+
+int
+onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today, onestop_buf_t *out)
+{
+    int                       rc, d, result;
+    char                      tag;
+    size_t                    i, n, plen, k;
+    uint8_t                   prefix[KEY_MAX], seek[KEY_MAX];
+    uint32_t                  agency, procedure, dim[3];
+    unsigned                  channel;
+    MDB_val                   key, val;
+    MDB_cursor               *cur;
+    onestop_day_t             first, from, to, y0;
+    onestop_counts_t         *totals, c;
+    group_t                  *g;
+    run_t                     rn;
+    int                       yy;
+    unsigned                  mm, dd;
+
+    if (!st->reading) {
+        return -2;
+    }
+
+    memset(&rn, 0, sizeof(run_t));
+    rn.st = st;
+    rn.q = q;
+    rn.cat = onestop_store_catalog(st);
+
+    if (rn.cat == NULL) {
+        return -2;
+    }
+
+    /* the period */
+
+    rc = first_received(st, &first);
+
+    if (rc < 0) {
+        return -2;
+    }
+
+    if (rc == 0) {
+        first = today;
+    }
+
+    onestop_civil_from_days(today, &yy, &mm, &dd);
+
+    switch (q->period) {
+    case 1:
+        from = today;
+        break;
+    case 2:
+        from = onestop_days_from_civil(yy, mm, 1);
+        break;
+    case 3:
+        from = onestop_days_from_civil(yy, (mm - 1) / 3 * 3 + 1, 1);
+        break;
+    case 4:
+        from = onestop_days_from_civil(yy, 1, 1);
+        break;
+    case 5:
+        from = first < today ? first : today;
+        break;
+    default:
+        from = q->has_from ? q->from : (first < today ? first : today);
+    }
+
+    to = q->has_to && q->to < today ? q->to : today;
+
+    if (from > to) {
+        snprintf(q->error, sizeof(q->error),
+                 "from is after to (to is never later than today)");
+        return -1;
+    }
+
+    /* sub-periods and the days whose prefix sums they need */
+
+    n = 1;
+
+    if (q->interval) {
+        n = 0;
+        for (y0 = from; y0 <= to; y0 = period_end(y0, q->interval) + 1) {
+            n++;
+        }
+
+        if (n > 20000) {
+            snprintf(q->error, sizeof(q->error),
+                     "too many sub-periods: choose a longer interval");
+            return -1;
+        }
+    }
+
+    rn.nperiods = n;
+    rn.pfrom = malloc(n * sizeof(onestop_day_t));
+    rn.pto = malloc(n * sizeof(onestop_day_t));
+    rn.pcut = malloc(3 * n * sizeof(size_t));
+    rn.cuts = malloc(3 * n * sizeof(onestop_day_t));
+    totals = calloc(n, sizeof(onestop_counts_t));
+    result = -2;
+
+    if (rn.pfrom == NULL || rn.pto == NULL || rn.pcut == NULL
+        || rn.cuts == NULL || totals == NULL)
+    {
+        goto done;
+    }
+
+    y0 = from;
+
+    for (i = 0; i < n; i++) {
+        rn.pfrom[i] = y0;
+        rn.pto[i] = q->interval ? period_end(y0, q->interval) : to;
+
+        if (rn.pto[i] > to) {
+            rn.pto[i] = to;
+        }
+
+        y0 = rn.pto[i] + 1;
+        rn.cuts[3 * i] = rn.pfrom[i] - 1;
+        rn.cuts[3 * i + 1] = rn.pto[i] - 1;
+        rn.cuts[3 * i + 2] = rn.pto[i];
+    }
+
+    qsort(rn.cuts, 3 * n, sizeof(onestop_day_t), day_cmp);
+
+    for (i = 0, k = 0; i < 3 * n; i++) {
+        if (k == 0 || rn.cuts[k - 1] != rn.cuts[i]) {
+            rn.cuts[k++] = rn.cuts[i];
+        }
+    }
+
+    rn.ncuts = k;
+
+    for (i = 0; i < n; i++) {
+        rn.pcut[3 * i] = (size_t) cut_index(&rn, rn.pfrom[i] - 1);
+        rn.pcut[3 * i + 1] = (size_t) cut_index(&rn, rn.pto[i] - 1);
+        rn.pcut[3 * i + 2] = (size_t) cut_index(&rn, rn.pto[i]);
+    }
+
+    rn.prefix = malloc(rn.ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
+
+    if (rn.prefix == NULL) {
+        goto done;
+    }
+
+    /* the coarsest series that answers */
+
+    tag = 'P';
+
+    for (i = 0; i < (size_t) q->ngroup; i++) {
+        d = q->group[i];
+
+        if (d == ONESTOP_DIM_FIELD || d == ONESTOP_DIM_PROCEDURE) {
+            tag = 'C';
+        } else if (d != ONESTOP_DIM_CHANNEL && tag == 'P') {
+            tag = 'A';
+        }
+    }
+
+    if (q->field || q->procedure) {
+        tag = 'C';
+    } else if ((q->agency || q->under || q->level) && tag == 'P') {
+        tag = 'A';
+    }
+
+    if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
+        goto done;
+    }
+
+    /* every series of the tag (of one agency when filtered by it) */
+
+    seek[0] = (uint8_t) tag;
+    plen = 1;
+
+    if (q->agency && tag != 'P') {
+        put_be32(seek + 1, q->agency);
+        plen = 5;
+    }
+
+    key.mv_data = seek;
+    key.mv_size = plen;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+    while (rc == 0) {
+        const uint8_t  *kp = key.mv_data;
+        size_t          slen;
+
+        slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+
+        if (key.mv_size != slen + 2 || memcmp(kp, seek, plen) != 0) {
+            break;
+        }
+
+        memcpy(prefix, kp, slen);
+        agency = tag == 'P' ? 0 : get_be32(kp + 1);
+        procedure = tag == 'C' ? get_be32(kp + 5) : 0;
+        channel = kp[slen - 1];
+
+        if (series_wanted(&rn, agency, procedure, channel, tag)) {
+            if (series_prefix(&rn, cur, prefix, slen) != 0) {
+                mdb_cursor_close(cur);
+                goto done;
+            }
+
+            dim[0] = dim[1] = dim[2] = 0;
+
+            for (i = 0; i < (size_t) q->ngroup; i++) {
+                dim[i] = dim_value(&rn, q->group[i], agency, procedure,
+                                   channel);
+            }
+
+            g = q->ngroup ? group_get(&rn, dim) : NULL;
+
+            if (q->ngroup && g == NULL) {
+                mdb_cursor_close(cur);
+                goto done;
+            }
+
+            for (i = 0; i < n; i++) {
+                onestop_counts_from_prefix(&c, channel,
+                    rn.prefix + rn.pcut[3 * i] * ONESTOP_K_COUNT,
+                    rn.prefix + rn.pcut[3 * i + 1] * ONESTOP_K_COUNT,
+                    rn.prefix + rn.pcut[3 * i + 2] * ONESTOP_K_COUNT);
+
+                onestop_counts_add(&totals[i], &c);
+
+                if (g != NULL) {
+                    onestop_counts_add(&g->counts[i], &c);
+                }
+            }
+        }
+
+        /* on to the next series: past this one's total */
+
+        memcpy(prefix + slen, "\xff\xff", 2);
+        key.mv_data = prefix;
+        key.mv_size = slen + 2;
+        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+        if (rc == 0 && key.mv_size == slen + 2
+            && memcmp(key.mv_data, prefix, slen + 2) == 0)
+        {
+            rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        goto done;
+    }
+
+    /* empty groups out, the rest in order */
+
+    for (i = 0, k = 0; i < rn.ngroups; i++) {
+        if (onestop_counts_zero(&rn.groups[i].counts[0])) {
+            free(rn.groups[i].counts);
+            continue;
+        }
+
+        rn.groups[k++] = rn.groups[i];
+    }
+
+    rn.ngroups = k;
+    qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+
+    render(&rn, totals, out);
+    result = out->failed ? -2 : 0;
+
+done:
+
+    free(totals);
+    run_free(&rn);
+
+    return result;
+}
+
+
+/* verify: the counters recomputed from the records, in passes over the
+ * agencies so that the expected blocks fit in memory */
+
+static int
+deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
+    int32_t offset, char tag)
+{
+    size_t           n, i, klen;
+    uint8_t          k[KEY_MAX];
+    unsigned         month, mday;
+    delta_t         *e;
+    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
+
+    n = onestop_contrib(r, offset, ev);
+    klen = series_key(k, tag, r->agency_id, r->procedure_id, r->channel);
+
+    for (i = 0; i < n; i++) {
+        month = month_of(ev[i].day, &mday);
+        put_be16(k + klen, month);
+
+        if ((e = delta_get(d, k, klen + 2)) == NULL) {
+            return -1;
+        }
+
+        e->b.tot[ev[i].counter]++;
+        e->b.day[ev[i].counter][mday]++;
+
+        put_be16(k + klen, MONTH_TOTAL);
+
+        if ((e = delta_get(d, k, klen + 2)) == NULL) {
+            return -1;
+        }
+
+        e->total = 1;
+        e->b.tot[ev[i].counter]++;
+    }
+
+    return 0;
+}
+
+
+static void
+describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
+{
+    size_t    i;
+    unsigned  month;
+
+    onestop_buf_printf(report, "%c", k[0]);
+
+    if (k[0] != 'P' && len >= 6) {
+        onestop_buf_printf(report, " agency %u", get_be32(k + 1));
+    }
+
+    if (k[0] == 'C' && len >= 10) {
+        onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
+    }
+
+    onestop_buf_printf(report, " channel %s",
+                       onestop_channel_name(k[len - 3]));
+
+    month = (unsigned) k[len - 2] << 8 | k[len - 1];
+
+    if (month == MONTH_TOTAL) {
+        onestop_buf_adds(report, " all time");
+    } else {
+        onestop_buf_printf(report, " month %04u-%02u", 1990 + month / 12,
+                           month % 12 + 1);
+    }
+
+    (void) i;
+}
+
+
+long
+onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
+{
+    int               rc, t, found;
+    char              tag;
+    long              diffs;
+    size_t            slen, size;
+    uint32_t          pass, npasses, agency, i;
+    MDB_val           key, val;
+    MDB_cursor       *cur;
+    onestop_record_t  r;
+    onestop_deltas_t *d;
+    delta_t          *e;
+    month_block_t     blk;
+    uint8_t          *seen;
+
+    if (!st->reading) {
+        return -1;
+    }
+
+    d = onestop_deltas_create();
+
+    if (d == NULL) {
+        return -1;
+    }
+
+    diffs = 0;
+
+    for (t = 0; t < 3; t++) {
+        tag = "PAC"[t];
+        npasses = tag == 'C' ? 8 : 1;
+        slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+
+        for (pass = 0; pass < npasses; pass++) {
+            onestop_deltas_reset(d);
+
+            /* expected, from every record */
+
+            if (mdb_cursor_open(st->rtxn, st->dossiers, &cur) != 0) {
+                goto failed;
+            }
+
+            for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+            {
+                if (onestop_record_decode(val.mv_data, val.mv_size, &r)
+                    != 0)
+                {
+                    onestop_buf_printf(report, "dossier \"%.*s\": "
+                                       "unreadable record\n",
+                                       (int) key.mv_size,
+                                       (char *) key.mv_data);
+                    diffs++;
+                    continue;
+                }
+
+                if (r.tombstone || r.agency_id % npasses != pass) {
+                    continue;
+                }
+
+                if (deltas_record_tag(d, &r, st->offset, tag) != 0) {
+                    mdb_cursor_close(cur);
+                    goto failed;
+                }
+            }
+
+            mdb_cursor_close(cur);
+
+            if (rc != MDB_NOTFOUND) {
+                goto failed;
+            }
+
+            /* stored, against expected */
+
+            seen = calloc(d->mask + 1, 1);
+
+            if (seen == NULL
+                || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
+            {
+                free(seen);
+                goto failed;
+            }
+
+            key.mv_data = &tag;
+            key.mv_size = 1;
+
+            for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+                 rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+            {
+                const uint8_t  *kp = key.mv_data;
+
+                if (kp[0] != (uint8_t) tag) {
+                    break;
+                }
+
+                agency = tag == 'P' ? 0 : get_be32(kp + 1);
+
+                if (agency % npasses != pass) {
+                    continue;
+                }
+
+                found = 0;
+
+                for (i = onestop_hash(key.mv_data, key.mv_size) & d->mask;
+                     d->slots[i].used; i = (i + 1) & d->mask)
+                {
+                    e = &d->slots[i];
+
+                    if (e->klen == key.mv_size
+                        && memcmp(e->key, kp, e->klen) == 0)
+                    {
+                        found = 1;
+                        seen[i] = 1;
+                        size = e->total ? sizeof(blk.tot) : sizeof(blk);
+                        memset(&blk, 0, sizeof(blk));
+                        memcpy(&blk, &e->b, size);
+
+                        if (val.mv_size != size
+                            || memcmp(val.mv_data, &blk, size) != 0)
+                        {
+                            onestop_buf_adds(report, "differs: ");
+                            describe_key(report, kp, key.mv_size);
+                            onestop_buf_adds(report, "\n");
+                            diffs++;
+                        }
+
+                        break;
+                    }
+                }
+
+                if (!found) {
+                    onestop_buf_adds(report, "stored but not in any record: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                }
+            }
+
+            mdb_cursor_close(cur);
+
+            for (i = 0; i <= d->mask; i++) {
+                if (d->slots[i].used && !seen[i]) {
+                    onestop_buf_adds(report, "missing: ");
+                    describe_key(report, d->slots[i].key, d->slots[i].klen);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                }
+            }
+
+            free(seen);
+            (void) slen;
+        }
+    }
+
+    onestop_deltas_destroy(d);
+    return diffs;
+
+failed:
+
+    onestop_deltas_destroy(d);
+    return -1;
+}

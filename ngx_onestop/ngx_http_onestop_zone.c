@@ -1,0 +1,399 @@
+/*
+ * The shared zone: what every worker knows of the store's progress, and
+ * the live answers computed from it.
+ *
+ * The zone holds the outbox sequence that statistics reflect
+ * (applied_seq) and a table of rendered answers, each stamped with the
+ * sequence and the day it was computed for.  A write raises applied_seq
+ * before its requests are answered, and every worker raises it on a short
+ * timer from the store's own sequence (which is how the CLI's writes
+ * arrive), so a stamped answer is exact exactly while nothing changed and
+ * the day did not turn: figures are never updated on the side, they are
+ * recomputed from the durable counters when they can have changed.
+ *
+ * Readers take no lock: a slot is copied under its generation counter (a
+ * seqlock) and the copy is thrown away if the generation moved.  Writers
+ * of a slot take the slab pool's mutex.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onestop.h"
+
+
+#define NGX_HTTP_ONESTOP_ZONE_MAGIC   0x6f6e6573746f7001ULL
+#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  1
+#define NGX_HTTP_ONESTOP_KEY_MAX      256
+#define NGX_HTTP_ONESTOP_SLOTS        1024
+#define NGX_HTTP_ONESTOP_POLL         250
+
+
+typedef struct {
+    ngx_atomic_t                gen;          /* odd while written */
+    uint64_t                    seq;
+    int32_t                     today;
+    uint32_t                    len;
+    uint32_t                    keylen;
+    u_char                      key[NGX_HTTP_ONESTOP_KEY_MAX];
+    u_char                      etag[NGX_HTTP_ONESTOP_ETAG_LEN];
+    u_char                     *body;
+} ngx_http_onestop_slot_t;
+
+
+struct ngx_http_onestop_shctx_s {
+    uint64_t                    magic;
+    uint32_t                    layout;
+    uint32_t                    nslots;
+    ngx_atomic_t                applied_seq;
+    ngx_atomic_t                hits;
+    ngx_atomic_t                misses;
+    ngx_atomic_t                nomem;
+    ngx_http_onestop_slot_t     slots[NGX_HTTP_ONESTOP_SLOTS];
+};
+
+
+static ngx_int_t ngx_http_onestop_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_onestop_poll(ngx_event_t *ev);
+
+
+char *
+ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (omcf->shm_zone != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = ngx_parse_size(&value[2]);
+
+    if (size == NGX_ERROR
+        || size < (ssize_t) (sizeof(ngx_http_onestop_shctx_t) + 64 * 1024))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "onestop_zone \"%V\" is too small: 1m at least",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->shm_zone = ngx_shared_memory_add(cf, &value[1], size,
+                                           &ngx_http_onestop_module);
+    if (omcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (omcf->shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "onestop_zone \"%V\" is already used", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->shm_zone->init = ngx_http_onestop_init_zone;
+    omcf->shm_zone->data = omcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t               *shpool;
+    ngx_http_onestop_shctx_t      *sh;
+    ngx_http_onestop_main_conf_t  *omcf, *oomcf;
+
+    omcf = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data) {
+        oomcf = data;
+        sh = oomcf->sh;
+
+        /* a reload: keep the zone when its layout is ours */
+
+        if (sh != NULL && sh->magic == NGX_HTTP_ONESTOP_ZONE_MAGIC
+            && sh->layout == NGX_HTTP_ONESTOP_ZONE_LAYOUT)
+        {
+            omcf->sh = sh;
+            omcf->shpool = shpool;
+            return NGX_OK;
+        }
+    }
+
+    if (shm_zone->shm.exists) {
+        sh = shpool->data;
+
+        if (sh != NULL && sh->magic == NGX_HTTP_ONESTOP_ZONE_MAGIC
+            && sh->layout == NGX_HTTP_ONESTOP_ZONE_LAYOUT)
+        {
+            omcf->sh = sh;
+            omcf->shpool = shpool;
+            return NGX_OK;
+        }
+    }
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_onestop_shctx_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    sh->magic = NGX_HTTP_ONESTOP_ZONE_MAGIC;
+    sh->layout = NGX_HTTP_ONESTOP_ZONE_LAYOUT;
+    sh->nslots = NGX_HTTP_ONESTOP_SLOTS;
+
+    shpool->data = sh;
+    shpool->log_nomem = 0;
+
+    omcf->sh = sh;
+    omcf->shpool = shpool;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_zone_init_process(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf)
+{
+    ngx_event_t  *ev;
+
+    /* the store's sequence, every 250 ms: how the CLI's writes arrive */
+
+    ev = ngx_pcalloc(cycle->pool, sizeof(ngx_event_t));
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    ev->handler = ngx_http_onestop_poll;
+    ev->data = omcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
+
+    omcf->poll_event = ev;
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_onestop_poll(ngx_event_t *ev)
+{
+    ngx_http_onestop_main_conf_t  *omcf = ev->data;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    ngx_http_onestop_zone_catch_up(omcf);
+
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
+}
+
+
+uint64_t
+ngx_http_onestop_zone_seq(ngx_http_onestop_main_conf_t *omcf)
+{
+    return omcf->sh != NULL ? (uint64_t) omcf->sh->applied_seq : 0;
+}
+
+
+void
+ngx_http_onestop_zone_raise(ngx_http_onestop_main_conf_t *omcf, uint64_t seq)
+{
+    ngx_atomic_uint_t  old;
+
+    if (omcf->sh == NULL) {
+        return;
+    }
+
+    for ( ;; ) {
+        old = omcf->sh->applied_seq;
+
+        if ((uint64_t) old >= seq
+            || ngx_atomic_cmp_set(&omcf->sh->applied_seq, old,
+                                  (ngx_atomic_uint_t) seq))
+        {
+            return;
+        }
+    }
+}
+
+
+void
+ngx_http_onestop_zone_catch_up(ngx_http_onestop_main_conf_t *omcf)
+{
+    uint64_t  seq;
+
+    if (omcf->store == NULL || omcf->sh == NULL) {
+        return;
+    }
+
+    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+        return;
+    }
+
+    seq = onestop_store_seq(omcf->store);
+    onestop_store_read_end(omcf->store);
+
+    ngx_http_onestop_zone_raise(omcf, seq);
+}
+
+
+static ngx_http_onestop_slot_t *
+ngx_http_onestop_zone_slot(ngx_http_onestop_main_conf_t *omcf,
+    ngx_str_t *key)
+{
+    return &omcf->sh->slots[ngx_crc32_short(key->data, key->len)
+                            % NGX_HTTP_ONESTOP_SLOTS];
+}
+
+
+ngx_int_t
+ngx_http_onestop_zone_get(ngx_http_request_t *r,
+    ngx_http_onestop_main_conf_t *omcf, ngx_str_t *key, int32_t today,
+    ngx_str_t *body, ngx_str_t *etag)
+{
+    u_char                   *copy, tag[NGX_HTTP_ONESTOP_ETAG_LEN];
+    uint32_t                  len;
+    uint64_t                  seq;
+    ngx_atomic_uint_t         gen;
+    ngx_http_onestop_slot_t  *s;
+
+    if (omcf->sh == NULL || key->len > NGX_HTTP_ONESTOP_KEY_MAX) {
+        return NGX_DECLINED;
+    }
+
+    seq = omcf->sh->applied_seq;
+    s = ngx_http_onestop_zone_slot(omcf, key);
+
+    gen = s->gen;
+    ngx_memory_barrier();
+
+    if ((gen & 1) || s->body == NULL || s->seq != seq || s->today != today
+        || s->keylen != key->len || ngx_memcmp(s->key, key->data, key->len)
+        != 0)
+    {
+        (void) ngx_atomic_fetch_add(&omcf->sh->misses, 1);
+        return NGX_DECLINED;
+    }
+
+    len = s->len;
+    copy = ngx_pnalloc(r->pool, len);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(copy, s->body, len);
+    ngx_memcpy(tag, s->etag, sizeof(tag));
+
+    ngx_memory_barrier();
+
+    if (s->gen != gen) {
+        /* rewritten while we copied: compute it ourselves */
+        (void) ngx_atomic_fetch_add(&omcf->sh->misses, 1);
+        return NGX_DECLINED;
+    }
+
+    etag->data = ngx_pnalloc(r->pool, sizeof(tag));
+    if (etag->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(etag->data, tag, sizeof(tag));
+    etag->len = sizeof(tag);
+    body->data = copy;
+    body->len = len;
+
+    (void) ngx_atomic_fetch_add(&omcf->sh->hits, 1);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
+    ngx_str_t *key, uint64_t seq, int32_t today, ngx_str_t *body,
+    ngx_str_t *etag)
+{
+    u_char                   *p;
+    ngx_http_onestop_slot_t  *s;
+
+    if (omcf->sh == NULL || key->len > NGX_HTTP_ONESTOP_KEY_MAX
+        || etag->len != sizeof(s->etag))
+    {
+        return;
+    }
+
+    s = ngx_http_onestop_zone_slot(omcf, key);
+
+    ngx_shmtx_lock(&omcf->shpool->mutex);
+
+    s->gen++;
+    ngx_memory_barrier();
+
+    if (s->body != NULL) {
+        ngx_slab_free_locked(omcf->shpool, s->body);
+        s->body = NULL;
+    }
+
+    p = ngx_slab_alloc_locked(omcf->shpool, body->len);
+
+    if (p == NULL) {
+        if (ngx_atomic_fetch_add(&omcf->sh->nomem, 1) == 0) {
+            ngx_log_error(NGX_LOG_WARN, omcf->log, 0,
+                          "onestop_zone is full: answers are computed "
+                          "anew each time; increase onestop_zone size");
+        }
+
+    } else {
+        ngx_memcpy(p, body->data, body->len);
+        ngx_memcpy(s->key, key->data, key->len);
+        ngx_memcpy(s->etag, etag->data, sizeof(s->etag));
+        s->keylen = (uint32_t) key->len;
+        s->len = (uint32_t) body->len;
+        s->seq = seq;
+        s->today = today;
+        s->body = p;
+    }
+
+    ngx_memory_barrier();
+    s->gen++;
+
+    ngx_shmtx_unlock(&omcf->shpool->mutex);
+}
+
+
+void
+ngx_http_onestop_zone_usage(ngx_http_onestop_main_conf_t *omcf,
+    size_t *size, size_t *used, uint64_t *hits, uint64_t *misses)
+{
+    ngx_slab_pool_t  *pool;
+
+    *size = 0;
+    *used = 0;
+    *hits = 0;
+    *misses = 0;
+
+    if (omcf->sh == NULL) {
+        return;
+    }
+
+    pool = omcf->shpool;
+    *size = omcf->shm_zone->shm.size;
+
+    ngx_shmtx_lock(&pool->mutex);
+    *used = *size - pool->pfree * ngx_pagesize;
+
+    ngx_shmtx_unlock(&pool->mutex);
+
+    *hits = omcf->sh->hits;
+    *misses = omcf->sh->misses;
+}

@@ -1,0 +1,678 @@
+#!/usr/bin/perl
+
+# Writes (SPEC section 5): keys and scope, one record, arrays and NDJSON,
+# version ordering, atomic batches, the order of failures, deletes and
+# tombstones, body limits (413 after 401, temporary files, chunked
+# bodies), the catalog's rules, and concurrent writers.
+
+use v5.36;
+use utf8;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use Encode qw(encode);
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX ();
+use Test::More;
+
+use Onestop::Test;
+
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
+my $json = JSON::PP->new->utf8->canonical;
+
+my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
+$t->spew('keys', encode('UTF-8', join '',
+    "# onestop ingest keys\n",
+    sha256_hex('ingest-admin-key') . " * administrator\n",
+    sha256_hex('benluc-key') . " 000.00.30.H36 UBND huyện Bến Lức\n",
+    sha256_hex('tuphap-key') . " 000.00.12.H36 Sở Tư pháp\n",
+    sha256_hex('multi-key') . " 000.00.15.H36,000.31.01.H36 two agencies\n"));
+$t->write_conf(<<'END');
+    onestop_store %%STORE%% map_size=512m;
+    onestop_ingest_keys %%DIR%%/keys;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/v1/dossiers/ { onestop_lookup json; }
+
+        location /api/v1/ingest/ {
+            onestop_ingest;
+            client_max_body_size 64k;
+        }
+
+        location /bulk/ {
+            onestop_ingest;
+            client_max_body_size 10m;
+            client_body_buffer_size 1k;
+        }
+    }
+END
+
+ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
+
+my %admin = (Authorization => 'Bearer ingest-admin-key');
+my %benluc = (Authorization => 'Bearer benluc-key');
+my %tuphap = (Authorization => 'Bearer tuphap-key');
+my %multi = (Authorization => 'Bearer multi-key');
+
+sub record (%m) {
+    return {
+        version => 1,
+        agency => '000.30.01.H36',
+        procedure => '1.000894',
+        channel => 'direct',
+        applicant => {name => 'Trương Văn Bé', type => 'citizen'},
+        contact => {phone => '0987654321'},
+        received_at => '2024-06-10T08:00:00+07:00',
+        due_at => '2024-06-14T17:00:00+07:00',
+        %m,
+    };
+}
+
+sub post ($headers, $body, %opt) {
+    $body = $json->encode($body) if ref $body;
+    my %h = (%$headers, %{ $opt{headers} // {} });
+    return $t->http('POST', $opt{path} // '/api/v1/ingest/dossiers',
+        headers => \%h, body => $body);
+}
+
+sub answer ($r) { eval { $json->decode($r->{content}) } }
+
+sub short ($s) { length($s // '') > 600 ? substr($s, 0, 600) . '...' : $s // '' }
+
+sub counts_ok ($r, $want, $name) {
+    is($r->{status}, 200, "$name: 200") or diag(short($r->{content}));
+    is_deeply(answer($r), $want, "$name: counts");
+}
+
+sub lookup ($code) {
+    my $r = $t->get("/api/v1/dossiers/$code");
+    return ($r->{status}, answer($r));
+}
+
+# the error object; with $items, the exact indexes of the items of the
+# error's own kind (an answer may list other faults of the batch beside)
+sub error_ok ($r, $status, $code, $name, $items = undef) {
+    is($r->{status}, $status, "$name: $status") or diag(short($r->{content}));
+    like($r->{headers}{'content-type'} // '', qr{^application/json\b},
+        "$name: JSON");
+    my $j = answer($r) // {};
+    is(ref $j->{error}, 'HASH', "$name: error object");
+    is($j->{error}{code}, $code, "$name: code $code") if defined $code;
+    ok(defined $j->{error}{message} && length $j->{error}{message},
+        "$name: message");
+    if ($items) {
+        my $kind = $j->{error}{code} // '';
+        my @got = map { $_->{index} }
+            grep { ($_->{code} // '') eq $kind } @{ $j->{error}{items} // [] };
+        is_deeply(\@got, $items, "$name: items of kind '$kind'")
+            or diag(short($r->{content}));
+        ok(!grep({ !defined $_->{message} || !length $_->{message} }
+            @{ $j->{error}{items} // [] }), "$name: each item has a message");
+    }
+    return $j;
+}
+
+# --- the catalog ---
+
+my $r = $t->http('POST', '/api/v1/ingest/catalog',
+    body => Onestop::Test::catalog_json());
+error_ok($r, 401, undef, 'catalog without a key');
+like($r->{headers}{'www-authenticate'} // '', qr/^Bearer\b/,
+    'WWW-Authenticate: Bearer');
+
+$r = post(\%benluc, Onestop::Test::catalog_json(), path => '/api/v1/ingest/catalog');
+error_ok($r, 403, undef, 'catalog with a scoped key');
+
+$r = post(\%admin, record(code => 'BEFORE-CATALOG'));
+error_ok($r, 422, 'invalid', 'a dossier before the catalog', [0]);
+
+$r = post(\%admin, Onestop::Test::catalog_json(), path => '/api/v1/ingest/catalog');
+counts_ok($r, {agencies => 7, fields => 3, procedures => 3}, 'catalog');
+
+# --- authentication ---
+
+my $one = record(code => 'AUTH-1');
+for my $c (
+    ['no Authorization', {}],
+    ['an unknown key', {Authorization => 'Bearer not-a-key'}],
+    ['Basic credentials', {Authorization => 'Basic YWRtaW46YWRtaW4='}],
+    ['Bearer without a key', {Authorization => 'Bearer '}],
+    ['a key without Bearer', {Authorization => 'ingest-admin-key'}],
+    ['the hash instead of the key',
+        {Authorization => 'Bearer ' . sha256_hex('ingest-admin-key')}],
+    ['a prefix of the key', {Authorization => 'Bearer ingest-admin-ke'}],
+)
+{
+    my ($name, $h) = @$c;
+    $r = post($h, $one);
+    error_ok($r, 401, undef, $name);
+    like($r->{headers}{'www-authenticate'} // '', qr/^Bearer\b/,
+        "$name: WWW-Authenticate");
+}
+is((lookup('AUTH-1'))[0], 404, 'nothing written without a valid key');
+
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/AUTH-1');
+error_ok($r, 401, undef, 'DELETE without a key');
+
+# --- one record, an array, NDJSON ---
+
+$r = post(\%admin, record(code => 'ONE-1'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'one record');
+like($r->{headers}{'content-type'} // '', qr{^application/json\b},
+    'write answer is JSON');
+my ($st, $j) = lookup('ONE-1');
+is($st, 200, 'ONE-1 visible at once');
+is($j->{applicant}{name}, 'Trương V. B.', 'ONE-1 stored as sent');
+
+$r = post(\%admin, [map { record(code => "ARR-$_") } 1 .. 3]);
+counts_ok($r, {accepted => 3, unchanged => 0, stale => 0}, 'an array');
+is_deeply([map { (lookup("ARR-$_"))[0] } 1 .. 3], [200, 200, 200],
+    'array records visible');
+
+$r = post(\%admin, [], );
+counts_ok($r, {accepted => 0, unchanged => 0, stale => 0}, 'an empty array');
+
+my $nd = join '', map { $json->encode(record(code => "ND-$_")) . "\n" } 1 .. 3;
+$r = post(\%admin, $nd,
+    headers => {'Content-Type' => 'application/x-ndjson'});
+counts_ok($r, {accepted => 3, unchanged => 0, stale => 0}, 'NDJSON');
+is_deeply([map { (lookup("ND-$_"))[0] } 1 .. 3], [200, 200, 200],
+    'NDJSON records visible');
+
+# no final newline, charset parameter
+$nd = join "\n", map { $json->encode(record(code => "ND2-$_")) } 1 .. 2;
+$r = post(\%admin, $nd,
+    headers => {'Content-Type' => 'application/x-ndjson; charset=utf-8'});
+counts_ok($r, {accepted => 2, unchanged => 0, stale => 0},
+    'NDJSON without a final newline');
+
+# --- version ordering ---
+
+my $v2 = record(code => 'VER-1', version => 2);
+$r = post(\%admin, $v2);
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'VER-1 v2');
+
+my $v3 = record(code => 'VER-1', version => 3,
+    resolved_at => '2024-06-13T10:00:00+07:00');
+$r = post(\%admin, $v3);
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'VER-1 v3 replaces');
+($st, $j) = lookup('VER-1');
+is($j->{status}, 'resolved', 'v3 stored');
+
+$r = post(\%admin, $v3);
+counts_ok($r, {accepted => 0, unchanged => 1, stale => 0}, 'v3 again: unchanged');
+
+# the same content written otherwise: same instants, an ignored member
+my $v3same = {%$v3, resolved_at => '2024-06-13T03:00:00Z',
+    received_at => '2024-06-10t01:00:00z', extra => [1, 2, 3]};
+$r = post(\%admin, $v3same);
+counts_ok($r, {accepted => 0, unchanged => 1, stale => 0},
+    'v3 with the same instants in UTC: unchanged');
+
+my $v3other = record(code => 'VER-1', version => 3,
+    resolved_at => '2024-06-14T10:00:00+07:00');
+$r = post(\%admin, $v3other);
+error_ok($r, 409, undef, 'v3 with other content', [0]);
+
+my $v3contact = {%$v3, contact => {phone => '0900000000'}};
+$r = post(\%admin, $v3contact);
+error_ok($r, 409, undef, 'v3 with another contact', [0]);
+
+my $v3second = {%$v3, resolved_at => '2024-06-13T10:00:01+07:00'};
+$r = post(\%admin, $v3second);
+error_ok($r, 409, undef, 'v3 one second later', [0]);
+
+$r = post(\%admin, record(code => 'VER-1', version => 1,
+    withdrawn_at => '2024-06-11'));
+counts_ok($r, {accepted => 0, unchanged => 0, stale => 1}, 'v1: stale');
+($st, $j) = lookup('VER-1');
+is_deeply([$j->{status}, $j->{resolved_date}, $j->{withdrawn_date}],
+    ['resolved', '2024-06-13', undef], 'stale and conflicting writes changed nothing');
+
+$r = post(\%admin, [record(code => 'VER-1', version => 2), $v3,
+    record(code => 'VER-2')]);
+counts_ok($r, {accepted => 1, unchanged => 1, stale => 1},
+    'a batch of stale, unchanged and new');
+
+# --- order within one batch ---
+
+$r = post(\%admin, [record(code => 'ORD-1'),
+    record(code => 'ORD-1', version => 2, resolved_at => '2024-06-12')]);
+counts_ok($r, {accepted => 2, unchanged => 0, stale => 0}, 'v1 then v2');
+($st, $j) = lookup('ORD-1');
+is($j->{resolved_date}, '2024-06-12', 'v2 stored');
+
+$r = post(\%admin, [record(code => 'ORD-2', version => 2, resolved_at => '2024-06-12'),
+    record(code => 'ORD-2')]);
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 1}, 'v2 then v1');
+($st, $j) = lookup('ORD-2');
+is($j->{resolved_date}, '2024-06-12', 'v2 kept');
+
+$r = post(\%admin, [record(code => 'ORD-3'), record(code => 'ORD-3')]);
+counts_ok($r, {accepted => 1, unchanged => 1, stale => 0}, 'v1 twice');
+
+$r = post(\%admin, [record(code => 'ORD-4'),
+    record(code => 'ORD-4', channel => 'online')]);
+error_ok($r, 409, undef, 'v1 twice with other content', [1]);
+is((lookup('ORD-4'))[0], 404, 'a conflicting batch writes nothing');
+
+# --- atomic batches, 422 ---
+
+$r = post(\%admin, [record(code => 'ATOM-1'),
+    record(code => 'ATOM-2', channel => 'fax'), record(code => 'ATOM-3')]);
+error_ok($r, 422, 'invalid', 'a batch with one bad record', [1]);
+is_deeply([map { (lookup("ATOM-$_"))[0] } 1 .. 3], [404, 404, 404],
+    'nothing of the batch written');
+
+$nd = join '', map { $json->encode($_) . "\n" } record(code => 'ATOM-4'),
+    record(code => 'ATOM-5'), record(code => 'ATOM-6', due_at => '2024-06-01'),
+    record(code => 'ATOM-7', agency => '000.99.99.H36');
+$r = post(\%admin, $nd, headers => {'Content-Type' => 'application/x-ndjson'});
+error_ok($r, 422, 'invalid', 'NDJSON with bad lines',
+    [2, 3]);
+is_deeply([map { (lookup("ATOM-$_"))[0] } 4 .. 7], [404, 404, 404, 404],
+    'nothing of the NDJSON batch written');
+
+# each rule of SPEC 3, today 2024-06-15
+my @invalid = (
+    ['unknown agency', agency => '000.00.99.H36'],
+    ['unknown procedure', procedure => '9.999999'],
+    ['agency missing', agency => undef],
+    ['procedure missing', procedure => undef],
+    ['channel missing', channel => undef],
+    ['bad channel', channel => 'fax'],
+    ['bad return_channel', return_channel => 'pigeon'],
+    ['bad applicant type', applicant => {name => 'An', type => 'robot'}],
+    ['no applicant name', applicant => {type => 'citizen'}],
+    ['empty applicant name', applicant => {name => ''}],
+    ['name of 257 bytes', applicant => {name => 'Ơ' x 128 . 'a'}],
+    ['received missing', received_at => undef],
+    ['due missing', due_at => undef],
+    ['due before received', due_at => '2024-06-09'],
+    ['resolved before received', resolved_at => '2024-06-09T23:00:00+07:00'],
+    ['returned without resolved', returned_at => '2024-06-12'],
+    ['returned before resolved', resolved_at => '2024-06-12',
+        returned_at => '2024-06-11'],
+    ['withdrawn before received', withdrawn_at => '2024-06-09'],
+    ['resolved and withdrawn', resolved_at => '2024-06-12',
+        withdrawn_at => '2024-06-12'],
+    ['received two days ahead', received_at => '2024-06-17',
+        due_at => '2024-06-20'],
+    ['resolved two days ahead', resolved_at => '2024-06-17'],
+    ['withdrawn two days ahead', withdrawn_at => '2024-06-17T08:00:00+07:00'],
+    ['apology without new due', apology => {issued_at => '2024-06-15'}],
+    ['apology without issue', apology => {new_due_at => '2024-06-20'}],
+    ['apology new due not after due', apology => {issued_at => '2024-06-15',
+        new_due_at => '2024-06-14'}],
+    ['apology issued two days ahead', apology => {issued_at => '2024-06-17',
+        new_due_at => '2024-06-20'}],
+    ['year 1989', received_at => '1989-12-31', due_at => '1990-01-05'],
+    ['year 2101', due_at => '2101-01-01'],
+    ['February 30th', due_at => '2024-02-30'],
+    ['hour 24', due_at => '2024-06-14T24:00:00+07:00'],
+    ['leap second', due_at => '2016-12-31T23:59:60Z',
+        received_at => '2016-12-30'],
+    ['no offset', due_at => '2024-06-14T17:00:00'],
+    ['a space for T', due_at => '2024-06-14 17:00:00+07:00'],
+    ['version 0', version => 0],
+    ['version 2^53', version => 9007199254740992],
+    ['a code with a space', code => 'BAD 1'],
+    ['a code of 65 bytes', code => 'C' x 65],
+    ['version as a string', version => '2'],
+);
+my $n = 0;
+for my $c (@invalid) {
+    my ($name, %m) = @$c;
+    my $rec = record(code => sprintf('INV-%02d', ++$n), %m);
+    delete $rec->{$_} for grep { !defined $m{$_} } grep { exists $m{$_} } keys %m;
+    $r = post(\%admin, [record(code => "INV-OK-$n"), $rec]);
+    is($r->{status}, 422, "invalid: $name: 422") or diag(short($r->{content}));
+    my $e = (answer($r) // {})->{error} // {};
+    is_deeply([map { [$_->{index}, $_->{code}] } @{ $e->{items} // [] }],
+        [[1, 'invalid']], "invalid: $name: item 1");
+    is((lookup("INV-OK-$n"))[0], 404, "invalid: $name: nothing written");
+}
+
+# the edges that are valid
+my @valid = (
+    ['received one day ahead', received_at => '2024-06-16T23:59:59+07:00',
+        due_at => '2024-06-20'],
+    ['resolved on the day received', resolved_at => '2024-06-10T07:59:59+07:00'],
+    ['due on the day received', due_at => '2024-06-10'],
+    ['year 1990', received_at => '1990-01-01', due_at => '1990-01-05'],
+    ['year 2100 due', due_at => '2100-12-31T23:59:59+07:00'],
+    ['version 2^53-1', version => 9007199254740991],
+    ['a fraction', due_at => '2024-06-14T17:00:00.123456+07:00'],
+    ['a name of 256 bytes', applicant => {name => 'Ơ' x 128}],
+    ['a code of 64 bytes', code => 'V' x 64],
+    ['returned on the day resolved', resolved_at => '2024-06-12',
+        returned_at => '2024-06-12', return_channel => 'online'],
+    ['organization', applicant => {name => 'HTX Nông nghiệp Long An',
+        type => 'organization'}],
+);
+$n = 0;
+for my $c (@valid) {
+    my ($name, %m) = @$c;
+    my $rec = record(code => sprintf('VAL-%02d', ++$n), %m);
+    $r = post(\%admin, $rec);
+    counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, "valid: $name");
+    is((lookup($rec->{code}))[0], 200, "valid: $name: visible");
+}
+
+# --- scope ---
+
+$r = post(\%benluc, record(code => 'SC-1', agency => '000.30.01.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'district key writes its commune');
+$r = post(\%benluc, record(code => 'SC-2', agency => '000.00.30.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'district key writes its own agency');
+$r = post(\%benluc, record(code => 'SC-3', agency => '000.31.01.H36'));
+error_ok($r, 403, undef, "another district's commune", [0]);
+$r = post(\%benluc, record(code => 'SC-4', agency => '000.00.12.H36'));
+error_ok($r, 403, undef, 'a department', [0]);
+is_deeply([(lookup('SC-3'))[0], (lookup('SC-4'))[0]], [404, 404],
+    'out of scope records not written');
+
+$r = post(\%tuphap, record(code => 'SC-5', agency => '000.30.01.H36'));
+error_ok($r, 403, undef, 'a department key on a commune', [0]);
+
+$r = post(\%multi, [record(code => 'SC-6', agency => '000.00.15.H36'),
+    record(code => 'SC-7', agency => '000.31.01.H36')]);
+counts_ok($r, {accepted => 2, unchanged => 0, stale => 0},
+    'a key of two agencies writes both');
+$r = post(\%multi, record(code => 'SC-8', agency => '000.00.31.H36'));
+error_ok($r, 403, undef, "the parent of a key's commune", [0]);
+
+# moving a dossier stored elsewhere into the key's scope
+$r = post(\%admin, record(code => 'MOVE-1', agency => '000.00.12.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'MOVE-1 by admin');
+$r = post(\%benluc, record(code => 'MOVE-1', version => 2,
+    agency => '000.30.01.H36'));
+error_ok($r, 403, undef, "moving another agency's dossier in", [0]);
+($st, $j) = lookup('MOVE-1');
+is($j->{agency}{id}, '000.00.12.H36', 'MOVE-1 stays where it was');
+$r = post(\%benluc, record(code => 'MOVE-1', version => 1,
+    agency => '000.30.01.H36'));
+error_ok($r, 403, undef, "another agency's dossier, even at its version", [0]);
+
+# moving one's own dossier out
+$r = post(\%benluc, record(code => 'MOVE-2', agency => '000.30.02.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'MOVE-2 by Bến Lức');
+$r = post(\%benluc, record(code => 'MOVE-2', version => 2,
+    agency => '000.00.15.H36'));
+error_ok($r, 403, undef, "moving one's dossier out", [0]);
+($st, $j) = lookup('MOVE-2');
+is_deeply([$j->{agency}{id}], ['000.30.02.H36'], 'MOVE-2 stays');
+
+# within the district: allowed
+$r = post(\%benluc, record(code => 'MOVE-2', version => 3,
+    agency => '000.30.01.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'moving within the scope');
+($st, $j) = lookup('MOVE-2');
+is($j->{agency}{id}, '000.30.01.H36', 'MOVE-2 moved within the district');
+
+# an administrator moves anything
+$r = post(\%admin, record(code => 'MOVE-2', version => 4,
+    agency => '000.00.15.H36'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'admin moves it out');
+
+# precedence: 403 before 422, 422 before 409
+$r = post(\%benluc, [record(code => 'PREC-1'),
+    record(code => 'PREC-2', channel => 'fax'),
+    record(code => 'PREC-3', agency => '000.00.12.H36')]);
+error_ok($r, 403, undef, '403 over 422', [2]);
+$r = post(\%benluc, [record(code => 'PREC-3', agency => '000.00.12.H36'),
+    record(code => 'PREC-2', channel => 'fax'), record(code => 'PREC-1')]);
+error_ok($r, 403, undef, '403 over 422, reversed', [0]);
+$r = post(\%admin, [record(code => 'VER-1', version => 3, channel => 'online'),
+    record(code => 'PREC-2', channel => 'fax'), record(code => 'PREC-1')]);
+error_ok($r, 422, 'invalid', '422 over 409', [1]);
+is_deeply([map { (lookup("PREC-$_"))[0] } 1 .. 3], [404, 404, 404],
+    'nothing of the refused batches written');
+($st, $j) = lookup('VER-1');
+is($j->{channel}, 'direct', 'VER-1 untouched');
+
+# --- DELETE and tombstones ---
+
+$r = post(\%admin, record(code => 'DEL-1', version => 5));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'DEL-1 v5');
+
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/DEL-1', headers => \%tuphap);
+error_ok($r, 403, undef, 'DELETE out of scope');
+is((lookup('DEL-1'))[0], 200, 'DEL-1 still there');
+
+$r = $t->http('GET', '/api/v1/ingest/dossiers/DEL-1', headers => \%benluc);
+error_ok($r, 405, undef, 'GET on a dossier of the ingest API');
+like($r->{headers}{allow} // '', qr/\bDELETE\b/, 'Allow: DELETE');
+$r = $t->http('GET', '/api/v1/ingest/dossiers', headers => \%admin);
+error_ok($r, 405, undef, 'GET on the dossiers of the ingest API');
+like($r->{headers}{allow} // '', qr/\bPOST\b/, 'Allow: POST');
+
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/DEL-1', headers => \%benluc);
+is($r->{status}, 200, 'DELETE 200') or diag($r->{content});
+is_deeply(answer($r), {deleted => 1}, 'DELETE answer');
+is((lookup('DEL-1'))[0], 404, 'deleted: lookup 404');
+
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/DEL-1', headers => \%benluc);
+error_ok($r, 404, 'not_found', 'DELETE again');
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/NEVER-WAS', headers => \%admin);
+error_ok($r, 404, 'not_found', 'DELETE of an unknown code');
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/-bad-', headers => \%admin);
+error_ok($r, 400, 'bad_request', 'DELETE of a bad code');
+
+$r = post(\%admin, record(code => 'DEL-1', version => 5));
+counts_ok($r, {accepted => 0, unchanged => 0, stale => 1},
+    'after DELETE: the same version is stale');
+$r = post(\%admin, record(code => 'DEL-1', version => 3));
+counts_ok($r, {accepted => 0, unchanged => 0, stale => 1},
+    'after DELETE: a lower version is stale');
+is((lookup('DEL-1'))[0], 404, 'still deleted');
+$r = post(\%admin, record(code => 'DEL-1', version => 6, channel => 'postal'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'after DELETE: a higher version brings it back');
+($st, $j) = lookup('DEL-1');
+is_deeply([$st, $j->{channel}], [200, 'postal'], 'DEL-1 back, as v6');
+
+# --- body limits ---
+
+my @big = map { record(code => sprintf('BIG-%04d', $_)) } 1 .. 400;
+my $bigbody = $json->encode(\@big);
+cmp_ok(length $bigbody, '>', 65536, 'the big batch is over 64k');
+$r = post(\%admin, $bigbody);
+error_ok($r, 413, undef, 'over client_max_body_size');
+$r = post({}, $bigbody);
+error_ok($r, 401, undef, 'over client_max_body_size without a key: 401 first');
+is((lookup('BIG-0001'))[0], 404, 'nothing of the big batch written');
+
+# exactly at the limit: accepted
+my $edge = $json->encode([record(code => 'EDGE-1')]);
+$edge .= ' ' x (65536 - length $edge);
+is(length $edge, 65536, 'a body of exactly 64k');
+$r = post(\%admin, $edge);
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'a body of exactly client_max_body_size');
+$r = post(\%admin, $edge . ' ');
+error_ok($r, 413, undef, 'one byte more');
+
+# a body in a temporary file (client_body_buffer_size 1k)
+my $n_tmp = 700;
+my $tmpbody = join '', map { $json->encode(record(code => sprintf('TMP-%04d', $_),
+    applicant => {name => 'Nguyễn Thị Bông ' . ('x' x 40)})) . "\n" } 1 .. $n_tmp;
+cmp_ok(length $tmpbody, '>', 200_000, 'the NDJSON batch is over 200 KB');
+$r = post(\%admin, $tmpbody, path => '/bulk/dossiers',
+    headers => {'Content-Type' => 'application/x-ndjson'});
+counts_ok($r, {accepted => $n_tmp, unchanged => 0, stale => 0},
+    'a body buffered to a file');
+is_deeply([map { (lookup(sprintf 'TMP-%04d', $_))[0] } 1, 350, $n_tmp],
+    [200, 200, 200], 'records of the buffered body visible');
+
+# chunked bodies, on a raw socket
+sub chunked ($path, $headers, $body, $size = 1000) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => $t->port, Proto => 'tcp', Timeout => 30) or return {};
+    local $SIG{PIPE} = 'IGNORE';
+    my $req = "POST $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        . "Transfer-Encoding: chunked\r\n";
+    $req .= "$_: $headers->{$_}\r\n" for sort keys %$headers;
+    $req .= "\r\n";
+    for (my $o = 0; $o < length $body; $o += $size) {
+        my $c = substr($body, $o, $size);
+        $req .= sprintf("%x\r\n%s\r\n", length $c, $c);
+    }
+    $req .= "0\r\n\r\n";
+    syswrite($s, $req);
+    my $resp = '';
+    while (sysread($s, my $buf, 65536)) { $resp .= $buf }
+    close $s;
+    my ($head, $content) = split /\r\n\r\n/, $resp, 2;
+    my ($line, @h) = split /\r\n/, $head // '';
+    my ($status) = ($line // '') =~ m{^HTTP/1\.[01] (\d{3})};
+    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () } @h;
+    return {status => $status // 0, headers => \%h, content => $content // ''};
+}
+
+$r = chunked('/api/v1/ingest/dossiers', \%admin,
+    $json->encode([map { record(code => "CHUNK-$_") } 1 .. 5]), 100);
+counts_ok($r, {accepted => 5, unchanged => 0, stale => 0}, 'a chunked body');
+is((lookup('CHUNK-5'))[0], 200, 'chunked records visible');
+
+$r = chunked('/api/v1/ingest/dossiers', \%admin, $bigbody);
+error_ok($r, 413, undef, 'a chunked body over the limit');
+$r = chunked('/api/v1/ingest/dossiers', {}, $bigbody);
+error_ok($r, 401, undef, 'a chunked body over the limit without a key');
+is((lookup('BIG-0001'))[0], 404, 'nothing of the chunked big batch written');
+
+$r = chunked('/bulk/dossiers', {%admin, 'Content-Type' => 'application/x-ndjson'},
+    join('', map { $json->encode(record(code => "CHB-$_",
+        applicant => {name => 'Lâm Thị Cúc ' . ('y' x 200)})) . "\n" } 1 .. 300));
+counts_ok($r, {accepted => 300, unchanged => 0, stale => 0},
+    'a chunked body in a temporary file');
+is((lookup('CHB-300'))[0], 200, 'last chunked record visible');
+
+# --- the catalog's rules ---
+
+sub catalog ($doc) {
+    return post(\%admin, $doc, path => '/api/v1/ingest/catalog');
+}
+
+my %empty = (agencies => [], fields => [], procedures => []);
+for my $c (
+    ['a department becoming a district', agencies => [{id => '000.00.15.H36',
+        name => 'Sở Xây dựng', level => 'district', parent => undef}]],
+    ['a commune changing district', agencies => [{id => '000.30.01.H36',
+        name => 'UBND thị trấn Bến Lức', level => 'commune',
+        parent => '000.00.31.H36'}]],
+    ['a commune losing its parent', agencies => [{id => '000.30.01.H36',
+        name => 'UBND thị trấn Bến Lức', level => 'commune', parent => undef}]],
+    ['a procedure changing field', procedures => [{id => '1.001234',
+        name => 'Cấp phiếu lý lịch tư pháp', field => 'ho-tich'}]],
+    ['the id province', agencies => [{id => 'province', name => 'Tỉnh',
+        level => 'province', parent => undef}]],
+    ['a commune under a department', agencies => [{id => '000.12.01.H36',
+        name => 'Xã lạ', level => 'commune', parent => '000.00.12.H36'}]],
+    ['a commune under a commune', agencies => [{id => '000.30.09.H36',
+        name => 'Xã lạ', level => 'commune', parent => '000.30.01.H36'}]],
+    ['a commune under an unknown district', agencies => [{id => '000.39.01.H36',
+        name => 'Xã lạ', level => 'commune', parent => '000.00.39.H36'}]],
+    ['an unknown level', agencies => [{id => '000.00.40.H36',
+        name => 'Lạ', level => 'ward', parent => undef}]],
+    ['a procedure of an unknown field', procedures => [{id => '2.000001',
+        name => 'Lạ', field => 'khong-co'}]],
+    ['a good agency and a bad one', agencies => [{id => '000.00.41.H36',
+        name => 'UBND huyện Đức Hòa', level => 'district', parent => undef},
+        {id => '000.00.15.H36', name => 'Sở Xây dựng', level => 'commune',
+        parent => '000.00.30.H36'}]],
+)
+{
+    my ($name, %doc) = @$c;
+    $r = catalog({%empty, %doc});
+    error_ok($r, 422, 'invalid', "catalog: $name");
+}
+$r = post(\%admin, record(code => 'CAT-0', agency => '000.00.41.H36'));
+error_ok($r, 422, 'invalid', 'the good agency of a refused catalog is not there');
+$r = post(\%admin, record(code => 'CAT-0b', procedure => '2.000001'));
+error_ok($r, 422, 'invalid', 'nor the procedure');
+($st, $j) = lookup('SC-1');
+is_deeply($j->{agency}, {id => '000.30.01.H36', name => 'UBND thị trấn Bến Lức'},
+    'the commune is unchanged');
+($st, $j) = lookup('ONE-1');
+is($j->{field}{id}, 'ho-tich', 'the procedure keeps its field');
+
+# a merge adding and renaming
+$r = catalog({
+    agencies => [
+        {id => '000.31.02.H36', name => 'UBND xã Long Thượng', level => 'commune',
+            parent => '000.00.31.H36'},
+        {id => '000.30.01.H36', name => 'UBND thị trấn Bến Lức (mới)',
+            level => 'commune', parent => '000.00.30.H36'},
+    ],
+    fields => [{id => 'dat-dai', name => 'Đất đai'}],
+    procedures => [
+        {id => '1.000894', name => 'Đăng ký khai sinh (mới)', field => 'ho-tich'},
+        {id => '1.004227', name => 'Đăng ký biến động đất đai', field => 'dat-dai'},
+    ],
+});
+counts_ok($r, {agencies => 2, fields => 1, procedures => 2}, 'catalog merge');
+($st, $j) = lookup('SC-1');
+is_deeply([$j->{agency}{name}, $j->{procedure}{name}],
+    ['UBND thị trấn Bến Lức (mới)', 'Đăng ký khai sinh (mới)'],
+    'renames show in lookups');
+$r = post(\%multi, record(code => 'CAT-1', agency => '000.31.02.H36',
+    procedure => '1.004227'));
+error_ok($r, 403, undef, "a new commune is outside the other commune's key");
+$r = post(\%admin, record(code => 'CAT-1', agency => '000.31.02.H36',
+    procedure => '1.004227'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'a dossier of the new agency and procedure');
+($st, $j) = lookup('CAT-1');
+is_deeply([$j->{agency}, $j->{field}], [
+    {id => '000.31.02.H36', name => 'UBND xã Long Thượng'},
+    {id => 'dat-dai', name => 'Đất đai'}], 'new agency and field in the lookup');
+($st, $j) = lookup('ARR-1');
+is($j->{agency}{name}, 'UBND thị trấn Bến Lức (mới)',
+    'other dossiers of the agency show the new name');
+
+# --- 50 writers at once ---
+
+my %kids;
+for my $i (1 .. 50) {
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+        my $res = $ua->request('POST', $t->url('/api/v1/ingest/dossiers'), {
+            headers => {Authorization => 'Bearer ingest-admin-key'},
+            content => $json->encode(record(code => "PAR-$i",
+                agency => $i % 2 ? '000.00.12.H36' : '000.31.01.H36',
+                procedure => '1.001234')),
+        });
+        my $ok = $res->{status} == 200
+            && $res->{content} =~ /^\{"accepted":\s*1,\s*"unchanged":\s*0,\s*"stale":\s*0\}\s*$/;
+        POSIX::_exit($ok ? 0 : 1);    # not exit: the harness would stop nginx
+    }
+    $kids{$pid} = $i;
+}
+my @failed;
+for (1 .. 50) {
+    my $pid = wait();
+    last if $pid < 0;
+    push @failed, $kids{$pid} if $?;
+}
+is_deeply(\@failed, [], '50 parallel writes all answered 200 {"accepted": 1}');
+my @missing = grep { (lookup("PAR-$_"))[0] != 200 } 1 .. 50;
+is_deeply(\@missing, [], 'all 50 parallel records visible');
+
+$t->stop;
+unlike($t->error_log . Onestop::Test::slurp($t->dir . '/access.log'),
+    qr/ingest-admin-key|benluc-key|tuphap-key|multi-key/, 'keys never logged');
+$t->check_log;
+
+done_testing;
