@@ -827,6 +827,31 @@ cb_end_array(void *ctx)
 }
 
 
+static void
+one_line(char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if (*s == '\n' || *s == '\r' || *s == '\t') {
+            *s = ' ';
+        }
+    }
+}
+
+
+static void
+tidy_message(onestop_batch_t *b)
+{
+    size_t  n;
+
+    one_line(b->message);
+    n = strlen(b->message);
+
+    while (n > 0 && b->message[n - 1] == ' ') {
+        b->message[--n] = '\0';
+    }
+}
+
+
 static int
 feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
 {
@@ -876,6 +901,7 @@ end_line(onestop_batch_t *b)
                          "line %zu is not valid JSON: %s", p->index,
                          (char *) err);
                 yajl_free_error(p->h, err);
+                tidy_message(b);
             }
             return -1;
         }
@@ -968,6 +994,7 @@ onestop_batch_finish(onestop_batch_t *b)
             snprintf(b->message, sizeof(b->message),
                      "the body is not valid JSON: %s", (char *) err);
             yajl_free_error(p->h, err);
+            tidy_message(b);
         }
     }
 
@@ -1066,6 +1093,7 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     if (tree == NULL) {
         snprintf(doc->message, sizeof(doc->message),
                  "the body is not valid JSON: %s", errbuf);
+        one_line(doc->message);
         return 400;
     }
 
@@ -1327,7 +1355,7 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
         gen_date(g, &r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset);
         onestop_gen_cstr(g, "reason");
 
-        if (r->reason.data != NULL) {
+        if (r->reason.len) {
             onestop_gen_str(g, r->reason.data, r->reason.len);
         } else {
             yajl_gen_null(g);

@@ -338,6 +338,13 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
 
     rc = ngx_http_read_client_request_body(r, ngx_http_onestop_ingest_body);
 
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        return ngx_http_onestop_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                      "payload_too_large",
+                                      "the request body is larger than "
+                                      "client_max_body_size");
+    }
+
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return rc;
     }

@@ -380,7 +380,7 @@ ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     omcf->keys_file = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &omcf->keys_file, 1) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &omcf->keys_file, 0) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
