@@ -112,6 +112,11 @@ typedef struct {
     int             level;            /* 0 none */
     int             csv;
     char            error[256];
+
+    /* instead of rendering: each group's figures (dim NULL: the totals) */
+    void          (*visit)(void *ctx, const uint32_t *dim,
+                           const onestop_counts_t *c);
+    void           *visit_ctx;
 } onestop_query_t;
 
 /* One argument of a query, as given (URL-decoded by the caller). */
@@ -128,5 +133,28 @@ typedef struct {
  */
 int onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     const onestop_arg_t *args, size_t nargs);
+
+/* The apology letters' list (Điều 11.3; SPEC section 7). */
+typedef struct {
+    uint32_t        agency;
+    uint32_t        under;
+    uint32_t        field;
+    uint32_t        procedure;
+    onestop_day_t   from;
+    onestop_day_t   to;
+    int             has_from;
+    int             has_to;
+    size_t          limit;
+    int             has_after;
+    onestop_day_t   after_day;
+    char            after_code[ONESTOP_CODE_MAX];
+    size_t          after_len;
+    char            error[256];
+} onestop_apology_query_t;
+
+/* Parses agency, under, field, procedure, from, to, limit (1-1000, 100)
+ * and after (a cursor from a previous answer).  0, or -1 with q->error. */
+int onestop_apology_query_parse(onestop_apology_query_t *q,
+    const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs);
 
 #endif /* ONESTOP_STATS_H */

@@ -124,6 +124,13 @@ int onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out);
 
 /*
+ * The apology letters (newest issue date first, then code), as
+ * {"items": [...], "next": CURSOR|null}.  0, or -2 on a store failure.
+ */
+int onestop_store_apologies(onestop_store_t *st,
+    const onestop_apology_query_t *q, onestop_buf_t *out);
+
+/*
  * Recomputes every counter from the records and compares it with the
  * stored one; each difference is described in `report`.  Returns the
  * number of differences, or -1 when the store could not be read.

@@ -24,6 +24,7 @@ struct onestop_store_s {
     MDB_dbi              catalog;
     MDB_dbi              outbox;
     MDB_dbi              counters;
+    MDB_dbi              apologies;
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;
@@ -45,5 +46,10 @@ int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, int sign);
 /* writes the deltas into the counters database; an LMDB error code */
 int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
+
+/* the apologies index key of a record: 4 bytes of inverted issue day
+ * (newest first), then the code; returns its length */
+size_t onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
+    int32_t offset, uint8_t *key);
 
 #endif /* ONESTOP_STORE_INT_H */

@@ -1769,8 +1769,19 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     rn.ngroups = k;
     qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
 
-    render(&rn, totals, out);
-    result = out->failed ? -2 : 0;
+    if (q->visit != NULL) {
+        q->visit(q->visit_ctx, NULL, &totals[0]);
+
+        for (k = 0; k < rn.ngroups; k++) {
+            q->visit(q->visit_ctx, rn.groups[k].dim, &rn.groups[k].counts[0]);
+        }
+
+        result = 0;
+
+    } else {
+        render(&rn, totals, out);
+        result = out->failed ? -2 : 0;
+    }
 
 done:
 
@@ -2015,4 +2026,328 @@ failed:
 
     onestop_deltas_destroy(d);
     return -1;
+}
+
+
+/* apology letters */
+
+int
+onestop_apology_query_parse(onestop_apology_query_t *q,
+    const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs)
+{
+    size_t                i, k;
+    unsigned long         n;
+    const onestop_arg_t  *a;
+    const onestop_str_t  *v;
+
+    memset(q, 0, sizeof(onestop_apology_query_t));
+    q->limit = 100;
+
+    for (i = 0; i < nargs; i++) {
+        a = &args[i];
+        v = &a->value;
+
+        if (arg_is(a, "agency") || arg_is(a, "under")) {
+            uint32_t  id = onestop_catalog_agency(cat, v->data, v->len);
+
+            if (id == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "%s: no such agency in the catalog",
+                         a->key.data[0] == 'a' ? "agency" : "under");
+                return -1;
+            }
+
+            if (a->key.data[0] == 'a') {
+                q->agency = id;
+            } else {
+                q->under = id;
+            }
+
+        } else if (arg_is(a, "field")) {
+            q->field = onestop_catalog_field(cat, v->data, v->len);
+
+            if (q->field == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "field: no such field in the catalog");
+                return -1;
+            }
+
+        } else if (arg_is(a, "procedure")) {
+            q->procedure = onestop_catalog_procedure(cat, v->data, v->len);
+
+            if (q->procedure == 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "procedure: no such procedure in the catalog");
+                return -1;
+            }
+
+        } else if (arg_is(a, "from") || arg_is(a, "to")) {
+            onestop_day_t  day;
+
+            if (onestop_day_parse(v->data, v->len, &day) != 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "%s must be a date YYYY-MM-DD (1990-2100)",
+                         a->key.data[0] == 'f' ? "from" : "to");
+                return -1;
+            }
+
+            if (a->key.data[0] == 'f') {
+                q->from = day;
+                q->has_from = 1;
+            } else {
+                q->to = day;
+                q->has_to = 1;
+            }
+
+        } else if (arg_is(a, "limit")) {
+            n = 0;
+
+            for (k = 0; k < v->len && v->data[k] >= '0' && v->data[k] <= '9'
+                        && n <= 1000; k++)
+            {
+                n = n * 10 + (unsigned long) (v->data[k] - '0');
+            }
+
+            if (v->len == 0 || k != v->len || n < 1 || n > 1000) {
+                snprintf(q->error, sizeof(q->error),
+                         "limit must be an integer from 1 to 1000");
+                return -1;
+            }
+
+            q->limit = n;
+
+        } else if (arg_is(a, "after")) {
+            /* YYYY-MM-DD~CODE, as "next" gave it */
+
+            if (v->len < 12 || v->data[10] != '~'
+                || onestop_day_parse(v->data, 10, &q->after_day) != 0
+                || !onestop_code_valid(v->data + 11, v->len - 11))
+            {
+                snprintf(q->error, sizeof(q->error),
+                         "after must be a cursor from a previous answer");
+                return -1;
+            }
+
+            q->has_after = 1;
+            q->after_len = v->len - 11;
+            memcpy(q->after_code, v->data + 11, q->after_len);
+        }
+    }
+
+    if (q->has_from && q->has_to && q->from > q->to) {
+        snprintf(q->error, sizeof(q->error), "from is after to");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
+    const onestop_str_t *name)
+{
+    onestop_gen_cstr(g, member);
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "id");
+    onestop_gen_str(g, id->data, id->len);
+    onestop_gen_cstr(g, "name");
+    onestop_gen_str(g, name->data, name->len);
+    yajl_gen_map_close(g);
+}
+
+
+static void
+gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
+    int32_t offset)
+{
+    char  d[ONESTOP_DATE_LEN];
+
+    onestop_gen_cstr(g, member);
+    onestop_day_format(onestop_ts_day(ts, offset), d);
+    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
+}
+
+
+int
+onestop_store_apologies(onestop_store_t *st,
+    const onestop_apology_query_t *q, onestop_buf_t *out)
+{
+    int                       rc;
+    char                      masked[2 * ONESTOP_NAME_MAX], d[ONESTOP_DATE_LEN];
+    char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
+    size_t                    n, len, nlen;
+    uint8_t                   start[4 + ONESTOP_CODE_MAX];
+    uint32_t                  agency, procedure;
+    yajl_gen                  g;
+    MDB_val                   key, val, dk, dv;
+    MDB_cursor               *cur;
+    onestop_day_t             day;
+    onestop_record_t          r;
+    onestop_str_t             code;
+    const uint8_t            *kp;
+    const onestop_catalog_t  *cat;
+
+    if (!st->reading || (cat = onestop_store_catalog(st)) == NULL) {
+        return -2;
+    }
+
+    if (mdb_cursor_open(st->rtxn, st->apologies, &cur) != 0) {
+        return -2;
+    }
+
+    g = yajl_gen_alloc(NULL);
+
+    if (g == NULL) {
+        mdb_cursor_close(cur);
+        return -2;
+    }
+
+    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "items");
+    yajl_gen_array_open(g);
+
+    /* where to start: after the cursor, or at `to` */
+
+    if (q->has_after) {
+        put_be32(start, 0xffffffffu - (uint32_t) q->after_day);
+        memcpy(start + 4, q->after_code, q->after_len);
+        key.mv_size = 4 + q->after_len;
+
+    } else {
+        put_be32(start, q->has_to ? 0xffffffffu - (uint32_t) q->to : 0);
+        key.mv_size = 4;
+    }
+
+    key.mv_data = start;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+    if (rc == 0 && q->has_after && key.mv_size == 4 + q->after_len
+        && memcmp(key.mv_data, start, key.mv_size) == 0)
+    {
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+    }
+
+    n = 0;
+    nlen = 0;
+
+    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        kp = key.mv_data;
+
+        if (key.mv_size < 5 || val.mv_size != 8) {
+            continue;
+        }
+
+        day = (onestop_day_t) (0xffffffffu - get_be32(kp));
+
+        if (q->has_to && day > q->to) {
+            continue;
+        }
+
+        if (q->has_from && day < q->from) {
+            break;
+        }
+
+        memcpy(&agency, val.mv_data, 4);
+        memcpy(&procedure, (const uint8_t *) val.mv_data + 4, 4);
+
+        if (agency == 0 || agency > cat->nagencies
+            || procedure == 0 || procedure > cat->nprocedures
+            || (q->agency && agency != q->agency)
+            || (q->under && !onestop_catalog_under(cat, agency, q->under))
+            || (q->procedure && procedure != q->procedure)
+            || (q->field && cat->procedures[procedure].field != q->field))
+        {
+            continue;
+        }
+
+        if (n == q->limit) {
+            break;              /* one more exists: there is a next page */
+        }
+
+        dk.mv_data = (void *) (kp + 4);
+        dk.mv_size = key.mv_size - 4;
+
+        if (mdb_get(st->rtxn, st->dossiers, &dk, &dv) != 0
+            || onestop_record_decode(dv.mv_data, dv.mv_size, &r) != 0
+            || r.tombstone || !r.has_apology)
+        {
+            continue;
+        }
+
+        code.data = dk.mv_data;
+        code.len = dk.mv_size;
+
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "code");
+        onestop_gen_str(g, code.data, code.len);
+        gen_ref(g, "agency", &cat->agencies[agency].id,
+                &cat->agencies[agency].name);
+        gen_ref(g, "procedure", &cat->procedures[procedure].id,
+                &cat->procedures[procedure].name);
+
+        onestop_gen_cstr(g, "applicant");
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "name");
+
+        if (r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+            || r.name.len > ONESTOP_NAME_MAX)
+        {
+            onestop_gen_str(g, r.name.data, r.name.len);
+
+        } else {
+            len = onestop_mask_name(r.name.data, r.name.len, masked);
+            onestop_gen_str(g, masked, len);
+        }
+
+        onestop_gen_cstr(g, "type");
+        onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+                            ? "organization" : "citizen");
+        yajl_gen_map_close(g);
+
+        gen_day(g, "due_date", &r.t[ONESTOP_T_DUE], st->offset);
+        gen_day(g, "new_due_date", &r.t[ONESTOP_T_APOLOGY_NEW_DUE],
+                st->offset);
+        gen_day(g, "issued_date", &r.t[ONESTOP_T_APOLOGY_ISSUED], st->offset);
+
+        onestop_gen_cstr(g, "reason");
+
+        if (r.reason.len) {
+            onestop_gen_str(g, r.reason.data, r.reason.len);
+        } else {
+            yajl_gen_null(g);
+        }
+
+        yajl_gen_map_close(g);
+
+        n++;
+        onestop_day_format(day, d);
+        memcpy(next, d, ONESTOP_DATE_LEN);
+        next[ONESTOP_DATE_LEN] = '~';
+        memcpy(next + ONESTOP_DATE_LEN + 1, code.data, code.len);
+        nlen = ONESTOP_DATE_LEN + 1 + code.len;
+    }
+
+    yajl_gen_array_close(g);
+    onestop_gen_cstr(g, "next");
+
+    if (rc == 0 && n == q->limit) {
+        onestop_gen_str(g, next, nlen);
+    } else {
+        yajl_gen_null(g);
+    }
+
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    mdb_cursor_close(cur);
+    onestop_buf_add(out, "\n", 1);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return -2;
+    }
+
+    return out->failed ? -2 : 0;
 }

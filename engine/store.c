@@ -36,6 +36,9 @@ static int write_delete(onestop_store_t *st, MDB_txn *txn,
     onestop_write_t *w, uint64_t *seq);
 static int write_catalog(onestop_store_t *st, MDB_txn *txn,
     onestop_write_t *w, uint64_t *seq);
+static int apology_index(onestop_store_t *st, MDB_txn *txn,
+    const onestop_record_t *old, const onestop_record_t *r,
+    const onestop_str_t *code);
 static int outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
     int kind, uint32_t agency, uint64_t version, const onestop_str_t *code);
 static int in_scope(const onestop_catalog_t *cat,
@@ -165,7 +168,9 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_OUTBOX, flags, &st->outbox))
            != 0
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_COUNTERS, flags,
-                              &st->counters)) != 0)
+                              &st->counters)) != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_APOLOGIES, flags,
+                              &st->apologies)) != 0)
     {
         mdb_txn_abort(txn);
         snprintf(err, errlen, "\"%s\" is not an onestop store: %s", dir,
@@ -880,6 +885,14 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             return ENOMEM;
         }
 
+        rc = apology_index(st, txn, rc == 0 && !old.tombstone ? &old : NULL,
+                           r, &r->code);
+
+        if (rc != 0) {
+            free(enc);
+            return rc;
+        }
+
         v.mv_data = enc;
         v.mv_size = onestop_record_size(r);
         rc = mdb_put(txn, st->dossiers, &k, &v, 0);
@@ -920,6 +933,56 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     } else {
         w->status = 200;
+    }
+
+    return 0;
+}
+
+
+size_t
+onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
+    int32_t offset, uint8_t *key)
+{
+    onestop_day_t  day;
+
+    day = onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
+    be32(key, 0xffffffffu - (uint32_t) day);
+    memcpy(key + 4, code->data, code->len);
+
+    return 4 + code->len;
+}
+
+
+/* the apologies index follows the record: out with the old letter, in
+ * with the new one */
+
+static int
+apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
+    const onestop_record_t *r, const onestop_str_t *code)
+{
+    int       rc;
+    uint8_t   key[4 + ONESTOP_CODE_MAX], val[8];
+    MDB_val   k, v;
+
+    if (old != NULL && old->has_apology) {
+        k.mv_data = key;
+        k.mv_size = onestop_apology_key(old, code, st->offset, key);
+        rc = mdb_del(txn, st->apologies, &k, NULL);
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return rc;
+        }
+    }
+
+    if (r != NULL && r->has_apology) {
+        k.mv_data = key;
+        k.mv_size = onestop_apology_key(r, code, st->offset, key);
+        memcpy(val, &r->agency_id, 4);
+        memcpy(val + 4, &r->procedure_id, 4);
+        v.mv_data = val;
+        v.mv_size = 8;
+
+        return mdb_put(txn, st->apologies, &k, &v, 0);
     }
 
     return 0;
@@ -975,6 +1038,10 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     if (onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0) {
         return ENOMEM;
+    }
+
+    if ((rc = apology_index(st, txn, &old, NULL, &w->code)) != 0) {
+        return rc;
     }
 
     memset(&tomb, 0, sizeof(onestop_record_t));

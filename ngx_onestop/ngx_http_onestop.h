@@ -24,8 +24,20 @@ typedef enum {
     NGX_HTTP_ONESTOP_LOOKUP_JSON,
     NGX_HTTP_ONESTOP_LOOKUP_HTML,
     NGX_HTTP_ONESTOP_INGEST,
-    NGX_HTTP_ONESTOP_STATS
+    NGX_HTTP_ONESTOP_STATS,
+    NGX_HTTP_ONESTOP_APOLOGIES,
+    NGX_HTTP_ONESTOP_WIDGET,
+    NGX_HTTP_ONESTOP_DASHBOARD,
+    NGX_HTTP_ONESTOP_METRICS,
+    NGX_HTTP_ONESTOP_QR,
+    NGX_HTTP_ONESTOP_RESOLVE,
+    NGX_HTTP_ONESTOP_RECEIPT,
+    NGX_HTTP_ONESTOP_EVALUATE,
+    NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
+
+
+#define NGX_HTTP_ONESTOP_STATUSES  18
 
 
 typedef struct {
@@ -43,6 +55,7 @@ typedef struct {
     size_t                      map_size;
     ngx_int_t                   utc_offset;
     time_t                      public_max_age;
+    ngx_uint_t                  metrics_all;    /* every agency, not tops */
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
     ngx_shm_zone_t             *shm_zone;
@@ -63,6 +76,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t                  handler;
     size_t                      body_max;   /* client_max_body_size, ours */
+    ngx_str_t                   frame_ancestors;
 } ngx_http_onestop_loc_conf_t;
 
 
@@ -81,6 +95,7 @@ extern ngx_module_t  ngx_http_onestop_module;
 
 extern ngx_str_t  ngx_http_onestop_html_page_html;
 extern ngx_str_t  ngx_http_onestop_html_style_css;
+extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
 
 
 /* a yajl generator whose memory comes from the request's pool */
@@ -156,8 +171,23 @@ void ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
 void ngx_http_onestop_zone_usage(ngx_http_onestop_main_conf_t *omcf,
     size_t *size, size_t *used, uint64_t *hits, uint64_t *misses);
 
+void ngx_http_onestop_zone_count(ngx_http_onestop_main_conf_t *omcf,
+    ngx_uint_t handler, ngx_uint_t status);
+void ngx_http_onestop_zone_accepted(ngx_http_onestop_main_conf_t *omcf,
+    size_t n);
+/* requests[handler][status index], accepted records: a snapshot */
+void ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
+    uint64_t *requests, uint64_t *accepted);
+extern const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
+extern const char       *ngx_http_onestop_handler_names[];
+
 /* statistics and the public pages */
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
 ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,

@@ -28,6 +28,8 @@ static char *ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_handler_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
@@ -42,6 +44,13 @@ static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
 
 
 ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
+
+
+static ngx_conf_enum_t  ngx_http_onestop_metrics_agencies[] = {
+    { ngx_string("top"), 0 },
+    { ngx_string("all"), 1 },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_command_t  ngx_http_onestop_commands[] = {
@@ -80,6 +89,48 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_ONESTOP_STATS,
       (void *) ngx_http_onestop_stats_handler },
+
+    { ngx_string("onestop_apologies"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_APOLOGIES,
+      (void *) ngx_http_onestop_apologies_handler },
+
+    { ngx_string("onestop_widget"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_WIDGET,
+      (void *) ngx_http_onestop_widget_handler },
+
+    { ngx_string("onestop_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_DASHBOARD,
+      (void *) ngx_http_onestop_dashboard_handler },
+
+    { ngx_string("onestop_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_METRICS,
+      (void *) ngx_http_onestop_metrics_handler },
+
+    { ngx_string("onestop_widget_frame_ancestors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_onestop_frame_ancestors,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_metrics_agencies"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, metrics_all),
+      &ngx_http_onestop_metrics_agencies },
 
     { ngx_string("onestop_ingest_keys"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -150,6 +201,7 @@ ngx_http_onestop_create_main_conf(ngx_conf_t *cf)
     omcf->map_size = NGX_CONF_UNSET_SIZE;
     omcf->utc_offset = NGX_CONF_UNSET;
     omcf->public_max_age = NGX_CONF_UNSET;
+    omcf->metrics_all = NGX_CONF_UNSET_UINT;
 
     return omcf;
 }
@@ -163,6 +215,7 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_size_value(omcf->map_size, ONESTOP_MAP_SIZE_DEFAULT);
     ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
     ngx_conf_init_value(omcf->public_max_age, 60);
+    ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
     return NGX_CONF_OK;
 }
@@ -185,9 +238,13 @@ ngx_http_onestop_create_loc_conf(ngx_conf_t *cf)
 static char *
 ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
+    ngx_http_onestop_loc_conf_t  *prev = parent;
     ngx_http_onestop_loc_conf_t  *conf = child;
 
     ngx_http_core_loc_conf_t  *clcf;
+
+    ngx_conf_merge_str_value(conf->frame_ancestors, prev->frame_ancestors,
+                             "*");
 
     if (conf->handler == NGX_HTTP_ONESTOP_INGEST) {
 
@@ -209,10 +266,75 @@ ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
     ngx_http_onestop_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_onestop_body_filter;
 
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_onestop_log_handler;
+
     return NGX_OK;
+}
+
+
+static char *
+ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onestop_loc_conf_t  *olcf = conf;
+
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (olcf->frame_ancestors.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    len = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, ';')
+            != NULL
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, ',')
+               != NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid source \"%V\": a CSP source list "
+                               "has no \";\" or \",\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        len += value[i].len + 1;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    olcf->frame_ancestors.data = p;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (i > 1) {
+            *p++ = ' ';
+        }
+        p = ngx_cpymem(p, value[i].data, value[i].len);
+    }
+
+    olcf->frame_ancestors.len = p - olcf->frame_ancestors.data;
+
+    return NGX_CONF_OK;
 }
 
 

@@ -184,6 +184,10 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
         wc = wt->reqs[i];
         r = wc->request;
 
+        if (wc->write.status == 200) {
+            ngx_http_onestop_zone_accepted(omcf, wc->write.accepted);
+        }
+
         if (wc->write.status == 500) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "write to store \"%V\" failed: %s",

@@ -24,7 +24,7 @@
 
 
 #define NGX_HTTP_ONESTOP_ZONE_MAGIC   0x6f6e6573746f7001ULL
-#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  1
+#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  2
 #define NGX_HTTP_ONESTOP_KEY_MAX      256
 #define NGX_HTTP_ONESTOP_SLOTS        1024
 #define NGX_HTTP_ONESTOP_POLL         250
@@ -50,7 +50,21 @@ struct ngx_http_onestop_shctx_s {
     ngx_atomic_t                hits;
     ngx_atomic_t                misses;
     ngx_atomic_t                nomem;
+    ngx_atomic_t                accepted;
+    ngx_atomic_t                requests[NGX_HTTP_ONESTOP_HANDLERS]
+                                        [NGX_HTTP_ONESTOP_STATUSES];
     ngx_http_onestop_slot_t     slots[NGX_HTTP_ONESTOP_SLOTS];
+};
+
+
+const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
+    200, 201, 204, 303, 304, 400, 401, 403, 404, 405, 409, 413, 422, 429,
+    500, 503, 507, 0
+};
+
+const char  *ngx_http_onestop_handler_names[] = {
+    "none", "lookup", "lookup_html", "ingest", "stats", "apologies",
+    "widget", "dashboard", "metrics", "qr", "resolve", "receipt", "evaluate"
 };
 
 
@@ -396,4 +410,50 @@ ngx_http_onestop_zone_usage(ngx_http_onestop_main_conf_t *omcf,
 
     *hits = omcf->sh->hits;
     *misses = omcf->sh->misses;
+}
+
+
+void
+ngx_http_onestop_zone_count(ngx_http_onestop_main_conf_t *omcf,
+    ngx_uint_t handler, ngx_uint_t status)
+{
+    ngx_uint_t  i;
+
+    if (omcf->sh == NULL || handler >= NGX_HTTP_ONESTOP_HANDLERS) {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_ONESTOP_STATUSES - 1; i++) {
+        if (ngx_http_onestop_statuses[i] == status) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&omcf->sh->requests[handler][i], 1);
+}
+
+
+void
+ngx_http_onestop_zone_accepted(ngx_http_onestop_main_conf_t *omcf, size_t n)
+{
+    if (omcf->sh != NULL && n) {
+        (void) ngx_atomic_fetch_add(&omcf->sh->accepted, n);
+    }
+}
+
+
+void
+ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
+    uint64_t *requests, uint64_t *accepted)
+{
+    ngx_uint_t  h, i;
+
+    for (h = 0; h < NGX_HTTP_ONESTOP_HANDLERS; h++) {
+        for (i = 0; i < NGX_HTTP_ONESTOP_STATUSES; i++) {
+            requests[h * NGX_HTTP_ONESTOP_STATUSES + i] =
+                omcf->sh ? omcf->sh->requests[h][i] : 0;
+        }
+    }
+
+    *accepted = omcf->sh ? omcf->sh->accepted : 0;
 }
