@@ -137,6 +137,51 @@ int onestop_store_apologies(onestop_store_t *st,
  */
 long onestop_store_verify(onestop_store_t *st, onestop_buf_t *report);
 
+/* The change feed's side of the outbox (SPEC section 9). */
+
+typedef struct {
+    uint64_t        seq;
+    uint8_t         kind;               /* ONESTOP_CHANGE_* */
+    uint32_t        agency;             /* interned; 0: none */
+    uint64_t        version;            /* the catalog's generation for
+                                           catalog changes */
+    size_t          code_len;
+    char            code[ONESTOP_CODE_MAX];
+} onestop_change_t;
+
+/*
+ * Up to `max` changes with a sequence above `after`, in order, as of the
+ * current read.  A first sequence above after + 1 means the changes
+ * between were dropped (onestop_outbox_max): the caller publishes a gap.
+ * Returns how many were read, or -1.
+ */
+long onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
+    onestop_change_t *out, size_t max);
+
+/* The sequence Redis acknowledged, as last recorded in the store. */
+uint64_t onestop_store_published(onestop_store_t *st);
+
+/*
+ * Records that Redis acknowledged every change up to `seq`: the next write
+ * transaction stores it and trims the outbox up to it (a bounded number of
+ * entries each time).  Without Redis, pass the store's own sequence.  Safe
+ * to call from the reading thread while another thread writes.
+ */
+void onestop_store_set_published(onestop_store_t *st, uint64_t seq);
+
+/* Outbox entries older than the published sequence still to be trimmed. */
+int onestop_store_needs_trim(onestop_store_t *st);
+
+/*
+ * All-time and current-year figures (up to `today`) of an agency and its
+ * descendants (agency 0: the province), on the current read.  0 or -1.
+ */
+int onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
+    onestop_day_t today, onestop_counts_t *all, onestop_counts_t *year);
+
+/* COUNTERS of SPEC section 7, as members of the open object in `g`. */
+void onestop_counts_render(yajl_gen g, const onestop_counts_t *c);
+
 /* A consistent compacted copy into directory `dest` (must be empty or
  * missing).  0, or -1 with err. */
 int onestop_store_backup(onestop_store_t *st, const char *dest, char *err,

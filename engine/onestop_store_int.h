@@ -33,6 +33,8 @@ struct onestop_store_s {
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     char                *path;
     onestop_deltas_t    *deltas;        /* the writer thread's */
+    uint64_t             published;     /* set by the reader, atomics */
+    uint64_t             trimmed;       /* the writer's */
 };
 
 

@@ -1197,8 +1197,8 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
 }
 
 
-static void
-gen_counters(yajl_gen g, const onestop_counts_t *c)
+void
+onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 {
     int        has_rr, has_otr;
     char       num[40];
@@ -1419,7 +1419,7 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
 
         onestop_gen_cstr(g, "totals");
         yajl_gen_map_open(g);
-        gen_counters(g, &all);
+        onestop_counts_render(g, &all);
         yajl_gen_map_close(g);
 
         onestop_gen_cstr(g, "series");
@@ -1433,7 +1433,7 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
             onestop_gen_cstr(g, "to");
             onestop_day_format(rn->pto[p], d2);
             onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
-            gen_counters(g, &totals[p]);
+            onestop_counts_render(g, &totals[p]);
             yajl_gen_map_close(g);
         }
 
@@ -1442,7 +1442,7 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
     } else {
         onestop_gen_cstr(g, "totals");
         yajl_gen_map_open(g);
-        gen_counters(g, &totals[0]);
+        onestop_counts_render(g, &totals[0]);
         yajl_gen_map_close(g);
 
         onestop_gen_cstr(g, "groups");
@@ -1470,7 +1470,7 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
                 }
             }
 
-            gen_counters(g, &rn->groups[k].counts[0]);
+            onestop_counts_render(g, &rn->groups[k].counts[0]);
             yajl_gen_map_close(g);
         }
 
@@ -2350,4 +2350,46 @@ onestop_store_apologies(onestop_store_t *st,
     }
 
     return out->failed ? -2 : 0;
+}
+
+
+/* an agency's figures for the change feed */
+
+static void
+visit_totals(void *ctx, const uint32_t *dim, const onestop_counts_t *c)
+{
+    if (dim == NULL) {
+        *(onestop_counts_t *) ctx = *c;
+    }
+}
+
+
+int
+onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
+    onestop_day_t today, onestop_counts_t *all, onestop_counts_t *year)
+{
+    int             y, p;
+    unsigned        m, d;
+    onestop_buf_t   none;
+    onestop_query_t q;
+
+    memset(&none, 0, sizeof(none));
+    onestop_civil_from_days(today, &y, &m, &d);
+
+    for (p = 0; p < 2; p++) {
+        memset(&q, 0, sizeof(q));
+        q.channel = -1;
+        q.under = agency;
+        q.period = p == 0 ? 5 : 4;          /* all, year */
+        q.visit = visit_totals;
+        q.visit_ctx = p == 0 ? all : year;
+
+        if (onestop_store_stats(st, &q, today, &none) != 0) {
+            onestop_buf_free(&none);
+            return -1;
+        }
+    }
+
+    onestop_buf_free(&none);
+    return 0;
 }

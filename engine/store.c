@@ -26,6 +26,8 @@
 
 static int meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
     uint64_t *v);
+static int meta_get_u64_env(onestop_store_t *st, const char *name,
+    uint64_t *v);
 static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
     const void *v, size_t len);
 static int load_catalog(onestop_store_t *st, MDB_txn *txn,
@@ -234,6 +236,25 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             goto failed;
         }
 
+        {
+            uint64_t  pub;
+
+            if (meta_get_u64_env(st, ONESTOP_META_PUBLISHED, &pub) == 0) {
+                st->trimmed = pub;
+                st->published = pub;
+            }
+        }
+
+        if (conf->outbox_max == 0) {
+            uint64_t  max;
+
+            if (meta_get_u64_env(st, ONESTOP_META_OUTBOX_MAX, &max) == 0
+                && max != 0)
+            {
+                st->outbox_max = max;
+            }
+        }
+
         if (conf->check_offset && st->offset != conf->offset) {
             onestop_offset_format(st->offset, a);
             onestop_offset_format(conf->offset, b);
@@ -242,6 +263,23 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             snprintf(err, errlen, "store \"%s\" was created with UTC offset "
                      "%s, the configuration says %s", dir, a, b);
             goto failed;
+        }
+    }
+
+    if (conf->outbox_max && !conf->readonly) {
+        MDB_txn   *wtxn;
+        uint64_t   max;
+
+        max = conf->outbox_max;
+
+        if (mdb_txn_begin(st->env, NULL, 0, &wtxn) == 0) {
+            if (meta_put(wtxn, st->meta, ONESTOP_META_OUTBOX_MAX, &max, 8)
+                == 0)
+            {
+                mdb_txn_commit(wtxn);
+            } else {
+                mdb_txn_abort(wtxn);
+            }
         }
     }
 
@@ -327,6 +365,23 @@ meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 
     memcpy(v, d.mv_data, 8);
     return 0;
+}
+
+
+static int
+meta_get_u64_env(onestop_store_t *st, const char *name, uint64_t *v)
+{
+    int       rc;
+    MDB_txn  *txn;
+
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+
+    if (rc == 0) {
+        rc = meta_get_u64(txn, st->meta, name, v);
+        mdb_txn_abort(txn);
+    }
+
+    return rc;
 }
 
 
@@ -1431,6 +1486,170 @@ done:
 }
 
 
+/* Redis has everything up to `published`: record it, drop those entries
+ * (a bounded number per transaction, so no commit grows large) */
+
+#define TRIM_MAX  20000
+
+static int
+trim_outbox(onestop_store_t *st, MDB_txn *txn)
+{
+    int          rc;
+    size_t       n;
+    uint64_t     published, seq;
+    MDB_val      k, v;
+    MDB_cursor  *cur;
+
+    published = __atomic_load_n(&st->published, __ATOMIC_ACQUIRE);
+
+    if (published <= st->trimmed) {
+        return 0;
+    }
+
+    rc = mdb_cursor_open(txn, st->outbox, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+
+    seq = st->trimmed;
+    n = 0;
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < TRIM_MAX;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST))
+    {
+        const uint8_t  *p = k.mv_data;
+
+        if (k.mv_size != 8) {
+            break;
+        }
+
+        seq = (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+
+        if (seq > published) {
+            break;
+        }
+
+        rc = mdb_cursor_del(cur, 0);
+
+        if (rc != 0) {
+            break;
+        }
+
+        n++;
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc;
+    }
+
+    if (n < TRIM_MAX) {
+        seq = published;
+    }
+
+    rc = meta_put(txn, st->meta, ONESTOP_META_PUBLISHED, &seq, 8);
+
+    if (rc == 0) {
+        st->trimmed = seq;
+    }
+
+    return rc;
+}
+
+
+void
+onestop_store_set_published(onestop_store_t *st, uint64_t seq)
+{
+    uint64_t  old;
+
+    old = __atomic_load_n(&st->published, __ATOMIC_ACQUIRE);
+
+    while (seq > old
+           && !__atomic_compare_exchange_n(&st->published, &old, seq, 0,
+                                           __ATOMIC_RELEASE,
+                                           __ATOMIC_ACQUIRE))
+    {
+        /* void */
+    }
+}
+
+
+int
+onestop_store_needs_trim(onestop_store_t *st)
+{
+    return __atomic_load_n(&st->published, __ATOMIC_ACQUIRE) > st->trimmed;
+}
+
+
+uint64_t
+onestop_store_published(onestop_store_t *st)
+{
+    uint64_t  seq;
+
+    if (!st->reading
+        || meta_get_u64(st->rtxn, st->meta, ONESTOP_META_PUBLISHED, &seq)
+           != 0)
+    {
+        return 0;
+    }
+
+    return seq;
+}
+
+
+long
+onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
+    onestop_change_t *out, size_t max)
+{
+    int             rc;
+    size_t          n;
+    uint8_t         key[8];
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    const uint8_t  *p;
+
+    if (!st->reading || mdb_cursor_open(st->rtxn, st->outbox, &cur) != 0) {
+        return -1;
+    }
+
+    be64(key, after + 1);
+    k.mv_data = key;
+    k.mv_size = 8;
+    n = 0;
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        p = k.mv_data;
+
+        if (k.mv_size != 8 || v.mv_size < 14) {
+            continue;
+        }
+
+        out[n].seq = (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+        p = v.mv_data;
+        out[n].kind = p[0];
+        memcpy(&out[n].agency, p + 1, 4);
+        memcpy(&out[n].version, p + 5, 8);
+        out[n].code_len = p[13];
+
+        if (out[n].code_len > ONESTOP_CODE_MAX
+            || v.mv_size < 14 + out[n].code_len)
+        {
+            out[n].code_len = 0;
+        }
+
+        memcpy(out[n].code, p + 14, out[n].code_len);
+        n++;
+    }
+
+    mdb_cursor_close(cur);
+
+    return rc == 0 || rc == MDB_NOTFOUND ? (long) n : -1;
+}
+
+
 int
 onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
 {
@@ -1549,6 +1768,11 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
             mdb_txn_abort(txn);
             goto failed;
         }
+    }
+
+    if ((rc = trim_outbox(st, txn)) != 0) {
+        mdb_txn_abort(txn);
+        goto failed;
     }
 
     rc = mdb_txn_commit(txn);

@@ -31,6 +31,8 @@
 #define ONESTOP_META_CATALOG_GEN     "catalog_gen"        /* u64 */
 #define ONESTOP_META_OUTBOX_SEQ      "outbox_seq"         /* u64, last used */
 #define ONESTOP_META_CREATED         "created_at"         /* i64 unix time */
+#define ONESTOP_META_OUTBOX_MAX      "outbox_max"         /* u64 */
+#define ONESTOP_META_PUBLISHED       "published_seq"      /* u64: Redis has it */
 
 /*
  * catalog: one database, keys prefixed by a type byte.

@@ -48,6 +48,24 @@ typedef struct {
 
 
 typedef struct ngx_http_onestop_shctx_s  ngx_http_onestop_shctx_t;
+typedef struct ngx_http_onestop_publisher_s  ngx_http_onestop_publisher_t;
+
+
+/* onestop_redis HOST:PORT [prefix=] [db=] [password=] [maxlen=] [interval=] */
+typedef struct {
+    ngx_str_t                   name;         /* HOST:PORT as written */
+    ngx_str_t                   host;         /* the address, resolved at
+                                                 configuration time, text */
+    ngx_uint_t                  port;
+    ngx_str_t                   prefix;       /* "onestop" */
+    ngx_int_t                   db;           /* 0: no SELECT */
+    ngx_str_t                   password;     /* empty: no AUTH */
+    ngx_uint_t                  maxlen;       /* stream MAXLEN ~ */
+    ngx_msec_t                  interval;     /* stats messages, ms */
+} ngx_http_onestop_redis_conf_t;
+
+/* the publisher's part of the shared zone (see ngx_http_onestop_redis.c) */
+#define NGX_HTTP_ONESTOP_REDIS_SHM  512
 
 
 typedef struct {
@@ -58,6 +76,8 @@ typedef struct {
     ngx_uint_t                  metrics_all;    /* every agency, not tops */
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
+    ngx_http_onestop_redis_conf_t  *redis;
+    ngx_uint_t                  outbox_max;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;
@@ -69,7 +89,9 @@ typedef struct {
     ngx_thread_task_t          *write_task;
     ngx_queue_t                 write_queue;
     ngx_uint_t                  write_busy;
+    ngx_uint_t                  write_maintain;
     ngx_event_t                *poll_event;
+    ngx_http_onestop_publisher_t  *publisher;
 } ngx_http_onestop_main_conf_t;
 
 
@@ -192,6 +214,23 @@ ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
 ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,
     onestop_arg_t **args, size_t *nargs);
+
+/* the shared zone's bytes reserved for the publisher (zeroed when new) */
+void *ngx_http_onestop_zone_redis(ngx_http_onestop_main_conf_t *omcf);
+
+/* the change feed (ngx_http_onestop_redis.c) */
+char *ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+void ngx_http_onestop_redis_exit_process(ngx_http_onestop_main_conf_t *omcf);
+/* something was committed: publish soon */
+void ngx_http_onestop_redis_wake(ngx_http_onestop_main_conf_t *omcf);
+/* publishing state, Prometheus text (nothing when not configured) */
+void ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
+    onestop_buf_t *b);
+
+/* the writer: an empty commit that only trims the outbox, when idle */
+void ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf);
 
 /* after every commit of this worker: statistics catch up, the publisher
  * is woken */

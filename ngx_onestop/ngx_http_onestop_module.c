@@ -132,6 +132,20 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       offsetof(ngx_http_onestop_main_conf_t, metrics_all),
       &ngx_http_onestop_metrics_agencies },
 
+    { ngx_string("onestop_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_onestop_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_outbox_max"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, outbox_max),
+      NULL },
+
     { ngx_string("onestop_ingest_keys"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_ingest_keys,
@@ -202,6 +216,7 @@ ngx_http_onestop_create_main_conf(ngx_conf_t *cf)
     omcf->utc_offset = NGX_CONF_UNSET;
     omcf->public_max_age = NGX_CONF_UNSET;
     omcf->metrics_all = NGX_CONF_UNSET_UINT;
+    omcf->outbox_max = NGX_CONF_UNSET_UINT;
 
     return omcf;
 }
@@ -216,6 +231,13 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
+    ngx_conf_init_uint_value(omcf->outbox_max, 10000000);
+
+    if (omcf->outbox_max == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "onestop_outbox_max must be 1 at least");
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -564,6 +586,7 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
     conf.map_size = omcf->map_size;
     conf.offset = (int32_t) omcf->utc_offset;
     conf.check_offset = 1;
+    conf.outbox_max = omcf->outbox_max;
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
@@ -618,6 +641,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     conf.map_size = omcf->map_size;
     conf.offset = (int32_t) omcf->utc_offset;
     conf.check_offset = 1;
+    conf.outbox_max = omcf->outbox_max;
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
@@ -642,7 +666,15 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
         }
     }
 
-    return ngx_http_onestop_writer_init(cycle, omcf);
+    if (ngx_http_onestop_writer_init(cycle, omcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (omcf->redis != NULL) {
+        return ngx_http_onestop_redis_init_process(cycle, omcf);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -652,6 +684,14 @@ ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
     /* statistics reflect the commit before its requests are answered */
 
     ngx_http_onestop_zone_catch_up(omcf);
+
+    if (omcf->redis != NULL) {
+        ngx_http_onestop_redis_wake(omcf);
+
+    } else if (omcf->store != NULL) {
+        onestop_store_set_published(omcf->store,
+                                    ngx_http_onestop_zone_seq(omcf));
+    }
 }
 
 
@@ -661,6 +701,10 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
+
+    if (omcf != NULL && omcf->redis != NULL) {
+        ngx_http_onestop_redis_exit_process(omcf);
+    }
 
     if (omcf != NULL && omcf->store != NULL) {
         onestop_store_close(omcf->store);

@@ -1142,6 +1142,8 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
         (unsigned long long) hits, (unsigned long long) misses,
         (unsigned long long) ngx_http_onestop_zone_seq(a.omcf));
 
+    ngx_http_onestop_redis_metrics(a.omcf, &b);
+
     if (b.failed) {
         onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -125,10 +125,11 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
         wt->n++;
     }
 
-    if (wt->n == 0) {
+    if (wt->n == 0 && !omcf->write_maintain) {
         return NGX_OK;
     }
 
+    omcf->write_maintain = 0;
     omcf->write_busy = 1;
 
     if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
@@ -141,6 +142,18 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
     }
 
     return NGX_OK;
+}
+
+
+void
+ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf)
+{
+    if (omcf->write_task == NULL || omcf->write_busy) {
+        return;
+    }
+
+    omcf->write_maintain = 1;
+    (void) ngx_http_onestop_writer_post(omcf);
 }
 
 

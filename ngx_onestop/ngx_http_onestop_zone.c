@@ -24,7 +24,7 @@
 
 
 #define NGX_HTTP_ONESTOP_ZONE_MAGIC   0x6f6e6573746f7001ULL
-#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  2
+#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  3
 #define NGX_HTTP_ONESTOP_KEY_MAX      256
 #define NGX_HTTP_ONESTOP_SLOTS        1024
 #define NGX_HTTP_ONESTOP_POLL         250
@@ -53,6 +53,7 @@ struct ngx_http_onestop_shctx_s {
     ngx_atomic_t                accepted;
     ngx_atomic_t                requests[NGX_HTTP_ONESTOP_HANDLERS]
                                         [NGX_HTTP_ONESTOP_STATUSES];
+    uint64_t                    redis[NGX_HTTP_ONESTOP_REDIS_SHM / 8];
     ngx_http_onestop_slot_t     slots[NGX_HTTP_ONESTOP_SLOTS];
 };
 
@@ -208,7 +209,24 @@ ngx_http_onestop_poll(ngx_event_t *ev)
 
     ngx_http_onestop_zone_catch_up(omcf);
 
+    if (omcf->redis == NULL) {
+        /* nobody else reads the outbox: the zone's position is enough */
+        onestop_store_set_published(omcf->store,
+                                    ngx_http_onestop_zone_seq(omcf));
+    }
+
+    if (onestop_store_needs_trim(omcf->store)) {
+        ngx_http_onestop_writer_maintain(omcf);
+    }
+
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
+}
+
+
+void *
+ngx_http_onestop_zone_redis(ngx_http_onestop_main_conf_t *omcf)
+{
+    return omcf->sh != NULL ? omcf->sh->redis : NULL;
 }
 
 
