@@ -24,6 +24,13 @@ start() {
             > "$var/keys"
     fi
 
+    if [ ! -f "$var/qr.key" ]; then
+        umask 077
+        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/qr.key"
+        echo >> "$var/qr.key"
+        umask 022
+    fi
+
     if command -v redis-server >/dev/null 2>&1 \
        && ! redis-cli -p 6379 ping >/dev/null 2>&1
     then
@@ -50,6 +57,10 @@ onestop is running on http://127.0.0.1:8080
   lookup API       http://127.0.0.1:8080/api/v1/dossiers/000.00.12.H36-190710-0001
   statistics       http://127.0.0.1:8080/api/v1/stats?period=year&group=agency
   statistics CSV   http://127.0.0.1:8080/api/v1/stats?period=year&group=top_agency&format=csv
+  apology letters  http://127.0.0.1:8080/api/v1/apologies
+  widget           http://127.0.0.1:8080/widget/province.svg
+  metrics          http://127.0.0.1:8080/metrics
+  receipt (key)    curl -H "Authorization: Bearer \$(cat var/admin.key)" http://127.0.0.1:8080/receipt/000.00.12.H36-190710-0001
 
   writes need the key in var/admin.key:
     curl -H "Authorization: Bearer \$(cat var/admin.key)" \\

@@ -5,6 +5,7 @@
  */
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "onestop_date.h"
@@ -209,8 +210,8 @@ onestop_today(int32_t offset)
 
     fixed = getenv("ONESTOP_TODAY");
 
-    if (fixed != NULL && onestop_day_parse(fixed, 10, &day) == 0
-        && fixed[10] == '\0')
+    if (fixed != NULL && strlen(fixed) == 10
+        && onestop_day_parse(fixed, 10, &day) == 0)
     {
         return day;
     }
@@ -290,4 +291,21 @@ onestop_ts_format(const onestop_ts_t *ts, int32_t offset, char *buf)
     onestop_offset_format(offset, buf + 19);
 
     return ONESTOP_TS_LEN;
+}
+
+
+int64_t
+onestop_now(int32_t offset)
+{
+    int64_t        now, tod;
+    onestop_day_t  today;
+
+    now = (int64_t) time(NULL);
+    today = onestop_today(offset);
+
+    /* with ONESTOP_TODAY set (tests), the time of day now on that day */
+
+    tod = now + offset - (int64_t) onestop_sec_day(now, offset) * 86400;
+
+    return (int64_t) today * 86400 - offset + tod;
 }

@@ -717,6 +717,9 @@ cb_start_map(void *ctx)
         default:
             record_error(p, "a member has an object where a value belongs");
         }
+
+    } else if (p->depth == p->rec_depth + 2 && p->key != K_UNKNOWN) {
+        record_error(p, "a member has an object where a value belongs");
     }
 
     p->skip = 1;
@@ -1299,13 +1302,14 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     yajl_gen_map_open(g);
     onestop_gen_cstr(g, "name");
 
-    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-        || r->name.len > ONESTOP_NAME_MAX)
-    {
+    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
         onestop_gen_str(g, r->name.data, r->name.len);
 
     } else {
-        n = onestop_mask_name(r->name.data, r->name.len, masked);
+        /* never longer than the parser allows: the buffer holds twice */
+        n = onestop_mask_name(r->name.data,
+                              r->name.len < ONESTOP_NAME_MAX
+                              ? r->name.len : ONESTOP_NAME_MAX, masked);
         onestop_gen_str(g, masked, n);
     }
 

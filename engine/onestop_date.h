@@ -53,6 +53,10 @@ onestop_day_t onestop_sec_day(int64_t sec, int32_t offset);
  * (YYYY-MM-DD, for tests). */
 onestop_day_t onestop_today(int32_t offset);
 
+/* Now, as an instant: the clock, or the clock's time of day on the day
+ * ONESTOP_TODAY names. */
+int64_t onestop_now(int32_t offset);
+
 /* Writes "YYYY-MM-DD" (ONESTOP_DATE_LEN bytes, no NUL); returns the length. */
 size_t onestop_day_format(onestop_day_t day, char *buf);
 

@@ -78,11 +78,18 @@ typedef struct {
     size_t                 n;
 } onestop_scope_t;
 
+/* 1 when the scope covers the agency (itself or an ancestor listed). */
+int onestop_scope_covers(const onestop_catalog_t *cat,
+    const onestop_scope_t *scope, uint32_t agency);
+
 enum {
     ONESTOP_W_DOSSIERS = 1,
     ONESTOP_W_DELETE,
-    ONESTOP_W_CATALOG
+    ONESTOP_W_CATALOG,
+    ONESTOP_W_EVALUATE
 };
+
+#define ONESTOP_INDICES  9              /* Article 13, Circular 01/2018 */
 
 typedef struct {
     int                      kind;
@@ -90,6 +97,11 @@ typedef struct {
     onestop_batch_t         *batch;        /* ONESTOP_W_DOSSIERS */
     onestop_str_t            code;         /* ONESTOP_W_DELETE */
     onestop_catalog_doc_t   *doc;          /* ONESTOP_W_CATALOG */
+    int8_t                   answers[ONESTOP_INDICES + 1];
+                                           /* ONESTOP_W_EVALUATE, with code:
+                                              [2..9] 0-2 or -1; [1] out */
+    onestop_str_t            comment;
+    int64_t                  evaluated_at; /* out */
 
     /* results */
     int                      status;       /* HTTP-like: 200, 403, ... */
@@ -129,6 +141,17 @@ int onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
  */
 int onestop_store_apologies(onestop_store_t *st,
     const onestop_apology_query_t *q, onestop_buf_t *out);
+
+/*
+ * Evaluation summary (SPEC section 8): the query's filters and grouping,
+ * from/to on the evaluation date.  0; -1 with q->error; -2 on failure.
+ */
+int onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today, onestop_buf_t *out);
+
+/* 1 when the dossier has been evaluated (current read). */
+int onestop_store_evaluated(onestop_store_t *st, const char *code,
+    size_t len);
 
 /*
  * Recomputes every counter from the records and compares it with the

@@ -25,6 +25,8 @@ struct onestop_store_s {
     MDB_dbi              outbox;
     MDB_dbi              counters;
     MDB_dbi              apologies;
+    MDB_dbi              evaluations;
+    MDB_dbi              evaluation_days;
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;

@@ -2293,13 +2293,13 @@ onestop_store_apologies(onestop_store_t *st,
         yajl_gen_map_open(g);
         onestop_gen_cstr(g, "name");
 
-        if (r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-            || r.name.len > ONESTOP_NAME_MAX)
-        {
+        if (r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
             onestop_gen_str(g, r.name.data, r.name.len);
 
         } else {
-            len = onestop_mask_name(r.name.data, r.name.len, masked);
+            len = onestop_mask_name(r.name.data,
+                                    r.name.len < ONESTOP_NAME_MAX
+                                    ? r.name.len : ONESTOP_NAME_MAX, masked);
             onestop_gen_str(g, masked, len);
         }
 
@@ -2392,4 +2392,298 @@ onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
 
     onestop_buf_free(&none);
     return 0;
+}
+
+
+/* evaluation summaries (Điều 12, 18): counts and means of the nine
+ * indices, from the evaluations of the period */
+
+typedef struct {
+    int64_t   evaluations;
+    int64_t   comments;
+    int64_t   count[ONESTOP_INDICES + 1];
+    int64_t   sum[ONESTOP_INDICES + 1];
+} eval_acc_t;
+
+#define EVAL_PERIODS  \
+    ((sizeof(eval_acc_t) + sizeof(onestop_counts_t) - 1)                     \
+     / sizeof(onestop_counts_t))
+
+
+static void
+eval_add(eval_acc_t *acc, const uint8_t *answers, int comment)
+{
+    int  i;
+
+    acc->evaluations++;
+    acc->comments += comment;
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        if (answers[i] <= 2) {
+            acc->count[i]++;
+            acc->sum[i] += answers[i];
+        }
+    }
+}
+
+
+static void
+eval_render(yajl_gen g, const eval_acc_t *acc)
+{
+    int   i;
+    char  key[2], num[40];
+
+    onestop_gen_cstr(g, "evaluations");
+    yajl_gen_integer(g, (long long) acc->evaluations);
+    onestop_gen_cstr(g, "comments");
+    yajl_gen_integer(g, (long long) acc->comments);
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        key[0] = (char) ('0' + i);
+        onestop_gen_str(g, key, 1);
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "count");
+        yajl_gen_integer(g, (long long) acc->count[i]);
+        onestop_gen_cstr(g, "mean");
+
+        if (acc->count[i]) {
+            fmt_rate(num, sizeof(num),
+                     (double) acc->sum[i] / (double) acc->count[i]);
+            yajl_gen_number(g, num, strlen(num));
+        } else {
+            yajl_gen_null(g);
+        }
+
+        yajl_gen_map_close(g);
+    }
+}
+
+
+int
+onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today, onestop_buf_t *out)
+{
+    int                       rc, i, result, yy;
+    char                      d1[ONESTOP_DATE_LEN];
+    size_t                    k;
+    uint8_t                   start[4];
+    uint32_t                  agency, procedure, dim[3];
+    unsigned                  mm, dd, channel;
+    yajl_gen                  g;
+    MDB_val                   key, val, ek, ev;
+    MDB_cursor               *cur;
+    onestop_day_t             from, to, first, day;
+    eval_acc_t                totals;
+    group_t                  *grp;
+    run_t                     rn;
+    onestop_str_t             tmp;
+    const uint8_t            *p;
+    const onestop_str_t      *s;
+
+    if (!st->reading) {
+        return -2;
+    }
+
+    memset(&rn, 0, sizeof(run_t));
+    rn.st = st;
+    rn.q = q;
+    rn.cat = onestop_store_catalog(st);
+    rn.nperiods = EVAL_PERIODS;
+
+    if (rn.cat == NULL || q->interval) {
+        if (q->interval) {
+            snprintf(q->error, sizeof(q->error),
+                     "interval is not available for evaluations");
+            return -1;
+        }
+        return -2;
+    }
+
+    if (mdb_cursor_open(st->rtxn, st->evaluation_days, &cur) != 0) {
+        return -2;
+    }
+
+    first = today;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+
+    if (rc == 0 && key.mv_size > 4) {
+        day = (onestop_day_t) get_be32(key.mv_data);
+        first = day < today ? day : today;
+    }
+
+    onestop_civil_from_days(today, &yy, &mm, &dd);
+
+    switch (q->period) {
+    case 1:
+        from = today;
+        break;
+    case 2:
+        from = onestop_days_from_civil(yy, mm, 1);
+        break;
+    case 3:
+        from = onestop_days_from_civil(yy, (mm - 1) / 3 * 3 + 1, 1);
+        break;
+    case 4:
+        from = onestop_days_from_civil(yy, 1, 1);
+        break;
+    case 5:
+        from = first;
+        break;
+    default:
+        from = q->has_from ? q->from : first;
+    }
+
+    to = q->has_to && q->to < today ? q->to : today;
+
+    if (from > to) {
+        mdb_cursor_close(cur);
+        snprintf(q->error, sizeof(q->error),
+                 "from is after to (to is never later than today)");
+        return -1;
+    }
+
+    memset(&totals, 0, sizeof(totals));
+    put_be32(start, (uint32_t) from);
+    key.mv_data = start;
+    key.mv_size = 4;
+    result = -2;
+
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        if (key.mv_size <= 4) {
+            continue;
+        }
+
+        day = (onestop_day_t) get_be32(key.mv_data);
+
+        if (day > to) {
+            break;
+        }
+
+        ek.mv_data = (uint8_t *) key.mv_data + 4;
+        ek.mv_size = key.mv_size - 4;
+
+        if (mdb_get(st->rtxn, st->evaluations, &ek, &ev) != 0
+            || ev.mv_size < 31)
+        {
+            continue;
+        }
+
+        p = ev.mv_data;
+        channel = p[11];
+        memcpy(&agency, p + 21, 4);
+        memcpy(&procedure, p + 25, 4);
+
+        if (!series_wanted(&rn, agency, procedure, channel, 'C')) {
+            continue;
+        }
+
+        eval_add(&totals, p + 1, (p[29] | p[30] << 8) != 0);
+
+        if (q->ngroup) {
+            dim[0] = dim[1] = dim[2] = 0;
+
+            for (i = 0; i < q->ngroup; i++) {
+                dim[i] = dim_value(&rn, q->group[i], agency, procedure,
+                                   channel);
+            }
+
+            grp = group_get(&rn, dim);
+
+            if (grp == NULL) {
+                goto done;
+            }
+
+            eval_add((eval_acc_t *) grp->counts, p + 1,
+                     (p[29] | p[30] << 8) != 0);
+        }
+    }
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        goto done;
+    }
+
+    /* groups of fewer than 5 evaluations are left out */
+
+    for (k = 0, i = 0; k < rn.ngroups; k++) {
+        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < 5) {
+            free(rn.groups[k].counts);
+            continue;
+        }
+
+        rn.groups[i++] = rn.groups[k];
+    }
+
+    rn.ngroups = (size_t) i;
+    qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+
+    g = yajl_gen_alloc(NULL);
+
+    if (g == NULL) {
+        goto done;
+    }
+
+    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "from");
+    onestop_day_format(from, d1);
+    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
+    onestop_gen_cstr(g, "to");
+    onestop_day_format(to, d1);
+    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
+    onestop_gen_cstr(g, "group");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_gen_cstr(g, dim_word(q->group[i]));
+    }
+
+    yajl_gen_array_close(g);
+    onestop_gen_cstr(g, "totals");
+    yajl_gen_map_open(g);
+    eval_render(g, &totals);
+    yajl_gen_map_close(g);
+    onestop_gen_cstr(g, "groups");
+    yajl_gen_array_open(g);
+
+    for (k = 0; k < rn.ngroups; k++) {
+        yajl_gen_map_open(g);
+
+        for (i = 0; i < q->ngroup; i++) {
+            onestop_gen_cstr(g, dim_word(q->group[i]));
+            s = dim_id(&rn, q->group[i], rn.groups[k].dim[i], &tmp);
+            onestop_gen_str(g, s->data, s->len);
+            s = dim_name(&rn, q->group[i], rn.groups[k].dim[i]);
+
+            if (s != NULL) {
+                onestop_buf_t  name;
+
+                memset(&name, 0, sizeof(name));
+                onestop_buf_printf(&name, "%s_name", dim_word(q->group[i]));
+                onestop_gen_str(g, name.data, name.len);
+                onestop_buf_free(&name);
+                onestop_gen_str(g, s->data, s->len);
+            }
+        }
+
+        eval_render(g, (eval_acc_t *) rn.groups[k].counts);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    onestop_buf_add(out, "\n", 1);
+
+    result = out->failed ? -2 : 0;
+
+done:
+
+    mdb_cursor_close(cur);
+    run_free(&rn);
+
+    return result;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -37,6 +38,8 @@ static int write_dossiers(onestop_store_t *st, MDB_txn *txn,
 static int write_delete(onestop_store_t *st, MDB_txn *txn,
     onestop_write_t *w, uint64_t *seq);
 static int write_catalog(onestop_store_t *st, MDB_txn *txn,
+    onestop_write_t *w, uint64_t *seq);
+static int write_evaluation(onestop_store_t *st, MDB_txn *txn,
     onestop_write_t *w, uint64_t *seq);
 static int apology_index(onestop_store_t *st, MDB_txn *txn,
     const onestop_record_t *old, const onestop_record_t *r,
@@ -172,7 +175,11 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_COUNTERS, flags,
                               &st->counters)) != 0
         || (rc = mdb_dbi_open(txn, ONESTOP_DB_APOLOGIES, flags,
-                              &st->apologies)) != 0)
+                              &st->apologies)) != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_EVALUATIONS, flags,
+                              &st->evaluations)) != 0
+        || (rc = mdb_dbi_open(txn, ONESTOP_DB_EVALUATION_DAYS, flags,
+                              &st->evaluation_days)) != 0)
     {
         mdb_txn_abort(txn);
         snprintf(err, errlen, "\"%s\" is not an onestop store: %s", dir,
@@ -707,6 +714,14 @@ static int
 in_scope(const onestop_catalog_t *cat, const onestop_scope_t *scope,
     uint32_t agency)
 {
+    return onestop_scope_covers(cat, scope, agency);
+}
+
+
+int
+onestop_scope_covers(const onestop_catalog_t *cat,
+    const onestop_scope_t *scope, uint32_t agency)
+{
     size_t                   i;
     uint32_t                 hops;
     const onestop_agency_t  *a;
@@ -909,8 +924,15 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         onestop_record_encode(r, enc);
 
         if (rc == 0 && r->version == old.version) {
-            if (v.mv_size == onestop_record_size(r)
-                && memcmp(v.mv_data, enc, v.mv_size) == 0)
+
+            /* the same content: every member, times as instants (a date
+             * and its local midnight written as a time are one instant;
+             * byte 6 of the form only says how it was written) */
+
+            if (v.mv_size == onestop_record_size(r) && !old.tombstone
+                && memcmp(v.mv_data, enc, 6) == 0
+                && memcmp((const uint8_t *) v.mv_data + 7, enc + 7,
+                          v.mv_size - 7) == 0)
             {
                 w->unchanged++;
 
@@ -1123,6 +1145,144 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     w->status = 200;
 
     return 0;
+}
+
+
+/* evaluations (Điều 12): once per dossier, finished dossiers only */
+
+static int
+write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
+    uint64_t *seq)
+{
+    int                   rc, i;
+    uint8_t               val[32 + 65536], key[4 + ONESTOP_CODE_MAX];
+    size_t                n;
+    int64_t               now;
+    MDB_val               k, v;
+    onestop_record_t      rec;
+    onestop_day_t         day;
+    onestop_status_e      status;
+    onestop_timeliness_e  tl;
+
+    k.mv_data = (void *) w->code.data;
+    k.mv_size = w->code.len;
+    rc = mdb_get(txn, st->dossiers, &k, &v);
+
+    if (rc == MDB_NOTFOUND
+        || (rc == 0 && (onestop_record_decode(v.mv_data, v.mv_size, &rec) != 0
+                        || rec.tombstone)))
+    {
+        w->status = 404;
+        w->error_code = "not_found";
+        snprintf(w->message, sizeof(w->message), "no dossier has this code");
+        return 0;
+    }
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (!in_scope(st->wcat, w->scope, rec.agency_id)) {
+        w->status = 403;
+        w->error_code = "forbidden";
+        snprintf(w->message, sizeof(w->message),
+                 "the key does not cover the dossier's agency");
+        return 0;
+    }
+
+    status = onestop_record_status(&rec);
+
+    if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
+        w->status = 422;
+        w->error_code = "invalid";
+        snprintf(w->message, sizeof(w->message),
+                 "only a resolved or returned dossier can be evaluated");
+        return 0;
+    }
+
+    rc = mdb_get(txn, st->evaluations, &k, &v);
+
+    if (rc == 0) {
+        w->status = 409;
+        w->error_code = "conflict";
+        snprintf(w->message, sizeof(w->message),
+                 "this dossier has already been evaluated");
+        return 0;
+    }
+
+    if (rc != MDB_NOTFOUND) {
+        return rc;
+    }
+
+    /* index 1 is the system's: early 2, on time 1, late 0 */
+
+    tl = onestop_record_timeliness(&rec, st->offset, 0);
+    w->answers[1] = tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME
+                                                 ? 1 : 0;
+
+    now = onestop_now(st->offset);
+    w->evaluated_at = now;
+
+    val[0] = ONESTOP_EVALUATION_FORMAT;
+
+    for (i = 0; i <= ONESTOP_INDICES; i++) {
+        val[1 + i] = i == 0 || w->answers[i] < 0 ? 0xff
+                                                  : (uint8_t) w->answers[i];
+    }
+
+    val[11] = rec.channel;
+    val[12] = 0;
+    memcpy(val + 13, &now, 8);
+    memcpy(val + 21, &rec.agency_id, 4);
+    memcpy(val + 25, &rec.procedure_id, 4);
+    n = w->comment.len > 65535 ? 65535 : w->comment.len;
+    val[29] = (uint8_t) (n & 0xff);
+    val[30] = (uint8_t) (n >> 8);
+
+    if (n) {
+        memcpy(val + 31, w->comment.data, n);
+    }
+
+    v.mv_data = val;
+    v.mv_size = 31 + n;
+
+    if ((rc = mdb_put(txn, st->evaluations, &k, &v, MDB_NOOVERWRITE)) != 0) {
+        return rc;
+    }
+
+    day = onestop_sec_day(now, st->offset);
+    be32(key, (uint32_t) day);
+    memcpy(key + 4, w->code.data, w->code.len);
+    k.mv_data = key;
+    k.mv_size = 4 + w->code.len;
+    v.mv_data = "";
+    v.mv_size = 0;
+
+    if ((rc = mdb_put(txn, st->evaluation_days, &k, &v, 0)) != 0
+        || (rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_EVALUATION,
+                               rec.agency_id, 0, NULL)) != 0)
+    {
+        return rc;
+    }
+
+    w->status = 201;
+    return 0;
+}
+
+
+int
+onestop_store_evaluated(onestop_store_t *st, const char *code, size_t len)
+{
+    MDB_val  k, v;
+
+    if (!st->reading) {
+        return 0;
+    }
+
+    k.mv_data = (void *) code;
+    k.mv_size = len;
+
+    return mdb_get(st->rtxn, st->evaluations, &k, &v) == 0;
 }
 
 
@@ -1718,11 +1878,14 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
             rc = write_catalog(st, child, w[i], &seq);
             frc = 1;
             break;
+        case ONESTOP_W_EVALUATE:
+            rc = write_evaluation(st, child, w[i], &seq);
+            break;
         default:
             rc = EINVAL;
         }
 
-        if (rc == 0 && w[i]->status == 200) {
+        if (rc == 0 && (w[i]->status == 200 || w[i]->status == 201)) {
             rc = onestop_deltas_flush(st->deltas, child, st->counters);
 
             if (rc != 0) {
@@ -1760,7 +1923,8 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
             rc = 0;
         }
 
-        if (w[i]->status == 200 && meta_put(txn, st->meta,
+        if ((w[i]->status == 200 || w[i]->status == 201)
+            && meta_put(txn, st->meta,
                                             ONESTOP_META_OUTBOX_SEQ, &seq, 8)
                                    != 0)
         {

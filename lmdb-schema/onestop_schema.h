@@ -23,6 +23,7 @@
 #define ONESTOP_DB_COUNTERS          "counters"
 #define ONESTOP_DB_APOLOGIES         "apologies"
 #define ONESTOP_DB_EVALUATIONS       "evaluations"
+#define ONESTOP_DB_EVALUATION_DAYS   "evaluation_days"
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -89,6 +90,26 @@
 #define ONESTOP_T_APOLOGY_ISSUED     5
 #define ONESTOP_T_APOLOGY_NEW_DUE    6
 #define ONESTOP_T_COUNT              7
+
+/*
+ * counters: per series, a block per month and one of all time:
+ *   'P' u8 channel                          province
+ *   'A' u32 agency, u8 channel              an agency
+ *   'C' u32 agency, u32 procedure, u8 channel   a cell
+ * then u16 month (months since 1990-01; 0xffff: all time) ->
+ *   month:    i64 totals[9], i32 days[9][31]
+ *   all time: i64 totals[9]
+ * The nine counters are ONESTOP_K_* of engine/onestop_stats.h.
+ *
+ * apologies: u32 (0xffffffff - issue day), code -> u32 agency,
+ * u32 procedure (newest letters first, then by code)
+ *
+ * evaluations: code -> u8 format, u8 answers[10] (index 1-9; 0xff: none),
+ *   u8 channel, u8 reserved, i64 evaluated at (unix), u32 agency,
+ *   u32 procedure, u16 comment length, comment
+ * evaluation_days: u32 local day of the evaluation, code -> (empty)
+ */
+#define ONESTOP_EVALUATION_FORMAT    1
 
 /*
  * outbox: u64 seq -> entry:

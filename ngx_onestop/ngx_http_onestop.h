@@ -15,6 +15,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "onestop_json.h"
+#include "onestop_qr.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 
@@ -77,6 +78,10 @@ typedef struct {
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
     ngx_http_onestop_redis_conf_t  *redis;
+    ngx_str_t                   public_url;
+    ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
+    ngx_uint_t                  needs_qr;
+    ngx_str_t                   evaluate_uri;   /* where forms post */
     ngx_uint_t                  outbox_max;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
@@ -110,6 +115,9 @@ typedef struct {
     onestop_batch_t             batch;
     onestop_catalog_doc_t       doc;
     off_t                       body_size;
+    ngx_str_t                   token;        /* evaluations */
+    ngx_uint_t                  form;
+    ngx_uint_t                  answered;
 } ngx_http_onestop_write_ctx_t;
 
 
@@ -156,6 +164,32 @@ ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, onestop_buf_t *content);
 ngx_int_t ngx_http_onestop_search_form(ngx_http_request_t *r,
     onestop_buf_t *b, ngx_str_t *code);
+void ngx_http_onestop_html_record(onestop_buf_t *b,
+    const onestop_record_t *rec, const onestop_catalog_t *cat,
+    int32_t offset, onestop_day_t today, int unmasked);
+
+/* QR codes, signed links, the receipt */
+char *ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_onestop_qr_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_resolve_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_receipt_handler(ngx_http_request_t *r);
+/* the signed link of a code: {public_url}/q/{token} */
+ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
+    const char *code, size_t len, ngx_str_t *link);
+
+/* evaluations */
+ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
+void ngx_http_onestop_evaluation_form(ngx_http_request_t *r,
+    onestop_buf_t *b, const onestop_record_t *rec, ngx_str_t *token,
+    int32_t offset);
+
+/* a key (Authorization: Bearer) that covers the agency: NGX_OK, or the
+ * error already answered (401, 403) as the returned status */
+ngx_int_t ngx_http_onestop_require_key(ngx_http_request_t *r,
+    const onestop_catalog_t *cat, uint32_t agency);
 
 ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
 

@@ -559,6 +559,10 @@ ngx_http_onestop_write_answer(ngx_http_request_t *r,
 
     w = &wc->write;
 
+    if (w->kind == ONESTOP_W_EVALUATE) {
+        return ngx_http_onestop_evaluate_answer(r, wc);
+    }
+
     if (w->status != 200) {
         if (w->kind == ONESTOP_W_DOSSIERS && w->batch != NULL
             && w->batch->nitems > 0 && w->status != 500 && w->status != 507)

@@ -16,9 +16,6 @@ static ngx_int_t ngx_http_onestop_lookup_json(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code);
 static ngx_int_t ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code);
-static void ngx_http_onestop_html_record(onestop_buf_t *b,
-    const onestop_record_t *rec, const onestop_catalog_t *cat,
-    int32_t offset, onestop_day_t today, int unmasked);
 static void ngx_http_onestop_html_date(onestop_buf_t *b,
     const onestop_ts_t *ts, int32_t offset, int with_time);
 
@@ -267,7 +264,7 @@ ngx_http_onestop_html_date(onestop_buf_t *b, const onestop_ts_t *ts,
 }
 
 
-static void
+void
 ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int unmasked)
@@ -309,13 +306,13 @@ ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
 
     onestop_buf_adds(b, "</dd><dt>Tổ chức, cá nhân</dt><dd>");
 
-    if (unmasked || rec->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-        || rec->name.len > ONESTOP_NAME_MAX)
-    {
+    if (unmasked || rec->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
         ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
 
     } else {
-        n = onestop_mask_name(rec->name.data, rec->name.len, masked);
+        n = onestop_mask_name(rec->name.data,
+                              ngx_min(rec->name.len, ONESTOP_NAME_MAX),
+                              masked);
         ngx_http_onestop_html_escape(b, masked, n);
     }
 

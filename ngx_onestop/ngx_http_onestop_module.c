@@ -132,6 +132,48 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       offsetof(ngx_http_onestop_main_conf_t, metrics_all),
       &ngx_http_onestop_metrics_agencies },
 
+    { ngx_string("onestop_public_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, public_url),
+      NULL },
+
+    { ngx_string("onestop_qr_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_qr_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_qr"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_QR,
+      (void *) ngx_http_onestop_qr_handler },
+
+    { ngx_string("onestop_resolve"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_RESOLVE,
+      (void *) ngx_http_onestop_resolve_handler },
+
+    { ngx_string("onestop_receipt"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_RECEIPT,
+      (void *) ngx_http_onestop_receipt_handler },
+
+    { ngx_string("onestop_evaluate"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_EVALUATE,
+      (void *) ngx_http_onestop_evaluate_handler },
+
     { ngx_string("onestop_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_onestop_redis,
@@ -236,6 +278,20 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     if (omcf->outbox_max == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "onestop_outbox_max must be 1 at least");
+        return NGX_CONF_ERROR;
+    }
+
+    while (omcf->public_url.len
+           && omcf->public_url.data[omcf->public_url.len - 1] == '/')
+    {
+        omcf->public_url.len--;
+    }
+
+    if (omcf->needs_qr && (omcf->qr_keys == NULL || omcf->public_url.len == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "onestop_qr, onestop_resolve and onestop_receipt "
+                           "need onestop_qr_key and onestop_public_url");
         return NGX_CONF_ERROR;
     }
 
@@ -495,7 +551,8 @@ ngx_http_onestop_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_onestop_loc_conf_t  *olcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_onestop_main_conf_t  *omcf;
 
     if (olcf->handler != NGX_HTTP_ONESTOP_NONE) {
         return "is duplicate";
@@ -505,6 +562,21 @@ ngx_http_onestop_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    if (olcf->handler == NGX_HTTP_ONESTOP_QR
+        || olcf->handler == NGX_HTTP_ONESTOP_RESOLVE
+        || olcf->handler == NGX_HTTP_ONESTOP_RECEIPT)
+    {
+        omcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_onestop_module);
+        omcf->needs_qr = 1;
+    }
+
+    if (olcf->handler == NGX_HTTP_ONESTOP_EVALUATE) {
+        omcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_onestop_module);
+        omcf->evaluate_uri = clcf->name;
+    }
 
     return NGX_CONF_OK;
 }

@@ -1,7 +1,685 @@
-/* QR codes, signed links and the receipt (SPEC section 6). */
+/*
+ * QR codes, signed links and the printable receipt (Điều 9.2, 14.2, 15;
+ * SPEC section 6).  A receipt's QR code carries {public_url}/q/{token},
+ * the token signing the dossier's code, so that whoever holds the paper
+ * sees the full record and whoever guesses a code sees nothing more than
+ * the public lookup shows.  Minting a link (the QR image, the receipt)
+ * needs a key that covers the dossier's agency.
+ */
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+
+
+#define NGX_HTTP_ONESTOP_QR_KEYS  16
+
+
+static ngx_int_t ngx_http_onestop_qr_read(ngx_http_request_t *r,
+    ngx_str_t *code, onestop_record_t *rec, onestop_buf_t *page,
+    ngx_uint_t receipt);
+static void ngx_http_onestop_receipt_page(ngx_http_request_t *r,
+    onestop_buf_t *b, const onestop_record_t *rec,
+    const onestop_catalog_t *cat, int32_t offset, ngx_str_t *link);
+static ngx_int_t ngx_http_onestop_private_noindex(ngx_http_request_t *r);
+
+
+static ngx_str_t  ngx_http_onestop_svg_type =
+    ngx_string("image/svg+xml; charset=utf-8");
+static ngx_str_t  ngx_http_onestop_png_type = ngx_string("image/png");
+
+
+char *
+ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    int                n;
+    char               err[256];
+    u_char            *buf;
+    ssize_t            size;
+    ngx_str_t         *value, file;
+    ngx_file_t         f;
+    ngx_file_info_t    fi;
+    onestop_qr_key_t   keys[NGX_HTTP_ONESTOP_QR_KEYS], *k;
+
+    if (omcf->qr_keys != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&f, sizeof(ngx_file_t));
+    f.name = file;
+    f.log = cf->log;
+    f.fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (f.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "could not open QR key file \"%V\"", &file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 64 * 1024)
+    {
+        ngx_close_file(f.fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "QR key file \"%V\" is not a small text file",
+                           &file);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
+    if (buf == NULL) {
+        ngx_close_file(f.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    size = ngx_read_file(&f, buf, ngx_file_size(&fi), 0);
+    ngx_close_file(f.fd);
+
+    if (size == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    n = onestop_qr_keys_parse((char *) buf, (size_t) size, keys,
+                              NGX_HTTP_ONESTOP_QR_KEYS, err, sizeof(err));
+    ngx_explicit_memzero(buf, size);
+
+    if (n < 1) {
+        ngx_explicit_memzero(keys, sizeof(keys));
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "QR key file \"%V\": %s", &file, err);
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->qr_keys = ngx_array_create(cf->pool, n, sizeof(onestop_qr_key_t));
+    if (omcf->qr_keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    k = ngx_array_push_n(omcf->qr_keys, n);
+    if (k == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(k, keys, n * sizeof(onestop_qr_key_t));
+    ngx_explicit_memzero(keys, sizeof(keys));
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_require_key(ngx_http_request_t *r,
+    const onestop_catalog_t *cat, uint32_t agency)
+{
+    ngx_http_onestop_key_t  *key;
+
+    key = ngx_http_onestop_authenticate(r);
+
+    if (key == NULL) {
+        ngx_http_onestop_add_header(r, "WWW-Authenticate",
+                                    (u_char *) "Bearer", 6);
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (cat != NULL && !onestop_scope_covers(cat, &key->scope, agency)) {
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_signed_link(ngx_http_request_t *r, const char *code,
+    size_t len, ngx_str_t *link)
+{
+    u_char                        *p;
+    size_t                         n;
+    onestop_qr_key_t              *keys;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (omcf->qr_keys == NULL || omcf->qr_keys->nelts == 0) {
+        return NGX_ERROR;
+    }
+
+    keys = omcf->qr_keys->elts;
+
+    p = ngx_pnalloc(r->pool, omcf->public_url.len + sizeof("/q/") + len
+                             + 1 + ONESTOP_TOKEN_SIG_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    link->data = p;
+    p = ngx_cpymem(p, omcf->public_url.data, omcf->public_url.len);
+    p = ngx_cpymem(p, "/q/", 3);
+
+    n = onestop_token_sign(&keys[0], code, len, (char *) p);
+
+    if (n == 0) {
+        return NGX_ERROR;
+    }
+
+    link->len = p + n - link->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_private_noindex(ngx_http_request_t *r)
+{
+    if (ngx_http_onestop_private_headers(r) != NGX_OK
+        || ngx_http_onestop_add_header(r, "X-Robots-Tag",
+                                       (u_char *) "noindex", 7) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The dossier behind a key: 404 unknown, 401/403 without a covering key.
+ * For the receipt the page is rendered while the record is readable.
+ */
+static ngx_int_t
+ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_str_t *code,
+    onestop_record_t *rec, onestop_buf_t *page, ngx_uint_t receipt)
+{
+    int                            rc;
+    ngx_int_t                      status;
+    ngx_str_t                      link;
+    const onestop_catalog_t       *cat;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    /* no key at all: 401 before anything is read */
+
+    if (ngx_http_onestop_authenticate(r) == NULL) {
+        return ngx_http_onestop_require_key(r, NULL, 0);
+    }
+
+    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = onestop_store_get(omcf->store, (char *) code->data, code->len, rec);
+    cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+
+    if (rc == ONESTOP_NOT_FOUND) {
+        onestop_store_read_end(omcf->store);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (rc != ONESTOP_OK || cat == NULL) {
+        onestop_store_read_end(omcf->store);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    status = ngx_http_onestop_require_key(r, cat, rec->agency_id);
+
+    if (status == NGX_OK && receipt) {
+        if (ngx_http_onestop_signed_link(r, (char *) code->data, code->len,
+                                         &link) != NGX_OK)
+        {
+            status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        } else {
+            ngx_http_onestop_receipt_page(r, page, rec, cat,
+                                          onestop_store_offset(omcf->store),
+                                          &link);
+        }
+    }
+
+    onestop_store_read_end(omcf->store);
+
+    return status;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_qr_status(ngx_http_request_t *r, ngx_int_t status)
+{
+    switch (status) {
+    case NGX_HTTP_UNAUTHORIZED:
+        return ngx_http_onestop_error(r, status, "unauthorized",
+                                      "a key covering the dossier's agency "
+                                      "is needed: Authorization: Bearer KEY");
+    case NGX_HTTP_FORBIDDEN:
+        return ngx_http_onestop_error(r, status, "forbidden",
+                                      "the key does not cover the dossier's "
+                                      "agency");
+    case NGX_HTTP_NOT_FOUND:
+        return ngx_http_onestop_error(r, status, "not_found",
+                                      "no dossier has this code");
+    case NGX_HTTP_BAD_REQUEST:
+        return ngx_http_onestop_error(r, status, "bad_request",
+                                      "not a dossier code");
+    }
+
+    return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  "internal_error",
+                                  "the dossier could not be read");
+}
+
+
+/* GET /qr/{code}.svg|.png?size=N */
+
+ngx_int_t
+ngx_http_onestop_qr_handler(ngx_http_request_t *r)
+{
+    int                            rc;
+    u_char                        *dot, *out;
+    ngx_int_t                      status, size;
+    ngx_str_t                      id, code, ext, arg, link;
+    onestop_buf_t                  b;
+    onestop_record_t               rec;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                      "method_not_allowed",
+                                      "only GET and HEAD are allowed here");
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (omcf->store == NULL) {
+        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "unavailable", "the store is not open");
+    }
+
+    if (ngx_http_onestop_request_id(r, &id) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* {code}.svg or {code}.png: the extension after the last dot */
+
+    dot = NULL;
+
+    for (out = id.data; out < id.data + id.len; out++) {
+        if (*out == '.') {
+            dot = out;
+        }
+    }
+
+    if (dot == NULL) {
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                      "a QR code is /qr/CODE.svg or "
+                                      "/qr/CODE.png");
+    }
+
+    code.data = id.data;
+    code.len = dot - id.data;
+    ext.data = dot + 1;
+    ext.len = id.data + id.len - ext.data;
+
+    if (!((ext.len == 3 && ngx_strncmp(ext.data, "svg", 3) == 0)
+          || (ext.len == 3 && ngx_strncmp(ext.data, "png", 3) == 0)))
+    {
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                      "a QR code is /qr/CODE.svg or "
+                                      "/qr/CODE.png");
+    }
+
+    if (!onestop_code_valid((char *) code.data, code.len)) {
+        return ngx_http_onestop_qr_status(r, NGX_HTTP_BAD_REQUEST);
+    }
+
+    size = 4;
+
+    if (ngx_http_arg(r, (u_char *) "size", 4, &arg) == NGX_OK) {
+        size = ngx_atoi(arg.data, arg.len);
+
+        if (size < 1 || size > ONESTOP_QR_SCALE_MAX) {
+            return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST,
+                                          "bad_request",
+                                          "size is the pixels of a module: "
+                                          "1 to 20");
+        }
+    }
+
+    status = ngx_http_onestop_qr_read(r, &code, &rec, NULL, 0);
+
+    if (status != NGX_OK) {
+        return ngx_http_onestop_qr_status(r, status);
+    }
+
+    if (ngx_http_onestop_signed_link(r, (char *) code.data, code.len, &link)
+        != NGX_OK)
+    {
+        return ngx_http_onestop_qr_status(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+
+    rc = ext.data[0] == 's'
+         ? onestop_qr_svg((char *) link.data, link.len, (unsigned) size, &b)
+         : onestop_qr_png((char *) link.data, link.len, (unsigned) size, &b);
+
+    if (rc != 0 || b.failed) {
+        onestop_buf_free(&b);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "could not render a QR code");
+        return ngx_http_onestop_qr_status(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    out = ngx_pnalloc(r->pool, b.len);
+
+    if (out == NULL) {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(out, b.data, b.len);
+    size = b.len;
+    onestop_buf_free(&b);
+
+    if (ngx_http_onestop_private_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_onestop_send(r, NGX_HTTP_OK,
+                                 ext.data[0] == 's'
+                                 ? &ngx_http_onestop_svg_type
+                                 : &ngx_http_onestop_png_type,
+                                 out, (size_t) size);
+}
+
+
+/* GET /q/{token}: the dossier's page for whoever holds the receipt */
+
+ngx_int_t
+ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
+{
+    int                            rc, valid;
+    size_t                         code_len;
+    int32_t                        offset;
+    ngx_str_t                      token;
+    const char                    *code;
+    onestop_buf_t                  b;
+    onestop_record_t               rec;
+    onestop_qr_key_t              *keys;
+    const onestop_catalog_t       *cat;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                      "method_not_allowed",
+                                      "only GET and HEAD are allowed here");
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK
+        || ngx_http_onestop_private_noindex(r) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (omcf->store == NULL || omcf->qr_keys == NULL) {
+        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "unavailable", "the store is not open");
+    }
+
+    if (ngx_http_onestop_request_id(r, &token) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    keys = omcf->qr_keys->elts;
+    valid = onestop_token_verify(keys, omcf->qr_keys->nelts,
+                                 (char *) token.data, token.len,
+                                 &code, &code_len);
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    rc = ONESTOP_NOT_FOUND;
+
+    if (valid && onestop_code_valid(code, code_len)
+        && onestop_store_read_begin(omcf->store) == ONESTOP_OK)
+    {
+        rc = onestop_store_get(omcf->store, code, code_len, &rec);
+        cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+
+        if (rc == ONESTOP_OK && cat != NULL) {
+            offset = onestop_store_offset(omcf->store);
+
+            onestop_buf_adds(&b, "<h1>Thông tin hồ sơ</h1>");
+            ngx_http_onestop_html_record(&b, &rec, cat, offset,
+                                         onestop_today(offset), 1);
+            ngx_http_onestop_evaluation_form(r, &b, &rec, &token, offset);
+
+        } else if (rc == ONESTOP_OK) {
+            rc = ONESTOP_ERROR;
+        }
+
+        onestop_store_read_end(omcf->store);
+    }
+
+    if (rc != ONESTOP_OK) {
+
+        /* one answer for a bad token and an unknown code alike */
+
+        onestop_buf_free(&b);
+        ngx_memzero(&b, sizeof(onestop_buf_t));
+        onestop_buf_adds(&b, "<h1>Không tìm thấy hồ sơ</h1><p class=\"notice\" "
+                             "role=\"alert\">Đường dẫn không hợp lệ hoặc hồ sơ "
+                             "không còn trên hệ thống. Hãy quét lại mã QR "
+                             "trên giấy tiếp nhận, hoặc tra cứu theo mã hồ "
+                             "sơ.</p>");
+        rc = ngx_http_onestop_page(r, NGX_HTTP_NOT_FOUND, "Không tìm thấy hồ sơ",
+                                   &b);
+        onestop_buf_free(&b);
+        return rc;
+    }
+
+    rc = ngx_http_onestop_page(r, NGX_HTTP_OK, "Thông tin hồ sơ", &b);
+    onestop_buf_free(&b);
+
+    return rc;
+}
+
+
+/* GET /receipt/{code}: form 01 of Circular 01/2018/TT-VPCP, A5 */
+
+static void
+ngx_http_onestop_time_vi(onestop_buf_t *b, const onestop_ts_t *ts,
+    int32_t offset)
+{
+    int        y;
+    int64_t    local;
+    unsigned   m, d;
+
+    onestop_civil_from_days(onestop_ts_day(ts, offset), &y, &m, &d);
+
+    if (!ts->date_only) {
+        local = ts->sec + offset
+                - (int64_t) onestop_ts_day(ts, offset) * 86400;
+        onestop_buf_printf(b, "%02u giờ %02u phút, ",
+                           (unsigned) (local / 3600),
+                           (unsigned) (local / 60 % 60));
+    }
+
+    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", d, m, y);
+}
+
+
+static void
+ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
+    const onestop_record_t *rec, const onestop_catalog_t *cat,
+    int32_t offset, ngx_str_t *link)
+{
+    const onestop_agency_t        *a;
+    const onestop_procedure_t     *pr;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    static const char  *returns[] = {
+        "Tại Bộ phận Tiếp nhận và Trả kết quả",
+        "Qua dịch vụ bưu chính công ích",
+        "Trực tuyến (qua Cổng Dịch vụ công)"
+    };
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    a = rec->agency_id && rec->agency_id <= cat->nagencies
+        ? &cat->agencies[rec->agency_id] : NULL;
+    pr = rec->procedure_id && rec->procedure_id <= cat->nprocedures
+         ? &cat->procedures[rec->procedure_id] : NULL;
+
+    onestop_buf_adds(b,
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, "
+        "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
+        "<title>Giấy tiếp nhận hồ sơ và hẹn trả kết quả – ");
+    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
+    onestop_buf_adds(b,
+        "</title><style>@page{size:A5;margin:10mm}"
+        "body{font:13px/1.45 'Times New Roman',Times,serif;color:#000;"
+        "max-width:148mm;margin:0 auto;padding:8mm}"
+        ".head{display:grid;grid-template-columns:1fr 1fr;gap:8px;"
+        "text-align:center;font-size:12px}.head b{display:block}"
+        "h1{font-size:15px;text-align:center;margin:14px 0 2px}"
+        ".code{text-align:center;margin:0 0 10px}"
+        "dl{margin:0}dt{float:left;clear:left;width:44%;font-weight:bold}"
+        "dd{margin:0 0 4px 46%}"
+        ".qr{display:flex;gap:12px;align-items:center;margin:12px 0}"
+        ".qr svg{width:34mm;height:34mm;flex:none}"
+        ".qr p{margin:0;font-size:12px;word-break:break-all}"
+        ".sign{display:grid;grid-template-columns:1fr 1fr;text-align:center;"
+        "margin-top:14px;font-weight:bold;min-height:28mm}"
+        "@media print{.noprint{display:none}}</style></head><body>"
+        "<div class=\"head\"><div><b>");
+
+    if (a != NULL && a->present) {
+        ngx_http_onestop_html_escape(b, a->name.data, a->name.len);
+    }
+
+    onestop_buf_adds(b,
+        "</b>BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ</div><div><b>CỘNG HÒA XÃ HỘI "
+        "CHỦ NGHĨA VIỆT NAM</b>Độc lập - Tự do - Hạnh phúc</div></div>"
+        "<h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>"
+        "<p class=\"code\">Mã hồ sơ: <b>");
+    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
+    onestop_buf_adds(b, "</b></p><dl><dt>Tiếp nhận hồ sơ của</dt><dd>");
+    ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
+    onestop_buf_adds(b, "</dd><dt>Nội dung yêu cầu giải quyết</dt><dd>");
+
+    if (pr != NULL && pr->present) {
+        ngx_http_onestop_html_escape(b, pr->name.data, pr->name.len);
+    }
+
+    onestop_buf_adds(b, "</dd><dt>Số lượng hồ sơ</dt><dd>01 (bộ)</dd>"
+                        "<dt>Thời gian nhận hồ sơ</dt><dd>");
+    ngx_http_onestop_time_vi(b, &rec->t[ONESTOP_T_RECEIVED], offset);
+    onestop_buf_adds(b, "</dd><dt>Thời gian trả kết quả giải quyết hồ sơ"
+                        "</dt><dd>");
+    ngx_http_onestop_time_vi(b, &rec->t[ONESTOP_T_DUE], offset);
+    onestop_buf_adds(b, "</dd><dt>Đăng ký nhận kết quả</dt><dd>");
+    onestop_buf_adds(b, returns[rec->return_channel < 3
+                                ? rec->return_channel : 0]);
+    onestop_buf_adds(b, "</dd></dl><div class=\"qr\">");
+
+    if (onestop_qr_svg((char *) link->data, link->len, 4, b) != 0) {
+        onestop_buf_adds(b, "<p>(không tạo được mã QR)</p>");
+    }
+
+    onestop_buf_adds(b, "<p>Quét mã QR để theo dõi hồ sơ và đánh giá việc "
+                        "giải quyết, hoặc tra cứu tại ");
+    ngx_http_onestop_html_escape(b, (char *) omcf->public_url.data,
+                                 omcf->public_url.len);
+    onestop_buf_adds(b, "/tra-cuu?code=");
+    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
+    onestop_buf_adds(b, "</p></div><div class=\"sign\"><div>NGƯỜI NỘP HỒ SƠ"
+                        "<br><i>(Ký và ghi rõ họ tên)</i></div><div>NGƯỜI "
+                        "TIẾP NHẬN HỒ SƠ<br><i>(Ký và ghi rõ họ tên)</i></div>"
+                        "</div><p class=\"noprint\"><button onclick="
+                        "\"window.print()\">In giấy tiếp nhận</button></p>"
+                        "</body></html>\n");
+}
+
+
+ngx_int_t
+ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
+{
+    u_char                        *out;
+    ngx_int_t                      status;
+    ngx_str_t                      code;
+    onestop_buf_t                  b;
+    onestop_record_t               rec;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    static ngx_str_t  type = ngx_string("text/html; charset=utf-8");
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                      "method_not_allowed",
+                                      "only GET and HEAD are allowed here");
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (omcf->store == NULL) {
+        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "unavailable", "the store is not open");
+    }
+
+    if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!onestop_code_valid((char *) code.data, code.len)) {
+        return ngx_http_onestop_qr_status(r, NGX_HTTP_BAD_REQUEST);
+    }
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    status = ngx_http_onestop_qr_read(r, &code, &rec, &b, 1);
+
+    if (status != NGX_OK || b.failed) {
+        onestop_buf_free(&b);
+        return ngx_http_onestop_qr_status(r, status != NGX_OK ? status
+                                          : NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    out = ngx_pnalloc(r->pool, b.len);
+
+    if (out == NULL) {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(out, b.data, b.len);
+    code.len = b.len;
+    onestop_buf_free(&b);
+
+    if (ngx_http_onestop_private_noindex(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &type, out, code.len);
+}

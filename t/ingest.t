@@ -147,6 +147,7 @@ for my $c (
     ['the hash instead of the key',
         {Authorization => 'Bearer ' . sha256_hex('ingest-admin-key')}],
     ['a prefix of the key', {Authorization => 'Bearer ingest-admin-ke'}],
+    ['the key and more', {Authorization => 'Bearer ingest-admin-keyx'}],
 )
 {
     my ($name, $h) = @$c;
@@ -159,6 +160,18 @@ is((lookup('AUTH-1'))[0], 404, 'nothing written without a valid key');
 
 $r = $t->http('DELETE', '/api/v1/ingest/dossiers/AUTH-1');
 error_ok($r, 401, undef, 'DELETE without a key');
+
+$r = post({Authorization => 'bearer ingest-admin-key'}, record(code => 'AUTH-2'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'the scheme is case-insensitive');
+
+$r = post(\%admin, record(code => 'AUTH-3'), path => '/api/v1/ingest/nothing');
+error_ok($r, 404, 'not_found', 'an unknown ingest resource');
+$r = $t->http('PUT', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode(record(code => 'AUTH-3')));
+error_ok($r, 405, undef, 'PUT on dossiers');
+like($r->{headers}{allow} // '', qr/\bPOST\b/, 'PUT: Allow: POST');
+is((lookup('AUTH-3'))[0], 404, 'nothing written by a refused method');
 
 # --- one record, an array, NDJSON ---
 
@@ -214,6 +227,16 @@ my $v3same = {%$v3, resolved_at => '2024-06-13T03:00:00Z',
 $r = post(\%admin, $v3same);
 counts_ok($r, {accepted => 0, unchanged => 1, stale => 0},
     'v3 with the same instants in UTC: unchanged');
+
+$r = post(\%admin, {%$v3, return_channel => 'counter',
+    applicant => {name => 'Trương Văn Bé'}});
+counts_ok($r, {accepted => 0, unchanged => 1, stale => 0},
+    'v3 with the defaults written out: unchanged');
+
+my $v3nocontact = {%$v3};
+delete $v3nocontact->{contact};
+$r = post(\%admin, $v3nocontact);
+error_ok($r, 409, undef, 'v3 without its contact', [0]);
 
 my $v3other = record(code => 'VER-1', version => 3,
     resolved_at => '2024-06-14T10:00:00+07:00');
@@ -304,6 +327,14 @@ my @invalid = (
         withdrawn_at => '2024-06-12'],
     ['received two days ahead', received_at => '2024-06-17',
         due_at => '2024-06-20'],
+    ['received two days ahead, in UTC', received_at => '2024-06-16T17:00:00Z',
+        due_at => '2024-06-20'],
+    ['offset +24:00', due_at => '2024-06-14T17:00:00+24:00'],
+    ['offset +07:60', due_at => '2024-06-14T17:00:00+07:60'],
+    ['offset without a colon', due_at => '2024-06-14T17:00:00+0700'],
+    ['February 29th of 2023', received_at => '2023-02-29', due_at => '2023-03-10'],
+    ['month 13', due_at => '2024-13-01'],
+    ['a one-digit day', due_at => '2024-06-1'],
     ['resolved two days ahead', resolved_at => '2024-06-17'],
     ['withdrawn two days ahead', withdrawn_at => '2024-06-17T08:00:00+07:00'],
     ['apology without new due', apology => {issued_at => '2024-06-15'}],
@@ -343,6 +374,11 @@ for my $c (@invalid) {
 my @valid = (
     ['received one day ahead', received_at => '2024-06-16T23:59:59+07:00',
         due_at => '2024-06-20'],
+    ['received one day ahead, in UTC', received_at => '2024-06-16T16:59:59Z',
+        due_at => '2024-06-20'],
+    ['February 29th of 2024', received_at => '2024-02-29', due_at => '2024-03-10'],
+    ['offset -12:00', due_at => '2024-06-14T17:00:00-12:00'],
+    ['offset +14:00', due_at => '2024-06-14T17:00:00+14:00'],
     ['resolved on the day received', resolved_at => '2024-06-10T07:59:59+07:00'],
     ['due on the day received', due_at => '2024-06-10'],
     ['year 1990', received_at => '1990-01-01', due_at => '1990-01-05'],
@@ -514,8 +550,31 @@ counts_ok($r, {accepted => $n_tmp, unchanged => 0, stale => 0},
 is_deeply([map { (lookup(sprintf 'TMP-%04d', $_))[0] } 1, 350, $n_tmp],
     [200, 200, 200], 'records of the buffered body visible');
 
-# chunked bodies, on a raw socket
-sub chunked ($path, $headers, $body, $size = 1000) {
+# records longer than the reads of a body from its file, with multi-byte
+# characters across every boundary; an unknown member carries the bulk
+my $note = 'Hồ sơ bổ sung giấy tờ đất đai, ộ' x 2000;
+$r = post(\%admin, join('', map { $json->encode({%{ record(code => "LONG-$_") },
+    note => $note}) . "\r\n" } 1 .. 3), path => '/bulk/dossiers',
+    headers => {'Content-Type' => 'application/x-ndjson'});
+counts_ok($r, {accepted => 3, unchanged => 0, stale => 0},
+    'NDJSON lines of 100 KB with CRLF, from a file');
+$r = post(\%admin, [map { {%{ record(code => "LONG-$_") }, note => $note} } 1 .. 4],
+    path => '/bulk/dossiers');
+counts_ok($r, {accepted => 1, unchanged => 3, stale => 0},
+    'an array of records of 100 KB, from a file');
+
+# a batch of 5000
+my $many = join '', map { $json->encode(record(code => sprintf('MANY-%05d', $_)))
+    . "\n" } 1 .. 5000;
+$r = post(\%admin, $many, path => '/bulk/dossiers',
+    headers => {'Content-Type' => 'application/x-ndjson'});
+counts_ok($r, {accepted => 5000, unchanged => 0, stale => 0}, 'a batch of 5000');
+is_deeply([map { (lookup(sprintf 'MANY-%05d', $_))[0] } 1, 2500, 5000],
+    [200, 200, 200], 'records of the batch of 5000 visible');
+
+# chunked bodies, on a raw socket; $slow: a pause after each chunk, so
+# that the server reads the body in many pieces
+sub chunked ($path, $headers, $body, $size = 1000, $slow = 0) {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
         PeerPort => $t->port, Proto => 'tcp', Timeout => 30) or return {};
     local $SIG{PIPE} = 'IGNORE';
@@ -523,12 +582,20 @@ sub chunked ($path, $headers, $body, $size = 1000) {
         . "Transfer-Encoding: chunked\r\n";
     $req .= "$_: $headers->{$_}\r\n" for sort keys %$headers;
     $req .= "\r\n";
+    my @parts = ($req);
     for (my $o = 0; $o < length $body; $o += $size) {
         my $c = substr($body, $o, $size);
-        $req .= sprintf("%x\r\n%s\r\n", length $c, $c);
+        push @parts, sprintf("%x\r\n%s\r\n", length $c, $c);
     }
-    $req .= "0\r\n\r\n";
-    syswrite($s, $req);
+    push @parts, "0\r\n\r\n";
+    if ($slow) {
+        for my $p (@parts) {
+            defined syswrite($s, $p) or last;
+            sleep $slow;
+        }
+    } else {
+        syswrite($s, join '', @parts);
+    }
     my $resp = '';
     while (sysread($s, my $buf, 65536)) { $resp .= $buf }
     close $s;
@@ -540,12 +607,14 @@ sub chunked ($path, $headers, $body, $size = 1000) {
 }
 
 $r = chunked('/api/v1/ingest/dossiers', \%admin,
-    $json->encode([map { record(code => "CHUNK-$_") } 1 .. 5]), 100);
+    $json->encode([map { record(code => "CHUNK-$_") } 1 .. 5]), 100, 0.001);
 counts_ok($r, {accepted => 5, unchanged => 0, stale => 0}, 'a chunked body');
 is((lookup('CHUNK-5'))[0], 200, 'chunked records visible');
 
 $r = chunked('/api/v1/ingest/dossiers', \%admin, $bigbody);
 error_ok($r, 413, undef, 'a chunked body over the limit');
+$r = chunked('/api/v1/ingest/dossiers', \%admin, $bigbody, 4000, 0.005);
+error_ok($r, 413, undef, 'a chunked body over the limit, sent slowly');
 $r = chunked('/api/v1/ingest/dossiers', {}, $bigbody);
 error_ok($r, 401, undef, 'a chunked body over the limit without a key');
 is((lookup('BIG-0001'))[0], 404, 'nothing of the chunked big batch written');
@@ -641,6 +710,38 @@ is($j->{agency}{name}, 'UBND thị trấn Bến Lức (mới)',
     'other dossiers of the agency show the new name');
 
 # --- 50 writers at once ---
+
+# fifty versions of one dossier at once: the highest wins
+my %vkids;
+for my $v (1 .. 50) {
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+        my $res = $ua->request('POST', $t->url('/api/v1/ingest/dossiers'), {
+            headers => {Authorization => 'Bearer ingest-admin-key'},
+            content => $json->encode(record(code => 'RACE-1', version => $v,
+                applicant => {name => "Version$v Nguyễn"})),
+        });
+        my $a = $res->{status} == 200 ? eval { $json->decode($res->{content}) }
+            : undef;
+        POSIX::_exit(!$a ? 3 : $a->{accepted} == 1 && $a->{stale} == 0 ? 0
+            : $a->{accepted} == 0 && $a->{stale} == 1 ? 1 : 3);
+    }
+    $vkids{$pid} = $v;
+}
+my (%vres, @vbad);
+for (1 .. 50) {
+    my $pid = wait();
+    last if $pid < 0;
+    my $code = $? >> 8;
+    push @vbad, $vkids{$pid} if $code > 1;
+    $vres{$vkids{$pid}} = $code;
+}
+is_deeply(\@vbad, [], 'fifty versions of one dossier: each accepted or stale');
+is($vres{50}, 0, 'version 50 was accepted');
+($st, $j) = lookup('RACE-1');
+is($j->{applicant}{name}, 'Version50 N.', 'version 50 is stored');
 
 my %kids;
 for my $i (1 .. 50) {

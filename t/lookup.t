@@ -211,6 +211,7 @@ my ($st, $h, $body) = raw("GET /api/v1/dossiers/000.00.12.H36-240603-0001"
 is($st, 304, 'If-None-Match with the ETag: 304');
 is($body, '', '304 has no body');
 is($h->{etag}, $etag, '304 repeats the ETag');
+is($h->{'cache-control'}, 'private, no-store', '304 keeps Cache-Control');
 
 $r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
     headers => {'If-None-Match' => '"0000000000000000"'});
@@ -239,6 +240,12 @@ is($body, '', 'HEAD 404 has no body');
 $r = $t->get('/api/v1/dossiers/?code=000.00.12.H36-240603-0001');
 is($r->{status}, 200, '?code= on the JSON location');
 is($r->{content}, $get->{content}, '?code= gives the same body');
+$r = $t->get('/api/v1/dossiers/?code=000%2E00%2E12%2EH36%2D240603%2D0001');
+is($r->{content}, $get->{content}, '?code= is percent-decoded');
+$r = $t->get('/api/v1/dossiers/000%2E00%2E12%2EH36%2D240603%2D0001');
+is($r->{content}, $get->{content}, 'the path is percent-decoded');
+$r = $t->get('/api/v1/dossiers//000.00.12.H36-240603-0001');
+is($r->{content}, $get->{content}, 'leading slashes are skipped');
 
 # --- masking ---
 
@@ -285,6 +292,21 @@ my @cases = (
         'processing', 'not_due', ['2024-06-03', '2024-06-15']],
     ['ST-OVERDUE', {due_at => '2024-06-14T17:00:00+07:00'},
         'processing', 'overdue', ['2024-06-03', '2024-06-14']],
+    # 20:00 UTC on the 14th is 03:00 today here: not due yet
+    ['ST-DUE-UTC', {due_at => '2024-06-14T20:00:00Z'},
+        'processing', 'not_due', ['2024-06-03', '2024-06-15']],
+    # 16:59:59 UTC on the 14th is still the 14th here: overdue
+    ['ST-DUE-UTC2', {due_at => '2024-06-14T16:59:59Z'},
+        'processing', 'overdue', ['2024-06-03', '2024-06-14']],
+    # +05:45 midnight on the 10th is 01:15 on the 10th here
+    ['ST-NEPAL', {due_at => '2024-06-10', resolved_at => '2024-06-10T00:00:00+05:45'},
+        'resolved', 'on_time', ['2024-06-03', '2024-06-10', '2024-06-10']],
+    # -10:00 20:00 on the 9th is 13:00 on the 10th here
+    ['ST-HAWAII', {due_at => '2024-06-09', resolved_at => '2024-06-09T20:00:00-10:00'},
+        'resolved', 'late', ['2024-06-03', '2024-06-09', '2024-06-10']],
+    ['ST-LEAPDAY', {received_at => '2024-02-29T08:00:00+07:00', due_at => '2024-03-01',
+            resolved_at => '2024-02-29'},
+        'resolved', 'early', ['2024-02-29', '2024-03-01', '2024-02-29']],
     ['ST-EARLY', {due_at => '2024-06-10', resolved_at => '2024-06-07T10:00:00+07:00'},
         'resolved', 'early', ['2024-06-03', '2024-06-10', '2024-06-07']],
     ['ST-ONTIME', {due_at => '2024-06-10T08:00:00+07:00',
@@ -470,6 +492,17 @@ unlike($html, qr/<script/i, 'markup in the code is not echoed raw');
 $r = $t->http('POST', '/tra-cuu/ST-WITHDRAWN', body => 'x');
 is($r->{status}, 405, 'POST to the page: 405');
 
+($r, $html) = page('/tra-cuu/');
+is($r->{status}, 200, '/tra-cuu/ shows the form');
+like($html, qr/<input\b[^>]*\bname="code"/, '/tra-cuu/ has input name="code"');
+
+($r, $html) = page('/tra-cuu?code=a+b');
+is($r->{status}, 400, "a form's a+b (a space) is a bad code");
+
+($st, $h, $body) = raw("HEAD /tra-cuu/ST-WITHDRAWN HTTP/1.1\r\n"
+    . "Host: localhost\r\nConnection: close\r\n\r\n");
+is_deeply([$st, $body], [200, ''], 'HEAD of the page: 200, no body');
+
 $get = $t->get('/tra-cuu/ST-WITHDRAWN');
 $r = $t->get('/tra-cuu/ST-WITHDRAWN',
     headers => {'If-None-Match' => $get->{headers}{etag} // '"none"'});
@@ -506,6 +539,13 @@ is($j->{status_text}, 'Đã trả kết quả (trước hạn)', 'CLI update vis
 isnt($r->{headers}{etag}, $etag1, 'ETag changed with the record');
 $r = $t->get('/api/v1/dossiers/CLI-1', headers => {'If-None-Match' => $etag1});
 is($r->{status}, 200, 'old ETag no longer matches');
+
+# a reload keeps serving the same answers
+my $before = $t->get('/api/v1/dossiers/CLI-1')->{content};
+ok($t->reload, 'reload');
+$r = $t->get('/api/v1/dossiers/CLI-1');
+is_deeply([$r->{status}, $r->{content}], [200, $before],
+    'the same answer after a reload');
 
 $t->stop;
 $t->check_log;
