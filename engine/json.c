@@ -1305,12 +1305,18 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
         onestop_gen_str(g, r->name.data, r->name.len);
 
-    } else {
-        /* never longer than the parser allows: the buffer holds twice */
-        n = onestop_mask_name(r->name.data,
-                              r->name.len < ONESTOP_NAME_MAX
-                              ? r->name.len : ONESTOP_NAME_MAX, masked);
+    } else if (r->name.len <= ONESTOP_NAME_MAX) {
+        n = onestop_mask_name(r->name.data, r->name.len, masked);
         onestop_gen_str(g, masked, n);
+
+    } else {
+        /* longer than the parser allows: masked all the same */
+        char  *big = malloc(2 * r->name.len);
+
+        n = big != NULL ? onestop_mask_name(r->name.data, r->name.len, big)
+                        : 0;
+        onestop_gen_str(g, big != NULL ? big : "", n);
+        free(big);
     }
 
     onestop_gen_cstr(g, "type");

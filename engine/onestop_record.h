@@ -122,6 +122,16 @@ size_t onestop_record_size(const onestop_record_t *r);
 void onestop_record_encode(const onestop_record_t *r, uint8_t *buf);
 
 /*
+ * 1 when two binary forms hold the same content in the sense of SPEC
+ * section 5: every member, times to the second as instants.  The form
+ * remembers whether a time was written as a date (the receipt prints it
+ * so); a date and its local midnight written as a time are one instant,
+ * so that mark is not compared.
+ */
+int onestop_record_same(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen);
+
+/*
  * Reads the binary form; strings point into buf.  The code is not part of
  * it: the caller sets r->code from the key.  Returns 0, or -1 when the
  * bytes are not a record of a known format.

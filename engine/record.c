@@ -404,6 +404,18 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
 }
 
 
+int
+onestop_record_same(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+    /* byte 6 is the date-only mark (lmdb-schema/onestop_schema.h) */
+
+    return alen == blen && alen >= HEAD_LEN
+           && memcmp(a, b, 6) == 0
+           && memcmp(a + 7, b + 7, alen - 7) == 0;
+}
+
+
 static int
 get_str(const uint8_t **p, const uint8_t *end, size_t lenbytes,
     onestop_str_t *s)

@@ -2296,11 +2296,17 @@ onestop_store_apologies(onestop_store_t *st,
         if (r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
             onestop_gen_str(g, r.name.data, r.name.len);
 
-        } else {
-            len = onestop_mask_name(r.name.data,
-                                    r.name.len < ONESTOP_NAME_MAX
-                                    ? r.name.len : ONESTOP_NAME_MAX, masked);
+        } else if (r.name.len <= ONESTOP_NAME_MAX) {
+            len = onestop_mask_name(r.name.data, r.name.len, masked);
             onestop_gen_str(g, masked, len);
+
+        } else {
+            char  *big = malloc(2 * r.name.len);
+
+            len = big != NULL ? onestop_mask_name(r.name.data, r.name.len,
+                                                  big) : 0;
+            onestop_gen_str(g, big != NULL ? big : "", len);
+            free(big);
         }
 
         onestop_gen_cstr(g, "type");

@@ -929,10 +929,9 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
              * and its local midnight written as a time are one instant;
              * byte 6 of the form only says how it was written) */
 
-            if (v.mv_size == onestop_record_size(r) && !old.tombstone
-                && memcmp(v.mv_data, enc, 6) == 0
-                && memcmp((const uint8_t *) v.mv_data + 7, enc + 7,
-                          v.mv_size - 7) == 0)
+            if (!old.tombstone
+                && onestop_record_same(v.mv_data, v.mv_size, enc,
+                                       onestop_record_size(r)))
             {
                 w->unchanged++;
 

@@ -309,11 +309,18 @@ ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     if (unmasked || rec->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
         ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
 
-    } else {
-        n = onestop_mask_name(rec->name.data,
-                              ngx_min(rec->name.len, ONESTOP_NAME_MAX),
-                              masked);
+    } else if (rec->name.len <= ONESTOP_NAME_MAX) {
+        n = onestop_mask_name(rec->name.data, rec->name.len, masked);
         ngx_http_onestop_html_escape(b, masked, n);
+
+    } else {
+        char  *big = malloc(2 * rec->name.len);
+
+        if (big != NULL) {
+            n = onestop_mask_name(rec->name.data, rec->name.len, big);
+            ngx_http_onestop_html_escape(b, big, n);
+            free(big);
+        }
     }
 
     onestop_buf_adds(b, "</dd><dt>Cơ quan giải quyết</dt><dd>");

@@ -386,6 +386,15 @@ is_deeply($j->{apology}, {issued_date => '2024-06-13',
     new_due_date => '2024-06-25', reason => undef}, 'apology, reason null');
 is($j->{timeliness}, 'overdue', 'an apology leaves the dossier overdue');
 
+# markup in a reason: as sent in JSON, escaped in the page
+my $reason = '<script>alert("x")</script> & <b>chờ</b>';
+$r = post(record(code => 'AP-XSS', due_at => '2024-06-12',
+    apology => {issued_at => '2024-06-13', new_due_at => '2024-06-25',
+    reason => $reason}));
+is($r->{status}, 200, 'apology with markup written') or diag($r->{content});
+($r, $j) = lookup('AP-XSS');
+is($j->{apology}{reason}, $reason, 'the reason as sent, in JSON');
+
 # a different agency, procedure and field
 $r = post(record(code => 'X-COMMUNE', agency => '000.30.02.H36',
     procedure => '1.000894', channel => 'direct'));
@@ -475,6 +484,14 @@ ok(index($html, '<Phú>') < 0, 'no raw markup from the data');
 
 ($r, $html) = page('/tra-cuu/ST-WITHDRAWN');
 ok(index($html, 'Đã rút hồ sơ') >= 0, 'withdrawn page shows its status');
+
+($r, $html) = page('/tra-cuu/AP-XSS');
+is($r->{status}, 200, 'the page of a dossier with an apology');
+unlike($html, qr/<script|<b>/i, 'markup of the reason not in the page');
+ok(index($html, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; '
+    . '&lt;b&gt;chờ&lt;/b&gt;') >= 0 || index($html,
+    '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;chờ&lt;/b&gt;') >= 0,
+    'the reason escaped in the page');
 
 ($r, $html) = page('/tra-cuu?code=NO-SUCH-CODE-2');
 is($r->{status}, 404, 'unknown code page 404');

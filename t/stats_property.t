@@ -574,14 +574,12 @@ sub recount($from, $to, $dims, $f) {
     my %g;
     for my $d (live()) {
         next unless passes($d, $f);
-        my $c = zero();
-        contrib($d, $from, $to, $c) or next;
-        $tot->{$_} += $c->{$_} for @INTS;
+        contrib($d, $from, $to, $tot) or next;
         next unless @$dims;
         my @v = map { dim_value($d, $_) } @$dims;
         my $key = join("\0", @v);
         $g{$key} //= { vals => \@v, c => zero() };
-        $g{$key}{c}{$_} += $c->{$_} for @INTS;
+        contrib($d, $from, $to, $g{$key}{c});
     }
     rates($tot);
     my @groups;
