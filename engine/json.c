@@ -244,6 +244,18 @@ onestop_batch_sort_items(onestop_batch_t *b)
 }
 
 
+static void
+syntax_item(onestop_batch_t *b, size_t index)
+{
+    /* a 400 lists the item or line at fault too (b->message says why) */
+
+    b->nitems = 0;
+    b->nfailed = 0;
+    onestop_batch_fail(b, index, "bad_request", b->message);
+    b->error = 400;
+}
+
+
 static int
 syntax_error(onestop_batch_parser_t *p, const char *fmt, size_t index)
 {
@@ -252,8 +264,8 @@ syntax_error(onestop_batch_parser_t *p, const char *fmt, size_t index)
     b = p->batch;
 
     if (b->error != 400) {
-        b->error = 400;
         snprintf(b->message, sizeof(b->message), fmt, index);
+        syntax_item(b, index);
     }
 
     return 0;
@@ -669,6 +681,14 @@ cb_number(void *ctx, const char *s, size_t len)
 static int
 cb_string(void *ctx, const unsigned char *s, size_t len)
 {
+    onestop_batch_parser_t  *p = ctx;
+
+    if (!onestop_utf8_valid((const char *) s, len)) {
+        return syntax_error(p, p->ndjson ? "line %zu has invalid UTF-8"
+                                         : "item %zu has invalid UTF-8",
+                            p->index);
+    }
+
     return on_value(ctx, V_STRING, (const char *) s, len) == 0;
 }
 
@@ -733,6 +753,12 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
     onestop_batch_parser_t  *p;
 
     p = ctx;
+
+    if (!onestop_utf8_valid((const char *) s, len)) {
+        return syntax_error(p, p->ndjson ? "line %zu has invalid UTF-8"
+                                         : "item %zu has invalid UTF-8",
+                            p->index);
+    }
 
     if (p->skip) {
         return 1;
@@ -881,6 +907,16 @@ feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
         }
 
         yajl_free_error(p->h, err);
+        tidy_message(b);
+
+        if (p->ndjson) {
+            syntax_item(b, p->index);
+
+        } else {
+            b->nitems = 0;              /* a 400: no record is at fault */
+            b->nfailed = 0;
+            b->error = 400;
+        }
     }
 
     return -1;
@@ -905,6 +941,7 @@ end_line(onestop_batch_t *b)
                          (char *) err);
                 yajl_free_error(p->h, err);
                 tidy_message(b);
+                syntax_item(b, p->index);
             }
             return -1;
         }
@@ -998,6 +1035,9 @@ onestop_batch_finish(onestop_batch_t *b)
                      "the body is not valid JSON: %s", (char *) err);
             yajl_free_error(p->h, err);
             tidy_message(b);
+            b->nitems = 0;
+            b->nfailed = 0;
+            b->error = 400;
         }
     }
 

@@ -36,6 +36,10 @@ void onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void onestop_buf_free(onestop_buf_t *b);
 
+/* 1 when s[0..len) is well-formed UTF-8: no overlong form, no surrogate,
+ * nothing above U+10FFFF (stricter than yajl's own check). */
+int onestop_utf8_valid(const char *s, size_t len);
+
 /* FNV-1a, for the catalog's hash tables. */
 uint32_t onestop_hash(const char *s, size_t len);
 

@@ -202,3 +202,57 @@ onestop_hash(const char *s, size_t len)
 
     return h;
 }
+
+
+int
+onestop_utf8_valid(const char *s, size_t len)
+{
+    size_t                i, n, k;
+    uint32_t              cp, min;
+    const unsigned char  *u;
+
+    u = (const unsigned char *) s;
+
+    for (i = 0; i < len; i += n) {
+        if (u[i] < 0x80) {
+            n = 1;
+            continue;
+        }
+
+        if ((u[i] & 0xe0) == 0xc0) {
+            n = 2;
+            cp = u[i] & 0x1f;
+            min = 0x80;
+
+        } else if ((u[i] & 0xf0) == 0xe0) {
+            n = 3;
+            cp = u[i] & 0x0f;
+            min = 0x800;
+
+        } else if ((u[i] & 0xf8) == 0xf0) {
+            n = 4;
+            cp = u[i] & 0x07;
+            min = 0x10000;
+
+        } else {
+            return 0;
+        }
+
+        if (len - i < n) {
+            return 0;
+        }
+
+        for (k = 1; k < n; k++) {
+            if ((u[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (u[i + k] & 0x3f);
+        }
+
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}

@@ -444,9 +444,13 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
 
     if (rc == 400 || rc == 500) {
         ngx_http_finalize_request(r,
-            ngx_http_onestop_error(r, rc, rc == 400 ? "bad_request"
-                                                    : "internal_error",
-                                   wc->batch.message));
+            ngx_http_onestop_error_items(r, rc,
+                                         rc == 400 ? "bad_request"
+                                                   : "internal_error",
+                                         wc->batch.message,
+                                         wc->batch.nitems ? wc->batch.items
+                                                          : NULL,
+                                         wc->batch.nitems));
         return;
     }
 

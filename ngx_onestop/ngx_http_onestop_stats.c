@@ -41,7 +41,7 @@ static ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a);
+    ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 
 
 static ngx_str_t  ngx_http_onestop_json_type =
@@ -215,9 +215,14 @@ ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
 }
 
 
+/*
+ * The common start of a public answer: NGX_OK to go on, or NGX_DECLINED
+ * when the request was answered already (405, 503), with what the handler
+ * returns in *answered.
+ */
 static ngx_int_t
 ngx_http_onestop_public_begin(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a)
+    ngx_http_onestop_answer_t *a, ngx_int_t *answered)
 {
     ngx_http_onestop_main_conf_t  *omcf;
 
@@ -225,18 +230,23 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
+        *answered = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                           "method_not_allowed",
+                                           "only GET and HEAD are allowed "
+                                           "here");
+        return NGX_DECLINED;
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
     }
 
     if (omcf->store == NULL) {
-        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "unavailable", "the store is not open");
+        *answered = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "unavailable",
+                                           "the store is not open");
+        return NGX_DECLINED;
     }
 
     ngx_memzero(a, sizeof(ngx_http_onestop_answer_t));
@@ -244,7 +254,8 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
     a->today = onestop_today(onestop_store_offset(omcf->store));
 
     if (ngx_http_onestop_parse_args(r, &a->args, &a->nargs) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -346,8 +357,7 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
     ngx_str_t                  body, etag, *key;
     ngx_http_onestop_answer_t  a;
 
-    rc = ngx_http_onestop_public_begin(r, &a);
-    if (rc != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
     }
 
@@ -426,8 +436,7 @@ ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
     ngx_str_t                  body, etag, *key;
     ngx_http_onestop_answer_t  a;
 
-    rc = ngx_http_onestop_public_begin(r, &a);
-    if (rc != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
     }
 
@@ -725,8 +734,7 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     ngx_http_onestop_answer_t      a;
     ngx_http_onestop_loc_conf_t   *olcf;
 
-    rc = ngx_http_onestop_public_begin(r, &a);
-    if (rc != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
     }
 
@@ -1053,8 +1061,7 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     ngx_http_onestop_answer_t      a;
     u_char                        *out;
 
-    rc = ngx_http_onestop_public_begin(r, &a);
-    if (rc != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
     }
 
