@@ -45,20 +45,18 @@ $(BUILD)/test/%: engine/test/%.c engine/test/tap.h $(BUILD)/libonestop.a
 # nginx's own build of the dynamic module, in a private copy of Debian's
 # nginx-dev sources so that nothing under /usr/share is written
 $(BUILD)/nginx/Makefile: config ngx_onestop/html/embed.pl \
+                         conf/configure-module.sh \
                          $(wildcard ngx_onestop/html/*)
 	@test -d $(NGINX_SRC) || { echo "nginx-dev is missing: make deps"; exit 1; }
-	@rm -rf $(BUILD)/nginx-src && mkdir -p $(BUILD) \
-	    && cp -r $(NGINX_SRC) $(BUILD)/nginx-src
-	cd $(BUILD)/nginx-src && . ./conf_flags \
-	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
-	       --add-dynamic-module=$(CURDIR) --builddir=$(ABUILD)/nginx \
-	       > $(ABUILD)/nginx-configure.log 2>&1 \
-	    || { tail -20 $(ABUILD)/nginx-configure.log; exit 1; }
+	@mkdir -p $(BUILD)
+	flock $(BUILD)/.nginx.lock conf/configure-module.sh $(NGINX_SRC) \
+	    $(CURDIR) $(ABUILD)
 
 $(BUILD)/ngx_http_onestop_module.so: $(BUILD)/nginx/Makefile $(MODULE_SRCS) \
                                      $(ENGINE_SRCS) $(ENGINE_HDRS)
-	$(MAKE) -s -f $(ABUILD)/nginx/Makefile -C $(ABUILD)/nginx-src modules
-	cp $(BUILD)/nginx/ngx_http_onestop_module.so $@
+	flock $(BUILD)/.nginx.lock $(MAKE) -s -f $(ABUILD)/nginx/Makefile \
+	    -C $(ABUILD)/nginx-src modules
+	cp $(BUILD)/nginx/ngx_http_onestop_module.so $@.tmp && mv $@.tmp $@
 
 SHELL := /bin/bash
 

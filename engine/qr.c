@@ -31,7 +31,9 @@
 
 #define SIG_BYTES   12                  /* 96 bits of the HMAC */
 #define MODULES_MAX 177                 /* version 40 */
-#define PNG_LEVEL   6                   /* zlib's default: 9 buys ~1% */
+/* Z_BEST_SPEED: against the default level it saves a sixth of a render at
+ * scale 4 and half at scale 20, for 100 bytes at 4 (541, not 442) */
+#define PNG_LEVEL   Z_BEST_SPEED
 
 #define LABEL       "Mã QR tra cứu hồ sơ"
 
