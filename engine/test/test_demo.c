@@ -436,7 +436,8 @@ main(void)
     ok(share(a.channel[2], a.nrecords, 0.05, 0.09), "big: postal 5-9 %");
     ok(share(a.organizations, a.nrecords, 0.05, 0.12),
        "big: organizations 5-12 %");
-    ok(elapsed < 2.0, "big: well under 2 seconds");
+    /* speed is measured in bench/, never asserted here */
+    printf("# 200,000 records in %.2f s\n", elapsed);
 
     memset(&b, 0, sizeof(b));
     rc = run(&b, 1, BIG, today);
