@@ -1573,6 +1573,10 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     to = q->has_to && q->to < today ? q->to : today;
 
+    if (!q->has_from && !q->period && from > to) {
+        from = to;          /* a `to` before the first dossier: empty */
+    }
+
     if (from > to) {
         snprintf(q->error, sizeof(q->error),
                  "from is after to (to is never later than today)");

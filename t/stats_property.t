@@ -776,10 +776,24 @@ sub effective($q) {
     return ($from, $to);
 }
 
+my ($transport_errors, $gave_up) = (0, 0);
+
 sub check_query($q, $f, $dims, $label) {
+    return if $gave_up;
     my $qs = query_string($q, $f);
     my $res = $t->get("/api/v1/stats?$qs");
     $queries++;
+    # a server that stopped answering would cost the client's timeout on
+    # every query: give up after three failures in a row
+    $transport_errors = $res->{status} == 599 ? $transport_errors + 1 : 0;
+    if ($transport_errors >= 3) {
+        $gave_up = 1;
+        fail('the server answers (three transport errors in a row: '
+            . substr($res->{content}, 0, 200) . ')');
+        diag($_) for grep { /\[(alert|crit|emerg)\]/ }
+            split /\n/, $t->error_log;
+        return;
+    }
     my @d;
     my $got = $res->{status} == 200 ? eval { $json->decode($res->{content}) }
         : undef;
