@@ -2180,6 +2180,7 @@ onestop_store_apologies(onestop_store_t *st,
     int                       rc;
     char                      masked[2 * ONESTOP_NAME_MAX], d[ONESTOP_DATE_LEN];
     char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
+    int                       more;
     size_t                    n, len, nlen;
     uint8_t                   start[4 + ONESTOP_CODE_MAX];
     uint32_t                  agency, procedure;
@@ -2237,6 +2238,7 @@ onestop_store_apologies(onestop_store_t *st,
 
     n = 0;
     nlen = 0;
+    more = 0;
 
     for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
         kp = key.mv_data;
@@ -2269,7 +2271,8 @@ onestop_store_apologies(onestop_store_t *st,
         }
 
         if (n == q->limit) {
-            break;              /* one more exists: there is a next page */
+            more = 1;           /* one more exists: there is a next page */
+            break;
         }
 
         dk.mv_data = (void *) (kp + 4);
@@ -2344,7 +2347,7 @@ onestop_store_apologies(onestop_store_t *st,
     yajl_gen_array_close(g);
     onestop_gen_cstr(g, "next");
 
-    if (rc == 0 && n == q->limit) {
+    if (more) {
         onestop_gen_str(g, next, nlen);
     } else {
         yajl_gen_null(g);

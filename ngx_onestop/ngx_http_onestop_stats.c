@@ -1065,7 +1065,8 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    key = ngx_http_onestop_key(r, "m", NULL);
+    /* the answer depends on onestop_metrics_agencies too */
+    key = ngx_http_onestop_key(r, a.omcf->metrics_all ? "m1" : "m0", NULL);
     if (key == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -493,7 +493,8 @@ delete $refh{date};
 is($refh{'cache-control'}, 'private, no-store', '404 Cache-Control');
 is($refh{'referrer-policy'}, 'no-referrer', '404 Referrer-Policy');
 is($refh{'x-robots-tag'}, 'noindex', '404 X-Robots-Tag');
-ok(index($ref->{content}, 'NO-SUCH-CODE') < 0, 'the 404 does not echo the code');
+ok(index($ref->{content}, 'NO-SUCH-CODE') < 0,
+    'the 404 does not echo the code');
 
 for my $name (sort keys %bad) {
     next if $name eq 'unknown code, wrong signature';
@@ -539,7 +540,8 @@ ok(index($rc, '17 giờ 00 phút, ngày 10 tháng 06 năm 2024') >= 0,
     'receipt: due time in Vietnamese');
 ok(index($rc, '0912345678') < 0 && index($rc, 'example.vn') < 0
     && index($rc, 'anh.dang') < 0, 'receipt: no contact');
-like($rc, qr{\Q$PUBLIC\E/tra-cuu(?:/|\?code=)\Q$CODE\E}, 'receipt: the lookup URL');
+like($rc, qr{\Q$PUBLIC\E/tra-cuu(?:/|\?code=)\Q$CODE\E},
+    'receipt: the lookup URL');
 my ($inline) = $rc =~ m{(<svg\b.*?</svg>)}s;
 ok(defined $inline, 'receipt: an inline SVG');
 SKIP: {
@@ -580,7 +582,8 @@ ok(index($alog, 'qr-admin-key') < 0, 'no key in access.log');
 # --- key rotation ---
 
 my $OLD_LINK = $LINK;
-$t->spew('qr.key', "$KEY2\n$KEY1\n");
+# the new key in upper-case hex digits: the same bytes
+$t->spew('qr.key', uc($KEY2) . "\n$KEY1\n");
 ok($t->reload, 'reload with a new key first, the old one second');
 
 $r = $t->get("/qr/$CODE.png", headers => \%admin);
