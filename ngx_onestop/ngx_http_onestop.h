@@ -118,6 +118,7 @@ typedef struct {
     ngx_str_t                   token;        /* evaluations */
     ngx_uint_t                  form;
     ngx_uint_t                  answered;
+    ngx_uint_t                  too_large;
 } ngx_http_onestop_write_ctx_t;
 
 
@@ -195,6 +196,11 @@ ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
 
 /* writes */
 extern ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
+extern ngx_http_output_header_filter_pt  ngx_http_onestop_next_header_filter;
+extern ngx_http_output_body_filter_pt  ngx_http_onestop_next_output_filter;
+ngx_int_t ngx_http_onestop_header_filter(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_output_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
 
 char *ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_array_t **keys);

@@ -649,9 +649,81 @@ ngx_http_onestop_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                           "client intended to send too large body: "
                           "more than %uz bytes", olcf->body_max);
             r->lingering_close = 1;
+            wc->too_large = 1;      /* the answer is made JSON below */
             return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
     }
 
     return ngx_http_onestop_next_body_filter(r, in);
+}
+
+
+/*
+ * A chunked body found too large while it is read is answered by nginx's
+ * own special response; these two filters make that answer the JSON
+ * error object, as every other answer of ours is.
+ */
+
+static ngx_str_t  ngx_http_onestop_too_large = ngx_string(
+    "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"the "
+    "request body is larger than client_max_body_size\"}}\n");
+
+
+ngx_int_t
+ngx_http_onestop_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_onestop_write_ctx_t  *wc;
+
+    wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
+
+    if (wc != NULL && wc->too_large
+        && r->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
+        wc->too_large = 2;
+        r->headers_out.content_type_len = ngx_http_onestop_json_type.len;
+        r->headers_out.content_type = ngx_http_onestop_json_type;
+        r->headers_out.content_type_lowcase = NULL;
+        r->headers_out.content_length_n = ngx_http_onestop_too_large.len;
+
+        if (r->headers_out.content_length) {
+            r->headers_out.content_length->hash = 0;
+            r->headers_out.content_length = NULL;
+        }
+    }
+
+    return ngx_http_onestop_next_header_filter(r);
+}
+
+
+ngx_int_t
+ngx_http_onestop_output_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t                     *b;
+    ngx_chain_t                    out;
+    ngx_http_onestop_write_ctx_t  *wc;
+
+    wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
+
+    if (wc == NULL || wc->too_large != 2 || in == NULL) {
+        return ngx_http_onestop_next_output_filter(r, in);
+    }
+
+    /* nginx's page out, the error object in */
+
+    wc->too_large = 3;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ngx_http_onestop_too_large.data;
+    b->last = b->pos + ngx_http_onestop_too_large.len;
+    b->memory = 1;
+    b->last_buf = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_onestop_next_output_filter(r, &out);
 }

@@ -43,7 +43,9 @@ static void *ngx_http_onestop_yajl_realloc(void *ctx, void *ptr,
 static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
 
 
-ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
+ngx_http_request_body_filter_pt   ngx_http_onestop_next_body_filter;
+ngx_http_output_header_filter_pt  ngx_http_onestop_next_header_filter;
+ngx_http_output_body_filter_pt    ngx_http_onestop_next_output_filter;
 
 
 static ngx_conf_enum_t  ngx_http_onestop_metrics_agencies[] = {
@@ -349,6 +351,12 @@ ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 
     ngx_http_onestop_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_onestop_body_filter;
+
+    ngx_http_onestop_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_onestop_header_filter;
+
+    ngx_http_onestop_next_output_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_onestop_output_filter;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 

@@ -285,7 +285,15 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_strncmp(value[i].data, "interval=", 9) == 0) {
             s.data = value[i].data + 9;
             s.len = value[i].len - 9;
-            n = ngx_parse_time(&s, 0);
+
+            /* a bare number is milliseconds (nginx's own would be
+             * seconds); "200ms" and "1s" work too */
+
+            n = ngx_atoi(s.data, s.len);
+
+            if (n == NGX_ERROR) {
+                n = ngx_parse_time(&s, 0);
+            }
 
             if (n == NGX_ERROR || n < 1) {
                 goto invalid;
@@ -1634,7 +1642,6 @@ ngx_http_onestop_redis_figures_due(ngx_http_onestop_publisher_t *pub)
     }
 
     pub->figures_at = ngx_current_msec;
-    ngx_log_error(NGX_LOG_NOTICE, pub->log, 0, "DBG figures due");
     ngx_post_event(&pub->figures, &ngx_posted_events);
 }
 
@@ -1780,7 +1787,6 @@ ngx_http_onestop_redis_agency(ngx_http_onestop_publisher_t *pub,
         return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, pub->log, 0, "DBG agency %uD seq %uL", agency, seq);
     ngx_memzero(&all, sizeof(onestop_counts_t));
     ngx_memzero(&year, sizeof(onestop_counts_t));
 

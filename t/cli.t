@@ -137,6 +137,18 @@ one_line_ok($err, 'a line that is not JSON');
 ($rc) = cli_get('ATOM-4');
 isnt($rc, 0, 'nothing of it is there');
 
+($rc, $out, $err) = $t->cli('import', '-',
+    \(ndjson(record(code => 'ATOM-6')) . "{\"code\": tru}\n"));
+isnt($rc, 0, 'import with a lexical error fails');
+one_line_ok($err, 'a lexical error');
+
+($rc, $out, $err) = $t->cli('import', '-', \(ndjson(record(code => 'ATOM-7'))
+    . '{"code": "ATOM-8", "applicant": {"name": "L' . "\xff\xfe" . '"}}' . "\n"));
+isnt($rc, 0, 'import with invalid UTF-8 fails');
+one_line_ok($err, 'invalid UTF-8');
+($rc) = cli_get('ATOM-7');
+isnt($rc, 0, 'nothing of it is there');
+
 ($rc, $out, $err) = $t->cli('import', '-', \ndjson(record(code => 'CLI-3',
     version => 4, channel => 'online')));
 isnt($rc, 0, 'import of a conflicting version fails');

@@ -245,6 +245,7 @@ for my $c (@cases) {
     my $j = eval { $json->decode($r->{content}) } // {};
     is(ref $j->{error}, 'HASH', "$name: the error object");
     is($j->{error}{code}, $code, "$name: code $code") if defined $code;
+    like($j->{error}{message} // '', qr/\A[^\n]+\z/, "$name: a one-line message");
     if ($items) {
         is_deeply([map { $_->{index} } @{ $j->{error}{items} // [] }], $items,
             "$name: items at " . join(',', @$items))
