@@ -13,7 +13,7 @@
 #include "onestop_demo.h"
 
 
-#define PLAN             32
+#define PLAN 31
 #define BIG              200000
 #define SMALL            2000
 
