@@ -717,13 +717,19 @@ main(int argc, char **argv)
             usage();
             return 0;
 
+        } else if (strncmp(argv[i], "--", 2) == 0 && dir == NULL) {
+            fail("unknown option \"%s\" (onestop --help)", argv[i]);
+            return 2;
+
         } else {
             break;
         }
     }
 
     if (dir == NULL || i >= argc) {
-        return usage();
+        fail("%s (onestop --help lists the commands)",
+             dir == NULL ? "--store DIR is needed" : "a command is needed");
+        return 2;
     }
 
     cmd = argv[i++];
@@ -745,15 +751,16 @@ main(int argc, char **argv)
         && strcmp(cmd, "backup") != 0 && strcmp(cmd, "demo") != 0
         && strcmp(cmd, "stats") != 0 && strcmp(cmd, "verify") != 0)
     {
-        fail("unknown command \"%s\"", cmd);
-        return usage();
+        fail("unknown command \"%s\" (onestop --help lists the commands)",
+             cmd);
+        return 2;
     }
 
     if (arg == NULL && strcmp(cmd, "demo") != 0 && strcmp(cmd, "stats") != 0
         && strcmp(cmd, "verify") != 0)
     {
-        fail("%s needs an argument", cmd);
-        return usage();
+        fail("%s needs an argument (onestop --help)", cmd);
+        return 2;
     }
 
     if (open_store(dir, 0, &st) != 0) {

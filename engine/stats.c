@@ -765,7 +765,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
 
 static int
 series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
-    size_t plen)
+    size_t plen, unsigned first)
 {
     int             rc;
     size_t          n, i, c, b;
@@ -781,6 +781,13 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     day0 = onestop_days_from_civil(1990, 1, 1);
     x = rn->cuts[0] < day0 ? day0 : rn->cuts[0];
     m0 = month_of(x, NULL);
+
+    /* nothing before the series' first month: start there at the
+     * earliest (a period from the first dossier reads only its end) */
+
+    if (first != MONTH_TOTAL && m0 < first) {
+        m0 = first;
+    }
 
     memcpy(k, prefix, plen);
     put_be16(k + plen, m0);
@@ -1706,7 +1713,10 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         channel = kp[slen - 1];
 
         if (series_wanted(&rn, agency, procedure, channel, tag)) {
-            if (series_prefix(&rn, cur, prefix, slen) != 0) {
+            if (series_prefix(&rn, cur, prefix, slen,
+                              (unsigned) kp[slen] << 8 | kp[slen + 1])
+                != 0)
+            {
                 mdb_cursor_close(cur);
                 goto done;
             }

@@ -310,6 +310,13 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
                                       "unavailable", "the store is not open");
     }
 
+    /* a key first: whoever has none learns nothing, not even 400 */
+
+    if (ngx_http_onestop_authenticate(r) == NULL) {
+        return ngx_http_onestop_qr_status(r,
+                                      ngx_http_onestop_require_key(r, NULL, 0));
+    }
+
     if (ngx_http_onestop_request_id(r, &id) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -647,6 +654,11 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
     if (omcf->store == NULL) {
         return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                       "unavailable", "the store is not open");
+    }
+
+    if (ngx_http_onestop_authenticate(r) == NULL) {
+        return ngx_http_onestop_qr_status(r,
+                                      ngx_http_onestop_require_key(r, NULL, 0));
     }
 
     if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {

@@ -266,6 +266,14 @@ static ngx_int_t
 ngx_http_onestop_fail(ngx_http_request_t *r, ngx_int_t rc,
     ngx_http_onestop_answer_t *a)
 {
+    /* public data: a browser application may read the errors too */
+
+    if (ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
+                                    (u_char *) "*", 1) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (rc == NGX_HTTP_BAD_REQUEST || rc == NGX_HTTP_NOT_FOUND) {
         return ngx_http_onestop_error(r, rc,
                                       rc == NGX_HTTP_BAD_REQUEST

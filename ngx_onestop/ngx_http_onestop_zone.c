@@ -89,8 +89,7 @@ ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     size = ngx_parse_size(&value[2]);
 
-    if (size == NGX_ERROR
-        || size < (ssize_t) (sizeof(ngx_http_onestop_shctx_t) + 64 * 1024))
+    if (size == NGX_ERROR || size < 1024 * 1024)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "onestop_zone \"%V\" is too small: 1m at least",
