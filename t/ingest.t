@@ -22,6 +22,10 @@ use Onestop::Test;
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
 
+# a server that dies must fail this test, not hang it
+local $SIG{ALRM} = sub { BAIL_OUT('ingest.t did not finish in 180 s') };
+alarm 180;
+
 my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
@@ -775,5 +779,7 @@ $t->stop;
 unlike($t->error_log . Onestop::Test::slurp($t->dir . '/access.log'),
     qr/ingest-admin-key|benluc-key|tuphap-key|multi-key/, 'keys never logged');
 $t->check_log;
+
+alarm 0;
 
 done_testing;

@@ -22,6 +22,10 @@ use Onestop::Test;
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
 
+# a server that dies must fail this test, not hang it
+local $SIG{ALRM} = sub { BAIL_OUT('lookup.t did not finish in 120 s') };
+alarm 120;
+
 my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-15');
@@ -566,5 +570,7 @@ is_deeply([$r->{status}, $r->{content}], [200, $before],
 
 $t->stop;
 $t->check_log;
+
+alarm 0;
 
 done_testing;

@@ -23,6 +23,26 @@ our $NGINX = $ENV{ONESTOP_NGINX} // '/usr/sbin/nginx';
 our $CLI = "$ROOT/build/onestop";
 our $MODULE = "$ROOT/build/ngx_http_onestop_module.so";
 
+# every server a test started, stopped at the end whatever happens (the
+# temporary directory with its pid file may be gone by then)
+my %LIVE;
+
+END {
+    my $status = $?;
+    for my $pid (keys %LIVE) {
+        kill 'TERM', $pid;
+    }
+    for my $pid (keys %LIVE) {
+        for (1 .. 100) {
+            last unless kill 0, $pid;
+            waitpid($pid, WNOHANG);
+            sleep 0.05;
+        }
+        kill 'KILL', $pid if kill 0, $pid;
+    }
+    $? = $status;
+}
+
 sub new {
     my ($class, %args) = @_;
     my $dir = tempdir('onestop-test-XXXXXX', TMPDIR => 1,
@@ -111,9 +131,15 @@ sub start {
     }
     $self->{started} = 1;
     for (1 .. 100) {
+        $self->{master} //= $self->pid;
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
             PeerPort => $self->{port}, Proto => 'tcp');
-        if ($s) { close $s; return 1; }
+        if ($s) {
+            close $s;
+            $self->{master} = $self->pid // $self->{master};
+            $LIVE{$self->{master}} = 1 if $self->{master};
+            return 1;
+        }
         sleep 0.05;
     }
     diag("nginx does not listen on port $self->{port}");
@@ -153,8 +179,11 @@ sub reload {
 sub stop {
     my ($self, $sig) = @_;
     return unless $self->{started};
-    my $pid = $self->pid;
+    my $pid = $self->pid // $self->{master};
     $self->{started} = 0;
+    delete $LIVE{$self->{master}} if $self->{master};
+    delete $LIVE{$pid} if $pid;
+    $self->{master} = undef;
     return unless $pid;
     if (($sig // 'QUIT') eq 'KILL') {
         my @workers = $self->worker_pids;
@@ -256,6 +285,7 @@ sub start_redis {
         exit 127;
     }
     $self->{redis_pid} = $pid;
+    $LIVE{$pid} = 1;
     for (1 .. 100) {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
             PeerPort => $port, Proto => 'tcp');
@@ -270,6 +300,7 @@ sub redis_port { $_[0]{redis_port} }
 sub stop_redis {
     my ($self) = @_;
     my $pid = delete $self->{redis_pid} or return;
+    delete $LIVE{$pid};
     kill 'TERM', $pid;
     waitpid($pid, 0);
 }
