@@ -208,6 +208,8 @@ ngx_http_onestop_key_t *ngx_http_onestop_authenticate(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_ingest_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max,
+    u_char **data, size_t *len);
 ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 

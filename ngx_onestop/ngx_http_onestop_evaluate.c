@@ -101,59 +101,6 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_onestop_evaluate_copy(ngx_http_request_t *r, u_char **data,
-    size_t *len)
-{
-    u_char       *p;
-    off_t         size;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    size = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-        size += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
-    }
-
-    if (size > 64 * 1024) {
-        return NGX_DECLINED;
-    }
-
-    p = ngx_pnalloc(r->pool, (size_t) size + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    *data = p;
-    *len = (size_t) size;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-
-        if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-            continue;
-        }
-
-        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
-                          b->file_pos);
-
-        if (n != b->file_last - b->file_pos) {
-            return NGX_ERROR;
-        }
-
-        p += n;
-    }
-
-    *p = '\0';
-
-    return NGX_OK;
-}
-
-
 /* the code of a signed token, or 404 alike for every bad one */
 
 static ngx_int_t
@@ -162,7 +109,6 @@ ngx_http_onestop_token_code(ngx_http_request_t *r, ngx_str_t *token,
 {
     size_t                         len;
     const char                    *code;
-    onestop_qr_key_t              *keys;
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
@@ -175,9 +121,6 @@ ngx_http_onestop_token_code(ngx_http_request_t *r, ngx_str_t *token,
     {
         return NGX_DECLINED;
     }
-
-    keys = omcf->qr_keys->elts;
-    (void) keys;
 
     wc->write.code.data = code;
     wc->write.code.len = len;
@@ -205,7 +148,7 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_onestop_evaluate_copy(r, &body, &len);
+    rc = ngx_http_onestop_body_copy(r, 64 * 1024, &body, &len);
 
     if (rc == NGX_DECLINED) {
         ngx_http_finalize_request(r,

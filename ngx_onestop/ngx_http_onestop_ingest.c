@@ -20,8 +20,6 @@
 static void ngx_http_onestop_ingest_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
-static ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r,
-    u_char **data, size_t *len);
 
 
 static ngx_str_t  ngx_http_onestop_json_type =
@@ -400,7 +398,7 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
     offset = onestop_store_offset(omcf->store);
 
     if (wc->write.kind == ONESTOP_W_CATALOG) {
-        if (ngx_http_onestop_body_copy(r, &data, &len) != NGX_OK) {
+        if (ngx_http_onestop_body_copy(r, 0, &data, &len) != NGX_OK) {
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
             return;
         }
@@ -504,8 +502,13 @@ ngx_http_onestop_feed_body(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
-ngx_http_onestop_body_copy(ngx_http_request_t *r, u_char **data,
+/*
+ * The whole request body in one NUL-terminated piece of the pool, from
+ * memory or from nginx's temporary file: NGX_OK, NGX_DECLINED when it is
+ * longer than max (0: no limit), or NGX_ERROR.
+ */
+ngx_int_t
+ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max, u_char **data,
     size_t *len)
 {
     u_char       *p;
@@ -519,6 +522,10 @@ ngx_http_onestop_body_copy(ngx_http_request_t *r, u_char **data,
     for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
         b = cl->buf;
         size += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
+    }
+
+    if (max && size > (off_t) max) {
+        return NGX_DECLINED;
     }
 
     p = ngx_pnalloc(r->pool, (size_t) size + 1);
@@ -546,6 +553,8 @@ ngx_http_onestop_body_copy(ngx_http_request_t *r, u_char **data,
 
         p += n;
     }
+
+    *p = '\0';
 
     return NGX_OK;
 }
