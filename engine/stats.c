@@ -419,12 +419,105 @@ parse_dim(const char *s, size_t len)
 }
 
 
+/* the arguments both queries share: dates and the catalog filters */
+
+typedef struct {
+    uint32_t       *agency;
+    uint32_t       *under;
+    uint32_t       *field;
+    uint32_t       *procedure;
+    onestop_day_t  *from;
+    onestop_day_t  *to;
+    int            *has_from;
+    int            *has_to;
+    char           *error;
+    size_t          errlen;
+} common_args_t;
+
+
+/* 1: the argument was one of them; 0: not; -1: a bad value (error) */
+
+static int
+parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
+    common_args_t *c)
+{
+    int                   n;
+    uint32_t              id;
+    onestop_day_t         day;
+    const onestop_str_t  *v;
+
+    v = &a->value;
+    n = (int) (v->len > 64 ? 64 : v->len);
+
+    if (arg_is(a, "from") || arg_is(a, "to")) {
+        if (onestop_day_parse(v->data, v->len, &day) != 0) {
+            snprintf(c->error, c->errlen,
+                     "%s must be a date YYYY-MM-DD (1990-2100)",
+                     a->key.data[0] == 'f' ? "from" : "to");
+            return -1;
+        }
+
+        if (a->key.data[0] == 'f') {
+            *c->from = day;
+            *c->has_from = 1;
+        } else {
+            *c->to = day;
+            *c->has_to = 1;
+        }
+
+        return 1;
+    }
+
+    if (arg_is(a, "agency") || arg_is(a, "under")) {
+        id = onestop_catalog_agency(cat, v->data, v->len);
+
+        if (id == 0) {
+            snprintf(c->error, c->errlen,
+                     "%s: no agency \"%.*s\" in the catalog",
+                     a->key.data[0] == 'a' ? "agency" : "under", n, v->data);
+            return -1;
+        }
+
+        *(a->key.data[0] == 'a' ? c->agency : c->under) = id;
+        return 1;
+    }
+
+    if (arg_is(a, "field")) {
+        *c->field = onestop_catalog_field(cat, v->data, v->len);
+
+        if (*c->field == 0) {
+            snprintf(c->error, c->errlen,
+                     "field: no field \"%.*s\" in the catalog", n, v->data);
+            return -1;
+        }
+
+        return 1;
+    }
+
+    if (arg_is(a, "procedure")) {
+        *c->procedure = onestop_catalog_procedure(cat, v->data, v->len);
+
+        if (*c->procedure == 0) {
+            snprintf(c->error, c->errlen,
+                     "procedure: no procedure \"%.*s\" in the catalog", n,
+                     v->data);
+            return -1;
+        }
+
+        return 1;
+    }
+
+    return 0;
+}
+
+
 int
 onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     const onestop_arg_t *args, size_t nargs)
 {
     int                   d, j;
     size_t                i, start, k;
+    common_args_t         c;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
 
@@ -435,29 +528,32 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
 
+    c.agency = &q->agency;
+    c.under = &q->under;
+    c.field = &q->field;
+    c.procedure = &q->procedure;
+    c.from = &q->from;
+    c.to = &q->to;
+    c.has_from = &q->has_from;
+    c.has_to = &q->has_to;
+    c.error = q->error;
+    c.errlen = sizeof(q->error);
+
     for (i = 0; i < nargs; i++) {
         a = &args[i];
         v = &a->value;
 
-        if (arg_is(a, "from") || arg_is(a, "to")) {
-            onestop_day_t  day;
+        d = parse_common(a, cat, &c);
 
-            if (onestop_day_parse(v->data, v->len, &day) != 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "%s must be a date YYYY-MM-DD (1990-2100)",
-                         a->key.data[0] == 'f' ? "from" : "to");
-                return -1;
-            }
+        if (d < 0) {
+            return -1;
+        }
 
-            if (a->key.data[0] == 'f') {
-                q->from = day;
-                q->has_from = 1;
-            } else {
-                q->to = day;
-                q->has_to = 1;
-            }
+        if (d > 0) {
+            continue;
+        }
 
-        } else if (arg_is(a, "period")) {
+        if (arg_is(a, "period")) {
             for (j = 0; j < 5; j++) {
                 if (val_is(v, periods[j])) {
                     q->period = j + 1;
@@ -511,45 +607,6 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 
                 q->group[q->ngroup++] = d;
                 start = k + 1;
-            }
-
-        } else if (arg_is(a, "agency") || arg_is(a, "under")) {
-            uint32_t  id;
-
-            id = onestop_catalog_agency(cat, v->data, v->len);
-
-            if (id == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "%s: no agency \"%.*s\" in the catalog",
-                         a->key.data[0] == 'a' ? "agency" : "under",
-                         (int) (v->len > 64 ? 64 : v->len), v->data);
-                return -1;
-            }
-
-            if (a->key.data[0] == 'a') {
-                q->agency = id;
-            } else {
-                q->under = id;
-            }
-
-        } else if (arg_is(a, "field")) {
-            q->field = onestop_catalog_field(cat, v->data, v->len);
-
-            if (q->field == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "field: no field \"%.*s\" in the catalog",
-                         (int) (v->len > 64 ? 64 : v->len), v->data);
-                return -1;
-            }
-
-        } else if (arg_is(a, "procedure")) {
-            q->procedure = onestop_catalog_procedure(cat, v->data, v->len);
-
-            if (q->procedure == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "procedure: no procedure \"%.*s\" in the catalog",
-                         (int) (v->len > 64 ? 64 : v->len), v->data);
-                return -1;
             }
 
         } else if (arg_is(a, "channel")) {
@@ -2049,71 +2106,42 @@ int
 onestop_apology_query_parse(onestop_apology_query_t *q,
     const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs)
 {
+    int                   rc;
     size_t                i, k;
     unsigned long         n;
+    common_args_t         c;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
 
     memset(q, 0, sizeof(onestop_apology_query_t));
     q->limit = 100;
 
+    c.agency = &q->agency;
+    c.under = &q->under;
+    c.field = &q->field;
+    c.procedure = &q->procedure;
+    c.from = &q->from;
+    c.to = &q->to;
+    c.has_from = &q->has_from;
+    c.has_to = &q->has_to;
+    c.error = q->error;
+    c.errlen = sizeof(q->error);
+
     for (i = 0; i < nargs; i++) {
         a = &args[i];
         v = &a->value;
 
-        if (arg_is(a, "agency") || arg_is(a, "under")) {
-            uint32_t  id = onestop_catalog_agency(cat, v->data, v->len);
+        rc = parse_common(a, cat, &c);
 
-            if (id == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "%s: no such agency in the catalog",
-                         a->key.data[0] == 'a' ? "agency" : "under");
-                return -1;
-            }
+        if (rc < 0) {
+            return -1;
+        }
 
-            if (a->key.data[0] == 'a') {
-                q->agency = id;
-            } else {
-                q->under = id;
-            }
+        if (rc > 0) {
+            continue;
+        }
 
-        } else if (arg_is(a, "field")) {
-            q->field = onestop_catalog_field(cat, v->data, v->len);
-
-            if (q->field == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "field: no such field in the catalog");
-                return -1;
-            }
-
-        } else if (arg_is(a, "procedure")) {
-            q->procedure = onestop_catalog_procedure(cat, v->data, v->len);
-
-            if (q->procedure == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "procedure: no such procedure in the catalog");
-                return -1;
-            }
-
-        } else if (arg_is(a, "from") || arg_is(a, "to")) {
-            onestop_day_t  day;
-
-            if (onestop_day_parse(v->data, v->len, &day) != 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "%s must be a date YYYY-MM-DD (1990-2100)",
-                         a->key.data[0] == 'f' ? "from" : "to");
-                return -1;
-            }
-
-            if (a->key.data[0] == 'f') {
-                q->from = day;
-                q->has_from = 1;
-            } else {
-                q->to = day;
-                q->has_to = 1;
-            }
-
-        } else if (arg_is(a, "limit")) {
+        if (arg_is(a, "limit")) {
             n = 0;
 
             for (k = 0; k < v->len && v->data[k] >= '0' && v->data[k] <= '9'
