@@ -170,6 +170,8 @@ typedef struct {
                                            catalog changes */
     size_t          code_len;
     char            code[ONESTOP_CODE_MAX];
+    uint32_t        old_agency;         /* a dossier that moved: the agency
+                                           it left; 0: none */
 } onestop_change_t;
 
 /*

@@ -45,7 +45,8 @@ static int apology_index(onestop_store_t *st, MDB_txn *txn,
     const onestop_record_t *old, const onestop_record_t *r,
     const onestop_str_t *code);
 static int outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
-    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code);
+    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
+    uint32_t old_agency);
 static int in_scope(const onestop_catalog_t *cat,
     const onestop_scope_t *scope, uint32_t agency);
 static int mdb_status(int rc);
@@ -236,9 +237,10 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
 
         memcpy(&st->offset, v.mv_data, 4);
 
-        if (conf->readonly) {
-            mdb_txn_abort(txn);
-        } else if (mdb_txn_commit(txn) != 0) {
+        /* committed even when read-only: the databases' handles opened
+         * in it survive only a commit */
+
+        if (mdb_txn_commit(txn) != 0) {
             snprintf(err, errlen, "could not open store \"%s\"", dir);
             goto failed;
         }
@@ -752,10 +754,11 @@ onestop_scope_covers(const onestop_catalog_t *cat,
 
 static int
 outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq, int kind,
-    uint32_t agency, uint64_t version, const onestop_str_t *code)
+    uint32_t agency, uint64_t version, const onestop_str_t *code,
+    uint32_t old_agency)
 {
     int      rc;
-    uint8_t  key[8], val[1 + 4 + 8 + 1 + ONESTOP_CODE_MAX];
+    uint8_t  key[8], val[1 + 4 + 8 + 1 + ONESTOP_CODE_MAX + 4];
     size_t   n;
     MDB_val  k, v;
 
@@ -772,10 +775,13 @@ outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq, int kind,
         memcpy(val + 14, code->data, n);
     }
 
+    /* a dossier that moved: the agency it left, whose figures changed too */
+    memcpy(val + 14 + n, &old_agency, 4);
+
     k.mv_data = key;
     k.mv_size = 8;
     v.mv_data = val;
-    v.mv_size = 14 + n;
+    v.mv_size = 14 + n + 4;
 
     rc = mdb_put(txn, st->outbox, &k, &v, MDB_APPEND);
 
@@ -806,6 +812,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 {
     int                       rc;
     size_t                    forbidden, invalid, conflict;
+    uint32_t                  old_agency;
     size_t                    i, size;
     uint8_t                  *enc;
     MDB_val                   k, v;
@@ -961,6 +968,9 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             return ENOMEM;
         }
 
+        old_agency = rc == 0 && !old.tombstone
+                     && old.agency_id != r->agency_id ? old.agency_id : 0;
+
         rc = apology_index(st, txn, rc == 0 && !old.tombstone ? &old : NULL,
                            r, &r->code);
 
@@ -975,7 +985,8 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
         if (rc == 0) {
             rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_DOSSIER,
-                               r->agency_id, r->version, &r->code);
+                               r->agency_id, r->version, &r->code,
+                               old_agency);
         }
 
         if (rc != 0) {
@@ -1133,7 +1144,7 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     if (rc == 0) {
         rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_DELETE, old.agency_id,
-                           old.version, &w->code);
+                           old.version, &w->code, 0);
     }
 
     if (rc != 0) {
@@ -1259,7 +1270,7 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     if ((rc = mdb_put(txn, st->evaluation_days, &k, &v, 0)) != 0
         || (rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_EVALUATION,
-                               rec.agency_id, 0, NULL)) != 0)
+                               rec.agency_id, 0, NULL, 0)) != 0)
     {
         return rc;
     }
@@ -1624,7 +1635,7 @@ write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         if ((rc = meta_put(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen, 8))
             != 0
             || (rc = outbox_append(st, txn, seq, ONESTOP_CHANGE_CATALOG, 0, gen,
-                                   NULL)) != 0)
+                                   NULL, 0)) != 0)
         {
             goto done;
         }
@@ -1800,6 +1811,12 @@ onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
         }
 
         memcpy(out[n].code, p + 14, out[n].code_len);
+        out[n].old_agency = 0;
+
+        if (v.mv_size >= 14 + out[n].code_len + 4) {
+            memcpy(&out[n].old_agency, p + 14 + out[n].code_len, 4);
+        }
+
         n++;
     }
 

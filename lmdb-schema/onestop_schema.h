@@ -114,7 +114,7 @@
 /*
  * outbox: u64 seq -> entry:
  *   u8 kind (ONESTOP_CHANGE_*), u32 agency, u64 version,
- *   u8 code length, code
+ *   u8 code length, code, u32 the agency a moved dossier left (0: none)
  */
 #define ONESTOP_CHANGE_DOSSIER       1
 #define ONESTOP_CHANGE_DELETE        2

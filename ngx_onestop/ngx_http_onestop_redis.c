@@ -48,8 +48,8 @@
 #define NGX_HTTP_ONESTOP_REDIS_DELAY    10       /* ms: commits share rounds */
 #define NGX_HTTP_ONESTOP_REDIS_BACKOFF  100      /* ms, first retry */
 #define NGX_HTTP_ONESTOP_REDIS_BACKOFF_MAX  5000
-#define NGX_HTTP_ONESTOP_REDIS_BUDGET   1000     /* us of figures a turn */
-#define NGX_HTTP_ONESTOP_REDIS_SHARE    49       /* idle per busy, figures */
+#define NGX_HTTP_ONESTOP_REDIS_BUDGET   3000     /* us of figures a turn */
+#define NGX_HTTP_ONESTOP_REDIS_SHARE    19       /* idle per busy, figures */
 #define NGX_HTTP_ONESTOP_REDIS_ERRLEN   120
 
 /* what the log last said, so it says each state once */
@@ -1208,7 +1208,11 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
         pub->round_seq[pub->round_n++] = ch->seq;
 
-        if (ngx_http_onestop_redis_mark(pub, cat, ch->agency) != NGX_OK) {
+        if (ngx_http_onestop_redis_mark(pub, cat, ch->agency) != NGX_OK
+            || (ch->old_agency
+                && ngx_http_onestop_redis_mark(pub, cat, ch->old_agency)
+                   != NGX_OK))
+        {
             pub->dirty_all = 1;
         }
     }
@@ -1685,9 +1689,10 @@ ngx_http_onestop_redis_figures(ngx_event_t *ev)
 
     st = pub->omcf->store;
 
-    if (!pub->leader || !pub->ready || pub->closing) {
-
-        /* the rest waits for the next connection */
+    if (!pub->leader || !pub->ready || pub->closing
+        || onestop_store_read_begin(st) != ONESTOP_OK)
+    {
+        /* the rest waits for the next pass */
 
         for (i = pub->pass_i; i < pub->pass_n; i++) {
             pub->dirty[pub->pass[i]] = 1;
@@ -1696,10 +1701,6 @@ ngx_http_onestop_redis_figures(ngx_event_t *ev)
 
         pub->pass_n = 0;
         pub->pass_i = 0;
-        return;
-    }
-
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
         return;
     }
 

@@ -28,6 +28,7 @@ typedef struct {
 
 
 static void ngx_http_onestop_writer_thread(void *data, ngx_log_t *log);
+static void ngx_http_onestop_writer_guard(ngx_event_t *ev);
 static void ngx_http_onestop_writer_done(ngx_event_t *ev);
 static ngx_int_t ngx_http_onestop_writer_post(
     ngx_http_onestop_main_conf_t *omcf);
@@ -75,7 +76,29 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
 
     omcf->write_task = task;
 
+    /*
+     * While a commit is on the thread pool, a timer that is not
+     * cancelable keeps a worker that was told to quit (a reload) alive
+     * until its requests are answered: nginx counts timers, not threads.
+     */
+
+    omcf->write_guard.handler = ngx_http_onestop_writer_guard;
+    omcf->write_guard.data = omcf;
+    omcf->write_guard.log = cycle->log;
+    omcf->write_guard.cancelable = 0;
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_onestop_writer_guard(ngx_event_t *ev)
+{
+    ngx_http_onestop_main_conf_t  *omcf = ev->data;
+
+    if (omcf->write_busy || !ngx_queue_empty(&omcf->write_queue)) {
+        ngx_add_timer(ev, 1000);
+    }
 }
 
 
@@ -131,6 +154,10 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 
     omcf->write_maintain = 0;
     omcf->write_busy = 1;
+
+    if (!omcf->write_guard.timer_set) {
+        ngx_add_timer(&omcf->write_guard, 1000);
+    }
 
     if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
         omcf->write_busy = 0;
@@ -215,5 +242,9 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     if (!ngx_queue_empty(&omcf->write_queue)) {
         (void) ngx_http_onestop_writer_post(omcf);
+    }
+
+    if (!omcf->write_busy && omcf->write_guard.timer_set) {
+        ngx_del_timer(&omcf->write_guard);
     }
 }

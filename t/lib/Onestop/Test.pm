@@ -29,10 +29,12 @@ my %LIVE;
 
 END {
     my $status = $?;
-    for my $pid (keys %LIVE) {
+    # only the process that started them (not a test's forked child)
+    my @mine = grep { $LIVE{$_} == $$ } keys %LIVE;
+    for my $pid (@mine) {
         kill 'TERM', $pid;
     }
-    for my $pid (keys %LIVE) {
+    for my $pid (@mine) {
         for (1 .. 100) {
             last unless kill 0, $pid;
             waitpid($pid, WNOHANG);
@@ -49,6 +51,7 @@ sub new {
         CLEANUP => !$ENV{ONESTOP_KEEP});
     chmod 0755, $dir;
     my $self = bless {
+        owner => $$,
         dir => $dir,
         port => free_port(),
         workers => $args{workers} // 1,
@@ -137,7 +140,7 @@ sub start {
         if ($s) {
             close $s;
             $self->{master} = $self->pid // $self->{master};
-            $LIVE{$self->{master}} = 1 if $self->{master};
+            $LIVE{$self->{master}} = $$ if $self->{master};
             return 1;
         }
         sleep 0.05;
@@ -263,6 +266,7 @@ sub check_log {
 
 sub DESTROY {
     my ($self) = @_;
+    return if ($self->{owner} // $$) != $$;     # a forked child's copy
     $self->stop if $self->{started};
     $self->stop_redis if $self->{redis_pid};
 }
@@ -285,7 +289,7 @@ sub start_redis {
         exit 127;
     }
     $self->{redis_pid} = $pid;
-    $LIVE{$pid} = 1;
+    $LIVE{$pid} = $$;
     for (1 .. 100) {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
             PeerPort => $port, Proto => 'tcp');
