@@ -34,7 +34,8 @@ struct onestop_store_s {
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     char                *path;
-    onestop_deltas_t    *deltas;        /* the writer thread's */
+    onestop_deltas_t    *deltas;        /* the writer thread's: a write's */
+    onestop_deltas_t    *gdeltas;       /* ... and its commit's */
     uint64_t             published;     /* set by the reader, atomics */
     uint64_t             trimmed;       /* the writer's */
 };
@@ -48,6 +49,8 @@ void onestop_deltas_reset(onestop_deltas_t *d);
  * memory is exhausted */
 int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, int sign);
+/* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
+int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
 /* writes the deltas into the counters database; an LMDB error code */
 int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
 

@@ -305,6 +305,39 @@ onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
 }
 
 
+int
+onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
+{
+    int             c, j;
+    uint32_t        i;
+    delta_t        *e;
+    const delta_t  *f;
+
+    for (i = 0; i < src->n; i++) {
+        f = &src->slots[src->order[i]];
+        e = delta_get(dst, f->key, f->klen);
+
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->total = f->total;
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            e->b.tot[c] += f->b.tot[c];
+
+            if (!f->total) {
+                for (j = 0; j < DAYS; j++) {
+                    e->b.day[c][j] += f->b.day[c][j];
+                }
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 delta_cmp(const void *a, const void *b, void *arg)
 {

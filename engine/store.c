@@ -320,6 +320,7 @@ onestop_store_close(onestop_store_t *st)
     onestop_catalog_destroy(st->rcat);
     onestop_catalog_destroy(st->wcat);
     onestop_deltas_destroy(st->deltas);
+    onestop_deltas_destroy(st->gdeltas);
     free(st->path);
     free(st);
 }
@@ -1836,12 +1837,15 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
 
     if (st->deltas == NULL) {
         st->deltas = onestop_deltas_create();
+        st->gdeltas = onestop_deltas_create();
 
-        if (st->deltas == NULL) {
+        if (st->deltas == NULL || st->gdeltas == NULL) {
             rc = ENOMEM;
             goto failed;
         }
     }
+
+    onestop_deltas_reset(st->gdeltas);
 
     rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 
@@ -1902,13 +1906,15 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
         }
 
         if (rc == 0 && (w[i]->status == 200 || w[i]->status == 201)) {
-            rc = onestop_deltas_flush(st->deltas, child, st->counters);
+            rc = mdb_txn_commit(child);
 
-            if (rc != 0) {
-                mdb_txn_abort(child);
+            /* its counters join the group's, written once at the end: a
+             * counter block that many writes touch is rewritten once */
 
-            } else {
-                rc = mdb_txn_commit(child);
+            if (rc == 0
+                && onestop_deltas_merge(st->gdeltas, st->deltas) != 0)
+            {
+                rc = ENOMEM;
             }
 
             if (rc == 0 && frc && load_catalog(st, txn, &st->wcat) != 0) {
@@ -1950,7 +1956,9 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
         }
     }
 
-    if ((rc = trim_outbox(st, txn)) != 0) {
+    if ((rc = onestop_deltas_flush(st->gdeltas, txn, st->counters)) != 0
+        || (rc = trim_outbox(st, txn)) != 0)
+    {
         mdb_txn_abort(txn);
         goto failed;
     }
