@@ -1602,6 +1602,65 @@ run_free(run_t *rn)
 }
 
 
+/*
+ * The effective [from, to] of a query: `period` (the current day, month,
+ * quarter or year up to today, or all from `first`), else from/to with
+ * from defaulting to `first` and to to today; to is never after today.
+ * 0, or -1 with q->error when from is after to.
+ */
+static int
+settle_period(onestop_query_t *q, onestop_day_t first, onestop_day_t today,
+    onestop_day_t *fromp, onestop_day_t *top)
+{
+    int            y;
+    unsigned       m, d;
+    onestop_day_t  from, to;
+
+    onestop_civil_from_days(today, &y, &m, &d);
+
+    if (first > today) {
+        first = today;
+    }
+
+    switch (q->period) {
+    case 1:
+        from = today;
+        break;
+    case 2:
+        from = onestop_days_from_civil(y, m, 1);
+        break;
+    case 3:
+        from = onestop_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
+        break;
+    case 4:
+        from = onestop_days_from_civil(y, 1, 1);
+        break;
+    case 5:
+        from = first;
+        break;
+    default:
+        from = q->has_from ? q->from : first;
+    }
+
+    to = q->has_to && q->to < today ? q->to : today;
+
+    if (!q->has_from && !q->period && from > to) {
+        from = to;          /* a `to` before the first one: empty */
+    }
+
+    if (from > to) {
+        snprintf(q->error, sizeof(q->error),
+                 "from is after to (to is never later than today)");
+        return -1;
+    }
+
+    *fromp = from;
+    *top = to;
+
+    return 0;
+}
+
+
 int
 onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out)
@@ -1618,8 +1677,6 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_counts_t         *totals, c;
     group_t                  *g;
     run_t                     rn;
-    int                       yy;
-    unsigned                  mm, dd;
 
     if (!st->reading) {
         return -2;
@@ -1646,39 +1703,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         first = today;
     }
 
-    onestop_civil_from_days(today, &yy, &mm, &dd);
-
-    switch (q->period) {
-    case 1:
-        from = today;
-        break;
-    case 2:
-        from = onestop_days_from_civil(yy, mm, 1);
-        break;
-    case 3:
-        from = onestop_days_from_civil(yy, (mm - 1) / 3 * 3 + 1, 1);
-        break;
-    case 4:
-        from = onestop_days_from_civil(yy, 1, 1);
-        break;
-    case 5:
-        from = first < today ? first : today;
-        break;
-    default:
-        from = q->has_from ? q->from : (first < today ? first : today);
-    }
-
-    to = q->has_to && q->to < today ? q->to : today;
-
-    if (!q->has_from && !q->period && from > to) {
-        from = to;          /* a `to` before the first dossier: empty */
-    }
-
-    if (from > to) {
-        snprintf(q->error, sizeof(q->error),
-                 "from is after to (to is never later than today)");
+    if (settle_period(q, first, today, &from, &to) != 0) {
         return -1;
     }
+
+
 
     /* sub-periods and the days whose prefix sums they need */
 
@@ -2547,12 +2576,12 @@ int
 onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out)
 {
-    int                       rc, i, result, yy;
+    int                       rc, i, result;
     char                      d1[ONESTOP_DATE_LEN];
     size_t                    k;
     uint8_t                   start[4];
     uint32_t                  agency, procedure, dim[3];
-    unsigned                  mm, dd, channel;
+    unsigned                  channel;
     yajl_gen                  g;
     MDB_val                   key, val, ek, ev;
     MDB_cursor               *cur;
@@ -2595,34 +2624,8 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
         first = day < today ? day : today;
     }
 
-    onestop_civil_from_days(today, &yy, &mm, &dd);
-
-    switch (q->period) {
-    case 1:
-        from = today;
-        break;
-    case 2:
-        from = onestop_days_from_civil(yy, mm, 1);
-        break;
-    case 3:
-        from = onestop_days_from_civil(yy, (mm - 1) / 3 * 3 + 1, 1);
-        break;
-    case 4:
-        from = onestop_days_from_civil(yy, 1, 1);
-        break;
-    case 5:
-        from = first;
-        break;
-    default:
-        from = q->has_from ? q->from : first;
-    }
-
-    to = q->has_to && q->to < today ? q->to : today;
-
-    if (from > to) {
+    if (settle_period(q, first, today, &from, &to) != 0) {
         mdb_cursor_close(cur);
-        snprintf(q->error, sizeof(q->error),
-                 "from is after to (to is never later than today)");
         return -1;
     }
 
