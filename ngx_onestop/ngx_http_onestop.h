@@ -140,6 +140,15 @@ ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
 ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
 
+/*
+ * The start every read-only handler shares: GET or HEAD (else 405 with
+ * Allow), the body discarded, the store open (else 503).  NGX_OK to go
+ * on; NGX_DECLINED when the request is answered, *rc being what the
+ * handler returns.
+ */
+ngx_int_t ngx_http_onestop_get_begin(ngx_http_request_t *r,
+    ngx_uint_t need_store, ngx_int_t *rc);
+
 /* {"error": {"code", "message"}} with status */
 ngx_int_t ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message);
@@ -188,10 +197,11 @@ void ngx_http_onestop_evaluation_form(ngx_http_request_t *r,
     onestop_buf_t *b, const onestop_record_t *rec, ngx_str_t *token,
     int32_t offset);
 
-/* a key (Authorization: Bearer) that covers the agency: NGX_OK, or the
- * error already answered (401, 403) as the returned status */
+/* NGX_OK when the request's key (authenticated once by the caller; NULL:
+ * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */
 ngx_int_t ngx_http_onestop_require_key(ngx_http_request_t *r,
-    const onestop_catalog_t *cat, uint32_t agency);
+    ngx_http_onestop_key_t *key, const onestop_catalog_t *cat,
+    uint32_t agency);
 
 ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
 

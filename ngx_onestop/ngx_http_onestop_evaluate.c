@@ -675,6 +675,7 @@ static ngx_int_t
 ngx_http_onestop_summary(ngx_http_request_t *r)
 {
     int                            rc;
+    ngx_int_t                      status;
     u_char                        *out;
     size_t                         nargs;
     onestop_arg_t                 *args;
@@ -688,16 +689,11 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
+    if (ngx_http_onestop_get_begin(r, 1, &status) != NGX_OK) {
+        return status;
     }
 
-    if (ngx_http_discard_request_body(r) != NGX_OK
-        || ngx_http_onestop_parse_args(r, &args, &nargs) != NGX_OK)
-    {
+    if (ngx_http_onestop_parse_args(r, &args, &nargs) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

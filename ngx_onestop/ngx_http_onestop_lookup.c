@@ -29,37 +29,16 @@ static ngx_str_t  ngx_http_onestop_html_type =
 ngx_int_t
 ngx_http_onestop_lookup_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                      rc;
     ngx_str_t                      code;
     ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_main_conf_t  *omcf;
 
-    static ngx_str_t  allow = ngx_string("GET, HEAD");
-
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_onestop_add_header(r, "Allow", allow.data, allow.len)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (omcf->store == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "onestop_lookup needs onestop_store");
-        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "unavailable",
-                                      "the store is not open");
+    if (ngx_http_onestop_get_begin(r, 1, &rc) != NGX_OK) {
+        return rc;
     }
 
     if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {

@@ -1064,6 +1064,43 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
+ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
+    ngx_int_t *rc)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
+                                        9) != NGX_OK)
+        {
+            *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_DECLINED;
+        }
+
+        *rc = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                     "method_not_allowed",
+                                     "only GET and HEAD are allowed here");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (need_store && omcf->store == NULL) {
+        *rc = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "unavailable", "the store is not open");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message, const onestop_item_err_t *items,
     size_t nitems)

@@ -18,12 +18,16 @@
 
 
 static ngx_int_t ngx_http_onestop_qr_read(ngx_http_request_t *r,
-    ngx_str_t *code, onestop_record_t *rec, onestop_buf_t *page,
-    ngx_uint_t receipt);
+    ngx_http_onestop_key_t *key, ngx_str_t *code, onestop_record_t *rec,
+    onestop_buf_t *page, ngx_uint_t receipt);
+static ngx_int_t ngx_http_onestop_qr_begin(ngx_http_request_t *r,
+    ngx_http_onestop_key_t **key, ngx_int_t *rc);
 static void ngx_http_onestop_receipt_page(ngx_http_request_t *r,
     onestop_buf_t *b, const onestop_record_t *rec,
     const onestop_catalog_t *cat, int32_t offset, ngx_str_t *link);
 static ngx_int_t ngx_http_onestop_private_noindex(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onestop_qr_status(ngx_http_request_t *r,
+    ngx_int_t status);
 
 
 static ngx_str_t  ngx_http_onestop_svg_type =
@@ -120,12 +124,9 @@ ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 ngx_int_t
 ngx_http_onestop_require_key(ngx_http_request_t *r,
-    const onestop_catalog_t *cat, uint32_t agency)
+    ngx_http_onestop_key_t *key, const onestop_catalog_t *cat,
+    uint32_t agency)
 {
-    ngx_http_onestop_key_t  *key;
-
-    key = ngx_http_onestop_authenticate(r);
-
     if (key == NULL) {
         ngx_http_onestop_add_header(r, "WWW-Authenticate",
                                     (u_char *) "Bearer", 6);
@@ -198,8 +199,9 @@ ngx_http_onestop_private_noindex(ngx_http_request_t *r)
  * For the receipt the page is rendered while the record is readable.
  */
 static ngx_int_t
-ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_str_t *code,
-    onestop_record_t *rec, onestop_buf_t *page, ngx_uint_t receipt)
+ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_http_onestop_key_t *key,
+    ngx_str_t *code, onestop_record_t *rec, onestop_buf_t *page,
+    ngx_uint_t receipt)
 {
     int                            rc;
     ngx_int_t                      status;
@@ -208,12 +210,6 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_str_t *code,
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    /* no key at all: 401 before anything is read */
-
-    if (ngx_http_onestop_authenticate(r) == NULL) {
-        return ngx_http_onestop_require_key(r, NULL, 0);
-    }
 
     if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -232,7 +228,7 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_str_t *code,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    status = ngx_http_onestop_require_key(r, cat, rec->agency_id);
+    status = ngx_http_onestop_require_key(r, key, cat, rec->agency_id);
 
     if (status == NGX_OK && receipt) {
         if (ngx_http_onestop_signed_link(r, (char *) code->data, code->len,
@@ -250,6 +246,29 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_str_t *code,
     onestop_store_read_end(omcf->store);
 
     return status;
+}
+
+
+/* GET or HEAD, the store, and a key first: whoever has none learns
+ * nothing, not even 400 */
+
+static ngx_int_t
+ngx_http_onestop_qr_begin(ngx_http_request_t *r,
+    ngx_http_onestop_key_t **key, ngx_int_t *rc)
+{
+    if (ngx_http_onestop_get_begin(r, 1, rc) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    *key = ngx_http_onestop_authenticate(r);
+
+    if (*key == NULL) {
+        *rc = ngx_http_onestop_qr_status(r,
+                            ngx_http_onestop_require_key(r, NULL, NULL, 0));
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -290,31 +309,10 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
     ngx_str_t                      id, code, ext, arg, link;
     onestop_buf_t                  b;
     onestop_record_t               rec;
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_key_t        *key;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (omcf->store == NULL) {
-        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "unavailable", "the store is not open");
-    }
-
-    /* a key first: whoever has none learns nothing, not even 400 */
-
-    if (ngx_http_onestop_authenticate(r) == NULL) {
-        return ngx_http_onestop_qr_status(r,
-                                      ngx_http_onestop_require_key(r, NULL, 0));
+    if (ngx_http_onestop_qr_begin(r, &key, &status) != NGX_OK) {
+        return status;
     }
 
     if (ngx_http_onestop_request_id(r, &id) != NGX_OK) {
@@ -367,7 +365,7 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
         }
     }
 
-    status = ngx_http_onestop_qr_read(r, &code, &rec, NULL, 0);
+    status = ngx_http_onestop_qr_read(r, key, &code, &rec, NULL, 0);
 
     if (status != NGX_OK) {
         return ngx_http_onestop_qr_status(r, status);
@@ -422,6 +420,7 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 {
     int                            rc, valid;
     size_t                         code_len;
+    ngx_int_t                      status;
     int32_t                        offset;
     ngx_str_t                      token;
     const char                    *code;
@@ -433,16 +432,11 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
+    if (ngx_http_onestop_get_begin(r, 0, &status) != NGX_OK) {
+        return status;
     }
 
-    if (ngx_http_discard_request_body(r) != NGX_OK
-        || ngx_http_onestop_private_noindex(r) != NGX_OK)
-    {
+    if (ngx_http_onestop_private_noindex(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -634,31 +628,12 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
     ngx_str_t                      code;
     onestop_buf_t                  b;
     onestop_record_t               rec;
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_key_t        *key;
 
     static ngx_str_t  type = ngx_string("text/html; charset=utf-8");
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (omcf->store == NULL) {
-        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                      "unavailable", "the store is not open");
-    }
-
-    if (ngx_http_onestop_authenticate(r) == NULL) {
-        return ngx_http_onestop_qr_status(r,
-                                      ngx_http_onestop_require_key(r, NULL, 0));
+    if (ngx_http_onestop_qr_begin(r, &key, &status) != NGX_OK) {
+        return status;
     }
 
     if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {
@@ -670,7 +645,7 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
     }
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    status = ngx_http_onestop_qr_read(r, &code, &rec, &b, 1);
+    status = ngx_http_onestop_qr_read(r, key, &code, &rec, &b, 1);
 
     if (status != NGX_OK || b.failed) {
         onestop_buf_free(&b);

@@ -1985,73 +1985,64 @@ ngx_http_onestop_redis_write(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_onestop_redis_add_read(void *data)
-{
-    ngx_http_onestop_publisher_t  *pub = data;
+/* hiredis's four event hooks: level-triggered, since hiredis reads at
+ * most 16 KiB a call */
 
+static void
+ngx_http_onestop_redis_watch(ngx_http_onestop_publisher_t *pub, int write,
+    int on)
+{
+    ngx_event_t       *ev;
     ngx_connection_t  *c;
 
     c = pub->conn;
 
-    if (c != NULL && !c->read->active) {
-        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
+    if (c == NULL) {
+        return;
+    }
+
+    ev = write ? c->write : c->read;
+
+    if (on && !ev->active) {
+        if (ngx_add_event(ev, write ? NGX_WRITE_EVENT : NGX_READ_EVENT,
+                          NGX_LEVEL_EVENT)
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_ERR, pub->log, 0,
                           "onestop_redis: could not watch the connection");
         }
+
+    } else if (!on && ev->active) {
+        (void) ngx_del_event(ev, write ? NGX_WRITE_EVENT : NGX_READ_EVENT, 0);
     }
+}
+
+
+static void
+ngx_http_onestop_redis_add_read(void *data)
+{
+    ngx_http_onestop_redis_watch(data, 0, 1);
 }
 
 
 static void
 ngx_http_onestop_redis_del_read(void *data)
 {
-    ngx_http_onestop_publisher_t  *pub = data;
-
-    ngx_connection_t  *c;
-
-    c = pub->conn;
-
-    if (c != NULL && c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
-    }
+    ngx_http_onestop_redis_watch(data, 0, 0);
 }
 
 
 static void
 ngx_http_onestop_redis_add_write(void *data)
 {
-    ngx_http_onestop_publisher_t  *pub = data;
-
-    ngx_connection_t  *c;
-
-    c = pub->conn;
-
-    if (c != NULL && !c->write->active) {
-        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            ngx_log_error(NGX_LOG_ERR, pub->log, 0,
-                          "onestop_redis: could not watch the connection");
-        }
-    }
+    ngx_http_onestop_redis_watch(data, 1, 1);
 }
 
 
 static void
 ngx_http_onestop_redis_del_write(void *data)
 {
-    ngx_http_onestop_publisher_t  *pub = data;
-
-    ngx_connection_t  *c;
-
-    c = pub->conn;
-
-    if (c != NULL && c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
-    }
+    ngx_http_onestop_redis_watch(data, 1, 0);
 }
 
 

@@ -228,24 +228,7 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        *answered = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                           "method_not_allowed",
-                                           "only GET and HEAD are allowed "
-                                           "here");
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return NGX_DECLINED;
-    }
-
-    if (omcf->store == NULL) {
-        *answered = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "unavailable",
-                                           "the store is not open");
+    if (ngx_http_onestop_get_begin(r, 1, answered) != NGX_OK) {
         return NGX_DECLINED;
     }
 
@@ -824,17 +807,11 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
 {
+    ngx_int_t   rc;
     ngx_str_t  *page;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD", 9);
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method_not_allowed",
-                                      "only GET and HEAD are allowed here");
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (ngx_http_onestop_get_begin(r, 0, &rc) != NGX_OK) {
+        return rc;
     }
 
     page = &ngx_http_onestop_html_dashboard_html;
