@@ -51,6 +51,7 @@ static int cmd_fsync(int argc, char **argv);
 static int cmd_records(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_write(int argc, char **argv);
+static int cmd_figures(int argc, char **argv);
 static int open_store(const char *dir, onestop_store_t **st);
 static int gen_records(onestop_store_t *st, unsigned long n,
     const char *prefix, uint64_t seed, unsigned long every,
@@ -531,6 +532,88 @@ cmd_stats(int argc, char **argv)
 }
 
 
+/* figures DIR [PASSES]: what the change feed computes for each agency
+ * (all time and this year, the agency with its descendants) and for the
+ * province, every one once a pass; the last pass is reported (the first
+ * one maps the pages in, which a worker that runs for days has done) */
+
+static int
+cmd_figures(int argc, char **argv)
+{
+    double                    t, c, *times, *cpus, sum, csum;
+    uint32_t                  a, n;
+    unsigned long             pass, passes;
+    onestop_day_t             today;
+    onestop_counts_t          all, year;
+    onestop_store_t          *st;
+    const onestop_catalog_t  *cat;
+
+    if (argc < 1) {
+        return 2;
+    }
+
+    if (open_store(argv[0], &st) != 0
+        || onestop_store_read_begin(st) != ONESTOP_OK
+        || (cat = onestop_store_catalog(st)) == NULL)
+    {
+        return 1;
+    }
+
+    times = calloc(cat->nagencies + 1, sizeof(double));
+    cpus = calloc(cat->nagencies + 1, sizeof(double));
+
+    if (times == NULL || cpus == NULL) {
+        return 1;
+    }
+
+    today = onestop_today(onestop_store_offset(st));
+    passes = argc > 1 ? strtoul(argv[1], NULL, 10) : 1;
+    passes = passes ? passes : 1;
+    n = 0;
+    sum = 0;
+    csum = 0;
+
+    for (pass = 0; pass < passes; pass++) {
+    n = 0;
+    sum = 0;
+    csum = 0;
+
+    for (a = 0; a <= cat->nagencies; a++) {
+        if (a != 0 && !cat->agencies[a].present) {
+            continue;
+        }
+
+        t = now();
+        c = cpu_now();
+
+        if (onestop_store_agency_counts(st, a, today, &all, &year) != 0) {
+            fprintf(stderr, "onestop_bench: figures of %u failed\n", a);
+            return 1;
+        }
+
+        cpus[n] = cpu_now() - c;
+        times[n] = now() - t;
+        sum += times[n];
+        csum += cpus[n];
+        n++;
+    }
+    }
+
+    onestop_store_read_end(st);
+    qsort(times, n, sizeof(double), cmp_double);
+
+    /* figures AGENCIES MEAN MEDIAN P90 MAX TOTAL CPU_TOTAL (ms) */
+    printf("figures %u %.3f %.3f %.3f %.3f %.3f %.3f\n", n, sum / n * 1e3,
+           times[n / 2] * 1e3, times[n * 9 / 10] * 1e3, times[n - 1] * 1e3,
+           sum * 1e3, csum * 1e3);
+
+    onestop_store_close(st);
+    free(times);
+    free(cpus);
+    return 0;
+}
+
+
 /* write DIR BATCHES SIZE PREFIX */
 
 static int
@@ -658,6 +741,9 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[1], "write") == 0) {
             rc = cmd_write(argc - 2, argv + 2);
+
+        } else if (strcmp(argv[1], "figures") == 0) {
+            rc = cmd_figures(argc - 2, argv + 2);
         }
     }
 
@@ -666,7 +752,8 @@ main(int argc, char **argv)
             "usage: onestop_bench fsync DIR SECONDS\n"
             "       onestop_bench records DIR N PREFIX [SEED]\n"
             "       onestop_bench stats DIR RUNS FROM TO GROUP [cold]\n"
-            "       onestop_bench write DIR BATCHES SIZE PREFIX\n");
+            "       onestop_bench write DIR BATCHES SIZE PREFIX\n"
+            "       onestop_bench figures DIR [PASSES]\n");
     }
 
     return rc;

@@ -700,6 +700,7 @@ typedef struct {
     onestop_store_t        *st;
     const onestop_catalog_t *cat;
     onestop_query_t        *q;
+    onestop_day_t           today;
     onestop_day_t          *cuts;
     size_t                  ncuts;
     onestop_day_t          *pfrom;      /* sub-periods */
@@ -853,34 +854,68 @@ first_received(onestop_store_t *st, onestop_day_t *first)
 }
 
 
+/*
+ * The prefix sums of one series at every cut.  A cut before the series'
+ * first month sees nothing.  For the others there are two ways, and the
+ * one that reads fewer month blocks is taken: forwards from the series'
+ * first month up to the last cut's month (the months before a cut add up
+ * to its prefix), or backwards from the first cut's month to the all-time
+ * block (the total less the months after the cut).  An all-time query
+ * reads only the months from today on; one year long ago reads only the
+ * months up to it.
+ */
+
 static int
 series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     size_t plen, unsigned first)
 {
-    int             rc;
-    size_t          n, i, c, b;
+    int             rc, forward, have_total;
+    size_t          n, i, c, b, lo;
     uint8_t         k[KEY_MAX];
-    unsigned        m0, month, mday;
-    int64_t         base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
+    unsigned        m0, mhi, mend, month, mday;
+    int64_t         cum[ONESTOP_K_COUNT], *p;
     int64_t         total[ONESTOP_K_COUNT];
     int32_t         row[DAYS];
-    int             have_total;
     MDB_val         key, val;
     onestop_day_t   day0, x;
 
     day0 = onestop_days_from_civil(1990, 1, 1);
-    x = rn->cuts[0] < day0 ? day0 : rn->cuts[0];
-    m0 = month_of(x, NULL);
 
-    /* nothing before the series' first month: start there at the
-     * earliest (a period from the first dossier reads only its end) */
+    /* the cuts before the series' first month (or before 1990) */
 
-    if (first != MONTH_TOTAL && m0 < first) {
-        m0 = first;
+    for (lo = 0; lo < rn->ncuts; lo++) {
+        x = rn->cuts[lo];
+
+        if (x >= day0 && (first == MONTH_TOTAL || month_of(x, NULL) >= first))
+        {
+            break;
+        }
+
+        memset(rn->prefix + lo * ONESTOP_K_COUNT, 0,
+               ONESTOP_K_COUNT * sizeof(int64_t));
     }
 
+    if (lo == rn->ncuts || first == MONTH_TOTAL) {
+        /* every cut before the first event, or no months at all */
+        for ( ; lo < rn->ncuts; lo++) {
+            memset(rn->prefix + lo * ONESTOP_K_COUNT, 0,
+                   ONESTOP_K_COUNT * sizeof(int64_t));
+        }
+
+        return 0;
+    }
+
+    m0 = month_of(rn->cuts[lo], NULL);
+    mhi = month_of(rn->cuts[rn->ncuts - 1], NULL);
+
+    /* the series ends about today (due dates run a little later) */
+    mend = month_of(rn->today, NULL) + 2;
+    mend = mend > mhi ? mend : mhi + 1;
+
+    forward = mhi - first < mend - m0;
+
     memcpy(k, prefix, plen);
-    put_be16(k + plen, m0);
+    put_be16(k + plen, forward ? first : m0);
     key.mv_data = k;
     key.mv_size = plen + 2;
 
@@ -897,6 +932,10 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
         month = (unsigned) ((const uint8_t *) key.mv_data)[plen] << 8
                 | ((const uint8_t *) key.mv_data)[plen + 1];
+
+        if (forward && month > mhi) {
+            break;
+        }
 
         if (month == MONTH_TOTAL) {
             if (val.mv_size != sizeof(total)) {
@@ -935,38 +974,33 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         return -1;
     }
 
-    if (!have_total) {
-        /* no figures at all in this series */
-        memset(rn->prefix, 0, rn->ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
-        return 0;
-    }
-
-    /* base: the months before m0 = total less the months read */
+    /* what the months before the first block read add up to: nothing
+     * forwards; backwards, the total less the months read */
 
     for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        base[c] = total[c];
+        cum[c] = 0;
 
-        for (b = 0; b < n; b++) {
-            base[c] -= rn->btot[b * ONESTOP_K_COUNT + c];
+        if (!forward) {
+            cum[c] = have_total ? total[c] : 0;
+
+            for (b = 0; b < n; b++) {
+                cum[c] -= rn->btot[b * ONESTOP_K_COUNT + c];
+            }
         }
+    }
 
-        cum[c] = base[c];
+    if (!forward && !have_total) {
+        /* no figures at all in this series */
+        n = 0;
     }
 
     b = 0;
 
-    for (i = 0; i < rn->ncuts; i++) {
+    for (i = lo; i < rn->ncuts; i++) {
         p = rn->prefix + i * ONESTOP_K_COUNT;
-        x = rn->cuts[i];
+        month = month_of(rn->cuts[i], &mday);
 
-        if (x < day0) {
-            memset(p, 0, ONESTOP_K_COUNT * sizeof(int64_t));
-            continue;
-        }
-
-        month = month_of(x, &mday);
-
-        /* the whole months before x's month */
+        /* the whole months before the cut's month */
         while (b < n && rn->bmonth[b] < month) {
             for (c = 0; c < ONESTOP_K_COUNT; c++) {
                 cum[c] += rn->btot[b * ONESTOP_K_COUNT + c];
@@ -1667,9 +1701,9 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 {
     int                       rc, d, result;
     char                      tag;
-    size_t                    i, n, plen, k;
+    size_t                    i, n, plen, k, a, nlist;
     uint8_t                   prefix[KEY_MAX], seek[KEY_MAX];
-    uint32_t                  agency, procedure, dim[3];
+    uint32_t                  agency, procedure, dim[3], *list;
     unsigned                  channel;
     MDB_val                   key, val;
     MDB_cursor               *cur;
@@ -1685,7 +1719,9 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     memset(&rn, 0, sizeof(run_t));
     rn.st = st;
     rn.q = q;
+    rn.today = today;
     rn.cat = onestop_store_catalog(st);
+    list = NULL;
 
     if (rn.cat == NULL) {
         return -2;
@@ -1802,83 +1838,112 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         goto done;
     }
 
-    /* every series of the tag (of one agency when filtered by it) */
+    /* every series of the tag, or only those of the agencies the query
+     * keeps (one, or one and those under it): a seek each */
 
     seek[0] = (uint8_t) tag;
     plen = 1;
+    nlist = 0;
 
-    if (q->agency && tag != 'P') {
-        put_be32(seek + 1, q->agency);
+    if (tag != 'P' && (q->agency || q->under)) {
+        list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
+
+        if (list == NULL) {
+            mdb_cursor_close(cur);
+            goto done;
+        }
+
+        for (agency = 1; agency <= rn.cat->nagencies; agency++) {
+            if ((q->agency == 0 || agency == q->agency)
+                && (q->under == 0
+                    || onestop_catalog_under(rn.cat, agency, q->under)))
+            {
+                list[nlist++] = agency;
+            }
+        }
+
         plen = 5;
     }
 
-    key.mv_data = seek;
-    key.mv_size = plen;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+    rc = 0;
 
-    while (rc == 0) {
-        const uint8_t  *kp = key.mv_data;
-        size_t          slen;
-
-        slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
-
-        if (key.mv_size != slen + 2 || memcmp(kp, seek, plen) != 0) {
-            break;
+    for (a = 0; list == NULL ? a < 1 : a < nlist; a++) {
+        if (list != NULL) {
+            put_be32(seek + 1, list[a]);
         }
 
-        memcpy(prefix, kp, slen);
-        agency = tag == 'P' ? 0 : get_be32(kp + 1);
-        procedure = tag == 'C' ? get_be32(kp + 5) : 0;
-        channel = kp[slen - 1];
-
-        if (series_wanted(&rn, agency, procedure, channel, tag)) {
-            if (series_prefix(&rn, cur, prefix, slen,
-                              (unsigned) kp[slen] << 8 | kp[slen + 1])
-                != 0)
-            {
-                mdb_cursor_close(cur);
-                goto done;
-            }
-
-            dim[0] = dim[1] = dim[2] = 0;
-
-            for (i = 0; i < (size_t) q->ngroup; i++) {
-                dim[i] = dim_value(&rn, q->group[i], agency, procedure,
-                                   channel);
-            }
-
-            g = q->ngroup ? group_get(&rn, dim) : NULL;
-
-            if (q->ngroup && g == NULL) {
-                mdb_cursor_close(cur);
-                goto done;
-            }
-
-            for (i = 0; i < n; i++) {
-                onestop_counts_from_prefix(&c, channel,
-                    rn.prefix + rn.pcut[3 * i] * ONESTOP_K_COUNT,
-                    rn.prefix + rn.pcut[3 * i + 1] * ONESTOP_K_COUNT,
-                    rn.prefix + rn.pcut[3 * i + 2] * ONESTOP_K_COUNT);
-
-                onestop_counts_add(&totals[i], &c);
-
-                if (g != NULL) {
-                    onestop_counts_add(&g->counts[i], &c);
-                }
-            }
-        }
-
-        /* on to the next series: past this one's total */
-
-        memcpy(prefix + slen, "\xff\xff", 2);
-        key.mv_data = prefix;
-        key.mv_size = slen + 2;
+        key.mv_data = seek;
+        key.mv_size = plen;
         rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
-        if (rc == 0 && key.mv_size == slen + 2
-            && memcmp(key.mv_data, prefix, slen + 2) == 0)
-        {
-            rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+        while (rc == 0) {
+            const uint8_t  *kp = key.mv_data;
+            size_t          slen;
+
+            slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+
+            if (key.mv_size != slen + 2 || memcmp(kp, seek, plen) != 0) {
+                break;
+            }
+
+            memcpy(prefix, kp, slen);
+            agency = tag == 'P' ? 0 : get_be32(kp + 1);
+            procedure = tag == 'C' ? get_be32(kp + 5) : 0;
+            channel = kp[slen - 1];
+
+            if (series_wanted(&rn, agency, procedure, channel, tag)) {
+                if (series_prefix(&rn, cur, prefix, slen,
+                                  (unsigned) kp[slen] << 8 | kp[slen + 1])
+                    != 0)
+                {
+                    mdb_cursor_close(cur);
+                    goto done;
+                }
+
+                dim[0] = dim[1] = dim[2] = 0;
+
+                for (i = 0; i < (size_t) q->ngroup; i++) {
+                    dim[i] = dim_value(&rn, q->group[i], agency, procedure,
+                                       channel);
+                }
+
+                g = q->ngroup ? group_get(&rn, dim) : NULL;
+
+                if (q->ngroup && g == NULL) {
+                    mdb_cursor_close(cur);
+                    goto done;
+                }
+
+                for (i = 0; i < n; i++) {
+                    onestop_counts_from_prefix(&c, channel,
+                        rn.prefix + rn.pcut[3 * i] * ONESTOP_K_COUNT,
+                        rn.prefix + rn.pcut[3 * i + 1] * ONESTOP_K_COUNT,
+                        rn.prefix + rn.pcut[3 * i + 2] * ONESTOP_K_COUNT);
+
+                    onestop_counts_add(&totals[i], &c);
+
+                    if (g != NULL) {
+                        onestop_counts_add(&g->counts[i], &c);
+                    }
+                }
+            }
+
+            /* on to the next series: past this one's total */
+
+            memcpy(prefix + slen, "\xff\xff", 2);
+            key.mv_data = prefix;
+            key.mv_size = slen + 2;
+            rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+            if (rc == 0 && key.mv_size == slen + 2
+                && memcmp(key.mv_data, prefix, slen + 2) == 0)
+            {
+                rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+            }
+        }
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            break;
         }
     }
 
@@ -1918,6 +1983,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
 done:
 
+    free(list);
     free(totals);
     run_free(&rn);
 
@@ -2600,6 +2666,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     memset(&rn, 0, sizeof(run_t));
     rn.st = st;
     rn.q = q;
+    rn.today = today;
     rn.cat = onestop_store_catalog(st);
     rn.nperiods = EVAL_PERIODS;
 
