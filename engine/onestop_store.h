@@ -127,6 +127,21 @@ typedef struct {
 int onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n);
 
 /*
+ * The same for a group that may grow: once the transaction has begun
+ * (this process then holds the store's writer lock) and again whenever
+ * the writes so far are applied, more(ctx, w + n, cap - n) may add writes
+ * that arrived meanwhile; they join the same commit.  *n is the group's
+ * final size.  A writer that waited for another process's commit thus
+ * takes everything that queued up behind it, not only what it started
+ * with.
+ */
+typedef size_t (*onestop_write_more_pt)(void *ctx, onestop_write_t **w,
+    size_t room);
+
+int onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
+    size_t *n, size_t cap, onestop_write_more_pt more, void *ctx);
+
+/*
  * Statistics (SPEC section 7) on the current read: settles the period
  * against `today` and the store, and renders the JSON or CSV answer into
  * `out`.  Returns 0; -1 when the query is wrong for this store (q->error:

@@ -1830,10 +1830,20 @@ onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
 int
 onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
 {
+    return onestop_store_write_group(st, w, &n, n, NULL, NULL);
+}
+
+
+int
+onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
+    size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
+{
     int        rc, frc;
-    size_t     i;
+    size_t     i, n;
     uint64_t   seq, seq0;
     MDB_txn   *txn, *child;
+
+    n = *np;
 
     if (st->deltas == NULL) {
         st->deltas = onestop_deltas_create();
@@ -1869,7 +1879,16 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
         goto failed;
     }
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; ; i++) {
+        if (i == n && more != NULL && n < cap) {
+            n += more(ctx, w + n, cap - n);
+            *np = n;
+        }
+
+        if (i == n) {
+            break;
+        }
+
         seq0 = seq;
         w[i]->status = 500;
         w[i]->error_code = "internal_error";

@@ -5,6 +5,13 @@
  * all go into the next one (group commit), so many small writers share
  * one fsync instead of paying one each.  One task per worker is in flight
  * at a time; LMDB serialises the workers' transactions among themselves.
+ *
+ * The queue is handed over late: the event loop puts requests in an inbox
+ * (under a mutex), and the thread takes them only once its transaction
+ * has begun, and again before it commits.  A worker whose thread waited
+ * for the other worker's commit thus takes everything that queued up
+ * meanwhile, and groups are twice as large as when the group was fixed
+ * at the time the task was posted.
  */
 
 #include <ngx_config.h>
@@ -20,14 +27,21 @@
 
 typedef struct {
     ngx_http_onestop_main_conf_t   *omcf;
-    ngx_http_onestop_write_ctx_t  **reqs;
+    ngx_http_onestop_write_ctx_t  **reqs;       /* the group, the thread's */
     onestop_write_t               **writes;
-    ngx_uint_t                      n;
+    size_t                          n;
     int                             rc;
+
+    ngx_thread_mutex_t              mutex;
+    ngx_http_onestop_write_ctx_t  **inbox;      /* waiting, under mutex */
+    ngx_uint_t                      ninbox;
 } ngx_http_onestop_writer_task_t;
 
 
 static void ngx_http_onestop_writer_thread(void *data, ngx_log_t *log);
+static size_t ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w,
+    size_t room);
+static void ngx_http_onestop_writer_refill(ngx_http_onestop_writer_task_t *wt);
 static void ngx_http_onestop_writer_guard(ngx_event_t *ev);
 static void ngx_http_onestop_writer_done(ngx_event_t *ev);
 static ngx_int_t ngx_http_onestop_writer_post(
@@ -64,8 +78,12 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
                           * sizeof(ngx_http_onestop_write_ctx_t *));
     wt->writes = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_GROUP_MAX
                             * sizeof(onestop_write_t *));
+    wt->inbox = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_GROUP_MAX
+                           * sizeof(ngx_http_onestop_write_ctx_t *));
 
-    if (wt->reqs == NULL || wt->writes == NULL) {
+    if (wt->reqs == NULL || wt->writes == NULL || wt->inbox == NULL
+        || ngx_thread_mutex_create(&wt->mutex, cycle->log) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -96,6 +114,8 @@ ngx_http_onestop_writer_guard(ngx_event_t *ev)
 {
     ngx_http_onestop_main_conf_t  *omcf = ev->data;
 
+    /* the inbox is empty whenever the thread is not busy */
+
     if (omcf->write_busy || !ngx_queue_empty(&omcf->write_queue)) {
         ngx_add_timer(ev, 1000);
     }
@@ -114,6 +134,7 @@ ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     r->main->count++;
 
     ngx_queue_insert_tail(&omcf->write_queue, &wc->queue);
+    ngx_http_onestop_writer_refill(omcf->write_task->ctx);
 
     if (!omcf->write_busy) {
         if (ngx_http_onestop_writer_post(omcf) != NGX_OK) {
@@ -124,31 +145,51 @@ ngx_http_onestop_writer_submit(ngx_http_request_t *r,
 }
 
 
+/* the queue into the inbox, as far as it has room; the thread takes the
+ * inbox when it is ready for it */
+
+static void
+ngx_http_onestop_writer_refill(ngx_http_onestop_writer_task_t *wt)
+{
+    ngx_queue_t                   *q;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = wt->omcf;
+
+    if (ngx_queue_empty(&omcf->write_queue)) {
+        return;
+    }
+
+    (void) ngx_thread_mutex_lock(&wt->mutex, omcf->log);
+
+    while (!ngx_queue_empty(&omcf->write_queue)
+           && wt->ninbox < NGX_HTTP_ONESTOP_GROUP_MAX)
+    {
+        q = ngx_queue_head(&omcf->write_queue);
+        ngx_queue_remove(q);
+        wt->inbox[wt->ninbox++] = ngx_queue_data(q,
+                                                 ngx_http_onestop_write_ctx_t,
+                                                 queue);
+    }
+
+    (void) ngx_thread_mutex_unlock(&wt->mutex, omcf->log);
+}
+
+
 static ngx_int_t
 ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 {
-    ngx_queue_t                     *q;
+    size_t                           i;
     ngx_thread_task_t               *task;
-    ngx_http_onestop_write_ctx_t    *wc;
     ngx_http_onestop_writer_task_t  *wt;
 
     task = omcf->write_task;
     wt = task->ctx;
     wt->n = 0;
 
-    while (!ngx_queue_empty(&omcf->write_queue)
-           && wt->n < NGX_HTTP_ONESTOP_GROUP_MAX)
-    {
-        q = ngx_queue_head(&omcf->write_queue);
-        ngx_queue_remove(q);
-        wc = ngx_queue_data(q, ngx_http_onestop_write_ctx_t, queue);
+    ngx_http_onestop_writer_refill(wt);
 
-        wt->reqs[wt->n] = wc;
-        wt->writes[wt->n] = &wc->write;
-        wt->n++;
-    }
-
-    if (wt->n == 0 && !omcf->write_maintain) {
+    if (wt->ninbox == 0 && !omcf->write_maintain) {
         return NGX_OK;
     }
 
@@ -163,7 +204,18 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
         omcf->write_busy = 0;
 
         /* answer them here: 500 */
+        wt->n = ngx_http_onestop_writer_more(wt, wt->writes,
+                                             NGX_HTTP_ONESTOP_GROUP_MAX);
         wt->rc = ONESTOP_ERROR;
+
+        for (i = 0; i < wt->n; i++) {
+            wt->writes[i]->status = 500;
+            wt->writes[i]->error_code = "internal_error";
+            ngx_cpystrn((u_char *) wt->writes[i]->message,
+                        (u_char *) "no thread to write with",
+                        sizeof(wt->writes[i]->message));
+        }
+
         ngx_http_onestop_writer_done(&task->event);
         return NGX_ERROR;
     }
@@ -189,7 +241,40 @@ ngx_http_onestop_writer_thread(void *data, ngx_log_t *log)
 {
     ngx_http_onestop_writer_task_t  *wt = data;
 
-    wt->rc = onestop_store_write(wt->omcf->store, wt->writes, wt->n);
+    wt->n = 0;
+    wt->rc = onestop_store_write_group(wt->omcf->store, wt->writes, &wt->n,
+                                       NGX_HTTP_ONESTOP_GROUP_MAX,
+                                       ngx_http_onestop_writer_more, wt);
+}
+
+
+/* on the thread, with the transaction begun: the inbox joins the group */
+
+static size_t
+ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w, size_t room)
+{
+    ngx_http_onestop_writer_task_t  *wt = ctx;
+
+    size_t                          i, k;
+    ngx_http_onestop_write_ctx_t   *wc;
+
+    (void) ngx_thread_mutex_lock(&wt->mutex, wt->omcf->log);
+
+    k = wt->ninbox < room ? wt->ninbox : room;
+
+    for (i = 0; i < k; i++) {
+        wc = wt->inbox[i];
+        wt->reqs[w - wt->writes + i] = wc;
+        w[i] = &wc->write;
+    }
+
+    wt->ninbox -= k;
+    ngx_memmove(wt->inbox, wt->inbox + k,
+                wt->ninbox * sizeof(ngx_http_onestop_write_ctx_t *));
+
+    (void) ngx_thread_mutex_unlock(&wt->mutex, wt->omcf->log);
+
+    return k;
 }
 
 
@@ -240,7 +325,9 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     wt->n = 0;
 
-    if (!ngx_queue_empty(&omcf->write_queue)) {
+    ngx_http_onestop_writer_refill(wt);
+
+    if (wt->ninbox) {
         (void) ngx_http_onestop_writer_post(omcf);
     }
 

@@ -772,6 +772,51 @@ for (1 .. 50) {
     push @failed, $kids{$pid} if $?;
 }
 is_deeply(\@failed, [], '50 parallel writes all answered 200 {"accepted": 1}');
+
+# group commit: 40 writers connected and waiting, let go at once, share
+# commits (the store's transaction ids count the commits)
+sub txn_id {
+    my ($id) = `mdb_stat -e ${\ $t->store} 2>/dev/null`
+        =~ /Last transaction ID:\s*(\d+)/;
+    return $id // die "mdb_stat could not read the store\n";
+}
+my $txn0 = txn_id();
+pipe(my $gate_r, my $gate_w) or die "pipe: $!";
+my %gkids;
+for my $i (1 .. 40) {
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        close $gate_w;
+        my $body = $json->encode(record(code => "GRP-$i",
+            agency => '000.00.12.H36', procedure => '1.001234'));
+        my $req = "POST /api/v1/ingest/dossiers HTTP/1.1\r\n"
+            . "Host: 127.0.0.1\r\nConnection: close\r\n"
+            . "Authorization: Bearer ingest-admin-key\r\n"
+            . "Content-Type: application/json\r\n"
+            . "Content-Length: " . length($body) . "\r\n\r\n$body";
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $t->port, Proto => 'tcp') or POSIX::_exit(2);
+        sysread($gate_r, my $x, 1);         # the parent closes the gate
+        syswrite($s, $req);
+        my $res = '';
+        while (sysread($s, my $buf, 4096)) { $res .= $buf }
+        POSIX::_exit($res =~ m{^HTTP/1\.1 200 } ? 0 : 1);
+    }
+    $gkids{$pid} = $i;
+}
+close $gate_r;
+select(undef, undef, undef, 0.5);         # every one connected
+close $gate_w;
+my @gfailed;
+for (1 .. 40) {
+    my $pid = wait();
+    last if $pid < 0;
+    push @gfailed, $gkids{$pid} if $?;
+}
+is_deeply(\@gfailed, [], '40 writers let go at once: all answered 200');
+my $txns = txn_id() - $txn0;
+diag("40 writers at once took $txns commits");
+cmp_ok($txns, '<=', 30, '40 writers at once shared commits (group commit)');
 my @missing = grep { (lookup("PAR-$_"))[0] != 200 } 1 .. 50;
 is_deeply(\@missing, [], 'all 50 parallel records visible');
 
