@@ -212,6 +212,10 @@ void onestop_store_set_published(onestop_store_t *st, uint64_t seq);
 /* Outbox entries older than the published sequence still to be trimmed. */
 int onestop_store_needs_trim(onestop_store_t *st);
 
+/* The outbox sequence of this process's last commit (0 before one): all
+ * changes up to it are committed, whichever process wrote them. */
+uint64_t onestop_store_committed(onestop_store_t *st);
+
 /*
  * All-time and current-year figures (up to `today`) of an agency and its
  * descendants (agency 0: the province), on the current read.  0 or -1.

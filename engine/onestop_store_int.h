@@ -38,6 +38,7 @@ struct onestop_store_s {
     onestop_deltas_t    *gdeltas;       /* ... and its commit's */
     uint64_t             published;     /* set by the reader, atomics */
     uint64_t             trimmed;       /* the writer's */
+    uint64_t             committed;     /* the writer's last seq, atomics */
 };
 
 

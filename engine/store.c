@@ -1663,14 +1663,15 @@ done:
 #define TRIM_MAX  20000
 
 static int
-trim_outbox(onestop_store_t *st, MDB_txn *txn)
+trim_outbox(onestop_store_t *st, MDB_txn *txn, int *changed)
 {
     int          rc;
     size_t       n;
-    uint64_t     published, seq;
+    uint64_t     published, seq, stored;
     MDB_val      k, v;
     MDB_cursor  *cur;
 
+    *changed = 0;
     published = __atomic_load_n(&st->published, __ATOMIC_ACQUIRE);
 
     if (published <= st->trimmed) {
@@ -1719,10 +1720,21 @@ trim_outbox(onestop_store_t *st, MDB_txn *txn)
         seq = published;
     }
 
+    /* another process may have got there first */
+
+    if (meta_get_u64(txn, st->meta, ONESTOP_META_PUBLISHED, &stored) == 0
+        && stored >= seq)
+    {
+        st->trimmed = seq;
+        *changed = n > 0;
+        return 0;
+    }
+
     rc = meta_put(txn, st->meta, ONESTOP_META_PUBLISHED, &seq, 8);
 
     if (rc == 0) {
         st->trimmed = seq;
+        *changed = 1;
     }
 
     return rc;
@@ -1750,6 +1762,13 @@ int
 onestop_store_needs_trim(onestop_store_t *st)
 {
     return __atomic_load_n(&st->published, __ATOMIC_ACQUIRE) > st->trimmed;
+}
+
+
+uint64_t
+onestop_store_committed(onestop_store_t *st)
+{
+    return __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
 }
 
 
@@ -1838,7 +1857,7 @@ int
 onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
 {
-    int        rc, frc;
+    int        rc, frc, trimmed;
     size_t     i, n;
     uint64_t   seq, seq0;
     MDB_txn   *txn, *child;
@@ -1976,10 +1995,16 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     }
 
     if ((rc = onestop_deltas_flush(st->gdeltas, txn, st->counters)) != 0
-        || (rc = trim_outbox(st, txn)) != 0)
+        || (rc = trim_outbox(st, txn, &trimmed)) != 0)
     {
         mdb_txn_abort(txn);
         goto failed;
+    }
+
+    if (n == 0 && !trimmed) {
+        /* a maintenance turn that found nothing to do: no commit */
+        mdb_txn_abort(txn);
+        return ONESTOP_OK;
     }
 
     rc = mdb_txn_commit(txn);
@@ -1987,6 +2012,8 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     if (rc != 0) {
         goto failed;
     }
+
+    __atomic_store_n(&st->committed, seq, __ATOMIC_RELEASE);
 
     return ONESTOP_OK;
 

@@ -95,6 +95,7 @@ typedef struct {
     ngx_queue_t                 write_queue;
     ngx_uint_t                  write_busy;
     ngx_uint_t                  write_maintain;
+    ngx_uint_t                  write_recent;   /* committed since poll */
     ngx_event_t                 write_guard;
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;

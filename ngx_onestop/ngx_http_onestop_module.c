@@ -769,8 +769,12 @@ ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
         ngx_http_onestop_redis_wake(omcf);
 
     } else if (omcf->store != NULL) {
+        /* nobody else reads the outbox: what the zone applied, or without
+         * a zone everything committed, may go */
         onestop_store_set_published(omcf->store,
-                                    ngx_http_onestop_zone_seq(omcf));
+                                    omcf->sh != NULL
+                                    ? ngx_http_onestop_zone_seq(omcf)
+                                    : onestop_store_committed(omcf->store));
     }
 }
 

@@ -292,6 +292,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     wt = task->ctx;
     omcf = wt->omcf;
     omcf->write_busy = 0;
+    omcf->write_recent |= wt->n > 0;
 
     if (wt->rc != ONESTOP_OK) {
         ngx_log_error((ngx_uint_t) (wt->rc == ONESTOP_FULL ? NGX_LOG_ERR

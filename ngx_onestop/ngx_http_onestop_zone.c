@@ -214,9 +214,14 @@ ngx_http_onestop_poll(ngx_event_t *ev)
                                     ngx_http_onestop_zone_seq(omcf));
     }
 
-    if (onestop_store_needs_trim(omcf->store)) {
+    /* the outbox is trimmed in every write's commit; a commit of its own
+     * only when this worker has not written since the last poll */
+
+    if (onestop_store_needs_trim(omcf->store) && !omcf->write_recent) {
         ngx_http_onestop_writer_maintain(omcf);
     }
+
+    omcf->write_recent = 0;
 
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 }

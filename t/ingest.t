@@ -820,6 +820,15 @@ cmp_ok($txns, '<=', 30, '40 writers at once shared commits (group commit)');
 my @missing = grep { (lookup("PAR-$_"))[0] != 200 } 1 .. 50;
 is_deeply(\@missing, [], 'all 50 parallel records visible');
 
+# without a feed and without a zone nobody reads the outbox: each commit
+# trims what the ones before it added, so only the last one's entry stays
+$r = post(\%admin, record(code => 'OUTBOX-LAST'));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'one more write');
+my ($outbox) = `mdb_stat -s outbox ${\ $t->store} 2>&1` =~ /Entries:\s*(\d+)/;
+ok(defined $outbox && $outbox <= 1,
+    'the outbox holds only the last commit\'s change ('
+    . ($outbox // 'unreadable') . ')');
+
 $t->stop;
 unlike($t->error_log . Onestop::Test::slurp($t->dir . '/access.log'),
     qr/ingest-admin-key|benluc-key|tuphap-key|multi-key/, 'keys never logged');

@@ -383,6 +383,11 @@ close $sub;
 my $m = metrics();
 is($m->{onestop_redis_connected}, 1, 'metrics: connected');
 is($m->{onestop_redis_outbox_depth}, 0, 'metrics: nothing waits');
+
+# what Redis acknowledged leaves the store's outbox, writes or no writes
+ok(wait_for('the outbox to be trimmed', 10, sub {
+    `mdb_stat -s outbox ${\ $t->store} 2>&1` =~ /Entries:\s*0\b/;
+}), 'the outbox is trimmed once Redis has everything');
 ok($m->{onestop_redis_published_changes_total} >= $seq,
     'metrics: published changes');
 
