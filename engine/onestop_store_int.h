@@ -54,6 +54,9 @@ int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
 int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
 /* writes the deltas into the counters database; an LMDB error code */
 int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
+/* rewrites schema 1's fixed-size counter blocks as schema 2's; an LMDB
+ * error code */
+int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
 
 /* the apologies index key of a record: 4 bytes of inverted issue day
  * (newest first), then the code; returns its length */

@@ -218,11 +218,31 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
     } else {
         memcpy(&schema, v.mv_data, 4);
 
+        if (schema == 1 && !conf->readonly) {
+            /* the counters' blocks as schema 2 keeps them, in this
+             * transaction: another process waits for it, then sees 2 */
+            rc = onestop_counters_upgrade(txn, st->counters);
+            schema = 2;
+
+            if (rc != 0
+                || meta_put(txn, st->meta, ONESTOP_META_SCHEMA, &schema, 4)
+                   != 0)
+            {
+                mdb_txn_abort(txn);
+                snprintf(err, errlen, "could not upgrade store \"%s\" to "
+                         "schema version 2: %s", dir,
+                         rc ? mdb_strerror(rc) : "the store is full");
+                goto failed;
+            }
+        }
+
         if (schema != ONESTOP_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
             snprintf(err, errlen, "store \"%s\" has schema version %u, "
-                     "this build reads version %u", dir, schema,
-                     ONESTOP_SCHEMA_VERSION);
+                     "this build reads version %u%s", dir, schema,
+                     ONESTOP_SCHEMA_VERSION,
+                     schema < ONESTOP_SCHEMA_VERSION
+                     ? " (opening it read-write once upgrades it)" : "");
             goto failed;
         }
 

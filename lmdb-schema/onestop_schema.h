@@ -13,7 +13,7 @@
 #define ONESTOP_SCHEMA_H
 
 /* Bumped whenever any layout below changes incompatibly. */
-#define ONESTOP_SCHEMA_VERSION       1
+#define ONESTOP_SCHEMA_VERSION       2
 
 /* Named databases. */
 #define ONESTOP_DB_META              "meta"
@@ -97,8 +97,11 @@
  *   'A' u32 agency, u8 channel              an agency
  *   'C' u32 agency, u32 procedure, u8 channel   a cell
  * then u16 month (months since 1990-01; 0xffff: all time) ->
- *   month:    i64 totals[9], i32 days[9][31]
- *   all time: i64 totals[9]
+ *   month:    per counter, varint mask of its non-zero days, then their
+ *             values as zigzag varints (the totals are the days' sums)
+ *   all time: the nine totals as zigzag varints
+ * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
+ * store is rewritten to schema 2 when first opened read-write)
  * The nine counters are ONESTOP_K_* of engine/onestop_stats.h.
  *
  * apologies: u32 (0xffffffff - issue day), code -> u32 agency,
