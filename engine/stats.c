@@ -108,9 +108,11 @@ get_be32(const uint8_t *p)
 /*
  * The blocks as stored (schema 2): varints, only what is not zero.
  *
- *   month:    per counter, a varint bit mask of its days that are not
- *             zero, then those days' values (zigzag varints); the month's
- *             totals are the sums of its days
+ *   month:    the nine month totals (zigzag varints), then per counter a
+ *             varint bit mask of its days that are not zero and those
+ *             days' values (zigzag varints); the totals are the sums of
+ *             the days, kept apart so that a query reads them alone from
+ *             every month but the few its days fall in
  *   all time: the nine totals (zigzag varints)
  *
  * Most cells see a few dossiers a month: a month block is a few dozen
@@ -118,7 +120,7 @@ get_be32(const uint8_t *p)
  * write dirties a few pages instead of dozens, and a query reads less.
  */
 
-#define BLOCK_MAX  (ONESTOP_K_COUNT * (5 + DAYS * 10))
+#define BLOCK_MAX  (ONESTOP_K_COUNT * (10 + 5 + DAYS * 10))
 
 static uint8_t *
 put_varint(uint8_t *p, uint64_t v)
@@ -182,11 +184,10 @@ block_encode(const month_block_t *b, int total, uint8_t *out)
     uint8_t  *p = out;
 
     for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (total) {
-            p = put_varint(p, zigzag(b->tot[c]));
-            continue;
-        }
+        p = put_varint(p, zigzag(b->tot[c]));
+    }
 
+    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
         mask = 0;
 
         for (j = 0; j < DAYS; j++) {
@@ -208,33 +209,51 @@ block_encode(const month_block_t *b, int total, uint8_t *out)
 }
 
 
+/* the nine totals a block starts with; the position after them */
+
+static const uint8_t *
+block_totals(const uint8_t *p, size_t n, int64_t *tot)
+{
+    int             c;
+    uint64_t        v;
+    const uint8_t  *end = p + n;
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        if (get_varint(&p, end, &v) != 0) {
+            return NULL;
+        }
+
+        tot[c] = unzigzag(v);
+    }
+
+    return p;
+}
+
+
 /* 0, or -1 when the bytes are not a block */
 
 static int
 block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
 {
     int             c, j;
-    int64_t         x;
+    int64_t         x, sum;
     uint64_t        v, mask;
     const uint8_t  *end = p + n;
 
     memset(b, 0, sizeof(month_block_t));
 
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &v) != 0) {
+    p = block_totals(p, n, b->tot);
+
+    if (p == NULL) {
+        return -1;
+    }
+
+    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
+        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
             return -1;
         }
 
-        if (total) {
-            b->tot[c] = unzigzag(v);
-            continue;
-        }
-
-        mask = v;
-
-        if (mask >> DAYS) {
-            return -1;
-        }
+        sum = 0;
 
         for (j = 0; j < DAYS; j++) {
             if (!(mask >> j & 1)) {
@@ -252,7 +271,59 @@ block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
             }
 
             b->day[c][j] = (int32_t) x;
-            b->tot[c] += x;
+            sum += x;
+        }
+
+        if (sum != b->tot[c]) {
+            return -1;
+        }
+    }
+
+    return p == end ? 0 : -1;
+}
+
+
+/* adds each counter's days 1 .. upto + 1 of a month block to sum[]
+ * without decoding it whole; 0, or -1 when the bytes are not a block */
+
+static int
+block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
+{
+    int             c;
+    unsigned        j;
+    int64_t         x, tot[ONESTOP_K_COUNT];
+    uint64_t        v, mask;
+    const uint8_t  *end = p + n;
+
+    p = block_totals(p, n, tot);
+
+    if (p == NULL) {
+        return -1;
+    }
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
+            return -1;
+        }
+
+        for (j = 0; mask != 0; j++, mask >>= 1) {
+            if (!(mask & 1)) {
+                continue;
+            }
+
+            if (get_varint(&p, end, &v) != 0) {
+                return -1;
+            }
+
+            x = unzigzag(v);
+
+            if (x == 0 || x < INT32_MIN || x > INT32_MAX) {
+                return -1;
+            }
+
+            if (j <= upto) {
+                sum[c] += x;
+            }
         }
     }
 
@@ -934,7 +1005,8 @@ typedef struct {
     size_t                 *pcut;       /* 3 cut indices per sub-period */
     size_t                  nperiods;
     int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
-    int32_t                *bdays;      /* month blocks' days, decoded */
+    const uint8_t         **blocks;     /* month blocks, in the map */
+    size_t                 *bsize;
     int64_t                *btot;       /* their totals */
     unsigned               *bmonth;
     size_t                  bcap;
@@ -1172,25 +1244,29 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             break;
         }
 
-        if (block_decode(val.mv_data, val.mv_size, 0, &blk) != 0) {
-            return -1;
-        }
-
         if (n == rn->bcap) {
             rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
-            rn->bdays = realloc(rn->bdays, rn->bcap * sizeof(blk.day));
+            rn->blocks = realloc(rn->blocks, rn->bcap * sizeof(void *));
+            rn->bsize = realloc(rn->bsize, rn->bcap * sizeof(size_t));
             rn->bmonth = realloc(rn->bmonth, rn->bcap * sizeof(unsigned));
             rn->btot = realloc(rn->btot, rn->bcap * sizeof(blk.tot));
 
-            if (rn->bdays == NULL || rn->bmonth == NULL || rn->btot == NULL)
+            if (rn->blocks == NULL || rn->bsize == NULL || rn->bmonth == NULL
+                || rn->btot == NULL)
             {
                 return -1;
             }
         }
 
-        memcpy(rn->bdays + n * ONESTOP_K_COUNT * DAYS, blk.day,
-               sizeof(blk.day));
-        memcpy(rn->btot + n * ONESTOP_K_COUNT, blk.tot, sizeof(blk.tot));
+        if (block_totals(val.mv_data, val.mv_size,
+                         rn->btot + n * ONESTOP_K_COUNT)
+            == NULL)
+        {
+            return -1;
+        }
+
+        rn->blocks[n] = val.mv_data;
+        rn->bsize[n] = val.mv_size;
         rn->bmonth[n] = month;
         n++;
     }
@@ -1237,17 +1313,10 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             p[c] = cum[c];
         }
 
-        if (b < n && rn->bmonth[b] == month) {
-            unsigned        j;
-            const int32_t  *row;
-
-            for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                row = rn->bdays + (b * ONESTOP_K_COUNT + c) * DAYS;
-
-                for (j = 0; j <= mday; j++) {
-                    p[c] += row[j];
-                }
-            }
+        if (b < n && rn->bmonth[b] == month
+            && block_sum(rn->blocks[b], rn->bsize[b], mday, p) != 0)
+        {
+            return -1;
         }
     }
 
@@ -1855,7 +1924,8 @@ run_free(run_t *rn)
     free(rn->pto);
     free(rn->pcut);
     free(rn->prefix);
-    free(rn->bdays);
+    free(rn->blocks);
+    free(rn->bsize);
     free(rn->btot);
     free(rn->bmonth);
 }

@@ -821,12 +821,13 @@ my @missing = grep { (lookup("PAR-$_"))[0] != 200 } 1 .. 50;
 is_deeply(\@missing, [], 'all 50 parallel records visible');
 
 # without a feed and without a zone nobody reads the outbox: each commit
-# trims what the ones before it added, so only the last one's entry stays
+# trims what was committed before the worker's previous one, so after
+# hundreds of writes only the last few commits' changes stay
 $r = post(\%admin, record(code => 'OUTBOX-LAST'));
 counts_ok($r, {accepted => 1, unchanged => 0, stale => 0}, 'one more write');
 my ($outbox) = `mdb_stat -s outbox ${\ $t->store} 2>&1` =~ /Entries:\s*(\d+)/;
-ok(defined $outbox && $outbox <= 1,
-    'the outbox holds only the last commit\'s change ('
+ok(defined $outbox && $outbox < 10,
+    'the outbox holds only the last few commits\' changes ('
     . ($outbox // 'unreadable') . ')');
 
 $t->stop;

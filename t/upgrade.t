@@ -1,0 +1,137 @@
+#!/usr/bin/perl
+
+# A store of schema 1 (fixed-size counter blocks: nine i64 totals and
+# i32 days[9][31] a month, nine i64 totals of all time) is rewritten as
+# schema 2 (varints of the days that are not zero) when first opened
+# read-write, here by nginx's two workers at once: the statistics through
+# nginx are the same to the byte as before, `verify` finds every counter
+# equal to the records.
+#
+# The schema 1 store is made here from a schema 2 one, with mdb_dump and
+# mdb_load: each counter block decoded from schema 2 and written back in
+# the layout of lmdb-schema/onestop_schema.h's schema 1.
+
+use v5.36;
+
+use lib 't/lib';
+
+use JSON::PP;
+use Test::More;
+use Time::HiRes qw(sleep);
+
+use Onestop::Test;
+
+local $SIG{ALRM} = sub { BAIL_OUT('upgrade.t did not finish in 120 s') };
+alarm 120;
+
+my $t = Onestop::Test->new(workers => 2, today => '2024-06-15');
+my $dir = $t->dir;
+my $store = $t->store;
+
+my ($rc, $out, $err) = $t->cli('demo', 3000);
+is($rc, 0, 'a demo store of 3,000 dossiers') or diag($err);
+
+my @queries = ('', 'group=agency', 'period=year&group=channel',
+    'from=2023-01-01&to=2024-06-15&interval=month',
+    'group=procedure&channel=online');
+
+$t->write_conf(<<'END');
+    onestop_store %%STORE%%;
+    onestop_zone onestop 8m;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/v1/stats { onestop_stats; }
+    }
+END
+
+sub answers {
+    my %a;
+    for my $q (@queries) {
+        my $r = $t->get("/api/v1/stats?$q");
+        $a{$q} = $r->{status} == 200 ? $r->{content} : "status $r->{status}";
+    }
+    return \%a;
+}
+
+ok($t->start, 'nginx on the schema 2 store');
+my $before = answers();
+ok(!grep({ /^status/ } values %$before), 'every query answered');
+$t->stop;
+
+# --- schema 2 -> schema 1 -------------------------------------------------
+
+sub varint($bytes, $pos) {
+    my ($v, $shift) = (0, 0);
+    while (1) {
+        my $b = ord substr($bytes, $$pos++, 1);
+        $v |= ($b & 0x7f) << $shift;
+        return $v unless $b & 0x80;
+        $shift += 7;
+    }
+}
+
+sub unzigzag($v) { ($v >> 1) ^ -($v & 1) }
+
+sub to_schema1($key, $value) {
+    my $pos = 0;
+    my $month = unpack('n', substr($key, -2));
+    my @tot = map { unzigzag(varint($value, \$pos)) } 0 .. 8;
+    my @days;
+    for my $c (0 .. 8) {
+        last if $month == 0xffff;
+        my $mask = varint($value, \$pos);
+        for my $d (0 .. 30) {
+            $days[$c * 31 + $d]
+                = $mask >> $d & 1 ? unzigzag(varint($value, \$pos)) : 0;
+        }
+    }
+    die "trailing bytes in a counter block\n" if $pos != length $value;
+    return pack('q<9', @tot) if $month == 0xffff;
+    return pack('q<9 l<279 x4', @tot, @days);
+}
+
+my $dump = `mdb_dump -s counters $store`;
+$? == 0 or BAIL_OUT('mdb_dump failed');
+my ($head, $data) = $dump =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
+    or BAIL_OUT('an mdb_dump I cannot read');
+my @lines = split /\n/, $data;
+my $blocks = @lines / 2;
+my $v1 = $head;
+while (my ($k, $v) = splice(@lines, 0, 2)) {
+    $k =~ s/^ //;
+    $v =~ s/^ //;
+    $v1 .= " $k\n " . unpack('H*', to_schema1(pack('H*', $k), pack('H*', $v)))
+        . "\n";
+}
+$v1 .= "DATA=END\n";
+ok($blocks > 1000, "$blocks counter blocks");
+
+$t->spew('counters.dump', $v1);
+$t->spew('meta.dump', "VERSION=3\nformat=bytevalue\ndatabase=meta\n"
+    . "type=btree\nHEADER=END\n " . unpack('H*', 'schema_version')
+    . "\n 01000000\nDATA=END\n");
+is(system("mdb_load -s counters -f $dir/counters.dump $store"), 0,
+    'counters written back as schema 1');
+is(system("mdb_load -s meta -f $dir/meta.dump $store"), 0,
+    'schema_version 1');
+like(`mdb_stat -s counters $store`, qr/Entries: $blocks\b/,
+    'as many blocks as before');
+
+# --- nginx's workers upgrade it (both open it at once) -------------------
+
+
+ok($t->start, 'nginx on the schema 1 store');
+my $after = answers();
+for my $q (@queries) {
+    is($after->{$q}, $before->{$q}, "stats?$q: the same after the upgrade");
+}
+$t->stop;
+
+like(`mdb_dump -s meta $store`, qr/\n 02000000\n/, 'schema_version is 2');
+($rc, $out, $err) = $t->cli('verify');
+is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
+$t->check_log;
+
+alarm 0;
+done_testing;
