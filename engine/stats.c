@@ -233,7 +233,7 @@ block_totals(const uint8_t *p, size_t n, int64_t *tot)
 /* 0, or -1 when the bytes are not a block */
 
 static int
-block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
+block_decode_v2(const uint8_t *p, size_t n, int total, month_block_t *b)
 {
     int             c, j;
     int64_t         x, sum;
@@ -283,6 +283,72 @@ block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
 }
 
 
+/*
+ * A block as stored, schema 2 or, failing that, schema 1's fixed layout
+ * when it has that size: a process of an older build that still runs
+ * beside an upgraded store (nginx -t or a binary upgrade before the old
+ * workers are gone) writes new blocks that way.  Such a block is
+ * rewritten in schema 2 the next time it changes.  0, or -1.
+ */
+
+static int
+block_legacy(const uint8_t *p, size_t n, int total, month_block_t *b)
+{
+    int  c, j;
+
+    if (n != (total ? sizeof(b->tot) : sizeof(month_block_t))) {
+        return -1;
+    }
+
+    memset(b, 0, sizeof(month_block_t));
+    memcpy(b, p, n);
+
+    /* the totals from the days, whatever the old block said */
+
+    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
+        b->tot[c] = 0;
+
+        for (j = 0; j < DAYS; j++) {
+            b->tot[c] += b->day[c][j];
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
+{
+    if (block_decode_v2(p, n, total, b) == 0) {
+        return 0;
+    }
+
+    return block_legacy(p, n, total, b);
+}
+
+
+/* the same, from a block that may be of schema 1: its totals, or the sum
+ * of its days up to one */
+
+static int
+block_totals_any(const uint8_t *p, size_t n, int64_t *tot)
+{
+    month_block_t  blk;
+
+    if (n == sizeof(month_block_t)) {
+        if (block_decode(p, n, 0, &blk) != 0) {
+            return -1;
+        }
+
+        memcpy(tot, blk.tot, sizeof(blk.tot));
+        return 0;
+    }
+
+    return block_totals(p, n, tot) == NULL ? -1 : 0;
+}
+
+
 /* adds each counter's days 1 .. upto + 1 of a month block to sum[]
  * without decoding it whole; 0, or -1 when the bytes are not a block */
 
@@ -328,6 +394,31 @@ block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
     }
 
     return p == end ? 0 : -1;
+}
+
+
+static int
+block_sum_any(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
+{
+    int            c;
+    unsigned       j;
+    month_block_t  blk;
+
+    if (n != sizeof(month_block_t)) {
+        return block_sum(p, n, upto, sum);
+    }
+
+    if (block_decode(p, n, 0, &blk) != 0) {
+        return -1;
+    }
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        for (j = 0; j <= upto && j < DAYS; j++) {
+            sum[c] += blk.day[c][j];
+        }
+    }
+
+    return 0;
 }
 
 
@@ -383,8 +474,11 @@ onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi)
             break;
         }
 
-        memset(&blk, 0, sizeof(blk));
-        memcpy(&blk, v.mv_data, v.mv_size);
+        if (block_legacy(v.mv_data, v.mv_size, total, &blk) != 0) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+
         memcpy(kbuf, k.mv_data, k.mv_size);
 
         k.mv_data = kbuf;
@@ -1258,9 +1352,9 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             }
         }
 
-        if (block_totals(val.mv_data, val.mv_size,
-                         rn->btot + n * ONESTOP_K_COUNT)
-            == NULL)
+        if (block_totals_any(val.mv_data, val.mv_size,
+                             rn->btot + n * ONESTOP_K_COUNT)
+            != 0)
         {
             return -1;
         }
@@ -1278,21 +1372,21 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     /* what the months before the first block read add up to: nothing
      * forwards; backwards, the total less the months read */
 
+    if (!forward && !have_total) {
+        /* no all-time block: no figures at all in this series */
+        n = 0;
+    }
+
     for (c = 0; c < ONESTOP_K_COUNT; c++) {
         cum[c] = 0;
 
-        if (!forward) {
-            cum[c] = have_total ? total[c] : 0;
+        if (!forward && have_total) {
+            cum[c] = total[c];
 
             for (b = 0; b < n; b++) {
                 cum[c] -= rn->btot[b * ONESTOP_K_COUNT + c];
             }
         }
-    }
-
-    if (!forward && !have_total) {
-        /* no figures at all in this series */
-        n = 0;
     }
 
     b = 0;
@@ -1314,7 +1408,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (b < n && rn->bmonth[b] == month
-            && block_sum(rn->blocks[b], rn->bsize[b], mday, p) != 0)
+            && block_sum_any(rn->blocks[b], rn->bsize[b], mday, p) != 0)
         {
             return -1;
         }

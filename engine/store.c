@@ -2039,6 +2039,14 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 
 failed:
 
+    /* the writes waiting to join are answered too, or a store that
+     * cannot begin a transaction would leave them waiting for good */
+
+    if (more != NULL && n < cap) {
+        n += more(ctx, w + n, cap - n);
+        *np = n;
+    }
+
     for (i = 0; i < n; i++) {
         w[i]->status = mdb_status(rc) == ONESTOP_FULL ? 507 : 500;
         w[i]->error_code = w[i]->status == 507 ? "insufficient_storage"

@@ -201,9 +201,8 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
     }
 
     if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
-        omcf->write_busy = 0;
 
-        /* answer them here: 500 */
+        /* answer them here: 500 (done() clears write_busy) */
         wt->n = ngx_http_onestop_writer_more(wt, wt->writes,
                                              NGX_HTTP_ONESTOP_GROUP_MAX);
         wt->rc = ONESTOP_ERROR;
@@ -291,8 +290,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     task = ev->data;
     wt = task->ctx;
     omcf = wt->omcf;
-    omcf->write_busy = 0;
-    omcf->write_recent |= wt->n > 0;
+    omcf->write_recent |= wt->n > 0 && wt->rc == ONESTOP_OK;
 
     if (wt->rc != ONESTOP_OK) {
         ngx_log_error((ngx_uint_t) (wt->rc == ONESTOP_FULL ? NGX_LOG_ERR
@@ -325,6 +323,10 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     }
 
     wt->n = 0;
+
+    /* busy until every answer is out: a write submitted meanwhile waits in
+     * the inbox instead of taking the task whose group is being answered */
+    omcf->write_busy = 0;
 
     ngx_http_onestop_writer_refill(wt);
 

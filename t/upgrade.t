@@ -91,29 +91,36 @@ sub to_schema1($key, $value) {
     return pack('q<9 l<279 x4', @tot, @days);
 }
 
-my $dump = `mdb_dump -s counters $store`;
-$? == 0 or BAIL_OUT('mdb_dump failed');
-my ($head, $data) = $dump =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
-    or BAIL_OUT('an mdb_dump I cannot read');
-my @lines = split /\n/, $data;
-my $blocks = @lines / 2;
-my $v1 = $head;
-while (my ($k, $v) = splice(@lines, 0, 2)) {
-    $k =~ s/^ //;
-    $v =~ s/^ //;
-    $v1 .= " $k\n " . unpack('H*', to_schema1(pack('H*', $k), pack('H*', $v)))
-        . "\n";
+# the counters database with the blocks `$which` picks in schema 1's
+# layout; returns the dump and how many blocks it holds
+sub schema1_dump($which) {
+    my $dump = `mdb_dump -s counters $store`;
+    $? == 0 or BAIL_OUT('mdb_dump failed');
+    my ($head, $data) = $dump =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
+        or BAIL_OUT('an mdb_dump I cannot read');
+    my @lines = split /\n/, $data;
+    my ($n, $out) = (0, $head);
+    while (my ($k, $v) = splice(@lines, 0, 2)) {
+        $k =~ s/^ //;
+        $v =~ s/^ //;
+        $v = unpack('H*', to_schema1(pack('H*', $k), pack('H*', $v)))
+            if $which->($n);
+        $out .= " $k\n $v\n";
+        $n++;
+    }
+    return ($out . "DATA=END\n", $n);
 }
-$v1 .= "DATA=END\n";
+
+my ($v1, $blocks) = schema1_dump(sub { 1 });
 ok($blocks > 1000, "$blocks counter blocks");
 
 $t->spew('counters.dump', $v1);
 $t->spew('meta.dump', "VERSION=3\nformat=bytevalue\ndatabase=meta\n"
     . "type=btree\nHEADER=END\n " . unpack('H*', 'schema_version')
     . "\n 01000000\nDATA=END\n");
-is(system("mdb_load -s counters -f $dir/counters.dump $store"), 0,
+is(system("mdb_load -s counters -f $dir/counters.dump $store 2>>$dir/mdb_load.log"), 0,
     'counters written back as schema 1');
-is(system("mdb_load -s meta -f $dir/meta.dump $store"), 0,
+is(system("mdb_load -s meta -f $dir/meta.dump $store 2>>$dir/mdb_load.log"), 0,
     'schema_version 1');
 like(`mdb_stat -s counters $store`, qr/Entries: $blocks\b/,
     'as many blocks as before');
@@ -131,6 +138,34 @@ $t->stop;
 like(`mdb_dump -s meta $store`, qr/\n 02000000\n/, 'schema_version is 2');
 ($rc, $out, $err) = $t->cli('verify');
 is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
+
+# --- blocks of the old layout in a schema 2 store ------------------------
+# (what a process of the older build, still running beside an upgraded
+# store, writes): read as such, rewritten in schema 2 when they change
+
+my ($mixed) = schema1_dump(sub { $_[0] % 3 == 0 });
+$t->spew('mixed.dump', $mixed);
+is(system("mdb_load -s counters -f $dir/mixed.dump $store 2>>$dir/mdb_load.log"), 0,
+    'a third of the blocks back in the old layout');
+ok($t->start, 'nginx on the store with old blocks');
+$after = answers();
+for my $q (@queries) {
+    is($after->{$q}, $before->{$q}, "stats?$q: the same with old blocks");
+}
+$t->stop;
+($rc, $out) = $t->cli('stats', '--group', 'agency,procedure');
+my ($pair) = @{JSON::PP->new->utf8->decode($out)->{groups}};
+($rc, $out, $err) = $t->cli('import', '-', \(JSON::PP->new->encode({
+    code => 'UPG-1', version => 1, agency => $pair->{agency},
+    procedure => $pair->{procedure}, channel => 'online',
+    received_at => '2024-06-10T09:00:00+07:00',
+    due_at => '2024-06-20T17:00:00+07:00',
+    applicant => {name => 'Nguyễn Văn A'}}) . "\n"));
+is($rc, 0, 'a write over old blocks') or diag($err);
+($rc, $out, $err) = $t->cli('verify');
+is($rc, 0, 'verify after the write: every counter equals the records')
+    or diag($out, $err);
+
 $t->check_log;
 
 alarm 0;
