@@ -20,7 +20,7 @@ ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
 UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test unit clean asan
+.PHONY: all deps run stop test unit clean asan screenshots
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
      $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
@@ -65,6 +65,10 @@ unit: $(UNIT_BINS)
 
 test: deps all
 	prove -j2 $(UNIT_BINS) t/
+
+# the screenshots in docs/img/, taken again by the browser tests
+screenshots: deps all
+	ONESTOP_SCREENSHOTS=1 prove t/dashboard.t t/widgets_browser.t
 
 run: deps all
 	@sh conf/run.sh start
