@@ -76,5 +76,25 @@ run: deps all
 stop:
 	@sh conf/run.sh stop
 
+# the engine, the CLI and the unit tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer in build/asan/, then the unit tests and the
+# CLI over a demo store (demo, every kind of statistics query, import,
+# delete, verify); any report stops it
+ASAN_FLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=all \
+               -Wall -Wextra -Werror -Wno-unused-parameter -Iengine \
+               -Ilmdb-schema
+
+asan: deps
+	@rm -rf $(BUILD)/asan && mkdir -p $(BUILD)/asan/test
+	$(CC) $(ASAN_FLAGS) engine/cli.c $(ENGINE_SRCS) $(LIBS) \
+	    -o $(BUILD)/asan/onestop
+	for t in $(UNIT_SRCS); do \
+	    $(CC) $(ASAN_FLAGS) -Iengine/test $$t $(ENGINE_SRCS) $(LIBS) \
+	        -o $(BUILD)/asan/test/$$(basename $$t .c) || exit 1; \
+	done
+	prove $(BUILD)/asan/test/test_*
+	@sh conf/asan-smoke.sh $(BUILD)/asan
+
 clean:
 	rm -rf $(BUILD)

@@ -757,7 +757,9 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
     uint8_t        buf[BLOCK_MAX];
     month_block_t  blk;
 
-    qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
+    if (d->n > 1) {
+        qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
+    }
 
     for (i = 0; i < d->n; i++) {
         e = &d->slots[d->order[i]];
@@ -2354,7 +2356,10 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     }
 
     rn.ngroups = k;
-    qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+
+    if (rn.ngroups > 1) {
+        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+    }
 
     if (q->visit != NULL) {
         q->visit(q->visit_ctx, NULL, &totals[0]);
@@ -3172,7 +3177,10 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     }
 
     rn.ngroups = (size_t) i;
-    qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+
+    if (rn.ngroups > 1) {
+        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
+    }
 
     g = yajl_gen_alloc(NULL);
 
