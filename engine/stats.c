@@ -32,19 +32,26 @@ typedef struct {
     int32_t         day[ONESTOP_K_COUNT][DAYS];
 } month_block_t;
 
+/* a slot of the hash table is small, so that probing stays in the cache;
+ * the blocks (1.2 KB each) are kept apart, in chunks that never move */
+
 typedef struct {
     uint8_t         key[KEY_MAX];
     uint8_t         klen;
     uint8_t         total;          /* the all-time block: no days */
     uint8_t         used;
-    month_block_t   b;
+    month_block_t  *b;
 } delta_t;
+
+#define DELTA_CHUNK  256
 
 struct onestop_deltas_s {
     delta_t        *slots;
     uint32_t        mask;
     uint32_t        n;
     uint32_t       *order;          /* used slots, for the flush */
+    month_block_t **chunks;         /* block i: chunks[i / 256][i % 256] */
+    uint32_t        nchunks;
 };
 
 
@@ -552,7 +559,14 @@ onestop_deltas_create(void)
 void
 onestop_deltas_destroy(onestop_deltas_t *d)
 {
+    uint32_t  i;
+
     if (d != NULL) {
+        for (i = 0; i < d->nchunks; i++) {
+            free(d->chunks[i]);
+        }
+
+        free(d->chunks);
         free(d->slots);
         free(d->order);
         free(d);
@@ -573,55 +587,84 @@ onestop_deltas_reset(onestop_deltas_t *d)
 }
 
 
-static delta_t *delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n);
-
-
 static int
 deltas_grow(onestop_deltas_t *d)
 {
-    uint32_t   i, n, *order;
-    delta_t   *old, *e;
-    uint32_t   oldmask, oldn, *oldorder;
+    uint32_t   i, h, mask, *order;
+    delta_t   *slots, *e;
 
-    old = d->slots;
-    oldmask = d->mask;
-    oldorder = d->order;
-    oldn = d->n;
+    mask = d->mask * 2 + 1;
+    slots = calloc(mask + 1, sizeof(delta_t));
+    order = malloc((mask + 1) * sizeof(uint32_t));
 
-    d->mask = oldmask * 2 + 1;
-    d->slots = calloc(d->mask + 1, sizeof(delta_t));
-    order = malloc((d->mask + 1) * sizeof(uint32_t));
-
-    if (d->slots == NULL || order == NULL) {
-        free(d->slots);
+    if (slots == NULL || order == NULL) {
+        free(slots);
         free(order);
-        d->slots = old;
-        d->mask = oldmask;
         return -1;
     }
 
-    d->order = order;
-    d->n = 0;
+    /* the same entries in the same order: each keeps its block */
 
-    for (i = 0; i < oldn; i++) {
-        n = oldorder[i];
-        e = delta_get(d, old[n].key, old[n].klen);
-        e->total = old[n].total;
-        e->b = old[n].b;
+    for (i = 0; i < d->n; i++) {
+        e = &d->slots[d->order[i]];
+
+        for (h = key_hash(e->key, e->klen) & mask; slots[h].used;
+             h = (h + 1) & mask)
+        {
+            /* void */
+        }
+
+        slots[h] = *e;
+        order[i] = h;
     }
 
-    free(old);
-    free(oldorder);
+    free(d->slots);
+    free(d->order);
+    d->slots = slots;
+    d->order = order;
+    d->mask = mask;
 
     return 0;
+}
+
+
+/* the block of the n-th entry, zeroed */
+
+static month_block_t *
+delta_block(onestop_deltas_t *d, uint32_t n)
+{
+    month_block_t   *b, **chunks;
+
+    if (n / DELTA_CHUNK >= d->nchunks) {
+        chunks = realloc(d->chunks, (d->nchunks + 1) * sizeof(void *));
+
+        if (chunks == NULL) {
+            return NULL;
+        }
+
+        d->chunks = chunks;
+        d->chunks[d->nchunks] = malloc(DELTA_CHUNK * sizeof(month_block_t));
+
+        if (d->chunks[d->nchunks] == NULL) {
+            return NULL;
+        }
+
+        d->nchunks++;
+    }
+
+    b = &d->chunks[n / DELTA_CHUNK][n % DELTA_CHUNK];
+    memset(b, 0, sizeof(month_block_t));
+
+    return b;
 }
 
 
 static delta_t *
 delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
 {
-    uint32_t  h;
-    delta_t  *e;
+    uint32_t        h;
+    delta_t        *e;
+    month_block_t  *b;
 
     if ((d->n + 1) * 2 > d->mask + 1 && deltas_grow(d) != 0) {
         return NULL;
@@ -643,10 +686,17 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
         h = (h + 1) & d->mask;
     }
 
+    b = delta_block(d, d->n);
+
+    if (b == NULL) {
+        return NULL;
+    }
+
     memset(e, 0, sizeof(delta_t));
     memcpy(e->key, k, n);
     e->klen = (uint8_t) n;
     e->used = 1;
+    e->b = b;
     d->order[d->n++] = h;
 
     return e;
@@ -679,8 +729,8 @@ onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
                 return -1;
             }
 
-            e->b.tot[ev[i].counter] += sign;
-            e->b.day[ev[i].counter][mday] += sign;
+            e->b->tot[ev[i].counter] += sign;
+            e->b->day[ev[i].counter][mday] += sign;
 
             put_be16(k + klen, MONTH_TOTAL);
             e = delta_get(d, k, klen + 2);
@@ -690,7 +740,7 @@ onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
             }
 
             e->total = 1;
-            e->b.tot[ev[i].counter] += sign;
+            e->b->tot[ev[i].counter] += sign;
         }
     }
 
@@ -717,11 +767,11 @@ onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
         e->total = f->total;
 
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            e->b.tot[c] += f->b.tot[c];
+            e->b->tot[c] += f->b->tot[c];
 
             if (!f->total) {
                 for (j = 0; j < DAYS; j++) {
-                    e->b.day[c][j] += f->b.day[c][j];
+                    e->b->day[c][j] += f->b->day[c][j];
                 }
             }
         }
@@ -782,11 +832,11 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
         }
 
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            blk.tot[c] += e->b.tot[c];
+            blk.tot[c] += e->b->tot[c];
 
             if (!e->total) {
                 for (j = 0; j < DAYS; j++) {
-                    blk.day[c][j] += e->b.day[c][j];
+                    blk.day[c][j] += e->b->day[c][j];
                 }
             }
         }
@@ -2409,8 +2459,8 @@ deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
             return -1;
         }
 
-        e->b.tot[ev[i].counter]++;
-        e->b.day[ev[i].counter][mday]++;
+        e->b->tot[ev[i].counter]++;
+        e->b->day[ev[i].counter][mday]++;
 
         put_be16(k + klen, MONTH_TOTAL);
 
@@ -2419,7 +2469,7 @@ deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
         }
 
         e->total = 1;
-        e->b.tot[ev[i].counter]++;
+        e->b->tot[ev[i].counter]++;
     }
 
     return 0;
@@ -2586,9 +2636,9 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
                             memset(blk.day, 0, sizeof(blk.day));
                         }
 
-                        if (memcmp(blk.tot, e->b.tot, sizeof(blk.tot)) != 0
+                        if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
                             || (!e->total
-                                && memcmp(blk.day, e->b.day,
+                                && memcmp(blk.day, e->b->day,
                                           sizeof(blk.day)) != 0))
                         {
                             onestop_buf_adds(report, "differs: ");
