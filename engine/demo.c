@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_date.h"
+#include "onestop_util.h"
 #include "onestop_demo.h"
 
 
@@ -883,13 +885,6 @@ static const demo_span_t demo_lockdowns[] = {
 
 
 typedef struct {
-    char         *data;
-    size_t        len;
-    size_t        cap;
-    int           failed;
-} demo_buf_t;
-
-typedef struct {
     char          id[16];
     uint8_t       level;
     uint16_t      src;            /* index in its level's table */
@@ -938,47 +933,11 @@ typedef struct {
     uint32_t     *keys;           /* the day's intake: secs << 2 | channel */
     size_t        nkeys;
 
-    demo_buf_t    out;
+    onestop_buf_t    out;
 } demo_t;
 
 
 /* calendar */
-
-static int32_t
-demo_days_from_civil(int y, unsigned m, unsigned d)
-{
-    int       era;
-    unsigned  yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + (int32_t) doe - 719468;
-}
-
-
-static void
-demo_civil_from_days(int32_t z, int *py, unsigned *pm, unsigned *pd)
-{
-    int32_t   era;
-    unsigned  doe, yoe, doy, mp, m;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned) (z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    m = mp < 10 ? mp + 3 : mp - 9;
-
-    *py = (int) yoe + era * 400 + (m <= 2);
-    *pm = m;
-    *pd = doy - (153 * mp + 2) / 5 + 1;
-}
-
 
 static int
 demo_weekday(int32_t day)
@@ -991,7 +950,7 @@ demo_weekday(int32_t day)
 static int32_t
 demo_span_from(const demo_span_t *s)
 {
-    return demo_days_from_civil(s->year, s->month, s->day);
+    return onestop_days_from_civil(s->year, s->month, s->day);
 }
 
 
@@ -1008,7 +967,7 @@ demo_is_working_slow(int32_t day)
         return 0;
     }
 
-    demo_civil_from_days(day, &y, &m, &d);
+    onestop_civil_from_days(day, &y, &m, &d);
     md = m * 100 + d;
     if (md == 101 || md == 430 || md == 501 || md == 902) {
         return 0;
@@ -1159,68 +1118,17 @@ demo_pick_word(demo_t *d, const demo_word_t *w, size_t n)
 
 /* output */
 
-static int
-demo_reserve(demo_buf_t *b, size_t n)
-{
-    char    *p;
-    size_t   cap;
-
-    if (b->len + n <= b->cap) {
-        return 0;
-    }
-
-    if (b->failed) {
-        return -1;
-    }
-
-    cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n) {
-        cap *= 2;
-    }
-
-    p = realloc(b->data, cap);
-    if (p == NULL) {
-        b->failed = 1;
-        return -1;
-    }
-
-    b->data = p;
-    b->cap = cap;
-
-    return 0;
-}
-
-
 static void
-demo_put(demo_buf_t *b, const char *s, size_t n)
+demo_putc(onestop_buf_t *b, char c)
 {
-    if (demo_reserve(b, n) == 0) {
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-    }
-}
-
-
-static void
-demo_puts(demo_buf_t *b, const char *s)
-{
-    demo_put(b, s, strlen(s));
-}
-
-
-static void
-demo_putc(demo_buf_t *b, char c)
-{
-    if (demo_reserve(b, 1) == 0) {
-        b->data[b->len++] = c;
-    }
+    onestop_buf_add(b, &c, 1);
 }
 
 
 /* decimal, zero-padded to at least width digits */
 
 static void
-demo_num(demo_buf_t *b, uint64_t v, int width)
+demo_num(onestop_buf_t *b, uint64_t v, int width)
 {
     char  tmp[24], *p;
 
@@ -1231,14 +1139,14 @@ demo_num(demo_buf_t *b, uint64_t v, int width)
         width--;
     } while (v || width > 0);
 
-    demo_put(b, p, (size_t) (tmp + sizeof(tmp) - p));
+    onestop_buf_add(b, p, (size_t) (tmp + sizeof(tmp) - p));
 }
 
 
 /* the text of a JSON string, without the quotes */
 
 static void
-demo_escape(demo_buf_t *b, const char *s)
+demo_escape(onestop_buf_t *b, const char *s)
 {
     static const char  hex[] = "0123456789abcdef";
     unsigned char      c;
@@ -1251,7 +1159,7 @@ demo_escape(demo_buf_t *b, const char *s)
             demo_putc(b, (char) c);
 
         } else if (c < 0x20) {
-            demo_put(b, "\\u00", 4);
+            onestop_buf_add(b, "\\u00", 4);
             demo_putc(b, hex[c >> 4]);
             demo_putc(b, hex[c & 0xf]);
 
@@ -1263,7 +1171,7 @@ demo_escape(demo_buf_t *b, const char *s)
 
 
 static void
-demo_str(demo_buf_t *b, const char *s)
+demo_str(onestop_buf_t *b, const char *s)
 {
     demo_putc(b, '"');
     demo_escape(b, s);
@@ -1272,12 +1180,12 @@ demo_str(demo_buf_t *b, const char *s)
 
 
 static void
-demo_date(demo_buf_t *b, int32_t day)
+demo_date(onestop_buf_t *b, int32_t day)
 {
     int       y;
     unsigned  m, dd;
 
-    demo_civil_from_days(day, &y, &m, &dd);
+    onestop_civil_from_days(day, &y, &m, &dd);
     demo_num(b, (uint64_t) y, 4);
     demo_putc(b, '-');
     demo_num(b, m, 2);
@@ -1289,7 +1197,7 @@ demo_date(demo_buf_t *b, int32_t day)
 /* a quoted RFC 3339 timestamp of a local day and second of the day */
 
 static void
-demo_ts(demo_buf_t *b, int32_t day, uint32_t secs, const demo_style_t *st)
+demo_ts(onestop_buf_t *b, int32_t day, uint32_t secs, const demo_style_t *st)
 {
     int64_t   t;
     int32_t   dd;
@@ -1348,7 +1256,7 @@ demo_init(demo_t *d, uint64_t seed, int32_t today)
 
     d->today = today;
     /* from the day after Decision 30/2019/QĐ-UBND, or a year at least */
-    d->start = demo_days_from_civil(2019, 7, 10);
+    d->start = onestop_days_from_civil(2019, 7, 10);
     if (today < d->start) {
         d->start = today - 364;
     }
@@ -1540,7 +1448,7 @@ demo_event_secs(demo_t *d, int32_t day, int32_t pday, uint32_t psecs)
 /* the catalog */
 
 static void
-demo_agency_name(demo_buf_t *b, const demo_agency_t *a)
+demo_agency_name(onestop_buf_t *b, const demo_agency_t *a)
 {
     const demo_district_t  *dist;
 
@@ -1552,14 +1460,14 @@ demo_agency_name(demo_buf_t *b, const demo_agency_t *a)
 
     case L_DISTRICT:
         dist = &demo_districts[a->src];
-        demo_puts(b, "UBND ");
+        onestop_buf_adds(b, "UBND ");
         demo_escape(b, dist->kind);
         demo_putc(b, ' ');
         demo_escape(b, dist->name);
         break;
 
     default:
-        demo_puts(b, "UBND ");
+        onestop_buf_adds(b, "UBND ");
         demo_escape(b, demo_communes[a->src].name);
         break;
     }
@@ -1567,7 +1475,7 @@ demo_agency_name(demo_buf_t *b, const demo_agency_t *a)
 
 
 static void
-demo_catalog(demo_t *d, demo_buf_t *b)
+demo_catalog(demo_t *d, onestop_buf_t *b)
 {
     size_t                i;
     const demo_agency_t  *a;
@@ -1575,59 +1483,59 @@ demo_catalog(demo_t *d, demo_buf_t *b)
         "province", "district", "commune"
     };
 
-    demo_puts(b, "{\"agencies\":[\n");
+    onestop_buf_adds(b, "{\"agencies\":[\n");
 
     for (i = 0; i < DEMO_NAGENCIES; i++) {
         a = &d->agencies[i];
 
-        demo_puts(b, i ? ",\n{\"id\":" : "{\"id\":");
+        onestop_buf_adds(b, i ? ",\n{\"id\":" : "{\"id\":");
         demo_str(b, a->id);
-        demo_puts(b, ",\"name\":\"");
+        onestop_buf_adds(b, ",\"name\":\"");
         demo_agency_name(b, a);
-        demo_puts(b, "\",\"level\":");
+        onestop_buf_adds(b, "\",\"level\":");
         demo_str(b, levels[a->level]);
-        demo_puts(b, ",\"parent\":");
+        onestop_buf_adds(b, ",\"parent\":");
 
         if (a->level == L_COMMUNE) {
             demo_str(b, d->agencies[a->parent].id);
 
         } else {
-            demo_puts(b, "null");
+            onestop_buf_adds(b, "null");
         }
 
         demo_putc(b, '}');
     }
 
-    demo_puts(b, "],\n\"fields\":[\n");
+    onestop_buf_adds(b, "],\n\"fields\":[\n");
 
     for (i = 0; i < DEMO_NELTS(demo_fields); i++) {
-        demo_puts(b, i ? ",\n{\"id\":" : "{\"id\":");
+        onestop_buf_adds(b, i ? ",\n{\"id\":" : "{\"id\":");
         demo_str(b, demo_fields[i].id);
-        demo_puts(b, ",\"name\":");
+        onestop_buf_adds(b, ",\"name\":");
         demo_str(b, demo_fields[i].name);
         demo_putc(b, '}');
     }
 
-    demo_puts(b, "],\n\"procedures\":[\n");
+    onestop_buf_adds(b, "],\n\"procedures\":[\n");
 
     for (i = 0; i < DEMO_NPROCS; i++) {
-        demo_puts(b, i ? ",\n{\"id\":" : "{\"id\":");
+        onestop_buf_adds(b, i ? ",\n{\"id\":" : "{\"id\":");
         demo_str(b, demo_procs[i].id);
-        demo_puts(b, ",\"name\":");
+        onestop_buf_adds(b, ",\"name\":");
         demo_str(b, demo_procs[i].name);
-        demo_puts(b, ",\"field\":");
+        onestop_buf_adds(b, ",\"field\":");
         demo_str(b, demo_fields[demo_procs[i].field].id);
         demo_putc(b, '}');
     }
 
-    demo_puts(b, "]}\n");
+    onestop_buf_adds(b, "]}\n");
 }
 
 
 /* people and organisations */
 
 static void
-demo_person(demo_t *d, demo_buf_t *b, const demo_word_t **fam,
+demo_person(demo_t *d, onestop_buf_t *b, const demo_word_t **fam,
     const demo_word_t **given)
 {
     int                 female;
@@ -1636,12 +1544,12 @@ demo_person(demo_t *d, demo_buf_t *b, const demo_word_t **fam,
     female = demo_rnd(d, 2);
 
     *fam = demo_pick_word(d, demo_family, DEMO_NELTS(demo_family));
-    demo_puts(b, (*fam)->text);
+    onestop_buf_adds(b, (*fam)->text);
 
     if (demo_rnd(d, 100) < 3) {
         /* a double family name, as in "Nguyễn Trần ..." */
         demo_putc(b, ' ');
-        demo_puts(b, demo_pick_word(d, demo_family,
+        onestop_buf_adds(b, demo_pick_word(d, demo_family,
                                     DEMO_NELTS(demo_family))->text);
     }
 
@@ -1653,16 +1561,16 @@ demo_person(demo_t *d, demo_buf_t *b, const demo_word_t **fam,
     }
 
     demo_putc(b, ' ');
-    demo_puts(b, mid->text);
+    onestop_buf_adds(b, mid->text);
 
     if (demo_rnd(d, 100) < 20) {
         demo_putc(b, ' ');
         if (female) {
-            demo_puts(b, demo_pick_word(d, demo_middle_f + 1,
+            onestop_buf_adds(b, demo_pick_word(d, demo_middle_f + 1,
                                         DEMO_NELTS(demo_middle_f) - 1)->text);
 
         } else {
-            demo_puts(b, demo_pick_word(d, demo_middle_m + 1,
+            onestop_buf_adds(b, demo_pick_word(d, demo_middle_m + 1,
                                         DEMO_NELTS(demo_middle_m) - 1)->text);
         }
     }
@@ -1680,12 +1588,12 @@ demo_person(demo_t *d, demo_buf_t *b, const demo_word_t **fam,
     } while (strcmp((*given)->ascii, mid->ascii) == 0);
 
     demo_putc(b, ' ');
-    demo_puts(b, (*given)->text);
+    onestop_buf_adds(b, (*given)->text);
 }
 
 
 static const demo_word_t *
-demo_organization(demo_t *d, demo_buf_t *b, const demo_agency_t *a)
+demo_organization(demo_t *d, onestop_buf_t *b, const demo_agency_t *a)
 {
     uint32_t            r;
     const char         *place;
@@ -1695,26 +1603,26 @@ demo_organization(demo_t *d, demo_buf_t *b, const demo_agency_t *a)
     r = demo_rnd(d, 100);
 
     if (r < 45) {
-        demo_puts(b, "Công ty TNHH ");
-        demo_puts(b, demo_pick(d, demo_trades));
+        onestop_buf_adds(b, "Công ty TNHH ");
+        onestop_buf_adds(b, demo_pick(d, demo_trades));
         demo_putc(b, ' ');
-        demo_puts(b, brand->text);
+        onestop_buf_adds(b, brand->text);
 
     } else if (r < 58) {
-        demo_puts(b, "Công ty TNHH MTV ");
-        demo_puts(b, demo_pick(d, demo_trades));
+        onestop_buf_adds(b, "Công ty TNHH MTV ");
+        onestop_buf_adds(b, demo_pick(d, demo_trades));
         demo_putc(b, ' ');
-        demo_puts(b, brand->text);
+        onestop_buf_adds(b, brand->text);
 
     } else if (r < 84) {
-        demo_puts(b, "Công ty Cổ phần ");
-        demo_puts(b, demo_pick(d, demo_trades));
+        onestop_buf_adds(b, "Công ty Cổ phần ");
+        onestop_buf_adds(b, demo_pick(d, demo_trades));
         demo_putc(b, ' ');
-        demo_puts(b, brand->text);
+        onestop_buf_adds(b, brand->text);
 
     } else if (r < 91) {
-        demo_puts(b, "Doanh nghiệp tư nhân ");
-        demo_puts(b, brand->text);
+        onestop_buf_adds(b, "Doanh nghiệp tư nhân ");
+        onestop_buf_adds(b, brand->text);
 
     } else {
         if (a->level == L_DISTRICT) {
@@ -1727,9 +1635,9 @@ demo_organization(demo_t *d, demo_buf_t *b, const demo_agency_t *a)
             place = demo_pick(d, demo_districts).name;
         }
 
-        demo_puts(b, demo_pick(d, demo_coops));
+        onestop_buf_adds(b, demo_pick(d, demo_coops));
         demo_putc(b, ' ');
-        demo_puts(b, place);
+        onestop_buf_adds(b, place);
     }
 
     return brand;
@@ -1737,18 +1645,18 @@ demo_organization(demo_t *d, demo_buf_t *b, const demo_agency_t *a)
 
 
 static void
-demo_phone(demo_t *d, demo_buf_t *b)
+demo_phone(demo_t *d, onestop_buf_t *b)
 {
     static const char  p09[] = "012346789";
     static const char  p03[] = "23456789";
     int                i;
 
     if (demo_rnd(d, 100) < 62) {
-        demo_puts(b, "09");
+        onestop_buf_adds(b, "09");
         demo_putc(b, p09[demo_rnd(d, sizeof(p09) - 1)]);
 
     } else {
-        demo_puts(b, "03");
+        onestop_buf_adds(b, "03");
         demo_putc(b, p03[demo_rnd(d, sizeof(p03) - 1)]);
     }
 
@@ -1768,7 +1676,7 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
     size_t               pi;
     uint32_t             r, r2, days, ontime, latepm, tpm, version;
     uint32_t             due_secs, res_secs, ret_secs, wdr_secs, ai_secs;
-    demo_buf_t          *b;
+    onestop_buf_t          *b;
     demo_style_t         st;
     const char          *reason;
     const demo_proc_t   *p;
@@ -1952,14 +1860,14 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
 
     /* the record */
 
-    demo_puts(b, "{\"code\":\"");
-    demo_puts(b, a->id);
+    onestop_buf_adds(b, "{\"code\":\"");
+    onestop_buf_adds(b, a->id);
     demo_putc(b, '-');
     {
         int       y;
         unsigned  m, dd;
 
-        demo_civil_from_days(rday, &y, &m, &dd);
+        onestop_civil_from_days(rday, &y, &m, &dd);
         demo_num(b, (uint64_t) (y % 100), 2);
         demo_num(b, m, 2);
         demo_num(b, dd, 2);
@@ -1967,25 +1875,25 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
     demo_putc(b, '-');
     demo_num(b, ++d->counter[a - d->agencies], 4);
 
-    demo_puts(b, "\",\"version\":");
+    onestop_buf_adds(b, "\",\"version\":");
     demo_num(b, version, 1);
-    demo_puts(b, ",\"agency\":\"");
-    demo_puts(b, a->id);
-    demo_puts(b, "\",\"procedure\":\"");
-    demo_puts(b, p->id);
-    demo_puts(b, "\",\"channel\":\"");
-    demo_puts(b, channels[ch]);
-    demo_puts(b, "\",\"return_channel\":\"");
+    onestop_buf_adds(b, ",\"agency\":\"");
+    onestop_buf_adds(b, a->id);
+    onestop_buf_adds(b, "\",\"procedure\":\"");
+    onestop_buf_adds(b, p->id);
+    onestop_buf_adds(b, "\",\"channel\":\"");
+    onestop_buf_adds(b, channels[ch]);
+    onestop_buf_adds(b, "\",\"return_channel\":\"");
 
     r = demo_rnd(d, 100);
     if (ch == CH_POSTAL) {
-        demo_puts(b, r < 72 ? "postal" : "counter");
+        onestop_buf_adds(b, r < 72 ? "postal" : "counter");
 
     } else if (ch == CH_ONLINE) {
-        demo_puts(b, r < 58 ? "counter" : r < 76 ? "postal" : "online");
+        onestop_buf_adds(b, r < 58 ? "counter" : r < 76 ? "postal" : "online");
 
     } else {
-        demo_puts(b, r < 88 ? "counter" : r < 96 ? "postal" : "online");
+        onestop_buf_adds(b, r < 88 ? "counter" : r < 96 ? "postal" : "online");
     }
 
     /* applicant and contact */
@@ -1993,24 +1901,24 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
     r = demo_rnd(d, 1000);
     org = p->kind == K_ORG ? r < 820 : p->kind == K_MIX ? r < 200 : r < 10;
 
-    demo_puts(b, "\",\"applicant\":{\"name\":\"");
+    onestop_buf_adds(b, "\",\"applicant\":{\"name\":\"");
     fam = given = brand = NULL;
 
     if (org) {
         brand = demo_organization(d, b, a);
-        demo_puts(b, "\",\"type\":\"organization\"}");
+        onestop_buf_adds(b, "\",\"type\":\"organization\"}");
 
     } else {
         demo_person(d, b, &fam, &given);
-        demo_puts(b, "\",\"type\":\"citizen\"}");
+        onestop_buf_adds(b, "\",\"type\":\"citizen\"}");
     }
 
     r = demo_rnd(d, 100);
     if (r >= 4) {
-        demo_puts(b, ",\"contact\":{");
+        onestop_buf_adds(b, ",\"contact\":{");
 
         if (r >= 10) {
-            demo_puts(b, "\"phone\":\"");
+            onestop_buf_adds(b, "\"phone\":\"");
             demo_phone(d, b);
             demo_putc(b, '"');
         }
@@ -2020,26 +1928,26 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
                 demo_putc(b, ',');
             }
 
-            demo_puts(b, "\"email\":\"");
+            onestop_buf_adds(b, "\"email\":\"");
 
             if (org) {
-                demo_puts(b, demo_rnd(d, 2) ? "info." : "ketoan.");
-                demo_puts(b, brand->ascii);
+                onestop_buf_adds(b, demo_rnd(d, 2) ? "info." : "ketoan.");
+                onestop_buf_adds(b, brand->ascii);
 
             } else if (demo_rnd(d, 2)) {
-                demo_puts(b, given->ascii);
+                onestop_buf_adds(b, given->ascii);
                 demo_putc(b, '.');
-                demo_puts(b, fam->ascii);
+                onestop_buf_adds(b, fam->ascii);
                 demo_num(b, demo_rnd(d, 100), 2);
 
             } else {
-                demo_puts(b, fam->ascii);
-                demo_puts(b, given->ascii);
+                onestop_buf_adds(b, fam->ascii);
+                onestop_buf_adds(b, given->ascii);
                 demo_num(b, 1960 + demo_rnd(d, 45), 4);
             }
 
             demo_putc(b, '@');
-            demo_puts(b, demo_pick(d, demo_mail_domains));
+            onestop_buf_adds(b, demo_pick(d, demo_mail_domains));
             demo_putc(b, '"');
         }
 
@@ -2048,11 +1956,11 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
 
     /* dates */
 
-    demo_puts(b, ",\"received_at\":");
+    onestop_buf_adds(b, ",\"received_at\":");
     demo_ts(b, rday, rsecs, &st);
     st.frac = 0;
 
-    demo_puts(b, ",\"due_at\":");
+    onestop_buf_adds(b, ",\"due_at\":");
     if (dateonly) {
         demo_putc(b, '"');
         demo_date(b, due);
@@ -2062,35 +1970,35 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
         demo_ts(b, due, due_secs, &st);
     }
 
-    demo_puts(b, ",\"resolved_at\":");
+    onestop_buf_adds(b, ",\"resolved_at\":");
     if (res >= 0) {
         demo_ts(b, res, res_secs, &st);
 
     } else {
-        demo_puts(b, "null");
+        onestop_buf_adds(b, "null");
     }
 
-    demo_puts(b, ",\"returned_at\":");
+    onestop_buf_adds(b, ",\"returned_at\":");
     if (ret >= 0) {
         demo_ts(b, ret, ret_secs, &st);
 
     } else {
-        demo_puts(b, "null");
+        onestop_buf_adds(b, "null");
     }
 
-    demo_puts(b, ",\"withdrawn_at\":");
+    onestop_buf_adds(b, ",\"withdrawn_at\":");
     if (wdr >= 0) {
         demo_ts(b, wdr, wdr_secs, &st);
 
     } else {
-        demo_puts(b, "null");
+        onestop_buf_adds(b, "null");
     }
 
-    demo_puts(b, ",\"apology\":");
+    onestop_buf_adds(b, ",\"apology\":");
     if (ai >= 0) {
-        demo_puts(b, "{\"issued_at\":");
+        onestop_buf_adds(b, "{\"issued_at\":");
         demo_ts(b, ai, ai_secs, &st);
-        demo_puts(b, ",\"new_due_at\":");
+        onestop_buf_adds(b, ",\"new_due_at\":");
 
         if (demo_rnd(d, 2)) {
             demo_putc(b, '"');
@@ -2102,14 +2010,14 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
         }
 
         if (reason) {
-            demo_puts(b, ",\"reason\":");
+            onestop_buf_adds(b, ",\"reason\":");
             demo_str(b, reason);
         }
 
         demo_putc(b, '}');
 
     } else {
-        demo_puts(b, "null");
+        onestop_buf_adds(b, "null");
     }
 
     demo_putc(b, '}');
@@ -2247,7 +2155,7 @@ done:
     free(d->keys);
     free(d->counter);
     free(d->wd);
-    free(d->out.data);
+    onestop_buf_free(&d->out);
     free(d);
 
     return rc;

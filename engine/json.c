@@ -106,8 +106,6 @@ static int feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len);
 static int end_line(onestop_batch_t *b);
 static int lookup_key(const key_t_ *keys, const char *s, size_t len);
 static void gen_date(yajl_gen g, const onestop_ts_t *ts, int32_t offset);
-static void gen_name(yajl_gen g, const onestop_str_t *id,
-    const onestop_str_t *name, const char *member);
 
 
 /* batches */
@@ -1288,9 +1286,9 @@ gen_date(yajl_gen g, const onestop_ts_t *ts, int32_t offset)
 }
 
 
-static void
-gen_name(yajl_gen g, const onestop_str_t *id, const onestop_str_t *name,
-    const char *member)
+void
+onestop_gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
+    const onestop_str_t *name)
 {
     onestop_gen_cstr(g, member);
 
@@ -1364,9 +1362,10 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
                         ? "organization" : "citizen");
     yajl_gen_map_close(g);
 
-    gen_name(g, a ? &a->id : NULL, a ? &a->name : NULL, "agency");
-    gen_name(g, f ? &f->id : NULL, f ? &f->name : NULL, "field");
-    gen_name(g, pr ? &pr->id : NULL, pr ? &pr->name : NULL, "procedure");
+    onestop_gen_ref(g, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
+    onestop_gen_ref(g, "field", f ? &f->id : NULL, f ? &f->name : NULL);
+    onestop_gen_ref(g, "procedure", pr ? &pr->id : NULL,
+                    pr ? &pr->name : NULL);
 
     onestop_gen_cstr(g, "channel");
     onestop_gen_cstr(g, onestop_channel_name(r->channel));

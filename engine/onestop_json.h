@@ -107,6 +107,9 @@ void onestop_catalog_doc_free(onestop_catalog_doc_t *doc);
 /* Adds a JSON string (escaped by yajl) to a generator. */
 void onestop_gen_str(yajl_gen g, const char *s, size_t len);
 void onestop_gen_cstr(yajl_gen g, const char *s);
+/* "member": {"id": ..., "name": ...}, or "member": null when id is NULL */
+void onestop_gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
+    const onestop_str_t *name);
 
 /*
  * The public lookup object of SPEC section 4.  `unmasked` shows the

@@ -95,19 +95,25 @@ enum {
     ONESTOP_IV_YEAR
 };
 
+/* what the statistics and the apology letters' list filter alike: the
+ * dates and the catalog (interned ids; 0: none) */
 typedef struct {
     onestop_day_t   from;
     onestop_day_t   to;
     int             has_from;
     int             has_to;
+    uint32_t        agency;
+    uint32_t        under;
+    uint32_t        field;
+    uint32_t        procedure;
+} onestop_filter_t;
+
+typedef struct {
+    onestop_filter_t f;
     int             period;           /* 0, or 1 today .. 5 all */
     int             interval;         /* ONESTOP_IV_* */
     int             group[3];
     int             ngroup;
-    uint32_t        agency;           /* filters: 0 none */
-    uint32_t        under;
-    uint32_t        field;
-    uint32_t        procedure;
     int             channel;          /* -1 none */
     int             level;            /* 0 none */
     int             csv;
@@ -136,14 +142,7 @@ int onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 
 /* The apology letters' list (Điều 11.3; SPEC section 7). */
 typedef struct {
-    uint32_t        agency;
-    uint32_t        under;
-    uint32_t        field;
-    uint32_t        procedure;
-    onestop_day_t   from;
-    onestop_day_t   to;
-    int             has_from;
-    int             has_to;
+    onestop_filter_t f;
     size_t          limit;
     int             has_after;
     onestop_day_t   after_day;

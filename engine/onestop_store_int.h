@@ -12,6 +12,41 @@
 #include "onestop_store.h"
 
 
+/* big-endian integers in keys, so that LMDB's order is their order */
+
+static inline void
+be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+
+static inline uint32_t
+get_be32(const uint8_t *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
+           | (uint32_t) p[2] << 8 | p[3];
+}
+
+
+static inline void
+be64(uint8_t *p, uint64_t v)
+{
+    be32(p, (uint32_t) (v >> 32));
+    be32(p + 4, (uint32_t) v);
+}
+
+
+static inline uint64_t
+get_be64(const uint8_t *p)
+{
+    return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+}
+
+
 /* counter deltas of one batch, applied to the counters database at its
  * end (so that a batch touching many records of one cell writes each
  * counter block once) */

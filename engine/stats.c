@@ -94,24 +94,6 @@ put_be16(uint8_t *p, unsigned v)
 }
 
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
-}
-
-
 /*
  * The blocks as stored (schema 2): varints, only what is not zero.
  *
@@ -518,12 +500,12 @@ series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
         k[1] = (uint8_t) channel;
         return 2;
     case 'A':
-        put_be32(k + 1, agency);
+        be32(k + 1, agency);
         k[5] = (uint8_t) channel;
         return 6;
     default:
-        put_be32(k + 1, agency);
-        put_be32(k + 5, procedure);
+        be32(k + 1, agency);
+        be32(k + 5, procedure);
         k[9] = (uint8_t) channel;
         return 10;
     }
@@ -897,25 +879,11 @@ parse_dim(const char *s, size_t len)
 
 /* the arguments both queries share: dates and the catalog filters */
 
-typedef struct {
-    uint32_t       *agency;
-    uint32_t       *under;
-    uint32_t       *field;
-    uint32_t       *procedure;
-    onestop_day_t  *from;
-    onestop_day_t  *to;
-    int            *has_from;
-    int            *has_to;
-    char           *error;
-    size_t          errlen;
-} common_args_t;
-
-
 /* 1: the argument was one of them; 0: not; -1: a bad value (error) */
 
 static int
 parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
-    common_args_t *c)
+    onestop_filter_t *f, char *error, size_t errlen)
 {
     int                   n;
     uint32_t              id;
@@ -927,18 +895,18 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
 
     if (arg_is(a, "from") || arg_is(a, "to")) {
         if (onestop_day_parse(v->data, v->len, &day) != 0) {
-            snprintf(c->error, c->errlen,
+            snprintf(error, errlen,
                      "%s must be a date YYYY-MM-DD (1990-2100)",
                      a->key.data[0] == 'f' ? "from" : "to");
             return -1;
         }
 
         if (a->key.data[0] == 'f') {
-            *c->from = day;
-            *c->has_from = 1;
+            f->from = day;
+            f->has_from = 1;
         } else {
-            *c->to = day;
-            *c->has_to = 1;
+            f->to = day;
+            f->has_to = 1;
         }
 
         return 1;
@@ -948,21 +916,21 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
         id = onestop_catalog_agency(cat, v->data, v->len);
 
         if (id == 0) {
-            snprintf(c->error, c->errlen,
+            snprintf(error, errlen,
                      "%s: no agency \"%.*s\" in the catalog",
                      a->key.data[0] == 'a' ? "agency" : "under", n, v->data);
             return -1;
         }
 
-        *(a->key.data[0] == 'a' ? c->agency : c->under) = id;
+        *(a->key.data[0] == 'a' ? &f->agency : &f->under) = id;
         return 1;
     }
 
     if (arg_is(a, "field")) {
-        *c->field = onestop_catalog_field(cat, v->data, v->len);
+        f->field = onestop_catalog_field(cat, v->data, v->len);
 
-        if (*c->field == 0) {
-            snprintf(c->error, c->errlen,
+        if (f->field == 0) {
+            snprintf(error, errlen,
                      "field: no field \"%.*s\" in the catalog", n, v->data);
             return -1;
         }
@@ -971,10 +939,10 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
     }
 
     if (arg_is(a, "procedure")) {
-        *c->procedure = onestop_catalog_procedure(cat, v->data, v->len);
+        f->procedure = onestop_catalog_procedure(cat, v->data, v->len);
 
-        if (*c->procedure == 0) {
-            snprintf(c->error, c->errlen,
+        if (f->procedure == 0) {
+            snprintf(error, errlen,
                      "procedure: no procedure \"%.*s\" in the catalog", n,
                      v->data);
             return -1;
@@ -993,7 +961,6 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 {
     int                   d, j;
     size_t                i, start, k;
-    common_args_t         c;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
 
@@ -1004,22 +971,11 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
 
-    c.agency = &q->agency;
-    c.under = &q->under;
-    c.field = &q->field;
-    c.procedure = &q->procedure;
-    c.from = &q->from;
-    c.to = &q->to;
-    c.has_from = &q->has_from;
-    c.has_to = &q->has_to;
-    c.error = q->error;
-    c.errlen = sizeof(q->error);
-
     for (i = 0; i < nargs; i++) {
         a = &args[i];
         v = &a->value;
 
-        d = parse_common(a, cat, &c);
+        d = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
 
         if (d < 0) {
             return -1;
@@ -1116,7 +1072,7 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
         }
     }
 
-    if (q->period && (q->has_from || q->has_to)) {
+    if (q->period && (q->f.has_from || q->f.has_to)) {
         snprintf(q->error, sizeof(q->error),
                  "period cannot be combined with from or to");
         return -1;
@@ -1587,8 +1543,8 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if ((q->agency && agency != q->agency)
-        || (q->under && !onestop_catalog_under(cat, agency, q->under))
+    if ((q->f.agency && agency != q->f.agency)
+        || (q->f.under && !onestop_catalog_under(cat, agency, q->f.under))
         || (q->level && cat->agencies[agency].level != q->level))
     {
         return 0;
@@ -1602,8 +1558,8 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if ((q->procedure && procedure != q->procedure)
-        || (q->field && cat->procedures[procedure].field != q->field))
+    if ((q->f.procedure && procedure != q->f.procedure)
+        || (q->f.field && cat->procedures[procedure].field != q->f.field))
     {
         return 0;
     }
@@ -2114,12 +2070,12 @@ settle_period(onestop_query_t *q, onestop_day_t first, onestop_day_t today,
         from = first;
         break;
     default:
-        from = q->has_from ? q->from : first;
+        from = q->f.has_from ? q->f.from : first;
     }
 
-    to = q->has_to && q->to < today ? q->to : today;
+    to = q->f.has_to && q->f.to < today ? q->f.to : today;
 
-    if (!q->has_from && !q->period && from > to) {
+    if (!q->f.has_from && !q->period && from > to) {
         from = to;          /* a `to` before the first one: empty */
     }
 
@@ -2269,9 +2225,9 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         }
     }
 
-    if (q->field || q->procedure) {
+    if (q->f.field || q->f.procedure) {
         tag = 'C';
-    } else if ((q->agency || q->under || q->level) && tag == 'P') {
+    } else if ((q->f.agency || q->f.under || q->level) && tag == 'P') {
         tag = 'A';
     }
 
@@ -2286,7 +2242,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     plen = 1;
     nlist = 0;
 
-    if (tag != 'P' && (q->agency || q->under)) {
+    if (tag != 'P' && (q->f.agency || q->f.under)) {
         list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
 
         if (list == NULL) {
@@ -2295,9 +2251,9 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         }
 
         for (agency = 1; agency <= rn.cat->nagencies; agency++) {
-            if ((q->agency == 0 || agency == q->agency)
-                && (q->under == 0
-                    || onestop_catalog_under(rn.cat, agency, q->under)))
+            if ((q->f.agency == 0 || agency == q->f.agency)
+                && (q->f.under == 0
+                    || onestop_catalog_under(rn.cat, agency, q->f.under)))
             {
                 list[nlist++] = agency;
             }
@@ -2310,7 +2266,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     for (a = 0; list == NULL ? a < 1 : a < nlist; a++) {
         if (list != NULL) {
-            put_be32(seek + 1, list[a]);
+            be32(seek + 1, list[a]);
         }
 
         key.mv_data = seek;
@@ -2694,29 +2650,17 @@ onestop_apology_query_parse(onestop_apology_query_t *q,
     int                   rc;
     size_t                i, k;
     unsigned long         n;
-    common_args_t         c;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
 
     memset(q, 0, sizeof(onestop_apology_query_t));
     q->limit = 100;
 
-    c.agency = &q->agency;
-    c.under = &q->under;
-    c.field = &q->field;
-    c.procedure = &q->procedure;
-    c.from = &q->from;
-    c.to = &q->to;
-    c.has_from = &q->has_from;
-    c.has_to = &q->has_to;
-    c.error = q->error;
-    c.errlen = sizeof(q->error);
-
     for (i = 0; i < nargs; i++) {
         a = &args[i];
         v = &a->value;
 
-        rc = parse_common(a, cat, &c);
+        rc = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
 
         if (rc < 0) {
             return -1;
@@ -2761,26 +2705,12 @@ onestop_apology_query_parse(onestop_apology_query_t *q,
         }
     }
 
-    if (q->has_from && q->has_to && q->from > q->to) {
+    if (q->f.has_from && q->f.has_to && q->f.from > q->f.to) {
         snprintf(q->error, sizeof(q->error), "from is after to");
         return -1;
     }
 
     return 0;
-}
-
-
-static void
-gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
-    const onestop_str_t *name)
-{
-    onestop_gen_cstr(g, member);
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "id");
-    onestop_gen_str(g, id->data, id->len);
-    onestop_gen_cstr(g, "name");
-    onestop_gen_str(g, name->data, name->len);
-    yajl_gen_map_close(g);
 }
 
 
@@ -2841,12 +2771,12 @@ onestop_store_apologies(onestop_store_t *st,
     /* where to start: after the cursor, or at `to` */
 
     if (q->has_after) {
-        put_be32(start, 0xffffffffu - (uint32_t) q->after_day);
+        be32(start, 0xffffffffu - (uint32_t) q->after_day);
         memcpy(start + 4, q->after_code, q->after_len);
         key.mv_size = 4 + q->after_len;
 
     } else {
-        put_be32(start, q->has_to ? 0xffffffffu - (uint32_t) q->to : 0);
+        be32(start, q->f.has_to ? 0xffffffffu - (uint32_t) q->f.to : 0);
         key.mv_size = 4;
     }
 
@@ -2872,11 +2802,11 @@ onestop_store_apologies(onestop_store_t *st,
 
         day = (onestop_day_t) (0xffffffffu - get_be32(kp));
 
-        if (q->has_to && day > q->to) {
+        if (q->f.has_to && day > q->f.to) {
             continue;
         }
 
-        if (q->has_from && day < q->from) {
+        if (q->f.has_from && day < q->f.from) {
             break;
         }
 
@@ -2885,10 +2815,10 @@ onestop_store_apologies(onestop_store_t *st,
 
         if (agency == 0 || agency > cat->nagencies
             || procedure == 0 || procedure > cat->nprocedures
-            || (q->agency && agency != q->agency)
-            || (q->under && !onestop_catalog_under(cat, agency, q->under))
-            || (q->procedure && procedure != q->procedure)
-            || (q->field && cat->procedures[procedure].field != q->field))
+            || (q->f.agency && agency != q->f.agency)
+            || (q->f.under && !onestop_catalog_under(cat, agency, q->f.under))
+            || (q->f.procedure && procedure != q->f.procedure)
+            || (q->f.field && cat->procedures[procedure].field != q->f.field))
         {
             continue;
         }
@@ -2914,9 +2844,9 @@ onestop_store_apologies(onestop_store_t *st,
         yajl_gen_map_open(g);
         onestop_gen_cstr(g, "code");
         onestop_gen_str(g, code.data, code.len);
-        gen_ref(g, "agency", &cat->agencies[agency].id,
+        onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
                 &cat->agencies[agency].name);
-        gen_ref(g, "procedure", &cat->procedures[procedure].id,
+        onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
                 &cat->procedures[procedure].name);
 
         onestop_gen_cstr(g, "applicant");
@@ -3015,7 +2945,7 @@ onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
     for (p = 0; p < 2; p++) {
         memset(&q, 0, sizeof(q));
         q.channel = -1;
-        q.under = agency;
+        q.f.under = agency;
         q.period = p == 0 ? 5 : 4;          /* all, year */
         q.visit = visit_totals;
         q.visit_ctx = p == 0 ? all : year;
@@ -3154,7 +3084,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     }
 
     memset(&totals, 0, sizeof(totals));
-    put_be32(start, (uint32_t) from);
+    be32(start, (uint32_t) from);
     key.mv_data = start;
     key.mv_size = 4;
     result = -2;

@@ -52,32 +52,6 @@ static int in_scope(const onestop_catalog_t *cat,
 static int mdb_status(int rc);
 
 
-static void
-be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
-}
-
-
-static void
-be64(uint8_t *p, uint64_t v)
-{
-    be32(p, (uint32_t) (v >> 32));
-    be32(p + 4, (uint32_t) v);
-}
-
-
 static int
 mdb_status(int rc)
 {
@@ -521,19 +495,25 @@ onestop_store_get(onestop_store_t *st, const char *code, size_t len,
 }
 
 
-uint64_t
-onestop_store_seq(onestop_store_t *st)
-{
-    uint64_t  seq;
+/* a u64 of meta in the open read snapshot, 0 without one */
 
-    if (!st->reading
-        || meta_get_u64(st->rtxn, st->meta, ONESTOP_META_OUTBOX_SEQ, &seq)
-           != 0)
-    {
+static uint64_t
+meta_read_u64(onestop_store_t *st, const char *name)
+{
+    uint64_t  v;
+
+    if (!st->reading || meta_get_u64(st->rtxn, st->meta, name, &v) != 0) {
         return 0;
     }
 
-    return seq;
+    return v;
+}
+
+
+uint64_t
+onestop_store_seq(onestop_store_t *st)
+{
+    return meta_read_u64(st, ONESTOP_META_OUTBOX_SEQ);
 }
 
 
@@ -1715,7 +1695,7 @@ trim_outbox(onestop_store_t *st, MDB_txn *txn, int *changed)
             break;
         }
 
-        seq = (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+        seq = get_be64(p);
 
         if (seq > published) {
             break;
@@ -1795,16 +1775,7 @@ onestop_store_committed(onestop_store_t *st)
 uint64_t
 onestop_store_published(onestop_store_t *st)
 {
-    uint64_t  seq;
-
-    if (!st->reading
-        || meta_get_u64(st->rtxn, st->meta, ONESTOP_META_PUBLISHED, &seq)
-           != 0)
-    {
-        return 0;
-    }
-
-    return seq;
+    return meta_read_u64(st, ONESTOP_META_PUBLISHED);
 }
 
 
@@ -1837,7 +1808,7 @@ onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
             continue;
         }
 
-        out[n].seq = (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+        out[n].seq = get_be64(p);
         p = v.mv_data;
         out[n].kind = p[0];
         memcpy(&out[n].agency, p + 1, 4);

@@ -24,8 +24,6 @@ static char *ngx_http_onestop_utc_offset(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_onestop_handler_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf,
@@ -199,10 +197,10 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
 
     { ngx_string("onestop_ingest"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_ingest,
+      ngx_http_onestop_handler_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      NGX_HTTP_ONESTOP_INGEST,
+      (void *) ngx_http_onestop_ingest_handler },
 
     { ngx_string("onestop_lookup"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -529,26 +527,6 @@ ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_onestop_lookup_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_onestop_ingest(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_onestop_loc_conf_t  *olcf = conf;
-
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (olcf->handler != NGX_HTTP_ONESTOP_NONE) {
-        return "is duplicate";
-    }
-
-    olcf->handler = NGX_HTTP_ONESTOP_INGEST;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_onestop_ingest_handler;
 
     return NGX_CONF_OK;
 }

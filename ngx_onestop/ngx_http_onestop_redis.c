@@ -202,8 +202,7 @@ static void ngx_http_onestop_redis_on_figures(redisAsyncContext *ac,
     void *reply, void *data);
 
 /* the adapter: hiredis on nginx's events */
-static void ngx_http_onestop_redis_read(ngx_event_t *ev);
-static void ngx_http_onestop_redis_write(ngx_event_t *ev);
+static void ngx_http_onestop_redis_event(ngx_event_t *ev);
 static void ngx_http_onestop_redis_add_read(void *data);
 static void ngx_http_onestop_redis_del_read(void *data);
 static void ngx_http_onestop_redis_add_write(void *data);
@@ -889,8 +888,8 @@ ngx_http_onestop_redis_connect(ngx_http_onestop_publisher_t *pub)
     }
 
     c->data = pub;
-    c->read->handler = ngx_http_onestop_redis_read;
-    c->write->handler = ngx_http_onestop_redis_write;
+    c->read->handler = ngx_http_onestop_redis_event;
+    c->write->handler = ngx_http_onestop_redis_event;
     c->read->log = pub->log;
     c->write->log = pub->log;
 
@@ -2038,7 +2037,7 @@ ngx_http_onestop_redis_usec(void)
  */
 
 static void
-ngx_http_onestop_redis_read(ngx_event_t *ev)
+ngx_http_onestop_redis_event(ngx_event_t *ev)
 {
     ngx_connection_t              *c = ev->data;
     ngx_http_onestop_publisher_t  *pub = c->data;
@@ -2055,27 +2054,13 @@ ngx_http_onestop_redis_read(ngx_event_t *ev)
     }
 
     /* may free the context and, through the cleanup hook, c */
-    redisAsyncHandleRead(pub->ac);
-}
 
+    if (ev->write) {
+        redisAsyncHandleWrite(pub->ac);
 
-static void
-ngx_http_onestop_redis_write(ngx_event_t *ev)
-{
-    ngx_connection_t              *c = ev->data;
-    ngx_http_onestop_publisher_t  *pub = c->data;
-
-    if (pub->ac == NULL || pub->conn != c) {
-        return;
+    } else {
+        redisAsyncHandleRead(pub->ac);
     }
-
-    if (c->close) {
-        ngx_http_onestop_redis_release(pub);
-        ngx_http_onestop_redis_drop(pub);
-        return;
-    }
-
-    redisAsyncHandleWrite(pub->ac);
 }
 
 

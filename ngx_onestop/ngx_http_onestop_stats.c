@@ -38,6 +38,10 @@ struct ngx_http_onestop_answer_s {
 
 
 static ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
+    ngx_http_onestop_compute_pt compute, ngx_str_t *body,
+    ngx_uint_t public, ngx_int_t *answered);
+static ngx_int_t ngx_http_onestop_answer_get(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
@@ -146,12 +150,12 @@ ngx_http_onestop_public_headers(ngx_http_request_t *r)
 /*
  * The answer of `key`: from the zone while it is current, else computed on
  * a fresh read and put in the zone.  NGX_OK with body and etag, or an HTTP
- * status (the error object already sent when it is >= 400).
+ * status for ngx_http_onestop_fail().
  */
 static ngx_int_t
-ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
-    ngx_str_t *key, ngx_http_onestop_compute_pt compute, ngx_str_t *body,
-    ngx_str_t *etag)
+ngx_http_onestop_answer_get(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key,
+    ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag)
 {
     ngx_int_t                      rc;
     uint64_t                       seq;
@@ -308,6 +312,44 @@ ngx_http_onestop_key(ngx_http_request_t *r, const char *prefix,
 }
 
 
+/*
+ * Every cached handler's answer: the zone's key of the request (`prefix`,
+ * `extra` and the arguments), the answer from the zone or computed, and
+ * for public data the caching headers and the ETag.  NGX_OK with body;
+ * otherwise the error is sent and *answered is what the handler returns.
+ */
+static ngx_int_t
+ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
+    const char *prefix, ngx_str_t *extra, ngx_http_onestop_compute_pt compute,
+    ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered)
+{
+    ngx_int_t   rc;
+    ngx_str_t   etag, *key;
+
+    key = ngx_http_onestop_key(r, prefix, extra);
+    if (key == NULL) {
+        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_onestop_answer_get(r, a, key, compute, body, &etag);
+    if (rc != NGX_OK) {
+        *answered = ngx_http_onestop_fail(r, rc, a);
+        return NGX_ERROR;
+    }
+
+    if (public
+        && (ngx_http_onestop_public_headers(r) != NGX_OK
+            || ngx_http_onestop_set_etag(r, &etag) != NGX_OK))
+    {
+        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 /* statistics */
 
 static ngx_int_t
@@ -345,7 +387,7 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
     ngx_uint_t                 csv, i;
-    ngx_str_t                  body, etag, *key;
+    ngx_str_t                  body;
     ngx_http_onestop_answer_t  a;
 
     if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
@@ -363,21 +405,11 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
         }
     }
 
-    key = ngx_http_onestop_key(r, "s", NULL);
-    if (key == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_onestop_answer(r, &a, key, ngx_http_onestop_stats_compute,
-                                 &body, &etag);
-    if (rc != NGX_OK) {
-        return ngx_http_onestop_fail(r, rc, &a);
-    }
-
-    if (ngx_http_onestop_public_headers(r) != NGX_OK
-        || ngx_http_onestop_set_etag(r, &etag) != NGX_OK)
+    if (ngx_http_onestop_answer(r, &a, "s", NULL,
+                                ngx_http_onestop_stats_compute, &body, 1, &rc)
+        != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
 
     if (csv && ngx_http_onestop_add_header(r, "Content-Disposition",
@@ -424,29 +456,19 @@ ngx_int_t
 ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  body, etag, *key;
+    ngx_str_t                  body;
     ngx_http_onestop_answer_t  a;
 
     if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
     }
 
-    key = ngx_http_onestop_key(r, "a", NULL);
-    if (key == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_onestop_answer(r, &a, key,
-                                 ngx_http_onestop_apologies_compute,
-                                 &body, &etag);
-    if (rc != NGX_OK) {
-        return ngx_http_onestop_fail(r, rc, &a);
-    }
-
-    if (ngx_http_onestop_public_headers(r) != NGX_OK
-        || ngx_http_onestop_set_etag(r, &etag) != NGX_OK)
+    if (ngx_http_onestop_answer(r, &a, "a", NULL,
+                                ngx_http_onestop_apologies_compute, &body, 1,
+                                &rc)
+        != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
 
     return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
@@ -721,7 +743,7 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 {
     u_char                        *p;
     ngx_int_t                      rc;
-    ngx_str_t                      id, body, etag, *key;
+    ngx_str_t                      id, body;
     ngx_http_onestop_answer_t      a;
     ngx_http_onestop_loc_conf_t   *olcf;
 
@@ -761,21 +783,12 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
                                       "/widget/AGENCY.html");
     }
 
-    key = ngx_http_onestop_key(r, "w", &id);
-    if (key == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_onestop_answer(r, &a, key, ngx_http_onestop_widget_compute,
-                                 &body, &etag);
-    if (rc != NGX_OK) {
-        return ngx_http_onestop_fail(r, rc, &a);
-    }
-
-    if (ngx_http_onestop_public_headers(r) != NGX_OK
-        || ngx_http_onestop_set_etag(r, &etag) != NGX_OK)
+    if (ngx_http_onestop_answer(r, &a, "w", &id,
+                                ngx_http_onestop_widget_compute, &body, 1,
+                                &rc)
+        != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
 
     if (a.ext.len == 4) {
@@ -1041,7 +1054,7 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
                                             * NGX_HTTP_ONESTOP_STATUSES];
     ngx_int_t                      rc;
     ngx_uint_t                     h, i;
-    ngx_str_t                      figures, etag, *key;
+    ngx_str_t                      figures;
     onestop_buf_t                  b;
     ngx_http_onestop_answer_t      a;
     u_char                        *out;
@@ -1051,15 +1064,12 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     }
 
     /* the answer depends on onestop_metrics_agencies too */
-    key = ngx_http_onestop_key(r, a.omcf->metrics_all ? "m1" : "m0", NULL);
-    if (key == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_onestop_answer(r, &a, key, ngx_http_onestop_metrics_compute,
-                                 &figures, &etag);
-    if (rc != NGX_OK) {
-        return ngx_http_onestop_fail(r, rc, &a);
+    if (ngx_http_onestop_answer(r, &a, a.omcf->metrics_all ? "m1" : "m0",
+                                NULL, ngx_http_onestop_metrics_compute,
+                                &figures, 0, &rc)
+        != NGX_OK)
+    {
+        return rc;
     }
 
     /* the module's own health, read now */
