@@ -1091,6 +1091,13 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 /* running a query */
 
 typedef struct {
+    const uint8_t          *data;       /* in the map */
+    size_t                  size;
+    unsigned                month;
+    int64_t                 tot[ONESTOP_K_COUNT];
+} read_block_t;
+
+typedef struct {
     uint32_t          dim[3];
     onestop_counts_t *counts;           /* one per sub-period */
 } group_t;
@@ -1107,10 +1114,7 @@ typedef struct {
     size_t                 *pcut;       /* 3 cut indices per sub-period */
     size_t                  nperiods;
     int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
-    const uint8_t         **blocks;     /* month blocks, in the map */
-    size_t                 *bsize;
-    int64_t                *btot;       /* their totals */
-    unsigned               *bmonth;
+    read_block_t           *blocks;     /* a series' month blocks read */
     size_t                  bcap;
     group_t                *groups;
     size_t                  ngroups;
@@ -1276,6 +1280,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     int64_t         cum[ONESTOP_K_COUNT], *p;
     int64_t         total[ONESTOP_K_COUNT];
     MDB_val         key, val;
+    read_block_t   *rb;
     month_block_t   blk;
     onestop_day_t   day0, x;
 
@@ -1347,29 +1352,25 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (n == rn->bcap) {
-            rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
-            rn->blocks = realloc(rn->blocks, rn->bcap * sizeof(void *));
-            rn->bsize = realloc(rn->bsize, rn->bcap * sizeof(size_t));
-            rn->bmonth = realloc(rn->bmonth, rn->bcap * sizeof(unsigned));
-            rn->btot = realloc(rn->btot, rn->bcap * sizeof(blk.tot));
-
-            if (rn->blocks == NULL || rn->bsize == NULL || rn->bmonth == NULL
-                || rn->btot == NULL)
-            {
+            rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
+                                     * sizeof(read_block_t));
+            if (rb == NULL) {
                 return -1;
             }
+
+            rn->blocks = rb;
+            rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
         }
 
-        if (block_totals_any(val.mv_data, val.mv_size,
-                             rn->btot + n * ONESTOP_K_COUNT)
-            != 0)
-        {
+        rb = &rn->blocks[n];
+
+        if (block_totals_any(val.mv_data, val.mv_size, rb->tot) != 0) {
             return -1;
         }
 
-        rn->blocks[n] = val.mv_data;
-        rn->bsize[n] = val.mv_size;
-        rn->bmonth[n] = month;
+        rb->data = val.mv_data;
+        rb->size = val.mv_size;
+        rb->month = month;
         n++;
     }
 
@@ -1392,7 +1393,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             cum[c] = total[c];
 
             for (b = 0; b < n; b++) {
-                cum[c] -= rn->btot[b * ONESTOP_K_COUNT + c];
+                cum[c] -= rn->blocks[b].tot[c];
             }
         }
     }
@@ -1404,9 +1405,9 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         month = month_of(rn->cuts[i], &mday);
 
         /* the whole months before the cut's month */
-        while (b < n && rn->bmonth[b] < month) {
+        while (b < n && rn->blocks[b].month < month) {
             for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                cum[c] += rn->btot[b * ONESTOP_K_COUNT + c];
+                cum[c] += rn->blocks[b].tot[c];
             }
             b++;
         }
@@ -1415,8 +1416,9 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             p[c] = cum[c];
         }
 
-        if (b < n && rn->bmonth[b] == month
-            && block_sum_any(rn->blocks[b], rn->bsize[b], mday, p) != 0)
+        if (b < n && rn->blocks[b].month == month
+            && block_sum_any(rn->blocks[b].data, rn->blocks[b].size, mday, p)
+               != 0)
         {
             return -1;
         }
@@ -2027,9 +2029,6 @@ run_free(run_t *rn)
     free(rn->pcut);
     free(rn->prefix);
     free(rn->blocks);
-    free(rn->bsize);
-    free(rn->btot);
-    free(rn->bmonth);
 }
 
 

@@ -328,11 +328,9 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
      * the inbox instead of taking the task whose group is being answered */
     omcf->write_busy = 0;
 
-    ngx_http_onestop_writer_refill(wt);
-
-    if (wt->ninbox) {
-        (void) ngx_http_onestop_writer_post(omcf);
-    }
+    /* what queued meanwhile: the next group (nothing is posted when the
+     * inbox is empty) */
+    (void) ngx_http_onestop_writer_post(omcf);
 
     if (!omcf->write_busy && omcf->write_guard.timer_set) {
         ngx_del_timer(&omcf->write_guard);
