@@ -47,7 +47,6 @@ int onestop_store_open(onestop_store_t **stp, const char *dir,
 void onestop_store_close(onestop_store_t *st);
 
 int32_t onestop_store_offset(const onestop_store_t *st);
-const char *onestop_store_path(const onestop_store_t *st);
 
 /* The store's files' size and the map's: bytes used and reserved. */
 void onestop_store_usage(onestop_store_t *st, uint64_t *used,

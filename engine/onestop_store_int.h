@@ -68,7 +68,6 @@ struct onestop_store_s {
     uint64_t             outbox_max;
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
-    char                *path;
     onestop_deltas_t    *deltas;        /* the writer thread's: a write's */
     onestop_deltas_t    *gdeltas;       /* ... and its commit's */
     uint64_t             published;     /* set by the reader, atomics */

@@ -685,44 +685,84 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
 }
 
 
+/* a record's events in one series: each in its month's block and in the
+ * all-time block (looked up once; blocks never move) */
+
+static int
+deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
+    const onestop_event_t *ev, const unsigned *month, const unsigned *mday,
+    size_t n, int sign)
+{
+    size_t          i, klen;
+    uint8_t         k[KEY_MAX];
+    delta_t        *e;
+    month_block_t  *all;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    klen = series_key(k, tag, r->agency_id, r->procedure_id, r->channel);
+
+    put_be16(k + klen, MONTH_TOTAL);
+    e = delta_get(d, k, klen + 2);
+
+    if (e == NULL) {
+        return -1;
+    }
+
+    e->total = 1;
+    all = e->b;
+
+    for (i = 0; i < n; i++) {
+        put_be16(k + klen, month[i]);
+        e = delta_get(d, k, klen + 2);
+
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->b->tot[ev[i].counter] += sign;
+        e->b->day[ev[i].counter][mday[i]] += sign;
+        all->tot[ev[i].counter] += sign;
+    }
+
+    return 0;
+}
+
+
+/* the events of a record and their months; the count */
+
+static size_t
+deltas_events(const onestop_record_t *r, int32_t offset,
+    onestop_event_t *ev, unsigned *month, unsigned *mday)
+{
+    size_t  i, n;
+
+    n = onestop_contrib(r, offset, ev);
+
+    for (i = 0; i < n; i++) {
+        month[i] = month_of(ev[i].day, &mday[i]);
+    }
+
+    return n;
+}
+
+
 int
 onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, int sign)
 {
     int              s;
-    size_t           n, i, klen;
-    uint8_t          k[KEY_MAX];
-    unsigned         month, mday;
-    delta_t         *e;
+    size_t           n;
+    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
     onestop_event_t  ev[ONESTOP_EVENTS_MAX];
 
-    n = onestop_contrib(r, offset, ev);
+    n = deltas_events(r, offset, ev, month, mday);
 
     for (s = 0; s < 3; s++) {
-        klen = series_key(k, "PAC"[s], r->agency_id, r->procedure_id,
-                          r->channel);
-
-        for (i = 0; i < n; i++) {
-            month = month_of(ev[i].day, &mday);
-            put_be16(k + klen, month);
-            e = delta_get(d, k, klen + 2);
-
-            if (e == NULL) {
-                return -1;
-            }
-
-            e->b->tot[ev[i].counter] += sign;
-            e->b->day[ev[i].counter][mday] += sign;
-
-            put_be16(k + klen, MONTH_TOTAL);
-            e = delta_get(d, k, klen + 2);
-
-            if (e == NULL) {
-                return -1;
-            }
-
-            e->total = 1;
-            e->b->tot[ev[i].counter] += sign;
+        if (deltas_series(d, "PAC"[s], r, ev, month, mday, n, sign) != 0) {
+            return -1;
         }
     }
 
@@ -2397,37 +2437,13 @@ static int
 deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, char tag)
 {
-    size_t           n, i, klen;
-    uint8_t          k[KEY_MAX];
-    unsigned         month, mday;
-    delta_t         *e;
+    size_t           n;
+    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
     onestop_event_t  ev[ONESTOP_EVENTS_MAX];
 
-    n = onestop_contrib(r, offset, ev);
-    klen = series_key(k, tag, r->agency_id, r->procedure_id, r->channel);
+    n = deltas_events(r, offset, ev, month, mday);
 
-    for (i = 0; i < n; i++) {
-        month = month_of(ev[i].day, &mday);
-        put_be16(k + klen, month);
-
-        if ((e = delta_get(d, k, klen + 2)) == NULL) {
-            return -1;
-        }
-
-        e->b->tot[ev[i].counter]++;
-        e->b->day[ev[i].counter][mday]++;
-
-        put_be16(k + klen, MONTH_TOTAL);
-
-        if ((e = delta_get(d, k, klen + 2)) == NULL) {
-            return -1;
-        }
-
-        e->total = 1;
-        e->b->tot[ev[i].counter]++;
-    }
-
-    return 0;
+    return deltas_series(d, tag, r, ev, month, mday, n, 1);
 }
 
 

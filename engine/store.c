@@ -80,7 +80,6 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         return ONESTOP_ERROR;
     }
 
-    st->path = strdup(dir);
     st->outbox_max = conf->outbox_max ? conf->outbox_max : 10000000;
 
     if (!conf->readonly && mkdir(dir, 0750) != 0 && errno != EEXIST) {
@@ -315,7 +314,6 @@ onestop_store_close(onestop_store_t *st)
     onestop_catalog_destroy(st->wcat);
     onestop_deltas_destroy(st->deltas);
     onestop_deltas_destroy(st->gdeltas);
-    free(st->path);
     free(st);
 }
 
@@ -324,13 +322,6 @@ int32_t
 onestop_store_offset(const onestop_store_t *st)
 {
     return st->offset;
-}
-
-
-const char *
-onestop_store_path(const onestop_store_t *st)
-{
-    return st->path;
 }
 
 
@@ -532,21 +523,14 @@ static int
 cat_next(MDB_txn *txn, MDB_dbi dbi, char type, uint32_t *n)
 {
     int      rc;
+    char     key[2];
     MDB_val  k, v;
 
-    k.mv_data = "N";
-    k.mv_size = 1;
-    (void) type;
-
-    {
-        char  key[2];
-
-        key[0] = ONESTOP_CAT_NEXT;
-        key[1] = type;
-        k.mv_data = key;
-        k.mv_size = 2;
-        rc = mdb_get(txn, dbi, &k, &v);
-    }
+    key[0] = ONESTOP_CAT_NEXT;
+    key[1] = type;
+    k.mv_data = key;
+    k.mv_size = 2;
+    rc = mdb_get(txn, dbi, &k, &v);
 
     if (rc == MDB_NOTFOUND) {
         *n = 0;
@@ -597,8 +581,6 @@ load_catalog(onestop_store_t *st, MDB_txn *txn, onestop_catalog_t **catp)
     onestop_str_t       sid, name;
     const uint8_t      *p, *end, *key;
     onestop_catalog_t  *cat;
-
-    (void) st;
 
     if (meta_get_u64(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen) != 0) {
         return -1;
@@ -814,7 +796,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     int                       rc;
     size_t                    forbidden, invalid, conflict;
     uint32_t                  old_agency;
-    size_t                    i, size;
+    size_t                    i, size, rsize;
     uint8_t                  *enc;
     MDB_val                   k, v;
     onestop_batch_t          *b;
@@ -919,8 +901,10 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             }
         }
 
-        if (onestop_record_size(r) > size) {
-            size = onestop_record_size(r) * 2;
+        rsize = onestop_record_size(r);
+
+        if (rsize > size) {
+            size = rsize * 2;
             free(enc);
             enc = malloc(size);
 
@@ -938,8 +922,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
              * byte 6 of the form only says how it was written) */
 
             if (!old.tombstone
-                && onestop_record_same(v.mv_data, v.mv_size, enc,
-                                       onestop_record_size(r)))
+                && onestop_record_same(v.mv_data, v.mv_size, enc, rsize))
             {
                 w->unchanged++;
 
@@ -981,7 +964,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         }
 
         v.mv_data = enc;
-        v.mv_size = onestop_record_size(r);
+        v.mv_size = rsize;
         rc = mdb_put(txn, st->dossiers, &k, &v, 0);
 
         if (rc == 0) {
