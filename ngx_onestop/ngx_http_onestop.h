@@ -74,6 +74,7 @@ typedef struct {
     size_t                      map_size;
     ngx_int_t                   utc_offset;
     time_t                      public_max_age;
+    ngx_str_t                   public_cache;   /* its Cache-Control */
     ngx_uint_t                  metrics_all;    /* every agency, not tops */
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */

@@ -273,6 +273,19 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
+
+    /* the public answers' Cache-Control, once */
+
+    omcf->public_cache.data = ngx_pnalloc(cf->pool, sizeof("public, max-age=")
+                                                    + NGX_TIME_T_LEN);
+    if (omcf->public_cache.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->public_cache.len = ngx_sprintf(omcf->public_cache.data,
+                                         "public, max-age=%T",
+                                         omcf->public_max_age)
+                             - omcf->public_cache.data;
     ngx_conf_init_uint_value(omcf->outbox_max, 10000000);
 
     if (omcf->outbox_max == 0) {

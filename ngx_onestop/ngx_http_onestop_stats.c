@@ -115,33 +115,18 @@ ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
 ngx_int_t
 ngx_http_onestop_public_headers(ngx_http_request_t *r)
 {
-    u_char                        *p;
-    ngx_table_elt_t               *cc;
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    p = ngx_pnalloc(r->pool, sizeof("public, max-age=") + NGX_TIME_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
     if (ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                    (u_char *) "*", 1) != NGX_OK)
+                                    (u_char *) "*", 1) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Cache-Control",
+                                       omcf->public_cache.data,
+                                       omcf->public_cache.len) != NGX_OK)
     {
         return NGX_ERROR;
     }
-
-    cc = ngx_list_push(&r->headers_out.headers);
-    if (cc == NULL) {
-        return NGX_ERROR;
-    }
-
-    cc->hash = 1;
-    ngx_str_set(&cc->key, "Cache-Control");
-    cc->value.data = p;
-    cc->value.len = ngx_sprintf(p, "public, max-age=%T",
-                                omcf->public_max_age) - p;
 
     return NGX_OK;
 }
