@@ -36,6 +36,8 @@ typedef struct {
     unsigned     maxreaders;    /* 0: 1024 */
     int          readonly;      /* open an existing store for reading */
     uint64_t     outbox_max;    /* 0: 10,000,000 */
+    int          unread;        /* nobody reads the outbox: each write
+                                   drops what was committed before it */
 } onestop_store_conf_t;
 
 /*
@@ -210,10 +212,6 @@ void onestop_store_set_published(onestop_store_t *st, uint64_t seq);
 
 /* Outbox entries older than the published sequence still to be trimmed. */
 int onestop_store_needs_trim(onestop_store_t *st);
-
-/* The outbox sequence of this process's last commit (0 before one): all
- * changes up to it are committed, whichever process wrote them. */
-uint64_t onestop_store_committed(onestop_store_t *st);
 
 /*
  * All-time and current-year figures (up to `today`) of an agency and its

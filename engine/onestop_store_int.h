@@ -66,13 +66,13 @@ struct onestop_store_s {
     int                  reading;
     int32_t              offset;
     uint64_t             outbox_max;
+    int                  unread;        /* conf->unread */
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     onestop_deltas_t    *deltas;        /* the writer thread's: a write's */
     onestop_deltas_t    *gdeltas;       /* ... and its commit's */
     uint64_t             published;     /* set by the reader, atomics */
     uint64_t             trimmed;       /* the writer's */
-    uint64_t             committed;     /* the writer's last seq, atomics */
 };
 
 

@@ -81,6 +81,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
     }
 
     st->outbox_max = conf->outbox_max ? conf->outbox_max : 10000000;
+    st->unread = conf->unread;
 
     if (!conf->readonly && mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "could not create store directory \"%s\": %s",
@@ -1749,13 +1750,6 @@ onestop_store_needs_trim(onestop_store_t *st)
 
 
 uint64_t
-onestop_store_committed(onestop_store_t *st)
-{
-    return __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
-}
-
-
-uint64_t
 onestop_store_published(onestop_store_t *st)
 {
     return meta_read_u64(st, ONESTOP_META_PUBLISHED);
@@ -1872,6 +1866,11 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         goto failed;
     }
 
+    if (st->unread) {
+        /* whatever worker or process committed it, nobody will read it */
+        onestop_store_set_published(st, seq);
+    }
+
     for (i = 0; ; i++) {
         if (i == n && more != NULL && n < cap) {
             n += more(ctx, w + n, cap - n);
@@ -1986,8 +1985,6 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     if (rc != 0) {
         goto failed;
     }
-
-    __atomic_store_n(&st->committed, seq, __ATOMIC_RELEASE);
 
     return ONESTOP_OK;
 

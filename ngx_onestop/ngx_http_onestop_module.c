@@ -713,6 +713,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     conf.offset = (int32_t) omcf->utc_offset;
     conf.check_offset = 1;
     conf.outbox_max = omcf->outbox_max;
+    conf.unread = (omcf->sh == NULL && omcf->redis == NULL);
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
@@ -759,13 +760,11 @@ ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
     if (omcf->redis != NULL) {
         ngx_http_onestop_redis_wake(omcf);
 
-    } else if (omcf->store != NULL) {
-        /* nobody else reads the outbox: what the zone applied, or without
-         * a zone everything committed, may go */
+    } else if (omcf->sh != NULL) {
+        /* nobody else reads the outbox: what the zone applied may go;
+         * without a zone either, the store trims it by itself (unread) */
         onestop_store_set_published(omcf->store,
-                                    omcf->sh != NULL
-                                    ? ngx_http_onestop_zone_seq(omcf)
-                                    : onestop_store_committed(omcf->store));
+                                    ngx_http_onestop_zone_seq(omcf));
     }
 }
 
