@@ -306,6 +306,27 @@ onestop_catalog_procedure(const onestop_catalog_t *cat, const char *s,
 }
 
 
+void
+onestop_catalog_refs(const onestop_catalog_t *cat, const onestop_record_t *r,
+    onestop_refs_t *refs)
+{
+    const onestop_procedure_t  *pr;
+
+    refs->agency = r->agency_id && r->agency_id <= cat->nagencies
+                   && cat->agencies[r->agency_id].present
+                   ? &cat->agencies[r->agency_id] : NULL;
+
+    pr = r->procedure_id && r->procedure_id <= cat->nprocedures
+         && cat->procedures[r->procedure_id].present
+         ? &cat->procedures[r->procedure_id] : NULL;
+    refs->procedure = pr;
+
+    refs->field = pr != NULL && pr->field && pr->field <= cat->nfields
+                  && cat->fields[pr->field].present
+                  ? &cat->fields[pr->field] : NULL;
+}
+
+
 int
 onestop_catalog_under(const onestop_catalog_t *cat, uint32_t agency,
     uint32_t ancestor)

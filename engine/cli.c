@@ -50,7 +50,7 @@ static int cmd_backup(onestop_store_t *st, const char *dest);
 static int cmd_demo(onestop_store_t *st, size_t n);
 static int cmd_stats(onestop_store_t *st, int argc, char **argv);
 static int cmd_verify(onestop_store_t *st);
-static int read_file(const char *file, char **data, size_t *len);
+static int read_file(const char *file, onestop_buf_t *data);
 static int report_write(onestop_write_t *w, onestop_batch_t *b);
 static void print_gen(yajl_gen g);
 
@@ -160,47 +160,40 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
 
 
 static int
-read_file(const char *file, char **data, size_t *len)
+read_file(const char *file, onestop_buf_t *data)
 {
-    FILE    *f;
-    char    *buf, *p;
-    size_t   cap, n, r;
+    int       fd;
+    char      buf[65536];
+    ssize_t   n;
 
-    f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
 
-    if (f == NULL) {
+    if (fd < 0) {
         return fail("cannot open \"%s\": %s", file, strerror(errno));
     }
 
-    cap = 1 << 16;
-    n = 0;
-    buf = malloc(cap);
-
-    while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-
-        if (n == cap) {
-            cap *= 2;
-            p = realloc(buf, cap);
-
-            if (p == NULL) {
-                free(buf);
-            }
-
-            buf = p;
+    while ((n = read(fd, buf, sizeof(buf))) > 0
+           || (n < 0 && errno == EINTR))
+    {
+        if (n > 0) {
+            onestop_buf_add(data, buf, (size_t) n);
         }
     }
 
-    if (f != stdin) {
-        fclose(f);
+    if (fd != 0) {
+        close(fd);
     }
 
-    if (buf == NULL) {
+    if (n < 0) {
+        onestop_buf_free(data);
+        return fail("cannot read \"%s\": %s", file, strerror(errno));
+    }
+
+    if (data->failed) {
+        onestop_buf_free(data);
         return fail("out of memory reading \"%s\"", file);
     }
 
-    *data = buf;
-    *len = n;
     return 0;
 }
 
@@ -237,20 +230,19 @@ static int
 cmd_catalog(onestop_store_t *st, const char *file)
 {
     int                     rc;
-    char                   *data;
-    size_t                  len;
+    onestop_buf_t           data;
     onestop_write_t         w, *wp;
     onestop_catalog_doc_t   doc;
 
-    data = NULL;
-    len = 0;
+    memset(&data, 0, sizeof(data));
 
-    if (read_file(file, &data, &len) != 0) {
+    if (read_file(file, &data) != 0) {
         return 1;
     }
 
-    rc = onestop_catalog_doc_parse(&doc, data, len);
-    free(data);
+    rc = onestop_catalog_doc_parse(&doc, data.data != NULL ? data.data : "",
+                                   data.len);
+    onestop_buf_free(&data);
 
     if (rc != 0) {
         onestop_catalog_doc_free(&doc);
@@ -296,8 +288,10 @@ cmd_import(onestop_store_t *st, const char *file)
         return fail("out of memory");
     }
 
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
+    while ((n = read(fd, buf, sizeof(buf))) > 0
+           || (n < 0 && errno == EINTR))
+    {
+        if (n > 0 && onestop_batch_feed(&b, buf, (size_t) n) != 0) {
             break;
         }
     }

@@ -266,28 +266,41 @@ onestop_offset_format(int32_t offset, char *buf)
 }
 
 
-size_t
-onestop_ts_format(const onestop_ts_t *ts, int32_t offset, char *buf)
+void
+onestop_ts_civil(const onestop_ts_t *ts, int32_t offset, onestop_civil_t *c)
 {
-    int64_t        local, rem;
+    int64_t        rem;
     onestop_day_t  day;
 
     day = onestop_ts_day(ts, offset);
-    onestop_day_format(day, buf);
+    onestop_civil_from_days(day, &c->year, &c->month, &c->day);
+
+    rem = ts->sec + offset - (int64_t) day * 86400;
+    c->hour = (unsigned) (rem / 3600);
+    c->minute = (unsigned) (rem / 60 % 60);
+    c->second = (unsigned) (rem % 60);
+}
+
+
+size_t
+onestop_ts_format(const onestop_ts_t *ts, int32_t offset, char *buf)
+{
+    onestop_civil_t  c;
+
+    onestop_day_format(onestop_ts_day(ts, offset), buf);
 
     if (ts->date_only) {
         return ONESTOP_DATE_LEN;
     }
 
-    local = ts->sec + offset;
-    rem = local - (int64_t) day * 86400;
+    onestop_ts_civil(ts, offset, &c);
 
     buf[10] = 'T';
-    put2(buf + 11, (unsigned) (rem / 3600));
+    put2(buf + 11, c.hour);
     buf[13] = ':';
-    put2(buf + 14, (unsigned) (rem / 60 % 60));
+    put2(buf + 14, c.minute);
     buf[16] = ':';
-    put2(buf + 17, (unsigned) (rem % 60));
+    put2(buf + 17, c.second);
     onestop_offset_format(offset, buf + 19);
 
     return ONESTOP_TS_LEN;

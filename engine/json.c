@@ -1132,6 +1132,9 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     free(copy);
 
     if (tree == NULL) {
+        /* yajl's first line; the next ones point at the spot in a copy of
+         * the text, which has no place in a one-line message */
+        errbuf[strcspn(errbuf, "\n")] = '\0';
         snprintf(doc->message, sizeof(doc->message),
                  "the body is not valid JSON: %s", errbuf);
         one_line(doc->message);
@@ -1311,22 +1314,12 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int unmasked)
 {
-    char                        masked[2 * ONESTOP_NAME_MAX];
-    size_t                      n;
-    onestop_status_e            st;
-    onestop_timeliness_e        tl;
-    const onestop_agency_t     *a;
-    const onestop_procedure_t  *pr;
-    const onestop_field_t      *f;
+    onestop_refs_t          refs;
+    onestop_status_e        st;
+    onestop_timeliness_e    tl;
+    onestop_shown_name_t    name;
 
-    a = r->agency_id && r->agency_id <= cat->nagencies
-        && cat->agencies[r->agency_id].present
-        ? &cat->agencies[r->agency_id] : NULL;
-    pr = r->procedure_id && r->procedure_id <= cat->nprocedures
-         && cat->procedures[r->procedure_id].present
-         ? &cat->procedures[r->procedure_id] : NULL;
-    f = pr != NULL && pr->field && cat->fields[pr->field].present
-        ? &cat->fields[pr->field] : NULL;
+    onestop_catalog_refs(cat, r, &refs);
 
     st = onestop_record_status(r);
     tl = onestop_record_timeliness(r, offset, today);
@@ -1340,32 +1333,22 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     yajl_gen_map_open(g);
     onestop_gen_cstr(g, "name");
 
-    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
-        onestop_gen_str(g, r->name.data, r->name.len);
-
-    } else if (r->name.len <= ONESTOP_NAME_MAX) {
-        n = onestop_mask_name(r->name.data, r->name.len, masked);
-        onestop_gen_str(g, masked, n);
-
-    } else {
-        /* longer than the parser allows: masked all the same */
-        char  *big = malloc(2 * r->name.len);
-
-        n = big != NULL ? onestop_mask_name(r->name.data, r->name.len, big)
-                        : 0;
-        onestop_gen_str(g, big != NULL ? big : "", n);
-        free(big);
-    }
+    onestop_shown_name(&name, r, unmasked);
+    onestop_gen_str(g, name.data, name.len);
+    onestop_shown_name_free(&name);
 
     onestop_gen_cstr(g, "type");
     onestop_gen_cstr(g, r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
                         ? "organization" : "citizen");
     yajl_gen_map_close(g);
 
-    onestop_gen_ref(g, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
-    onestop_gen_ref(g, "field", f ? &f->id : NULL, f ? &f->name : NULL);
-    onestop_gen_ref(g, "procedure", pr ? &pr->id : NULL,
-                    pr ? &pr->name : NULL);
+    onestop_gen_ref(g, "agency", refs.agency ? &refs.agency->id : NULL,
+                    refs.agency ? &refs.agency->name : NULL);
+    onestop_gen_ref(g, "field", refs.field ? &refs.field->id : NULL,
+                    refs.field ? &refs.field->name : NULL);
+    onestop_gen_ref(g, "procedure",
+                    refs.procedure ? &refs.procedure->id : NULL,
+                    refs.procedure ? &refs.procedure->name : NULL);
 
     onestop_gen_cstr(g, "channel");
     onestop_gen_cstr(g, onestop_channel_name(r->channel));

@@ -81,6 +81,17 @@ uint32_t onestop_catalog_field(const onestop_catalog_t *cat,
 uint32_t onestop_catalog_procedure(const onestop_catalog_t *cat,
     const char *s, size_t len);
 
+/* What a record names, each NULL when the catalog has no such entry (the
+ * field is the procedure's). */
+typedef struct {
+    const onestop_agency_t     *agency;
+    const onestop_procedure_t  *procedure;
+    const onestop_field_t      *field;
+} onestop_refs_t;
+
+void onestop_catalog_refs(const onestop_catalog_t *cat,
+    const onestop_record_t *r, onestop_refs_t *refs);
+
 /* 1 when `agency` is `ancestor` or lies below it. */
 int onestop_catalog_under(const onestop_catalog_t *cat, uint32_t agency,
     uint32_t ancestor);

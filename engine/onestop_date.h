@@ -57,6 +57,19 @@ onestop_day_t onestop_today(int32_t offset);
  * ONESTOP_TODAY names. */
 int64_t onestop_now(int32_t offset);
 
+/* A time's local calendar date and time of day (a date: midnight). */
+typedef struct {
+    int          year;
+    unsigned     month;
+    unsigned     day;
+    unsigned     hour;
+    unsigned     minute;
+    unsigned     second;
+} onestop_civil_t;
+
+void onestop_ts_civil(const onestop_ts_t *ts, int32_t offset,
+    onestop_civil_t *c);
+
 /* Writes "YYYY-MM-DD" (ONESTOP_DATE_LEN bytes, no NUL); returns the length. */
 size_t onestop_day_format(onestop_day_t day, char *buf);
 

@@ -147,4 +147,22 @@ int onestop_record_decode(const uint8_t *buf, size_t len,
  */
 size_t onestop_mask_name(const char *name, size_t len, char *out);
 
+/*
+ * The applicant's name as a public answer shows it: an organization's as
+ * it is, a citizen's masked unless `unmasked` (a signed QR code).  Fills
+ * n->data and n->len; call onestop_shown_name_free after use (a name
+ * longer than the parser accepts, from an older store, is masked into
+ * memory of its own).
+ */
+typedef struct {
+    const char      *data;
+    size_t           len;
+    char            *heap;
+    char             buf[2 * ONESTOP_NAME_MAX];
+} onestop_shown_name_t;
+
+void onestop_shown_name(onestop_shown_name_t *n, const onestop_record_t *r,
+    int unmasked);
+void onestop_shown_name_free(onestop_shown_name_t *n);
+
 #endif /* ONESTOP_RECORD_H */

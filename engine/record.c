@@ -7,6 +7,7 @@
  * version rules of SPEC section 5 is a byte comparison.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "onestop_record.h"
@@ -663,4 +664,41 @@ onestop_mask_name(const char *name, size_t len, char *out)
     }
 
     return o;
+}
+
+
+void
+onestop_shown_name(onestop_shown_name_t *n, const onestop_record_t *r,
+    int unmasked)
+{
+    char  *out;
+
+    n->heap = NULL;
+
+    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
+        n->data = r->name.data;
+        n->len = r->name.len;
+        return;
+    }
+
+    out = n->buf;
+
+    if (r->name.len > ONESTOP_NAME_MAX) {
+        n->heap = malloc(2 * r->name.len);
+        out = n->heap;
+    }
+
+    /* without memory for a long name: nothing rather than the name */
+
+    n->data = out != NULL ? out : "";
+    n->len = out != NULL ? onestop_mask_name(r->name.data, r->name.len, out)
+                         : 0;
+}
+
+
+void
+onestop_shown_name_free(onestop_shown_name_t *n)
+{
+    free(n->heap);
+    n->heap = NULL;
 }

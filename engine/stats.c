@@ -2746,10 +2746,10 @@ onestop_store_apologies(onestop_store_t *st,
     const onestop_apology_query_t *q, onestop_buf_t *out)
 {
     int                       rc;
-    char                      masked[2 * ONESTOP_NAME_MAX], d[ONESTOP_DATE_LEN];
+    char                      d[ONESTOP_DATE_LEN];
     char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
     int                       more;
-    size_t                    n, len, nlen;
+    size_t                    n, nlen;
     uint8_t                   start[4 + ONESTOP_CODE_MAX];
     uint32_t                  agency, procedure;
     yajl_gen                  g;
@@ -2757,6 +2757,7 @@ onestop_store_apologies(onestop_store_t *st,
     MDB_cursor               *cur;
     onestop_day_t             day;
     onestop_record_t          r;
+    onestop_shown_name_t      name;
     onestop_str_t             code;
     const uint8_t            *kp;
     const onestop_catalog_t  *cat;
@@ -2868,21 +2869,9 @@ onestop_store_apologies(onestop_store_t *st,
         yajl_gen_map_open(g);
         onestop_gen_cstr(g, "name");
 
-        if (r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
-            onestop_gen_str(g, r.name.data, r.name.len);
-
-        } else if (r.name.len <= ONESTOP_NAME_MAX) {
-            len = onestop_mask_name(r.name.data, r.name.len, masked);
-            onestop_gen_str(g, masked, len);
-
-        } else {
-            char  *big = malloc(2 * r.name.len);
-
-            len = big != NULL ? onestop_mask_name(r.name.data, r.name.len,
-                                                  big) : 0;
-            onestop_gen_str(g, big != NULL ? big : "", len);
-            free(big);
-        }
+        onestop_shown_name(&name, &r, 0);
+        onestop_gen_str(g, name.data, name.len);
+        onestop_shown_name_free(&name);
 
         onestop_gen_cstr(g, "type");
         onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION

@@ -138,6 +138,11 @@ yajl_gen ngx_http_onestop_gen(ngx_http_request_t *r);
 /* the identifier after the location's prefix, else the "code" argument */
 ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
 
+/* the Content-Types more than one handler answers with */
+extern ngx_str_t  ngx_http_onestop_json_type;
+extern ngx_str_t  ngx_http_onestop_html_type;
+extern ngx_str_t  ngx_http_onestop_svg_type;
+
 /* sends a complete answer (HEAD too); the body may be in the pool */
 ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);

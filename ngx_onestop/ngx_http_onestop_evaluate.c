@@ -510,8 +510,6 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     const unsigned char           *buf;
     ngx_http_onestop_main_conf_t  *omcf;
 
-    static ngx_str_t  type = ngx_string("application/json; charset=utf-8");
-
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     w = &wc->write;
 
@@ -541,7 +539,7 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
             p - r->headers_out.location->value.data;
 
         ngx_http_onestop_private_headers(r);
-        return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER, &type, NULL, 0);
+        return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER, &ngx_http_onestop_json_type, NULL, 0);
     }
 
     if (w->status != 201) {
@@ -593,7 +591,7 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_CREATED, &type, (u_char *) buf,
+    return ngx_http_onestop_send(r, NGX_HTTP_CREATED, &ngx_http_onestop_json_type, (u_char *) buf,
                                  len);
 }
 
@@ -685,8 +683,6 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
     const onestop_catalog_t       *cat;
     ngx_http_onestop_main_conf_t  *omcf;
 
-    static ngx_str_t  type = ngx_string("application/json; charset=utf-8");
-
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
     if (ngx_http_onestop_get_begin(r, 1, &status) != NGX_OK) {
@@ -749,5 +745,5 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &type, out, nargs);
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type, out, nargs);
 }

@@ -22,8 +22,6 @@ static ngx_int_t ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 
 
-static ngx_str_t  ngx_http_onestop_json_type =
-    ngx_string("application/json; charset=utf-8");
 
 
 /* keys */

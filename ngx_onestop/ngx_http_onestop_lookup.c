@@ -20,10 +20,6 @@ static void ngx_http_onestop_html_date(onestop_buf_t *b,
     const onestop_ts_t *ts, int32_t offset, int with_time);
 
 
-static ngx_str_t  ngx_http_onestop_json_type =
-    ngx_string("application/json; charset=utf-8");
-static ngx_str_t  ngx_http_onestop_html_type =
-    ngx_string("text/html; charset=utf-8");
 
 
 ngx_int_t
@@ -151,62 +147,93 @@ ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
 }
 
 
+/*
+ * The page template, cut once per process at its {{title}}, {{style}} and
+ * {{content}} marks (each once, in this order): the literal pieces
+ * between them point into the template itself.
+ */
+
+static ngx_str_t  ngx_http_onestop_page_pieces[4];
+
+
+static ngx_int_t
+ngx_http_onestop_page_cut(void)
+{
+    u_char            *s, *end, *mark;
+    ngx_uint_t         i;
+    ngx_str_t         *tpl;
+
+    static ngx_str_t   marks[] = {
+        ngx_string("{{title}}"), ngx_string("{{style}}"),
+        ngx_string("{{content}}")
+    };
+
+    tpl = &ngx_http_onestop_html_page_html;
+    s = tpl->data;
+    end = tpl->data + tpl->len;
+
+    for (i = 0; i < 3; i++) {
+        mark = ngx_strlcasestrn(s, end, marks[i].data, marks[i].len - 1);
+
+        if (mark == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_onestop_page_pieces[i].data = s;
+        ngx_http_onestop_page_pieces[i].len = mark - s;
+        s = mark + marks[i].len;
+    }
+
+    ngx_http_onestop_page_pieces[3].data = s;
+    ngx_http_onestop_page_pieces[3].len = end - s;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, onestop_buf_t *content)
 {
     u_char         *out, *p;
     size_t          len;
-    onestop_buf_t   page;
-    ngx_str_t      *tpl;
-    const char     *s, *mark;
+    ngx_str_t      *pc, *css;
+    onestop_buf_t   t;
 
-    ngx_memzero(&page, sizeof(onestop_buf_t));
-    tpl = &ngx_http_onestop_html_page_html;
-    s = (char *) tpl->data;
+    pc = ngx_http_onestop_page_pieces;
+    css = &ngx_http_onestop_html_style_css;
 
-    /* {{title}}, {{style}}, {{content}}: each once, in this order */
-
-    while ((mark = ngx_strstr(s, "{{")) != NULL) {
-        onestop_buf_add(&page, s, mark - s);
-
-        if (ngx_strncmp(mark, "{{title}}", 9) == 0) {
-            ngx_http_onestop_html_escape(&page, title, ngx_strlen(title));
-            s = mark + 9;
-
-        } else if (ngx_strncmp(mark, "{{style}}", 9) == 0) {
-            onestop_buf_add(&page, ngx_http_onestop_html_style_css.data,
-                            ngx_http_onestop_html_style_css.len);
-            s = mark + 9;
-
-        } else if (ngx_strncmp(mark, "{{content}}", 11) == 0) {
-            onestop_buf_add(&page, content->data, content->len);
-            s = mark + 11;
-
-        } else {
-            onestop_buf_add(&page, mark, 2);
-            s = mark + 2;
-        }
-    }
-
-    onestop_buf_adds(&page, s);
-
-    if (page.failed || content->failed) {
-        onestop_buf_free(&page);
+    if (pc[3].data == NULL && ngx_http_onestop_page_cut() != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "onestop: the page template lacks a {{...}} mark");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = page.len;
+    ngx_memzero(&t, sizeof(onestop_buf_t));
+    ngx_http_onestop_html_escape(&t, title, ngx_strlen(title));
+
+    if (t.failed || content->failed) {
+        onestop_buf_free(&t);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = pc[0].len + t.len + pc[1].len + css->len + pc[2].len + content->len
+          + pc[3].len;
     out = ngx_pnalloc(r->pool, len);
 
     if (out == NULL) {
-        onestop_buf_free(&page);
+        onestop_buf_free(&t);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(out, page.data, len);
-    (void) p;
-    onestop_buf_free(&page);
+    p = ngx_cpymem(out, pc[0].data, pc[0].len);
+    p = ngx_cpymem(p, t.data, t.len);
+    p = ngx_cpymem(p, pc[1].data, pc[1].len);
+    p = ngx_cpymem(p, css->data, css->len);
+    p = ngx_cpymem(p, pc[2].data, pc[2].len);
+    p = ngx_cpymem(p, content->data, content->len);
+    ngx_memcpy(p, pc[3].data, pc[3].len);
+    onestop_buf_free(&t);
 
     if (ngx_http_onestop_etag(r, out, len) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -221,25 +248,20 @@ static void
 ngx_http_onestop_html_date(onestop_buf_t *b, const onestop_ts_t *ts,
     int32_t offset, int with_time)
 {
-    int       y;
-    int64_t   local;
-    unsigned  m, d;
+    onestop_civil_t  c;
 
     if (!ts->set) {
         onestop_buf_adds(b, "—");
         return;
     }
 
-    onestop_civil_from_days(onestop_ts_day(ts, offset), &y, &m, &d);
+    onestop_ts_civil(ts, offset, &c);
 
     if (with_time && !ts->date_only) {
-        local = ts->sec + offset;
-        local -= (int64_t) onestop_ts_day(ts, offset) * 86400;
-        onestop_buf_printf(b, "%02u giờ %02u, ", (unsigned) (local / 3600),
-                           (unsigned) (local / 60 % 60));
+        onestop_buf_printf(b, "%02u giờ %02u, ", c.hour, c.minute);
     }
 
-    onestop_buf_printf(b, "ngày %02u/%02u/%04d", d, m, y);
+    onestop_buf_printf(b, "ngày %02u/%02u/%04d", c.day, c.month, c.year);
 }
 
 
@@ -248,24 +270,16 @@ ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int unmasked)
 {
-    char                        masked[2 * ONESTOP_NAME_MAX];
-    size_t                      n;
-    onestop_status_e            st;
-    onestop_timeliness_e        tl;
-    const onestop_agency_t     *a;
-    const onestop_procedure_t  *pr;
-    const onestop_field_t      *f;
+    onestop_refs_t          refs;
+    onestop_status_e        st;
+    onestop_timeliness_e    tl;
+    onestop_shown_name_t    name;
 
     static const char  *channels[] = {
         "Trực tiếp", "Trực tuyến", "Qua dịch vụ bưu chính công ích"
     };
 
-    a = rec->agency_id <= cat->nagencies ? &cat->agencies[rec->agency_id]
-                                         : NULL;
-    pr = rec->procedure_id <= cat->nprocedures
-         ? &cat->procedures[rec->procedure_id] : NULL;
-    f = pr != NULL && pr->field <= cat->nfields ? &cat->fields[pr->field]
-                                                : NULL;
+    onestop_catalog_refs(cat, rec, &refs);
 
     st = onestop_record_status(rec);
     tl = onestop_record_timeliness(rec, offset, today);
@@ -285,39 +299,29 @@ ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
 
     onestop_buf_adds(b, "</dd><dt>Tổ chức, cá nhân</dt><dd>");
 
-    if (unmasked || rec->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
-        ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
-
-    } else if (rec->name.len <= ONESTOP_NAME_MAX) {
-        n = onestop_mask_name(rec->name.data, rec->name.len, masked);
-        ngx_http_onestop_html_escape(b, masked, n);
-
-    } else {
-        char  *big = malloc(2 * rec->name.len);
-
-        if (big != NULL) {
-            n = onestop_mask_name(rec->name.data, rec->name.len, big);
-            ngx_http_onestop_html_escape(b, big, n);
-            free(big);
-        }
-    }
+    onestop_shown_name(&name, rec, unmasked);
+    ngx_http_onestop_html_escape(b, name.data, name.len);
+    onestop_shown_name_free(&name);
 
     onestop_buf_adds(b, "</dd><dt>Cơ quan giải quyết</dt><dd>");
 
-    if (a != NULL && a->present) {
-        ngx_http_onestop_html_escape(b, a->name.data, a->name.len);
+    if (refs.agency != NULL) {
+        ngx_http_onestop_html_escape(b, refs.agency->name.data,
+                                     refs.agency->name.len);
     }
 
     onestop_buf_adds(b, "</dd><dt>Lĩnh vực</dt><dd>");
 
-    if (f != NULL && f->present) {
-        ngx_http_onestop_html_escape(b, f->name.data, f->name.len);
+    if (refs.field != NULL) {
+        ngx_http_onestop_html_escape(b, refs.field->name.data,
+                                     refs.field->name.len);
     }
 
     onestop_buf_adds(b, "</dd><dt>Thủ tục hành chính</dt><dd>");
 
-    if (pr != NULL && pr->present) {
-        ngx_http_onestop_html_escape(b, pr->name.data, pr->name.len);
+    if (refs.procedure != NULL) {
+        ngx_http_onestop_html_escape(b, refs.procedure->name.data,
+                                     refs.procedure->name.len);
     }
 
     onestop_buf_adds(b, "</dd><dt>Hình thức nộp</dt><dd>");

@@ -789,6 +789,14 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
 
 /* helpers of every handler */
 
+ngx_str_t  ngx_http_onestop_json_type =
+    ngx_string("application/json; charset=utf-8");
+ngx_str_t  ngx_http_onestop_html_type =
+    ngx_string("text/html; charset=utf-8");
+ngx_str_t  ngx_http_onestop_svg_type =
+    ngx_string("image/svg+xml; charset=utf-8");
+
+
 static void *
 ngx_http_onestop_yajl_malloc(void *ctx, size_t size)
 {
@@ -1103,8 +1111,6 @@ ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
     yajl_gen              g;
     const unsigned char  *buf;
 
-    static ngx_str_t  type = ngx_string("application/json; charset=utf-8");
-
     g = ngx_http_onestop_gen(r);
     if (g == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -1125,7 +1131,7 @@ ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
 
     ngx_http_discard_request_body(r);
 
-    return ngx_http_onestop_send(r, status, &type, (u_char *) buf, len);
+    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type, (u_char *) buf, len);
 }
 
 

@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_onestop_qr_status(ngx_http_request_t *r,
     ngx_int_t status);
 
 
-static ngx_str_t  ngx_http_onestop_svg_type =
-    ngx_string("image/svg+xml; charset=utf-8");
 static ngx_str_t  ngx_http_onestop_png_type = ngx_string("image/png");
 
 
@@ -508,21 +506,16 @@ static void
 ngx_http_onestop_time_vi(onestop_buf_t *b, const onestop_ts_t *ts,
     int32_t offset)
 {
-    int        y;
-    int64_t    local;
-    unsigned   m, d;
+    onestop_civil_t  c;
 
-    onestop_civil_from_days(onestop_ts_day(ts, offset), &y, &m, &d);
+    onestop_ts_civil(ts, offset, &c);
 
     if (!ts->date_only) {
-        local = ts->sec + offset
-                - (int64_t) onestop_ts_day(ts, offset) * 86400;
-        onestop_buf_printf(b, "%02u giờ %02u phút, ",
-                           (unsigned) (local / 3600),
-                           (unsigned) (local / 60 % 60));
+        onestop_buf_printf(b, "%02u giờ %02u phút, ", c.hour, c.minute);
     }
 
-    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", d, m, y);
+    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", c.day, c.month,
+                       c.year);
 }
 
 
@@ -531,8 +524,7 @@ ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
     const onestop_record_t *rec, const onestop_catalog_t *cat,
     int32_t offset, ngx_str_t *link)
 {
-    const onestop_agency_t        *a;
-    const onestop_procedure_t     *pr;
+    onestop_refs_t                 refs;
     ngx_http_onestop_main_conf_t  *omcf;
 
     static const char  *returns[] = {
@@ -543,10 +535,7 @@ ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    a = rec->agency_id && rec->agency_id <= cat->nagencies
-        ? &cat->agencies[rec->agency_id] : NULL;
-    pr = rec->procedure_id && rec->procedure_id <= cat->nprocedures
-         ? &cat->procedures[rec->procedure_id] : NULL;
+    onestop_catalog_refs(cat, rec, &refs);
 
     onestop_buf_adds(b,
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
@@ -572,8 +561,9 @@ ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
         "@media print{.noprint{display:none}}</style></head><body>"
         "<div class=\"head\"><div><b>");
 
-    if (a != NULL && a->present) {
-        ngx_http_onestop_html_escape(b, a->name.data, a->name.len);
+    if (refs.agency != NULL) {
+        ngx_http_onestop_html_escape(b, refs.agency->name.data,
+                                     refs.agency->name.len);
     }
 
     onestop_buf_adds(b,
@@ -586,8 +576,9 @@ ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
     ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
     onestop_buf_adds(b, "</dd><dt>Nội dung yêu cầu giải quyết</dt><dd>");
 
-    if (pr != NULL && pr->present) {
-        ngx_http_onestop_html_escape(b, pr->name.data, pr->name.len);
+    if (refs.procedure != NULL) {
+        ngx_http_onestop_html_escape(b, refs.procedure->name.data,
+                                     refs.procedure->name.len);
     }
 
     onestop_buf_adds(b, "</dd><dt>Số lượng hồ sơ</dt><dd>01 (bộ)</dd>"
@@ -630,8 +621,6 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
     onestop_record_t               rec;
     ngx_http_onestop_key_t        *key;
 
-    static ngx_str_t  type = ngx_string("text/html; charset=utf-8");
-
     if (ngx_http_onestop_qr_begin(r, &key, &status) != NGX_OK) {
         return status;
     }
@@ -668,5 +657,5 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &type, out, code.len);
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_html_type, out, code.len);
 }

@@ -48,14 +48,8 @@ static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 
 
-static ngx_str_t  ngx_http_onestop_json_type =
-    ngx_string("application/json; charset=utf-8");
 static ngx_str_t  ngx_http_onestop_csv_type =
     ngx_string("text/csv; charset=utf-8; header=present");
-static ngx_str_t  ngx_http_onestop_svg_type =
-    ngx_string("image/svg+xml; charset=utf-8");
-static ngx_str_t  ngx_http_onestop_html_type =
-    ngx_string("text/html; charset=utf-8");
 static ngx_str_t  ngx_http_onestop_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
 

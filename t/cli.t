@@ -169,6 +169,16 @@ one_line_ok($err, 'a missing file');
     . ' "level": "district", "parent": null}], "fields": [], "procedures": []}')));
 isnt($rc, 0, 'a catalog changing a level fails');
 one_line_ok($err, 'a bad catalog');
+{
+    my ($drc, undef, $derr) = $t->cli('catalog', $t->dir);
+    isnt($drc, 0, 'catalog: a file that cannot be read fails');
+    like($derr, qr/^onestop: cannot read "\Q${\ $t->dir}\E": Is a directory$/,
+        'catalog: and says why, not that the JSON is bad');
+    ($drc, undef, $derr) = $t->cli('catalog', '-', \'{"agencies": [');
+    isnt($drc, 0, 'catalog: truncated JSON fails');
+    like($derr, qr/^onestop: the body is not valid JSON: parse error: premature EOF \(400\)$/,
+        'catalog: in one line, without yajl\'s pointer');
+}
 
 # versions: stale and unchanged are not failures
 ($rc, $out, $err) = $t->cli('import', '-', \ndjson(record(code => 'CLI-3',

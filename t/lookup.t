@@ -470,6 +470,11 @@ ok(index($html, '0912345678') < 0 && index($html, 'example.vn') < 0,
     'page shows no contact');
 unlike($html, qr/<script/i, 'page needs no script');
 like($html, qr/<form\b/i, 'page has the search form');
+like($html, qr{<title>Tra cứu hồ sơ – Cổng Dịch vụ công tỉnh Long An</title>},
+    'page: the template\'s title with the page\'s');
+like($html, qr{<style>[^<]*\{[^<]*\}[^<]*</style>}, 'page: the style sheet inline');
+unlike($html, qr/\{\{/, 'page: no template mark left');
+like($html, qr{</html>\s*\z}, 'page: the template to its end');
 
 ($r, $html) = page('/tra-cuu?code=000.00.12.H36-240603-0001');
 is($r->{status}, 200, 'page ?code= 200');

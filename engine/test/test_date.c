@@ -583,6 +583,38 @@ ts_format_is(const char *in, int32_t offset, const char *want)
 
 
 static void
+test_ts_civil(void)
+{
+    onestop_ts_t     ts;
+    onestop_civil_t  c;
+
+    /* an instant in UTC, shown in +07:00: the next local day */
+
+    if (tparse("2019-12-31T17:05:09Z", OFF, &ts) == 0) {
+        onestop_ts_civil(&ts, OFF, &c);
+        ok(c.year == 2020 && c.month == 1 && c.day == 1 && c.hour == 0
+           && c.minute == 5 && c.second == 9,
+           "civil: 2019-12-31T17:05:09Z is 2020-01-01 00:05:09 in +07:00");
+        onestop_ts_civil(&ts, -5 * 3600, &c);
+        ok(c.year == 2019 && c.month == 12 && c.day == 31 && c.hour == 12
+           && c.minute == 5, "civil: and 2019-12-31 12:05 in -05:00");
+    } else {
+        ok(0, "parses (for civil)");
+    }
+
+    /* a date: local midnight */
+
+    if (tparse("2024-02-29", OFF, &ts) == 0) {
+        onestop_ts_civil(&ts, OFF, &c);
+        ok(c.year == 2024 && c.month == 2 && c.day == 29 && c.hour == 0
+           && c.minute == 0 && c.second == 0, "civil: a date at midnight");
+    } else {
+        ok(0, "parses (for civil)");
+    }
+}
+
+
+static void
 test_ts_format(void)
 {
     int           bad;
@@ -782,6 +814,7 @@ main(void)
     test_day_format();
     test_civil();
     test_ts_format();
+    test_ts_civil();
     test_offset();
     test_today();
 

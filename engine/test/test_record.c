@@ -1288,6 +1288,68 @@ test_mask(void)
 }
 
 
+/* what a public answer shows of the applicant: the one function every
+ * answer (JSON, lookup page, apology list) goes through */
+static void
+test_shown_name(void)
+{
+    char                  *big;
+    size_t                 i, len;
+    onestop_record_t       r;
+    onestop_shown_name_t   n;
+
+    r = rec("2019-07-09", "2019-07-19", NULL, NULL, NULL);
+
+    onestop_shown_name(&n, &r, 0);
+    is_str(n.data, n.len, "Nguyễn V. A.", "a citizen's name is masked");
+    ok(n.heap == NULL, "a usual name needs no memory of its own");
+    onestop_shown_name_free(&n);
+
+    onestop_shown_name(&n, &r, 1);
+    is_str(n.data, n.len, "Nguyễn Văn An", "unmasked: the name itself");
+    onestop_shown_name_free(&n);
+
+    r.applicant_type = ONESTOP_APPLICANT_ORGANIZATION;
+    r.name.data = "Công ty TNHH Bến Lức";
+    r.name.len = strlen(r.name.data);
+    onestop_shown_name(&n, &r, 0);
+    is_str(n.data, n.len, "Công ty TNHH Bến Lức",
+           "an organization's name is shown whole");
+    onestop_shown_name_free(&n);
+
+    /* longer than the parser accepts (an older store): masked all the same,
+     * every later word cut to a letter and a dot */
+
+    len = 4 * ONESTOP_NAME_MAX + 1;
+    big = malloc(len);
+
+    if (big == NULL) {
+        ok(0, "malloc");
+        return;
+    }
+
+    big[0] = 'X';
+
+    for (i = 1; i + 1 < len; i += 2) {
+        big[i] = ' ';
+        big[i + 1] = 'y';
+    }
+
+    r.applicant_type = ONESTOP_APPLICANT_CITIZEN;
+    r.name.data = big;
+    r.name.len = len;
+    onestop_shown_name(&n, &r, 0);
+    ok(n.heap != NULL && n.data == n.heap, "a long name: masked apart");
+    is_int(n.len, 1 + 3 * (len / 2), "a long name: every word masked");
+    ok(n.len >= 4 && memcmp(n.data, "X y.", 4) == 0
+       && memcmp(n.data + n.len - 3, " y.", 3) == 0,
+       "a long name: its words as letters and dots");
+    onestop_shown_name_free(&n);
+    ok(n.heap == NULL, "freed");
+    free(big);
+}
+
+
 int
 main(void)
 {
@@ -1298,6 +1360,7 @@ main(void)
     test_codec();
     test_canonical();
     test_mask();
+    test_shown_name();
 
     return done_testing();
 }
