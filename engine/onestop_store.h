@@ -54,6 +54,14 @@ int32_t onestop_store_offset(const onestop_store_t *st);
 void onestop_store_usage(onestop_store_t *st, uint64_t *used,
     uint64_t *mapped);
 
+/*
+ * Another reader of an open store, for another thread: the same LMDB
+ * environment and databases, its own read transaction and catalog.  Every
+ * read function works on it; writes do not.  onestop_store_close frees it
+ * and leaves the environment open.  NULL when memory is exhausted.
+ */
+onestop_store_t *onestop_store_reader(onestop_store_t *st);
+
 /* Reads.  Between read_begin and read_end, records and the catalog stay
  * valid; read_end releases the snapshot. */
 int onestop_store_read_begin(onestop_store_t *st);

@@ -67,6 +67,7 @@ struct onestop_store_s {
     int32_t              offset;
     uint64_t             outbox_max;
     int                  unread;        /* conf->unread */
+    int                  borrowed;      /* a reader: the env is not its */
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     onestop_deltas_t    *deltas;        /* the writer thread's: a write's */

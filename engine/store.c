@@ -307,7 +307,7 @@ onestop_store_close(onestop_store_t *st)
         mdb_txn_abort(st->rtxn);
     }
 
-    if (st->env != NULL) {
+    if (st->env != NULL && !st->borrowed) {
         mdb_env_close(st->env);
     }
 
@@ -398,6 +398,37 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *v,
 
 /* reads */
 
+onestop_store_t *
+onestop_store_reader(onestop_store_t *st)
+{
+    onestop_store_t  *rd;
+
+    rd = calloc(1, sizeof(onestop_store_t));
+
+    if (rd == NULL) {
+        return NULL;
+    }
+
+    /* the handles of the databases are the environment's, valid in every
+     * transaction of it */
+
+    rd->env = st->env;
+    rd->meta = st->meta;
+    rd->dossiers = st->dossiers;
+    rd->catalog = st->catalog;
+    rd->outbox = st->outbox;
+    rd->counters = st->counters;
+    rd->apologies = st->apologies;
+    rd->evaluations = st->evaluations;
+    rd->evaluation_days = st->evaluation_days;
+    rd->offset = st->offset;
+    rd->outbox_max = st->outbox_max;
+    rd->borrowed = 1;
+
+    return rd;
+}
+
+
 int
 onestop_store_read_begin(onestop_store_t *st)
 {
@@ -414,9 +445,11 @@ onestop_store_read_begin(onestop_store_t *st)
         rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
     }
 
-    if (rc == MDB_MAP_RESIZED) {
+    if (rc == MDB_MAP_RESIZED && !st->borrowed) {
 
-        /* another process grew the map: adopt its size, then retry */
+        /* another process grew the map: adopt its size, then retry (not
+         * from a reader's thread: no other transaction of this process
+         * may be under way then) */
 
         if (st->rtxn != NULL) {
             mdb_txn_abort(st->rtxn);

@@ -69,6 +69,11 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_REDIS_SHM  512
 
 
+/* statistics computed on the thread pool at once, per worker; past it a
+ * miss is computed on the event loop */
+#define NGX_HTTP_ONESTOP_READERS  4
+
+
 typedef struct {
     ngx_str_t                   store_path;
     size_t                      map_size;
@@ -98,6 +103,14 @@ typedef struct {
     ngx_uint_t                  write_maintain;
     ngx_uint_t                  write_recent;   /* committed since poll */
     ngx_event_t                 write_guard;
+    onestop_store_t            *readers[NGX_HTTP_ONESTOP_READERS];
+    ngx_uint_t                  nreaders;       /* made so far */
+    ngx_uint_t                  readers_busy;   /* a bit each, in use */
+    void                       *answering[NGX_HTTP_ONESTOP_READERS];
+                                                /* each busy reader's task */
+    ngx_uint_t                  answers_out;    /* on the thread pool */
+    ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
+    ngx_event_t                 answer_guard;
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
 } ngx_http_onestop_main_conf_t;

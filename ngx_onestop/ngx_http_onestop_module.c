@@ -691,7 +691,7 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 {
-    char                           err[512];
+    char                           err[512], *slow;
     u_char                         path[NGX_MAX_PATH];
     onestop_store_conf_t           conf;
     ngx_http_onestop_main_conf_t  *omcf;
@@ -729,6 +729,15 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     }
 
     omcf->log = cycle->log;
+
+    /*
+     * For the tests alone (t/threads.t): each statistics miss computed on
+     * the thread pool takes this many milliseconds more, so that a test
+     * can see the worker answer other requests meanwhile.  nginx passes
+     * the variable only with "env ONESTOP_TEST_SLOW_MISS_MS=...;".
+     */
+    slow = getenv("ONESTOP_TEST_SLOW_MISS_MS");
+    omcf->test_slow_miss = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
 
     if (omcf->sh != NULL) {
         ngx_http_onestop_zone_catch_up(omcf);
@@ -781,6 +790,13 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
     }
 
     if (omcf != NULL && omcf->store != NULL) {
+        /* nginx's thread pools are done by now (a core module's exit
+         * comes first): no reader is in use */
+
+        while (omcf->nreaders > 0) {
+            onestop_store_close(omcf->readers[--omcf->nreaders]);
+        }
+
         onestop_store_close(omcf->store);
         omcf->store = NULL;
     }

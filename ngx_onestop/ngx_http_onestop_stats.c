@@ -19,10 +19,14 @@
 
 typedef struct ngx_http_onestop_answer_s  ngx_http_onestop_answer_t;
 
-/* computes an answer on the current read; NGX_OK, or an HTTP status with
- * a->message for the error object */
-typedef ngx_int_t (*ngx_http_onestop_compute_pt)(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a);
+/*
+ * Computes an answer on st's current read: NGX_OK, or an HTTP status with
+ * a->message or a->error for the error object.  It may run on a thread of
+ * the pool: it touches neither the request nor its pool, only `a` (whose
+ * arguments are the request's, read-only) and st.
+ */
+typedef ngx_int_t (*ngx_http_onestop_compute_pt)(
+    ngx_http_onestop_answer_t *a, onestop_store_t *st);
 
 struct ngx_http_onestop_answer_s {
     ngx_http_onestop_main_conf_t  *omcf;
@@ -36,6 +40,40 @@ struct ngx_http_onestop_answer_s {
     char                           error[256];
 };
 
+/* a miss on its way through the thread pool */
+typedef struct {
+    ngx_http_request_t            *request;
+    ngx_http_onestop_answer_t      a;           /* the thread's copy */
+    ngx_str_t                     *key;
+    ngx_http_onestop_compute_pt    compute;
+    ngx_uint_t                     reader;      /* omcf->readers[] */
+    uint64_t                       seq;
+    ngx_int_t                      rc;
+    ngx_uint_t                     read_failed;
+    ngx_queue_t                    waiters;     /* the same miss's requests */
+} ngx_http_onestop_answer_task_t;
+
+/* a request waiting for another's miss of the same answer */
+typedef struct {
+    ngx_http_request_t            *request;
+    ngx_queue_t                    queue;
+} ngx_http_onestop_answer_waiter_t;
+
+/* what a miss gave, for the handler's second run */
+typedef struct {
+    ngx_int_t                      rc;
+    ngx_str_t                      body;
+    ngx_str_t                      etag;
+    const char                    *message;
+    char                           error[256];
+} ngx_http_onestop_answer_ctx_t;
+
+/* the result when memory for one ran out */
+static ngx_http_onestop_answer_ctx_t  ngx_http_onestop_answer_failed = {
+    NGX_HTTP_INTERNAL_SERVER_ERROR, ngx_null_string, ngx_null_string, NULL,
+    ""
+};
+
 
 static ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
@@ -44,6 +82,20 @@ static ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onestop_answer_get(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag);
+static ngx_int_t ngx_http_onestop_answer_here(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key,
+    ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag);
+static ngx_int_t ngx_http_onestop_answer_keep(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key, ngx_int_t rc, uint64_t seq,
+    ngx_str_t *body, ngx_str_t *etag);
+static ngx_int_t ngx_http_onestop_answer_post(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key,
+    ngx_http_onestop_compute_pt compute);
+static void ngx_http_onestop_answer_guard(ngx_event_t *ev);
+static void ngx_http_onestop_answer_thread(void *data, ngx_log_t *log);
+static void ngx_http_onestop_answer_done(ngx_event_t *ev);
+static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
+    ngx_http_onestop_answer_ctx_t *ctx);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 
@@ -128,39 +180,91 @@ ngx_http_onestop_public_headers(ngx_http_request_t *r)
 
 /*
  * The answer of `key`: from the zone while it is current, else computed on
- * a fresh read and put in the zone.  NGX_OK with body and etag, or an HTTP
- * status for ngx_http_onestop_fail().
+ * a fresh read and put in the zone.  NGX_OK with body and etag, NGX_DONE
+ * when it is being computed on the thread pool (the handler runs again
+ * when it is ready), or an HTTP status for ngx_http_onestop_fail().
  */
 static ngx_int_t
 ngx_http_onestop_answer_get(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag)
 {
-    ngx_int_t                      rc;
-    uint64_t                       seq;
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_int_t                       rc;
+    ngx_http_onestop_answer_ctx_t  *ctx;
 
-    omcf = a->omcf;
+    /* the handler's second run: what the thread computed */
 
-    rc = ngx_http_onestop_zone_get(r, omcf, key, a->today, body, etag);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
+
+    if (ctx != NULL) {
+        *body = ctx->body;
+        *etag = ctx->etag;
+        a->message = ctx->message;
+        ngx_memcpy(a->error, ctx->error, sizeof(a->error));
+        return ctx->rc;
+    }
+
+    rc = ngx_http_onestop_zone_get(r, a->omcf, key, a->today, body, etag);
 
     if (rc != NGX_DECLINED) {
         return rc;
     }
 
-    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+    rc = ngx_http_onestop_answer_post(r, a, key, compute);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    /* no reader or thread to spare */
+
+    return ngx_http_onestop_answer_here(r, a, key, compute, body, etag);
+}
+
+
+/* the answer computed on the event loop, on the worker's own read */
+
+static ngx_int_t
+ngx_http_onestop_answer_here(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key,
+    ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag)
+{
+    ngx_int_t         rc;
+    uint64_t          seq;
+    onestop_store_t  *st;
+
+    st = a->omcf->store;
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read store \"%V\"", &omcf->store_path);
+                      "could not read store \"%V\"", &a->omcf->store_path);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    seq = onestop_store_seq(omcf->store);
+    seq = onestop_store_seq(st);
     ngx_memzero(&a->out, sizeof(onestop_buf_t));
     a->message = NULL;
 
-    rc = compute(r, a);
+    rc = compute(a, st);
 
-    onestop_store_read_end(omcf->store);
+    onestop_store_read_end(st);
+
+    return ngx_http_onestop_answer_keep(r, a, key, rc, seq, body, etag);
+}
+
+
+/*
+ * What a computation gave (rc, a->out at sequence seq), on the event loop:
+ * the body into the request's pool with its ETag, and into the zone.
+ */
+static ngx_int_t
+ngx_http_onestop_answer_keep(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key, ngx_int_t rc, uint64_t seq,
+    ngx_str_t *body, ngx_str_t *etag)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = a->omcf;
 
     if (rc != NGX_OK) {
         onestop_buf_free(&a->out);
@@ -195,6 +299,246 @@ ngx_http_onestop_answer_get(ngx_http_request_t *r,
     ngx_http_onestop_zone_put(omcf, key, seq, a->today, body, etag);
 
     return NGX_OK;
+}
+
+
+/*
+ * A miss computed on nginx's thread pool, so that a heavy query (years of
+ * an agency-by-procedure table) never holds up the worker's other
+ * requests.  Each worker keeps up to NGX_HTTP_ONESTOP_READERS readers of
+ * the store, one per computation under way; the request waits (counted,
+ * and a guard timer keeps a worker that is told to quit until it is
+ * answered), and its handler runs again with the result in its context.
+ * NGX_DONE when posted; NGX_DECLINED to compute it here instead.
+ */
+static ngx_int_t
+ngx_http_onestop_answer_post(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_str_t *key,
+    ngx_http_onestop_compute_pt compute)
+{
+    ngx_uint_t                         i;
+    ngx_thread_task_t                 *task;
+    ngx_http_onestop_main_conf_t      *omcf;
+    ngx_http_onestop_answer_task_t    *t;
+    ngx_http_onestop_answer_waiter_t  *w;
+
+    omcf = a->omcf;
+
+    if (omcf->thread_pool == NULL) {
+        return NGX_DECLINED;
+    }
+
+    /* the same answer already on its way (many clients after a change):
+     * wait for it rather than compute it again */
+
+    for (i = 0; i < omcf->nreaders; i++) {
+        t = omcf->answering[i];
+
+        if (!(omcf->readers_busy & (1 << i))
+            || t->a.today != a->today
+            || t->key->len != key->len
+            || ngx_memcmp(t->key->data, key->data, key->len) != 0)
+        {
+            continue;
+        }
+
+        w = ngx_palloc(r->pool, sizeof(ngx_http_onestop_answer_waiter_t));
+        if (w == NULL) {
+            return NGX_DECLINED;
+        }
+
+        w->request = r;
+        ngx_queue_insert_tail(&t->waiters, &w->queue);
+        r->main->count++;
+
+        return NGX_DONE;
+    }
+
+    for (i = 0; i < omcf->nreaders; i++) {
+        if (!(omcf->readers_busy & (1 << i))) {
+            break;
+        }
+    }
+
+    if (i == NGX_HTTP_ONESTOP_READERS) {
+        return NGX_DECLINED;
+    }
+
+    if (i == omcf->nreaders) {
+        omcf->readers[i] = onestop_store_reader(omcf->store);
+
+        if (omcf->readers[i] == NULL) {
+            return NGX_DECLINED;
+        }
+
+        omcf->nreaders++;
+    }
+
+    task = ngx_thread_task_alloc(r->pool,
+                                 sizeof(ngx_http_onestop_answer_task_t));
+    if (task == NULL) {
+        return NGX_DECLINED;
+    }
+
+    t = task->ctx;
+    t->request = r;
+    t->a = *a;
+    t->key = key;
+    t->compute = compute;
+    t->reader = i;
+    ngx_queue_init(&t->waiters);
+
+    task->handler = ngx_http_onestop_answer_thread;
+    task->event.handler = ngx_http_onestop_answer_done;
+    task->event.data = t;
+    task->event.log = r->connection->log;
+
+    if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    omcf->readers_busy |= 1 << i;
+    omcf->answering[i] = t;
+    r->main->count++;
+    omcf->answers_out++;
+
+    if (!omcf->answer_guard.timer_set) {
+        omcf->answer_guard.handler = ngx_http_onestop_answer_guard;
+        omcf->answer_guard.data = omcf;
+        omcf->answer_guard.log = ngx_cycle->log;
+        omcf->answer_guard.cancelable = 0;
+        ngx_add_timer(&omcf->answer_guard, 1000);
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_onestop_answer_guard(ngx_event_t *ev)
+{
+    ngx_http_onestop_main_conf_t  *omcf = ev->data;
+
+    if (omcf->answers_out > 0) {
+        ngx_add_timer(ev, 1000);
+    }
+}
+
+
+/* on a thread of the pool */
+
+static void
+ngx_http_onestop_answer_thread(void *data, ngx_log_t *log)
+{
+    onestop_store_t                 *rd;
+    ngx_http_onestop_answer_task_t  *t = data;
+
+    ngx_memzero(&t->a.out, sizeof(onestop_buf_t));
+    t->a.message = NULL;
+
+    rd = t->a.omcf->readers[t->reader];
+
+    if (onestop_store_read_begin(rd) != ONESTOP_OK) {
+        t->read_failed = 1;
+        return;
+    }
+
+    t->seq = onestop_store_seq(rd);
+    t->rc = t->compute(&t->a, rd);
+
+    onestop_store_read_end(rd);
+
+    if (t->a.omcf->test_slow_miss) {
+        ngx_msleep(t->a.omcf->test_slow_miss);
+    }
+}
+
+
+/* back on the event loop */
+
+static void
+ngx_http_onestop_answer_done(ngx_event_t *ev)
+{
+    ngx_queue_t                       *q;
+    ngx_http_request_t                *r, *wr;
+    ngx_http_onestop_main_conf_t      *omcf;
+    ngx_http_onestop_answer_ctx_t     *ctx, *wctx;
+    ngx_http_onestop_answer_task_t    *t;
+    ngx_http_onestop_answer_waiter_t  *w;
+
+    t = ev->data;
+    r = t->request;
+    omcf = t->a.omcf;
+
+    omcf->readers_busy &= ~(1 << t->reader);
+    omcf->answering[t->reader] = NULL;
+    omcf->answers_out--;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_answer_ctx_t));
+
+    if (ctx == NULL) {
+        onestop_buf_free(&t->a.out);
+        ctx = &ngx_http_onestop_answer_failed;
+
+    } else if (t->read_failed) {
+        /* a reader cannot adopt a map another process grew: the event
+         * loop's store can */
+        ctx->rc = ngx_http_onestop_answer_here(r, &t->a, t->key, t->compute,
+                                               &ctx->body, &ctx->etag);
+    } else {
+        ctx->rc = ngx_http_onestop_answer_keep(r, &t->a, t->key, t->rc,
+                                               t->seq, &ctx->body,
+                                               &ctx->etag);
+    }
+
+    if (ctx != &ngx_http_onestop_answer_failed) {
+        ctx->message = t->a.message;
+        ngx_memcpy(ctx->error, t->a.error, sizeof(ctx->error));
+    }
+
+    /* the waiters first: t and the body are in r's pool */
+
+    while (!ngx_queue_empty(&t->waiters)) {
+        q = ngx_queue_head(&t->waiters);
+        ngx_queue_remove(q);
+        w = ngx_queue_data(q, ngx_http_onestop_answer_waiter_t, queue);
+        wr = w->request;
+
+        wctx = ngx_palloc(wr->pool, sizeof(ngx_http_onestop_answer_ctx_t));
+
+        if (wctx != NULL) {
+            *wctx = *ctx;
+            wctx->body.data = ngx_pstrdup(wr->pool, &ctx->body);
+            wctx->etag.data = ngx_pstrdup(wr->pool, &ctx->etag);
+
+            if ((ctx->body.len && wctx->body.data == NULL)
+                || (ctx->etag.len && wctx->etag.data == NULL))
+            {
+                wctx = NULL;
+            }
+        }
+
+        ngx_http_onestop_answer_resume(wr, wctx ? wctx
+                                                : &ngx_http_onestop_answer_failed);
+    }
+
+    ngx_http_onestop_answer_resume(r, ctx);
+}
+
+
+/* the handler's second run, with the answer in its context */
+
+static void
+ngx_http_onestop_answer_resume(ngx_http_request_t *r,
+    ngx_http_onestop_answer_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_onestop_module);
+    ngx_http_finalize_request(r, r->content_handler(r));
+    ngx_http_run_posted_requests(c);
 }
 
 
@@ -312,6 +656,13 @@ ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
     }
 
     rc = ngx_http_onestop_answer_get(r, a, key, compute, body, &etag);
+
+    if (rc == NGX_DONE) {
+        /* on the thread pool: the handler runs again with the answer */
+        *answered = NGX_DONE;
+        return NGX_ERROR;
+    }
+
     if (rc != NGX_OK) {
         *answered = ngx_http_onestop_fail(r, rc, a);
         return NGX_ERROR;
@@ -332,14 +683,14 @@ ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
 /* statistics */
 
 static ngx_int_t
-ngx_http_onestop_stats_compute(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a)
+ngx_http_onestop_stats_compute(ngx_http_onestop_answer_t *a,
+    onestop_store_t *st)
 {
     int                       rc;
     onestop_query_t           q;
     const onestop_catalog_t  *cat;
 
-    cat = onestop_store_catalog(a->omcf->store);
+    cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -350,7 +701,7 @@ ngx_http_onestop_stats_compute(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    rc = onestop_store_stats(a->omcf->store, &q, a->today, &a->out);
+    rc = onestop_store_stats(st, &q, a->today, &a->out);
 
     if (rc == -1) {
         ngx_memcpy(a->error, q.error, sizeof(a->error));
@@ -409,13 +760,13 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 /* apology letters */
 
 static ngx_int_t
-ngx_http_onestop_apologies_compute(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a)
+ngx_http_onestop_apologies_compute(ngx_http_onestop_answer_t *a,
+    onestop_store_t *st)
 {
     onestop_apology_query_t   q;
     const onestop_catalog_t  *cat;
 
-    cat = onestop_store_catalog(a->omcf->store);
+    cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -426,7 +777,7 @@ ngx_http_onestop_apologies_compute(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    return onestop_store_apologies(a->omcf->store, &q, &a->out) == 0
+    return onestop_store_apologies(st, &q, &a->out) == 0
            ? NGX_OK : NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
@@ -535,8 +886,8 @@ ngx_http_onestop_text_width(const char *s, size_t len)
 
 
 static ngx_int_t
-ngx_http_onestop_widget_compute(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a)
+ngx_http_onestop_widget_compute(ngx_http_onestop_answer_t *a,
+    onestop_store_t *st)
 {
     int                        y, province;
     char                       label[64], value[32];
@@ -551,7 +902,7 @@ ngx_http_onestop_widget_compute(ngx_http_request_t *r,
     const onestop_catalog_t   *cat;
     const onestop_agency_t    *ag;
 
-    cat = onestop_store_catalog(a->omcf->store);
+    cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -590,7 +941,7 @@ ngx_http_onestop_widget_compute(ngx_http_request_t *r,
     q.visit = ngx_http_onestop_visit_totals;
     q.visit_ctx = &t;
 
-    if (onestop_store_stats(a->omcf->store, &q, a->today, &a->out) != 0
+    if (onestop_store_stats(st, &q, a->today, &a->out) != 0
         || !t.seen)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -926,8 +1277,8 @@ ngx_http_onestop_visit_list(void *ctx, const uint32_t *dim,
 
 
 static ngx_int_t
-ngx_http_onestop_metrics_compute(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a)
+ngx_http_onestop_metrics_compute(ngx_http_onestop_answer_t *a,
+    onestop_store_t *st)
 {
     int                               which;
     size_t                            i;
@@ -954,7 +1305,7 @@ ngx_http_onestop_metrics_compute(ngx_http_request_t *r,
         "# TYPE onestop_dossiers_pending gauge\n"
     };
 
-    cat = onestop_store_catalog(a->omcf->store);
+    cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -983,7 +1334,7 @@ ngx_http_onestop_metrics_compute(ngx_http_request_t *r,
     q.visit = ngx_http_onestop_visit_list;
     q.visit_ctx = &l;
 
-    if (onestop_store_stats(a->omcf->store, &q, a->today, &a->out) != 0
+    if (onestop_store_stats(st, &q, a->today, &a->out) != 0
         || l.failed)
     {
         free(l.groups);

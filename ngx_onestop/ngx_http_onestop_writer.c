@@ -281,6 +281,7 @@ static void
 ngx_http_onestop_writer_done(ngx_event_t *ev)
 {
     ngx_uint_t                       i;
+    ngx_connection_t                *c;
     ngx_thread_task_t               *task;
     ngx_http_request_t              *r;
     ngx_http_onestop_main_conf_t    *omcf;
@@ -318,8 +319,11 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
                           &omcf->store_path, wc->write.message);
         }
 
+        /* the connection outlives a finalized request (its pool is gone,
+         * the connection only goes back to the free list) */
+        c = r->connection;
         ngx_http_finalize_request(r, ngx_http_onestop_write_answer(r, wc));
-        ngx_http_run_posted_requests(r->connection);
+        ngx_http_run_posted_requests(c);
     }
 
     wt->n = 0;
