@@ -1437,7 +1437,7 @@ write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     int                        rc, created, *plevel;
     size_t                     i, j;
     uint8_t                    head[5];
-    uint32_t                   id, parent, field, *ids, *pids;
+    uint32_t                   id, parent, field, hops, *ids, *pids, *up;
     onestop_catalog_doc_t     *doc;
     onestop_cat_agency_in_t   *a;
     onestop_cat_entry_in_t    *e;
@@ -1467,9 +1467,10 @@ write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     ids = calloc(doc->nagencies + 1, sizeof(uint32_t));
     pids = calloc(doc->nagencies + 1, sizeof(uint32_t));
     plevel = calloc(doc->nagencies + 1, sizeof(int));
+    up = calloc(doc->nagencies + 1, sizeof(uint32_t));
     rc = ENOMEM;
 
-    if (ids == NULL || pids == NULL || plevel == NULL) {
+    if (ids == NULL || pids == NULL || plevel == NULL || up == NULL) {
         goto done;
     }
 
@@ -1513,6 +1514,7 @@ write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
                               a->parent.len) == 0)
                 {
                     plevel[i] = doc->agencies[j].level;
+                    up[i] = j + 1;
                     break;
                 }
             }
@@ -1560,6 +1562,25 @@ write_catalog(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
                 CAT_FAIL("agencies[%zu]: the level and parent of \"%.*s\" "
                          "cannot change", i, (int) a->id.len, a->id.data);
             }
+        }
+    }
+
+    /* a department's parent is a department: no chain of them may come
+     * back to where it started (the stored tree has none, and a stored
+     * agency's parent cannot change, so only this document's can) */
+
+    for (i = 0; i < doc->nagencies; i++) {
+        for (j = up[i], hops = 0; j != 0 && hops <= doc->nagencies;
+             j = up[j - 1], hops++)
+        {
+            /* void */
+        }
+
+        if (j != 0) {
+            a = &doc->agencies[i];
+            CAT_FAIL("agencies[%zu]: \"%.*s\" would be its own ancestor "
+                     "(its parents go round in a circle)", i,
+                     (int) a->id.len, a->id.data);
         }
     }
 
@@ -1669,6 +1690,7 @@ done:
     free(ids);
     free(pids);
     free(plevel);
+    free(up);
 
     return rc;
 }

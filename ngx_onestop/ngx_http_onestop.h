@@ -123,8 +123,18 @@ typedef struct {
 } ngx_http_onestop_loc_conf_t;
 
 
+/*
+ * What a request's context of this module is: a write's (ingest,
+ * evaluations) or a computed answer's (ngx_http_onestop_stats.c).  Each
+ * begins with its kind, so that the filters, which see every request,
+ * take only a write's for one.
+ */
+#define NGX_HTTP_ONESTOP_CTX_WRITE   1
+#define NGX_HTTP_ONESTOP_CTX_ANSWER  2
+
 /* one write request on its way through the writer */
 typedef struct {
+    ngx_uint_t                  ctx_kind;     /* NGX_HTTP_ONESTOP_CTX_WRITE */
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;
     onestop_write_t             write;

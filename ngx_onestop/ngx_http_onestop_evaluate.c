@@ -86,6 +86,7 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
     wc->write.kind = ONESTOP_W_EVALUATE;
     ngx_http_set_ctx(r, wc, ngx_http_onestop_module);
 
@@ -539,7 +540,8 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
             p - r->headers_out.location->value.data;
 
         ngx_http_onestop_private_headers(r);
-        return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER, &ngx_http_onestop_json_type, NULL, 0);
+        return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER,
+                                     &ngx_http_onestop_json_type, NULL, 0);
     }
 
     if (w->status != 201) {
@@ -591,7 +593,8 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_CREATED, &ngx_http_onestop_json_type, (u_char *) buf,
+    return ngx_http_onestop_send(r, NGX_HTTP_CREATED,
+                                 &ngx_http_onestop_json_type, (u_char *) buf,
                                  len);
 }
 
@@ -745,5 +748,6 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type, out, nargs);
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
+                                 out, nargs);
 }

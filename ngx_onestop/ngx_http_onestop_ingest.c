@@ -264,6 +264,7 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
     wc->write.scope = &key->scope;
 
     if (path.len == 8 && ngx_strncmp(path.data, "dossiers", 8) == 0) {
@@ -683,7 +684,8 @@ ngx_http_onestop_header_filter(ngx_http_request_t *r)
 
     wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
 
-    if (wc != NULL && wc->too_large
+    if (wc != NULL && wc->ctx_kind == NGX_HTTP_ONESTOP_CTX_WRITE
+        && wc->too_large
         && r->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
     {
         wc->too_large = 2;
@@ -711,7 +713,9 @@ ngx_http_onestop_output_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
 
-    if (wc == NULL || wc->too_large != 2 || in == NULL) {
+    if (wc == NULL || wc->ctx_kind != NGX_HTTP_ONESTOP_CTX_WRITE
+        || wc->too_large != 2 || in == NULL)
+    {
         return ngx_http_onestop_next_output_filter(r, in);
     }
 

@@ -1147,7 +1147,8 @@ ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
 
     ngx_http_discard_request_body(r);
 
-    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type, (u_char *) buf, len);
+    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type,
+                                 (u_char *) buf, len);
 }
 
 

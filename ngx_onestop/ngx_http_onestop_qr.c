@@ -657,5 +657,6 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_html_type, out, code.len);
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_html_type,
+                                 out, code.len);
 }

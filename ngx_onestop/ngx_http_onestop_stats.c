@@ -61,6 +61,7 @@ typedef struct {
 
 /* what a miss gave, for the handler's second run */
 typedef struct {
+    ngx_uint_t                     ctx_kind;    /* ..._CTX_ANSWER */
     ngx_int_t                      rc;
     ngx_str_t                      body;
     ngx_str_t                      etag;
@@ -70,8 +71,8 @@ typedef struct {
 
 /* the result when memory for one ran out */
 static ngx_http_onestop_answer_ctx_t  ngx_http_onestop_answer_failed = {
-    NGX_HTTP_INTERNAL_SERVER_ERROR, ngx_null_string, ngx_null_string, NULL,
-    ""
+    NGX_HTTP_ONESTOP_CTX_ANSWER, NGX_HTTP_INTERNAL_SERVER_ERROR,
+    ngx_null_string, ngx_null_string, NULL, ""
 };
 
 
@@ -196,7 +197,7 @@ ngx_http_onestop_answer_get(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
 
-    if (ctx != NULL) {
+    if (ctx != NULL && ctx->ctx_kind == NGX_HTTP_ONESTOP_CTX_ANSWER) {
         *body = ctx->body;
         *etag = ctx->etag;
         a->message = ctx->message;
@@ -480,18 +481,21 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
         onestop_buf_free(&t->a.out);
         ctx = &ngx_http_onestop_answer_failed;
 
-    } else if (t->read_failed) {
-        /* a reader cannot adopt a map another process grew: the event
-         * loop's store can */
-        ctx->rc = ngx_http_onestop_answer_here(r, &t->a, t->key, t->compute,
-                                               &ctx->body, &ctx->etag);
     } else {
-        ctx->rc = ngx_http_onestop_answer_keep(r, &t->a, t->key, t->rc,
-                                               t->seq, &ctx->body,
-                                               &ctx->etag);
-    }
+        ctx->ctx_kind = NGX_HTTP_ONESTOP_CTX_ANSWER;
 
-    if (ctx != &ngx_http_onestop_answer_failed) {
+        if (t->read_failed) {
+            /* a reader cannot adopt a map another process grew: the
+             * event loop's store can */
+            ctx->rc = ngx_http_onestop_answer_here(r, &t->a, t->key,
+                                                   t->compute, &ctx->body,
+                                                   &ctx->etag);
+        } else {
+            ctx->rc = ngx_http_onestop_answer_keep(r, &t->a, t->key, t->rc,
+                                                   t->seq, &ctx->body,
+                                                   &ctx->etag);
+        }
+
         ctx->message = t->a.message;
         ngx_memcpy(ctx->error, t->a.error, sizeof(ctx->error));
     }
@@ -518,8 +522,11 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
             }
         }
 
-        ngx_http_onestop_answer_resume(wr, wctx ? wctx
-                                                : &ngx_http_onestop_answer_failed);
+        if (wctx == NULL) {
+            wctx = &ngx_http_onestop_answer_failed;
+        }
+
+        ngx_http_onestop_answer_resume(wr, wctx);
     }
 
     ngx_http_onestop_answer_resume(r, ctx);

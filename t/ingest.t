@@ -659,6 +659,18 @@ for my $c (
         name => 'Lạ', level => 'ward', parent => undef}]],
     ['a procedure of an unknown field', procedures => [{id => '2.000001',
         name => 'Lạ', field => 'khong-co'}]],
+    ['departments whose parents go round', agencies => [
+        {id => 'CY-1', name => 'Vòng 1', level => 'province',
+         parent => 'CY-3'},
+        {id => 'CY-2', name => 'Vòng 2', level => 'province',
+         parent => 'CY-1'},
+        {id => 'CY-3', name => 'Vòng 3', level => 'province',
+         parent => 'CY-2'}]],
+    ['two departments each the other\'s parent', agencies => [
+        {id => 'CY-4', name => 'Vòng 4', level => 'province',
+         parent => 'CY-5'},
+        {id => 'CY-5', name => 'Vòng 5', level => 'province',
+         parent => 'CY-4'}]],
     ['a good agency and a bad one', agencies => [{id => '000.00.41.H36',
         name => 'UBND huyện Đức Hòa', level => 'district', parent => undef},
         {id => '000.00.15.H36', name => 'Sở Xây dựng', level => 'commune',
