@@ -20,7 +20,7 @@ ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
 UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test unit clean asan screenshots
+.PHONY: all deps run stop test unit clean asan asan-module screenshots
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
      $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
@@ -95,6 +95,11 @@ asan: deps
 	done
 	prove $(BUILD)/asan/test/test_*
 	@sh conf/asan-smoke.sh $(BUILD)/asan
+
+# the module under AddressSanitizer, through the integration suites
+# (about 2 minutes; see conf/asan-module.sh)
+asan-module: deps all
+	@sh conf/asan-module.sh $(NGINX_SRC) $(CURDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -21,7 +21,7 @@ use Time::HiRes qw(sleep time);
 our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
 our $NGINX = $ENV{ONESTOP_NGINX} // '/usr/sbin/nginx';
 our $CLI = "$ROOT/build/onestop";
-our $MODULE = "$ROOT/build/ngx_http_onestop_module.so";
+our $MODULE = $ENV{ONESTOP_MODULE} // "$ROOT/build/ngx_http_onestop_module.so";
 
 # every server a test started, stopped at the end whatever happens (the
 # temporary directory with its pid file may be gone by then)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# make asan-module: the nginx module built with AddressSanitizer in
+# build/asan-module (nginx's own build, its CFLAGS and link line with
+# -fsanitize=address), then the integration suites that drive the module
+# run against it, Debian's nginx started with libasan preloaded.  Any
+# report (in build/asan-module/log/) fails the run.
+# Usage: asan-module.sh NGINX_SRC PROJECT_DIR
+set -e
+src=$1 project=$2
+build=$project/build/asan-module
+mkdir -p "$build"
+conf/configure-module.sh "$src" "$project" "$build"
+sed -i -e '/^CFLAGS =/s/$/ -fsanitize=address -fno-omit-frame-pointer/' \
+       -e '/^LINK =/s/$/ -fsanitize=address/' "$build/nginx/Makefile"
+make -s -f "$build/nginx/Makefile" -C "$build/nginx-src" modules
+cp "$build/nginx/ngx_http_onestop_module.so" "$build/module.so"
+
+log=$build/log
+rm -rf "$log" && mkdir -p "$log" && chmod 1777 "$log"
+libasan=$(${CC:-cc} -print-file-name=libasan.so)
+# only nginx gets libasan: ps, perl and the CLI run as they are
+ONESTOP_NGINX="env LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0:log_path=$log/asan /usr/sbin/nginx"
+ONESTOP_MODULE=$build/module.so
+export ONESTOP_NGINX ONESTOP_MODULE
+status=0
+prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
+      t/metrics.t t/apologies.t t/lookup.t t/qr.t t/garbage.t t/conf.t \
+      t/redis.t || status=1
+if ls "$log"/asan.* >/dev/null 2>&1; then
+    echo "asan-module: reports in $log:"
+    head -30 "$log"/asan.*
+    exit 1
+fi
+[ $status = 0 ] && echo "asan-module: no report"
+exit $status
