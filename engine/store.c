@@ -2080,7 +2080,8 @@ int
 onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
     size_t errlen)
 {
-    int  rc;
+    int   rc;
+    char  path[4096];
 
     if (mkdir(dest, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "could not create \"%s\": %s", dest,
@@ -2093,6 +2094,17 @@ onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
     if (rc != 0) {
         snprintf(err, errlen, "could not copy the store to \"%s\": %s", dest,
                  mdb_strerror(rc));
+        return -1;
+    }
+
+    /* LMDB creates the copy readable by all (0666 less the umask); it holds
+     * applicants' contacts: as private as the store */
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dest);
+
+    if (chmod(path, 0640) != 0) {
+        snprintf(err, errlen, "could not restrict \"%s\": %s", path,
+                 strerror(errno));
         return -1;
     }
 

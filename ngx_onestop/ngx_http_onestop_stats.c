@@ -562,6 +562,17 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
+    /* a refusal here (405, 503) is sent at once: a browser application
+     * reads it like the answers, so it carries the same CORS header */
+
+    if ((!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || omcf->store == NULL)
+        && ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
+                                       (u_char *) "*", 1) != NGX_OK)
+    {
+        *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
     if (ngx_http_onestop_get_begin(r, 1, answered) != NGX_OK) {
         return NGX_DECLINED;
     }

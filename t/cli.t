@@ -224,6 +224,8 @@ isnt($rc, 0, 'still deleted');
 # backup, before nginx (the store is root's)
 ($rc, $out, $err) = $t->cli('backup', "$dir/backup0");
 is($rc, 0, 'backup exits 0') or diag($err);
+is(sprintf('%04o', (stat("$dir/backup0/data.mdb"))[2] & 07777), '0640',
+    'the copy is not readable by others (it holds contacts)');
 ($rc, $j, $err) = cli_get('CLI-1', "$dir/backup0");
 is($rc, 0, 'get from the backup') or diag($err);
 is($j->{status_text}, 'Đã trả kết quả (đúng hạn)', 'the backup holds CLI-1');

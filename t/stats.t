@@ -520,6 +520,8 @@ my $etag;
         my $r = $t->http($m, $Q, body => '{}');
         my $e = eval { $json->decode($r->{content}) };
         is($r->{status}, 405, "$m: 405");
+        is($r->{headers}{'access-control-allow-origin'}, '*',
+            "$m: the CORS header, as on the answers");
         ok(ref $e eq 'HASH' && ref $e->{error} eq 'HASH'
             && defined $e->{error}{code}, "$m: the error object")
             or diag($r->{content});
