@@ -49,6 +49,10 @@ struct onestop_batch_parser_s {
     int                 in_record;
     size_t              index;          /* current record or line */
     size_t              line_bytes;     /* non-blank bytes in the line */
+    unsigned            js_state;       /* surrogates_scan()'s */
+    unsigned            js_hex;
+    unsigned            js_val;
+    unsigned            js_high;
     const char         *rec_error;
     unsigned            seen;
     onestop_record_t   *rec;
@@ -103,6 +107,8 @@ static int cb_end_map(void *ctx);
 static int cb_start_array(void *ctx);
 static int cb_end_array(void *ctx);
 static int feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len);
+static int surrogates_scan(onestop_batch_parser_t *p, const unsigned char *s,
+    size_t len);
 static int end_line(onestop_batch_t *b);
 static int lookup_key(const key_t_ *keys, const char *s, size_t len);
 static void gen_date(yajl_gen g, const onestop_ts_t *ts, int32_t offset);
@@ -158,6 +164,8 @@ parser_open(onestop_batch_parser_t *p)
     p->in_record = 0;
     p->top_array = 0;
     p->line_bytes = 0;
+    p->js_state = 0;
+    p->js_high = 0;
 
     return 0;
 }
@@ -879,6 +887,106 @@ tidy_message(onestop_batch_t *b)
 }
 
 
+/*
+ * yajl turns an escaped high surrogate with no low one after it
+ * ("\ud800 x") into "?", silently changing the text; a lone low one comes
+ * out as bytes the UTF-8 check refuses.  This follows the body's strings
+ * (across chunks) and finds both, so that such a body is a 400 rather than
+ * a record that differs from what was sent.  -1 at the first.
+ */
+enum { JS_OUT = 0, JS_STR, JS_ESC, JS_HEX, JS_WANT_BS, JS_WANT_U };
+
+#define ONESTOP_LONE_SURROGATE                                               \
+    "an escaped surrogate (\\ud800-\\udfff) out of its pair"
+
+static int
+surrogates_scan(onestop_batch_parser_t *p, const unsigned char *s,
+    size_t len)
+{
+    size_t    i;
+    unsigned  c, d;
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        switch (p->js_state) {
+
+        case JS_OUT:
+            if (c == '"') {
+                p->js_state = JS_STR;
+            }
+            break;
+
+        case JS_STR:
+            if (c == '"') {
+                p->js_state = JS_OUT;
+            } else if (c == '\\') {
+                p->js_state = JS_ESC;
+            }
+            break;
+
+        case JS_ESC:
+            if (c == 'u') {
+                p->js_state = JS_HEX;
+                p->js_hex = 0;
+                p->js_val = 0;
+            } else {
+                p->js_state = JS_STR;
+            }
+            break;
+
+        case JS_HEX:
+            /* not a hex digit: yajl refuses the body anyway */
+            d = c | 0x20;
+            d = (c >= '0' && c <= '9') ? c - '0'
+                : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : 0;
+            p->js_val = p->js_val << 4 | d;
+
+            if (++p->js_hex < 4) {
+                break;
+            }
+
+            if (p->js_high) {
+                if (p->js_val < 0xdc00 || p->js_val > 0xdfff) {
+                    return -1;
+                }
+                p->js_high = 0;
+                p->js_state = JS_STR;
+
+            } else if (p->js_val >= 0xd800 && p->js_val <= 0xdbff) {
+                p->js_high = 1;
+                p->js_state = JS_WANT_BS;
+
+            } else if (p->js_val >= 0xdc00 && p->js_val <= 0xdfff) {
+                return -1;
+
+            } else {
+                p->js_state = JS_STR;
+            }
+            break;
+
+        case JS_WANT_BS:
+            if (c != '\\') {
+                return -1;
+            }
+            p->js_state = JS_WANT_U;
+            break;
+
+        case JS_WANT_U:
+            if (c != 'u') {
+                return -1;
+            }
+            p->js_state = JS_HEX;
+            p->js_hex = 0;
+            p->js_val = 0;
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
 {
@@ -886,6 +994,27 @@ feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
     onestop_batch_parser_t  *p;
 
     p = b->parser;
+
+    if (surrogates_scan(p, s, len) != 0) {
+        if (b->error != 400) {
+            b->error = 400;
+            if (p->ndjson) {
+                snprintf(b->message, sizeof(b->message),
+                         "line %zu is not valid JSON: %s", p->index,
+                         ONESTOP_LONE_SURROGATE);
+                syntax_item(b, p->index);
+
+            } else {
+                snprintf(b->message, sizeof(b->message),
+                         "the body is not valid JSON: %s",
+                         ONESTOP_LONE_SURROGATE);
+                b->nitems = 0;
+                b->nfailed = 0;
+            }
+        }
+
+        return -1;
+    }
 
     if (yajl_parse(p->h, s, len) == yajl_status_ok) {
         return 0;

@@ -214,6 +214,19 @@ my @cases = (
     ['NDJSON, pretty-printed JSON', '', \%nd,
         JSON::PP->new->utf8->pretty->encode(record(code => 'G-ND-5')),
         400, 'bad_request', [0]],
+    ['an escaped high surrogate alone', '', \%admin,
+        with_raw('applicant', '{"name": "\\ud800 An"}', code => 'G-SU-1'),
+        400, 'bad_request'],
+    ['an escaped high surrogate before another escape', '', \%admin,
+        with_raw('applicant', '{"name": "\\ud800\\u0041n"}', code => 'G-SU-2'),
+        400, 'bad_request'],
+    ['an escaped low surrogate alone', '', \%admin,
+        with_raw('applicant', '{"name": "Z \\udc00An"}', code => 'G-SU-3'),
+        400, 'bad_request'],
+    ['NDJSON, an escaped surrogate alone on line 1', '', \%nd,
+        $json->encode(record(code => 'G-SU-4')) . "\n"
+            . with_raw('applicant', '{"name": "An \\udbff"}', code => 'G-SU-5')
+            . "\n", 400, 'bad_request', [1]],
     ['NDJSON, invalid UTF-8 on line 1', '', \%nd,
         $json->encode(record(code => 'G-ND-6')) . "\n"
             . with_raw('applicant', "{\"name\": \"\xff\"}", code => 'G-ND-7') . "\n",
@@ -264,7 +277,8 @@ is($t->get('/api/v1/dossiers/KNOWN-1')->{content}, $known1,
 is($t->get('/api/v1/dossiers/KNOWN-2')->{content}, $known2,
     'KNOWN-2 unchanged');
 my @written = grep { $t->get("/api/v1/dossiers/$_")->{status} != 404 }
-    map({ "G-$_" } 1 .. 36), map({ "G-ND-$_" } 1 .. 7, 10 .. 14), '12345';
+    map({ "G-$_" } 1 .. 36), map({ "G-ND-$_" } 1 .. 7, 10 .. 14), '12345',
+    map({ "G-SU-$_" } 1 .. 5);
 is_deeply(\@written, [], 'no garbage record was written');
 is_deeply([sort $t->worker_pids], \@workers, 'no worker died');
 
@@ -275,6 +289,27 @@ is($r->{status}, 200, 'a write after the garbage') or diag($r->{content});
 is_deeply(eval { $json->decode($r->{content}) },
     {accepted => 1, unchanged => 1, stale => 0},
     'KNOWN-1 unchanged, KNOWN-3 new: the store holds what it held');
+
+# escapes that are right: a surrogate pair, and a backslash before "ud800"
+{
+    my $body = join('', map { "$_\n" }
+        with_raw('applicant', '{"name": "Quán \\ud83d\\ude00 Cafe", '
+            . '"type": "organization"}', code => 'SU-OK-1'),
+        with_raw('applicant', '{"name": "Thư mục C:\\\\ud800", '
+            . '"type": "organization"}', code => 'SU-OK-2'));
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%nd,
+        body => $body);
+    is($r->{status}, 200, 'a surrogate pair and an escaped backslash: 200')
+        or diag($r->{content});
+    my $one = eval { $json->decode($t->get('/api/v1/dossiers/SU-OK-1')
+        ->{content}) } // {};
+    is($one->{applicant}{name}, "Qu\x{e1}n \x{1f600} Cafe",
+        'the pair is the one character it stands for');
+    my $two = eval { $json->decode($t->get('/api/v1/dossiers/SU-OK-2')
+        ->{content}) } // {};
+    is($two->{applicant}{name}, "Th\x{1b0} m\x{1ee5}c C:\\ud800",
+        'a backslash, then the letters ud800');
+}
 
 # garbage in lookups
 for my $c (['a code of 5000 bytes', 'L' x 5000, 400],
