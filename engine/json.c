@@ -912,12 +912,21 @@ surrogates_scan(onestop_batch_parser_t *p, const unsigned char *s,
         switch (p->js_state) {
 
         case JS_OUT:
+            /* the common states skip ahead to what matters */
+            while (c != '"' && ++i < len) {
+                c = s[i];
+            }
+
             if (c == '"') {
                 p->js_state = JS_STR;
             }
             break;
 
         case JS_STR:
+            while (c != '"' && c != '\\' && ++i < len) {
+                c = s[i];
+            }
+
             if (c == '"') {
                 p->js_state = JS_OUT;
             } else if (c == '\\') {
