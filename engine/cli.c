@@ -159,6 +159,20 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
 }
 
 
+/* read(2), again when a signal interrupted it: > 0, 0 at the end, -1 */
+static ssize_t
+read_more(int fd, char *buf, size_t n)
+{
+    ssize_t  r;
+
+    do {
+        r = read(fd, buf, n);
+    } while (r < 0 && errno == EINTR);
+
+    return r;
+}
+
+
 static int
 read_file(const char *file, onestop_buf_t *data)
 {
@@ -172,12 +186,8 @@ read_file(const char *file, onestop_buf_t *data)
         return fail("cannot open \"%s\": %s", file, strerror(errno));
     }
 
-    while ((n = read(fd, buf, sizeof(buf))) > 0
-           || (n < 0 && errno == EINTR))
-    {
-        if (n > 0) {
-            onestop_buf_add(data, buf, (size_t) n);
-        }
+    while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
+        onestop_buf_add(data, buf, (size_t) n);
     }
 
     if (fd != 0) {
@@ -288,10 +298,8 @@ cmd_import(onestop_store_t *st, const char *file)
         return fail("out of memory");
     }
 
-    while ((n = read(fd, buf, sizeof(buf))) > 0
-           || (n < 0 && errno == EINTR))
-    {
-        if (n > 0 && onestop_batch_feed(&b, buf, (size_t) n) != 0) {
+    while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
+        if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
             break;
         }
     }

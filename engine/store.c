@@ -403,26 +403,22 @@ onestop_store_reader(onestop_store_t *st)
 {
     onestop_store_t  *rd;
 
-    rd = calloc(1, sizeof(onestop_store_t));
+    rd = malloc(sizeof(onestop_store_t));
 
     if (rd == NULL) {
         return NULL;
     }
 
     /* the handles of the databases are the environment's, valid in every
-     * transaction of it */
+     * transaction of it; what is a reader's own starts empty */
 
-    rd->env = st->env;
-    rd->meta = st->meta;
-    rd->dossiers = st->dossiers;
-    rd->catalog = st->catalog;
-    rd->outbox = st->outbox;
-    rd->counters = st->counters;
-    rd->apologies = st->apologies;
-    rd->evaluations = st->evaluations;
-    rd->evaluation_days = st->evaluation_days;
-    rd->offset = st->offset;
-    rd->outbox_max = st->outbox_max;
+    *rd = *st;
+    rd->rtxn = NULL;
+    rd->reading = 0;
+    rd->rcat = NULL;
+    rd->wcat = NULL;
+    rd->deltas = NULL;
+    rd->gdeltas = NULL;
     rd->borrowed = 1;
 
     return rd;

@@ -102,15 +102,13 @@ typedef struct {
     ngx_uint_t                  write_busy;
     ngx_uint_t                  write_maintain;
     ngx_uint_t                  write_recent;   /* committed since poll */
-    ngx_event_t                 write_guard;
+    ngx_event_t                 pool_guard;     /* see _pool_guard() */
     onestop_store_t            *readers[NGX_HTTP_ONESTOP_READERS];
     ngx_uint_t                  nreaders;       /* made so far */
     ngx_uint_t                  readers_busy;   /* a bit each, in use */
     void                       *answering[NGX_HTTP_ONESTOP_READERS];
                                                 /* each busy reader's task */
-    ngx_uint_t                  answers_out;    /* on the thread pool */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
-    ngx_event_t                 answer_guard;
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
 } ngx_http_onestop_main_conf_t;
@@ -314,6 +312,10 @@ void ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
 
 /* the writer: an empty commit that only trims the outbox, when idle */
 void ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf);
+
+/* arms (or, with nothing on the pool, removes) the timer that keeps a
+ * quitting worker until its work on the thread pool is answered */
+void ngx_http_onestop_pool_guard(ngx_http_onestop_main_conf_t *omcf);
 
 /* after every commit of this worker: statistics catch up, the publisher
  * is woken */

@@ -48,8 +48,7 @@ typedef struct {
     ngx_http_onestop_compute_pt    compute;
     ngx_uint_t                     reader;      /* omcf->readers[] */
     uint64_t                       seq;
-    ngx_int_t                      rc;
-    ngx_uint_t                     read_failed;
+    ngx_int_t                      rc;          /* NGX_ABORT: no read */
     ngx_queue_t                    waiters;     /* the same miss's requests */
 } ngx_http_onestop_answer_task_t;
 
@@ -86,17 +85,19 @@ static ngx_int_t ngx_http_onestop_answer_get(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onestop_answer_here(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag);
+static ngx_int_t ngx_http_onestop_answer_run(ngx_http_onestop_answer_t *a,
+    onestop_store_t *st, ngx_http_onestop_compute_pt compute, uint64_t *seq);
 static ngx_int_t ngx_http_onestop_answer_keep(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key, ngx_int_t rc, uint64_t seq,
     ngx_str_t *body, ngx_str_t *etag);
 static ngx_int_t ngx_http_onestop_answer_post(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute);
-static void ngx_http_onestop_answer_guard(ngx_event_t *ev);
 static void ngx_http_onestop_answer_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_answer_done(ngx_event_t *ev);
 static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
+static ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 
@@ -159,6 +160,16 @@ ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
 }
 
 
+/* public data: any site's script may read it, answers and errors alike */
+
+static ngx_int_t
+ngx_http_onestop_cors(ngx_http_request_t *r)
+{
+    return ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
+                                       (u_char *) "*", 1);
+}
+
+
 ngx_int_t
 ngx_http_onestop_public_headers(ngx_http_request_t *r)
 {
@@ -166,8 +177,7 @@ ngx_http_onestop_public_headers(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                    (u_char *) "*", 1) != NGX_OK
+    if (ngx_http_onestop_cors(r) != NGX_OK
         || ngx_http_onestop_add_header(r, "Cache-Control",
                                        omcf->public_cache.data,
                                        omcf->public_cache.len) != NGX_OK)
@@ -230,27 +240,45 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag)
 {
-    ngx_int_t         rc;
-    uint64_t          seq;
-    onestop_store_t  *st;
+    ngx_int_t  rc;
+    uint64_t   seq;
 
-    st = a->omcf->store;
+    rc = ngx_http_onestop_answer_run(a, a->omcf->store, compute, &seq);
 
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+    if (rc == NGX_ABORT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "could not read store \"%V\"", &a->omcf->store_path);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    seq = onestop_store_seq(st);
+    return ngx_http_onestop_answer_keep(r, a, key, rc, seq, body, etag);
+}
+
+
+/*
+ * compute() on a fresh read of st (the worker's store, or a reader on a
+ * thread of the pool): its status, with the store's sequence in *seq, or
+ * NGX_ABORT when the read cannot begin.
+ */
+static ngx_int_t
+ngx_http_onestop_answer_run(ngx_http_onestop_answer_t *a, onestop_store_t *st,
+    ngx_http_onestop_compute_pt compute, uint64_t *seq)
+{
+    ngx_int_t  rc;
+
     ngx_memzero(&a->out, sizeof(onestop_buf_t));
     a->message = NULL;
 
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return NGX_ABORT;
+    }
+
+    *seq = onestop_store_seq(st);
     rc = compute(a, st);
 
     onestop_store_read_end(st);
 
-    return ngx_http_onestop_answer_keep(r, a, key, rc, seq, body, etag);
+    return rc;
 }
 
 
@@ -401,28 +429,9 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
     omcf->readers_busy |= 1 << i;
     omcf->answering[i] = t;
     r->main->count++;
-    omcf->answers_out++;
-
-    if (!omcf->answer_guard.timer_set) {
-        omcf->answer_guard.handler = ngx_http_onestop_answer_guard;
-        omcf->answer_guard.data = omcf;
-        omcf->answer_guard.log = ngx_cycle->log;
-        omcf->answer_guard.cancelable = 0;
-        ngx_add_timer(&omcf->answer_guard, 1000);
-    }
+    ngx_http_onestop_pool_guard(omcf);
 
     return NGX_DONE;
-}
-
-
-static void
-ngx_http_onestop_answer_guard(ngx_event_t *ev)
-{
-    ngx_http_onestop_main_conf_t  *omcf = ev->data;
-
-    if (omcf->answers_out > 0) {
-        ngx_add_timer(ev, 1000);
-    }
 }
 
 
@@ -431,23 +440,10 @@ ngx_http_onestop_answer_guard(ngx_event_t *ev)
 static void
 ngx_http_onestop_answer_thread(void *data, ngx_log_t *log)
 {
-    onestop_store_t                 *rd;
     ngx_http_onestop_answer_task_t  *t = data;
 
-    ngx_memzero(&t->a.out, sizeof(onestop_buf_t));
-    t->a.message = NULL;
-
-    rd = t->a.omcf->readers[t->reader];
-
-    if (onestop_store_read_begin(rd) != ONESTOP_OK) {
-        t->read_failed = 1;
-        return;
-    }
-
-    t->seq = onestop_store_seq(rd);
-    t->rc = t->compute(&t->a, rd);
-
-    onestop_store_read_end(rd);
+    t->rc = ngx_http_onestop_answer_run(&t->a, t->a.omcf->readers[t->reader],
+                                        t->compute, &t->seq);
 
     if (t->a.omcf->test_slow_miss) {
         ngx_msleep(t->a.omcf->test_slow_miss);
@@ -473,7 +469,7 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
 
     omcf->readers_busy &= ~(1 << t->reader);
     omcf->answering[t->reader] = NULL;
-    omcf->answers_out--;
+    ngx_http_onestop_pool_guard(omcf);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_answer_ctx_t));
 
@@ -484,7 +480,7 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
     } else {
         ctx->ctx_kind = NGX_HTTP_ONESTOP_CTX_ANSWER;
 
-        if (t->read_failed) {
+        if (t->rc == NGX_ABORT) {
             /* a reader cannot adopt a map another process grew: the
              * event loop's store can */
             ctx->rc = ngx_http_onestop_answer_here(r, &t->a, t->key,
@@ -566,8 +562,7 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
      * reads it like the answers, so it carries the same CORS header */
 
     if ((!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || omcf->store == NULL)
-        && ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                       (u_char *) "*", 1) != NGX_OK)
+        && ngx_http_onestop_cors(r) != NGX_OK)
     {
         *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
         return NGX_DECLINED;
@@ -596,9 +591,7 @@ ngx_http_onestop_fail(ngx_http_request_t *r, ngx_int_t rc,
 {
     /* public data: a browser application may read the errors too */
 
-    if (ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                    (u_char *) "*", 1) != NGX_OK)
-    {
+    if (ngx_http_onestop_cors(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -42,7 +42,9 @@ static void ngx_http_onestop_writer_thread(void *data, ngx_log_t *log);
 static size_t ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w,
     size_t room);
 static void ngx_http_onestop_writer_refill(ngx_http_onestop_writer_task_t *wt);
-static void ngx_http_onestop_writer_guard(ngx_event_t *ev);
+static ngx_uint_t ngx_http_onestop_pool_busy(
+    ngx_http_onestop_main_conf_t *omcf);
+static void ngx_http_onestop_pool_guard_handler(ngx_event_t *ev);
 static void ngx_http_onestop_writer_done(ngx_event_t *ev);
 static ngx_int_t ngx_http_onestop_writer_post(
     ngx_http_onestop_main_conf_t *omcf);
@@ -95,29 +97,54 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
     omcf->write_task = task;
 
     /*
-     * While a commit is on the thread pool, a timer that is not
-     * cancelable keeps a worker that was told to quit (a reload) alive
-     * until its requests are answered: nginx counts timers, not threads.
+     * While a commit or a statistics answer is on the thread pool, a timer
+     * that is not cancelable keeps a worker that was told to quit (a
+     * reload) alive until its requests are answered: nginx counts timers,
+     * not threads.
      */
 
-    omcf->write_guard.handler = ngx_http_onestop_writer_guard;
-    omcf->write_guard.data = omcf;
-    omcf->write_guard.log = cycle->log;
-    omcf->write_guard.cancelable = 0;
+    omcf->pool_guard.handler = ngx_http_onestop_pool_guard_handler;
+    omcf->pool_guard.data = omcf;
+    omcf->pool_guard.log = cycle->log;
+    omcf->pool_guard.cancelable = 0;
 
     return NGX_OK;
 }
 
 
+/* work of this worker's on the pool, or waiting for it */
+
+static ngx_uint_t
+ngx_http_onestop_pool_busy(ngx_http_onestop_main_conf_t *omcf)
+{
+    /* the inbox is empty whenever the writer's thread is not busy */
+
+    return omcf->write_busy || !ngx_queue_empty(&omcf->write_queue)
+           || omcf->readers_busy != 0;
+}
+
+
 static void
-ngx_http_onestop_writer_guard(ngx_event_t *ev)
+ngx_http_onestop_pool_guard_handler(ngx_event_t *ev)
 {
     ngx_http_onestop_main_conf_t  *omcf = ev->data;
 
-    /* the inbox is empty whenever the thread is not busy */
-
-    if (omcf->write_busy || !ngx_queue_empty(&omcf->write_queue)) {
+    if (ngx_http_onestop_pool_busy(omcf)) {
         ngx_add_timer(ev, 1000);
+    }
+}
+
+
+void
+ngx_http_onestop_pool_guard(ngx_http_onestop_main_conf_t *omcf)
+{
+    if (ngx_http_onestop_pool_busy(omcf)) {
+        if (!omcf->pool_guard.timer_set) {
+            ngx_add_timer(&omcf->pool_guard, 1000);
+        }
+
+    } else if (omcf->pool_guard.timer_set) {
+        ngx_del_timer(&omcf->pool_guard);
     }
 }
 
@@ -195,10 +222,7 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 
     omcf->write_maintain = 0;
     omcf->write_busy = 1;
-
-    if (!omcf->write_guard.timer_set) {
-        ngx_add_timer(&omcf->write_guard, 1000);
-    }
+    ngx_http_onestop_pool_guard(omcf);
 
     if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
 
@@ -336,7 +360,5 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
      * inbox is empty) */
     (void) ngx_http_onestop_writer_post(omcf);
 
-    if (!omcf->write_busy && omcf->write_guard.timer_set) {
-        ngx_del_timer(&omcf->write_guard);
-    }
+    ngx_http_onestop_pool_guard(omcf);
 }
