@@ -142,6 +142,7 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
     memset(&conf, 0, sizeof(conf));
     conf.offset = ONESTOP_DEFAULT_OFFSET;
     conf.readonly = readonly;
+    conf.adopt_growth = 1;         /* one thread, no readers of its own */
 
     off = getenv("ONESTOP_UTC_OFFSET");
 

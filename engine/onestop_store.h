@@ -30,7 +30,12 @@
 typedef struct onestop_store_s  onestop_store_t;
 
 typedef struct {
-    size_t       map_size;      /* 0: what the store has, or the default */
+    size_t       map_size;      /* reserved for a new store (0: the
+                                   default); an existing store keeps its
+                                   own, or grows to this at open */
+    int          adopt_growth;  /* one thread, no reader of its own: a
+                                   map grown by another process may be
+                                   adopted between transactions (the CLI) */
     int32_t      offset;        /* UTC offset for a new store */
     int          check_offset;  /* fail when the store's differs */
     unsigned     maxreaders;    /* 0: 1024 */
@@ -49,6 +54,12 @@ int onestop_store_open(onestop_store_t **stp, const char *dir,
 void onestop_store_close(onestop_store_t *st);
 
 int32_t onestop_store_offset(const onestop_store_t *st);
+
+/*
+ * Why the last read_begin or write of this handle failed, or "": a fixed
+ * text that says what to do.
+ */
+const char *onestop_store_strerror(const onestop_store_t *st);
 
 /* The store's files' size and the map's: bytes used and reserved. */
 void onestop_store_usage(onestop_store_t *st, uint64_t *used,

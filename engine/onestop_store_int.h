@@ -68,6 +68,8 @@ struct onestop_store_s {
     uint64_t             outbox_max;
     int                  unread;        /* conf->unread */
     int                  borrowed;      /* a reader: the env is not its */
+    int                  adopt_growth;  /* conf->adopt_growth */
+    const char          *error;         /* why the last read failed */
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     onestop_deltas_t    *deltas;        /* the writer thread's: a write's */

@@ -60,6 +60,105 @@ mdb_status(int rc)
 }
 
 
+/*
+ * The map size is one fact of the store: LMDB records it in the file and
+ * keeps the largest any process committed with, and a process that opens
+ * without setting one maps what is recorded.  So every process maps the
+ * same size, and none ever has to resize under its own readers (LMDB
+ * forbids it, and a thread reading the old mapping then faults).
+ *
+ * A new store reserves map_size (or the default) once; an existing one
+ * keeps its size, or grows to a larger map_size here, at the open, before
+ * this process has begun any transaction.  Either is written at once, so
+ * that the next process to open the store maps it too.  Processes that
+ * mapped less before the growth get MDB_MAP_RESIZED once the data goes
+ * past their map: see read_begin and the writer.
+ */
+
+static int
+map_reserve(onestop_store_t *st, size_t want)
+{
+    int          rc;
+    uint64_t     size;
+    MDB_txn     *txn;
+    MDB_envinfo  info;
+    MDB_val      k, d;
+
+    mdb_env_info(st->env, &info);
+
+    if (info.me_last_pgno < 2) {
+        want = want ? want : ONESTOP_MAP_SIZE_DEFAULT;  /* a new store */
+
+    } else if (want <= info.me_mapsize) {
+        return 0;                                 /* the store's own */
+    }
+
+    rc = mdb_env_set_mapsize(st->env, want);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    size = want;
+    k.mv_data = (void *) ONESTOP_META_MAP_SIZE;
+    k.mv_size = strlen(ONESTOP_META_MAP_SIZE);
+    d.mv_data = &size;
+    d.mv_size = sizeof(size);
+
+    rc = mdb_dbi_open(txn, ONESTOP_DB_META, MDB_CREATE, &st->meta);
+
+    if (rc == 0) {
+        rc = mdb_put(txn, st->meta, &k, &d, 0);
+    }
+
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+
+    return mdb_txn_commit(txn);
+}
+
+
+/*
+ * Another process grew the map past what this one mapped.  Only a process
+ * of one thread without readers of its own (the CLI) adopts the new size,
+ * between its transactions; nginx's workers, whose thread-pool readers may
+ * be inside the old mapping at any moment, refuse with what to do.
+ */
+
+static int
+map_resized(onestop_store_t *st)
+{
+    if (!st->adopt_growth || st->borrowed || st->reading) {
+        st->error = "another process grew the store's map past this "
+                    "process's: reload nginx (nginx -s reload) so that its "
+                    "workers map the new size";
+        return MDB_MAP_RESIZED;
+    }
+
+    if (st->rtxn != NULL) {
+        mdb_txn_abort(st->rtxn);
+        st->rtxn = NULL;
+    }
+
+    return mdb_env_set_mapsize(st->env, 0);
+}
+
+
+const char *
+onestop_store_strerror(const onestop_store_t *st)
+{
+    return st->error;
+}
+
+
 int
 onestop_store_open(onestop_store_t **stp, const char *dir,
     const onestop_store_conf_t *conf, char *err, size_t errlen)
@@ -96,9 +195,8 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         mdb_env_set_maxreaders(st->env,
                                conf->maxreaders ? conf->maxreaders : 1024);
 
-        if (conf->map_size) {
-            rc = mdb_env_set_mapsize(st->env, conf->map_size);
-        }
+        /* no map size before the open: LMDB then maps what the store
+         * records, so that every process maps the same size */
     }
 
     if (rc != 0) {
@@ -118,15 +216,16 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
 
     mdb_reader_check(st->env, NULL);
 
-    if (!conf->map_size && !conf->readonly) {
-        MDB_envinfo  info;
+    st->adopt_growth = conf->adopt_growth;
+    st->error = "";
 
-        mdb_env_info(st->env, &info);
+    if (!conf->readonly) {
+        rc = map_reserve(st, conf->map_size);
 
-        if (info.me_last_pgno < 2 && info.me_mapsize < ONESTOP_MAP_SIZE_DEFAULT)
-        {
-            /* a new store: reserve the default once */
-            mdb_env_set_mapsize(st->env, ONESTOP_MAP_SIZE_DEFAULT);
+        if (rc != 0) {
+            snprintf(err, errlen, "could not reserve the map of store "
+                     "\"%s\": %s", dir, mdb_strerror(rc));
+            goto failed;
         }
     }
 
@@ -441,18 +540,8 @@ onestop_store_read_begin(onestop_store_t *st)
         rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
     }
 
-    if (rc == MDB_MAP_RESIZED && !st->borrowed) {
-
-        /* another process grew the map: adopt its size, then retry (not
-         * from a reader's thread: no other transaction of this process
-         * may be under way then) */
-
-        if (st->rtxn != NULL) {
-            mdb_txn_abort(st->rtxn);
-            st->rtxn = NULL;
-        }
-
-        rc = mdb_env_set_mapsize(st->env, 0);
+    if (rc == MDB_MAP_RESIZED) {
+        rc = map_resized(st);
 
         if (rc == 0) {
             rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
@@ -460,6 +549,10 @@ onestop_store_read_begin(onestop_store_t *st)
     }
 
     if (rc != 0) {
+        if (rc != MDB_MAP_RESIZED) {
+            st->error = mdb_strerror(rc);
+        }
+
         if (st->rtxn != NULL) {
             mdb_txn_abort(st->rtxn);
             st->rtxn = NULL;
@@ -1898,7 +1991,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 
     if (rc == MDB_MAP_RESIZED) {
-        rc = mdb_env_set_mapsize(st->env, 0);
+        rc = map_resized(st);
 
         if (rc == 0) {
             rc = mdb_txn_begin(st->env, NULL, 0, &txn);
@@ -2055,6 +2148,13 @@ failed:
                                                : "internal_error";
         snprintf(w[i]->message, sizeof(w[i]->message), "%s",
                  w[i]->status == 507 ? "the store is full" : mdb_strerror(rc));
+
+        if (rc == MDB_MAP_RESIZED) {
+            w[i]->status = 503;
+            w[i]->error_code = "unavailable";
+            snprintf(w[i]->message, sizeof(w[i]->message), "%s", st->error);
+        }
+
         w[i]->accepted = 0;
         w[i]->unchanged = 0;
         w[i]->stale = 0;

@@ -34,6 +34,7 @@
 #define ONESTOP_META_CREATED         "created_at"         /* i64 unix time */
 #define ONESTOP_META_OUTBOX_MAX      "outbox_max"         /* u64 */
 #define ONESTOP_META_PUBLISHED       "published_seq"      /* u64: Redis has it */
+#define ONESTOP_META_MAP_SIZE        "map_size"           /* u64: bytes reserved */
 
 /*
  * catalog: one database, keys prefixed by a type byte.

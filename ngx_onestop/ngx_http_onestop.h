@@ -95,6 +95,7 @@ typedef struct {
 
     /* the worker's own, set in init_process */
     onestop_store_t            *store;
+    const char                 *read_error;   /* logged, until reads work */
     ngx_log_t                  *log;
     ngx_thread_pool_t          *thread_pool;
     ngx_thread_task_t          *write_task;
@@ -109,6 +110,7 @@ typedef struct {
     void                       *answering[NGX_HTTP_ONESTOP_READERS];
                                                 /* each busy reader's task */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
+    ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
 } ngx_http_onestop_main_conf_t;
@@ -158,6 +160,8 @@ yajl_gen ngx_http_onestop_gen(ngx_http_request_t *r);
 
 /* the identifier after the location's prefix, else the "code" argument */
 ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
+ngx_int_t ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
+    onestop_store_t *st, ngx_log_t *log);
 
 /* the Content-Types more than one handler answers with */
 extern ngx_str_t  ngx_http_onestop_json_type;

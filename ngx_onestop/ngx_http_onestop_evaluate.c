@@ -696,7 +696,9 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

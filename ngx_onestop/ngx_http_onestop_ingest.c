@@ -577,7 +577,8 @@ ngx_http_onestop_write_answer(ngx_http_request_t *r,
 
     if (w->status != 200) {
         if (w->kind == ONESTOP_W_DOSSIERS && w->batch != NULL
-            && w->batch->nitems > 0 && w->status != 500 && w->status != 507)
+            && w->batch->nitems > 0 && w->status != 500 && w->status != 503
+            && w->status != 507)
         {
             return ngx_http_onestop_error_items(r, w->status, w->error_code,
                                                 w->message, w->batch->items,

@@ -72,9 +72,9 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read store \"%V\"", &omcf->store_path);
+    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+        != NGX_OK)
+    {
         return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                       "internal_error",
                                       "the store could not be read");
@@ -429,10 +429,11 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
                              "không hợp lệ: mã gồm chữ cái, chữ số và các ký "
                              "tự . - _ (tối đa 64 ký tự).</p>");
 
-    } else if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+    } else if (ngx_http_onestop_read_begin(omcf, omcf->store,
+                                           r->connection->log)
+               != NGX_OK)
+    {
         onestop_buf_free(&b);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read store \"%V\"", &omcf->store_path);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {

@@ -269,7 +269,8 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_onestop_main_conf_t  *omcf = conf;
 
-    ngx_conf_init_size_value(omcf->map_size, ONESTOP_MAP_SIZE_DEFAULT);
+    /* 0: the store's own size, or the default for a new store */
+    ngx_conf_init_size_value(omcf->map_size, 0);
     ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
@@ -636,6 +637,7 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 {
     char                           err[512];
     u_char                         path[NGX_MAX_PATH];
+    uint64_t                       used, mapped;
     onestop_store_t               *st;
     onestop_store_conf_t           conf;
     ngx_http_onestop_main_conf_t  *omcf;
@@ -668,6 +670,16 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    onestop_store_usage(st, &used, &mapped);
+
+    if (omcf->map_size && mapped > omcf->map_size) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "onestop_store \"%V\" reserves %uL bytes, more than "
+                      "map_size=%uz: the store's size is kept (a store "
+                      "never shrinks)", &omcf->store_path, mapped,
+                      omcf->map_size);
+    }
+
     onestop_store_close(st);
 
     /* the workers run as nginx's "user": the store must be theirs */
@@ -685,6 +697,34 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
     ngx_sprintf(path + omcf->store_path.len, "/lock.mdb%Z");
 
     return ngx_http_onestop_own(cycle, (char *) path);
+}
+
+
+/*
+ * A read of the worker's store (or of one of its readers) begins; when it
+ * cannot, the reason is logged once until reads work again, so that a
+ * timer that retries every 250 ms does not fill the log.
+ */
+ngx_int_t
+ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
+    onestop_store_t *st, ngx_log_t *log)
+{
+    const char  *why;
+
+    if (onestop_store_read_begin(st) == ONESTOP_OK) {
+        omcf->read_error = NULL;
+        return NGX_OK;
+    }
+
+    why = onestop_store_strerror(st);
+
+    if (omcf->read_error != why) {
+        omcf->read_error = why;
+        ngx_log_error(NGX_LOG_ERR, log, 0, "could not read store \"%V\": %s",
+                      &omcf->store_path, why);
+    }
+
+    return NGX_ERROR;
 }
 
 
@@ -738,6 +778,11 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
      */
     slow = getenv("ONESTOP_TEST_SLOW_MISS_MS");
     omcf->test_slow_miss = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
+
+    /* the same for t/zone_race.t: a zone read waits this long between
+     * testing a slot and copying its body */
+    slow = getenv("ONESTOP_TEST_ZONE_DELAY_MS");
+    omcf->test_zone_delay = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
 
     if (omcf->sh != NULL) {
         ngx_http_onestop_zone_catch_up(omcf);

@@ -209,7 +209,9 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_http_onestop_key_t *key,
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -456,7 +458,8 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
     rc = ONESTOP_NOT_FOUND;
 
     if (valid && onestop_code_valid(code, code_len)
-        && onestop_store_read_begin(omcf->store) == ONESTOP_OK)
+        && ngx_http_onestop_read_begin(omcf, omcf->store,
+                                       r->connection->log) == NGX_OK)
     {
         rc = onestop_store_get(omcf->store, code, code_len, &rec);
         cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;

@@ -719,7 +719,9 @@ ngx_http_onestop_redis_resume(ngx_http_onestop_publisher_t *pub)
 
     st = pub->omcf->store;
 
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+    if (ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -1112,7 +1114,9 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
     st = pub->omcf->store;
 
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+    if (ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -1782,7 +1786,8 @@ ngx_http_onestop_redis_figures(ngx_event_t *ev)
     st = pub->omcf->store;
 
     if (!pub->leader || !pub->ready || pub->closing
-        || onestop_store_read_begin(st) != ONESTOP_OK)
+        || ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+           != NGX_OK)
     {
         /* the rest waits for the next pass */
 

@@ -247,7 +247,9 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
 
     if (rc == NGX_ABORT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read store \"%V\"", &a->omcf->store_path);
+                      "could not read store \"%V\": %s",
+                      &a->omcf->store_path,
+                      onestop_store_strerror(a->omcf->store));
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -481,8 +483,8 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
         ctx->ctx_kind = NGX_HTTP_ONESTOP_CTX_ANSWER;
 
         if (t->rc == NGX_ABORT) {
-            /* a reader cannot adopt a map another process grew: the
-             * event loop's store can */
+            /* the read could not begin on the thread: once more here,
+             * which logs why */
             ctx->rc = ngx_http_onestop_answer_here(r, &t->a, t->key,
                                                    t->compute, &ctx->body,
                                                    &ctx->etag);
@@ -1462,8 +1464,8 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
         "# HELP onestop_store_used_bytes Bytes of the store's map in use.\n"
         "# TYPE onestop_store_used_bytes gauge\n"
         "onestop_store_used_bytes %llu\n"
-        "# HELP onestop_store_map_size_bytes The store's map size "
-        "(onestop_store map_size).\n"
+        "# HELP onestop_store_map_size_bytes The store's map size, "
+        "reserved when it was created (onestop_store map_size).\n"
         "# TYPE onestop_store_map_size_bytes gauge\n"
         "onestop_store_map_size_bytes %llu\n"
         "# HELP onestop_zone_size_bytes Size of the shared zone.\n"

@@ -272,7 +272,7 @@ ngx_http_onestop_zone_catch_up(ngx_http_onestop_main_conf_t *omcf)
         return;
     }
 
-    if (onestop_store_read_begin(omcf->store) != ONESTOP_OK) {
+    if (ngx_http_onestop_read_begin(omcf, omcf->store, omcf->log) != NGX_OK) {
         return;
     }
 
@@ -297,7 +297,7 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *key, int32_t today,
     ngx_str_t *body, ngx_str_t *etag)
 {
-    u_char                   *copy, tag[NGX_HTTP_ONESTOP_ETAG_LEN];
+    u_char                   *copy, *src, tag[NGX_HTTP_ONESTOP_ETAG_LEN];
     uint32_t                  len;
     uint64_t                  seq;
     ngx_atomic_uint_t         gen;
@@ -313,7 +313,17 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
     gen = s->gen;
     ngx_memory_barrier();
 
-    if ((gen & 1) || s->body == NULL || s->seq != seq || s->today != today
+    /*
+     * The body's pointer and length are loaded once each: another worker's
+     * put may free the body and set the pointer to NULL (and leave it so
+     * when its allocation fails) at any moment, so what is tested must be
+     * what is copied.  Whatever was read is checked against gen after the
+     * copy; until then it only has to stay inside the zone.
+     */
+    src = *(u_char * volatile *) &s->body;
+    len = *(volatile uint32_t *) &s->len;
+
+    if ((gen & 1) || src == NULL || s->seq != seq || s->today != today
         || s->keylen != key->len || ngx_memcmp(s->key, key->data, key->len)
         != 0)
     {
@@ -321,13 +331,24 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    len = s->len;
+    if (omcf->test_zone_delay) {
+        /* for the tests alone: a put may come between test and copy */
+        ngx_msleep(omcf->test_zone_delay);
+    }
+
+    if (src < omcf->shpool->start || len > (size_t) (omcf->shpool->end - src))
+    {
+        /* a pointer and a length from two different puts */
+        (void) ngx_atomic_fetch_add(&omcf->sh->misses, 1);
+        return NGX_DECLINED;
+    }
+
     copy = ngx_pnalloc(r->pool, len);
     if (copy == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(copy, s->body, len);
+    ngx_memcpy(copy, src, len);
     ngx_memcpy(tag, s->etag, sizeof(tag));
 
     ngx_memory_barrier();
