@@ -912,16 +912,36 @@ outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq, int kind,
 }
 
 
+/*
+ * The agency a code's first part names: the part before its first '-' (the
+ * whole code without one), as Decision 30 builds codes from the receiving
+ * agency's id (000.00.12.H36-190709-0001); 0 when it names none.
+ */
+
+static uint32_t
+code_agency(const onestop_catalog_t *cat, const onestop_str_t *code)
+{
+    const char  *dash;
+
+    dash = memchr(code->data, '-', code->len);
+
+    return onestop_catalog_agency(cat, code->data,
+                                  dash != NULL ? (size_t) (dash - code->data)
+                                               : code->len);
+}
+
+
 static int
 write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     uint64_t *seq)
 {
-    int                       rc;
+    int                       rc, found;
     size_t                    forbidden, invalid, conflict;
-    uint32_t                  old_agency;
+    uint32_t                  old_agency, id;
     size_t                    i, size, rsize;
     uint8_t                  *enc;
     MDB_val                   k, v;
+    const char               *why;
     onestop_batch_t          *b;
     onestop_record_t         *r, old;
     const onestop_catalog_t  *cat;
@@ -957,24 +977,64 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
-        if (b->bad[i]) {
-            /* already listed by the parse: only its scope was left */
-            if (r->code.len) {
-                k.mv_data = (void *) r->code.data;
-                k.mv_size = r->code.len;
+        /* the stored record, a tombstone too (a bad record's code is
+         * empty when the code itself is bad) */
 
-                if (mdb_get(txn, st->dossiers, &k, &v) == 0
-                    && onestop_record_decode(v.mv_data, v.mv_size, &old) == 0
-                    && !old.tombstone
-                    && !in_scope(cat, w->scope, old.agency_id))
-                {
-                    onestop_batch_fail(b, b->pos[i], "forbidden",
-                                       "the dossier is stored under an "
-                                       "agency the key does not cover");
-                    forbidden++;
-                }
+        found = 0;
+
+        if (r->code.len) {
+            k.mv_data = (void *) r->code.data;
+            k.mv_size = r->code.len;
+            rc = mdb_get(txn, st->dossiers, &k, &v);
+
+            if (rc != 0 && rc != MDB_NOTFOUND) {
+                free(enc);
+                return rc;
             }
 
+            if (rc == 0) {
+                if (onestop_record_decode(v.mv_data, v.mv_size, &old) != 0) {
+                    free(enc);
+                    return MDB_CORRUPTED;
+                }
+
+                found = 1;
+            }
+        }
+
+        /* and the dossier's own agency: the one it is stored under (a
+         * deleted dossier's too), or, for a new code, the agency its
+         * first part names */
+
+        why = NULL;
+
+        if (found) {
+            if (!in_scope(cat, w->scope, old.agency_id)) {
+                why = old.tombstone
+                      ? "the deleted dossier was stored under an agency the "
+                        "key does not cover"
+                      : "the dossier is stored under an agency the key "
+                        "does not cover";
+            }
+
+        } else if (r->code.len && w->scope != NULL && !w->scope->all) {
+            id = code_agency(cat, &r->code);
+
+            if (id != 0 && !in_scope(cat, w->scope, id)) {
+                why = "a new code beginning with the id of an agency the "
+                      "key does not cover: only a key of that agency "
+                      "creates it";
+            }
+        }
+
+        if (why != NULL) {
+            onestop_batch_fail(b, b->pos[i], "forbidden", why);
+            forbidden++;
+            continue;
+        }
+
+        if (b->bad[i]) {
+            /* already listed by the parse: only its scope was left */
             invalid++;
             continue;
         }
@@ -993,35 +1053,12 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
-        k.mv_data = (void *) r->code.data;
-        k.mv_size = r->code.len;
-        rc = mdb_get(txn, st->dossiers, &k, &v);
-
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            free(enc);
-            return rc;
-        }
-
-        if (rc == 0) {
-            if (onestop_record_decode(v.mv_data, v.mv_size, &old) != 0) {
-                free(enc);
-                return MDB_CORRUPTED;
-            }
-
-            if (!old.tombstone && !in_scope(cat, w->scope, old.agency_id)) {
-                onestop_batch_fail(b, b->pos[i], "forbidden",
-                                   "the dossier is stored under an agency "
-                                   "the key does not cover");
-                forbidden++;
-                continue;
-            }
-
-            if (r->version < old.version
-                || (old.tombstone && r->version == old.version))
-            {
-                w->stale++;
-                continue;
-            }
+        if (found
+            && (r->version < old.version
+                || (old.tombstone && r->version == old.version)))
+        {
+            w->stale++;
+            continue;
         }
 
         rsize = onestop_record_size(r);
@@ -1038,7 +1075,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
         onestop_record_encode(r, enc);
 
-        if (rc == 0 && r->version == old.version) {
+        if (found && r->version == old.version) {
 
             /* the same content: every member, times as instants (a date
              * and its local midnight written as a time are one instant;
@@ -1067,7 +1104,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         /* the counters: the old contribution out, the new one in (before
          * the put, which may move the old value's page) */
 
-        if ((rc == 0 && !old.tombstone
+        if ((found && !old.tombstone
              && onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0)
             || onestop_deltas_record(st->deltas, r, st->offset, 1) != 0)
         {
@@ -1075,10 +1112,10 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             return ENOMEM;
         }
 
-        old_agency = rc == 0 && !old.tombstone
+        old_agency = found && !old.tombstone
                      && old.agency_id != r->agency_id ? old.agency_id : 0;
 
-        rc = apology_index(st, txn, rc == 0 && !old.tombstone ? &old : NULL,
+        rc = apology_index(st, txn, found && !old.tombstone ? &old : NULL,
                            r, &r->code);
 
         if (rc != 0) {
