@@ -1803,29 +1803,6 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 
 
 static void
-csv_cell(onestop_buf_t *b, const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || strcspn(s, ",\"\r\n") >= len) {
-        onestop_buf_add(b, s, len);
-        return;
-    }
-
-    onestop_buf_add(b, "\"", 1);
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '"') {
-            onestop_buf_add(b, "\"", 1);
-        }
-        onestop_buf_add(b, s + i, 1);
-    }
-
-    onestop_buf_add(b, "\"", 1);
-}
-
-
-static void
 csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
 {
     int        has_rr, has_otr;
@@ -1925,13 +1902,13 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
             for (k = 0; k < rn->ngroups; k++) {
                 for (i = 0; i < q->ngroup; i++) {
                     s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                    csv_cell(out, s->data, s->len);
+                    onestop_csv_cell(out, s->data, s->len);
                     onestop_buf_add(out, ",", 1);
 
                     s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
 
                     if (s != NULL) {
-                        csv_cell(out, s->data, s->len);
+                        onestop_csv_cell(out, s->data, s->len);
                         onestop_buf_add(out, ",", 1);
                     }
                 }
