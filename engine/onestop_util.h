@@ -36,6 +36,14 @@ void onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void onestop_buf_free(onestop_buf_t *b);
 
+/* Appends s[0..len) as one CSV text cell (RFC 4180), the one function
+ * every CSV writer uses for text. A cell with a comma, a quote, CR or LF
+ * is quoted, quotes doubled. A cell that begins with =, +, -, @, TAB or
+ * CR, which a spreadsheet would run as a formula (OWASP "CSV Injection"),
+ * is quoted and gets a single quote in front: "'=SUM(A1)". Numbers the
+ * program writes itself are not text and do not go through here. */
+void onestop_csv_cell(onestop_buf_t *b, const char *s, size_t len);
+
 /* 1 when s[0..len) is well-formed UTF-8: no overlong form, no surrogate,
  * nothing above U+10FFFF (stricter than yajl's own check). */
 int onestop_utf8_valid(const char *s, size_t len);

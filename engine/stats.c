@@ -1803,29 +1803,6 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 
 
 static void
-csv_cell(onestop_buf_t *b, const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || strcspn(s, ",\"\r\n") >= len) {
-        onestop_buf_add(b, s, len);
-        return;
-    }
-
-    onestop_buf_add(b, "\"", 1);
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '"') {
-            onestop_buf_add(b, "\"", 1);
-        }
-        onestop_buf_add(b, s + i, 1);
-    }
-
-    onestop_buf_add(b, "\"", 1);
-}
-
-
-static void
 csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
 {
     int        has_rr, has_otr;
@@ -1925,13 +1902,13 @@ render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
             for (k = 0; k < rn->ngroups; k++) {
                 for (i = 0; i < q->ngroup; i++) {
                     s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                    csv_cell(out, s->data, s->len);
+                    onestop_csv_cell(out, s->data, s->len);
                     onestop_buf_add(out, ",", 1);
 
                     s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
 
                     if (s != NULL) {
-                        csv_cell(out, s->data, s->len);
+                        onestop_csv_cell(out, s->data, s->len);
                         onestop_buf_add(out, ",", 1);
                     }
                 }
@@ -2975,6 +2952,9 @@ typedef struct {
     int64_t   sum[ONESTOP_INDICES + 1];
 } eval_acc_t;
 
+/* the fewest evaluations an answer publishes figures of */
+#define EVAL_MIN  5
+
 #define EVAL_PERIODS  \
     ((sizeof(eval_acc_t) + sizeof(onestop_counts_t) - 1)                     \
      / sizeof(onestop_counts_t))
@@ -2997,26 +2977,52 @@ eval_add(eval_acc_t *acc, const uint8_t *answers, int comment)
 }
 
 
+/*
+ * Every answer that covers fewer than EVAL_MIN evaluations, a group or
+ * the totals of any filter and period, withholds all its figures: the
+ * count, the comments and the nine indices are null. A group that small
+ * is left out altogether; the totals keep their shape.
+ */
+
 static void
 eval_render(yajl_gen g, const eval_acc_t *acc)
 {
-    int   i;
+    int   i, withheld;
     char  key[2], num[40];
 
+    withheld = acc->evaluations < EVAL_MIN;
+
     onestop_gen_cstr(g, "evaluations");
-    yajl_gen_integer(g, (long long) acc->evaluations);
+
+    if (withheld) {
+        yajl_gen_null(g);
+    } else {
+        yajl_gen_integer(g, (long long) acc->evaluations);
+    }
+
     onestop_gen_cstr(g, "comments");
-    yajl_gen_integer(g, (long long) acc->comments);
+
+    if (withheld) {
+        yajl_gen_null(g);
+    } else {
+        yajl_gen_integer(g, (long long) acc->comments);
+    }
 
     for (i = 1; i <= ONESTOP_INDICES; i++) {
         key[0] = (char) ('0' + i);
         onestop_gen_str(g, key, 1);
         yajl_gen_map_open(g);
         onestop_gen_cstr(g, "count");
-        yajl_gen_integer(g, (long long) acc->count[i]);
+
+        if (withheld) {
+            yajl_gen_null(g);
+        } else {
+            yajl_gen_integer(g, (long long) acc->count[i]);
+        }
+
         onestop_gen_cstr(g, "mean");
 
-        if (acc->count[i]) {
+        if (!withheld && acc->count[i]) {
             fmt_rate(num, sizeof(num),
                      (double) acc->sum[i] / (double) acc->count[i]);
             yajl_gen_number(g, num, strlen(num));
@@ -3149,10 +3155,10 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
         goto done;
     }
 
-    /* groups of fewer than 5 evaluations are left out */
+    /* groups of fewer than EVAL_MIN evaluations are left out */
 
     for (k = 0, i = 0; k < rn.ngroups; k++) {
-        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < 5) {
+        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < EVAL_MIN) {
             free(rn.groups[k].counts);
             continue;
         }

@@ -187,6 +187,35 @@ onestop_buf_free(onestop_buf_t *b)
 }
 
 
+void
+onestop_csv_cell(onestop_buf_t *b, const char *s, size_t len)
+{
+    int     formula;
+    size_t  i, from;
+
+    formula = len > 0 && memchr("=+-@\t\r", s[0], 6) != NULL;
+
+    if (!formula && memchr(s, ',', len) == NULL && memchr(s, '"', len) == NULL
+        && memchr(s, '\r', len) == NULL && memchr(s, '\n', len) == NULL)
+    {
+        onestop_buf_add(b, s, len);
+        return;
+    }
+
+    onestop_buf_add(b, formula ? "\"'" : "\"", formula ? 2 : 1);
+
+    for (i = 0, from = 0; i < len; i++) {
+        if (s[i] == '"') {
+            onestop_buf_add(b, s + from, i + 1 - from);
+            from = i;
+        }
+    }
+
+    onestop_buf_add(b, s + from, len - from);
+    onestop_buf_add(b, "\"", 1);
+}
+
+
 uint32_t
 onestop_hash(const char *s, size_t len)
 {

@@ -82,7 +82,8 @@ my %procedure = (
 my %field = ('tu-phap' => 'Tư pháp', 'xay-dung' => 'Xây dựng',
     'ho-tich' => 'Hộ tịch');
 my %proc_of = ('000.00.12.H36' => '1.001234', '000.00.15.H36' => '1.009999',
-    '000.30.01.H36' => '1.000894', '000.30.02.H36' => '1.000894');
+    '000.30.01.H36' => '1.000894', '000.30.02.H36' => '1.000894',
+    '000.31.01.H36' => '1.000894');
 
 # --- dossiers: code => [agency, channel, timeliness or state] ---
 
@@ -133,6 +134,8 @@ dossier('EV-B4', '000.00.15.H36', 'online', 'early');
 dossier('EV-B5', '000.00.15.H36', 'postal', 'early');
 dossier('EV-C1', '000.30.01.H36', 'direct', 'early');
 dossier('EV-C2', '000.30.02.H36', 'online', 'late');
+dossier("EV-D$_", '000.31.01.H36', $_ % 2 ? 'direct' : 'online', 'early')
+    for 1 .. 5;
 dossier('EV-OPEN', '000.00.12.H36', 'online', 'processing');
 dossier('EV-WD', '000.00.12.H36', 'online', 'withdrawn');
 
@@ -466,6 +469,13 @@ sub aggregate (@evs) {
     return \%s;
 }
 
+# what an answer of fewer than 5 evaluations shows: nothing (a group is
+# left out; the totals keep their members, every figure null)
+sub withheld () {
+    return {evaluations => undef, comments => undef,
+        map { $_ => {count => undef, mean => undef} } 1 .. 9};
+}
+
 my %name_of = (
     agency => sub { $agency{$_[0]}[0] },
     top_agency => sub { $agency{$_[0]}[0] },
@@ -507,7 +517,8 @@ sub expected (%q) {
         }
         push @out, \%g;
     }
-    return {totals => aggregate(@evs), groups => \@out, group => \@group};
+    return {totals => @evs < 5 ? withheld() : aggregate(@evs),
+        groups => \@out, group => \@group};
 }
 
 # means compared to 12 digits, the rest exactly
@@ -542,6 +553,34 @@ sub summary_ok ($name, %q) {
     return ($r, $got);
 }
 
+# --- fewer than 5 evaluations: no figures, filtered or grouped ---
+
+# an answer of fewer than 5 shows no count, no comment count, no answer
+# and no mean: in its totals whatever narrowed them (a filter or a
+# period), and its groups are left out
+sub withheld_ok ($name, %q) {
+    my $r = $t->get('/api/v1/evaluations/summary?' . query_string(%q));
+    is($r->{status}, 200, "withheld $name: 200") or diag($r->{content});
+    my $got = eval { $json->decode($r->{content}) } // {};
+    is_deeply($got->{totals}, withheld(),
+        "withheld $name: the totals show nothing") or diag($r->{content});
+    is_deeply($got->{groups}, [], "withheld $name: no group")
+        or diag($r->{content});
+    unlike($r->{content}, qr/"(?:evaluations|comments|count|mean)":\s*\d/,
+        "withheld $name: not one figure in the answer");
+    return $got;
+}
+
+sub shown_ok ($name, $n, %q) {
+    my $r = $t->get('/api/v1/evaluations/summary?' . query_string(%q));
+    my $got = eval { $json->decode($r->{content}) } // {};
+    is($got->{totals}{evaluations}, $n, "shown $name: $n evaluations")
+        or diag($r->{content});
+    is($got->{totals}{1}{count}, $n, "shown $name: index 1 counted");
+    like($r->{content}, qr/"mean":\s*\d/, "shown $name: means");
+    return $got;
+}
+
 my ($sr, $s) = summary_ok('of everything');
 is($s->{to}, '2024-06-15', 'to defaults to today');
 ok(($s->{from} // '9999') le '2024-06-15', 'from covers the first evaluation');
@@ -565,6 +604,25 @@ summary_ok('today only', from => '2024-06-15', to => '2024-06-15',
     group => 'agency');
 summary_ok('before any', from => '2024-06-01', to => '2024-06-14',
     group => 'agency');
+
+# one evaluation in Thị trấn Bến Lức (EV-C1), three in Sở Xây dựng: the
+# grouped answer leaves them out, and so does every filter down to them
+withheld_ok('of an agency with one', agency => '000.30.01.H36');
+withheld_ok('of an agency with one, grouped by agency',
+    agency => '000.30.01.H36', group => 'agency');
+withheld_ok('under a district with one', under => '000.00.30.H36');
+withheld_ok('of the communes (one)', level => 'commune', group => 'channel');
+withheld_ok('of an agency with three', agency => '000.00.15.H36');
+withheld_ok('of a procedure with three', procedure => '1.009999');
+withheld_ok('of a field with three', field => 'xay-dung', group => 'level');
+withheld_ok('of the postal channel (one)', channel => 'postal');
+withheld_ok('of Sở Tư pháp by post (one)', agency => '000.00.12.H36',
+    channel => 'postal');
+# the province's own total, narrowed by the period alone
+withheld_ok('of the province before any', from => '2024-06-01',
+    to => '2024-06-14');
+shown_ok('of Sở Tư pháp (seven)', 7, agency => '000.00.12.H36');
+shown_ok('of the direct channel (five)', 5, channel => 'direct');
 
 my ($g) = grep { $_->{agency} eq '000.00.12.H36' }
     @{expected(group => 'agency')->{groups}};
@@ -626,6 +684,40 @@ summary_ok('of the district, both days', under => '000.00.30.H36',
     group => 'agency');
 is(scalar(grep { $_->{code} =~ /^EV-B/ } @EVALS), 5,
     'Sở Xây dựng now has 5: shown over both days, not on the first');
+
+# the province total narrowed to the second day: four evaluations
+withheld_ok('of the province on the second day (four)', from => '2024-06-16',
+    to => '2024-06-20');
+withheld_ok('of the province on the second day by agency', from => '2024-06-16',
+    to => '2024-06-20', group => 'agency');
+withheld_ok('of Thạnh Đức (one)', agency => '000.30.02.H36');
+shown_ok('of Sở Xây dựng, now five', 5, agency => '000.00.15.H36');
+shown_ok('of the province on both days', 15);
+
+# an agency evaluated one at a time: nothing of it until the fifth
+for my $k (1 .. 5) {
+    ($r) = post_json({code => "EV-D$k", answers => {2 => $k % 3, 7 => 2}},
+        %admin);
+    is($r->{status}, 201, "EV-D$k: 201") or diag($r->{content});
+    recorded("EV-D$k", '2024-06-20', {2 => $k % 3, 7 => 2}, undef);
+    if ($k < 5) {
+        withheld_ok("of Phước Lý with $k", agency => '000.31.01.H36');
+        withheld_ok("under Cần Giuộc with $k, by agency",
+            under => '000.00.31.H36', group => 'agency');
+        withheld_ok("of Phước Lý's day with $k", agency => '000.31.01.H36',
+            from => '2024-06-20', to => '2024-06-20');
+    }
+}
+my $five = shown_ok('of Phước Lý with five', 5, agency => '000.31.01.H36');
+is_deeply(normal($five->{totals}), normal(aggregate(
+    grep { $_->{code} =~ /^EV-D/ } @EVALS)),
+    'of Phước Lý with five: its figures, recounted');
+summary_ok('of Phước Lý with five', agency => '000.31.01.H36');
+summary_ok('under Cần Giuộc with five, by agency', under => '000.00.31.H36',
+    group => 'agency');
+withheld_ok('of Phước Lý online (two)', agency => '000.31.01.H36',
+    channel => 'online');
+summary_ok('of everything at the end, by agency', group => 'agency');
 
 # --- comments nowhere ---
 
