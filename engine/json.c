@@ -534,11 +534,13 @@ on_value(onestop_batch_parser_t *p, int type, const char *s, size_t len)
 
         case K_PHONE:
             return set_string(p, &r->phone, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.phone must be a string");
+                              0, "contact.phone must be a string of at most "
+                                 "256 bytes");
 
         case K_EMAIL:
             return set_string(p, &r->email, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.email must be a string");
+                              0, "contact.email must be a string of at most "
+                                 "256 bytes");
 
         case K_ISSUED:
             return set_time(p, &r->t[ONESTOP_T_APOLOGY_ISSUED], type, s, len,
@@ -1308,9 +1310,10 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
                                    doc->agencies[i].id.len))
         {
             snprintf(doc->message, sizeof(doc->message),
-                     "agencies[%zu] needs an id (A-Z a-z 0-9 . - _), a name, "
-                     "a level (province, district or commune) and a parent "
-                     "id or null", i);
+                     "agencies[%zu] needs an id (1 to 64 bytes of A-Z a-z "
+                     "0-9 . - _), a name of 1 to 256 bytes, a level "
+                     "(province, district or commune) and a parent id or "
+                     "null", i);
             yajl_tree_free(tree);
             return 422;
         }
@@ -1335,8 +1338,8 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
                                    doc->fields[i].id.len))
         {
             snprintf(doc->message, sizeof(doc->message),
-                     "fields[%zu] needs an id (A-Z a-z 0-9 . - _) and a name",
-                     i);
+                     "fields[%zu] needs an id (1 to 64 bytes of A-Z a-z 0-9 "
+                     ". - _) and a name of 1 to 256 bytes", i);
             yajl_tree_free(tree);
             return 422;
         }
@@ -1362,8 +1365,9 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
                                    doc->procedures[i].id.len))
         {
             snprintf(doc->message, sizeof(doc->message),
-                     "procedures[%zu] needs an id (A-Z a-z 0-9 . - _), a name "
-                     "and a field", i);
+                     "procedures[%zu] needs an id (1 to 64 bytes of A-Z a-z "
+                     "0-9 . - _), a name of 1 to 256 bytes and a field id",
+                     i);
             yajl_tree_free(tree);
             return 422;
         }

@@ -3,8 +3,10 @@
 # The reference configuration, conf/onestop.conf, as shipped (paths and
 # port moved into the test's directory, no Redis): it starts; a lookup and
 # a QR page work; past the rate limit the refusal is the JSON error object
-# with its charset and no-store; and no dossier code or QR token reaches
-# the access log or the error log from a public request, refused or not
+# with its charset and no-store; so is a body over client_max_body_size on
+# every path, by Content-Length or chunked; and no dossier code or QR token
+# reaches the access log or the error log from a public request, refused
+# or not, nor the access log from the agencies' /qr/, /receipt/ and ingest
 # (SPEC section 2: URIs that carry codes and tokens are not logged).
 
 use v5.36;
@@ -12,8 +14,11 @@ use v5.36;
 use lib 't/lib';
 
 use Digest::SHA qw(sha256_hex);
+use IO::Select;
+use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
+use Time::HiRes qw(time);
 
 use Onestop::Test;
 
@@ -77,9 +82,106 @@ SKIP: {
         '429s are in the access log (without their URI)');
 }
 
+# a body over client_max_body_size, declared by Content-Length or sent
+# chunked, on every path: the JSON error object, never nginx's HTML page.
+# The chunked body is sent as fast as the server takes it until the answer
+# comes.  Returns (status, Content-Type, body).
+sub oversize ($path, $limit, $chunked) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+        Proto => 'tcp') or return (0, '', "connect: $!");
+    $s->blocking(0);
+    local $SIG{PIPE} = 'IGNORE';
+    my $out = "POST $path HTTP/1.1\r\nHost: localhost\r\n"
+        . "Authorization: Bearer conf-admin-key\r\n"
+        . "Content-Type: application/json\r\nConnection: close\r\n"
+        . ($chunked ? "Transfer-Encoding: chunked\r\n\r\n"
+                    : 'Content-Length: ' . ($limit + 1) . "\r\n\r\n");
+    my $piece = 'x' x 65536;
+    my $left = $chunked ? $limit + 2 * length $piece : 0;
+    my $in = '';
+    my $sel = IO::Select->new($s);
+    my $deadline = time + 60;
+    while (time < $deadline) {
+        my $writing = length $out || $left > 0;
+        my ($r, $w) = IO::Select->select($sel, $writing ? $sel : undef,
+            undef, 1);
+        if ($r && @$r) {
+            my $n = sysread($s, $in, 65536, length $in);
+            last if !$n && !$!{EAGAIN};
+            my ($head, $body) = split /\r\n\r\n/, $in, 2;
+            my ($len) = ($head // '') =~ /^Content-Length:\s*(\d+)/mi;
+            last if defined $body && defined $len && length $body >= $len;
+            next;
+        }
+        next unless $w && @$w;
+        if (!length $out) {
+            $out = sprintf("%x\r\n%s\r\n", length $piece, $piece);
+            $left -= length $piece;
+            $out .= "0\r\n\r\n" if $left <= 0;
+        }
+        my $n = syswrite($s, $out);
+        if (defined $n) {
+            substr($out, 0, $n, '');
+        } elsif (!$!{EAGAIN}) {
+            ($out, $left) = ('', 0);        # refused: read the answer
+        }
+    }
+    close $s;
+    my ($head, $body) = split /\r\n\r\n/, $in, 2;
+    my ($status) = ($head // '') =~ m{^HTTP/1\.1 (\d+)};
+    my ($type) = ($head // '') =~ /^Content-Type:\s*([^\r\n]*)/mi;
+    return ($status // 0, $type // '', $body // '');
+}
+
+my $MB = 1024 * 1024;
+for my $c (['/api/v1/ingest/dossiers', 64 * $MB, 1],
+    ['/api/v1/ingest/catalog', 64 * $MB, 1],
+    ['/api/v1/evaluations', $MB, 1],
+    ['/api/v1/dossiers/NO-SUCH-1', $MB], ['/tra-cuu/NO-SUCH-1', $MB],
+    ['/q/NO-SUCH-1.AAAA', $MB], ['/qr/NO-SUCH-1.svg', $MB],
+    ['/receipt/NO-SUCH-1', $MB], ['/api/v1/stats', $MB],
+    ['/api/v1/apologies', $MB], ['/widget/000.00.12.H36.svg', $MB],
+    ['/', $MB], ['/metrics', $MB])
+{
+    my ($path, $limit, $reads) = @$c;
+    for my $chunked (0, 1) {
+        my $name = "$path, " . ($chunked ? 'a chunked body' : 'Content-Length')
+            . ' over the limit';
+        my ($status, $type, $body) = oversize($path, $limit, $chunked);
+        # a handler that takes no body refuses the method first
+        if (!$chunked || $reads) {
+            is($status, 413, "$name: 413");
+        } else {
+            ok($status >= 400, "$name: an error ($status)");
+        }
+        is($type, 'application/json; charset=utf-8', "$name: JSON")
+            or diag(substr($body, 0, 200));
+        my $e = eval { $json->decode($body) } // {};
+        ok(defined $e->{error}{code}, "$name: the error object");
+        is($e->{error}{code}, 'payload_too_large', "$name: payload_too_large")
+            if $status == 413;
+    }
+}
+
+# the agencies' own paths carry codes too: a receipt, and a deletion
+$r = $t->get("/receipt/$code",
+    headers => { Authorization => 'Bearer conf-admin-key' });
+is($r->{status}, 200, 'a receipt with the key');
+$r = $t->http('DELETE', '/api/v1/ingest/dossiers/CONF-DELETED-1',
+    headers => { Authorization => 'Bearer conf-admin-key' });
+ok($r->{status} < 500, "a deletion ($r->{status})");
+
 $t->stop;
-# /qr/ and /receipt/ are the agencies' own, authenticated: their lines
-# stay, as the record of who minted which link
+my $access = Onestop::Test::slurp("$dir/access.log");
+ok(index($access, $code) < 0,
+    'no dossier code in the access log, /qr/ and /receipt/ included');
+ok(index($access . $t->error_log, 'CONF-DELETED-1') < 0,
+    'no code of a deletion in the logs');
+like($access, qr/"DELETE" \d{3} /,
+    'the deletion is in the access log (without its URI)');
+
+# the public requests (lines of /qr/ and /receipt/ have no URI either now,
+# checked above)
 my $logs = join("\n", grep { !m{"GET /(?:qr|receipt)/} }
     split /\n/, Onestop::Test::slurp("$dir/access.log")) . $t->error_log;
 ok(index($logs, $code) < 0, 'no dossier code in the logs of public requests');

@@ -271,6 +271,43 @@ for my $c (@cases) {
     }
 }
 
+# a member over its length says so, not only what type it must be
+for my $c (['contact.phone of 257 bytes', {contact => {phone => '0' x 257}},
+        qr/^contact\.phone must be a string of at most 256 bytes$/],
+    ['contact.email of 300 bytes',
+        {contact => {email => ('a' x 289) . '@example.vn'}},
+        qr/^contact\.email must be a string of at most 256 bytes$/],
+    ['contact.phone a number', {contact => {phone => 912345678}},
+        qr/^contact\.phone must be a string of at most 256 bytes$/],
+    ['applicant.name of 257 bytes', {applicant => {name => 'A' x 257}},
+        qr/^applicant\.name must be a string of 1 to 256 bytes$/])
+{
+    my ($name, $m, $want) = @$c;
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode(record(code => 'G-LONG-1', %$m)));
+    is($r->{status}, 422, "$name: 422");
+    my $j = eval { $json->decode($r->{content}) } // {};
+    like($j->{error}{items}[0]{message} // '', $want, "$name: the message")
+        or diag(substr($r->{content} // '', 0, 300));
+}
+for my $list (qw(agencies fields procedures)) {
+    my %entry = (agencies => {id => '000.00.50.H36', name => 'A' x 257,
+            level => 'province', parent => undef},
+        fields => {id => 'long-field', name => 'A' x 257},
+        procedures => {id => '1.000001', name => 'A' x 257,
+            field => 'tu-phap'});
+    $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+        body => $json->encode({agencies => [], fields => [], procedures => [],
+            $list => [$entry{$list}]}));
+    is($r->{status}, 422, "catalog, $list: a name of 257 bytes: 422");
+    my $j = eval { $json->decode($r->{content}) } // {};
+    like($j->{error}{message} // '', qr/a name of 1 to 256 bytes/,
+        "catalog, $list: a name of 257 bytes: the message says its length")
+        or diag(substr($r->{content} // '', 0, 300));
+}
+is($t->get('/api/v1/dossiers/G-LONG-1')->{status}, 404,
+    'no over-long record was written');
+
 # the server still answers, with the same workers, and nothing changed
 is($t->get('/api/v1/dossiers/KNOWN-1')->{content}, $known1,
     'KNOWN-1 unchanged');
