@@ -438,7 +438,7 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
 {
     int                       i, rc;
     size_t                    n;
-    onestop_arg_t             args[32];
+    onestop_arg_t             args[ONESTOP_ARGS_MAX];
     onestop_buf_t             out;
     onestop_query_t           q;
     const onestop_catalog_t  *cat;
@@ -471,8 +471,13 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
             }
         }
 
-        if (*name == NULL || n == 32) {
+        if (*name == NULL) {
             return fail("stats: unknown option \"%s\"", argv[i]);
+        }
+
+        if (n == ONESTOP_ARGS_MAX) {
+            return fail("stats: too many options (at most %d)",
+                        ONESTOP_ARGS_MAX);
         }
 
         if (val != NULL) {

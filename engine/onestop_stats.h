@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "onestop_args.h"
 #include "onestop_catalog.h"
 #include "onestop_record.h"
 #include "onestop_util.h"
@@ -125,17 +126,14 @@ typedef struct {
     void           *visit_ctx;
 } onestop_query_t;
 
-/* One argument of a query, as given (URL-decoded by the caller). */
-typedef struct {
-    onestop_str_t   key;
-    onestop_str_t   value;
-} onestop_arg_t;
-
 /*
- * Parses the arguments of SPEC section 7 against a catalog.  Returns 0,
- * or -1 with q->error (a 400 for HTTP, a usage error for the CLI).  Unknown
- * arguments are ignored.  Dates are not settled here: onestop_stats_run()
- * resolves the defaults against the store.
+ * Parses the arguments of SPEC section 7 (onestop_args_parse() splits a
+ * query string into them) against a catalog.  Returns 0, or -1 with
+ * q->error (a 400 for HTTP, a usage error for the CLI): a bad value, or
+ * one of them given twice (one value each: a second is not preferred to
+ * the first in silence).  Unknown arguments are ignored.  Dates are not
+ * settled here: onestop_store_stats() resolves the defaults against the
+ * store.
  */
 int onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     const onestop_arg_t *args, size_t nargs);
@@ -152,7 +150,8 @@ typedef struct {
 } onestop_apology_query_t;
 
 /* Parses agency, under, field, procedure, from, to, limit (1-1000, 100)
- * and after (a cursor from a previous answer).  0, or -1 with q->error. */
+ * and after (a cursor from a previous answer), each at most once.  0, or
+ * -1 with q->error. */
 int onestop_apology_query_parse(onestop_apology_query_t *q,
     const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs);
 

@@ -925,13 +925,12 @@ static int
 parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
     onestop_filter_t *f, char *error, size_t errlen)
 {
-    int                   n;
     uint32_t              id;
     onestop_day_t         day;
     const onestop_str_t  *v;
+    char                  shown[ONESTOP_ARGS_SHOWN];
 
     v = &a->value;
-    n = (int) (v->len > 64 ? 64 : v->len);
 
     if (arg_is(a, "from") || arg_is(a, "to")) {
         if (onestop_day_parse(v->data, v->len, &day) != 0) {
@@ -957,8 +956,9 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
 
         if (id == 0) {
             snprintf(error, errlen,
-                     "%s: no agency \"%.*s\" in the catalog",
-                     a->key.data[0] == 'a' ? "agency" : "under", n, v->data);
+                     "%s: no agency \"%s\" in the catalog",
+                     a->key.data[0] == 'a' ? "agency" : "under",
+                     onestop_args_quote(v, shown));
             return -1;
         }
 
@@ -971,7 +971,8 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
 
         if (f->field == 0) {
             snprintf(error, errlen,
-                     "field: no field \"%.*s\" in the catalog", n, v->data);
+                     "field: no field \"%s\" in the catalog",
+                     onestop_args_quote(v, shown));
             return -1;
         }
 
@@ -983,8 +984,8 @@ parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
 
         if (f->procedure == 0) {
             snprintf(error, errlen,
-                     "procedure: no procedure \"%.*s\" in the catalog", n,
-                     v->data);
+                     "procedure: no procedure \"%s\" in the catalog",
+                     onestop_args_quote(v, shown));
             return -1;
         }
 
@@ -1007,9 +1008,19 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *periods[] = { "today", "month", "quarter", "year",
                                       "all" };
     static const char  *intervals[] = { "day", "month", "quarter", "year" };
+    static const char  *const names[] = {
+        "from", "to", "agency", "under", "field", "procedure", "period",
+        "interval", "group", "channel", "level", "format", NULL
+    };
 
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
+
+    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
+        != 0)
+    {
+        return -1;
+    }
 
     for (i = 0; i < nargs; i++) {
         a = &args[i];
@@ -2645,8 +2656,19 @@ onestop_apology_query_parse(onestop_apology_query_t *q,
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
 
+    static const char  *const names[] = {
+        "from", "to", "agency", "under", "field", "procedure", "limit",
+        "after", NULL
+    };
+
     memset(q, 0, sizeof(onestop_apology_query_t));
     q->limit = 100;
+
+    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
+        != 0)
+    {
+        return -1;
+    }
 
     for (i = 0; i < nargs; i++) {
         a = &args[i];

@@ -158,10 +158,23 @@ extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
 /* a yajl generator whose memory comes from the request's pool */
 yajl_gen ngx_http_onestop_gen(ngx_http_request_t *r);
 
-/* the identifier after the location's prefix, else the "code" argument */
+/*
+ * The identifier after the location's prefix, else the "code" argument:
+ * NGX_OK; NGX_HTTP_BAD_REQUEST when the code is given twice (nothing is
+ * sent yet: the handler returns ngx_http_onestop_id_failed()); NGX_ERROR.
+ */
 ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
 ngx_int_t ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     onestop_store_t *st, ngx_log_t *log);
+ngx_int_t ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc);
+
+/*
+ * One argument of the query, decoded (onestop_args_get): NGX_OK with the
+ * value (its data NULL when the argument is absent); NGX_HTTP_BAD_REQUEST
+ * when it is given twice; NGX_ERROR.
+ */
+ngx_int_t ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
 
 /* the Content-Types more than one handler answers with */
 extern ngx_str_t  ngx_http_onestop_json_type;
@@ -297,8 +310,11 @@ ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
+/* the query's arguments, read whole (onestop_args_parse): NGX_OK;
+ * NGX_DECLINED when they cannot be (too many), with *error for the 400;
+ * NGX_ERROR */
 ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,
-    onestop_arg_t **args, size_t *nargs);
+    onestop_arg_t **args, size_t *nargs, const char **error);
 
 /* the shared zone's bytes reserved for the publisher (zeroed when new) */
 void *ngx_http_onestop_zone_redis(ngx_http_onestop_main_conf_t *omcf);

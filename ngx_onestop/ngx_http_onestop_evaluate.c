@@ -61,8 +61,10 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
                                       "unavailable", "the store is not open");
     }
 
-    if (ngx_http_onestop_request_id(r, &path) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_onestop_request_id(r, &path);
+
+    if (rc != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, rc);
     }
 
     if (path.len == 7 && ngx_strncmp(path.data, "summary", 7) == 0) {
@@ -396,85 +398,87 @@ ngx_http_onestop_evaluate_form(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc, u_char *body, size_t len,
     ngx_str_t *token, ngx_uint_t *status, const char **message)
 {
-    int        i;
-    u_char    *p, *end, *amp, *eq, *dst, *src;
-    ngx_str_t  key, value;
+    int                   i;
+    char                 *buf;
+    size_t                k;
+    onestop_args_t       *args;
+    const onestop_arg_t  *a;
+
+    static const char  *const names[] = {
+        "token", "comment", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8",
+        "a9", NULL
+    };
 
     for (i = 0; i <= ONESTOP_INDICES; i++) {
         wc->write.answers[i] = -1;
     }
 
-    p = body;
-    end = body + len;
+    args = ngx_palloc(r->pool, sizeof(onestop_args_t));
+    buf = ngx_pnalloc(r->pool, len + 1);
 
-    while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
+    if (args == NULL || buf == NULL) {
+        *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
+    }
 
-        eq = ngx_strlchr(p, amp, '=');
+    /* every field read, each once: none is dropped or overridden */
 
-        if (eq != NULL) {
-            key.data = p;
-            key.len = eq - p;
+    if (onestop_args_parse(args, (char *) body, len, buf) != 0) {
+        ngx_snprintf((u_char *) args->error, sizeof(args->error),
+                     "too many form fields (at most %d)%Z",
+                     ONESTOP_ARGS_MAX);
+        *status = NGX_HTTP_BAD_REQUEST;
+        *message = args->error;
+        return NGX_ERROR;
+    }
 
-            /* '+' is a space in a form */
-            for (dst = eq + 1; dst < amp; dst++) {
-                if (*dst == '+') {
-                    *dst = ' ';
-                }
-            }
+    if (onestop_args_once(args->arg, args->n, names, args->error,
+                          sizeof(args->error))
+        != 0)
+    {
+        *status = NGX_HTTP_BAD_REQUEST;
+        *message = args->error;
+        return NGX_ERROR;
+    }
 
-            value.data = ngx_pnalloc(r->pool, amp - eq);
-            if (value.data == NULL) {
-                *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    for (k = 0; k < args->n; k++) {
+        a = &args->arg[k];
+
+        if (a->key.len == 5 && ngx_strncmp(a->key.data, "token", 5) == 0) {
+            token->data = (u_char *) a->value.data;
+            token->len = a->value.len;
+
+        } else if (a->key.len == 7
+                   && ngx_strncmp(a->key.data, "comment", 7) == 0)
+        {
+            if (a->value.len > NGX_HTTP_ONESTOP_COMMENT_MAX) {
+                *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
+                *message = "a comment is 4000 bytes at most";
                 return NGX_ERROR;
             }
 
-            dst = value.data;
-            src = eq + 1;
-            ngx_unescape_uri(&dst, &src, amp - eq - 1, 0);
-            value.len = dst - value.data;
+            wc->write.comment = a->value;
 
-            if (key.len == 5 && ngx_strncmp(key.data, "token", 5) == 0) {
-                *token = value;
-
-            } else if (key.len == 7
-                       && ngx_strncmp(key.data, "comment", 7) == 0)
+        } else if (a->key.len == 2 && a->key.data[0] == 'a'
+                   && a->key.data[1] >= '1' && a->key.data[1] <= '9'
+                   && a->value.len)
+        {
+            if (a->value.len != 1 || a->value.data[0] < '0'
+                || a->value.data[0] > '2')
             {
-                if (value.len > NGX_HTTP_ONESTOP_COMMENT_MAX) {
-                    *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
-                    *message = "a comment is 4000 bytes at most";
-                    return NGX_ERROR;
-                }
+                *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
+                *message = "each answer is 0, 1 or 2";
+                return NGX_ERROR;
+            }
 
-                wc->write.comment.data = (char *) value.data;
-                wc->write.comment.len = value.len;
-
-            } else if (key.len == 2 && key.data[0] == 'a'
-                       && key.data[1] >= '1' && key.data[1] <= '9'
-                       && value.len)
+            if (ngx_http_onestop_answer_set(wc, a->key.data + 1, 1,
+                                            a->value.data[0] - '0', message)
+                != NGX_OK)
             {
-                if (value.len != 1 || value.data[0] < '0'
-                    || value.data[0] > '2')
-                {
-                    *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
-                    *message = "each answer is 0, 1 or 2";
-                    return NGX_ERROR;
-                }
-
-                if (ngx_http_onestop_answer_set(wc, (char *) key.data + 1, 1,
-                                                value.data[0] - '0', message)
-                    != NGX_OK)
-                {
-                    *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
-                    return NGX_ERROR;
-                }
+                *status = NGX_HTTP_UNPROCESSABLE_ENTITY;
+                return NGX_ERROR;
             }
         }
-
-        p = amp + 1;
     }
 
     if (token->len == 0 || ngx_http_onestop_token_code(r, token, wc)
@@ -683,6 +687,7 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
     onestop_buf_t                  b;
     onestop_day_t                  today;
     onestop_query_t                q;
+    const char                    *error;
     const onestop_catalog_t       *cat;
     ngx_http_onestop_main_conf_t  *omcf;
 
@@ -692,7 +697,14 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return status;
     }
 
-    if (ngx_http_onestop_parse_args(r, &args, &nargs) != NGX_OK) {
+    status = ngx_http_onestop_parse_args(r, &args, &nargs, &error);
+
+    if (status == NGX_DECLINED) {
+        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      error);
+    }
+
+    if (status != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -255,8 +255,10 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
                                       "unavailable", "the store is not open");
     }
 
-    if (ngx_http_onestop_request_id(r, &path) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_onestop_request_id(r, &path);
+
+    if (rc != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, rc);
     }
 
     wc = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_write_ctx_t));

@@ -37,8 +37,10 @@ ngx_http_onestop_lookup_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_onestop_request_id(r, &code);
+
+    if (rc != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, rc);
     }
 
     if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML) {

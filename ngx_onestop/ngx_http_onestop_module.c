@@ -1362,8 +1362,7 @@ ngx_http_onestop_gen(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
 {
-    u_char                    *dst, *src;
-    ngx_str_t                  arg;
+    ngx_int_t                  rc;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -1388,21 +1387,61 @@ ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
         return NGX_OK;
     }
 
-    if (ngx_http_arg(r, (u_char *) "code", 4, &arg) != NGX_OK) {
+    /* a form's '+' is a space, which no code has */
+
+    rc = ngx_http_onestop_arg(r, "code", id);
+
+    if (id->data == NULL) {
+        id->data = r->uri.data;             /* empty */
+    }
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc == NGX_HTTP_BAD_REQUEST) {
+        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      "code is given twice");
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    int             rc;
+    u_char         *buf;
+    onestop_str_t   v;
+
+    value->len = 0;
+    value->data = NULL;
+
+    if (r->args.len == 0) {
         return NGX_OK;
     }
 
-    dst = ngx_pnalloc(r->pool, arg.len);
-    if (dst == NULL) {
+    buf = ngx_pnalloc(r->pool, r->args.len);
+    if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    id->data = dst;
-    src = arg.data;
+    rc = onestop_args_get((char *) r->args.data, r->args.len, name,
+                          (char *) buf, &v);
 
-    /* a form's '+' is a space, which no code has */
-    ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
-    id->len = dst - id->data;
+    if (rc < 0) {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (rc > 0) {
+        value->data = (u_char *) v.data;
+        value->len = v.len;
+    }
 
     return NGX_OK;
 }

@@ -315,8 +315,10 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
         return status;
     }
 
-    if (ngx_http_onestop_request_id(r, &id) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    status = ngx_http_onestop_request_id(r, &id);
+
+    if (status != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, status);
     }
 
     /* {code}.svg or {code}.png: the extension after the last dot */
@@ -353,8 +355,18 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
     }
 
     size = 4;
+    status = ngx_http_onestop_arg(r, "size", &arg);
 
-    if (ngx_http_arg(r, (u_char *) "size", 4, &arg) == NGX_OK) {
+    if (status == NGX_HTTP_BAD_REQUEST) {
+        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      "size is given twice");
+    }
+
+    if (status != NGX_OK) {
+        return ngx_http_onestop_qr_status(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    if (arg.data != NULL) {
         size = ngx_atoi(arg.data, arg.len);
 
         if (size < 1 || size > ONESTOP_QR_SCALE_MAX) {
@@ -445,8 +457,10 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
                                       "unavailable", "the store is not open");
     }
 
-    if (ngx_http_onestop_request_id(r, &token) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    status = ngx_http_onestop_request_id(r, &token);
+
+    if (status != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, status);
     }
 
     keys = omcf->qr_keys->elts;
@@ -628,8 +642,10 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
         return status;
     }
 
-    if (ngx_http_onestop_request_id(r, &code) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    status = ngx_http_onestop_request_id(r, &code);
+
+    if (status != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, status);
     }
 
     if (!onestop_code_valid((char *) code.data, code.len)) {

@@ -14,9 +14,6 @@
 #include "ngx_http_onestop.h"
 
 
-#define NGX_HTTP_ONESTOP_ARGS_MAX  32
-
-
 typedef struct ngx_http_onestop_answer_s  ngx_http_onestop_answer_t;
 
 /*
@@ -100,6 +97,10 @@ static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
+static ngx_int_t ngx_http_onestop_public_args(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_int_t *answered);
+static ngx_int_t ngx_http_onestop_fail(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_http_onestop_answer_t *a);
 
 
 static ngx_str_t  ngx_http_onestop_csv_type =
@@ -110,51 +111,27 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
 
 ngx_int_t
 ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
-    size_t *nargs)
+    size_t *nargs, const char **error)
 {
-    u_char         *p, *end, *amp, *eq, *dst, *src;
-    size_t          n;
-    onestop_arg_t  *a;
+    char            *buf;
+    onestop_args_t  *a;
 
-    a = ngx_pcalloc(r->pool, NGX_HTTP_ONESTOP_ARGS_MAX
-                             * sizeof(onestop_arg_t));
-    if (a == NULL) {
+    a = ngx_palloc(r->pool, sizeof(onestop_args_t));
+    buf = ngx_pnalloc(r->pool, r->args.len + 1);
+
+    if (a == NULL || buf == NULL) {
         return NGX_ERROR;
     }
 
-    n = 0;
-    p = r->args.data;
-    end = p + r->args.len;
-
-    while (p < end && n < NGX_HTTP_ONESTOP_ARGS_MAX) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        if (eq != NULL && eq > p) {
-            a[n].key.data = (char *) p;
-            a[n].key.len = eq - p;
-
-            dst = ngx_pnalloc(r->pool, amp - eq);
-            if (dst == NULL) {
-                return NGX_ERROR;
-            }
-
-            a[n].value.data = (char *) dst;
-            src = eq + 1;
-            ngx_unescape_uri(&dst, &src, amp - eq - 1, NGX_UNESCAPE_URI);
-            a[n].value.len = dst - (u_char *) a[n].value.data;
-            n++;
-        }
-
-        p = amp + 1;
+    if (onestop_args_parse(a, (char *) r->args.data, r->args.len, buf)
+        != 0)
+    {
+        *error = a->error;
+        return NGX_DECLINED;
     }
 
-    *args = a;
-    *nargs = n;
+    *args = a->arg;
+    *nargs = a->n;
 
     return NGX_OK;
 }
@@ -578,7 +555,26 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
     a->omcf = omcf;
     a->today = onestop_today(onestop_store_offset(omcf->store));
 
-    if (ngx_http_onestop_parse_args(r, &a->args, &a->nargs) != NGX_OK) {
+    return NGX_OK;
+}
+
+
+/* the query's arguments for a->args, read whole; else as public_begin */
+
+static ngx_int_t
+ngx_http_onestop_public_args(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_int_t *answered)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_onestop_parse_args(r, &a->args, &a->nargs, &a->message);
+
+    if (rc == NGX_DECLINED) {
+        *answered = ngx_http_onestop_fail(r, NGX_HTTP_BAD_REQUEST, a);
+        return NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
         *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
         return NGX_DECLINED;
     }
@@ -729,24 +725,22 @@ ngx_int_t
 ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_uint_t                 csv, i;
+    ngx_uint_t                 csv;
     ngx_str_t                  body;
+    const onestop_arg_t       *format;
     ngx_http_onestop_answer_t  a;
 
-    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK
+        || ngx_http_onestop_public_args(r, &a, &rc) != NGX_OK)
+    {
         return rc;
     }
 
-    csv = 0;
+    /* the only format: the query's parse refuses a second one */
 
-    for (i = 0; i < a.nargs; i++) {
-        if (a.args[i].key.len == 6
-            && ngx_strncmp(a.args[i].key.data, "format", 6) == 0)
-        {
-            csv = a.args[i].value.len == 3
-                  && ngx_strncmp(a.args[i].value.data, "csv", 3) == 0;
-        }
-    }
+    format = onestop_args_find(a.args, a.nargs, "format");
+    csv = format != NULL && format->value.len == 3
+          && ngx_strncmp(format->value.data, "csv", 3) == 0;
 
     if (ngx_http_onestop_answer(r, &a, "s", NULL,
                                 ngx_http_onestop_stats_compute, &body, 1, &rc)
@@ -802,7 +796,9 @@ ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
     ngx_str_t                  body;
     ngx_http_onestop_answer_t  a;
 
-    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
+    if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK
+        || ngx_http_onestop_public_args(r, &a, &rc) != NGX_OK)
+    {
         return rc;
     }
 
@@ -1087,6 +1083,7 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     u_char                        *p;
     ngx_int_t                      rc;
     ngx_str_t                      id, body;
+    onestop_str_t                  agency, ext;
     ngx_http_onestop_answer_t      a;
     ngx_http_onestop_loc_conf_t   *olcf;
 
@@ -1094,37 +1091,24 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ngx_http_onestop_request_id(r, &id) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_onestop_request_id(r, &id);
+
+    if (rc != NGX_OK) {
+        return ngx_http_onestop_id_failed(r, rc);
     }
 
     /* {agency}.svg or {agency}.html */
 
-    p = id.len ? ngx_strlchr(id.data, id.data + id.len, '.') : NULL;
-
-    while (p != NULL && ngx_strlchr(p + 1, id.data + id.len, '.') != NULL) {
-        p = ngx_strlchr(p + 1, id.data + id.len, '.');
-    }
-
-    if (p == NULL || p == id.data) {
+    if (onestop_args_widget((char *) id.data, id.len, &agency, &ext) != 0) {
         return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
                                       "a widget is /widget/AGENCY.svg or "
                                       "/widget/AGENCY.html");
     }
 
-    a.id.data = id.data;
-    a.id.len = p - id.data;
-    a.ext.data = p + 1;
-    a.ext.len = id.data + id.len - p - 1;
-
-    if (!((a.ext.len == 3 && ngx_strncmp(a.ext.data, "svg", 3) == 0)
-          || (a.ext.len == 4 && ngx_strncmp(a.ext.data, "html", 4) == 0))
-        || !onestop_code_valid((char *) a.id.data, a.id.len))
-    {
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                      "a widget is /widget/AGENCY.svg or "
-                                      "/widget/AGENCY.html");
-    }
+    a.id.data = (u_char *) agency.data;
+    a.id.len = agency.len;
+    a.ext.data = (u_char *) ext.data;
+    a.ext.len = ext.len;
 
     if (ngx_http_onestop_answer(r, &a, "w", &id,
                                 ngx_http_onestop_widget_compute, &body, 1,
