@@ -29,17 +29,7 @@ my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-15');
 $t->spew('keys', sha256_hex('ap-admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=256m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /api/v1/apologies { onestop_apologies; }
-    }
-END
+$t->write_standard_conf(serve => [qw(ingest apologies)]);
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 

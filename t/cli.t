@@ -239,17 +239,7 @@ is($st[4], 0, 'a store created by the CLI as root is root\'s');
 
 my $nobody = getpwnam('nobody');
 $t->spew('keys', sha256_hex('cli-admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=256m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/dossiers/ { onestop_lookup json; }
-        location /api/v1/ingest/ { onestop_ingest; }
-    }
-END
+$t->write_standard_conf(serve => [qw(lookup ingest)]);
 
 ok($t->start, 'nginx starts on the CLI\'s store') or BAIL_OUT('no nginx');
 

@@ -38,21 +38,8 @@ alarm 300;
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
 my $dir = $t->dir;
 $t->spew('keys', sha256_hex('crash-admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=512m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/dossiers/ { onestop_lookup json; }
-
-        location /api/v1/ingest/ {
-            onestop_ingest;
-            client_max_body_size 4m;
-        }
-    }
-END
+$t->write_standard_conf(serve => [qw(lookup ingest)], map_size => '512m',
+    location => { ingest => 'client_max_body_size 4m;' });
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 

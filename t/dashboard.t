@@ -41,26 +41,12 @@ my ($rc, undef, $err) = $t->cli('demo', '3000');
 is($rc, 0, 'the demo data set (3000 dossiers)') or BAIL_OUT("demo: $err");
 
 $t->spew('drive.html', encode('UTF-8', drive_page()));
-$t->write_conf(<<'END');
-    onestop_store %%STORE%%;
-    onestop_zone onestop 8m;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location = / {
-            onestop_dashboard;
-        }
-
-        location /api/v1/stats {
-            onestop_stats;
-        }
-
-        location = /t/drive.html {
-            alias %%DIR%%/drive.html;
-            default_type "text/html; charset=utf-8";
-        }
-    }
+$t->write_standard_conf(serve => [qw(dashboard stats)], map_size => undef,
+    zone => '8m', keys => 0, server => <<'END');
+location = /t/drive.html {
+    alias %%DIR%%/drive.html;
+    default_type "text/html; charset=utf-8";
+}
 END
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx does not start');
 

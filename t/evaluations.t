@@ -37,21 +37,8 @@ $t->spew('keys', sha256_hex('ev-admin-key') . " * admin\n"
     . sha256_hex('ev-xaydung-key') . " 000.00.15.H36 Xay dung\n"
     . sha256_hex('ev-benluc-key') . " 000.00.30.H36 Ben Luc\n");
 $t->spew('qr.key', "$QRKEY\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=256m;
-    onestop_ingest_keys %%DIR%%/keys;
-    onestop_qr_key %%DIR%%/qr.key;
-    onestop_public_url http://127.0.0.1:%%PORT%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /qr/ { onestop_qr; }
-        location /q/ { onestop_resolve; }
-        location /api/v1/evaluations { onestop_evaluate; }
-    }
-END
+$t->write_standard_conf(serve => [qw(ingest qr resolve evaluate)],
+    qr_key => 1);
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 

@@ -28,25 +28,12 @@ my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-15');
 $t->spew('keys', sha256_hex('garbage-admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=256m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/dossiers/ { onestop_lookup json; }
-
-        location /api/v1/ingest/ {
-            onestop_ingest;
-            client_max_body_size 4m;
-        }
-
-        location /small/ {
-            onestop_ingest;
-            client_max_body_size 16k;
-        }
-    }
+$t->write_standard_conf(serve => [qw(lookup ingest)],
+    location => { ingest => 'client_max_body_size 4m;' }, server => <<'END');
+location /small/ {
+    onestop_ingest;
+    client_max_body_size 16k;
+}
 END
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');

@@ -35,26 +35,13 @@ $t->spew('keys', encode('UTF-8', join '',
     sha256_hex('benluc-key') . " 000.00.30.H36 UBND huyện Bến Lức\n",
     sha256_hex('tuphap-key') . " 000.00.12.H36 Sở Tư pháp\n",
     sha256_hex('multi-key') . " 000.00.15.H36,000.31.01.H36 two agencies\n"));
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=512m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/dossiers/ { onestop_lookup json; }
-
-        location /api/v1/ingest/ {
-            onestop_ingest;
-            client_max_body_size 64k;
-        }
-
-        location /bulk/ {
-            onestop_ingest;
-            client_max_body_size 10m;
-            client_body_buffer_size 1k;
-        }
-    }
+$t->write_standard_conf(serve => [qw(lookup ingest)], map_size => '512m',
+    location => { ingest => 'client_max_body_size 64k;' }, server => <<'END');
+location /bulk/ {
+    onestop_ingest;
+    client_max_body_size 10m;
+    client_body_buffer_size 1k;
+}
 END
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');

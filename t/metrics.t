@@ -31,21 +31,8 @@ my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
 $t->spew('keys', sha256_hex('mx-admin-key') . " * admin\n");
 
 sub conf ($agencies) {
-    $t->write_conf(<<"END");
-    onestop_store %%STORE%% map_size=256m;
-    onestop_zone onestop 8m;
-    onestop_ingest_keys %%DIR%%/keys;
-    $agencies
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /api/v1/stats { onestop_stats; }
-        location /api/v1/dossiers/ { onestop_lookup json; }
-        location = /metrics { onestop_metrics; }
-    }
-END
+    $t->write_standard_conf(serve => [qw(ingest stats lookup metrics)],
+        zone => '8m', http => $agencies);
 }
 conf('');
 

@@ -36,22 +36,9 @@ my $have_wrk = system('command -v wrk >/dev/null 2>&1') == 0;
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
 $t->spew('keys', sha256_hex('leak-admin-key') . " * admin\n");
 $t->spew('qr.key', ('c4' x 32) . "\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=64m;
-    onestop_ingest_keys %%DIR%%/keys;
-    onestop_qr_key %%DIR%%/qr.key;
-    onestop_public_url https://dichvucong.longan.gov.vn;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        access_log off;
-        keepalive_requests 1000000;
-
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /qr/ { onestop_qr; }
-        location /receipt/ { onestop_receipt; }
-    }
-END
+$t->write_standard_conf(serve => [qw(ingest qr receipt)], map_size => '64m',
+    qr_key => 1, public_url => 'https://dichvucong.longan.gov.vn',
+    server => "access_log off;\nkeepalive_requests 1000000;");
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 

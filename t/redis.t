@@ -38,28 +38,14 @@ my $hang = Onestop::Test::free_port();
 
 $t->spew('keys', sha256_hex('feed-admin-key') . " * admin\n");
 
-my $CONF = <<'END';
-    onestop_store %%STORE%% map_size=256m;
-    onestop_zone onestop 8m;
-    onestop_ingest_keys %%DIR%%/keys;
-    %%EXTRA%%
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/dossiers/ { onestop_lookup json; }
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /api/v1/stats { onestop_stats; }
-        location /api/v1/evaluations { onestop_evaluate; }
-        location /metrics { onestop_metrics; }
-    }
-END
-
-sub conf($extra) { (my $c = $CONF) =~ s/%%EXTRA%%/$extra/; $c }
+sub conf($extra, %o) {
+    return $t->standard_conf(serve => [qw(lookup ingest stats evaluate
+        metrics)], zone => '8m', http => $extra, %o);
+}
 
 sub feed($port, $more = '', $args = '') {
-    return conf("onestop_redis 127.0.0.1:$port prefix=t interval=100 "
-        . "maxlen=100000 $args;\n$more");
+    return conf($more, redis => "127.0.0.1:$port prefix=t interval=100 "
+        . "maxlen=100000 $args");
 }
 
 $t->write_conf(feed($rport));

@@ -18,16 +18,8 @@ use Onestop::Test;
 my $t = Onestop::Test->new(workers => 2, today => '2024-06-15');
 
 $t->spew('keys', sha256_hex('admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=1g;
-    onestop_zone onestop 4m;
-    onestop_ingest_keys %%DIR%%/keys;
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location /api/v1/dossiers/ { onestop_lookup json; }
-        location /api/v1/ingest/ { onestop_ingest; }
-    }
-END
+$t->write_standard_conf(serve => [qw(lookup ingest)], map_size => '1g',
+    zone => '4m');
 ok($t->start, 'nginx with 2 workers');
 
 my %admin = (Authorization => 'Bearer admin-key');

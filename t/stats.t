@@ -28,22 +28,10 @@ my $json = JSON::PP->new->utf8->canonical;
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
 $t->spew('keys', sha256_hex('stats-admin-key') . " * administrator\n");
 
-my $CONF = <<'END';
-    onestop_store %%STORE%% map_size=256m;
-    onestop_zone onestop 8m;
-    onestop_ingest_keys %%DIR%%/keys;
-    %%EXTRA%%
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        client_max_body_size 50m;
-
-        location /api/v1/stats { onestop_stats; }
-        location /api/v1/ingest/ { onestop_ingest; }
-    }
-END
-
-sub conf($extra) { (my $c = $CONF) =~ s/%%EXTRA%%/$extra/; $c }
+sub conf($extra) {
+    return $t->standard_conf(serve => [qw(stats ingest)], zone => '8m',
+        http => $extra, server => 'client_max_body_size 50m;');
+}
 
 $t->write_conf(conf(''));
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');

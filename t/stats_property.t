@@ -44,19 +44,8 @@ my $TODAY_S = '2024-06-15';
 my $t = Onestop::Test->new(today => $TODAY_S, workers => 2);
 
 $t->spew('keys', sha256_hex('stats-admin-key') . " * administrator\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=1g;
-    onestop_zone onestop 8m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        client_max_body_size 50m;
-
-        location /api/v1/stats { onestop_stats; }
-        location /api/v1/ingest/ { onestop_ingest; }
-    }
-END
+$t->write_standard_conf(serve => [qw(stats ingest)], map_size => '1g',
+    zone => '8m', server => 'client_max_body_size 50m;');
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 

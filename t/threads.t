@@ -32,19 +32,8 @@ my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
 my ($rc, $out, $err) = $t->cli('demo', '3000');
 is($rc, 0, 'a demo store of 3,000 dossiers') or diag($err);
 
-$t->write_conf(<<'END', main => "env ONESTOP_TEST_SLOW_MISS_MS=$SLOW;");
-    onestop_store %%STORE%% map_size=256m;
-    onestop_zone onestop 8m;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/stats { onestop_stats; }
-        location /api/v1/apologies { onestop_apologies; }
-        location /api/v1/dossiers/ { onestop_lookup json; }
-        location /widget/ { onestop_widget; }
-    }
-END
+$t->write_standard_conf(serve => [qw(stats apologies lookup widget)],
+    zone => '8m', keys => 0, main => "env ONESTOP_TEST_SLOW_MISS_MS=$SLOW;");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 # a dossier to look up: the first the apology list or the store names

@@ -35,15 +35,8 @@ my @queries = ('', 'group=agency', 'period=year&group=channel',
     'from=2023-01-01&to=2024-06-15&interval=month',
     'group=procedure&channel=online');
 
-$t->write_conf(<<'END');
-    onestop_store %%STORE%%;
-    onestop_zone onestop 8m;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location /api/v1/stats { onestop_stats; }
-    }
-END
+$t->write_standard_conf(serve => ['stats'], map_size => undef,
+    zone => '8m', keys => 0);
 
 sub answers {
     my %a;

@@ -30,22 +30,12 @@ my $have_xmllint = system('command -v xmllint >/dev/null 2>&1') == 0;
 
 my $t = Onestop::Test->new(today => '2024-06-15');
 $t->spew('keys', sha256_hex('wg-admin-key') . " * admin\n");
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=256m;
-    onestop_zone onestop 8m;
-    onestop_ingest_keys %%DIR%%/keys;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-        location /api/v1/ingest/ { onestop_ingest; }
-        location /api/v1/stats { onestop_stats; }
-        location /widget/ { onestop_widget; }
-        location /framed/ {
-            onestop_widget;
-            onestop_widget_frame_ancestors https://longan.gov.vn "'self'";
-        }
-    }
+$t->write_standard_conf(serve => [qw(ingest stats widget)], zone => '8m',
+    server => <<'END');
+location /framed/ {
+    onestop_widget;
+    onestop_widget_frame_ancestors https://longan.gov.vn "'self'";
+}
 END
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
@@ -315,15 +305,8 @@ is($r->{headers}{'cache-control'}, 'public, max-age=60', 'Cache-Control');
 # onestop_public_max_age, in another nginx of its own
 {
     my $t2 = Onestop::Test->new(today => '2024-06-15');
-    $t2->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=64m;
-    onestop_public_max_age 300;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location /widget/ { onestop_widget; }
-    }
-END
+    $t2->write_standard_conf(serve => ['widget'], map_size => '64m',
+        keys => 0, http => 'onestop_public_max_age 300;');
     ok($t2->start, 'a second nginx with onestop_public_max_age 300');
     for my $p ('/widget/province.svg', '/widget/province.html') {
         my $r2 = $t2->get($p);

@@ -35,16 +35,8 @@ my ($rc, undef, $err) = $t->cli('demo', '3000');
 is($rc, 0, 'the demo data set') or BAIL_OUT("demo: $err");
 
 mkdir $t->dir . '/www';
-$t->write_conf(<<'END');
-    onestop_store %%STORE%% map_size=1g;
-    onestop_zone onestop 4m;
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location /api/v1/stats { onestop_stats; }
-        location /widget/ { onestop_widget; }
-        location /www/ { root %%DIR%%; }
-    }
-END
+$t->write_standard_conf(serve => [qw(stats widget)], map_size => '1g',
+    zone => '4m', keys => 0, server => 'location /www/ { root %%DIR%%; }');
 ok($t->start, 'nginx with the widgets');
 
 sub vi_int ($n) {

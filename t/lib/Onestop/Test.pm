@@ -118,6 +118,104 @@ END
     return $self;
 }
 
+# the handlers of the standard configuration, each at the path
+# conf/onestop.conf serves it at, in the order they are written
+our @HANDLERS = (
+    [lookup => '/api/v1/dossiers/', 'onestop_lookup json;'],
+    [lookup_page => '/tra-cuu', 'onestop_lookup html;'],
+    [dashboard => '= /', 'onestop_dashboard;'],
+    [stats => '/api/v1/stats', 'onestop_stats;'],
+    [apologies => '/api/v1/apologies', 'onestop_apologies;'],
+    [widget => '/widget/', 'onestop_widget;'],
+    [metrics => '= /metrics', 'onestop_metrics;'],
+    [ingest => '/api/v1/ingest/', 'onestop_ingest;'],
+    [qr => '/qr/', 'onestop_qr;'],
+    [receipt => '/receipt/', 'onestop_receipt;'],
+    [resolve => '/q/', 'onestop_resolve;'],
+    [evaluate => '/api/v1/evaluations', 'onestop_evaluate;'],
+);
+
+# the standard configuration, what goes inside http { } for write_conf:
+# the store in the test's directory, a server on the test's port, and the
+# handlers named in serve at their usual paths.  Options, for what tests
+# vary:
+#   serve => [names]    the handlers served (names of @HANDLERS); needed
+#   map_size => '256m'  the store's map size (the default); undef or ''
+#                       for the store's own default
+#   zone => '8m'        onestop_zone onestop 8m (no zone by default)
+#   keys => 0           no onestop_ingest_keys %%DIR%%/keys (on by default)
+#   qr_key => 1         onestop_qr_key %%DIR%%/qr.key, and the public URL
+#   public_url => URL   onestop_public_url (http://127.0.0.1:%%PORT%% with
+#                       qr_key)
+#   redis => 'ARGS'     onestop_redis ARGS
+#   http => 'text'      more directives inside http { }
+#   server => 'text'    more inside server { }: directives, locations
+#   location => {name => 'text'}  more inside a handler's location
+sub standard_conf {
+    my ($self, %o) = @_;
+    for my $opt (keys %o) {
+        die "standard_conf: no option '$opt'\n" unless $opt =~ /^(?:serve
+            |map_size|zone|keys|qr_key|public_url|redis|http|server
+            |location)\z/x;
+    }
+    my %known = map { $_->[0] => 1 } @HANDLERS;
+    my @serve = @{ $o{serve} // die "standard_conf: serve => [...]\n" };
+    for my $name (@serve, keys %{ $o{location} // {} }) {
+        die "standard_conf: no handler '$name'\n" unless $known{$name};
+    }
+    my %serve = map { $_ => 1 } @serve;
+    my $map_size = exists $o{map_size} ? $o{map_size} : '256m';
+    my $public_url = $o{public_url}
+        // ($o{qr_key} ? 'http://127.0.0.1:%%PORT%%' : undef);
+
+    my $http = '    onestop_store %%STORE%%'
+        . (length($map_size // '') ? " map_size=$map_size" : '') . ";\n";
+    $http .= "    onestop_zone onestop $o{zone};\n" if $o{zone};
+    $http .= "    onestop_ingest_keys %%DIR%%/keys;\n" if $o{keys} // 1;
+    $http .= "    onestop_qr_key %%DIR%%/qr.key;\n" if $o{qr_key};
+    $http .= "    onestop_public_url $public_url;\n" if defined $public_url;
+    $http .= "    onestop_redis $o{redis};\n" if defined $o{redis};
+    $http .= indent($o{http}, 4) if defined $o{http};
+
+    $http .= "\n    server {\n        listen 127.0.0.1:%%PORT%%;\n";
+    $http .= indent($o{server}, 8) if defined $o{server};
+    $http .= "\n";
+    for my $h (@HANDLERS) {
+        my ($name, $path, $directive) = @$h;
+        next unless $serve{$name};
+        my $more = $o{location}{$name};
+        if (defined $more) {
+            $http .= "        location $path {\n"
+                . "            $directive\n" . indent($more, 12)
+                . "        }\n";
+        } else {
+            $http .= "        location $path { $directive }\n";
+        }
+    }
+    $http .= "    }\n";
+    return $http;
+}
+
+# write the standard configuration; main => 'text' as for write_conf
+sub write_standard_conf {
+    my ($self, %o) = @_;
+    my $main = delete $o{main};
+    return $self->write_conf($self->standard_conf(%o),
+        defined $main ? (main => $main) : ());
+}
+
+# text given to standard_conf at a depth: its lines keep their
+# indentation relative to each other
+sub indent {
+    my ($text, $n) = @_;
+    my @lines = split /\n/, $text;
+    my ($min) = sort { $a <=> $b } map { /^( *)\S/ ? length $1 : () } @lines;
+    $min //= 0;
+    return join '', map {
+        /\S/ ? (' ' x $n) . substr($_, $min) . "\n" : "\n"
+    } @lines;
+}
+
 # nginx -t: returns (exit status, output)
 sub test_conf {
     my ($self) = @_;
