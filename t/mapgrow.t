@@ -132,8 +132,8 @@ my $wrk = fork() // die "fork: $!";
 if ($wrk == 0) {
     open(STDOUT, '>', $t->dir . '/wrk.out');
     open(STDERR, '>&', \*STDOUT);
-    exec('wrk', '-t2', '-c8', "-d${wrk_secs}s", '--timeout', '30s', '-s', $t->dir . '/load.lua',
-         $t->url('/'));
+    exec('wrk', '-t2', '-c8', "-d${wrk_secs}s", '--timeout', '30s',
+         '-s', $t->dir . '/load.lua', $t->url('/'));
     exit 127;
 }
 
