@@ -20,7 +20,8 @@ ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
 UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test unit clean asan asan-module screenshots
+.PHONY: all deps run stop test unit clean asan asan-module screenshots \
+        fuzz fuzz-build fuzz-deps
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
      $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
@@ -100,6 +101,44 @@ asan: deps
 # (about 2 minutes; see conf/asan-module.sh)
 asan-module: deps all
 	@sh conf/asan-module.sh $(NGINX_SRC) $(CURDIR)
+
+# libFuzzer targets (fuzz/, docs/fuzzing.md): every parser of a request's
+# arguments and bodies with AddressSanitizer and UndefinedBehaviorSanitizer,
+# each run FUZZ_SECONDS from its seeds in t/fuzz-corpus/; needs clang
+# (fuzz/deps.sh installs it), which make test does not
+FUZZ_SECONDS ?= 600
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
+                evaluation_form batch catalog
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all -Wall -Wextra -Werror \
+                -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz
+FUZZ_OBJS    := $(ENGINE_SRCS:engine/%.c=$(BUILD)/fuzz/engine/%.o) \
+                $(BUILD)/fuzz/fuzz_store.o
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/engine/%.o: engine/%.c $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	    -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_store.o: fuzz/fuzz_store.c fuzz/fuzz.h $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	    -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
+	    $< $(FUZZ_OBJS) $(LIBS) -o $@
+
+fuzz-deps: deps
+	@sh fuzz/deps.sh
+
+fuzz-build: fuzz-deps
+	$(MAKE) $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@sh fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

@@ -53,6 +53,7 @@ struct onestop_batch_parser_s {
     unsigned            js_hex;
     unsigned            js_val;
     unsigned            js_high;
+    unsigned            js_nul;         /* a \u0000 was seen */
     const char         *rec_error;
     unsigned            seen;
     onestop_record_t   *rec;
@@ -972,6 +973,7 @@ surrogates_scan(onestop_batch_parser_t *p, const unsigned char *s,
                 return -1;
 
             } else {
+                p->js_nul |= p->js_val == 0;
                 p->js_state = JS_STR;
             }
             break;
@@ -1242,13 +1244,36 @@ int
 onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len)
 {
-    int       bad, level;
-    char     *copy, errbuf[200];
-    size_t    i, n;
-    yajl_val  tree, a, e;
-    onestop_str_t  lv;
+    int                      bad, level;
+    char                    *copy, errbuf[200];
+    size_t                   i, n;
+    yajl_val                 tree, a, e;
+    onestop_str_t            lv;
+    onestop_batch_parser_t   scan;
 
     memset(doc, 0, sizeof(onestop_catalog_doc_t));
+
+    /*
+     * yajl lets overlong forms and raw surrogates through, turns a lone
+     * escaped high surrogate into '?', and its tree cuts a string at a
+     * \u0000: a name the public answers show would be other than sent,
+     * or not UTF-8.  The batch parser checks each string; here the text
+     * is checked whole, as the records' are.
+     */
+
+    if (!onestop_utf8_valid(text, len)) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "the body is not valid JSON: invalid UTF-8");
+        return 400;
+    }
+
+    memset(&scan, 0, sizeof(scan));
+
+    if (surrogates_scan(&scan, (const unsigned char *) text, len) != 0) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "the body is not valid JSON: %s", ONESTOP_LONE_SURROGATE);
+        return 400;
+    }
 
     copy = malloc(len + 1);
 
@@ -1286,6 +1311,13 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
         snprintf(doc->message, sizeof(doc->message),
                  "a catalog is a JSON object");
         return 400;
+    }
+
+    if (scan.js_nul) {
+        yajl_tree_free(tree);
+        snprintf(doc->message, sizeof(doc->message),
+                 "a catalog's strings may not contain \\u0000");
+        return 422;
     }
 
     bad = 0;

@@ -1538,6 +1538,28 @@ test_catalog_doc(void)
     cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"\xff\"}]}", 400,
            "invalid UTF-8");
 
+    /* found by make fuzz (fuzz_catalog): what yajl's own check lets
+     * through must not reach a name the public answers show */
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"x\xc1\xa2y\"}]}",
+           400, "overlong UTF-8 in a name");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"\xe0\x80\xaf\"}]}",
+           400, "overlong UTF-8, three bytes");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"\xed\xa0\x80\"}]}",
+           400, "a surrogate in UTF-8");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"a\\ud800 b\"}]}",
+           400, "an escaped high surrogate alone (yajl: '?')");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"a\\udc00\"}]}",
+           400, "an escaped low surrogate alone");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"T\\u01b0 ph\\u00e1p "
+           "\\ud83d\\ude00\"}]}", 0, "escapes and a pair are fine");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"a\\\\ud800\"}]}", 0,
+           "an escaped backslash before ud800 is text");
+    cat_is("{\"fields\": [{\"id\": \"f\", \"name\": \"S\\u0000 cut\"}]}",
+           422, "\\u0000 in a name (it was cut there)");
+    cat_is("{\"agencies\": [{\"id\": \"a\", \"name\": \"A\", \"level\": "
+           "\"province\", \"parent\": \"b\\u0000\"}]}",
+           422, "\\u0000 in a parent");
+
     {
         onestop_catalog_doc_t  d;
 
