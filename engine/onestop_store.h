@@ -173,6 +173,16 @@ int onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 int onestop_store_full(onestop_store_t *st);
 
 /*
+ * 1 when a write failed so that LMDB gave up on the environment
+ * (MDB_PANIC: a meta page could not be written): every read and write of
+ * this handle and its readers fails until the store is opened again.  A
+ * full disk does not do it where a file's written blocks are overwritten
+ * in place (ext4, XFS, tmpfs); a file system that copies on write may.
+ * For the thread that writes, or once its write has returned.
+ */
+int onestop_store_broken(onestop_store_t *st);
+
+/*
  * Statistics (SPEC section 7) on the current read: settles the period
  * against `today` and the store, and renders the JSON or CSV answer into
  * `out`.  Returns 0; -1 when the query is wrong for this store (q->error:

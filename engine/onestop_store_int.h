@@ -76,6 +76,7 @@ struct onestop_store_s {
     uint64_t             trimmed;       /* the writer's */
     int                  full;          /* the writer's: see
                                            onestop_store_full() */
+    int                  broken;        /* the writer's: MDB_PANIC */
 };
 
 

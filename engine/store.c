@@ -58,6 +58,7 @@ static int in_scope(const onestop_catalog_t *cat,
 static int store_full(onestop_store_t *st, int rc);
 static int disk_room(onestop_store_t *st);
 static int map_room(onestop_store_t *st);
+static int env_broken(onestop_store_t *st);
 static void write_refused(onestop_write_t *w, int full, int rc);
 
 
@@ -139,6 +140,26 @@ map_room(onestop_store_t *st)
     return info.me_mapsize
            >= ((uint64_t) info.me_last_pgno + 1) * ms.ms_psize
               + ONESTOP_ROOM_MIN;
+}
+
+
+/*
+ * 1 when LMDB gave up on the environment (MDB_PANIC): a meta page it
+ * could not write leaves it so, for reads too, until it is opened again.
+ */
+static int
+env_broken(onestop_store_t *st)
+{
+    int       rc;
+    MDB_txn  *txn;
+
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+
+    if (rc == 0) {
+        mdb_txn_abort(txn);
+    }
+
+    return rc == MDB_PANIC;
 }
 
 
@@ -2159,6 +2180,8 @@ failed:
         st->full = refused;
     }
 
+    st->broken = env_broken(st);
+
     for (i = 0; i < n; i++) {
         write_refused(w[i], refused, rc);
         w[i]->deleted = 0;
@@ -2180,6 +2203,14 @@ onestop_store_full(onestop_store_t *st)
 {
     return st->full;
 }
+
+
+int
+onestop_store_broken(onestop_store_t *st)
+{
+    return st->broken;
+}
+
 
 int
 onestop_store_backup(onestop_store_t *st, const char *dest, char *err,

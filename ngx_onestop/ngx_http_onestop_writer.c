@@ -373,6 +373,20 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     ngx_http_onestop_writer_room(omcf, ev->log);
 
+    if (wt->rc != ONESTOP_OK && onestop_store_broken(omcf->store)
+        && !ngx_quit && !ngx_exiting)
+    {
+        /* the store cannot be reopened under the readers that share it:
+         * the worker goes, once its requests are answered, and the master
+         * starts another, which opens the store afresh */
+
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "store \"%V\" cannot be used after a failed write "
+                      "until it is opened again: this worker process exits "
+                      "and nginx starts another", &omcf->store_path);
+        ngx_quit = 1;
+    }
+
     /* the commit is visible: statistics first, then the answers */
 
     ngx_http_onestop_after_commit(omcf);
