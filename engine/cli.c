@@ -51,7 +51,9 @@ static int cmd_demo(onestop_store_t *st, size_t n);
 static int cmd_stats(onestop_store_t *st, int argc, char **argv);
 static int cmd_verify(onestop_store_t *st);
 static int read_file(const char *file, onestop_buf_t *data);
-static int report_write(onestop_write_t *w, onestop_batch_t *b);
+static int report_write(onestop_store_t *st, onestop_write_t *w,
+    onestop_batch_t *b);
+static const char *full_advice(onestop_store_t *st);
 static void print_gen(yajl_gen g);
 
 
@@ -222,18 +224,39 @@ print_gen(yajl_gen g)
 
 
 static int
-report_write(onestop_write_t *w, onestop_batch_t *b)
+report_write(onestop_store_t *st, onestop_write_t *w, onestop_batch_t *b)
 {
     if (w->status == 200) {
         return 0;
     }
 
-    if (b != NULL && b->nitems > 0) {
+    if (b != NULL && b->nitems > 0 && w->status != 507) {
         return fail("%s (%d): record %zu: %s", w->message, w->status,
                     b->items[0].index, b->items[0].message);
     }
 
-    return fail("%s (%d)", w->message, w->status);
+    return fail("%s (%d)%s", w->message, w->status, full_advice(st));
+}
+
+
+/* what to do when a write found no room */
+
+static const char *
+full_advice(onestop_store_t *st)
+{
+    switch (onestop_store_full(st)) {
+
+    case ONESTOP_FULL_DISK:
+        return "; nothing was written: free space on the store's file system "
+               "and try again";
+
+    case ONESTOP_FULL_MAP:
+        return "; nothing was written: raise map_size in nginx's "
+               "onestop_store and reload nginx, then try again";
+
+    default:
+        return "";
+    }
 }
 
 
@@ -268,7 +291,7 @@ cmd_catalog(onestop_store_t *st, const char *file)
     onestop_store_write(st, &wp, 1);
     onestop_catalog_doc_free(&doc);
 
-    if (report_write(&w, NULL) != 0) {
+    if (report_write(st, &w, NULL) != 0) {
         return 1;
     }
 
@@ -334,9 +357,11 @@ cmd_import(onestop_store_t *st, const char *file)
     onestop_store_write(st, &wp, 1);
 
     if (w.status != 200) {
-        if (b.nitems > 0) {
+        if (b.nitems > 0 && w.status != 507) {
             fail("line %zu: %s (%s; nothing imported)",
                  b.items[0].index + 1, b.items[0].message, w.message);
+        } else if (w.status == 507) {
+            fail("%s (%d)%s", w.message, w.status, full_advice(st));
         } else {
             fail("%s; nothing imported", w.message);
         }
@@ -411,7 +436,7 @@ cmd_delete(onestop_store_t *st, const char *code)
 
     onestop_store_write(st, &wp, 1);
 
-    if (report_write(&w, NULL) != 0) {
+    if (report_write(st, &w, NULL) != 0) {
         return 1;
     }
 
@@ -597,7 +622,7 @@ demo_flush(demo_ctx_t *d)
     onestop_store_write(d->st, &wp, 1);
 
     if (w.status != 200) {
-        report_write(&w, &d->batch);
+        report_write(d->st, &w, &d->batch);
         onestop_batch_free(&d->batch);
         return -1;
     }
@@ -633,7 +658,7 @@ demo_catalog(void *ctx, const char *json, size_t len)
     onestop_store_write(d->st, &wp, 1);
     onestop_catalog_doc_free(&doc);
 
-    if (report_write(&w, NULL) != 0) {
+    if (report_write(d->st, &w, NULL) != 0) {
         return -1;
     }
 

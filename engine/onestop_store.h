@@ -25,6 +25,14 @@
 #define ONESTOP_ERROR       -1
 #define ONESTOP_FULL        -2           /* MDB_MAP_FULL or a full disk */
 
+/* why writes find no room (onestop_store_full) */
+#define ONESTOP_FULL_MAP     1           /* the store reached map_size */
+#define ONESTOP_FULL_DISK    2           /* its file system, or the quota
+                                            of its owner there */
+
+/* the least room, on the disk or in the map, that is room */
+#define ONESTOP_ROOM_MIN    ((size_t) 1 << 20)
+
 #define ONESTOP_MAP_SIZE_DEFAULT  ((size_t) 64 << 30)
 
 typedef struct onestop_store_s  onestop_store_t;
@@ -139,10 +147,12 @@ typedef struct {
 /*
  * Applies writes in one transaction, each in a nested one of its own, so
  * that each succeeds or fails alone (status 200, or 403/404/409/422 with
- * batch items where records are at fault), and commits once, durably.
- * Returns ONESTOP_OK when the commit succeeded, ONESTOP_FULL (507) or
- * ONESTOP_ERROR (500) when nothing was written; then every write's status
- * says so too.  Must not be called while this thread has a read open.
+ * batch items where records are at fault, or 507 for one too large for
+ * the map), and commits once, durably.  Returns ONESTOP_OK when the
+ * commit succeeded, ONESTOP_FULL (507: no room, onestop_store_full() says
+ * where) or ONESTOP_ERROR (500) when nothing was written; then every
+ * write's status says so too.  Must not be called while this thread has a
+ * read open.
  */
 int onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n);
 
@@ -160,6 +170,28 @@ typedef size_t (*onestop_write_more_pt)(void *ctx, onestop_write_t **w,
 
 int onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *n, size_t cap, onestop_write_more_pt more, void *ctx);
+
+/*
+ * Whether writes find no room, as the writes so far found it: 0,
+ * ONESTOP_FULL_MAP or ONESTOP_FULL_DISK.  Set when a write is refused with
+ * 507; cleared by the next write that finds ONESTOP_ROOM_MIN of room again
+ * (a write may commit meanwhile, in pages the store freed before).  A
+ * failed write is taken for a full disk when LMDB reports ENOSPC or
+ * EDQUOT, or EIO (a write cut short) while the file system has less than
+ * ONESTOP_ROOM_MIN for the store's user.  For the thread that writes, or
+ * once its write has returned.
+ */
+int onestop_store_full(onestop_store_t *st);
+
+/*
+ * 1 when a write failed so that LMDB gave up on the environment
+ * (MDB_PANIC: a meta page could not be written): every read and write of
+ * this handle and its readers fails until the store is opened again.  A
+ * full disk does not do it where a file's written blocks are overwritten
+ * in place (ext4, XFS, tmpfs); a file system that copies on write may.
+ * For the thread that writes, or once its write has returned.
+ */
+int onestop_store_broken(onestop_store_t *st);
 
 /*
  * Statistics (SPEC section 7) on the current read: settles the period

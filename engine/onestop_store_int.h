@@ -76,6 +76,9 @@ struct onestop_store_s {
     onestop_deltas_t    *gdeltas;       /* ... and its commit's */
     uint64_t             published;     /* set by the reader, atomics */
     uint64_t             trimmed;       /* the writer's */
+    int                  full;          /* the writer's: see
+                                           onestop_store_full() */
+    int                  broken;        /* the writer's: MDB_PANIC */
 };
 
 

@@ -9,11 +9,17 @@
  * answer because its nested transaction commits or aborts alone.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* O_TMPFILE */
+#endif
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,14 +55,131 @@ static int outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
     uint32_t old_agency);
 static int in_scope(const onestop_catalog_t *cat,
     const onestop_scope_t *scope, uint32_t agency);
-static int mdb_status(int rc);
+static int store_full(onestop_store_t *st, int rc);
+static int disk_room(onestop_store_t *st);
+static int map_room(onestop_store_t *st);
+static int env_broken(onestop_store_t *st);
+static void write_refused(onestop_write_t *w, int full, int rc);
 
+
+/*
+ * Why a write failed for want of room: ONESTOP_FULL_MAP, ONESTOP_FULL_DISK,
+ * or 0 when it failed for another reason.  LMDB reports a write that the
+ * file system cut short as EIO, the error of a failing disk too: the disk
+ * is full when it has no room left now.
+ */
+static int
+store_full(onestop_store_t *st, int rc)
+{
+    switch (rc) {
+
+    case MDB_MAP_FULL:
+        return ONESTOP_FULL_MAP;
+
+    case ENOSPC:
+    case EDQUOT:
+        return ONESTOP_FULL_DISK;
+
+    case EIO:
+        return disk_room(st) ? 0 : ONESTOP_FULL_DISK;
+
+    default:
+        return 0;
+    }
+}
+
+
+/* 1 when the store's file system has ONESTOP_ROOM_MIN free for its user */
 
 static int
-mdb_status(int rc)
+disk_room(onestop_store_t *st)
 {
-    return (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
-           ? ONESTOP_FULL : ONESTOP_ERROR;
+    int              fd, rc;
+    const char      *dir;
+    struct statvfs   fs;
+
+    if (mdb_env_get_fd(st->env, &fd) == 0 && fstatvfs(fd, &fs) == 0
+        && (uint64_t) fs.f_bavail * fs.f_frsize < ONESTOP_ROOM_MIN)
+    {
+        return 0;
+    }
+
+    /* statvfs does not know a quota: take the room, in a file that has no
+     * name and goes when closed */
+
+    if (mdb_env_get_path(st->env, &dir) != 0) {
+        return 1;
+    }
+
+    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+    if (fd == -1) {
+        return 1;               /* not on this file system: statvfs said */
+    }
+
+    rc = posix_fallocate(fd, 0, ONESTOP_ROOM_MIN);
+    close(fd);
+
+    return rc != ENOSPC && rc != EDQUOT;
+}
+
+
+/* 1 when the map has ONESTOP_ROOM_MIN past the pages in use */
+
+static int
+map_room(onestop_store_t *st)
+{
+    MDB_stat     ms;
+    MDB_envinfo  info;
+
+    if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0)
+    {
+        return 1;
+    }
+
+    return info.me_mapsize
+           >= ((uint64_t) info.me_last_pgno + 1) * ms.ms_psize
+              + ONESTOP_ROOM_MIN;
+}
+
+
+/*
+ * 1 when LMDB gave up on the environment (MDB_PANIC): a meta page it
+ * could not write leaves it so, for reads too, until it is opened again.
+ */
+static int
+env_broken(onestop_store_t *st)
+{
+    int       rc;
+    MDB_txn  *txn;
+
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+
+    if (rc == 0) {
+        mdb_txn_abort(txn);
+    }
+
+    return rc == MDB_PANIC;
+}
+
+
+/* a write that failed: 507 when there was no room (full says why), or 500;
+ * nothing of it was written */
+
+static void
+write_refused(onestop_write_t *w, int full, int rc)
+{
+    w->status = full ? 507 : 500;
+    w->error_code = full ? "insufficient_storage" : "internal_error";
+
+    snprintf(w->message, sizeof(w->message), "%s",
+             full == ONESTOP_FULL_DISK ? "the store's disk is full"
+             : full == ONESTOP_FULL_MAP ? mdb_strerror(MDB_MAP_FULL)
+             : mdb_strerror(rc));
+
+    w->accepted = 0;
+    w->unchanged = 0;
+    w->stale = 0;
 }
 
 
@@ -2006,12 +2129,19 @@ int
 onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
 {
-    int        rc, frc, trimmed;
+    int        rc, frc, trimmed, refused;
     size_t     i, n;
     uint64_t   seq, seq0;
     MDB_txn   *txn, *child;
 
     n = *np;
+    refused = 0;
+
+    if (st->full
+        && (st->full == ONESTOP_FULL_DISK ? disk_room(st) : map_room(st)))
+    {
+        st->full = 0;           /* room was made */
+    }
 
     if (st->deltas == NULL) {
         st->deltas = onestop_deltas_create();
@@ -2118,31 +2248,22 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
             seq = seq0;       /* the numbers it took were not written */
         }
 
-        if (rc != 0) {
+        if (rc == MDB_MAP_FULL) {
+            /* this write alone is too large for the map: the others go on */
             seq = seq0;
-            w[i]->status = mdb_status(rc) == ONESTOP_FULL ? 507 : 500;
-            w[i]->error_code = w[i]->status == 507 ? "insufficient_storage"
-                                                   : "internal_error";
-            snprintf(w[i]->message, sizeof(w[i]->message), "%s",
-                     mdb_strerror(rc));
-            w[i]->accepted = 0;
-            w[i]->unchanged = 0;
-            w[i]->stale = 0;
-
-            if (rc != MDB_MAP_FULL) {
-                mdb_txn_abort(txn);
-                goto failed;
-            }
-
+            write_refused(w[i], ONESTOP_FULL_MAP, rc);
+            refused = ONESTOP_FULL_MAP;
             rc = 0;
+
+        } else if (rc != 0) {
+            mdb_txn_abort(txn);
+            goto failed;
         }
 
         if ((w[i]->status == 200 || w[i]->status == 201)
-            && meta_put(txn, st->meta,
-                                            ONESTOP_META_OUTBOX_SEQ, &seq, 8)
-                                   != 0)
+            && (rc = meta_put(txn, st->meta, ONESTOP_META_OUTBOX_SEQ, &seq, 8))
+               != 0)
         {
-            rc = MDB_MAP_FULL;
             mdb_txn_abort(txn);
             goto failed;
         }
@@ -2167,6 +2288,10 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         goto failed;
     }
 
+    if (refused) {
+        st->full = refused;
+    }
+
     return ONESTOP_OK;
 
 failed:
@@ -2179,12 +2304,16 @@ failed:
         *np = n;
     }
 
+    refused = store_full(st, rc);
+
+    if (refused) {
+        st->full = refused;
+    }
+
+    st->broken = env_broken(st);
+
     for (i = 0; i < n; i++) {
-        w[i]->status = mdb_status(rc) == ONESTOP_FULL ? 507 : 500;
-        w[i]->error_code = w[i]->status == 507 ? "insufficient_storage"
-                                               : "internal_error";
-        snprintf(w[i]->message, sizeof(w[i]->message), "%s",
-                 w[i]->status == 507 ? "the store is full" : mdb_strerror(rc));
+        write_refused(w[i], refused, rc);
 
         if (rc == MDB_MAP_RESIZED) {
             w[i]->status = 503;
@@ -2192,9 +2321,6 @@ failed:
             snprintf(w[i]->message, sizeof(w[i]->message), "%s", st->error);
         }
 
-        w[i]->accepted = 0;
-        w[i]->unchanged = 0;
-        w[i]->stale = 0;
         w[i]->deleted = 0;
         w[i]->agencies = 0;
         w[i]->fields = 0;
@@ -2205,7 +2331,21 @@ failed:
     onestop_catalog_destroy(st->wcat);
     st->wcat = NULL;
 
-    return mdb_status(rc);
+    return refused ? ONESTOP_FULL : ONESTOP_ERROR;
+}
+
+
+int
+onestop_store_full(onestop_store_t *st)
+{
+    return st->full;
+}
+
+
+int
+onestop_store_broken(onestop_store_t *st)
+{
+    return st->broken;
 }
 
 

@@ -103,6 +103,7 @@ typedef struct {
     ngx_uint_t                  write_busy;
     ngx_uint_t                  write_maintain;
     ngx_uint_t                  write_recent;   /* committed since poll */
+    ngx_uint_t                  write_full;     /* logged: no room */
     ngx_event_t                 pool_guard;     /* see _pool_guard() */
     onestop_store_t            *readers[NGX_HTTP_ONESTOP_READERS];
     ngx_uint_t                  nreaders;       /* made so far */

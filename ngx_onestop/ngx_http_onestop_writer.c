@@ -46,6 +46,8 @@ static ngx_uint_t ngx_http_onestop_pool_busy(
     ngx_http_onestop_main_conf_t *omcf);
 static void ngx_http_onestop_pool_guard_handler(ngx_event_t *ev);
 static void ngx_http_onestop_writer_done(ngx_event_t *ev);
+static void ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
+    ngx_log_t *log);
 static ngx_int_t ngx_http_onestop_writer_post(
     ngx_http_onestop_main_conf_t *omcf);
 
@@ -301,6 +303,51 @@ ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w, size_t room)
 }
 
 
+/*
+ * A store without room refuses writes with 507 until room is made: one
+ * line when that begins, saying what to do, and one when it ends, rather
+ * than one a write.
+ */
+
+static void
+ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
+    ngx_log_t *log)
+{
+    ngx_uint_t  full;
+
+    full = (ngx_uint_t) onestop_store_full(omcf->store);
+
+    if (full == omcf->write_full) {
+        return;
+    }
+
+    omcf->write_full = full;
+
+    switch (full) {
+
+    case ONESTOP_FULL_DISK:
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "store \"%V\": the disk is full; free space on its "
+                      "file system (at least 1m for the user of nginx's "
+                      "workers, mind a quota); writes answer 507 until then",
+                      &omcf->store_path);
+        break;
+
+    case ONESTOP_FULL_MAP:
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "store \"%V\" is full: it reached its map_size; raise "
+                      "map_size in \"onestop_store\" and reload nginx; "
+                      "writes answer 507 until then", &omcf->store_path);
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "store \"%V\" has room again: writes are accepted",
+                      &omcf->store_path);
+    }
+}
+
+
 static void
 ngx_http_onestop_writer_done(ngx_event_t *ev)
 {
@@ -317,12 +364,27 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     omcf = wt->omcf;
     omcf->write_recent |= wt->n > 0 && wt->rc == ONESTOP_OK;
 
-    if (wt->rc != ONESTOP_OK) {
-        ngx_log_error((ngx_uint_t) (wt->rc == ONESTOP_FULL ? NGX_LOG_ERR
-                                                           : NGX_LOG_ALERT),
-                      ev->log, 0, "could not write to store \"%V\": %s",
+    if (wt->rc == ONESTOP_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "could not write to store \"%V\": %s",
                       &omcf->store_path,
                       wt->n ? wt->writes[0]->message : "");
+    }
+
+    ngx_http_onestop_writer_room(omcf, ev->log);
+
+    if (wt->rc != ONESTOP_OK && onestop_store_broken(omcf->store)
+        && !ngx_quit && !ngx_exiting)
+    {
+        /* the store cannot be reopened under the readers that share it:
+         * the worker goes, once its requests are answered, and the master
+         * starts another, which opens the store afresh */
+
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "store \"%V\" cannot be used after a failed write "
+                      "until it is opened again: this worker process exits "
+                      "and nginx starts another", &omcf->store_path);
+        ngx_quit = 1;
     }
 
     /* the commit is visible: statistics first, then the answers */
