@@ -39,7 +39,7 @@ $(BUILD)/libonestop.a: $(ENGINE_OBJS)
 $(BUILD)/onestop: engine/cli.c $(BUILD)/libonestop.a
 	$(CC) $(CFLAGS_ENG) $< $(BUILD)/libonestop.a $(LIBS) -o $@
 
-$(BUILD)/test/%: engine/test/%.c engine/test/tap.h $(BUILD)/libonestop.a
+$(BUILD)/test/%: engine/test/%.c $(wildcard engine/test/*.h) $(BUILD)/libonestop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ENG) -Iengine/test $< $(BUILD)/libonestop.a $(LIBS) -o $@
 
