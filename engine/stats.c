@@ -20,866 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_counters.h"
 #include "onestop_store_int.h"
 
 
-#define KEY_MAX        12
-#define MONTH_TOTAL    0xffff
-#define DAYS           31
-
-typedef struct {
-    int64_t         tot[ONESTOP_K_COUNT];
-    int32_t         day[ONESTOP_K_COUNT][DAYS];
-} month_block_t;
-
-/* a slot of the hash table is small, so that probing stays in the cache;
- * the blocks (1.2 KB each) are kept apart, in chunks that never move */
-
-typedef struct {
-    uint8_t         key[KEY_MAX];
-    uint8_t         klen;
-    uint8_t         total;          /* the all-time block: no days */
-    uint8_t         used;
-    month_block_t  *b;
-} delta_t;
-
-#define DELTA_CHUNK  256
-
-struct onestop_deltas_s {
-    delta_t        *slots;
-    uint32_t        mask;
-    uint32_t        n;
-    uint32_t       *order;          /* used slots, for the flush */
-    month_block_t **chunks;         /* block i: chunks[i / 256][i % 256] */
-    uint32_t        nchunks;
-};
-
-
-static uint32_t
-key_hash(const uint8_t *k, size_t n)
-{
-    return onestop_hash((const char *) k, n);
-}
-
-
-static unsigned
-month_of(onestop_day_t day, unsigned *mday)
-{
-    int       y;
-    unsigned  m, d;
-
-    onestop_civil_from_days(day, &y, &m, &d);
-
-    if (mday != NULL) {
-        *mday = d - 1;
-    }
-
-    return (unsigned) ((y - 1990) * 12 + (int) m - 1);
-}
-
-
-static onestop_day_t
-month_first_day(unsigned month)
-{
-    return onestop_days_from_civil(1990 + (int) (month / 12), month % 12 + 1,
-                                   1);
-}
-
-
-static void
-put_be16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
-
-
-/*
- * The blocks as stored (schema 2): varints, only what is not zero.
- *
- *   month:    the nine month totals (zigzag varints), then per counter a
- *             varint bit mask of its days that are not zero and those
- *             days' values (zigzag varints); the totals are the sums of
- *             the days, kept apart so that a query reads them alone from
- *             every month but the few its days fall in
- *   all time: the nine totals (zigzag varints)
- *
- * Most cells see a few dossiers a month: a month block is a few dozen
- * bytes instead of the 1,188 of the fixed layout of schema 1, so a
- * write dirties a few pages instead of dozens, and a query reads less.
- */
-
-#define BLOCK_MAX  (ONESTOP_K_COUNT * (10 + 5 + DAYS * 10))
-
-static uint8_t *
-put_varint(uint8_t *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (uint8_t) (v | 0x80);
-        v >>= 7;
-    }
-
-    *p++ = (uint8_t) v;
-    return p;
-}
-
-
-static int
-get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
-{
-    int             shift;
-    uint64_t        x;
-    const uint8_t  *p = *pp;
-
-    x = 0;
-
-    for (shift = 0; shift < 64; shift += 7) {
-        if (p == end) {
-            return -1;
-        }
-
-        x |= (uint64_t) (*p & 0x7f) << shift;
-
-        if (!(*p++ & 0x80)) {
-            *pp = p;
-            *v = x;
-            return 0;
-        }
-    }
-
-    return -1;
-}
-
-
-static uint64_t
-zigzag(int64_t v)
-{
-    return ((uint64_t) v << 1) ^ (uint64_t) (v >> 63);
-}
-
-
-static int64_t
-unzigzag(uint64_t v)
-{
-    return (int64_t) (v >> 1) ^ -(int64_t) (v & 1);
-}
-
-
-static size_t
-block_encode(const month_block_t *b, int total, uint8_t *out)
-{
-    int       c, j;
-    uint32_t  mask;
-    uint8_t  *p = out;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        p = put_varint(p, zigzag(b->tot[c]));
-    }
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        mask = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                mask |= (uint32_t) 1 << j;
-            }
-        }
-
-        p = put_varint(p, mask);
-
-        for (j = 0; j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                p = put_varint(p, zigzag(b->day[c][j]));
-            }
-        }
-    }
-
-    return (size_t) (p - out);
-}
-
-
-/* the nine totals a block starts with; the position after them */
-
-static const uint8_t *
-block_totals(const uint8_t *p, size_t n, int64_t *tot)
-{
-    int             c;
-    uint64_t        v;
-    const uint8_t  *end = p + n;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &v) != 0) {
-            return NULL;
-        }
-
-        tot[c] = unzigzag(v);
-    }
-
-    return p;
-}
-
-
-/* 0, or -1 when the bytes are not a block */
-
-static int
-block_decode_v2(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    int             c, j;
-    int64_t         x, sum;
-    uint64_t        v, mask;
-    const uint8_t  *end = p + n;
-
-    memset(b, 0, sizeof(month_block_t));
-
-    p = block_totals(p, n, b->tot);
-
-    if (p == NULL) {
-        return -1;
-    }
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
-            return -1;
-        }
-
-        sum = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            if (!(mask >> j & 1)) {
-                continue;
-            }
-
-            if (get_varint(&p, end, &v) != 0) {
-                return -1;
-            }
-
-            x = unzigzag(v);
-
-            if (x == 0 || x < INT32_MIN || x > INT32_MAX) {
-                return -1;
-            }
-
-            b->day[c][j] = (int32_t) x;
-            sum += x;
-        }
-
-        if (sum != b->tot[c]) {
-            return -1;
-        }
-    }
-
-    return p == end ? 0 : -1;
-}
-
-
-/*
- * A block as stored, schema 2 or, failing that, schema 1's fixed layout
- * when it has that size: a process of an older build that still runs
- * beside an upgraded store (nginx -t or a binary upgrade before the old
- * workers are gone) writes new blocks that way.  Such a block is
- * rewritten in schema 2 the next time it changes.  0, or -1.
- */
-
-static int
-block_legacy(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    int  c, j;
-
-    if (n != (total ? sizeof(b->tot) : sizeof(month_block_t))) {
-        return -1;
-    }
-
-    memset(b, 0, sizeof(month_block_t));
-    memcpy(b, p, n);
-
-    /* the totals from the days, whatever the old block said */
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        b->tot[c] = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            b->tot[c] += b->day[c][j];
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    if (block_decode_v2(p, n, total, b) == 0) {
-        return 0;
-    }
-
-    return block_legacy(p, n, total, b);
-}
-
-
-/* the same, from a block that may be of schema 1: its totals, or the sum
- * of its days up to one */
-
-static int
-block_totals_any(const uint8_t *p, size_t n, int64_t *tot)
-{
-    month_block_t  blk;
-
-    if (n == sizeof(month_block_t)) {
-        if (block_decode(p, n, 0, &blk) != 0) {
-            return -1;
-        }
-
-        memcpy(tot, blk.tot, sizeof(blk.tot));
-        return 0;
-    }
-
-    return block_totals(p, n, tot) == NULL ? -1 : 0;
-}
-
-
-/* adds each counter's days 1 .. upto + 1 of a month block to sum[]
- * without decoding it whole; 0, or -1 when the bytes are not a block */
-
-static int
-block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
-{
-    int             c;
-    unsigned        j;
-    int64_t         x, tot[ONESTOP_K_COUNT];
-    uint64_t        v, mask;
-    const uint8_t  *end = p + n;
-
-    p = block_totals(p, n, tot);
-
-    if (p == NULL) {
-        return -1;
-    }
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
-            return -1;
-        }
-
-        for (j = 0; mask != 0; j++, mask >>= 1) {
-            if (!(mask & 1)) {
-                continue;
-            }
-
-            if (get_varint(&p, end, &v) != 0) {
-                return -1;
-            }
-
-            x = unzigzag(v);
-
-            if (x == 0 || x < INT32_MIN || x > INT32_MAX) {
-                return -1;
-            }
-
-            if (j <= upto) {
-                sum[c] += x;
-            }
-        }
-    }
-
-    return p == end ? 0 : -1;
-}
-
-
-static int
-block_sum_any(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
-{
-    int            c;
-    unsigned       j;
-    month_block_t  blk;
-
-    if (n != sizeof(month_block_t)) {
-        return block_sum(p, n, upto, sum);
-    }
-
-    if (block_decode(p, n, 0, &blk) != 0) {
-        return -1;
-    }
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        for (j = 0; j <= upto && j < DAYS; j++) {
-            sum[c] += blk.day[c][j];
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-block_zero(const month_block_t *b, int total)
-{
-    int  c, j;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (b->tot[c] != 0) {
-            return 0;
-        }
-
-        for (j = 0; !total && j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                return 0;
-            }
-        }
-    }
-
-    return 1;
-}
-
-
-/* schema 1 kept the blocks as they are in memory: rewritten as above */
-
-int
-onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi)
-{
-    int             rc, total;
-    uint8_t         buf[BLOCK_MAX], kbuf[KEY_MAX];
-    MDB_val         k, v;
-    MDB_cursor     *cur;
-    month_block_t   blk;
-
-    rc = mdb_cursor_open(txn, dbi, &cur);
-    if (rc != 0) {
-        return rc;
-    }
-
-    /* one key after the other; after each put the cursor finds its place
-     * again by the key (a value that shrinks moves nodes around) */
-
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    {
-        total = v.mv_size == sizeof(blk.tot);
-
-        if ((!total && v.mv_size != sizeof(month_block_t))
-            || k.mv_size > KEY_MAX)
-        {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-
-        if (block_legacy(v.mv_data, v.mv_size, total, &blk) != 0) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-
-        memcpy(kbuf, k.mv_data, k.mv_size);
-
-        k.mv_data = kbuf;
-        v.mv_data = buf;
-        v.mv_size = block_encode(&blk, total, buf);
-
-        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0
-            || (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) != 0)
-        {
-            break;
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-
-/* the series prefixes: the month follows in two bytes */
-
-static size_t
-series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
-    unsigned channel)
-{
-    k[0] = (uint8_t) tag;
-
-    switch (tag) {
-    case 'P':
-        k[1] = (uint8_t) channel;
-        return 2;
-    case 'A':
-        be32(k + 1, agency);
-        k[5] = (uint8_t) channel;
-        return 6;
-    default:
-        be32(k + 1, agency);
-        be32(k + 5, procedure);
-        k[9] = (uint8_t) channel;
-        return 10;
-    }
-}
-
-
-/* deltas */
-
-onestop_deltas_t *
-onestop_deltas_create(void)
-{
-    onestop_deltas_t  *d;
-
-    d = calloc(1, sizeof(onestop_deltas_t));
-
-    if (d == NULL) {
-        return NULL;
-    }
-
-    d->mask = 255;
-    d->slots = calloc(d->mask + 1, sizeof(delta_t));
-    d->order = malloc((d->mask + 1) * sizeof(uint32_t));
-
-    if (d->slots == NULL || d->order == NULL) {
-        onestop_deltas_destroy(d);
-        return NULL;
-    }
-
-    return d;
-}
-
-
-void
-onestop_deltas_destroy(onestop_deltas_t *d)
-{
-    uint32_t  i;
-
-    if (d != NULL) {
-        for (i = 0; i < d->nchunks; i++) {
-            free(d->chunks[i]);
-        }
-
-        free(d->chunks);
-        free(d->slots);
-        free(d->order);
-        free(d);
-    }
-}
-
-
-void
-onestop_deltas_reset(onestop_deltas_t *d)
-{
-    uint32_t  i;
-
-    for (i = 0; i < d->n; i++) {
-        d->slots[d->order[i]].used = 0;
-    }
-
-    d->n = 0;
-}
-
-
-static int
-deltas_grow(onestop_deltas_t *d)
-{
-    uint32_t   i, h, mask, *order;
-    delta_t   *slots, *e;
-
-    mask = d->mask * 2 + 1;
-    slots = calloc(mask + 1, sizeof(delta_t));
-    order = malloc((mask + 1) * sizeof(uint32_t));
-
-    if (slots == NULL || order == NULL) {
-        free(slots);
-        free(order);
-        return -1;
-    }
-
-    /* the same entries in the same order: each keeps its block */
-
-    for (i = 0; i < d->n; i++) {
-        e = &d->slots[d->order[i]];
-
-        for (h = key_hash(e->key, e->klen) & mask; slots[h].used;
-             h = (h + 1) & mask)
-        {
-            /* void */
-        }
-
-        slots[h] = *e;
-        order[i] = h;
-    }
-
-    free(d->slots);
-    free(d->order);
-    d->slots = slots;
-    d->order = order;
-    d->mask = mask;
-
-    return 0;
-}
-
-
-/* the block of the n-th entry, zeroed */
-
-static month_block_t *
-delta_block(onestop_deltas_t *d, uint32_t n)
-{
-    month_block_t   *b, **chunks;
-
-    if (n / DELTA_CHUNK >= d->nchunks) {
-        chunks = realloc(d->chunks, (d->nchunks + 1) * sizeof(void *));
-
-        if (chunks == NULL) {
-            return NULL;
-        }
-
-        d->chunks = chunks;
-        d->chunks[d->nchunks] = malloc(DELTA_CHUNK * sizeof(month_block_t));
-
-        if (d->chunks[d->nchunks] == NULL) {
-            return NULL;
-        }
-
-        d->nchunks++;
-    }
-
-    b = &d->chunks[n / DELTA_CHUNK][n % DELTA_CHUNK];
-    memset(b, 0, sizeof(month_block_t));
-
-    return b;
-}
-
-
-static delta_t *
-delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
-{
-    uint32_t        h;
-    delta_t        *e;
-    month_block_t  *b;
-
-    if ((d->n + 1) * 2 > d->mask + 1 && deltas_grow(d) != 0) {
-        return NULL;
-    }
-
-    h = key_hash(k, n) & d->mask;
-
-    for ( ;; ) {
-        e = &d->slots[h];
-
-        if (!e->used) {
-            break;
-        }
-
-        if (e->klen == n && memcmp(e->key, k, n) == 0) {
-            return e;
-        }
-
-        h = (h + 1) & d->mask;
-    }
-
-    b = delta_block(d, d->n);
-
-    if (b == NULL) {
-        return NULL;
-    }
-
-    memset(e, 0, sizeof(delta_t));
-    memcpy(e->key, k, n);
-    e->klen = (uint8_t) n;
-    e->used = 1;
-    e->b = b;
-    d->order[d->n++] = h;
-
-    return e;
-}
-
-
-/* a record's events in one series: each in its month's block and in the
- * all-time block (looked up once; blocks never move) */
-
-static int
-deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
-    const onestop_event_t *ev, const unsigned *month, const unsigned *mday,
-    size_t n, int sign)
-{
-    size_t          i, klen;
-    uint8_t         k[KEY_MAX];
-    delta_t        *e;
-    month_block_t  *all;
-
-    if (n == 0) {
-        return 0;
-    }
-
-    klen = series_key(k, tag, r->agency_id, r->procedure_id, r->channel);
-
-    put_be16(k + klen, MONTH_TOTAL);
-    e = delta_get(d, k, klen + 2);
-
-    if (e == NULL) {
-        return -1;
-    }
-
-    e->total = 1;
-    all = e->b;
-
-    for (i = 0; i < n; i++) {
-        put_be16(k + klen, month[i]);
-        e = delta_get(d, k, klen + 2);
-
-        if (e == NULL) {
-            return -1;
-        }
-
-        e->b->tot[ev[i].counter] += sign;
-        e->b->day[ev[i].counter][mday[i]] += sign;
-        all->tot[ev[i].counter] += sign;
-    }
-
-    return 0;
-}
-
-
-/* the events of a record and their months; the count */
-
-static size_t
-deltas_events(const onestop_record_t *r, int32_t offset,
-    onestop_event_t *ev, unsigned *month, unsigned *mday)
-{
-    size_t  i, n;
-
-    n = onestop_contrib(r, offset, ev);
-
-    for (i = 0; i < n; i++) {
-        month[i] = month_of(ev[i].day, &mday[i]);
-    }
-
-    return n;
-}
-
-
-int
-onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
-    int32_t offset, int sign)
-{
-    int              s;
-    size_t           n;
-    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
-    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
-
-    n = deltas_events(r, offset, ev, month, mday);
-
-    for (s = 0; s < 3; s++) {
-        if (deltas_series(d, "PAC"[s], r, ev, month, mday, n, sign) != 0) {
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
-{
-    int             c, j;
-    uint32_t        i;
-    delta_t        *e;
-    const delta_t  *f;
-
-    for (i = 0; i < src->n; i++) {
-        f = &src->slots[src->order[i]];
-        e = delta_get(dst, f->key, f->klen);
-
-        if (e == NULL) {
-            return -1;
-        }
-
-        e->total = f->total;
-
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            e->b->tot[c] += f->b->tot[c];
-
-            if (!f->total) {
-                for (j = 0; j < DAYS; j++) {
-                    e->b->day[c][j] += f->b->day[c][j];
-                }
-            }
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-delta_cmp(const void *a, const void *b, void *arg)
-{
-    const delta_t  *slots = arg;
-    const delta_t  *x, *y;
-    int             c;
-
-    x = &slots[*(const uint32_t *) a];
-    y = &slots[*(const uint32_t *) b];
-
-    c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
-
-    return c ? c : (int) x->klen - (int) y->klen;
-}
-
-
-int
-onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
-{
-    int            rc, c, j;
-    uint32_t       i;
-    delta_t       *e;
-    MDB_val        k, v;
-    uint8_t        buf[BLOCK_MAX];
-    month_block_t  blk;
-
-    if (d->n > 1) {
-        qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
-    }
-
-    for (i = 0; i < d->n; i++) {
-        e = &d->slots[d->order[i]];
-
-        k.mv_data = e->key;
-        k.mv_size = e->klen;
-
-        rc = mdb_get(txn, dbi, &k, &v);
-
-        if (rc == 0) {
-            if (block_decode(v.mv_data, v.mv_size, e->total, &blk) != 0) {
-                return MDB_CORRUPTED;
-            }
-
-        } else if (rc == MDB_NOTFOUND) {
-            memset(&blk, 0, sizeof(month_block_t));
-
-        } else {
-            return rc;
-        }
-
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            blk.tot[c] += e->b->tot[c];
-
-            if (!e->total) {
-                for (j = 0; j < DAYS; j++) {
-                    blk.day[c][j] += e->b->day[c][j];
-                }
-            }
-        }
-
-        if (block_zero(&blk, e->total)) {
-            rc = mdb_del(txn, dbi, &k, NULL);
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
-
-        } else {
-            v.mv_data = buf;
-            v.mv_size = block_encode(&blk, e->total, buf);
-            rc = mdb_put(txn, dbi, &k, &v, 0);
-        }
-
-        if (rc != 0) {
-            return rc;
-        }
-    }
-
-    return 0;
-}
+#define KEY_MAX        ONESTOP_COUNTERS_KEY_MAX
+#define MONTH_TOTAL    ONESTOP_MONTH_ALL_TIME
+#define DAYS           ONESTOP_MONTH_DAYS
+
+typedef onestop_month_block_t  month_block_t;
 
 
 /* the query's arguments */
@@ -1258,8 +407,8 @@ first_received(onestop_store_t *st, onestop_day_t *first)
     }
 
     for (c = 0; c < ONESTOP_CH_COUNT; c++) {
-        series_key(k, 'P', 0, 0, (unsigned) c);
-        put_be16(k + 2, 0);
+        onestop_series_key(k, 'P', 0, 0, (unsigned) c);
+        be16(k + 2, 0);
         key.mv_data = k;
         key.mv_size = 4;
 
@@ -1275,7 +424,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
             month = (unsigned) kp[2] << 8 | kp[3];
 
             if (month == MONTH_TOTAL
-                || block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
+                || onestop_block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
             {
                 break;
             }
@@ -1287,10 +436,10 @@ first_received(onestop_store_t *st, onestop_day_t *first)
                     }
                 }
 
-                if (!found || month_first_day(month) + j
+                if (!found || onestop_month_first_day(month) + j
                               < (onestop_day_t) best)
                 {
-                    best = (unsigned) (month_first_day(month) + j);
+                    best = (unsigned) (onestop_month_first_day(month) + j);
                     found = 1;
                 }
 
@@ -1342,7 +491,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     for (lo = 0; lo < rn->ncuts; lo++) {
         x = rn->cuts[lo];
 
-        if (x >= day0 && (first == MONTH_TOTAL || month_of(x, NULL) >= first))
+        if (x >= day0 && (first == MONTH_TOTAL || onestop_month_of(x, NULL) >= first))
         {
             break;
         }
@@ -1361,17 +510,17 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         return 0;
     }
 
-    m0 = month_of(rn->cuts[lo], NULL);
-    mhi = month_of(rn->cuts[rn->ncuts - 1], NULL);
+    m0 = onestop_month_of(rn->cuts[lo], NULL);
+    mhi = onestop_month_of(rn->cuts[rn->ncuts - 1], NULL);
 
     /* the series ends about today (due dates run a little later) */
-    mend = month_of(rn->today, NULL) + 2;
+    mend = onestop_month_of(rn->today, NULL) + 2;
     mend = mend > mhi ? mend : mhi + 1;
 
     forward = mhi - first < mend - m0;
 
     memcpy(k, prefix, plen);
-    put_be16(k + plen, forward ? first : m0);
+    be16(k + plen, forward ? first : m0);
     key.mv_data = k;
     key.mv_size = plen + 2;
 
@@ -1394,7 +543,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (month == MONTH_TOTAL) {
-            if (block_decode(val.mv_data, val.mv_size, 1, &blk) != 0) {
+            if (onestop_block_decode(val.mv_data, val.mv_size, 1, &blk) != 0) {
                 return -1;
             }
             memcpy(total, blk.tot, sizeof(total));
@@ -1415,7 +564,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
         rb = &rn->blocks[n];
 
-        if (block_totals_any(val.mv_data, val.mv_size, rb->tot) != 0) {
+        if (onestop_block_totals(val.mv_data, val.mv_size, rb->tot) != 0) {
             return -1;
         }
 
@@ -1453,7 +602,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
     for (i = lo; i < rn->ncuts; i++) {
         p = rn->prefix + i * ONESTOP_K_COUNT;
-        month = month_of(rn->cuts[i], &mday);
+        month = onestop_month_of(rn->cuts[i], &mday);
 
         /* the whole months before the cut's month */
         while (b < n && rn->blocks[b].month < month) {
@@ -1468,7 +617,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (b < n && rn->blocks[b].month == month
-            && block_sum_any(rn->blocks[b].data, rn->blocks[b].size, mday, p)
+            && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size, mday, p)
                != 0)
         {
             return -1;
@@ -2421,20 +1570,6 @@ done:
 /* verify: the counters recomputed from the records, in passes over the
  * agencies so that the expected blocks fit in memory */
 
-static int
-deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
-    int32_t offset, char tag)
-{
-    size_t           n;
-    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
-    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
-
-    n = deltas_events(r, offset, ev, month, mday);
-
-    return deltas_series(d, tag, r, ev, month, mday, n, 1);
-}
-
-
 static void
 describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 {
@@ -2470,18 +1605,22 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 long
 onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
 {
-    int               rc, t, found;
-    char              tag;
-    long              diffs;
-    size_t            slen;
-    uint32_t          pass, npasses, agency, i;
-    MDB_val           key, val;
-    MDB_cursor       *cur;
-    onestop_record_t  r;
-    onestop_deltas_t *d;
-    delta_t          *e;
-    month_block_t     blk;
-    uint8_t          *seen;
+    int                     rc, t;
+    char                    tag;
+    long                    diffs, slot;
+    size_t                  i, nslots;
+    uint32_t                pass, npasses, agency;
+    MDB_val                 key, val;
+    MDB_cursor             *cur;
+    onestop_record_t        r;
+    onestop_deltas_t       *d;
+    const onestop_delta_t  *e;
+    month_block_t           blk;
+    uint8_t                *seen;
+
+    static const char  tags[] = {
+        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL
+    };
 
     if (!st->reading) {
         return -1;
@@ -2496,9 +1635,8 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
     diffs = 0;
 
     for (t = 0; t < 3; t++) {
-        tag = "PAC"[t];
-        npasses = tag == 'C' ? 8 : 1;
-        slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+        tag = tags[t];
+        npasses = tag == ONESTOP_SERIES_CELL ? 8 : 1;
 
         for (pass = 0; pass < npasses; pass++) {
             onestop_deltas_reset(d);
@@ -2527,7 +1665,7 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
                     continue;
                 }
 
-                if (deltas_record_tag(d, &r, st->offset, tag) != 0) {
+                if (onestop_deltas_series(d, &r, st->offset, tag) != 0) {
                     mdb_cursor_close(cur);
                     goto failed;
                 }
@@ -2541,7 +1679,8 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
 
             /* stored, against expected */
 
-            seen = calloc(d->mask + 1, 1);
+            nslots = onestop_deltas_slots(d);
+            seen = calloc(nslots, 1);
 
             if (seen == NULL
                 || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
@@ -2562,56 +1701,44 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
                     break;
                 }
 
-                agency = tag == 'P' ? 0 : get_be32(kp + 1);
+                agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
 
                 if (agency % npasses != pass) {
                     continue;
                 }
 
-                found = 0;
+                slot = onestop_deltas_find(d, kp, key.mv_size);
 
-                for (i = onestop_hash(key.mv_data, key.mv_size) & d->mask;
-                     d->slots[i].used; i = (i + 1) & d->mask)
-                {
-                    e = &d->slots[i];
-
-                    if (e->klen == key.mv_size
-                        && memcmp(e->key, kp, e->klen) == 0)
-                    {
-                        found = 1;
-                        seen[i] = 1;
-
-                        if (block_decode(val.mv_data, val.mv_size, e->total,
-                                         &blk) != 0)
-                        {
-                            onestop_buf_adds(report, "unreadable: ");
-                            describe_key(report, kp, key.mv_size);
-                            onestop_buf_adds(report, "\n");
-                            diffs++;
-                            break;
-                        }
-
-                        if (e->total) {
-                            memset(blk.day, 0, sizeof(blk.day));
-                        }
-
-                        if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
-                            || (!e->total
-                                && memcmp(blk.day, e->b->day,
-                                          sizeof(blk.day)) != 0))
-                        {
-                            onestop_buf_adds(report, "differs: ");
-                            describe_key(report, kp, key.mv_size);
-                            onestop_buf_adds(report, "\n");
-                            diffs++;
-                        }
-
-                        break;
-                    }
+                if (slot < 0) {
+                    onestop_buf_adds(report, "stored but not in any record: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                    continue;
                 }
 
-                if (!found) {
-                    onestop_buf_adds(report, "stored but not in any record: ");
+                e = onestop_deltas_slot(d, (size_t) slot);
+                seen[slot] = 1;
+
+                if (onestop_block_decode(val.mv_data, val.mv_size, e->total,
+                                         &blk) != 0)
+                {
+                    onestop_buf_adds(report, "unreadable: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                    continue;
+                }
+
+                if (e->total) {
+                    memset(blk.day, 0, sizeof(blk.day));
+                }
+
+                if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
+                    || (!e->total
+                        && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
+                {
+                    onestop_buf_adds(report, "differs: ");
                     describe_key(report, kp, key.mv_size);
                     onestop_buf_adds(report, "\n");
                     diffs++;
@@ -2620,17 +1747,18 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
 
             mdb_cursor_close(cur);
 
-            for (i = 0; i <= d->mask; i++) {
-                if (d->slots[i].used && !seen[i]) {
+            for (i = 0; i < nslots; i++) {
+                e = onestop_deltas_slot(d, i);
+
+                if (e != NULL && !seen[i]) {
                     onestop_buf_adds(report, "missing: ");
-                    describe_key(report, d->slots[i].key, d->slots[i].klen);
+                    describe_key(report, e->key, e->klen);
                     onestop_buf_adds(report, "\n");
                     diffs++;
                 }
             }
 
             free(seen);
-            (void) slen;
         }
     }
 
