@@ -1,6 +1,8 @@
 /*
  * The store's inside, shared by the files that work on its LMDB
- * databases directly (store.c, stats.c); nothing else includes this.
+ * databases directly: store.c, which writes, and the readers (stats.c,
+ * verify.c, apologies.c, evaluation_summary.c), which use its read
+ * transaction.  Nothing else includes this.
  */
 
 #ifndef ONESTOP_STORE_INT_H

@@ -1,26 +1,32 @@
 /*
- * The counters database and the statistics query.
+ * The statistics query, run: figures for any period, grouping and filter
+ * from the counters database (counters.c keeps it; onestop_stats.h says
+ * why prefix sums of nine counters are enough).
  *
- * Counters are kept per series - the province by channel ('P'), an agency
- * by channel ('A'), a cell: agency, procedure, channel ('C') - as one
- * block per month (the nine counters' month totals and their 31 days) and
- * one block of all-time totals after the months.  The prefix sum at a day
- * is then the total, less the months after the day's month, less the days
- * after it within its month: a query reads, per series, only the months
- * from its earliest day to now, and the coarsest series that can answer
- * it (an agency-by-channel query never touches the cells).
+ * The idea that makes it fast: a query needs the prefix sums of a series
+ * at a few days only (the cuts: each sub-period's from - 1, to - 1 and
+ * to), and the prefix sum at a day is the sum of the months before the
+ * day's month plus the days of that month up to it - or, read backwards,
+ * the all-time total less the months after.  So a query reads, per
+ * series, only the month blocks between its cuts and one end, and the
+ * coarsest series that can answer it (an agency-by-channel query never
+ * touches the cells).  The series' figures are then added up into
+ * groups (a hash table of dimension values), sorted by their ids, and
+ * handed to report.c or to the caller's visitor.
+ *
+ * It reads the store through its read transaction and catalog; it never
+ * writes, and store.c calls nothing here.
  */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* qsort_r */
 #endif
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "onestop_counters.h"
+#include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
 
@@ -31,301 +37,8 @@
 typedef onestop_month_block_t  month_block_t;
 
 
-/* the query's arguments */
-
 static int
-arg_is(const onestop_arg_t *a, const char *name)
-{
-    return a->key.len == strlen(name)
-           && memcmp(a->key.data, name, a->key.len) == 0;
-}
-
-
-static int
-val_is(const onestop_str_t *v, const char *s)
-{
-    return v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
-}
-
-
-static int
-parse_dim(const char *s, size_t len)
-{
-    static const char  *dims[] = {
-        "agency", "top_agency", "field", "procedure", "channel", "level"
-    };
-    int                 i;
-
-    for (i = 0; i < 6; i++) {
-        if (strlen(dims[i]) == len && memcmp(dims[i], s, len) == 0) {
-            return i + 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the arguments both queries share: dates and the catalog filters */
-
-/* 1: the argument was one of them; 0: not; -1: a bad value (error) */
-
-static int
-parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
-    onestop_filter_t *f, char *error, size_t errlen)
-{
-    uint32_t              id;
-    onestop_day_t         day;
-    const onestop_str_t  *v;
-    char                  shown[ONESTOP_ARGS_SHOWN];
-
-    v = &a->value;
-
-    if (arg_is(a, "from") || arg_is(a, "to")) {
-        if (onestop_day_parse(v->data, v->len, &day) != 0) {
-            snprintf(error, errlen,
-                     "%s must be a date YYYY-MM-DD (1990-2100)",
-                     a->key.data[0] == 'f' ? "from" : "to");
-            return -1;
-        }
-
-        if (a->key.data[0] == 'f') {
-            f->from = day;
-            f->has_from = 1;
-        } else {
-            f->to = day;
-            f->has_to = 1;
-        }
-
-        return 1;
-    }
-
-    if (arg_is(a, "agency") || arg_is(a, "under")) {
-        id = onestop_catalog_agency(cat, v->data, v->len);
-
-        if (id == 0) {
-            snprintf(error, errlen,
-                     "%s: no agency \"%s\" in the catalog",
-                     a->key.data[0] == 'a' ? "agency" : "under",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        *(a->key.data[0] == 'a' ? &f->agency : &f->under) = id;
-        return 1;
-    }
-
-    if (arg_is(a, "field")) {
-        f->field = onestop_catalog_field(cat, v->data, v->len);
-
-        if (f->field == 0) {
-            snprintf(error, errlen,
-                     "field: no field \"%s\" in the catalog",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        return 1;
-    }
-
-    if (arg_is(a, "procedure")) {
-        f->procedure = onestop_catalog_procedure(cat, v->data, v->len);
-
-        if (f->procedure == 0) {
-            snprintf(error, errlen,
-                     "procedure: no procedure \"%s\" in the catalog",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        return 1;
-    }
-
-    return 0;
-}
-
-
-int
-onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
-    const onestop_arg_t *args, size_t nargs)
-{
-    int                   d, j;
-    size_t                i, start, k;
-    const onestop_arg_t  *a;
-    const onestop_str_t  *v;
-
-    static const char  *periods[] = { "today", "month", "quarter", "year",
-                                      "all" };
-    static const char  *intervals[] = { "day", "month", "quarter", "year" };
-    static const char  *const names[] = {
-        "from", "to", "agency", "under", "field", "procedure", "period",
-        "interval", "group", "channel", "level", "format", NULL
-    };
-
-    memset(q, 0, sizeof(onestop_query_t));
-    q->channel = -1;
-
-    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
-        != 0)
-    {
-        return -1;
-    }
-
-    for (i = 0; i < nargs; i++) {
-        a = &args[i];
-        v = &a->value;
-
-        d = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
-
-        if (d < 0) {
-            return -1;
-        }
-
-        if (d > 0) {
-            continue;
-        }
-
-        if (arg_is(a, "period")) {
-            for (j = 0; j < 5; j++) {
-                if (val_is(v, periods[j])) {
-                    q->period = j + 1;
-                }
-            }
-
-            if (q->period == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "period must be today, month, quarter, year or all");
-                return -1;
-            }
-
-        } else if (arg_is(a, "interval")) {
-            for (j = 0; j < 4; j++) {
-                if (val_is(v, intervals[j])) {
-                    q->interval = j + 1;
-                }
-            }
-
-            if (q->interval == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "interval must be day, month, quarter or year");
-                return -1;
-            }
-
-        } else if (arg_is(a, "group")) {
-            q->ngroup = 0;
-            start = 0;
-
-            for (k = 0; k <= v->len; k++) {
-                if (k < v->len && v->data[k] != ',') {
-                    continue;
-                }
-
-                d = parse_dim(v->data + start, k - start);
-
-                if (d == 0 || q->ngroup == 3) {
-                    snprintf(q->error, sizeof(q->error),
-                             "group is up to three of agency, top_agency, "
-                             "field, procedure, channel, level");
-                    return -1;
-                }
-
-                for (j = 0; j < q->ngroup; j++) {
-                    if (q->group[j] == d) {
-                        snprintf(q->error, sizeof(q->error),
-                                 "group names a dimension twice");
-                        return -1;
-                    }
-                }
-
-                q->group[q->ngroup++] = d;
-                start = k + 1;
-            }
-
-        } else if (arg_is(a, "channel")) {
-            q->channel = onestop_channel_parse(v->data, v->len);
-
-            if (q->channel < 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "channel must be direct, online or postal");
-                return -1;
-            }
-
-        } else if (arg_is(a, "level")) {
-            q->level = onestop_level_parse(v->data, v->len);
-
-            if (q->level < 0) {
-                q->level = 0;
-                snprintf(q->error, sizeof(q->error),
-                         "level must be province, district or commune");
-                return -1;
-            }
-
-        } else if (arg_is(a, "format")) {
-            if (val_is(v, "csv")) {
-                q->csv = 1;
-
-            } else if (!val_is(v, "json")) {
-                snprintf(q->error, sizeof(q->error),
-                         "format must be json or csv");
-                return -1;
-            }
-        }
-    }
-
-    if (q->period && (q->f.has_from || q->f.has_to)) {
-        snprintf(q->error, sizeof(q->error),
-                 "period cannot be combined with from or to");
-        return -1;
-    }
-
-    if (q->interval && q->ngroup) {
-        snprintf(q->error, sizeof(q->error),
-                 "interval cannot be combined with group");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-/* running a query */
-
-typedef struct {
-    const uint8_t          *data;       /* in the map */
-    size_t                  size;
-    unsigned                month;
-    int64_t                 tot[ONESTOP_K_COUNT];
-} read_block_t;
-
-typedef struct {
-    uint32_t          dim[3];
-    onestop_counts_t *counts;           /* one per sub-period */
-} group_t;
-
-typedef struct {
-    onestop_store_t        *st;
-    const onestop_catalog_t *cat;
-    onestop_query_t        *q;
-    onestop_day_t           today;
-    onestop_day_t          *cuts;
-    size_t                  ncuts;
-    onestop_day_t          *pfrom;      /* sub-periods */
-    onestop_day_t          *pto;
-    size_t                 *pcut;       /* 3 cut indices per sub-period */
-    size_t                  nperiods;
-    int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
-    read_block_t           *blocks;     /* a series' month blocks read */
-    size_t                  bcap;
-    group_t                *groups;
-    size_t                  ngroups;
-    size_t                  gcap;
-    uint32_t               *gmap;
-    uint32_t                gmask;
-} run_t;
-
-
-static int
-cut_index(run_t *rn, onestop_day_t day)
+cut_index(onestop_run_t *rn, onestop_day_t day)
 {
     size_t  lo, hi, mid;
 
@@ -392,7 +105,7 @@ static int
 first_received(onestop_store_t *st, onestop_day_t *first)
 {
     int             rc, found, c, j;
-    uint8_t         k[4];
+    uint8_t         k[ONESTOP_SERIES_PROVINCE_LEN + ONESTOP_SERIES_MONTH_LEN];
     unsigned        month, best;
     MDB_val         key, val;
     MDB_cursor     *cur;
@@ -407,21 +120,23 @@ first_received(onestop_store_t *st, onestop_day_t *first)
     }
 
     for (c = 0; c < ONESTOP_CH_COUNT; c++) {
-        onestop_series_key(k, 'P', 0, 0, (unsigned) c);
-        be16(k + 2, 0);
+        onestop_series_key(k, ONESTOP_SERIES_PROVINCE, 0, 0, (unsigned) c);
+        be16(k + ONESTOP_SERIES_PROVINCE_LEN, 0);
         key.mv_data = k;
-        key.mv_size = 4;
+        key.mv_size = sizeof(k);
 
         rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
         for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
             const uint8_t  *kp = key.mv_data;
 
-            if (key.mv_size != 4 || kp[0] != 'P' || kp[1] != c) {
+            if (key.mv_size != sizeof(k) || kp[0] != ONESTOP_SERIES_PROVINCE
+                || kp[1] != c)
+            {
                 break;
             }
 
-            month = (unsigned) kp[2] << 8 | kp[3];
+            month = get_be16(kp + ONESTOP_SERIES_PROVINCE_LEN);
 
             if (month == MONTH_TOTAL
                 || onestop_block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
@@ -470,7 +185,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
  */
 
 static int
-series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
+series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     size_t plen, unsigned first)
 {
     int             rc, forward, have_total;
@@ -480,13 +195,13 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     int64_t         cum[ONESTOP_K_COUNT], *p;
     int64_t         total[ONESTOP_K_COUNT];
     MDB_val         key, val;
-    read_block_t   *rb;
+    onestop_read_block_t   *rb;
     month_block_t   blk;
     onestop_day_t   day0, x;
 
-    day0 = onestop_days_from_civil(1990, 1, 1);
+    day0 = onestop_month_first_day(0);
 
-    /* the cuts before the series' first month (or before 1990) */
+    /* the cuts before the series' first month (or before month 0) */
 
     for (lo = 0; lo < rn->ncuts; lo++) {
         x = rn->cuts[lo];
@@ -522,7 +237,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     memcpy(k, prefix, plen);
     be16(k + plen, forward ? first : m0);
     key.mv_data = k;
-    key.mv_size = plen + 2;
+    key.mv_size = plen + ONESTOP_SERIES_MONTH_LEN;
 
     n = 0;
     have_total = 0;
@@ -530,13 +245,13 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
     for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != plen + 2 || memcmp(key.mv_data, prefix, plen) != 0)
+        if (key.mv_size != plen + ONESTOP_SERIES_MONTH_LEN
+            || memcmp(key.mv_data, prefix, plen) != 0)
         {
             break;
         }
 
-        month = (unsigned) ((const uint8_t *) key.mv_data)[plen] << 8
-                | ((const uint8_t *) key.mv_data)[plen + 1];
+        month = get_be16((const uint8_t *) key.mv_data + plen);
 
         if (forward && month > mhi) {
             break;
@@ -553,7 +268,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
         if (n == rn->bcap) {
             rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
-                                     * sizeof(read_block_t));
+                                     * sizeof(onestop_read_block_t));
             if (rb == NULL) {
                 return -1;
             }
@@ -628,6 +343,8 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 }
 
 
+/* grouping: a hash table of the groups' dimension values */
+
 static uint32_t
 group_hash(const uint32_t *dim)
 {
@@ -635,11 +352,11 @@ group_hash(const uint32_t *dim)
 }
 
 
-static group_t *
-group_get(run_t *rn, const uint32_t *dim)
+onestop_group_t *
+onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
 {
     uint32_t   h, i, *map, mask;
-    group_t   *g;
+    onestop_group_t   *g;
     size_t     k;
 
     if ((rn->ngroups + 1) * 2 > (size_t) rn->gmask + 1 || rn->gmap == NULL) {
@@ -677,7 +394,7 @@ group_get(run_t *rn, const uint32_t *dim)
 
     if (rn->ngroups == rn->gcap) {
         rn->gcap = rn->gcap ? rn->gcap * 2 : 16;
-        g = realloc(rn->groups, rn->gcap * sizeof(group_t));
+        g = realloc(rn->groups, rn->gcap * sizeof(onestop_group_t));
 
         if (g == NULL) {
             return NULL;
@@ -700,9 +417,9 @@ group_get(run_t *rn, const uint32_t *dim)
 }
 
 
-static uint32_t
-dim_value(const run_t *rn, int dim, uint32_t agency, uint32_t procedure,
-    unsigned channel)
+uint32_t
+onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
+    uint32_t procedure, unsigned channel)
 {
     const onestop_catalog_t  *cat = rn->cat;
 
@@ -726,9 +443,9 @@ dim_value(const run_t *rn, int dim, uint32_t agency, uint32_t procedure,
 }
 
 
-static int
-series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
-    unsigned channel, char tag)
+int
+onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
+    uint32_t procedure, unsigned channel, char tag)
 {
     const onestop_query_t    *q = rn->q;
     const onestop_catalog_t  *cat = rn->cat;
@@ -737,7 +454,7 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if (tag == 'P') {
+    if (tag == ONESTOP_SERIES_PROVINCE) {
         return 1;
     }
 
@@ -752,7 +469,7 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if (tag == 'A') {
+    if (tag == ONESTOP_SERIES_AGENCY) {
         return 1;
     }
 
@@ -770,77 +487,22 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
 }
 
 
-static const onestop_str_t *
-dim_id(const run_t *rn, int dim, uint32_t v, onestop_str_t *tmp)
-{
-    const onestop_catalog_t  *cat = rn->cat;
-    const char               *s;
-
-    switch (dim) {
-    case ONESTOP_DIM_AGENCY:
-    case ONESTOP_DIM_TOP_AGENCY:
-        return &cat->agencies[v].id;
-    case ONESTOP_DIM_FIELD:
-        return &cat->fields[v].id;
-    case ONESTOP_DIM_PROCEDURE:
-        return &cat->procedures[v].id;
-    case ONESTOP_DIM_CHANNEL:
-        s = onestop_channel_name(v);
-        break;
-    default:
-        s = onestop_level_name(v);
-    }
-
-    tmp->data = s;
-    tmp->len = strlen(s);
-    return tmp;
-}
-
-
-static const onestop_str_t *
-dim_name(const run_t *rn, int dim, uint32_t v)
-{
-    const onestop_catalog_t  *cat = rn->cat;
-
-    switch (dim) {
-    case ONESTOP_DIM_AGENCY:
-    case ONESTOP_DIM_TOP_AGENCY:
-        return &cat->agencies[v].name;
-    case ONESTOP_DIM_FIELD:
-        return &cat->fields[v].name;
-    case ONESTOP_DIM_PROCEDURE:
-        return &cat->procedures[v].name;
-    }
-
-    return NULL;
-}
-
-
-static const char *
-dim_word(int dim)
-{
-    static const char  *words[] = {
-        "", "agency", "top_agency", "field", "procedure", "channel", "level"
-    };
-
-    return words[dim];
-}
-
-
 static int
 group_cmp(const void *a, const void *b, void *arg)
 {
-    run_t  *sort_run = arg;
+    onestop_run_t  *sort_run = arg;
 
     int                  i, c;
     size_t               n;
     onestop_str_t        ta, tb;
-    const group_t       *x = a, *y = b;
+    const onestop_group_t       *x = a, *y = b;
     const onestop_str_t *sa, *sb;
 
     for (i = 0; i < sort_run->q->ngroup; i++) {
-        sa = dim_id(sort_run, sort_run->q->group[i], x->dim[i], &ta);
-        sb = dim_id(sort_run, sort_run->q->group[i], y->dim[i], &tb);
+        sa = onestop_dim_id(sort_run->cat, sort_run->q->group[i], x->dim[i],
+                            &ta);
+        sb = onestop_dim_id(sort_run->cat, sort_run->q->group[i], y->dim[i],
+                            &tb);
         n = sa->len < sb->len ? sa->len : sb->len;
         c = memcmp(sa->data, sb->data, n);
 
@@ -857,340 +519,18 @@ group_cmp(const void *a, const void *b, void *arg)
 }
 
 
-static void
-gen_print(void *ctx, const char *s, size_t len)
+void
+onestop_groups_sort(onestop_run_t *rn)
 {
-    onestop_buf_add(ctx, s, len);
-}
-
-
-static void
-fmt_rate(char *buf, size_t size, double v)
-{
-    int  prec;
-
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-
-        if (strtod(buf, NULL) == v) {
-            return;
-        }
+    if (rn->ngroups > 1) {
+        qsort_r(rn->groups, rn->ngroups, sizeof(onestop_group_t), group_cmp,
+                rn);
     }
-}
-
-
-typedef struct {
-    const char  *name;
-    int64_t      value;
-} counter_t;
-
-
-static size_t
-counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
-    double *otr, int *has_rr, int *has_otr)
-{
-    size_t   n;
-    int64_t  resolved, in_time, denom;
-
-    resolved = c->resolved_early + c->resolved_on_time + c->resolved_late;
-    in_time = c->resolved_early + c->resolved_on_time;
-    denom = c->carried_over + c->received;
-
-    n = 0;
-    out[n++] = (counter_t) { "carried_over", c->carried_over };
-    out[n++] = (counter_t) { "received", c->received };
-    out[n++] = (counter_t) { "received_online",
-                             c->received_channel[ONESTOP_CH_ONLINE] };
-    out[n++] = (counter_t) { "received_direct",
-                             c->received_channel[ONESTOP_CH_DIRECT] };
-    out[n++] = (counter_t) { "received_postal",
-                             c->received_channel[ONESTOP_CH_POSTAL] };
-    out[n++] = (counter_t) { "resolved", resolved };
-    out[n++] = (counter_t) { "resolved_early", c->resolved_early };
-    out[n++] = (counter_t) { "resolved_on_time", c->resolved_on_time };
-    out[n++] = (counter_t) { "resolved_late", c->resolved_late };
-    out[n++] = (counter_t) { "resolved_in_time", in_time };
-    out[n++] = (counter_t) { "withdrawn", c->withdrawn };
-    out[n++] = (counter_t) { "returned_postal", c->returned_postal };
-    out[n++] = (counter_t) { "pending", c->pending };
-    out[n++] = (counter_t) { "pending_not_due",
-                             c->pending - c->pending_overdue };
-    out[n++] = (counter_t) { "pending_overdue", c->pending_overdue };
-
-    *has_rr = denom != 0;
-    *rr = denom ? (double) resolved / (double) denom : 0;
-    *has_otr = resolved != 0;
-    *otr = resolved ? (double) in_time / (double) resolved : 0;
-
-    return n;
 }
 
 
 void
-onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
-{
-    int        has_rr, has_otr;
-    char       num[40];
-    size_t     i, n;
-    double     rr, otr;
-    counter_t  list[16];
-
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < n; i++) {
-        onestop_gen_cstr(g, list[i].name);
-        yajl_gen_integer(g, (long long) list[i].value);
-    }
-
-    onestop_gen_cstr(g, "resolution_rate");
-
-    if (has_rr) {
-        fmt_rate(num, sizeof(num), rr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
-    }
-
-    onestop_gen_cstr(g, "on_time_rate");
-
-    if (has_otr) {
-        fmt_rate(num, sizeof(num), otr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
-    }
-}
-
-
-static void
-csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
-{
-    int        has_rr, has_otr;
-    char       num[40];
-    size_t     i, n;
-    double     rr, otr;
-    counter_t  list[16];
-
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < n; i++) {
-        onestop_buf_printf(b, "%s%lld", i ? "," : "",
-                           (long long) list[i].value);
-    }
-
-    onestop_buf_add(b, ",", 1);
-
-    if (has_rr) {
-        fmt_rate(num, sizeof(num), rr);
-        onestop_buf_adds(b, num);
-    }
-
-    onestop_buf_add(b, ",", 1);
-
-    if (has_otr) {
-        fmt_rate(num, sizeof(num), otr);
-        onestop_buf_adds(b, num);
-    }
-
-    onestop_buf_add(b, "\r\n", 2);
-}
-
-
-static void
-csv_header(onestop_buf_t *b, const onestop_query_t *q)
-{
-    int        i, has_rr, has_otr;
-    size_t     n;
-    double     rr, otr;
-    counter_t  list[16];
-    onestop_counts_t  zero;
-
-    onestop_buf_add(b, "\xef\xbb\xbf", 3);
-
-    if (q->interval) {
-        onestop_buf_adds(b, "from,to,");
-    }
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_buf_printf(b, "%s,", dim_word(q->group[i]));
-
-        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
-            onestop_buf_printf(b, "%s_name,", dim_word(q->group[i]));
-        }
-    }
-
-    memset(&zero, 0, sizeof(zero));
-    n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < (int) n; i++) {
-        onestop_buf_printf(b, "%s,", list[i].name);
-    }
-
-    onestop_buf_adds(b, "resolution_rate,on_time_rate\r\n");
-}
-
-
-static void
-render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
-{
-    int                   i;
-    char                  d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
-    size_t                k, p;
-    yajl_gen              g;
-    onestop_str_t         tmp;
-    const onestop_str_t  *s;
-    const onestop_query_t *q = rn->q;
-
-    if (q->csv) {
-        csv_header(out, q);
-
-        if (q->interval) {
-            for (p = 0; p < rn->nperiods; p++) {
-                onestop_day_format(rn->pfrom[p], d1);
-                onestop_day_format(rn->pto[p], d2);
-                onestop_buf_add(out, d1, ONESTOP_DATE_LEN);
-                onestop_buf_add(out, ",", 1);
-                onestop_buf_add(out, d2, ONESTOP_DATE_LEN);
-                onestop_buf_add(out, ",", 1);
-                csv_counters(out, &totals[p]);
-            }
-
-        } else if (q->ngroup == 0) {
-            csv_counters(out, &totals[0]);
-
-        } else {
-            for (k = 0; k < rn->ngroups; k++) {
-                for (i = 0; i < q->ngroup; i++) {
-                    s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                    onestop_csv_cell(out, s->data, s->len);
-                    onestop_buf_add(out, ",", 1);
-
-                    s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
-
-                    if (s != NULL) {
-                        onestop_csv_cell(out, s->data, s->len);
-                        onestop_buf_add(out, ",", 1);
-                    }
-                }
-
-                csv_counters(out, &rn->groups[k].counts[0]);
-            }
-        }
-
-        return;
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        out->failed = 1;
-        return;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "from");
-    onestop_day_format(rn->pfrom[0], d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "to");
-    onestop_day_format(rn->pto[rn->nperiods - 1], d2);
-    onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
-
-    onestop_gen_cstr(g, "group");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_gen_cstr(g, dim_word(q->group[i]));
-    }
-
-    yajl_gen_array_close(g);
-
-    if (q->interval) {
-        onestop_counts_t  all;
-
-        /* the totals of the whole span: its first sub-period's carried
-         * over, the sums of the flows, the last one's pending */
-
-        memset(&all, 0, sizeof(all));
-
-        for (p = 0; p < rn->nperiods; p++) {
-            onestop_counts_add(&all, &totals[p]);
-        }
-
-        all.carried_over = totals[0].carried_over;
-        all.pending = totals[rn->nperiods - 1].pending;
-        all.pending_overdue = totals[rn->nperiods - 1].pending_overdue;
-
-        onestop_gen_cstr(g, "totals");
-        yajl_gen_map_open(g);
-        onestop_counts_render(g, &all);
-        yajl_gen_map_close(g);
-
-        onestop_gen_cstr(g, "series");
-        yajl_gen_array_open(g);
-
-        for (p = 0; p < rn->nperiods; p++) {
-            yajl_gen_map_open(g);
-            onestop_gen_cstr(g, "from");
-            onestop_day_format(rn->pfrom[p], d1);
-            onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-            onestop_gen_cstr(g, "to");
-            onestop_day_format(rn->pto[p], d2);
-            onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
-            onestop_counts_render(g, &totals[p]);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-
-    } else {
-        onestop_gen_cstr(g, "totals");
-        yajl_gen_map_open(g);
-        onestop_counts_render(g, &totals[0]);
-        yajl_gen_map_close(g);
-
-        onestop_gen_cstr(g, "groups");
-        yajl_gen_array_open(g);
-
-        for (k = 0; k < rn->ngroups; k++) {
-            yajl_gen_map_open(g);
-
-            for (i = 0; i < q->ngroup; i++) {
-                onestop_gen_cstr(g, dim_word(q->group[i]));
-                s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                onestop_gen_str(g, s->data, s->len);
-
-                s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
-
-                if (s != NULL) {
-                    onestop_buf_t  key;
-
-                    memset(&key, 0, sizeof(key));
-                    onestop_buf_printf(&key, "%s_name",
-                                       dim_word(q->group[i]));
-                    onestop_gen_str(g, key.data, key.len);
-                    onestop_buf_free(&key);
-                    onestop_gen_str(g, s->data, s->len);
-                }
-            }
-
-            onestop_counts_render(g, &rn->groups[k].counts[0]);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-    }
-
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    onestop_buf_add(out, "\n", 1);
-}
-
-
-static void
-run_free(run_t *rn)
+onestop_run_free(onestop_run_t *rn)
 {
     size_t  k;
 
@@ -1209,65 +549,6 @@ run_free(run_t *rn)
 }
 
 
-/*
- * The effective [from, to] of a query: `period` (the current day, month,
- * quarter or year up to today, or all from `first`), else from/to with
- * from defaulting to `first` and to to today; to is never after today.
- * 0, or -1 with q->error when from is after to.
- */
-static int
-settle_period(onestop_query_t *q, onestop_day_t first, onestop_day_t today,
-    onestop_day_t *fromp, onestop_day_t *top)
-{
-    int            y;
-    unsigned       m, d;
-    onestop_day_t  from, to;
-
-    onestop_civil_from_days(today, &y, &m, &d);
-
-    if (first > today) {
-        first = today;
-    }
-
-    switch (q->period) {
-    case 1:
-        from = today;
-        break;
-    case 2:
-        from = onestop_days_from_civil(y, m, 1);
-        break;
-    case 3:
-        from = onestop_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
-        break;
-    case 4:
-        from = onestop_days_from_civil(y, 1, 1);
-        break;
-    case 5:
-        from = first;
-        break;
-    default:
-        from = q->f.has_from ? q->f.from : first;
-    }
-
-    to = q->f.has_to && q->f.to < today ? q->f.to : today;
-
-    if (!q->f.has_from && !q->period && from > to) {
-        from = to;          /* a `to` before the first one: empty */
-    }
-
-    if (from > to) {
-        snprintf(q->error, sizeof(q->error),
-                 "from is after to (to is never later than today)");
-        return -1;
-    }
-
-    *fromp = from;
-    *top = to;
-
-    return 0;
-}
-
-
 int
 onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out)
@@ -1282,14 +563,14 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     MDB_cursor               *cur;
     onestop_day_t             first, from, to, y0;
     onestop_counts_t         *totals, c;
-    group_t                  *g;
-    run_t                     rn;
+    onestop_group_t                  *g;
+    onestop_run_t                     rn;
 
     if (!st->reading) {
         return -2;
     }
 
-    memset(&rn, 0, sizeof(run_t));
+    memset(&rn, 0, sizeof(onestop_run_t));
     rn.st = st;
     rn.q = q;
     rn.today = today;
@@ -1312,7 +593,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         first = today;
     }
 
-    if (settle_period(q, first, today, &from, &to) != 0) {
+    if (onestop_query_settle(q, first, today, &from, &to) != 0) {
         return -1;
     }
 
@@ -1389,22 +670,26 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     /* the coarsest series that answers */
 
-    tag = 'P';
+    tag = ONESTOP_SERIES_PROVINCE;
 
     for (i = 0; i < (size_t) q->ngroup; i++) {
         d = q->group[i];
 
         if (d == ONESTOP_DIM_FIELD || d == ONESTOP_DIM_PROCEDURE) {
-            tag = 'C';
-        } else if (d != ONESTOP_DIM_CHANNEL && tag == 'P') {
-            tag = 'A';
+            tag = ONESTOP_SERIES_CELL;
+        } else if (d != ONESTOP_DIM_CHANNEL
+                   && tag == ONESTOP_SERIES_PROVINCE)
+        {
+            tag = ONESTOP_SERIES_AGENCY;
         }
     }
 
     if (q->f.field || q->f.procedure) {
-        tag = 'C';
-    } else if ((q->f.agency || q->f.under || q->level) && tag == 'P') {
-        tag = 'A';
+        tag = ONESTOP_SERIES_CELL;
+    } else if ((q->f.agency || q->f.under || q->level)
+               && tag == ONESTOP_SERIES_PROVINCE)
+    {
+        tag = ONESTOP_SERIES_AGENCY;
     }
 
     if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
@@ -1418,7 +703,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     plen = 1;
     nlist = 0;
 
-    if (tag != 'P' && (q->f.agency || q->f.under)) {
+    if (tag != ONESTOP_SERIES_PROVINCE && (q->f.agency || q->f.under)) {
         list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
 
         if (list == NULL) {
@@ -1453,20 +738,22 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             const uint8_t  *kp = key.mv_data;
             size_t          slen;
 
-            slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+            slen = onestop_series_len(tag);
 
-            if (key.mv_size != slen + 2 || memcmp(kp, seek, plen) != 0) {
+            if (key.mv_size != slen + ONESTOP_SERIES_MONTH_LEN
+                || memcmp(kp, seek, plen) != 0)
+            {
                 break;
             }
 
             memcpy(prefix, kp, slen);
-            agency = tag == 'P' ? 0 : get_be32(kp + 1);
-            procedure = tag == 'C' ? get_be32(kp + 5) : 0;
+            agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
+            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5) : 0;
             channel = kp[slen - 1];
 
-            if (series_wanted(&rn, agency, procedure, channel, tag)) {
+            if (onestop_series_wanted(&rn, agency, procedure, channel, tag)) {
                 if (series_prefix(&rn, cur, prefix, slen,
-                                  (unsigned) kp[slen] << 8 | kp[slen + 1])
+                                  get_be16(kp + slen))
                     != 0)
                 {
                     mdb_cursor_close(cur);
@@ -1476,11 +763,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
                 dim[0] = dim[1] = dim[2] = 0;
 
                 for (i = 0; i < (size_t) q->ngroup; i++) {
-                    dim[i] = dim_value(&rn, q->group[i], agency, procedure,
+                    dim[i] = onestop_group_value(&rn, q->group[i], agency, procedure,
                                        channel);
                 }
 
-                g = q->ngroup ? group_get(&rn, dim) : NULL;
+                g = q->ngroup ? onestop_group_get(&rn, dim) : NULL;
 
                 if (q->ngroup && g == NULL) {
                     mdb_cursor_close(cur);
@@ -1503,13 +790,13 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
             /* on to the next series: past this one's total */
 
-            memcpy(prefix + slen, "\xff\xff", 2);
+            be16(prefix + slen, MONTH_TOTAL);
             key.mv_data = prefix;
-            key.mv_size = slen + 2;
+            key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
             rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
-            if (rc == 0 && key.mv_size == slen + 2
-                && memcmp(key.mv_data, prefix, slen + 2) == 0)
+            if (rc == 0 && key.mv_size == slen + ONESTOP_SERIES_MONTH_LEN
+                && memcmp(key.mv_data, prefix, key.mv_size) == 0)
             {
                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
             }
@@ -1539,9 +826,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     rn.ngroups = k;
 
-    if (rn.ngroups > 1) {
-        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
-    }
+    onestop_groups_sort(&rn);
 
     if (q->visit != NULL) {
         q->visit(q->visit_ctx, NULL, &totals[0]);
@@ -1553,7 +838,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         result = 0;
 
     } else {
-        render(&rn, totals, out);
+        onestop_report_stats(&rn, totals, out);
         result = out->failed ? -2 : 0;
     }
 
@@ -1561,492 +846,9 @@ done:
 
     free(list);
     free(totals);
-    run_free(&rn);
+    onestop_run_free(&rn);
 
     return result;
-}
-
-
-/* verify: the counters recomputed from the records, in passes over the
- * agencies so that the expected blocks fit in memory */
-
-static void
-describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
-{
-    size_t    i;
-    unsigned  month;
-
-    onestop_buf_printf(report, "%c", k[0]);
-
-    if (k[0] != 'P' && len >= 6) {
-        onestop_buf_printf(report, " agency %u", get_be32(k + 1));
-    }
-
-    if (k[0] == 'C' && len >= 10) {
-        onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
-    }
-
-    onestop_buf_printf(report, " channel %s",
-                       onestop_channel_name(k[len - 3]));
-
-    month = (unsigned) k[len - 2] << 8 | k[len - 1];
-
-    if (month == MONTH_TOTAL) {
-        onestop_buf_adds(report, " all time");
-    } else {
-        onestop_buf_printf(report, " month %04u-%02u", 1990 + month / 12,
-                           month % 12 + 1);
-    }
-
-    (void) i;
-}
-
-
-long
-onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
-{
-    int                     rc, t;
-    char                    tag;
-    long                    diffs, slot;
-    size_t                  i, nslots;
-    uint32_t                pass, npasses, agency;
-    MDB_val                 key, val;
-    MDB_cursor             *cur;
-    onestop_record_t        r;
-    onestop_deltas_t       *d;
-    const onestop_delta_t  *e;
-    month_block_t           blk;
-    uint8_t                *seen;
-
-    static const char  tags[] = {
-        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL
-    };
-
-    if (!st->reading) {
-        return -1;
-    }
-
-    d = onestop_deltas_create();
-
-    if (d == NULL) {
-        return -1;
-    }
-
-    diffs = 0;
-
-    for (t = 0; t < 3; t++) {
-        tag = tags[t];
-        npasses = tag == ONESTOP_SERIES_CELL ? 8 : 1;
-
-        for (pass = 0; pass < npasses; pass++) {
-            onestop_deltas_reset(d);
-
-            /* expected, from every record */
-
-            if (mdb_cursor_open(st->rtxn, st->dossiers, &cur) != 0) {
-                goto failed;
-            }
-
-            for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-            {
-                if (onestop_record_decode(val.mv_data, val.mv_size, &r)
-                    != 0)
-                {
-                    onestop_buf_printf(report, "dossier \"%.*s\": "
-                                       "unreadable record\n",
-                                       (int) key.mv_size,
-                                       (char *) key.mv_data);
-                    diffs++;
-                    continue;
-                }
-
-                if (r.tombstone || r.agency_id % npasses != pass) {
-                    continue;
-                }
-
-                if (onestop_deltas_series(d, &r, st->offset, tag) != 0) {
-                    mdb_cursor_close(cur);
-                    goto failed;
-                }
-            }
-
-            mdb_cursor_close(cur);
-
-            if (rc != MDB_NOTFOUND) {
-                goto failed;
-            }
-
-            /* stored, against expected */
-
-            nslots = onestop_deltas_slots(d);
-            seen = calloc(nslots, 1);
-
-            if (seen == NULL
-                || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
-            {
-                free(seen);
-                goto failed;
-            }
-
-            key.mv_data = &tag;
-            key.mv_size = 1;
-
-            for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-                 rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-            {
-                const uint8_t  *kp = key.mv_data;
-
-                if (kp[0] != (uint8_t) tag) {
-                    break;
-                }
-
-                agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
-
-                if (agency % npasses != pass) {
-                    continue;
-                }
-
-                slot = onestop_deltas_find(d, kp, key.mv_size);
-
-                if (slot < 0) {
-                    onestop_buf_adds(report, "stored but not in any record: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                    continue;
-                }
-
-                e = onestop_deltas_slot(d, (size_t) slot);
-                seen[slot] = 1;
-
-                if (onestop_block_decode(val.mv_data, val.mv_size, e->total,
-                                         &blk) != 0)
-                {
-                    onestop_buf_adds(report, "unreadable: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                    continue;
-                }
-
-                if (e->total) {
-                    memset(blk.day, 0, sizeof(blk.day));
-                }
-
-                if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
-                    || (!e->total
-                        && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
-                {
-                    onestop_buf_adds(report, "differs: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                }
-            }
-
-            mdb_cursor_close(cur);
-
-            for (i = 0; i < nslots; i++) {
-                e = onestop_deltas_slot(d, i);
-
-                if (e != NULL && !seen[i]) {
-                    onestop_buf_adds(report, "missing: ");
-                    describe_key(report, e->key, e->klen);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                }
-            }
-
-            free(seen);
-        }
-    }
-
-    onestop_deltas_destroy(d);
-    return diffs;
-
-failed:
-
-    onestop_deltas_destroy(d);
-    return -1;
-}
-
-
-/* apology letters */
-
-int
-onestop_apology_query_parse(onestop_apology_query_t *q,
-    const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs)
-{
-    int                   rc;
-    size_t                i, k;
-    unsigned long         n;
-    const onestop_arg_t  *a;
-    const onestop_str_t  *v;
-
-    static const char  *const names[] = {
-        "from", "to", "agency", "under", "field", "procedure", "limit",
-        "after", NULL
-    };
-
-    memset(q, 0, sizeof(onestop_apology_query_t));
-    q->limit = 100;
-
-    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
-        != 0)
-    {
-        return -1;
-    }
-
-    for (i = 0; i < nargs; i++) {
-        a = &args[i];
-        v = &a->value;
-
-        rc = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
-
-        if (rc < 0) {
-            return -1;
-        }
-
-        if (rc > 0) {
-            continue;
-        }
-
-        if (arg_is(a, "limit")) {
-            n = 0;
-
-            for (k = 0; k < v->len && v->data[k] >= '0' && v->data[k] <= '9'
-                        && n <= 1000; k++)
-            {
-                n = n * 10 + (unsigned long) (v->data[k] - '0');
-            }
-
-            if (v->len == 0 || k != v->len || n < 1 || n > 1000) {
-                snprintf(q->error, sizeof(q->error),
-                         "limit must be an integer from 1 to 1000");
-                return -1;
-            }
-
-            q->limit = n;
-
-        } else if (arg_is(a, "after")) {
-            /* YYYY-MM-DD~CODE, as "next" gave it */
-
-            if (v->len < 12 || v->data[10] != '~'
-                || onestop_day_parse(v->data, 10, &q->after_day) != 0
-                || !onestop_code_valid(v->data + 11, v->len - 11))
-            {
-                snprintf(q->error, sizeof(q->error),
-                         "after must be a cursor from a previous answer");
-                return -1;
-            }
-
-            q->has_after = 1;
-            q->after_len = v->len - 11;
-            memcpy(q->after_code, v->data + 11, q->after_len);
-        }
-    }
-
-    if (q->f.has_from && q->f.has_to && q->f.from > q->f.to) {
-        snprintf(q->error, sizeof(q->error), "from is after to");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-static void
-gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
-    int32_t offset)
-{
-    char  d[ONESTOP_DATE_LEN];
-
-    onestop_gen_cstr(g, member);
-    onestop_day_format(onestop_ts_day(ts, offset), d);
-    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
-}
-
-
-int
-onestop_store_apologies(onestop_store_t *st,
-    const onestop_apology_query_t *q, onestop_buf_t *out)
-{
-    int                       rc;
-    char                      d[ONESTOP_DATE_LEN];
-    char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
-    int                       more;
-    size_t                    n, nlen;
-    uint8_t                   start[4 + ONESTOP_CODE_MAX];
-    uint32_t                  agency, procedure;
-    yajl_gen                  g;
-    MDB_val                   key, val, dk, dv;
-    MDB_cursor               *cur;
-    onestop_day_t             day;
-    onestop_record_t          r;
-    onestop_shown_name_t      name;
-    onestop_str_t             code;
-    const uint8_t            *kp;
-    const onestop_catalog_t  *cat;
-
-    if (!st->reading || (cat = onestop_store_catalog(st)) == NULL) {
-        return -2;
-    }
-
-    if (mdb_cursor_open(st->rtxn, st->apologies, &cur) != 0) {
-        return -2;
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        mdb_cursor_close(cur);
-        return -2;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "items");
-    yajl_gen_array_open(g);
-
-    /* where to start: after the cursor, or at `to` */
-
-    if (q->has_after) {
-        be32(start, 0xffffffffu - (uint32_t) q->after_day);
-        memcpy(start + 4, q->after_code, q->after_len);
-        key.mv_size = 4 + q->after_len;
-
-    } else {
-        be32(start, q->f.has_to ? 0xffffffffu - (uint32_t) q->f.to : 0);
-        key.mv_size = 4;
-    }
-
-    key.mv_data = start;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-
-    if (rc == 0 && q->has_after && key.mv_size == 4 + q->after_len
-        && memcmp(key.mv_data, start, key.mv_size) == 0)
-    {
-        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    }
-
-    n = 0;
-    nlen = 0;
-    more = 0;
-
-    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        kp = key.mv_data;
-
-        if (key.mv_size < 5 || val.mv_size != 8) {
-            continue;
-        }
-
-        day = (onestop_day_t) (0xffffffffu - get_be32(kp));
-
-        if (q->f.has_to && day > q->f.to) {
-            continue;
-        }
-
-        if (q->f.has_from && day < q->f.from) {
-            break;
-        }
-
-        memcpy(&agency, val.mv_data, 4);
-        memcpy(&procedure, (const uint8_t *) val.mv_data + 4, 4);
-
-        if (agency == 0 || agency > cat->nagencies
-            || procedure == 0 || procedure > cat->nprocedures
-            || (q->f.agency && agency != q->f.agency)
-            || (q->f.under && !onestop_catalog_under(cat, agency, q->f.under))
-            || (q->f.procedure && procedure != q->f.procedure)
-            || (q->f.field && cat->procedures[procedure].field != q->f.field))
-        {
-            continue;
-        }
-
-        if (n == q->limit) {
-            more = 1;           /* one more exists: there is a next page */
-            break;
-        }
-
-        dk.mv_data = (void *) (kp + 4);
-        dk.mv_size = key.mv_size - 4;
-
-        if (mdb_get(st->rtxn, st->dossiers, &dk, &dv) != 0
-            || onestop_record_decode(dv.mv_data, dv.mv_size, &r) != 0
-            || r.tombstone || !r.has_apology)
-        {
-            continue;
-        }
-
-        code.data = dk.mv_data;
-        code.len = dk.mv_size;
-
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "code");
-        onestop_gen_str(g, code.data, code.len);
-        onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
-                &cat->agencies[agency].name);
-        onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
-                &cat->procedures[procedure].name);
-
-        onestop_gen_cstr(g, "applicant");
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "name");
-
-        onestop_shown_name(&name, &r, 0);
-        onestop_gen_str(g, name.data, name.len);
-        onestop_shown_name_free(&name);
-
-        onestop_gen_cstr(g, "type");
-        onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-                            ? "organization" : "citizen");
-        yajl_gen_map_close(g);
-
-        gen_day(g, "due_date", &r.t[ONESTOP_T_DUE], st->offset);
-        gen_day(g, "new_due_date", &r.t[ONESTOP_T_APOLOGY_NEW_DUE],
-                st->offset);
-        gen_day(g, "issued_date", &r.t[ONESTOP_T_APOLOGY_ISSUED], st->offset);
-
-        onestop_gen_cstr(g, "reason");
-
-        if (r.reason.len) {
-            onestop_gen_str(g, r.reason.data, r.reason.len);
-        } else {
-            yajl_gen_null(g);
-        }
-
-        yajl_gen_map_close(g);
-
-        n++;
-        onestop_day_format(day, d);
-        memcpy(next, d, ONESTOP_DATE_LEN);
-        next[ONESTOP_DATE_LEN] = '~';
-        memcpy(next + ONESTOP_DATE_LEN + 1, code.data, code.len);
-        nlen = ONESTOP_DATE_LEN + 1 + code.len;
-    }
-
-    yajl_gen_array_close(g);
-    onestop_gen_cstr(g, "next");
-
-    if (more) {
-        onestop_gen_str(g, next, nlen);
-    } else {
-        yajl_gen_null(g);
-    }
-
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    mdb_cursor_close(cur);
-    onestop_buf_add(out, "\n", 1);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return -2;
-    }
-
-    return out->failed ? -2 : 0;
 }
 
 
@@ -2089,305 +891,4 @@ onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
 
     onestop_buf_free(&none);
     return 0;
-}
-
-
-/* evaluation summaries (Điều 12, 18): counts and means of the nine
- * indices, from the evaluations of the period */
-
-typedef struct {
-    int64_t   evaluations;
-    int64_t   comments;
-    int64_t   count[ONESTOP_INDICES + 1];
-    int64_t   sum[ONESTOP_INDICES + 1];
-} eval_acc_t;
-
-/* the fewest evaluations an answer publishes figures of */
-#define EVAL_MIN  5
-
-#define EVAL_PERIODS  \
-    ((sizeof(eval_acc_t) + sizeof(onestop_counts_t) - 1)                     \
-     / sizeof(onestop_counts_t))
-
-
-static void
-eval_add(eval_acc_t *acc, const uint8_t *answers, int comment)
-{
-    int  i;
-
-    acc->evaluations++;
-    acc->comments += comment;
-
-    for (i = 1; i <= ONESTOP_INDICES; i++) {
-        if (answers[i] <= 2) {
-            acc->count[i]++;
-            acc->sum[i] += answers[i];
-        }
-    }
-}
-
-
-/*
- * Every answer that covers fewer than EVAL_MIN evaluations, a group or
- * the totals of any filter and period, withholds all its figures: the
- * count, the comments and the nine indices are null. A group that small
- * is left out altogether; the totals keep their shape.
- */
-
-static void
-eval_render(yajl_gen g, const eval_acc_t *acc)
-{
-    int   i, withheld;
-    char  key[2], num[40];
-
-    withheld = acc->evaluations < EVAL_MIN;
-
-    onestop_gen_cstr(g, "evaluations");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->evaluations);
-    }
-
-    onestop_gen_cstr(g, "comments");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->comments);
-    }
-
-    for (i = 1; i <= ONESTOP_INDICES; i++) {
-        key[0] = (char) ('0' + i);
-        onestop_gen_str(g, key, 1);
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "count");
-
-        if (withheld) {
-            yajl_gen_null(g);
-        } else {
-            yajl_gen_integer(g, (long long) acc->count[i]);
-        }
-
-        onestop_gen_cstr(g, "mean");
-
-        if (!withheld && acc->count[i]) {
-            fmt_rate(num, sizeof(num),
-                     (double) acc->sum[i] / (double) acc->count[i]);
-            yajl_gen_number(g, num, strlen(num));
-        } else {
-            yajl_gen_null(g);
-        }
-
-        yajl_gen_map_close(g);
-    }
-}
-
-
-int
-onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
-    onestop_day_t today, onestop_buf_t *out)
-{
-    int                       rc, i, result;
-    char                      d1[ONESTOP_DATE_LEN];
-    size_t                    k;
-    uint8_t                   start[4];
-    uint32_t                  agency, procedure, dim[3];
-    unsigned                  channel;
-    yajl_gen                  g;
-    MDB_val                   key, val, ek, ev;
-    MDB_cursor               *cur;
-    onestop_day_t             from, to, first, day;
-    eval_acc_t                totals;
-    group_t                  *grp;
-    run_t                     rn;
-    onestop_str_t             tmp;
-    const uint8_t            *p;
-    const onestop_str_t      *s;
-
-    if (!st->reading) {
-        return -2;
-    }
-
-    memset(&rn, 0, sizeof(run_t));
-    rn.st = st;
-    rn.q = q;
-    rn.today = today;
-    rn.cat = onestop_store_catalog(st);
-    rn.nperiods = EVAL_PERIODS;
-
-    if (rn.cat == NULL || q->interval) {
-        if (q->interval) {
-            snprintf(q->error, sizeof(q->error),
-                     "interval is not available for evaluations");
-            return -1;
-        }
-        return -2;
-    }
-
-    if (mdb_cursor_open(st->rtxn, st->evaluation_days, &cur) != 0) {
-        return -2;
-    }
-
-    first = today;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-
-    if (rc == 0 && key.mv_size > 4) {
-        day = (onestop_day_t) get_be32(key.mv_data);
-        first = day < today ? day : today;
-    }
-
-    if (settle_period(q, first, today, &from, &to) != 0) {
-        mdb_cursor_close(cur);
-        return -1;
-    }
-
-    memset(&totals, 0, sizeof(totals));
-    be32(start, (uint32_t) from);
-    key.mv_data = start;
-    key.mv_size = 4;
-    result = -2;
-
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-    {
-        if (key.mv_size <= 4) {
-            continue;
-        }
-
-        day = (onestop_day_t) get_be32(key.mv_data);
-
-        if (day > to) {
-            break;
-        }
-
-        ek.mv_data = (uint8_t *) key.mv_data + 4;
-        ek.mv_size = key.mv_size - 4;
-
-        if (mdb_get(st->rtxn, st->evaluations, &ek, &ev) != 0
-            || ev.mv_size < 31)
-        {
-            continue;
-        }
-
-        p = ev.mv_data;
-        channel = p[11];
-        memcpy(&agency, p + 21, 4);
-        memcpy(&procedure, p + 25, 4);
-
-        if (!series_wanted(&rn, agency, procedure, channel, 'C')) {
-            continue;
-        }
-
-        eval_add(&totals, p + 1, (p[29] | p[30] << 8) != 0);
-
-        if (q->ngroup) {
-            dim[0] = dim[1] = dim[2] = 0;
-
-            for (i = 0; i < q->ngroup; i++) {
-                dim[i] = dim_value(&rn, q->group[i], agency, procedure,
-                                   channel);
-            }
-
-            grp = group_get(&rn, dim);
-
-            if (grp == NULL) {
-                goto done;
-            }
-
-            eval_add((eval_acc_t *) grp->counts, p + 1,
-                     (p[29] | p[30] << 8) != 0);
-        }
-    }
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        goto done;
-    }
-
-    /* groups of fewer than EVAL_MIN evaluations are left out */
-
-    for (k = 0, i = 0; k < rn.ngroups; k++) {
-        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < EVAL_MIN) {
-            free(rn.groups[k].counts);
-            continue;
-        }
-
-        rn.groups[i++] = rn.groups[k];
-    }
-
-    rn.ngroups = (size_t) i;
-
-    if (rn.ngroups > 1) {
-        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        goto done;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "from");
-    onestop_day_format(from, d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "to");
-    onestop_day_format(to, d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "group");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_gen_cstr(g, dim_word(q->group[i]));
-    }
-
-    yajl_gen_array_close(g);
-    onestop_gen_cstr(g, "totals");
-    yajl_gen_map_open(g);
-    eval_render(g, &totals);
-    yajl_gen_map_close(g);
-    onestop_gen_cstr(g, "groups");
-    yajl_gen_array_open(g);
-
-    for (k = 0; k < rn.ngroups; k++) {
-        yajl_gen_map_open(g);
-
-        for (i = 0; i < q->ngroup; i++) {
-            onestop_gen_cstr(g, dim_word(q->group[i]));
-            s = dim_id(&rn, q->group[i], rn.groups[k].dim[i], &tmp);
-            onestop_gen_str(g, s->data, s->len);
-            s = dim_name(&rn, q->group[i], rn.groups[k].dim[i]);
-
-            if (s != NULL) {
-                onestop_buf_t  name;
-
-                memset(&name, 0, sizeof(name));
-                onestop_buf_printf(&name, "%s_name", dim_word(q->group[i]));
-                onestop_gen_str(g, name.data, name.len);
-                onestop_buf_free(&name);
-                onestop_gen_str(g, s->data, s->len);
-            }
-        }
-
-        eval_render(g, (eval_acc_t *) rn.groups[k].counts);
-        yajl_gen_map_close(g);
-    }
-
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    onestop_buf_add(out, "\n", 1);
-
-    result = out->failed ? -2 : 0;
-
-done:
-
-    mdb_cursor_close(cur);
-    run_free(&rn);
-
-    return result;
 }
