@@ -14,7 +14,8 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c engi
                engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
-               engine/store.c engine/util.c engine/demo.c
+               engine/store.c engine/util.c engine/demo.c engine/demo_world.c \
+               engine/demo_data.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)
