@@ -1,6 +1,8 @@
 /*
  * The store's inside, shared by the files that work on its LMDB
- * databases directly (store.c, stats.c); nothing else includes this.
+ * databases directly: store.c, which writes, and the readers (stats.c,
+ * verify.c, apologies.c, evaluation_summary.c), which use its read
+ * transaction.  Nothing else includes this.
  */
 
 #ifndef ONESTOP_STORE_INT_H
@@ -8,49 +10,11 @@
 
 #include <lmdb.h>
 
+#include "onestop_counters.h"
+#include "onestop_keys.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 
-
-/* big-endian integers in keys, so that LMDB's order is their order */
-
-static inline void
-be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
-}
-
-
-static inline void
-be64(uint8_t *p, uint64_t v)
-{
-    be32(p, (uint32_t) (v >> 32));
-    be32(p + 4, (uint32_t) v);
-}
-
-
-static inline uint64_t
-get_be64(const uint8_t *p)
-{
-    return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
-}
-
-
-/* counter deltas of one batch, applied to the counters database at its
- * end (so that a batch touching many records of one cell writes each
- * counter block once) */
-typedef struct onestop_deltas_s  onestop_deltas_t;
 
 struct onestop_store_s {
     MDB_env             *env;
@@ -81,22 +45,6 @@ struct onestop_store_s {
     int                  broken;        /* the writer's: MDB_PANIC */
 };
 
-
-
-onestop_deltas_t *onestop_deltas_create(void);
-void onestop_deltas_destroy(onestop_deltas_t *d);
-void onestop_deltas_reset(onestop_deltas_t *d);
-/* adds (sign 1) or takes back (sign -1) a record's contribution; -1 when
- * memory is exhausted */
-int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
-    int32_t offset, int sign);
-/* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
-int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
-/* writes the deltas into the counters database; an LMDB error code */
-int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
-/* rewrites schema 1's fixed-size counter blocks as schema 2's; an LMDB
- * error code */
-int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
 
 /* the apologies index key of a record: 4 bytes of inverted issue day
  * (newest first), then the code; returns its length */

@@ -1,1182 +1,44 @@
 /*
- * The counters database and the statistics query.
+ * The statistics query, run: figures for any period, grouping and filter
+ * from the counters database (counters.c keeps it; onestop_stats.h says
+ * why prefix sums of nine counters are enough).
  *
- * Counters are kept per series - the province by channel ('P'), an agency
- * by channel ('A'), a cell: agency, procedure, channel ('C') - as one
- * block per month (the nine counters' month totals and their 31 days) and
- * one block of all-time totals after the months.  The prefix sum at a day
- * is then the total, less the months after the day's month, less the days
- * after it within its month: a query reads, per series, only the months
- * from its earliest day to now, and the coarsest series that can answer
- * it (an agency-by-channel query never touches the cells).
+ * The idea that makes it fast: a query needs the prefix sums of a series
+ * at a few days only (the cuts: each sub-period's from - 1, to - 1 and
+ * to), and the prefix sum at a day is the sum of the months before the
+ * day's month plus the days of that month up to it - or, read backwards,
+ * the all-time total less the months after.  So a query reads, per
+ * series, only the month blocks between its cuts and one end, and the
+ * coarsest series that can answer it (an agency-by-channel query never
+ * touches the cells).  The series' figures are then added up into
+ * groups (a hash table of dimension values), sorted by their ids, and
+ * handed to report.c or to the caller's visitor.
+ *
+ * It reads the store through its read transaction and catalog; it never
+ * writes, and store.c calls nothing here.
  */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* qsort_r */
 #endif
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
 
-#define KEY_MAX        12
-#define MONTH_TOTAL    0xffff
-#define DAYS           31
+#define KEY_MAX        ONESTOP_COUNTERS_KEY_MAX
+#define MONTH_TOTAL    ONESTOP_MONTH_ALL_TIME
+#define DAYS           ONESTOP_MONTH_DAYS
 
-typedef struct {
-    int64_t         tot[ONESTOP_K_COUNT];
-    int32_t         day[ONESTOP_K_COUNT][DAYS];
-} month_block_t;
-
-/* a slot of the hash table is small, so that probing stays in the cache;
- * the blocks (1.2 KB each) are kept apart, in chunks that never move */
-
-typedef struct {
-    uint8_t         key[KEY_MAX];
-    uint8_t         klen;
-    uint8_t         total;          /* the all-time block: no days */
-    uint8_t         used;
-    month_block_t  *b;
-} delta_t;
-
-#define DELTA_CHUNK  256
-
-struct onestop_deltas_s {
-    delta_t        *slots;
-    uint32_t        mask;
-    uint32_t        n;
-    uint32_t       *order;          /* used slots, for the flush */
-    month_block_t **chunks;         /* block i: chunks[i / 256][i % 256] */
-    uint32_t        nchunks;
-};
-
-
-static uint32_t
-key_hash(const uint8_t *k, size_t n)
-{
-    return onestop_hash((const char *) k, n);
-}
-
-
-static unsigned
-month_of(onestop_day_t day, unsigned *mday)
-{
-    int       y;
-    unsigned  m, d;
-
-    onestop_civil_from_days(day, &y, &m, &d);
-
-    if (mday != NULL) {
-        *mday = d - 1;
-    }
-
-    return (unsigned) ((y - 1990) * 12 + (int) m - 1);
-}
-
-
-static onestop_day_t
-month_first_day(unsigned month)
-{
-    return onestop_days_from_civil(1990 + (int) (month / 12), month % 12 + 1,
-                                   1);
-}
-
-
-static void
-put_be16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
-
-
-/*
- * The blocks as stored (schema 2): varints, only what is not zero.
- *
- *   month:    the nine month totals (zigzag varints), then per counter a
- *             varint bit mask of its days that are not zero and those
- *             days' values (zigzag varints); the totals are the sums of
- *             the days, kept apart so that a query reads them alone from
- *             every month but the few its days fall in
- *   all time: the nine totals (zigzag varints)
- *
- * Most cells see a few dossiers a month: a month block is a few dozen
- * bytes instead of the 1,188 of the fixed layout of schema 1, so a
- * write dirties a few pages instead of dozens, and a query reads less.
- */
-
-#define BLOCK_MAX  (ONESTOP_K_COUNT * (10 + 5 + DAYS * 10))
-
-static uint8_t *
-put_varint(uint8_t *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (uint8_t) (v | 0x80);
-        v >>= 7;
-    }
-
-    *p++ = (uint8_t) v;
-    return p;
-}
+typedef onestop_month_block_t  month_block_t;
 
 
 static int
-get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
-{
-    int             shift;
-    uint64_t        x;
-    const uint8_t  *p = *pp;
-
-    x = 0;
-
-    for (shift = 0; shift < 64; shift += 7) {
-        if (p == end) {
-            return -1;
-        }
-
-        x |= (uint64_t) (*p & 0x7f) << shift;
-
-        if (!(*p++ & 0x80)) {
-            *pp = p;
-            *v = x;
-            return 0;
-        }
-    }
-
-    return -1;
-}
-
-
-static uint64_t
-zigzag(int64_t v)
-{
-    return ((uint64_t) v << 1) ^ (uint64_t) (v >> 63);
-}
-
-
-static int64_t
-unzigzag(uint64_t v)
-{
-    return (int64_t) (v >> 1) ^ -(int64_t) (v & 1);
-}
-
-
-static size_t
-block_encode(const month_block_t *b, int total, uint8_t *out)
-{
-    int       c, j;
-    uint32_t  mask;
-    uint8_t  *p = out;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        p = put_varint(p, zigzag(b->tot[c]));
-    }
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        mask = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                mask |= (uint32_t) 1 << j;
-            }
-        }
-
-        p = put_varint(p, mask);
-
-        for (j = 0; j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                p = put_varint(p, zigzag(b->day[c][j]));
-            }
-        }
-    }
-
-    return (size_t) (p - out);
-}
-
-
-/* the nine totals a block starts with; the position after them */
-
-static const uint8_t *
-block_totals(const uint8_t *p, size_t n, int64_t *tot)
-{
-    int             c;
-    uint64_t        v;
-    const uint8_t  *end = p + n;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &v) != 0) {
-            return NULL;
-        }
-
-        tot[c] = unzigzag(v);
-    }
-
-    return p;
-}
-
-
-/* 0, or -1 when the bytes are not a block */
-
-static int
-block_decode_v2(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    int             c, j;
-    int64_t         x, sum;
-    uint64_t        v, mask;
-    const uint8_t  *end = p + n;
-
-    memset(b, 0, sizeof(month_block_t));
-
-    p = block_totals(p, n, b->tot);
-
-    if (p == NULL) {
-        return -1;
-    }
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
-            return -1;
-        }
-
-        sum = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            if (!(mask >> j & 1)) {
-                continue;
-            }
-
-            if (get_varint(&p, end, &v) != 0) {
-                return -1;
-            }
-
-            x = unzigzag(v);
-
-            if (x == 0 || x < INT32_MIN || x > INT32_MAX) {
-                return -1;
-            }
-
-            b->day[c][j] = (int32_t) x;
-            sum += x;
-        }
-
-        if (sum != b->tot[c]) {
-            return -1;
-        }
-    }
-
-    return p == end ? 0 : -1;
-}
-
-
-/*
- * A block as stored, schema 2 or, failing that, schema 1's fixed layout
- * when it has that size: a process of an older build that still runs
- * beside an upgraded store (nginx -t or a binary upgrade before the old
- * workers are gone) writes new blocks that way.  Such a block is
- * rewritten in schema 2 the next time it changes.  0, or -1.
- */
-
-static int
-block_legacy(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    int  c, j;
-
-    if (n != (total ? sizeof(b->tot) : sizeof(month_block_t))) {
-        return -1;
-    }
-
-    memset(b, 0, sizeof(month_block_t));
-    memcpy(b, p, n);
-
-    /* the totals from the days, whatever the old block said */
-
-    for (c = 0; !total && c < ONESTOP_K_COUNT; c++) {
-        b->tot[c] = 0;
-
-        for (j = 0; j < DAYS; j++) {
-            b->tot[c] += b->day[c][j];
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
-{
-    if (block_decode_v2(p, n, total, b) == 0) {
-        return 0;
-    }
-
-    return block_legacy(p, n, total, b);
-}
-
-
-/* the same, from a block that may be of schema 1: its totals, or the sum
- * of its days up to one */
-
-static int
-block_totals_any(const uint8_t *p, size_t n, int64_t *tot)
-{
-    month_block_t  blk;
-
-    if (n == sizeof(month_block_t)) {
-        if (block_decode(p, n, 0, &blk) != 0) {
-            return -1;
-        }
-
-        memcpy(tot, blk.tot, sizeof(blk.tot));
-        return 0;
-    }
-
-    return block_totals(p, n, tot) == NULL ? -1 : 0;
-}
-
-
-/* adds each counter's days 1 .. upto + 1 of a month block to sum[]
- * without decoding it whole; 0, or -1 when the bytes are not a block */
-
-static int
-block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
-{
-    int             c;
-    unsigned        j;
-    int64_t         x, tot[ONESTOP_K_COUNT];
-    uint64_t        v, mask;
-    const uint8_t  *end = p + n;
-
-    p = block_totals(p, n, tot);
-
-    if (p == NULL) {
-        return -1;
-    }
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
-            return -1;
-        }
-
-        for (j = 0; mask != 0; j++, mask >>= 1) {
-            if (!(mask & 1)) {
-                continue;
-            }
-
-            if (get_varint(&p, end, &v) != 0) {
-                return -1;
-            }
-
-            x = unzigzag(v);
-
-            if (x == 0 || x < INT32_MIN || x > INT32_MAX) {
-                return -1;
-            }
-
-            if (j <= upto) {
-                sum[c] += x;
-            }
-        }
-    }
-
-    return p == end ? 0 : -1;
-}
-
-
-static int
-block_sum_any(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
-{
-    int            c;
-    unsigned       j;
-    month_block_t  blk;
-
-    if (n != sizeof(month_block_t)) {
-        return block_sum(p, n, upto, sum);
-    }
-
-    if (block_decode(p, n, 0, &blk) != 0) {
-        return -1;
-    }
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        for (j = 0; j <= upto && j < DAYS; j++) {
-            sum[c] += blk.day[c][j];
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-block_zero(const month_block_t *b, int total)
-{
-    int  c, j;
-
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (b->tot[c] != 0) {
-            return 0;
-        }
-
-        for (j = 0; !total && j < DAYS; j++) {
-            if (b->day[c][j] != 0) {
-                return 0;
-            }
-        }
-    }
-
-    return 1;
-}
-
-
-/* schema 1 kept the blocks as they are in memory: rewritten as above */
-
-int
-onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi)
-{
-    int             rc, total;
-    uint8_t         buf[BLOCK_MAX], kbuf[KEY_MAX];
-    MDB_val         k, v;
-    MDB_cursor     *cur;
-    month_block_t   blk;
-
-    rc = mdb_cursor_open(txn, dbi, &cur);
-    if (rc != 0) {
-        return rc;
-    }
-
-    /* one key after the other; after each put the cursor finds its place
-     * again by the key (a value that shrinks moves nodes around) */
-
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    {
-        total = v.mv_size == sizeof(blk.tot);
-
-        if ((!total && v.mv_size != sizeof(month_block_t))
-            || k.mv_size > KEY_MAX)
-        {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-
-        if (block_legacy(v.mv_data, v.mv_size, total, &blk) != 0) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-
-        memcpy(kbuf, k.mv_data, k.mv_size);
-
-        k.mv_data = kbuf;
-        v.mv_data = buf;
-        v.mv_size = block_encode(&blk, total, buf);
-
-        if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0
-            || (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) != 0)
-        {
-            break;
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-
-/* the series prefixes: the month follows in two bytes */
-
-static size_t
-series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
-    unsigned channel)
-{
-    k[0] = (uint8_t) tag;
-
-    switch (tag) {
-    case 'P':
-        k[1] = (uint8_t) channel;
-        return 2;
-    case 'A':
-        be32(k + 1, agency);
-        k[5] = (uint8_t) channel;
-        return 6;
-    default:
-        be32(k + 1, agency);
-        be32(k + 5, procedure);
-        k[9] = (uint8_t) channel;
-        return 10;
-    }
-}
-
-
-/* deltas */
-
-onestop_deltas_t *
-onestop_deltas_create(void)
-{
-    onestop_deltas_t  *d;
-
-    d = calloc(1, sizeof(onestop_deltas_t));
-
-    if (d == NULL) {
-        return NULL;
-    }
-
-    d->mask = 255;
-    d->slots = calloc(d->mask + 1, sizeof(delta_t));
-    d->order = malloc((d->mask + 1) * sizeof(uint32_t));
-
-    if (d->slots == NULL || d->order == NULL) {
-        onestop_deltas_destroy(d);
-        return NULL;
-    }
-
-    return d;
-}
-
-
-void
-onestop_deltas_destroy(onestop_deltas_t *d)
-{
-    uint32_t  i;
-
-    if (d != NULL) {
-        for (i = 0; i < d->nchunks; i++) {
-            free(d->chunks[i]);
-        }
-
-        free(d->chunks);
-        free(d->slots);
-        free(d->order);
-        free(d);
-    }
-}
-
-
-void
-onestop_deltas_reset(onestop_deltas_t *d)
-{
-    uint32_t  i;
-
-    for (i = 0; i < d->n; i++) {
-        d->slots[d->order[i]].used = 0;
-    }
-
-    d->n = 0;
-}
-
-
-static int
-deltas_grow(onestop_deltas_t *d)
-{
-    uint32_t   i, h, mask, *order;
-    delta_t   *slots, *e;
-
-    mask = d->mask * 2 + 1;
-    slots = calloc(mask + 1, sizeof(delta_t));
-    order = malloc((mask + 1) * sizeof(uint32_t));
-
-    if (slots == NULL || order == NULL) {
-        free(slots);
-        free(order);
-        return -1;
-    }
-
-    /* the same entries in the same order: each keeps its block */
-
-    for (i = 0; i < d->n; i++) {
-        e = &d->slots[d->order[i]];
-
-        for (h = key_hash(e->key, e->klen) & mask; slots[h].used;
-             h = (h + 1) & mask)
-        {
-            /* void */
-        }
-
-        slots[h] = *e;
-        order[i] = h;
-    }
-
-    free(d->slots);
-    free(d->order);
-    d->slots = slots;
-    d->order = order;
-    d->mask = mask;
-
-    return 0;
-}
-
-
-/* the block of the n-th entry, zeroed */
-
-static month_block_t *
-delta_block(onestop_deltas_t *d, uint32_t n)
-{
-    month_block_t   *b, **chunks;
-
-    if (n / DELTA_CHUNK >= d->nchunks) {
-        chunks = realloc(d->chunks, (d->nchunks + 1) * sizeof(void *));
-
-        if (chunks == NULL) {
-            return NULL;
-        }
-
-        d->chunks = chunks;
-        d->chunks[d->nchunks] = malloc(DELTA_CHUNK * sizeof(month_block_t));
-
-        if (d->chunks[d->nchunks] == NULL) {
-            return NULL;
-        }
-
-        d->nchunks++;
-    }
-
-    b = &d->chunks[n / DELTA_CHUNK][n % DELTA_CHUNK];
-    memset(b, 0, sizeof(month_block_t));
-
-    return b;
-}
-
-
-static delta_t *
-delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
-{
-    uint32_t        h;
-    delta_t        *e;
-    month_block_t  *b;
-
-    if ((d->n + 1) * 2 > d->mask + 1 && deltas_grow(d) != 0) {
-        return NULL;
-    }
-
-    h = key_hash(k, n) & d->mask;
-
-    for ( ;; ) {
-        e = &d->slots[h];
-
-        if (!e->used) {
-            break;
-        }
-
-        if (e->klen == n && memcmp(e->key, k, n) == 0) {
-            return e;
-        }
-
-        h = (h + 1) & d->mask;
-    }
-
-    b = delta_block(d, d->n);
-
-    if (b == NULL) {
-        return NULL;
-    }
-
-    memset(e, 0, sizeof(delta_t));
-    memcpy(e->key, k, n);
-    e->klen = (uint8_t) n;
-    e->used = 1;
-    e->b = b;
-    d->order[d->n++] = h;
-
-    return e;
-}
-
-
-/* a record's events in one series: each in its month's block and in the
- * all-time block (looked up once; blocks never move) */
-
-static int
-deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
-    const onestop_event_t *ev, const unsigned *month, const unsigned *mday,
-    size_t n, int sign)
-{
-    size_t          i, klen;
-    uint8_t         k[KEY_MAX];
-    delta_t        *e;
-    month_block_t  *all;
-
-    if (n == 0) {
-        return 0;
-    }
-
-    klen = series_key(k, tag, r->agency_id, r->procedure_id, r->channel);
-
-    put_be16(k + klen, MONTH_TOTAL);
-    e = delta_get(d, k, klen + 2);
-
-    if (e == NULL) {
-        return -1;
-    }
-
-    e->total = 1;
-    all = e->b;
-
-    for (i = 0; i < n; i++) {
-        put_be16(k + klen, month[i]);
-        e = delta_get(d, k, klen + 2);
-
-        if (e == NULL) {
-            return -1;
-        }
-
-        e->b->tot[ev[i].counter] += sign;
-        e->b->day[ev[i].counter][mday[i]] += sign;
-        all->tot[ev[i].counter] += sign;
-    }
-
-    return 0;
-}
-
-
-/* the events of a record and their months; the count */
-
-static size_t
-deltas_events(const onestop_record_t *r, int32_t offset,
-    onestop_event_t *ev, unsigned *month, unsigned *mday)
-{
-    size_t  i, n;
-
-    n = onestop_contrib(r, offset, ev);
-
-    for (i = 0; i < n; i++) {
-        month[i] = month_of(ev[i].day, &mday[i]);
-    }
-
-    return n;
-}
-
-
-int
-onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
-    int32_t offset, int sign)
-{
-    int              s;
-    size_t           n;
-    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
-    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
-
-    n = deltas_events(r, offset, ev, month, mday);
-
-    for (s = 0; s < 3; s++) {
-        if (deltas_series(d, "PAC"[s], r, ev, month, mday, n, sign) != 0) {
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
-{
-    int             c, j;
-    uint32_t        i;
-    delta_t        *e;
-    const delta_t  *f;
-
-    for (i = 0; i < src->n; i++) {
-        f = &src->slots[src->order[i]];
-        e = delta_get(dst, f->key, f->klen);
-
-        if (e == NULL) {
-            return -1;
-        }
-
-        e->total = f->total;
-
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            e->b->tot[c] += f->b->tot[c];
-
-            if (!f->total) {
-                for (j = 0; j < DAYS; j++) {
-                    e->b->day[c][j] += f->b->day[c][j];
-                }
-            }
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-delta_cmp(const void *a, const void *b, void *arg)
-{
-    const delta_t  *slots = arg;
-    const delta_t  *x, *y;
-    int             c;
-
-    x = &slots[*(const uint32_t *) a];
-    y = &slots[*(const uint32_t *) b];
-
-    c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
-
-    return c ? c : (int) x->klen - (int) y->klen;
-}
-
-
-int
-onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
-{
-    int            rc, c, j;
-    uint32_t       i;
-    delta_t       *e;
-    MDB_val        k, v;
-    uint8_t        buf[BLOCK_MAX];
-    month_block_t  blk;
-
-    if (d->n > 1) {
-        qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
-    }
-
-    for (i = 0; i < d->n; i++) {
-        e = &d->slots[d->order[i]];
-
-        k.mv_data = e->key;
-        k.mv_size = e->klen;
-
-        rc = mdb_get(txn, dbi, &k, &v);
-
-        if (rc == 0) {
-            if (block_decode(v.mv_data, v.mv_size, e->total, &blk) != 0) {
-                return MDB_CORRUPTED;
-            }
-
-        } else if (rc == MDB_NOTFOUND) {
-            memset(&blk, 0, sizeof(month_block_t));
-
-        } else {
-            return rc;
-        }
-
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            blk.tot[c] += e->b->tot[c];
-
-            if (!e->total) {
-                for (j = 0; j < DAYS; j++) {
-                    blk.day[c][j] += e->b->day[c][j];
-                }
-            }
-        }
-
-        if (block_zero(&blk, e->total)) {
-            rc = mdb_del(txn, dbi, &k, NULL);
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
-
-        } else {
-            v.mv_data = buf;
-            v.mv_size = block_encode(&blk, e->total, buf);
-            rc = mdb_put(txn, dbi, &k, &v, 0);
-        }
-
-        if (rc != 0) {
-            return rc;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the query's arguments */
-
-static int
-arg_is(const onestop_arg_t *a, const char *name)
-{
-    return a->key.len == strlen(name)
-           && memcmp(a->key.data, name, a->key.len) == 0;
-}
-
-
-static int
-val_is(const onestop_str_t *v, const char *s)
-{
-    return v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
-}
-
-
-static int
-parse_dim(const char *s, size_t len)
-{
-    static const char  *dims[] = {
-        "agency", "top_agency", "field", "procedure", "channel", "level"
-    };
-    int                 i;
-
-    for (i = 0; i < 6; i++) {
-        if (strlen(dims[i]) == len && memcmp(dims[i], s, len) == 0) {
-            return i + 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the arguments both queries share: dates and the catalog filters */
-
-/* 1: the argument was one of them; 0: not; -1: a bad value (error) */
-
-static int
-parse_common(const onestop_arg_t *a, const onestop_catalog_t *cat,
-    onestop_filter_t *f, char *error, size_t errlen)
-{
-    uint32_t              id;
-    onestop_day_t         day;
-    const onestop_str_t  *v;
-    char                  shown[ONESTOP_ARGS_SHOWN];
-
-    v = &a->value;
-
-    if (arg_is(a, "from") || arg_is(a, "to")) {
-        if (onestop_day_parse(v->data, v->len, &day) != 0) {
-            snprintf(error, errlen,
-                     "%s must be a date YYYY-MM-DD (1990-2100)",
-                     a->key.data[0] == 'f' ? "from" : "to");
-            return -1;
-        }
-
-        if (a->key.data[0] == 'f') {
-            f->from = day;
-            f->has_from = 1;
-        } else {
-            f->to = day;
-            f->has_to = 1;
-        }
-
-        return 1;
-    }
-
-    if (arg_is(a, "agency") || arg_is(a, "under")) {
-        id = onestop_catalog_agency(cat, v->data, v->len);
-
-        if (id == 0) {
-            snprintf(error, errlen,
-                     "%s: no agency \"%s\" in the catalog",
-                     a->key.data[0] == 'a' ? "agency" : "under",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        *(a->key.data[0] == 'a' ? &f->agency : &f->under) = id;
-        return 1;
-    }
-
-    if (arg_is(a, "field")) {
-        f->field = onestop_catalog_field(cat, v->data, v->len);
-
-        if (f->field == 0) {
-            snprintf(error, errlen,
-                     "field: no field \"%s\" in the catalog",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        return 1;
-    }
-
-    if (arg_is(a, "procedure")) {
-        f->procedure = onestop_catalog_procedure(cat, v->data, v->len);
-
-        if (f->procedure == 0) {
-            snprintf(error, errlen,
-                     "procedure: no procedure \"%s\" in the catalog",
-                     onestop_args_quote(v, shown));
-            return -1;
-        }
-
-        return 1;
-    }
-
-    return 0;
-}
-
-
-int
-onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
-    const onestop_arg_t *args, size_t nargs)
-{
-    int                   d, j;
-    size_t                i, start, k;
-    const onestop_arg_t  *a;
-    const onestop_str_t  *v;
-
-    static const char  *periods[] = { "today", "month", "quarter", "year",
-                                      "all" };
-    static const char  *intervals[] = { "day", "month", "quarter", "year" };
-    static const char  *const names[] = {
-        "from", "to", "agency", "under", "field", "procedure", "period",
-        "interval", "group", "channel", "level", "format", NULL
-    };
-
-    memset(q, 0, sizeof(onestop_query_t));
-    q->channel = -1;
-
-    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
-        != 0)
-    {
-        return -1;
-    }
-
-    for (i = 0; i < nargs; i++) {
-        a = &args[i];
-        v = &a->value;
-
-        d = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
-
-        if (d < 0) {
-            return -1;
-        }
-
-        if (d > 0) {
-            continue;
-        }
-
-        if (arg_is(a, "period")) {
-            for (j = 0; j < 5; j++) {
-                if (val_is(v, periods[j])) {
-                    q->period = j + 1;
-                }
-            }
-
-            if (q->period == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "period must be today, month, quarter, year or all");
-                return -1;
-            }
-
-        } else if (arg_is(a, "interval")) {
-            for (j = 0; j < 4; j++) {
-                if (val_is(v, intervals[j])) {
-                    q->interval = j + 1;
-                }
-            }
-
-            if (q->interval == 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "interval must be day, month, quarter or year");
-                return -1;
-            }
-
-        } else if (arg_is(a, "group")) {
-            q->ngroup = 0;
-            start = 0;
-
-            for (k = 0; k <= v->len; k++) {
-                if (k < v->len && v->data[k] != ',') {
-                    continue;
-                }
-
-                d = parse_dim(v->data + start, k - start);
-
-                if (d == 0 || q->ngroup == 3) {
-                    snprintf(q->error, sizeof(q->error),
-                             "group is up to three of agency, top_agency, "
-                             "field, procedure, channel, level");
-                    return -1;
-                }
-
-                for (j = 0; j < q->ngroup; j++) {
-                    if (q->group[j] == d) {
-                        snprintf(q->error, sizeof(q->error),
-                                 "group names a dimension twice");
-                        return -1;
-                    }
-                }
-
-                q->group[q->ngroup++] = d;
-                start = k + 1;
-            }
-
-        } else if (arg_is(a, "channel")) {
-            q->channel = onestop_channel_parse(v->data, v->len);
-
-            if (q->channel < 0) {
-                snprintf(q->error, sizeof(q->error),
-                         "channel must be direct, online or postal");
-                return -1;
-            }
-
-        } else if (arg_is(a, "level")) {
-            q->level = onestop_level_parse(v->data, v->len);
-
-            if (q->level < 0) {
-                q->level = 0;
-                snprintf(q->error, sizeof(q->error),
-                         "level must be province, district or commune");
-                return -1;
-            }
-
-        } else if (arg_is(a, "format")) {
-            if (val_is(v, "csv")) {
-                q->csv = 1;
-
-            } else if (!val_is(v, "json")) {
-                snprintf(q->error, sizeof(q->error),
-                         "format must be json or csv");
-                return -1;
-            }
-        }
-    }
-
-    if (q->period && (q->f.has_from || q->f.has_to)) {
-        snprintf(q->error, sizeof(q->error),
-                 "period cannot be combined with from or to");
-        return -1;
-    }
-
-    if (q->interval && q->ngroup) {
-        snprintf(q->error, sizeof(q->error),
-                 "interval cannot be combined with group");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-/* running a query */
-
-typedef struct {
-    const uint8_t          *data;       /* in the map */
-    size_t                  size;
-    unsigned                month;
-    int64_t                 tot[ONESTOP_K_COUNT];
-} read_block_t;
-
-typedef struct {
-    uint32_t          dim[3];
-    onestop_counts_t *counts;           /* one per sub-period */
-} group_t;
-
-typedef struct {
-    onestop_store_t        *st;
-    const onestop_catalog_t *cat;
-    onestop_query_t        *q;
-    onestop_day_t           today;
-    onestop_day_t          *cuts;
-    size_t                  ncuts;
-    onestop_day_t          *pfrom;      /* sub-periods */
-    onestop_day_t          *pto;
-    size_t                 *pcut;       /* 3 cut indices per sub-period */
-    size_t                  nperiods;
-    int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
-    read_block_t           *blocks;     /* a series' month blocks read */
-    size_t                  bcap;
-    group_t                *groups;
-    size_t                  ngroups;
-    size_t                  gcap;
-    uint32_t               *gmap;
-    uint32_t                gmask;
-} run_t;
-
-
-static int
-cut_index(run_t *rn, onestop_day_t day)
+cut_index(onestop_run_t *rn, onestop_day_t day)
 {
     size_t  lo, hi, mid;
 
@@ -1243,7 +105,7 @@ static int
 first_received(onestop_store_t *st, onestop_day_t *first)
 {
     int             rc, found, c, j;
-    uint8_t         k[4];
+    uint8_t         k[ONESTOP_SERIES_PROVINCE_LEN + ONESTOP_SERIES_MONTH_LEN];
     unsigned        month, best;
     MDB_val         key, val;
     MDB_cursor     *cur;
@@ -1258,24 +120,26 @@ first_received(onestop_store_t *st, onestop_day_t *first)
     }
 
     for (c = 0; c < ONESTOP_CH_COUNT; c++) {
-        series_key(k, 'P', 0, 0, (unsigned) c);
-        put_be16(k + 2, 0);
+        onestop_series_key(k, ONESTOP_SERIES_PROVINCE, 0, 0, (unsigned) c);
+        be16(k + ONESTOP_SERIES_PROVINCE_LEN, 0);
         key.mv_data = k;
-        key.mv_size = 4;
+        key.mv_size = sizeof(k);
 
         rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
         for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
             const uint8_t  *kp = key.mv_data;
 
-            if (key.mv_size != 4 || kp[0] != 'P' || kp[1] != c) {
+            if (key.mv_size != sizeof(k) || kp[0] != ONESTOP_SERIES_PROVINCE
+                || kp[1] != c)
+            {
                 break;
             }
 
-            month = (unsigned) kp[2] << 8 | kp[3];
+            month = get_be16(kp + ONESTOP_SERIES_PROVINCE_LEN);
 
             if (month == MONTH_TOTAL
-                || block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
+                || onestop_block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
             {
                 break;
             }
@@ -1287,10 +151,10 @@ first_received(onestop_store_t *st, onestop_day_t *first)
                     }
                 }
 
-                if (!found || month_first_day(month) + j
+                if (!found || onestop_month_first_day(month) + j
                               < (onestop_day_t) best)
                 {
-                    best = (unsigned) (month_first_day(month) + j);
+                    best = (unsigned) (onestop_month_first_day(month) + j);
                     found = 1;
                 }
 
@@ -1321,7 +185,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
  */
 
 static int
-series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
+series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     size_t plen, unsigned first)
 {
     int             rc, forward, have_total;
@@ -1331,18 +195,18 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     int64_t         cum[ONESTOP_K_COUNT], *p;
     int64_t         total[ONESTOP_K_COUNT];
     MDB_val         key, val;
-    read_block_t   *rb;
+    onestop_read_block_t   *rb;
     month_block_t   blk;
     onestop_day_t   day0, x;
 
-    day0 = onestop_days_from_civil(1990, 1, 1);
+    day0 = onestop_month_first_day(0);
 
-    /* the cuts before the series' first month (or before 1990) */
+    /* the cuts before the series' first month (or before month 0) */
 
     for (lo = 0; lo < rn->ncuts; lo++) {
         x = rn->cuts[lo];
 
-        if (x >= day0 && (first == MONTH_TOTAL || month_of(x, NULL) >= first))
+        if (x >= day0 && (first == MONTH_TOTAL || onestop_month_of(x, NULL) >= first))
         {
             break;
         }
@@ -1361,19 +225,19 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         return 0;
     }
 
-    m0 = month_of(rn->cuts[lo], NULL);
-    mhi = month_of(rn->cuts[rn->ncuts - 1], NULL);
+    m0 = onestop_month_of(rn->cuts[lo], NULL);
+    mhi = onestop_month_of(rn->cuts[rn->ncuts - 1], NULL);
 
     /* the series ends about today (due dates run a little later) */
-    mend = month_of(rn->today, NULL) + 2;
+    mend = onestop_month_of(rn->today, NULL) + 2;
     mend = mend > mhi ? mend : mhi + 1;
 
     forward = mhi - first < mend - m0;
 
     memcpy(k, prefix, plen);
-    put_be16(k + plen, forward ? first : m0);
+    be16(k + plen, forward ? first : m0);
     key.mv_data = k;
-    key.mv_size = plen + 2;
+    key.mv_size = plen + ONESTOP_SERIES_MONTH_LEN;
 
     n = 0;
     have_total = 0;
@@ -1381,20 +245,20 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
     rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
     for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != plen + 2 || memcmp(key.mv_data, prefix, plen) != 0)
+        if (key.mv_size != plen + ONESTOP_SERIES_MONTH_LEN
+            || memcmp(key.mv_data, prefix, plen) != 0)
         {
             break;
         }
 
-        month = (unsigned) ((const uint8_t *) key.mv_data)[plen] << 8
-                | ((const uint8_t *) key.mv_data)[plen + 1];
+        month = get_be16((const uint8_t *) key.mv_data + plen);
 
         if (forward && month > mhi) {
             break;
         }
 
         if (month == MONTH_TOTAL) {
-            if (block_decode(val.mv_data, val.mv_size, 1, &blk) != 0) {
+            if (onestop_block_decode(val.mv_data, val.mv_size, 1, &blk) != 0) {
                 return -1;
             }
             memcpy(total, blk.tot, sizeof(total));
@@ -1404,7 +268,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
         if (n == rn->bcap) {
             rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
-                                     * sizeof(read_block_t));
+                                     * sizeof(onestop_read_block_t));
             if (rb == NULL) {
                 return -1;
             }
@@ -1415,7 +279,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
         rb = &rn->blocks[n];
 
-        if (block_totals_any(val.mv_data, val.mv_size, rb->tot) != 0) {
+        if (onestop_block_totals(val.mv_data, val.mv_size, rb->tot) != 0) {
             return -1;
         }
 
@@ -1453,7 +317,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 
     for (i = lo; i < rn->ncuts; i++) {
         p = rn->prefix + i * ONESTOP_K_COUNT;
-        month = month_of(rn->cuts[i], &mday);
+        month = onestop_month_of(rn->cuts[i], &mday);
 
         /* the whole months before the cut's month */
         while (b < n && rn->blocks[b].month < month) {
@@ -1468,7 +332,7 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (b < n && rn->blocks[b].month == month
-            && block_sum_any(rn->blocks[b].data, rn->blocks[b].size, mday, p)
+            && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size, mday, p)
                != 0)
         {
             return -1;
@@ -1479,6 +343,8 @@ series_prefix(run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
 }
 
 
+/* grouping: a hash table of the groups' dimension values */
+
 static uint32_t
 group_hash(const uint32_t *dim)
 {
@@ -1486,11 +352,11 @@ group_hash(const uint32_t *dim)
 }
 
 
-static group_t *
-group_get(run_t *rn, const uint32_t *dim)
+onestop_group_t *
+onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
 {
     uint32_t   h, i, *map, mask;
-    group_t   *g;
+    onestop_group_t   *g;
     size_t     k;
 
     if ((rn->ngroups + 1) * 2 > (size_t) rn->gmask + 1 || rn->gmap == NULL) {
@@ -1528,7 +394,7 @@ group_get(run_t *rn, const uint32_t *dim)
 
     if (rn->ngroups == rn->gcap) {
         rn->gcap = rn->gcap ? rn->gcap * 2 : 16;
-        g = realloc(rn->groups, rn->gcap * sizeof(group_t));
+        g = realloc(rn->groups, rn->gcap * sizeof(onestop_group_t));
 
         if (g == NULL) {
             return NULL;
@@ -1551,9 +417,9 @@ group_get(run_t *rn, const uint32_t *dim)
 }
 
 
-static uint32_t
-dim_value(const run_t *rn, int dim, uint32_t agency, uint32_t procedure,
-    unsigned channel)
+uint32_t
+onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
+    uint32_t procedure, unsigned channel)
 {
     const onestop_catalog_t  *cat = rn->cat;
 
@@ -1577,9 +443,9 @@ dim_value(const run_t *rn, int dim, uint32_t agency, uint32_t procedure,
 }
 
 
-static int
-series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
-    unsigned channel, char tag)
+int
+onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
+    uint32_t procedure, unsigned channel, char tag)
 {
     const onestop_query_t    *q = rn->q;
     const onestop_catalog_t  *cat = rn->cat;
@@ -1588,7 +454,7 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if (tag == 'P') {
+    if (tag == ONESTOP_SERIES_PROVINCE) {
         return 1;
     }
 
@@ -1603,7 +469,7 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
         return 0;
     }
 
-    if (tag == 'A') {
+    if (tag == ONESTOP_SERIES_AGENCY) {
         return 1;
     }
 
@@ -1621,77 +487,22 @@ series_wanted(const run_t *rn, uint32_t agency, uint32_t procedure,
 }
 
 
-static const onestop_str_t *
-dim_id(const run_t *rn, int dim, uint32_t v, onestop_str_t *tmp)
-{
-    const onestop_catalog_t  *cat = rn->cat;
-    const char               *s;
-
-    switch (dim) {
-    case ONESTOP_DIM_AGENCY:
-    case ONESTOP_DIM_TOP_AGENCY:
-        return &cat->agencies[v].id;
-    case ONESTOP_DIM_FIELD:
-        return &cat->fields[v].id;
-    case ONESTOP_DIM_PROCEDURE:
-        return &cat->procedures[v].id;
-    case ONESTOP_DIM_CHANNEL:
-        s = onestop_channel_name(v);
-        break;
-    default:
-        s = onestop_level_name(v);
-    }
-
-    tmp->data = s;
-    tmp->len = strlen(s);
-    return tmp;
-}
-
-
-static const onestop_str_t *
-dim_name(const run_t *rn, int dim, uint32_t v)
-{
-    const onestop_catalog_t  *cat = rn->cat;
-
-    switch (dim) {
-    case ONESTOP_DIM_AGENCY:
-    case ONESTOP_DIM_TOP_AGENCY:
-        return &cat->agencies[v].name;
-    case ONESTOP_DIM_FIELD:
-        return &cat->fields[v].name;
-    case ONESTOP_DIM_PROCEDURE:
-        return &cat->procedures[v].name;
-    }
-
-    return NULL;
-}
-
-
-static const char *
-dim_word(int dim)
-{
-    static const char  *words[] = {
-        "", "agency", "top_agency", "field", "procedure", "channel", "level"
-    };
-
-    return words[dim];
-}
-
-
 static int
 group_cmp(const void *a, const void *b, void *arg)
 {
-    run_t  *sort_run = arg;
+    onestop_run_t  *sort_run = arg;
 
     int                  i, c;
     size_t               n;
     onestop_str_t        ta, tb;
-    const group_t       *x = a, *y = b;
+    const onestop_group_t       *x = a, *y = b;
     const onestop_str_t *sa, *sb;
 
     for (i = 0; i < sort_run->q->ngroup; i++) {
-        sa = dim_id(sort_run, sort_run->q->group[i], x->dim[i], &ta);
-        sb = dim_id(sort_run, sort_run->q->group[i], y->dim[i], &tb);
+        sa = onestop_dim_id(sort_run->cat, sort_run->q->group[i], x->dim[i],
+                            &ta);
+        sb = onestop_dim_id(sort_run->cat, sort_run->q->group[i], y->dim[i],
+                            &tb);
         n = sa->len < sb->len ? sa->len : sb->len;
         c = memcmp(sa->data, sb->data, n);
 
@@ -1708,340 +519,18 @@ group_cmp(const void *a, const void *b, void *arg)
 }
 
 
-static void
-gen_print(void *ctx, const char *s, size_t len)
+void
+onestop_groups_sort(onestop_run_t *rn)
 {
-    onestop_buf_add(ctx, s, len);
-}
-
-
-static void
-fmt_rate(char *buf, size_t size, double v)
-{
-    int  prec;
-
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-
-        if (strtod(buf, NULL) == v) {
-            return;
-        }
+    if (rn->ngroups > 1) {
+        qsort_r(rn->groups, rn->ngroups, sizeof(onestop_group_t), group_cmp,
+                rn);
     }
-}
-
-
-typedef struct {
-    const char  *name;
-    int64_t      value;
-} counter_t;
-
-
-static size_t
-counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
-    double *otr, int *has_rr, int *has_otr)
-{
-    size_t   n;
-    int64_t  resolved, in_time, denom;
-
-    resolved = c->resolved_early + c->resolved_on_time + c->resolved_late;
-    in_time = c->resolved_early + c->resolved_on_time;
-    denom = c->carried_over + c->received;
-
-    n = 0;
-    out[n++] = (counter_t) { "carried_over", c->carried_over };
-    out[n++] = (counter_t) { "received", c->received };
-    out[n++] = (counter_t) { "received_online",
-                             c->received_channel[ONESTOP_CH_ONLINE] };
-    out[n++] = (counter_t) { "received_direct",
-                             c->received_channel[ONESTOP_CH_DIRECT] };
-    out[n++] = (counter_t) { "received_postal",
-                             c->received_channel[ONESTOP_CH_POSTAL] };
-    out[n++] = (counter_t) { "resolved", resolved };
-    out[n++] = (counter_t) { "resolved_early", c->resolved_early };
-    out[n++] = (counter_t) { "resolved_on_time", c->resolved_on_time };
-    out[n++] = (counter_t) { "resolved_late", c->resolved_late };
-    out[n++] = (counter_t) { "resolved_in_time", in_time };
-    out[n++] = (counter_t) { "withdrawn", c->withdrawn };
-    out[n++] = (counter_t) { "returned_postal", c->returned_postal };
-    out[n++] = (counter_t) { "pending", c->pending };
-    out[n++] = (counter_t) { "pending_not_due",
-                             c->pending - c->pending_overdue };
-    out[n++] = (counter_t) { "pending_overdue", c->pending_overdue };
-
-    *has_rr = denom != 0;
-    *rr = denom ? (double) resolved / (double) denom : 0;
-    *has_otr = resolved != 0;
-    *otr = resolved ? (double) in_time / (double) resolved : 0;
-
-    return n;
 }
 
 
 void
-onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
-{
-    int        has_rr, has_otr;
-    char       num[40];
-    size_t     i, n;
-    double     rr, otr;
-    counter_t  list[16];
-
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < n; i++) {
-        onestop_gen_cstr(g, list[i].name);
-        yajl_gen_integer(g, (long long) list[i].value);
-    }
-
-    onestop_gen_cstr(g, "resolution_rate");
-
-    if (has_rr) {
-        fmt_rate(num, sizeof(num), rr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
-    }
-
-    onestop_gen_cstr(g, "on_time_rate");
-
-    if (has_otr) {
-        fmt_rate(num, sizeof(num), otr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
-    }
-}
-
-
-static void
-csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
-{
-    int        has_rr, has_otr;
-    char       num[40];
-    size_t     i, n;
-    double     rr, otr;
-    counter_t  list[16];
-
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < n; i++) {
-        onestop_buf_printf(b, "%s%lld", i ? "," : "",
-                           (long long) list[i].value);
-    }
-
-    onestop_buf_add(b, ",", 1);
-
-    if (has_rr) {
-        fmt_rate(num, sizeof(num), rr);
-        onestop_buf_adds(b, num);
-    }
-
-    onestop_buf_add(b, ",", 1);
-
-    if (has_otr) {
-        fmt_rate(num, sizeof(num), otr);
-        onestop_buf_adds(b, num);
-    }
-
-    onestop_buf_add(b, "\r\n", 2);
-}
-
-
-static void
-csv_header(onestop_buf_t *b, const onestop_query_t *q)
-{
-    int        i, has_rr, has_otr;
-    size_t     n;
-    double     rr, otr;
-    counter_t  list[16];
-    onestop_counts_t  zero;
-
-    onestop_buf_add(b, "\xef\xbb\xbf", 3);
-
-    if (q->interval) {
-        onestop_buf_adds(b, "from,to,");
-    }
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_buf_printf(b, "%s,", dim_word(q->group[i]));
-
-        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
-            onestop_buf_printf(b, "%s_name,", dim_word(q->group[i]));
-        }
-    }
-
-    memset(&zero, 0, sizeof(zero));
-    n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
-
-    for (i = 0; i < (int) n; i++) {
-        onestop_buf_printf(b, "%s,", list[i].name);
-    }
-
-    onestop_buf_adds(b, "resolution_rate,on_time_rate\r\n");
-}
-
-
-static void
-render(run_t *rn, onestop_counts_t *totals, onestop_buf_t *out)
-{
-    int                   i;
-    char                  d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
-    size_t                k, p;
-    yajl_gen              g;
-    onestop_str_t         tmp;
-    const onestop_str_t  *s;
-    const onestop_query_t *q = rn->q;
-
-    if (q->csv) {
-        csv_header(out, q);
-
-        if (q->interval) {
-            for (p = 0; p < rn->nperiods; p++) {
-                onestop_day_format(rn->pfrom[p], d1);
-                onestop_day_format(rn->pto[p], d2);
-                onestop_buf_add(out, d1, ONESTOP_DATE_LEN);
-                onestop_buf_add(out, ",", 1);
-                onestop_buf_add(out, d2, ONESTOP_DATE_LEN);
-                onestop_buf_add(out, ",", 1);
-                csv_counters(out, &totals[p]);
-            }
-
-        } else if (q->ngroup == 0) {
-            csv_counters(out, &totals[0]);
-
-        } else {
-            for (k = 0; k < rn->ngroups; k++) {
-                for (i = 0; i < q->ngroup; i++) {
-                    s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                    onestop_csv_cell(out, s->data, s->len);
-                    onestop_buf_add(out, ",", 1);
-
-                    s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
-
-                    if (s != NULL) {
-                        onestop_csv_cell(out, s->data, s->len);
-                        onestop_buf_add(out, ",", 1);
-                    }
-                }
-
-                csv_counters(out, &rn->groups[k].counts[0]);
-            }
-        }
-
-        return;
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        out->failed = 1;
-        return;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "from");
-    onestop_day_format(rn->pfrom[0], d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "to");
-    onestop_day_format(rn->pto[rn->nperiods - 1], d2);
-    onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
-
-    onestop_gen_cstr(g, "group");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_gen_cstr(g, dim_word(q->group[i]));
-    }
-
-    yajl_gen_array_close(g);
-
-    if (q->interval) {
-        onestop_counts_t  all;
-
-        /* the totals of the whole span: its first sub-period's carried
-         * over, the sums of the flows, the last one's pending */
-
-        memset(&all, 0, sizeof(all));
-
-        for (p = 0; p < rn->nperiods; p++) {
-            onestop_counts_add(&all, &totals[p]);
-        }
-
-        all.carried_over = totals[0].carried_over;
-        all.pending = totals[rn->nperiods - 1].pending;
-        all.pending_overdue = totals[rn->nperiods - 1].pending_overdue;
-
-        onestop_gen_cstr(g, "totals");
-        yajl_gen_map_open(g);
-        onestop_counts_render(g, &all);
-        yajl_gen_map_close(g);
-
-        onestop_gen_cstr(g, "series");
-        yajl_gen_array_open(g);
-
-        for (p = 0; p < rn->nperiods; p++) {
-            yajl_gen_map_open(g);
-            onestop_gen_cstr(g, "from");
-            onestop_day_format(rn->pfrom[p], d1);
-            onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-            onestop_gen_cstr(g, "to");
-            onestop_day_format(rn->pto[p], d2);
-            onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
-            onestop_counts_render(g, &totals[p]);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-
-    } else {
-        onestop_gen_cstr(g, "totals");
-        yajl_gen_map_open(g);
-        onestop_counts_render(g, &totals[0]);
-        yajl_gen_map_close(g);
-
-        onestop_gen_cstr(g, "groups");
-        yajl_gen_array_open(g);
-
-        for (k = 0; k < rn->ngroups; k++) {
-            yajl_gen_map_open(g);
-
-            for (i = 0; i < q->ngroup; i++) {
-                onestop_gen_cstr(g, dim_word(q->group[i]));
-                s = dim_id(rn, q->group[i], rn->groups[k].dim[i], &tmp);
-                onestop_gen_str(g, s->data, s->len);
-
-                s = dim_name(rn, q->group[i], rn->groups[k].dim[i]);
-
-                if (s != NULL) {
-                    onestop_buf_t  key;
-
-                    memset(&key, 0, sizeof(key));
-                    onestop_buf_printf(&key, "%s_name",
-                                       dim_word(q->group[i]));
-                    onestop_gen_str(g, key.data, key.len);
-                    onestop_buf_free(&key);
-                    onestop_gen_str(g, s->data, s->len);
-                }
-            }
-
-            onestop_counts_render(g, &rn->groups[k].counts[0]);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-    }
-
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    onestop_buf_add(out, "\n", 1);
-}
-
-
-static void
-run_free(run_t *rn)
+onestop_run_free(onestop_run_t *rn)
 {
     size_t  k;
 
@@ -2060,65 +549,6 @@ run_free(run_t *rn)
 }
 
 
-/*
- * The effective [from, to] of a query: `period` (the current day, month,
- * quarter or year up to today, or all from `first`), else from/to with
- * from defaulting to `first` and to to today; to is never after today.
- * 0, or -1 with q->error when from is after to.
- */
-static int
-settle_period(onestop_query_t *q, onestop_day_t first, onestop_day_t today,
-    onestop_day_t *fromp, onestop_day_t *top)
-{
-    int            y;
-    unsigned       m, d;
-    onestop_day_t  from, to;
-
-    onestop_civil_from_days(today, &y, &m, &d);
-
-    if (first > today) {
-        first = today;
-    }
-
-    switch (q->period) {
-    case 1:
-        from = today;
-        break;
-    case 2:
-        from = onestop_days_from_civil(y, m, 1);
-        break;
-    case 3:
-        from = onestop_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
-        break;
-    case 4:
-        from = onestop_days_from_civil(y, 1, 1);
-        break;
-    case 5:
-        from = first;
-        break;
-    default:
-        from = q->f.has_from ? q->f.from : first;
-    }
-
-    to = q->f.has_to && q->f.to < today ? q->f.to : today;
-
-    if (!q->f.has_from && !q->period && from > to) {
-        from = to;          /* a `to` before the first one: empty */
-    }
-
-    if (from > to) {
-        snprintf(q->error, sizeof(q->error),
-                 "from is after to (to is never later than today)");
-        return -1;
-    }
-
-    *fromp = from;
-    *top = to;
-
-    return 0;
-}
-
-
 int
 onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out)
@@ -2133,14 +563,14 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     MDB_cursor               *cur;
     onestop_day_t             first, from, to, y0;
     onestop_counts_t         *totals, c;
-    group_t                  *g;
-    run_t                     rn;
+    onestop_group_t                  *g;
+    onestop_run_t                     rn;
 
     if (!st->reading) {
         return -2;
     }
 
-    memset(&rn, 0, sizeof(run_t));
+    memset(&rn, 0, sizeof(onestop_run_t));
     rn.st = st;
     rn.q = q;
     rn.today = today;
@@ -2163,7 +593,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         first = today;
     }
 
-    if (settle_period(q, first, today, &from, &to) != 0) {
+    if (onestop_query_settle(q, first, today, &from, &to) != 0) {
         return -1;
     }
 
@@ -2240,22 +670,26 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     /* the coarsest series that answers */
 
-    tag = 'P';
+    tag = ONESTOP_SERIES_PROVINCE;
 
     for (i = 0; i < (size_t) q->ngroup; i++) {
         d = q->group[i];
 
         if (d == ONESTOP_DIM_FIELD || d == ONESTOP_DIM_PROCEDURE) {
-            tag = 'C';
-        } else if (d != ONESTOP_DIM_CHANNEL && tag == 'P') {
-            tag = 'A';
+            tag = ONESTOP_SERIES_CELL;
+        } else if (d != ONESTOP_DIM_CHANNEL
+                   && tag == ONESTOP_SERIES_PROVINCE)
+        {
+            tag = ONESTOP_SERIES_AGENCY;
         }
     }
 
     if (q->f.field || q->f.procedure) {
-        tag = 'C';
-    } else if ((q->f.agency || q->f.under || q->level) && tag == 'P') {
-        tag = 'A';
+        tag = ONESTOP_SERIES_CELL;
+    } else if ((q->f.agency || q->f.under || q->level)
+               && tag == ONESTOP_SERIES_PROVINCE)
+    {
+        tag = ONESTOP_SERIES_AGENCY;
     }
 
     if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
@@ -2269,7 +703,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     plen = 1;
     nlist = 0;
 
-    if (tag != 'P' && (q->f.agency || q->f.under)) {
+    if (tag != ONESTOP_SERIES_PROVINCE && (q->f.agency || q->f.under)) {
         list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
 
         if (list == NULL) {
@@ -2304,20 +738,22 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             const uint8_t  *kp = key.mv_data;
             size_t          slen;
 
-            slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
+            slen = onestop_series_len(tag);
 
-            if (key.mv_size != slen + 2 || memcmp(kp, seek, plen) != 0) {
+            if (key.mv_size != slen + ONESTOP_SERIES_MONTH_LEN
+                || memcmp(kp, seek, plen) != 0)
+            {
                 break;
             }
 
             memcpy(prefix, kp, slen);
-            agency = tag == 'P' ? 0 : get_be32(kp + 1);
-            procedure = tag == 'C' ? get_be32(kp + 5) : 0;
+            agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
+            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5) : 0;
             channel = kp[slen - 1];
 
-            if (series_wanted(&rn, agency, procedure, channel, tag)) {
+            if (onestop_series_wanted(&rn, agency, procedure, channel, tag)) {
                 if (series_prefix(&rn, cur, prefix, slen,
-                                  (unsigned) kp[slen] << 8 | kp[slen + 1])
+                                  get_be16(kp + slen))
                     != 0)
                 {
                     mdb_cursor_close(cur);
@@ -2327,11 +763,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
                 dim[0] = dim[1] = dim[2] = 0;
 
                 for (i = 0; i < (size_t) q->ngroup; i++) {
-                    dim[i] = dim_value(&rn, q->group[i], agency, procedure,
+                    dim[i] = onestop_group_value(&rn, q->group[i], agency, procedure,
                                        channel);
                 }
 
-                g = q->ngroup ? group_get(&rn, dim) : NULL;
+                g = q->ngroup ? onestop_group_get(&rn, dim) : NULL;
 
                 if (q->ngroup && g == NULL) {
                     mdb_cursor_close(cur);
@@ -2354,13 +790,13 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
             /* on to the next series: past this one's total */
 
-            memcpy(prefix + slen, "\xff\xff", 2);
+            be16(prefix + slen, MONTH_TOTAL);
             key.mv_data = prefix;
-            key.mv_size = slen + 2;
+            key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
             rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 
-            if (rc == 0 && key.mv_size == slen + 2
-                && memcmp(key.mv_data, prefix, slen + 2) == 0)
+            if (rc == 0 && key.mv_size == slen + ONESTOP_SERIES_MONTH_LEN
+                && memcmp(key.mv_data, prefix, key.mv_size) == 0)
             {
                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
             }
@@ -2390,9 +826,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     rn.ngroups = k;
 
-    if (rn.ngroups > 1) {
-        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
-    }
+    onestop_groups_sort(&rn);
 
     if (q->visit != NULL) {
         q->visit(q->visit_ctx, NULL, &totals[0]);
@@ -2404,7 +838,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         result = 0;
 
     } else {
-        render(&rn, totals, out);
+        onestop_report_stats(&rn, totals, out);
         result = out->failed ? -2 : 0;
     }
 
@@ -2412,513 +846,9 @@ done:
 
     free(list);
     free(totals);
-    run_free(&rn);
+    onestop_run_free(&rn);
 
     return result;
-}
-
-
-/* verify: the counters recomputed from the records, in passes over the
- * agencies so that the expected blocks fit in memory */
-
-static int
-deltas_record_tag(onestop_deltas_t *d, const onestop_record_t *r,
-    int32_t offset, char tag)
-{
-    size_t           n;
-    unsigned         month[ONESTOP_EVENTS_MAX], mday[ONESTOP_EVENTS_MAX];
-    onestop_event_t  ev[ONESTOP_EVENTS_MAX];
-
-    n = deltas_events(r, offset, ev, month, mday);
-
-    return deltas_series(d, tag, r, ev, month, mday, n, 1);
-}
-
-
-static void
-describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
-{
-    size_t    i;
-    unsigned  month;
-
-    onestop_buf_printf(report, "%c", k[0]);
-
-    if (k[0] != 'P' && len >= 6) {
-        onestop_buf_printf(report, " agency %u", get_be32(k + 1));
-    }
-
-    if (k[0] == 'C' && len >= 10) {
-        onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
-    }
-
-    onestop_buf_printf(report, " channel %s",
-                       onestop_channel_name(k[len - 3]));
-
-    month = (unsigned) k[len - 2] << 8 | k[len - 1];
-
-    if (month == MONTH_TOTAL) {
-        onestop_buf_adds(report, " all time");
-    } else {
-        onestop_buf_printf(report, " month %04u-%02u", 1990 + month / 12,
-                           month % 12 + 1);
-    }
-
-    (void) i;
-}
-
-
-long
-onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
-{
-    int               rc, t, found;
-    char              tag;
-    long              diffs;
-    size_t            slen;
-    uint32_t          pass, npasses, agency, i;
-    MDB_val           key, val;
-    MDB_cursor       *cur;
-    onestop_record_t  r;
-    onestop_deltas_t *d;
-    delta_t          *e;
-    month_block_t     blk;
-    uint8_t          *seen;
-
-    if (!st->reading) {
-        return -1;
-    }
-
-    d = onestop_deltas_create();
-
-    if (d == NULL) {
-        return -1;
-    }
-
-    diffs = 0;
-
-    for (t = 0; t < 3; t++) {
-        tag = "PAC"[t];
-        npasses = tag == 'C' ? 8 : 1;
-        slen = tag == 'P' ? 2 : tag == 'A' ? 6 : 10;
-
-        for (pass = 0; pass < npasses; pass++) {
-            onestop_deltas_reset(d);
-
-            /* expected, from every record */
-
-            if (mdb_cursor_open(st->rtxn, st->dossiers, &cur) != 0) {
-                goto failed;
-            }
-
-            for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-            {
-                if (onestop_record_decode(val.mv_data, val.mv_size, &r)
-                    != 0)
-                {
-                    onestop_buf_printf(report, "dossier \"%.*s\": "
-                                       "unreadable record\n",
-                                       (int) key.mv_size,
-                                       (char *) key.mv_data);
-                    diffs++;
-                    continue;
-                }
-
-                if (r.tombstone || r.agency_id % npasses != pass) {
-                    continue;
-                }
-
-                if (deltas_record_tag(d, &r, st->offset, tag) != 0) {
-                    mdb_cursor_close(cur);
-                    goto failed;
-                }
-            }
-
-            mdb_cursor_close(cur);
-
-            if (rc != MDB_NOTFOUND) {
-                goto failed;
-            }
-
-            /* stored, against expected */
-
-            seen = calloc(d->mask + 1, 1);
-
-            if (seen == NULL
-                || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
-            {
-                free(seen);
-                goto failed;
-            }
-
-            key.mv_data = &tag;
-            key.mv_size = 1;
-
-            for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-                 rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-            {
-                const uint8_t  *kp = key.mv_data;
-
-                if (kp[0] != (uint8_t) tag) {
-                    break;
-                }
-
-                agency = tag == 'P' ? 0 : get_be32(kp + 1);
-
-                if (agency % npasses != pass) {
-                    continue;
-                }
-
-                found = 0;
-
-                for (i = onestop_hash(key.mv_data, key.mv_size) & d->mask;
-                     d->slots[i].used; i = (i + 1) & d->mask)
-                {
-                    e = &d->slots[i];
-
-                    if (e->klen == key.mv_size
-                        && memcmp(e->key, kp, e->klen) == 0)
-                    {
-                        found = 1;
-                        seen[i] = 1;
-
-                        if (block_decode(val.mv_data, val.mv_size, e->total,
-                                         &blk) != 0)
-                        {
-                            onestop_buf_adds(report, "unreadable: ");
-                            describe_key(report, kp, key.mv_size);
-                            onestop_buf_adds(report, "\n");
-                            diffs++;
-                            break;
-                        }
-
-                        if (e->total) {
-                            memset(blk.day, 0, sizeof(blk.day));
-                        }
-
-                        if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
-                            || (!e->total
-                                && memcmp(blk.day, e->b->day,
-                                          sizeof(blk.day)) != 0))
-                        {
-                            onestop_buf_adds(report, "differs: ");
-                            describe_key(report, kp, key.mv_size);
-                            onestop_buf_adds(report, "\n");
-                            diffs++;
-                        }
-
-                        break;
-                    }
-                }
-
-                if (!found) {
-                    onestop_buf_adds(report, "stored but not in any record: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                }
-            }
-
-            mdb_cursor_close(cur);
-
-            for (i = 0; i <= d->mask; i++) {
-                if (d->slots[i].used && !seen[i]) {
-                    onestop_buf_adds(report, "missing: ");
-                    describe_key(report, d->slots[i].key, d->slots[i].klen);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                }
-            }
-
-            free(seen);
-            (void) slen;
-        }
-    }
-
-    onestop_deltas_destroy(d);
-    return diffs;
-
-failed:
-
-    onestop_deltas_destroy(d);
-    return -1;
-}
-
-
-/* apology letters */
-
-int
-onestop_apology_query_parse(onestop_apology_query_t *q,
-    const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs)
-{
-    int                   rc;
-    size_t                i, k;
-    unsigned long         n;
-    const onestop_arg_t  *a;
-    const onestop_str_t  *v;
-
-    static const char  *const names[] = {
-        "from", "to", "agency", "under", "field", "procedure", "limit",
-        "after", NULL
-    };
-
-    memset(q, 0, sizeof(onestop_apology_query_t));
-    q->limit = 100;
-
-    if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
-        != 0)
-    {
-        return -1;
-    }
-
-    for (i = 0; i < nargs; i++) {
-        a = &args[i];
-        v = &a->value;
-
-        rc = parse_common(a, cat, &q->f, q->error, sizeof(q->error));
-
-        if (rc < 0) {
-            return -1;
-        }
-
-        if (rc > 0) {
-            continue;
-        }
-
-        if (arg_is(a, "limit")) {
-            n = 0;
-
-            for (k = 0; k < v->len && v->data[k] >= '0' && v->data[k] <= '9'
-                        && n <= 1000; k++)
-            {
-                n = n * 10 + (unsigned long) (v->data[k] - '0');
-            }
-
-            if (v->len == 0 || k != v->len || n < 1 || n > 1000) {
-                snprintf(q->error, sizeof(q->error),
-                         "limit must be an integer from 1 to 1000");
-                return -1;
-            }
-
-            q->limit = n;
-
-        } else if (arg_is(a, "after")) {
-            /* YYYY-MM-DD~CODE, as "next" gave it */
-
-            if (v->len < 12 || v->data[10] != '~'
-                || onestop_day_parse(v->data, 10, &q->after_day) != 0
-                || !onestop_code_valid(v->data + 11, v->len - 11))
-            {
-                snprintf(q->error, sizeof(q->error),
-                         "after must be a cursor from a previous answer");
-                return -1;
-            }
-
-            q->has_after = 1;
-            q->after_len = v->len - 11;
-            memcpy(q->after_code, v->data + 11, q->after_len);
-        }
-    }
-
-    if (q->f.has_from && q->f.has_to && q->f.from > q->f.to) {
-        snprintf(q->error, sizeof(q->error), "from is after to");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-static void
-gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
-    int32_t offset)
-{
-    char  d[ONESTOP_DATE_LEN];
-
-    onestop_gen_cstr(g, member);
-    onestop_day_format(onestop_ts_day(ts, offset), d);
-    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
-}
-
-
-int
-onestop_store_apologies(onestop_store_t *st,
-    const onestop_apology_query_t *q, onestop_buf_t *out)
-{
-    int                       rc;
-    char                      d[ONESTOP_DATE_LEN];
-    char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
-    int                       more;
-    size_t                    n, nlen;
-    uint8_t                   start[4 + ONESTOP_CODE_MAX];
-    uint32_t                  agency, procedure;
-    yajl_gen                  g;
-    MDB_val                   key, val, dk, dv;
-    MDB_cursor               *cur;
-    onestop_day_t             day;
-    onestop_record_t          r;
-    onestop_shown_name_t      name;
-    onestop_str_t             code;
-    const uint8_t            *kp;
-    const onestop_catalog_t  *cat;
-
-    if (!st->reading || (cat = onestop_store_catalog(st)) == NULL) {
-        return -2;
-    }
-
-    if (mdb_cursor_open(st->rtxn, st->apologies, &cur) != 0) {
-        return -2;
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        mdb_cursor_close(cur);
-        return -2;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "items");
-    yajl_gen_array_open(g);
-
-    /* where to start: after the cursor, or at `to` */
-
-    if (q->has_after) {
-        be32(start, 0xffffffffu - (uint32_t) q->after_day);
-        memcpy(start + 4, q->after_code, q->after_len);
-        key.mv_size = 4 + q->after_len;
-
-    } else {
-        be32(start, q->f.has_to ? 0xffffffffu - (uint32_t) q->f.to : 0);
-        key.mv_size = 4;
-    }
-
-    key.mv_data = start;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-
-    if (rc == 0 && q->has_after && key.mv_size == 4 + q->after_len
-        && memcmp(key.mv_data, start, key.mv_size) == 0)
-    {
-        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    }
-
-    n = 0;
-    nlen = 0;
-    more = 0;
-
-    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        kp = key.mv_data;
-
-        if (key.mv_size < 5 || val.mv_size != 8) {
-            continue;
-        }
-
-        day = (onestop_day_t) (0xffffffffu - get_be32(kp));
-
-        if (q->f.has_to && day > q->f.to) {
-            continue;
-        }
-
-        if (q->f.has_from && day < q->f.from) {
-            break;
-        }
-
-        memcpy(&agency, val.mv_data, 4);
-        memcpy(&procedure, (const uint8_t *) val.mv_data + 4, 4);
-
-        if (agency == 0 || agency > cat->nagencies
-            || procedure == 0 || procedure > cat->nprocedures
-            || (q->f.agency && agency != q->f.agency)
-            || (q->f.under && !onestop_catalog_under(cat, agency, q->f.under))
-            || (q->f.procedure && procedure != q->f.procedure)
-            || (q->f.field && cat->procedures[procedure].field != q->f.field))
-        {
-            continue;
-        }
-
-        if (n == q->limit) {
-            more = 1;           /* one more exists: there is a next page */
-            break;
-        }
-
-        dk.mv_data = (void *) (kp + 4);
-        dk.mv_size = key.mv_size - 4;
-
-        if (mdb_get(st->rtxn, st->dossiers, &dk, &dv) != 0
-            || onestop_record_decode(dv.mv_data, dv.mv_size, &r) != 0
-            || r.tombstone || !r.has_apology)
-        {
-            continue;
-        }
-
-        code.data = dk.mv_data;
-        code.len = dk.mv_size;
-
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "code");
-        onestop_gen_str(g, code.data, code.len);
-        onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
-                &cat->agencies[agency].name);
-        onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
-                &cat->procedures[procedure].name);
-
-        onestop_gen_cstr(g, "applicant");
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "name");
-
-        onestop_shown_name(&name, &r, 0);
-        onestop_gen_str(g, name.data, name.len);
-        onestop_shown_name_free(&name);
-
-        onestop_gen_cstr(g, "type");
-        onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-                            ? "organization" : "citizen");
-        yajl_gen_map_close(g);
-
-        gen_day(g, "due_date", &r.t[ONESTOP_T_DUE], st->offset);
-        gen_day(g, "new_due_date", &r.t[ONESTOP_T_APOLOGY_NEW_DUE],
-                st->offset);
-        gen_day(g, "issued_date", &r.t[ONESTOP_T_APOLOGY_ISSUED], st->offset);
-
-        onestop_gen_cstr(g, "reason");
-
-        if (r.reason.len) {
-            onestop_gen_str(g, r.reason.data, r.reason.len);
-        } else {
-            yajl_gen_null(g);
-        }
-
-        yajl_gen_map_close(g);
-
-        n++;
-        onestop_day_format(day, d);
-        memcpy(next, d, ONESTOP_DATE_LEN);
-        next[ONESTOP_DATE_LEN] = '~';
-        memcpy(next + ONESTOP_DATE_LEN + 1, code.data, code.len);
-        nlen = ONESTOP_DATE_LEN + 1 + code.len;
-    }
-
-    yajl_gen_array_close(g);
-    onestop_gen_cstr(g, "next");
-
-    if (more) {
-        onestop_gen_str(g, next, nlen);
-    } else {
-        yajl_gen_null(g);
-    }
-
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    mdb_cursor_close(cur);
-    onestop_buf_add(out, "\n", 1);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return -2;
-    }
-
-    return out->failed ? -2 : 0;
 }
 
 
@@ -2961,305 +891,4 @@ onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
 
     onestop_buf_free(&none);
     return 0;
-}
-
-
-/* evaluation summaries (Điều 12, 18): counts and means of the nine
- * indices, from the evaluations of the period */
-
-typedef struct {
-    int64_t   evaluations;
-    int64_t   comments;
-    int64_t   count[ONESTOP_INDICES + 1];
-    int64_t   sum[ONESTOP_INDICES + 1];
-} eval_acc_t;
-
-/* the fewest evaluations an answer publishes figures of */
-#define EVAL_MIN  5
-
-#define EVAL_PERIODS  \
-    ((sizeof(eval_acc_t) + sizeof(onestop_counts_t) - 1)                     \
-     / sizeof(onestop_counts_t))
-
-
-static void
-eval_add(eval_acc_t *acc, const uint8_t *answers, int comment)
-{
-    int  i;
-
-    acc->evaluations++;
-    acc->comments += comment;
-
-    for (i = 1; i <= ONESTOP_INDICES; i++) {
-        if (answers[i] <= 2) {
-            acc->count[i]++;
-            acc->sum[i] += answers[i];
-        }
-    }
-}
-
-
-/*
- * Every answer that covers fewer than EVAL_MIN evaluations, a group or
- * the totals of any filter and period, withholds all its figures: the
- * count, the comments and the nine indices are null. A group that small
- * is left out altogether; the totals keep their shape.
- */
-
-static void
-eval_render(yajl_gen g, const eval_acc_t *acc)
-{
-    int   i, withheld;
-    char  key[2], num[40];
-
-    withheld = acc->evaluations < EVAL_MIN;
-
-    onestop_gen_cstr(g, "evaluations");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->evaluations);
-    }
-
-    onestop_gen_cstr(g, "comments");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->comments);
-    }
-
-    for (i = 1; i <= ONESTOP_INDICES; i++) {
-        key[0] = (char) ('0' + i);
-        onestop_gen_str(g, key, 1);
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "count");
-
-        if (withheld) {
-            yajl_gen_null(g);
-        } else {
-            yajl_gen_integer(g, (long long) acc->count[i]);
-        }
-
-        onestop_gen_cstr(g, "mean");
-
-        if (!withheld && acc->count[i]) {
-            fmt_rate(num, sizeof(num),
-                     (double) acc->sum[i] / (double) acc->count[i]);
-            yajl_gen_number(g, num, strlen(num));
-        } else {
-            yajl_gen_null(g);
-        }
-
-        yajl_gen_map_close(g);
-    }
-}
-
-
-int
-onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
-    onestop_day_t today, onestop_buf_t *out)
-{
-    int                       rc, i, result;
-    char                      d1[ONESTOP_DATE_LEN];
-    size_t                    k;
-    uint8_t                   start[4];
-    uint32_t                  agency, procedure, dim[3];
-    unsigned                  channel;
-    yajl_gen                  g;
-    MDB_val                   key, val, ek, ev;
-    MDB_cursor               *cur;
-    onestop_day_t             from, to, first, day;
-    eval_acc_t                totals;
-    group_t                  *grp;
-    run_t                     rn;
-    onestop_str_t             tmp;
-    const uint8_t            *p;
-    const onestop_str_t      *s;
-
-    if (!st->reading) {
-        return -2;
-    }
-
-    memset(&rn, 0, sizeof(run_t));
-    rn.st = st;
-    rn.q = q;
-    rn.today = today;
-    rn.cat = onestop_store_catalog(st);
-    rn.nperiods = EVAL_PERIODS;
-
-    if (rn.cat == NULL || q->interval) {
-        if (q->interval) {
-            snprintf(q->error, sizeof(q->error),
-                     "interval is not available for evaluations");
-            return -1;
-        }
-        return -2;
-    }
-
-    if (mdb_cursor_open(st->rtxn, st->evaluation_days, &cur) != 0) {
-        return -2;
-    }
-
-    first = today;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-
-    if (rc == 0 && key.mv_size > 4) {
-        day = (onestop_day_t) get_be32(key.mv_data);
-        first = day < today ? day : today;
-    }
-
-    if (settle_period(q, first, today, &from, &to) != 0) {
-        mdb_cursor_close(cur);
-        return -1;
-    }
-
-    memset(&totals, 0, sizeof(totals));
-    be32(start, (uint32_t) from);
-    key.mv_data = start;
-    key.mv_size = 4;
-    result = -2;
-
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-    {
-        if (key.mv_size <= 4) {
-            continue;
-        }
-
-        day = (onestop_day_t) get_be32(key.mv_data);
-
-        if (day > to) {
-            break;
-        }
-
-        ek.mv_data = (uint8_t *) key.mv_data + 4;
-        ek.mv_size = key.mv_size - 4;
-
-        if (mdb_get(st->rtxn, st->evaluations, &ek, &ev) != 0
-            || ev.mv_size < 31)
-        {
-            continue;
-        }
-
-        p = ev.mv_data;
-        channel = p[11];
-        memcpy(&agency, p + 21, 4);
-        memcpy(&procedure, p + 25, 4);
-
-        if (!series_wanted(&rn, agency, procedure, channel, 'C')) {
-            continue;
-        }
-
-        eval_add(&totals, p + 1, (p[29] | p[30] << 8) != 0);
-
-        if (q->ngroup) {
-            dim[0] = dim[1] = dim[2] = 0;
-
-            for (i = 0; i < q->ngroup; i++) {
-                dim[i] = dim_value(&rn, q->group[i], agency, procedure,
-                                   channel);
-            }
-
-            grp = group_get(&rn, dim);
-
-            if (grp == NULL) {
-                goto done;
-            }
-
-            eval_add((eval_acc_t *) grp->counts, p + 1,
-                     (p[29] | p[30] << 8) != 0);
-        }
-    }
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        goto done;
-    }
-
-    /* groups of fewer than EVAL_MIN evaluations are left out */
-
-    for (k = 0, i = 0; k < rn.ngroups; k++) {
-        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < EVAL_MIN) {
-            free(rn.groups[k].counts);
-            continue;
-        }
-
-        rn.groups[i++] = rn.groups[k];
-    }
-
-    rn.ngroups = (size_t) i;
-
-    if (rn.ngroups > 1) {
-        qsort_r(rn.groups, rn.ngroups, sizeof(group_t), group_cmp, &rn);
-    }
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        goto done;
-    }
-
-    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "from");
-    onestop_day_format(from, d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "to");
-    onestop_day_format(to, d1);
-    onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
-    onestop_gen_cstr(g, "group");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_gen_cstr(g, dim_word(q->group[i]));
-    }
-
-    yajl_gen_array_close(g);
-    onestop_gen_cstr(g, "totals");
-    yajl_gen_map_open(g);
-    eval_render(g, &totals);
-    yajl_gen_map_close(g);
-    onestop_gen_cstr(g, "groups");
-    yajl_gen_array_open(g);
-
-    for (k = 0; k < rn.ngroups; k++) {
-        yajl_gen_map_open(g);
-
-        for (i = 0; i < q->ngroup; i++) {
-            onestop_gen_cstr(g, dim_word(q->group[i]));
-            s = dim_id(&rn, q->group[i], rn.groups[k].dim[i], &tmp);
-            onestop_gen_str(g, s->data, s->len);
-            s = dim_name(&rn, q->group[i], rn.groups[k].dim[i]);
-
-            if (s != NULL) {
-                onestop_buf_t  name;
-
-                memset(&name, 0, sizeof(name));
-                onestop_buf_printf(&name, "%s_name", dim_word(q->group[i]));
-                onestop_gen_str(g, name.data, name.len);
-                onestop_buf_free(&name);
-                onestop_gen_str(g, s->data, s->len);
-            }
-        }
-
-        eval_render(g, (eval_acc_t *) rn.groups[k].counts);
-        yajl_gen_map_close(g);
-    }
-
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
-    onestop_buf_add(out, "\n", 1);
-
-    result = out->failed ? -2 : 0;
-
-done:
-
-    mdb_cursor_close(cur);
-    run_free(&rn);
-
-    return result;
 }

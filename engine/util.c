@@ -1,7 +1,8 @@
 /*
- * Arena and buffer: the engine allocates with malloc only here and in the
- * few places that own a long-lived structure, so that every error path is
- * one free.
+ * Arena and buffer: the strings of a parsed batch or a loaded catalog
+ * live in an arena, freed all at once, so that every error path is one
+ * free; answers grow in a buffer.  (Other files malloc what they own - a
+ * query's run, a batch's deltas - and free it on every path.)
  */
 
 #include <stdarg.h>

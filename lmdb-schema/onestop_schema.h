@@ -104,16 +104,41 @@
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
  * store is rewritten to schema 2 when first opened read-write)
  * The nine counters are ONESTOP_K_* of engine/onestop_stats.h.
- *
+ */
+#define ONESTOP_SERIES_PROVINCE      'P'
+#define ONESTOP_SERIES_AGENCY        'A'
+#define ONESTOP_SERIES_CELL          'C'
+#define ONESTOP_SERIES_PROVINCE_LEN  2      /* tag, channel */
+#define ONESTOP_SERIES_AGENCY_LEN    6      /* tag, agency, channel */
+#define ONESTOP_SERIES_CELL_LEN      10     /* tag, agency, procedure, channel */
+#define ONESTOP_SERIES_MONTH_LEN     2      /* the u16 month after a series */
+#define ONESTOP_COUNTERS_KEY_MAX     12
+#define ONESTOP_MONTH_ORIGIN         1990   /* month 0 is its January */
+#define ONESTOP_MONTH_ALL_TIME       0xffff
+#define ONESTOP_MONTH_DAYS           31
+
+/*
  * apologies: u32 (0xffffffff - issue day), code -> u32 agency,
  * u32 procedure (newest letters first, then by code)
- *
+ */
+#define ONESTOP_APOLOGY_DAY_LEN      4
+#define ONESTOP_APOLOGY_VALUE_LEN    8
+
+/*
  * evaluations: code -> u8 format, u8 answers[10] (index 1-9; 0xff: none),
  *   u8 channel, u8 reserved, i64 evaluated at (unix), u32 agency,
  *   u32 procedure, u16 comment length, comment
  * evaluation_days: u32 local day of the evaluation, code -> (empty)
  */
 #define ONESTOP_EVALUATION_FORMAT    1
+#define ONESTOP_EVAL_ANSWERS         1      /* offsets in the value */
+#define ONESTOP_EVAL_CHANNEL         11
+#define ONESTOP_EVAL_AT              13
+#define ONESTOP_EVAL_AGENCY          21
+#define ONESTOP_EVAL_PROCEDURE       25
+#define ONESTOP_EVAL_COMMENT_LEN     29
+#define ONESTOP_EVAL_COMMENT         31     /* the size without a comment */
+#define ONESTOP_EVAL_DAY_LEN         4      /* evaluation_days: the day */
 
 /*
  * outbox: u64 seq -> entry:

@@ -1,0 +1,210 @@
+/*
+ * The apology letters' list (Điều 11.3; SPEC section 7): the letters
+ * newest first, filtered by date and catalog, a page at a time.  The idea:
+ * the apologies database is an index kept in the same write as the
+ * records (store.c), keyed by the inverted issue day and the code, so
+ * that the newest letters come first in LMDB's order, a date range is
+ * one seek, and "next" is simply the last key given (YYYY-MM-DD~CODE).
+ * Each letter's details come from its record.  Only reads.
+ */
+
+#include <string.h>
+
+#include "onestop_stats_int.h"
+#include "onestop_store_int.h"
+
+
+#define DAY_LEN  ONESTOP_APOLOGY_DAY_LEN
+
+
+static void
+gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
+    int32_t offset)
+{
+    char  d[ONESTOP_DATE_LEN];
+
+    onestop_gen_cstr(g, member);
+    onestop_day_format(onestop_ts_day(ts, offset), d);
+    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
+}
+
+
+int
+onestop_store_apologies(onestop_store_t *st,
+    const onestop_apology_query_t *q, onestop_buf_t *out)
+{
+    int                       rc;
+    char                      d[ONESTOP_DATE_LEN];
+    char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
+    int                       more;
+    size_t                    n, nlen;
+    uint8_t                   start[DAY_LEN + ONESTOP_CODE_MAX];
+    uint32_t                  agency, procedure;
+    yajl_gen                  g;
+    MDB_val                   key, val, dk, dv;
+    MDB_cursor               *cur;
+    onestop_day_t             day;
+    onestop_record_t          r;
+    onestop_shown_name_t      name;
+    onestop_str_t             code;
+    const uint8_t            *kp;
+    const onestop_catalog_t  *cat;
+
+    if (!st->reading || (cat = onestop_store_catalog(st)) == NULL) {
+        return -2;
+    }
+
+    if (mdb_cursor_open(st->rtxn, st->apologies, &cur) != 0) {
+        return -2;
+    }
+
+    g = onestop_report_gen(out);
+
+    if (g == NULL) {
+        mdb_cursor_close(cur);
+        return -2;
+    }
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "items");
+    yajl_gen_array_open(g);
+
+    /* where to start: after the cursor, or at `to` */
+
+    if (q->has_after) {
+        be32(start, 0xffffffffu - (uint32_t) q->after_day);
+        memcpy(start + DAY_LEN, q->after_code, q->after_len);
+        key.mv_size = DAY_LEN + q->after_len;
+
+    } else {
+        be32(start, q->f.has_to ? 0xffffffffu - (uint32_t) q->f.to : 0);
+        key.mv_size = DAY_LEN;
+    }
+
+    key.mv_data = start;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+
+    if (rc == 0 && q->has_after && key.mv_size == DAY_LEN + q->after_len
+        && memcmp(key.mv_data, start, key.mv_size) == 0)
+    {
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+    }
+
+    n = 0;
+    nlen = 0;
+    more = 0;
+
+    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        kp = key.mv_data;
+
+        if (key.mv_size <= DAY_LEN
+            || val.mv_size != ONESTOP_APOLOGY_VALUE_LEN)
+        {
+            continue;
+        }
+
+        day = (onestop_day_t) (0xffffffffu - get_be32(kp));
+
+        if (q->f.has_to && day > q->f.to) {
+            continue;
+        }
+
+        if (q->f.has_from && day < q->f.from) {
+            break;
+        }
+
+        memcpy(&agency, val.mv_data, 4);
+        memcpy(&procedure, (const uint8_t *) val.mv_data + 4, 4);
+
+        if (agency == 0 || agency > cat->nagencies
+            || procedure == 0 || procedure > cat->nprocedures
+            || (q->f.agency && agency != q->f.agency)
+            || (q->f.under && !onestop_catalog_under(cat, agency, q->f.under))
+            || (q->f.procedure && procedure != q->f.procedure)
+            || (q->f.field && cat->procedures[procedure].field != q->f.field))
+        {
+            continue;
+        }
+
+        if (n == q->limit) {
+            more = 1;           /* one more exists: there is a next page */
+            break;
+        }
+
+        dk.mv_data = (void *) (kp + DAY_LEN);
+        dk.mv_size = key.mv_size - DAY_LEN;
+
+        if (mdb_get(st->rtxn, st->dossiers, &dk, &dv) != 0
+            || onestop_record_decode(dv.mv_data, dv.mv_size, &r) != 0
+            || r.tombstone || !r.has_apology)
+        {
+            continue;
+        }
+
+        code.data = dk.mv_data;
+        code.len = dk.mv_size;
+
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "code");
+        onestop_gen_str(g, code.data, code.len);
+        onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
+                &cat->agencies[agency].name);
+        onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
+                &cat->procedures[procedure].name);
+
+        onestop_gen_cstr(g, "applicant");
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "name");
+
+        onestop_shown_name(&name, &r, 0);
+        onestop_gen_str(g, name.data, name.len);
+        onestop_shown_name_free(&name);
+
+        onestop_gen_cstr(g, "type");
+        onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+                            ? "organization" : "citizen");
+        yajl_gen_map_close(g);
+
+        gen_day(g, "due_date", &r.t[ONESTOP_T_DUE], st->offset);
+        gen_day(g, "new_due_date", &r.t[ONESTOP_T_APOLOGY_NEW_DUE],
+                st->offset);
+        gen_day(g, "issued_date", &r.t[ONESTOP_T_APOLOGY_ISSUED], st->offset);
+
+        onestop_gen_cstr(g, "reason");
+
+        if (r.reason.len) {
+            onestop_gen_str(g, r.reason.data, r.reason.len);
+        } else {
+            yajl_gen_null(g);
+        }
+
+        yajl_gen_map_close(g);
+
+        n++;
+        onestop_day_format(day, d);
+        memcpy(next, d, ONESTOP_DATE_LEN);
+        next[ONESTOP_DATE_LEN] = '~';
+        memcpy(next + ONESTOP_DATE_LEN + 1, code.data, code.len);
+        nlen = ONESTOP_DATE_LEN + 1 + code.len;
+    }
+
+    yajl_gen_array_close(g);
+    onestop_gen_cstr(g, "next");
+
+    if (more) {
+        onestop_gen_str(g, next, nlen);
+    } else {
+        yajl_gen_null(g);
+    }
+
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    mdb_cursor_close(cur);
+    onestop_buf_add(out, "\n", 1);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return -2;
+    }
+
+    return out->failed ? -2 : 0;
+}

@@ -1,0 +1,89 @@
+/*
+ * The counters database's blocks, inside the engine (counters.c): the
+ * month-block codec, the series keys, the deltas of a write and the
+ * upgrade of schema 1's blocks.  The store (store.c) writes through the
+ * deltas; the readers (stats.c, verify.c) decode blocks.  Nothing here
+ * calls the store: it is handed a transaction.
+ */
+
+#ifndef ONESTOP_COUNTERS_H
+#define ONESTOP_COUNTERS_H
+
+#include <lmdb.h>
+
+#include "onestop_schema.h"
+#include "onestop_stats.h"
+
+
+/* a month block decoded: the nine month totals and their days (the
+ * all-time block has totals only) */
+typedef struct {
+    int64_t         tot[ONESTOP_K_COUNT];
+    int32_t         day[ONESTOP_K_COUNT][ONESTOP_MONTH_DAYS];
+} onestop_month_block_t;
+
+/* the month of a day (months since ONESTOP_MONTH_ORIGIN's January) and,
+ * when mday is not NULL, its day in the month from 0 */
+unsigned onestop_month_of(onestop_day_t day, unsigned *mday);
+/* the first day of a month */
+onestop_day_t onestop_month_first_day(unsigned month);
+
+/* a series' key prefix (ONESTOP_SERIES_*); its length, the month follows */
+size_t onestop_series_key(uint8_t *k, char tag, uint32_t agency,
+    uint32_t procedure, unsigned channel);
+/* the length of a series' prefix of that tag */
+size_t onestop_series_len(char tag);
+
+/* a stored block, schema 2 or schema 1's fixed layout: decoded (total:
+ * the all-time block), 0, or -1 when the bytes are not a block */
+int onestop_block_decode(const uint8_t *p, size_t n, int total,
+    onestop_month_block_t *b);
+/* its nine totals alone */
+int onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot);
+/* adds each counter's days 0 .. upto of a month block to sum[] */
+int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
+    int64_t *sum);
+
+/* rewrites schema 1's fixed-size counter blocks as schema 2's; an LMDB
+ * error code */
+int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
+
+
+/* counter deltas of one batch, applied to the counters database at its
+ * end (so that a batch touching many records of one cell writes each
+ * counter block once): a hash table of blocks by key */
+typedef struct onestop_deltas_s  onestop_deltas_t;
+
+/* an entry of the table */
+typedef struct {
+    uint8_t                 key[ONESTOP_COUNTERS_KEY_MAX];
+    uint8_t                 klen;
+    uint8_t                 total;      /* the all-time block: no days */
+    uint8_t                 used;
+    onestop_month_block_t  *b;
+} onestop_delta_t;
+
+onestop_deltas_t *onestop_deltas_create(void);
+void onestop_deltas_destroy(onestop_deltas_t *d);
+void onestop_deltas_reset(onestop_deltas_t *d);
+/* adds (sign 1) or takes back (sign -1) a record's contribution; -1 when
+ * memory is exhausted */
+int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
+    int32_t offset, int sign);
+/* adds a record's contribution to the series of one tag only */
+int onestop_deltas_series(onestop_deltas_t *d, const onestop_record_t *r,
+    int32_t offset, char tag);
+/* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
+int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
+/* writes the deltas into the counters database; an LMDB error code */
+int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
+
+/* the table's slots, for a walk over them all: how many; the entry in
+ * slot i (NULL: unused); the slot of a key (-1: none) */
+size_t onestop_deltas_slots(const onestop_deltas_t *d);
+const onestop_delta_t *onestop_deltas_slot(const onestop_deltas_t *d,
+    size_t i);
+long onestop_deltas_find(const onestop_deltas_t *d, const uint8_t *k,
+    size_t n);
+
+#endif /* ONESTOP_COUNTERS_H */

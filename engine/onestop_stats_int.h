@@ -1,0 +1,106 @@
+/*
+ * A statistics query as it runs, shared by the files that answer one:
+ * stats.c reads the series and groups them, report.c renders the run as
+ * JSON or CSV, evaluation_summary.c groups evaluations the same way, and
+ * query.c settles the period.  Nothing outside them includes this.
+ *
+ * The calls go one way: stats.c and evaluation_summary.c call query.c
+ * and report.c (apologies.c calls report.c too); report.c and query.c
+ * call none of them.
+ */
+
+#ifndef ONESTOP_STATS_INT_H
+#define ONESTOP_STATS_INT_H
+
+#include <yajl/yajl_gen.h>
+
+#include "onestop_stats.h"
+#include "onestop_store.h"
+
+
+typedef struct {
+    const uint8_t          *data;       /* in the map */
+    size_t                  size;
+    unsigned                month;
+    int64_t                 tot[ONESTOP_K_COUNT];
+} onestop_read_block_t;
+
+typedef struct {
+    uint32_t                dim[3];
+    onestop_counts_t       *counts;     /* one per sub-period */
+} onestop_group_t;
+
+typedef struct {
+    onestop_store_t        *st;
+    const onestop_catalog_t *cat;
+    onestop_query_t        *q;
+    onestop_day_t           today;
+    onestop_day_t          *cuts;
+    size_t                  ncuts;
+    onestop_day_t          *pfrom;      /* sub-periods */
+    onestop_day_t          *pto;
+    size_t                 *pcut;       /* 3 cut indices per sub-period */
+    size_t                  nperiods;
+    int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
+    onestop_read_block_t   *blocks;     /* a series' month blocks read */
+    size_t                  bcap;
+    onestop_group_t        *groups;
+    size_t                  ngroups;
+    size_t                  gcap;
+    uint32_t               *gmap;
+    uint32_t                gmask;
+} onestop_run_t;
+
+
+/* query.c */
+
+/*
+ * The effective [from, to] of a query: `period` (the current day, month,
+ * quarter or year up to today, or all from `first`), else from/to with
+ * from defaulting to `first` and to to today; to is never after today.
+ * 0, or -1 with q->error when from is after to.
+ */
+int onestop_query_settle(onestop_query_t *q, onestop_day_t first,
+    onestop_day_t today, onestop_day_t *fromp, onestop_day_t *top);
+
+
+/* stats.c: grouping */
+
+/* the group of those dimension values, created (rn->nperiods zeroed
+ * counts) on first use; NULL when memory is exhausted */
+onestop_group_t *onestop_group_get(onestop_run_t *rn, const uint32_t *dim);
+/* the value of one dimension (ONESTOP_DIM_*) of a series */
+uint32_t onestop_group_value(const onestop_run_t *rn, int dim,
+    uint32_t agency, uint32_t procedure, unsigned channel);
+/* 1 when the query's filters keep a series (ONESTOP_SERIES_*) */
+int onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
+    uint32_t procedure, unsigned channel, char tag);
+/* the groups in the order of their ids */
+void onestop_groups_sort(onestop_run_t *rn);
+void onestop_run_free(onestop_run_t *rn);
+
+
+/* report.c */
+
+/* a yajl generator that writes into out; NULL when memory is exhausted */
+yajl_gen onestop_report_gen(onestop_buf_t *out);
+/* the shortest decimal that reads back as v (15 to 17 digits) */
+void onestop_report_rate(char *buf, size_t size, double v);
+/* a dimension's word, and a value's id and name (NULL: none) */
+const char *onestop_dim_word(int dim);
+const onestop_str_t *onestop_dim_id(const onestop_catalog_t *cat, int dim,
+    uint32_t v, onestop_str_t *tmp);
+const onestop_str_t *onestop_dim_name(const onestop_catalog_t *cat, int dim,
+    uint32_t v);
+/* opens the answer's object: "from", "to" and "group" */
+void onestop_report_head(yajl_gen g, const onestop_query_t *q,
+    onestop_day_t from, onestop_day_t to);
+/* a group's dimensions as members: "agency": id, "agency_name": name */
+void onestop_report_dims(yajl_gen g, const onestop_run_t *rn,
+    const uint32_t *dim);
+/* the answer of a run: its totals (one per sub-period) and groups, as
+ * JSON or CSV */
+void onestop_report_stats(const onestop_run_t *rn,
+    const onestop_counts_t *totals, onestop_buf_t *out);
+
+#endif /* ONESTOP_STATS_INT_H */

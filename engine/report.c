@@ -1,0 +1,450 @@
+/*
+ * The answers of statistics as the API gives them: JSON (SPEC section 7's
+ * COUNTERS per group or sub-period) or CSV (one row each, a spreadsheet's
+ * way).  The idea: one list of the counters (counters_list) that both
+ * renderings walk, so that JSON members and CSV columns are the same
+ * figures in the same order, the rates derived in one place.  This file
+ * only renders what stats.c read; it reads nothing of the store.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_stats_int.h"
+
+
+static void
+gen_print(void *ctx, const char *s, size_t len)
+{
+    onestop_buf_add(ctx, s, len);
+}
+
+
+yajl_gen
+onestop_report_gen(onestop_buf_t *out)
+{
+    yajl_gen  g;
+
+    g = yajl_gen_alloc(NULL);
+
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    return g;
+}
+
+
+void
+onestop_report_rate(char *buf, size_t size, double v)
+{
+    int  prec;
+
+    for (prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+
+        if (strtod(buf, NULL) == v) {
+            return;
+        }
+    }
+}
+
+
+typedef struct {
+    const char  *name;
+    int64_t      value;
+} counter_t;
+
+
+static size_t
+counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
+    double *otr, int *has_rr, int *has_otr)
+{
+    size_t   n;
+    int64_t  resolved, in_time, denom;
+
+    resolved = c->resolved_early + c->resolved_on_time + c->resolved_late;
+    in_time = c->resolved_early + c->resolved_on_time;
+    denom = c->carried_over + c->received;
+
+    n = 0;
+    out[n++] = (counter_t) { "carried_over", c->carried_over };
+    out[n++] = (counter_t) { "received", c->received };
+    out[n++] = (counter_t) { "received_online",
+                             c->received_channel[ONESTOP_CH_ONLINE] };
+    out[n++] = (counter_t) { "received_direct",
+                             c->received_channel[ONESTOP_CH_DIRECT] };
+    out[n++] = (counter_t) { "received_postal",
+                             c->received_channel[ONESTOP_CH_POSTAL] };
+    out[n++] = (counter_t) { "resolved", resolved };
+    out[n++] = (counter_t) { "resolved_early", c->resolved_early };
+    out[n++] = (counter_t) { "resolved_on_time", c->resolved_on_time };
+    out[n++] = (counter_t) { "resolved_late", c->resolved_late };
+    out[n++] = (counter_t) { "resolved_in_time", in_time };
+    out[n++] = (counter_t) { "withdrawn", c->withdrawn };
+    out[n++] = (counter_t) { "returned_postal", c->returned_postal };
+    out[n++] = (counter_t) { "pending", c->pending };
+    out[n++] = (counter_t) { "pending_not_due",
+                             c->pending - c->pending_overdue };
+    out[n++] = (counter_t) { "pending_overdue", c->pending_overdue };
+
+    *has_rr = denom != 0;
+    *rr = denom ? (double) resolved / (double) denom : 0;
+    *has_otr = resolved != 0;
+    *otr = resolved ? (double) in_time / (double) resolved : 0;
+
+    return n;
+}
+
+
+void
+onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
+{
+    int        has_rr, has_otr;
+    char       num[40];
+    size_t     i, n;
+    double     rr, otr;
+    counter_t  list[16];
+
+    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < n; i++) {
+        onestop_gen_cstr(g, list[i].name);
+        yajl_gen_integer(g, (long long) list[i].value);
+    }
+
+    onestop_gen_cstr(g, "resolution_rate");
+
+    if (has_rr) {
+        onestop_report_rate(num, sizeof(num), rr);
+        yajl_gen_number(g, num, strlen(num));
+    } else {
+        yajl_gen_null(g);
+    }
+
+    onestop_gen_cstr(g, "on_time_rate");
+
+    if (has_otr) {
+        onestop_report_rate(num, sizeof(num), otr);
+        yajl_gen_number(g, num, strlen(num));
+    } else {
+        yajl_gen_null(g);
+    }
+}
+
+
+static void
+csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
+{
+    int        has_rr, has_otr;
+    char       num[40];
+    size_t     i, n;
+    double     rr, otr;
+    counter_t  list[16];
+
+    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < n; i++) {
+        onestop_buf_printf(b, "%s%lld", i ? "," : "",
+                           (long long) list[i].value);
+    }
+
+    onestop_buf_add(b, ",", 1);
+
+    if (has_rr) {
+        onestop_report_rate(num, sizeof(num), rr);
+        onestop_buf_adds(b, num);
+    }
+
+    onestop_buf_add(b, ",", 1);
+
+    if (has_otr) {
+        onestop_report_rate(num, sizeof(num), otr);
+        onestop_buf_adds(b, num);
+    }
+
+    onestop_buf_add(b, "\r\n", 2);
+}
+
+
+static void
+csv_header(onestop_buf_t *b, const onestop_query_t *q)
+{
+    int        i, has_rr, has_otr;
+    size_t     n;
+    double     rr, otr;
+    counter_t  list[16];
+    onestop_counts_t  zero;
+
+    onestop_buf_add(b, "\xef\xbb\xbf", 3);
+
+    if (q->interval) {
+        onestop_buf_adds(b, "from,to,");
+    }
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_buf_printf(b, "%s,", onestop_dim_word(q->group[i]));
+
+        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
+            onestop_buf_printf(b, "%s_name,", onestop_dim_word(q->group[i]));
+        }
+    }
+
+    memset(&zero, 0, sizeof(zero));
+    n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
+
+    for (i = 0; i < (int) n; i++) {
+        onestop_buf_printf(b, "%s,", list[i].name);
+    }
+
+    onestop_buf_adds(b, "resolution_rate,on_time_rate\r\n");
+}
+
+
+static void
+csv_render(const onestop_run_t *rn, const onestop_counts_t *totals,
+    onestop_buf_t *out)
+{
+    int                     i;
+    char                    d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
+    size_t                  k, p;
+    onestop_str_t           tmp;
+    const onestop_str_t    *s;
+    const onestop_query_t  *q = rn->q;
+
+    csv_header(out, q);
+
+    if (q->interval) {
+        for (p = 0; p < rn->nperiods; p++) {
+            onestop_day_format(rn->pfrom[p], d1);
+            onestop_day_format(rn->pto[p], d2);
+            onestop_buf_add(out, d1, ONESTOP_DATE_LEN);
+            onestop_buf_add(out, ",", 1);
+            onestop_buf_add(out, d2, ONESTOP_DATE_LEN);
+            onestop_buf_add(out, ",", 1);
+            csv_counters(out, &totals[p]);
+        }
+
+    } else if (q->ngroup == 0) {
+        csv_counters(out, &totals[0]);
+
+    } else {
+        for (k = 0; k < rn->ngroups; k++) {
+            for (i = 0; i < q->ngroup; i++) {
+                s = onestop_dim_id(rn->cat, q->group[i],
+                                   rn->groups[k].dim[i], &tmp);
+                onestop_csv_cell(out, s->data, s->len);
+                onestop_buf_add(out, ",", 1);
+
+                s = onestop_dim_name(rn->cat, q->group[i],
+                                     rn->groups[k].dim[i]);
+
+                if (s != NULL) {
+                    onestop_csv_cell(out, s->data, s->len);
+                    onestop_buf_add(out, ",", 1);
+                }
+            }
+
+            csv_counters(out, &rn->groups[k].counts[0]);
+        }
+    }
+}
+
+
+void
+onestop_report_head(yajl_gen g, const onestop_query_t *q, onestop_day_t from,
+    onestop_day_t to)
+{
+    int   i;
+    char  d[ONESTOP_DATE_LEN];
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "from");
+    onestop_day_format(from, d);
+    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
+    onestop_gen_cstr(g, "to");
+    onestop_day_format(to, d);
+    onestop_gen_str(g, d, ONESTOP_DATE_LEN);
+
+    onestop_gen_cstr(g, "group");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_gen_cstr(g, onestop_dim_word(q->group[i]));
+    }
+
+    yajl_gen_array_close(g);
+}
+
+
+void
+onestop_report_dims(yajl_gen g, const onestop_run_t *rn, const uint32_t *dim)
+{
+    int                     i;
+    onestop_buf_t           key;
+    onestop_str_t           tmp;
+    const onestop_str_t    *s;
+    const onestop_query_t  *q = rn->q;
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_gen_cstr(g, onestop_dim_word(q->group[i]));
+        s = onestop_dim_id(rn->cat, q->group[i], dim[i], &tmp);
+        onestop_gen_str(g, s->data, s->len);
+
+        s = onestop_dim_name(rn->cat, q->group[i], dim[i]);
+
+        if (s != NULL) {
+            memset(&key, 0, sizeof(key));
+            onestop_buf_printf(&key, "%s_name", onestop_dim_word(q->group[i]));
+            onestop_gen_str(g, key.data, key.len);
+            onestop_buf_free(&key);
+            onestop_gen_str(g, s->data, s->len);
+        }
+    }
+}
+
+
+void
+onestop_report_stats(const onestop_run_t *rn, const onestop_counts_t *totals,
+    onestop_buf_t *out)
+{
+    char                    d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
+    size_t                  k, p;
+    yajl_gen                g;
+    onestop_counts_t        all;
+    const onestop_query_t  *q = rn->q;
+
+    if (q->csv) {
+        csv_render(rn, totals, out);
+        return;
+    }
+
+    g = onestop_report_gen(out);
+
+    if (g == NULL) {
+        out->failed = 1;
+        return;
+    }
+
+    onestop_report_head(g, q, rn->pfrom[0], rn->pto[rn->nperiods - 1]);
+
+    if (q->interval) {
+        /* the totals of the whole span: its first sub-period's carried
+         * over, the sums of the flows, the last one's pending */
+
+        memset(&all, 0, sizeof(all));
+
+        for (p = 0; p < rn->nperiods; p++) {
+            onestop_counts_add(&all, &totals[p]);
+        }
+
+        all.carried_over = totals[0].carried_over;
+        all.pending = totals[rn->nperiods - 1].pending;
+        all.pending_overdue = totals[rn->nperiods - 1].pending_overdue;
+
+        onestop_gen_cstr(g, "totals");
+        yajl_gen_map_open(g);
+        onestop_counts_render(g, &all);
+        yajl_gen_map_close(g);
+
+        onestop_gen_cstr(g, "series");
+        yajl_gen_array_open(g);
+
+        for (p = 0; p < rn->nperiods; p++) {
+            yajl_gen_map_open(g);
+            onestop_gen_cstr(g, "from");
+            onestop_day_format(rn->pfrom[p], d1);
+            onestop_gen_str(g, d1, ONESTOP_DATE_LEN);
+            onestop_gen_cstr(g, "to");
+            onestop_day_format(rn->pto[p], d2);
+            onestop_gen_str(g, d2, ONESTOP_DATE_LEN);
+            onestop_counts_render(g, &totals[p]);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+
+    } else {
+        onestop_gen_cstr(g, "totals");
+        yajl_gen_map_open(g);
+        onestop_counts_render(g, &totals[0]);
+        yajl_gen_map_close(g);
+
+        onestop_gen_cstr(g, "groups");
+        yajl_gen_array_open(g);
+
+        for (k = 0; k < rn->ngroups; k++) {
+            yajl_gen_map_open(g);
+            onestop_report_dims(g, rn, rn->groups[k].dim);
+            onestop_counts_render(g, &rn->groups[k].counts[0]);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+    }
+
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    onestop_buf_add(out, "\n", 1);
+}
+
+
+/* the dimensions' words, and their values' ids and names */
+
+const onestop_str_t *
+onestop_dim_id(const onestop_catalog_t *cat, int dim, uint32_t v,
+    onestop_str_t *tmp)
+{
+    const char  *s;
+
+    switch (dim) {
+    case ONESTOP_DIM_AGENCY:
+    case ONESTOP_DIM_TOP_AGENCY:
+        return &cat->agencies[v].id;
+    case ONESTOP_DIM_FIELD:
+        return &cat->fields[v].id;
+    case ONESTOP_DIM_PROCEDURE:
+        return &cat->procedures[v].id;
+    case ONESTOP_DIM_CHANNEL:
+        s = onestop_channel_name(v);
+        break;
+    default:
+        s = onestop_level_name(v);
+    }
+
+    tmp->data = s;
+    tmp->len = strlen(s);
+    return tmp;
+}
+
+
+const onestop_str_t *
+onestop_dim_name(const onestop_catalog_t *cat, int dim, uint32_t v)
+{
+    switch (dim) {
+    case ONESTOP_DIM_AGENCY:
+    case ONESTOP_DIM_TOP_AGENCY:
+        return &cat->agencies[v].name;
+    case ONESTOP_DIM_FIELD:
+        return &cat->fields[v].name;
+    case ONESTOP_DIM_PROCEDURE:
+        return &cat->procedures[v].name;
+    }
+
+    return NULL;
+}
+
+
+const char *
+onestop_dim_word(int dim)
+{
+    static const char  *words[] = {
+        "", "agency", "top_agency", "field", "procedure", "channel", "level"
+    };
+
+    return words[dim];
+}

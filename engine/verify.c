@@ -1,0 +1,213 @@
+/*
+ * verify: every counter recomputed from the records and compared with the
+ * stored one.  The idea: the same deltas a write uses (counters.c), fed
+ * with every record instead of a batch's, are the counters the store
+ * should hold; one tag of series at a time, and the cells in passes over
+ * the agencies, so that the expected blocks fit in memory.  Each stored
+ * block is then looked up among them, and what is left unseen is missing.
+ * Only reads: the store's read transaction.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_store_int.h"
+
+
+static void
+describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
+{
+    unsigned  month;
+
+    onestop_buf_printf(report, "%c", k[0]);
+
+    if (k[0] != ONESTOP_SERIES_PROVINCE && len >= ONESTOP_SERIES_AGENCY_LEN) {
+        onestop_buf_printf(report, " agency %u", get_be32(k + 1));
+    }
+
+    if (k[0] == ONESTOP_SERIES_CELL && len >= ONESTOP_SERIES_CELL_LEN) {
+        onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
+    }
+
+    onestop_buf_printf(report, " channel %s",
+                       onestop_channel_name(k[len - 3]));
+
+    month = get_be16(k + len - ONESTOP_SERIES_MONTH_LEN);
+
+    if (month == ONESTOP_MONTH_ALL_TIME) {
+        onestop_buf_adds(report, " all time");
+    } else {
+        onestop_buf_printf(report, " month %04u-%02u",
+                           ONESTOP_MONTH_ORIGIN + month / 12, month % 12 + 1);
+    }
+}
+
+
+long
+onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
+{
+    int                     rc, t;
+    char                    tag;
+    long                    diffs, slot;
+    size_t                  i, nslots;
+    uint32_t                pass, npasses, agency;
+    MDB_val                 key, val;
+    MDB_cursor             *cur;
+    onestop_record_t        r;
+    onestop_deltas_t       *d;
+    const onestop_delta_t  *e;
+    onestop_month_block_t   blk;
+    uint8_t                *seen;
+
+    static const char  tags[] = {
+        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL
+    };
+
+    if (!st->reading) {
+        return -1;
+    }
+
+    d = onestop_deltas_create();
+
+    if (d == NULL) {
+        return -1;
+    }
+
+    diffs = 0;
+
+    for (t = 0; t < 3; t++) {
+        tag = tags[t];
+        npasses = tag == ONESTOP_SERIES_CELL ? 8 : 1;
+
+        for (pass = 0; pass < npasses; pass++) {
+            onestop_deltas_reset(d);
+
+            /* expected, from every record */
+
+            if (mdb_cursor_open(st->rtxn, st->dossiers, &cur) != 0) {
+                goto failed;
+            }
+
+            for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+            {
+                if (onestop_record_decode(val.mv_data, val.mv_size, &r)
+                    != 0)
+                {
+                    onestop_buf_printf(report, "dossier \"%.*s\": "
+                                       "unreadable record\n",
+                                       (int) key.mv_size,
+                                       (char *) key.mv_data);
+                    diffs++;
+                    continue;
+                }
+
+                if (r.tombstone || r.agency_id % npasses != pass) {
+                    continue;
+                }
+
+                if (onestop_deltas_series(d, &r, st->offset, tag) != 0) {
+                    mdb_cursor_close(cur);
+                    goto failed;
+                }
+            }
+
+            mdb_cursor_close(cur);
+
+            if (rc != MDB_NOTFOUND) {
+                goto failed;
+            }
+
+            /* stored, against expected */
+
+            nslots = onestop_deltas_slots(d);
+            seen = calloc(nslots, 1);
+
+            if (seen == NULL
+                || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
+            {
+                free(seen);
+                goto failed;
+            }
+
+            key.mv_data = &tag;
+            key.mv_size = 1;
+
+            for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+                 rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+            {
+                const uint8_t  *kp = key.mv_data;
+
+                if (kp[0] != (uint8_t) tag) {
+                    break;
+                }
+
+                agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
+
+                if (agency % npasses != pass) {
+                    continue;
+                }
+
+                slot = onestop_deltas_find(d, kp, key.mv_size);
+
+                if (slot < 0) {
+                    onestop_buf_adds(report, "stored but not in any record: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                    continue;
+                }
+
+                e = onestop_deltas_slot(d, (size_t) slot);
+                seen[slot] = 1;
+
+                if (onestop_block_decode(val.mv_data, val.mv_size, e->total,
+                                         &blk) != 0)
+                {
+                    onestop_buf_adds(report, "unreadable: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                    continue;
+                }
+
+                if (e->total) {
+                    memset(blk.day, 0, sizeof(blk.day));
+                }
+
+                if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
+                    || (!e->total
+                        && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
+                {
+                    onestop_buf_adds(report, "differs: ");
+                    describe_key(report, kp, key.mv_size);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                }
+            }
+
+            mdb_cursor_close(cur);
+
+            for (i = 0; i < nslots; i++) {
+                e = onestop_deltas_slot(d, i);
+
+                if (e != NULL && !seen[i]) {
+                    onestop_buf_adds(report, "missing: ");
+                    describe_key(report, e->key, e->klen);
+                    onestop_buf_adds(report, "\n");
+                    diffs++;
+                }
+            }
+
+            free(seen);
+        }
+    }
+
+    onestop_deltas_destroy(d);
+    return diffs;
+
+failed:
+
+    onestop_deltas_destroy(d);
+    return -1;
+}
