@@ -27,9 +27,14 @@
 const onestop_catalog_t *
 onestop_store_catalog(onestop_store_t *st)
 {
-    if (!st->reading
-        || onestop_store_catalog_load(st, st->rtxn, &st->rcat) != 0)
-    {
+    if (!st->reading) {
+        return NULL;
+    }
+
+    if (onestop_store_catalog_load(st, st->rtxn, &st->rcat) != 0) {
+        st->error = "the stored catalog could not be loaded: memory ran "
+                    "out, or the store is damaged (restore it from a "
+                    "backup)";
         return NULL;
     }
 

@@ -565,7 +565,14 @@ onestop_store_get(onestop_store_t *st, const char *code, size_t len,
         return ONESTOP_NOT_FOUND;
     }
 
-    if (rc != 0 || onestop_record_decode(v.mv_data, v.mv_size, r) != 0) {
+    if (rc != 0) {
+        st->error = mdb_strerror(rc);
+        return ONESTOP_ERROR;
+    }
+
+    if (onestop_record_decode(v.mv_data, v.mv_size, r) != 0) {
+        st->error = "a stored dossier does not decode: the store is "
+                    "damaged (restore it from a backup)";
         return ONESTOP_ERROR;
     }
 
