@@ -165,7 +165,7 @@ for my $w (1 .. 2) {
     push @kids, $pid;
 }
 
-my $wout = `wrk -t2 -c16 -d${SECONDS}s --timeout 30s \
+my $wout = `wrk -t2 -c16 -d${SECONDS}s --timeout 30s \\
     -s @{[ $t->dir ]}/stress.lua @{[ $t->url('/') ]} 2>&1`;
 $t->spew('stop', '');
 waitpid($_, 0) for @kids;
