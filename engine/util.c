@@ -1,7 +1,9 @@
 /*
- * Arena and buffer: the engine allocates with malloc only here and in the
- * few places that own a long-lived structure, so that every error path is
- * one free.
+ * Arena and buffer: the strings of a parsed batch or catalog document go
+ * into an arena and an answer into a growable buffer, each freed whole in
+ * one call, so that an error path has one thing to free rather than one
+ * per string.  (Other files allocate their own tables and scratch space
+ * with malloc too.)
  */
 
 #include <stdarg.h>
