@@ -10,12 +10,14 @@ CFLAGS_ENG  := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
                -Wno-unused-parameter -Iengine -Ilmdb-schema
 LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lz -lcrypto -lpthread
 
-ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c engine/json.c \
+ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
+               engine/batch.c engine/batch_record.c engine/json.c \
                engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
-               engine/store.c engine/util.c engine/demo.c engine/demo_world.c \
-               engine/demo_data.c
+               engine/store.c engine/write.c engine/outbox.c \
+               engine/catalog_db.c engine/util.c engine/demo.c \
+               engine/demo_world.c engine/demo_data.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)

@@ -64,8 +64,8 @@ void onestop_store_close(onestop_store_t *st);
 int32_t onestop_store_offset(const onestop_store_t *st);
 
 /*
- * Why the last read_begin or write of this handle failed, or "": a fixed
- * text that says what to do.
+ * Why the last read (read_begin, get, catalog) or write of this handle
+ * failed, or "": a fixed text that says what to do.
  */
 const char *onestop_store_strerror(const onestop_store_t *st);
 

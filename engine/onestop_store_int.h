@@ -1,8 +1,8 @@
 /*
  * The store's inside, shared by the files that work on its LMDB
- * databases directly: store.c, which writes, and the readers (stats.c,
- * verify.c, apologies.c, evaluation_summary.c), which use its read
- * transaction.  Nothing else includes this.
+ * databases directly (store.c, write.c, outbox.c, catalog_db.c, and the
+ * readers stats.c, verify.c, apologies.c, evaluation_summary.c); nothing
+ * else includes this.
  */
 
 #ifndef ONESTOP_STORE_INT_H
@@ -50,5 +50,34 @@ struct onestop_store_s {
  * (newest first), then the code; returns its length */
 size_t onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
     int32_t offset, uint8_t *key);
+
+/* store.c: a u64 of meta (0 when it is missing), and a put; an LMDB error
+ * code */
+int onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
+    uint64_t *v);
+int onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
+    const void *v, size_t len);
+/* store.c: another process grew the map: adopts it between transactions,
+ * or says what to do (st->error); an LMDB error code */
+int onestop_store_map_resized(onestop_store_t *st);
+
+/* catalog_db.c: the catalog as of txn into *catp, reloaded when its
+ * generation changed; 0 or -1 */
+int onestop_store_catalog_load(onestop_store_t *st, MDB_txn *txn,
+    onestop_catalog_t **catp);
+/* catalog_db.c: an ONESTOP_W_CATALOG write, in write.c's nested
+ * transaction; w->status says whether it stands; an LMDB error code */
+int onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
+    onestop_write_t *w, uint64_t *seq);
+
+/* outbox.c: appends a change under ++*seq (dropping the oldest past
+ * outbox_max); an LMDB error code */
+int onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
+    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
+    uint32_t old_agency);
+/* outbox.c: records the published sequence and drops the entries up to
+ * it, a bounded number at a time (*changed: 1 when something was
+ * written); an LMDB error code */
+int onestop_outbox_trim(onestop_store_t *st, MDB_txn *txn, int *changed);
 
 #endif /* ONESTOP_STORE_INT_H */

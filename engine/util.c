@@ -1,8 +1,9 @@
 /*
- * Arena and buffer: the strings of a parsed batch or a loaded catalog
- * live in an arena, freed all at once, so that every error path is one
- * free; answers grow in a buffer.  (Other files malloc what they own - a
- * query's run, a batch's deltas - and free it on every path.)
+ * Arena and buffer: the strings of a parsed batch or catalog document go
+ * into an arena and an answer into a growable buffer, each freed whole in
+ * one call, so that an error path has one thing to free rather than one
+ * per string.  (Other files allocate their own tables and scratch space
+ * with malloc too.)
  */
 
 #include <stdarg.h>

@@ -1,6 +1,7 @@
 /*
- * Unit tests of engine/json.c against SPEC sections 3, 4 and 5: the
- * streaming batch parser (one record, an array, NDJSON; any chunking),
+ * Unit tests of engine/batch.c, batch_record.c and json.c against SPEC
+ * sections 3, 4 and 5: the streaming batch parser (one record, an array,
+ * NDJSON; any chunking),
  * 422 items for records that break a rule, with their index (the line's
  * for NDJSON), 400 for bodies that are not JSON or not records, unknown
  * members ignored; catalog documents; and the exact lookup object of
@@ -842,7 +843,7 @@ test_422(void)
     expect_422_one("applicant", "\"applicant\": {\"name\": \"A\", "
                    "\"type\": [\"citizen\"]}", "applicant.type an array");
 
-    /* SPEC DISAGREEMENT (json.c cb_start_map): an object as the value of a
+    /* SPEC DISAGREEMENT (batch.c cb_start_map): an object as the value of a
      * member of applicant, contact or apology is skipped as if unknown, so
      * these records are accepted; SPEC section 3 allows only citizen or
      * organization (or null) for applicant.type. */
