@@ -74,7 +74,13 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_READERS  4
 
 
-typedef struct {
+typedef struct ngx_http_onestop_main_conf_s  ngx_http_onestop_main_conf_t;
+
+/* after every commit of this worker (see ngx_http_onestop_module.c) */
+typedef void (*ngx_http_onestop_commit_pt)(
+    ngx_http_onestop_main_conf_t *omcf);
+
+struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   store_path;
     size_t                      map_size;
     ngx_int_t                   utc_offset;
@@ -113,7 +119,8 @@ typedef struct {
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
-} ngx_http_onestop_main_conf_t;
+    ngx_http_onestop_commit_pt  after_commit;
+};
 
 
 typedef struct {
@@ -133,7 +140,13 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_CTX_ANSWER  2
 
 /* one write request on its way through the writer */
-typedef struct {
+typedef struct ngx_http_onestop_write_ctx_s  ngx_http_onestop_write_ctx_t;
+
+/* the answer of a write, once the writer is done (ingest, evaluations) */
+typedef ngx_int_t (*ngx_http_onestop_answer_pt)(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
+
+struct ngx_http_onestop_write_ctx_s {
     ngx_uint_t                  ctx_kind;     /* NGX_HTTP_ONESTOP_CTX_WRITE */
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;
@@ -145,7 +158,8 @@ typedef struct {
     ngx_uint_t                  form;
     ngx_uint_t                  answered;
     ngx_uint_t                  too_large;
-} ngx_http_onestop_write_ctx_t;
+    ngx_http_onestop_answer_pt  answer;
+};
 
 
 extern ngx_module_t  ngx_http_onestop_module;
@@ -236,8 +250,6 @@ ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc);
 void ngx_http_onestop_evaluation_form(ngx_http_request_t *r,
     onestop_buf_t *b, const onestop_record_t *rec, ngx_str_t *token,
     int32_t offset);
@@ -266,18 +278,14 @@ ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max,
     u_char **data, size_t *len);
-ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc);
 
 ngx_int_t ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf);
+    ngx_http_onestop_main_conf_t *omcf, ngx_http_onestop_commit_pt done);
 void ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 
 /* the shared zone */
 char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_onestop_zone_init_process(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf);
 uint64_t ngx_http_onestop_zone_seq(ngx_http_onestop_main_conf_t *omcf);
 void ngx_http_onestop_zone_raise(ngx_http_onestop_main_conf_t *omcf,
     uint64_t seq);
@@ -309,6 +317,8 @@ ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
+/* Access-Control-Allow-Origin: * (public data, errors too) */
+ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
 /* the query's arguments, read whole (onestop_args_parse): NGX_OK;
  * NGX_DECLINED when they cannot be (too many), with *error for the 400;
@@ -337,8 +347,5 @@ void ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf);
  * quitting worker until its work on the thread pool is answered */
 void ngx_http_onestop_pool_guard(ngx_http_onestop_main_conf_t *omcf);
 
-/* after every commit of this worker: statistics catch up, the publisher
- * is woken */
-void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 
 #endif /* NGX_HTTP_ONESTOP_H */

@@ -29,6 +29,8 @@ static ngx_int_t ngx_http_onestop_evaluate_form(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc, u_char *body, size_t len,
     ngx_str_t *token, ngx_uint_t *status, const char **message);
 static ngx_int_t ngx_http_onestop_summary(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
 
 
 static const char  *ngx_http_onestop_indices[] = {
@@ -90,6 +92,7 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
 
     wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
     wc->write.kind = ONESTOP_W_EVALUATE;
+    wc->answer = ngx_http_onestop_evaluate_answer;
     ngx_http_set_ctx(r, wc, ngx_http_onestop_module);
 
     r->request_body_in_single_buf = 1;
@@ -501,7 +504,7 @@ ngx_http_onestop_evaluate_form(ngx_http_request_t *r,
 
 /* after the commit: 201 with the evaluation, or 303 back to the page */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {

@@ -15,6 +15,9 @@
 #include <sys/xattr.h>
 
 
+#define NGX_HTTP_ONESTOP_POLL  250      /* ms: the store's sequence */
+
+
 /* a user who must reach the store: nginx's workers' user, or the process */
 
 typedef struct {
@@ -47,6 +50,10 @@ static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+static void ngx_http_onestop_poll(ngx_event_t *ev);
+static void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 static void ngx_http_onestop_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path);
 static ngx_int_t ngx_http_onestop_cred(ngx_http_onestop_cred_t *cr,
@@ -62,10 +69,6 @@ static ngx_int_t ngx_http_onestop_workers_reach(ngx_cycle_t *cycle,
     const u_char *store, size_t len);
 static void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
     size_t len, const char *err);
-static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
-static void *ngx_http_onestop_yajl_realloc(void *ctx, void *ptr,
-    size_t size);
-static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
 
 
 ngx_http_request_body_filter_pt   ngx_http_onestop_next_body_filter;
@@ -1123,34 +1126,6 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 }
 
 
-/*
- * A read of the worker's store (or of one of its readers) begins; when it
- * cannot, the reason is logged once until reads work again, so that a
- * timer that retries every 250 ms does not fill the log.
- */
-ngx_int_t
-ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
-    onestop_store_t *st, ngx_log_t *log)
-{
-    const char  *why;
-
-    if (onestop_store_read_begin(st) == ONESTOP_OK) {
-        omcf->read_error = NULL;
-        return NGX_OK;
-    }
-
-    why = onestop_store_strerror(st);
-
-    if (omcf->read_error != why) {
-        omcf->read_error = why;
-        ngx_log_error(NGX_LOG_ERR, log, 0, "could not read store \"%V\": %s",
-                      &omcf->store_path, why);
-    }
-
-    return NGX_ERROR;
-}
-
-
 static ngx_int_t
 ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 {
@@ -1209,12 +1184,13 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     if (omcf->sh != NULL) {
         ngx_http_onestop_zone_catch_up(omcf);
 
-        if (ngx_http_onestop_zone_init_process(cycle, omcf) != NGX_OK) {
+        if (ngx_http_onestop_poll_init(cycle, omcf) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    if (ngx_http_onestop_writer_init(cycle, omcf) != NGX_OK) {
+    if (ngx_http_onestop_writer_init(cycle, omcf,
+                                     ngx_http_onestop_after_commit) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1226,7 +1202,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 }
 
 
-void
+static void
 ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
 {
     /* statistics reflect the commit before its requests are answered */
@@ -1270,397 +1246,56 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
 }
 
 
-/* helpers of every handler */
-
-ngx_str_t  ngx_http_onestop_json_type =
-    ngx_string("application/json; charset=utf-8");
-ngx_str_t  ngx_http_onestop_html_type =
-    ngx_string("text/html; charset=utf-8");
-ngx_str_t  ngx_http_onestop_svg_type =
-    ngx_string("image/svg+xml; charset=utf-8");
-
-
-static void *
-ngx_http_onestop_yajl_malloc(void *ctx, size_t size)
+static ngx_int_t
+ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf)
 {
-    size_t  *p;
+    ngx_event_t  *ev;
 
-    p = ngx_palloc(ctx, size + sizeof(size_t));
-    if (p == NULL) {
-        return NULL;
+    /* the store's sequence, every 250 ms: how the CLI's writes arrive */
+
+    ev = ngx_pcalloc(cycle->pool, sizeof(ngx_event_t));
+    if (ev == NULL) {
+        return NGX_ERROR;
     }
 
-    *p = size;
-    return p + 1;
-}
+    ev->handler = ngx_http_onestop_poll;
+    ev->data = omcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
 
+    omcf->poll_event = ev;
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 
-static void *
-ngx_http_onestop_yajl_realloc(void *ctx, void *ptr, size_t size)
-{
-    size_t  *old;
-    void    *p;
-
-    if (ptr == NULL) {
-        return ngx_http_onestop_yajl_malloc(ctx, size);
-    }
-
-    old = (size_t *) ptr - 1;
-
-    if (*old >= size) {
-        return ptr;
-    }
-
-    p = ngx_http_onestop_yajl_malloc(ctx, size);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    ngx_memcpy(p, ptr, *old);
-
-    if (*old > 4096) {
-        ngx_pfree(ctx, old);
-    }
-
-    return p;
+    return NGX_OK;
 }
 
 
 static void
-ngx_http_onestop_yajl_free(void *ctx, void *ptr)
+ngx_http_onestop_poll(ngx_event_t *ev)
 {
-}
+    ngx_http_onestop_main_conf_t  *omcf = ev->data;
 
-
-yajl_gen
-ngx_http_onestop_gen(ngx_http_request_t *r)
-{
-    yajl_gen             g;
-    yajl_alloc_funcs    *af;
-
-    af = ngx_palloc(r->pool, sizeof(yajl_alloc_funcs));
-    if (af == NULL) {
-        return NULL;
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
     }
 
-    af->malloc = ngx_http_onestop_yajl_malloc;
-    af->realloc = ngx_http_onestop_yajl_realloc;
-    af->free = ngx_http_onestop_yajl_free;
-    af->ctx = r->pool;
+    ngx_http_onestop_zone_catch_up(omcf);
 
-    g = yajl_gen_alloc(af);
-    if (g == NULL) {
-        return NULL;
+    if (omcf->redis == NULL) {
+        /* nobody else reads the outbox: the zone's position is enough */
+        onestop_store_set_published(omcf->store,
+                                    ngx_http_onestop_zone_seq(omcf));
     }
 
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+    /* the outbox is trimmed in every write's commit; a commit of its own
+     * only when this worker has not written since the last poll */
 
-    return g;
-}
-
-
-ngx_int_t
-ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
-{
-    ngx_int_t                  rc;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    id->data = r->uri.data;
-    id->len = r->uri.len;
-
-    if (!clcf->exact_match && !clcf->regex && id->len >= clcf->name.len) {
-        id->data += clcf->name.len;
-        id->len -= clcf->name.len;
-
-    } else {
-        id->len = 0;
+    if (onestop_store_needs_trim(omcf->store) && !omcf->write_recent) {
+        ngx_http_onestop_writer_maintain(omcf);
     }
 
-    while (id->len && id->data[0] == '/') {
-        id->data++;
-        id->len--;
-    }
+    omcf->write_recent = 0;
 
-    if (id->len) {
-        return NGX_OK;
-    }
-
-    /* a form's '+' is a space, which no code has */
-
-    rc = ngx_http_onestop_arg(r, "code", id);
-
-    if (id->data == NULL) {
-        id->data = r->uri.data;             /* empty */
-    }
-
-    return rc;
-}
-
-
-ngx_int_t
-ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
-{
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      "code is given twice");
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-}
-
-
-ngx_int_t
-ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    int             rc;
-    u_char         *buf;
-    onestop_str_t   v;
-
-    value->len = 0;
-    value->data = NULL;
-
-    if (r->args.len == 0) {
-        return NGX_OK;
-    }
-
-    buf = ngx_pnalloc(r->pool, r->args.len);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = onestop_args_get((char *) r->args.data, r->args.len, name,
-                          (char *) buf, &v);
-
-    if (rc < 0) {
-        return NGX_HTTP_BAD_REQUEST;
-    }
-
-    if (rc > 0) {
-        value->data = (u_char *) v.data;
-        value->len = v.len;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
-    u_char *value, size_t len)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value.data = value;
-    h->value.len = len;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_private_headers(ngx_http_request_t *r)
-{
-    if (ngx_http_onestop_add_header(r, "Cache-Control",
-                                    (u_char *) "private, no-store", 17)
-        != NGX_OK
-        || ngx_http_onestop_add_header(r, "Referrer-Policy",
-                                       (u_char *) "no-referrer", 11)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body, size_t len,
-    ngx_str_t *etag)
-{
-    u_char    *p;
-    uint64_t   h;
-    size_t     i;
-
-    h = 14695981039346656037ULL;
-
-    for (i = 0; i < len; i++) {
-        h ^= body[i];
-        h *= 1099511628211ULL;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_HTTP_ONESTOP_ETAG_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    etag->data = p;
-    etag->len = ngx_sprintf(p, "\"%016xL\"", h) - p;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "ETag");
-    h->value = *etag;
-
-    r->headers_out.etag = h;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
-{
-    ngx_str_t  etag;
-
-    if (ngx_http_onestop_make_etag(r, body, len, &etag) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_onestop_set_etag(r, &etag);
-}
-
-
-ngx_int_t
-ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *type, u_char *body, size_t len)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    if (len == 0 || r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
-    ngx_int_t *rc)
-{
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
-                                        9) != NGX_OK)
-        {
-            *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-            return NGX_DECLINED;
-        }
-
-        *rc = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                     "method_not_allowed",
-                                     "only GET and HEAD are allowed here");
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return NGX_DECLINED;
-    }
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (need_store && omcf->store == NULL) {
-        *rc = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                     "unavailable", "the store is not open");
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *message, const onestop_item_err_t *items,
-    size_t nitems)
-{
-    size_t                len;
-    yajl_gen              g;
-    const unsigned char  *buf;
-
-    g = ngx_http_onestop_gen(r);
-    if (g == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    onestop_error_render(g, code, message, items, nitems);
-
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_onestop_add_header(r, "Cache-Control",
-                                    (u_char *) "no-store", 8)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_discard_request_body(r);
-
-    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type,
-                                 (u_char *) buf, len);
-}
-
-
-ngx_int_t
-ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *message)
-{
-    return ngx_http_onestop_error_items(r, status, code, message, NULL, 0);
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 }

@@ -121,25 +121,6 @@ ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 ngx_int_t
-ngx_http_onestop_require_key(ngx_http_request_t *r,
-    ngx_http_onestop_key_t *key, const onestop_catalog_t *cat,
-    uint32_t agency)
-{
-    if (key == NULL) {
-        ngx_http_onestop_add_header(r, "WWW-Authenticate",
-                                    (u_char *) "Bearer", 6);
-        return NGX_HTTP_UNAUTHORIZED;
-    }
-
-    if (cat != NULL && !onestop_scope_covers(cat, &key->scope, agency)) {
-        return NGX_HTTP_FORBIDDEN;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
 ngx_http_onestop_signed_link(ngx_http_request_t *r, const char *code,
     size_t len, ngx_str_t *link)
 {

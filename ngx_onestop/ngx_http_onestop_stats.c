@@ -94,7 +94,6 @@ static void ngx_http_onestop_answer_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_answer_done(ngx_event_t *ev);
 static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
-static ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 static ngx_int_t ngx_http_onestop_public_args(ngx_http_request_t *r,
@@ -109,61 +108,7 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
 
-ngx_int_t
-ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
-    size_t *nargs, const char **error)
-{
-    char            *buf;
-    onestop_args_t  *a;
-
-    a = ngx_palloc(r->pool, sizeof(onestop_args_t));
-    buf = ngx_pnalloc(r->pool, r->args.len + 1);
-
-    if (a == NULL || buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (onestop_args_parse(a, (char *) r->args.data, r->args.len, buf)
-        != 0)
-    {
-        *error = a->error;
-        return NGX_DECLINED;
-    }
-
-    *args = a->arg;
-    *nargs = a->n;
-
-    return NGX_OK;
-}
-
-
 /* public data: any site's script may read it, answers and errors alike */
-
-static ngx_int_t
-ngx_http_onestop_cors(ngx_http_request_t *r)
-{
-    return ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                       (u_char *) "*", 1);
-}
-
-
-ngx_int_t
-ngx_http_onestop_public_headers(ngx_http_request_t *r)
-{
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (ngx_http_onestop_cors(r) != NGX_OK
-        || ngx_http_onestop_add_header(r, "Cache-Control",
-                                       omcf->public_cache.data,
-                                       omcf->public_cache.len) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
 
 
 /*
