@@ -12,7 +12,8 @@ LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lz -lcrypto -lpthread
 
 ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c engine/json.c \
                engine/contrib.c engine/stats.c engine/qr.c \
-               engine/store.c engine/util.c engine/demo.c
+               engine/store.c engine/util.c engine/demo.c engine/html.c \
+               engine/figures.c engine/evaluation.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)

@@ -14,6 +14,9 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_evaluation.h"
+#include "onestop_figures.h"
+#include "onestop_html.h"
 #include "onestop_json.h"
 #include "onestop_qr.h"
 #include "onestop_stats.h"
@@ -94,6 +97,8 @@ struct ngx_http_onestop_main_conf_s {
     ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
+    ngx_str_t                   province;       /* onestop_province, NUL */
+    ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
@@ -167,6 +172,9 @@ extern ngx_module_t  ngx_http_onestop_module;
 extern ngx_str_t  ngx_http_onestop_html_page_html;
 extern ngx_str_t  ngx_http_onestop_html_style_css;
 extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
+extern ngx_str_t  ngx_http_onestop_html_badge_svg;
+extern ngx_str_t  ngx_http_onestop_html_widget_html;
+extern ngx_str_t  ngx_http_onestop_html_receipt_html;
 
 
 /* a yajl generator whose memory comes from the request's pool */
@@ -198,6 +206,9 @@ extern ngx_str_t  ngx_http_onestop_svg_type;
 /* sends a complete answer (HEAD too); the body may be in the pool */
 ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+/* the same of a buffer's bytes, which it frees (500 when it failed) */
+ngx_int_t ngx_http_onestop_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *type, onestop_buf_t *b);
 
 /*
  * The start every read-only handler shares: GET or HEAD (else 405 with
@@ -228,15 +239,8 @@ ngx_int_t ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body,
 ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
 
 /* HTML pages: the escaped text, and the page around a content */
-void ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s,
-    size_t len);
 ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, onestop_buf_t *content);
-ngx_int_t ngx_http_onestop_search_form(ngx_http_request_t *r,
-    onestop_buf_t *b, ngx_str_t *code);
-void ngx_http_onestop_html_record(onestop_buf_t *b,
-    const onestop_record_t *rec, const onestop_catalog_t *cat,
-    int32_t offset, onestop_day_t today, int unmasked);
 
 /* QR codes, signed links, the receipt */
 char *ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -250,9 +254,6 @@ ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
-void ngx_http_onestop_evaluation_form(ngx_http_request_t *r,
-    onestop_buf_t *b, const onestop_record_t *rec, ngx_str_t *token,
-    int32_t offset);
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */
@@ -306,8 +307,8 @@ void ngx_http_onestop_zone_accepted(ngx_http_onestop_main_conf_t *omcf,
 /* requests[handler][status index], accepted records: a snapshot */
 void ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
     uint64_t *requests, uint64_t *accepted);
-extern const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
-extern const char       *ngx_http_onestop_handler_names[];
+extern const unsigned    ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
+extern const char *const  ngx_http_onestop_handler_names[];
 
 /* statistics and the public pages */
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);

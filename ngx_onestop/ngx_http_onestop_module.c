@@ -32,6 +32,8 @@ typedef struct {
 
 static void *ngx_http_onestop_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
+    ngx_str_t *tpl, ngx_str_t *out);
 static void *ngx_http_onestop_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -153,6 +155,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       ngx_http_onestop_frame_ancestors,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("onestop_province"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, province),
       NULL },
 
     { ngx_string("onestop_metrics_agencies"),
@@ -305,6 +314,20 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
+    if (omcf->province.data == NULL) {
+        ngx_str_set(&omcf->province, "Tỉnh Long An");
+    }
+
+    /* the province's name in the pages' template, once (NUL-terminated
+     * for the engine); the dashboard is served as it is written */
+
+    if (ngx_http_onestop_fill(cf, &omcf->province,
+                              &ngx_http_onestop_html_page_html, &omcf->page)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* the public answers' Cache-Control, once */
 
     omcf->public_cache.data = ngx_pnalloc(cf->pool, sizeof("public, max-age=")
@@ -340,6 +363,52 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a template with {{province}} and {{province_lc}} filled, in the pool */
+
+static ngx_int_t
+ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province, ngx_str_t *tpl,
+    ngx_str_t *out)
+{
+    u_char              *name;
+    char                 lower[256];
+    onestop_buf_t        b;
+    onestop_html_var_t   v[2];
+
+    name = ngx_pnalloc(cf->pool, province->len + 1);
+    if (name == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn(name, province->data, province->len + 1);
+    province->data = name;
+
+    onestop_html_lower_first(lower, sizeof(lower), (char *) name);
+
+    v[0].name = "province";
+    v[0].value = (char *) name;
+    v[0].len = province->len;
+    v[0].raw = 0;
+    v[1].name = "province_lc";
+    v[1].value = lower;
+    v[1].len = ngx_strlen(lower);
+    v[1].raw = 0;
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_html_fill(&b, (char *) tpl->data, tpl->len, v, 2);
+
+    out->len = b.len;
+    out->data = b.failed ? NULL : ngx_pnalloc(cf->pool, b.len);
+
+    if (out->data != NULL) {
+        ngx_memcpy(out->data, b.data, b.len);
+    }
+
+    onestop_buf_free(&b);
+
+    return out->data != NULL ? NGX_OK : NGX_ERROR;
 }
 
 

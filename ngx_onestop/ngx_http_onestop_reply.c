@@ -504,47 +504,16 @@ ngx_http_onestop_public_headers(ngx_http_request_t *r)
 }
 
 
-void
-ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
-{
-    size_t  i, start;
-
-    start = 0;
-
-    for (i = 0; i < len; i++) {
-        const char  *rep;
-
-        switch (s[i]) {
-        case '&':  rep = "&amp;";  break;
-        case '<':  rep = "&lt;";   break;
-        case '>':  rep = "&gt;";   break;
-        case '"':  rep = "&quot;"; break;
-        case '\'': rep = "&#39;";  break;
-        default:   continue;
-        }
-
-        onestop_buf_add(b, s + start, i - start);
-        onestop_buf_adds(b, rep);
-        start = i + 1;
-    }
-
-    onestop_buf_add(b, s + start, len - start);
-}
-
-
 static ngx_int_t
-ngx_http_onestop_page_cut(void)
+ngx_http_onestop_page_cut(ngx_str_t *tpl)
 {
     u_char            *s, *end, *mark;
     ngx_uint_t         i;
-    ngx_str_t         *tpl;
-
     static ngx_str_t   marks[] = {
         ngx_string("{{title}}"), ngx_string("{{style}}"),
         ngx_string("{{content}}")
     };
 
-    tpl = &ngx_http_onestop_html_page_html;
     s = tpl->data;
     end = tpl->data + tpl->len;
 
@@ -576,17 +545,22 @@ ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t      *pc, *css;
     onestop_buf_t   t;
 
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     pc = ngx_http_onestop_page_pieces;
     css = &ngx_http_onestop_html_style_css;
 
-    if (pc[3].data == NULL && ngx_http_onestop_page_cut() != NGX_OK) {
+    if (pc[3].data == NULL
+        && ngx_http_onestop_page_cut(&omcf->page) != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "onestop: the page template lacks a {{...}} mark");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_memzero(&t, sizeof(onestop_buf_t));
-    ngx_http_onestop_html_escape(&t, title, ngx_strlen(title));
+    onestop_html_escape(&t, title, ngx_strlen(title));
 
     if (t.failed || content->failed) {
         onestop_buf_free(&t);
@@ -750,4 +724,31 @@ ngx_http_onestop_require_key(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/* sends the buffer's bytes (copied to the pool), and frees it */
+
+ngx_int_t
+ngx_http_onestop_send_buf(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, onestop_buf_t *b)
+{
+    u_char  *out;
+    size_t   len;
+
+    len = b->len;
+    out = (b->failed || len == 0) ? NULL : ngx_pnalloc(r->pool, len);
+
+    if (out == NULL && (b->failed || len)) {
+        onestop_buf_free(b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (len) {
+        ngx_memcpy(out, b->data, len);
+    }
+
+    onestop_buf_free(b);
+
+    return ngx_http_onestop_send(r, status, type, out, len);
 }

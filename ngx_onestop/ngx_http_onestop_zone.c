@@ -57,12 +57,12 @@ struct ngx_http_onestop_shctx_s {
 };
 
 
-const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
+const unsigned  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
     200, 201, 204, 303, 304, 400, 401, 403, 404, 405, 409, 413, 422, 429,
     500, 503, 507, 0
 };
 
-const char  *ngx_http_onestop_handler_names[] = {
+const char *const  ngx_http_onestop_handler_names[] = {
     "none", "lookup", "lookup_html", "ingest", "stats", "apologies",
     "widget", "dashboard", "metrics", "qr", "resolve", "receipt", "evaluate"
 };
