@@ -285,6 +285,14 @@ ngx_int_t ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
 void ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 
+/* the store's access (ngx_http_onestop_access.c): whether the workers
+ * can reach it (NGX_ERROR stops "nginx -t" and a start), and why an open
+ * failed */
+ngx_int_t ngx_http_onestop_workers_reach(ngx_cycle_t *cycle,
+    const u_char *store, size_t len);
+void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
+    size_t len, const char *err);
+
 /* the shared zone */
 char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 uint64_t ngx_http_onestop_zone_seq(ngx_http_onestop_main_conf_t *omcf);
