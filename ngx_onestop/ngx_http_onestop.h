@@ -14,6 +14,9 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_evaluation.h"
+#include "onestop_figures.h"
+#include "onestop_html.h"
 #include "onestop_json.h"
 #include "onestop_qr.h"
 #include "onestop_stats.h"
@@ -74,7 +77,13 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_READERS  4
 
 
-typedef struct {
+typedef struct ngx_http_onestop_main_conf_s  ngx_http_onestop_main_conf_t;
+
+/* after every commit of this worker (see ngx_http_onestop_module.c) */
+typedef void (*ngx_http_onestop_commit_pt)(
+    ngx_http_onestop_main_conf_t *omcf);
+
+struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   store_path;
     size_t                      map_size;
     ngx_int_t                   utc_offset;
@@ -88,6 +97,8 @@ typedef struct {
     ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
+    ngx_str_t                   province;       /* onestop_province, NUL */
+    ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
@@ -114,7 +125,8 @@ typedef struct {
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
-} ngx_http_onestop_main_conf_t;
+    ngx_http_onestop_commit_pt  after_commit;
+};
 
 
 typedef struct {
@@ -134,7 +146,13 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_CTX_ANSWER  2
 
 /* one write request on its way through the writer */
-typedef struct {
+typedef struct ngx_http_onestop_write_ctx_s  ngx_http_onestop_write_ctx_t;
+
+/* the answer of a write, once the writer is done (ingest, evaluations) */
+typedef ngx_int_t (*ngx_http_onestop_answer_pt)(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
+
+struct ngx_http_onestop_write_ctx_s {
     ngx_uint_t                  ctx_kind;     /* NGX_HTTP_ONESTOP_CTX_WRITE */
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;
@@ -146,7 +164,8 @@ typedef struct {
     ngx_uint_t                  form;
     ngx_uint_t                  answered;
     ngx_uint_t                  too_large;
-} ngx_http_onestop_write_ctx_t;
+    ngx_http_onestop_answer_pt  answer;
+};
 
 
 extern ngx_module_t  ngx_http_onestop_module;
@@ -154,6 +173,9 @@ extern ngx_module_t  ngx_http_onestop_module;
 extern ngx_str_t  ngx_http_onestop_html_page_html;
 extern ngx_str_t  ngx_http_onestop_html_style_css;
 extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
+extern ngx_str_t  ngx_http_onestop_html_badge_svg;
+extern ngx_str_t  ngx_http_onestop_html_widget_html;
+extern ngx_str_t  ngx_http_onestop_html_receipt_html;
 
 
 /* a yajl generator whose memory comes from the request's pool */
@@ -185,6 +207,9 @@ extern ngx_str_t  ngx_http_onestop_svg_type;
 /* sends a complete answer (HEAD too); the body may be in the pool */
 ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+/* the same of a buffer's bytes, which it frees (500 when it failed) */
+ngx_int_t ngx_http_onestop_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *type, onestop_buf_t *b);
 
 /*
  * The start every read-only handler shares: GET or HEAD (else 405 with
@@ -215,15 +240,8 @@ ngx_int_t ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body,
 ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
 
 /* HTML pages: the escaped text, and the page around a content */
-void ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s,
-    size_t len);
 ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, onestop_buf_t *content);
-ngx_int_t ngx_http_onestop_search_form(ngx_http_request_t *r,
-    onestop_buf_t *b, ngx_str_t *code);
-void ngx_http_onestop_html_record(onestop_buf_t *b,
-    const onestop_record_t *rec, const onestop_catalog_t *cat,
-    int32_t offset, onestop_day_t today, int unmasked);
 
 /* QR codes, signed links, the receipt */
 char *ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -237,11 +255,6 @@ ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc);
-void ngx_http_onestop_evaluation_form(ngx_http_request_t *r,
-    onestop_buf_t *b, const onestop_record_t *rec, ngx_str_t *token,
-    int32_t offset);
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */
@@ -267,18 +280,22 @@ ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max,
     u_char **data, size_t *len);
-ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc);
 
 ngx_int_t ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf);
+    ngx_http_onestop_main_conf_t *omcf, ngx_http_onestop_commit_pt done);
 void ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 
+/* the store's access (ngx_http_onestop_access.c): whether the workers
+ * can reach it (NGX_ERROR stops "nginx -t" and a start), and why an open
+ * failed */
+ngx_int_t ngx_http_onestop_workers_reach(ngx_cycle_t *cycle,
+    const u_char *store, size_t len);
+void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
+    size_t len, const char *err);
+
 /* the shared zone */
 char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_onestop_zone_init_process(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf);
 uint64_t ngx_http_onestop_zone_seq(ngx_http_onestop_main_conf_t *omcf);
 void ngx_http_onestop_zone_raise(ngx_http_onestop_main_conf_t *omcf,
     uint64_t seq);
@@ -299,8 +316,8 @@ void ngx_http_onestop_zone_accepted(ngx_http_onestop_main_conf_t *omcf,
 /* requests[handler][status index], accepted records: a snapshot */
 void ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
     uint64_t *requests, uint64_t *accepted);
-extern const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
-extern const char       *ngx_http_onestop_handler_names[];
+extern const unsigned    ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
+extern const char *const  ngx_http_onestop_handler_names[];
 
 /* statistics and the public pages */
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
@@ -310,6 +327,8 @@ ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
+/* Access-Control-Allow-Origin: * (public data, errors too) */
+ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
 /* the query's arguments, read whole (onestop_args_parse): NGX_OK;
  * NGX_DECLINED when they cannot be (too many), with *error for the 400;
@@ -338,8 +357,5 @@ void ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf);
  * quitting worker until its work on the thread pool is answered */
 void ngx_http_onestop_pool_guard(ngx_http_onestop_main_conf_t *omcf);
 
-/* after every commit of this worker: statistics catch up, the publisher
- * is woken */
-void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 
 #endif /* NGX_HTTP_ONESTOP_H */

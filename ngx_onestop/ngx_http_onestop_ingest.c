@@ -11,17 +11,14 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
 #include "ngx_http_onestop.h"
 
 
 static void ngx_http_onestop_ingest_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc);
 static ngx_int_t ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
-
-
 
 
 /* keys */
@@ -163,62 +160,6 @@ invalid:
 }
 
 
-ngx_http_onestop_key_t *
-ngx_http_onestop_authenticate(ngx_http_request_t *r)
-{
-    u_char                         hash[SHA256_DIGEST_LENGTH];
-    ngx_str_t                      auth, token;
-    ngx_uint_t                     i;
-    ngx_http_onestop_key_t        *keys, *found;
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (omcf->keys == NULL || r->headers_in.authorization == NULL) {
-        return NULL;
-    }
-
-    auth = r->headers_in.authorization->value;
-
-    if (auth.len <= 7 || ngx_strncasecmp(auth.data, (u_char *) "Bearer ", 7)
-                         != 0)
-    {
-        return NULL;
-    }
-
-    token.data = auth.data + 7;
-    token.len = auth.len - 7;
-
-    while (token.len && token.data[0] == ' ') {
-        token.data++;
-        token.len--;
-    }
-
-    while (token.len && token.data[token.len - 1] == ' ') {
-        token.len--;
-    }
-
-    if (token.len == 0) {
-        return NULL;
-    }
-
-    SHA256(token.data, token.len, hash);
-
-    /* every key compared whole: the time says nothing of which matched */
-
-    keys = omcf->keys->elts;
-    found = NULL;
-
-    for (i = 0; i < omcf->keys->nelts; i++) {
-        if (CRYPTO_memcmp(keys[i].hash, hash, SHA256_DIGEST_LENGTH) == 0) {
-            found = &keys[i];
-        }
-    }
-
-    return found;
-}
-
-
 /* the handler */
 
 ngx_int_t
@@ -267,6 +208,7 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
     }
 
     wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
+    wc->answer = ngx_http_onestop_write_answer;
     wc->write.scope = &key->scope;
 
     if (path.len == 8 && ngx_strncmp(path.data, "dossiers", 8) == 0) {
@@ -503,67 +445,9 @@ ngx_http_onestop_feed_body(ngx_http_request_t *r,
 }
 
 
-/*
- * The whole request body in one NUL-terminated piece of the pool, from
- * memory or from nginx's temporary file: NGX_OK, NGX_DECLINED when it is
- * longer than max (0: no limit), or NGX_ERROR.
- */
-ngx_int_t
-ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max, u_char **data,
-    size_t *len)
-{
-    u_char       *p;
-    off_t         size;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    size = 0;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-        size += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
-    }
-
-    if (max && size > (off_t) max) {
-        return NGX_DECLINED;
-    }
-
-    p = ngx_pnalloc(r->pool, (size_t) size + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    *data = p;
-    *len = (size_t) size;
-
-    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
-        b = cl->buf;
-
-        if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-            continue;
-        }
-
-        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
-                          b->file_pos);
-
-        if (n != b->file_last - b->file_pos) {
-            return NGX_ERROR;
-        }
-
-        p += n;
-    }
-
-    *p = '\0';
-
-    return NGX_OK;
-}
-
-
 /* the answer, once the writer is done */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_write_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
@@ -572,10 +456,6 @@ ngx_http_onestop_write_answer(ngx_http_request_t *r,
     onestop_write_t  *w;
 
     w = &wc->write;
-
-    if (w->kind == ONESTOP_W_EVALUATE) {
-        return ngx_http_onestop_evaluate_answer(r, wc);
-    }
 
     if (w->status != 200) {
         if (w->kind == ONESTOP_W_DOSSIERS && w->batch != NULL

@@ -16,10 +16,6 @@ static ngx_int_t ngx_http_onestop_lookup_json(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code);
 static ngx_int_t ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code);
-static void ngx_http_onestop_html_date(onestop_buf_t *b,
-    const onestop_ts_t *ts, int32_t offset, int with_time);
-
-
 
 
 ngx_int_t
@@ -121,283 +117,6 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
 
 /* the page */
 
-void
-ngx_http_onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
-{
-    size_t  i, start;
-
-    start = 0;
-
-    for (i = 0; i < len; i++) {
-        const char  *rep;
-
-        switch (s[i]) {
-        case '&':  rep = "&amp;";  break;
-        case '<':  rep = "&lt;";   break;
-        case '>':  rep = "&gt;";   break;
-        case '"':  rep = "&quot;"; break;
-        case '\'': rep = "&#39;";  break;
-        default:   continue;
-        }
-
-        onestop_buf_add(b, s + start, i - start);
-        onestop_buf_adds(b, rep);
-        start = i + 1;
-    }
-
-    onestop_buf_add(b, s + start, len - start);
-}
-
-
-/*
- * The page template, cut once per process at its {{title}}, {{style}} and
- * {{content}} marks (each once, in this order): the literal pieces
- * between them point into the template itself.
- */
-
-static ngx_str_t  ngx_http_onestop_page_pieces[4];
-
-
-static ngx_int_t
-ngx_http_onestop_page_cut(void)
-{
-    u_char            *s, *end, *mark;
-    ngx_uint_t         i;
-    ngx_str_t         *tpl;
-
-    static ngx_str_t   marks[] = {
-        ngx_string("{{title}}"), ngx_string("{{style}}"),
-        ngx_string("{{content}}")
-    };
-
-    tpl = &ngx_http_onestop_html_page_html;
-    s = tpl->data;
-    end = tpl->data + tpl->len;
-
-    for (i = 0; i < 3; i++) {
-        mark = ngx_strlcasestrn(s, end, marks[i].data, marks[i].len - 1);
-
-        if (mark == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_onestop_page_pieces[i].data = s;
-        ngx_http_onestop_page_pieces[i].len = mark - s;
-        s = mark + marks[i].len;
-    }
-
-    ngx_http_onestop_page_pieces[3].data = s;
-    ngx_http_onestop_page_pieces[3].len = end - s;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
-    const char *title, onestop_buf_t *content)
-{
-    u_char         *out, *p;
-    size_t          len;
-    ngx_str_t      *pc, *css;
-    onestop_buf_t   t;
-
-    pc = ngx_http_onestop_page_pieces;
-    css = &ngx_http_onestop_html_style_css;
-
-    if (pc[3].data == NULL && ngx_http_onestop_page_cut() != NGX_OK) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "onestop: the page template lacks a {{...}} mark");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memzero(&t, sizeof(onestop_buf_t));
-    ngx_http_onestop_html_escape(&t, title, ngx_strlen(title));
-
-    if (t.failed || content->failed) {
-        onestop_buf_free(&t);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = pc[0].len + t.len + pc[1].len + css->len + pc[2].len + content->len
-          + pc[3].len;
-    out = ngx_pnalloc(r->pool, len);
-
-    if (out == NULL) {
-        onestop_buf_free(&t);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(out, pc[0].data, pc[0].len);
-    p = ngx_cpymem(p, t.data, t.len);
-    p = ngx_cpymem(p, pc[1].data, pc[1].len);
-    p = ngx_cpymem(p, css->data, css->len);
-    p = ngx_cpymem(p, pc[2].data, pc[2].len);
-    p = ngx_cpymem(p, content->data, content->len);
-    ngx_memcpy(p, pc[3].data, pc[3].len);
-    onestop_buf_free(&t);
-
-    if (ngx_http_onestop_etag(r, out, len) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, status, &ngx_http_onestop_html_type, out,
-                                 len);
-}
-
-
-static void
-ngx_http_onestop_html_date(onestop_buf_t *b, const onestop_ts_t *ts,
-    int32_t offset, int with_time)
-{
-    onestop_civil_t  c;
-
-    if (!ts->set) {
-        onestop_buf_adds(b, "—");
-        return;
-    }
-
-    onestop_ts_civil(ts, offset, &c);
-
-    if (with_time && !ts->date_only) {
-        onestop_buf_printf(b, "%02u giờ %02u, ", c.hour, c.minute);
-    }
-
-    onestop_buf_printf(b, "ngày %02u/%02u/%04d", c.day, c.month, c.year);
-}
-
-
-void
-ngx_http_onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
-    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
-    int unmasked)
-{
-    onestop_refs_t          refs;
-    onestop_status_e        st;
-    onestop_timeliness_e    tl;
-    onestop_shown_name_t    name;
-
-    static const char  *channels[] = {
-        "Trực tiếp", "Trực tuyến", "Qua dịch vụ bưu chính công ích"
-    };
-
-    onestop_catalog_refs(cat, rec, &refs);
-
-    st = onestop_record_status(rec);
-    tl = onestop_record_timeliness(rec, offset, today);
-
-    onestop_buf_adds(b, "<section class=\"card\" aria-labelledby=\"kq\">"
-                        "<h2 id=\"kq\">Hồ sơ ");
-    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
-    onestop_buf_adds(b, "</h2><p><span class=\"status s-");
-    onestop_buf_adds(b, tl == ONESTOP_TL_NONE ? "none"
-                                              : onestop_timeliness_name(tl));
-    onestop_buf_adds(b, "\">");
-    onestop_buf_adds(b, onestop_status_text(st, tl));
-    onestop_buf_adds(b, "</span></p><dl class=\"record\">");
-
-    onestop_buf_adds(b, "<dt>Mã hồ sơ</dt><dd>");
-    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
-
-    onestop_buf_adds(b, "</dd><dt>Tổ chức, cá nhân</dt><dd>");
-
-    onestop_shown_name(&name, rec, unmasked);
-    ngx_http_onestop_html_escape(b, name.data, name.len);
-    onestop_shown_name_free(&name);
-
-    onestop_buf_adds(b, "</dd><dt>Cơ quan giải quyết</dt><dd>");
-
-    if (refs.agency != NULL) {
-        ngx_http_onestop_html_escape(b, refs.agency->name.data,
-                                     refs.agency->name.len);
-    }
-
-    onestop_buf_adds(b, "</dd><dt>Lĩnh vực</dt><dd>");
-
-    if (refs.field != NULL) {
-        ngx_http_onestop_html_escape(b, refs.field->name.data,
-                                     refs.field->name.len);
-    }
-
-    onestop_buf_adds(b, "</dd><dt>Thủ tục hành chính</dt><dd>");
-
-    if (refs.procedure != NULL) {
-        ngx_http_onestop_html_escape(b, refs.procedure->name.data,
-                                     refs.procedure->name.len);
-    }
-
-    onestop_buf_adds(b, "</dd><dt>Hình thức nộp</dt><dd>");
-    onestop_buf_adds(b, channels[rec->channel < 3 ? rec->channel : 0]);
-
-    onestop_buf_adds(b, "</dd><dt>Ngày tiếp nhận</dt><dd>");
-    ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_RECEIVED], offset, 1);
-    onestop_buf_adds(b, "</dd><dt>Ngày hẹn trả kết quả</dt><dd>");
-    ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_DUE], offset, 1);
-
-    if (rec->t[ONESTOP_T_RESOLVED].set) {
-        onestop_buf_adds(b, "</dd><dt>Ngày giải quyết</dt><dd>");
-        ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_RESOLVED], offset, 0);
-    }
-
-    if (rec->t[ONESTOP_T_RETURNED].set) {
-        onestop_buf_adds(b, "</dd><dt>Ngày trả kết quả</dt><dd>");
-        ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_RETURNED], offset, 0);
-    }
-
-    if (rec->t[ONESTOP_T_WITHDRAWN].set) {
-        onestop_buf_adds(b, "</dd><dt>Ngày rút hồ sơ</dt><dd>");
-        ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_WITHDRAWN], offset,
-                                   0);
-    }
-
-    onestop_buf_adds(b, "</dd><dt>Trạng thái</dt><dd>");
-    onestop_buf_adds(b, onestop_status_text(st, tl));
-    onestop_buf_adds(b, "</dd></dl>");
-
-    if (rec->has_apology) {
-        onestop_buf_adds(b, "<p class=\"notice\"><strong>Thư xin lỗi và hẹn "
-                            "lại ngày trả kết quả</strong> (");
-        ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_APOLOGY_ISSUED],
-                                   offset, 0);
-        onestop_buf_adds(b, "): ngày hẹn trả mới ");
-        ngx_http_onestop_html_date(b, &rec->t[ONESTOP_T_APOLOGY_NEW_DUE],
-                                   offset, 0);
-
-        if (rec->reason.len) {
-            onestop_buf_adds(b, ". Lý do: ");
-            ngx_http_onestop_html_escape(b, rec->reason.data, rec->reason.len);
-        }
-
-        onestop_buf_adds(b, "</p>");
-    }
-
-    onestop_buf_adds(b, "</section>");
-}
-
-
-ngx_int_t
-ngx_http_onestop_search_form(ngx_http_request_t *r, onestop_buf_t *b,
-    ngx_str_t *code)
-{
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    onestop_buf_adds(b, "<form class=\"search\" method=\"get\" action=\"");
-    ngx_http_onestop_html_escape(b, (char *) clcf->name.data,
-                                 clcf->name.len);
-    onestop_buf_adds(b, "\" role=\"search\"><label for=\"code\">Mã hồ sơ "
-                        "(in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả)"
-                        "</label><input type=\"text\" id=\"code\" name=\"code\""
-                        " autocomplete=\"off\" spellcheck=\"false\" "
-                        "maxlength=\"64\" required value=\"");
-    ngx_http_onestop_html_escape(b, (char *) code->data, code->len);
-    onestop_buf_adds(b, "\"><button type=\"submit\">Tra cứu</button></form>");
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code)
@@ -409,6 +128,7 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     onestop_buf_t             b;
     onestop_record_t          rec;
     const onestop_catalog_t  *cat;
+    ngx_http_core_loc_conf_t *clcf;
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
 
@@ -416,8 +136,11 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
     onestop_buf_adds(&b, "<h1>Tra cứu hồ sơ</h1>");
-    ngx_http_onestop_search_form(r, &b, code);
+    onestop_html_search_form(&b, (char *) clcf->name.data, clcf->name.len,
+                             (char *) code->data, code->len);
 
     status = NGX_HTTP_OK;
 
@@ -445,14 +168,14 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
 
         if (rc == ONESTOP_OK && cat != NULL) {
             offset = onestop_store_offset(omcf->store);
-            ngx_http_onestop_html_record(&b, &rec, cat, offset,
-                                         onestop_today(offset), 0);
+            onestop_html_record(&b, &rec, cat, offset, onestop_today(offset),
+                                0);
 
         } else if (rc == ONESTOP_NOT_FOUND) {
             status = NGX_HTTP_NOT_FOUND;
             onestop_buf_adds(&b, "<p class=\"notice\" role=\"alert\">Không tìm "
                                  "thấy hồ sơ có mã ");
-            ngx_http_onestop_html_escape(&b, (char *) code->data, code->len);
+            onestop_html_escape(&b, (char *) code->data, code->len);
             onestop_buf_adds(&b, ". Vui lòng kiểm tra lại mã trên giấy "
                                  "tiếp nhận.</p>");
 

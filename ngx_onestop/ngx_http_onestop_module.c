@@ -12,23 +12,14 @@
 
 #include "ngx_http_onestop.h"
 
-#include <sys/xattr.h>
 
-
-/* a user who must reach the store: nginx's workers' user, or the process */
-
-typedef struct {
-    ngx_uid_t   uid;
-    ngx_gid_t   gid;
-    gid_t      *groups;
-    int         ngroups;
-    char        user[64];
-    char        group[64];
-} ngx_http_onestop_cred_t;
+#define NGX_HTTP_ONESTOP_POLL  250      /* ms: the store's sequence */
 
 
 static void *ngx_http_onestop_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
+    ngx_str_t *tpl, ngx_str_t *out);
 static void *ngx_http_onestop_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -47,25 +38,12 @@ static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+static void ngx_http_onestop_poll(ngx_event_t *ev);
+static void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 static void ngx_http_onestop_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path);
-static ngx_int_t ngx_http_onestop_cred(ngx_http_onestop_cred_t *cr,
-    ngx_uid_t uid, ngx_gid_t gid, const char *username, ngx_log_t *log);
-static ngx_int_t ngx_http_onestop_reach(ngx_http_onestop_cred_t *cr,
-    const u_char *store, size_t len, char *msg, size_t size);
-static ngx_int_t ngx_http_onestop_reach_one(ngx_http_onestop_cred_t *cr,
-    const char *path, ngx_uint_t kind, const char *store, char *msg,
-    size_t size);
-static void ngx_http_onestop_shell_word(char *dst, size_t size,
-    const char *s);
-static ngx_int_t ngx_http_onestop_workers_reach(ngx_cycle_t *cycle,
-    const u_char *store, size_t len);
-static void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
-    size_t len, const char *err);
-static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
-static void *ngx_http_onestop_yajl_realloc(void *ctx, void *ptr,
-    size_t size);
-static void ngx_http_onestop_yajl_free(void *ctx, void *ptr);
 
 
 ngx_http_request_body_filter_pt   ngx_http_onestop_next_body_filter;
@@ -150,6 +128,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       ngx_http_onestop_frame_ancestors,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("onestop_province"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, province),
       NULL },
 
     { ngx_string("onestop_metrics_agencies"),
@@ -302,6 +287,20 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
+    if (omcf->province.data == NULL) {
+        ngx_str_set(&omcf->province, "Tỉnh Long An");
+    }
+
+    /* the province's name in the pages' template, once (NUL-terminated
+     * for the engine); the dashboard is served as it is written */
+
+    if (ngx_http_onestop_fill(cf, &omcf->province,
+                              &ngx_http_onestop_html_page_html, &omcf->page)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* the public answers' Cache-Control, once */
 
     omcf->public_cache.data = ngx_pnalloc(cf->pool, sizeof("public, max-age=")
@@ -337,6 +336,52 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a template with {{province}} and {{province_lc}} filled, in the pool */
+
+static ngx_int_t
+ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province, ngx_str_t *tpl,
+    ngx_str_t *out)
+{
+    u_char              *name;
+    char                 lower[256];
+    onestop_buf_t        b;
+    onestop_html_var_t   v[2];
+
+    name = ngx_pnalloc(cf->pool, province->len + 1);
+    if (name == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn(name, province->data, province->len + 1);
+    province->data = name;
+
+    onestop_html_lower_first(lower, sizeof(lower), (char *) name);
+
+    v[0].name = "province";
+    v[0].value = (char *) name;
+    v[0].len = province->len;
+    v[0].raw = 0;
+    v[1].name = "province_lc";
+    v[1].value = lower;
+    v[1].len = ngx_strlen(lower);
+    v[1].raw = 0;
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_html_fill(&b, (char *) tpl->data, tpl->len, v, 2);
+
+    out->len = b.len;
+    out->data = b.failed ? NULL : ngx_pnalloc(cf->pool, b.len);
+
+    if (out->data != NULL) {
+        ngx_memcpy(out->data, b.data, b.len);
+    }
+
+    onestop_buf_free(&b);
+
+    return out->data != NULL ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -659,306 +704,7 @@ ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path)
 }
 
 
-/*
- * Whether a user can reach the store: search every directory down to it,
- * and read and write data.mdb and lock.mdb.  It is judged from owners and
- * modes, so that "nginx -t" and a start can say what is wrong before any
- * worker runs; a file with an access control list is left to the open.
- * A problem's message says what is wrong and the command that fixes it.
- */
-
-#define NGX_HTTP_ONESTOP_ABOVE  0       /* a directory above the store */
-#define NGX_HTTP_ONESTOP_DIR    1       /* the store's directory */
-#define NGX_HTTP_ONESTOP_FILE   2       /* data.mdb, lock.mdb */
-
-
-static ngx_int_t
-ngx_http_onestop_cred(ngx_http_onestop_cred_t *cr, ngx_uid_t uid,
-    ngx_gid_t gid, const char *username, ngx_log_t *log)
-{
-    int             i, n;
-    struct group   *gr;
-    struct passwd  *pw;
-
-    ngx_memzero(cr, sizeof(ngx_http_onestop_cred_t));
-    cr->uid = uid;
-    cr->gid = gid;
-
-    pw = username == NULL ? getpwuid(uid) : NULL;
-
-    if (username == NULL && pw != NULL) {
-        username = pw->pw_name;
-    }
-
-    if (username != NULL) {
-        ngx_cpystrn((u_char *) cr->user, (u_char *) username,
-                    sizeof(cr->user));
-
-    } else {
-        ngx_snprintf((u_char *) cr->user, sizeof(cr->user), "%uL%Z",
-                     (uint64_t) uid);
-    }
-
-    gr = getgrgid(gid);
-
-    if (gr != NULL) {
-        ngx_cpystrn((u_char *) cr->group, (u_char *) gr->gr_name,
-                    sizeof(cr->group));
-
-    } else {
-        ngx_snprintf((u_char *) cr->group, sizeof(cr->group), "%uL%Z",
-                     (uint64_t) gid);
-    }
-
-    /* the process's own groups, or those initgroups() gives the workers */
-
-    if (uid == geteuid()) {
-        n = getgroups(0, NULL);
-        n = n > 0 ? n : 0;
-        cr->groups = ngx_alloc((n + 1) * sizeof(gid_t), log);
-
-        if (cr->groups == NULL) {
-            return NGX_ERROR;
-        }
-
-        n = getgroups(n, cr->groups);
-        cr->ngroups = n > 0 ? n : 0;
-        return NGX_OK;
-    }
-
-    n = 64;
-
-    for (i = 0; i < 2; i++) {
-        cr->groups = ngx_alloc(n * sizeof(gid_t), log);
-
-        if (cr->groups == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (getgrouplist(cr->user, gid, cr->groups, &n) != -1) {
-            cr->ngroups = n;
-            return NGX_OK;
-        }
-
-        /* n is now the number of the user's groups */
-
-        ngx_free(cr->groups);
-        cr->groups = NULL;
-    }
-
-    return NGX_OK;                      /* its group alone */
-}
-
-
-static ngx_int_t
-ngx_http_onestop_reach(ngx_http_onestop_cred_t *cr, const u_char *store,
-    size_t len, char *msg, size_t size)
-{
-    size_t  i;
-    char    dir[NGX_MAX_PATH], path[NGX_MAX_PATH];
-
-    if (cr->uid == 0) {
-        return NGX_OK;
-    }
-
-    while (len > 1 && store[len - 1] == '/') {
-        len--;
-    }
-
-    if (len + sizeof("/data.mdb") > NGX_MAX_PATH) {
-        return NGX_OK;
-    }
-
-    ngx_memcpy(dir, store, len);
-    dir[len] = '\0';
-
-    /* every directory above the store, "/" first */
-
-    for (i = 0; dir[0] == '/' && i < len; i++) {
-        if (dir[i] != '/') {
-            continue;
-        }
-
-        ngx_memcpy(path, dir, i ? i : 1);
-        path[i ? i : 1] = '\0';
-
-        if (ngx_http_onestop_reach_one(cr, path, NGX_HTTP_ONESTOP_ABOVE, dir,
-                                       msg, size)
-            != NGX_OK)
-        {
-            return NGX_DECLINED;
-        }
-    }
-
-    if (ngx_http_onestop_reach_one(cr, dir, NGX_HTTP_ONESTOP_DIR, dir, msg,
-                                   size)
-        != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
-
-    ngx_snprintf((u_char *) path, NGX_MAX_PATH, "%s/data.mdb%Z", dir);
-
-    if (ngx_http_onestop_reach_one(cr, path, NGX_HTTP_ONESTOP_FILE, dir, msg,
-                                   size)
-        != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
-
-    ngx_snprintf((u_char *) path, NGX_MAX_PATH, "%s/lock.mdb%Z", dir);
-
-    return ngx_http_onestop_reach_one(cr, path, NGX_HTTP_ONESTOP_FILE, dir,
-                                      msg, size);
-}
-
-
 /* a path as one word of a shell command */
-
-static void
-ngx_http_onestop_shell_word(char *dst, size_t size, const char *s)
-{
-    size_t       n;
-    const char  *c;
-
-    for (c = s; *c; c++) {
-        if (!isalnum((unsigned char) *c) && strchr("/._-+:@,%=", *c) == NULL)
-        {
-            break;
-        }
-    }
-
-    if (*c == '\0') {
-        ngx_cpystrn((u_char *) dst, (u_char *) s, size);
-        return;
-    }
-
-    n = 0;
-
-    if (n + 1 < size) {
-        dst[n++] = '\'';
-    }
-
-    for (c = s; *c && n + 5 < size; c++) {
-        if (*c == '\'') {
-            ngx_memcpy(dst + n, "'\\''", 4);
-            n += 4;
-
-        } else {
-            dst[n++] = *c;
-        }
-    }
-
-    if (n + 1 < size) {
-        dst[n++] = '\'';
-    }
-
-    dst[n] = '\0';
-}
-
-
-static ngx_int_t
-ngx_http_onestop_reach_one(ngx_http_onestop_cred_t *cr, const char *path,
-    ngx_uint_t kind, const char *store, char *msg, size_t size)
-{
-    int             i, in;
-    char            cls, owner[64], group[64];
-    char            word[2 * NGX_MAX_PATH], dir[2 * NGX_MAX_PATH];
-    unsigned        need, bits, mode;
-    const char     *action, *perm;
-    struct stat     st;
-    struct group   *gr;
-    struct passwd  *pw;
-
-    if (stat(path, &st) == -1) {
-        return NGX_OK;                  /* the open says why */
-    }
-
-    if (getxattr(path, "system.posix_acl_access", NULL, 0) > 0) {
-        return NGX_OK;                  /* beyond the mode: the open says */
-    }
-
-    need = kind == NGX_HTTP_ONESTOP_FILE ? 6 : 1;
-    mode = st.st_mode & 07777;
-
-    in = (st.st_gid == cr->gid);
-
-    for (i = 0; !in && i < cr->ngroups; i++) {
-        in = (st.st_gid == cr->groups[i]);
-    }
-
-    if (st.st_uid == cr->uid) {
-        cls = 'u';
-        bits = (mode >> 6) & 7;
-
-    } else if (in) {
-        cls = 'g';
-        bits = (mode >> 3) & 7;
-
-    } else {
-        cls = 'o';
-        bits = mode & 7;
-    }
-
-    if ((bits & need) == need) {
-        return NGX_OK;
-    }
-
-    pw = getpwuid(st.st_uid);
-    gr = getgrgid(st.st_gid);
-
-    if (pw != NULL) {
-        ngx_cpystrn((u_char *) owner, (u_char *) pw->pw_name, sizeof(owner));
-
-    } else {
-        snprintf(owner, sizeof(owner), "%lu", (unsigned long) st.st_uid);
-    }
-
-    if (gr != NULL) {
-        ngx_cpystrn((u_char *) group, (u_char *) gr->gr_name, sizeof(group));
-
-    } else {
-        snprintf(group, sizeof(group), "%lu", (unsigned long) st.st_gid);
-    }
-
-    action = need == 6 ? "read and write" : "search";
-    perm = need == 6 ? "rw" : "x";
-
-    ngx_http_onestop_shell_word(word, sizeof(word), path);
-
-    if (kind == NGX_HTTP_ONESTOP_ABOVE) {
-        snprintf(msg, size, "cannot search the directory \"%s\" above the "
-                 "store: its mode is %04o (owner %s:%s); fix: chmod %c+x %s, "
-                 "or put the store elsewhere",
-                 path, mode, owner, group, cls, word);
-        return NGX_DECLINED;
-    }
-
-    if (st.st_uid == cr->uid) {
-        snprintf(msg, size, "cannot %s \"%s\": its mode is %04o (owner "
-                 "%s:%s); fix: chmod u+%s %s",
-                 action, path, mode, owner, group, perm, word);
-        return NGX_DECLINED;
-    }
-
-    /* the store and its files belong to the user who opens them */
-
-    ngx_http_onestop_shell_word(dir, sizeof(dir), store);
-
-    if (((mode >> 6) & need) == need) {
-        snprintf(msg, size, "cannot %s \"%s\": it belongs to %s:%s (mode "
-                 "%04o); fix: chown -R %s:%s %s",
-                 action, path, owner, group, mode, cr->user, cr->group, dir);
-
-    } else {
-        snprintf(msg, size, "cannot %s \"%s\": it belongs to %s:%s (mode "
-                 "%04o); fix: chown -R %s:%s %s && chmod u+%s %s",
-                 action, path, owner, group, mode, cr->user, cr->group, dir,
-                 perm, word);
-    }
-
-    return NGX_DECLINED;
-}
 
 
 /*
@@ -968,86 +714,8 @@ ngx_http_onestop_reach_one(ngx_http_onestop_cred_t *cr, const char *path,
  * leave the old workers without it), and the new workers say it again.
  */
 
-static ngx_int_t
-ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
-    size_t len)
-{
-    char                      msg[4 * NGX_MAX_PATH];
-    ngx_int_t                 rc;
-    ngx_core_conf_t          *ccf;
-    ngx_http_onestop_cred_t   cr;
-
-    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
-
-    if (geteuid() != 0
-        || ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT
-        || ccf->user == 0
-        || !ccf->master
-        || ngx_process == NGX_PROCESS_SIGNALLER)
-    {
-        return NGX_OK;
-    }
-
-    if (ngx_http_onestop_cred(&cr, ccf->user, ccf->group, ccf->username,
-                              cycle->log)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_http_onestop_reach(&cr, store, len, msg, sizeof(msg));
-
-    if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "store \"%*s\": nginx's workers, which run as user "
-                      "\"%s\", %s", len, store, cr.user, msg);
-    }
-
-    ngx_free(cr.groups);
-
-    if (rc == NGX_OK || ngx_process == NGX_PROCESS_MASTER) {
-        return NGX_OK;
-    }
-
-    return NGX_ERROR;
-}
-
 
 /* the store did not open: why, when the owners and modes tell */
-
-static void
-ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store, size_t len,
-    const char *err)
-{
-    char                      msg[4 * NGX_MAX_PATH];
-    ngx_int_t                 rc;
-    ngx_http_onestop_cred_t   cr;
-
-    rc = NGX_OK;
-
-    if (ngx_http_onestop_cred(&cr, geteuid(), getegid(), NULL, log)
-        == NGX_OK)
-    {
-        rc = ngx_http_onestop_reach(&cr, store, len, msg, sizeof(msg));
-        ngx_free(cr.groups);
-    }
-
-    if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_EMERG, log, 0, "%s: user \"%s\" %s",
-                      err, cr.user, msg);
-        return;
-    }
-
-    if (ngx_strstr((u_char *) err, strerror(EACCES)) != NULL) {
-        ngx_log_error(NGX_LOG_EMERG, log, 0,
-                      "%s (user \"%s\" must be able to search every "
-                      "directory down to the store, and read and write "
-                      "data.mdb and lock.mdb)", err, cr.user);
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_EMERG, log, 0, "%s", err);
-}
 
 
 static ngx_int_t
@@ -1123,34 +791,6 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 }
 
 
-/*
- * A read of the worker's store (or of one of its readers) begins; when it
- * cannot, the reason is logged once until reads work again, so that a
- * timer that retries every 250 ms does not fill the log.
- */
-ngx_int_t
-ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
-    onestop_store_t *st, ngx_log_t *log)
-{
-    const char  *why;
-
-    if (onestop_store_read_begin(st) == ONESTOP_OK) {
-        omcf->read_error = NULL;
-        return NGX_OK;
-    }
-
-    why = onestop_store_strerror(st);
-
-    if (omcf->read_error != why) {
-        omcf->read_error = why;
-        ngx_log_error(NGX_LOG_ERR, log, 0, "could not read store \"%V\": %s",
-                      &omcf->store_path, why);
-    }
-
-    return NGX_ERROR;
-}
-
-
 static ngx_int_t
 ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 {
@@ -1209,12 +849,13 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     if (omcf->sh != NULL) {
         ngx_http_onestop_zone_catch_up(omcf);
 
-        if (ngx_http_onestop_zone_init_process(cycle, omcf) != NGX_OK) {
+        if (ngx_http_onestop_poll_init(cycle, omcf) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    if (ngx_http_onestop_writer_init(cycle, omcf) != NGX_OK) {
+    if (ngx_http_onestop_writer_init(cycle, omcf,
+                                     ngx_http_onestop_after_commit) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1226,7 +867,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 }
 
 
-void
+static void
 ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
 {
     /* statistics reflect the commit before its requests are answered */
@@ -1270,397 +911,56 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
 }
 
 
-/* helpers of every handler */
-
-ngx_str_t  ngx_http_onestop_json_type =
-    ngx_string("application/json; charset=utf-8");
-ngx_str_t  ngx_http_onestop_html_type =
-    ngx_string("text/html; charset=utf-8");
-ngx_str_t  ngx_http_onestop_svg_type =
-    ngx_string("image/svg+xml; charset=utf-8");
-
-
-static void *
-ngx_http_onestop_yajl_malloc(void *ctx, size_t size)
+static ngx_int_t
+ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf)
 {
-    size_t  *p;
+    ngx_event_t  *ev;
 
-    p = ngx_palloc(ctx, size + sizeof(size_t));
-    if (p == NULL) {
-        return NULL;
+    /* the store's sequence, every 250 ms: how the CLI's writes arrive */
+
+    ev = ngx_pcalloc(cycle->pool, sizeof(ngx_event_t));
+    if (ev == NULL) {
+        return NGX_ERROR;
     }
 
-    *p = size;
-    return p + 1;
-}
+    ev->handler = ngx_http_onestop_poll;
+    ev->data = omcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
 
+    omcf->poll_event = ev;
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 
-static void *
-ngx_http_onestop_yajl_realloc(void *ctx, void *ptr, size_t size)
-{
-    size_t  *old;
-    void    *p;
-
-    if (ptr == NULL) {
-        return ngx_http_onestop_yajl_malloc(ctx, size);
-    }
-
-    old = (size_t *) ptr - 1;
-
-    if (*old >= size) {
-        return ptr;
-    }
-
-    p = ngx_http_onestop_yajl_malloc(ctx, size);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    ngx_memcpy(p, ptr, *old);
-
-    if (*old > 4096) {
-        ngx_pfree(ctx, old);
-    }
-
-    return p;
+    return NGX_OK;
 }
 
 
 static void
-ngx_http_onestop_yajl_free(void *ctx, void *ptr)
+ngx_http_onestop_poll(ngx_event_t *ev)
 {
-}
+    ngx_http_onestop_main_conf_t  *omcf = ev->data;
 
-
-yajl_gen
-ngx_http_onestop_gen(ngx_http_request_t *r)
-{
-    yajl_gen             g;
-    yajl_alloc_funcs    *af;
-
-    af = ngx_palloc(r->pool, sizeof(yajl_alloc_funcs));
-    if (af == NULL) {
-        return NULL;
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
     }
 
-    af->malloc = ngx_http_onestop_yajl_malloc;
-    af->realloc = ngx_http_onestop_yajl_realloc;
-    af->free = ngx_http_onestop_yajl_free;
-    af->ctx = r->pool;
+    ngx_http_onestop_zone_catch_up(omcf);
 
-    g = yajl_gen_alloc(af);
-    if (g == NULL) {
-        return NULL;
+    if (omcf->redis == NULL) {
+        /* nobody else reads the outbox: the zone's position is enough */
+        onestop_store_set_published(omcf->store,
+                                    ngx_http_onestop_zone_seq(omcf));
     }
 
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+    /* the outbox is trimmed in every write's commit; a commit of its own
+     * only when this worker has not written since the last poll */
 
-    return g;
-}
-
-
-ngx_int_t
-ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
-{
-    ngx_int_t                  rc;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    id->data = r->uri.data;
-    id->len = r->uri.len;
-
-    if (!clcf->exact_match && !clcf->regex && id->len >= clcf->name.len) {
-        id->data += clcf->name.len;
-        id->len -= clcf->name.len;
-
-    } else {
-        id->len = 0;
+    if (onestop_store_needs_trim(omcf->store) && !omcf->write_recent) {
+        ngx_http_onestop_writer_maintain(omcf);
     }
 
-    while (id->len && id->data[0] == '/') {
-        id->data++;
-        id->len--;
-    }
+    omcf->write_recent = 0;
 
-    if (id->len) {
-        return NGX_OK;
-    }
-
-    /* a form's '+' is a space, which no code has */
-
-    rc = ngx_http_onestop_arg(r, "code", id);
-
-    if (id->data == NULL) {
-        id->data = r->uri.data;             /* empty */
-    }
-
-    return rc;
-}
-
-
-ngx_int_t
-ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
-{
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      "code is given twice");
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-}
-
-
-ngx_int_t
-ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    int             rc;
-    u_char         *buf;
-    onestop_str_t   v;
-
-    value->len = 0;
-    value->data = NULL;
-
-    if (r->args.len == 0) {
-        return NGX_OK;
-    }
-
-    buf = ngx_pnalloc(r->pool, r->args.len);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = onestop_args_get((char *) r->args.data, r->args.len, name,
-                          (char *) buf, &v);
-
-    if (rc < 0) {
-        return NGX_HTTP_BAD_REQUEST;
-    }
-
-    if (rc > 0) {
-        value->data = (u_char *) v.data;
-        value->len = v.len;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
-    u_char *value, size_t len)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value.data = value;
-    h->value.len = len;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_private_headers(ngx_http_request_t *r)
-{
-    if (ngx_http_onestop_add_header(r, "Cache-Control",
-                                    (u_char *) "private, no-store", 17)
-        != NGX_OK
-        || ngx_http_onestop_add_header(r, "Referrer-Policy",
-                                       (u_char *) "no-referrer", 11)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body, size_t len,
-    ngx_str_t *etag)
-{
-    u_char    *p;
-    uint64_t   h;
-    size_t     i;
-
-    h = 14695981039346656037ULL;
-
-    for (i = 0; i < len; i++) {
-        h ^= body[i];
-        h *= 1099511628211ULL;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_HTTP_ONESTOP_ETAG_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    etag->data = p;
-    etag->len = ngx_sprintf(p, "\"%016xL\"", h) - p;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "ETag");
-    h->value = *etag;
-
-    r->headers_out.etag = h;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
-{
-    ngx_str_t  etag;
-
-    if (ngx_http_onestop_make_etag(r, body, len, &etag) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_onestop_set_etag(r, &etag);
-}
-
-
-ngx_int_t
-ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *type, u_char *body, size_t len)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    if (len == 0 || r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
-    ngx_int_t *rc)
-{
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
-                                        9) != NGX_OK)
-        {
-            *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-            return NGX_DECLINED;
-        }
-
-        *rc = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                     "method_not_allowed",
-                                     "only GET and HEAD are allowed here");
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return NGX_DECLINED;
-    }
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (need_store && omcf->store == NULL) {
-        *rc = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                     "unavailable", "the store is not open");
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *message, const onestop_item_err_t *items,
-    size_t nitems)
-{
-    size_t                len;
-    yajl_gen              g;
-    const unsigned char  *buf;
-
-    g = ngx_http_onestop_gen(r);
-    if (g == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    onestop_error_render(g, code, message, items, nitems);
-
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_onestop_add_header(r, "Cache-Control",
-                                    (u_char *) "no-store", 8)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_discard_request_body(r);
-
-    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type,
-                                 (u_char *) buf, len);
-}
-
-
-ngx_int_t
-ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *message)
-{
-    return ngx_http_onestop_error_items(r, status, code, message, NULL, 0);
+    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 }

@@ -22,9 +22,6 @@ static ngx_int_t ngx_http_onestop_qr_read(ngx_http_request_t *r,
     onestop_buf_t *page, ngx_uint_t receipt);
 static ngx_int_t ngx_http_onestop_qr_begin(ngx_http_request_t *r,
     ngx_http_onestop_key_t **key, ngx_int_t *rc);
-static void ngx_http_onestop_receipt_page(ngx_http_request_t *r,
-    onestop_buf_t *b, const onestop_record_t *rec,
-    const onestop_catalog_t *cat, int32_t offset, ngx_str_t *link);
 static ngx_int_t ngx_http_onestop_private_noindex(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_qr_status(ngx_http_request_t *r,
     ngx_int_t status);
@@ -117,25 +114,6 @@ ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_explicit_memzero(keys, sizeof(keys));
 
     return NGX_CONF_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_require_key(ngx_http_request_t *r,
-    ngx_http_onestop_key_t *key, const onestop_catalog_t *cat,
-    uint32_t agency)
-{
-    if (key == NULL) {
-        ngx_http_onestop_add_header(r, "WWW-Authenticate",
-                                    (u_char *) "Bearer", 6);
-        return NGX_HTTP_UNAUTHORIZED;
-    }
-
-    if (cat != NULL && !onestop_scope_covers(cat, &key->scope, agency)) {
-        return NGX_HTTP_FORBIDDEN;
-    }
-
-    return NGX_OK;
 }
 
 
@@ -237,9 +215,12 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_http_onestop_key_t *key,
             status = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
         } else {
-            ngx_http_onestop_receipt_page(r, page, rec, cat,
-                                          onestop_store_offset(omcf->store),
-                                          &link);
+            onestop_html_receipt(page,
+                    (char *) ngx_http_onestop_html_receipt_html.data,
+                    ngx_http_onestop_html_receipt_html.len, rec, cat,
+                    onestop_store_offset(omcf->store), (char *) link.data,
+                    link.len, (char *) omcf->public_url.data,
+                    omcf->public_url.len);
         }
     }
 
@@ -402,26 +383,15 @@ ngx_http_onestop_qr_handler(ngx_http_request_t *r)
         return ngx_http_onestop_qr_status(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
 
-    out = ngx_pnalloc(r->pool, b.len);
-
-    if (out == NULL) {
+    if (ngx_http_onestop_private_headers(r) != NGX_OK) {
         onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(out, b.data, b.len);
-    size = b.len;
-    onestop_buf_free(&b);
-
-    if (ngx_http_onestop_private_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK,
-                                 ext.data[0] == 's'
-                                 ? &ngx_http_onestop_svg_type
-                                 : &ngx_http_onestop_png_type,
-                                 out, (size_t) size);
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     ext.data[0] == 's'
+                                     ? &ngx_http_onestop_svg_type
+                                     : &ngx_http_onestop_png_type, &b);
 }
 
 
@@ -482,9 +452,13 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
             offset = onestop_store_offset(omcf->store);
 
             onestop_buf_adds(&b, "<h1>Thông tin hồ sơ</h1>");
-            ngx_http_onestop_html_record(&b, &rec, cat, offset,
-                                         onestop_today(offset), 1);
-            ngx_http_onestop_evaluation_form(r, &b, &rec, &token, offset);
+            onestop_html_record(&b, &rec, cat, offset, onestop_today(offset),
+                                1);
+            onestop_html_evaluation_form(&b, &rec,
+                onestop_store_evaluated(omcf->store, rec.code.data,
+                                        rec.code.len),
+                (char *) omcf->evaluate_uri.data, omcf->evaluate_uri.len,
+                (char *) token.data, token.len);
 
         } else if (rc == ONESTOP_OK) {
             rc = ONESTOP_ERROR;
@@ -519,119 +493,10 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
 /* GET /receipt/{code}: form 01 of Circular 01/2018/TT-VPCP, A5 */
 
-static void
-ngx_http_onestop_time_vi(onestop_buf_t *b, const onestop_ts_t *ts,
-    int32_t offset)
-{
-    onestop_civil_t  c;
-
-    onestop_ts_civil(ts, offset, &c);
-
-    if (!ts->date_only) {
-        onestop_buf_printf(b, "%02u giờ %02u phút, ", c.hour, c.minute);
-    }
-
-    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", c.day, c.month,
-                       c.year);
-}
-
-
-static void
-ngx_http_onestop_receipt_page(ngx_http_request_t *r, onestop_buf_t *b,
-    const onestop_record_t *rec, const onestop_catalog_t *cat,
-    int32_t offset, ngx_str_t *link)
-{
-    onestop_refs_t                 refs;
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    static const char  *returns[] = {
-        "Tại Bộ phận Tiếp nhận và Trả kết quả",
-        "Qua dịch vụ bưu chính công ích",
-        "Trực tuyến (qua Cổng Dịch vụ công)"
-    };
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    onestop_catalog_refs(cat, rec, &refs);
-
-    onestop_buf_adds(b,
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, "
-        "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
-        "<title>Giấy tiếp nhận hồ sơ và hẹn trả kết quả – ");
-    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
-    onestop_buf_adds(b,
-        "</title><style>@page{size:A5;margin:10mm}"
-        "body{font:13px/1.45 'Times New Roman',Times,serif;color:#000;"
-        "max-width:148mm;margin:0 auto;padding:8mm}"
-        ".head{display:grid;grid-template-columns:1fr 1fr;gap:8px;"
-        "text-align:center;font-size:12px}.head b{display:block}"
-        "h1{font-size:15px;text-align:center;margin:14px 0 2px}"
-        ".code{text-align:center;margin:0 0 10px}"
-        "dl{margin:0}dt{float:left;clear:left;width:44%;font-weight:bold}"
-        "dd{margin:0 0 4px 46%}"
-        ".qr{display:flex;gap:12px;align-items:center;margin:12px 0}"
-        ".qr svg{width:34mm;height:34mm;flex:none}"
-        ".qr p{margin:0;font-size:12px;word-break:break-all}"
-        ".sign{display:grid;grid-template-columns:1fr 1fr;text-align:center;"
-        "margin-top:14px;font-weight:bold;min-height:28mm}"
-        "@media print{.noprint{display:none}}</style></head><body>"
-        "<div class=\"head\"><div><b>");
-
-    if (refs.agency != NULL) {
-        ngx_http_onestop_html_escape(b, refs.agency->name.data,
-                                     refs.agency->name.len);
-    }
-
-    onestop_buf_adds(b,
-        "</b>BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ</div><div><b>CỘNG HÒA XÃ HỘI "
-        "CHỦ NGHĨA VIỆT NAM</b>Độc lập - Tự do - Hạnh phúc</div></div>"
-        "<h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>"
-        "<p class=\"code\">Mã hồ sơ: <b>");
-    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
-    onestop_buf_adds(b, "</b></p><dl><dt>Tiếp nhận hồ sơ của</dt><dd>");
-    ngx_http_onestop_html_escape(b, rec->name.data, rec->name.len);
-    onestop_buf_adds(b, "</dd><dt>Nội dung yêu cầu giải quyết</dt><dd>");
-
-    if (refs.procedure != NULL) {
-        ngx_http_onestop_html_escape(b, refs.procedure->name.data,
-                                     refs.procedure->name.len);
-    }
-
-    onestop_buf_adds(b, "</dd><dt>Số lượng hồ sơ</dt><dd>01 (bộ)</dd>"
-                        "<dt>Thời gian nhận hồ sơ</dt><dd>");
-    ngx_http_onestop_time_vi(b, &rec->t[ONESTOP_T_RECEIVED], offset);
-    onestop_buf_adds(b, "</dd><dt>Thời gian trả kết quả giải quyết hồ sơ"
-                        "</dt><dd>");
-    ngx_http_onestop_time_vi(b, &rec->t[ONESTOP_T_DUE], offset);
-    onestop_buf_adds(b, "</dd><dt>Đăng ký nhận kết quả</dt><dd>");
-    onestop_buf_adds(b, returns[rec->return_channel < 3
-                                ? rec->return_channel : 0]);
-    onestop_buf_adds(b, "</dd></dl><div class=\"qr\">");
-
-    if (onestop_qr_svg((char *) link->data, link->len, 4, b) != 0) {
-        onestop_buf_adds(b, "<p>(không tạo được mã QR)</p>");
-    }
-
-    onestop_buf_adds(b, "<p>Quét mã QR để theo dõi hồ sơ và đánh giá việc "
-                        "giải quyết, hoặc tra cứu tại ");
-    ngx_http_onestop_html_escape(b, (char *) omcf->public_url.data,
-                                 omcf->public_url.len);
-    onestop_buf_adds(b, "/tra-cuu?code=");
-    ngx_http_onestop_html_escape(b, rec->code.data, rec->code.len);
-    onestop_buf_adds(b, "</p></div><div class=\"sign\"><div>NGƯỜI NỘP HỒ SƠ"
-                        "<br><i>(Ký và ghi rõ họ tên)</i></div><div>NGƯỜI "
-                        "TIẾP NHẬN HỒ SƠ<br><i>(Ký và ghi rõ họ tên)</i></div>"
-                        "</div><p class=\"noprint\"><button onclick="
-                        "\"window.print()\">In giấy tiếp nhận</button></p>"
-                        "</body></html>\n");
-}
-
 
 ngx_int_t
 ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
 {
-    u_char                        *out;
     ngx_int_t                      status;
     ngx_str_t                      code;
     onestop_buf_t                  b;
@@ -661,21 +526,11 @@ ngx_http_onestop_receipt_handler(ngx_http_request_t *r)
                                           : NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
 
-    out = ngx_pnalloc(r->pool, b.len);
-
-    if (out == NULL) {
+    if (ngx_http_onestop_private_noindex(r) != NGX_OK) {
         onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(out, b.data, b.len);
-    code.len = b.len;
-    onestop_buf_free(&b);
-
-    if (ngx_http_onestop_private_noindex(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_html_type,
-                                 out, code.len);
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_html_type, &b);
 }

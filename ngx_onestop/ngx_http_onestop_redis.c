@@ -606,34 +606,10 @@ ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
     published = __atomic_load_n(&sh->published, __ATOMIC_ACQUIRE);
     seq = omcf->sh != NULL ? ngx_http_onestop_zone_seq(omcf) : pub->store_seq;
 
-    onestop_buf_printf(b,
-        "# HELP onestop_redis_connected Whether the change feed is "
-        "connected to Redis.\n"
-        "# TYPE onestop_redis_connected gauge\n"
-        "onestop_redis_connected %llu\n"
-        "# HELP onestop_redis_outbox_depth Changes committed that Redis "
-        "has not acknowledged yet.\n"
-        "# TYPE onestop_redis_outbox_depth gauge\n"
-        "onestop_redis_outbox_depth %llu\n"
-        "# HELP onestop_redis_published_seq The last change Redis "
-        "acknowledged (the outbox sequence).\n"
-        "# TYPE onestop_redis_published_seq gauge\n"
-        "onestop_redis_published_seq %llu\n"
-        "# HELP onestop_redis_published_changes_total Changes Redis "
-        "acknowledged.\n"
-        "# TYPE onestop_redis_published_changes_total counter\n"
-        "onestop_redis_published_changes_total %llu\n"
-        "# HELP onestop_redis_failures_total Failed connections, timeouts "
-        "and refused commands.\n"
-        "# TYPE onestop_redis_failures_total counter\n"
-        "onestop_redis_failures_total %llu\n",
-        (unsigned long long) __atomic_load_n(&sh->connected,
-                                             __ATOMIC_ACQUIRE),
-        (unsigned long long) (seq > published ? seq - published : 0),
-        (unsigned long long) published,
-        (unsigned long long) __atomic_load_n(&sh->changes, __ATOMIC_ACQUIRE),
-        (unsigned long long) __atomic_load_n(&sh->failures,
-                                             __ATOMIC_ACQUIRE));
+    onestop_metrics_feed(b, __atomic_load_n(&sh->connected, __ATOMIC_ACQUIRE),
+                         seq > published ? seq - published : 0, published,
+                         __atomic_load_n(&sh->changes, __ATOMIC_ACQUIRE),
+                         __atomic_load_n(&sh->failures, __ATOMIC_ACQUIRE));
 }
 
 

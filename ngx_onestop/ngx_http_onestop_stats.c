@@ -94,7 +94,6 @@ static void ngx_http_onestop_answer_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_answer_done(ngx_event_t *ev);
 static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
-static ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered);
 static ngx_int_t ngx_http_onestop_public_args(ngx_http_request_t *r,
@@ -109,61 +108,7 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
 
-ngx_int_t
-ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
-    size_t *nargs, const char **error)
-{
-    char            *buf;
-    onestop_args_t  *a;
-
-    a = ngx_palloc(r->pool, sizeof(onestop_args_t));
-    buf = ngx_pnalloc(r->pool, r->args.len + 1);
-
-    if (a == NULL || buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (onestop_args_parse(a, (char *) r->args.data, r->args.len, buf)
-        != 0)
-    {
-        *error = a->error;
-        return NGX_DECLINED;
-    }
-
-    *args = a->arg;
-    *nargs = a->n;
-
-    return NGX_OK;
-}
-
-
 /* public data: any site's script may read it, answers and errors alike */
-
-static ngx_int_t
-ngx_http_onestop_cors(ngx_http_request_t *r)
-{
-    return ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                       (u_char *) "*", 1);
-}
-
-
-ngx_int_t
-ngx_http_onestop_public_headers(ngx_http_request_t *r)
-{
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (ngx_http_onestop_cors(r) != NGX_OK
-        || ngx_http_onestop_add_header(r, "Cache-Control",
-                                       omcf->public_cache.data,
-                                       omcf->public_cache.len) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
 
 
 /*
@@ -817,264 +762,34 @@ ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
 
 /* widgets: this year's figures of an agency's tree, or the province's */
 
-typedef struct {
-    onestop_counts_t   c;
-    int                seen;
-} ngx_http_onestop_totals_t;
-
-
-static void
-ngx_http_onestop_visit_totals(void *ctx, const uint32_t *dim,
-    const onestop_counts_t *c)
-{
-    ngx_http_onestop_totals_t  *t = ctx;
-
-    if (dim == NULL) {
-        t->c = *c;
-        t->seen = 1;
-    }
-}
-
-
-static void
-ngx_http_onestop_percent(onestop_buf_t *b, int64_t num, int64_t den)
-{
-    int64_t  tenths;
-
-    if (den == 0) {
-        onestop_buf_adds(b, "—");
-        return;
-    }
-
-    /* one decimal, rounded half up, Vietnamese style: 98,5 % */
-    tenths = (num * 2000 + den) / (2 * den);
-    onestop_buf_printf(b, "%lld,%lld %%", (long long) (tenths / 10),
-                       (long long) (tenths % 10));
-}
-
-
-static void
-ngx_http_onestop_integer(onestop_buf_t *b, int64_t v)
-{
-    char    digits[32];
-    size_t  n, i;
-
-    n = (size_t) snprintf(digits, sizeof(digits), "%lld", (long long) v);
-
-    for (i = 0; i < n; i++) {
-        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0) {
-            onestop_buf_add(b, ".", 1);
-        }
-        onestop_buf_add(b, digits + i, 1);
-    }
-}
-
-
-static size_t
-ngx_http_onestop_text_width(const char *s, size_t len)
-{
-    size_t  i, w;
-
-    /* about 6.5 px a letter of 11 px Verdana, as shields.io badges */
-
-    w = 0;
-
-    for (i = 0; i < len; i++) {
-        unsigned char  c = (unsigned char) s[i];
-
-        if ((c & 0xc0) == 0x80) {
-            continue;                   /* inside a letter */
-        }
-
-        w += (c == ' ' || c == ',' || c == '.') ? 4
-             : (c >= 'A' && c <= 'Z') || c == '%' ? 8 : 7;
-    }
-
-    return w;
-}
-
-
 static ngx_int_t
 ngx_http_onestop_widget_compute(ngx_http_onestop_answer_t *a,
     onestop_store_t *st)
 {
-    int                        y, province;
-    char                       label[64], value[32];
-    size_t                     lw, vw;
-    unsigned                   m, d;
-    int64_t                    resolved, in_time;
-    const char                *colour;
-    onestop_buf_t             *b, v;
-    onestop_arg_t              args[2];
-    onestop_query_t            q;
-    ngx_http_onestop_totals_t  t;
-    const onestop_catalog_t   *cat;
-    const onestop_agency_t    *ag;
+    int                            rc;
+    ngx_str_t                     *tpl;
+    onestop_widget_t               w;
+    ngx_http_onestop_main_conf_t  *omcf;
 
-    cat = onestop_store_catalog(st);
+    omcf = a->omcf;
+    tpl = a->ext.len == 3 ? &ngx_http_onestop_html_badge_svg
+                          : &ngx_http_onestop_html_widget_html;
 
-    if (cat == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    w.agency = (char *) a->id.data;
+    w.len = a->id.len;
+    w.province = (char *) omcf->province.data;
+    w.tpl = (char *) tpl->data;
+    w.tpl_len = tpl->len;
+    w.badge = (a->ext.len == 3);
+    w.today = a->today;
 
-    province = a->id.len == 8 && ngx_strncmp(a->id.data, "province", 8) == 0;
-    ag = NULL;
+    rc = onestop_widget(st, &w, &a->out, &a->message);
 
-    if (!province) {
-        uint32_t  id;
-
-        id = onestop_catalog_agency(cat, (char *) a->id.data, a->id.len);
-
-        if (id == 0) {
-            a->message = "no such agency: use an agency id or \"province\"";
-            return NGX_HTTP_NOT_FOUND;
-        }
-
-        ag = &cat->agencies[id];
-    }
-
-    args[0].key.data = "period";
-    args[0].key.len = 6;
-    args[0].value.data = "year";
-    args[0].value.len = 4;
-    args[1].key.data = "under";
-    args[1].key.len = 5;
-    args[1].value.data = (char *) a->id.data;
-    args[1].value.len = a->id.len;
-
-    if (onestop_query_parse(&q, cat, args, province ? 1 : 2) != 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    q.visit = ngx_http_onestop_visit_totals;
-    q.visit_ctx = &t;
-
-    if (onestop_store_stats(st, &q, a->today, &a->out) != 0
-        || !t.seen)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    resolved = t.c.resolved_early + t.c.resolved_on_time + t.c.resolved_late;
-    in_time = t.c.resolved_early + t.c.resolved_on_time;
-    onestop_civil_from_days(a->today, &y, &m, &d);
-
-    ngx_memzero(&v, sizeof(v));
-    ngx_http_onestop_percent(&v, in_time, resolved);
-    ngx_cpystrn((u_char *) value, (u_char *) (v.data ? v.data : ""),
-                sizeof(value));
-    onestop_buf_free(&v);
-
-    b = &a->out;
-
-    if (a->ext.len == 3) {
-
-        /* the badge */
-
-        ngx_snprintf((u_char *) label, sizeof(label), "đúng hạn %d%Z", y);
-        lw = ngx_http_onestop_text_width(label, ngx_strlen(label)) + 10;
-        vw = ngx_http_onestop_text_width(value, ngx_strlen(value)) + 10;
-
-        if (resolved == 0) {
-            colour = "#9f9f9f";
-        } else if (in_time * 100 >= resolved * 95) {
-            colour = "#2e7d32";
-        } else if (in_time * 100 >= resolved * 85) {
-            colour = "#97ca00";
-        } else if (in_time * 100 >= resolved * 70) {
-            colour = "#dfb317";
-        } else {
-            colour = "#e05d44";
-        }
-
-        onestop_buf_printf(b,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" "
-            "height=\"20\" role=\"img\" aria-label=\"", lw + vw);
-        ngx_http_onestop_html_escape(b, label, ngx_strlen(label));
-        onestop_buf_adds(b, ": ");
-        ngx_http_onestop_html_escape(b, value, ngx_strlen(value));
-        onestop_buf_adds(b, "\"><title>");
-
-        if (ag != NULL) {
-            ngx_http_onestop_html_escape(b, ag->name.data, ag->name.len);
-        } else {
-            onestop_buf_adds(b, "Tỉnh Long An");
-        }
-
-        onestop_buf_adds(b, ": tỷ lệ giải quyết hồ sơ đúng hạn năm ");
-        onestop_buf_printf(b, "%d: ", y);
-        ngx_http_onestop_html_escape(b, value, ngx_strlen(value));
-        onestop_buf_printf(b,
-            "</title><linearGradient id=\"s\" x2=\"0\" y2=\"100%%\">"
-            "<stop offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/>"
-            "<stop offset=\"1\" stop-opacity=\".1\"/></linearGradient>"
-            "<clipPath id=\"r\"><rect width=\"%zu\" height=\"20\" rx=\"3\" "
-            "fill=\"#fff\"/></clipPath><g clip-path=\"url(#r)\">"
-            "<rect width=\"%zu\" height=\"20\" fill=\"#555\"/>"
-            "<rect x=\"%zu\" width=\"%zu\" height=\"20\" fill=\"%s\"/>"
-            "<rect width=\"%zu\" height=\"20\" fill=\"url(#s)\"/></g>"
-            "<g fill=\"#fff\" text-anchor=\"middle\" "
-            "font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" "
-            "font-size=\"11\">"
-            "<text x=\"%zu\" y=\"14\">", lw + vw, lw, lw, vw, colour, lw + vw,
-            lw / 2);
-        ngx_http_onestop_html_escape(b, label, ngx_strlen(label));
-        onestop_buf_printf(b, "</text><text x=\"%zu\" y=\"14\">",
-                           lw + vw / 2);
-        ngx_http_onestop_html_escape(b, value, ngx_strlen(value));
-        onestop_buf_adds(b, "</text></g></svg>\n");
-
-        return NGX_OK;
-    }
-
-    /* the card */
-
-    onestop_buf_adds(b,
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, "
-        "initial-scale=1\"><title>");
-
-    if (ag != NULL) {
-        ngx_http_onestop_html_escape(b, ag->name.data, ag->name.len);
-    } else {
-        onestop_buf_adds(b, "Tỉnh Long An");
-    }
-
-    onestop_buf_adds(b,
-        "</title><style>body{margin:0;font:14px/1.4 system-ui,Arial,"
-        "sans-serif;color:#1b1f24}.c{border:1px solid #d5dadf;"
-        "border-radius:6px;padding:10px 12px;background:#fff}"
-        "h1{font-size:15px;margin:0 0 6px}dl{display:grid;"
-        "grid-template-columns:1fr auto;gap:2px 12px;margin:0}"
-        "dt{color:#4a535c}dd{margin:0;font-weight:600;text-align:right}"
-        "p{margin:6px 0 0;font-size:12px;color:#5a636c}</style></head>"
-        "<body><section class=\"c\"><h1>");
-
-    if (ag != NULL) {
-        ngx_http_onestop_html_escape(b, ag->name.data, ag->name.len);
-    } else {
-        onestop_buf_adds(b, "Tỉnh Long An");
-    }
-
-    onestop_buf_printf(b, "</h1><dl><dt>Tiếp nhận năm %d</dt>"
-                          "<dd data-field=\"received\">", y);
-    ngx_http_onestop_integer(b, t.c.received);
-    onestop_buf_adds(b, "</dd><dt>Đã giải quyết</dt>"
-                        "<dd data-field=\"resolved\">");
-    ngx_http_onestop_integer(b, resolved);
-    onestop_buf_adds(b, "</dd><dt>Tỷ lệ đúng hạn</dt>"
-                        "<dd data-field=\"on_time_rate\">");
-    ngx_http_onestop_html_escape(b, value, ngx_strlen(value));
-    onestop_buf_adds(b, "</dd><dt>Đang giải quyết quá hạn</dt>"
-                        "<dd data-field=\"pending_overdue\">");
-    ngx_http_onestop_integer(b, t.c.pending_overdue);
-    onestop_buf_printf(b, "</dd></dl><p>Số liệu từ ngày 01/01/%d đến "
-                          "%02u/%02u/%d, Cổng Dịch vụ công tỉnh Long An.</p>"
-                          "</section></body></html>\n", y, d, m, y);
-
-    return NGX_OK;
+    return rc == 0 ? NGX_OK
+                   : rc == 1 ? NGX_HTTP_NOT_FOUND
+                             : NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
+
 
 
 ngx_int_t
@@ -1169,222 +884,28 @@ ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
 
 /* Prometheus metrics */
 
-typedef struct {
-    onestop_buf_t             *b;
-    const onestop_catalog_t   *cat;
-    onestop_counts_t           province[ONESTOP_CH_COUNT];
-    ngx_uint_t                 all;
-    int                        pass;
-} ngx_http_onestop_metrics_ctx_t;
-
-
-static void
-ngx_http_onestop_metric_series(onestop_buf_t *b, const char *name,
-    const onestop_str_t *agency, unsigned channel, const char *extra,
-    int64_t value)
-{
-    onestop_buf_printf(b, "%s{agency=\"%.*s\",channel=\"%s\"%s} %lld\n",
-                       name, (int) agency->len, agency->data,
-                       onestop_channel_name(channel), extra,
-                       (long long) value);
-}
-
-
-static void
-ngx_http_onestop_metric_counts(ngx_http_onestop_metrics_ctx_t *mc,
-    int which, const onestop_str_t *agency, unsigned channel,
-    const onestop_counts_t *c)
-{
-    onestop_buf_t  *b = mc->b;
-
-    switch (which) {
-    case 0:
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_received",
-                                       agency, channel, "", c->received);
-        break;
-    case 1:
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_resolved", agency,
-                                       channel, ",timeliness=\"early\"",
-                                       c->resolved_early);
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_resolved", agency,
-                                       channel, ",timeliness=\"on_time\"",
-                                       c->resolved_on_time);
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_resolved", agency,
-                                       channel, ",timeliness=\"late\"",
-                                       c->resolved_late);
-        break;
-    case 2:
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_withdrawn",
-                                       agency, channel, "", c->withdrawn);
-        break;
-    case 3:
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_pending", agency,
-                                       channel, ",state=\"not_due\"",
-                                       c->pending - c->pending_overdue);
-        ngx_http_onestop_metric_series(b, "onestop_dossiers_pending", agency,
-                                       channel, ",state=\"overdue\"",
-                                       c->pending_overdue);
-        break;
-    }
-}
-
-
-typedef struct {
-    uint32_t           dim[2];
-    onestop_counts_t   c;
-} ngx_http_onestop_metric_group_t;
-
-
-typedef struct {
-    ngx_http_onestop_metric_group_t  *groups;
-    size_t                            n;
-    size_t                            cap;
-    int                               failed;
-} ngx_http_onestop_metric_list_t;
-
-
-static void
-ngx_http_onestop_visit_list(void *ctx, const uint32_t *dim,
-    const onestop_counts_t *c)
-{
-    ngx_http_onestop_metric_list_t   *l = ctx;
-    ngx_http_onestop_metric_group_t  *g;
-
-    if (dim == NULL || l->failed) {
-        return;
-    }
-
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        g = realloc(l->groups, l->cap * sizeof(*g));
-
-        if (g == NULL) {
-            l->failed = 1;
-            return;
-        }
-
-        l->groups = g;
-    }
-
-    l->groups[l->n].dim[0] = dim[0];
-    l->groups[l->n].dim[1] = dim[1];
-    l->groups[l->n].c = *c;
-    l->n++;
-}
-
-
 static ngx_int_t
 ngx_http_onestop_metrics_compute(ngx_http_onestop_answer_t *a,
     onestop_store_t *st)
 {
-    int                               which;
-    size_t                            i;
-    unsigned                          ch;
-    onestop_arg_t                     args[2];
-    onestop_query_t                   q;
-    onestop_str_t                     province = onestop_str("province");
-    onestop_counts_t                  per[ONESTOP_CH_COUNT];
-    const onestop_catalog_t          *cat;
-    ngx_http_onestop_metric_list_t    l;
-    ngx_http_onestop_metrics_ctx_t    mc;
-
-    static const char  *help[] = {
-        "# HELP onestop_dossiers_received Dossiers received, all time (a "
-        "gauge: corrections can lower it).\n"
-        "# TYPE onestop_dossiers_received gauge\n",
-        "# HELP onestop_dossiers_resolved Dossiers resolved, all time, by "
-        "timeliness against the due date.\n"
-        "# TYPE onestop_dossiers_resolved gauge\n",
-        "# HELP onestop_dossiers_withdrawn Dossiers withdrawn, all time.\n"
-        "# TYPE onestop_dossiers_withdrawn gauge\n",
-        "# HELP onestop_dossiers_pending Dossiers in progress today, not yet "
-        "due or overdue.\n"
-        "# TYPE onestop_dossiers_pending gauge\n"
-    };
-
-    cat = onestop_store_catalog(st);
-
-    if (cat == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    args[0].key.data = "period";
-    args[0].key.len = 6;
-    args[0].value.data = "all";
-    args[0].value.len = 3;
-    args[1].key.data = "group";
-    args[1].key.len = 5;
-
-    if (a->omcf->metrics_all) {
-        args[1].value.data = "agency,channel";
-        args[1].value.len = 14;
-    } else {
-        args[1].value.data = "top_agency,channel";
-        args[1].value.len = 18;
-    }
-
-    if (onestop_query_parse(&q, cat, args, 2) != 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memzero(&l, sizeof(l));
-    q.visit = ngx_http_onestop_visit_list;
-    q.visit_ctx = &l;
-
-    if (onestop_store_stats(st, &q, a->today, &a->out) != 0
-        || l.failed)
-    {
-        free(l.groups);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memzero(per, sizeof(per));
-
-    for (i = 0; i < l.n; i++) {
-        ch = l.groups[i].dim[1];
-
-        if (ch < ONESTOP_CH_COUNT) {
-            onestop_counts_add(&per[ch], &l.groups[i].c);
-        }
-    }
-
-    mc.b = &a->out;
-    mc.cat = cat;
-
-    for (which = 0; which < 4; which++) {
-        onestop_buf_adds(&a->out, help[which]);
-
-        for (ch = 0; ch < ONESTOP_CH_COUNT; ch++) {
-            ngx_http_onestop_metric_counts(&mc, which, &province, ch,
-                                           &per[ch]);
-        }
-
-        for (i = 0; i < l.n; i++) {
-            ngx_http_onestop_metric_counts(&mc, which,
-                &cat->agencies[l.groups[i].dim[0]].id, l.groups[i].dim[1],
-                &l.groups[i].c);
-        }
-    }
-
-    free(l.groups);
-
-    return NGX_OK;
+    return onestop_metrics_figures(st, (int) a->omcf->metrics_all, a->today,
+                                   &a->out)
+           == 0 ? NGX_OK : NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
+
 
 
 ngx_int_t
 ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
 {
     size_t                         zsize, zused;
-    uint64_t                       used, mapped, hits, misses, accepted;
     uint64_t                       requests[NGX_HTTP_ONESTOP_HANDLERS
                                             * NGX_HTTP_ONESTOP_STATUSES];
     ngx_int_t                      rc;
-    ngx_uint_t                     h, i;
     ngx_str_t                      figures;
     onestop_buf_t                  b;
+    onestop_health_t               h;
     ngx_http_onestop_answer_t      a;
-    u_char                        *out;
 
     if (ngx_http_onestop_public_begin(r, &a, &rc) != NGX_OK) {
         return rc;
@@ -1401,103 +922,34 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
 
     /* the module's own health, read now */
 
+    ngx_memzero(&h, sizeof(onestop_health_t));
+    ngx_http_onestop_zone_counters(a.omcf, requests, &h.accepted);
+    ngx_http_onestop_zone_usage(a.omcf, &zsize, &zused, &h.hits, &h.misses);
+    onestop_store_usage(a.omcf->store, &h.store_used, &h.store_mapped);
+
+    h.requests = requests;
+    h.handlers = ngx_http_onestop_handler_names;
+    h.nhandlers = NGX_HTTP_ONESTOP_HANDLERS;
+    h.statuses = ngx_http_onestop_statuses;
+    h.nstatuses = NGX_HTTP_ONESTOP_STATUSES;
+    h.zone_size = zsize;
+    h.zone_used = zused;
+    h.seq = ngx_http_onestop_zone_seq(a.omcf);
+
     ngx_memzero(&b, sizeof(onestop_buf_t));
     onestop_buf_add(&b, figures.data, figures.len);
-
-    ngx_http_onestop_zone_counters(a.omcf, requests, &accepted);
-
-    onestop_buf_adds(&b,
-        "# HELP onestop_records_accepted_total Dossier records accepted by "
-        "writes through nginx.\n"
-        "# TYPE onestop_records_accepted_total counter\n");
-    onestop_buf_printf(&b, "onestop_records_accepted_total %llu\n",
-                       (unsigned long long) accepted);
-
-    onestop_buf_adds(&b,
-        "# HELP onestop_http_requests_total Requests answered, by handler "
-        "and status.\n"
-        "# TYPE onestop_http_requests_total counter\n");
-
-    for (h = 1; h < NGX_HTTP_ONESTOP_HANDLERS; h++) {
-        for (i = 0; i < NGX_HTTP_ONESTOP_STATUSES; i++) {
-            uint64_t  n = requests[h * NGX_HTTP_ONESTOP_STATUSES + i];
-
-            if (n == 0) {
-                continue;
-            }
-
-            if (ngx_http_onestop_statuses[i]) {
-                onestop_buf_printf(&b, "onestop_http_requests_total{"
-                                   "handler=\"%s\",status=\"%u\"} %llu\n",
-                                   ngx_http_onestop_handler_names[h],
-                                   (unsigned) ngx_http_onestop_statuses[i],
-                                   (unsigned long long) n);
-            } else {
-                onestop_buf_printf(&b, "onestop_http_requests_total{"
-                                   "handler=\"%s\",status=\"other\"} %llu\n",
-                                   ngx_http_onestop_handler_names[h],
-                                   (unsigned long long) n);
-            }
-        }
-    }
-
-    onestop_store_usage(a.omcf->store, &used, &mapped);
-    ngx_http_onestop_zone_usage(a.omcf, &zsize, &zused, &hits, &misses);
-
-    onestop_buf_printf(&b,
-        "# HELP onestop_store_used_bytes Bytes of the store's map in use.\n"
-        "# TYPE onestop_store_used_bytes gauge\n"
-        "onestop_store_used_bytes %llu\n"
-        "# HELP onestop_store_map_size_bytes The store's map size, "
-        "reserved when it was created (onestop_store map_size).\n"
-        "# TYPE onestop_store_map_size_bytes gauge\n"
-        "onestop_store_map_size_bytes %llu\n"
-        "# HELP onestop_zone_size_bytes Size of the shared zone.\n"
-        "# TYPE onestop_zone_size_bytes gauge\n"
-        "onestop_zone_size_bytes %llu\n"
-        "# HELP onestop_zone_used_bytes Bytes of the shared zone in use.\n"
-        "# TYPE onestop_zone_used_bytes gauge\n"
-        "onestop_zone_used_bytes %llu\n"
-        "# HELP onestop_zone_answers_total Public answers served from the "
-        "zone (hit) or computed from the store (miss).\n"
-        "# TYPE onestop_zone_answers_total counter\n"
-        "onestop_zone_answers_total{result=\"hit\"} %llu\n"
-        "onestop_zone_answers_total{result=\"miss\"} %llu\n"
-        "# HELP onestop_store_changes_total Changes committed to the store "
-        "(the outbox sequence).\n"
-        "# TYPE onestop_store_changes_total counter\n"
-        "onestop_store_changes_total %llu\n",
-        (unsigned long long) used, (unsigned long long) mapped,
-        (unsigned long long) zsize, (unsigned long long) zused,
-        (unsigned long long) hits, (unsigned long long) misses,
-        (unsigned long long) ngx_http_onestop_zone_seq(a.omcf));
-
+    onestop_metrics_health(&b, &h);
     ngx_http_onestop_redis_metrics(a.omcf, &b);
-
-    if (b.failed) {
-        onestop_buf_free(&b);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    out = ngx_pnalloc(r->pool, b.len);
-
-    if (out == NULL) {
-        onestop_buf_free(&b);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(out, b.data, b.len);
-    h = b.len;
-    onestop_buf_free(&b);
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-store", 8) != NGX_OK)
     {
+        onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK,
-                                 &ngx_http_onestop_metrics_type, out, h);
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_metrics_type, &b);
 }
 
 

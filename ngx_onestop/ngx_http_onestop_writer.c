@@ -54,7 +54,7 @@ static ngx_int_t ngx_http_onestop_writer_post(
 
 ngx_int_t
 ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf)
+    ngx_http_onestop_main_conf_t *omcf, ngx_http_onestop_commit_pt done)
 {
     ngx_thread_task_t               *task;
     ngx_http_onestop_writer_task_t  *wt;
@@ -62,6 +62,7 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
     static ngx_str_t  name = ngx_string("default");
 
     ngx_queue_init(&omcf->write_queue);
+    omcf->after_commit = done;
 
     omcf->thread_pool = ngx_thread_pool_get(cycle, &name);
     if (omcf->thread_pool == NULL) {
@@ -389,7 +390,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     /* the commit is visible: statistics first, then the answers */
 
-    ngx_http_onestop_after_commit(omcf);
+    omcf->after_commit(omcf);
 
     for (i = 0; i < wt->n; i++) {
         wc = wt->reqs[i];
@@ -408,7 +409,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
         /* the connection outlives a finalized request (its pool is gone,
          * the connection only goes back to the free list) */
         c = r->connection;
-        ngx_http_finalize_request(r, ngx_http_onestop_write_answer(r, wc));
+        ngx_http_finalize_request(r, wc->answer(r, wc));
         ngx_http_run_posted_requests(c);
     }
 

@@ -27,7 +27,6 @@
 #define NGX_HTTP_ONESTOP_ZONE_LAYOUT  3
 #define NGX_HTTP_ONESTOP_KEY_MAX      256
 #define NGX_HTTP_ONESTOP_SLOTS        1024
-#define NGX_HTTP_ONESTOP_POLL         250
 
 
 typedef struct {
@@ -58,12 +57,12 @@ struct ngx_http_onestop_shctx_s {
 };
 
 
-const ngx_uint_t  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
+const unsigned  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
     200, 201, 204, 303, 304, 400, 401, 403, 404, 405, 409, 413, 422, 429,
     500, 503, 507, 0
 };
 
-const char  *ngx_http_onestop_handler_names[] = {
+const char *const  ngx_http_onestop_handler_names[] = {
     "none", "lookup", "lookup_html", "ingest", "stats", "apologies",
     "widget", "dashboard", "metrics", "qr", "resolve", "receipt", "evaluate"
 };
@@ -71,7 +70,6 @@ const char  *ngx_http_onestop_handler_names[] = {
 
 static ngx_int_t ngx_http_onestop_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_onestop_poll(ngx_event_t *ev);
 
 
 char *
@@ -169,61 +167,6 @@ ngx_http_onestop_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     omcf->shpool = shpool;
 
     return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_onestop_zone_init_process(ngx_cycle_t *cycle,
-    ngx_http_onestop_main_conf_t *omcf)
-{
-    ngx_event_t  *ev;
-
-    /* the store's sequence, every 250 ms: how the CLI's writes arrive */
-
-    ev = ngx_pcalloc(cycle->pool, sizeof(ngx_event_t));
-    if (ev == NULL) {
-        return NGX_ERROR;
-    }
-
-    ev->handler = ngx_http_onestop_poll;
-    ev->data = omcf;
-    ev->log = cycle->log;
-    ev->cancelable = 1;
-
-    omcf->poll_event = ev;
-    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_onestop_poll(ngx_event_t *ev)
-{
-    ngx_http_onestop_main_conf_t  *omcf = ev->data;
-
-    if (ngx_exiting || ngx_quit || ngx_terminate) {
-        return;
-    }
-
-    ngx_http_onestop_zone_catch_up(omcf);
-
-    if (omcf->redis == NULL) {
-        /* nobody else reads the outbox: the zone's position is enough */
-        onestop_store_set_published(omcf->store,
-                                    ngx_http_onestop_zone_seq(omcf));
-    }
-
-    /* the outbox is trimmed in every write's commit; a commit of its own
-     * only when this worker has not written since the last poll */
-
-    if (onestop_store_needs_trim(omcf->store) && !omcf->write_recent) {
-        ngx_http_onestop_writer_maintain(omcf);
-    }
-
-    omcf->write_recent = 0;
-
-    ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 }
 
 

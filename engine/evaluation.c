@@ -1,0 +1,290 @@
+/*
+ * The rules of an evaluation's answers (see onestop_evaluation.h), shared
+ * by the nginx module's API and form.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "onestop_date.h"
+#include "onestop_evaluation.h"
+#include "onestop_json.h"
+
+
+static const char  *onestop_indices[] = {
+    "",
+    "Tổng thời gian giải quyết hồ sơ so với thời hạn quy định",
+    "Thời gian giải quyết tại từng cơ quan, đơn vị",
+    "Số lần phải liên hệ với nơi tiếp nhận để hoàn thiện hồ sơ",
+    "Số cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ sơ",
+    "Tiếp nhận, giải quyết, trả kết quả qua Bộ phận Một cửa",
+    "Công khai thủ tục hành chính",
+    "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, "
+    "giải quyết hồ sơ",
+    "Tiếp nhận, xử lý phản ánh, kiến nghị",
+    "Tiến độ và chất lượng cung cấp dịch vụ công trực tuyến"
+};
+
+
+const char *
+onestop_evaluation_index_name(int i)
+{
+    return i >= 1 && i <= ONESTOP_INDICES ? onestop_indices[i] : "";
+}
+
+
+static void
+evaluation_init(onestop_evaluation_t *ev)
+{
+    int  i;
+
+    memset(ev, 0, sizeof(onestop_evaluation_t));
+
+    for (i = 0; i <= ONESTOP_INDICES; i++) {
+        ev->answers[i] = -1;
+    }
+}
+
+
+/* answers "2".."9" -> 0, 1 or 2; "1" is the system's and ignored */
+
+static int
+evaluation_answer(onestop_evaluation_t *ev, const char *key, size_t klen,
+    long long value)
+{
+    int  i;
+
+    if (klen != 1 || key[0] < '1' || key[0] > '9') {
+        ev->invalid = "answers has the indices \"2\" to \"9\"";
+        return -1;
+    }
+
+    i = key[0] - '0';
+
+    if (i == 1) {
+        return 0;
+    }
+
+    if (value < 0 || value > 2) {
+        ev->invalid = "each answer is 0, 1 or 2";
+        return -1;
+    }
+
+    ev->answers[i] = (int8_t) value;
+    ev->answered++;
+
+    return 0;
+}
+
+
+static void
+evaluation_copy(onestop_str_t *dst, const char *s, char **buf)
+{
+    size_t  n;
+
+    n = strlen(s);
+    memcpy(*buf, s, n);
+    dst->data = *buf;
+    dst->len = n;
+    *buf += n;
+}
+
+
+int
+onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
+    size_t len, char *buf, const char **message)
+{
+    char      err[128];
+    size_t    n;
+    yajl_val  tree, v, answers;
+
+    static const char  *p_token[] = { "token", NULL };
+    static const char  *p_code[] = { "code", NULL };
+    static const char  *p_answers[] = { "answers", NULL };
+    static const char  *p_comment[] = { "comment", NULL };
+
+    evaluation_init(ev);
+
+    if (strlen(body) != len) {
+        *message = "the body is not valid JSON";
+        return -1;
+    }
+
+    tree = yajl_tree_parse(body, err, sizeof(err));
+
+    if (tree == NULL || !YAJL_IS_OBJECT(tree)) {
+        if (tree != NULL) {
+            yajl_tree_free(tree);
+        }
+        *message = "the body is not a JSON object";
+        return -1;
+    }
+
+    /* who: a token, or a code (the caller checks either) */
+
+    v = yajl_tree_get(tree, p_token, yajl_t_string);
+
+    if (v != NULL) {
+        evaluation_copy(&ev->token, v->u.string, &buf);
+
+    } else {
+        v = yajl_tree_get(tree, p_code, yajl_t_string);
+
+        if (v != NULL) {
+            evaluation_copy(&ev->code, v->u.string, &buf);
+            ev->has_code = 1;
+        }
+    }
+
+    /* the answers, then the comment: the first broken rule is kept */
+
+    answers = yajl_tree_get(tree, p_answers, yajl_t_any);
+
+    if (answers == NULL || !YAJL_IS_OBJECT(answers)) {
+        ev->invalid = "answers is an object of indices \"2\" to \"9\"";
+        goto done;
+    }
+
+    for (n = 0; n < answers->u.object.len; n++) {
+        v = answers->u.object.values[n];
+
+        if (!YAJL_IS_INTEGER(v)) {
+            ev->invalid = "each answer is 0, 1 or 2";
+            goto done;
+        }
+
+        if (evaluation_answer(ev, answers->u.object.keys[n],
+                              strlen(answers->u.object.keys[n]),
+                              YAJL_GET_INTEGER(v))
+            != 0)
+        {
+            goto done;
+        }
+    }
+
+    if (ev->answered == 0) {
+        ev->invalid = "answer at least one of the indices \"2\" to \"9\"";
+        goto done;
+    }
+
+    v = yajl_tree_get(tree, p_comment, yajl_t_any);
+
+    if (v != NULL && YAJL_IS_STRING(v)) {
+        if (strlen(v->u.string) > ONESTOP_COMMENT_MAX) {
+            ev->invalid = "a comment is 4000 bytes at most";
+            goto done;
+        }
+
+        evaluation_copy(&ev->comment, v->u.string, &buf);
+
+    } else if (v != NULL && !YAJL_IS_NULL(v)) {
+        ev->invalid = "comment is a string";
+    }
+
+done:
+
+    yajl_tree_free(tree);
+    return 0;
+}
+
+
+int
+onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
+    size_t len, onestop_args_t *args, char *buf, const char **message)
+{
+    size_t               k;
+    const onestop_arg_t  *a;
+
+    static const char  *const names[] = {
+        "token", "comment", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8",
+        "a9", NULL
+    };
+
+    evaluation_init(ev);
+
+    /* every field read, each once: none is dropped or overridden */
+
+    if (onestop_args_parse(args, body, len, buf) != 0) {
+        snprintf(args->error, sizeof(args->error),
+                 "too many form fields (at most %d)", ONESTOP_ARGS_MAX);
+        *message = args->error;
+        return -1;
+    }
+
+    if (onestop_args_once(args->arg, args->n, names, args->error,
+                          sizeof(args->error))
+        != 0)
+    {
+        *message = args->error;
+        return -1;
+    }
+
+    for (k = 0; k < args->n && ev->invalid == NULL; k++) {
+        a = &args->arg[k];
+
+        if (a->key.len == 5 && memcmp(a->key.data, "token", 5) == 0) {
+            ev->token = a->value;
+
+        } else if (a->key.len == 7 && memcmp(a->key.data, "comment", 7) == 0)
+        {
+            if (a->value.len > ONESTOP_COMMENT_MAX) {
+                ev->invalid = "a comment is 4000 bytes at most";
+                break;
+            }
+
+            ev->comment = a->value;
+
+        } else if (a->key.len == 2 && a->key.data[0] == 'a'
+                   && a->key.data[1] >= '1' && a->key.data[1] <= '9'
+                   && a->value.len)
+        {
+            if (a->value.len != 1 || a->value.data[0] < '0'
+                || a->value.data[0] > '2')
+            {
+                ev->invalid = "each answer is 0, 1 or 2";
+                break;
+            }
+
+            (void) evaluation_answer(ev, a->key.data + 1, 1,
+                                     a->value.data[0] - '0');
+        }
+    }
+
+    return 0;
+}
+
+
+void
+onestop_evaluation_render(yajl_gen g, const onestop_write_t *w,
+    int32_t offset)
+{
+    int           i;
+    char          key[2], ts[ONESTOP_TS_LEN];
+    onestop_ts_t  at;
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "code");
+    onestop_gen_str(g, w->code.data, w->code.len);
+    onestop_gen_cstr(g, "answers");
+    yajl_gen_map_open(g);
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        if (w->answers[i] < 0) {
+            continue;
+        }
+
+        key[0] = (char) ('0' + i);
+        onestop_gen_str(g, key, 1);
+        yajl_gen_integer(g, w->answers[i]);
+    }
+
+    yajl_gen_map_close(g);
+    onestop_gen_cstr(g, "evaluated_at");
+    at.sec = w->evaluated_at;
+    at.set = 1;
+    at.date_only = 0;
+    onestop_gen_str(g, ts, onestop_ts_format(&at, offset, ts));
+    yajl_gen_map_close(g);
+}

@@ -1,0 +1,500 @@
+/*
+ * The widgets and the Prometheus metrics (see onestop_figures.h).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_figures.h"
+#include "onestop_html.h"
+#include "onestop_stats.h"
+
+
+/* widgets: this year's figures of an agency's tree, or the province's */
+
+typedef struct {
+    onestop_counts_t   c;
+    int                seen;
+} figures_totals_t;
+
+
+static void
+figures_visit_totals(void *ctx, const uint32_t *dim,
+    const onestop_counts_t *c)
+{
+    figures_totals_t  *t = ctx;
+
+    if (dim == NULL) {
+        t->c = *c;
+        t->seen = 1;
+    }
+}
+
+
+void
+onestop_format_percent(onestop_buf_t *b, int64_t num, int64_t den)
+{
+    int64_t  tenths;
+
+    if (den == 0) {
+        onestop_buf_adds(b, "—");
+        return;
+    }
+
+    /* one decimal, rounded half up, Vietnamese style: 98,5 % */
+    tenths = (num * 2000 + den) / (2 * den);
+    onestop_buf_printf(b, "%lld,%lld %%", (long long) (tenths / 10),
+                       (long long) (tenths % 10));
+}
+
+
+void
+onestop_format_integer(onestop_buf_t *b, int64_t v)
+{
+    char    digits[32];
+    size_t  n, i;
+
+    n = (size_t) snprintf(digits, sizeof(digits), "%lld", (long long) v);
+
+    for (i = 0; i < n; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0) {
+            onestop_buf_add(b, ".", 1);
+        }
+        onestop_buf_add(b, digits + i, 1);
+    }
+}
+
+
+static size_t
+figures_text_width(const char *s)
+{
+    size_t  i, w;
+
+    /* about 6.5 px a letter of 11 px Verdana, as shields.io badges */
+
+    w = 0;
+
+    for (i = 0; s[i]; i++) {
+        unsigned char  c = (unsigned char) s[i];
+
+        if ((c & 0xc0) == 0x80) {
+            continue;                   /* inside a letter */
+        }
+
+        w += (c == ' ' || c == ',' || c == '.') ? 4
+             : (c >= 'A' && c <= 'Z') || c == '%' ? 8 : 7;
+    }
+
+    return w;
+}
+
+
+/* the badge's colour from the share resolved in time */
+
+static const char *
+figures_colour(int64_t in_time, int64_t resolved)
+{
+    if (resolved == 0) {
+        return "#9f9f9f";
+    }
+
+    if (in_time * 100 >= resolved * 95) {
+        return "#2e7d32";
+    }
+
+    if (in_time * 100 >= resolved * 85) {
+        return "#97ca00";
+    }
+
+    return in_time * 100 >= resolved * 70 ? "#dfb317" : "#e05d44";
+}
+
+
+#define figures_var(n, s, l, r)                                             \
+    v[nv].name = (n); v[nv].value = (s); v[nv].len = (l); v[nv].raw = (r);  \
+    nv++
+
+
+int
+onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
+    onestop_buf_t *out, const char **message)
+{
+    int                        y, province;
+    char                       label[64], value[32], num[6][24];
+    char                       date[16], lower[256];
+    size_t                     lw, vw, nv;
+    unsigned                   m, d;
+    int64_t                    resolved, in_time;
+    uint32_t                   id;
+    onestop_buf_t              t;
+    onestop_query_t            q;
+    figures_totals_t           tot;
+    onestop_html_var_t         v[16];
+    const onestop_catalog_t   *cat;
+    const onestop_str_t       *name;
+    onestop_str_t              pname;
+
+    cat = onestop_store_catalog(st);
+
+    if (cat == NULL) {
+        return -1;
+    }
+
+    province = w->len == 8 && memcmp(w->agency, "province", 8) == 0;
+
+    memset(&q, 0, sizeof(onestop_query_t));
+    q.channel = -1;
+    q.period = ONESTOP_PERIOD_YEAR;
+
+    pname.data = w->province;
+    pname.len = strlen(w->province);
+    name = &pname;
+
+    if (!province) {
+        id = onestop_catalog_agency(cat, w->agency, w->len);
+
+        if (id == 0) {
+            *message = "no such agency: use an agency id or \"province\"";
+            return 1;
+        }
+
+        name = &cat->agencies[id].name;
+        q.f.under = id;
+    }
+
+    memset(&tot, 0, sizeof(tot));
+    q.visit = figures_visit_totals;
+    q.visit_ctx = &tot;
+
+    if (onestop_store_stats(st, &q, w->today, out) != 0 || !tot.seen) {
+        return -1;
+    }
+
+    resolved = tot.c.resolved_early + tot.c.resolved_on_time
+               + tot.c.resolved_late;
+    in_time = tot.c.resolved_early + tot.c.resolved_on_time;
+    onestop_civil_from_days(w->today, &y, &m, &d);
+
+    memset(&t, 0, sizeof(t));
+    onestop_format_percent(&t, in_time, resolved);
+    snprintf(value, sizeof(value), "%.*s", (int) t.len, t.data ? t.data : "");
+    onestop_buf_free(&t);
+
+    snprintf(label, sizeof(label), "đúng hạn %d", y);
+    lw = figures_text_width(label) + 10;
+    vw = figures_text_width(value) + 10;
+
+    snprintf(num[0], sizeof(num[0]), "%d", y);
+    snprintf(num[1], sizeof(num[1]), "%zu", lw + vw);
+    snprintf(num[2], sizeof(num[2]), "%zu", lw);
+    snprintf(num[3], sizeof(num[3]), "%zu", vw);
+    snprintf(num[4], sizeof(num[4]), "%zu", lw / 2);
+    snprintf(num[5], sizeof(num[5]), "%zu", lw + vw / 2);
+    snprintf(date, sizeof(date), "%02u/%02u/%d", d, m, y);
+    onestop_html_lower_first(lower, sizeof(lower), w->province);
+
+    nv = 0;
+    figures_var("name", name->data, name->len, 0);
+    figures_var("year", num[0], strlen(num[0]), 1);
+    figures_var("value", value, strlen(value), 0);
+    figures_var("label", label, strlen(label), 0);
+    figures_var("width", num[1], strlen(num[1]), 1);
+    figures_var("lw", num[2], strlen(num[2]), 1);
+    figures_var("vw", num[3], strlen(num[3]), 1);
+    figures_var("lx", num[4], strlen(num[4]), 1);
+    figures_var("vx", num[5], strlen(num[5]), 1);
+    figures_var("colour", figures_colour(in_time, resolved), 7, 1);
+    figures_var("today", date, strlen(date), 1);
+    figures_var("province_lc", lower, strlen(lower), 0);
+
+    /* the card's counts, 1.234 style */
+
+    memset(&t, 0, sizeof(t));
+    onestop_format_integer(&t, tot.c.received);
+    lw = t.len;
+    onestop_format_integer(&t, resolved);
+    vw = t.len;
+    onestop_format_integer(&t, tot.c.pending_overdue);
+
+    if (t.failed) {
+        onestop_buf_free(&t);
+        return -1;
+    }
+
+    figures_var("received", t.data, lw, 1);
+    figures_var("resolved", t.data + lw, vw - lw, 1);
+    figures_var("overdue", t.data + vw, t.len - vw, 1);
+
+    onestop_html_fill(out, w->tpl, w->tpl_len, v, nv);
+    onestop_buf_free(&t);
+
+    return 0;
+}
+
+
+/* Prometheus metrics */
+
+static void
+metrics_series(onestop_buf_t *b, const char *name,
+    const onestop_str_t *agency, unsigned channel, const char *extra,
+    int64_t value)
+{
+    onestop_buf_printf(b, "%s{agency=\"%.*s\",channel=\"%s\"%s} %lld\n",
+                       name, (int) agency->len, agency->data,
+                       onestop_channel_name(channel), extra,
+                       (long long) value);
+}
+
+
+static void
+metrics_counts(onestop_buf_t *b, int which, const onestop_str_t *agency,
+    unsigned channel, const onestop_counts_t *c)
+{
+    switch (which) {
+    case 0:
+        metrics_series(b, "onestop_dossiers_received", agency, channel, "",
+                       c->received);
+        break;
+    case 1:
+        metrics_series(b, "onestop_dossiers_resolved", agency, channel,
+                       ",timeliness=\"early\"", c->resolved_early);
+        metrics_series(b, "onestop_dossiers_resolved", agency, channel,
+                       ",timeliness=\"on_time\"", c->resolved_on_time);
+        metrics_series(b, "onestop_dossiers_resolved", agency, channel,
+                       ",timeliness=\"late\"", c->resolved_late);
+        break;
+    case 2:
+        metrics_series(b, "onestop_dossiers_withdrawn", agency, channel, "",
+                       c->withdrawn);
+        break;
+    case 3:
+        metrics_series(b, "onestop_dossiers_pending", agency, channel,
+                       ",state=\"not_due\"", c->pending - c->pending_overdue);
+        metrics_series(b, "onestop_dossiers_pending", agency, channel,
+                       ",state=\"overdue\"", c->pending_overdue);
+        break;
+    }
+}
+
+
+typedef struct {
+    uint32_t           dim[2];
+    onestop_counts_t   c;
+} metrics_group_t;
+
+
+typedef struct {
+    metrics_group_t   *groups;
+    size_t             n;
+    size_t             cap;
+    int                failed;
+} metrics_list_t;
+
+
+static void
+metrics_visit(void *ctx, const uint32_t *dim, const onestop_counts_t *c)
+{
+    metrics_list_t   *l = ctx;
+    metrics_group_t  *g;
+
+    if (dim == NULL || l->failed) {
+        return;
+    }
+
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        g = realloc(l->groups, l->cap * sizeof(*g));
+
+        if (g == NULL) {
+            l->failed = 1;
+            return;
+        }
+
+        l->groups = g;
+    }
+
+    l->groups[l->n].dim[0] = dim[0];
+    l->groups[l->n].dim[1] = dim[1];
+    l->groups[l->n].c = *c;
+    l->n++;
+}
+
+
+int
+onestop_metrics_figures(onestop_store_t *st, int all, onestop_day_t today,
+    onestop_buf_t *out)
+{
+    int                       which;
+    size_t                    i;
+    unsigned                  ch;
+    onestop_query_t           q;
+    onestop_str_t             province = onestop_str("province");
+    onestop_counts_t          per[ONESTOP_CH_COUNT];
+    metrics_list_t            l;
+    const onestop_catalog_t  *cat;
+
+    static const char  *help[] = {
+        "# HELP onestop_dossiers_received Dossiers received, all time (a "
+        "gauge: corrections can lower it).\n"
+        "# TYPE onestop_dossiers_received gauge\n",
+        "# HELP onestop_dossiers_resolved Dossiers resolved, all time, by "
+        "timeliness against the due date.\n"
+        "# TYPE onestop_dossiers_resolved gauge\n",
+        "# HELP onestop_dossiers_withdrawn Dossiers withdrawn, all time.\n"
+        "# TYPE onestop_dossiers_withdrawn gauge\n",
+        "# HELP onestop_dossiers_pending Dossiers in progress today, not yet "
+        "due or overdue.\n"
+        "# TYPE onestop_dossiers_pending gauge\n"
+    };
+
+    cat = onestop_store_catalog(st);
+
+    if (cat == NULL) {
+        return -1;
+    }
+
+    memset(&q, 0, sizeof(onestop_query_t));
+    q.channel = -1;
+    q.period = ONESTOP_PERIOD_ALL;
+    q.group[0] = all ? ONESTOP_DIM_AGENCY : ONESTOP_DIM_TOP_AGENCY;
+    q.group[1] = ONESTOP_DIM_CHANNEL;
+    q.ngroup = 2;
+
+    memset(&l, 0, sizeof(l));
+    q.visit = metrics_visit;
+    q.visit_ctx = &l;
+
+    if (onestop_store_stats(st, &q, today, out) != 0 || l.failed) {
+        free(l.groups);
+        return -1;
+    }
+
+    memset(per, 0, sizeof(per));
+
+    for (i = 0; i < l.n; i++) {
+        ch = l.groups[i].dim[1];
+
+        if (ch < ONESTOP_CH_COUNT) {
+            onestop_counts_add(&per[ch], &l.groups[i].c);
+        }
+    }
+
+    for (which = 0; which < 4; which++) {
+        onestop_buf_adds(out, help[which]);
+
+        for (ch = 0; ch < ONESTOP_CH_COUNT; ch++) {
+            metrics_counts(out, which, &province, ch, &per[ch]);
+        }
+
+        for (i = 0; i < l.n; i++) {
+            metrics_counts(out, which, &cat->agencies[l.groups[i].dim[0]].id,
+                           l.groups[i].dim[1], &l.groups[i].c);
+        }
+    }
+
+    free(l.groups);
+
+    return 0;
+}
+
+
+void
+onestop_metrics_health(onestop_buf_t *b, const onestop_health_t *h)
+{
+    size_t    k, i;
+    uint64_t  n;
+
+    onestop_buf_adds(b,
+        "# HELP onestop_records_accepted_total Dossier records accepted by "
+        "writes through nginx.\n"
+        "# TYPE onestop_records_accepted_total counter\n");
+    onestop_buf_printf(b, "onestop_records_accepted_total %llu\n",
+                       (unsigned long long) h->accepted);
+
+    onestop_buf_adds(b,
+        "# HELP onestop_http_requests_total Requests answered, by handler "
+        "and status.\n"
+        "# TYPE onestop_http_requests_total counter\n");
+
+    for (k = 1; k < h->nhandlers; k++) {
+        for (i = 0; i < h->nstatuses; i++) {
+            n = h->requests[k * h->nstatuses + i];
+
+            if (n == 0) {
+                continue;
+            }
+
+            if (h->statuses[i]) {
+                onestop_buf_printf(b, "onestop_http_requests_total{"
+                                   "handler=\"%s\",status=\"%u\"} %llu\n",
+                                   h->handlers[k], h->statuses[i],
+                                   (unsigned long long) n);
+            } else {
+                onestop_buf_printf(b, "onestop_http_requests_total{"
+                                   "handler=\"%s\",status=\"other\"} %llu\n",
+                                   h->handlers[k], (unsigned long long) n);
+            }
+        }
+    }
+
+    onestop_buf_printf(b,
+        "# HELP onestop_store_used_bytes Bytes of the store's map in use.\n"
+        "# TYPE onestop_store_used_bytes gauge\n"
+        "onestop_store_used_bytes %llu\n"
+        "# HELP onestop_store_map_size_bytes The store's map size, "
+        "reserved when it was created (onestop_store map_size).\n"
+        "# TYPE onestop_store_map_size_bytes gauge\n"
+        "onestop_store_map_size_bytes %llu\n"
+        "# HELP onestop_zone_size_bytes Size of the shared zone.\n"
+        "# TYPE onestop_zone_size_bytes gauge\n"
+        "onestop_zone_size_bytes %llu\n"
+        "# HELP onestop_zone_used_bytes Bytes of the shared zone in use.\n"
+        "# TYPE onestop_zone_used_bytes gauge\n"
+        "onestop_zone_used_bytes %llu\n"
+        "# HELP onestop_zone_answers_total Public answers served from the "
+        "zone (hit) or computed from the store (miss).\n"
+        "# TYPE onestop_zone_answers_total counter\n"
+        "onestop_zone_answers_total{result=\"hit\"} %llu\n"
+        "onestop_zone_answers_total{result=\"miss\"} %llu\n"
+        "# HELP onestop_store_changes_total Changes committed to the store "
+        "(the outbox sequence).\n"
+        "# TYPE onestop_store_changes_total counter\n"
+        "onestop_store_changes_total %llu\n",
+        (unsigned long long) h->store_used,
+        (unsigned long long) h->store_mapped,
+        (unsigned long long) h->zone_size, (unsigned long long) h->zone_used,
+        (unsigned long long) h->hits, (unsigned long long) h->misses,
+        (unsigned long long) h->seq);
+}
+
+
+void
+onestop_metrics_feed(onestop_buf_t *b, uint64_t connected, uint64_t depth,
+    uint64_t published, uint64_t changes, uint64_t failures)
+{
+    onestop_buf_printf(b,
+        "# HELP onestop_redis_connected Whether the change feed is "
+        "connected to Redis.\n"
+        "# TYPE onestop_redis_connected gauge\n"
+        "onestop_redis_connected %llu\n"
+        "# HELP onestop_redis_outbox_depth Changes committed that Redis "
+        "has not acknowledged yet.\n"
+        "# TYPE onestop_redis_outbox_depth gauge\n"
+        "onestop_redis_outbox_depth %llu\n"
+        "# HELP onestop_redis_published_seq The last change Redis "
+        "acknowledged (the outbox sequence).\n"
+        "# TYPE onestop_redis_published_seq gauge\n"
+        "onestop_redis_published_seq %llu\n"
+        "# HELP onestop_redis_published_changes_total Changes Redis "
+        "acknowledged.\n"
+        "# TYPE onestop_redis_published_changes_total counter\n"
+        "onestop_redis_published_changes_total %llu\n"
+        "# HELP onestop_redis_failures_total Failed connections, timeouts "
+        "and refused commands.\n"
+        "# TYPE onestop_redis_failures_total counter\n"
+        "onestop_redis_failures_total %llu\n",
+        (unsigned long long) connected, (unsigned long long) depth,
+        (unsigned long long) published, (unsigned long long) changes,
+        (unsigned long long) failures);
+}

@@ -1,0 +1,416 @@
+/*
+ * HTML for the pages and widgets (see onestop_html.h): escaping, the
+ * templates filled at their {{name}} marks, and the pieces of the public
+ * pages.  Every text that comes from a record or the catalog is escaped.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "onestop_evaluation.h"
+#include "onestop_html.h"
+#include "onestop_qr.h"
+
+
+void
+onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
+{
+    size_t  i, start;
+
+    start = 0;
+
+    for (i = 0; i < len; i++) {
+        const char  *rep;
+
+        switch (s[i]) {
+        case '&':  rep = "&amp;";  break;
+        case '<':  rep = "&lt;";   break;
+        case '>':  rep = "&gt;";   break;
+        case '"':  rep = "&quot;"; break;
+        case '\'': rep = "&#39;";  break;
+        default:   continue;
+        }
+
+        onestop_buf_add(b, s + start, i - start);
+        onestop_buf_adds(b, rep);
+        start = i + 1;
+    }
+
+    onestop_buf_add(b, s + start, len - start);
+}
+
+
+/* the first pair of c ("{{" or "}}") in [p, end) */
+
+static const char *
+html_find(const char *p, const char *end, char c)
+{
+    for ( /* void */ ; p + 1 < end; p++) {
+        if (p[0] == c && p[1] == c) {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
+    const onestop_html_var_t *vars, size_t nvars)
+{
+    size_t       i, n;
+    const char  *p, *end, *mark, *close;
+
+    p = tpl;
+    end = tpl + len;
+
+    while (p < end) {
+        mark = html_find(p, end, '{');
+
+        if (mark == NULL) {
+            break;
+        }
+
+        close = html_find(mark + 2, end, '}');
+
+        if (close == NULL) {
+            break;
+        }
+
+        n = (size_t) (close - mark - 2);
+
+        for (i = 0; i < nvars; i++) {
+            if (strlen(vars[i].name) == n
+                && memcmp(vars[i].name, mark + 2, n) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == nvars) {
+            onestop_buf_add(b, p, (size_t) (mark + 2 - p));
+            p = mark + 2;
+            continue;
+        }
+
+        onestop_buf_add(b, p, (size_t) (mark - p));
+
+        if (vars[i].raw) {
+            onestop_buf_add(b, vars[i].value, vars[i].len);
+
+        } else {
+            onestop_html_escape(b, vars[i].value, vars[i].len);
+        }
+
+        p = close + 2;
+    }
+
+    onestop_buf_add(b, p, (size_t) (end - p));
+}
+
+
+void
+onestop_html_lower_first(char *dst, size_t size, const char *name)
+{
+    if (size == 0) {
+        return;
+    }
+
+    snprintf(dst, size, "%s", name);
+
+    if (dst[0] >= 'A' && dst[0] <= 'Z') {
+        dst[0] = (char) (dst[0] - 'A' + 'a');
+    }
+}
+
+
+static void
+html_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset,
+    int with_time)
+{
+    onestop_civil_t  c;
+
+    if (!ts->set) {
+        onestop_buf_adds(b, "—");
+        return;
+    }
+
+    onestop_ts_civil(ts, offset, &c);
+
+    if (with_time && !ts->date_only) {
+        onestop_buf_printf(b, "%02u giờ %02u, ", c.hour, c.minute);
+    }
+
+    onestop_buf_printf(b, "ngày %02u/%02u/%04d", c.day, c.month, c.year);
+}
+
+
+static void
+html_name(onestop_buf_t *b, const onestop_str_t *name)
+{
+    onestop_html_escape(b, name->data, name->len);
+}
+
+
+void
+onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
+    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
+    int unmasked)
+{
+    onestop_refs_t          refs;
+    onestop_status_e        st;
+    onestop_timeliness_e    tl;
+    onestop_shown_name_t    name;
+
+    static const char  *channels[] = {
+        "Trực tiếp", "Trực tuyến", "Qua dịch vụ bưu chính công ích"
+    };
+
+    onestop_catalog_refs(cat, rec, &refs);
+
+    st = onestop_record_status(rec);
+    tl = onestop_record_timeliness(rec, offset, today);
+
+    onestop_buf_adds(b, "<section class=\"card\" aria-labelledby=\"kq\">"
+                        "<h2 id=\"kq\">Hồ sơ ");
+    onestop_html_escape(b, rec->code.data, rec->code.len);
+    onestop_buf_adds(b, "</h2><p><span class=\"status s-");
+    onestop_buf_adds(b, tl == ONESTOP_TL_NONE ? "none"
+                                              : onestop_timeliness_name(tl));
+    onestop_buf_adds(b, "\">");
+    onestop_buf_adds(b, onestop_status_text(st, tl));
+    onestop_buf_adds(b, "</span></p><dl class=\"record\">");
+
+    onestop_buf_adds(b, "<dt>Mã hồ sơ</dt><dd>");
+    onestop_html_escape(b, rec->code.data, rec->code.len);
+
+    onestop_buf_adds(b, "</dd><dt>Tổ chức, cá nhân</dt><dd>");
+
+    onestop_shown_name(&name, rec, unmasked);
+    onestop_html_escape(b, name.data, name.len);
+    onestop_shown_name_free(&name);
+
+    onestop_buf_adds(b, "</dd><dt>Cơ quan giải quyết</dt><dd>");
+
+    if (refs.agency != NULL) {
+        html_name(b, &refs.agency->name);
+    }
+
+    onestop_buf_adds(b, "</dd><dt>Lĩnh vực</dt><dd>");
+
+    if (refs.field != NULL) {
+        html_name(b, &refs.field->name);
+    }
+
+    onestop_buf_adds(b, "</dd><dt>Thủ tục hành chính</dt><dd>");
+
+    if (refs.procedure != NULL) {
+        html_name(b, &refs.procedure->name);
+    }
+
+    onestop_buf_adds(b, "</dd><dt>Hình thức nộp</dt><dd>");
+    onestop_buf_adds(b, channels[rec->channel < 3 ? rec->channel : 0]);
+
+    onestop_buf_adds(b, "</dd><dt>Ngày tiếp nhận</dt><dd>");
+    html_date(b, &rec->t[ONESTOP_T_RECEIVED], offset, 1);
+    onestop_buf_adds(b, "</dd><dt>Ngày hẹn trả kết quả</dt><dd>");
+    html_date(b, &rec->t[ONESTOP_T_DUE], offset, 1);
+
+    if (rec->t[ONESTOP_T_RESOLVED].set) {
+        onestop_buf_adds(b, "</dd><dt>Ngày giải quyết</dt><dd>");
+        html_date(b, &rec->t[ONESTOP_T_RESOLVED], offset, 0);
+    }
+
+    if (rec->t[ONESTOP_T_RETURNED].set) {
+        onestop_buf_adds(b, "</dd><dt>Ngày trả kết quả</dt><dd>");
+        html_date(b, &rec->t[ONESTOP_T_RETURNED], offset, 0);
+    }
+
+    if (rec->t[ONESTOP_T_WITHDRAWN].set) {
+        onestop_buf_adds(b, "</dd><dt>Ngày rút hồ sơ</dt><dd>");
+        html_date(b, &rec->t[ONESTOP_T_WITHDRAWN], offset, 0);
+    }
+
+    onestop_buf_adds(b, "</dd><dt>Trạng thái</dt><dd>");
+    onestop_buf_adds(b, onestop_status_text(st, tl));
+    onestop_buf_adds(b, "</dd></dl>");
+
+    if (rec->has_apology) {
+        onestop_buf_adds(b, "<p class=\"notice\"><strong>Thư xin lỗi và hẹn "
+                            "lại ngày trả kết quả</strong> (");
+        html_date(b, &rec->t[ONESTOP_T_APOLOGY_ISSUED], offset, 0);
+        onestop_buf_adds(b, "): ngày hẹn trả mới ");
+        html_date(b, &rec->t[ONESTOP_T_APOLOGY_NEW_DUE], offset, 0);
+
+        if (rec->reason.len) {
+            onestop_buf_adds(b, ". Lý do: ");
+            onestop_html_escape(b, rec->reason.data, rec->reason.len);
+        }
+
+        onestop_buf_adds(b, "</p>");
+    }
+
+    onestop_buf_adds(b, "</section>");
+}
+
+
+void
+onestop_html_search_form(onestop_buf_t *b, const char *action,
+    size_t action_len, const char *code, size_t code_len)
+{
+    onestop_buf_adds(b, "<form class=\"search\" method=\"get\" action=\"");
+    onestop_html_escape(b, action, action_len);
+    onestop_buf_adds(b, "\" role=\"search\"><label for=\"code\">Mã hồ sơ "
+                        "(in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả)"
+                        "</label><input type=\"text\" id=\"code\" name=\"code\""
+                        " autocomplete=\"off\" spellcheck=\"false\" "
+                        "maxlength=\"64\" required value=\"");
+    onestop_html_escape(b, code, code_len);
+    onestop_buf_adds(b, "\"><button type=\"submit\">Tra cứu</button></form>");
+}
+
+
+/* "08 giờ 15 phút, ngày 05 tháng 03 năm 2026" */
+
+static void
+html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
+{
+    onestop_civil_t  c;
+
+    onestop_ts_civil(ts, offset, &c);
+
+    if (!ts->date_only) {
+        onestop_buf_printf(b, "%02u giờ %02u phút, ", c.hour, c.minute);
+    }
+
+    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", c.day, c.month,
+                       c.year);
+}
+
+
+void
+onestop_html_receipt(onestop_buf_t *b, const char *tpl, size_t len,
+    const onestop_record_t *rec, const onestop_catalog_t *cat,
+    int32_t offset, const char *link, size_t link_len,
+    const char *public_url, size_t public_url_len)
+{
+    onestop_buf_t        received, due, qr;
+    onestop_refs_t       refs;
+    const char          *ret;
+    onestop_html_var_t   v[9];
+
+    static const char  *returns[] = {
+        "Tại Bộ phận Tiếp nhận và Trả kết quả",
+        "Qua dịch vụ bưu chính công ích",
+        "Trực tuyến (qua Cổng Dịch vụ công)"
+    };
+
+    onestop_catalog_refs(cat, rec, &refs);
+
+    memset(&received, 0, sizeof(onestop_buf_t));
+    memset(&due, 0, sizeof(onestop_buf_t));
+    memset(&qr, 0, sizeof(onestop_buf_t));
+
+    html_time_vi(&received, &rec->t[ONESTOP_T_RECEIVED], offset);
+    html_time_vi(&due, &rec->t[ONESTOP_T_DUE], offset);
+
+    if (onestop_qr_svg(link, link_len, 4, &qr) != 0) {
+        onestop_buf_adds(&qr, "<p>(không tạo được mã QR)</p>");
+    }
+
+    ret = returns[rec->return_channel < 3 ? rec->return_channel : 0];
+
+    v[0] = (onestop_html_var_t) { "code", rec->code.data, rec->code.len, 0 };
+    v[1] = (onestop_html_var_t) { "agency",
+        refs.agency ? refs.agency->name.data : "",
+        refs.agency ? refs.agency->name.len : 0, 0 };
+    v[2] = (onestop_html_var_t) { "name", rec->name.data, rec->name.len, 0 };
+    v[3] = (onestop_html_var_t) { "procedure",
+        refs.procedure ? refs.procedure->name.data : "",
+        refs.procedure ? refs.procedure->name.len : 0, 0 };
+    v[4] = (onestop_html_var_t) { "received", received.data, received.len,
+                                  1 };
+    v[5] = (onestop_html_var_t) { "due", due.data, due.len, 1 };
+    v[6] = (onestop_html_var_t) { "return", ret, strlen(ret), 1 };
+    v[7] = (onestop_html_var_t) { "qr", qr.data, qr.len, 1 };
+    v[8] = (onestop_html_var_t) { "public_url", public_url, public_url_len,
+                                  0 };
+
+    if (received.failed || due.failed || qr.failed) {
+        b->failed = 1;
+
+    } else {
+        onestop_html_fill(b, tpl, len, v, 9);
+    }
+
+    onestop_buf_free(&received);
+    onestop_buf_free(&due);
+    onestop_buf_free(&qr);
+}
+
+
+void
+onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
+    int evaluated, const char *action, size_t action_len, const char *token,
+    size_t token_len)
+{
+    int               i, s;
+    onestop_status_e  st;
+
+    static const char  *scores[] = {
+        "0 điểm – Chưa tốt", "1 điểm – Đạt", "2 điểm – Tốt"
+    };
+
+    onestop_buf_adds(b, "<section class=\"card\" id=\"danh-gia\" "
+                        "aria-labelledby=\"dg\"><h2 id=\"dg\">Đánh giá việc "
+                        "giải quyết hồ sơ</h2>");
+
+    st = onestop_record_status(rec);
+
+    if (st != ONESTOP_RESOLVED && st != ONESTOP_RETURNED) {
+        onestop_buf_adds(b, "<p>Bạn có thể đánh giá khi hồ sơ đã được giải "
+                            "quyết.</p></section>");
+        return;
+    }
+
+    if (evaluated) {
+        onestop_buf_adds(b, "<p role=\"status\">Hồ sơ này đã được đánh giá. "
+                            "Cảm ơn ông/bà đã đóng góp ý kiến.</p></section>");
+        return;
+    }
+
+    if (action_len == 0) {
+        onestop_buf_adds(b, "<p>Chức năng đánh giá chưa được bật.</p>"
+                            "</section>");
+        return;
+    }
+
+    onestop_buf_adds(b, "<p>Mỗi hồ sơ được đánh giá một lần. Chỉ số 1 (thời "
+                        "gian giải quyết so với quy định) do hệ thống tự "
+                        "tính.</p><form method=\"post\" action=\"");
+    onestop_html_escape(b, action, action_len);
+    onestop_buf_adds(b, "\"><input type=\"hidden\" name=\"token\" value=\"");
+    onestop_html_escape(b, token, token_len);
+    onestop_buf_adds(b, "\">");
+
+    for (i = 2; i <= ONESTOP_INDICES; i++) {
+        onestop_buf_printf(b, "<fieldset><legend>%d. ", i);
+        onestop_buf_adds(b, onestop_evaluation_index_name(i));
+        onestop_buf_adds(b, "</legend>");
+
+        for (s = 2; s >= 0; s--) {
+            onestop_buf_printf(b, "<label><input type=\"radio\" name=\"a%d\" "
+                               "value=\"%d\"> %s</label> ", i, s, scores[s]);
+        }
+
+        onestop_buf_adds(b, "</fieldset>");
+    }
+
+    onestop_buf_adds(b, "<p><label for=\"comment\">Ý kiến khác (không công "
+                        "khai)</label><br><textarea id=\"comment\" "
+                        "name=\"comment\" rows=\"3\" maxlength=\"4000\" "
+                        "style=\"width:100%\"></textarea></p><button "
+                        "type=\"submit\">Gửi đánh giá</button></form>"
+                        "</section>");
+}

@@ -1,0 +1,754 @@
+/*
+ * What every handler uses to read a request and to answer it: the
+ * identifier and the arguments, the common starts (GET or HEAD, the
+ * store open), the keys, the headers (caching, ETag, CORS), the JSON error
+ * object, the HTML page around a content, and sending.  It calls nothing
+ * else of the module: every other file may call it.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "ngx_http_onestop.h"
+
+
+/*
+ * The page template, cut once per process at its {{title}}, {{style}} and
+ * {{content}} marks (each once, in this order): the literal pieces
+ * between them point into the template itself.
+ */
+static ngx_str_t  ngx_http_onestop_page_pieces[4];
+
+
+ngx_str_t  ngx_http_onestop_json_type =
+    ngx_string("application/json; charset=utf-8");
+ngx_str_t  ngx_http_onestop_html_type =
+    ngx_string("text/html; charset=utf-8");
+ngx_str_t  ngx_http_onestop_svg_type =
+    ngx_string("image/svg+xml; charset=utf-8");
+
+
+static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
+
+
+/*
+ * A read of the worker's store (or of one of its readers) begins; when it
+ * cannot, the reason is logged once until reads work again, so that a
+ * timer that retries every 250 ms does not fill the log.
+ */
+ngx_int_t
+ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
+    onestop_store_t *st, ngx_log_t *log)
+{
+    const char  *why;
+
+    if (onestop_store_read_begin(st) == ONESTOP_OK) {
+        omcf->read_error = NULL;
+        return NGX_OK;
+    }
+
+    why = onestop_store_strerror(st);
+
+    if (omcf->read_error != why) {
+        omcf->read_error = why;
+        ngx_log_error(NGX_LOG_ERR, log, 0, "could not read store \"%V\": %s",
+                      &omcf->store_path, why);
+    }
+
+    return NGX_ERROR;
+}
+
+
+static void *
+ngx_http_onestop_yajl_malloc(void *ctx, size_t size)
+{
+    size_t  *p;
+
+    p = ngx_palloc(ctx, size + sizeof(size_t));
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *p = size;
+    return p + 1;
+}
+
+
+static void *
+ngx_http_onestop_yajl_realloc(void *ctx, void *ptr, size_t size)
+{
+    size_t  *old;
+    void    *p;
+
+    if (ptr == NULL) {
+        return ngx_http_onestop_yajl_malloc(ctx, size);
+    }
+
+    old = (size_t *) ptr - 1;
+
+    if (*old >= size) {
+        return ptr;
+    }
+
+    p = ngx_http_onestop_yajl_malloc(ctx, size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, ptr, *old);
+
+    if (*old > 4096) {
+        ngx_pfree(ctx, old);
+    }
+
+    return p;
+}
+
+
+static void
+ngx_http_onestop_yajl_free(void *ctx, void *ptr)
+{
+}
+
+
+yajl_gen
+ngx_http_onestop_gen(ngx_http_request_t *r)
+{
+    yajl_gen             g;
+    yajl_alloc_funcs    *af;
+
+    af = ngx_palloc(r->pool, sizeof(yajl_alloc_funcs));
+    if (af == NULL) {
+        return NULL;
+    }
+
+    af->malloc = ngx_http_onestop_yajl_malloc;
+    af->realloc = ngx_http_onestop_yajl_realloc;
+    af->free = ngx_http_onestop_yajl_free;
+    af->ctx = r->pool;
+
+    g = yajl_gen_alloc(af);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+
+    return g;
+}
+
+
+ngx_int_t
+ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_int_t                  rc;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    id->data = r->uri.data;
+    id->len = r->uri.len;
+
+    if (!clcf->exact_match && !clcf->regex && id->len >= clcf->name.len) {
+        id->data += clcf->name.len;
+        id->len -= clcf->name.len;
+
+    } else {
+        id->len = 0;
+    }
+
+    while (id->len && id->data[0] == '/') {
+        id->data++;
+        id->len--;
+    }
+
+    if (id->len) {
+        return NGX_OK;
+    }
+
+    /* a form's '+' is a space, which no code has */
+
+    rc = ngx_http_onestop_arg(r, "code", id);
+
+    if (id->data == NULL) {
+        id->data = r->uri.data;             /* empty */
+    }
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc == NGX_HTTP_BAD_REQUEST) {
+        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      "code is given twice");
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    int             rc;
+    u_char         *buf;
+    onestop_str_t   v;
+
+    value->len = 0;
+    value->data = NULL;
+
+    if (r->args.len == 0) {
+        return NGX_OK;
+    }
+
+    buf = ngx_pnalloc(r->pool, r->args.len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = onestop_args_get((char *) r->args.data, r->args.len, name,
+                          (char *) buf, &v);
+
+    if (rc < 0) {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (rc > 0) {
+        value->data = (u_char *) v.data;
+        value->len = v.len;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
+    u_char *value, size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value.data = value;
+    h->value.len = len;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_private_headers(ngx_http_request_t *r)
+{
+    if (ngx_http_onestop_add_header(r, "Cache-Control",
+                                    (u_char *) "private, no-store", 17)
+        != NGX_OK
+        || ngx_http_onestop_add_header(r, "Referrer-Policy",
+                                       (u_char *) "no-referrer", 11)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body, size_t len,
+    ngx_str_t *etag)
+{
+    u_char    *p;
+    uint64_t   h;
+    size_t     i;
+
+    h = 14695981039346656037ULL;
+
+    for (i = 0; i < len; i++) {
+        h ^= body[i];
+        h *= 1099511628211ULL;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_ONESTOP_ETAG_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag->data = p;
+    etag->len = ngx_sprintf(p, "\"%016xL\"", h) - p;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "ETag");
+    h->value = *etag;
+
+    r->headers_out.etag = h;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    ngx_str_t  etag;
+
+    if (ngx_http_onestop_make_etag(r, body, len, &etag) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_onestop_set_etag(r, &etag);
+}
+
+
+ngx_int_t
+ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (len == 0 || r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
+    ngx_int_t *rc)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
+                                        9) != NGX_OK)
+        {
+            *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_DECLINED;
+        }
+
+        *rc = ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
+                                     "method_not_allowed",
+                                     "only GET and HEAD are allowed here");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (need_store && omcf->store == NULL) {
+        *rc = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "unavailable", "the store is not open");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message, const onestop_item_err_t *items,
+    size_t nitems)
+{
+    size_t                len;
+    yajl_gen              g;
+    const unsigned char  *buf;
+
+    g = ngx_http_onestop_gen(r);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    onestop_error_render(g, code, message, items, nitems);
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_onestop_add_header(r, "Cache-Control",
+                                    (u_char *) "no-store", 8)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_discard_request_body(r);
+
+    return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type,
+                                 (u_char *) buf, len);
+}
+
+
+ngx_int_t
+ngx_http_onestop_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    return ngx_http_onestop_error_items(r, status, code, message, NULL, 0);
+}
+
+
+ngx_int_t
+ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
+    size_t *nargs, const char **error)
+{
+    char            *buf;
+    onestop_args_t  *a;
+
+    a = ngx_palloc(r->pool, sizeof(onestop_args_t));
+    buf = ngx_pnalloc(r->pool, r->args.len + 1);
+
+    if (a == NULL || buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (onestop_args_parse(a, (char *) r->args.data, r->args.len, buf)
+        != 0)
+    {
+        *error = a->error;
+        return NGX_DECLINED;
+    }
+
+    *args = a->arg;
+    *nargs = a->n;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_cors(ngx_http_request_t *r)
+{
+    return ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
+                                       (u_char *) "*", 1);
+}
+
+
+ngx_int_t
+ngx_http_onestop_public_headers(ngx_http_request_t *r)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (ngx_http_onestop_cors(r) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Cache-Control",
+                                       omcf->public_cache.data,
+                                       omcf->public_cache.len) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onestop_page_cut(ngx_str_t *tpl)
+{
+    u_char            *s, *end, *mark;
+    ngx_uint_t         i;
+    static ngx_str_t   marks[] = {
+        ngx_string("{{title}}"), ngx_string("{{style}}"),
+        ngx_string("{{content}}")
+    };
+
+    s = tpl->data;
+    end = tpl->data + tpl->len;
+
+    for (i = 0; i < 3; i++) {
+        mark = ngx_strlcasestrn(s, end, marks[i].data, marks[i].len - 1);
+
+        if (mark == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_onestop_page_pieces[i].data = s;
+        ngx_http_onestop_page_pieces[i].len = mark - s;
+        s = mark + marks[i].len;
+    }
+
+    ngx_http_onestop_page_pieces[3].data = s;
+    ngx_http_onestop_page_pieces[3].len = end - s;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
+    const char *title, onestop_buf_t *content)
+{
+    u_char         *out, *p;
+    size_t          len;
+    ngx_str_t      *pc, *css;
+    onestop_buf_t   t;
+
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+    pc = ngx_http_onestop_page_pieces;
+    css = &ngx_http_onestop_html_style_css;
+
+    if (pc[3].data == NULL
+        && ngx_http_onestop_page_cut(&omcf->page) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "onestop: the page template lacks a {{...}} mark");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(onestop_buf_t));
+    onestop_html_escape(&t, title, ngx_strlen(title));
+
+    if (t.failed || content->failed) {
+        onestop_buf_free(&t);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = pc[0].len + t.len + pc[1].len + css->len + pc[2].len + content->len
+          + pc[3].len;
+    out = ngx_pnalloc(r->pool, len);
+
+    if (out == NULL) {
+        onestop_buf_free(&t);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(out, pc[0].data, pc[0].len);
+    p = ngx_cpymem(p, t.data, t.len);
+    p = ngx_cpymem(p, pc[1].data, pc[1].len);
+    p = ngx_cpymem(p, css->data, css->len);
+    p = ngx_cpymem(p, pc[2].data, pc[2].len);
+    p = ngx_cpymem(p, content->data, content->len);
+    ngx_memcpy(p, pc[3].data, pc[3].len);
+    onestop_buf_free(&t);
+
+    if (ngx_http_onestop_etag(r, out, len) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_onestop_send(r, status, &ngx_http_onestop_html_type, out,
+                                 len);
+}
+
+
+ngx_http_onestop_key_t *
+ngx_http_onestop_authenticate(ngx_http_request_t *r)
+{
+    u_char                         hash[SHA256_DIGEST_LENGTH];
+    ngx_str_t                      auth, token;
+    ngx_uint_t                     i;
+    ngx_http_onestop_key_t        *keys, *found;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (omcf->keys == NULL || r->headers_in.authorization == NULL) {
+        return NULL;
+    }
+
+    auth = r->headers_in.authorization->value;
+
+    if (auth.len <= 7 || ngx_strncasecmp(auth.data, (u_char *) "Bearer ", 7)
+                         != 0)
+    {
+        return NULL;
+    }
+
+    token.data = auth.data + 7;
+    token.len = auth.len - 7;
+
+    while (token.len && token.data[0] == ' ') {
+        token.data++;
+        token.len--;
+    }
+
+    while (token.len && token.data[token.len - 1] == ' ') {
+        token.len--;
+    }
+
+    if (token.len == 0) {
+        return NULL;
+    }
+
+    SHA256(token.data, token.len, hash);
+
+    /* every key compared whole: the time says nothing of which matched */
+
+    keys = omcf->keys->elts;
+    found = NULL;
+
+    for (i = 0; i < omcf->keys->nelts; i++) {
+        if (CRYPTO_memcmp(keys[i].hash, hash, SHA256_DIGEST_LENGTH) == 0) {
+            found = &keys[i];
+        }
+    }
+
+    return found;
+}
+
+
+/*
+ * The whole request body in one NUL-terminated piece of the pool, from
+ * memory or from nginx's temporary file: NGX_OK, NGX_DECLINED when it is
+ * longer than max (0: no limit), or NGX_ERROR.
+ */
+ngx_int_t
+ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max, u_char **data,
+    size_t *len)
+{
+    u_char       *p;
+    off_t         size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    size = 0;
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        b = cl->buf;
+        size += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
+    }
+
+    if (max && size > (off_t) max) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, (size_t) size + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *data = p;
+    *len = (size_t) size;
+
+    for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
+                          b->file_pos);
+
+        if (n != b->file_last - b->file_pos) {
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_require_key(ngx_http_request_t *r,
+    ngx_http_onestop_key_t *key, const onestop_catalog_t *cat,
+    uint32_t agency)
+{
+    if (key == NULL) {
+        ngx_http_onestop_add_header(r, "WWW-Authenticate",
+                                    (u_char *) "Bearer", 6);
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (cat != NULL && !onestop_scope_covers(cat, &key->scope, agency)) {
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    return NGX_OK;
+}
+
+
+/* sends the buffer's bytes (copied to the pool), and frees it */
+
+ngx_int_t
+ngx_http_onestop_send_buf(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, onestop_buf_t *b)
+{
+    u_char  *out;
+    size_t   len;
+
+    len = b->len;
+    out = (b->failed || len == 0) ? NULL : ngx_pnalloc(r->pool, len);
+
+    if (out == NULL && (b->failed || len)) {
+        onestop_buf_free(b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (len) {
+        ngx_memcpy(out, b->data, len);
+    }
+
+    onestop_buf_free(b);
+
+    return ngx_http_onestop_send(r, status, type, out, len);
+}
