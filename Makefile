@@ -26,7 +26,7 @@ ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
 UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test unit clean asan asan-module screenshots \
+.PHONY: all deps run stop test unit clean asan asan-module screenshots layout \
         fuzz fuzz-build fuzz-deps
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
@@ -148,3 +148,8 @@ fuzz: fuzz-build
 
 clean:
 	rm -rf $(BUILD)
+
+# issue 12's shape: file sizes, the nginx layer's total, no mutual calls in
+# ngx_onestop/, no circle in engine/ (not in make test until it passes)
+layout:
+	prove tools/layout.t
