@@ -27,6 +27,7 @@
 #include "onestop_stats.h"
 #include "onestop_store.h"
 #include "tap.h"
+#include "civil.h"
 #include "fixture.h"
 
 
@@ -96,19 +97,6 @@ rn(int n)
     return (int) (rnd() % (uint64_t) n);
 }
 
-
-static int
-civil(int y, int mo, int d)
-{
-    struct tm  tm;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-
-    return (int) (timegm(&tm) / 86400);
-}
 
 
 static void

@@ -22,6 +22,7 @@
 #include "onestop_json.h"
 #include "onestop_record.h"
 #include "tap.h"
+#include "civil.h"
 
 
 #define OFF  ONESTOP_DEFAULT_OFFSET
@@ -45,19 +46,6 @@ xmalloc(size_t n)
     return p;
 }
 
-
-static onestop_day_t
-civil(int y, int mo, int d)
-{
-    struct tm  tm;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-
-    return (onestop_day_t) (timegm(&tm) / 86400);
-}
 
 
 static int64_t

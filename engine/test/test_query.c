@@ -18,25 +18,13 @@
 #include "onestop_catalog.h"
 #include "onestop_stats.h"
 #include "tap.h"
+#include "civil.h"
 
 
 static onestop_catalog_t  *cat;
 static onestop_query_t     q;
 static char               *buf;
 
-
-static onestop_day_t
-civil(int y, int mo, int d)
-{
-    struct tm  tm;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-
-    return (onestop_day_t) (timegm(&tm) / 86400);
-}
 
 
 static onestop_catalog_t *

@@ -15,23 +15,11 @@
 #include "onestop_date.h"
 #include "onestop_record.h"
 #include "tap.h"
+#include "civil.h"
 
 
 #define OFF  ONESTOP_DEFAULT_OFFSET
 
-
-static onestop_day_t
-civil(int y, int mo, int d)
-{
-    struct tm  tm;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-
-    return (onestop_day_t) (timegm(&tm) / 86400);
-}
 
 
 static onestop_ts_t

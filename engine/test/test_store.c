@@ -17,6 +17,7 @@
 
 #include "onestop_store.h"
 #include "tap.h"
+#include "civil.h"
 #include "fixture.h"
 
 
@@ -24,19 +25,6 @@
 
 static onestop_day_t  today;
 
-
-static onestop_day_t
-civil(int y, int mo, int d)
-{
-    struct tm  tm;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-
-    return (onestop_day_t) (timegm(&tm) / 86400);
-}
 
 
 /* One NDJSON line; NULL leaves a time out. */
