@@ -111,7 +111,7 @@ asan-module: deps all
 # libFuzzer targets (fuzz/, docs/fuzzing.md): every parser of a request's
 # arguments and bodies with AddressSanitizer and UndefinedBehaviorSanitizer,
 # each run FUZZ_SECONDS from its seeds in t/fuzz-corpus/; needs clang
-# (fuzz/deps.sh installs it), which make test does not
+# (.ci/deps.sh installs it), which make test does not
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
@@ -138,7 +138,7 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJS)
 	    $< $(FUZZ_OBJS) $(LIBS) -o $@
 
 fuzz-deps: deps
-	@sh fuzz/deps.sh
+	@sh .ci/deps.sh clang libclang-rt-dev llvm
 
 fuzz-build: fuzz-deps
 	$(MAKE) $(FUZZ_BINS)

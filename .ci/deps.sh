@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs what onestop needs from Debian's packages, only if missing.
+# Installs what onestop needs from Debian's packages, only if missing;
+# with arguments, those packages instead (make fuzz: clang and its runtimes).
 set -e
-pkgs="nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libqrencode-dev
+pkgs="$*"
+[ -n "$pkgs" ] || pkgs="nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libqrencode-dev
       libhiredis-dev redis-server zlib1g-dev libssl-dev libpcre2-dev
       build-essential perl zbar-tools wrk chromium prometheus librsvg2-bin
       libxml2-utils fonts-dejavu-core"
