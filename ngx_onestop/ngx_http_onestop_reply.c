@@ -47,7 +47,10 @@ ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     const char  *why;
 
     if (onestop_store_read_begin(st) == ONESTOP_OK) {
-        omcf->read_error = NULL;
+        if (omcf->read_error != NULL) {
+            /* written only when reads fail or recover, not on every read */
+            omcf->read_error = NULL;
+        }
         return NGX_OK;
     }
 
