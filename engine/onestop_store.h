@@ -24,6 +24,8 @@
 #define ONESTOP_NOT_FOUND    1
 #define ONESTOP_ERROR       -1
 #define ONESTOP_FULL        -2           /* MDB_MAP_FULL or a full disk */
+#define ONESTOP_STORE_OLD    2           /* onestop_store_check: an older
+                                            schema, upgraded at an open */
 
 /* why writes find no room (onestop_store_full) */
 #define ONESTOP_FULL_MAP     1           /* the store reached map_size */
@@ -60,6 +62,15 @@ typedef struct {
 int onestop_store_open(onestop_store_t **stp, const char *dir,
     const onestop_store_conf_t *conf, char *err, size_t errlen);
 void onestop_store_close(onestop_store_t *st);
+
+/*
+ * Whether a store could be opened, without changing a byte of it (for
+ * "nginx -t"): ONESTOP_OK; ONESTOP_NOT_FOUND (none yet: an open creates
+ * it); ONESTOP_STORE_OLD (an open upgrades it); ONESTOP_ERROR (it would
+ * be refused).  msg says what, and the command that helps.
+ */
+int onestop_store_check(const char *dir, const onestop_store_conf_t *conf,
+    char *msg, size_t len);
 
 int32_t onestop_store_offset(const onestop_store_t *st);
 

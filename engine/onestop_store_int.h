@@ -61,6 +61,10 @@ int onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
  * or says what to do (st->error); an LMDB error code */
 int onestop_store_map_resized(onestop_store_t *st);
 
+/* another program's LMDB environment: its main database names anything
+ * but onestop's databases (store_check.c) */
+int onestop_store_foreign(MDB_txn *txn);
+
 /* catalog_db.c: the catalog as of txn into *catp, reloaded when its
  * generation changed; 0 or -1 */
 int onestop_store_catalog_load(onestop_store_t *st, MDB_txn *txn,

@@ -12,7 +12,8 @@
  *
  * The lowest of the store's files: write.c, outbox.c and catalog_db.c
  * call the helpers here (the meta database, a map another process grew);
- * this file calls none of them.
+ * this file calls none of them, and store_check.c only for the rule that
+ * keeps it out of another program's environment.
  */
 
 #include <errno.h>
@@ -185,6 +186,28 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
     }
 
     mdb_reader_check(st->env, NULL);
+
+    /* before anything is written: not in another program's environment */
+
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+
+    if (rc == 0) {
+        rc = onestop_store_foreign(txn) ? MDB_INCOMPATIBLE : 0;
+        mdb_txn_abort(txn);
+    }
+
+    if (rc == MDB_INCOMPATIBLE) {
+        snprintf(err, errlen, "\"%s\" holds an LMDB environment that is not "
+                 "an onestop store, and onestop does not write in it: give "
+                 "onestop_store a directory of its own", dir);
+        goto failed;
+    }
+
+    if (rc != 0) {
+        snprintf(err, errlen, "could not read store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
 
     st->adopt_growth = conf->adopt_growth;
     st->error = "";

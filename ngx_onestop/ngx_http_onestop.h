@@ -103,8 +103,15 @@ struct ngx_http_onestop_main_conf_s {
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;
+};
 
-    /* the worker's own, set in init_process */
+
+/*
+ * A worker's own state, apart from the configuration: made in
+ * init_process (ngx_http_onestop_module.c), NULL in the master, which
+ * never opens the store for longer than a check.
+ */
+typedef struct {
     onestop_store_t            *store;
     const char                 *read_error;   /* logged, until reads work */
     ngx_log_t                  *log;
@@ -126,7 +133,9 @@ struct ngx_http_onestop_main_conf_s {
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
     ngx_http_onestop_commit_pt  after_commit;
-};
+} ngx_http_onestop_worker_t;
+
+extern ngx_http_onestop_worker_t  *ngx_http_onestop_worker;
 
 
 typedef struct {

@@ -30,11 +30,10 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
     ngx_int_t                      rc;
     ngx_str_t                      path;
     ngx_http_onestop_write_ctx_t  *wc;
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (omcf->store == NULL) {
+    if (wk->store == NULL) {
         return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                       "unavailable", "the store is not open");
     }
@@ -267,6 +266,7 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     onestop_write_t               *w;
     const unsigned char           *buf;
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     w = &wc->write;
@@ -315,7 +315,7 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    onestop_evaluation_render(g, w, onestop_store_offset(omcf->store));
+    onestop_evaluation_render(g, w, onestop_store_offset(wk->store));
 
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -352,6 +352,7 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
     const char                    *error;
     const onestop_catalog_t       *cat;
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
@@ -370,29 +371,29 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+    if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    cat = onestop_store_catalog(omcf->store);
+    cat = onestop_store_catalog(wk->store);
 
     if (cat == NULL) {
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (onestop_query_parse(&q, cat, args, nargs) != 0) {
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
         return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
                                       q.error);
     }
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    today = onestop_today(onestop_store_offset(omcf->store));
-    rc = onestop_store_evaluation_summary(omcf->store, &q, today, &b);
-    onestop_store_read_end(omcf->store);
+    today = onestop_today(onestop_store_offset(wk->store));
+    rc = onestop_store_evaluation_summary(wk->store, &q, today, &b);
+    onestop_store_read_end(wk->store);
 
     if (rc != 0) {
         onestop_buf_free(&b);

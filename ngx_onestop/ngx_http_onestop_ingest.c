@@ -169,10 +169,9 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
     ngx_str_t                      path;
     ngx_http_onestop_key_t        *key;
     ngx_http_onestop_loc_conf_t   *olcf;
-    ngx_http_onestop_main_conf_t  *omcf;
     ngx_http_onestop_write_ctx_t  *wc;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
     key = ngx_http_onestop_authenticate(r);
@@ -191,7 +190,7 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
                                       "Authorization: Bearer KEY");
     }
 
-    if (omcf->store == NULL) {
+    if (wk->store == NULL) {
         return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                       "unavailable", "the store is not open");
     }
@@ -313,15 +312,14 @@ ngx_http_onestop_ingest_cleanup(void *data)
 static void
 ngx_http_onestop_ingest_body(ngx_http_request_t *r)
 {
-    int                             rc, ndjson;
-    u_char                         *data;
-    size_t                          len;
-    int32_t                         offset;
-    ngx_pool_cleanup_t             *cln;
-    ngx_http_onestop_main_conf_t   *omcf;
-    ngx_http_onestop_write_ctx_t   *wc;
+    int                            rc, ndjson;
+    u_char                        *data;
+    size_t                         len;
+    int32_t                        offset;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_onestop_write_ctx_t  *wc;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
 
     if (r->request_body == NULL) {
@@ -338,7 +336,7 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
     cln->handler = ngx_http_onestop_ingest_cleanup;
     cln->data = wc;
 
-    offset = onestop_store_offset(omcf->store);
+    offset = onestop_store_offset(wk->store);
 
     if (wc->write.kind == ONESTOP_W_CATALOG) {
         if (ngx_http_onestop_body_copy(r, 0, &data, &len) != NGX_OK) {

@@ -51,13 +51,14 @@ static ngx_int_t
 ngx_http_onestop_lookup_json(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code)
 {
-    int                       rc;
-    size_t                    len;
-    int32_t                   offset;
-    yajl_gen                  g;
-    onestop_record_t          rec;
-    const unsigned char      *buf;
-    const onestop_catalog_t  *cat;
+    int                         rc;
+    size_t                      len;
+    int32_t                     offset;
+    yajl_gen                    g;
+    onestop_record_t            rec;
+    const unsigned char        *buf;
+    const onestop_catalog_t    *cat;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (!onestop_code_valid((char *) code->data, code->len)) {
         return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
@@ -70,7 +71,7 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+    if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
         != NGX_OK)
     {
         return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -78,15 +79,15 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "the store could not be read");
     }
 
-    rc = onestop_store_get(omcf->store, (char *) code->data, code->len, &rec);
-    cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+    rc = onestop_store_get(wk->store, (char *) code->data, code->len, &rec);
+    cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
 
     if (rc == ONESTOP_OK && cat != NULL) {
-        offset = onestop_store_offset(omcf->store);
+        offset = onestop_store_offset(wk->store);
         onestop_lookup_render(g, &rec, cat, offset, onestop_today(offset), 0);
     }
 
-    onestop_store_read_end(omcf->store);
+    onestop_store_read_end(wk->store);
 
     if (rc == ONESTOP_NOT_FOUND) {
         return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
@@ -121,6 +122,7 @@ static ngx_int_t
 ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code)
 {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
     int                       rc;
     int32_t                   offset;
     ngx_int_t                 res;
@@ -154,7 +156,7 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
                              "không hợp lệ: mã gồm chữ cái, chữ số và các ký "
                              "tự . - _ (tối đa 64 ký tự).</p>");
 
-    } else if (ngx_http_onestop_read_begin(omcf, omcf->store,
+    } else if (ngx_http_onestop_read_begin(omcf, wk->store,
                                            r->connection->log)
                != NGX_OK)
     {
@@ -162,12 +164,12 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {
-        rc = onestop_store_get(omcf->store, (char *) code->data, code->len,
+        rc = onestop_store_get(wk->store, (char *) code->data, code->len,
                                &rec);
-        cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+        cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
 
         if (rc == ONESTOP_OK && cat != NULL) {
-            offset = onestop_store_offset(omcf->store);
+            offset = onestop_store_offset(wk->store);
             onestop_html_record(&b, &rec, cat, offset, onestop_today(offset),
                                 0);
 
@@ -188,7 +190,7 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
                                  "tạm thời không đọc được dữ liệu.</p>");
         }
 
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
     }
 
     res = ngx_http_onestop_page(r, status, "Tra cứu hồ sơ", &b);

@@ -225,6 +225,9 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
 };
 
 
+ngx_http_onestop_worker_t  *ngx_http_onestop_worker;
+
+
 static ngx_http_module_t  ngx_http_onestop_module_ctx = {
     NULL,                                  /* preconfiguration */
     ngx_http_onestop_postconfiguration,    /* postconfiguration */
@@ -749,6 +752,30 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
+    if (ngx_test_config) {
+        /* "nginx -t" changes nothing: it only says what a start would do */
+
+        switch (onestop_store_check((char *) path, &conf, err, sizeof(err))) {
+
+        case ONESTOP_OK:
+            break;
+
+        case ONESTOP_NOT_FOUND:
+        case ONESTOP_STORE_OLD:
+            /* a warning, so that "nginx -t" shows it on the terminal */
+            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "%s", err);
+            break;
+
+        default:
+            ngx_http_onestop_open_failed(cycle->log, path,
+                                         omcf->store_path.len, err);
+            return NGX_ERROR;
+        }
+
+        return ngx_http_onestop_workers_reach(cycle, path,
+                                              omcf->store_path.len);
+    }
+
     if (onestop_store_open(&st, (char *) path, &conf, err, sizeof(err))
         != ONESTOP_OK)
     {
@@ -797,6 +824,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     char                           err[512], *slow;
     u_char                         path[NGX_MAX_PATH];
     onestop_store_conf_t           conf;
+    ngx_http_onestop_worker_t     *wk;
     ngx_http_onestop_main_conf_t  *omcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
@@ -807,7 +835,19 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
 
-    if (omcf == NULL || omcf->store_path.len == 0) {
+    if (omcf == NULL) {
+        return NGX_OK;
+    }
+
+    wk = ngx_pcalloc(cycle->pool, sizeof(ngx_http_onestop_worker_t));
+    if (wk == NULL) {
+        return NGX_ERROR;
+    }
+
+    wk->log = cycle->log;
+    ngx_http_onestop_worker = wk;
+
+    if (omcf->store_path.len == 0) {
         return NGX_OK;
     }
 
@@ -820,17 +860,15 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
-    if (onestop_store_open(&omcf->store, (char *) path, &conf, err,
+    if (onestop_store_open(&wk->store, (char *) path, &conf, err,
                            sizeof(err))
         != ONESTOP_OK)
     {
         ngx_http_onestop_open_failed(cycle->log, path, omcf->store_path.len,
                                      err);
-        omcf->store = NULL;
+        wk->store = NULL;
         return NGX_ERROR;
     }
-
-    omcf->log = cycle->log;
 
     /*
      * For the tests alone (t/threads.t): each statistics miss computed on
@@ -839,12 +877,12 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
      * the variable only with "env ONESTOP_TEST_SLOW_MISS_MS=...;".
      */
     slow = getenv("ONESTOP_TEST_SLOW_MISS_MS");
-    omcf->test_slow_miss = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
+    wk->test_slow_miss = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
 
     /* the same for t/zone_race.t: a zone read waits this long between
      * testing a slot and copying its body */
     slow = getenv("ONESTOP_TEST_ZONE_DELAY_MS");
-    omcf->test_zone_delay = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
+    wk->test_zone_delay = slow != NULL ? (ngx_msec_t) atoi(slow) : 0;
 
     if (omcf->sh != NULL) {
         ngx_http_onestop_zone_catch_up(omcf);
@@ -870,6 +908,8 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
 {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
     /* statistics reflect the commit before its requests are answered */
 
     ngx_http_onestop_zone_catch_up(omcf);
@@ -880,7 +920,7 @@ ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf)
     } else if (omcf->sh != NULL) {
         /* nobody else reads the outbox: what the zone applied may go;
          * without a zone either, the store trims it by itself (unread) */
-        onestop_store_set_published(omcf->store,
+        onestop_store_set_published(wk->store,
                                     ngx_http_onestop_zone_seq(omcf));
     }
 }
@@ -890,23 +930,28 @@ static void
 ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
 
-    if (omcf != NULL && omcf->redis != NULL) {
+    if (omcf == NULL || wk == NULL) {
+        return;
+    }
+
+    if (omcf->redis != NULL) {
         ngx_http_onestop_redis_exit_process(omcf);
     }
 
-    if (omcf != NULL && omcf->store != NULL) {
+    if (wk->store != NULL) {
         /* nginx's thread pools are done by now (a core module's exit
          * comes first): no reader is in use */
 
-        while (omcf->nreaders > 0) {
-            onestop_store_close(omcf->readers[--omcf->nreaders]);
+        while (wk->nreaders > 0) {
+            onestop_store_close(wk->readers[--wk->nreaders]);
         }
 
-        onestop_store_close(omcf->store);
-        omcf->store = NULL;
+        onestop_store_close(wk->store);
+        wk->store = NULL;
     }
 }
 
@@ -915,7 +960,8 @@ static ngx_int_t
 ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    ngx_event_t  *ev;
+    ngx_event_t                *ev;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     /* the store's sequence, every 250 ms: how the CLI's writes arrive */
 
@@ -929,7 +975,7 @@ ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ev->log = cycle->log;
     ev->cancelable = 1;
 
-    omcf->poll_event = ev;
+    wk->poll_event = ev;
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 
     return NGX_OK;
@@ -940,6 +986,7 @@ static void
 ngx_http_onestop_poll(ngx_event_t *ev)
 {
     ngx_http_onestop_main_conf_t  *omcf = ev->data;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;
@@ -949,18 +996,18 @@ ngx_http_onestop_poll(ngx_event_t *ev)
 
     if (omcf->redis == NULL) {
         /* nobody else reads the outbox: the zone's position is enough */
-        onestop_store_set_published(omcf->store,
+        onestop_store_set_published(wk->store,
                                     ngx_http_onestop_zone_seq(omcf));
     }
 
     /* the outbox is trimmed in every write's commit; a commit of its own
      * only when this worker has not written since the last poll */
 
-    if (onestop_store_needs_trim(omcf->store) && !omcf->write_recent) {
+    if (onestop_store_needs_trim(wk->store) && !wk->write_recent) {
         ngx_http_onestop_writer_maintain(omcf);
     }
 
-    omcf->write_recent = 0;
+    wk->write_recent = 0;
 
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 }

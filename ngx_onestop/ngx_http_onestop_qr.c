@@ -184,25 +184,26 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_http_onestop_key_t *key,
     ngx_str_t                      link;
     const onestop_catalog_t       *cat;
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (ngx_http_onestop_read_begin(omcf, omcf->store, r->connection->log)
+    if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = onestop_store_get(omcf->store, (char *) code->data, code->len, rec);
-    cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+    rc = onestop_store_get(wk->store, (char *) code->data, code->len, rec);
+    cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
 
     if (rc == ONESTOP_NOT_FOUND) {
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
         return NGX_HTTP_NOT_FOUND;
     }
 
     if (rc != ONESTOP_OK || cat == NULL) {
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -218,13 +219,13 @@ ngx_http_onestop_qr_read(ngx_http_request_t *r, ngx_http_onestop_key_t *key,
             onestop_html_receipt(page,
                     (char *) ngx_http_onestop_html_receipt_html.data,
                     ngx_http_onestop_html_receipt_html.len, rec, cat,
-                    onestop_store_offset(omcf->store), (char *) link.data,
+                    onestop_store_offset(wk->store), (char *) link.data,
                     link.len, (char *) omcf->public_url.data,
                     omcf->public_url.len);
         }
     }
 
-    onestop_store_read_end(omcf->store);
+    onestop_store_read_end(wk->store);
 
     return status;
 }
@@ -411,6 +412,7 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
     onestop_qr_key_t              *keys;
     const onestop_catalog_t       *cat;
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
@@ -422,7 +424,7 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (omcf->store == NULL || omcf->qr_keys == NULL) {
+    if (wk->store == NULL || omcf->qr_keys == NULL) {
         return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                       "unavailable", "the store is not open");
     }
@@ -442,20 +444,20 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
     rc = ONESTOP_NOT_FOUND;
 
     if (valid && onestop_code_valid(code, code_len)
-        && ngx_http_onestop_read_begin(omcf, omcf->store,
+        && ngx_http_onestop_read_begin(omcf, wk->store,
                                        r->connection->log) == NGX_OK)
     {
-        rc = onestop_store_get(omcf->store, code, code_len, &rec);
-        cat = rc == ONESTOP_OK ? onestop_store_catalog(omcf->store) : NULL;
+        rc = onestop_store_get(wk->store, code, code_len, &rec);
+        cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
 
         if (rc == ONESTOP_OK && cat != NULL) {
-            offset = onestop_store_offset(omcf->store);
+            offset = onestop_store_offset(wk->store);
 
             onestop_buf_adds(&b, "<h1>Thông tin hồ sơ</h1>");
             onestop_html_record(&b, &rec, cat, offset, onestop_today(offset),
                                 1);
             onestop_html_evaluation_form(&b, &rec,
-                onestop_store_evaluated(omcf->store, rec.code.data,
+                onestop_store_evaluated(wk->store, rec.code.data,
                                         rec.code.len),
                 (char *) omcf->evaluate_uri.data, omcf->evaluate_uri.len,
                 (char *) token.data, token.len);
@@ -464,7 +466,7 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
             rc = ONESTOP_ERROR;
         }
 
-        onestop_store_read_end(omcf->store);
+        onestop_store_read_end(wk->store);
     }
 
     if (rc != ONESTOP_OK) {

@@ -405,6 +405,7 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_onestop_redis_sh_t    *sh;
     ngx_http_onestop_publisher_t   *pub;
     ngx_http_onestop_redis_conf_t  *conf;
+    ngx_http_onestop_worker_t      *wk = ngx_http_onestop_worker;
 
     conf = omcf->redis;
 
@@ -498,7 +499,7 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
     pub->figures.data = pub;
     pub->figures.log = cycle->log;
 
-    omcf->publisher = pub;
+    wk->publisher = pub;
 
     ngx_add_timer(&pub->tick, 1);
 
@@ -510,8 +511,9 @@ void
 ngx_http_onestop_redis_exit_process(ngx_http_onestop_main_conf_t *omcf)
 {
     ngx_http_onestop_publisher_t  *pub;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    pub = omcf->publisher;
+    pub = wk->publisher;
 
     if (pub == NULL) {
         return;
@@ -563,7 +565,7 @@ ngx_http_onestop_redis_exit_process(ngx_http_onestop_main_conf_t *omcf)
         pub->cmd = NULL;
     }
 
-    omcf->publisher = NULL;
+    wk->publisher = NULL;
 }
 
 
@@ -571,6 +573,7 @@ void
 ngx_http_onestop_redis_wake(ngx_http_onestop_main_conf_t *omcf)
 {
     ngx_http_onestop_publisher_t  *pub;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     /*
      * On a write's way back: only a timer, never a wait.  The short delay
@@ -578,7 +581,7 @@ ngx_http_onestop_redis_wake(ngx_http_onestop_main_conf_t *omcf)
      * while a round is in flight are taken when it ends.
      */
 
-    pub = omcf->publisher;
+    pub = wk->publisher;
 
     if (pub != NULL && pub->leader && pub->ready && !pub->inflight
         && !pub->kick.posted && !pub->kick.timer_set)
@@ -595,8 +598,9 @@ ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
     uint64_t                       seq, published;
     ngx_http_onestop_redis_sh_t   *sh;
     ngx_http_onestop_publisher_t  *pub;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    pub = omcf->publisher;
+    pub = wk->publisher;
 
     if (omcf->redis == NULL || pub == NULL) {
         return;
@@ -690,12 +694,13 @@ ngx_http_onestop_redis_release(ngx_http_onestop_publisher_t *pub)
 static ngx_int_t
 ngx_http_onestop_redis_resume(ngx_http_onestop_publisher_t *pub)
 {
-    uint64_t          stored, seq, shared, old;
-    onestop_store_t  *st;
+    uint64_t                    stored, seq, shared, old;
+    onestop_store_t            *st;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
-    st = pub->omcf->store;
+    st = wk->store;
 
-    if (ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+    if (ngx_http_onestop_read_begin(pub->omcf, st, wk->log)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -1068,13 +1073,14 @@ ngx_http_onestop_redis_answered(ngx_http_onestop_publisher_t *pub)
 static void
 ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 {
-    long                      n, i;
-    uint64_t                  seq, first, last;
-    onestop_day_t             today;
-    onestop_str_t             agency;
-    onestop_store_t          *st;
-    onestop_change_t         *ch;
-    const onestop_catalog_t  *cat;
+    long                        n, i;
+    uint64_t                    seq, first, last;
+    onestop_day_t               today;
+    onestop_str_t               agency;
+    onestop_store_t            *st;
+    onestop_change_t           *ch;
+    const onestop_catalog_t    *cat;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     static const char  *multi[] = { "MULTI" };
     static const char  *exec[] = { "EXEC" };
@@ -1088,9 +1094,9 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
         return;
     }
 
-    st = pub->omcf->store;
+    st = wk->store;
 
-    if (ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+    if (ngx_http_onestop_read_begin(pub->omcf, st, wk->log)
         != NGX_OK)
     {
         return;
@@ -1399,7 +1405,8 @@ static void
 ngx_http_onestop_redis_advance(ngx_http_onestop_publisher_t *pub,
     uint64_t seq, uint64_t changes)
 {
-    uint64_t  old;
+    uint64_t                    old;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     pub->acked = seq;
 
@@ -1416,7 +1423,7 @@ ngx_http_onestop_redis_advance(ngx_http_onestop_publisher_t *pub,
     (void) __atomic_fetch_add(&pub->sh->changes, changes, __ATOMIC_RELAXED);
 
     /* the writer records it and trims the outbox in its next commit */
-    onestop_store_set_published(pub->omcf->store, seq);
+    onestop_store_set_published(wk->store, seq);
 }
 
 
@@ -1753,16 +1760,17 @@ static void
 ngx_http_onestop_redis_figures(ngx_event_t *ev)
 {
     ngx_http_onestop_publisher_t  *pub = ev->data;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     uint32_t                  i, a;
     uint64_t                  seq, start, spent;
     onestop_store_t          *st;
     const onestop_catalog_t  *cat;
 
-    st = pub->omcf->store;
+    st = wk->store;
 
     if (!pub->leader || !pub->ready || pub->closing
-        || ngx_http_onestop_read_begin(pub->omcf, st, pub->omcf->log)
+        || ngx_http_onestop_read_begin(pub->omcf, st, wk->log)
            != NGX_OK)
     {
         /* the rest waits for the next pass */
@@ -1875,14 +1883,15 @@ static ngx_int_t
 ngx_http_onestop_redis_agency(ngx_http_onestop_publisher_t *pub,
     const onestop_catalog_t *cat, uint32_t agency, uint64_t seq)
 {
-    u_char               *p;
-    size_t                len, argvlen[4], cap;
-    yajl_gen              g;
-    onestop_str_t         id;
-    onestop_counts_t      all, year;
-    const char           *argv[4];
-    ngx_uint_t            i;
-    const unsigned char  *buf;
+    u_char                     *p;
+    size_t                      len, argvlen[4], cap;
+    yajl_gen                    g;
+    onestop_str_t               id;
+    onestop_counts_t            all, year;
+    const char                 *argv[4];
+    ngx_uint_t                  i;
+    const unsigned char        *buf;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (agency == 0) {
         id.data = "province";
@@ -1900,7 +1909,7 @@ ngx_http_onestop_redis_agency(ngx_http_onestop_publisher_t *pub,
     ngx_memzero(&all, sizeof(onestop_counts_t));
     ngx_memzero(&year, sizeof(onestop_counts_t));
 
-    if (onestop_store_agency_counts(pub->omcf->store, agency, pub->today,
+    if (onestop_store_agency_counts(wk->store, agency, pub->today,
                                     &all, &year)
         != 0)
     {

@@ -44,20 +44,21 @@ ngx_int_t
 ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     onestop_store_t *st, ngx_log_t *log)
 {
-    const char  *why;
+    const char                 *why;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (onestop_store_read_begin(st) == ONESTOP_OK) {
-        if (omcf->read_error != NULL) {
+        if (wk->read_error != NULL) {
             /* written only when reads fail or recover, not on every read */
-            omcf->read_error = NULL;
+            wk->read_error = NULL;
         }
         return NGX_OK;
     }
 
     why = onestop_store_strerror(st);
 
-    if (omcf->read_error != why) {
-        omcf->read_error = why;
+    if (wk->read_error != why) {
+        wk->read_error = why;
         ngx_log_error(NGX_LOG_ERR, log, 0, "could not read store \"%V\": %s",
                       &omcf->store_path, why);
     }
@@ -377,7 +378,7 @@ ngx_int_t
 ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
     ngx_int_t *rc)
 {
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
@@ -398,9 +399,8 @@ ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
         return NGX_DECLINED;
     }
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    if (need_store && omcf->store == NULL) {
+    if (need_store && wk->store == NULL) {
         *rc = ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                      "unavailable", "the store is not open");
         return NGX_DECLINED;

@@ -43,7 +43,7 @@ typedef struct {
     ngx_http_onestop_answer_t      a;           /* the thread's copy */
     ngx_str_t                     *key;
     ngx_http_onestop_compute_pt    compute;
-    ngx_uint_t                     reader;      /* omcf->readers[] */
+    ngx_uint_t                     reader;      /* wk->readers[] */
     uint64_t                       seq;
     ngx_int_t                      rc;          /* NGX_ABORT: no read */
     ngx_queue_t                    waiters;     /* the same miss's requests */
@@ -162,16 +162,17 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key,
     ngx_http_onestop_compute_pt compute, ngx_str_t *body, ngx_str_t *etag)
 {
-    ngx_int_t  rc;
-    uint64_t   seq;
+    ngx_int_t                   rc;
+    uint64_t                    seq;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
-    rc = ngx_http_onestop_answer_run(a, a->omcf->store, compute, &seq);
+    rc = ngx_http_onestop_answer_run(a, wk->store, compute, &seq);
 
     if (rc == NGX_ABORT) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "could not read store \"%V\": %s",
                       &a->omcf->store_path,
-                      onestop_store_strerror(a->omcf->store));
+                      onestop_store_strerror(wk->store));
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -274,20 +275,21 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t      *omcf;
     ngx_http_onestop_answer_task_t    *t;
     ngx_http_onestop_answer_waiter_t  *w;
+    ngx_http_onestop_worker_t         *wk = ngx_http_onestop_worker;
 
     omcf = a->omcf;
 
-    if (omcf->thread_pool == NULL) {
+    if (wk->thread_pool == NULL) {
         return NGX_DECLINED;
     }
 
     /* the same answer already on its way (many clients after a change):
      * wait for it rather than compute it again */
 
-    for (i = 0; i < omcf->nreaders; i++) {
-        t = omcf->answering[i];
+    for (i = 0; i < wk->nreaders; i++) {
+        t = wk->answering[i];
 
-        if (!(omcf->readers_busy & (1 << i))
+        if (!(wk->readers_busy & (1 << i))
             || t->a.today != a->today
             || t->key->len != key->len
             || ngx_memcmp(t->key->data, key->data, key->len) != 0)
@@ -307,8 +309,8 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
         return NGX_DONE;
     }
 
-    for (i = 0; i < omcf->nreaders; i++) {
-        if (!(omcf->readers_busy & (1 << i))) {
+    for (i = 0; i < wk->nreaders; i++) {
+        if (!(wk->readers_busy & (1 << i))) {
             break;
         }
     }
@@ -317,14 +319,14 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (i == omcf->nreaders) {
-        omcf->readers[i] = onestop_store_reader(omcf->store);
+    if (i == wk->nreaders) {
+        wk->readers[i] = onestop_store_reader(wk->store);
 
-        if (omcf->readers[i] == NULL) {
+        if (wk->readers[i] == NULL) {
             return NGX_DECLINED;
         }
 
-        omcf->nreaders++;
+        wk->nreaders++;
     }
 
     task = ngx_thread_task_alloc(r->pool,
@@ -346,12 +348,12 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
     task->event.data = t;
     task->event.log = r->connection->log;
 
-    if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
+    if (ngx_thread_task_post(wk->thread_pool, task) != NGX_OK) {
         return NGX_DECLINED;
     }
 
-    omcf->readers_busy |= 1 << i;
-    omcf->answering[i] = t;
+    wk->readers_busy |= 1 << i;
+    wk->answering[i] = t;
     r->main->count++;
     ngx_http_onestop_pool_guard(omcf);
 
@@ -365,12 +367,13 @@ static void
 ngx_http_onestop_answer_thread(void *data, ngx_log_t *log)
 {
     ngx_http_onestop_answer_task_t  *t = data;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
-    t->rc = ngx_http_onestop_answer_run(&t->a, t->a.omcf->readers[t->reader],
+    t->rc = ngx_http_onestop_answer_run(&t->a, wk->readers[t->reader],
                                         t->compute, &t->seq);
 
-    if (t->a.omcf->test_slow_miss) {
-        ngx_msleep(t->a.omcf->test_slow_miss);
+    if (wk->test_slow_miss) {
+        ngx_msleep(wk->test_slow_miss);
     }
 }
 
@@ -386,13 +389,14 @@ ngx_http_onestop_answer_done(ngx_event_t *ev)
     ngx_http_onestop_answer_ctx_t     *ctx, *wctx;
     ngx_http_onestop_answer_task_t    *t;
     ngx_http_onestop_answer_waiter_t  *w;
+    ngx_http_onestop_worker_t         *wk = ngx_http_onestop_worker;
 
     t = ev->data;
     r = t->request;
     omcf = t->a.omcf;
 
-    omcf->readers_busy &= ~(1 << t->reader);
-    omcf->answering[t->reader] = NULL;
+    wk->readers_busy &= ~(1 << t->reader);
+    wk->answering[t->reader] = NULL;
     ngx_http_onestop_pool_guard(omcf);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_answer_ctx_t));
@@ -479,13 +483,14 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_int_t *answered)
 {
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
     /* a refusal here (405, 503) is sent at once: a browser application
      * reads it like the answers, so it carries the same CORS header */
 
-    if ((!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || omcf->store == NULL)
+    if ((!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || wk->store == NULL)
         && ngx_http_onestop_cors(r) != NGX_OK)
     {
         *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -498,7 +503,7 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
 
     ngx_memzero(a, sizeof(ngx_http_onestop_answer_t));
     a->omcf = omcf;
-    a->today = onestop_today(onestop_store_offset(omcf->store));
+    a->today = onestop_today(onestop_store_offset(wk->store));
 
     return NGX_OK;
 }
@@ -898,6 +903,7 @@ ngx_http_onestop_metrics_compute(ngx_http_onestop_answer_t *a,
 ngx_int_t
 ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
 {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
     size_t                         zsize, zused;
     uint64_t                       requests[NGX_HTTP_ONESTOP_HANDLERS
                                             * NGX_HTTP_ONESTOP_STATUSES];
@@ -925,7 +931,7 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     ngx_memzero(&h, sizeof(onestop_health_t));
     ngx_http_onestop_zone_counters(a.omcf, requests, &h.accepted);
     ngx_http_onestop_zone_usage(a.omcf, &zsize, &zused, &h.hits, &h.misses);
-    onestop_store_usage(a.omcf->store, &h.store_used, &h.store_mapped);
+    onestop_store_usage(wk->store, &h.store_used, &h.store_mapped);
 
     h.requests = requests;
     h.handlers = ngx_http_onestop_handler_names;

@@ -58,14 +58,15 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
 {
     ngx_thread_task_t               *task;
     ngx_http_onestop_writer_task_t  *wt;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     static ngx_str_t  name = ngx_string("default");
 
-    ngx_queue_init(&omcf->write_queue);
-    omcf->after_commit = done;
+    ngx_queue_init(&wk->write_queue);
+    wk->after_commit = done;
 
-    omcf->thread_pool = ngx_thread_pool_get(cycle, &name);
-    if (omcf->thread_pool == NULL) {
+    wk->thread_pool = ngx_thread_pool_get(cycle, &name);
+    if (wk->thread_pool == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "onestop needs nginx's \"default\" thread pool");
         return NGX_ERROR;
@@ -97,7 +98,7 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
     task->event.data = task;
     task->event.log = cycle->log;
 
-    omcf->write_task = task;
+    wk->write_task = task;
 
     /*
      * While a commit or a statistics answer is on the thread pool, a timer
@@ -106,10 +107,10 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
      * not threads.
      */
 
-    omcf->pool_guard.handler = ngx_http_onestop_pool_guard_handler;
-    omcf->pool_guard.data = omcf;
-    omcf->pool_guard.log = cycle->log;
-    omcf->pool_guard.cancelable = 0;
+    wk->pool_guard.handler = ngx_http_onestop_pool_guard_handler;
+    wk->pool_guard.data = omcf;
+    wk->pool_guard.log = cycle->log;
+    wk->pool_guard.cancelable = 0;
 
     return NGX_OK;
 }
@@ -120,10 +121,12 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
 static ngx_uint_t
 ngx_http_onestop_pool_busy(ngx_http_onestop_main_conf_t *omcf)
 {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
     /* the inbox is empty whenever the writer's thread is not busy */
 
-    return omcf->write_busy || !ngx_queue_empty(&omcf->write_queue)
-           || omcf->readers_busy != 0;
+    return wk->write_busy || !ngx_queue_empty(&wk->write_queue)
+           || wk->readers_busy != 0;
 }
 
 
@@ -141,13 +144,14 @@ ngx_http_onestop_pool_guard_handler(ngx_event_t *ev)
 void
 ngx_http_onestop_pool_guard(ngx_http_onestop_main_conf_t *omcf)
 {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
     if (ngx_http_onestop_pool_busy(omcf)) {
-        if (!omcf->pool_guard.timer_set) {
-            ngx_add_timer(&omcf->pool_guard, 1000);
+        if (!wk->pool_guard.timer_set) {
+            ngx_add_timer(&wk->pool_guard, 1000);
         }
 
-    } else if (omcf->pool_guard.timer_set) {
-        ngx_del_timer(&omcf->pool_guard);
+    } else if (wk->pool_guard.timer_set) {
+        ngx_del_timer(&wk->pool_guard);
     }
 }
 
@@ -157,16 +161,17 @@ ngx_http_onestop_writer_submit(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
     wc->request = r;
     r->main->count++;
 
-    ngx_queue_insert_tail(&omcf->write_queue, &wc->queue);
-    ngx_http_onestop_writer_refill(omcf->write_task->ctx);
+    ngx_queue_insert_tail(&wk->write_queue, &wc->queue);
+    ngx_http_onestop_writer_refill(wk->write_task->ctx);
 
-    if (!omcf->write_busy) {
+    if (!wk->write_busy) {
         if (ngx_http_onestop_writer_post(omcf) != NGX_OK) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "could not hand a write to the thread pool");
@@ -181,28 +186,26 @@ ngx_http_onestop_writer_submit(ngx_http_request_t *r,
 static void
 ngx_http_onestop_writer_refill(ngx_http_onestop_writer_task_t *wt)
 {
-    ngx_queue_t                   *q;
-    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_queue_t                *q;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
-    omcf = wt->omcf;
-
-    if (ngx_queue_empty(&omcf->write_queue)) {
+    if (ngx_queue_empty(&wk->write_queue)) {
         return;
     }
 
-    (void) ngx_thread_mutex_lock(&wt->mutex, omcf->log);
+    (void) ngx_thread_mutex_lock(&wt->mutex, wk->log);
 
-    while (!ngx_queue_empty(&omcf->write_queue)
+    while (!ngx_queue_empty(&wk->write_queue)
            && wt->ninbox < NGX_HTTP_ONESTOP_GROUP_MAX)
     {
-        q = ngx_queue_head(&omcf->write_queue);
+        q = ngx_queue_head(&wk->write_queue);
         ngx_queue_remove(q);
         wt->inbox[wt->ninbox++] = ngx_queue_data(q,
                                                  ngx_http_onestop_write_ctx_t,
                                                  queue);
     }
 
-    (void) ngx_thread_mutex_unlock(&wt->mutex, omcf->log);
+    (void) ngx_thread_mutex_unlock(&wt->mutex, wk->log);
 }
 
 
@@ -212,22 +215,23 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
     size_t                           i;
     ngx_thread_task_t               *task;
     ngx_http_onestop_writer_task_t  *wt;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
-    task = omcf->write_task;
+    task = wk->write_task;
     wt = task->ctx;
     wt->n = 0;
 
     ngx_http_onestop_writer_refill(wt);
 
-    if (wt->ninbox == 0 && !omcf->write_maintain) {
+    if (wt->ninbox == 0 && !wk->write_maintain) {
         return NGX_OK;
     }
 
-    omcf->write_maintain = 0;
-    omcf->write_busy = 1;
+    wk->write_maintain = 0;
+    wk->write_busy = 1;
     ngx_http_onestop_pool_guard(omcf);
 
-    if (ngx_thread_task_post(omcf->thread_pool, task) != NGX_OK) {
+    if (ngx_thread_task_post(wk->thread_pool, task) != NGX_OK) {
 
         /* answer them here: 500 (done() clears write_busy) */
         wt->n = ngx_http_onestop_writer_more(wt, wt->writes,
@@ -253,11 +257,12 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 void
 ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf)
 {
-    if (omcf->write_task == NULL || omcf->write_busy) {
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+    if (wk->write_task == NULL || wk->write_busy) {
         return;
     }
 
-    omcf->write_maintain = 1;
+    wk->write_maintain = 1;
     (void) ngx_http_onestop_writer_post(omcf);
 }
 
@@ -266,9 +271,10 @@ static void
 ngx_http_onestop_writer_thread(void *data, ngx_log_t *log)
 {
     ngx_http_onestop_writer_task_t  *wt = data;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     wt->n = 0;
-    wt->rc = onestop_store_write_group(wt->omcf->store, wt->writes, &wt->n,
+    wt->rc = onestop_store_write_group(wk->store, wt->writes, &wt->n,
                                        NGX_HTTP_ONESTOP_GROUP_MAX,
                                        ngx_http_onestop_writer_more, wt);
 }
@@ -280,11 +286,12 @@ static size_t
 ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w, size_t room)
 {
     ngx_http_onestop_writer_task_t  *wt = ctx;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     size_t                          i, k;
     ngx_http_onestop_write_ctx_t   *wc;
 
-    (void) ngx_thread_mutex_lock(&wt->mutex, wt->omcf->log);
+    (void) ngx_thread_mutex_lock(&wt->mutex, wk->log);
 
     k = wt->ninbox < room ? wt->ninbox : room;
 
@@ -298,7 +305,7 @@ ngx_http_onestop_writer_more(void *ctx, onestop_write_t **w, size_t room)
     ngx_memmove(wt->inbox, wt->inbox + k,
                 wt->ninbox * sizeof(ngx_http_onestop_write_ctx_t *));
 
-    (void) ngx_thread_mutex_unlock(&wt->mutex, wt->omcf->log);
+    (void) ngx_thread_mutex_unlock(&wt->mutex, wk->log);
 
     return k;
 }
@@ -314,15 +321,16 @@ static void
 ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
     ngx_log_t *log)
 {
-    ngx_uint_t  full;
+    ngx_uint_t                  full;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
-    full = (ngx_uint_t) onestop_store_full(omcf->store);
+    full = (ngx_uint_t) onestop_store_full(wk->store);
 
-    if (full == omcf->write_full) {
+    if (full == wk->write_full) {
         return;
     }
 
-    omcf->write_full = full;
+    wk->write_full = full;
 
     switch (full) {
 
@@ -359,11 +367,12 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     ngx_http_onestop_main_conf_t    *omcf;
     ngx_http_onestop_write_ctx_t    *wc;
     ngx_http_onestop_writer_task_t  *wt;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     task = ev->data;
     wt = task->ctx;
     omcf = wt->omcf;
-    omcf->write_recent |= wt->n > 0 && wt->rc == ONESTOP_OK;
+    wk->write_recent |= wt->n > 0 && wt->rc == ONESTOP_OK;
 
     if (wt->rc == ONESTOP_ERROR) {
         ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
@@ -374,7 +383,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     ngx_http_onestop_writer_room(omcf, ev->log);
 
-    if (wt->rc != ONESTOP_OK && onestop_store_broken(omcf->store)
+    if (wt->rc != ONESTOP_OK && onestop_store_broken(wk->store)
         && !ngx_quit && !ngx_exiting)
     {
         /* the store cannot be reopened under the readers that share it:
@@ -390,7 +399,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     /* the commit is visible: statistics first, then the answers */
 
-    omcf->after_commit(omcf);
+    wk->after_commit(omcf);
 
     for (i = 0; i < wt->n; i++) {
         wc = wt->reqs[i];
@@ -417,7 +426,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     /* busy until every answer is out: a write submitted meanwhile waits in
      * the inbox instead of taking the task whose group is being answered */
-    omcf->write_busy = 0;
+    wk->write_busy = 0;
 
     /* what queued meanwhile: the next group (nothing is posted when the
      * inbox is empty) */

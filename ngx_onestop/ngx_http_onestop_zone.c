@@ -209,18 +209,19 @@ ngx_http_onestop_zone_raise(ngx_http_onestop_main_conf_t *omcf, uint64_t seq)
 void
 ngx_http_onestop_zone_catch_up(ngx_http_onestop_main_conf_t *omcf)
 {
-    uint64_t  seq;
+    uint64_t                    seq;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
-    if (omcf->store == NULL || omcf->sh == NULL) {
+    if (wk->store == NULL || omcf->sh == NULL) {
         return;
     }
 
-    if (ngx_http_onestop_read_begin(omcf, omcf->store, omcf->log) != NGX_OK) {
+    if (ngx_http_onestop_read_begin(omcf, wk->store, wk->log) != NGX_OK) {
         return;
     }
 
-    seq = onestop_store_seq(omcf->store);
-    onestop_store_read_end(omcf->store);
+    seq = onestop_store_seq(wk->store);
+    onestop_store_read_end(wk->store);
 
     ngx_http_onestop_zone_raise(omcf, seq);
 }
@@ -240,11 +241,12 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *key, int32_t today,
     ngx_str_t *body, ngx_str_t *etag)
 {
-    u_char                   *copy, *src, tag[NGX_HTTP_ONESTOP_ETAG_LEN];
-    uint32_t                  len;
-    uint64_t                  seq;
-    ngx_atomic_uint_t         gen;
-    ngx_http_onestop_slot_t  *s;
+    u_char                     *copy, *src, tag[NGX_HTTP_ONESTOP_ETAG_LEN];
+    uint32_t                    len;
+    uint64_t                    seq;
+    ngx_atomic_uint_t           gen;
+    ngx_http_onestop_slot_t    *s;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (omcf->sh == NULL || key->len > NGX_HTTP_ONESTOP_KEY_MAX) {
         return NGX_DECLINED;
@@ -274,9 +276,9 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (omcf->test_zone_delay) {
+    if (wk->test_zone_delay) {
         /* for the tests alone: a put may come between test and copy */
-        ngx_msleep(omcf->test_zone_delay);
+        ngx_msleep(wk->test_zone_delay);
     }
 
     if (src < omcf->shpool->start || len > (size_t) (omcf->shpool->end - src))
@@ -323,8 +325,9 @@ ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
     ngx_str_t *key, uint64_t seq, int32_t today, ngx_str_t *body,
     ngx_str_t *etag)
 {
-    u_char                   *p;
-    ngx_http_onestop_slot_t  *s;
+    u_char                     *p;
+    ngx_http_onestop_slot_t    *s;
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (omcf->sh == NULL || key->len > NGX_HTTP_ONESTOP_KEY_MAX
         || etag->len != sizeof(s->etag))
@@ -348,7 +351,7 @@ ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
 
     if (p == NULL) {
         if (ngx_atomic_fetch_add(&omcf->sh->nomem, 1) == 0) {
-            ngx_log_error(NGX_LOG_WARN, omcf->log, 0,
+            ngx_log_error(NGX_LOG_WARN, wk->log, 0,
                           "onestop_zone is full: answers are computed "
                           "anew each time; increase onestop_zone size");
         }

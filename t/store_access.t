@@ -59,7 +59,11 @@ is($rc, 0, 'a demo store, made by the CLI as root') or diag($err);
 conf($t, $store);
 
 ($rc, $out) = $t->test_conf;
-is($rc, 0, 'nginx -t: the store is given to the workers\' user') or diag($out);
+is($rc, 0, 'nginx -t passes: a start will give the store to the workers\' user')
+    or diag($out);
+is((stat "$store/data.mdb")[4], 0, 'nginx -t changes nothing: data.mdb is still root\'s');
+ok($t->start, 'a start') or diag($t->error_log);
+$t->stop;
 is((stat "$store/data.mdb")[4], $nobody[2], 'data.mdb belongs to nobody');
 
 # a file the owner may not write or read: the mode is wrong, not the owner
