@@ -15,7 +15,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
-               engine/store.c engine/store_check.c engine/write.c engine/outbox.c \
+               engine/audit.c engine/store.c engine/store_check.c engine/write.c engine/outbox.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c

@@ -141,6 +141,8 @@ typedef struct {
                                               [2..9] 0-2 or -1; [1] out */
     onestop_str_t            comment;
     int64_t                  evaluated_at; /* out */
+    onestop_str_t            key;          /* the key's name, for the
+                                              audit trail; empty: none */
 
     /* results */
     int                      status;       /* HTTP-like: 200, 403, ... */

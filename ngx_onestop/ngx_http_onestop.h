@@ -14,6 +14,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_audit.h"
 #include "onestop_evaluation.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
@@ -100,6 +101,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   province;       /* onestop_province, NUL */
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
+    ngx_open_file_t            *audit_log;      /* onestop_audit_log */
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;

@@ -238,6 +238,8 @@ ngx_http_onestop_evaluate_who(ngx_http_request_t *r,
 
         wc->write.code = ev->code;
         wc->write.scope = &key->scope;
+        wc->write.key.data = (char *) key->name.data;
+        wc->write.key.len = key->name.len;
     }
 
     if (form && ev->answered == 0) {

@@ -209,6 +209,8 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
     wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
     wc->answer = ngx_http_onestop_write_answer;
     wc->write.scope = &key->scope;
+    wc->write.key.data = (char *) key->name.data;
+    wc->write.key.len = key->name.len;
 
     if (path.len == 8 && ngx_strncmp(path.data, "dossiers", 8) == 0) {
         if (r->method != NGX_HTTP_POST) {

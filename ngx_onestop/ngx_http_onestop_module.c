@@ -35,6 +35,8 @@ static char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
@@ -203,6 +205,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
     { ngx_string("onestop_ingest_keys"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_ingest_keys,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_audit_log,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -676,6 +685,30 @@ ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_onestop_load_keys(cf, &omcf->keys_file, &omcf->keys);
+}
+
+
+/* onestop_audit_log FILE: reopened with nginx's logs (USR1) */
+
+static char *
+ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ngx_str_t  *value;
+
+    if (omcf->audit_log != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    omcf->audit_log = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (omcf->audit_log == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

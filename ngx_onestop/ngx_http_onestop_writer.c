@@ -48,6 +48,8 @@ static void ngx_http_onestop_pool_guard_handler(ngx_event_t *ev);
 static void ngx_http_onestop_writer_done(ngx_event_t *ev);
 static void ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
     ngx_log_t *log);
+static void ngx_http_onestop_writer_audit(ngx_http_onestop_main_conf_t *omcf,
+    ngx_http_onestop_writer_task_t *wt, ngx_log_t *log);
 static ngx_int_t ngx_http_onestop_writer_post(
     ngx_http_onestop_main_conf_t *omcf);
 
@@ -401,6 +403,10 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
 
     wk->after_commit(omcf);
 
+    if (omcf->audit_log != NULL) {
+        ngx_http_onestop_writer_audit(omcf, wt, ev->log);
+    }
+
     for (i = 0; i < wt->n; i++) {
         wc = wt->reqs[i];
         r = wc->request;
@@ -433,4 +439,45 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     (void) ngx_http_onestop_writer_post(omcf);
 
     ngx_http_onestop_pool_guard(omcf);
+}
+
+
+/*
+ * The group's lines of the audit trail, in one write(2) of the file that
+ * nginx reopens with its logs: lines of one group never interleave with
+ * another worker's (O_APPEND, and a write of a regular file is atomic
+ * against other appends in practice for the sizes here).
+ */
+
+static void
+ngx_http_onestop_writer_audit(ngx_http_onestop_main_conf_t *omcf,
+    ngx_http_onestop_writer_task_t *wt, ngx_log_t *log)
+{
+    ssize_t        n;
+    ngx_uint_t     i;
+    onestop_buf_t  b;
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+
+    for (i = 0; i < wt->n; i++) {
+        onestop_audit_format(&b, &wt->reqs[i]->write, (int64_t) ngx_time(),
+                             (int32_t) omcf->utc_offset);
+    }
+
+    if (b.failed) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "onestop_audit_log \"%V\": out of memory, %ui "
+                      "requests not logged", &omcf->audit_log->name, wt->n);
+
+    } else if (b.len) {
+        n = ngx_write_fd(omcf->audit_log->fd, b.data, b.len);
+
+        if (n != (ssize_t) b.len) {
+            ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                          "onestop_audit_log \"%V\": write failed",
+                          &omcf->audit_log->name);
+        }
+    }
+
+    onestop_buf_free(&b);
 }
