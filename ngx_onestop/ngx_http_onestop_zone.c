@@ -349,14 +349,29 @@ ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
 
     p = ngx_slab_alloc_locked(omcf->shpool, body->len);
 
+    /* once per episode, under the pool's mutex: at error when the zone
+     * fills, at notice when a quarter of it is free again (not at every
+     * answer that happens to fit, which would say it again and again) */
+
     if (p == NULL) {
-        if (ngx_atomic_fetch_add(&omcf->sh->nomem, 1) == 0) {
-            ngx_log_error(NGX_LOG_WARN, wk->log, 0,
+        if (!omcf->sh->nomem) {
+            omcf->sh->nomem = 1;
+            ngx_log_error(NGX_LOG_ERR, wk->log, 0,
                           "onestop_zone is full: answers are computed "
-                          "anew each time; increase onestop_zone size");
+                          "anew each time; increase the size in "
+                          "\"onestop_zone\" and reload nginx");
         }
 
     } else {
+        if (omcf->sh->nomem
+            && omcf->shpool->pfree * ngx_pagesize
+               >= (size_t) (omcf->shpool->end - (u_char *) omcf->shpool) / 4)
+        {
+            omcf->sh->nomem = 0;
+            ngx_log_error(NGX_LOG_NOTICE, wk->log, 0,
+                          "onestop_zone has room again: answers are kept");
+        }
+
         ngx_memcpy(p, body->data, body->len);
         ngx_memcpy(s->key, key->data, key->len);
         ngx_memcpy(s->etag, etag->data, sizeof(s->etag));

@@ -134,6 +134,13 @@ my %now = map { $_ => 1 } $t->worker_pids;
 is(scalar(grep { $now{$_} } @workers), 2, 'the same two workers serve');
 like($log, qr/onestop_zone is full/, 'the zone was too small for C, as meant');
 
+# issue 19: said at error (Debian's default error_log level shows it), with
+# what to do, once for the whole episode however many answers did not fit
+my @full = $log =~ /^.*onestop_zone is full.*$/mg;
+is(scalar(@full), 1, 'the full zone is logged once') or diag(join "\n", @full);
+like($full[0] // '', qr/\[error\].*increase the size in "onestop_zone" and reload nginx/,
+    'at error, saying what to do');
+
 $t->stop;
 $t->check_log;
 
