@@ -16,12 +16,6 @@
 #include "ngx_http_onestop.h"
 
 
-/*
- * The page template, cut once per process at its {{title}}, {{style}} and
- * {{content}} marks (each once, in this order): the literal pieces
- * between them point into the template itself.
- */
-static ngx_str_t  ngx_http_onestop_page_pieces[4];
 
 
 ngx_str_t  ngx_http_onestop_json_type =
@@ -507,93 +501,44 @@ ngx_http_onestop_public_headers(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_onestop_page_cut(ngx_str_t *tpl)
-{
-    u_char            *s, *end, *mark;
-    ngx_uint_t         i;
-    static ngx_str_t   marks[] = {
-        ngx_string("{{title}}"), ngx_string("{{style}}"),
-        ngx_string("{{content}}")
-    };
-
-    s = tpl->data;
-    end = tpl->data + tpl->len;
-
-    for (i = 0; i < 3; i++) {
-        mark = ngx_strlcasestrn(s, end, marks[i].data, marks[i].len - 1);
-
-        if (mark == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_onestop_page_pieces[i].data = s;
-        ngx_http_onestop_page_pieces[i].len = mark - s;
-        s = mark + marks[i].len;
-    }
-
-    ngx_http_onestop_page_pieces[3].data = s;
-    ngx_http_onestop_page_pieces[3].len = end - s;
-
-    return NGX_OK;
-}
-
+/* a page: html/page.html (the province's name filled in at configuration)
+ * around the content, with the title and the style sheet */
 
 ngx_int_t
 ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, onestop_buf_t *content)
 {
-    u_char         *out, *p;
-    size_t          len;
-    ngx_str_t      *pc, *css;
-    onestop_buf_t   t;
-
+    onestop_buf_t                  b;
+    onestop_html_var_t             v[3];
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-    pc = ngx_http_onestop_page_pieces;
-    css = &ngx_http_onestop_html_style_css;
 
-    if (pc[3].data == NULL
-        && ngx_http_onestop_page_cut(&omcf->page) != NGX_OK)
+    v[0].name = "title";
+    v[0].value = title;
+    v[0].len = ngx_strlen(title);
+    v[0].raw = 0;
+    v[1].name = "style";
+    v[1].value = (char *) ngx_http_onestop_html_style_css.data;
+    v[1].len = ngx_http_onestop_html_style_css.len;
+    v[1].raw = 1;
+    v[2].name = "content";
+    v[2].value = content->data;
+    v[2].len = content->len;
+    v[2].raw = 1;
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_html_fill(&b, (char *) omcf->page.data, omcf->page.len, v, 3);
+
+    if (content->failed || b.failed
+        || ngx_http_onestop_etag(r, (u_char *) b.data, b.len) != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "onestop: the page template lacks a {{...}} mark");
+        onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&t, sizeof(onestop_buf_t));
-    onestop_html_escape(&t, title, ngx_strlen(title));
-
-    if (t.failed || content->failed) {
-        onestop_buf_free(&t);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = pc[0].len + t.len + pc[1].len + css->len + pc[2].len + content->len
-          + pc[3].len;
-    out = ngx_pnalloc(r->pool, len);
-
-    if (out == NULL) {
-        onestop_buf_free(&t);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(out, pc[0].data, pc[0].len);
-    p = ngx_cpymem(p, t.data, t.len);
-    p = ngx_cpymem(p, pc[1].data, pc[1].len);
-    p = ngx_cpymem(p, css->data, css->len);
-    p = ngx_cpymem(p, pc[2].data, pc[2].len);
-    p = ngx_cpymem(p, content->data, content->len);
-    ngx_memcpy(p, pc[3].data, pc[3].len);
-    onestop_buf_free(&t);
-
-    if (ngx_http_onestop_etag(r, out, len) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, status, &ngx_http_onestop_html_type, out,
-                                 len);
+    return ngx_http_onestop_send_buf(r, status, &ngx_http_onestop_html_type,
+                                     &b);
 }
 
 
