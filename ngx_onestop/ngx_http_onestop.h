@@ -176,6 +176,9 @@ extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
 extern ngx_str_t  ngx_http_onestop_html_badge_svg;
 extern ngx_str_t  ngx_http_onestop_html_widget_html;
 extern ngx_str_t  ngx_http_onestop_html_receipt_html;
+extern ngx_str_t  ngx_http_onestop_html_dossier_html;
+extern ngx_str_t  ngx_http_onestop_html_dossier_missing_html;
+extern ngx_str_t  ngx_http_onestop_html_lookup_html;
 
 
 /* a yajl generator whose memory comes from the request's pool */
@@ -249,9 +252,6 @@ char *ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_onestop_qr_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_resolve_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_receipt_handler(ngx_http_request_t *r);
-/* the signed link of a code: {public_url}/q/{token} */
-ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
-    const char *code, size_t len, ngx_str_t *link);
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
