@@ -17,6 +17,7 @@
 #include "onestop_evaluation.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
+#include "onestop_ingest.h"
 #include "onestop_json.h"
 #include "onestop_qr.h"
 #include "onestop_stats.h"
@@ -44,11 +45,8 @@ typedef enum {
 #define NGX_HTTP_ONESTOP_STATUSES  18
 
 
-typedef struct {
-    u_char                      hash[32];      /* SHA-256 of the key */
-    onestop_scope_t             scope;
-    ngx_str_t                   name;
-} ngx_http_onestop_key_t;
+/* a key of onestop_keys_file: its SHA-256, scope and name (the engine's) */
+typedef onestop_api_key_t  ngx_http_onestop_key_t;
 
 
 typedef struct ngx_http_onestop_shctx_s  ngx_http_onestop_shctx_t;

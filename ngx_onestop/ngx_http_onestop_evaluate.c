@@ -174,24 +174,15 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 
         p = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + wc->token.len
                                  + sizeof("#danh-gia"));
-        if (p == NULL) {
+
+        if (p == NULL
+            || ngx_http_onestop_add_header(r, "Location", p,
+                   ngx_sprintf(p, "%V/q/%V#danh-gia", &omcf->public_url,
+                               &wc->token) - p)
+               != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        r->headers_out.location = ngx_list_push(&r->headers_out.headers);
-        if (r->headers_out.location == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->headers_out.location->hash = 1;
-        ngx_str_set(&r->headers_out.location->key, "Location");
-        r->headers_out.location->value.data = p;
-        p = ngx_cpymem(p, omcf->public_url.data, omcf->public_url.len);
-        p = ngx_cpymem(p, "/q/", 3);
-        p = ngx_cpymem(p, wc->token.data, wc->token.len);
-        p = ngx_cpymem(p, "#danh-gia", 9);
-        r->headers_out.location->value.len =
-            p - r->headers_out.location->value.data;
 
         ngx_http_onestop_private_headers(r);
         return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER,
