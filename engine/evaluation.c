@@ -1,6 +1,6 @@
 /*
- * The rules of an evaluation's answers (see onestop_evaluation.h), shared
- * by the nginx module's API and form.
+ * The rules of an evaluation's answers and of who gives them (see
+ * onestop_evaluation.h), shared by the nginx module's API and form.
  */
 
 #include <stdio.h>
@@ -251,6 +251,77 @@ onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
                                      a->value.data[0] - '0');
         }
     }
+
+    return 0;
+}
+
+
+int
+onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
+    int form, const char *body, size_t len, onestop_args_t *args, char *buf,
+    const onestop_qr_key_t *keys, size_t nkeys, const onestop_scope_t *scope,
+    const char **message)
+{
+    size_t       code_len;
+    const char  *code;
+
+    *message = NULL;
+
+    if ((form ? onestop_evaluation_form(ev, body, len, args, buf, message)
+              : onestop_evaluation_json(ev, body, len, buf, message))
+        != 0)
+    {
+        return 400;
+    }
+
+    if (form && ev->invalid != NULL) {
+        *message = ev->invalid;
+        return 422;
+    }
+
+    if (ev->token.data != NULL || form) {
+        if (ev->token.len == 0
+            || !onestop_token_code(keys, nkeys, ev->token.data,
+                                   ev->token.len, &code, &code_len))
+        {
+            *message = "no dossier for this token";
+            return 404;
+        }
+
+        w->code.data = code;
+        w->code.len = code_len;
+        w->scope = NULL;                /* the receipt is the proof */
+
+    } else if (!ev->has_code) {
+        *message = "an evaluation needs a token, or a code and a key";
+        return 422;
+
+    } else if (scope == NULL) {
+        *message = "an evaluation by code needs the desk's key: "
+                   "Authorization: Bearer KEY";
+        return 401;
+
+    } else if (!onestop_code_valid(ev->code.data, ev->code.len)) {
+        *message = "no dossier has this code";
+        return 404;
+
+    } else {
+        w->code = ev->code;
+        w->scope = scope;
+    }
+
+    if (form && ev->answered == 0) {
+        *message = "answer at least one of the indices 2 to 9";
+        return 422;
+    }
+
+    if (ev->invalid != NULL) {
+        *message = ev->invalid;
+        return 422;
+    }
+
+    memcpy(w->answers, ev->answers, sizeof(ev->answers));
+    w->comment = ev->comment;
 
     return 0;
 }

@@ -448,3 +448,33 @@ onestop_error_render(yajl_gen g, const char *code, const char *message,
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
 }
+
+
+const char *
+onestop_error_code(int status)
+{
+    switch (status) {
+    case 400:
+        return "bad_request";
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 409:
+        return "conflict";
+    case 413:
+        return "payload_too_large";
+    case 422:
+        return "invalid";
+    case 503:
+        return "unavailable";
+    case 507:
+        return "insufficient_storage";
+    }
+
+    return "internal_error";
+}

@@ -2,8 +2,9 @@
  * A citizen's evaluation (Điều 12, 18; Article 13 of Circular 01/2018/
  * TT-VPCP; SPEC section 8): the nine indices, and the rules of an
  * evaluation's answers as they come from the API (JSON) or the /q/ page's
- * form, so that every way in applies the same ones.  Who may evaluate (a
- * signed token, or a code with the desk's key) is the caller's to check.
+ * form, so that every way in applies the same ones, and who may evaluate:
+ * a signed token (the receipt is the proof), or a code with the desk's
+ * key.
  */
 
 #ifndef ONESTOP_EVALUATION_H
@@ -15,6 +16,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "onestop_args.h"
+#include "onestop_qr.h"
 #include "onestop_store.h"
 
 #define ONESTOP_COMMENT_MAX  4000
@@ -50,6 +52,21 @@ int onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
  */
 int onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
     size_t len, onestop_args_t *args, char *buf, const char **message);
+
+/*
+ * An evaluation as it is posted: the page's form (form) or the API's JSON
+ * read as above, and who evaluates, checked in the order the answers are
+ * (the form's broken rules before its token; the API's token, or code and
+ * key, before its rules).  A token must verify against keys[0..nkeys) and
+ * carry a code; a code needs a key, scope being the request's (NULL: it
+ * has none).  0 with w's code, scope (NULL for a token), answers and
+ * comment set, pointing into body, args and buf, and ev->token the token;
+ * else the status, 400, 401, 404 or 422, with *message.
+ */
+int onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
+    int form, const char *body, size_t len, onestop_args_t *args, char *buf,
+    const onestop_qr_key_t *keys, size_t nkeys, const onestop_scope_t *scope,
+    const char **message);
 
 /* what was recorded: {"code", "answers", "evaluated_at"} */
 void onestop_evaluation_render(yajl_gen g, const onestop_write_t *w,

@@ -123,4 +123,10 @@ void onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
 void onestop_error_render(yajl_gen g, const char *code, const char *message,
     const onestop_item_err_t *items, size_t nitems);
 
+/* the error object's code of an HTTP status: "bad_request" (400),
+ * "unauthorized", "forbidden", "not_found", "method_not_allowed",
+ * "conflict", "payload_too_large", "invalid" (422), "unavailable" (503),
+ * "insufficient_storage" (507); "internal_error" for any other */
+const char *onestop_error_code(int status);
+
 #endif /* ONESTOP_JSON_H */

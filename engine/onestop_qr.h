@@ -78,6 +78,22 @@ int onestop_token_verify(const onestop_qr_key_t *keys, size_t nkeys,
     const char *token, size_t len, const char **code, size_t *code_len);
 
 /*
+ * The code of a receipt's token: 1 when token[0..len) verifies against
+ * keys[0..nkeys) (as onestop_token_verify) and the code inside it follows
+ * SPEC section 3, with *code and *code_len set; else 0.
+ */
+int onestop_token_code(const onestop_qr_key_t *keys, size_t nkeys,
+    const char *token, size_t len, const char **code, size_t *code_len);
+
+/*
+ * Append to `out` the signed link of code[0..len): url[0..url_len), "/q/"
+ * and the code's token under `key`.  0, or -1 when signing fails, key is
+ * NULL (nothing is appended then) or out->failed is set.
+ */
+int onestop_token_link(const onestop_qr_key_t *key, const char *url,
+    size_t url_len, const char *code, size_t len, onestop_buf_t *out);
+
+/*
  * Parse the text of a key file: one key a line in hex digits (either
  * case), 64 to 256 of them (32 to 128 bytes), an even number.  Blank
  * lines, lines whose first non-blank character is '#', spaces, tabs and
@@ -90,5 +106,14 @@ int onestop_token_verify(const onestop_qr_key_t *keys, size_t nkeys,
  */
 int onestop_qr_keys_parse(const char *text, size_t len,
     onestop_qr_key_t *keys, size_t max, char *err, size_t errlen);
+
+/*
+ * The keys of the key file at `path` (a small text file, 64 KiB at most,
+ * parsed as onestop_qr_keys_parse): their number, or -1 with a message
+ * that names the file in err.  The file's text is wiped from memory, and
+ * keys[] too on -1.
+ */
+int onestop_qr_keys_load(const char *path, onestop_qr_key_t *keys,
+    size_t max, char *err, size_t errlen);
 
 #endif /* ONESTOP_QR_H */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -27,6 +28,7 @@
 #include <zlib.h>
 
 #include "onestop_qr.h"
+#include "onestop_record.h"
 
 
 #define SIG_BYTES   12                  /* 96 bits of the HMAC */
@@ -482,6 +484,35 @@ onestop_token_verify(const onestop_qr_key_t *keys, size_t nkeys,
 }
 
 
+int
+onestop_token_code(const onestop_qr_key_t *keys, size_t nkeys,
+    const char *token, size_t len, const char **code, size_t *code_len)
+{
+    return onestop_token_verify(keys, nkeys, token, len, code, code_len)
+           && onestop_code_valid(*code, *code_len);
+}
+
+
+int
+onestop_token_link(const onestop_qr_key_t *key, const char *url,
+    size_t url_len, const char *code, size_t len, onestop_buf_t *out)
+{
+    char  sig[ONESTOP_TOKEN_SIG_LEN];
+
+    if (key == NULL || sign(key, code, len, sig) != 0) {
+        return -1;
+    }
+
+    onestop_buf_add(out, url, url_len);
+    onestop_buf_add(out, "/q/", 3);
+    onestop_buf_add(out, code, len);
+    onestop_buf_add(out, ".", 1);
+    onestop_buf_add(out, sig, sizeof(sig));
+
+    return out->failed ? -1 : 0;
+}
+
+
 static int
 hexval(unsigned char c)
 {
@@ -599,4 +630,56 @@ failed:
     }
 
     return -1;
+}
+
+
+int
+onestop_qr_keys_load(const char *path, onestop_qr_key_t *keys, size_t max,
+    char *err, size_t errlen)
+{
+    int          n;
+    char         msg[128], *text;
+    FILE        *f;
+    size_t       len;
+    struct stat  st;
+
+    f = fopen(path, "r");
+
+    if (f == NULL) {
+        snprintf(err, errlen, "could not open QR key file \"%s\": %s",
+                 path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)
+        || st.st_size > 64 * 1024)
+    {
+        fclose(f);
+        snprintf(err, errlen, "QR key file \"%s\" is not a small text file",
+                 path);
+        return -1;
+    }
+
+    text = malloc((size_t) st.st_size + 1);
+
+    if (text == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "QR key file \"%s\": out of memory", path);
+        return -1;
+    }
+
+    len = fread(text, 1, (size_t) st.st_size, f);
+    fclose(f);
+
+    n = onestop_qr_keys_parse(text, len, keys, max, msg, sizeof(msg));
+    OPENSSL_cleanse(text, (size_t) st.st_size + 1);
+    free(text);
+
+    if (n < 1) {
+        OPENSSL_cleanse(keys, max * sizeof(onestop_qr_key_t));
+        snprintf(err, errlen, "QR key file \"%s\": %s", path, msg);
+        return -1;
+    }
+
+    return n;
 }

@@ -18,6 +18,7 @@
 #include "onestop_evaluation.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
+#include "onestop_ingest.h"
 #include "onestop_json.h"
 #include "onestop_qr.h"
 #include "onestop_stats.h"
@@ -45,11 +46,8 @@ typedef enum {
 #define NGX_HTTP_ONESTOP_STATUSES  18
 
 
-typedef struct {
-    u_char                      hash[32];      /* SHA-256 of the key */
-    onestop_scope_t             scope;
-    ngx_str_t                   name;
-} ngx_http_onestop_key_t;
+/* a key of onestop_keys_file: its SHA-256, scope and name (the engine's) */
+typedef onestop_api_key_t  ngx_http_onestop_key_t;
 
 
 typedef struct ngx_http_onestop_shctx_s  ngx_http_onestop_shctx_t;
@@ -187,6 +185,9 @@ extern ngx_str_t  ngx_http_onestop_html_dashboard_html;
 extern ngx_str_t  ngx_http_onestop_html_badge_svg;
 extern ngx_str_t  ngx_http_onestop_html_widget_html;
 extern ngx_str_t  ngx_http_onestop_html_receipt_html;
+extern ngx_str_t  ngx_http_onestop_html_dossier_html;
+extern ngx_str_t  ngx_http_onestop_html_dossier_missing_html;
+extern ngx_str_t  ngx_http_onestop_html_lookup_html;
 
 
 /* a yajl generator whose memory comes from the request's pool */
@@ -260,9 +261,6 @@ char *ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_onestop_qr_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_resolve_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_receipt_handler(ngx_http_request_t *r);
-/* the signed link of a code: {public_url}/q/{token} */
-ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
-    const char *code, size_t len, ngx_str_t *link);
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);

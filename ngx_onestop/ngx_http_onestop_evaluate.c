@@ -16,9 +16,6 @@
 
 
 static void ngx_http_onestop_evaluate_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_onestop_evaluate_who(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc, onestop_evaluation_t *ev,
-    ngx_uint_t form, const char **message);
 static ngx_int_t ngx_http_onestop_summary(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
@@ -82,48 +79,22 @@ ngx_http_onestop_evaluate_handler(ngx_http_request_t *r)
 }
 
 
-/* the code of a signed token, or 404 alike for every bad one */
-
-static ngx_int_t
-ngx_http_onestop_token_code(ngx_http_request_t *r, ngx_str_t *token,
-    ngx_http_onestop_write_ctx_t *wc)
-{
-    size_t                         len;
-    const char                    *code;
-    ngx_http_onestop_main_conf_t  *omcf;
-
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (omcf->qr_keys == NULL
-        || !onestop_token_verify(omcf->qr_keys->elts, omcf->qr_keys->nelts,
-                                 (char *) token->data, token->len, &code,
-                                 &len)
-        || !onestop_code_valid(code, len))
-    {
-        return NGX_DECLINED;
-    }
-
-    wc->write.code.data = code;
-    wc->write.code.len = len;
-    wc->write.scope = NULL;                 /* the receipt is the proof */
-
-    return NGX_OK;
-}
-
-
 static void
 ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
 {
+    int                            status;
     char                          *buf;
     u_char                        *body;
     size_t                         len;
     ngx_int_t                      rc;
-    ngx_uint_t                     form;
     const char                    *message;
     onestop_args_t                *args;
     onestop_evaluation_t           ev;
+    ngx_http_onestop_key_t        *key;
     ngx_http_onestop_write_ctx_t  *wc;
+    ngx_http_onestop_main_conf_t  *omcf;
 
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     wc = ngx_http_get_module_ctx(r, ngx_http_onestop_module);
 
     if (r->request_body == NULL) {
@@ -141,11 +112,11 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         return;
     }
 
-    form = r->headers_in.content_type != NULL
-           && r->headers_in.content_type->value.len >= 33
-           && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                              (u_char *) "application/x-www-form-urlencoded",
-                              33) == 0;
+    wc->form = r->headers_in.content_type != NULL
+               && r->headers_in.content_type->value.len >= 33
+               && ngx_strncasecmp(r->headers_in.content_type->value.data,
+                      (u_char *) "application/x-www-form-urlencoded", 33)
+                  == 0;
 
     args = ngx_palloc(r->pool, sizeof(onestop_args_t));
     buf = ngx_pnalloc(r->pool, len + 1);
@@ -155,104 +126,32 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         return;
     }
 
-    /* the rules (the engine's), and who evaluates (a token or a key) */
+    /* the rules and who evaluates, a token or a key: the engine's */
 
-    message = NULL;
-    rc = form ? onestop_evaluation_form(&ev, (char *) body, len, args, buf,
-                                        &message)
-              : onestop_evaluation_json(&ev, (char *) body, len, buf,
-                                        &message);
+    key = ngx_http_onestop_authenticate(r);
 
-    rc = rc != 0 ? NGX_HTTP_BAD_REQUEST
-                 : ngx_http_onestop_evaluate_who(r, wc, &ev, form, &message);
+    status = onestop_evaluation_request(&ev, &wc->write, wc->form,
+                 (char *) body, len, args, buf,
+                 omcf->qr_keys ? omcf->qr_keys->elts : NULL,
+                 omcf->qr_keys ? omcf->qr_keys->nelts : 0,
+                 key ? &key->scope : NULL, &message);
 
-    if (rc != NGX_OK) {
+    if (key != NULL && wc->write.scope != NULL) {
+        wc->write.key = key->name;          /* the audit trail's */
+    }
+
+    if (status != 0) {
         ngx_http_finalize_request(r,
-            ngx_http_onestop_error(r, rc,
-                                   rc == NGX_HTTP_BAD_REQUEST ? "bad_request"
-                                   : rc == NGX_HTTP_UNAUTHORIZED
-                                   ? "unauthorized"
-                                   : rc == NGX_HTTP_NOT_FOUND
-                                   ? "not_found" : "invalid",
+            ngx_http_onestop_error(r, status, onestop_error_code(status),
                                    message));
         return;
     }
 
-    ngx_memcpy(wc->write.answers, ev.answers, sizeof(ev.answers));
-    wc->write.comment = ev.comment;
     wc->token.data = (u_char *) ev.token.data;
     wc->token.len = ev.token.len;
-    wc->form = form;
 
     ngx_http_onestop_writer_submit(r, wc);
     ngx_http_finalize_request(r, NGX_DONE);
-}
-
-
-/*
- * Who evaluates, in the order the answers are checked: the form's broken
- * rules come before its token, the API's token or code and key before
- * its rules.  NGX_OK, or the status with *message.
- */
-static ngx_int_t
-ngx_http_onestop_evaluate_who(ngx_http_request_t *r,
-    ngx_http_onestop_write_ctx_t *wc, onestop_evaluation_t *ev,
-    ngx_uint_t form, const char **message)
-{
-    ngx_str_t                token;
-    ngx_http_onestop_key_t  *key;
-
-    token.data = (u_char *) ev->token.data;
-    token.len = ev->token.len;
-
-    if (form && ev->invalid != NULL) {
-        *message = ev->invalid;
-        return 422;
-    }
-
-    if (token.data != NULL || form) {
-        if (token.len == 0 || ngx_http_onestop_token_code(r, &token, wc)
-                              != NGX_OK)
-        {
-            *message = "no dossier for this token";
-            return NGX_HTTP_NOT_FOUND;
-        }
-
-    } else if (!ev->has_code) {
-        *message = "an evaluation needs a token, or a code and a key";
-        return 422;
-
-    } else {
-        key = ngx_http_onestop_authenticate(r);
-
-        if (key == NULL) {
-            *message = "an evaluation by code needs the desk's key: "
-                       "Authorization: Bearer KEY";
-            return NGX_HTTP_UNAUTHORIZED;
-        }
-
-        if (!onestop_code_valid(ev->code.data, ev->code.len)) {
-            *message = "no dossier has this code";
-            return NGX_HTTP_NOT_FOUND;
-        }
-
-        wc->write.code = ev->code;
-        wc->write.scope = &key->scope;
-        wc->write.key.data = (char *) key->name.data;
-        wc->write.key.len = key->name.len;
-    }
-
-    if (form && ev->answered == 0) {
-        *message = "answer at least one of the indices 2 to 9";
-        return 422;
-    }
-
-    if (ev->invalid != NULL) {
-        *message = ev->invalid;
-        return 422;
-    }
-
-    return NGX_OK;
 }
 
 
@@ -279,24 +178,15 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 
         p = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + wc->token.len
                                  + sizeof("#danh-gia"));
-        if (p == NULL) {
+
+        if (p == NULL
+            || ngx_http_onestop_add_header(r, "Location", p,
+                   ngx_sprintf(p, "%V/q/%V#danh-gia", &omcf->public_url,
+                               &wc->token) - p)
+               != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        r->headers_out.location = ngx_list_push(&r->headers_out.headers);
-        if (r->headers_out.location == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->headers_out.location->hash = 1;
-        ngx_str_set(&r->headers_out.location->key, "Location");
-        r->headers_out.location->value.data = p;
-        p = ngx_cpymem(p, omcf->public_url.data, omcf->public_url.len);
-        p = ngx_cpymem(p, "/q/", 3);
-        p = ngx_cpymem(p, wc->token.data, wc->token.len);
-        p = ngx_cpymem(p, "#danh-gia", 9);
-        r->headers_out.location->value.len =
-            p - r->headers_out.location->value.data;
 
         ngx_http_onestop_private_headers(r);
         return ngx_http_onestop_send(r, NGX_HTTP_SEE_OTHER,
@@ -335,9 +225,6 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 }
 
 
-/* the form on the /q/ page of a finished dossier */
-
-
 /* GET .../summary */
 
 static ngx_int_t
@@ -345,7 +232,6 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
 {
     int                            rc;
     ngx_int_t                      status;
-    u_char                        *out;
     size_t                         nargs;
     onestop_arg_t                 *args;
     onestop_buf_t                  b;
@@ -410,23 +296,14 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
                                       "the summary could not be computed");
     }
 
-    out = ngx_pnalloc(r->pool, b.len);
-
-    if (out == NULL) {
+    if (b.failed
+        || ngx_http_onestop_public_headers(r) != NGX_OK
+        || ngx_http_onestop_etag(r, (u_char *) b.data, b.len) != NGX_OK)
+    {
         onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(out, b.data, b.len);
-    nargs = b.len;
-    onestop_buf_free(&b);
-
-    if (ngx_http_onestop_public_headers(r) != NGX_OK
-        || ngx_http_onestop_etag(r, out, nargs) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 out, nargs);
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_json_type, &b);
 }

@@ -21,142 +21,49 @@ static ngx_int_t ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 
 
-/* keys */
+/* keys: the file is the engine's to read; its memory lives as long as
+ * the configuration's pool */
+
+static void
+ngx_http_onestop_keys_free(void *data)
+{
+    onestop_api_keys_free(data);
+}
+
 
 char *
 ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_array_t **keys)
 {
-    FILE                   *f;
-    char                    line[4096], *p, *tok, *save, *hex, *scope, *name;
-    size_t                  i, n;
-    ngx_uint_t              lineno;
-    ngx_str_t               copy;
-    onestop_str_t          *agency;
-    ngx_http_onestop_key_t *key;
+    char                 err[NGX_MAX_PATH + 256];
+    ngx_pool_cleanup_t  *cln;
+    onestop_api_keys_t  *k;
 
-    *keys = ngx_array_create(cf->pool, 8, sizeof(ngx_http_onestop_key_t));
-    if (*keys == NULL) {
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(onestop_api_keys_t));
+    if (cln == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    f = fopen((char *) file->data, "r");
-    if (f == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "could not open keys file \"%V\"", file);
+    k = cln->data;
+    ngx_memzero(k, sizeof(onestop_api_keys_t));
+    cln->handler = ngx_http_onestop_keys_free;
+
+    if (onestop_api_keys_load(k, (char *) file->data, err, sizeof(err)) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
         return NGX_CONF_ERROR;
     }
 
-    lineno = 0;
+    *keys = ngx_array_create(cf->pool, k->n ? k->n : 1,
+                             sizeof(ngx_http_onestop_key_t));
 
-    while (fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-
-        p = line;
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-
-        if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') {
-            continue;
-        }
-
-        hex = strtok_r(p, " \t\r\n", &save);
-        scope = strtok_r(NULL, " \t\r\n", &save);
-        name = strtok_r(NULL, "\r\n", &save);
-
-        if (hex == NULL || scope == NULL || ngx_strlen(hex) != 64) {
-            goto invalid;
-        }
-
-        key = ngx_array_push(*keys);
-        if (key == NULL) {
-            fclose(f);
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(key, sizeof(ngx_http_onestop_key_t));
-
-        for (i = 0; i < 32; i++) {
-            ngx_int_t  hi, lo;
-
-            hi = ngx_hextoi((u_char *) hex + 2 * i, 1);
-            lo = ngx_hextoi((u_char *) hex + 2 * i + 1, 1);
-
-            if (hi == NGX_ERROR || lo == NGX_ERROR) {
-                goto invalid;
-            }
-
-            key->hash[i] = (u_char) (hi * 16 + lo);
-        }
-
-        if (name != NULL) {
-            while (*name == ' ' || *name == '\t') {
-                name++;
-            }
-
-            key->name.len = ngx_strlen(name);
-            key->name.data = (u_char *) name;
-            key->name.data = ngx_pstrdup(cf->pool, &key->name);
-        }
-
-        if (ngx_strcmp(scope, "*") == 0) {
-            key->scope.all = 1;
-            continue;
-        }
-
-        n = 1;
-        for (p = scope; *p; p++) {
-            n += (*p == ',');
-        }
-
-        agency = ngx_pcalloc(cf->pool, n * sizeof(onestop_str_t));
-        if (agency == NULL) {
-            fclose(f);
-            return NGX_CONF_ERROR;
-        }
-
-        n = 0;
-
-        for (tok = strtok_r(scope, ",", &save); tok != NULL;
-             tok = strtok_r(NULL, ",", &save))
-        {
-            if (!onestop_code_valid(tok, ngx_strlen(tok))) {
-                goto invalid;
-            }
-
-            copy.len = ngx_strlen(tok);
-            copy.data = (u_char *) tok;
-            agency[n].data = (char *) ngx_pstrdup(cf->pool, &copy);
-            agency[n].len = copy.len;
-
-            if (agency[n].data == NULL) {
-                fclose(f);
-                return NGX_CONF_ERROR;
-            }
-
-            n++;
-        }
-
-        if (n == 0) {
-            goto invalid;
-        }
-
-        key->scope.agencies = agency;
-        key->scope.n = n;
+    if (*keys == NULL || (k->n && ngx_array_push_n(*keys, k->n) == NULL)) {
+        return NGX_CONF_ERROR;
     }
 
-    fclose(f);
+    ngx_memcpy((*keys)->elts, k->keys, k->n * sizeof(ngx_http_onestop_key_t));
+
     return NGX_CONF_OK;
-
-invalid:
-
-    fclose(f);
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid line %ui in keys file \"%V\": expected "
-                       "\"SHA256-HEX-OF-KEY SCOPE [NAME]\" with SCOPE \"*\" "
-                       "or comma-separated agency ids", lineno, file);
-    return NGX_CONF_ERROR;
 }
 
 
@@ -165,8 +72,11 @@ invalid:
 ngx_int_t
 ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
 {
+    int                            status;
     ngx_int_t                      rc;
     ngx_str_t                      path;
+    const char                    *message;
+    onestop_ingest_route_t         rt;
     ngx_http_onestop_key_t        *key;
     ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_write_ctx_t  *wc;
@@ -177,15 +87,8 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
     key = ngx_http_onestop_authenticate(r);
 
     if (key == NULL) {
-        if (ngx_http_onestop_add_header(r, "WWW-Authenticate",
-                                        (u_char *) "Bearer", 6)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_onestop_error(r, NGX_HTTP_UNAUTHORIZED,
-                                      "unauthorized",
+        status = ngx_http_onestop_require_key(r, NULL, NULL, 0);
+        return ngx_http_onestop_error(r, status, "unauthorized",
                                       "a valid key is needed: "
                                       "Authorization: Bearer KEY");
     }
@@ -206,79 +109,45 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    status = onestop_ingest_route(&rt, (char *) path.data, path.len,
+                                  (char *) r->method_name.data,
+                                  r->method_name.len, key->scope.all,
+                                  &message);
+
+    if (status != 0) {
+        if (rt.allow != NULL) {
+            ngx_http_onestop_add_header(r, "Allow", (u_char *) rt.allow,
+                                        ngx_strlen(rt.allow));
+        }
+
+        return ngx_http_onestop_error(r, status, onestop_error_code(status),
+                                      message);
+    }
+
     wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;
     wc->answer = ngx_http_onestop_write_answer;
     wc->write.scope = &key->scope;
-    wc->write.key.data = (char *) key->name.data;
-    wc->write.key.len = key->name.len;
+    wc->write.key = key->name;
+    wc->write.kind = rt.kind;
+    wc->write.code = rt.code;
 
-    if (path.len == 8 && ngx_strncmp(path.data, "dossiers", 8) == 0) {
-        if (r->method != NGX_HTTP_POST) {
-            goto not_allowed_post;
-        }
-
-        wc->write.kind = ONESTOP_W_DOSSIERS;
-
-    } else if (path.len > 9 && ngx_strncmp(path.data, "dossiers/", 9) == 0) {
-        if (r->method != NGX_HTTP_DELETE) {
-            ngx_http_onestop_add_header(r, "Allow", (u_char *) "DELETE", 6);
-            return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                          "method_not_allowed",
-                                          "a dossier is deleted with DELETE");
-        }
-
-        path.data += 9;
-        path.len -= 9;
-
-        if (!onestop_code_valid((char *) path.data, path.len)) {
-            return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST,
-                                          "bad_request", "not a dossier code");
-        }
-
+    if (rt.kind == ONESTOP_W_DELETE) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        wc->write.kind = ONESTOP_W_DELETE;
-        wc->write.code.data = (char *) path.data;
-        wc->write.code.len = path.len;
-
         ngx_http_onestop_writer_submit(r, wc);
         return NGX_DONE;
-
-    } else if (path.len == 7 && ngx_strncmp(path.data, "catalog", 7) == 0) {
-        if (r->method != NGX_HTTP_POST) {
-            goto not_allowed_post;
-        }
-
-        if (!key->scope.all) {
-            return ngx_http_onestop_error(r, NGX_HTTP_FORBIDDEN, "forbidden",
-                                          "only an administrator's key may "
-                                          "write the catalog");
-        }
-
-        wc->write.kind = ONESTOP_W_CATALOG;
-
-    } else {
-        return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                      "no such resource: dossiers, "
-                                      "dossiers/CODE or catalog");
     }
 
     /* the body limit, checked after the key (SPEC: 401 before 413) */
 
-    if (olcf->body_max
-        && r->headers_in.content_length_n > (off_t) olcf->body_max)
-    {
-        return ngx_http_onestop_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "payload_too_large",
-                                      "the request body is larger than "
-                                      "client_max_body_size");
-    }
-
     ngx_http_set_ctx(r, wc, ngx_http_onestop_module);
 
-    rc = ngx_http_read_client_request_body(r, ngx_http_onestop_ingest_body);
+    rc = (olcf->body_max
+          && r->headers_in.content_length_n > (off_t) olcf->body_max)
+         ? NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+         : ngx_http_read_client_request_body(r, ngx_http_onestop_ingest_body);
 
     if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         return ngx_http_onestop_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
@@ -292,12 +161,6 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
-
-not_allowed_post:
-
-    ngx_http_onestop_add_header(r, "Allow", (u_char *) "POST", 4);
-    return ngx_http_onestop_error(r, NGX_HTTP_NOT_ALLOWED,
-                                  "method_not_allowed", "use POST here");
 }
 
 
@@ -338,8 +201,6 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
     cln->handler = ngx_http_onestop_ingest_cleanup;
     cln->data = wc;
 
-    offset = onestop_store_offset(wk->store);
-
     if (wc->write.kind == ONESTOP_W_CATALOG) {
         if (ngx_http_onestop_body_copy(r, 0, &data, &len) != NGX_OK) {
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -350,10 +211,7 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
 
         if (rc != 0) {
             ngx_http_finalize_request(r,
-                ngx_http_onestop_error(r, rc,
-                                       rc == 400 ? "bad_request"
-                                       : rc == 422 ? "invalid"
-                                       : "internal_error",
+                ngx_http_onestop_error(r, rc, onestop_error_code(rc),
                                        wc->doc.message));
             return;
         }
@@ -368,6 +226,8 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
              && r->headers_in.content_type->value.len >= 20
              && ngx_strncasecmp(r->headers_in.content_type->value.data,
                                 (u_char *) "application/x-ndjson", 20) == 0;
+
+    offset = onestop_store_offset(wk->store);
 
     if (onestop_batch_init(&wc->batch, ndjson, offset, onestop_today(offset))
         != 0)
@@ -385,9 +245,7 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
 
     if (rc == 400 || rc == 500) {
         ngx_http_finalize_request(r,
-            ngx_http_onestop_error_items(r, rc,
-                                         rc == 400 ? "bad_request"
-                                                   : "internal_error",
+            ngx_http_onestop_error_items(r, rc, onestop_error_code(rc),
                                          wc->batch.message,
                                          wc->batch.nitems ? wc->batch.items
                                                           : NULL,
@@ -403,41 +261,33 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
 }
 
 
+/* the body as nginx holds it, in memory or in its temporary file */
+
 static ngx_int_t
 ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
-    u_char        buf[16384];
-    off_t         pos;
-    ssize_t       n;
+    int           rc;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     for (cl = r->request_body->bufs; cl != NULL; cl = cl->next) {
         b = cl->buf;
 
-        if (!b->in_file) {
-            if (onestop_batch_feed(&wc->batch, b->pos, b->last - b->pos)
-                != 0)
-            {
-                return NGX_OK;
-            }
+        /* 1: the batch refused the body, which its answer says */
 
-            continue;
+        rc = b->in_file
+             ? onestop_ingest_feed_file(&wc->batch, b->file->fd, b->file_pos,
+                                        b->file_last)
+             : onestop_batch_feed(&wc->batch, b->pos, b->last - b->pos) != 0;
+
+        if (rc == -1) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+                          "could not read the body's temporary file");
         }
 
-        for (pos = b->file_pos; pos < b->file_last; pos += n) {
-            n = ngx_read_file(b->file, buf,
-                              ngx_min((off_t) sizeof(buf),
-                                      b->file_last - pos), pos);
-
-            if (n <= 0) {
-                return NGX_ERROR;
-            }
-
-            if (onestop_batch_feed(&wc->batch, buf, (size_t) n) != 0) {
-                return NGX_OK;
-            }
+        if (rc != 0) {
+            return rc == 1 ? NGX_OK : NGX_ERROR;
         }
     }
 
@@ -451,8 +301,7 @@ static ngx_int_t
 ngx_http_onestop_write_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
-    u_char           *p;
-    size_t            len;
+    onestop_buf_t     b;
     onestop_write_t  *w;
 
     w = &wc->write;
@@ -475,32 +324,6 @@ ngx_http_onestop_write_answer(ngx_http_request_t *r,
                                         "error log" : w->message);
     }
 
-    len = sizeof("{\"accepted\": , \"unchanged\": , \"stale\": }\n")
-          + 3 * NGX_SIZE_T_LEN + 32;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    switch (w->kind) {
-
-    case ONESTOP_W_DELETE:
-        len = ngx_sprintf(p, "{\"deleted\": 1}\n") - p;
-        break;
-
-    case ONESTOP_W_CATALOG:
-        len = ngx_sprintf(p, "{\"agencies\": %uz, \"fields\": %uz, "
-                          "\"procedures\": %uz}\n", w->agencies, w->fields,
-                          w->procedures) - p;
-        break;
-
-    default:
-        len = ngx_sprintf(p, "{\"accepted\": %uz, \"unchanged\": %uz, "
-                          "\"stale\": %uz}\n", w->accepted, w->unchanged,
-                          w->stale) - p;
-    }
-
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-store", 8)
         != NGX_OK)
@@ -508,8 +331,11 @@ ngx_http_onestop_write_answer(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 p, len);
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_ingest_answer(&b, w);
+
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_json_type, &b);
 }
 
 

@@ -1,8 +1,9 @@
 /*
  * Public lookup (Điều 15): a citizen types the code of the receipt and
  * sees the dossier's status.  One read of LMDB through the worker's
- * reused read-only transaction, rendered into the request's pool before
- * the transaction is released; the name is masked, contacts never shown.
+ * reused read-only transaction, rendered by the engine (onestop_pages.h)
+ * before the transaction is released; the name is masked, contacts never
+ * shown.
  */
 
 #include <ngx_config.h>
@@ -10,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_pages.h"
 
 
 static ngx_int_t ngx_http_onestop_lookup_json(ngx_http_request_t *r,
@@ -53,11 +55,8 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
 {
     int                         rc;
     size_t                      len;
-    int32_t                     offset;
     yajl_gen                    g;
-    onestop_record_t            rec;
     const unsigned char        *buf;
-    const onestop_catalog_t    *cat;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (!onestop_code_valid((char *) code->data, code->len)) {
@@ -79,14 +78,8 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "the store could not be read");
     }
 
-    rc = onestop_store_get(wk->store, (char *) code->data, code->len, &rec);
-    cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
-
-    if (rc == ONESTOP_OK && cat != NULL) {
-        offset = onestop_store_offset(wk->store);
-        onestop_lookup_render(g, &rec, cat, offset, onestop_today(offset), 0);
-    }
-
+    rc = onestop_page_lookup_json(wk->store, (char *) code->data,
+                                  code->len, g);
     onestop_store_read_end(wk->store);
 
     if (rc == ONESTOP_NOT_FOUND) {
@@ -94,7 +87,7 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "no dossier has this code");
     }
 
-    if (rc != ONESTOP_OK || cat == NULL
+    if (rc != ONESTOP_OK
         || yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -122,17 +115,12 @@ static ngx_int_t
 ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, ngx_str_t *code)
 {
+    int                         status;
+    ngx_int_t                   rc;
+    ngx_uint_t                  reading;
+    onestop_buf_t               b;
+    ngx_http_core_loc_conf_t   *clcf;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
-    int                       rc;
-    int32_t                   offset;
-    ngx_int_t                 res;
-    ngx_uint_t                status;
-    onestop_buf_t             b;
-    onestop_record_t          rec;
-    const onestop_catalog_t  *cat;
-    ngx_http_core_loc_conf_t *clcf;
-
-    ngx_memzero(&b, sizeof(onestop_buf_t));
 
     if (ngx_http_onestop_private_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -140,61 +128,37 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    onestop_buf_adds(&b, "<h1>Tra cứu hồ sơ</h1>");
-    onestop_html_search_form(&b, (char *) clcf->name.data, clcf->name.len,
-                             (char *) code->data, code->len);
+    /* the store is read for a code only */
 
-    status = NGX_HTTP_OK;
+    reading = onestop_code_valid((char *) code->data, code->len);
 
-    if (code->len == 0) {
-        onestop_buf_adds(&b, "<p>Nhập mã hồ sơ để xem tình trạng giải quyết, "
-                             "ngày tiếp nhận và ngày hẹn trả kết quả.</p>");
-
-    } else if (!onestop_code_valid((char *) code->data, code->len)) {
-        status = NGX_HTTP_BAD_REQUEST;
-        onestop_buf_adds(&b, "<p class=\"notice\" role=\"alert\">Mã hồ sơ "
-                             "không hợp lệ: mã gồm chữ cái, chữ số và các ký "
-                             "tự . - _ (tối đa 64 ký tự).</p>");
-
-    } else if (ngx_http_onestop_read_begin(omcf, wk->store,
-                                           r->connection->log)
-               != NGX_OK)
+    if (reading
+        && ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
+           != NGX_OK)
     {
-        onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    } else {
-        rc = onestop_store_get(wk->store, (char *) code->data, code->len,
-                               &rec);
-        cat = rc == ONESTOP_OK ? onestop_store_catalog(wk->store) : NULL;
+    ngx_memzero(&b, sizeof(onestop_buf_t));
 
-        if (rc == ONESTOP_OK && cat != NULL) {
-            offset = onestop_store_offset(wk->store);
-            onestop_html_record(&b, &rec, cat, offset, onestop_today(offset),
-                                0);
+    status = onestop_page_lookup(&b, wk->store,
+                 (char *) ngx_http_onestop_html_lookup_html.data,
+                 ngx_http_onestop_html_lookup_html.len,
+                 (char *) clcf->name.data, clcf->name.len,
+                 (char *) code->data, code->len);
 
-        } else if (rc == ONESTOP_NOT_FOUND) {
-            status = NGX_HTTP_NOT_FOUND;
-            onestop_buf_adds(&b, "<p class=\"notice\" role=\"alert\">Không tìm "
-                                 "thấy hồ sơ có mã ");
-            onestop_html_escape(&b, (char *) code->data, code->len);
-            onestop_buf_adds(&b, ". Vui lòng kiểm tra lại mã trên giấy "
-                                 "tiếp nhận.</p>");
-
-        } else {
-            status = NGX_HTTP_INTERNAL_SERVER_ERROR;
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "could not read a dossier from store \"%V\"",
-                          &omcf->store_path);
-            onestop_buf_adds(&b, "<p class=\"notice\" role=\"alert\">Hệ thống "
-                                 "tạm thời không đọc được dữ liệu.</p>");
-        }
-
+    if (reading) {
         onestop_store_read_end(wk->store);
     }
 
-    res = ngx_http_onestop_page(r, status, "Tra cứu hồ sơ", &b);
+    if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "could not read a dossier from store \"%V\"",
+                      &omcf->store_path);
+    }
+
+    rc = ngx_http_onestop_page(r, status, "Tra cứu hồ sơ", &b);
     onestop_buf_free(&b);
 
-    return res;
+    return rc;
 }
