@@ -344,3 +344,30 @@ reach_one(const onestop_access_user_t *u, const char *path, int kind,
 
     return -1;
 }
+
+
+int
+onestop_store_give(const char *dir, uid_t uid, gid_t gid, char *err,
+    size_t size)
+{
+    size_t        i;
+    char          path[PATH_MAX];
+    static const char  *files[] = { "", "/data.mdb", "/lock.mdb" };
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if ((size_t) snprintf(path, sizeof(path), "%s%s", dir, files[i])
+            >= sizeof(path))
+        {
+            snprintf(err, size, "the path \"%s\" is too long", dir);
+            return -1;
+        }
+
+        if (chown(path, uid, gid) != 0 && errno != ENOENT) {
+            snprintf(err, size, "could not give \"%s\" to the workers' "
+                     "user: chown() failed: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+
+    return 0;
+}

@@ -111,6 +111,28 @@ onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
 
 
 void
+onestop_html_province(onestop_buf_t *b, const char *tpl, size_t len,
+    const char *province)
+{
+    char                lower[256];
+    onestop_html_var_t  v[2];
+
+    onestop_html_lower_first(lower, sizeof(lower), province);
+
+    v[0].name = "province";
+    v[0].value = province;
+    v[0].len = strlen(province);
+    v[0].raw = 0;
+    v[1].name = "province_lc";
+    v[1].value = lower;
+    v[1].len = strlen(lower);
+    v[1].raw = 0;
+
+    onestop_html_fill(b, tpl, len, v, 2);
+}
+
+
+void
 onestop_html_lower_first(char *dst, size_t size, const char *name)
 {
     if (size == 0) {

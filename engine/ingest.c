@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "onestop_ingest.h"
 
@@ -391,4 +395,45 @@ onestop_ingest_answer(onestop_buf_t *b, const onestop_write_t *w)
                            "\"stale\": %zu}\n", w->accepted, w->unchanged,
                            w->stale);
     }
+}
+
+
+const onestop_api_key_t *
+onestop_api_key_find(const onestop_api_key_t *keys, size_t n,
+    const char *auth, size_t len)
+{
+    size_t                    i;
+    unsigned char             hash[SHA256_DIGEST_LENGTH];
+    const onestop_api_key_t  *found;
+
+    if (len <= 7 || strncasecmp(auth, "Bearer ", 7) != 0) {
+        return NULL;
+    }
+
+    auth += 7;
+    len -= 7;
+
+    while (len && auth[0] == ' ') {
+        auth++;
+        len--;
+    }
+
+    while (len && auth[len - 1] == ' ') {
+        len--;
+    }
+
+    if (len == 0) {
+        return NULL;
+    }
+
+    SHA256((const unsigned char *) auth, len, hash);
+    found = NULL;
+
+    for (i = 0; i < n; i++) {
+        if (CRYPTO_memcmp(keys[i].hash, hash, sizeof(hash)) == 0) {
+            found = &keys[i];
+        }
+    }
+
+    return found;
 }

@@ -58,4 +58,12 @@ int onestop_store_access_check(const char *store, size_t len,
 void onestop_store_open_explain(const char *store, size_t len,
     const char *err, char *msg, size_t size);
 
+/*
+ * Gives the store dir, its data.mdb and its lock.mdb to uid:gid (what
+ * does not exist is skipped): 0, or -1 with "could not give ... to the
+ * workers' user: ..." in err.
+ */
+int onestop_store_give(const char *dir, uid_t uid, gid_t gid, char *err,
+    size_t size);
+
 #endif /* ONESTOP_ACCESS_H */

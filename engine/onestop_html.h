@@ -36,6 +36,11 @@ void onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
  * (its first letter lower-cased when it is ASCII); NUL-terminated */
 void onestop_html_lower_first(char *dst, size_t size, const char *name);
 
+/* the template with {{province}} and {{province_lc}} (the name inside a
+ * sentence) filled from the NUL-terminated province's name */
+void onestop_html_province(onestop_buf_t *b, const char *tpl, size_t len,
+    const char *province);
+
 /* a dossier's card on the lookup and /q/ pages (unmasked: the full name) */
 void onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,

@@ -43,6 +43,15 @@ int onestop_api_keys_load(onestop_api_keys_t *k, const char *path,
     char *err, size_t errlen);
 void onestop_api_keys_free(onestop_api_keys_t *k);
 
+/*
+ * The key an Authorization header's value auth[0..len) presents ("Bearer
+ * KEY", the scheme in any case, blanks around the key): the matching one
+ * of keys[0..n), or NULL.  Every key is compared whole, in constant time,
+ * so that the time says nothing of which matched.
+ */
+const onestop_api_key_t *onestop_api_key_find(const onestop_api_key_t *keys,
+    size_t n, const char *auth, size_t len);
+
 /* a write's resource, the path after the location */
 typedef struct {
     int             kind;               /* ONESTOP_W_DOSSIERS, _DELETE,

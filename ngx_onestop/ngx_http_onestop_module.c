@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_access.h"
 
 
 #define NGX_HTTP_ONESTOP_POLL  250      /* ms: the store's sequence */
@@ -45,7 +46,8 @@ static ngx_int_t ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
 static void ngx_http_onestop_poll(ngx_event_t *ev);
 static void ngx_http_onestop_after_commit(ngx_http_onestop_main_conf_t *omcf);
 static void ngx_http_onestop_exit_process(ngx_cycle_t *cycle);
-static ngx_int_t ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path);
+static void ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
+    onestop_store_conf_t *conf);
 
 
 ngx_http_request_body_filter_pt   ngx_http_onestop_next_body_filter;
@@ -351,16 +353,15 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
 }
 
 
-/* a template with {{province}} and {{province_lc}} filled, in the pool */
+/* a template with the province's name filled in, in the pool; the name
+ * made NUL-terminated for the engine */
 
 static ngx_int_t
 ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province, ngx_str_t *tpl,
     ngx_str_t *out)
 {
-    u_char              *name;
-    char                 lower[256];
-    onestop_buf_t        b;
-    onestop_html_var_t   v[2];
+    u_char         *name;
+    onestop_buf_t   b;
 
     name = ngx_pnalloc(cf->pool, province->len + 1);
     if (name == NULL) {
@@ -370,19 +371,8 @@ ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province, ngx_str_t *tpl,
     ngx_cpystrn(name, province->data, province->len + 1);
     province->data = name;
 
-    onestop_html_lower_first(lower, sizeof(lower), (char *) name);
-
-    v[0].name = "province";
-    v[0].value = (char *) name;
-    v[0].len = province->len;
-    v[0].raw = 0;
-    v[1].name = "province_lc";
-    v[1].value = lower;
-    v[1].len = ngx_strlen(lower);
-    v[1].raw = 0;
-
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    onestop_html_fill(&b, (char *) tpl->data, tpl->len, v, 2);
+    onestop_html_province(&b, (char *) tpl->data, tpl->len, (char *) name);
 
     out->len = b.len;
     out->data = b.failed ? NULL : ngx_pnalloc(cf->pool, b.len);
@@ -714,44 +704,17 @@ ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 /* the store's life */
 
-static ngx_int_t
-ngx_http_onestop_own(ngx_cycle_t *cycle, const char *path)
+static void
+ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
+    onestop_store_conf_t *conf)
 {
-    ngx_core_conf_t  *ccf;
-
-    if (geteuid() != 0) {
-        return NGX_OK;
-    }
-
-    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
-
-    if (ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
-        return NGX_OK;
-    }
-
-    if (chown(path, ccf->user, ccf->group) != 0 && ngx_errno != NGX_ENOENT) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      "could not give \"%s\" to the workers' user: "
-                      "chown() failed", path);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    ngx_memzero(conf, sizeof(onestop_store_conf_t));
+    conf->map_size = omcf->map_size;
+    conf->offset = (int32_t) omcf->utc_offset;
+    conf->check_offset = 1;
+    conf->outbox_max = omcf->outbox_max;
+    conf->unread = (omcf->sh == NULL && omcf->redis == NULL);
 }
-
-
-/* a path as one word of a shell command */
-
-
-/*
- * The master, as root, has given the store to nginx's "user": whether the
- * workers, once they run as that user, can open it.  "nginx -t" and a
- * start fail when they cannot; a reload goes on (the master's exit would
- * leave the old workers without it), and the new workers say it again.
- */
-
-
-/* the store did not open: why, when the owners and modes tell */
 
 
 static ngx_int_t
@@ -760,6 +723,7 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
     char                           err[512];
     u_char                         path[NGX_MAX_PATH];
     uint64_t                       used, mapped;
+    ngx_core_conf_t               *ccf;
     onestop_store_t               *st;
     onestop_store_conf_t           conf;
     ngx_http_onestop_main_conf_t  *omcf;
@@ -777,11 +741,7 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    ngx_memzero(&conf, sizeof(onestop_store_conf_t));
-    conf.map_size = omcf->map_size;
-    conf.offset = (int32_t) omcf->utc_offset;
-    conf.check_offset = 1;
-    conf.outbox_max = omcf->outbox_max;
+    ngx_http_onestop_store_conf(omcf, &conf);
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
@@ -831,19 +791,13 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 
     /* the workers run as nginx's "user": the store must be theirs */
 
-    if (ngx_http_onestop_own(cycle, (char *) path) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 
-    ngx_sprintf(path + omcf->store_path.len, "/data.mdb%Z");
-
-    if (ngx_http_onestop_own(cycle, (char *) path) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(path + omcf->store_path.len, "/lock.mdb%Z");
-
-    if (ngx_http_onestop_own(cycle, (char *) path) != NGX_OK) {
+    if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+        && onestop_store_give((char *) path, ccf->user, ccf->group, err,
+                              sizeof(err)) != 0)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "%s", err);
         return NGX_ERROR;
     }
 
@@ -884,12 +838,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    ngx_memzero(&conf, sizeof(onestop_store_conf_t));
-    conf.map_size = omcf->map_size;
-    conf.offset = (int32_t) omcf->utc_offset;
-    conf.check_offset = 1;
-    conf.outbox_max = omcf->outbox_max;
-    conf.unread = (omcf->sh == NULL && omcf->redis == NULL);
+    ngx_http_onestop_store_conf(omcf, &conf);
 
     ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 

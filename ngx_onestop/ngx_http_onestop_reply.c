@@ -10,12 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
 #include "ngx_http_onestop.h"
-
-
 
 
 ngx_str_t  ngx_http_onestop_json_type =
@@ -545,10 +540,7 @@ ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,
 ngx_http_onestop_key_t *
 ngx_http_onestop_authenticate(ngx_http_request_t *r)
 {
-    u_char                         hash[SHA256_DIGEST_LENGTH];
-    ngx_str_t                      auth, token;
-    ngx_uint_t                     i;
-    ngx_http_onestop_key_t        *keys, *found;
+    ngx_str_t                     *auth;
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
@@ -557,44 +549,10 @@ ngx_http_onestop_authenticate(ngx_http_request_t *r)
         return NULL;
     }
 
-    auth = r->headers_in.authorization->value;
+    auth = &r->headers_in.authorization->value;
 
-    if (auth.len <= 7 || ngx_strncasecmp(auth.data, (u_char *) "Bearer ", 7)
-                         != 0)
-    {
-        return NULL;
-    }
-
-    token.data = auth.data + 7;
-    token.len = auth.len - 7;
-
-    while (token.len && token.data[0] == ' ') {
-        token.data++;
-        token.len--;
-    }
-
-    while (token.len && token.data[token.len - 1] == ' ') {
-        token.len--;
-    }
-
-    if (token.len == 0) {
-        return NULL;
-    }
-
-    SHA256(token.data, token.len, hash);
-
-    /* every key compared whole: the time says nothing of which matched */
-
-    keys = omcf->keys->elts;
-    found = NULL;
-
-    for (i = 0; i < omcf->keys->nelts; i++) {
-        if (CRYPTO_memcmp(keys[i].hash, hash, SHA256_DIGEST_LENGTH) == 0) {
-            found = &keys[i];
-        }
-    }
-
-    return found;
+    return (ngx_http_onestop_key_t *) onestop_api_key_find(omcf->keys->elts,
+               omcf->keys->nelts, (char *) auth->data, auth->len);
 }
 
 

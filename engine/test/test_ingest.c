@@ -196,10 +196,51 @@ test_feed_and_answer(void)
 }
 
 
+/* the key an Authorization header presents */
+static void
+test_find(void)
+{
+    char                      err[512];
+    onestop_api_keys_t        k;
+    const onestop_api_key_t  *f;
+
+    memset(&k, 0, sizeof(k));
+
+    /* sha256("a-key"), sha256("b-key") */
+    is_int(parse(&k,
+        "2a8a1240f50636655520ac8ed22aa29473b8517b4abfdbc3bc03bcad73fc8849"
+        " * Quản trị\n"
+        "912cf63e4e97cfdaa27ba19112c7881169eaa82676c40b0ce253f165738dafd2"
+        " 000.00.12.H36 Sở Tư pháp\n", err, sizeof(err)), 0, "two keys");
+
+#define FIND(s)  onestop_api_key_find(k.keys, k.n, s, strlen(s))
+
+    f = FIND("Bearer a-key");
+    ok(f == &k.keys[0], "Bearer a-key: the first");
+    f = FIND("bearer   b-key  ");
+    ok(f == &k.keys[1], "the scheme in any case, blanks around the key");
+    is_str(f ? f->name.data : "", f ? f->name.len : 0, "Sở Tư pháp",
+           "with its name");
+    ok(FIND("Bearer c-key") == NULL, "an unknown key: none");
+    ok(FIND("Bearer a-ke") == NULL, "a key's prefix: none");
+    ok(FIND("Basic a-key") == NULL, "another scheme: none");
+    ok(FIND("Bearer    ") == NULL, "no key: none");
+    ok(FIND("Bearer") == NULL, "the scheme alone: none");
+    ok(FIND("a-key") == NULL, "no scheme: none");
+    ok(onestop_api_key_find(NULL, 0, "Bearer a-key", 12) == NULL,
+       "no keys: none");
+
+#undef FIND
+
+    onestop_api_keys_free(&k);
+}
+
+
 int
 main(void)
 {
     test_keys();
+    test_find();
     test_route();
     test_feed_and_answer();
 
