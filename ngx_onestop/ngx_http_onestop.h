@@ -16,6 +16,7 @@
 
 #include "onestop_answer.h"
 #include "onestop_evaluation.h"
+#include "onestop_feed.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
 #include "onestop_json.h"
@@ -62,10 +63,8 @@ typedef struct {
     ngx_str_t                   host;         /* the address, resolved at
                                                  configuration time, text */
     ngx_uint_t                  port;
-    ngx_str_t                   prefix;       /* "onestop" */
-    ngx_int_t                   db;           /* 0: no SELECT */
-    ngx_str_t                   password;     /* empty: no AUTH */
-    ngx_uint_t                  maxlen;       /* stream MAXLEN ~ */
+    onestop_feed_conf_t         feed;         /* prefix, db, password,
+                                                 maxlen */
     ngx_msec_t                  interval;     /* stats messages, ms */
 } ngx_http_onestop_redis_conf_t;
 
@@ -75,7 +74,7 @@ typedef struct {
 
 /* computations off the event loop at once, per worker (one reader of the
  * store each, ngx_http_onestop_offloop.c); past it a miss is computed on
- * the event loop */
+ * the event loop, the feed's figures later */
 #define NGX_HTTP_ONESTOP_READERS  4
 
 
@@ -385,6 +384,46 @@ ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,
 
 /* the shared zone's bytes reserved for the publisher (zeroed when new) */
 void *ngx_http_onestop_zone_redis(ngx_http_onestop_main_conf_t *omcf);
+
+/*
+ * The change feed's connection to Redis (ngx_http_onestop_hiredis.c):
+ * hiredis on nginx's events, the handshake, the reply timeout, backoff.
+ * The owner's reply callbacks get its data in ac->data and call
+ * _answered() first; hello(data, snapshot) says the handshake was
+ * answered (snapshot: whether the snapshot hash exists), gone(data) that
+ * the connection is over.
+ */
+typedef struct ngx_http_onestop_hiredis_s  ngx_http_onestop_hiredis_t;
+struct redisAsyncContext;
+
+typedef void (*ngx_http_onestop_hiredis_pt)(struct redisAsyncContext *ac,
+    void *reply, void *data);
+typedef void (*ngx_http_onestop_hiredis_hello_pt)(void *data,
+    ngx_uint_t snapshot);
+typedef void (*ngx_http_onestop_hiredis_gone_pt)(void *data);
+
+ngx_http_onestop_hiredis_t *ngx_http_onestop_hiredis_create(
+    ngx_cycle_t *cycle, ngx_http_onestop_redis_conf_t *conf,
+    onestop_feed_share_t *sh, ngx_http_onestop_hiredis_hello_pt hello,
+    ngx_http_onestop_hiredis_gone_pt gone, void *data);
+/* connects and sends the handshake, unless connected or waiting */
+void ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
+    onestop_resp_t *hello);
+/* answered, not going, not waiting to retry after a refusal */
+ngx_uint_t ngx_http_onestop_hiredis_usable(ngx_http_onestop_hiredis_t *h);
+/* a command already in RESP */
+ngx_int_t ngx_http_onestop_hiredis_send(ngx_http_onestop_hiredis_t *h,
+    ngx_http_onestop_hiredis_pt fn, void *data, const char *cmd, size_t len);
+void ngx_http_onestop_hiredis_answered(ngx_http_onestop_hiredis_t *h,
+    void *reply);
+void ngx_http_onestop_hiredis_error(ngx_http_onestop_hiredis_t *h,
+    void *reply);
+void ngx_http_onestop_hiredis_refused(ngx_http_onestop_hiredis_t *h);
+void ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h,
+    uint64_t acked, uint64_t seq);
+/* why: the failure to log, or NULL */
+void ngx_http_onestop_hiredis_drop(ngx_http_onestop_hiredis_t *h,
+    const char *why);
 
 /* the change feed (ngx_http_onestop_redis.c) */
 char *ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
