@@ -14,8 +14,10 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_answer.h"
 #include "onestop_audit.h"
 #include "onestop_evaluation.h"
+#include "onestop_feed.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
 #include "onestop_ingest.h"
@@ -60,10 +62,8 @@ typedef struct {
     ngx_str_t                   host;         /* the address, resolved at
                                                  configuration time, text */
     ngx_uint_t                  port;
-    ngx_str_t                   prefix;       /* "onestop" */
-    ngx_int_t                   db;           /* 0: no SELECT */
-    ngx_str_t                   password;     /* empty: no AUTH */
-    ngx_uint_t                  maxlen;       /* stream MAXLEN ~ */
+    onestop_feed_conf_t         feed;         /* prefix, db, password,
+                                                 maxlen */
     ngx_msec_t                  interval;     /* stats messages, ms */
 } ngx_http_onestop_redis_conf_t;
 
@@ -71,8 +71,9 @@ typedef struct {
 #define NGX_HTTP_ONESTOP_REDIS_SHM  512
 
 
-/* statistics computed on the thread pool at once, per worker; past it a
- * miss is computed on the event loop */
+/* computations off the event loop at once, per worker (one reader of the
+ * store each, ngx_http_onestop_offloop.c); past it a miss is computed on
+ * the event loop, the feed's figures later */
 #define NGX_HTTP_ONESTOP_READERS  4
 
 
@@ -127,7 +128,7 @@ typedef struct {
     ngx_uint_t                  nreaders;       /* made so far */
     ngx_uint_t                  readers_busy;   /* a bit each, in use */
     void                       *answering[NGX_HTTP_ONESTOP_READERS];
-                                                /* each busy reader's task */
+                                                /* each busy reader's work */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_event_t                *poll_event;
@@ -147,7 +148,7 @@ typedef struct {
 
 /*
  * What a request's context of this module is: a write's (ingest,
- * evaluations) or a computed answer's (ngx_http_onestop_stats.c).  Each
+ * evaluations) or a computed answer's (ngx_http_onestop_answer.c).  Each
  * begins with its kind, so that the filters, which see every request,
  * take only a write's for one.
  */
@@ -328,6 +329,51 @@ void ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
 extern const unsigned    ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];
 extern const char *const  ngx_http_onestop_handler_names[];
 
+/*
+ * The one way off the event loop (ngx_http_onestop_offloop.c): compute()
+ * runs on a thread of the pool inside a read of one of the worker's
+ * readers, st, touching nothing but data and st; then done() runs on the
+ * event loop, with NGX_OK, or NGX_ABORT when the read could not begin
+ * (compute did not run).
+ */
+typedef void (*ngx_http_onestop_offloop_pt)(void *data, onestop_store_t *st);
+typedef void (*ngx_http_onestop_offloop_done_pt)(void *data, ngx_int_t rc);
+
+/* a task for _offloop_post(), from pool; posted again once done() ran */
+ngx_thread_task_t *ngx_http_onestop_offloop_task(ngx_pool_t *pool);
+/* NGX_OK when posted; NGX_DECLINED when no reader is free (or the pool
+ * refused): nothing runs, the caller computes elsewhere or later */
+ngx_int_t ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
+    ngx_thread_task_t *task, ngx_http_onestop_offloop_pt compute,
+    ngx_http_onestop_offloop_done_pt done, void *data, ngx_log_t *log);
+/* the data of the computation under way on reader i whose done() is
+ * `done`, or NULL: how callers share one computation */
+void *ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
+    ngx_uint_t i, ngx_http_onestop_offloop_done_pt done);
+
+/*
+ * Public answers (ngx_http_onestop_answer.c): the engine's answer to a
+ * typed request (onestop_answer), from the zone while current, else
+ * computed off the event loop and kept in the zone.
+ */
+typedef struct {
+    ngx_http_onestop_main_conf_t  *omcf;
+    onestop_answer_t               q;
+} ngx_http_onestop_answer_t;
+
+/* GET or HEAD, the store open, a->q's today, and with `args` the query's
+ * arguments read whole into a->q: NGX_OK, or NGX_DECLINED with what the
+ * handler returns in *answered */
+ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, ngx_uint_t args, ngx_int_t *answered);
+/* the answer to a->q, kept under the key `prefix`?`extra`?ARGS: NGX_OK
+ * with body (public: with the caching headers and the ETag); else
+ * NGX_ERROR, the error sent or the answer under way, with what the
+ * handler returns in *answered */
+ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
+    ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered);
+
 /* statistics and the public pages */
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
@@ -347,6 +393,46 @@ ngx_int_t ngx_http_onestop_parse_args(ngx_http_request_t *r,
 
 /* the shared zone's bytes reserved for the publisher (zeroed when new) */
 void *ngx_http_onestop_zone_redis(ngx_http_onestop_main_conf_t *omcf);
+
+/*
+ * The change feed's connection to Redis (ngx_http_onestop_hiredis.c):
+ * hiredis on nginx's events, the handshake, the reply timeout, backoff.
+ * The owner's reply callbacks get its data in ac->data and call
+ * _answered() first; hello(data, snapshot) says the handshake was
+ * answered (snapshot: whether the snapshot hash exists), gone(data) that
+ * the connection is over.
+ */
+typedef struct ngx_http_onestop_hiredis_s  ngx_http_onestop_hiredis_t;
+struct redisAsyncContext;
+
+typedef void (*ngx_http_onestop_hiredis_pt)(struct redisAsyncContext *ac,
+    void *reply, void *data);
+typedef void (*ngx_http_onestop_hiredis_hello_pt)(void *data,
+    ngx_uint_t snapshot);
+typedef void (*ngx_http_onestop_hiredis_gone_pt)(void *data);
+
+ngx_http_onestop_hiredis_t *ngx_http_onestop_hiredis_create(
+    ngx_cycle_t *cycle, ngx_http_onestop_redis_conf_t *conf,
+    onestop_feed_share_t *sh, ngx_http_onestop_hiredis_hello_pt hello,
+    ngx_http_onestop_hiredis_gone_pt gone, void *data);
+/* connects and sends the handshake, unless connected or waiting */
+void ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
+    onestop_resp_t *hello);
+/* answered, not going, not waiting to retry after a refusal */
+ngx_uint_t ngx_http_onestop_hiredis_usable(ngx_http_onestop_hiredis_t *h);
+/* a command already in RESP */
+ngx_int_t ngx_http_onestop_hiredis_send(ngx_http_onestop_hiredis_t *h,
+    ngx_http_onestop_hiredis_pt fn, void *data, const char *cmd, size_t len);
+void ngx_http_onestop_hiredis_answered(ngx_http_onestop_hiredis_t *h,
+    void *reply);
+void ngx_http_onestop_hiredis_error(ngx_http_onestop_hiredis_t *h,
+    void *reply);
+void ngx_http_onestop_hiredis_refused(ngx_http_onestop_hiredis_t *h);
+void ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h,
+    uint64_t acked, uint64_t seq);
+/* why: the failure to log, or NULL */
+void ngx_http_onestop_hiredis_drop(ngx_http_onestop_hiredis_t *h,
+    const char *why);
 
 /* the change feed (ngx_http_onestop_redis.c) */
 char *ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

@@ -225,85 +225,25 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 }
 
 
-/* GET .../summary */
+/* GET .../summary: computed off the event loop, kept in the zone */
 
 static ngx_int_t
 ngx_http_onestop_summary(ngx_http_request_t *r)
 {
-    int                            rc;
-    ngx_int_t                      status;
-    size_t                         nargs;
-    onestop_arg_t                 *args;
-    onestop_buf_t                  b;
-    onestop_day_t                  today;
-    onestop_query_t                q;
-    const char                    *error;
-    const onestop_catalog_t       *cat;
-    ngx_http_onestop_main_conf_t  *omcf;
-    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
+    ngx_int_t                  rc;
+    ngx_str_t                  body;
+    ngx_http_onestop_answer_t  a;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-
-    if (ngx_http_onestop_get_begin(r, 1, &status) != NGX_OK) {
-        return status;
+    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
+        return rc;
     }
 
-    status = ngx_http_onestop_parse_args(r, &args, &nargs, &error);
+    a.q.kind = ONESTOP_ANSWER_SUMMARY;
 
-    if (status == NGX_DECLINED) {
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      error);
+    if (ngx_http_onestop_answer(r, &a, "e", NULL, &body, 1, &rc) != NGX_OK) {
+        return rc;
     }
 
-    if (status != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cat = onestop_store_catalog(wk->store);
-
-    if (cat == NULL) {
-        onestop_store_read_end(wk->store);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (onestop_query_parse(&q, cat, args, nargs) != 0) {
-        onestop_store_read_end(wk->store);
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      q.error);
-    }
-
-    ngx_memzero(&b, sizeof(onestop_buf_t));
-    today = onestop_today(onestop_store_offset(wk->store));
-    rc = onestop_store_evaluation_summary(wk->store, &q, today, &b);
-    onestop_store_read_end(wk->store);
-
-    if (rc != 0) {
-        onestop_buf_free(&b);
-
-        if (rc == -1) {
-            return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST,
-                                          "bad_request", q.error);
-        }
-
-        return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "internal_error",
-                                      "the summary could not be computed");
-    }
-
-    if (b.failed
-        || ngx_http_onestop_public_headers(r) != NGX_OK
-        || ngx_http_onestop_etag(r, (u_char *) b.data, b.len) != NGX_OK)
-    {
-        onestop_buf_free(&b);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
-                                     &ngx_http_onestop_json_type, &b);
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
+                                 body.data, body.len);
 }

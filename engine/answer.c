@@ -1,0 +1,67 @@
+/*
+ * The public answers (see onestop_answer.h): the typed query parsed from
+ * the arguments against the read's catalog, the engine's computation,
+ * and its outcome as an HTTP-like status.
+ */
+
+#include <string.h>
+
+#include "onestop_answer.h"
+#include "onestop_stats.h"
+
+
+static int
+answer_failed(onestop_answer_t *a, const char *error, int status)
+{
+    memcpy(a->error, error, sizeof(a->error));
+
+    return status;
+}
+
+
+int
+onestop_answer(onestop_store_t *st, onestop_answer_t *a)
+{
+    int                       rc;
+    onestop_query_t           q;
+    onestop_apology_query_t   aq;
+    const onestop_catalog_t  *cat;
+
+    a->message = NULL;
+
+    switch (a->kind) {
+
+    case ONESTOP_ANSWER_WIDGET:
+        a->widget.today = a->today;
+        rc = onestop_widget(st, &a->widget, &a->out, &a->message);
+        return rc == 0 ? 200 : rc == 1 ? 404 : 500;
+
+    case ONESTOP_ANSWER_METRICS:
+        return onestop_metrics_figures(st, a->all, a->today, &a->out) == 0
+               ? 200 : 500;
+    }
+
+    cat = onestop_store_catalog(st);
+
+    if (cat == NULL) {
+        return 500;
+    }
+
+    if (a->kind == ONESTOP_ANSWER_APOLOGIES) {
+        if (onestop_apology_query_parse(&aq, cat, a->args, a->nargs) != 0) {
+            return answer_failed(a, aq.error, 400);
+        }
+
+        return onestop_store_apologies(st, &aq, &a->out) == 0 ? 200 : 500;
+    }
+
+    if (onestop_query_parse(&q, cat, a->args, a->nargs) != 0) {
+        return answer_failed(a, q.error, 400);
+    }
+
+    rc = a->kind == ONESTOP_ANSWER_SUMMARY
+         ? onestop_store_evaluation_summary(st, &q, a->today, &a->out)
+         : onestop_store_stats(st, &q, a->today, &a->out);
+
+    return rc == 0 ? 200 : rc == -1 ? answer_failed(a, q.error, 400) : 500;
+}

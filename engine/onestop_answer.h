@@ -1,0 +1,48 @@
+/*
+ * The public answers (SPEC sections 7 and 8) as one call each on a read
+ * of the store, from a typed request: statistics, the apology letters,
+ * the evaluation summary (from the query's arguments), a widget and the
+ * Prometheus figures.  nginx computes them off its event loop and keeps
+ * them in its shared zone (ngx_onestop/ngx_http_onestop_answer.c).
+ */
+
+#ifndef ONESTOP_ANSWER_H
+#define ONESTOP_ANSWER_H
+
+#include <stddef.h>
+
+#include "onestop_args.h"
+#include "onestop_figures.h"
+#include "onestop_store.h"
+
+enum {
+    ONESTOP_ANSWER_STATS = 1,
+    ONESTOP_ANSWER_APOLOGIES,
+    ONESTOP_ANSWER_SUMMARY,
+    ONESTOP_ANSWER_WIDGET,
+    ONESTOP_ANSWER_METRICS
+};
+
+typedef struct {
+    int                   kind;
+    const onestop_arg_t  *args;       /* stats, apologies, summary */
+    size_t                nargs;
+    onestop_widget_t      widget;     /* its today is set from `today` */
+    int                   all;        /* metrics: every agency, not tops */
+    onestop_day_t         today;
+
+    /* out */
+    onestop_buf_t         out;
+    const char           *message;    /* a 400's or 404's, else error */
+    char                  error[256];
+} onestop_answer_t;
+
+/*
+ * The answer on the current read of st into a->out (which the caller
+ * frees): 200; 400 or 404 with a->message, else a->error; 500 when the
+ * store could not be read or memory ran out.  Reads only `a` and st: it
+ * may run on another thread than the request's.
+ */
+int onestop_answer(onestop_store_t *st, onestop_answer_t *a);
+
+#endif /* ONESTOP_ANSWER_H */

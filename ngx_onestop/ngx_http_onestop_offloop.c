@@ -1,0 +1,157 @@
+/*
+ * The one way off the event loop for reads of the store: statistics,
+ * apologies, widgets, metrics, the evaluation summary (through
+ * ngx_http_onestop_answer.c) and the change feed's figures.  A
+ * computation posted here runs on a thread of nginx's "default" pool, on
+ * one of the worker's readers of the store (onestop_store_reader: the
+ * same LMDB environment, a read transaction and a catalog of its own)
+ * inside a read that began for it, and its done() runs back on the event
+ * loop.  Each worker keeps up to NGX_HTTP_ONESTOP_READERS readers, one
+ * per computation under way; with none free, the caller decides (compute
+ * on the loop, or later).  While one is out, a guard timer keeps a worker
+ * that is told to quit until it is back (ngx_http_onestop_pool_guard).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onestop.h"
+
+
+typedef struct {
+    ngx_http_onestop_main_conf_t      *omcf;
+    ngx_http_onestop_offloop_pt        compute;
+    ngx_http_onestop_offloop_done_pt   done;
+    void                              *data;
+    ngx_uint_t                         reader;     /* wk->readers[] */
+    ngx_int_t                          rc;
+} ngx_http_onestop_offloop_t;
+
+
+static void ngx_http_onestop_offloop_thread(void *data, ngx_log_t *log);
+static void ngx_http_onestop_offloop_back(ngx_event_t *ev);
+
+
+ngx_thread_task_t *
+ngx_http_onestop_offloop_task(ngx_pool_t *pool)
+{
+    return ngx_thread_task_alloc(pool, sizeof(ngx_http_onestop_offloop_t));
+}
+
+
+ngx_int_t
+ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
+    ngx_thread_task_t *task, ngx_http_onestop_offloop_pt compute,
+    ngx_http_onestop_offloop_done_pt done, void *data, ngx_log_t *log)
+{
+    ngx_uint_t                   i;
+    ngx_http_onestop_offloop_t  *o;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    if (wk->thread_pool == NULL) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < wk->nreaders; i++) {
+        if (!(wk->readers_busy & (1 << i))) {
+            break;
+        }
+    }
+
+    if (i == NGX_HTTP_ONESTOP_READERS) {
+        return NGX_DECLINED;
+    }
+
+    if (i == wk->nreaders) {
+        wk->readers[i] = onestop_store_reader(wk->store);
+
+        if (wk->readers[i] == NULL) {
+            return NGX_DECLINED;
+        }
+
+        wk->nreaders++;
+    }
+
+    o = task->ctx;
+    o->omcf = omcf;
+    o->compute = compute;
+    o->done = done;
+    o->data = data;
+    o->reader = i;
+
+    task->handler = ngx_http_onestop_offloop_thread;
+    task->event.handler = ngx_http_onestop_offloop_back;
+    task->event.data = o;
+    task->event.log = log;
+
+    if (ngx_thread_task_post(wk->thread_pool, task) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    wk->readers_busy |= 1 << i;
+    wk->answering[i] = o;
+    ngx_http_onestop_pool_guard(omcf);
+
+    return NGX_OK;
+}
+
+
+void *
+ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
+    ngx_uint_t i, ngx_http_onestop_offloop_done_pt done)
+{
+    ngx_http_onestop_offloop_t  *o;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    o = wk->answering[i];
+
+    if (!(wk->readers_busy & (1 << i)) || o == NULL || o->done != done) {
+        return NULL;
+    }
+
+    return o->data;
+}
+
+
+/* on a thread of the pool: it touches only the reader and o's data */
+
+static void
+ngx_http_onestop_offloop_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_onestop_offloop_t  *o = data;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    onestop_store_t  *st;
+
+    st = wk->readers[o->reader];
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        o->rc = NGX_ABORT;
+        return;
+    }
+
+    o->compute(o->data, st);
+    onestop_store_read_end(st);
+
+    o->rc = NGX_OK;
+}
+
+
+/* back on the event loop */
+
+static void
+ngx_http_onestop_offloop_back(ngx_event_t *ev)
+{
+    ngx_http_onestop_offloop_t  *o = ev->data;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = o->omcf;
+    wk->readers_busy &= ~(1 << o->reader);
+    wk->answering[o->reader] = NULL;
+    ngx_http_onestop_pool_guard(omcf);
+
+    o->done(o->data, o->rc);
+}
