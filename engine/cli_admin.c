@@ -400,7 +400,7 @@ copy_file(const char *from, const char *to, uint64_t size)
 static void
 remove_restoring(const char *tmp)
 {
-    char  path[4200];
+    char  path[4300];
 
     snprintf(path, sizeof(path), "%s/data.mdb", tmp);
     unlink(path);
@@ -436,6 +436,7 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
     char                 src[4200], from[4300], to[4300], tmp[4200];
     char                 aside[4300], parent[4096], stamp[32];
     time_t               now;
+    struct stat          sb;
     struct tm            tm;
     const char          *backup;
     onestop_buf_t        report;
@@ -536,25 +537,32 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
     if (exists) {
         pid = onestop_store_user(dir);
 
-        if (pid != 0) {
-            return onestop_cli_fail("store \"%s\" is in use%s%ld: stop nginx "
-                                    "first (systemctl stop nginx)", dir,
-                                    pid > 0 ? " by process " : ": ",
-                                    pid > 0 ? pid : (long) errno);
+        if (pid < 0) {
+            return onestop_cli_fail("cannot tell whether store \"%s\" is in "
+                                    "use: %s", dir, strerror(errno));
         }
 
-        if (onestop_cli_take_identity(dir) != 0) {
-            return 1;
+        if (pid > 0) {
+            return onestop_cli_fail("store \"%s\" is in use by process %ld: "
+                                    "stop nginx first (systemctl stop nginx)",
+                                    dir, pid);
         }
+    }
 
-        onestop_cli_parent(dir, parent, sizeof(parent));
+    /* run as root, the copy is made as root, in the directory above the
+     * store (which the store's owner may not write), and given to the
+     * owner of the store it replaces, or of the directory above; any
+     * other user must own the store */
 
-    } else {
-        onestop_cli_parent(dir, parent, sizeof(parent));
+    onestop_cli_parent(dir, parent, sizeof(parent));
 
-        if (onestop_cli_become_for(parent, NULL, NULL) != 0) {
-            return 1;
-        }
+    if (stat(exists ? dir : parent, &sb) != 0) {
+        return onestop_cli_fail("cannot reach \"%s\": %s",
+                                exists ? dir : parent, strerror(errno));
+    }
+
+    if (geteuid() != 0 && exists && onestop_cli_take_identity(dir) != 0) {
+        return 1;
     }
 
     /* the copy, beside the store, checked before it takes its place */
@@ -572,6 +580,16 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
     if (copy_file(from, to, sp.used) != 0) {
         remove_restoring(tmp);
         return 1;
+    }
+
+    if (geteuid() == 0
+        && (chown(tmp, sb.st_uid, sb.st_gid) != 0
+            || chown(to, sb.st_uid, sb.st_gid) != 0))
+    {
+        rc = onestop_cli_fail("cannot give \"%s\" to uid %u: %s", tmp,
+                              (unsigned) sb.st_uid, strerror(errno));
+        remove_restoring(tmp);
+        return rc;
     }
 
     if (check && sp.schema == ONESTOP_SCHEMA_VERSION) {

@@ -95,7 +95,7 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
 
 my $man = "$ROOT/docs/onestop.1";
 ok(-f $man, 'docs/onestop.1 is there');
-my $warnings = `groff -man -Tutf8 -ww -z $man 2>&1`;
+my $warnings = `groff -k -man -Tutf8 -ww -z $man 2>&1`;
 is($warnings, '', 'the man page renders without a warning');
 my $text = Onestop::Test::slurp($man);
 for my $c (@commands) {
