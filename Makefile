@@ -31,10 +31,10 @@ UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop test unit clean asan asan-module screenshots layout \
-        fuzz fuzz-build fuzz-deps
+        fuzz fuzz-build fuzz-deps catalog deb
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
-     $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
+     $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS) $(BUILD)/demo-catalog
 
 deps:
 	@sh .ci/deps.sh
@@ -48,6 +48,15 @@ $(BUILD)/libonestop.a: $(ENGINE_OBJS)
 
 $(BUILD)/onestop: $(CLI_SRCS) $(ENGINE_HDRS) $(BUILD)/libonestop.a
 	$(CC) $(CFLAGS_ENG) $(CLI_SRCS) $(BUILD)/libonestop.a $(LIBS) -o $@
+
+# the demo's catalog (Long An's agencies, fields and procedures), which
+# conf/catalog-longan.json is: make catalog writes it again
+$(BUILD)/demo-catalog: tools/demo_catalog.c $(BUILD)/libonestop.a
+	$(CC) $(CFLAGS_ENG) $< $(BUILD)/libonestop.a $(LIBS) -o $@
+
+catalog: $(BUILD)/demo-catalog
+	$(BUILD)/demo-catalog > conf/catalog-longan.json.tmp
+	mv conf/catalog-longan.json.tmp conf/catalog-longan.json
 
 $(BUILD)/test/%: engine/test/%.c $(wildcard engine/test/*.h) $(BUILD)/libonestop.a
 	@mkdir -p $(dir $@)
@@ -149,6 +158,22 @@ fuzz-build: fuzz-deps
 
 fuzz: fuzz-build
 	@sh fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# the Debian package libnginx-mod-http-onestop (debian/), built from this
+# tree with debhelper against this machine's nginx-dev, into build/deb/
+# (the .deb, .buildinfo and .changes); needs dpkg-dev and debhelper
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+
+deb: all
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null \
+	    || { echo "make deb needs dpkg-dev and debhelper: sh .ci/deps.sh dpkg-dev debhelper"; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	dpkg-buildpackage -b -us -uc --post-clean \
+	    --buildinfo-option=-u$(BUILD)/deb --changes-option=-u$(BUILD)/deb \
+	    --buildinfo-file=$(BUILD)/deb/onestop_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+	    --changes-file=$(BUILD)/deb/onestop_$(DEB_VERSION)_$(DEB_ARCH).changes
+	@ls -1 $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -77,6 +77,9 @@ like($out, qr/^onestop (\d+\.\d+\.\d+) \(store schema version 2\)\n\z/,
     '--version prints the version and the schema version');
 my ($version) = $out =~ /^onestop (\S+)/;
 is((run('-V'))[1], $out, '-V is --version');
+my ($deb) = Onestop::Test::slurp("$ROOT/debian/changelog")
+    =~ /^onestop \(([^)-]+)-[^)]+\)/;
+is($deb, $version, 'the Debian package has the same version');
 
 for my $bad (['--bogus'], ['--store'], ['--store', "$dir/s", '--bogus'],
     ['--store', "$dir/s", 'stats', '--period'])
