@@ -15,12 +15,16 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
-               engine/audit.c engine/store.c engine/store_check.c engine/write.c engine/outbox.c \
+               engine/audit.c engine/store.c engine/write.c engine/outbox.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \
                engine/access.c engine/pages.c engine/ingest.c \
-               engine/feed.c engine/answer.c
+               engine/feed.c engine/answer.c \
+               engine/probe.c
+CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
+               engine/cli_keys.c \
+               engine/cli_util.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)
@@ -29,10 +33,10 @@ UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop test unit clean asan asan-module screenshots layout \
-        fuzz fuzz-build fuzz-deps
+        fuzz fuzz-build fuzz-deps catalog deb
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
-     $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS)
+     $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS) $(BUILD)/demo-catalog
 
 deps:
 	@sh .ci/deps.sh
@@ -44,8 +48,17 @@ $(BUILD)/engine/%.o: engine/%.c $(ENGINE_HDRS)
 $(BUILD)/libonestop.a: $(ENGINE_OBJS)
 	ar rcs $@ $^
 
-$(BUILD)/onestop: engine/cli.c $(BUILD)/libonestop.a
+$(BUILD)/onestop: $(CLI_SRCS) $(ENGINE_HDRS) $(BUILD)/libonestop.a
+	$(CC) $(CFLAGS_ENG) $(CLI_SRCS) $(BUILD)/libonestop.a $(LIBS) -o $@
+
+# the demo's catalog (Long An's agencies, fields and procedures), which
+# conf/catalog-longan.json is: make catalog writes it again
+$(BUILD)/demo-catalog: tools/demo_catalog.c $(BUILD)/libonestop.a
 	$(CC) $(CFLAGS_ENG) $< $(BUILD)/libonestop.a $(LIBS) -o $@
+
+catalog: $(BUILD)/demo-catalog
+	$(BUILD)/demo-catalog > conf/catalog-longan.json.tmp
+	mv conf/catalog-longan.json.tmp conf/catalog-longan.json
 
 $(BUILD)/test/%: engine/test/%.c $(wildcard engine/test/*.h) $(BUILD)/libonestop.a
 	@mkdir -p $(dir $@)
@@ -96,7 +109,7 @@ ASAN_FLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
 
 asan: deps
 	@rm -rf $(BUILD)/asan && mkdir -p $(BUILD)/asan/test
-	$(CC) $(ASAN_FLAGS) engine/cli.c $(ENGINE_SRCS) $(LIBS) \
+	$(CC) $(ASAN_FLAGS) $(CLI_SRCS) $(ENGINE_SRCS) $(LIBS) \
 	    -o $(BUILD)/asan/onestop
 	for t in $(UNIT_SRCS); do \
 	    $(CC) $(ASAN_FLAGS) -Iengine/test $$t $(ENGINE_SRCS) $(LIBS) \
@@ -147,6 +160,22 @@ fuzz-build: fuzz-deps
 
 fuzz: fuzz-build
 	@sh fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# the Debian package libnginx-mod-http-onestop (debian/), built from this
+# tree with debhelper against this machine's nginx-dev, into build/deb/
+# (the .deb, .buildinfo and .changes); needs dpkg-dev and debhelper
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+
+deb: all
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null \
+	    || { echo "make deb needs dpkg-dev and debhelper: sh .ci/deps.sh dpkg-dev debhelper"; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	dpkg-buildpackage -b -us -uc --post-clean \
+	    --buildinfo-option=-u$(BUILD)/deb --changes-option=-u$(BUILD)/deb \
+	    --buildinfo-file=$(BUILD)/deb/onestop_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+	    --changes-file=$(BUILD)/deb/onestop_$(DEB_VERSION)_$(DEB_ARCH).changes
+	@ls -1 $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

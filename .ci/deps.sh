@@ -6,7 +6,7 @@ pkgs="$*"
 [ -n "$pkgs" ] || pkgs="nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libqrencode-dev
       libhiredis-dev redis-server zlib1g-dev libssl-dev libpcre2-dev
       build-essential perl zbar-tools wrk chromium prometheus librsvg2-bin
-      libxml2-utils fonts-dejavu-core"
+      libxml2-utils fonts-dejavu-core dpkg-dev debhelper openssl"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
@@ -20,7 +20,7 @@ fi
 echo "onestop: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends --no-upgrade $missing >/dev/null
 # Debian's nginx package starts a server on port 80 where it can: not ours
 if command -v service >/dev/null 2>&1; then
     service nginx stop >/dev/null 2>&1 || true

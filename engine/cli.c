@@ -5,78 +5,110 @@
  *
  * It never leaves files that nginx's workers cannot open: run as root it
  * becomes the store's owner first, and any other user that is not the
- * owner is refused.
+ * owner is refused.  This file holds the options and the commands on a
+ * store's data; cli_admin.c creates, upgrades and restores stores,
+ * cli_keys.c writes the keys files, cli_util.c has the manners.
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_cli.h"
 #include "onestop_demo.h"
+#include "onestop_probe.h"
 #include "onestop_json.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 
 
 typedef struct {
-    onestop_store_t  *st;
-    int32_t           offset;
-    onestop_day_t     today;
-    onestop_batch_t   batch;
-    size_t            pending;
-    size_t            total;
-    int               have_batch;
-    int               failed;
-} demo_ctx_t;
+    const char        *name;
+    int                args;        /* the least number of arguments */
+    int                readonly;    /* on an existing store only */
+} store_cmd_t;
 
 
-static int usage(void);
+static void usage(FILE *f);
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int take_identity(const char *dir);
+static int store_command(const char *dir, int argc, char **argv);
 static int open_store(const char *dir, int readonly, onestop_store_t **st);
 static int cmd_catalog(onestop_store_t *st, const char *file);
 static int cmd_import(onestop_store_t *st, const char *file);
 static int cmd_get(onestop_store_t *st, const char *code);
 static int cmd_delete(onestop_store_t *st, const char *code);
 static int cmd_backup(onestop_store_t *st, const char *dest);
-static int cmd_demo(onestop_store_t *st, size_t n);
 static int cmd_stats(onestop_store_t *st, int argc, char **argv);
 static int cmd_verify(onestop_store_t *st);
 static int read_file(const char *file, onestop_buf_t *data);
-static int report_write(onestop_store_t *st, onestop_write_t *w,
-    onestop_batch_t *b);
-static const char *full_advice(onestop_store_t *st);
 static void print_gen(yajl_gen g);
 
 
-static int
-usage(void)
+static void
+usage(FILE *f)
 {
-    fprintf(stderr,
-        "usage: onestop --store DIR COMMAND [ARGS]\n"
-        "commands:\n"
+    fprintf(f,
+        "usage: onestop [--store DIR] [--utc-offset +HH:MM] COMMAND [ARGS]\n"
+        "       onestop --help | --version\n"
+        "\n"
+        "commands on the store in DIR (--store DIR):\n"
+        "  init [--map-size SIZE] [--user USER]\n"
+        "                       create a store (map size 64g; run as root,\n"
+        "                       owned by USER, by default the owner of the\n"
+        "                       directory above DIR)\n"
+        "  migrate              upgrade the store to this build's schema\n"
         "  import FILE|-        NDJSON dossier records (atomic)\n"
-        "  catalog FILE         a catalog document\n"
+        "  catalog FILE|-       a catalog document\n"
         "  get CODE             the public lookup JSON of a dossier\n"
         "  delete CODE          delete a dossier (leaves a tombstone)\n"
-        "  backup DEST          a consistent compacted copy\n"
+        "  backup DEST          a consistent compacted copy into DEST\n"
+        "  restore [--replace] [--no-verify] BACKUP\n"
+        "                       put a backup in the store's place (checked\n"
+        "                       with verify first); --replace moves a store\n"
+        "                       that is there aside\n"
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
         "        [--channel C] [--level L] [--format json|csv]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
+        "\n"
+        "keys (no store needed; with --store, scopes are checked against\n"
+        "its catalog):\n"
+        "  key add [--keys-file FILE] NAME SCOPE\n"
+        "                       a new API key of SCOPE (\"*\" or agency ids,\n"
+        "                       comma-separated): printed once, its hash\n"
+        "                       added to FILE\n"
+        "  key list [--keys-file FILE] [--audit-log FILE]\n"
+        "                       name, scope, created, last used\n"
+        "  key revoke [--keys-file FILE] NAME\n"
+        "                       remove a key (by name or hash prefix)\n"
+        "  qr-key rotate [--qr-key-file FILE]\n"
+        "                       a new QR signing key, the old ones kept\n"
+        "                       below it for verification\n"
+        "\n"
         "options:\n"
-        "  --utc-offset +07:00  the local offset of a new store\n");
-    return 2;
+        "  --store DIR          the store: an LMDB environment directory\n"
+        "  --utc-offset +07:00  the local offset of a new store\n"
+        "  -h, --help           this text, on stdout\n"
+        "  -V, --version        the version\n"
+        "\n"
+        "The keys files are " ONESTOP_KEYS_FILE " and " ONESTOP_QR_KEY_FILE
+        " unless\n--keys-file and --qr-key-file say otherwise; nginx reads "
+        "them at a reload.\nimport, demo, verify, backup and restore show "
+        "a progress line when stderr\nis a terminal.  Exit status: 0 done, "
+        "1 failed (one line on stderr says\nwhy), 2 a wrong command line.  "
+        "See onestop(1).\n");
 }
 
 
@@ -85,52 +117,11 @@ fail(const char *fmt, ...)
 {
     va_list  ap;
 
-    fputs("onestop: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    onestop_cli_vfail(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 
     return 1;
-}
-
-
-static int
-take_identity(const char *dir)
-{
-    struct stat  sb;
-
-    if (stat(dir, &sb) != 0) {
-        if (errno == ENOENT) {
-            return 0;           /* a new store: ours */
-        }
-
-        return fail("cannot reach store \"%s\": %s", dir, strerror(errno));
-    }
-
-    if (geteuid() == 0) {
-        if (sb.st_uid == 0) {
-            return 0;
-        }
-
-        if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0
-            || setuid(sb.st_uid) != 0)
-        {
-            return fail("cannot take the identity of the owner of \"%s\" "
-                        "(uid %u): %s", dir, (unsigned) sb.st_uid,
-                        strerror(errno));
-        }
-
-        return 0;
-    }
-
-    if (geteuid() != sb.st_uid) {
-        return fail("store \"%s\" belongs to uid %u: run as that user or as "
-                    "root, so that nginx's workers can still open its files",
-                    dir, (unsigned) sb.st_uid);
-    }
-
-    return 0;
 }
 
 
@@ -138,8 +129,16 @@ static int
 open_store(const char *dir, int readonly, onestop_store_t **st)
 {
     char                  err[512];
+    onestop_probe_t       probe;
     onestop_store_conf_t  conf;
     const char           *off;
+
+    /* another program's LMDB environment is not written into */
+
+    if (onestop_store_probe(dir, &probe) == ONESTOP_PROBE_FOREIGN) {
+        return fail("\"%s\" is not an onestop store: %s", dir,
+                    probe.message);
+    }
 
     memset(&conf, 0, sizeof(conf));
     conf.offset = ONESTOP_DEFAULT_OFFSET;
@@ -224,43 +223,6 @@ print_gen(yajl_gen g)
 
 
 static int
-report_write(onestop_store_t *st, onestop_write_t *w, onestop_batch_t *b)
-{
-    if (w->status == 200) {
-        return 0;
-    }
-
-    if (b != NULL && b->nitems > 0 && w->status != 507) {
-        return fail("%s (%d): record %zu: %s", w->message, w->status,
-                    b->items[0].index, b->items[0].message);
-    }
-
-    return fail("%s (%d)%s", w->message, w->status, full_advice(st));
-}
-
-
-/* what to do when a write found no room */
-
-static const char *
-full_advice(onestop_store_t *st)
-{
-    switch (onestop_store_full(st)) {
-
-    case ONESTOP_FULL_DISK:
-        return "; nothing was written: free space on the store's file system "
-               "and try again";
-
-    case ONESTOP_FULL_MAP:
-        return "; nothing was written: raise map_size in nginx's "
-               "onestop_store and reload nginx, then try again";
-
-    default:
-        return "";
-    }
-}
-
-
-static int
 cmd_catalog(onestop_store_t *st, const char *file)
 {
     int                     rc;
@@ -291,7 +253,7 @@ cmd_catalog(onestop_store_t *st, const char *file)
     onestop_store_write(st, &wp, 1);
     onestop_catalog_doc_free(&doc);
 
-    if (report_write(st, &w, NULL) != 0) {
+    if (onestop_cli_report_write(st, &w, NULL) != 0) {
         return 1;
     }
 
@@ -304,17 +266,26 @@ cmd_catalog(onestop_store_t *st, const char *file)
 static int
 cmd_import(onestop_store_t *st, const char *file)
 {
-    int               fd;
-    char              buf[65536];
-    ssize_t           n;
-    onestop_write_t   w, *wp;
-    onestop_batch_t   b;
+    int                  fd;
+    char                 buf[65536];
+    ssize_t              n;
+    uint64_t             size, read;
+    struct stat          sb;
+    onestop_write_t      w, *wp;
+    onestop_batch_t      b;
+    onestop_progress_t   p;
 
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
 
     if (fd < 0) {
         return fail("cannot open \"%s\": %s", file, strerror(errno));
     }
+
+    /* the progress of a file is in bytes read, shown as records */
+
+    size = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
+    read = 0;
+    onestop_progress_start(&p, "import", "records", 0);
 
     if (onestop_batch_init(&b, 1, onestop_store_offset(st),
                            onestop_today(onestop_store_offset(st))) != 0)
@@ -326,7 +297,20 @@ cmd_import(onestop_store_t *st, const char *file)
         if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
             break;
         }
+
+        read += (uint64_t) n;
+
+        if (size && b.nrecs && read < size) {
+            onestop_progress_update(&p, b.nrecs,
+                                    (uint64_t) ((double) size / read
+                                                * b.nrecs));
+        } else {
+            onestop_progress_update(&p, b.nrecs,
+                                    size && read >= size ? b.nrecs : 0);
+        }
     }
+
+    onestop_progress_end(&p);
 
     if (fd != 0) {
         close(fd);
@@ -361,7 +345,7 @@ cmd_import(onestop_store_t *st, const char *file)
             fail("line %zu: %s (%s; nothing imported)",
                  b.items[0].index + 1, b.items[0].message, w.message);
         } else if (w.status == 507) {
-            fail("%s (%d)%s", w.message, w.status, full_advice(st));
+            fail("%s (%d)%s", w.message, w.status, onestop_cli_full_advice(st));
         } else {
             fail("%s; nothing imported", w.message);
         }
@@ -436,7 +420,7 @@ cmd_delete(onestop_store_t *st, const char *code)
 
     onestop_store_write(st, &wp, 1);
 
-    if (report_write(st, &w, NULL) != 0) {
+    if (onestop_cli_report_write(st, &w, NULL) != 0) {
         return 1;
     }
 
@@ -445,12 +429,102 @@ cmd_delete(onestop_store_t *st, const char *code)
 }
 
 
+/*
+ * backup: LMDB writes the compacted copy on a thread of its own; a second
+ * thread here watches the copy's size grow, against the store's, for the
+ * progress line (the copy is at most as large as the store's data).
+ */
+
+typedef struct {
+    const char          *dest;
+    onestop_progress_t   p;
+    pthread_mutex_t      lock;
+    pthread_cond_t       done_cond;
+    int                  done;
+} backup_watch_t;
+
+
+static void *
+backup_watch(void *arg)
+{
+    char              path[4096];
+    struct stat       sb;
+    struct timespec   ts;
+    backup_watch_t   *bw;
+
+    bw = arg;
+    snprintf(path, sizeof(path), "%s/data.mdb", bw->dest);
+
+    pthread_mutex_lock(&bw->lock);
+
+    while (!bw->done) {
+        if (stat(path, &sb) == 0) {
+            onestop_progress_update(&bw->p, (uint64_t) sb.st_size, 0);
+        }
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000;
+
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+
+        pthread_cond_timedwait(&bw->done_cond, &bw->lock, &ts);
+    }
+
+    pthread_mutex_unlock(&bw->lock);
+
+    return NULL;
+}
+
+
 static int
 cmd_backup(onestop_store_t *st, const char *dest)
 {
-    char  err[512];
+    int              rc, watching;
+    char             err[512];
+    uint64_t         used, mapped;
+    pthread_t        tid;
+    backup_watch_t   bw;
 
-    if (onestop_store_backup(st, dest, err, sizeof(err)) != 0) {
+    onestop_store_usage(st, &used, &mapped);
+
+    memset(&bw, 0, sizeof(bw));
+    bw.dest = dest;
+    onestop_progress_start(&bw.p, "backup", "bytes", used);
+    pthread_mutex_init(&bw.lock, NULL);
+    pthread_cond_init(&bw.done_cond, NULL);
+
+    watching = bw.p.on && pthread_create(&tid, NULL, backup_watch, &bw) == 0;
+
+    rc = onestop_store_backup(st, dest, err, sizeof(err));
+
+    if (watching) {
+        pthread_mutex_lock(&bw.lock);
+        bw.done = 1;
+        pthread_cond_signal(&bw.done_cond);
+        pthread_mutex_unlock(&bw.lock);
+        pthread_join(tid, NULL);
+    }
+
+    if (rc == 0 && bw.p.on) {
+        char         path[4096];
+        struct stat  sb;
+
+        snprintf(path, sizeof(path), "%s/data.mdb", dest);
+
+        if (stat(path, &sb) == 0) {
+            onestop_progress_update(&bw.p, (uint64_t) sb.st_size,
+                                    (uint64_t) sb.st_size);
+        }
+    }
+
+    onestop_progress_end(&bw.p);
+    pthread_cond_destroy(&bw.done_cond);
+    pthread_mutex_destroy(&bw.lock);
+
+    if (rc != 0) {
         return fail("%s", err);
     }
 
@@ -461,43 +535,50 @@ cmd_backup(onestop_store_t *st, const char *dest)
 static int
 cmd_stats(onestop_store_t *st, int argc, char **argv)
 {
-    int                       i, rc;
+    int                       c, rc;
     size_t                    n;
     onestop_arg_t             args[ONESTOP_ARGS_MAX];
     onestop_buf_t             out;
     onestop_query_t           q;
     const onestop_catalog_t  *cat;
 
-    static const char  *names[] = {
-        "from", "to", "period", "interval", "group", "agency", "under",
-        "field", "procedure", "channel", "level", "format", NULL
+    /* each option is a query argument of GET /api/v1/stats, by name */
+
+    static const struct option  options[] = {
+        { "from", required_argument, NULL, 0 },
+        { "to", required_argument, NULL, 0 },
+        { "period", required_argument, NULL, 0 },
+        { "interval", required_argument, NULL, 0 },
+        { "group", required_argument, NULL, 0 },
+        { "agency", required_argument, NULL, 0 },
+        { "under", required_argument, NULL, 0 },
+        { "field", required_argument, NULL, 0 },
+        { "procedure", required_argument, NULL, 0 },
+        { "channel", required_argument, NULL, 0 },
+        { "level", required_argument, NULL, 0 },
+        { "format", required_argument, NULL, 0 },
+        { NULL, 0, NULL, 0 }
     };
 
     n = 0;
+    optind = 0;
+    opterr = 0;
 
-    for (i = 0; i < argc; i++) {
-        const char  *opt, *val, **name;
+    for ( ;; ) {
+        int  i = -1;
 
-        opt = argv[i];
+        c = getopt_long(argc, argv, "+:", options, &i);
 
-        if (strncmp(opt, "--", 2) != 0) {
-            return fail("stats: unexpected argument \"%s\"", opt);
+        if (c == -1) {
+            break;
         }
 
-        opt += 2;
-        val = strchr(opt, '=');
-
-        for (name = names; *name != NULL; name++) {
-            if (val != NULL ? (size_t) (val - opt) == strlen(*name)
-                              && strncmp(opt, *name, val - opt) == 0
-                            : strcmp(opt, *name) == 0)
-            {
-                break;
-            }
+        if (c == ':') {
+            return fail("stats: %s needs a value", argv[optind - 1]);
         }
 
-        if (*name == NULL) {
-            return fail("stats: unknown option \"%s\"", argv[i]);
+        if (c != 0) {
+            return fail("stats: unknown option \"%s\"", argv[optind - 1]);
         }
 
         if (n == ONESTOP_ARGS_MAX) {
@@ -505,21 +586,15 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
                         ONESTOP_ARGS_MAX);
         }
 
-        if (val != NULL) {
-            val++;
-
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-
-        } else {
-            return fail("stats: --%s needs a value", *name);
-        }
-
-        args[n].key.data = *name;
-        args[n].key.len = strlen(*name);
-        args[n].value.data = val;
-        args[n].value.len = strlen(val);
+        args[n].key.data = options[i].name;
+        args[n].key.len = strlen(options[i].name);
+        args[n].value.data = optarg;
+        args[n].value.len = strlen(optarg);
         n++;
+    }
+
+    if (optind < argc) {
+        return fail("stats: unexpected argument \"%s\"", argv[optind]);
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
@@ -562,15 +637,19 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
 static int
 cmd_verify(onestop_store_t *st)
 {
-    long           diffs;
-    onestop_buf_t  report;
+    long                diffs;
+    onestop_buf_t       report;
+    onestop_progress_t  p;
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
         return fail("cannot read the store");
     }
 
     memset(&report, 0, sizeof(report));
-    diffs = onestop_store_verify(st, &report);
+    onestop_progress_start(&p, "verify", "records", 0);
+    diffs = onestop_store_verify_progress(st, &report, onestop_progress_cb,
+                                          &p);
+    onestop_progress_end(&p);
     onestop_store_read_end(st);
 
     if (diffs < 0) {
@@ -593,207 +672,59 @@ cmd_verify(onestop_store_t *st)
 }
 
 
-/* demo */
+/*
+ * A command on a store's data (argv[0] the command): the store is opened
+ * read-write, created when it is missing, except by the commands that
+ * only read, which need one.
+ */
 
 static int
-demo_flush(demo_ctx_t *d)
+store_command(const char *dir, int argc, char **argv)
 {
-    onestop_write_t   w, *wp;
+    int                 rc;
+    const char         *cmd, *arg;
+    onestop_store_t    *st;
+    const store_cmd_t  *c;
 
-    if (!d->have_batch) {
-        return 0;
-    }
+    static const store_cmd_t  cmds[] = {
+        { "import", 1, 0 },
+        { "catalog", 1, 0 },
+        { "get", 1, 1 },
+        { "delete", 1, 0 },
+        { "backup", 1, 1 },
+        { "stats", 0, 1 },
+        { "verify", 0, 1 },
+        { "demo", 0, 0 },
+        { NULL, 0, 0 }
+    };
 
-    d->have_batch = 0;
+    cmd = argv[0];
+    arg = argc > 1 ? argv[1] : NULL;
 
-    if (onestop_batch_finish(&d->batch) != 0) {
-        fail("demo record %zu: %s", d->batch.nitems ? d->batch.items[0].index
-                                                    : 0,
-             d->batch.nitems ? d->batch.items[0].message : d->batch.message);
-        onestop_batch_free(&d->batch);
-        return -1;
-    }
-
-    memset(&w, 0, sizeof(w));
-    w.kind = ONESTOP_W_DOSSIERS;
-    w.batch = &d->batch;
-    wp = &w;
-
-    onestop_store_write(d->st, &wp, 1);
-
-    if (w.status != 200) {
-        report_write(d->st, &w, &d->batch);
-        onestop_batch_free(&d->batch);
-        return -1;
-    }
-
-    d->total += w.accepted;
-    onestop_batch_free(&d->batch);
-    return 0;
-}
-
-
-static int
-demo_catalog(void *ctx, const char *json, size_t len)
-{
-    int                     rc;
-    demo_ctx_t             *d;
-    onestop_write_t         w, *wp;
-    onestop_catalog_doc_t   doc;
-
-    d = ctx;
-    rc = onestop_catalog_doc_parse(&doc, json, len);
-
-    if (rc != 0) {
-        fail("demo catalog: %s", doc.message);
-        onestop_catalog_doc_free(&doc);
-        return -1;
-    }
-
-    memset(&w, 0, sizeof(w));
-    w.kind = ONESTOP_W_CATALOG;
-    w.doc = &doc;
-    wp = &w;
-
-    onestop_store_write(d->st, &wp, 1);
-    onestop_catalog_doc_free(&doc);
-
-    if (report_write(d->st, &w, NULL) != 0) {
-        return -1;
-    }
-
-    fprintf(stderr, "onestop: demo catalog: %zu agencies, %zu fields, "
-            "%zu procedures\n", w.agencies, w.fields, w.procedures);
-    return 0;
-}
-
-
-static int
-demo_record(void *ctx, const char *json, size_t len)
-{
-    demo_ctx_t  *d;
-
-    d = ctx;
-
-    if (!d->have_batch) {
-        if (onestop_batch_init(&d->batch, 1, d->offset, d->today) != 0) {
-            return -1;
-        }
-
-        d->have_batch = 1;
-        d->pending = 0;
-    }
-
-    if (onestop_batch_feed(&d->batch, json, len) != 0
-        || onestop_batch_feed(&d->batch, "\n", 1) != 0)
-    {
-        fail("demo record: %s", d->batch.message);
-        return -1;
-    }
-
-    if (++d->pending == 20000) {
-        return demo_flush(d);
-    }
-
-    return 0;
-}
-
-
-static int
-cmd_demo(onestop_store_t *st, size_t n)
-{
-    demo_ctx_t  d;
-
-    memset(&d, 0, sizeof(d));
-    d.st = st;
-    d.offset = onestop_store_offset(st);
-    d.today = onestop_today(d.offset);
-
-    if (onestop_demo_generate(20190709, n, d.today, demo_catalog, demo_record,
-                              &d) != 0
-        || demo_flush(&d) != 0)
-    {
-        if (d.have_batch) {
-            onestop_batch_free(&d.batch);
-        }
-
-        return fail("the demo data set was not written whole");
-    }
-
-    fprintf(stderr, "onestop: demo: %zu dossiers\n", d.total);
-    return 0;
-}
-
-
-int
-main(int argc, char **argv)
-{
-    int               i, rc, readonly;
-    const char       *dir, *cmd, *arg;
-    onestop_store_t  *st;
-
-    dir = NULL;
-
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
-            dir = argv[++i];
-
-        } else if (strncmp(argv[i], "--store=", 8) == 0) {
-            dir = argv[i] + 8;
-
-        } else if (strcmp(argv[i], "--utc-offset") == 0 && i + 1 < argc) {
-            setenv("ONESTOP_UTC_OFFSET", argv[++i], 1);
-
-        } else if (strcmp(argv[i], "--help") == 0
-                   || strcmp(argv[i], "-h") == 0)
-        {
-            usage();
-            return 0;
-
-        } else if (strncmp(argv[i], "--", 2) == 0 && dir == NULL) {
-            fail("unknown option \"%s\" (onestop --help)", argv[i]);
-            return 2;
-
-        } else {
+    for (c = cmds; c->name != NULL; c++) {
+        if (strcmp(c->name, cmd) == 0) {
             break;
         }
     }
 
-    if (dir == NULL || i >= argc) {
-        fail("%s (onestop --help lists the commands)",
-             dir == NULL ? "--store DIR is needed" : "a command is needed");
-        return 2;
+    if (c->name == NULL) {
+        return onestop_cli_usage_error("unknown command \"%s\"", cmd);
     }
 
-    cmd = argv[i++];
-    arg = i < argc ? argv[i] : NULL;
+    if (dir == NULL) {
+        return onestop_cli_usage_error("%s needs --store DIR", cmd);
+    }
 
-    readonly = strcmp(cmd, "get") == 0 || strcmp(cmd, "backup") == 0
-               || strcmp(cmd, "stats") == 0 || strcmp(cmd, "verify") == 0;
-
-    if (take_identity(dir) != 0) {
+    if (onestop_cli_take_identity(dir) != 0) {
         return 1;
     }
 
-    if (readonly && access(dir, F_OK) != 0) {
+    if (c->readonly && access(dir, F_OK) != 0) {
         return fail("no store at \"%s\"", dir);
     }
 
-    if (strcmp(cmd, "import") != 0 && strcmp(cmd, "catalog") != 0
-        && strcmp(cmd, "get") != 0 && strcmp(cmd, "delete") != 0
-        && strcmp(cmd, "backup") != 0 && strcmp(cmd, "demo") != 0
-        && strcmp(cmd, "stats") != 0 && strcmp(cmd, "verify") != 0)
-    {
-        fail("unknown command \"%s\" (onestop --help lists the commands)",
-             cmd);
-        return 2;
-    }
-
-    if (arg == NULL && strcmp(cmd, "demo") != 0 && strcmp(cmd, "stats") != 0
-        && strcmp(cmd, "verify") != 0)
-    {
-        fail("%s needs an argument (onestop --help)", cmd);
-        return 2;
+    if (arg == NULL && c->args) {
+        return onestop_cli_usage_error("%s needs an argument", cmd);
     }
 
     if (open_store(dir, 0, &st) != 0) {
@@ -816,15 +747,103 @@ main(int argc, char **argv)
         rc = cmd_backup(st, arg);
 
     } else if (strcmp(cmd, "stats") == 0) {
-        rc = cmd_stats(st, argc - i, argv + i);
+        rc = cmd_stats(st, argc, argv);
 
     } else if (strcmp(cmd, "verify") == 0) {
         rc = cmd_verify(st);
 
     } else {
-        rc = cmd_demo(st, arg ? (size_t) strtoul(arg, NULL, 10) : 200000);
+        rc = onestop_cli_demo(st, arg ? (size_t) strtoul(arg, NULL, 10)
+                                      : 200000);
     }
 
     onestop_store_close(st);
     return rc;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int          c;
+    const char  *dir, *cmd;
+
+    static const struct option  options[] = {
+        { "store", required_argument, NULL, 's' },
+        { "utc-offset", required_argument, NULL, 'u' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    dir = NULL;
+    opterr = 0;
+
+    /* "+": the options before the command; each command reads its own */
+
+    while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+        switch (c) {
+
+        case 's':
+            dir = optarg;
+            break;
+
+        case 'u':
+            setenv("ONESTOP_UTC_OFFSET", optarg, 1);
+            break;
+
+        case 'h':
+            usage(stdout);
+            return fflush(stdout) == 0 ? 0 : 1;
+
+        case 'V':
+            printf("onestop " ONESTOP_VERSION " (store schema version %d)\n",
+                   ONESTOP_SCHEMA_VERSION);
+            return fflush(stdout) == 0 ? 0 : 1;
+
+        case ':':
+            return onestop_cli_usage_error("%s needs a value",
+                                           argv[optind - 1]);
+
+        default:
+            return onestop_cli_usage_error("unknown option \"%s\"",
+                                           argv[optind - 1]);
+        }
+    }
+
+    if (optind >= argc) {
+        return onestop_cli_usage_error(dir == NULL ? "--store DIR is needed"
+                                                   : "a command is needed");
+    }
+
+    cmd = argv[optind];
+    argc -= optind;
+    argv += optind;
+
+    if (strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+
+    if (strcmp(cmd, "init") == 0) {
+        return onestop_cli_init(dir, argc, argv);
+    }
+
+    if (strcmp(cmd, "migrate") == 0) {
+        return onestop_cli_migrate(dir, argc, argv);
+    }
+
+    if (strcmp(cmd, "restore") == 0) {
+        return onestop_cli_restore(dir, argc, argv);
+    }
+
+    if (strcmp(cmd, "key") == 0) {
+        return onestop_cli_key(dir, argc, argv);
+    }
+
+    if (strcmp(cmd, "qr-key") == 0) {
+        return onestop_cli_qr_key(dir, argc, argv);
+    }
+
+    return store_command(dir, argc, argv);
 }

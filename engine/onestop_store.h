@@ -240,6 +240,17 @@ int onestop_store_evaluated(onestop_store_t *st, const char *code,
  */
 long onestop_store_verify(onestop_store_t *st, onestop_buf_t *report);
 
+/*
+ * The same, calling progress(ctx, done, total) now and then from the
+ * calling thread: `done` of `total` records read (each is read once per
+ * pass), and done == total at the end.  progress may be NULL.
+ */
+typedef void (*onestop_progress_pt)(void *ctx, uint64_t done,
+    uint64_t total);
+
+long onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
+    onestop_progress_pt progress, void *ctx);
+
 /* The change feed's side of the outbox (SPEC section 9). */
 
 typedef struct {

@@ -46,12 +46,22 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 long
 onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
 {
+    return onestop_store_verify_progress(st, report, NULL, NULL);
+}
+
+
+long
+onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
+    onestop_progress_pt progress, void *ctx)
+{
     int                     rc, t;
     char                    tag;
     long                    diffs, slot;
     size_t                  i, nslots;
     uint32_t                pass, npasses, agency;
+    uint64_t                done, total;
     MDB_val                 key, val;
+    MDB_stat                ms;
     MDB_cursor             *cur;
     onestop_record_t        r;
     onestop_deltas_t       *d;
@@ -74,6 +84,14 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
     }
 
     diffs = 0;
+    done = 0;
+    total = 0;
+
+    /* every record is read once per pass: 1 + 1 + 8 passes */
+
+    if (progress != NULL && mdb_stat(st->rtxn, st->dossiers, &ms) == 0) {
+        total = (uint64_t) ms.ms_entries * 10;
+    }
 
     for (t = 0; t < 3; t++) {
         tag = tags[t];
@@ -91,6 +109,10 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
             for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
                  rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
             {
+                if (progress != NULL && (++done & 0xfff) == 0) {
+                    progress(ctx, done, total);
+                }
+
                 if (onestop_record_decode(val.mv_data, val.mv_size, &r)
                     != 0)
                 {
@@ -204,6 +226,11 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
     }
 
     onestop_deltas_destroy(d);
+
+    if (progress != NULL) {
+        progress(ctx, total, total);
+    }
+
     return diffs;
 
 failed:

@@ -1,0 +1,103 @@
+/*
+ * The command-line tool's own parts, shared by its files (cli.c: the
+ * options and the commands on a store's data; cli_admin.c: init, migrate,
+ * restore; cli_keys.c: the keys files; cli_util.c: messages, identity,
+ * progress).  Not part of libonestop.
+ */
+
+#ifndef ONESTOP_CLI_H
+#define ONESTOP_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "onestop_store.h"
+#include "onestop_version.h"
+
+#define ONESTOP_KEYS_FILE     "/etc/onestop/keys"
+#define ONESTOP_QR_KEY_FILE   "/etc/onestop/qr.key"
+
+/* exit statuses: 0 done, 1 failed, 2 the command line is wrong */
+#define ONESTOP_EXIT_FAILED   1
+#define ONESTOP_EXIT_USAGE    2
+
+
+/* "onestop: " and the message on stderr, one line; returns 1 */
+int onestop_cli_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+int onestop_cli_vfail(const char *fmt, va_list ap);
+/* the same for a wrong command line ("... (onestop --help)"); returns 2 */
+int onestop_cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* A size with nginx's suffixes (k, m, g, t): 0, or -1 when it is not one. */
+int onestop_cli_size_parse(const char *s, uint64_t *v);
+
+/*
+ * Run as root, become the owner of the existing store `dir` (so that no
+ * file is left that nginx's workers cannot open); as another user, refuse
+ * unless it is the owner.  A missing `dir` is left to the caller.  0, or
+ * 1 with the reason said.
+ */
+int onestop_cli_take_identity(const char *dir);
+
+/*
+ * Run as root, become `user` (a name or a uid), or when user is NULL the
+ * owner of directory `parent`: the user a new store or a restored one
+ * will belong to.  When `create` is not NULL, that directory is made
+ * first (mode 0750) and given to the user.  Not root: nothing to do.  0,
+ * or 1 with the reason said.
+ */
+int onestop_cli_become_for(const char *parent, const char *user,
+    const char *create);
+
+/* The directory part of a path ("." when it has none), into buf. */
+const char *onestop_cli_parent(const char *path, char *buf, size_t len);
+
+/*
+ * A progress line on stderr, when stderr is a terminal, at most four
+ * times a second: "import: 120,000 of 200,000 records (60%), 40,000
+ * records/s, 2 s left".  `total` 0 when unknown.  Nothing at all when
+ * stderr is not a terminal.  end() erases the line.
+ */
+typedef struct {
+    const char  *what;
+    const char  *unit;            /* "records", or "bytes" (shown as MB) */
+    uint64_t     total;
+    uint64_t     done;
+    double       start;
+    double       last;
+    int          on;
+    int          shown;
+} onestop_progress_t;
+
+void onestop_progress_start(onestop_progress_t *p, const char *what,
+    const char *unit, uint64_t total);
+void onestop_progress_update(onestop_progress_t *p, uint64_t done,
+    uint64_t total);
+void onestop_progress_end(onestop_progress_t *p);
+/* a plain onestop_progress_pt for the engine's callbacks */
+void onestop_progress_cb(void *ctx, uint64_t done, uint64_t total);
+
+/* a write's failure said in one line (the batch's first bad record, or
+ * what to do about a full store); 0 when it succeeded, else 1 */
+int onestop_cli_report_write(onestop_store_t *st, onestop_write_t *w,
+    onestop_batch_t *b);
+const char *onestop_cli_full_advice(onestop_store_t *st);
+
+/* cli_demo.c: "demo [N]" */
+int onestop_cli_demo(onestop_store_t *st, size_t n);
+
+/* cli_admin.c: the commands that create, upgrade and restore a store */
+int onestop_cli_init(const char *dir, int argc, char **argv);
+int onestop_cli_migrate(const char *dir, int argc, char **argv);
+int onestop_cli_restore(const char *dir, int argc, char **argv);
+
+/* cli_keys.c: "key add|list|revoke" and "qr-key rotate" (argv[0] is
+ * "key" or "qr-key"); dir may be NULL */
+int onestop_cli_key(const char *dir, int argc, char **argv);
+int onestop_cli_qr_key(const char *dir, int argc, char **argv);
+
+#endif /* ONESTOP_CLI_H */

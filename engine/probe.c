@@ -1,0 +1,343 @@
+/*
+ * probe: what a store directory holds, without changing it.  The one idea:
+ * LMDB opened with MDB_RDONLY | MDB_NOLOCK reads data.mdb through a
+ * read-only mapping and never touches lock.mdb, so looking is all it
+ * does; and every process that has an environment open holds a shared
+ * fcntl lock on the first byte of its lock.mdb, so whether a store is in
+ * use is a question fcntl(F_GETLK) answers.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "onestop_probe.h"
+#include "onestop_store_int.h"
+#include "onestop_schema.h"
+
+
+static int probe_env(const char *dir, onestop_probe_t *p);
+static int probe_meta(MDB_txn *txn, MDB_dbi meta, const char *name,
+    void *v, size_t len);
+
+
+int
+onestop_store_probe(const char *dir, onestop_probe_t *p)
+{
+    DIR            *d;
+    char            path[4096];
+    struct stat     sb;
+    struct dirent  *de;
+
+    memset(p, 0, sizeof(onestop_probe_t));
+
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT) {
+            p->state = ONESTOP_PROBE_MISSING;
+            return p->state;
+        }
+
+        snprintf(p->message, sizeof(p->message), "cannot reach \"%s\": %s",
+                 dir, strerror(errno));
+        p->state = ONESTOP_PROBE_ERROR;
+        return p->state;
+    }
+
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(p->message, sizeof(p->message), "\"%s\" is not a directory",
+                 dir);
+        p->state = ONESTOP_PROBE_ERROR;
+        return p->state;
+    }
+
+    d = opendir(dir);
+
+    if (d == NULL) {
+        snprintf(p->message, sizeof(p->message), "cannot read \"%s\": %s",
+                 dir, strerror(errno));
+        p->state = ONESTOP_PROBE_ERROR;
+        return p->state;
+    }
+
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
+            && strcmp(de->d_name, "data.mdb") != 0
+            && strcmp(de->d_name, "lock.mdb") != 0)
+        {
+            p->others = 1;
+        }
+    }
+
+    closedir(d);
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT) {
+            p->state = ONESTOP_PROBE_EMPTY;
+            return p->state;
+        }
+
+        snprintf(p->message, sizeof(p->message),
+                 "cannot reach the data.mdb of \"%s\": %s", dir,
+                 strerror(errno));
+        p->state = ONESTOP_PROBE_ERROR;
+        return p->state;
+    }
+
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(p->message, sizeof(p->message), "its data.mdb is not a "
+                 "file");
+        p->state = ONESTOP_PROBE_FOREIGN;
+        return p->state;
+    }
+
+    p->used = (uint64_t) sb.st_size;
+
+    if (sb.st_size == 0) {
+        p->state = ONESTOP_PROBE_EMPTY;     /* a creation cut short */
+        return p->state;
+    }
+
+    p->state = probe_env(dir, p);
+    return p->state;
+}
+
+
+/*
+ * The verdict "nginx -t" and a start give on what the probe found: a store
+ * to create (MISSING, EMPTY), to upgrade (an older schema), to refuse
+ * (another program's data, a newer schema, another UTC offset), or to use.
+ */
+
+int
+onestop_store_check(const char *dir, const onestop_store_conf_t *conf,
+    char *msg, size_t len)
+{
+    onestop_probe_t  p;
+
+    switch (onestop_store_probe(dir, &p)) {
+
+    case ONESTOP_PROBE_MISSING:
+    case ONESTOP_PROBE_EMPTY:
+        snprintf(msg, len, "store \"%s\" does not exist yet: nginx creates "
+                 "it when it starts, or run \"onestop --store %s init\"",
+                 dir, dir);
+        return ONESTOP_NOT_FOUND;
+
+    case ONESTOP_PROBE_FOREIGN:
+        snprintf(msg, len, "\"%s\" is not an onestop store (%s): onestop "
+                 "does not write in it; give onestop_store a directory of "
+                 "its own", dir, p.message);
+        return ONESTOP_ERROR;
+
+    case ONESTOP_PROBE_STORE:
+        break;
+
+    default:
+        snprintf(msg, len, "%s", p.message);
+        return ONESTOP_ERROR;
+    }
+
+    if (p.schema > ONESTOP_SCHEMA_VERSION) {
+        snprintf(msg, len, "store \"%s\" has schema version %u, newer than "
+                 "this build's %u: install the onestop that wrote it", dir,
+                 p.schema, ONESTOP_SCHEMA_VERSION);
+        return ONESTOP_ERROR;
+    }
+
+    if (conf->check_offset && p.offset != conf->offset) {
+        snprintf(msg, len, "store \"%s\" was created with a UTC offset of "
+                 "%d seconds, the configuration says %d", dir, (int) p.offset,
+                 (int) conf->offset);
+        return ONESTOP_ERROR;
+    }
+
+    if (p.schema < ONESTOP_SCHEMA_VERSION) {
+        snprintf(msg, len, "store \"%s\" has schema version %u: nginx "
+                 "upgrades it to %u in place when it starts, or run "
+                 "\"onestop --store %s migrate\" (after \"onestop --store %s "
+                 "backup DIR\")", dir, p.schema, ONESTOP_SCHEMA_VERSION, dir,
+                 dir);
+        return ONESTOP_STORE_OLD;
+    }
+
+    msg[0] = '\0';
+    return ONESTOP_OK;
+}
+
+
+int
+onestop_store_foreign(MDB_txn *txn)
+{
+    int          rc, ours;
+    MDB_dbi      main;
+    MDB_val      k, v;
+    MDB_cursor  *c;
+
+    /* the main database holds the names of the named ones (and nothing
+     * else in a store of ours): ours if it is empty or names our meta */
+
+    if (mdb_dbi_open(txn, NULL, 0, &main) != 0
+        || mdb_cursor_open(txn, main, &c) != 0)
+    {
+        return 1;
+    }
+
+    ours = 1;
+    rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+
+    if (rc == 0) {
+        k.mv_data = (void *) ONESTOP_DB_META;
+        k.mv_size = sizeof(ONESTOP_DB_META) - 1;
+        ours = mdb_cursor_get(c, &k, &v, MDB_SET) == 0;
+
+    } else if (rc != MDB_NOTFOUND) {
+        ours = 0;
+    }
+
+    mdb_cursor_close(c);
+
+    return !ours;
+}
+
+
+static int
+probe_env(const char *dir, onestop_probe_t *p)
+{
+    int          rc, state;
+    MDB_env     *env;
+    MDB_txn     *txn;
+    MDB_dbi      meta;
+    MDB_envinfo  info;
+    uint32_t     schema;
+
+    if (mdb_env_create(&env) != 0) {
+        snprintf(p->message, sizeof(p->message), "out of memory");
+        return ONESTOP_PROBE_ERROR;
+    }
+
+    mdb_env_set_maxdbs(env, ONESTOP_DB_MAX);
+
+    rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS, 0);
+
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+        mdb_env_close(env);
+        snprintf(p->message, sizeof(p->message),
+                 "its data.mdb is not an LMDB environment of this version "
+                 "(%s)", mdb_strerror(rc));
+        return ONESTOP_PROBE_FOREIGN;
+    }
+
+    if (rc != 0) {
+        mdb_env_close(env);
+        snprintf(p->message, sizeof(p->message),
+                 "could not open store \"%s\": %s", dir, mdb_strerror(rc));
+        return ONESTOP_PROBE_ERROR;
+    }
+
+    mdb_env_info(env, &info);
+    p->map_size = info.me_mapsize;
+
+    rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+
+    if (rc != 0) {
+        mdb_env_close(env);
+        snprintf(p->message, sizeof(p->message),
+                 "could not open store \"%s\": %s", dir, mdb_strerror(rc));
+        return ONESTOP_PROBE_ERROR;
+    }
+
+    state = ONESTOP_PROBE_FOREIGN;
+    rc = onestop_store_foreign(txn) ? MDB_INCOMPATIBLE
+         : mdb_dbi_open(txn, ONESTOP_DB_META, 0, &meta);
+
+    if (rc == MDB_NOTFOUND) {
+        state = ONESTOP_PROBE_EMPTY;        /* a creation cut short */
+
+    } else if (rc == MDB_INCOMPATIBLE) {
+        snprintf(p->message, sizeof(p->message),
+                 "an LMDB environment without onestop's \"%s\" database",
+                 ONESTOP_DB_META);
+
+    } else if (rc != 0) {
+        snprintf(p->message, sizeof(p->message), "cannot read \"%s\": %s",
+                 dir, mdb_strerror(rc));
+        state = ONESTOP_PROBE_ERROR;
+
+    } else if (probe_meta(txn, meta, ONESTOP_META_SCHEMA, &schema, 4) != 0
+               || probe_meta(txn, meta, ONESTOP_META_UTC_OFFSET, &p->offset,
+                             4) != 0)
+    {
+        snprintf(p->message, sizeof(p->message),
+                 "an LMDB environment with a \"%s\" database but no "
+                 "onestop schema version or UTC offset", ONESTOP_DB_META);
+
+    } else {
+        p->schema = schema;
+        probe_meta(txn, meta, ONESTOP_META_CREATED, &p->created, 8);
+        state = ONESTOP_PROBE_STORE;
+    }
+
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+
+    return state;
+}
+
+
+/* a fixed-size value of meta: 0, or -1 when it is missing or not that size */
+
+static int
+probe_meta(MDB_txn *txn, MDB_dbi meta, const char *name, void *v, size_t len)
+{
+    MDB_val  k, d;
+
+    k.mv_data = (void *) name;
+    k.mv_size = strlen(name);
+
+    if (mdb_get(txn, meta, &k, &d) != 0 || d.mv_size != len) {
+        return -1;
+    }
+
+    memcpy(v, d.mv_data, len);
+    return 0;
+}
+
+
+long
+onestop_store_user(const char *dir)
+{
+    int           fd;
+    char          path[4096];
+    struct flock  fl;
+
+    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+
+    if (fcntl(fd, F_GETLK, &fl) != 0) {
+        close(fd);
+        return -1;
+    }
+
+    close(fd);
+
+    return fl.l_type == F_UNLCK ? 0 : (long) fl.l_pid;
+}
