@@ -16,6 +16,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/store_check.c engine/write.c engine/outbox.c \
+               engine/change.c engine/replica.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c
@@ -42,8 +43,10 @@ $(BUILD)/engine/%.o: engine/%.c $(ENGINE_HDRS)
 $(BUILD)/libonestop.a: $(ENGINE_OBJS)
 	ar rcs $@ $^
 
-$(BUILD)/onestop: engine/cli.c $(BUILD)/libonestop.a
-	$(CC) $(CFLAGS_ENG) $< $(BUILD)/libonestop.a $(LIBS) -o $@
+CLI_SRCS    := engine/cli.c engine/cli_replica.c
+
+$(BUILD)/onestop: $(CLI_SRCS) engine/onestop_cli_replica.h $(BUILD)/libonestop.a
+	$(CC) $(CFLAGS_ENG) $(CLI_SRCS) $(BUILD)/libonestop.a $(LIBS) -o $@
 
 $(BUILD)/test/%: engine/test/%.c $(wildcard engine/test/*.h) $(BUILD)/libonestop.a
 	@mkdir -p $(dir $@)
@@ -94,7 +97,7 @@ ASAN_FLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
 
 asan: deps
 	@rm -rf $(BUILD)/asan && mkdir -p $(BUILD)/asan/test
-	$(CC) $(ASAN_FLAGS) engine/cli.c $(ENGINE_SRCS) $(LIBS) \
+	$(CC) $(ASAN_FLAGS) $(CLI_SRCS) $(ENGINE_SRCS) $(LIBS) \
 	    -o $(BUILD)/asan/onestop
 	for t in $(UNIT_SRCS); do \
 	    $(CC) $(ASAN_FLAGS) -Iengine/test $$t $(ENGINE_SRCS) $(LIBS) \

@@ -20,6 +20,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_cli_replica.h"
 #include "onestop_demo.h"
 #include "onestop_json.h"
 #include "onestop_stats.h"
@@ -74,6 +75,10 @@ usage(void)
         "                       statistics, as GET /api/v1/stats answers\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
+        "  status               role, sequence and digest, as JSON\n"
+        "  follow PREFIX        make the store a read-only follower of the\n"
+        "                       primary that publishes under PREFIX\n"
+        "  promote              make a follower's store a primary's\n"
         "options:\n"
         "  --utc-offset +07:00  the local offset of a new store\n");
     return 2;
@@ -777,6 +782,13 @@ main(int argc, char **argv)
 
     if (readonly && access(dir, F_OK) != 0) {
         return fail("no store at \"%s\"", dir);
+    }
+
+    /* status, promote, follow: cli_replica.c */
+    rc = onestop_cli_replica(dir, cmd, argc - i, argv + i);
+
+    if (rc >= 0) {
+        return rc;
     }
 
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "catalog") != 0
