@@ -16,6 +16,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/write.c engine/outbox.c \
+               engine/change.c engine/replica.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \
@@ -23,7 +24,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/feed.c engine/answer.c \
                engine/probe.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
-               engine/cli_keys.c \
+               engine/cli_keys.c engine/cli_replica.c \
                engine/cli_util.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \

@@ -10,6 +10,10 @@
  * cannot change, no circle) is refused whole: its nested transaction
  * (write.c) is aborted.
  *
+ * A catalog write's puts are its change's bytes in the outbox and the log:
+ * a follower makes the same puts (onestop_store_catalog_apply), so that
+ * both catalogs hold the same bytes, interned ids included.
+ *
  * Calls catalog.c (the in-memory catalog), outbox.c (the change entry)
  * and store.c (meta).
  */
@@ -219,7 +223,30 @@ corrupt:
 }
 
 
-/* catalog writes */
+/* catalog writes: each put is also kept, in order, as the change's bytes
+ * (u8 key length, key, u16 value length, value) that a follower applies */
+
+static int
+cat_put_logged(onestop_store_t *st, MDB_txn *txn, MDB_val *k, MDB_val *v,
+    onestop_buf_t *log)
+{
+    uint8_t  len[2];
+
+    len[0] = (uint8_t) k->mv_size;
+    onestop_buf_add(log, len, 1);
+    onestop_buf_add(log, k->mv_data, k->mv_size);
+    len[0] = (uint8_t) (v->mv_size & 0xff);
+    len[1] = (uint8_t) (v->mv_size >> 8);
+    onestop_buf_add(log, len, 2);
+    onestop_buf_add(log, v->mv_data, v->mv_size);
+
+    if (log->failed) {
+        return ENOMEM;
+    }
+
+    return mdb_put(txn, st->catalog, k, v, 0);
+}
+
 
 typedef struct {
     char      type;
@@ -240,7 +267,7 @@ cat_key(cat_key_t *ck, char type, uint32_t id)
 
 static int
 cat_intern(onestop_store_t *st, MDB_txn *txn, char type, char idtype,
-    onestop_str_t sid, uint32_t *id, int *created)
+    onestop_str_t sid, uint32_t *id, int *created, onestop_buf_t *log)
 {
     int      rc;
     char     key[1 + ONESTOP_CODE_MAX];
@@ -278,14 +305,14 @@ cat_intern(onestop_store_t *st, MDB_txn *txn, char type, char idtype,
     v.mv_data = &n;
     v.mv_size = 4;
 
-    if ((rc = mdb_put(txn, st->catalog, &k, &v, 0)) != 0) {
+    if ((rc = cat_put_logged(st, txn, &k, &v, log)) != 0) {
         return rc;
     }
 
     k.mv_data = nkey;
     k.mv_size = 2;
 
-    if ((rc = mdb_put(txn, st->catalog, &k, &v, 0)) != 0) {
+    if ((rc = cat_put_logged(st, txn, &k, &v, log)) != 0) {
         return rc;
     }
 
@@ -298,7 +325,7 @@ cat_intern(onestop_store_t *st, MDB_txn *txn, char type, char idtype,
 static int
 cat_put(onestop_store_t *st, MDB_txn *txn, char type, uint32_t id,
     const uint8_t *head, size_t headlen, onestop_str_t sid,
-    onestop_str_t name, size_t *written)
+    onestop_str_t name, size_t *written, onestop_buf_t *log)
 {
     uint8_t    buf[16 + 2 * (ONESTOP_NAME_MAX + 2)];
     uint8_t   *p;
@@ -331,13 +358,13 @@ cat_put(onestop_store_t *st, MDB_txn *txn, char type, uint32_t id,
     }
 
     (*written)++;
-    return mdb_put(txn, st->catalog, &k, &v, 0);
+    return cat_put_logged(st, txn, &k, &v, log);
 }
 
 
 int
 onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
-    onestop_write_t *w, uint64_t *seq)
+    onestop_write_t *w, onestop_chain_t *c)
 {
     int                        rc, created, *plevel;
     size_t                     i, j;
@@ -348,6 +375,8 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
     onestop_cat_entry_in_t    *e;
     const onestop_catalog_t   *cat;
     const onestop_agency_t    *old, *pa;
+    onestop_buf_t              log;
+    uint64_t                   gen;
 
     doc = w->doc;
     cat = st->wcat;
@@ -359,6 +388,10 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
                  "only an administrator's key may write the catalog");
         return 0;
     }
+
+    memset(&log, 0, sizeof(onestop_buf_t));
+    gen = 0;
+    onestop_buf_add(&log, &gen, 8);        /* the generation, at the end */
 
 #define CAT_FAIL(...)                                                        \
     do {                                                                     \
@@ -385,9 +418,9 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         e = &doc->fields[i];
 
         if ((rc = cat_intern(st, txn, ONESTOP_CAT_FIELD, ONESTOP_CAT_FIELD_ID,
-                             e->id, &id, &created)) != 0
+                             e->id, &id, &created, &log)) != 0
             || (rc = cat_put(st, txn, ONESTOP_CAT_FIELD, id, head, 0, e->id,
-                             e->name, &w->fields)) != 0)
+                             e->name, &w->fields, &log)) != 0)
         {
             goto done;
         }
@@ -493,7 +526,8 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         a = &doc->agencies[i];
 
         if ((rc = cat_intern(st, txn, ONESTOP_CAT_AGENCY,
-                             ONESTOP_CAT_AGENCY_ID, a->id, &ids[i], &created))
+                             ONESTOP_CAT_AGENCY_ID, a->id, &ids[i], &created,
+                             &log))
             != 0)
         {
             goto done;
@@ -507,7 +541,7 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         if (a->parent.len) {
             if ((rc = cat_intern(st, txn, ONESTOP_CAT_AGENCY,
                                  ONESTOP_CAT_AGENCY_ID, a->parent, &parent,
-                                 &created)) != 0)
+                                 &created, &log)) != 0)
             {
                 goto done;
             }
@@ -517,7 +551,7 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         memcpy(head + 1, &parent, 4);
 
         if ((rc = cat_put(st, txn, ONESTOP_CAT_AGENCY, ids[i], head, 5, a->id,
-                          a->name, &w->agencies)) != 0)
+                          a->name, &w->agencies, &log)) != 0)
         {
             goto done;
         }
@@ -529,7 +563,7 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         e = &doc->procedures[i];
 
         if ((rc = cat_intern(st, txn, ONESTOP_CAT_FIELD, ONESTOP_CAT_FIELD_ID,
-                             e->field, &field, &created)) != 0)
+                             e->field, &field, &created, &log)) != 0)
         {
             goto done;
         }
@@ -550,7 +584,8 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         }
 
         if ((rc = cat_intern(st, txn, ONESTOP_CAT_PROCEDURE,
-                             ONESTOP_CAT_PROCEDURE_ID, e->id, &id, &created))
+                             ONESTOP_CAT_PROCEDURE_ID, e->id, &id, &created,
+                             &log))
             != 0)
         {
             goto done;
@@ -559,15 +594,13 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
         memcpy(head, &field, 4);
 
         if ((rc = cat_put(st, txn, ONESTOP_CAT_PROCEDURE, id, head, 4, e->id,
-                          e->name, &w->procedures)) != 0)
+                          e->name, &w->procedures, &log)) != 0)
         {
             goto done;
         }
     }
 
     if (w->agencies + w->fields + w->procedures) {
-        uint64_t  gen;
-
         if ((rc = onestop_meta_get_u64(txn, st->meta,
                                        ONESTOP_META_CATALOG_GEN, &gen)) != 0)
         {
@@ -576,11 +609,19 @@ onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
 
         gen++;
 
+        if (log.failed) {
+            rc = ENOMEM;
+            goto done;
+        }
+
+        memcpy(log.data, &gen, 8);
+
         if ((rc = onestop_meta_put(txn, st->meta, ONESTOP_META_CATALOG_GEN,
                                    &gen, 8)) != 0
-            || (rc = onestop_outbox_append(st, txn, seq,
+            || (rc = onestop_outbox_append(st, txn, c,
                                            ONESTOP_CHANGE_CATALOG, 0, gen,
-                                           NULL, 0)) != 0)
+                                           NULL, 0, (uint8_t *) log.data,
+                                           log.len)) != 0)
         {
             goto done;
         }
@@ -597,6 +638,65 @@ done:
     free(pids);
     free(plevel);
     free(up);
+    onestop_buf_free(&log);
 
     return rc;
+}
+
+
+int
+onestop_store_catalog_apply(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, const uint8_t *body, size_t len)
+{
+    int             rc;
+    size_t          klen, vlen;
+    uint64_t        gen;
+    MDB_val         k, v;
+    const uint8_t  *p, *end;
+
+    if (len < 8) {
+        return MDB_CORRUPTED;
+    }
+
+    memcpy(&gen, body, 8);
+    p = body + 8;
+    end = body + len;
+
+    /* every put checked before the first is made */
+
+    while (p < end) {
+        klen = p[0];
+
+        if (klen == 0 || (size_t) (end - p) < 1 + klen + 2) {
+            return MDB_CORRUPTED;
+        }
+
+        vlen = (size_t) p[1 + klen] | (size_t) p[2 + klen] << 8;
+
+        if ((size_t) (end - p) < 3 + klen + vlen) {
+            return MDB_CORRUPTED;
+        }
+
+        p += 3 + klen + vlen;
+    }
+
+    for (p = body + 8; p < end; p += 3 + k.mv_size + v.mv_size) {
+        k.mv_size = p[0];
+        k.mv_data = (void *) (p + 1);
+        v.mv_size = (size_t) p[1 + k.mv_size] | (size_t) p[2 + k.mv_size] << 8;
+        v.mv_data = (void *) (p + 3 + k.mv_size);
+
+        if ((rc = mdb_put(txn, st->catalog, &k, &v, 0)) != 0) {
+            return rc;
+        }
+    }
+
+    if ((rc = onestop_meta_put(txn, st->meta, ONESTOP_META_CATALOG_GEN, &gen,
+                               8)) != 0)
+    {
+        return rc;
+    }
+
+    return onestop_outbox_append(st, txn, c, ONESTOP_CHANGE_CATALOG, 0, gen,
+                                 NULL, 0, body, len);
 }

@@ -25,6 +25,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "onestop_cli.h"
+#include "onestop_cli_replica.h"
 #include "onestop_demo.h"
 #include "onestop_probe.h"
 #include "onestop_json.h"
@@ -82,6 +83,10 @@ usage(FILE *f)
         "                       statistics, as GET /api/v1/stats answers\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
+        "  status               role, sequence and digest, as JSON\n"
+        "  follow PREFIX        make the store a read-only follower of the\n"
+        "                       primary that publishes under PREFIX\n"
+        "  promote              make a follower's store a primary's\n"
         "\n"
         "keys (no store needed; with --store, scopes are checked against\n"
         "its catalog):\n"
@@ -695,6 +700,9 @@ store_command(const char *dir, int argc, char **argv)
         { "stats", 0, 1 },
         { "verify", 0, 1 },
         { "demo", 0, 0 },
+        { "status", 0, 1 },                 /* cli_replica.c's three */
+        { "follow", 1, 0 },
+        { "promote", 0, 1 },
         { NULL, 0, 0 }
     };
 
@@ -725,6 +733,12 @@ store_command(const char *dir, int argc, char **argv)
 
     if (arg == NULL && c->args) {
         return onestop_cli_usage_error("%s needs an argument", cmd);
+    }
+
+    rc = onestop_cli_replica(dir, cmd, argc - 1, argv + 1);
+
+    if (rc >= 0) {
+        return rc;
     }
 
     if (open_store(dir, 0, &st) != 0) {

@@ -1,8 +1,8 @@
 /*
  * The store's inside, shared by the files that work on its LMDB
- * databases directly (store.c, write.c, outbox.c, catalog_db.c, and the
- * readers stats.c, verify.c, apologies.c, evaluation_summary.c); nothing
- * else includes this.
+ * databases directly (store.c, write.c, change.c, outbox.c, catalog_db.c,
+ * replica.c, and the readers stats.c, verify.c, apologies.c,
+ * evaluation_summary.c); nothing else includes this.
  */
 
 #ifndef ONESTOP_STORE_INT_H
@@ -46,10 +46,53 @@ struct onestop_store_s {
 };
 
 
+/*
+ * The outbox's chain through a write transaction: the last sequence
+ * given, the running digest after it, and how entries are written.  Taken
+ * from meta when the transaction begins (outbox.c), advanced by each
+ * appended change, stored back in meta with it.
+ */
+typedef struct {
+    uint64_t             seq;
+    uint8_t              digest[ONESTOP_DIGEST_LEN];
+    int64_t              ts;            /* the commit time an entry gets,
+                                           ms since the epoch */
+    int                  log;           /* entries keep the change's bytes */
+} onestop_chain_t;
+
+
 /* the apologies index key of a record: 4 bytes of inverted issue day
- * (newest first), then the code; returns its length */
+ * (newest first), then the code; returns its length (change.c) */
 size_t onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
     int32_t offset, uint8_t *key);
+
+/*
+ * change.c: the changes every writer makes alike, the primary's checked
+ * writes (write.c) and a follower's log (replica.c).
+ *
+ * A record or tombstone `value` (its binary form) stored under `code` over
+ * `old` (the stored record, decoded; NULL when there is none or it is a
+ * tombstone): the old record's events out of st->deltas and the new one's
+ * in, the apology index, the record, and its outbox entry (a delete for a
+ * tombstone).  An LMDB error code (MDB_CORRUPTED when value does not
+ * decode).
+ */
+int onestop_change_record(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, const onestop_str_t *code,
+    const onestop_record_t *old, const uint8_t *value, size_t len);
+/* an evaluation's value stored under `code` (there must be none yet), its
+ * day in evaluation_days and its outbox entry; an LMDB error code */
+int onestop_change_evaluation(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, const onestop_str_t *code, const uint8_t *value,
+    size_t len);
+
+/* write.c: a write transaction begun (the writer's deltas ready, a map
+ * another process grew adopted or refused); an LMDB error code */
+int onestop_write_begin(onestop_store_t *st, MDB_txn **txn);
+/* write.c: after a write transaction failed with rc (and was aborted):
+ * records a full store (its ONESTOP_FULL_* is returned, 0 for another
+ * failure) or a broken environment, and drops the writer's catalog */
+int onestop_write_failed(onestop_store_t *st, int rc);
 
 /* store.c: a u64 of meta (0 when it is missing), and a put; an LMDB error
  * code */
@@ -72,13 +115,68 @@ int onestop_store_catalog_load(onestop_store_t *st, MDB_txn *txn,
 /* catalog_db.c: an ONESTOP_W_CATALOG write, in write.c's nested
  * transaction; w->status says whether it stands; an LMDB error code */
 int onestop_store_catalog_write(onestop_store_t *st, MDB_txn *txn,
-    onestop_write_t *w, uint64_t *seq);
+    onestop_write_t *w, onestop_chain_t *c);
+/* catalog_db.c: a catalog change's bytes (u64 generation, then its puts)
+ * applied as the primary wrote them, with the generation and the outbox
+ * entry; an LMDB error code (MDB_CORRUPTED: the bytes are not a catalog
+ * change) */
+int onestop_store_catalog_apply(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, const uint8_t *body, size_t len);
 
-/* outbox.c: appends a change under ++*seq (dropping the oldest past
- * outbox_max); an LMDB error code */
-int onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
-    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
-    uint32_t old_agency);
+/* outbox.c: the chain as of txn (sequence, digest, meta "log"), the
+ * commit time now; an LMDB error code */
+int onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c);
+/* outbox.c: the chain's sequence and digest into meta; an LMDB error code */
+int onestop_chain_save(onestop_store_t *st, MDB_txn *txn,
+    const onestop_chain_t *c);
+/* outbox.c: the milliseconds since the epoch, by the clock */
+int64_t onestop_clock_ms(void);
+/*
+ * outbox.c: the digest after a change: SHA-256 of prev, the sequence
+ * (big-endian) and the change's bytes, given as a head (format, kind,
+ * code; onestop_change_head) and a body.  0, or -1 when libcrypto fails.
+ */
+int onestop_digest_next(const uint8_t *prev, uint64_t seq,
+    const uint8_t *head, size_t hlen, const uint8_t *body, size_t blen,
+    uint8_t *out);
+/* outbox.c: the head of a change's bytes into buf (3 + 64 bytes): its
+ * length */
+size_t onestop_change_head(int kind, const onestop_str_t *code, uint8_t *buf);
+/*
+ * outbox.c: appends a change under ++c->seq (dropping the oldest past
+ * outbox_max) and advances the digest over its bytes (the head from kind
+ * and code, then body); the entry keeps the code (but an evaluation's),
+ * and the bytes when c->log.  An LMDB error code.
+ */
+int onestop_outbox_append(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, int kind, uint32_t agency, uint64_t version,
+    const onestop_str_t *code, uint32_t old_agency, const uint8_t *body,
+    size_t blen);
+
+/* outbox.c: an outbox entry as stored */
+typedef struct {
+    uint64_t             seq;
+    uint8_t              kind;
+    uint32_t             agency;
+    uint64_t             version;
+    onestop_str_t        code;          /* the entry's: none for evaluations */
+    uint32_t             old_agency;
+    const uint8_t       *digest;        /* NULL: written before digests */
+    int64_t              ts;
+    const uint8_t       *data;          /* the change's bytes (NULL: none) */
+    size_t               data_len;
+} onestop_outbox_entry_t;
+
+/* outbox.c: 0, or -1 when the key or value is not an outbox entry */
+int onestop_outbox_entry(const MDB_val *k, const MDB_val *v,
+    onestop_outbox_entry_t *e);
+
+/* outbox.c: the store's role (ONESTOP_ROLE_*) as of txn and, for a
+ * follower, the prefix it follows into prefix (at least
+ * ONESTOP_FOLLOWS_MAX + 1 bytes, NUL-terminated; may be NULL); an LMDB
+ * error code */
+int onestop_store_role(onestop_store_t *st, MDB_txn *txn, int *role,
+    char *prefix);
 /* outbox.c: records the published sequence and drops the entries up to
  * it, a bounded number at a time (*changed: 1 when something was
  * written); an LMDB error code */

@@ -9,12 +9,23 @@
  * by the reading thread with atomics and trimmed by the next write
  * transaction, a bounded number of entries at a time.
  *
+ * Each entry also carries the running digest after it (SHA-256 chained
+ * over the sequence: the previous digest, the sequence, the change's
+ * bytes; lmdb-schema/README.md) and the commit time, and, when the store
+ * logs (meta "log", onestop_redis ... log=on), the change's bytes
+ * themselves, so that the log publisher sends each version as it was
+ * committed even when a later write has replaced it.
+ *
  * Calls store.c (meta) only.
  */
 
+#include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <lmdb.h>
+#include <openssl/evp.h>
 
 #include "onestop_store_int.h"
 
@@ -43,47 +54,204 @@ onestop_store_seq(onestop_store_t *st)
 }
 
 
+/* the chain */
+
 int
-onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
-    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
-    uint32_t old_agency)
+onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c)
 {
     int      rc;
-    uint8_t  key[8], val[1 + 4 + 8 + 1 + ONESTOP_CODE_MAX + 4];
-    size_t   n;
+    uint64_t log;
     MDB_val  k, v;
 
-    (*seq)++;
-    be64(key, *seq);
-
-    val[0] = (uint8_t) kind;
-    memcpy(val + 1, &agency, 4);
-    memcpy(val + 5, &version, 8);
-    n = code != NULL ? code->len : 0;
-    val[13] = (uint8_t) n;
-
-    if (n) {
-        memcpy(val + 14, code->data, n);
+    if ((rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_OUTBOX_SEQ,
+                                   &c->seq)) != 0
+        || (rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_LOG, &log))
+           != 0)
+    {
+        return rc;
     }
 
-    /* a dossier that moved: the agency it left, whose figures changed too */
-    memcpy(val + 14 + n, &old_agency, 4);
+    c->log = log != 0;
+    c->ts = onestop_clock_ms();
+
+    k.mv_data = (void *) ONESTOP_META_DIGEST;
+    k.mv_size = strlen(ONESTOP_META_DIGEST);
+    rc = mdb_get(txn, st->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        /* a store from before the digest: the chain begins here */
+        memset(c->digest, 0, ONESTOP_DIGEST_LEN);
+        return 0;
+    }
+
+    if (rc != 0 || v.mv_size != ONESTOP_DIGEST_LEN) {
+        return rc ? rc : MDB_CORRUPTED;
+    }
+
+    memcpy(c->digest, v.mv_data, ONESTOP_DIGEST_LEN);
+    return 0;
+}
+
+
+int
+onestop_chain_save(onestop_store_t *st, MDB_txn *txn, const onestop_chain_t *c)
+{
+    int  rc;
+
+    rc = onestop_meta_put(txn, st->meta, ONESTOP_META_OUTBOX_SEQ, &c->seq, 8);
+
+    if (rc == 0) {
+        rc = onestop_meta_put(txn, st->meta, ONESTOP_META_DIGEST, c->digest,
+                              ONESTOP_DIGEST_LEN);
+    }
+
+    return rc;
+}
+
+
+int64_t
+onestop_clock_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/* SHA-256 fetched from libcrypto once, not at each digest (which took
+ * half of a digest's time); kept for the process's life */
+
+static EVP_MD          *sha256;
+static pthread_once_t   sha256_once = PTHREAD_ONCE_INIT;
+
+
+static void
+sha256_fetch(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+
+int
+onestop_digest_next(const uint8_t *prev, uint64_t seq, const uint8_t *head,
+    size_t hlen, const uint8_t *body, size_t blen, uint8_t *out)
+{
+    int            ok;
+    uint8_t        be[8];
+    unsigned       n;
+    EVP_MD_CTX    *md;
+
+    if (pthread_once(&sha256_once, sha256_fetch) != 0 || sha256 == NULL) {
+        return -1;
+    }
+
+    md = EVP_MD_CTX_new();
+
+    if (md == NULL) {
+        return -1;
+    }
+
+    be64(be, seq);
+
+    ok = EVP_DigestInit_ex2(md, sha256, NULL)
+         && EVP_DigestUpdate(md, prev, ONESTOP_DIGEST_LEN)
+         && EVP_DigestUpdate(md, be, 8)
+         && EVP_DigestUpdate(md, head, hlen)
+         && (blen == 0 || EVP_DigestUpdate(md, body, blen))
+         && EVP_DigestFinal_ex(md, out, &n)
+         && n == ONESTOP_DIGEST_LEN;
+
+    EVP_MD_CTX_free(md);
+
+    return ok ? 0 : -1;
+}
+
+
+size_t
+onestop_change_head(int kind, const onestop_str_t *code, uint8_t *buf)
+{
+    size_t  n;
+
+    n = code != NULL && code->len <= ONESTOP_CODE_MAX ? code->len : 0;
+
+    buf[0] = ONESTOP_LOG_FORMAT;
+    buf[1] = (uint8_t) kind;
+    buf[2] = (uint8_t) n;
+
+    if (n) {
+        memcpy(buf + 3, code->data, n);
+    }
+
+    return 3 + n;
+}
+
+
+int
+onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
+    uint32_t old_agency, const uint8_t *body, size_t blen)
+{
+    int       rc;
+    uint8_t   key[8], head[3 + ONESTOP_CODE_MAX], *p;
+    size_t    n, hlen;
+    MDB_val   k, v;
+
+    hlen = onestop_change_head(kind, code, head);
+
+    if (onestop_digest_next(c->digest, c->seq + 1, head, hlen, body, blen,
+                            c->digest)
+        != 0)
+    {
+        return ENOMEM;
+    }
+
+    c->seq++;
+    be64(key, c->seq);
+
+    /* the public feed names no dossier for an evaluation */
+    n = kind != ONESTOP_CHANGE_EVALUATION ? hlen - 3 : 0;
 
     k.mv_data = key;
     k.mv_size = 8;
-    v.mv_data = val;
-    v.mv_size = 14 + n + 4;
+    v.mv_size = ONESTOP_OUTBOX_FIXED + n + ONESTOP_DIGEST_LEN + 8
+                + (c->log ? hlen + blen : 0);
 
-    rc = mdb_put(txn, st->outbox, &k, &v, MDB_APPEND);
+    rc = mdb_put(txn, st->outbox, &k, &v, MDB_APPEND | MDB_RESERVE);
 
     if (rc != 0) {
         return rc;
     }
 
+    p = v.mv_data;
+    p[0] = (uint8_t) kind;
+    memcpy(p + 1, &agency, 4);
+    memcpy(p + 5, &version, 8);
+    p[13] = (uint8_t) n;
+    memcpy(p + 14, head + 3, n);
+    p += 14 + n;
+
+    /* a dossier that moved: the agency it left, whose figures changed too */
+    memcpy(p, &old_agency, 4);
+    p += 4;
+    memcpy(p, c->digest, ONESTOP_DIGEST_LEN);
+    p += ONESTOP_DIGEST_LEN;
+    memcpy(p, &c->ts, 8);
+    p += 8;
+
+    if (c->log) {
+        memcpy(p, head, hlen);
+
+        if (blen) {
+            memcpy(p + hlen, body, blen);
+        }
+    }
+
     /* bounded: drop the oldest past outbox_max (SPEC section 9) */
 
-    if (*seq > st->outbox_max) {
-        be64(key, *seq - st->outbox_max);
+    if (c->seq > st->outbox_max) {
+        be64(key, c->seq - st->outbox_max);
         k.mv_data = key;
         k.mv_size = 8;
         rc = mdb_del(txn, st->outbox, &k, NULL);
@@ -94,6 +262,111 @@ onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, uint64_t *seq,
     }
 
     return rc;
+}
+
+
+int
+onestop_outbox_entry(const MDB_val *k, const MDB_val *v,
+    onestop_outbox_entry_t *e)
+{
+    size_t          n, rest;
+    const uint8_t  *p;
+
+    if (k->mv_size != 8 || v->mv_size < ONESTOP_OUTBOX_FIXED - 4) {
+        return -1;
+    }
+
+    e->seq = get_be64(k->mv_data);
+    p = v->mv_data;
+    e->kind = p[0];
+    memcpy(&e->agency, p + 1, 4);
+    memcpy(&e->version, p + 5, 8);
+    n = p[13];
+
+    if (n > ONESTOP_CODE_MAX || v->mv_size < 14 + n) {
+        return -1;
+    }
+
+    e->code.data = (const char *) p + 14;
+    e->code.len = n;
+    e->old_agency = 0;
+    e->digest = NULL;
+    e->ts = 0;
+    e->data = NULL;
+    e->data_len = 0;
+
+    rest = v->mv_size - 14 - n;
+    p += 14 + n;
+
+    if (rest >= 4) {
+        memcpy(&e->old_agency, p, 4);
+        p += 4;
+        rest -= 4;
+    }
+
+    if (rest >= ONESTOP_DIGEST_LEN + 8) {
+        e->digest = p;
+        memcpy(&e->ts, p + ONESTOP_DIGEST_LEN, 8);
+        p += ONESTOP_DIGEST_LEN + 8;
+        rest -= ONESTOP_DIGEST_LEN + 8;
+
+        if (rest > 0) {
+            e->data = p;
+            e->data_len = rest;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+onestop_store_role(onestop_store_t *st, MDB_txn *txn, int *role,
+    char *prefix)
+{
+    int       rc;
+    uint64_t  r;
+    MDB_val   k, v;
+
+    rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_ROLE, &r);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    *role = r == ONESTOP_ROLE_FOLLOWER ? ONESTOP_ROLE_FOLLOWER
+                                       : ONESTOP_ROLE_PRIMARY;
+
+    if (prefix == NULL) {
+        return 0;
+    }
+
+    prefix[0] = '\0';
+
+    if (*role != ONESTOP_ROLE_FOLLOWER) {
+        return 0;
+    }
+
+    k.mv_data = (void *) ONESTOP_META_FOLLOWS;
+    k.mv_size = strlen(ONESTOP_META_FOLLOWS);
+    rc = mdb_get(txn, st->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (v.mv_size > ONESTOP_FOLLOWS_MAX) {
+        return MDB_CORRUPTED;
+    }
+
+    memcpy(prefix, v.mv_data, v.mv_size);
+    prefix[v.mv_size] = '\0';
+
+    return 0;
 }
 
 

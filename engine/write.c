@@ -10,9 +10,13 @@
  * aborts alone.  Scope and version order are decided against what is
  * stored, inside the transaction, never before it.
  *
- * Calls outbox.c (the entries), catalog_db.c (the writer's catalog, a
- * catalog write), store.c (meta, a map another process grew) and the
- * counter deltas.
+ * A follower's store takes no write (503 read_only): its changes come
+ * from the primary's log (replica.c), which begins and ends its
+ * transactions here too.
+ *
+ * Calls change.c (a record, an evaluation as stored), outbox.c (the
+ * chain, the role), catalog_db.c (the writer's catalog, a catalog write),
+ * store.c (meta, a map another process grew) and the counter deltas.
  */
 
 #ifndef _GNU_SOURCE
@@ -33,14 +37,12 @@
 
 
 static int write_dossiers(onestop_store_t *st, MDB_txn *txn,
-    onestop_write_t *w, uint64_t *seq);
+    onestop_write_t *w, onestop_chain_t *c);
 static int write_delete(onestop_store_t *st, MDB_txn *txn,
-    onestop_write_t *w, uint64_t *seq);
+    onestop_write_t *w, onestop_chain_t *c);
 static int write_evaluation(onestop_store_t *st, MDB_txn *txn,
-    onestop_write_t *w, uint64_t *seq);
-static int apology_index(onestop_store_t *st, MDB_txn *txn,
-    const onestop_record_t *old, const onestop_record_t *r,
-    const onestop_str_t *code);
+    onestop_write_t *w, onestop_chain_t *c);
+static void write_read_only(onestop_write_t *w, const char *prefix);
 static int in_scope(const onestop_catalog_t *cat,
     const onestop_scope_t *scope, uint32_t agency);
 static int store_full(onestop_store_t *st, int rc);
@@ -234,11 +236,11 @@ code_agency(const onestop_catalog_t *cat, const onestop_str_t *code)
 
 static int
 write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
-    uint64_t *seq)
+    onestop_chain_t *c)
 {
     int                       rc, found;
     size_t                    forbidden, invalid, conflict;
-    uint32_t                  old_agency, id;
+    uint32_t                  id;
     size_t                    i, size, rsize;
     uint8_t                  *enc;
     MDB_val                   k, v;
@@ -402,37 +404,12 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
-        /* the counters: the old contribution out, the new one in (before
-         * the put, which may move the old value's page) */
+        /* its counters, apology letter, bytes and outbox entry, as a
+         * follower stores them (change.c) */
 
-        if ((found && !old.tombstone
-             && onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0)
-            || onestop_deltas_record(st->deltas, r, st->offset, 1) != 0)
-        {
-            free(enc);
-            return ENOMEM;
-        }
-
-        old_agency = found && !old.tombstone
-                     && old.agency_id != r->agency_id ? old.agency_id : 0;
-
-        rc = apology_index(st, txn, found && !old.tombstone ? &old : NULL,
-                           r, &r->code);
-
-        if (rc != 0) {
-            free(enc);
-            return rc;
-        }
-
-        v.mv_data = enc;
-        v.mv_size = rsize;
-        rc = mdb_put(txn, st->dossiers, &k, &v, 0);
-
-        if (rc == 0) {
-            rc = onestop_outbox_append(st, txn, seq, ONESTOP_CHANGE_DOSSIER,
-                                       r->agency_id, r->version, &r->code,
-                                       old_agency);
-        }
+        rc = onestop_change_record(st, txn, c, &r->code,
+                                   found && !old.tombstone ? &old : NULL,
+                                   enc, rsize);
 
         if (rc != 0) {
             free(enc);
@@ -471,59 +448,9 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 }
 
 
-size_t
-onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
-    int32_t offset, uint8_t *key)
-{
-    onestop_day_t  day;
-
-    day = onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
-    be32(key, 0xffffffffu - (uint32_t) day);
-    memcpy(key + 4, code->data, code->len);
-
-    return 4 + code->len;
-}
-
-
-/* the apologies index follows the record: out with the old letter, in
- * with the new one */
-
-static int
-apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
-    const onestop_record_t *r, const onestop_str_t *code)
-{
-    int       rc;
-    uint8_t   key[4 + ONESTOP_CODE_MAX], val[8];
-    MDB_val   k, v;
-
-    if (old != NULL && old->has_apology) {
-        k.mv_data = key;
-        k.mv_size = onestop_apology_key(old, code, st->offset, key);
-        rc = mdb_del(txn, st->apologies, &k, NULL);
-
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            return rc;
-        }
-    }
-
-    if (r != NULL && r->has_apology) {
-        k.mv_data = key;
-        k.mv_size = onestop_apology_key(r, code, st->offset, key);
-        memcpy(val, &r->agency_id, 4);
-        memcpy(val + 4, &r->procedure_id, 4);
-        v.mv_data = val;
-        v.mv_size = 8;
-
-        return mdb_put(txn, st->apologies, &k, &v, 0);
-    }
-
-    return 0;
-}
-
-
 static int
 write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
-    uint64_t *seq)
+    onestop_chain_t *c)
 {
     int                       rc;
     uint8_t                   enc[64];
@@ -568,14 +495,6 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         return 0;
     }
 
-    if (onestop_deltas_record(st->deltas, &old, st->offset, -1) != 0) {
-        return ENOMEM;
-    }
-
-    if ((rc = apology_index(st, txn, &old, NULL, &w->code)) != 0) {
-        return rc;
-    }
-
     memset(&tomb, 0, sizeof(onestop_record_t));
     tomb.tombstone = 1;
     tomb.version = old.version;
@@ -583,14 +502,8 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     tomb.procedure_id = old.procedure_id;
     onestop_record_encode(&tomb, enc);
 
-    v.mv_data = enc;
-    v.mv_size = onestop_record_size(&tomb);
-    rc = mdb_put(txn, st->dossiers, &k, &v, 0);
-
-    if (rc == 0) {
-        rc = onestop_outbox_append(st, txn, seq, ONESTOP_CHANGE_DELETE,
-                                   old.agency_id, old.version, &w->code, 0);
-    }
+    rc = onestop_change_record(st, txn, c, &w->code, &old, enc,
+                               onestop_record_size(&tomb));
 
     if (rc != 0) {
         return rc;
@@ -607,15 +520,14 @@ write_delete(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
 static int
 write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
-    uint64_t *seq)
+    onestop_chain_t *c)
 {
     int                   rc, i;
-    uint8_t               val[32 + 65536], key[4 + ONESTOP_CODE_MAX];
+    uint8_t               val[32 + 65536];
     size_t                n;
     int64_t               now;
     MDB_val               k, v;
     onestop_record_t      rec;
-    onestop_day_t         day;
     onestop_status_e      status;
     onestop_timeliness_e  tl;
 
@@ -698,26 +610,11 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         memcpy(val + 31, w->comment.data, n);
     }
 
-    v.mv_data = val;
-    v.mv_size = 31 + n;
+    /* the evaluation, its day and its outbox entry (change.c) */
 
-    if ((rc = mdb_put(txn, st->evaluations, &k, &v, MDB_NOOVERWRITE)) != 0) {
-        return rc;
-    }
+    rc = onestop_change_evaluation(st, txn, c, &w->code, val, 31 + n);
 
-    day = onestop_sec_day(now, st->offset);
-    be32(key, (uint32_t) day);
-    memcpy(key + 4, w->code.data, w->code.len);
-    k.mv_data = key;
-    k.mv_size = 4 + w->code.len;
-    v.mv_data = "";
-    v.mv_size = 0;
-
-    if ((rc = mdb_put(txn, st->evaluation_days, &k, &v, 0)) != 0
-        || (rc = onestop_outbox_append(st, txn, seq,
-                                       ONESTOP_CHANGE_EVALUATION,
-                                       rec.agency_id, 0, NULL, 0)) != 0)
-    {
+    if (rc != 0) {
         return rc;
     }
 
@@ -734,16 +631,9 @@ onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n)
 
 
 int
-onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
-    size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
+onestop_write_begin(onestop_store_t *st, MDB_txn **txn)
 {
-    int        rc, frc, trimmed, refused;
-    size_t     i, n;
-    uint64_t   seq, seq0;
-    MDB_txn   *txn, *child;
-
-    n = *np;
-    refused = 0;
+    int  rc;
 
     if (st->full
         && (st->full == ONESTOP_FULL_DISK ? disk_room(st) : map_room(st)))
@@ -756,29 +646,83 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         st->gdeltas = onestop_deltas_create();
 
         if (st->deltas == NULL || st->gdeltas == NULL) {
-            rc = ENOMEM;
-            goto failed;
+            return ENOMEM;
         }
     }
 
+    onestop_deltas_reset(st->deltas);
     onestop_deltas_reset(st->gdeltas);
 
-    rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    rc = mdb_txn_begin(st->env, NULL, 0, txn);
 
     if (rc == MDB_MAP_RESIZED) {
         rc = onestop_store_map_resized(st);
 
         if (rc == 0) {
-            rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+            rc = mdb_txn_begin(st->env, NULL, 0, txn);
         }
     }
+
+    return rc;
+}
+
+
+int
+onestop_write_failed(onestop_store_t *st, int rc)
+{
+    int  full;
+
+    full = store_full(st, rc);
+
+    if (full) {
+        st->full = full;
+    }
+
+    st->broken = env_broken(st);
+
+    /* the writer's catalog may hold what was not committed */
+    onestop_catalog_destroy(st->wcat);
+    st->wcat = NULL;
+
+    return full;
+}
+
+
+/* a write to a follower's store: the primary takes writes */
+
+static void
+write_read_only(onestop_write_t *w, const char *prefix)
+{
+    w->status = 503;
+    w->error_code = "read_only";
+    snprintf(w->message, sizeof(w->message),
+             "this store is a read-only follower of the primary that "
+             "publishes under \"%s\": send writes to the primary",
+             prefix);
+}
+
+
+int
+onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
+    size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
+{
+    int              rc, frc, trimmed, refused, role;
+    size_t           i, n;
+    MDB_txn         *txn, *child;
+    onestop_chain_t  chain, chain0;
+    char             prefix[ONESTOP_FOLLOWS_MAX + 1];
+
+    n = *np;
+    refused = 0;
+
+    rc = onestop_write_begin(st, &txn);
 
     if (rc != 0) {
         goto failed;
     }
 
-    if ((rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_OUTBOX_SEQ,
-                                   &seq)) != 0
+    if ((rc = onestop_chain_load(st, txn, &chain)) != 0
+        || (rc = onestop_store_role(st, txn, &role, prefix)) != 0
         || onestop_store_catalog_load(st, txn, &st->wcat) != 0)
     {
         rc = rc ? rc : MDB_CORRUPTED;
@@ -788,7 +732,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 
     if (st->unread) {
         /* whatever worker or process committed it, nobody will read it */
-        onestop_store_set_published(st, seq);
+        onestop_store_set_published(st, chain.seq);
     }
 
     for (i = 0; ; i++) {
@@ -801,12 +745,20 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
             break;
         }
 
-        seq0 = seq;
         w[i]->status = 500;
         w[i]->error_code = "internal_error";
         w[i]->accepted = 0;
         w[i]->unchanged = 0;
         w[i]->stale = 0;
+
+        if (role == ONESTOP_ROLE_FOLLOWER) {
+            /* its changes come from the primary's log alone */
+            write_read_only(w[i], prefix);
+            continue;
+        }
+
+        chain0 = chain;
+        chain.ts = onestop_clock_ms();
 
         rc = mdb_txn_begin(st->env, txn, 0, &child);
 
@@ -820,17 +772,17 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 
         switch (w[i]->kind) {
         case ONESTOP_W_DOSSIERS:
-            rc = write_dossiers(st, child, w[i], &seq);
+            rc = write_dossiers(st, child, w[i], &chain);
             break;
         case ONESTOP_W_DELETE:
-            rc = write_delete(st, child, w[i], &seq);
+            rc = write_delete(st, child, w[i], &chain);
             break;
         case ONESTOP_W_CATALOG:
-            rc = onestop_store_catalog_write(st, child, w[i], &seq);
+            rc = onestop_store_catalog_write(st, child, w[i], &chain);
             frc = 1;
             break;
         case ONESTOP_W_EVALUATE:
-            rc = write_evaluation(st, child, w[i], &seq);
+            rc = write_evaluation(st, child, w[i], &chain);
             break;
         default:
             rc = EINVAL;
@@ -856,12 +808,12 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 
         } else {
             mdb_txn_abort(child);
-            seq = seq0;       /* the numbers it took were not written */
+            chain = chain0;   /* the numbers it took were not written */
         }
 
         if (rc == MDB_MAP_FULL) {
             /* this write alone is too large for the map: the others go on */
-            seq = seq0;
+            chain = chain0;
             write_refused(w[i], ONESTOP_FULL_MAP, rc);
             refused = ONESTOP_FULL_MAP;
             rc = 0;
@@ -872,8 +824,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         }
 
         if ((w[i]->status == 200 || w[i]->status == 201)
-            && (rc = onestop_meta_put(txn, st->meta, ONESTOP_META_OUTBOX_SEQ,
-                                      &seq, 8)) != 0)
+            && (rc = onestop_chain_save(st, txn, &chain)) != 0)
         {
             mdb_txn_abort(txn);
             goto failed;
@@ -915,13 +866,7 @@ failed:
         *np = n;
     }
 
-    refused = store_full(st, rc);
-
-    if (refused) {
-        st->full = refused;
-    }
-
-    st->broken = env_broken(st);
+    refused = onestop_write_failed(st, rc);
 
     for (i = 0; i < n; i++) {
         write_refused(w[i], refused, rc);
@@ -937,10 +882,6 @@ failed:
         w[i]->fields = 0;
         w[i]->procedures = 0;
     }
-
-    /* the writer's catalog may hold what was not committed */
-    onestop_catalog_destroy(st->wcat);
-    st->wcat = NULL;
 
     return refused ? ONESTOP_FULL : ONESTOP_ERROR;
 }

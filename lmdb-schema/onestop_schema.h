@@ -35,6 +35,18 @@
 #define ONESTOP_META_OUTBOX_MAX      "outbox_max"         /* u64 */
 #define ONESTOP_META_PUBLISHED       "published_seq"      /* u64: Redis has it */
 #define ONESTOP_META_MAP_SIZE        "map_size"           /* u64: bytes reserved */
+/* replication (issue 14): the running digest at outbox_seq (32 bytes,
+ * missing: zeros), the role (u64 ONESTOP_ROLE_*, missing: primary), the
+ * prefix a follower's primary publishes under (bytes), and whether outbox
+ * entries keep the change's bytes for {prefix}:log (u64, 1: they do) */
+#define ONESTOP_META_DIGEST          "digest"
+#define ONESTOP_META_ROLE            "role"
+#define ONESTOP_META_FOLLOWS         "follows"
+#define ONESTOP_META_LOG             "log"
+
+#define ONESTOP_ROLE_PRIMARY         0
+#define ONESTOP_ROLE_FOLLOWER        1
+#define ONESTOP_FOLLOWS_MAX          128
 
 /*
  * catalog: one database, keys prefixed by a type byte.
@@ -143,12 +155,31 @@
 /*
  * outbox: u64 seq -> entry:
  *   u8 kind (ONESTOP_CHANGE_*), u32 agency, u64 version,
- *   u8 code length, code, u32 the agency a moved dossier left (0: none)
+ *   u8 code length, code (none for evaluations),
+ *   u32 the agency a moved dossier left (0: none),
+ *   32 bytes: the running digest after this change,
+ *   i64 the primary's commit time, milliseconds since the epoch,
+ *   then, when meta "log" is 1, the change's bytes (below)
+ * (entries written before the digest stop after the old agency)
+ *
+ * The change's bytes (the {prefix}:log entry's "data", and what the
+ * running digest hashes: digest(seq) = SHA-256(digest(seq - 1) ||
+ * be64 seq || bytes), digest(0) = 32 zero bytes):
+ *   u8 ONESTOP_LOG_FORMAT, u8 kind, u8 code length, code, then
+ *   dossier, delete:  the dossiers value as stored (a tombstone for a delete)
+ *   evaluation:       the evaluations value as stored
+ *   catalog:          u64 catalog_gen, then for each put of the write, in
+ *                     order: u8 key length, key, u16 value length, value
  */
 #define ONESTOP_CHANGE_DOSSIER       1
 #define ONESTOP_CHANGE_DELETE        2
 #define ONESTOP_CHANGE_CATALOG       3
 #define ONESTOP_CHANGE_EVALUATION    4
 #define ONESTOP_CHANGE_GAP           5
+
+#define ONESTOP_OUTBOX_FIXED         18     /* kind .. code length, old agency,
+                                               without the code */
+#define ONESTOP_DIGEST_LEN           32
+#define ONESTOP_LOG_FORMAT           1
 
 #endif /* ONESTOP_SCHEMA_H */

@@ -6,7 +6,8 @@
 # error log says so once, the worker makes way for a new one that opens
 # the store afresh, and writes and reads go on.  The failure is injected
 # with a preloaded pwrite() that fails for data.mdb's meta pages while a
-# flag file exists.
+# flag file exists, in the worker whose pid it holds (so that the worker
+# that replaces it does not fail too, however late the flag goes).
 
 use v5.36;
 use utf8;
@@ -45,6 +46,9 @@ pwrite(int fd, const void *buf, size_t n, off_t off)
     const char *flag;
     char link[64], path[4096];
     ssize_t len;
+    long pid;
+    int ok = 0;
+    FILE *f;
 
     if (real == NULL) {
         real = (ssize_t (*)(int, const void *, size_t, off_t))
@@ -56,8 +60,14 @@ pwrite(int fd, const void *buf, size_t n, off_t off)
     /* LMDB writes a meta page's tail, less than a page, in the file's
      * first two pages */
     if (flag != NULL && off < 2 * 65536 && n < 4096
-        && access(flag, F_OK) == 0)
+        && (f = fopen(flag, "r")) != NULL)
     {
+        pid = 0;
+        ok = fscanf(f, "%ld", &pid) == 1 && pid == (long) getpid();
+        fclose(f);
+    }
+
+    if (ok) {
         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
         len = readlink(link, path, sizeof(path) - 1);
 
@@ -118,7 +128,9 @@ is($r->{status}, 200, 'a batch before') or diag($r->{content});
 
 my @before = $t->worker_pids;
 
+is(scalar(@before), 1, 'one worker');
 open(my $fh, '>', $flag) or die "$flag: $!";
+print $fh "$before[0]\n";
 close $fh;
 
 $r = ingest('PANIC-3');

@@ -1,0 +1,179 @@
+/*
+ * The changes as every writer makes them.
+ *
+ * A record stored over the one before it (its counters, its apology
+ * letter in the index, the record, its outbox entry) and an evaluation
+ * stored with its day, made alike by the primary's checked writes
+ * (write.c, after scope, versions and rules) and by a follower applying
+ * the primary's log (replica.c), so that at the same sequence the two
+ * stores hold the same bytes.  The new record's contribution is taken
+ * from its binary form, the bytes both sides store.
+ *
+ * Calls outbox.c (the entry), the counter deltas and the record codec.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "onestop_store_int.h"
+
+
+static int apology_index(onestop_store_t *st, MDB_txn *txn,
+    const onestop_record_t *old, const onestop_record_t *r,
+    const onestop_str_t *code);
+
+
+size_t
+onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
+    int32_t offset, uint8_t *key)
+{
+    onestop_day_t  day;
+
+    day = onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
+    be32(key, 0xffffffffu - (uint32_t) day);
+    memcpy(key + 4, code->data, code->len);
+
+    return 4 + code->len;
+}
+
+
+/* the apologies index follows the record: out with the old letter, in
+ * with the new one */
+
+static int
+apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
+    const onestop_record_t *r, const onestop_str_t *code)
+{
+    int       rc;
+    uint8_t   key[4 + ONESTOP_CODE_MAX], val[8];
+    MDB_val   k, v;
+
+    if (old != NULL && old->has_apology) {
+        k.mv_data = key;
+        k.mv_size = onestop_apology_key(old, code, st->offset, key);
+        rc = mdb_del(txn, st->apologies, &k, NULL);
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return rc;
+        }
+    }
+
+    if (r != NULL && r->has_apology) {
+        k.mv_data = key;
+        k.mv_size = onestop_apology_key(r, code, st->offset, key);
+        memcpy(val, &r->agency_id, 4);
+        memcpy(val + 4, &r->procedure_id, 4);
+        v.mv_data = val;
+        v.mv_size = 8;
+
+        return mdb_put(txn, st->apologies, &k, &v, 0);
+    }
+
+    return 0;
+}
+
+
+int
+onestop_change_record(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    const onestop_str_t *code, const onestop_record_t *old,
+    const uint8_t *value, size_t len)
+{
+    int               rc;
+    uint32_t          old_agency;
+    MDB_val           k, v;
+    onestop_record_t  r;
+
+    if (code->len == 0 || code->len > ONESTOP_CODE_MAX
+        || onestop_record_decode(value, len, &r) != 0)
+    {
+        return MDB_CORRUPTED;
+    }
+
+    r.code = *code;
+
+    /* the counters: the old contribution out, the new one in (before the
+     * put, which may move the old value's page) */
+
+    if ((old != NULL
+         && onestop_deltas_record(st->deltas, old, st->offset, -1) != 0)
+        || (!r.tombstone
+            && onestop_deltas_record(st->deltas, &r, st->offset, 1) != 0))
+    {
+        return ENOMEM;
+    }
+
+    rc = apology_index(st, txn, old, r.tombstone ? NULL : &r, code);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    old_agency = old != NULL && old->agency_id != r.agency_id
+                 ? old->agency_id : 0;
+
+    k.mv_data = (void *) code->data;
+    k.mv_size = code->len;
+    v.mv_data = (void *) value;
+    v.mv_size = len;
+
+    rc = mdb_put(txn, st->dossiers, &k, &v, 0);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return onestop_outbox_append(st, txn, c,
+                                 r.tombstone ? ONESTOP_CHANGE_DELETE
+                                             : ONESTOP_CHANGE_DOSSIER,
+                                 r.agency_id, r.version, code, old_agency,
+                                 value, len);
+}
+
+
+int
+onestop_change_evaluation(onestop_store_t *st, MDB_txn *txn,
+    onestop_chain_t *c, const onestop_str_t *code, const uint8_t *value,
+    size_t len)
+{
+    int             rc;
+    int64_t         at;
+    uint8_t         key[4 + ONESTOP_CODE_MAX];
+    uint32_t        agency;
+    MDB_val         k, v;
+    onestop_day_t   day;
+
+    if (code->len == 0 || code->len > ONESTOP_CODE_MAX
+        || len < ONESTOP_EVAL_COMMENT || value[0] != ONESTOP_EVALUATION_FORMAT)
+    {
+        return MDB_CORRUPTED;
+    }
+
+    k.mv_data = (void *) code->data;
+    k.mv_size = code->len;
+    v.mv_data = (void *) value;
+    v.mv_size = len;
+
+    if ((rc = mdb_put(txn, st->evaluations, &k, &v, MDB_NOOVERWRITE)) != 0) {
+        return rc;
+    }
+
+    memcpy(&at, value + ONESTOP_EVAL_AT, 8);
+    memcpy(&agency, value + ONESTOP_EVAL_AGENCY, 4);
+
+    day = onestop_sec_day(at, st->offset);
+    be32(key, (uint32_t) day);
+    memcpy(key + 4, code->data, code->len);
+    k.mv_data = key;
+    k.mv_size = 4 + code->len;
+    v.mv_data = "";
+    v.mv_size = 0;
+
+    if ((rc = mdb_put(txn, st->evaluation_days, &k, &v, 0)) != 0) {
+        return rc;
+    }
+
+    return onestop_outbox_append(st, txn, c, ONESTOP_CHANGE_EVALUATION,
+                                 agency, 0, code, 0, value, len);
+}

@@ -1,0 +1,157 @@
+/*
+ * Replication (issue 14): the primary's log of committed changes, and a
+ * follower applying it.
+ *
+ * Every committed change has a sequence number (the outbox's) and a
+ * running digest, SHA-256 chained over the sequence (the previous digest,
+ * the sequence, the change's bytes), kept in the store's meta in the
+ * change's own transaction, on every store whether or not it publishes.
+ * The primary's publisher turns outbox entries into {prefix}:log entries
+ * (onestop_replica_log); a follower's reader hands what it read to
+ * onestop_replica_apply, which stores each change through the same write
+ * path as the primary (records, counters, apology index, evaluations and
+ * their days, catalog, outbox sequence and digest), one transaction per
+ * call, so that at the same sequence both stores hold the same data.
+ * Nothing here talks to Redis.
+ */
+
+#ifndef ONESTOP_REPLICA_H
+#define ONESTOP_REPLICA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onestop_store.h"
+
+/* onestop_replica_apply's answers besides ONESTOP_OK, ONESTOP_ERROR and
+ * ONESTOP_FULL */
+#define ONESTOP_REPLICA_BEHIND     3     /* an entry is missing from the log:
+                                            seed again from a backup */
+#define ONESTOP_REPLICA_DIVERGED   4     /* an entry does not continue this
+                                            store's chain: stop */
+
+#define ONESTOP_LOG_FIELDS         8
+#define ONESTOP_DIGEST_HEX         64
+
+typedef struct {
+    const char      *name;
+    size_t           name_len;
+    const char      *value;
+    size_t           value_len;
+} onestop_log_field_t;
+
+/*
+ * One entry of the stream {prefix}:log, with the id "{seq}-0", as
+ * field-value pairs:
+ *   seq     the sequence, decimal
+ *   kind    "dossier", "delete", "catalog", "evaluation", or "gap"
+ *   code    the dossier's code (dossier, delete, evaluation)
+ *   ts      the primary's commit time, milliseconds since the epoch
+ *   digest  the running digest after this change, 64 hex digits
+ *   data    the change's bytes (binary: lmdb-schema/README.md, "outbox"),
+ *           the record as stored with its contacts: the stream is
+ *           internal
+ * and for a gap (changes the log cannot carry: dropped past
+ * onestop_outbox_max, or committed while the store did not log them):
+ *   seq (the last lost), kind "gap", first, last.
+ * Field names and values are not NUL-terminated.
+ */
+typedef struct {
+    uint64_t             seq;
+    size_t               nfields;
+    onestop_log_field_t  field[ONESTOP_LOG_FIELDS];
+
+    /* the text of the numbers and the digest that onestop_replica_log
+     * fills (its fields point here: do not copy an entry) */
+    char                 seq_text[24];
+    char                 ts_text[24];
+    char                 first_text[24];
+    char                 digest_text[ONESTOP_DIGEST_HEX + 1];
+} onestop_log_entry_t;
+
+/*
+ * The primary's side, on the current read (between read_begin and
+ * read_end, which the fields' values last as long as): the log entries
+ * of the changes past `after`, at most `max`, in order, ready for
+ * XADD {prefix}:log [MAXLEN ~ N] {seq}-0 name value ...  Changes the
+ * outbox no longer has, or has without their bytes (the store did not
+ * log when they were committed: onestop_replica_set_log), come as one
+ * gap entry in their place.  Returns the number of entries (0: nothing
+ * past `after`), or -1 when the store could not be read.  Once they are
+ * stored, the publisher's position is out[n - 1].seq.
+ */
+long onestop_replica_log(onestop_store_t *st, uint64_t after,
+    onestop_log_entry_t *out, size_t max);
+
+typedef struct {
+    uint64_t         seq;           /* the store's sequence after the call */
+    int64_t          ts;            /* the primary's commit time of the
+                                       last change applied (ms); 0: none */
+    size_t           applied;
+    size_t           skipped;       /* at or below the store's sequence */
+    uint64_t         missing;       /* BEHIND: the first change not there */
+    uint64_t         bad;           /* DIVERGED: the entry refused */
+    char             message[256];  /* what went wrong, and what to do */
+} onestop_replica_result_t;
+
+/*
+ * The follower's side: applies log entries (as read from the stream; only
+ * the fields are read, and `seq`, the stream id's, when not 0, must agree
+ * with the seq field) in one write transaction, each through the write
+ * path the primary took.  Entries at or below the store's sequence are
+ * skipped (a replay).  The entries before a refused one are kept (the
+ * transaction commits them) and the store stays at the last good one:
+ *   ONESTOP_OK                every entry applied or skipped;
+ *   ONESTOP_REPLICA_BEHIND    an entry is missing (a gap in the sequence,
+ *                             or a gap entry): res->missing; seed again;
+ *   ONESTOP_REPLICA_DIVERGED  an entry's digest is not this store's chain
+ *                             extended by it, or the entry cannot be
+ *                             applied: res->bad; stop applying;
+ *   ONESTOP_FULL, ONESTOP_ERROR  nothing was written (no room, a store
+ *                             failure, not a follower's store): try again
+ *                             later; res->message says why.
+ * Must not be called while this thread has a read open.
+ */
+int onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
+    size_t n, onestop_replica_result_t *res);
+
+typedef struct {
+    int              role;          /* ONESTOP_ROLE_* */
+    char             follows[ONESTOP_FOLLOWS_MAX + 1];  /* the primary's
+                                       prefix, a follower's; "" */
+    uint64_t         seq;
+    char             digest[ONESTOP_DIGEST_HEX + 1];
+    uint64_t         published;
+    int              log;           /* outbox entries keep their bytes */
+} onestop_replica_status_t;
+
+/* The store's replication state on the current read: 0, or -1. */
+int onestop_replica_status(onestop_store_t *st, onestop_replica_status_t *s);
+
+/*
+ * Makes the store a follower of the primary that publishes under
+ * `prefix` (1-128 printable bytes, no space): its writes are refused
+ * (503 read_only) and onestop_replica_apply takes the primary's log from
+ * its sequence on.  A store seeded from `onestop backup` of the primary
+ * has the primary's sequence and digest.  0, or -1 with err.
+ */
+int onestop_replica_follow(onestop_store_t *st, const char *prefix,
+    size_t len, char *err, size_t errlen);
+
+/*
+ * Makes a follower's store a primary (the old primary gone): it takes
+ * writes, and publishes from its sequence on (everything up to it came
+ * from the old primary's log).  0; 1 when it was a primary already
+ * (nothing changed); -1 with err.
+ */
+int onestop_replica_promote(onestop_store_t *st, char *err, size_t errlen);
+
+/*
+ * Whether the outbox entries of later changes keep the change's bytes,
+ * which onestop_replica_log needs (onestop_redis ... log=on): kept in the
+ * store, so that the CLI's writes follow it too.  0, or -1 with err.
+ */
+int onestop_replica_set_log(onestop_store_t *st, int on, char *err,
+    size_t errlen);
+
+#endif /* ONESTOP_REPLICA_H */

@@ -1,0 +1,1172 @@
+/*
+ * Unit tests of replication (issue 14) through the public API
+ * (engine/onestop_replica.h): a primary store receiving random writes
+ * (dossiers, updates that move them between agencies, apology letters,
+ * deletes, a catalog change, evaluations), its log read as the publisher
+ * reads it into a list that stands for the Redis stream, and followers fed
+ * from that list in batches of random sizes, with replays, a close and
+ * reopen, a child process killed with SIGKILL while it applies, and one
+ * seeded from a backup taken midway.  At the end every database of the
+ * stores is compared with LMDB cursors (dossiers, catalog, counters,
+ * apologies, evaluations, evaluation_days, the outbox, and the sequence,
+ * digest and catalog generation of meta), and the digests are equal.
+ * Also: the digest's formula recomputed with libcrypto; a damaged entry
+ * (diverged, the store left at the last good entry); a missing entry and
+ * a gap entry (behind); the role (writes to a follower refused with
+ * read_only, apply refused on a primary, promote); changes committed
+ * while the store did not log come as a gap; the publisher's max.
+ *
+ * ONESTOP_SEED=N repeats a run.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <openssl/evp.h>
+
+#include "onestop_replica.h"
+#include "onestop_store.h"
+#include "tap.h"
+#include "civil.h"
+#include "fixture.h"
+
+
+#define MB      ((size_t) 1 << 20)
+#define CODES   160
+
+static onestop_day_t  today;
+static uint64_t       rng;
+
+
+static uint32_t
+rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+
+    return (uint32_t) (rng % n);
+}
+
+
+/* the stream: log entries copied out of the primary's read */
+
+typedef struct {
+    uint64_t   seq;
+    size_t     n;
+    char      *name[ONESTOP_LOG_FIELDS];
+    char      *value[ONESTOP_LOG_FIELDS];
+    size_t     len[ONESTOP_LOG_FIELDS];
+} stored_t;
+
+static stored_t  *stream;
+static size_t     nstream, capstream;
+
+
+static void
+stream_add(const onestop_log_entry_t *e)
+{
+    size_t     i;
+    stored_t  *s;
+
+    if (nstream == capstream) {
+        capstream = capstream ? capstream * 2 : 1024;
+        stream = realloc(stream, capstream * sizeof(stored_t));
+    }
+
+    s = &stream[nstream++];
+    s->seq = e->seq;
+    s->n = e->nfields;
+
+    for (i = 0; i < e->nfields; i++) {
+        s->name[i] = strndup(e->field[i].name, e->field[i].name_len);
+        s->value[i] = malloc(e->field[i].value_len + 1);
+        memcpy(s->value[i], e->field[i].value, e->field[i].value_len);
+        s->len[i] = e->field[i].value_len;
+    }
+}
+
+
+static void
+to_entry(const stored_t *s, onestop_log_entry_t *e)
+{
+    size_t  i;
+
+    memset(e, 0, sizeof(onestop_log_entry_t));
+    e->seq = s->seq;
+    e->nfields = s->n;
+
+    for (i = 0; i < s->n; i++) {
+        e->field[i].name = s->name[i];
+        e->field[i].name_len = strlen(s->name[i]);
+        e->field[i].value = s->value[i];
+        e->field[i].value_len = s->len[i];
+    }
+}
+
+
+/* the publisher: everything past the stream's end, in rounds of up to
+ * `max`; the number of entries added, -1 on a failure */
+static long
+publish(onestop_store_t *st, size_t max)
+{
+    long                  n, i, total;
+    uint64_t              after;
+    onestop_log_entry_t  *out;
+
+    out = calloc(max, sizeof(onestop_log_entry_t));
+    total = 0;
+
+    for ( ;; ) {
+        after = nstream ? stream[nstream - 1].seq : 0;
+
+        if (onestop_store_read_begin(st) != ONESTOP_OK) {
+            free(out);
+            return -1;
+        }
+
+        n = onestop_replica_log(st, after, out, max);
+
+        for (i = 0; i < n; i++) {
+            stream_add(&out[i]);
+        }
+
+        onestop_store_read_end(st);
+
+        if (n <= 0) {
+            free(out);
+            return n < 0 ? -1 : total;
+        }
+
+        total += n;
+    }
+}
+
+
+static const char *
+field_of(const stored_t *s, const char *name, size_t *len)
+{
+    size_t  i;
+
+    for (i = 0; i < s->n; i++) {
+        if (strcmp(s->name[i], name) == 0) {
+            *len = s->len[i];
+            return s->value[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the stream's entries [from, to) applied in one call */
+static int
+apply_range(onestop_store_t *st, size_t from, size_t to,
+    onestop_replica_result_t *res)
+{
+    int                   rc;
+    size_t                i;
+    onestop_log_entry_t  *e;
+
+    e = calloc(to - from + 1, sizeof(onestop_log_entry_t));
+
+    for (i = from; i < to; i++) {
+        to_entry(&stream[i], &e[i - from]);
+    }
+
+    rc = onestop_replica_apply(st, e, to - from, res);
+    free(e);
+
+    return rc;
+}
+
+
+static void
+status(onestop_store_t *st, onestop_replica_status_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    onestop_store_read_begin(st);
+    onestop_replica_status(st, s);
+    onestop_store_read_end(st);
+}
+
+
+static uint64_t
+seq_of(onestop_store_t *st)
+{
+    onestop_replica_status_t  s;
+
+    status(st, &s);
+    return s.seq;
+}
+
+
+/* the primary's writes */
+
+typedef struct {
+    unsigned   version;      /* last written; 0: never */
+    int        deleted;
+    int        closed;       /* resolved: may be evaluated */
+    int        evaluated;
+} code_state_t;
+
+static code_state_t  codes[CODES];
+static int           new_catalog;
+
+static const char  *agencies[] = {
+    "000.00.12.H36", "000.00.15.H36", "000.00.30.H36", "000.30.01.H36",
+    "000.30.02.H36", "000.00.31.H36", "000.31.01.H36", "000.31.02.H36"
+};
+
+static const char  *procedures[] = {
+    "1.001234", "1.009999", "1.000894", "1.000895", "1.000896"
+};
+
+
+static int
+record_json(char *buf, size_t size, unsigned c, unsigned version,
+    int *closed)
+{
+    int        n, rm, rd, dd, res, ret, apo;
+    unsigned   na, np;
+
+    na = new_catalog ? 8 : 7;
+    np = new_catalog ? 5 : 4;
+    rm = 1 + (int) rnd(4);
+    rd = 1 + (int) rnd(25);
+    dd = 5 + (int) rnd(10);
+    res = (int) rnd(10);
+    ret = rnd(3) == 0;
+    apo = rnd(6) == 0;
+
+    n = snprintf(buf, size,
+                 "{\"code\": \"RP-%04u\", \"version\": %u, "
+                 "\"agency\": \"%s\", \"procedure\": \"%s\", "
+                 "\"channel\": \"%s\", \"return_channel\": \"%s\", "
+                 "\"applicant\": {\"name\": \"Nguyễn Văn %c\"}, "
+                 "\"contact\": {\"phone\": \"09%08u\"}, "
+                 "\"received_at\": \"2024-%02d-%02dT09:%02u:00+07:00\", "
+                 "\"due_at\": \"2024-%02d-%02d\"",
+                 c, version, agencies[rnd(na)], procedures[rnd(np)],
+                 rnd(2) ? "online" : "direct", ret ? "postal" : "counter",
+                 'A' + (char) rnd(26), rnd(100000000), rm, rd, rnd(60),
+                 rm + 1, (rd + dd) % 28 + 1);
+
+    *closed = 0;
+
+    if (res < 6) {
+        /* resolved in the month after received: early, on time or late */
+        n += snprintf(buf + n, size - n,
+                      ", \"resolved_at\": \"2024-%02d-%02dT15:00:00+07:00\"",
+                      rm + 1, 1 + (int) rnd(28));
+        *closed = 1;
+
+        if (ret) {
+            n += snprintf(buf + n, size - n,
+                          ", \"returned_at\": \"2024-%02d-28\"", rm + 1);
+        }
+
+    } else if (res == 6) {
+        n += snprintf(buf + n, size - n,
+                      ", \"withdrawn_at\": \"2024-%02d-%02d\"", rm, rd);
+    }
+
+    if (apo) {
+        n += snprintf(buf + n, size - n,
+                      ", \"apology\": {\"issued_at\": \"2024-%02d-%02d\", "
+                      "\"new_due_at\": \"2024-%02d-28\", "
+                      "\"reason\": \"thiếu hồ sơ %u\"}",
+                      rm + 1, (rd + dd) % 28 + 1, rm + 2, rnd(1000));
+    }
+
+    return n + snprintf(buf + n, size - n, "}\n");
+}
+
+
+static int
+write_batch(onestop_store_t *st)
+{
+    int               closed[24];
+    unsigned          c[24], v[24];
+    size_t            i, k, n;
+    onestop_buf_t     b;
+    onestop_write_t   w;
+    char              line[2048];
+
+    n = 1 + rnd(20);
+    memset(&b, 0, sizeof(b));
+
+    for (i = 0; i < n; i++) {
+        c[i] = rnd(CODES);
+
+        for (k = 0; k < i; k++) {
+            if (c[k] == c[i]) {
+                break;
+            }
+        }
+
+        if (k < i) {
+            i--;
+            n--;
+            continue;
+        }
+
+        /* a stale write now and then: no change, no entry */
+        v[i] = codes[c[i]].version >= 2 && rnd(10) == 0
+               ? codes[c[i]].version - 1 : codes[c[i]].version + 1;
+        record_json(line, sizeof(line), c[i], v[i], &closed[i]);
+        onestop_buf_adds(&b, line);
+    }
+
+    onestop_buf_add(&b, "", 1);
+
+    if (fixture_import(st, b.data, today, &w) != 200) {
+        printf("# import: %d %s\n", w.status, w.message);
+        onestop_buf_free(&b);
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (v[i] > codes[c[i]].version) {
+            codes[c[i]].version = v[i];
+            codes[c[i]].deleted = 0;
+            codes[c[i]].closed = closed[i];
+        }
+    }
+
+    onestop_buf_free(&b);
+    return 0;
+}
+
+
+static int
+write_delete(onestop_store_t *st)
+{
+    unsigned          c;
+    char              code[16];
+    onestop_write_t   w;
+
+    c = rnd(CODES);
+
+    if (codes[c].version == 0 || codes[c].deleted) {
+        return 0;
+    }
+
+    snprintf(code, sizeof(code), "RP-%04u", c);
+
+    if (fixture_delete(st, code, &w) != 200) {
+        printf("# delete %s: %d %s\n", code, w.status, w.message);
+        return -1;
+    }
+
+    codes[c].deleted = 1;
+    return 0;
+}
+
+
+static int
+write_evaluation(onestop_store_t *st)
+{
+    int               i;
+    unsigned          c;
+    char              code[16], comment[64];
+    onestop_write_t   w, *wp;
+
+    c = rnd(CODES);
+
+    if (codes[c].version == 0 || codes[c].deleted || !codes[c].closed
+        || codes[c].evaluated)
+    {
+        return 0;
+    }
+
+    snprintf(code, sizeof(code), "RP-%04u", c);
+    snprintf(comment, sizeof(comment), "cán bộ nhiệt tình %u", rnd(100));
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_EVALUATE;
+    w.code.data = code;
+    w.code.len = strlen(code);
+
+    for (i = 2; i <= ONESTOP_INDICES; i++) {
+        w.answers[i] = (int8_t) ((int) rnd(4) - 1);
+    }
+
+    w.comment.data = comment;
+    w.comment.len = rnd(2) ? strlen(comment) : 0;
+    wp = &w;
+
+    onestop_store_write(st, &wp, 1);
+
+    if (w.status != 201) {
+        printf("# evaluate %s: %d %s\n", code, w.status, w.message);
+        return -1;
+    }
+
+    codes[c].evaluated = 1;
+    return 0;
+}
+
+
+static const char  catalog_change[] =
+    "{\"agencies\": ["
+    "{\"id\": \"000.31.02.H36\", \"name\": \"UBND xã Long Thượng\", "
+    "\"level\": \"commune\", \"parent\": \"000.00.31.H36\"},"
+    "{\"id\": \"000.00.15.H36\", \"name\": \"Sở Xây dựng tỉnh Long An\", "
+    "\"level\": \"province\", \"parent\": null}"
+    "],"
+    "\"fields\": [],"
+    "\"procedures\": ["
+    "{\"id\": \"1.000896\", \"name\": \"Đăng ký kết hôn\", "
+    "\"field\": \"ho-tich\"}"
+    "]}";
+
+
+/* one random write on the primary: 0, -1 */
+static int
+write_random(onestop_store_t *st, int step)
+{
+    onestop_write_t  w;
+    uint32_t         r;
+
+    if (step == 150 && !new_catalog) {
+        new_catalog = 1;
+        return fixture_catalog_write(st, catalog_change, &w) == 200 ? 0 : -1;
+    }
+
+    r = rnd(10);
+
+    return r < 6 ? write_batch(st) : r < 8 ? write_delete(st)
+                                           : write_evaluation(st);
+}
+
+
+/* the stores compared with LMDB cursors */
+
+static const char  *dbs[] = {
+    ONESTOP_DB_DOSSIERS, ONESTOP_DB_CATALOG, ONESTOP_DB_COUNTERS,
+    ONESTOP_DB_APOLOGIES, ONESTOP_DB_EVALUATIONS,
+    ONESTOP_DB_EVALUATION_DAYS, ONESTOP_DB_OUTBOX, NULL
+};
+
+static const char  *metas[] = {
+    ONESTOP_META_OUTBOX_SEQ, ONESTOP_META_DIGEST, ONESTOP_META_CATALOG_GEN,
+    ONESTOP_META_SCHEMA, ONESTOP_META_UTC_OFFSET, NULL
+};
+
+
+/* the number of differences between a database of two environments;
+ * *count gets a's entries */
+static long
+db_diff(MDB_txn *ta, MDB_txn *tb, const char *name, size_t *count)
+{
+    int           ra, rb;
+    long          diffs;
+    MDB_dbi       da, db;
+    MDB_val       ka, va, kb, vb;
+    MDB_cursor   *ca, *cb;
+
+    *count = 0;
+
+    if (mdb_dbi_open(ta, name, 0, &da) != 0
+        || mdb_dbi_open(tb, name, 0, &db) != 0
+        || mdb_cursor_open(ta, da, &ca) != 0
+        || mdb_cursor_open(tb, db, &cb) != 0)
+    {
+        return -1;
+    }
+
+    diffs = 0;
+    ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
+    rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+
+    while (ra == 0 || rb == 0) {
+        if (ra != 0 || rb != 0 || ka.mv_size != kb.mv_size
+            || memcmp(ka.mv_data, kb.mv_data, ka.mv_size) != 0
+            || va.mv_size != vb.mv_size
+            || memcmp(va.mv_data, vb.mv_data, va.mv_size) != 0)
+        {
+            if (diffs++ < 3) {
+                printf("#   %s: %s\n", name,
+                       ra != 0 ? "an entry only in the follower"
+                       : rb != 0 ? "an entry only in the primary"
+                       : "an entry that differs");
+            }
+
+            if (ra == 0 && rb == 0 && (ka.mv_size != kb.mv_size
+                                       || memcmp(ka.mv_data, kb.mv_data,
+                                                 ka.mv_size) != 0))
+            {
+                break;          /* out of step: counting on means nothing */
+            }
+        }
+
+        if (ra == 0) {
+            (*count)++;
+            ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+        }
+
+        if (rb == 0) {
+            rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+        }
+    }
+
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cb);
+
+    return diffs;
+}
+
+
+static long
+meta_diff(MDB_txn *ta, MDB_txn *tb)
+{
+    int       i;
+    long      diffs;
+    MDB_dbi   da, db;
+    MDB_val   k, va, vb;
+
+    if (mdb_dbi_open(ta, ONESTOP_DB_META, 0, &da) != 0
+        || mdb_dbi_open(tb, ONESTOP_DB_META, 0, &db) != 0)
+    {
+        return -1;
+    }
+
+    diffs = 0;
+
+    for (i = 0; metas[i] != NULL; i++) {
+        k.mv_data = (void *) metas[i];
+        k.mv_size = strlen(metas[i]);
+
+        if (mdb_get(ta, da, &k, &va) != 0 || mdb_get(tb, db, &k, &vb) != 0
+            || va.mv_size != vb.mv_size
+            || memcmp(va.mv_data, vb.mv_data, va.mv_size) != 0)
+        {
+            printf("#   meta %s differs\n", metas[i]);
+            diffs++;
+        }
+    }
+
+    return diffs;
+}
+
+
+static MDB_env *
+env_open(const char *dir)
+{
+    MDB_env  *env;
+
+    if (mdb_env_create(&env) != 0) {
+        return NULL;
+    }
+
+    mdb_env_set_maxdbs(env, ONESTOP_DB_MAX);
+
+    if (mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0) != 0) {
+        mdb_env_close(env);
+        return NULL;
+    }
+
+    return env;
+}
+
+
+/* every database of two closed stores compared: the differences, -1 */
+static long
+stores_diff(const char *a, const char *b, const char *what)
+{
+    int        i;
+    long       d, diffs;
+    size_t     count;
+    MDB_env   *ea, *eb;
+    MDB_txn   *ta, *tb;
+
+    ea = env_open(a);
+    eb = env_open(b);
+
+    if (ea == NULL || eb == NULL
+        || mdb_txn_begin(ea, NULL, MDB_RDONLY, &ta) != 0
+        || mdb_txn_begin(eb, NULL, MDB_RDONLY, &tb) != 0)
+    {
+        return -1;
+    }
+
+    diffs = 0;
+
+    for (i = 0; dbs[i] != NULL; i++) {
+        d = db_diff(ta, tb, dbs[i], &count);
+        ok(d == 0 && count > 0, "%s: %s the same (%zu entries)", what,
+           dbs[i], count);
+        diffs += d < 0 ? 1 : d;
+    }
+
+    d = meta_diff(ta, tb);
+    ok(d == 0, "%s: meta's sequence, digest and catalog the same", what);
+    diffs += d < 0 ? 1 : d;
+
+    mdb_txn_abort(ta);
+    mdb_txn_abort(tb);
+    mdb_env_close(ea);
+    mdb_env_close(eb);
+
+    return diffs;
+}
+
+
+/* a follower catches up in batches of random sizes, with replays; the
+ * number of calls that did not answer OK */
+static long
+follow_random(onestop_store_t *st, size_t *pos)
+{
+    long                      bad;
+    size_t                    from, to;
+    onestop_replica_result_t  res;
+
+    bad = 0;
+
+    while (*pos < nstream) {
+        from = *pos;
+
+        if (from > 0 && rnd(5) == 0) {
+            from -= 1 + rnd(from < 30 ? (uint32_t) from : 30);  /* replay */
+        }
+
+        to = from + 1 + rnd(40);
+        to = to > nstream ? nstream : to;
+
+        if (apply_range(st, from, to, &res) != ONESTOP_OK) {
+            printf("# apply [%zu, %zu): %s\n", from, to, res.message);
+            bad++;
+            break;
+        }
+
+        if (to > *pos) {
+            *pos = to;
+        }
+    }
+
+    return bad;
+}
+
+
+/* the digest of an entry, recomputed by its formula */
+static int
+digest_check(const uint8_t *prev, const stored_t *s, uint8_t *out)
+{
+    int          i;
+    unsigned     n;
+    size_t       dlen = 0, hlen = 0;
+    uint8_t      be[8];
+    char         hex[65];
+    const char  *data, *digest;
+    EVP_MD_CTX  *md;
+
+    data = field_of(s, "data", &dlen);
+    digest = field_of(s, "digest", &hlen);
+
+    if (data == NULL || digest == NULL || hlen != 64) {
+        return -1;
+    }
+
+    for (i = 0; i < 8; i++) {
+        be[i] = (uint8_t) (s->seq >> (56 - 8 * i));
+    }
+
+    md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, prev, 32);
+    EVP_DigestUpdate(md, be, 8);
+    EVP_DigestUpdate(md, data, dlen);
+    EVP_DigestFinal_ex(md, out, &n);
+    EVP_MD_CTX_free(md);
+
+    for (i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", out[i]);
+    }
+
+    return memcmp(hex, digest, 64) == 0 ? 0 : -1;
+}
+
+
+static onestop_store_t *
+open_store(const char *dir)
+{
+    char              err[512];
+    onestop_store_t  *st;
+
+    st = fixture_open(dir, 256 * MB, 0, err, sizeof(err));
+
+    if (st == NULL) {
+        printf("# %s\n", err);
+    }
+
+    return st;
+}
+
+
+/* a child applies the whole stream in batches, and again (replays), until
+ * killed, saying after each batch how far it went */
+static void
+child_apply(const char *dir, int fd)
+{
+    size_t                    pos, to;
+    onestop_store_t          *st;
+    onestop_replica_result_t  res;
+
+    st = open_store(dir);
+
+    if (st == NULL) {
+        _exit(2);
+    }
+
+    for ( ;; ) {
+        for (pos = 0; pos < nstream; pos = to) {
+            to = pos + 1 + rnd(40);
+            to = to > nstream ? nstream : to;
+            apply_range(st, pos, to, &res);
+
+            if (write(fd, &to, sizeof(to)) != sizeof(to)) {
+                _exit(3);
+            }
+        }
+    }
+}
+
+
+int
+main(void)
+{
+    int                        rc, step, i;
+    long                       n, bad;
+    size_t                     pos1, pos2, pos3, len, k;
+    uint8_t                    prev[32], next[32];
+    pid_t                      pid;
+    const char                *tmp, *v;
+    onestop_store_t           *p, *f1, *f2, *f3, *q;
+    onestop_write_t            w;
+    onestop_log_entry_t        out[4], e;
+    onestop_replica_result_t   res;
+    onestop_replica_status_t   sp, sf;
+    char                       dp[4096], d1[4096], d2[4096], d3[4096];
+    char                       dq[4096], err[512], *data, saved = 0;
+
+    v = getenv("ONESTOP_SEED");
+    rng = v != NULL ? strtoull(v, NULL, 10) : (uint64_t) time(NULL);
+    rng = rng ? rng : 1;
+    printf("# ONESTOP_SEED=%llu\n", (unsigned long long) rng);
+
+    setenv("ONESTOP_TODAY", "2024-06-15", 1);
+    today = civil(2024, 6, 15);
+    tmp = fixture_tmpdir();
+    fixture_path(dp, sizeof(dp), tmp, "primary");
+    fixture_path(d1, sizeof(d1), tmp, "follower1");
+    fixture_path(d2, sizeof(d2), tmp, "follower2");
+    fixture_path(d3, sizeof(d3), tmp, "seeded");
+    fixture_path(dq, sizeof(dq), tmp, "quiet");
+
+    /* --- a primary that logs, a follower from nothing --- */
+
+    p = open_store(dp);
+    f1 = open_store(d1);
+
+    ok(p != NULL && f1 != NULL, "the stores open");
+
+    if (p == NULL || f1 == NULL) {
+        return done_testing();
+    }
+
+    status(p, &sp);
+    ok(sp.role == ONESTOP_ROLE_PRIMARY && sp.seq == 0 && !sp.log,
+       "a new store is a primary at 0 that does not log");
+    is_str(sp.digest, strlen(sp.digest),
+           "0000000000000000000000000000000000000000000000000000000000000000",
+           "its digest is zeros");
+
+    ok(onestop_replica_set_log(p, 1, err, sizeof(err)) == 0,
+       "the primary logs");
+    ok(onestop_replica_follow(f1, "onestop", 7, err, sizeof(err)) == 0,
+       "the first store follows \"onestop\"");
+    ok(onestop_replica_set_log(f1, 1, err, sizeof(err)) == 0,
+       "... and logs too (a primary to be)");
+    ok(onestop_replica_follow(f1, "a b", 3, err, sizeof(err)) == -1,
+       "a prefix with a space is refused: %s", err);
+
+    status(f1, &sf);
+    ok(sf.role == ONESTOP_ROLE_FOLLOWER
+       && strcmp(sf.follows, "onestop") == 0, "status: a follower of onestop");
+
+    rc = fixture_catalog_write(p, fixture_catalog, &w);
+    is_int(rc, 200, "the primary's catalog");
+
+    /* --- writes to a follower are refused --- */
+
+    rc = fixture_catalog_write(f1, fixture_catalog, &w);
+    ok(rc == 503 && strcmp(w.error_code, "read_only") == 0
+       && strstr(w.message, "\"onestop\"") != NULL,
+       "a follower refuses a catalog write: 503 read_only naming the "
+       "prefix (%s)", w.message);
+    rc = fixture_delete(f1, "RP-0001", &w);
+    is_int(rc, 503, "... and a delete");
+    is_int(seq_of(f1), 0, "... and its sequence did not move");
+
+    /* --- the log's digest follows its formula --- */
+
+    n = publish(p, 7);
+    ok(n == 1 && nstream == 1 && stream[0].seq == 1,
+       "the catalog change is log entry 1");
+    memset(prev, 0, 32);
+    ok(digest_check(prev, &stream[0], next) == 0,
+       "its digest is SHA-256(zeros || be64 1 || data)");
+    data = (char *) field_of(&stream[0], "kind", &len);
+    ok(data != NULL && len == 7 && memcmp(data, "catalog", 7) == 0,
+       "its kind is catalog");
+
+    /* --- random writes, followed as they come --- */
+
+    bad = 0;
+    pos1 = 0;
+    pos2 = 0;
+    f2 = NULL;
+
+    for (step = 0; step < 300; step++) {
+        if (write_random(p, step) != 0) {
+            bad++;
+            break;
+        }
+
+        if (rnd(4) == 0 && publish(p, 1 + rnd(50)) < 0) {
+            bad++;
+        }
+
+        if (rnd(3) == 0) {
+            bad += follow_random(f1, &pos1);
+        }
+
+        if (step == 100) {
+            /* a close and an open again, mid-way */
+            onestop_store_close(f1);
+            f1 = open_store(d1);
+        }
+
+        if (step == 120) {
+            /* a backup of the primary, taken while it writes, seeds a
+             * follower that goes on from its sequence */
+            ok(onestop_store_backup(p, d3, err, sizeof(err)) == 0,
+               "a backup of the primary at step 120");
+            f3 = open_store(d3);
+            ok(f3 != NULL && onestop_replica_follow(f3, "onestop", 7, err,
+                                                    sizeof(err)) == 0,
+               "the backup follows");
+            status(f3, &sf);
+            status(p, &sp);
+            ok(sf.seq == sp.seq && strcmp(sf.digest, sp.digest) == 0,
+               "the backup has the primary's sequence and digest (%llu)",
+               (unsigned long long) sf.seq);
+            ok(sf.log, "... and its log setting");
+            onestop_store_close(f3);
+        }
+    }
+
+    is_int(bad, 0, "300 random writes, published and followed");
+    publish(p, 64);
+
+    /* the digests of the whole stream, by the formula */
+
+    memset(prev, 0, 32);
+    bad = 0;
+
+    for (k = 0; k < nstream; k++) {
+        if (digest_check(prev, &stream[k], next) != 0) {
+            bad++;
+        }
+
+        memcpy(prev, next, 32);
+    }
+
+    ok(bad == 0 && nstream > 500, "each of the %zu entries' digest chains "
+       "the one before", nstream);
+
+    /* --- a second follower in a child killed while it applies --- */
+
+    f2 = open_store(d2);
+    ok(f2 != NULL && onestop_replica_follow(f2, "onestop", 7, err,
+                                            sizeof(err)) == 0
+       && onestop_replica_set_log(f2, 1, err, sizeof(err)) == 0,
+       "a second follower");
+    onestop_store_close(f2);
+
+    for (i = 0; i < 3; i++) {
+        int     fds[2];
+        size_t  target, at;
+
+        if (pipe(fds) != 0) {
+            bad++;
+            break;
+        }
+
+        pid = fork();
+
+        if (pid == 0) {
+            close(fds[0]);
+            child_apply(d2, fds[1]);
+        }
+
+        /* killed once it is past a point of the log, within a batch or
+         * between two */
+        close(fds[1]);
+        target = rnd((uint32_t) nstream);
+        at = 0;
+
+        while (at < target && read(fds[0], &at, sizeof(at)) == sizeof(at)) {
+            /* void */
+        }
+
+        kill(pid, SIGKILL);
+        waitpid(pid, &rc, 0);
+        close(fds[0]);
+
+        f2 = open_store(d2);
+        n = f2 != NULL ? (long) seq_of(f2) : -1;
+        ok(WIFSIGNALED(rc) && n >= 0
+           && (size_t) n <= stream[nstream - 1].seq,
+           "a child applying was killed: its store opens at a sequence of "
+           "the log (%ld of %llu)", n,
+           (unsigned long long) stream[nstream - 1].seq);
+
+        if (f2 != NULL) {
+            onestop_buf_t  report;
+
+            memset(&report, 0, sizeof(report));
+            onestop_store_read_begin(f2);
+            n = onestop_store_verify(f2, &report);
+            onestop_store_read_end(f2);
+            is_int(n, 0, "... its counters match its records");
+            onestop_buf_free(&report);
+            onestop_store_close(f2);
+        }
+    }
+
+    f2 = open_store(d2);
+    ok(f2 != NULL, "the killed follower's store opens");
+
+    /* it goes on from where it stands: the entries from there */
+
+    pos2 = 0;
+    bad = follow_random(f2, &pos2);
+    is_int(bad, 0, "the killed follower catches up");
+
+    bad = follow_random(f1, &pos1);
+    is_int(bad, 0, "the first follower catches up");
+
+    f3 = open_store(d3);
+    pos3 = 0;
+    bad = follow_random(f3, &pos3);
+    is_int(bad, 0, "the follower seeded from a backup catches up, its "
+           "first entries skipped");
+
+    status(p, &sp);
+
+    for (i = 0; i < 3; i++) {
+        status(i == 0 ? f1 : i == 1 ? f2 : f3, &sf);
+        ok(sf.seq == sp.seq && strcmp(sf.digest, sp.digest) == 0,
+           "follower %d: the primary's sequence %llu and digest", i + 1,
+           (unsigned long long) sp.seq);
+    }
+
+    /* verify: the follower's counters are its records' */
+
+    {
+        onestop_buf_t  report;
+
+        memset(&report, 0, sizeof(report));
+        onestop_store_read_begin(f1);
+        n = onestop_store_verify(f1, &report);
+        onestop_store_read_end(f1);
+        is_int(n, 0, "the follower's counters match its records");
+        onestop_buf_free(&report);
+    }
+
+    /* --- a damaged entry: diverged, the store at the last good one --- */
+
+    rc = write_batch(p);
+    is_int(rc, 0, "one more batch on the primary");
+    k = nstream;
+    publish(p, 64);
+    ok(nstream > k, "... published");
+
+    for (i = 0; i < (int) stream[k].n; i++) {
+        if (strcmp(stream[k].name[i], "data") == 0) {
+            stream[k].value[i][stream[k].len[i] - 1] ^= 1;
+        }
+    }
+
+    rc = apply_range(f1, k - 2, nstream, &res);
+    ok(rc == ONESTOP_REPLICA_DIVERGED && res.bad == stream[k].seq,
+       "a damaged entry: diverged at %llu (%s)",
+       (unsigned long long) res.bad, res.message);
+    ok(res.applied == 0 && res.skipped == 2 && res.seq == stream[k - 1].seq,
+       "... the replays before it skipped, the store at the last good entry");
+    is_int(seq_of(f1), stream[k - 1].seq, "... and so it stays");
+
+    for (i = 0; i < (int) stream[k].n; i++) {
+        if (strcmp(stream[k].name[i], "data") == 0) {
+            stream[k].value[i][stream[k].len[i] - 1] ^= 1;
+        }
+
+        if (strcmp(stream[k].name[i], "digest") == 0) {
+            saved = stream[k].value[i][0];
+            stream[k].value[i][0] = saved == '0' ? '1' : '0';
+        }
+    }
+
+    rc = apply_range(f1, k, nstream, &res);
+    ok(rc == ONESTOP_REPLICA_DIVERGED && res.bad == stream[k].seq,
+       "a wrong digest: diverged");
+
+    for (i = 0; i < (int) stream[k].n; i++) {
+        if (strcmp(stream[k].name[i], "digest") == 0) {
+            stream[k].value[i][0] = saved;
+        }
+    }
+
+    to_entry(&stream[k], &e);
+    e.seq = stream[k].seq + 1;
+    rc = onestop_replica_apply(f1, &e, 1, &res);
+    ok(rc == ONESTOP_REPLICA_DIVERGED, "an id that is not its seq: diverged");
+
+    /* --- a missing entry: behind --- */
+
+    if (nstream - k >= 3) {
+        onestop_log_entry_t  two[2];
+
+        to_entry(&stream[k], &two[0]);
+        to_entry(&stream[k + 2], &two[1]);
+        rc = onestop_replica_apply(f1, two, 2, &res);
+        ok(rc == ONESTOP_REPLICA_BEHIND && res.applied == 1
+           && res.missing == stream[k + 1].seq
+           && res.seq == stream[k].seq,
+           "a missing entry: behind at %llu, the entry before it kept (%s)",
+           (unsigned long long) res.missing, res.message);
+
+    } else {
+        ok(1, "# skip: the batch made fewer than 3 entries");
+    }
+
+    pos1 = k;
+    bad = follow_random(f1, &pos1);
+    is_int(bad, 0, "the whole entries then apply");
+
+    /* --- every database the same --- */
+
+    publish(p, 64);
+    pos1 = 0;
+    pos2 = 0;
+    pos3 = 0;
+    bad = follow_random(f1, &pos1) + follow_random(f2, &pos2)
+          + follow_random(f3, &pos3);
+    is_int(bad, 0, "every follower at the primary's end");
+
+    onestop_store_close(p);
+    onestop_store_close(f1);
+    onestop_store_close(f2);
+    onestop_store_close(f3);
+
+    is_int(stores_diff(dp, d1, "follower 1"), 0, "follower 1 is the primary");
+    is_int(stores_diff(dp, d2, "killed follower"), 0,
+           "the killed follower is the primary");
+    is_int(stores_diff(dp, d3, "seeded follower"), 0,
+           "the follower seeded from a backup is the primary");
+
+    /* --- promotion --- */
+
+    p = open_store(dp);
+    f1 = open_store(d1);
+
+    rc = apply_range(p, 0, 1, &res);
+    ok(rc == ONESTOP_ERROR && strstr(res.message, "primary") != NULL,
+       "a primary applies no log (%s)", res.message);
+
+    rc = onestop_replica_promote(f1, err, sizeof(err));
+    is_int(rc, 0, "the follower is promoted");
+    rc = onestop_replica_promote(f1, err, sizeof(err));
+    is_int(rc, 1, "... once (promoting a primary changes nothing)");
+    status(f1, &sf);
+    ok(sf.role == ONESTOP_ROLE_PRIMARY && sf.follows[0] == '\0'
+       && sf.published == sf.seq,
+       "it is a primary that publishes from its sequence (%llu)",
+       (unsigned long long) sf.seq);
+
+    rc = write_batch(f1);
+    is_int(rc, 0, "the new primary takes writes");
+    ok(seq_of(f1) > sf.seq, "... under the next sequences");
+
+    rc = apply_range(f1, nstream - 1, nstream, &res);
+    ok(rc == ONESTOP_ERROR, "the new primary applies no log");
+
+    onestop_store_close(p);
+    onestop_store_close(f1);
+
+    /* --- changes committed without logging: a gap --- */
+
+    q = open_store(dq);
+    rc = fixture_catalog_write(q, fixture_catalog, &w);
+    is_int(rc, 200, "a store that does not log: its catalog");
+    new_catalog = 0;
+    memset(codes, 0, sizeof(codes));
+    rc = write_batch(q);
+    n = (long) seq_of(q);
+
+    onestop_store_read_begin(q);
+    rc = (int) onestop_replica_log(q, 0, out, 4);
+    ok(rc == 1 && out[0].seq == (uint64_t) n && out[0].nfields == 4
+       && out[0].field[1].value_len == 3
+       && memcmp(out[0].field[1].value, "gap", 3) == 0
+       && out[0].field[2].value_len == 1 && out[0].field[2].value[0] == '1',
+       "its changes come as one gap entry, 1 to %ld", n);
+    onestop_store_read_end(q);
+
+    ok(onestop_replica_set_log(q, 1, err, sizeof(err)) == 0, "it logs now");
+    rc = write_batch(q);
+
+    onestop_store_read_begin(q);
+    rc = (int) onestop_replica_log(q, 0, out, 4);
+    ok(rc >= 2 && out[0].seq == (uint64_t) n
+       && out[1].seq == (uint64_t) n + 1
+       && out[1].field[1].value_len == 7
+       && memcmp(out[1].field[1].value, "dossier", 7) == 0,
+       "the gap, then its new changes");
+    rc = (int) onestop_replica_log(q, 0, out, 1);
+    ok(rc == 1 && out[0].seq == (uint64_t) n, "max 1: the gap alone");
+    rc = (int) onestop_replica_log(q, (uint64_t) n, out, 1);
+    ok(rc == 1 && out[0].seq == (uint64_t) n + 1, "then the change after it");
+    onestop_store_read_end(q);
+
+    /* a gap entry in the stream: a follower is behind */
+
+    {
+        char  dz[4096];
+
+        fixture_path(dz, sizeof(dz), tmp, "behind");
+        f1 = open_store(dz);
+        onestop_replica_follow(f1, "onestop", 7, err, sizeof(err));
+
+        onestop_store_read_begin(q);
+        onestop_replica_log(q, 0, out, 2);
+        rc = onestop_replica_apply(f1, out, 2, &res);
+        onestop_store_read_end(q);
+        ok(rc == ONESTOP_REPLICA_BEHIND && res.missing == 1
+           && res.applied == 0, "a gap entry: behind at 1 (%s)",
+           res.message);
+        onestop_store_close(f1);
+    }
+
+    onestop_store_close(q);
+
+    return done_testing();
+}
