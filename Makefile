@@ -18,7 +18,8 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/store.c engine/store_check.c engine/write.c engine/outbox.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
-               engine/html.c engine/figures.c engine/evaluation.c
+               engine/html.c engine/figures.c engine/evaluation.c \
+               engine/calendar.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)

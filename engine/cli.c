@@ -20,6 +20,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_calendar.h"
 #include "onestop_demo.h"
 #include "onestop_json.h"
 #include "onestop_stats.h"
@@ -75,7 +76,9 @@ usage(void)
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
         "options:\n"
-        "  --utc-offset +07:00  the local offset of a new store\n");
+        "  --utc-offset +07:00  the local offset of a new store\n"
+        "  --calendar FILE      working days (conf/calendar-vn.txt)\n"
+        "  --office-hours HH:MM-HH:MM  07:00-17:00 by default\n");
     return 2;
 }
 
@@ -137,11 +140,39 @@ take_identity(const char *dir)
 static int
 open_store(const char *dir, int readonly, onestop_store_t **st)
 {
-    char                  err[512];
-    onestop_store_conf_t  conf;
-    const char           *off;
+    char                       err[512];
+    unsigned                   open_at, close_at;
+    onestop_store_conf_t       conf;
+    const char                *off, *file, *hours;
+    static onestop_calendar_t *cal;
 
     memset(&conf, 0, sizeof(conf));
+
+    /* --calendar FILE, --office-hours HH:MM-HH:MM (Điều 9.1, 13.3) */
+
+    file = getenv("ONESTOP_CALENDAR");
+    hours = getenv("ONESTOP_OFFICE_HOURS");
+
+    if (file != NULL || hours != NULL) {
+        cal = onestop_calendar_load(file, err, sizeof(err));
+
+        if (cal == NULL) {
+            return fail("%s", err);
+        }
+
+        if (hours != NULL) {
+            if (onestop_office_hours_parse(hours, strlen(hours), &open_at,
+                                           &close_at) != 0)
+            {
+                return fail("bad office hours \"%s\" (HH:MM-HH:MM)", hours);
+            }
+
+            onestop_calendar_set_hours(cal, open_at, close_at);
+        }
+
+        conf.calendar = cal;
+    }
+
     conf.offset = ONESTOP_DEFAULT_OFFSET;
     conf.readonly = readonly;
     conf.adopt_growth = 1;         /* one thread, no readers of its own */
@@ -743,6 +774,12 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[i], "--utc-offset") == 0 && i + 1 < argc) {
             setenv("ONESTOP_UTC_OFFSET", argv[++i], 1);
+
+        } else if (strcmp(argv[i], "--calendar") == 0 && i + 1 < argc) {
+            setenv("ONESTOP_CALENDAR", argv[++i], 1);
+
+        } else if (strcmp(argv[i], "--office-hours") == 0 && i + 1 < argc) {
+            setenv("ONESTOP_OFFICE_HOURS", argv[++i], 1);
 
         } else if (strcmp(argv[i], "--help") == 0
                    || strcmp(argv[i], "-h") == 0)

@@ -53,6 +53,11 @@ typedef struct {
     uint64_t     outbox_max;    /* 0: 10,000,000 */
     int          unread;        /* nobody reads the outbox: each write
                                    drops what was committed before it */
+    const struct onestop_calendar_s  *calendar;
+                                /* working days and office hours (Điều
+                                   9.1, 13.3); NULL: weekends only,
+                                   07:00-17:00.  Not owned: it must
+                                   outlive the store */
 } onestop_store_conf_t;
 
 /*

@@ -43,6 +43,7 @@ struct onestop_store_s {
     int                  full;          /* the writer's: see
                                            onestop_store_full() */
     int                  broken;        /* the writer's: MDB_PANIC */
+    const struct onestop_calendar_s  *calendar;   /* conf->calendar */
 };
 
 

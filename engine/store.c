@@ -152,6 +152,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
 
     st->outbox_max = conf->outbox_max ? conf->outbox_max : 10000000;
     st->unread = conf->unread;
+    st->calendar = conf->calendar;
 
     if (!conf->readonly && mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "could not create store directory \"%s\": %s",

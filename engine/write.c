@@ -340,6 +340,17 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
+        /* Điều 9.1: an online dossier's received moment from its
+         * submission, by the store's calendar */
+
+        if (onestop_record_derive(r, st->calendar, st->offset) == 1
+            && onestop_record_check(r, st->offset, b->today, &why) != 0)
+        {
+            onestop_batch_fail(b, b->pos[i], "invalid", why);
+            invalid++;
+            continue;
+        }
+
         if (r->agency_id == 0) {
             onestop_batch_fail(b, b->pos[i], "invalid",
                                "agency is not in the catalog");

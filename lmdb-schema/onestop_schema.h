@@ -78,10 +78,18 @@
  *   u16 length and bytes of: name, phone, email; u32 length and reason
  * A tombstone (flags has ONESTOP_REC_TOMBSTONE) stops after the agency
  * and procedure.
+ * Format 2 is format 1 with the online submission's time (Điều 9.1): bit
+ * 7 of "set times" (ONESTOP_SET_SUBMITTED) is set, and its i64 follows
+ * the other times; a format 1 record never has that bit.  Only records
+ * with a submission time are written as format 2, so that a build that
+ * knows format 1 alone still reads every other record.
  */
 #define ONESTOP_RECORD_FORMAT        1
+#define ONESTOP_RECORD_FORMAT_SUBMITTED  2
+#define ONESTOP_SET_SUBMITTED        0x80
 #define ONESTOP_REC_TOMBSTONE        0x01
 #define ONESTOP_REC_APOLOGY          0x02
+#define ONESTOP_REC_RECEIVED_DERIVED 0x04   /* received from submitted, 9.1 */
 
 #define ONESTOP_T_RECEIVED           0
 #define ONESTOP_T_DUE                1

@@ -14,6 +14,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "onestop_calendar.h"
 #include "onestop_evaluation.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
@@ -100,6 +101,10 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   province;       /* onestop_province, NUL */
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
+    onestop_calendar_t         *calendar;       /* onestop_calendar,
+                                                   onestop_office_hours */
+    ngx_uint_t                  office_hours;   /* set: open * 1440 + close,
+                                                   plus 1 */
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;
@@ -264,6 +269,12 @@ ngx_int_t ngx_http_onestop_signed_link(ngx_http_request_t *r,
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
+
+/* working days and questions (ngx_http_onestop_feedback.c) */
+char *ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */
