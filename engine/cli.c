@@ -501,7 +501,8 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
 
     static const char  *names[] = {
         "from", "to", "period", "interval", "group", "agency", "under",
-        "field", "procedure", "channel", "level", "format", NULL
+        "field", "procedure", "channel", "level", "format", "subject",
+        "kind", NULL
     };
 
     n = 0;

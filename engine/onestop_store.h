@@ -130,7 +130,8 @@ enum {
     ONESTOP_W_DOSSIERS = 1,
     ONESTOP_W_DELETE,
     ONESTOP_W_CATALOG,
-    ONESTOP_W_EVALUATE
+    ONESTOP_W_EVALUATE,
+    ONESTOP_W_FEEDBACK
 };
 
 #define ONESTOP_INDICES  9              /* Article 13, Circular 01/2018 */
@@ -146,6 +147,8 @@ typedef struct {
                                               [2..9] 0-2 or -1; [1] out */
     onestop_str_t            comment;
     int64_t                  evaluated_at; /* out */
+    struct onestop_feedback_op_s  *feedback;   /* ONESTOP_W_FEEDBACK
+                                                  (onestop_feedback.h) */
 
     /* results */
     int                      status;       /* HTTP-like: 200, 403, ... */

@@ -26,6 +26,11 @@ struct onestop_store_s {
     MDB_dbi              apologies;
     MDB_dbi              evaluations;
     MDB_dbi              evaluation_days;
+    MDB_dbi              feedback;      /* questions (feedback_db.c) */
+    MDB_dbi              feedback_index;
+    MDB_dbi              feedback_counters;
+    int                  has_feedback;  /* a read-only open of an older
+                                           store may not have them */
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;

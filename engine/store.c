@@ -255,6 +255,25 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
+    /* questions (Điều 13): added in a later release, created by the first
+     * read-write open; a read-only open of an older store has none */
+
+    if ((rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK, flags, &st->feedback))
+        == 0
+        && (rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK_INDEX, flags,
+                              &st->feedback_index)) == 0
+        && (rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK_COUNTERS, flags,
+                              &st->feedback_counters)) == 0)
+    {
+        st->has_feedback = 1;
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
     k.mv_data = (void *) ONESTOP_META_SCHEMA;
     k.mv_size = strlen(ONESTOP_META_SCHEMA);
     rc = mdb_get(txn, st->meta, &k, &v);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_feedback.h"
 #include "onestop_store_int.h"
 
 
@@ -204,7 +205,12 @@ onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
     }
 
     onestop_deltas_destroy(d);
-    return diffs;
+
+    /* the questions' counters and indexes (Điều 13) */
+
+    slot = onestop_feedback_verify(st, report);
+
+    return slot < 0 ? -1 : diffs + slot;
 
 failed:
 

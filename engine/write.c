@@ -29,6 +29,7 @@
 
 #include <lmdb.h>
 
+#include "onestop_feedback.h"
 #include "onestop_store_int.h"
 
 
@@ -842,6 +843,9 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
             break;
         case ONESTOP_W_EVALUATE:
             rc = write_evaluation(st, child, w[i], &seq);
+            break;
+        case ONESTOP_W_FEEDBACK:
+            rc = onestop_feedback_write(st, child, w[i], &seq);
             break;
         default:
             rc = EINVAL;

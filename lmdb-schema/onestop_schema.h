@@ -24,6 +24,9 @@
 #define ONESTOP_DB_APOLOGIES         "apologies"
 #define ONESTOP_DB_EVALUATIONS       "evaluations"
 #define ONESTOP_DB_EVALUATION_DAYS   "evaluation_days"
+#define ONESTOP_DB_FEEDBACK          "feedback"
+#define ONESTOP_DB_FEEDBACK_INDEX    "feedback_index"
+#define ONESTOP_DB_FEEDBACK_COUNTERS "feedback_counters"
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -35,6 +38,7 @@
 #define ONESTOP_META_OUTBOX_MAX      "outbox_max"         /* u64 */
 #define ONESTOP_META_PUBLISHED       "published_seq"      /* u64: Redis has it */
 #define ONESTOP_META_MAP_SIZE        "map_size"           /* u64: bytes reserved */
+#define ONESTOP_META_FEEDBACK_SEQ    "feedback_seq"       /* u64, last question id */
 
 /*
  * catalog: one database, keys prefixed by a type byte.
@@ -158,5 +162,33 @@
 #define ONESTOP_CHANGE_CATALOG       3
 #define ONESTOP_CHANGE_EVALUATION    4
 #define ONESTOP_CHANGE_GAP           5
+#define ONESTOP_CHANGE_FEEDBACK      6      /* version: the question's id */
+
+/*
+ * feedback: u64 id (big-endian) -> a question, ONESTOP_FB_FORMAT 1:
+ *   u8 format, u8 kind (0 question, 1 complaint, 2 suggestion),
+ *   u8 flags (1 answered, 2 published), u8 times forwarded,
+ *   u32 agency (0: not assigned), u32 procedure, u32 field,
+ *   u32 the agency it was last forwarded from,
+ *   i64 submitted, i64 received, i64 answered (0), i64 forwarded (0),
+ *   i32 due day, u8[32] SHA-256 of the sender's token,
+ *   u16 + dossier code, u16 + subject, u16 + name, u16 + contact,
+ *   u32 + text, u32 + answer
+ * feedback_index, keys by a type byte:
+ *   'O' u64 id                      -> u32 agency: open (not answered)
+ *   'P' u64 ~id                     -> u32 agency, u32 field, u8 kind:
+ *                                      published, newest first
+ *   'W' folded word, 0, u64 ~id     -> (empty): a published question's
+ *   'E' lower-case word, 0, u64 ~id -> (empty)  subject and answer words
+ * feedback_counters: u32 agency, u8 kind, u16 month -> i32 [5][31]: per
+ *   day, received, answered in time, answered late, overdue from (the day
+ *   after the due day), overdue until (a late answer's day)
+ */
+#define ONESTOP_FBI_OPEN             'O'
+#define ONESTOP_FBI_PUBLISHED        'P'
+#define ONESTOP_FBI_WORD             'W'
+#define ONESTOP_FBI_EXACT            'E'
+#define ONESTOP_FBC_KEY_LEN          7
+#define ONESTOP_FBC_COUNTERS         5
 
 #endif /* ONESTOP_SCHEMA_H */

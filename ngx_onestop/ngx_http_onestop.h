@@ -16,6 +16,7 @@
 
 #include "onestop_calendar.h"
 #include "onestop_evaluation.h"
+#include "onestop_feedback.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
 #include "onestop_json.h"
@@ -147,6 +148,7 @@ typedef struct {
     ngx_uint_t                  handler;
     size_t                      body_max;   /* client_max_body_size, ours */
     ngx_str_t                   frame_ancestors;
+    ngx_uint_t                  feedback;   /* onestop_feedback: ONESTOP_FB_* */
 } ngx_http_onestop_loc_conf_t;
 
 
@@ -275,6 +277,10 @@ char *ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_onestop_feedback(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_onestop_feedback_handler(ngx_http_request_t *r);
+extern ngx_str_t  ngx_http_onestop_html_feedback_html;
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */

@@ -207,6 +207,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
+    { ngx_string("onestop_feedback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_feedback,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("onestop_outbox_max"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,

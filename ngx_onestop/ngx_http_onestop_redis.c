@@ -211,7 +211,8 @@ static void ngx_http_onestop_redis_cleanup(void *data);
 
 
 static const char  *ngx_http_onestop_redis_kinds[] = {
-    "unknown", "dossier", "delete", "catalog", "evaluation", "gap"
+    "unknown", "dossier", "delete", "catalog", "evaluation", "gap",
+    "feedback"
 };
 
 
@@ -1193,7 +1194,7 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
         if (ngx_http_onestop_redis_xadd(pub, ch->seq,
                                         ngx_http_onestop_redis_kinds[
-                                            ch->kind <= ONESTOP_CHANGE_GAP
+                                            ch->kind <= ONESTOP_CHANGE_FEEDBACK
                                             ? ch->kind : 0],
                                         &agency, ch, 0, 0)
             != NGX_OK)
