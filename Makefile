@@ -22,7 +22,10 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/html.c engine/figures.c engine/evaluation.c \
                engine/access.c engine/pages.c engine/ingest.c \
                engine/feed.c engine/answer.c \
-               engine/probe.c
+               engine/probe.c \
+               engine/calendar.c engine/feedback.c engine/feedback_db.c \
+               engine/feedback_stats.c engine/feedback_read.c \
+               engine/feedback_render.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c \
                engine/cli_util.c

@@ -30,7 +30,7 @@ static const key_t_  record_keys[] = {
     { "contact", K_CONTACT }, { "received_at", K_RECEIVED },
     { "due_at", K_DUE }, { "resolved_at", K_RESOLVED },
     { "returned_at", K_RETURNED }, { "withdrawn_at", K_WITHDRAWN },
-    { "apology", K_APOLOGY }, { NULL, 0 }
+    { "apology", K_APOLOGY }, { "submitted_at", K_SUBMITTED }, { NULL, 0 }
 };
 
 static const key_t_  applicant_keys[] = {
@@ -484,6 +484,11 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
     case K_RECEIVED:
         return set_time(p, &r->t[ONESTOP_T_RECEIVED], type, s, len,
                         "received_at must be a date or an RFC 3339 time, "
+                        "years 1990-2100");
+
+    case K_SUBMITTED:
+        return set_time(p, &r->submitted, type, s, len,
+                        "submitted_at must be an RFC 3339 time, "
                         "years 1990-2100");
 
     case K_DUE:

@@ -26,6 +26,7 @@
 
 #include "onestop_cli.h"
 #include "onestop_cli_replica.h"
+#include "onestop_calendar.h"
 #include "onestop_demo.h"
 #include "onestop_probe.h"
 #include "onestop_json.h"
@@ -105,6 +106,8 @@ usage(FILE *f)
         "options:\n"
         "  --store DIR          the store: an LMDB environment directory\n"
         "  --utc-offset +07:00  the local offset of a new store\n"
+        "  --calendar FILE      working days (conf/calendar-vn.txt)\n"
+        "  --office-hours HH:MM-HH:MM  07:00-17:00 by default\n"
         "  -h, --help           this text, on stdout\n"
         "  -V, --version        the version\n"
         "\n"
@@ -133,10 +136,12 @@ fail(const char *fmt, ...)
 static int
 open_store(const char *dir, int readonly, onestop_store_t **st)
 {
-    char                  err[512];
-    onestop_probe_t       probe;
-    onestop_store_conf_t  conf;
-    const char           *off;
+    char                        err[512];
+    unsigned                    open_at, close_at;
+    onestop_probe_t             probe;
+    onestop_store_conf_t        conf;
+    const char                 *off, *file, *hours;
+    static onestop_calendar_t  *cal;
 
     /* another program's LMDB environment is not written into */
 
@@ -146,6 +151,32 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
     }
 
     memset(&conf, 0, sizeof(conf));
+
+    /* --calendar FILE, --office-hours HH:MM-HH:MM (Điều 9.1, 13.3) */
+
+    file = getenv("ONESTOP_CALENDAR");
+    hours = getenv("ONESTOP_OFFICE_HOURS");
+
+    if (file != NULL || hours != NULL) {
+        cal = onestop_calendar_load(file, err, sizeof(err));
+
+        if (cal == NULL) {
+            return fail("%s", err);
+        }
+
+        if (hours != NULL) {
+            if (onestop_office_hours_parse(hours, strlen(hours), &open_at,
+                                           &close_at) != 0)
+            {
+                return fail("bad office hours \"%s\" (HH:MM-HH:MM)", hours);
+            }
+
+            onestop_calendar_set_hours(cal, open_at, close_at);
+        }
+
+        conf.calendar = cal;
+    }
+
     conf.offset = ONESTOP_DEFAULT_OFFSET;
     conf.readonly = readonly;
     conf.adopt_growth = 1;         /* one thread, no readers of its own */
@@ -562,6 +593,8 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         { "channel", required_argument, NULL, 0 },
         { "level", required_argument, NULL, 0 },
         { "format", required_argument, NULL, 0 },
+        { "subject", required_argument, NULL, 0 },
+        { "kind", required_argument, NULL, 0 },
         { NULL, 0, NULL, 0 }
     };
 
@@ -785,6 +818,8 @@ main(int argc, char **argv)
     static const struct option  options[] = {
         { "store", required_argument, NULL, 's' },
         { "utc-offset", required_argument, NULL, 'u' },
+        { "calendar", required_argument, NULL, 'c' },
+        { "office-hours", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -804,6 +839,14 @@ main(int argc, char **argv)
 
         case 'u':
             setenv("ONESTOP_UTC_OFFSET", optarg, 1);
+            break;
+
+        case 'c':
+            setenv("ONESTOP_CALENDAR", optarg, 1);
+            break;
+
+        case 'o':
+            setenv("ONESTOP_OFFICE_HOURS", optarg, 1);
             break;
 
         case 'h':

@@ -320,5 +320,16 @@ onestop_now(int32_t offset)
 
     tod = now + offset - (int64_t) onestop_sec_day(now, offset) * 86400;
 
+    /* and ONESTOP_TIME=HH:MM (tests of office hours) fixes the time */
+
+    if (getenv("ONESTOP_TIME") != NULL) {
+        const char  *t = getenv("ONESTOP_TIME");
+
+        if (strlen(t) == 5 && t[2] == ':') {
+            tod = ((t[0] - '0') * 10 + (t[1] - '0')) * 3600
+                  + ((t[3] - '0') * 10 + (t[4] - '0')) * 60;
+        }
+    }
+
     return (int64_t) today * 86400 - offset + tod;
 }

@@ -26,7 +26,8 @@
 
 
 static const char  *feed_kinds[] = {
-    "unknown", "dossier", "delete", "catalog", "evaluation", "gap"
+    "unknown", "dossier", "delete", "catalog", "evaluation", "gap",
+    "feedback"
 };
 
 
@@ -533,7 +534,7 @@ onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,
         }
 
         if (feed_xadd(f, out, ch[i].seq,
-                      feed_kinds[ch[i].kind <= ONESTOP_CHANGE_GAP
+                      feed_kinds[ch[i].kind <= ONESTOP_CHANGE_FEEDBACK
                                  ? ch[i].kind : 0],
                       &agency, &ch[i], 0, 0)
             != 0)

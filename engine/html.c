@@ -234,6 +234,12 @@ onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     onestop_buf_adds(b, "</dd><dt>Hình thức nộp</dt><dd>");
     onestop_buf_adds(b, channels[rec->channel < 3 ? rec->channel : 0]);
 
+    if (rec->submitted.set) {
+        /* Điều 9.1: submitted online, received in office hours */
+        onestop_buf_adds(b, "</dd><dt>Nộp trực tuyến lúc</dt><dd>");
+        html_date(b, &rec->submitted, offset, 1);
+    }
+
     onestop_buf_adds(b, "</dd><dt>Ngày tiếp nhận</dt><dd>");
     html_date(b, &rec->t[ONESTOP_T_RECEIVED], offset, 1);
     onestop_buf_adds(b, "</dd><dt>Ngày hẹn trả kết quả</dt><dd>");

@@ -365,6 +365,20 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
 
     onestop_gen_cstr(g, "received_date");
     gen_date(g, &r->t[ONESTOP_T_RECEIVED], offset);
+
+    if (r->submitted.set) {
+        /* Điều 9.1: the submission, and the moment it counts from */
+        char    buf[ONESTOP_TS_LEN];
+        size_t  n;
+
+        onestop_gen_cstr(g, "submitted_at");
+        n = onestop_ts_format(&r->submitted, offset, buf);
+        onestop_gen_str(g, buf, n);
+        onestop_gen_cstr(g, "received_at");
+        n = onestop_ts_format(&r->t[ONESTOP_T_RECEIVED], offset, buf);
+        onestop_gen_str(g, buf, n);
+    }
+
     onestop_gen_cstr(g, "due_date");
     gen_date(g, &r->t[ONESTOP_T_DUE], offset);
     onestop_gen_cstr(g, "resolved_date");

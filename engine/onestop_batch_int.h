@@ -17,7 +17,9 @@ enum {
     K_APPLICANT, K_CONTACT, K_RECEIVED, K_DUE, K_RESOLVED, K_RETURNED,
     K_WITHDRAWN, K_APOLOGY,
     /* inside applicant, contact, apology */
-    K_NAME, K_TYPE, K_PHONE, K_EMAIL, K_ISSUED, K_NEW_DUE, K_REASON
+    K_NAME, K_TYPE, K_PHONE, K_EMAIL, K_ISSUED, K_NEW_DUE, K_REASON,
+    /* a record's again (Điều 9.1) */
+    K_SUBMITTED
 };
 
 enum { SUB_NONE = 0, SUB_APPLICANT, SUB_CONTACT, SUB_APOLOGY };

@@ -54,7 +54,8 @@ onestop_day_t onestop_sec_day(int64_t sec, int32_t offset);
 onestop_day_t onestop_today(int32_t offset);
 
 /* Now, as an instant: the clock, or the clock's time of day on the day
- * ONESTOP_TODAY names. */
+ * ONESTOP_TODAY names (ONESTOP_TIME=HH:MM, for tests, fixes the time of
+ * day too). */
 int64_t onestop_now(int32_t offset);
 
 /* A time's local calendar date and time of day (a date: midnight). */

@@ -86,6 +86,10 @@ typedef struct {
     onestop_str_t   reason;
 
     onestop_ts_t    t[ONESTOP_T_COUNT];    /* indexed by ONESTOP_T_* */
+
+    onestop_ts_t    submitted;       /* submitted_at: the online
+                                        submission (Điều 9.1), a time */
+    uint8_t         received_derived;  /* received follows from it */
 } onestop_record_t;
 
 /* 1 when `code` follows SPEC section 3 (1-64 bytes of A-Z a-z 0-9 . - _,
@@ -95,10 +99,24 @@ int onestop_code_valid(const char *code, size_t len);
 /*
  * The validity rules of SPEC section 3 that need no catalog: dates in
  * order, one outcome, nothing more than one day after `today`.  Returns 0,
- * or -1 with a message (a static string) in *why.
+ * or -1 with a message (a static string) in *why.  An online dossier with
+ * submitted_at may lack received_at (onestop_record_derive() gives it);
+ * until then its submission stands for it in the comparisons.
  */
 int onestop_record_check(const onestop_record_t *r, int32_t offset,
     onestop_day_t today, const char **why);
+
+struct onestop_calendar_s;
+
+/*
+ * Điều 9.1: an online dossier sent with submitted_at and without
+ * received_at is received at onestop_calendar_received() of its
+ * submission (cal NULL: weekends only, 07:00-17:00); sets received and
+ * received_derived.  Returns 1 when it did, 0 when the record needs
+ * nothing.
+ */
+int onestop_record_derive(onestop_record_t *r,
+    const struct onestop_calendar_s *cal, int32_t offset);
 
 onestop_status_e onestop_record_status(const onestop_record_t *r);
 

@@ -85,7 +85,8 @@ enum {
     ONESTOP_DIM_FIELD,
     ONESTOP_DIM_PROCEDURE,
     ONESTOP_DIM_CHANNEL,
-    ONESTOP_DIM_LEVEL
+    ONESTOP_DIM_LEVEL,
+    ONESTOP_DIM_KIND            /* subject=feedback: a question's kind */
 };
 
 enum {
@@ -118,6 +119,8 @@ typedef struct {
     int             channel;          /* -1 none */
     int             level;            /* 0 none */
     int             csv;
+    int             subject;          /* 1: subject=feedback (Điều 13) */
+    int             kind;             /* subject=feedback: -1 or the kind */
     char            error[256];
 
     /* instead of rendering: each group's figures (dim NULL: the totals) */

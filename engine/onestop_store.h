@@ -53,6 +53,11 @@ typedef struct {
     uint64_t     outbox_max;    /* 0: 10,000,000 */
     int          unread;        /* nobody reads the outbox: each write
                                    drops what was committed before it */
+    const struct onestop_calendar_s  *calendar;
+                                /* working days and office hours (Điều
+                                   9.1, 13.3); NULL: weekends only,
+                                   07:00-17:00.  Not owned: it must
+                                   outlive the store */
 } onestop_store_conf_t;
 
 /*
@@ -125,7 +130,8 @@ enum {
     ONESTOP_W_DOSSIERS = 1,
     ONESTOP_W_DELETE,
     ONESTOP_W_CATALOG,
-    ONESTOP_W_EVALUATE
+    ONESTOP_W_EVALUATE,
+    ONESTOP_W_FEEDBACK
 };
 
 #define ONESTOP_INDICES  9              /* Article 13, Circular 01/2018 */
@@ -143,6 +149,8 @@ typedef struct {
     int64_t                  evaluated_at; /* out */
     onestop_str_t            key;          /* the key's name, for the
                                               audit trail; empty: none */
+    struct onestop_feedback_op_s  *feedback;   /* ONESTOP_W_FEEDBACK
+                                                  (onestop_feedback.h) */
 
     /* results */
     int                      status;       /* HTTP-like: 200, 403, ... */

@@ -26,6 +26,11 @@ struct onestop_store_s {
     MDB_dbi              apologies;
     MDB_dbi              evaluations;
     MDB_dbi              evaluation_days;
+    MDB_dbi              feedback;      /* questions (feedback_db.c) */
+    MDB_dbi              feedback_index;
+    MDB_dbi              feedback_counters;
+    int                  has_feedback;  /* a read-only open of an older
+                                           store may not have them */
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;
@@ -43,6 +48,7 @@ struct onestop_store_s {
     int                  full;          /* the writer's: see
                                            onestop_store_full() */
     int                  broken;        /* the writer's: MDB_PANIC */
+    const struct onestop_calendar_s  *calendar;   /* conf->calendar */
 };
 
 
@@ -52,7 +58,7 @@ struct onestop_store_s {
  * from meta when the transaction begins (outbox.c), advanced by each
  * appended change, stored back in meta with it.
  */
-typedef struct {
+typedef struct onestop_chain_s {
     uint64_t             seq;
     uint8_t              digest[ONESTOP_DIGEST_LEN];
     int64_t              ts;            /* the commit time an entry gets,

@@ -143,11 +143,13 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *intervals[] = { "day", "month", "quarter", "year" };
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "period",
-        "interval", "group", "channel", "level", "format", NULL
+        "interval", "group", "channel", "level", "format", "subject",
+        "kind", NULL
     };
 
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
+    q->kind = -1;
 
     if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
         != 0)
@@ -206,6 +208,12 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 
                 d = parse_dim(v->data + start, k - start);
 
+                if (k - start == 4 && memcmp(v->data + start, "kind", 4)
+                                      == 0)
+                {
+                    d = ONESTOP_DIM_KIND;
+                }
+
                 if (d == 0 || q->ngroup == 3) {
                     snprintf(q->error, sizeof(q->error),
                              "group is up to three of agency, top_agency, "
@@ -244,6 +252,31 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                 return -1;
             }
 
+        } else if (arg_is(a, "subject")) {
+            if (val_is(v, "feedback")) {
+                q->subject = 1;
+
+            } else if (!val_is(v, "dossiers")) {
+                snprintf(q->error, sizeof(q->error),
+                         "subject must be dossiers or feedback");
+                return -1;
+            }
+
+        } else if (arg_is(a, "kind")) {
+            for (j = 0; j < 3; j++) {
+                static const char  *kinds[] = { "question", "complaint",
+                                                "suggestion" };
+                if (val_is(v, kinds[j])) {
+                    q->kind = j;
+                }
+            }
+
+            if (q->kind < 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "kind must be question, complaint or suggestion");
+                return -1;
+            }
+
         } else if (arg_is(a, "format")) {
             if (val_is(v, "csv")) {
                 q->csv = 1;
@@ -259,6 +292,41 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     if (q->period && (q->f.has_from || q->f.has_to)) {
         snprintf(q->error, sizeof(q->error),
                  "period cannot be combined with from or to");
+        return -1;
+    }
+
+    /* questions: their own counters, by agency and kind only */
+
+    for (j = 0; j < q->ngroup; j++) {
+        if ((q->group[j] == ONESTOP_DIM_KIND) != 0 && !q->subject) {
+            snprintf(q->error, sizeof(q->error),
+                     "group is up to three of agency, top_agency, field, "
+                     "procedure, channel, level");
+            return -1;
+        }
+
+        if (q->subject && q->group[j] != ONESTOP_DIM_AGENCY
+            && q->group[j] != ONESTOP_DIM_TOP_AGENCY
+            && q->group[j] != ONESTOP_DIM_KIND)
+        {
+            snprintf(q->error, sizeof(q->error),
+                     "with subject=feedback, group is up to three of "
+                     "agency, top_agency, kind");
+            return -1;
+        }
+    }
+
+    if (q->subject && (q->f.field || q->f.procedure || q->channel >= 0
+                       || q->level || q->interval || q->csv))
+    {
+        snprintf(q->error, sizeof(q->error),
+                 "with subject=feedback, the filters are agency, under and "
+                 "kind, without interval or format=csv");
+        return -1;
+    }
+
+    if (q->kind >= 0 && !q->subject) {
+        snprintf(q->error, sizeof(q->error), "kind needs subject=feedback");
         return -1;
     }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_calendar.h"
 #include "onestop_record.h"
 
 
@@ -57,14 +58,24 @@ int
 onestop_record_check(const onestop_record_t *r, int32_t offset,
     onestop_day_t today, const char **why)
 {
-    onestop_day_t        d[ONESTOP_T_COUNT];
+    onestop_day_t        d[ONESTOP_T_COUNT], sub;
     int                  i;
     const onestop_ts_t  *t;
 
     t = r->t;
 
-    if (!t[ONESTOP_T_RECEIVED].set) {
-        *why = "received_at is required";
+    if (r->submitted.set && r->submitted.date_only) {
+        *why = "submitted_at must be an RFC 3339 time (with its hour)";
+        return -1;
+    }
+
+    if (!t[ONESTOP_T_RECEIVED].set
+        && !(r->submitted.set && r->channel == ONESTOP_CH_ONLINE))
+    {
+        *why = r->submitted.set
+               ? "received_at is required unless the dossier is online "
+                 "with submitted_at"
+               : "received_at is required";
         return -1;
     }
 
@@ -75,6 +86,21 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
 
     for (i = 0; i < ONESTOP_T_COUNT; i++) {
         d[i] = t[i].set ? onestop_ts_day(&t[i], offset) : 0;
+    }
+
+    sub = r->submitted.set ? onestop_ts_day(&r->submitted, offset) : 0;
+
+    if (!t[ONESTOP_T_RECEIVED].set) {
+        d[ONESTOP_T_RECEIVED] = sub;    /* derived later, not before it */
+
+    } else if (r->submitted.set && d[ONESTOP_T_RECEIVED] < sub) {
+        *why = "received_at is before submitted_at";
+        return -1;
+    }
+
+    if (r->submitted.set && sub > today + 1) {
+        *why = "a time lies more than one day in the future";
+        return -1;
     }
 
     if (d[ONESTOP_T_DUE] < d[ONESTOP_T_RECEIVED]) {
@@ -138,6 +164,26 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
     }
 
     return 0;
+}
+
+
+int
+onestop_record_derive(onestop_record_t *r,
+    const struct onestop_calendar_s *cal, int32_t offset)
+{
+    if (r->t[ONESTOP_T_RECEIVED].set || !r->submitted.set
+        || r->channel != ONESTOP_CH_ONLINE)
+    {
+        return 0;
+    }
+
+    r->t[ONESTOP_T_RECEIVED].sec = onestop_calendar_received(cal,
+                                                   r->submitted.sec, offset);
+    r->t[ONESTOP_T_RECEIVED].set = 1;
+    r->t[ONESTOP_T_RECEIVED].date_only = 0;
+    r->received_derived = 1;
+
+    return 1;
 }
 
 
@@ -312,6 +358,8 @@ onestop_record_size(const onestop_record_t *r)
         n += r->t[i].set ? 8 : 0;
     }
 
+    n += r->submitted.set ? 8 : 0;
+
     return n + 2 + r->name.len + 2 + r->phone.len + 2 + r->email.len
            + 4 + r->reason.len;
 }
@@ -351,7 +399,7 @@ put_u32str(uint8_t *p, const onestop_str_t *s)
 void
 onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
 {
-    int       i;
+    int       i, sub;
     uint8_t  *p, set, date_only;
     uint64_t  v;
 
@@ -368,10 +416,18 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
         }
     }
 
+    sub = r->submitted.set && !r->tombstone;
+
+    if (sub) {
+        set |= ONESTOP_SET_SUBMITTED;
+    }
+
     p = buf;
-    *p++ = ONESTOP_RECORD_FORMAT;
+    *p++ = sub ? ONESTOP_RECORD_FORMAT_SUBMITTED : ONESTOP_RECORD_FORMAT;
     *p++ = (uint8_t) ((r->tombstone ? ONESTOP_REC_TOMBSTONE : 0)
-                      | (r->has_apology ? ONESTOP_REC_APOLOGY : 0));
+                      | (r->has_apology ? ONESTOP_REC_APOLOGY : 0)
+                      | (r->received_derived && !r->tombstone
+                         ? ONESTOP_REC_RECEIVED_DERIVED : 0));
     *p++ = r->channel;
     *p++ = r->return_channel;
     *p++ = r->applicant_type;
@@ -396,6 +452,11 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
             memcpy(p, &r->t[i].sec, 8);
             p += 8;
         }
+    }
+
+    if (sub) {
+        memcpy(p, &r->submitted.sec, 8);
+        p += 8;
     }
 
     p = put_u16str(p, &r->name);
@@ -459,7 +520,12 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
 
     memset(r, 0, sizeof(onestop_record_t));
 
-    if (len < HEAD_LEN || buf[0] != ONESTOP_RECORD_FORMAT) {
+    if (len < HEAD_LEN
+        || (buf[0] != ONESTOP_RECORD_FORMAT
+            && buf[0] != ONESTOP_RECORD_FORMAT_SUBMITTED)
+        || (buf[0] == ONESTOP_RECORD_FORMAT_SUBMITTED)
+           != ((buf[5] & ONESTOP_SET_SUBMITTED) != 0))
+    {
         return -1;
     }
 
@@ -468,6 +534,7 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
 
     r->tombstone = (buf[1] & ONESTOP_REC_TOMBSTONE) != 0;
     r->has_apology = (buf[1] & ONESTOP_REC_APOLOGY) != 0;
+    r->received_derived = (buf[1] & ONESTOP_REC_RECEIVED_DERIVED) != 0;
     r->channel = buf[2];
     r->return_channel = buf[3];
     r->applicant_type = buf[4];
@@ -497,6 +564,16 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
             r->t[i].set = 1;
             r->t[i].date_only = (date_only & (1u << i)) != 0;
         }
+    }
+
+    if (set & ONESTOP_SET_SUBMITTED) {
+        if (end - p < 8) {
+            return -1;
+        }
+
+        memcpy(&r->submitted.sec, p, 8);
+        p += 8;
+        r->submitted.set = 1;
     }
 
     if (get_str(&p, end, 2, &r->name) != 0

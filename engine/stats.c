@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_feedback.h"
 #include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
@@ -568,6 +569,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     if (!st->reading) {
         return -2;
+    }
+
+    if (q->subject) {
+        /* questions and complaints (Điều 13): their own counters */
+        return onestop_feedback_stats(st, q, today, out);
     }
 
     memset(&rn, 0, sizeof(onestop_run_t));

@@ -152,6 +152,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
 
     st->outbox_max = conf->outbox_max ? conf->outbox_max : 10000000;
     st->unread = conf->unread;
+    st->calendar = conf->calendar;
 
     if (!conf->readonly && mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "could not create store directory \"%s\": %s",
@@ -250,6 +251,25 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
     {
         mdb_txn_abort(txn);
         snprintf(err, errlen, "\"%s\" is not an onestop store: %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
+    /* questions (Điều 13): added in a later release, created by the first
+     * read-write open; a read-only open of an older store has none */
+
+    if ((rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK, flags, &st->feedback))
+        == 0
+        && (rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK_INDEX, flags,
+                              &st->feedback_index)) == 0
+        && (rc = mdb_dbi_open(txn, ONESTOP_DB_FEEDBACK_COUNTERS, flags,
+                              &st->feedback_counters)) == 0)
+    {
+        st->has_feedback = 1;
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
                  mdb_strerror(rc));
         goto failed;
     }

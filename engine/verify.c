@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_feedback.h"
 #include "onestop_store_int.h"
 
 
@@ -227,11 +228,15 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
 
     onestop_deltas_destroy(d);
 
+    /* the questions' counters and indexes (Điều 13) */
+
+    slot = onestop_feedback_verify(st, report);
+
     if (progress != NULL) {
         progress(ctx, total, total);
     }
 
-    return diffs;
+    return slot < 0 ? -1 : diffs + slot;
 
 failed:
 

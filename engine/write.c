@@ -33,6 +33,7 @@
 
 #include <lmdb.h>
 
+#include "onestop_feedback.h"
 #include "onestop_store_int.h"
 
 
@@ -338,6 +339,17 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
         if (b->bad[i]) {
             /* already listed by the parse: only its scope was left */
+            invalid++;
+            continue;
+        }
+
+        /* Điều 9.1: an online dossier's received moment from its
+         * submission, by the store's calendar */
+
+        if (onestop_record_derive(r, st->calendar, st->offset) == 1
+            && onestop_record_check(r, st->offset, b->today, &why) != 0)
+        {
+            onestop_batch_fail(b, b->pos[i], "invalid", why);
             invalid++;
             continue;
         }
@@ -783,6 +795,9 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
             break;
         case ONESTOP_W_EVALUATE:
             rc = write_evaluation(st, child, w[i], &chain);
+            break;
+        case ONESTOP_W_FEEDBACK:
+            rc = onestop_feedback_write(st, child, w[i], &chain);
             break;
         default:
             rc = EINVAL;

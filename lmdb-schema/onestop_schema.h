@@ -24,6 +24,9 @@
 #define ONESTOP_DB_APOLOGIES         "apologies"
 #define ONESTOP_DB_EVALUATIONS       "evaluations"
 #define ONESTOP_DB_EVALUATION_DAYS   "evaluation_days"
+#define ONESTOP_DB_FEEDBACK          "feedback"
+#define ONESTOP_DB_FEEDBACK_INDEX    "feedback_index"
+#define ONESTOP_DB_FEEDBACK_COUNTERS "feedback_counters"
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -47,6 +50,7 @@
 #define ONESTOP_ROLE_PRIMARY         0
 #define ONESTOP_ROLE_FOLLOWER        1
 #define ONESTOP_FOLLOWS_MAX          128
+#define ONESTOP_META_FEEDBACK_SEQ    "feedback_seq"       /* u64, last question id */
 
 /*
  * catalog: one database, keys prefixed by a type byte.
@@ -90,10 +94,18 @@
  *   u16 length and bytes of: name, phone, email; u32 length and reason
  * A tombstone (flags has ONESTOP_REC_TOMBSTONE) stops after the agency
  * and procedure.
+ * Format 2 is format 1 with the online submission's time (Điều 9.1): bit
+ * 7 of "set times" (ONESTOP_SET_SUBMITTED) is set, and its i64 follows
+ * the other times; a format 1 record never has that bit.  Only records
+ * with a submission time are written as format 2, so that a build that
+ * knows format 1 alone still reads every other record.
  */
 #define ONESTOP_RECORD_FORMAT        1
+#define ONESTOP_RECORD_FORMAT_SUBMITTED  2
+#define ONESTOP_SET_SUBMITTED        0x80
 #define ONESTOP_REC_TOMBSTONE        0x01
 #define ONESTOP_REC_APOLOGY          0x02
+#define ONESTOP_REC_RECEIVED_DERIVED 0x04   /* received from submitted, 9.1 */
 
 #define ONESTOP_T_RECEIVED           0
 #define ONESTOP_T_DUE                1
@@ -176,6 +188,34 @@
 #define ONESTOP_CHANGE_CATALOG       3
 #define ONESTOP_CHANGE_EVALUATION    4
 #define ONESTOP_CHANGE_GAP           5
+#define ONESTOP_CHANGE_FEEDBACK      6      /* version: the question's id */
+
+/*
+ * feedback: u64 id (big-endian) -> a question, ONESTOP_FB_FORMAT 1:
+ *   u8 format, u8 kind (0 question, 1 complaint, 2 suggestion),
+ *   u8 flags (1 answered, 2 published), u8 times forwarded,
+ *   u32 agency (0: not assigned), u32 procedure, u32 field,
+ *   u32 the agency it was last forwarded from,
+ *   i64 submitted, i64 received, i64 answered (0), i64 forwarded (0),
+ *   i32 due day, u8[32] SHA-256 of the sender's token,
+ *   u16 + dossier code, u16 + subject, u16 + name, u16 + contact,
+ *   u32 + text, u32 + answer
+ * feedback_index, keys by a type byte:
+ *   'O' u64 id                      -> u32 agency: open (not answered)
+ *   'P' u64 ~id                     -> u32 agency, u32 field, u8 kind:
+ *                                      published, newest first
+ *   'W' folded word, 0, u64 ~id     -> (empty): a published question's
+ *   'E' lower-case word, 0, u64 ~id -> (empty)  subject and answer words
+ * feedback_counters: u32 agency, u8 kind, u16 month -> i32 [5][31]: per
+ *   day, received, answered in time, answered late, overdue from (the day
+ *   after the due day), overdue until (a late answer's day)
+ */
+#define ONESTOP_FBI_OPEN             'O'
+#define ONESTOP_FBI_PUBLISHED        'P'
+#define ONESTOP_FBI_WORD             'W'
+#define ONESTOP_FBI_EXACT            'E'
+#define ONESTOP_FBC_KEY_LEN          7
+#define ONESTOP_FBC_COUNTERS         5
 
 #define ONESTOP_OUTBOX_FIXED         18     /* kind .. code length, old agency,
                                                without the code */

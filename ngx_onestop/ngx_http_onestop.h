@@ -16,8 +16,10 @@
 
 #include "onestop_answer.h"
 #include "onestop_audit.h"
+#include "onestop_calendar.h"
 #include "onestop_evaluation.h"
 #include "onestop_feed.h"
+#include "onestop_feedback.h"
 #include "onestop_figures.h"
 #include "onestop_html.h"
 #include "onestop_ingest.h"
@@ -101,6 +103,10 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
     ngx_open_file_t            *audit_log;      /* onestop_audit_log */
+    onestop_calendar_t         *calendar;       /* onestop_calendar,
+                                                   onestop_office_hours */
+    ngx_uint_t                  office_hours;   /* set: open * 1440 + close,
+                                                   plus 1 */
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;
@@ -143,6 +149,7 @@ typedef struct {
     ngx_uint_t                  handler;
     size_t                      body_max;   /* client_max_body_size, ours */
     ngx_str_t                   frame_ancestors;
+    ngx_uint_t                  feedback;   /* onestop_feedback: ONESTOP_FB_* */
 } ngx_http_onestop_loc_conf_t;
 
 
@@ -265,6 +272,16 @@ ngx_int_t ngx_http_onestop_receipt_handler(ngx_http_request_t *r);
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
+
+/* working days and questions (ngx_http_onestop_feedback.c) */
+char *ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_onestop_feedback(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_onestop_feedback_handler(ngx_http_request_t *r);
+extern ngx_str_t  ngx_http_onestop_html_feedback_html;
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */

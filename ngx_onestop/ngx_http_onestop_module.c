@@ -197,6 +197,27 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
+    { ngx_string("onestop_calendar"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_calendar,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_office_hours"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_office_hours,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onestop_feedback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_onestop_feedback,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("onestop_outbox_max"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -714,6 +735,7 @@ ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
     conf->check_offset = 1;
     conf->outbox_max = omcf->outbox_max;
     conf->unread = (omcf->sh == NULL && omcf->redis == NULL);
+    conf->calendar = omcf->calendar;
 }
 
 

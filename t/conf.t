@@ -42,6 +42,9 @@ $conf =~ s{^\s*onestop_redis .*$}{}m;
 $conf =~ s{\bvar/}{$dir/}g;
 $conf =~ s{127\.0\.0\.1:8080}{127.0.0.1:$port}g;
 $t->spew('nginx.conf', $conf);
+# the calendar it names beside it (relative to the configuration's folder)
+$t->spew('calendar-vn.txt',
+    Onestop::Test::slurp("$Onestop::Test::ROOT/conf/calendar-vn.txt"));
 ok($t->start, 'conf/onestop.conf starts') or BAIL_OUT($t->error_log);
 
 # a dossier of the store, and its QR token (minted by the receipt's key)

@@ -1,0 +1,340 @@
+/*
+ * What questions look like (onestop_feedback.h): one question as JSON or
+ * as a card of the page, in the view of the public, its sender or the
+ * agencies; the answer of a write; an error as the API or the page gives
+ * it.  Every text from outside is escaped (yajl, onestop_html_escape).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_feedback_int.h"
+#include "onestop_html.h"
+#include "onestop_json.h"
+#include "onestop_stats_int.h"
+
+
+static const char  *fb_kinds_vi[] = { "Hỏi đáp", "Phản ánh", "Kiến nghị" };
+
+
+/* rendering */
+
+static void
+gen_time(yajl_gen g, int64_t sec, int32_t offset)
+{
+    char          buf[ONESTOP_TS_LEN];
+    onestop_ts_t  ts;
+
+    if (sec == 0) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    ts.sec = sec;
+    ts.set = 1;
+    ts.date_only = 0;
+    onestop_gen_str(g, buf, onestop_ts_format(&ts, offset, buf));
+}
+
+
+static void
+gen_entry(yajl_gen g, const char *member, const onestop_str_t *id,
+    const onestop_str_t *name)
+{
+    onestop_gen_ref(g, member, id, name);
+}
+
+
+void
+onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
+    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
+    int view)
+{
+    char                    idbuf[24], date[ONESTOP_DATE_LEN];
+    onestop_shown_name_t    name;
+    onestop_record_t        r;
+    const onestop_agency_t *a;
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "id");
+    onestop_gen_str(g, idbuf, (size_t) snprintf(idbuf, sizeof(idbuf), "%llu",
+                                                (unsigned long long) it->id));
+    onestop_gen_cstr(g, "kind");
+    onestop_gen_cstr(g, onestop_fb_kind_name(it->kind));
+    onestop_gen_cstr(g, "status");
+    onestop_gen_cstr(g, it->flags & ONESTOP_FBF_ANSWERED ? "answered"
+                                                        : "open");
+    onestop_gen_cstr(g, "subject");
+    onestop_gen_str(g, it->subject.data, it->subject.len);
+    onestop_gen_cstr(g, "text");
+    onestop_gen_str(g, it->text.data, it->text.len);
+
+    a = it->agency && it->agency <= cat->nagencies
+        ? &cat->agencies[it->agency] : NULL;
+    gen_entry(g, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
+    gen_entry(g, "field",
+              it->field && it->field <= cat->nfields
+              ? &cat->fields[it->field].id : NULL,
+              it->field && it->field <= cat->nfields
+              ? &cat->fields[it->field].name : NULL);
+    gen_entry(g, "procedure",
+              it->procedure && it->procedure <= cat->nprocedures
+              ? &cat->procedures[it->procedure].id : NULL,
+              it->procedure && it->procedure <= cat->nprocedures
+              ? &cat->procedures[it->procedure].name : NULL);
+
+    /* the sender's name as the lookup shows an applicant's */
+
+    memset(&r, 0, sizeof(r));
+    r.name = it->name;
+    onestop_shown_name(&name, &r, view != ONESTOP_FBV_PUBLIC);
+    onestop_gen_cstr(g, "name");
+    onestop_gen_str(g, name.data, name.len);
+    onestop_shown_name_free(&name);
+
+    onestop_gen_cstr(g, "received_at");
+    gen_time(g, it->received, offset);
+    onestop_gen_cstr(g, "due_date");
+    onestop_gen_str(g, date, onestop_day_format(it->due, date));
+    onestop_gen_cstr(g, "answer");
+
+    if (it->flags & ONESTOP_FBF_ANSWERED) {
+        onestop_gen_str(g, it->answer.data, it->answer.len);
+    } else {
+        yajl_gen_null(g);
+    }
+
+    onestop_gen_cstr(g, "answered_at");
+    gen_time(g, it->flags & ONESTOP_FBF_ANSWERED ? it->answered_at : 0,
+             offset);
+    onestop_gen_cstr(g, "timeliness");
+    onestop_gen_cstr(g, onestop_fb_timeliness(it, offset, today));
+    onestop_gen_cstr(g, "forwarded");
+    yajl_gen_bool(g, it->forwards > 0);
+
+    if (view != ONESTOP_FBV_PUBLIC) {
+        onestop_gen_cstr(g, "published");
+        yajl_gen_bool(g, (it->flags & ONESTOP_FBF_PUBLISHED) != 0);
+        onestop_gen_cstr(g, "submitted_at");
+        gen_time(g, it->submitted, offset);
+    }
+
+    if (view == ONESTOP_FBV_AGENCY) {
+        onestop_gen_cstr(g, "contact");
+        onestop_gen_str(g, it->contact.data, it->contact.len);
+        onestop_gen_cstr(g, "code");
+
+        if (it->code.len) {
+            onestop_gen_str(g, it->code.data, it->code.len);
+        } else {
+            yajl_gen_null(g);
+        }
+
+        a = it->from_agency && it->from_agency <= cat->nagencies
+            ? &cat->agencies[it->from_agency] : NULL;
+        onestop_gen_cstr(g, "forwarded_from");
+
+        if (a != NULL) {
+            onestop_gen_str(g, a->id.data, a->id.len);
+        } else {
+            yajl_gen_null(g);
+        }
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
+static void
+html_time(onestop_buf_t *b, int64_t sec, int32_t offset)
+{
+    onestop_ts_t     ts;
+    onestop_civil_t  c;
+
+    ts.sec = sec;
+    ts.set = 1;
+    ts.date_only = 0;
+    onestop_ts_civil(&ts, offset, &c);
+    onestop_buf_printf(b, "%02u/%02u/%04d", c.day, c.month, c.year);
+}
+
+
+static void
+html_text(onestop_buf_t *b, const onestop_str_t *s)
+{
+    size_t  i, start;
+
+    /* paragraphs at blank lines, line breaks kept */
+
+    onestop_buf_adds(b, "<p>");
+
+    for (i = 0, start = 0; i < s->len; i++) {
+        if (s->data[i] == '\n') {
+            onestop_html_escape(b, s->data + start, i - start);
+            onestop_buf_adds(b, "<br>");
+            start = i + 1;
+        }
+    }
+
+    onestop_html_escape(b, s->data + start, s->len - start);
+    onestop_buf_adds(b, "</p>");
+}
+
+
+void
+onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
+    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
+    int view)
+{
+    onestop_record_t        r;
+    onestop_shown_name_t    name;
+    const onestop_agency_t *a;
+    const char             *tl;
+
+    onestop_buf_printf(b, "<article class=\"card qa\" aria-labelledby=\"q%llu\">"
+                       "<h3 id=\"q%llu\"><span class=\"kind\">%s</span> ",
+                       (unsigned long long) it->id,
+                       (unsigned long long) it->id,
+                       fb_kinds_vi[it->kind < ONESTOP_FB_KINDS ? it->kind : 0]);
+    onestop_html_escape(b, it->subject.data, it->subject.len);
+    onestop_buf_printf(b, "</h3><p class=\"meta\">Số %llu · ",
+                       (unsigned long long) it->id);
+
+    memset(&r, 0, sizeof(r));
+    r.name = it->name;
+    onestop_shown_name(&name, &r, view != ONESTOP_FBV_PUBLIC);
+    onestop_html_escape(b, name.data, name.len);
+    onestop_shown_name_free(&name);
+
+    onestop_buf_adds(b, " · gửi ngày ");
+    html_time(b, it->received, offset);
+    a = it->agency && it->agency <= cat->nagencies
+        ? &cat->agencies[it->agency] : NULL;
+
+    if (a != NULL) {
+        onestop_buf_adds(b, " · ");
+        onestop_html_escape(b, a->name.data, a->name.len);
+    }
+
+    onestop_buf_adds(b, "</p>");
+    html_text(b, &it->text);
+
+    tl = onestop_fb_timeliness(it, offset, today);
+
+    if (it->flags & ONESTOP_FBF_ANSWERED) {
+        onestop_buf_adds(b, "<div class=\"answer\"><h4>Trả lời (ngày ");
+        html_time(b, it->answered_at, offset);
+        onestop_buf_printf(b, ", %s)</h4>", tl[0] == 'i' ? "đúng hạn"
+                                                         : "trễ hạn");
+        html_text(b, &it->answer);
+        onestop_buf_adds(b, "</div>");
+
+    } else {
+        char  d[ONESTOP_DATE_LEN + 1];
+
+        d[onestop_day_format(it->due, d)] = '\0';
+        onestop_buf_printf(b, "<p class=\"status s-%s\">Đang xử lý; hạn trả "
+                           "lời %.2s/%.2s/%.4s%s</p>",
+                           tl[0] == 'o' ? "overdue" : "not_due",
+                           d + 8, d + 5, d, tl[0] == 'o' ? " (quá hạn)" : "");
+    }
+
+    onestop_buf_adds(b, "</article>");
+}
+
+
+void
+onestop_feedback_error(onestop_buf_t *out, int mode, int status,
+    const char *code, const char *message)
+{
+    yajl_gen  g;
+
+    if (mode == ONESTOP_FB_HTML) {
+        onestop_buf_printf(out, "<h1>Không thực hiện được</h1>"
+                           "<section class=\"card error\" role=\"alert\">"
+                           "<p>%s</p><p class=\"meta\">",
+                           status == 404 ? "Không tìm thấy câu hỏi này, hoặc "
+                                           "mã theo dõi không đúng."
+                           : status == 422 || status == 400
+                           ? "Nội dung gửi chưa hợp lệ, xin kiểm tra lại:"
+                           : "Hệ thống đang bận, xin thử lại sau.");
+        onestop_html_escape(out, message, strlen(message));
+        onestop_buf_adds(out, "</p><p><a href=\"/hoi-dap\">Quay lại trang "
+                              "hỏi đáp</a></p></section>");
+        return;
+    }
+
+    g = onestop_report_gen(out);
+
+    if (g != NULL) {
+        onestop_error_render(g, code, message, NULL, 0);
+        yajl_gen_free(g);
+    }
+}
+
+
+void
+onestop_feedback_written(onestop_store_t *st, const onestop_write_t *w,
+    onestop_buf_t *out)
+{
+    char                          d[ONESTOP_DATE_LEN + 1], idbuf[24];
+    yajl_gen                      g;
+    const onestop_feedback_op_t  *op;
+
+    op = w->feedback;
+
+    if (w->status != 200 && w->status != 201) {
+        onestop_feedback_error(out, op->mode, w->status,
+                               w->error_code ? w->error_code
+                                             : "internal_error",
+                               w->message);
+        return;
+    }
+
+    d[onestop_day_format(op->due, d)] = '\0';
+
+    if (op->mode == ONESTOP_FB_HTML) {
+        onestop_buf_printf(out, "<h1>Đã nhận câu hỏi số %llu</h1>"
+                           "<section class=\"card\" role=\"status\"><p>Cơ "
+                           "quan có thẩm quyền trả lời trong 15 ngày làm việc"
+                           ", hạn trả lời ngày %.2s/%.2s/%.4s (Điều 13.3).</p>"
+                           "<p>Mã theo dõi (chỉ hiện một lần, xin ghi lại): "
+                           "<strong class=\"token\">%s</strong></p>"
+                           "<p><a href=\"/hoi-dap/%llu?token=%s\">Theo dõi "
+                           "câu hỏi</a></p></section>",
+                           (unsigned long long) op->id, d + 8, d + 5, d,
+                           op->token, (unsigned long long) op->id,
+                           op->token);
+        return;
+    }
+
+    g = onestop_report_gen(out);
+
+    if (g == NULL) {
+        out->failed = 1;
+        return;
+    }
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "id");
+    onestop_gen_str(g, idbuf, (size_t) snprintf(idbuf, sizeof(idbuf), "%llu",
+                                                (unsigned long long) op->id));
+
+    if (w->status == 201) {
+        onestop_gen_cstr(g, "token");
+        onestop_gen_cstr(g, op->token);
+        onestop_gen_cstr(g, "received_at");
+        gen_time(g, op->received, onestop_store_offset(st));
+        onestop_gen_cstr(g, "due_date");
+        onestop_gen_cstr(g, d);
+
+    } else {
+        onestop_gen_cstr(g, "status");
+        onestop_gen_cstr(g, op->op == ONESTOP_FB_FORWARD ? "forwarded"
+                                                        : "answered");
+    }
+
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+}
