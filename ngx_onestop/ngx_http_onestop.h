@@ -392,6 +392,8 @@ ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered);
 
 /* statistics and the public pages */
+char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);

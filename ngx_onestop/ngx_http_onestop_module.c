@@ -32,8 +32,6 @@ static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_handler_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -475,59 +473,6 @@ ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
     *h = ngx_http_onestop_log_handler;
 
     return NGX_OK;
-}
-
-
-static char *
-ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_onestop_loc_conf_t  *olcf = conf;
-
-    u_char      *p;
-    size_t       len;
-    ngx_str_t   *value;
-    ngx_uint_t   i;
-
-    if (olcf->frame_ancestors.data != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    len = 0;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, ';')
-            != NULL
-            || ngx_strlchr(value[i].data, value[i].data + value[i].len, ',')
-               != NULL)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid source \"%V\": a CSP source list "
-                               "has no \";\" or \",\"", &value[i]);
-            return NGX_CONF_ERROR;
-        }
-
-        len += value[i].len + 1;
-    }
-
-    p = ngx_pnalloc(cf->pool, len);
-    if (p == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    olcf->frame_ancestors.data = p;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        if (i > 1) {
-            *p++ = ' ';
-        }
-        p = ngx_cpymem(p, value[i].data, value[i].len);
-    }
-
-    olcf->frame_ancestors.len = p - olcf->frame_ancestors.data;
-
-    return NGX_CONF_OK;
 }
 
 
