@@ -46,6 +46,7 @@ onestop_store_apologies(onestop_store_t *st,
     onestop_day_t             day;
     onestop_record_t          r;
     onestop_shown_name_t      name;
+    onestop_shown_text_t      reason;
     onestop_str_t             code;
     const uint8_t            *kp;
     const onestop_catalog_t  *cat;
@@ -173,7 +174,9 @@ onestop_store_apologies(onestop_store_t *st,
         onestop_gen_cstr(g, "reason");
 
         if (r.reason.len) {
-            onestop_gen_str(g, r.reason.data, r.reason.len);
+            onestop_shown_text(&reason, &r, r.reason.data, r.reason.len, 0);
+            onestop_gen_str(g, reason.data, reason.len);
+            onestop_shown_text_free(&reason);
         } else {
             yajl_gen_null(g);
         }

@@ -158,30 +158,6 @@ fold_cp(uint32_t c)
 }
 
 
-/* the lower case of a Vietnamese letter */
-
-static uint32_t
-lower_cp(uint32_t c)
-{
-    if (c < 0x80) {
-        return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
-    }
-
-    if (c >= 0xc0 && c <= 0xde && c != 0xd7) {
-        return c + 0x20;
-    }
-
-    if ((c >= 0x100 && c <= 0x137 && !(c & 1))
-        || (c >= 0x1ea0 && c <= 0x1ef9 && !(c & 1))
-        || c == 0x1a0 || c == 0x1af)
-    {
-        return c + 1;
-    }
-
-    return c;
-}
-
-
 static size_t
 put_utf8(uint32_t c, char *out)
 {
@@ -254,7 +230,7 @@ onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
             }
 
             if (e < 3 * ONESTOP_FB_WORD_MAX && (c < 0x300 || c > 0x36f)) {
-                e += put_utf8(lower_cp(c), exact + e);
+                e += put_utf8(onestop_lower_cp(c), exact + e);
             }
         }
 

@@ -272,8 +272,13 @@ onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
         html_date(b, &rec->t[ONESTOP_T_APOLOGY_NEW_DUE], offset, 0);
 
         if (rec->reason.len) {
+            onestop_shown_text_t  reason;
+
+            onestop_shown_text(&reason, rec, rec->reason.data,
+                               rec->reason.len, unmasked);
             onestop_buf_adds(b, ". Lý do: ");
-            onestop_html_escape(b, rec->reason.data, rec->reason.len);
+            onestop_html_escape(b, reason.data, reason.len);
+            onestop_shown_text_free(&reason);
         }
 
         onestop_buf_adds(b, "</p>");

@@ -328,6 +328,7 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     onestop_status_e        st;
     onestop_timeliness_e    tl;
     onestop_shown_name_t    name;
+    onestop_shown_text_t    reason;
 
     onestop_catalog_refs(cat, r, &refs);
 
@@ -412,7 +413,10 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
         onestop_gen_cstr(g, "reason");
 
         if (r->reason.len) {
-            onestop_gen_str(g, r->reason.data, r->reason.len);
+            onestop_shown_text(&reason, r, r->reason.data, r->reason.len,
+                               unmasked);
+            onestop_gen_str(g, reason.data, reason.len);
+            onestop_shown_text_free(&reason);
         } else {
             yajl_gen_null(g);
         }

@@ -183,4 +183,27 @@ void onestop_shown_name(onestop_shown_name_t *n, const onestop_record_t *r,
     int unmasked);
 void onestop_shown_name_free(onestop_shown_name_t *n);
 
+/*
+ * Free text a public answer shows (an apology's reason): each word that
+ * is one of the later words of `name` (a citizen's given and middle
+ * names; a word that begins with a capital, without regard to the case
+ * of the rest) masked as onestop_mask_name masks it;
+ * the family name alone is left, as the lookup leaves it.  `out` must
+ * hold 2 * `len` bytes.  Returns the length written.
+ */
+size_t onestop_mask_words(const char *text, size_t len, const char *name,
+    size_t nlen, char *out);
+
+/* a record's free text as shown: masked unless `unmasked` or the
+ * applicant is an organization; onestop_shown_text_free after use */
+typedef struct {
+    const char      *data;
+    size_t           len;
+    char            *heap;
+} onestop_shown_text_t;
+
+void onestop_shown_text(onestop_shown_text_t *t, const onestop_record_t *r,
+    const char *text, size_t len, int unmasked);
+void onestop_shown_text_free(onestop_shown_text_t *t);
+
 #endif /* ONESTOP_RECORD_H */

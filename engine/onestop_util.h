@@ -51,4 +51,7 @@ int onestop_utf8_valid(const char *s, size_t len);
 /* FNV-1a, for the catalog's hash tables. */
 uint32_t onestop_hash(const char *s, size_t len);
 
+/* the lower case of a Vietnamese letter, other code points as they are */
+uint32_t onestop_lower_cp(uint32_t c);
+
 #endif /* ONESTOP_UTIL_H */

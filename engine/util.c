@@ -287,3 +287,28 @@ onestop_utf8_valid(const char *s, size_t len)
 
     return 1;
 }
+
+
+/* the lower case of a Vietnamese letter (Latin-1, Latin Extended-A, the
+ * Vietnamese block, Ơ and Ư); any other code point as it is */
+
+uint32_t
+onestop_lower_cp(uint32_t c)
+{
+    if (c < 0x80) {
+        return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+    }
+
+    if (c >= 0xc0 && c <= 0xde && c != 0xd7) {
+        return c + 0x20;
+    }
+
+    if ((c >= 0x100 && c <= 0x137 && !(c & 1))
+        || (c >= 0x1ea0 && c <= 0x1ef9 && !(c & 1))
+        || c == 0x1a0 || c == 0x1af)
+    {
+        return c + 1;
+    }
+
+    return c;
+}

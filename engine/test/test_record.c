@@ -1340,6 +1340,71 @@ test_shown_name(void)
 }
 
 
+static void
+mask_words_case(const char *text, const char *name, const char *want)
+{
+    char    *out;
+    size_t   len, n;
+
+    len = strlen(text);
+    out = malloc(len ? 2 * len : 1);
+
+    if (out == NULL) {
+        ok(0, "malloc");
+        return;
+    }
+
+    n = onestop_mask_words(text, len, name, strlen(name), out);
+    ok(n <= 2 * len, "\"%s\": no more than 2 * len bytes", text);
+    is_str(out, n <= 2 * len ? n : 0, want, "\"%s\" with the name \"%s\"",
+           text, name);
+    free(out);
+}
+
+
+static void
+test_mask_words(void)
+{
+    onestop_record_t      r;
+    onestop_shown_text_t  t;
+
+    /* the given and middle names masked, the family name left */
+    mask_words_case("Chờ ông Bình bổ sung giấy tờ", "Trần Văn Bình",
+                    "Chờ ông B. bổ sung giấy tờ");
+    mask_words_case("Trần Văn Bình nộp thiếu hồ sơ", "Trần Văn Bình",
+                    "Trần V. B. nộp thiếu hồ sơ");
+    /* a capital, then without regard to case; punctuation kept; a word
+     * in lower case is a word, not a name ("bình thường": normal) */
+    mask_words_case("Đã gọi BÌNH, chị Ánh. Bình thường, bình thường",
+                    "Đặng Thị Ánh Bình",
+                    "Đã gọi B., chị Á.. B. thường, bình thường");
+    /* a word that only contains a name, or a name folded, is not it */
+    mask_words_case("Bình thường, Binh, Bìnhh", "Lê Bình",
+                    "B. thường, Binh, Bìnhh");
+    /* a letter whose last byte is 0xa0 (Ạ: e1 ba a0) inside a name */
+    mask_words_case("Hồ sơ của Hạnh và Ạnh", "Phạm Ạnh Hạnh",
+                    "Hồ sơ của H. và Ạ.");
+    mask_words_case("Không có tên", "", "Không có tên");
+    mask_words_case("", "Lê Văn An", "");
+
+    /* a record's text: an organization's and an unmasked one as they are */
+    memset(&r, 0, sizeof(r));
+    r.name.data = "Nguyễn Thị Lan";
+    r.name.len = strlen(r.name.data);
+    r.applicant_type = ONESTOP_APPLICANT_CITIZEN;
+    onestop_shown_text(&t, &r, "Lan xin rút", strlen("Lan xin rút"), 0);
+    is_str(t.data, t.len, "L. xin rút", "a citizen's reason, masked");
+    onestop_shown_text_free(&t);
+    onestop_shown_text(&t, &r, "Lan xin rút", strlen("Lan xin rút"), 1);
+    is_str(t.data, t.len, "Lan xin rút", "unmasked (a signed QR code)");
+    onestop_shown_text_free(&t);
+    r.applicant_type = ONESTOP_APPLICANT_ORGANIZATION;
+    onestop_shown_text(&t, &r, "Lan xin rút", strlen("Lan xin rút"), 0);
+    is_str(t.data, t.len, "Lan xin rút", "an organization's, as it is");
+    onestop_shown_text_free(&t);
+}
+
+
 int
 main(void)
 {
@@ -1351,6 +1416,7 @@ main(void)
     test_canonical();
     test_mask();
     test_shown_name();
+    test_mask_words();
 
     return done_testing();
 }
