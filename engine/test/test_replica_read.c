@@ -5,7 +5,8 @@
  * hiredis's own reader into entries that outlive it: a primary's log
  * entries, sent as Redis would answer them (binary bytes, CR LF and NUL
  * inside), parsed and applied on a follower, give the primary's sequence
- * and digest; a nil reply, an error and replies of the wrong shape; the
+ * and digest; questions (asked, forwarded, answered and published)
+ * replicate with their indexes and counters; a nil reply, an error and replies of the wrong shape; the
  * replication metrics.
  */
 
@@ -16,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "onestop_feed.h"
+#include "onestop_feedback.h"
 #include "onestop_replica.h"
 #include "onestop_store.h"
 #include "tap.h"
@@ -248,11 +250,67 @@ rec(char *buf, size_t size, int n, const char *agency)
 }
 
 
+/* a question's write (Điều 13): the write's status; a new one's id */
+
+static int
+fb_write(onestop_store_t *st, int mode, uint64_t id, const char *body,
+    uint64_t *made)
+{
+    int                     rc;
+    const char             *code, *message;
+    onestop_write_t         w, *wp;
+    onestop_feedback_op_t   op;
+
+    rc = onestop_feedback_request(&op, mode, id, body, strlen(body), 0,
+                                  &code, &message);
+
+    if (rc != 0) {
+        printf("# %s\n", message);
+        onestop_feedback_op_free(&op);
+        return rc;
+    }
+
+    memset(&w, 0, sizeof(w));
+    w.kind = ONESTOP_W_FEEDBACK;
+    w.feedback = &op;
+    wp = &w;
+    onestop_store_write(st, &wp, 1);
+
+    if (made != NULL) {
+        *made = op.id;
+    }
+
+    onestop_feedback_op_free(&op);
+
+    return w.status;
+}
+
+
+/* the published questions, as the public list answers them */
+
+static void
+fb_list(onestop_store_t *st, onestop_buf_t *out)
+{
+    const char              *message;
+    onestop_feedback_get_t   req;
+
+    memset(&req, 0, sizeof(req));
+    req.mode = ONESTOP_FB_JSON;
+    req.today = civil(2024, 6, 15);
+
+    onestop_store_read_begin(st);
+    onestop_feedback_read(st, &req, out, &message);
+    onestop_store_read_end(st);
+    onestop_buf_add(out, "", 1);
+}
+
+
 static void
 test_parse(onestop_day_t today)
 {
-    int                        i, binary;
+    int                        i, binary, kind6;
     long                       n;
+    uint64_t                   id1, id2;
     char                       buf[1024], err[256], dp[4096], df[4096];
     size_t                     k;
     const char                *tmp;
@@ -337,6 +395,86 @@ test_parse(onestop_day_t today)
     is_int(onestop_replica_apply(f, batch.e, batch.n, &res), ONESTOP_OK,
            "a replay");
     ok(res.skipped == 21 && res.applied == 0, "... skipped");
+
+    /* questions: asked, forwarded, answered and published */
+
+    ok(fb_write(p, ONESTOP_FB_JSON, 0, "{\"kind\": \"question\", "
+                "\"agency\": \"000.00.12.H36\", \"subject\": \"Phiếu "
+                "lý lịch tư pháp\", \"text\": \"Mất bao lâu?\", "
+                "\"name\": \"Nguyễn Văn An\", \"contact\": \"0912 345 678\"}",
+                &id1) == 201 && id1 == 1, "a question");
+    ok(fb_write(p, ONESTOP_FB_JSON, 0, "{\"kind\": \"complaint\", "
+                "\"subject\": \"Thuế đất\", \"text\": \"Tính sai.\", "
+                "\"name\": \"Trần Thị Bích\", \"contact\": \"b@x.vn\"}",
+                &id2) == 201 && id2 == 2, "a complaint");
+    is_int(fb_write(p, ONESTOP_FB_INGEST, 2,
+                    "{\"forward_to\": \"000.00.30.H36\"}", NULL), 200,
+           "forwarded");
+    is_int(fb_write(p, ONESTOP_FB_INGEST, 1, "{\"answer\": \"Ba ngày "
+                    "làm việc.\", \"publish\": true}", NULL), 200,
+           "answered and published");
+
+    onestop_store_read_begin(p);
+    n = onestop_replica_log(p, 21, out, 64);
+    onestop_buf_free(&b);
+    memset(&b, 0, sizeof(b));
+    xread_reply(&b, out, n > 0 ? (size_t) n : 0);
+    kind6 = 0;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < out[i].nfields; k++) {
+            kind6 += out[i].field[k].value_len == 8
+                     && memcmp(out[i].field[k].value, "feedback", 8) == 0;
+        }
+    }
+
+    onestop_store_read_end(p);
+    ok(n == 4 && kind6 == 4, "four log entries of kind feedback, with "
+       "their bytes (no gap)");
+
+    is_int(parse(&batch, b.data, b.len), 4, "read");
+    is_int(onestop_replica_apply(f, batch.e, batch.n, &res), ONESTOP_OK,
+           "the questions applied on the follower");
+
+    memset(&sp, 0, sizeof(sp));
+    memset(&sf, 0, sizeof(sf));
+    onestop_store_read_begin(p);
+    onestop_replica_status(p, &sp);
+    onestop_store_read_end(p);
+    onestop_store_read_begin(f);
+    onestop_replica_status(f, &sf);
+    onestop_store_read_end(f);
+    ok(sf.seq == 25 && sf.seq == sp.seq, "the follower is at 25");
+    is_str(sf.digest, strlen(sf.digest), sp.digest, "the primary's digest");
+
+    {
+        onestop_buf_t  lp, lf, report;
+
+        memset(&lp, 0, sizeof(lp));
+        memset(&lf, 0, sizeof(lf));
+        memset(&report, 0, sizeof(report));
+        fb_list(p, &lp);
+        fb_list(f, &lf);
+        ok(lp.data != NULL && strstr(lp.data, "Ba ngày") != NULL,
+           "the primary's published list has the answer");
+        is_str(lf.data, strlen(lf.data), lp.data,
+               "the follower's published list is the primary's");
+        onestop_store_read_begin(f);
+        is_int((int) onestop_feedback_verify(f, &report), 0,
+               "the follower's question counters and indexes verify");
+        onestop_store_read_end(f);
+        onestop_buf_free(&lp);
+        onestop_buf_free(&lf);
+        onestop_buf_free(&report);
+    }
+
+    /* the next question gets the next id on a promoted follower */
+
+    ok(onestop_replica_promote(f, err, sizeof(err)) == 0, "promoted");
+    ok(fb_write(f, ONESTOP_FB_JSON, 0, "{\"kind\": \"suggestion\", "
+                "\"subject\": \"Giờ làm việc\", \"text\": \"Mở thứ "
+                "bảy.\", \"name\": \"Lê Văn C\", \"contact\": \"0913 345 678\"}",
+                &id1) == 201 && id1 == 3, "its next question is number 3");
 
     /* the other replies */
 
