@@ -46,11 +46,13 @@ $_->spew('keys', $keys) for $p, $a, $b;
 my %admin = (Authorization => 'Bearer replica-admin-key');
 
 my @serve = qw(lookup lookup_page stats apologies ingest evaluate metrics);
+my $fb = "location /api/v1/feedback { onestop_feedback json; }\n"
+    . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n";
 
-$p->write_standard_conf(serve => \@serve, zone => '8m',
+$p->write_standard_conf(serve => \@serve, zone => '8m', server => $fb,
     redis => "127.0.0.1:$rport prefix=r interval=100 log=on");
 for my $f ($a, $b) {
-    $f->write_standard_conf(serve => \@serve, zone => '8m',
+    $f->write_standard_conf(serve => \@serve, zone => '8m', server => $fb,
         http => "onestop_follow 127.0.0.1:$rport prefix=r;");
 }
 
@@ -231,6 +233,22 @@ while (time - $down < 10) {
 $p->start_redis(port => $rport);
 ok($during > 0, "$during dossiers written while Redis was down");
 
+# questions: asked, one answered and published
+my @asked;
+for my $i (1 .. 3) {
+    my $r = $p->http('POST', '/api/v1/feedback', body => $json->encode({
+        kind => 'question', agency => '000.00.12.H36',
+        subject => "Câu hỏi số $i", text => 'Mất bao lâu?',
+        name => 'Nguyễn Văn An', contact => '0912 345 678' }));
+    if ($r->{status} != 201) { $failed++; diag($r->{content}); }
+    push @asked, eval { $json->decode($r->{content}) } // {};
+}
+$res = $p->http('POST', '/api/v1/ingest/feedback/1', headers => \%admin,
+    body => $json->encode({ answer => 'Ba ngày làm việc.',
+        publish => JSON::PP::true }));
+is($res->{status}, 200, 'a question answered and published')
+    or diag($res->{content});
+
 write_new(10000 - $N) if $N < 10000;
 write_moves(100);
 write_delete() for 1 .. 5;
@@ -278,14 +296,17 @@ for my $f ([A => $a], [B => $b]) {
     is($same, scalar @sample, "$name: the same lookups (JSON and page)");
 
     # statistics and the apology list
-    my @q = ('/api/v1/stats?period=all', '/api/v1/stats?period=2024',
+    my @q = ('/api/v1/stats?period=all', '/api/v1/stats?period=year',
         '/api/v1/stats?under=000.00.30.H36&period=all',
-        '/api/v1/stats?under=000.00.31.H36&period=2024-06',
-        '/api/v1/apologies?limit=1000');
+        '/api/v1/stats?under=000.00.31.H36&period=month',
+        '/api/v1/apologies?limit=1000', '/api/v1/feedback',
+        '/api/v1/feedback/1', "/api/v1/feedback/$asked[1]{id}?token=$asked[1]{token}",
+        '/api/v1/stats?subject=feedback&period=all');
     for my $q (@q) {
         my $x = $p->get($q);
         my $y = $t->get($q);
-        ok($x->{status} == $y->{status} && $x->{content} eq $y->{content},
+        ok($x->{status} == 200 && $x->{status} == $y->{status}
+            && $x->{content} eq $y->{content},
             "$name: the same $q") or diag("$x->{status} $y->{status}");
     }
 }
