@@ -198,6 +198,17 @@ typedef struct {
 } onestop_follow_share_t;
 
 /*
+ * A follower's batch done (onestop_replica_apply's rc and res, committed
+ * at now_ms) into its shared state: the applied sequence, the lag, the
+ * state.  0: go on reading; ONESTOP_FOLLOW_BEHIND or _DIVERGED: stop,
+ * and log msg (what happened, what to do); -1: nothing was written
+ * (ONESTOP_FULL, ONESTOP_ERROR: again later), msg says why.
+ */
+int onestop_follow_done(onestop_follow_share_t *f, int rc,
+    const onestop_replica_result_t *res, int64_t now_ms, char *msg,
+    size_t len);
+
+/*
  * The replication metrics, Prometheus text: onestop_log_seq (a primary's:
  * the last seq the log holds, log_seq; a follower's: the last seq it
  * read), and on a follower (f not NULL) onestop_replica_applied_seq,

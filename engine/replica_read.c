@@ -180,6 +180,54 @@ onestop_replica_batch_free(onestop_replica_batch_t *b)
 }
 
 
+int
+onestop_follow_done(onestop_follow_share_t *f, int rc,
+    const onestop_replica_result_t *res, int64_t now_ms, char *msg,
+    size_t len)
+{
+    int64_t   lag;
+    uint64_t  state;
+
+    if (rc != ONESTOP_OK && rc != ONESTOP_REPLICA_BEHIND
+        && rc != ONESTOP_REPLICA_DIVERGED)
+    {
+        snprintf(msg, len, "could not apply the log: %s", res->message);
+        return -1;
+    }
+
+    __atomic_store_n(&f->applied, res->seq, __ATOMIC_RELEASE);
+
+    if (res->ts > 0) {
+        lag = now_ms - res->ts;
+        __atomic_store_n(&f->lag_ms, (uint64_t) (lag > 0 ? lag : 0),
+                         __ATOMIC_RELEASE);
+    }
+
+    if (rc == ONESTOP_OK) {
+        state = ONESTOP_FOLLOW_FOLLOWING;
+        msg[0] = '\0';
+
+    } else if (rc == ONESTOP_REPLICA_BEHIND) {
+        state = ONESTOP_FOLLOW_BEHIND;
+        snprintf(msg, len, "the log no longer holds change %" PRIu64 " (the "
+                 "store is at %" PRIu64 "): this node keeps serving what it "
+                 "has but cannot follow; seed its store again from a fresh "
+                 "\"onestop backup\" of the primary and restart it (%s)",
+                 res->missing, res->seq, res->message);
+
+    } else {
+        state = ONESTOP_FOLLOW_DIVERGED;
+        snprintf(msg, len, "the store DIVERGED from the primary's log at "
+                 "change %" PRIu64 "; applying stopped: %s", res->bad,
+                 res->message);
+    }
+
+    __atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
+
+    return rc == ONESTOP_OK ? 0 : (int) state;
+}
+
+
 void
 onestop_replica_metrics(const onestop_follow_share_t *f, uint64_t log_seq,
     onestop_buf_t *b)

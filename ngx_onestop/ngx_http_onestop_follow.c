@@ -391,58 +391,33 @@ ngx_http_onestop_follow_applied(void *data)
 {
     ngx_http_onestop_follower_t  *fl = data;
 
-    int64_t                  lag;
-    ngx_uint_t               state;
-    onestop_follow_share_t  *f;
+    int         state;
+    char        msg[512];
+    ngx_uint_t  level;
 
     fl->applying = 0;
-    f = &fl->sh->follow;
+    state = onestop_follow_done(&fl->sh->follow, fl->rc, &fl->res,
+                                (int64_t) ngx_time() * 1000
+                                + (int64_t) ngx_timeofday()->msec,
+                                msg, sizeof(msg));
 
-    if (fl->rc == ONESTOP_FULL || fl->rc == ONESTOP_ERROR) {
-        /* nothing written: again at the next tick */
-        ngx_log_error(NGX_LOG_ERR, fl->log, 0,
-                      "onestop_follow: could not apply the log to store "
-                      "\"%V\": %s", &fl->omcf->store_path, fl->res.message);
-        return;
-    }
-
-    fl->seq = fl->res.seq;
-    __atomic_store_n(&f->applied, fl->seq, __ATOMIC_RELEASE);
-
-    if (fl->res.ts > 0) {
-        lag = (int64_t) ngx_time() * 1000 - fl->res.ts
-              + (int64_t) (ngx_timeofday()->msec);
-        __atomic_store_n(&f->lag_ms, (uint64_t) ngx_max(lag, 0),
-                         __ATOMIC_RELEASE);
-    }
-
-    if (fl->rc == ONESTOP_OK) {
-        __atomic_store_n(&f->state, ONESTOP_FOLLOW_FOLLOWING,
-                         __ATOMIC_RELEASE);
+    if (state == 0) {
+        fl->seq = fl->res.seq;
         ngx_post_event(&fl->kick, &ngx_posted_events);
         return;
     }
 
-    fl->stopped = 1;
-    ngx_http_onestop_hiredis_drop(fl->link, NULL);
+    /* nothing written: again at the next tick; else stopped, serving */
 
-    if (fl->rc == ONESTOP_REPLICA_BEHIND) {
-        state = ONESTOP_FOLLOW_BEHIND;
-        ngx_log_error(NGX_LOG_CRIT, fl->log, 0,
-                      "onestop_follow: the log no longer holds change %uL "
-                      "(store \"%V\" is at %uL): this node keeps serving "
-                      "what it has but cannot follow; seed its store again "
-                      "from a fresh \"onestop backup\" of the primary and "
-                      "restart it (%s)", fl->res.missing,
-                      &fl->omcf->store_path, fl->seq, fl->res.message);
-
-    } else {
-        state = ONESTOP_FOLLOW_DIVERGED;
-        ngx_log_error(NGX_LOG_ALERT, fl->log, 0,
-                      "onestop_follow: store \"%V\" DIVERGED from the "
-                      "primary's log at change %uL; applying stopped: %s",
-                      &fl->omcf->store_path, fl->res.bad, fl->res.message);
+    if (state > 0) {
+        fl->seq = fl->res.seq;
+        fl->stopped = 1;
+        ngx_http_onestop_hiredis_drop(fl->link, NULL);
     }
 
-    __atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
+    level = state < 0 ? NGX_LOG_ERR
+            : state == ONESTOP_FOLLOW_BEHIND ? NGX_LOG_CRIT : NGX_LOG_ALERT;
+
+    ngx_log_error(level, fl->log, 0, "onestop_follow: store \"%V\": %s",
+                  &fl->omcf->store_path, msg);
 }

@@ -501,6 +501,47 @@ test_parse(onestop_day_t today)
 
 
 static void
+test_done(void)
+{
+    char                      msg[512];
+    onestop_follow_share_t    fs;
+    onestop_replica_result_t  res;
+
+    memset(&fs, 0, sizeof(fs));
+    memset(&res, 0, sizeof(res));
+    res.seq = 40;
+    res.ts = 1000;
+
+    is_int(onestop_follow_done(&fs, ONESTOP_OK, &res, 1250, msg,
+                               sizeof(msg)), 0, "a batch applied: go on");
+    ok(fs.applied == 40 && fs.lag_ms == 250
+       && fs.state == ONESTOP_FOLLOW_FOLLOWING,
+       "applied 40, lag 250 ms, following");
+
+    res.ts = 0;
+    snprintf(res.message, sizeof(res.message), "no room");
+    is_int(onestop_follow_done(&fs, ONESTOP_FULL, &res, 2000, msg,
+                               sizeof(msg)), -1, "full: nothing written");
+    ok(fs.lag_ms == 250 && strstr(msg, "no room") != NULL,
+       "... the state stays, the message says why");
+
+    res.missing = 41;
+    is_int(onestop_follow_done(&fs, ONESTOP_REPLICA_BEHIND, &res, 2000, msg,
+                               sizeof(msg)), ONESTOP_FOLLOW_BEHIND, "behind");
+    ok(fs.state == ONESTOP_FOLLOW_BEHIND
+       && strstr(msg, "change 41") && strstr(msg, "onestop backup"),
+       "... says which change and what to do");
+
+    res.bad = 42;
+    is_int(onestop_follow_done(&fs, ONESTOP_REPLICA_DIVERGED, &res, 2000,
+                               msg, sizeof(msg)), ONESTOP_FOLLOW_DIVERGED,
+           "diverged");
+    ok(fs.state == ONESTOP_FOLLOW_DIVERGED && strstr(msg, "change 42"),
+       "... at which change");
+}
+
+
+static void
 test_metrics(void)
 {
     onestop_buf_t           b;
@@ -541,6 +582,7 @@ main(void)
 
     test_words();
     test_parse(civil(2024, 6, 15));
+    test_done();
     test_metrics();
 
     return done_testing();
