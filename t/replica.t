@@ -344,9 +344,25 @@ ok(wait_for('A to follow', 20, sub {
     (metric($a, 'onestop_replica_applied_seq') // 0) == $s2
 }), 'A: follows the new writes');
 
+$_->stop for $p, $a, $b;
+
+# onestop_follow takes the connection's parameters only
+for my $bad ('maxlen=5', 'log=on', 'log_maxlen=5', 'interval=100',
+    'nothing=1')
+{
+    $b->write_standard_conf(serve => \@serve, zone => '8m',
+        http => "onestop_follow 127.0.0.1:$rport prefix=r $bad;");
+    my ($rc, $out) = $b->test_conf;
+    ok($rc != 0 && $out =~ /invalid parameter "\Q$bad\E"/,
+        "onestop_follow refuses $bad");
+}
+$b->write_standard_conf(serve => \@serve, zone => '8m',
+    http => "onestop_follow 127.0.0.1:$rport prefix=r db=0 password=x;");
+my ($trc, $tout) = $b->test_conf;
+is($trc, 0, 'onestop_follow takes prefix=, db=, password=') or diag($tout);
+
 diag(sprintf('run time %.1f s', time - $T0));
 
-$_->stop for $p, $a, $b;
 $p->stop_redis;
 
 done_testing();
