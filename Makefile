@@ -16,12 +16,12 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/write.c engine/outbox.c \
-               engine/change.c engine/replica.c \
+               engine/change.c engine/replica.c engine/replica_read.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \
                engine/access.c engine/pages.c engine/ingest.c \
-               engine/feed.c engine/answer.c \
+               engine/feed.c engine/resp.c engine/answer.c \
                engine/probe.c \
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \

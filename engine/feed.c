@@ -31,110 +31,6 @@ static const char  *feed_kinds[] = {
 };
 
 
-/* "*3\r\n" or "$12\r\n" (printf would parse its format each time) */
-
-static void
-resp_header(onestop_buf_t *b, char c, size_t n)
-{
-    char    s[24];
-    size_t  k;
-
-    k = sizeof(s);
-    s[--k] = '\n';
-    s[--k] = '\r';
-
-    do {
-        s[--k] = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    s[--k] = c;
-    onestop_buf_add(b, s + k, sizeof(s) - k);
-}
-
-
-int
-onestop_resp_add(onestop_resp_t *c, uint64_t tag, int argc,
-    const char *const *argv, const size_t *argvlen)
-{
-    int        i;
-    size_t     cap, *end;
-    uint64_t  *tags;
-
-    if (c->n == c->cap) {
-        cap = c->cap ? c->cap * 2 : 16;
-        end = realloc(c->end, cap * sizeof(size_t));
-
-        if (end != NULL) {
-            c->end = end;
-        }
-
-        tags = realloc(c->tag, cap * sizeof(uint64_t));
-
-        if (tags != NULL) {
-            c->tag = tags;
-        }
-
-        if (end == NULL || tags == NULL) {
-            c->failed = 1;
-            return -1;
-        }
-
-        c->cap = cap;
-    }
-
-    resp_header(&c->buf, '*', (size_t) argc);
-
-    for (i = 0; i < argc; i++) {
-        resp_header(&c->buf, '$', argvlen[i]);
-        onestop_buf_add(&c->buf, argv[i], argvlen[i]);
-        onestop_buf_add(&c->buf, "\r\n", 2);
-    }
-
-    if (c->buf.failed) {
-        c->failed = 1;
-        return -1;
-    }
-
-    c->end[c->n] = c->buf.len;
-    c->tag[c->n] = tag;
-    c->n++;
-
-    return 0;
-}
-
-
-const char *
-onestop_resp_cmd(const onestop_resp_t *c, size_t i, size_t *len)
-{
-    size_t  start;
-
-    start = i ? c->end[i - 1] : 0;
-    *len = c->end[i] - start;
-
-    return c->buf.data + start;
-}
-
-
-void
-onestop_resp_clear(onestop_resp_t *c)
-{
-    c->buf.len = 0;
-    c->buf.failed = 0;
-    c->n = 0;
-    c->failed = 0;
-}
-
-
-void
-onestop_resp_free(onestop_resp_t *c)
-{
-    onestop_buf_free(&c->buf);
-    free(c->end);
-    free(c->tag);
-    memset(c, 0, sizeof(onestop_resp_t));
-}
-
 
 void
 onestop_feed_conf_default(onestop_feed_conf_t *c)
@@ -143,6 +39,7 @@ onestop_feed_conf_default(onestop_feed_conf_t *c)
     c->prefix.data = "onestop";
     c->prefix.len = 7;
     c->maxlen = 1000000;
+    c->log_maxlen = 10000000;
 }
 
 
@@ -176,6 +73,26 @@ onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len)
 
     static const char  *names[] = { "prefix=", "db=", "password=",
                                     "maxlen=" };
+
+    /* the replication log (issue 14) */
+
+    if (len >= 4 && memcmp(s, "log=", 4) == 0) {
+        if (len == 6 && memcmp(s + 4, "on", 2) == 0) {
+            c->log = 1;
+            return 0;
+        }
+
+        if (len == 7 && memcmp(s + 4, "off", 3) == 0) {
+            c->log = 0;
+            return 0;
+        }
+
+        return -1;
+    }
+
+    if (len >= 11 && memcmp(s, "log_maxlen=", 11) == 0) {
+        return feed_number(s + 11, len - 11, UINT64_MAX / 2, &c->log_maxlen);
+    }
 
     for (i = 0; i < 4; i++) {
         n = strlen(names[i]);
@@ -374,6 +291,23 @@ onestop_feed_init(onestop_feed_t *f, const onestop_feed_conf_t *c)
                  (unsigned long long) c->maxlen);
     }
 
+    if (c->log) {
+        f->log.data = malloc(len + sizeof(":log"));
+        if (f->log.data == NULL) {
+            free(f->names);
+            f->names = NULL;
+            return -1;
+        }
+
+        f->log.len = (size_t) sprintf((char *) f->log.data, "%.*s:log",
+                                      (int) len, prefix);
+
+        if (c->log_maxlen) {
+            snprintf(f->log_maxlen, sizeof(f->log_maxlen), "%llu",
+                     (unsigned long long) c->log_maxlen);
+        }
+    }
+
     return 0;
 }
 
@@ -415,6 +349,7 @@ void
 onestop_feed_free(onestop_feed_t *f)
 {
     free(f->names);
+    free((char *) f->log.data);
     free(f->due);
     memset(f, 0, sizeof(onestop_feed_t));
 }
@@ -548,6 +483,8 @@ onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,
             (void) onestop_feed_mark(f, cat, ch[i].old_agency);
         }
     }
+
+#undef log_arg
 
     return onestop_resp_add(out, 0, 1, &exec, &exec_len);
 }
@@ -861,4 +798,101 @@ onestop_feed_duplicate(const char *s, size_t len)
 {
     return feed_find(s, len, "equal or smaller than the target stream top "
                              "item") != NULL;
+}
+
+
+int
+onestop_feed_log(const onestop_feed_t *f, onestop_resp_t *out,
+    const onestop_log_entry_t *e, size_t n)
+{
+    int          argc;
+    char         id[32];
+    size_t       i, k, argvlen[6 + 2 * ONESTOP_LOG_FIELDS];
+    const char  *argv[6 + 2 * ONESTOP_LOG_FIELDS];
+
+    static const char    *exec = "EXEC";
+    static const size_t   exec_len = 4;
+
+    if (out->failed || out->n == 0 || f->log.len == 0) {
+        return -1;
+    }
+
+    /* the round's EXEC goes, and comes back after the log's entries */
+
+    out->n--;
+    out->buf.len = out->n ? out->end[out->n - 1] : 0;
+
+#define log_arg(p, n)                                                        \
+    argv[argc] = (p);                                                        \
+    argvlen[argc] = (n);                                                     \
+    argc++
+
+    for (i = 0; i < n; i++) {
+        argc = 0;
+        log_arg("XADD", 4);
+        log_arg(f->log.data, f->log.len);
+
+        if (f->log_maxlen[0] != '\0') {
+            log_arg("MAXLEN", 6);
+            log_arg("~", 1);
+            log_arg(f->log_maxlen, strlen(f->log_maxlen));
+        }
+
+        log_arg(id, (size_t) sprintf(id, "%llu-0",
+                                     (unsigned long long) e[i].seq));
+
+        for (k = 0; k < e[i].nfields; k++) {
+            log_arg(e[i].field[k].name, e[i].field[k].name_len);
+            log_arg(e[i].field[k].value, e[i].field[k].value_len);
+        }
+
+        if (onestop_resp_add(out, e[i].seq, argc, argv, argvlen) != 0) {
+            return -1;
+        }
+    }
+
+#undef log_arg
+
+    return onestop_resp_add(out, 0, 1, &exec, &exec_len);
+}
+
+
+int
+onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
+    uint64_t after, size_t count, unsigned block)
+{
+    int          rc;
+    char        *stream, id[32], n[24], ms[24];
+    size_t       argvlen[8];
+    const char  *argv[8];
+
+    stream = malloc(c->prefix.len + sizeof(":log"));
+    if (stream == NULL) {
+        out->failed = 1;
+        return -1;
+    }
+
+    argv[0] = "XREAD";
+    argv[1] = "COUNT";
+    argv[2] = n;
+    argv[3] = "BLOCK";
+    argv[4] = ms;
+    argv[5] = "STREAMS";
+    argv[6] = stream;
+    argv[7] = id;
+
+    argvlen[0] = 5;
+    argvlen[1] = 5;
+    argvlen[2] = (size_t) sprintf(n, "%zu", count);
+    argvlen[3] = 5;
+    argvlen[4] = (size_t) sprintf(ms, "%u", block);
+    argvlen[5] = 7;
+    argvlen[6] = (size_t) sprintf(stream, "%.*s:log", (int) c->prefix.len,
+                                  c->prefix.data);
+    argvlen[7] = (size_t) sprintf(id, "%llu-0", (unsigned long long) after);
+
+    rc = onestop_resp_add(out, after, 8, argv, argvlen);
+    free(stream);
+
+    return rc;
 }

@@ -150,28 +150,122 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
 }
 
 
-static int
-fb_put(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
-    unsigned flags)
+int
+onestop_fb_change(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    const onestop_fb_item_t *old, const onestop_fb_item_t *it)
 {
-    int       rc;
-    uint8_t   key[8], *buf;
-    MDB_val   k, v;
+    int        rc;
+    size_t     size;
+    uint8_t    key[8], *buf;
+    uint64_t   last;
+    MDB_val    k, v;
 
-    buf = malloc(onestop_fb_size(it));
+    /* the bytes: the id, then the question as stored */
+
+    size = onestop_fb_size(it);
+    buf = malloc(8 + size);
 
     if (buf == NULL) {
         return ENOMEM;
     }
 
-    onestop_fb_encode(it, buf);
+    memcpy(buf, &it->id, 8);
+    onestop_fb_encode(it, buf + 8);
+
+    if ((rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_FEEDBACK_SEQ,
+                                   &last)) != 0
+        || (it->id > last
+            && (rc = onestop_meta_put(txn, st->meta,
+                                      ONESTOP_META_FEEDBACK_SEQ, &it->id, 8))
+               != 0))
+    {
+        goto done;
+    }
+
+    if (old != NULL
+        && ((rc = fb_index(st, txn, old, 1)) != 0
+            || (rc = onestop_fb_count(st, txn, old, -1)) != 0))
+    {
+        goto done;
+    }
+
     onestop_fb_key(it->id, key);
     k.mv_data = key;
     k.mv_size = 8;
-    v.mv_data = buf;
-    v.mv_size = onestop_fb_size(it);
-    rc = mdb_put(txn, st->feedback, &k, &v, flags);
+    v.mv_data = buf + 8;
+    v.mv_size = size;
+
+    if ((rc = mdb_put(txn, st->feedback, &k, &v,
+                      old != NULL ? 0 : MDB_NOOVERWRITE)) != 0
+        || (rc = fb_index(st, txn, it, 0)) != 0
+        || (rc = onestop_fb_count(st, txn, it, 1)) != 0)
+    {
+        goto done;
+    }
+
+    rc = onestop_outbox_append(st, txn, c, ONESTOP_CHANGE_FEEDBACK,
+                               it->agency, it->id, NULL,
+                               old != NULL && old->agency != it->agency
+                               ? old->agency : 0, buf, 8 + size);
+
+done:
+
     free(buf);
+    return rc;
+}
+
+
+int
+onestop_fb_replay(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    const uint8_t *body, size_t len)
+{
+    int                 rc;
+    uint8_t             key[8], *copy;
+    MDB_val             k, v;
+    onestop_fb_item_t   it, old;
+
+    if (len < 8 || onestop_fb_decode(body + 8, len - 8, &it) != 0) {
+        return MDB_CORRUPTED;
+    }
+
+    memcpy(&it.id, body, 8);
+
+    if (it.id == 0) {
+        return MDB_CORRUPTED;
+    }
+
+    /* the question it replaces, copied out of the map, which the writes
+     * below may change under it */
+
+    onestop_fb_key(it.id, key);
+    k.mv_data = key;
+    k.mv_size = 8;
+    rc = mdb_get(txn, st->feedback, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return onestop_fb_change(st, txn, c, NULL, &it);
+    }
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    copy = malloc(v.mv_size);
+
+    if (copy == NULL) {
+        return ENOMEM;
+    }
+
+    memcpy(copy, v.mv_data, v.mv_size);
+
+    if (onestop_fb_decode(copy, v.mv_size, &old) != 0) {
+        free(copy);
+        return MDB_CORRUPTED;
+    }
+
+    old.id = it.id;
+    rc = onestop_fb_change(st, txn, c, &old, &it);
+    free(copy);
 
     return rc;
 }
@@ -286,14 +380,7 @@ fb_ask(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     it.contact = op->contact;
     it.text = op->text;
 
-    if ((rc = onestop_meta_put(txn, st->meta, ONESTOP_META_FEEDBACK_SEQ, &id,
-                               8)) != 0
-        || (rc = fb_put(st, txn, &it, MDB_NOOVERWRITE)) != 0
-        || (rc = fb_index(st, txn, &it, 0)) != 0
-        || (rc = onestop_fb_count(st, txn, &it, 1)) != 0
-        || (rc = onestop_outbox_append(st, txn, seq, ONESTOP_CHANGE_FEEDBACK,
-                                       it.agency, id, NULL, 0, NULL, 0)) != 0)
-    {
+    if ((rc = onestop_fb_change(st, txn, seq, NULL, &it)) != 0) {
         return rc;
     }
 
@@ -415,17 +502,7 @@ onestop_feedback_write(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     /* out with the old entries and counts, in with the new */
 
-    if ((rc = fb_index(st, txn, &old, 1)) != 0
-        || (rc = onestop_fb_count(st, txn, &old, -1)) != 0
-        || (rc = fb_put(st, txn, &it, 0)) != 0
-        || (rc = fb_index(st, txn, &it, 0)) != 0
-        || (rc = onestop_fb_count(st, txn, &it, 1)) != 0
-        || (rc = onestop_outbox_append(st, txn, seq, ONESTOP_CHANGE_FEEDBACK,
-                                       it.agency, it.id, NULL,
-                                       old.agency != it.agency ? old.agency
-                                                               : 0,
-                                       NULL, 0)) != 0)
-    {
+    if ((rc = onestop_fb_change(st, txn, seq, &old, &it)) != 0) {
         goto done;
     }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "onestop_catalog.h"
+#include "onestop_replica.h"
 #include "onestop_store.h"
 #include "onestop_util.h"
 
@@ -50,10 +51,13 @@ typedef struct {
     long            db;           /* 0: no SELECT */
     onestop_str_t   password;     /* empty: no AUTH */
     uint64_t        maxlen;       /* 1,000,000; 0: the stream is kept */
+    int             log;          /* log=on: {prefix}:log too (issue 14) */
+    uint64_t        log_maxlen;   /* 10,000,000; 0: the log is kept */
 } onestop_feed_conf_t;
 
 void onestop_feed_conf_default(onestop_feed_conf_t *c);
-/* One parameter, "prefix=P", "db=N", "password=P" or "maxlen=N": 0; 1
+/* One parameter, "prefix=P", "db=N", "password=P", "maxlen=N", "log=on|off"
+ * or "log_maxlen=N": 0; 1
  * when it is none of these; -1 when its value is wrong.  c points into s. */
 int onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len);
 
@@ -105,6 +109,8 @@ typedef struct {
     onestop_str_t   live;         /* {prefix}:stats:live, the snapshot */
     onestop_str_t   channel;      /* {prefix}:stats */
     char            maxlen[24];   /* "" (0): the stream is not trimmed */
+    onestop_str_t   log;          /* {prefix}:log; empty: log=off */
+    char            log_maxlen[24];
     uint8_t        *due;          /* [agency], [0] the province */
     uint32_t        ndue;
     int             any;          /* something in due */
@@ -137,6 +143,23 @@ int onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
 int onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,
     const onestop_catalog_t *cat, const onestop_change_t *ch, size_t n,
     uint64_t acked, uint64_t seq, int *gap);
+
+/*
+ * A follower's read of the log: XREAD COUNT count BLOCK block STREAMS
+ * {prefix}:log {after}-0 (the entries past `after`).  0, or -1.
+ */
+int onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
+    uint64_t after, size_t count, unsigned block);
+
+/*
+ * The log's part of a round (log=on, issue 14): XADD {prefix}:log [MAXLEN
+ * ~ N] {seq}-0 FIELD VALUE ... for each of the n entries that
+ * onestop_replica_log gave past the same `acked`, on the same read, put
+ * before the round's EXEC, so that both streams have a change or neither
+ * has.  Each XADD's tag is its seq.  0, or -1 when memory ran out.
+ */
+int onestop_feed_log(const onestop_feed_t *f, onestop_resp_t *out,
+    const onestop_log_entry_t *e, size_t n);
 
 /* The agency, its ancestors and the province due.  0, or -1 when memory
  * ran out (then every agency is due). */

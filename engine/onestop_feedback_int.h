@@ -84,6 +84,20 @@ size_t onestop_fb_word_key(uint8_t *key, int exact, const char *w,
 int onestop_fb_get(onestop_store_t *st, MDB_txn *txn, uint64_t id,
     onestop_fb_item_t *it);
 
+/*
+ * feedback_db.c: a question stored as new (old NULL) or in place of old,
+ * with its index entries, its counters, the highest id in meta, and the
+ * outbox entry whose bytes are the id (8 bytes) and the stored question,
+ * so that a follower stores it through this same function
+ * (onestop_fb_replay).  An LMDB error code.
+ */
+int onestop_fb_change(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    const onestop_fb_item_t *old, const onestop_fb_item_t *it);
+/* feedback_db.c: a follower's: the outbox bytes of onestop_fb_change
+ * stored again; MDB_CORRUPTED when they do not decode */
+int onestop_fb_replay(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
+    const uint8_t *body, size_t len);
+
 /* feedback_stats.c: adds (sign 1) or takes back (-1) a question's
  * counters; an LMDB error code */
 int onestop_fb_count(onestop_store_t *st, MDB_txn *txn,

@@ -154,4 +154,67 @@ int onestop_replica_promote(onestop_store_t *st, char *err, size_t errlen);
 int onestop_replica_set_log(onestop_store_t *st, int on, char *err,
     size_t errlen);
 
+
+/*
+ * A follower's reader (onestop_follow, issue 14) reads the log with
+ * XREAD (onestop_feed_xread) and hands what it read here: the entries
+ * copied out of the reply, which hiredis frees once its callback
+ * returns, for onestop_replica_apply on another thread.
+ */
+typedef struct {
+    onestop_log_entry_t  *e;
+    size_t                n;
+    size_t                cap;
+    char                 *bytes;       /* the fields' names and values */
+    size_t                size;
+    uint64_t              last;        /* the last entry's seq */
+} onestop_replica_batch_t;
+
+struct redisReply;
+
+/*
+ * XREAD's reply (hiredis's) into b, which is emptied first: the number of
+ * entries (0: a nil reply, the BLOCK timed out), -1 when the reply is
+ * not the shape XREAD answers with (an error reply included), -2 when
+ * memory ran out.
+ */
+long onestop_replica_parse_xread(onestop_replica_batch_t *b,
+    const struct redisReply *r);
+void onestop_replica_batch_free(onestop_replica_batch_t *b);
+
+/* a follower's state, for /metrics */
+#define ONESTOP_FOLLOW_FOLLOWING   0
+#define ONESTOP_FOLLOW_BEHIND      1
+#define ONESTOP_FOLLOW_DIVERGED    2
+
+/* what a follower's workers share (nginx's zone): every field 64 bits,
+ * atomics only */
+typedef struct {
+    uint64_t         applied;       /* the store's seq after the last batch */
+    uint64_t         log_seq;       /* the last seq read from the log */
+    uint64_t         lag_ms;        /* the last batch: applied at - the
+                                       primary's commit time; 0 caught up */
+    uint64_t         state;         /* ONESTOP_FOLLOW_* */
+} onestop_follow_share_t;
+
+/*
+ * A follower's batch done (onestop_replica_apply's rc and res, committed
+ * at now_ms) into its shared state: the applied sequence, the lag, the
+ * state.  0: go on reading; ONESTOP_FOLLOW_BEHIND or _DIVERGED: stop,
+ * and log msg (what happened, what to do); -1: nothing was written
+ * (ONESTOP_FULL, ONESTOP_ERROR: again later), msg says why.
+ */
+int onestop_follow_done(onestop_follow_share_t *f, int rc,
+    const onestop_replica_result_t *res, int64_t now_ms, char *msg,
+    size_t len);
+
+/*
+ * The replication metrics, Prometheus text: onestop_log_seq (a primary's:
+ * the last seq the log holds, log_seq; a follower's: the last seq it
+ * read), and on a follower (f not NULL) onestop_replica_applied_seq,
+ * onestop_replica_lag_seconds and onestop_replica_state{state=...}.
+ */
+void onestop_replica_metrics(const onestop_follow_share_t *f,
+    uint64_t log_seq, onestop_buf_t *b);
+
 #endif /* ONESTOP_REPLICA_H */

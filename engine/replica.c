@@ -26,6 +26,7 @@
 
 #include <lmdb.h>
 
+#include "onestop_feedback_int.h"
 #include "onestop_replica.h"
 #include "onestop_store_int.h"
 
@@ -46,7 +47,7 @@ typedef struct {
 
 
 static const char  *kinds[] = {
-    "", "dossier", "delete", "catalog", "evaluation", "gap"
+    "", "dossier", "delete", "catalog", "evaluation", "gap", "feedback"
 };
 
 
@@ -127,7 +128,8 @@ log_change(onestop_log_entry_t *e, const onestop_outbox_entry_t *ob)
 
     if (ob->digest == NULL || ob->data == NULL || ob->data_len < 3
         || ob->kind < ONESTOP_CHANGE_DOSSIER
-        || ob->kind > ONESTOP_CHANGE_EVALUATION)
+        || ob->kind > ONESTOP_CHANGE_FEEDBACK
+        || ob->kind == ONESTOP_CHANGE_GAP)
     {
         return -1;
     }
@@ -327,7 +329,8 @@ entry_parse(const onestop_log_entry_t *e, replica_in_t *in)
     f = field(e, "kind");
     in->kind = 0;
 
-    for (k = ONESTOP_CHANGE_DOSSIER; f != NULL && k <= ONESTOP_CHANGE_GAP;
+    for (k = ONESTOP_CHANGE_DOSSIER;
+         f != NULL && k <= ONESTOP_CHANGE_FEEDBACK;
          k++)
     {
         if (f->value_len == strlen(kinds[k])
@@ -400,7 +403,8 @@ entry_parse(const onestop_log_entry_t *e, replica_in_t *in)
 
     if (in->data[1] != in->kind || n > ONESTOP_CODE_MAX
         || in->data_len < 3 + n
-        || (n == 0) != (in->kind == ONESTOP_CHANGE_CATALOG))
+        || (n == 0) != (in->kind == ONESTOP_CHANGE_CATALOG
+                        || in->kind == ONESTOP_CHANGE_FEEDBACK))
     {
         return "data that does not match its kind";
     }
@@ -494,6 +498,16 @@ apply_one(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
 
         return onestop_change_evaluation(st, txn, c, &in->code, in->body,
                                          in->body_len);
+
+    case ONESTOP_CHANGE_FEEDBACK:
+        rc = onestop_fb_replay(st, txn, c, in->body, in->body_len);
+
+        if (rc == MDB_CORRUPTED || rc == MDB_KEYEXIST) {
+            *why = "its question does not decode";
+            return -1;
+        }
+
+        return rc;
 
     default:
         rc = onestop_store_catalog_apply(st, txn, c, in->body, in->body_len);

@@ -56,6 +56,7 @@ typedef onestop_api_key_t  ngx_http_onestop_key_t;
 
 typedef struct ngx_http_onestop_shctx_s  ngx_http_onestop_shctx_t;
 typedef struct ngx_http_onestop_publisher_s  ngx_http_onestop_publisher_t;
+typedef struct ngx_http_onestop_follower_s  ngx_http_onestop_follower_t;
 
 
 /* onestop_redis HOST:PORT [prefix=] [db=] [password=] [maxlen=] [interval=] */
@@ -67,6 +68,7 @@ typedef struct {
     onestop_feed_conf_t         feed;         /* prefix, db, password,
                                                  maxlen */
     ngx_msec_t                  interval;     /* stats messages, ms */
+    ngx_uint_t                  follow;       /* onestop_follow's */
 } ngx_http_onestop_redis_conf_t;
 
 /* the publisher's part of the shared zone (see ngx_http_onestop_redis.c) */
@@ -95,6 +97,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   keys_file;
     ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
     ngx_http_onestop_redis_conf_t  *redis;
+    ngx_http_onestop_redis_conf_t  *follow;     /* onestop_follow */
     ngx_str_t                   public_url;
     ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
     ngx_uint_t                  needs_qr;
@@ -139,6 +142,7 @@ typedef struct {
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
+    ngx_http_onestop_follower_t   *follower;
     ngx_http_onestop_commit_pt  after_commit;
 } ngx_http_onestop_worker_t;
 
@@ -463,6 +467,23 @@ void ngx_http_onestop_redis_wake(ngx_http_onestop_main_conf_t *omcf);
 /* publishing state, Prometheus text (nothing when not configured) */
 void ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
     onestop_buf_t *b);
+
+/* a follower (ngx_http_onestop_follow.c): onestop_follow, the reader of
+ * the primary's log, its metrics */
+char *ngx_http_onestop_follow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_onestop_follow_init_process(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf);
+void ngx_http_onestop_follow_exit_process(ngx_http_onestop_main_conf_t *omcf);
+void ngx_http_onestop_follow_metrics(ngx_http_onestop_main_conf_t *omcf,
+    onestop_buf_t *b);
+
+/* the writer: a follower's batch, apply(data) on its thread in turn with
+ * the groups (an ONESTOP_* code), applied(data) after the commit */
+typedef int (*ngx_http_onestop_apply_pt)(void *data);
+typedef void (*ngx_http_onestop_applied_pt)(void *data);
+void ngx_http_onestop_writer_apply(ngx_http_onestop_main_conf_t *omcf,
+    ngx_http_onestop_apply_pt apply, ngx_http_onestop_applied_pt applied,
+    void *data);
 
 /* the writer: an empty commit that only trims the outbox, when idle */
 void ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf);

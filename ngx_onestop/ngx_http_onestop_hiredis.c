@@ -297,7 +297,12 @@ ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h, uint64_t acked,
     h->backoff = NGX_HTTP_ONESTOP_HIREDIS_BACKOFF;
     h->waiting = 0;
 
-    if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP) {
+    if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP && h->conf->follow) {
+        ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
+                      "onestop_follow: reading the log from Redis at "
+                      "\"%V\" past change %uL", &h->conf->name, seq);
+
+    } else if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP) {
         ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
                       "onestop_redis: publishing changes to Redis at "
                       "\"%V\" (Redis has them up to %uL of %uL)",
@@ -378,7 +383,14 @@ ngx_http_onestop_hiredis_failed(ngx_http_onestop_hiredis_t *h,
     if (h->state != state) {
         h->state = state;
 
-        if (state == NGX_HTTP_ONESTOP_HIREDIS_DOWN) {
+        if (h->conf->follow) {
+            ngx_log_error(NGX_LOG_WARN, h->log, 0,
+                          "onestop_follow: Redis at \"%V\" is unavailable "
+                          "or refuses (%*s); this node serves what it has "
+                          "and catches up when it is back",
+                          &h->conf->name, len, reason);
+
+        } else if (state == NGX_HTTP_ONESTOP_HIREDIS_DOWN) {
             ngx_log_error(NGX_LOG_WARN, h->log, 0,
                           "onestop_redis: Redis at \"%V\" is unavailable "
                           "(%*s); changes wait in the outbox and are "

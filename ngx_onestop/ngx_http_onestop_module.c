@@ -195,6 +195,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
+    { ngx_string("onestop_follow"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_onestop_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      (void *) "follow" },
+
     { ngx_string("onestop_calendar"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_calendar,
@@ -846,6 +853,12 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (omcf->follow != NULL
+        && ngx_http_onestop_follow_init_process(cycle, omcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (omcf->redis != NULL) {
         return ngx_http_onestop_redis_init_process(cycle, omcf);
     }
@@ -889,6 +902,10 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
 
     if (omcf->redis != NULL) {
         ngx_http_onestop_redis_exit_process(omcf);
+    }
+
+    if (omcf->follow != NULL) {
+        ngx_http_onestop_follow_exit_process(omcf);
     }
 
     if (wk->store != NULL) {

@@ -60,6 +60,8 @@ struct ngx_http_onestop_publisher_s {
     onestop_resp_t                  hello;      /* the handshake */
     onestop_resp_t                  round;      /* the round in flight */
     onestop_change_t               *changes;
+    onestop_log_entry_t            *entries;    /* log=on: the round's */
+    ngx_uint_t                      log_from;   /* its first log XADD */
 
     ngx_event_t                     tick;       /* lease, retries, polling */
     ngx_event_t                     kick;       /* publish (soon) */
@@ -108,7 +110,8 @@ static void ngx_http_onestop_redis_on_figures(redisAsyncContext *ac,
 
 
 /* onestop_redis HOST:PORT [prefix=] [db=] [password=] [maxlen=]
- * [interval=] */
+ * [interval=] [log=] [log_maxlen=]; and onestop_follow HOST:PORT [prefix=]
+ * [db=] [password=] (cmd->post set) */
 
 char *
 ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -121,9 +124,11 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_url_t                       u;
     ngx_str_t                      *value, s;
     ngx_uint_t                      i;
-    ngx_http_onestop_redis_conf_t  *rc;
+    ngx_http_onestop_redis_conf_t  *rc, **slot;
 
-    if (omcf->redis != NULL) {
+    slot = cmd->post != NULL ? &omcf->follow : &omcf->redis;
+
+    if (*slot != NULL) {
         return "is duplicate";
     }
 
@@ -135,6 +140,7 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     rc->name = value[1];
+    rc->follow = (cmd->post != NULL);
     onestop_feed_conf_default(&rc->feed);
     rc->interval = 200;
 
@@ -145,11 +151,14 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         n = onestop_feed_option(&rc->feed, (const char *) value[i].data,
                                 value[i].len);
 
-        if (n == 0) {
+        if (n == 0 && (cmd->post == NULL
+                       || (ngx_strncmp(value[i].data, "maxlen=", 7) != 0
+                           && ngx_strncmp(value[i].data, "log", 3) != 0)))
+        {
             continue;
         }
 
-        if (n == -1) {
+        if (n != 1 || cmd->post != NULL) {
             goto invalid;
         }
 
@@ -223,7 +232,7 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rc->host.len = len;
     rc->port = ngx_inet_get_port(u.addrs[0].sockaddr);
 
-    omcf->redis = rc;
+    *slot = rc;
 
     return NGX_CONF_OK;
 
@@ -239,7 +248,7 @@ ngx_int_t
 ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    char                          *slow;
+    char                          *slow, err[256];
     onestop_feed_share_t          *sh;
     ngx_http_onestop_publisher_t  *pub;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
@@ -275,6 +284,24 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
     pub->changes = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_REDIS_ROUND
                                            * sizeof(onestop_change_t));
     pub->task = ngx_http_onestop_offloop_task(cycle->pool);
+
+    if (onestop_replica_set_log(wk->store, pub->conf->feed.log, err,
+                                sizeof(err))
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "onestop_redis log=: %s", err);
+        return NGX_ERROR;
+    }
+
+    if (pub->conf->feed.log) {
+        pub->entries = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_REDIS_ROUND
+                                               * sizeof(onestop_log_entry_t));
+        if (pub->entries == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
     pub->link = ngx_http_onestop_hiredis_create(cycle, pub->conf, sh,
                                                 ngx_http_onestop_redis_hello,
                                                 ngx_http_onestop_redis_gone,
@@ -390,7 +417,15 @@ ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
         onestop_feed_metrics(pub->sh, omcf->sh != NULL
                                       ? ngx_http_onestop_zone_seq(omcf)
                                       : pub->store_seq, b);
+
+        if (pub->entries != NULL) {
+            onestop_replica_metrics(NULL, __atomic_load_n(&pub->sh->published,
+                                                          __ATOMIC_ACQUIRE),
+                                    b);
+        }
     }
+
+    ngx_http_onestop_follow_metrics(omcf, b);
 }
 
 
@@ -607,6 +642,19 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
     rc = onestop_feed_round(&pub->feed, &pub->round,
                             onestop_store_catalog(st), pub->changes,
                             (size_t) n, pub->acked, seq, &gap);
+
+    /* log=on: the same changes to {prefix}:log, in the same MULTI */
+
+    pub->log_from = pub->round.n;
+
+    if (rc == 0 && pub->entries != NULL) {
+        pub->log_from = pub->round.n - 1;
+        n = onestop_replica_log(st, pub->acked, pub->entries,
+                                NGX_HTTP_ONESTOP_REDIS_ROUND);
+        rc = n < 0 ? -1 : onestop_feed_log(&pub->feed, &pub->round,
+                                            pub->entries, (size_t) n);
+    }
+
     onestop_store_read_end(st);
 
     if (gap) {
@@ -753,7 +801,7 @@ ngx_http_onestop_redis_on_exec(redisAsyncContext *ac, void *reply,
     ngx_http_onestop_publisher_t  *pub = data;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    uint64_t     acked, changes;
+    uint64_t     acked, logged, changes;
     redisReply  *r = reply, *e;
     ngx_uint_t   i, ok, later;
 
@@ -766,6 +814,7 @@ ngx_http_onestop_redis_on_exec(redisAsyncContext *ac, void *reply,
     }
 
     acked = pub->acked;
+    logged = pub->entries != NULL ? pub->acked : UINT64_MAX;
     changes = 0;
     ok = 1;
     later = 0;
@@ -793,12 +842,21 @@ ngx_http_onestop_redis_on_exec(redisAsyncContext *ac, void *reply,
 
             /* stored, or stored before (a replay): acknowledged */
 
+            if (i + 1 >= pub->log_from) {
+                logged = pub->round.tag[i + 1];
+                continue;
+            }
+
             acked = pub->round.tag[i + 1];
 
             if (!(i == 0 && pub->round_gap)) {
                 changes++;
             }
         }
+
+        /* log=on: both streams have everything up to the lower */
+
+        acked = ngx_min(acked, logged);
 
     } else {
         ngx_http_onestop_hiredis_error(pub->link, r);

@@ -35,6 +35,13 @@ typedef struct {
     ngx_thread_mutex_t              mutex;
     ngx_http_onestop_write_ctx_t  **inbox;      /* waiting, under mutex */
     ngx_uint_t                      ninbox;
+
+    /* a follower's batch (ngx_http_onestop_follow.c) instead of a group */
+    ngx_http_onestop_apply_pt       apply;
+    ngx_http_onestop_applied_pt     applied;
+    void                           *data;
+    unsigned                        pending:1;
+    unsigned                        applying:1;
 } ngx_http_onestop_writer_task_t;
 
 
@@ -225,11 +232,15 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 
     ngx_http_onestop_writer_refill(wt);
 
-    if (wt->ninbox == 0 && !wk->write_maintain) {
+    if (wt->ninbox == 0 && !wk->write_maintain && !wt->pending) {
         return NGX_OK;
     }
 
-    wk->write_maintain = 0;
+    /* a follower's batch first: the requests wait in the inbox */
+
+    wt->applying = wt->pending;
+    wt->pending = 0;
+    wk->write_maintain &= wt->applying;
     wk->write_busy = 1;
     ngx_http_onestop_pool_guard(omcf);
 
@@ -256,6 +267,30 @@ ngx_http_onestop_writer_post(ngx_http_onestop_main_conf_t *omcf)
 }
 
 
+/* a follower's batch: apply(data) on the writer's thread, in turn with
+ * the groups, then applied(data) on the event loop after the commit's
+ * after-commit path */
+
+void
+ngx_http_onestop_writer_apply(ngx_http_onestop_main_conf_t *omcf,
+    ngx_http_onestop_apply_pt apply, ngx_http_onestop_applied_pt applied,
+    void *data)
+{
+    ngx_http_onestop_writer_task_t  *wt;
+    ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
+
+    wt = wk->write_task->ctx;
+    wt->apply = apply;
+    wt->applied = applied;
+    wt->data = data;
+    wt->pending = 1;
+
+    if (!wk->write_busy) {
+        (void) ngx_http_onestop_writer_post(omcf);
+    }
+}
+
+
 void
 ngx_http_onestop_writer_maintain(ngx_http_onestop_main_conf_t *omcf)
 {
@@ -276,6 +311,12 @@ ngx_http_onestop_writer_thread(void *data, ngx_log_t *log)
     ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     wt->n = 0;
+
+    if (wt->applying) {
+        wt->rc = wt->apply(wt->data);
+        return;
+    }
+
     wt->rc = onestop_store_write_group(wk->store, wt->writes, &wt->n,
                                        NGX_HTTP_ONESTOP_GROUP_MAX,
                                        ngx_http_onestop_writer_more, wt);
@@ -374,7 +415,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     task = ev->data;
     wt = task->ctx;
     omcf = wt->omcf;
-    wk->write_recent |= wt->n > 0 && wt->rc == ONESTOP_OK;
+    wk->write_recent |= (wt->n > 0 || wt->applying) && wt->rc == ONESTOP_OK;
 
     if (wt->rc == ONESTOP_ERROR) {
         ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
@@ -402,6 +443,11 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     /* the commit is visible: statistics first, then the answers */
 
     wk->after_commit(omcf);
+
+    if (wt->applying) {
+        wt->applying = 0;
+        wt->applied(wt->data);
+    }
 
     if (omcf->audit_log != NULL) {
         ngx_http_onestop_writer_audit(omcf, wt, ev->log);

@@ -1,0 +1,270 @@
+/*
+ * A follower's side of the log's transport (issue 14): XREAD's reply
+ * copied into entries that outlive it, and the replication metrics.
+ * hiredis only parses here (its reply's tree); nothing talks to Redis.
+ */
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "onestop_replica.h"
+
+
+/* "N-0" (or "N-M"): N; 0 when it is not an id */
+
+static uint64_t
+xread_id(const char *s, size_t len)
+{
+    size_t    i;
+    uint64_t  v;
+
+    v = 0;
+
+    for (i = 0; i < len && s[i] != '-'; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) {
+            return 0;
+        }
+
+        v = v * 10 + (uint64_t) (s[i] - '0');
+    }
+
+    return i > 0 ? v : 0;
+}
+
+
+/* one entry, [id, [name, value, ...]]: its bytes' size, or -1 */
+
+static long
+xread_entry_size(const redisReply *m)
+{
+    size_t             i;
+    long               size;
+    const redisReply  *f;
+
+    if (m->type != REDIS_REPLY_ARRAY || m->elements != 2
+        || m->element[0]->type != REDIS_REPLY_STRING
+        || xread_id(m->element[0]->str, m->element[0]->len) == 0)
+    {
+        return -1;
+    }
+
+    f = m->element[1];
+
+    if (f->type != REDIS_REPLY_ARRAY || f->elements % 2
+        || f->elements > 2 * ONESTOP_LOG_FIELDS)
+    {
+        return -1;
+    }
+
+    size = 0;
+
+    for (i = 0; i < f->elements; i++) {
+        if (f->element[i]->type != REDIS_REPLY_STRING) {
+            return -1;
+        }
+
+        size += (long) f->element[i]->len;
+    }
+
+    return size;
+}
+
+
+long
+onestop_replica_parse_xread(onestop_replica_batch_t *b,
+    const struct redisReply *r)
+{
+    char                 *p;
+    long                  size, n;
+    size_t                i, k, total;
+    const redisReply     *s, *list, *m, *f;
+    onestop_log_entry_t  *e;
+
+    b->n = 0;
+
+    if (r->type == REDIS_REPLY_NIL) {
+        return 0;
+    }
+
+    /* [[stream, [entry, ...]]] */
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 1) {
+        return -1;
+    }
+
+    s = r->element[0];
+
+    if (s->type != REDIS_REPLY_ARRAY || s->elements != 2
+        || s->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        return -1;
+    }
+
+    list = s->element[1];
+    total = 0;
+
+    for (i = 0; i < list->elements; i++) {
+        size = xread_entry_size(list->element[i]);
+
+        if (size < 0) {
+            return -1;
+        }
+
+        total += (size_t) size;
+    }
+
+    if (list->elements > b->cap) {
+        e = realloc(b->e, list->elements * sizeof(onestop_log_entry_t));
+        if (e == NULL) {
+            return -2;
+        }
+
+        b->e = e;
+        b->cap = list->elements;
+    }
+
+    if (total > b->size || b->bytes == NULL) {
+        p = realloc(b->bytes, total + 1);
+        if (p == NULL) {
+            return -2;
+        }
+
+        b->bytes = p;
+        b->size = total + 1;
+    }
+
+    p = b->bytes;
+
+    for (i = 0; i < list->elements; i++) {
+        m = list->element[i];
+        f = m->element[1];
+        e = &b->e[i];
+
+        memset(e, 0, offsetof(onestop_log_entry_t, seq_text));
+        e->seq = xread_id(m->element[0]->str, m->element[0]->len);
+        e->nfields = f->elements / 2;
+
+        for (k = 0; k < e->nfields; k++) {
+            e->field[k].name = p;
+            e->field[k].name_len = f->element[2 * k]->len;
+            memcpy(p, f->element[2 * k]->str, e->field[k].name_len);
+            p += e->field[k].name_len;
+
+            e->field[k].value = p;
+            e->field[k].value_len = f->element[2 * k + 1]->len;
+            memcpy(p, f->element[2 * k + 1]->str, e->field[k].value_len);
+            p += e->field[k].value_len;
+        }
+
+        b->last = e->seq;
+    }
+
+    n = (long) list->elements;
+    b->n = (size_t) n;
+
+    return n;
+}
+
+
+void
+onestop_replica_batch_free(onestop_replica_batch_t *b)
+{
+    free(b->e);
+    free(b->bytes);
+    memset(b, 0, sizeof(onestop_replica_batch_t));
+}
+
+
+int
+onestop_follow_done(onestop_follow_share_t *f, int rc,
+    const onestop_replica_result_t *res, int64_t now_ms, char *msg,
+    size_t len)
+{
+    int64_t   lag;
+    uint64_t  state;
+
+    if (rc != ONESTOP_OK && rc != ONESTOP_REPLICA_BEHIND
+        && rc != ONESTOP_REPLICA_DIVERGED)
+    {
+        snprintf(msg, len, "could not apply the log: %s", res->message);
+        return -1;
+    }
+
+    __atomic_store_n(&f->applied, res->seq, __ATOMIC_RELEASE);
+
+    if (res->ts > 0) {
+        lag = now_ms - res->ts;
+        __atomic_store_n(&f->lag_ms, (uint64_t) (lag > 0 ? lag : 0),
+                         __ATOMIC_RELEASE);
+    }
+
+    if (rc == ONESTOP_OK) {
+        state = ONESTOP_FOLLOW_FOLLOWING;
+        msg[0] = '\0';
+
+    } else if (rc == ONESTOP_REPLICA_BEHIND) {
+        state = ONESTOP_FOLLOW_BEHIND;
+        snprintf(msg, len, "the log no longer holds change %" PRIu64 " (the "
+                 "store is at %" PRIu64 "): this node keeps serving what it "
+                 "has but cannot follow; seed its store again from a fresh "
+                 "\"onestop backup\" of the primary and restart it (%s)",
+                 res->missing, res->seq, res->message);
+
+    } else {
+        state = ONESTOP_FOLLOW_DIVERGED;
+        snprintf(msg, len, "the store DIVERGED from the primary's log at "
+                 "change %" PRIu64 "; applying stopped: %s", res->bad,
+                 res->message);
+    }
+
+    __atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
+
+    return rc == ONESTOP_OK ? 0 : (int) state;
+}
+
+
+void
+onestop_replica_metrics(const onestop_follow_share_t *f, uint64_t log_seq,
+    onestop_buf_t *b)
+{
+    uint64_t   state, lag, i;
+
+    static const char  *states[] = { "following", "behind", "diverged" };
+
+    onestop_buf_printf(b,
+        "# HELP onestop_log_seq The last sequence of the replication log "
+        "(primary: published to it; follower: read from it).\n"
+        "# TYPE onestop_log_seq gauge\n"
+        "onestop_log_seq %" PRIu64 "\n", log_seq);
+
+    if (f == NULL) {
+        return;
+    }
+
+    state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+    lag = __atomic_load_n(&f->lag_ms, __ATOMIC_ACQUIRE);
+
+    onestop_buf_printf(b,
+        "# HELP onestop_replica_applied_seq The last sequence this "
+        "follower's store applied.\n"
+        "# TYPE onestop_replica_applied_seq gauge\n"
+        "onestop_replica_applied_seq %" PRIu64 "\n"
+        "# HELP onestop_replica_lag_seconds From the primary's commit to "
+        "this follower's, for the last batch (0: caught up).\n"
+        "# TYPE onestop_replica_lag_seconds gauge\n"
+        "onestop_replica_lag_seconds %" PRIu64 ".%03" PRIu64 "\n"
+        "# HELP onestop_replica_state The follower's state.\n"
+        "# TYPE onestop_replica_state gauge\n",
+        __atomic_load_n(&f->applied, __ATOMIC_ACQUIRE),
+        lag / 1000, lag % 1000);
+
+    for (i = 0; i < 3; i++) {
+        onestop_buf_printf(b, "onestop_replica_state{state=\"%s\"} %d\n",
+                           states[i], i == state);
+    }
+}
