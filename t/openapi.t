@@ -72,6 +72,7 @@ $t->spew('qr.key', "$QRKEY\n");
 $t->write_standard_conf(
     serve => [map { $_->[0] } @Onestop::Test::HANDLERS],
     qr_key => 1, zone => '8m',
+    location => { ingest => 'client_max_body_size 16k;' },
     http => "onestop_calendar $root/conf/calendar-vn.txt;\n",
     server => "location /api/v1/feedback { onestop_feedback json; }\n"
         . "location /hoi-dap { onestop_feedback html; }\n"
@@ -171,6 +172,7 @@ call('POST', $CAT, $CAT, headers => \%admin, status => 422,
         parent => 'nope' }] }, name => 'an unknown parent');
 call('POST', $CAT, $CAT, headers => \%admin, body => '{"agencies": [',
     status => 400, name => 'not JSON');
+call('GET', $CAT, $CAT, headers => \%admin, status => 405, as => 'POST');
 
 sub rec (%r) {
     return { version => 1, channel => 'direct',
@@ -243,6 +245,10 @@ $r = call('POST', $ING, $ING, status => 200, name => 'NDJSON',
         due_at => '2024-06-20')) . "\n\n");
 call('GET', $ING, $ING, headers => \%admin, status => 405, as => 'POST',
     name => 'another method');
+call('POST', $ING, $ING, headers => { %admin, %jsonct }, status => 413,
+    body => '[' . ('{}, ' x 8000) . '{}]', name => 'over the body size');
+call('POST', $ING, '/api/v1/ingest/nope', headers => \%admin, status => 404,
+    body => '{}', name => 'another path');
 call('DELETE', "$ING/{code}", "$ING/$D5", headers => \%admin,
     status => 200);
 call('DELETE', "$ING/{code}", "$ING/$D5", headers => \%admin,
@@ -342,6 +348,9 @@ call('POST', $EV, $EV, headers => \%jsonct, status => 404,
 call('POST', $EV, $EV, headers => \%jsonct, status => 400, body => '[1]',
     name => 'not an object');
 call('GET', $EV, $EV, status => 405, as => 'POST');
+call('POST', $EV, $EV, headers => \%jsonct, status => 413,
+    body => { token => token_of($D1), answers => { 2 => 2 },
+        comment => 'x' x 70000 }, name => 'over 64 KiB');
 for my $i (0 .. 4) {
     call('POST', $EV, $EV, headers => { %admin, %jsonct }, status => 201,
         body => { code => $E[$i], answers => { 2 => $i % 3, 5 => 2 },
@@ -432,6 +441,9 @@ call('POST', $FB, $FB, headers => \%jsonct, status => 422,
         contact => '0912345678' }, name => 'a bad kind');
 call('POST', $FB, $FB, headers => \%jsonct, status => 400, body => '[',
     name => 'not JSON');
+call('POST', $FB, $FB, headers => \%jsonct, status => 413,
+    body => { kind => 'question', subject => 'x', text => 'y' x 70000,
+        name => 'z', contact => '0912345678' }, name => 'over 64 KiB');
 call('GET', "$FB/{id}", "$FB/$q->{id}?token=$q->{token}", status => 200,
     name => "the sender's view");
 call('GET', "$FB/{id}", "$FB/$q->{id}?token=AAAAAAAAAAAAAAAAAAAAAA",
@@ -477,6 +489,17 @@ call('GET', $ST, "$ST?subject=feedback&group=agency,kind", status => 200,
 call('GET', $ST, "$ST?subject=feedback&group=top_agency", status => 200,
     name => 'feedback figures by top agency');
 call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+
+# the error objects the reference configuration makes of nginx's own
+# 413, 429 and 5xx answers (its error_page lines)
+my $n = 0;
+for my $line (split /\n/, Onestop::Test::slurp("$root/conf/onestop.conf")) {
+    next unless $line =~ /^\s*return\s+(\d{3})\s+'(\{"error".*?)(?:\\n)?';/;
+    $n++;
+    push @cases, { name => "conf/onestop.conf's $1", status => $1,
+        path => '/api/v1/ingest/dossiers', method => 'POST', body => $2 };
+}
+is($n, 3, "conf/onestop.conf's error pages: 413, 429, 5xx");
 
 # --- every JSON body against its schema, in one run of node ---
 
