@@ -539,4 +539,40 @@ for my $p (sort keys %{ $spec->{paths} }) {
 }
 
 $t->check_log;
+
+# Found by this test's schema (pending is a count, at least 0): a question
+# sent on a Saturday is received on Monday (Điều 9.1); answered at once,
+# its answer counts in a period that does not hold its receipt, and the
+# figures of questions give pending -1.  Kept as a TODO until the engine
+# counts it (engine/feedback_stats.c).
+{
+    my $w = Onestop::Test->new(today => '2024-06-15');     # a Saturday
+    $w->spew('keys', sha256_hex('oa-admin') . " * admin\n");
+    $w->write_standard_conf(serve => [qw(ingest stats)],
+        http => "onestop_calendar $root/conf/calendar-vn.txt;\n",
+        server => "location /api/v1/feedback { onestop_feedback json; }\n"
+            . "location /api/v1/ingest/feedback "
+            . "{ onestop_feedback ingest; }\n",
+        main => "env ONESTOP_TIME;\n");
+    ok($w->start, 'a second nginx, on a Saturday');
+    my $r = $w->http('POST', '/api/v1/feedback', headers => \%jsonct,
+        body => $json->encode({ kind => 'question', subject => 'Cuối tuần',
+            text => 'Hỏi vào thứ Bảy', name => 'Nguyễn Văn An',
+            contact => '0912345678' }));
+    is($r->{status}, 201, 'a question on a Saturday');
+    my $id = body_of($r)->{id} // 0;
+    $r = $w->http('POST', "/api/v1/ingest/feedback/$id",
+        headers => { %admin, %jsonct },
+        body => $json->encode({ answer => 'Trả lời ngay',
+            publish => JSON::PP::false }));
+    is($r->{status}, 200, 'answered the same day');
+    my $tot = body_of($w->get('/api/v1/stats?subject=feedback'))->{totals};
+    local $TODO = 'feedback figures: a question answered before the '
+        . 'moment Điều 9.1 receives it gives pending -1';
+    cmp_ok($tot->{pending} // -1, '>=', 0, 'pending is never negative');
+    cmp_ok($tot->{answered} // 1, '<=',
+        ($tot->{carried_over} // 0) + ($tot->{received} // 0),
+        'no more questions answered than carried over and received');
+}
+
 done_testing();
