@@ -409,6 +409,11 @@ for my $bad ('period=year&from=2024-01-01', 'group=agency,agency',
         name => substr($bad, 0, 30));
 }
 call('POST', $ST, $ST, status => 405, as => 'GET', body => '');
+$r = call('HEAD', $ST, "$ST?period=year", status => 200, as => 'GET',
+    name => 'HEAD');
+is($r->{content} // '', '', 'HEAD: no body');
+call('HEAD', $LK, "/api/v1/dossiers/$D1", status => 200, as => 'GET',
+    name => 'HEAD');
 
 my $AP = '/api/v1/apologies';
 $r = call('GET', $AP, $AP, status => 200);
