@@ -42,8 +42,15 @@ UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
      $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS) $(BUILD)/demo-catalog
 
+# Debian's packages (.ci/deps.sh), then the npm packages the tests use
+# (docs/openapi.yaml's linter and validator, t/openapi.t), exactly as
+# pinned in tools/package-lock.json
 deps:
 	@sh .ci/deps.sh
+	@$(MAKE) -s tools/node_modules/.package-lock.json
+
+tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
 
 $(BUILD)/engine/%.o: engine/%.c $(ENGINE_HDRS)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,13 @@ for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing="$missing $p"
 done
+# node and npm (t/openapi.t's linter and validator) from Debian's packages
+# only where there are none: a machine's own Node.js (20, with its npm) is
+# kept, never replaced by Debian's older one
+if [ -z "$*" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1
+then
+    missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "onestop: missing packages:$missing (run as root, or install them)" >&2
