@@ -37,13 +37,23 @@ static size_t
 fb_contrib(const onestop_fb_item_t *it, int32_t offset, fb_event_t *ev)
 {
     size_t         n;
-    onestop_day_t  a;
+    onestop_day_t  a, r;
 
     n = 0;
-    ev[n++] = (fb_event_t) { FBK_R, onestop_sec_day(it->received, offset) };
+    r = onestop_sec_day(it->received, offset);
+    ev[n++] = (fb_event_t) { FBK_R, r };
 
     if (it->flags & ONESTOP_FBF_ANSWERED) {
         a = onestop_sec_day(it->answered_at, offset);
+
+        /* a question sent on a day off is received the next working day
+         * (Điều 9.1); answered before that, it counts as answered on the
+         * day it is received, never before it: no period holds an answer
+         * without its question */
+
+        if (a < r) {
+            a = r;
+        }
 
         if (a <= it->due) {
             ev[n++] = (fb_event_t) { FBK_IN, a };
