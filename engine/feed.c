@@ -8,10 +8,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -175,9 +179,9 @@ onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len)
     onestop_str_t   *str;
 
     static const char  *names[] = { "prefix=", "db=", "password=",
-                                    "maxlen=" };
+                                    "maxlen=", "password_file=" };
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 5; i++) {
         n = strlen(names[i]);
 
         if (len >= n && memcmp(s, names[i], n) == 0) {
@@ -185,19 +189,25 @@ onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len)
         }
     }
 
-    if (i == 4) {
+    if (i == 5) {
         return 1;
     }
 
     s += n;
     len -= n;
 
-    if (i == 0 || i == 2) {
-        if (len == 0) {
+    if (i == 0 || i == 2 || i == 4) {
+        if (len == 0 || (i == 4 && len >= PATH_MAX)) {
             return -1;
         }
 
-        str = i == 0 ? &c->prefix : &c->password;
+        /* a password in nginx.conf, or one in a file: not both */
+
+        if ((i == 2 && c->password_file.len) || (i == 4 && c->password.len)) {
+            return -1;
+        }
+
+        str = i == 0 ? &c->prefix : i == 2 ? &c->password : &c->password_file;
         str->data = s;
         str->len = len;
         return 0;
@@ -215,6 +225,111 @@ onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len)
     }
 
     return 0;
+}
+
+
+int
+onestop_feed_password_read(onestop_feed_conf_t *c, char *buf, size_t cap,
+    char *err, size_t errlen)
+{
+    int          fd;
+    char         path[PATH_MAX];
+    size_t       n;
+    ssize_t      got;
+    struct stat  sb;
+
+    if (c->password_file.len == 0) {
+        return 0;
+    }
+
+    memcpy(path, c->password_file.data, c->password_file.len);
+    path[c->password_file.len] = '\0';
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+    if (fd == -1) {
+        snprintf(err, errlen, "password_file \"%s\": %s; write Redis's "
+                 "password into it (the only line) and chmod 0600 it",
+                 path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "password_file \"%s\" is not a regular file",
+                 path);
+        goto failed;
+    }
+
+    if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(err, errlen, "password_file \"%s\" is open to its group "
+                 "or others (mode %04o): run \"chmod 0600 %s\" (nginx "
+                 "reads it as root)", path,
+                 (unsigned) (sb.st_mode & 07777), path);
+        goto failed;
+    }
+
+    n = 0;
+
+    while (n < cap) {
+        got = read(fd, buf + n, cap - n);
+
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (got < 0) {
+            snprintf(err, errlen, "password_file \"%s\": %s", path,
+                     strerror(errno));
+            goto failed;
+        }
+
+        if (got == 0) {
+            break;
+        }
+
+        n += (size_t) got;
+    }
+
+    close(fd);
+
+    if (n == cap) {
+        snprintf(err, errlen, "password_file \"%s\" is longer than %zu "
+                 "bytes", path, cap - 1);
+        return -1;
+    }
+
+    if (n && buf[n - 1] == '\n') {
+        n--;
+
+        if (n && buf[n - 1] == '\r') {
+            n--;
+        }
+    }
+
+    if (n == 0) {
+        snprintf(err, errlen, "password_file \"%s\" is empty: write "
+                 "Redis's password into it (requirepass)", path);
+        return -1;
+    }
+
+    if (memchr(buf, '\n', n) != NULL || memchr(buf, '\r', n) != NULL
+        || memchr(buf, '\0', n) != NULL)
+    {
+        snprintf(err, errlen, "password_file \"%s\" holds more than one "
+                 "line: the password is its only line", path);
+        return -1;
+    }
+
+    buf[n] = '\0';
+    c->password.data = buf;
+    c->password.len = n;
+
+    return 0;
+
+failed:
+
+    close(fd);
+    return -1;
 }
 
 
