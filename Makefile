@@ -21,7 +21,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \
                engine/access.c engine/pages.c engine/ingest.c \
-               engine/feed.c engine/resp.c engine/answer.c \
+               engine/feed.c engine/feed_conf.c engine/resp.c engine/answer.c \
                engine/probe.c \
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \
@@ -141,7 +141,7 @@ asan-module: deps all
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
-                evaluation_form batch catalog
+                evaluation_form batch catalog timestamp token
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz

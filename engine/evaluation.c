@@ -21,8 +21,8 @@ static const char  *onestop_indices[] = {
     "Số cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ sơ",
     "Tiếp nhận, giải quyết, trả kết quả qua Bộ phận Một cửa",
     "Công khai thủ tục hành chính",
-    "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, "
-    "giải quyết hồ sơ",
+    ("Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, "
+     "giải quyết hồ sơ"),
     "Tiếp nhận, xử lý phản ánh, kiến nghị",
     "Tiến độ và chất lượng cung cấp dịch vụ công trực tuyến"
 };

@@ -8,10 +8,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -30,109 +34,6 @@ static const char  *feed_kinds[] = {
     "feedback"
 };
 
-
-
-void
-onestop_feed_conf_default(onestop_feed_conf_t *c)
-{
-    memset(c, 0, sizeof(onestop_feed_conf_t));
-    c->prefix.data = "onestop";
-    c->prefix.len = 7;
-    c->maxlen = 1000000;
-    c->log_maxlen = 10000000;
-}
-
-
-/* digits only, at least one, no overflow: 0 */
-
-static int
-feed_number(const char *s, size_t len, uint64_t max, uint64_t *n)
-{
-    size_t  i;
-
-    *n = 0;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || *n > (max - (s[i] - '0')) / 10) {
-            return -1;
-        }
-
-        *n = *n * 10 + (uint64_t) (s[i] - '0');
-    }
-
-    return len ? 0 : -1;
-}
-
-
-int
-onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len)
-{
-    size_t           i, n;
-    uint64_t         v;
-    onestop_str_t   *str;
-
-    static const char  *names[] = { "prefix=", "db=", "password=",
-                                    "maxlen=" };
-
-    /* the replication log (issue 14) */
-
-    if (len >= 4 && memcmp(s, "log=", 4) == 0) {
-        if (len == 6 && memcmp(s + 4, "on", 2) == 0) {
-            c->log = 1;
-            return 0;
-        }
-
-        if (len == 7 && memcmp(s + 4, "off", 3) == 0) {
-            c->log = 0;
-            return 0;
-        }
-
-        return -1;
-    }
-
-    if (len >= 11 && memcmp(s, "log_maxlen=", 11) == 0) {
-        return feed_number(s + 11, len - 11, UINT64_MAX / 2, &c->log_maxlen);
-    }
-
-    for (i = 0; i < 4; i++) {
-        n = strlen(names[i]);
-
-        if (len >= n && memcmp(s, names[i], n) == 0) {
-            break;
-        }
-    }
-
-    if (i == 4) {
-        return 1;
-    }
-
-    s += n;
-    len -= n;
-
-    if (i == 0 || i == 2) {
-        if (len == 0) {
-            return -1;
-        }
-
-        str = i == 0 ? &c->prefix : &c->password;
-        str->data = s;
-        str->len = len;
-        return 0;
-    }
-
-    if (feed_number(s, len, i == 1 ? 0x7fffffff : UINT64_MAX / 2, &v) != 0) {
-        return -1;
-    }
-
-    if (i == 1) {
-        c->db = (long) v;
-
-    } else {
-        c->maxlen = v;
-    }
-
-    return 0;
-}
 
 
 void

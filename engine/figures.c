@@ -498,3 +498,270 @@ onestop_metrics_feed(onestop_buf_t *b, uint64_t connected, uint64_t depth,
         (unsigned long long) published, (unsigned long long) changes,
         (unsigned long long) failures);
 }
+
+
+/* the telemetry of the zone (issue 19) */
+
+const double  onestop_tel_bounds[ONESTOP_TEL_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
+};
+
+static const unsigned  tel_statuses[ONESTOP_TEL_STATUSES - 1] = {
+    200, 400, 401, 403, 404, 409, 413, 422, 500, 507
+};
+
+
+void
+onestop_tel_observe(onestop_telemetry_t *t, unsigned h, uint64_t usec)
+{
+    unsigned  i;
+
+    if (h == 0 || h >= ONESTOP_TEL_HANDLERS) {
+        return;
+    }
+
+    for (i = 0; i < ONESTOP_TEL_BUCKETS; i++) {
+        if ((double) usec <= onestop_tel_bounds[i] * 1e6) {
+            break;
+        }
+    }
+
+    (void) __atomic_fetch_add(&t->bucket[h][i], 1, __ATOMIC_RELAXED);
+    (void) __atomic_fetch_add(&t->sum_us[h], usec, __ATOMIC_RELAXED);
+}
+
+
+static unsigned
+tel_status(unsigned status)
+{
+    unsigned  i;
+
+    for (i = 0; i < ONESTOP_TEL_STATUSES - 1; i++) {
+        if (tel_statuses[i] == status) {
+            break;
+        }
+    }
+
+    return i;
+}
+
+
+/* the counters of a name: found, or a free slot named (two processes
+ * naming the same key at once may take two slots: the render adds them) */
+
+static uint64_t *
+tel_key(onestop_telemetry_t *t, const char *name, size_t len)
+{
+    size_t              i;
+    uint64_t            state;
+    onestop_tel_key_t  *k;
+
+    if (len == 0) {
+        return t->none;
+    }
+
+    if (len >= ONESTOP_TEL_NAME) {
+        return t->other;
+    }
+
+    for (i = 0; i < ONESTOP_TEL_KEYS; i++) {
+        k = &t->keys[i];
+        state = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
+
+        if (state == 2 && k->len == len && memcmp(k->name, name, len) == 0) {
+            return k->n;
+        }
+
+        if (state == 0
+            && __atomic_compare_exchange_n(&k->state, &state, 1, 0,
+                                           __ATOMIC_ACQ_REL,
+                                           __ATOMIC_ACQUIRE))
+        {
+            memcpy(k->name, name, len);
+            k->len = len;
+            __atomic_store_n(&k->state, 2, __ATOMIC_RELEASE);
+            return k->n;
+        }
+    }
+
+    return t->other;
+}
+
+
+void
+onestop_tel_write(onestop_telemetry_t *t, const char *name, size_t len,
+    unsigned status)
+{
+    uint64_t  *n;
+
+    n = tel_key(t, name, len);
+    (void) __atomic_fetch_add(&n[tel_status(status)], 1, __ATOMIC_RELAXED);
+}
+
+
+/* a label's value: \, " and newlines escaped */
+
+static void
+tel_label(onestop_buf_t *b, const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '\\' || s[i] == '"') {
+            onestop_buf_add(b, "\\", 1);
+            onestop_buf_add(b, &s[i], 1);
+
+        } else if (s[i] == '\n') {
+            onestop_buf_adds(b, "\\n");
+
+        } else {
+            onestop_buf_add(b, &s[i], 1);
+        }
+    }
+}
+
+
+static void
+tel_writes(onestop_buf_t *b, const char *name, size_t len,
+    const uint64_t *n)
+{
+    unsigned  i;
+
+    for (i = 0; i < ONESTOP_TEL_STATUSES; i++) {
+        if (n[i] == 0) {
+            continue;
+        }
+
+        onestop_buf_adds(b, "onestop_writes_total{key=\"");
+        tel_label(b, name, len);
+
+        if (i < ONESTOP_TEL_STATUSES - 1) {
+            onestop_buf_printf(b, "\",status=\"%u\"} %llu\n",
+                               tel_statuses[i], (unsigned long long) n[i]);
+        } else {
+            onestop_buf_printf(b, "\",status=\"other\"} %llu\n",
+                               (unsigned long long) n[i]);
+        }
+    }
+}
+
+
+void
+onestop_tel_render(onestop_buf_t *b, const onestop_telemetry_t *t,
+    const onestop_tel_info_t *info)
+{
+    size_t                    h, i, j, k;
+    uint64_t                  c, count, n[ONESTOP_TEL_STATUSES];
+    const onestop_tel_key_t  *key, *other;
+
+    onestop_buf_adds(b,
+        "# HELP onestop_build_info The module's version, the nginx it was "
+        "built for and the store's schema.\n"
+        "# TYPE onestop_build_info gauge\n"
+        "onestop_build_info{version=\"");
+    tel_label(b, info->version, strlen(info->version));
+    onestop_buf_adds(b, "\",nginx=\"");
+    tel_label(b, info->nginx, strlen(info->nginx));
+    onestop_buf_printf(b, "\",schema=\"%u\"} 1\n", info->schema);
+
+    onestop_buf_adds(b,
+        "# HELP onestop_request_duration_seconds Time from a request's "
+        "first byte to its answer, by handler (nginx's clock: 1 ms).\n"
+        "# TYPE onestop_request_duration_seconds histogram\n");
+
+    for (h = 1; h < info->nhandlers && h < ONESTOP_TEL_HANDLERS; h++) {
+        count = 0;
+
+        for (i = 0; i <= ONESTOP_TEL_BUCKETS; i++) {
+            count += __atomic_load_n(&t->bucket[h][i], __ATOMIC_RELAXED);
+        }
+
+        if (count == 0) {
+            continue;
+        }
+
+        /* cumulative, from the same reads as far as they go: a request
+         * counted meanwhile lands in _count next time */
+
+        c = 0;
+
+        for (i = 0; i < ONESTOP_TEL_BUCKETS; i++) {
+            c += __atomic_load_n(&t->bucket[h][i], __ATOMIC_RELAXED);
+            c = c < count ? c : count;
+            onestop_buf_printf(b, "onestop_request_duration_seconds_bucket{"
+                               "handler=\"%s\",le=\"%g\"} %llu\n",
+                               info->handlers[h], onestop_tel_bounds[i],
+                               (unsigned long long) c);
+        }
+
+        onestop_buf_printf(b,
+            "onestop_request_duration_seconds_bucket{handler=\"%s\","
+            "le=\"+Inf\"} %llu\n"
+            "onestop_request_duration_seconds_sum{handler=\"%s\"} %.6f\n"
+            "onestop_request_duration_seconds_count{handler=\"%s\"} %llu\n",
+            info->handlers[h], (unsigned long long) count, info->handlers[h],
+            (double) __atomic_load_n(&t->sum_us[h], __ATOMIC_RELAXED) / 1e6,
+            info->handlers[h], (unsigned long long) count);
+    }
+
+    onestop_buf_adds(b,
+        "# HELP onestop_writes_total Writes (batches, deletes, catalogs, "
+        "evaluations) that reached the store, by API key name and status.\n"
+        "# TYPE onestop_writes_total counter\n");
+
+    for (k = 0; k < ONESTOP_TEL_KEYS; k++) {
+        key = &t->keys[k];
+
+        if (__atomic_load_n(&key->state, __ATOMIC_ACQUIRE) != 2) {
+            continue;
+        }
+
+        /* a name taken twice: its first slot says the sum */
+
+        for (j = 0; j < k; j++) {
+            other = &t->keys[j];
+
+            if (__atomic_load_n(&other->state, __ATOMIC_ACQUIRE) == 2
+                && other->len == key->len
+                && memcmp(other->name, key->name, key->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j < k) {
+            continue;
+        }
+
+        for (i = 0; i < ONESTOP_TEL_STATUSES; i++) {
+            n[i] = __atomic_load_n(&key->n[i], __ATOMIC_RELAXED);
+        }
+
+        for (j = k + 1; j < ONESTOP_TEL_KEYS; j++) {
+            other = &t->keys[j];
+
+            if (__atomic_load_n(&other->state, __ATOMIC_ACQUIRE) == 2
+                && other->len == key->len
+                && memcmp(other->name, key->name, key->len) == 0)
+            {
+                for (i = 0; i < ONESTOP_TEL_STATUSES; i++) {
+                    n[i] += __atomic_load_n(&other->n[i], __ATOMIC_RELAXED);
+                }
+            }
+        }
+
+        tel_writes(b, key->name, (size_t) key->len, n);
+    }
+
+    for (i = 0; i < ONESTOP_TEL_STATUSES; i++) {
+        n[i] = __atomic_load_n(&t->none[i], __ATOMIC_RELAXED);
+    }
+
+    tel_writes(b, "-", 1, n);
+
+    for (i = 0; i < ONESTOP_TEL_STATUSES; i++) {
+        n[i] = __atomic_load_n(&t->other[i], __ATOMIC_RELAXED);
+    }
+
+    tel_writes(b, "_other", 6, n);
+}

@@ -50,16 +50,29 @@ typedef struct {
     onestop_str_t   prefix;       /* "onestop" */
     long            db;           /* 0: no SELECT */
     onestop_str_t   password;     /* empty: no AUTH */
+    onestop_str_t   password_file;  /* a file holding the password */
     uint64_t        maxlen;       /* 1,000,000; 0: the stream is kept */
     int             log;          /* log=on: {prefix}:log too (issue 14) */
     uint64_t        log_maxlen;   /* 10,000,000; 0: the log is kept */
 } onestop_feed_conf_t;
 
 void onestop_feed_conf_default(onestop_feed_conf_t *c);
-/* One parameter, "prefix=P", "db=N", "password=P", "maxlen=N", "log=on|off"
- * or "log_maxlen=N": 0; 1
- * when it is none of these; -1 when its value is wrong.  c points into s. */
+/* One parameter, "prefix=P", "db=N", "password=P", "password_file=FILE",
+ * "maxlen=N", "log=on|off" or "log_maxlen=N": 0; 1 when it is none of
+ * these; -1 when its value is wrong (password= and password_file= together
+ * too).  c points into s. */
 int onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len);
+
+/* The password of c->password_file, when one is set (read when the
+ * configuration is, so that a reload reads it again): into buf[0..cap),
+ * c->password pointing at it, one trailing newline (LF or CRLF) removed.
+ * 0 (nothing to do when no file is set), or -1 with a message in err
+ * that names the file and what to do: it is missing, cannot be read, is
+ * not a regular file, can be read or written by its group or others
+ * (chmod 0600), is empty, holds more than one line or more than cap - 1
+ * bytes. */
+int onestop_feed_password_read(onestop_feed_conf_t *c, char *buf,
+    size_t cap, char *err, size_t errlen);
 
 
 /*

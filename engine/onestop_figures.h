@@ -60,4 +60,59 @@ void onestop_metrics_health(onestop_buf_t *b, const onestop_health_t *h);
 void onestop_metrics_feed(onestop_buf_t *b, uint64_t connected,
     uint64_t depth, uint64_t published, uint64_t changes, uint64_t failures);
 
+
+/*
+ * The module's telemetry in nginx's shared zone (issue 19): request
+ * latency histograms per handler and writes by API key name and status.
+ * Fixed size, no pointers, atomics only (every process adds; /metrics
+ * reads): the zone holds one, zeroed when the zone is made.
+ */
+#define ONESTOP_TEL_HANDLERS   24     /* handler numbers 1..23 */
+#define ONESTOP_TEL_BUCKETS    12     /* le= bounds, then +Inf */
+#define ONESTOP_TEL_KEYS       64     /* key names; more: key="_other" */
+#define ONESTOP_TEL_NAME       48     /* a name's bytes, at most 47 */
+#define ONESTOP_TEL_STATUSES   11     /* write statuses, the last "other" */
+
+typedef struct {
+    uint64_t        state;        /* 0 free, 1 being named, 2 named */
+    uint64_t        len;
+    char            name[ONESTOP_TEL_NAME];
+    uint64_t        n[ONESTOP_TEL_STATUSES];
+} onestop_tel_key_t;
+
+typedef struct {
+    uint64_t            bucket[ONESTOP_TEL_HANDLERS][ONESTOP_TEL_BUCKETS + 1];
+    uint64_t            sum_us[ONESTOP_TEL_HANDLERS];
+    onestop_tel_key_t   keys[ONESTOP_TEL_KEYS];
+    uint64_t            other[ONESTOP_TEL_STATUSES];  /* no room, or a name
+                                                         too long */
+    uint64_t            none[ONESTOP_TEL_STATUSES];   /* no key: key="-" */
+} onestop_telemetry_t;
+
+/* the bounds of the buckets, in seconds (0.001 .. 5) */
+extern const double  onestop_tel_bounds[ONESTOP_TEL_BUCKETS];
+
+/* A request of handler h (1..ONESTOP_TEL_HANDLERS - 1) answered in usec
+ * microseconds. */
+void onestop_tel_observe(onestop_telemetry_t *t, unsigned h, uint64_t usec);
+
+/* A write (batch, delete, catalog, evaluation) by the key name[0..len)
+ * (len 0: no key) that ended with an HTTP status. */
+void onestop_tel_write(onestop_telemetry_t *t, const char *name, size_t len,
+    unsigned status);
+
+typedef struct {
+    const char         *version;      /* onestop's */
+    const char         *nginx;        /* NGINX_VERSION */
+    unsigned            schema;       /* ONESTOP_SCHEMA_VERSION */
+    const char *const  *handlers;     /* names by number, [0] unused */
+    size_t              nhandlers;
+} onestop_tel_info_t;
+
+/* onestop_build_info, onestop_request_duration_seconds (histograms of the
+ * handlers that answered at least once) and onestop_writes_total, as
+ * Prometheus text. */
+void onestop_tel_render(onestop_buf_t *b, const onestop_telemetry_t *t,
+    const onestop_tel_info_t *info);
+
 #endif /* ONESTOP_FIGURES_H */

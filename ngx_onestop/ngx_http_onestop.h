@@ -345,6 +345,8 @@ void ngx_http_onestop_zone_count(ngx_http_onestop_main_conf_t *omcf,
 void ngx_http_onestop_zone_accepted(ngx_http_onestop_main_conf_t *omcf,
     size_t n);
 /* requests[handler][status index], accepted records: a snapshot */
+onestop_telemetry_t *ngx_http_onestop_zone_tel(
+    ngx_http_onestop_main_conf_t *omcf);
 void ngx_http_onestop_zone_counters(ngx_http_onestop_main_conf_t *omcf,
     uint64_t *requests, uint64_t *accepted);
 extern const unsigned    ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES];

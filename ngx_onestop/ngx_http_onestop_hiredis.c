@@ -26,7 +26,8 @@
 #define NGX_HTTP_ONESTOP_HIREDIS_BACKOFF      100    /* ms, first retry */
 #define NGX_HTTP_ONESTOP_HIREDIS_BACKOFF_MAX  5000
 
-/* what the log last said, so it says each state once */
+/* what the log last said: an outage (down or refusing, in any order)
+ * once at error when it begins, once at notice when it ends */
 #define NGX_HTTP_ONESTOP_HIREDIS_UP        1
 #define NGX_HTTP_ONESTOP_HIREDIS_DOWN      2
 #define NGX_HTTP_ONESTOP_HIREDIS_REFUSING  3
@@ -48,6 +49,7 @@ struct ngx_http_onestop_hiredis_s {
     unsigned                            waiting:1; /* retry_at is set */
 
     ngx_uint_t                          state;
+    time_t                              down_since;
     ngx_uint_t                          pending;   /* replies outstanding */
     ngx_msec_t                          backoff;
     ngx_msec_t                          retry_at;
@@ -302,13 +304,21 @@ ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h, uint64_t acked,
                       "onestop_follow: reading the log from Redis at "
                       "\"%V\" past change %uL", &h->conf->name, seq);
 
-    } else if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP) {
+    } else if (h->state == 0) {
         ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
                       "onestop_redis: publishing changes to Redis at "
                       "\"%V\" (Redis has them up to %uL of %uL)",
                       &h->conf->name, acked, seq);
-        h->state = NGX_HTTP_ONESTOP_HIREDIS_UP;
+
+    } else if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP) {
+        ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
+                      "onestop_redis: Redis at \"%V\" is back after %T s: "
+                      "publishing the changes that waited (Redis has them "
+                      "up to %uL of %uL); nothing to do",
+                      &h->conf->name, ngx_time() - h->down_since, acked, seq);
     }
+
+    h->state = NGX_HTTP_ONESTOP_HIREDIS_UP;
 
     __atomic_store_n(&h->sh->connected, 1, __ATOMIC_RELEASE);
 }
@@ -380,28 +390,36 @@ ngx_http_onestop_hiredis_failed(ngx_http_onestop_hiredis_t *h,
         len = ngx_strlen(reason);
     }
 
-    if (h->state != state) {
-        h->state = state;
+    if (h->state == 0 || h->state == NGX_HTTP_ONESTOP_HIREDIS_UP) {
+        h->down_since = ngx_time();
 
         if (h->conf->follow) {
-            ngx_log_error(NGX_LOG_WARN, h->log, 0,
+            ngx_log_error(NGX_LOG_ERR, h->log, 0,
                           "onestop_follow: Redis at \"%V\" is unavailable "
                           "or refuses (%*s); this node serves what it has "
-                          "and catches up when it is back",
+                          "and catches up when it is back: check that "
+                          "redis-server runs there and the password",
                           &h->conf->name, len, reason);
 
         } else if (state == NGX_HTTP_ONESTOP_HIREDIS_DOWN) {
-            ngx_log_error(NGX_LOG_WARN, h->log, 0,
+            ngx_log_error(NGX_LOG_ERR, h->log, 0,
                           "onestop_redis: Redis at \"%V\" is unavailable "
-                          "(%*s); changes wait in the outbox and are "
-                          "published when it is back",
+                          "(%*s); changes wait in the outbox (up to "
+                          "onestop_outbox_max) and are published when it "
+                          "is back: check that redis-server runs and "
+                          "listens there (redis-cli -h HOST -p PORT ping)",
                           &h->conf->name, len, reason);
         } else {
-            ngx_log_error(NGX_LOG_WARN, h->log, 0,
+            ngx_log_error(NGX_LOG_ERR, h->log, 0,
                           "onestop_redis: Redis at \"%V\" refuses changes "
-                          "(%*s); retrying", &h->conf->name, len, reason);
+                          "(%*s); they wait in the outbox: check the "
+                          "password (password_file=, Redis's requirepass), "
+                          "db= and Redis's own log", &h->conf->name, len,
+                          reason);
         }
     }
+
+    h->state = state;
 
     /* backoff with jitter: [b/2, b], doubling up to the maximum */
 

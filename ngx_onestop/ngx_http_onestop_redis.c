@@ -109,9 +109,9 @@ static void ngx_http_onestop_redis_on_figures(redisAsyncContext *ac,
     void *reply, void *data);
 
 
-/* onestop_redis HOST:PORT [prefix=] [db=] [password=] [maxlen=]
- * [interval=] [log=] [log_maxlen=]; and onestop_follow HOST:PORT [prefix=]
- * [db=] [password=] (cmd->post set) */
+/* onestop_redis HOST:PORT [prefix=] [db=] [password= | password_file=]
+ * [maxlen=] [interval=] [log=] [log_maxlen=]; and onestop_follow
+ * HOST:PORT [prefix=] [db=] [password= | password_file=] (cmd->post set) */
 
 char *
 ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -119,6 +119,7 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_onestop_main_conf_t  *omcf = conf;
 
     u_char                         *p;
+    char                            err[NGX_MAX_ERROR_STR];
     size_t                          len;
     ngx_int_t                       n;
     ngx_url_t                       u;
@@ -184,6 +185,21 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         goto invalid;
+    }
+
+    /* read now, so that a reload reads it again */
+
+    p = ngx_pnalloc(cf->pool, 1024);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (onestop_feed_password_read(&rc->feed, (char *) p, 1024, err,
+                                   sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
     }
 
     /* resolved now: getaddrinfo() would block a worker */

@@ -9,9 +9,12 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <nginx.h>
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_schema.h"
+#include "onestop_version.h"
 
 
 static ngx_str_t  ngx_http_onestop_csv_type =
@@ -196,7 +199,14 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     ngx_str_t                      figures;
     onestop_buf_t                  b;
     onestop_health_t               h;
+    onestop_telemetry_t           *tel;
     ngx_http_onestop_answer_t      a;
+
+    static onestop_telemetry_t     none;
+    static onestop_tel_info_t      info = {
+        ONESTOP_VERSION, NGINX_VERSION, ONESTOP_SCHEMA_VERSION,
+        ngx_http_onestop_handler_names, NGX_HTTP_ONESTOP_HANDLERS
+    };
 
     if (ngx_http_onestop_public_begin(r, &a, 0, &rc) != NGX_OK) {
         return rc;
@@ -232,6 +242,9 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     ngx_memzero(&b, sizeof(onestop_buf_t));
     onestop_buf_add(&b, figures.data, figures.len);
     onestop_metrics_health(&b, &h);
+
+    tel = ngx_http_onestop_zone_tel(a.omcf);
+    onestop_tel_render(&b, tel ? tel : &none, &info);
     ngx_http_onestop_redis_metrics(a.omcf, &b);
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
@@ -251,6 +264,9 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_log_handler(ngx_http_request_t *r)
 {
+    ngx_msec_int_t                 ms;
+    ngx_time_t                    *tp;
+    onestop_telemetry_t           *tel;
     ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_main_conf_t  *omcf;
 
@@ -265,6 +281,16 @@ ngx_http_onestop_log_handler(ngx_http_request_t *r)
     ngx_http_onestop_zone_count(omcf, olcf->handler,
                                 r->headers_out.status ? r->headers_out.status
                                                       : r->err_status);
+
+    tel = ngx_http_onestop_zone_tel(omcf);
+    tp = ngx_timeofday();
+    ms = (tp->sec - r->start_sec) * 1000 + (tp->msec - r->start_msec);
+
+    if (tel != NULL) {
+        onestop_tel_observe(tel, olcf->handler, (uint64_t) ngx_max(ms, 0)
+                                                * 1000);
+    }
+
     return NGX_OK;
 }
 

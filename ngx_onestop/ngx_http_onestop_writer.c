@@ -407,6 +407,7 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
     ngx_connection_t                *c;
     ngx_thread_task_t               *task;
     ngx_http_request_t              *r;
+    onestop_telemetry_t             *tel;
     ngx_http_onestop_main_conf_t    *omcf;
     ngx_http_onestop_write_ctx_t    *wc;
     ngx_http_onestop_writer_task_t  *wt;
@@ -453,12 +454,19 @@ ngx_http_onestop_writer_done(ngx_event_t *ev)
         ngx_http_onestop_writer_audit(omcf, wt, ev->log);
     }
 
+    tel = ngx_http_onestop_zone_tel(omcf);
+
     for (i = 0; i < wt->n; i++) {
         wc = wt->reqs[i];
         r = wc->request;
 
         if (wc->write.status == 200) {
             ngx_http_onestop_zone_accepted(omcf, wc->write.accepted);
+        }
+
+        if (tel != NULL) {
+            onestop_tel_write(tel, wc->write.key.data, wc->write.key.len,
+                              (unsigned) wc->write.status);
         }
 
         if (wc->write.status == 500) {

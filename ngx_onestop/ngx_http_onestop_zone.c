@@ -24,7 +24,7 @@
 
 
 #define NGX_HTTP_ONESTOP_ZONE_MAGIC   0x6f6e6573746f7001ULL
-#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  3
+#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  4
 #define NGX_HTTP_ONESTOP_KEY_MAX      256
 #define NGX_HTTP_ONESTOP_SLOTS        1024
 
@@ -53,6 +53,7 @@ struct ngx_http_onestop_shctx_s {
     ngx_atomic_t                requests[NGX_HTTP_ONESTOP_HANDLERS]
                                         [NGX_HTTP_ONESTOP_STATUSES];
     uint64_t                    redis[NGX_HTTP_ONESTOP_REDIS_SHM / 8];
+    onestop_telemetry_t         tel;          /* the engine's atomics */
     ngx_http_onestop_slot_t     slots[NGX_HTTP_ONESTOP_SLOTS];
 };
 
@@ -434,6 +435,13 @@ ngx_http_onestop_zone_count(ngx_http_onestop_main_conf_t *omcf,
     }
 
     (void) ngx_atomic_fetch_add(&omcf->sh->requests[handler][i], 1);
+}
+
+
+onestop_telemetry_t *
+ngx_http_onestop_zone_tel(ngx_http_onestop_main_conf_t *omcf)
+{
+    return omcf->sh ? &omcf->sh->tel : NULL;
 }
 
 

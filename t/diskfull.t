@@ -258,6 +258,10 @@ like($full[0] // '', qr/\[error\].*free space/,
     'at level error, saying what to do');
 is(scalar(grep { /has room again/ } @log), $EPISODES,
     'and one line when each ends');
+is(scalar(grep { /\[error\].*disk is full/ } @log), $EPISODES,
+    'every episode at error');
+is(scalar(grep { /\[notice\].*has room again: writes are accepted/ } @log),
+    $EPISODES, 'every recovery at notice');
 $t->check_log;
 
 done_testing;

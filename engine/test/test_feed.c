@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "onestop_feed.h"
 #include "onestop_store.h"
@@ -186,6 +188,126 @@ test_options(void)
     is_int(out.n, 1, "without password and db: EXISTS alone");
     onestop_feed_free(&f);
     onestop_resp_free(&out);
+}
+
+
+/* password_file=: what nginx -t refuses, what it reads */
+
+static int
+pw_file(const char *path, const char *text, mode_t mode)
+{
+    FILE  *f;
+
+    f = fopen(path, "w");
+
+    if (f == NULL) {
+        return -1;
+    }
+
+    fputs(text, f);
+    fclose(f);
+
+    return chmod(path, mode);
+}
+
+
+static int
+pw_read(const char *path, char *buf, size_t cap, char *err,
+    onestop_feed_conf_t *c)
+{
+    char  opt[PATH_MAX + 16];
+
+    onestop_feed_conf_default(c);
+    snprintf(opt, sizeof(opt), "password_file=%s", path);
+
+    if (onestop_feed_option(c, opt, strlen(opt)) != 0) {
+        return -2;
+    }
+
+    err[0] = '\0';
+    return onestop_feed_password_read(c, buf, cap, err, 256);
+}
+
+
+static void
+test_password_file(void)
+{
+    char                 dir[1024], path[1100], buf[64], err[256];
+    onestop_feed_conf_t  c;
+
+#define option(s)  onestop_feed_option(&c, s, strlen(s))
+
+    onestop_feed_conf_default(&c);
+    is_int(option("password_file="), -1, "an empty password_file=");
+    ok(option("password_file=/x") == 0 && c.password_file.len == 2,
+       "password_file=");
+    is_int(option("password=s3"), -1, "then password= too: refused");
+    onestop_feed_conf_default(&c);
+    ok(option("password=s3") == 0, "password=");
+    is_int(option("password_file=/x"), -1, "then password_file=: refused");
+    onestop_feed_conf_default(&c);
+    is_int(onestop_feed_password_read(&c, buf, sizeof(buf), err, 256), 0,
+           "no file: nothing to read");
+    is_int((int) c.password.len, 0, "and no password");
+
+#undef option
+
+    snprintf(dir, sizeof(dir), "%s", fixture_tmpdir());
+    snprintf(path, sizeof(path), "%s/redis.pw", dir);
+
+    ok(pw_file(path, "s3cret\n", 0600) == 0, "a 0600 file");
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), 0, "is read");
+    is_str(c.password.data, c.password.len, "s3cret",
+           "its trailing newline stripped");
+
+    pw_file(path, "s3cret\r\n", 0400);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), 0, "0400, CRLF");
+    is_str(c.password.data, c.password.len, "s3cret", "CRLF stripped");
+
+    pw_file(path, "no newline", 0600);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), 0, "no newline");
+    is_str(c.password.data, c.password.len, "no newline", "all of it");
+
+    pw_file(path, "s3cret\n", 0640);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "group-readable: refused");
+    ok(strstr(err, "chmod 0600") != NULL && strstr(err, "0640") != NULL,
+       "saying its mode and what to run");
+    ok(strstr(err, "s3cret") == NULL, "and not the password");
+
+    pw_file(path, "s3cret\n", 0604);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "world-readable: refused");
+    pw_file(path, "s3cret\n", 0620);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "group-writable: refused");
+
+    pw_file(path, "", 0600);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1, "empty: refused");
+    ok(strstr(err, "is empty") != NULL, "saying so");
+    pw_file(path, "\n", 0600);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "a newline alone: refused");
+
+    pw_file(path, "one\ntwo\n", 0600);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "two lines: refused");
+    ok(strstr(err, "more than one line") != NULL, "saying so");
+
+    pw_file(path, "0123456789012345678901234567890123456789012345678901234"
+            "5678901234567890", 0600);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1,
+           "longer than the room: refused");
+
+    unlink(path);
+    is_int(pw_read(path, buf, sizeof(buf), err, &c), -1, "missing: refused");
+    ok(strstr(err, "No such file") != NULL && strstr(err, path) != NULL,
+       "naming the file and why");
+    is_int((int) c.password.len, 0, "no password then");
+
+    is_int(pw_read(dir, buf, sizeof(buf), err, &c), -1,
+           "a directory: refused");
+    ok(strstr(err, "not a regular file") != NULL, "saying so");
 }
 
 
@@ -501,6 +623,7 @@ main(void)
     test_resp();
     test_names();
     test_options();
+    test_password_file();
     test_share();
     test_errors();
 

@@ -370,8 +370,11 @@ sub DESTROY {
 }
 
 # a real redis-server on a free port
+# args => [...]: more of redis-server's options (--requirepass PW)
 sub start_redis {
     my ($self, %opt) = @_;
+    $self->{redis_args} = $opt{args} if $opt{args};
+    $opt{args} //= $self->{redis_args};
     my $port = $opt{port} // $self->{redis_port} // free_port();
     $self->{redis_port} = $port;
     my $dir = "$self->{dir}/redis";
@@ -383,7 +386,7 @@ sub start_redis {
         open(STDERR, '>&', \*STDOUT);
         exec('redis-server', '--port', $port, '--bind', '127.0.0.1',
             '--dir', $dir, '--save', '', '--appendonly', 'no',
-            '--daemonize', 'no');
+            '--daemonize', 'no', @{ $opt{args} // [] });
         exit 127;
     }
     $self->{redis_pid} = $pid;
