@@ -54,6 +54,89 @@ onestop_code_valid(const char *code, size_t len)
 }
 
 
+static size_t
+code_space(const unsigned char *p, size_t len)
+{
+    if (len >= 1 && (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'))) {
+        return 1;
+    }
+
+    if (len >= 2 && p[0] == 0xc2 && p[1] == 0xa0) {
+        return 2;
+    }
+
+    if (len >= 3 && ((p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x8b)
+                     || (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)))
+    {
+        return 3;
+    }
+
+    return 0;
+}
+
+
+static size_t
+code_space_end(const unsigned char *p, size_t len)
+{
+    size_t  n;
+
+    for (n = 1; n <= 3 && n <= len; n++) {
+        if (code_space(p + len - n, n) == n) {
+            return n;
+        }
+    }
+
+    return 0;
+}
+
+
+void
+onestop_code_trim(const char **s, size_t *len)
+{
+    size_t                n;
+    const unsigned char  *p;
+
+    p = (const unsigned char *) *s;
+
+    while (*len && (n = code_space(p, *len)) != 0) {
+        p += n;
+        *len -= n;
+    }
+
+    while (*len && (n = code_space_end(p, *len)) != 0) {
+        *len -= n;
+    }
+
+    *s = (const char *) p;
+}
+
+
+int
+onestop_code_upper(char *dst, const char *code, size_t len)
+{
+    size_t  i;
+    int     lower;
+
+    if (!onestop_code_valid(code, len)) {
+        return 0;
+    }
+
+    lower = 0;
+
+    for (i = 0; i < len; i++) {
+        if (code[i] >= 'a' && code[i] <= 'z') {
+            dst[i] = (char) (code[i] - 'a' + 'A');
+            lower = 1;
+
+        } else {
+            dst[i] = code[i];
+        }
+    }
+
+    return lower;
+}
+
+
 int
 onestop_record_check(const onestop_record_t *r, int32_t offset,
     onestop_day_t today, const char **why)
