@@ -10,7 +10,7 @@ CFLAGS_ENG  := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
                -Wno-unused-parameter -Iengine -Ilmdb-schema
 LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lz -lcrypto -lpthread
 
-ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/catalog.c \
+ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/catalog.c \
                engine/batch.c engine/batch_record.c engine/json.c \
                engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
@@ -36,7 +36,7 @@ ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=$(BUILD)/engine/%.o)
 UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test unit clean asan asan-module screenshots layout \
+.PHONY: all deps audit-deps run stop test unit clean asan asan-module screenshots layout \
         fuzz fuzz-build fuzz-deps catalog deb
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
@@ -96,8 +96,17 @@ SHELL := /bin/bash
 unit: $(UNIT_BINS)
 	prove $(UNIT_BINS)
 
-test: deps all
+test: deps all audit-deps
 	prove -j2 $(UNIT_BINS) t/ tools/layout.t
+
+# the accessibility audit's tools (t/axe.t), pinned by t/axe/package-lock.json
+audit-deps: $(BUILD)/axe/node_modules/.installed
+
+$(BUILD)/axe/node_modules/.installed: t/axe/package.json t/axe/package-lock.json
+	mkdir -p $(BUILD)/axe
+	cp t/axe/package.json t/axe/package-lock.json $(BUILD)/axe/
+	cd $(BUILD)/axe && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 # the screenshots in docs/img/, taken again by the browser tests
 screenshots: deps all

@@ -571,7 +571,9 @@ fb_one(fb_out_t *o, const onestop_feedback_get_t *req, const char **message)
     }
 
     if (o->html != NULL) {
-        onestop_buf_adds(o->html, "<h1>Theo dõi câu hỏi</h1>");
+        onestop_buf_adds(o->html, "<h1>Theo dõi câu hỏi</h1>"
+                                  "<h2>Câu hỏi "
+                                  "và trả lời</h2>");
     }
 
     fb_emit(o, &it, view);

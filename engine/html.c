@@ -447,3 +447,71 @@ onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
                         "type=\"submit\">Gửi đánh giá</button></form>"
                         "</section>");
 }
+
+
+int
+onestop_html_error(onestop_buf_t *b, int status, const char **title)
+{
+    size_t  i;
+
+    static const struct {
+        int          status;
+        const char  *title;
+        const char  *text;
+    } pages[] = {
+        { 400, "Yêu cầu không hợp lệ",
+          "Thông tin gửi lên không đọc được. Xin kiểm tra lại mã hồ sơ hoặc "
+          "nội dung đã nhập rồi thử lại." },
+        { 404, "Không tìm thấy trang",
+          "Trang hoặc hồ sơ này không có. Xin kiểm tra lại địa chỉ, hoặc mã "
+          "trên giấy tiếp nhận." },
+        { 405, "Thao tác không được hỗ trợ",
+          "Trang này chỉ để xem. Xin mở lại trang từ đường liên kết." },
+        { 409, "Nội dung đã thay đổi",
+          "Nội dung này vừa được cập nhật hoặc đã gửi trước đó. Xin tải lại "
+          "trang rồi thử lại." },
+        { 413, "Nội dung quá dài",
+          "Nội dung gửi lên quá dài. Xin rút gọn rồi gửi lại." },
+        { 422, "Nội dung chưa hợp lệ",
+          "Một số thông tin chưa đúng yêu cầu. Xin kiểm tra lại các ô đã "
+          "nhập rồi gửi lại." },
+        { 429, "Quá nhiều yêu cầu",
+          "Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Xin chờ một "
+          "phút rồi thử lại." },
+        { 503, "Hệ thống tạm ngừng",
+          "Hệ thống đang bảo trì hoặc quá tải. Xin thử lại sau ít phút." },
+        { 500, "Hệ thống gặp sự cố",
+          "Hệ thống tạm thời không trả lời được. Xin thử lại sau ít phút; "
+          "nếu vẫn không được, xin liên hệ bộ phận một cửa." },
+    };
+
+    if (status < 400 || status > 599) {
+        status = 500;
+    }
+
+    for (i = 0; i < sizeof(pages) / sizeof(pages[0]) - 1; i++) {
+        if (pages[i].status == status
+            || (status >= 500 && pages[i].status == 503 && status != 500
+                && status != 501 && status != 507))
+        {
+            break;
+        }
+    }
+
+    /* an unknown 4xx: the generic 400; 5xx but 502-504: the 500 */
+
+    if (i == sizeof(pages) / sizeof(pages[0]) - 1 && status < 500) {
+        i = 0;
+    }
+
+    *title = pages[i].title;
+
+    onestop_buf_printf(b, "<h1>%s</h1><section class=\"card error\" "
+                       "role=\"alert\"><p>%s</p><p class=\"meta\">Mã lỗi "
+                       "%d.</p><ul><li><a href=\"/tra-cuu\">Tra cứu hồ sơ"
+                       "</a></li><li><a href=\"/hoi-dap\">Hỏi đáp</a></li>"
+                       "<li><a href=\"/\">Trang chủ</a></li></ul></section>",
+                       pages[i].title, pages[i].text, status);
+
+    return status;
+}

@@ -69,4 +69,14 @@ void onestop_html_evaluation_form(onestop_buf_t *b,
     const onestop_record_t *rec, int evaluated, const char *action,
     size_t action_len, const char *token, size_t token_len);
 
+/*
+ * The page a person meets when nginx or the module failed a public page
+ * (/tra-cuu, /q/, /hoi-dap; routed there by a location's error_page):
+ * what happened and what to do, in Vietnamese, into b, with links back to
+ * the lookup and the questions.  status is the failure's (400, 404, 405,
+ * 409, 413, 422, 429, 5xx); what is no failure counts as 500.  Returns
+ * the status to send; *title is the page's.
+ */
+int onestop_html_error(onestop_buf_t *b, int status, const char **title);
+
 #endif /* ONESTOP_HTML_H */

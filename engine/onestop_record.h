@@ -97,6 +97,23 @@ typedef struct {
 int onestop_code_valid(const char *code, size_t len);
 
 /*
+ * A code as a person types or pastes it (issue 17): *s and *len moved past
+ * the white space around it (ASCII white space, the no-break space U+00A0,
+ * the zero-width spaces U+200B and U+FEFF that copying from a page or a
+ * document brings along).
+ */
+void onestop_code_trim(const char **s, size_t *len);
+
+/*
+ * code[0..len) upper-cased into dst (ONESTOP_CODE_MAX bytes, or code
+ * itself), when it is a valid code: 1 when it
+ * differs from code (it had a lower-case letter) and is a valid code, so
+ * is worth a second look in the store, where the agencies' codes are upper
+ * case; 0 otherwise.
+ */
+int onestop_code_upper(char *dst, const char *code, size_t len);
+
+/*
  * The validity rules of SPEC section 3 that need no catalog: dates in
  * order, one outcome, nothing more than one day after `today`.  Returns 0,
  * or -1 with a message (a static string) in *why.  An online dossier with

@@ -17,6 +17,8 @@
 
 static int page_read(onestop_store_t *st, const char *code, size_t len,
     onestop_record_t *rec, const onestop_catalog_t **cat);
+static int page_find(onestop_store_t *st, const char *code, size_t len,
+    char *upper, onestop_record_t *rec, const onestop_catalog_t **cat);
 
 
 /* the record and the catalog: ONESTOP_OK, ONESTOP_NOT_FOUND, ONESTOP_ERROR */
@@ -39,6 +41,28 @@ page_read(onestop_store_t *st, const char *code, size_t len,
 }
 
 
+/*
+ * page_read of a code a person typed: when it is not found as it is and
+ * has lower-case letters, upper-cased into upper (ONESTOP_CODE_MAX bytes,
+ * the caller's, for rec->code points to it), as the agencies write codes
+ */
+
+static int
+page_find(onestop_store_t *st, const char *code, size_t len, char *upper,
+    onestop_record_t *rec, const onestop_catalog_t **cat)
+{
+    int  rc;
+
+    rc = page_read(st, code, len, rec, cat);
+
+    if (rc == ONESTOP_NOT_FOUND && onestop_code_upper(upper, code, len)) {
+        rc = page_read(st, upper, len, rec, cat);
+    }
+
+    return rc;
+}
+
+
 int
 onestop_page_lookup_json(onestop_store_t *st, const char *code, size_t len,
     yajl_gen g)
@@ -47,8 +71,9 @@ onestop_page_lookup_json(onestop_store_t *st, const char *code, size_t len,
     int32_t                   offset;
     onestop_record_t          rec;
     const onestop_catalog_t  *cat;
+    char                      upper[ONESTOP_CODE_MAX];
 
-    rc = page_read(st, code, len, &rec, &cat);
+    rc = page_find(st, code, len, upper, &rec, &cat);
 
     if (rc == ONESTOP_OK) {
         offset = onestop_store_offset(st);
@@ -70,6 +95,7 @@ onestop_page_lookup(onestop_buf_t *b, onestop_store_t *st, const char *tpl,
     onestop_record_t          rec;
     onestop_html_var_t        v[2];
     const onestop_catalog_t  *cat;
+    char                      upper[ONESTOP_CODE_MAX];
 
     memset(&form, 0, sizeof(onestop_buf_t));
     memset(&result, 0, sizeof(onestop_buf_t));
@@ -89,7 +115,7 @@ onestop_page_lookup(onestop_buf_t *b, onestop_store_t *st, const char *tpl,
                                   "và các ký tự . - _ (tối đa 64 ký tự).</p>");
 
     } else {
-        rc = page_read(st, code, len, &rec, &cat);
+        rc = page_find(st, code, len, upper, &rec, &cat);
 
         if (rc == ONESTOP_OK) {
             offset = onestop_store_offset(st);

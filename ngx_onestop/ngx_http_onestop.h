@@ -43,6 +43,7 @@ typedef enum {
     NGX_HTTP_ONESTOP_RESOLVE,
     NGX_HTTP_ONESTOP_RECEIPT,
     NGX_HTTP_ONESTOP_EVALUATE,
+    NGX_HTTP_ONESTOP_ERROR_PAGE,
     NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
 
@@ -404,6 +405,7 @@ ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);

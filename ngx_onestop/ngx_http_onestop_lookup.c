@@ -41,6 +41,8 @@ ngx_http_onestop_lookup_handler(ngx_http_request_t *r)
         return ngx_http_onestop_id_failed(r, rc);
     }
 
+    onestop_code_trim((const char **) &code.data, &code.len);
+
     if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML) {
         return ngx_http_onestop_lookup_html(r, omcf, &code);
     }
@@ -158,6 +160,35 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
     }
 
     rc = ngx_http_onestop_page(r, status, "Tra cứu hồ sơ", &b);
+    onestop_buf_free(&b);
+
+    return rc;
+}
+
+
+/* the Vietnamese page of a public page's failure, an error_page's target */
+
+ngx_int_t
+ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
+{
+    int             status;
+    ngx_int_t       rc;
+    const char     *title;
+    onestop_buf_t   b;
+
+    if (ngx_http_onestop_add_header(r, "Cache-Control",
+                                    (u_char *) "no-store", 8)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    status = onestop_html_error(&b, r->err_status ? (int) r->err_status
+                                                  : NGX_HTTP_NOT_FOUND,
+                                &title);
+
+    rc = ngx_http_onestop_page(r, status, title, &b);
     onestop_buf_free(&b);
 
     return rc;

@@ -118,6 +118,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_ONESTOP_DASHBOARD,
       (void *) ngx_http_onestop_dashboard_handler },
 
+    { ngx_string("onestop_error_page"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_ERROR_PAGE,
+      (void *) ngx_http_onestop_error_page_handler },
+
     { ngx_string("onestop_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_onestop_handler_slot,

@@ -225,6 +225,8 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
         return ngx_http_onestop_id_failed(r, rc);
     }
 
+    onestop_code_trim((const char **) &token.data, &token.len);
+
     reading = onestop_token_code(omcf->qr_keys->elts, omcf->qr_keys->nelts,
                                  (char *) token.data, token.len, &code,
                                  &code_len)

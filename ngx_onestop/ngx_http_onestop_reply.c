@@ -367,6 +367,7 @@ ngx_int_t
 ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
     ngx_int_t *rc)
 {
+    ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -374,6 +375,17 @@ ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
                                         9) != NGX_OK)
         {
             *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_DECLINED;
+        }
+
+        /* a page's: its location's error_page, a Vietnamese page */
+
+        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+        if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML
+            || olcf->handler == NGX_HTTP_ONESTOP_RESOLVE)
+        {
+            *rc = NGX_HTTP_NOT_ALLOWED;
             return NGX_DECLINED;
         }
 

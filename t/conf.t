@@ -10,10 +10,12 @@
 # (SPEC section 2: URIs that carry codes and tokens are not logged).
 
 use v5.36;
+use utf8;
 
 use lib 't/lib';
 
 use Digest::SHA qw(sha256_hex);
+use Encode qw(decode);
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
@@ -65,14 +67,23 @@ is($r->{status}, 404, 'a guessed token: 404');
 
 # past the limit (10 a second, bursts of 20): refused, as JSON
 my %st;
-my $refused;
+my ($refused, $page_refused);
 for (1 .. 60) {
     my $res = $t->get("/api/v1/dossiers/$code");
     $st{$res->{status}}++;
     $refused //= $res if $res->{status} == 429;
     $res = $t->get("/q/$token");
     $st{$res->{status}}++;
+    $page_refused //= $res if $res->{status} == 429;
 }
+like($page_refused->{headers}{'content-type'} // '', qr{^text/html},
+    '/q/ over the limit: a page');
+like(decode('UTF-8', $page_refused->{content} // ''), qr/Quá nhiều yêu cầu/,
+    '  in Vietnamese');
+$r = $t->get('/khong-co-trang-nay');
+is($r->{status}, 404, 'a page the portal has not: 404');
+like(decode('UTF-8', $r->{content}), qr/Không tìm thấy trang/,
+    '  the Vietnamese page');
 ok($st{429}, "the limit refuses ($st{429} answers 429)");
 SKIP: {
     skip 'nothing refused', 4 unless $refused;
@@ -156,6 +167,14 @@ for my $c (['/api/v1/ingest/dossiers', 64 * $MB, 1],
             is($status, 413, "$name: 413");
         } else {
             ok($status >= 400, "$name: an error ($status)");
+        }
+        # the public pages answer a person: a Vietnamese page (issue 17)
+        if ($path =~ m{^/(?:tra-cuu|q)/}) {
+            like($type, qr{^text/html}, "$name: a page");
+            # (a chunked body's answer may be cut by the close)
+            like(decode('UTF-8', $body), qr/Nội dung quá dài/,
+                "$name: in Vietnamese") unless $chunked;
+            next;
         }
         is($type, 'application/json; charset=utf-8', "$name: JSON")
             or diag(substr($body, 0, 200));

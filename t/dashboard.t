@@ -16,6 +16,7 @@ use utf8;
 
 use lib 't/lib';
 
+use Digest::SHA qw(sha256_hex);
 use Encode qw(decode encode);
 use JSON::PP;
 use Test::More;
@@ -41,8 +42,14 @@ my ($rc, undef, $err) = $t->cli('demo', '3000');
 is($rc, 0, 'the demo data set (3000 dossiers)') or BAIL_OUT("demo: $err");
 
 $t->spew('drive.html', encode('UTF-8', drive_page()));
+# questions received at 10:00 on the test's day (Điều 13), for the
+# dashboard's section of them
+$ENV{ONESTOP_TIME} = '10:00';
+$t->spew('keys', sha256_hex('dash-admin') . " * admin\n");
 $t->write_standard_conf(serve => [qw(dashboard stats)], map_size => undef,
-    zone => '8m', keys => 0, server => <<'END');
+    zone => '8m', main => "env ONESTOP_TIME;\n", server => <<'END');
+location /api/v1/feedback { onestop_feedback json; }
+location /api/v1/ingest/feedback { onestop_feedback ingest; }
 location = /t/drive.html {
     alias %%DIR%%/drive.html;
     default_type "text/html; charset=utf-8";
@@ -410,8 +417,9 @@ like($page, qr/<noscript>.*\/api\/v1\/stats.*<\/noscript>/s,
         $page =~ m{((?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)]*)}g;
     is_deeply(\@ext, [], 'no URL elsewhere (self-contained)');
     my @refs = $page =~ /\b(?:src|href|action)="([^"]*)"/g;
-    is_deeply([grep { !/^(?:api\/v1\/stats|#|data:,$)/ } @refs], [],
-        'links are relative, to the API or inside the page');
+    is_deeply([grep { !/^(?:api\/v1\/stats|#|data:,$|hoi-dap$)/ } @refs],
+        [], 'links are relative, to the API, the questions page (hoi-dap) '
+        . 'or inside the page');
     unlike($page, qr/<script[^>]+src=|<link[^>]+stylesheet|\@import|\burl\(/,
         'no script, style sheet or font to fetch');
     like($page, qr/fetch\(/, 'the figures are fetched by the page');
@@ -558,6 +566,36 @@ for (["/?expand=$d1", 'dashboard.png', 1280, 1800],
 }
 
 $t->check_log;
+# --- the questions (Điều 13): received, answered (in time), pending ---
+
+my @qs;
+for my $n (1 .. 3) {
+    my $res = $t->http('POST', '/api/v1/feedback',
+        headers => {'Content-Type' => 'application/json'},
+        body => $json->encode({kind => 'question', subject => "Câu hỏi $n",
+            text => 'Xin hỏi', name => 'Ngô Văn Bình',
+            contact => '0912345678'}));
+    is($res->{status}, 201, "question $n asked") or diag($res->{content});
+    push @qs, eval { $json->decode($res->{content})->{id} };
+}
+my $ans = $t->http('POST', "/api/v1/ingest/feedback/$qs[0]",
+    headers => {Authorization => 'Bearer dash-admin',
+        'Content-Type' => 'application/json'},
+    body => $json->encode({answer => 'Trả lời', publish => JSON::PP::false}));
+is($ans->{status}, 200, 'one answered') or diag($ans->{content});
+{
+    my $dom = dom('/');
+    my $fb = api(period => 'year', subject => 'feedback')->{totals};
+    is($fb->{received}, 3, 'the API counts 3 questions this year');
+    my $sec = part($dom, '<section id="hoi-dap"', '</section>');
+    my @ff = fields($sec);
+    my %seen = map { $_->[0] => 1 } @ff;
+    ok($seen{$_}, "the dashboard shows the questions' $_")
+        for qw(received answered answered_in_time answered_late pending
+               pending_overdue);
+    same_fields('the questions', \@ff, $fb);
+}
+
 $t->stop;
 done_testing;
 

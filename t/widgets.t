@@ -172,6 +172,29 @@ ok(!well_formed('<a><b></a></b>'), 'and fails what is not');
 # --- the badges ---
 
 my %width;
+# WCAG 2.1's relative luminance and contrast ratio of #rgb / #rrggbb
+sub rgb ($c) {
+    $c =~ s/^#//;
+    $c =~ s/(.)/$1$1/g if length $c == 3;
+    return map { hex } $c =~ /(..)/g;
+}
+sub luminance ($c) {
+    my @v = map { my $x = $_ / 255;
+        $x <= 0.03928 ? $x / 12.92 : (($x + 0.055) / 1.055) ** 2.4 } rgb($c);
+    return 0.2126 * $v[0] + 0.7152 * $v[1] + 0.0722 * $v[2];
+}
+sub contrast ($c1, $c2) {
+    my ($x, $y) = sort { $a <=> $b } luminance($c1), luminance($c2);
+    return ($y + 0.05) / ($x + 0.05);
+}
+sub blend ($bg, $top, $op) {
+    my @b = rgb($bg);
+    my @t = rgb($top);
+    return sprintf('#%02x%02x%02x',
+        map { int($b[$_] * (1 - $op) + $t[$_] * $op + 0.5) } 0 .. 2);
+}
+my %colours;
+
 for my $ag (sort keys %hand) {
     my $api = api_year($ag);
     my ($rec, $res, $in, $od) = @{$hand{$ag}};
@@ -229,6 +252,26 @@ for my $ag (sort keys %hand) {
         my ($vw) = $val =~ /\bwidth="([\d.]+)"/;
         is($vx, $lw, "$ag.svg: the value box starts where the label ends");
         is($lw + $vw, $w, "$ag.svg: label and value widths make the width");
+    }
+
+    # WCAG 2.1 1.4.3 (issue 17): the text's colour on each box's, as
+    # served, 4.5:1 at least, also where the gloss lightens it (its top
+    # stop, blended in)
+    my ($ink) = $svg =~ m{<g\b[^>]*\bfill="(#[0-9a-fA-F]{3,6})"[^>]*>\s*<text};
+    my ($gloss, $gop) = $svg =~ m{<stop\b[^>]*stop-color="(\#[0-9a-fA-F]{3,6})"
+        [^>]*stop-opacity="([\d.]+)"}x;
+    for my $box (['label', $lab], ['value', $val]) {
+        my ($bg) = ($box->[1] // '') =~ /\bfill="(#[0-9a-fA-F]{3,6})"/;
+        ok(defined $ink && defined $bg, "$ag.svg: $box->[0] colours")
+            or next;
+        $colours{lc $bg}++ if $box->[0] eq 'value';
+        my $worst = contrast($ink, $bg);
+        $worst = contrast($ink, blend($bg, $gloss, $gop))
+            if defined $gloss && contrast($ink, blend($bg, $gloss, $gop))
+                < $worst;
+        cmp_ok($worst, '>=', 4.5,
+            sprintf("$ag.svg: %s text %s on %s: %.2f:1", $box->[0], $ink,
+                $bg, $worst));
     }
 
     is($r->{headers}{'access-control-allow-origin'}, '*', "$ag.svg: CORS *");
@@ -370,4 +413,5 @@ ok(index(decode('UTF-8', $t->get('/widget/province.svg')->{content}), $p13)
 
 $t->check_log;
 
+note('badge colours served: ' . join(' ', sort keys %colours));
 done_testing;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "onestop_html.h"
 #include "onestop_pages.h"
 #include "tap.h"
 
@@ -113,6 +114,49 @@ qr(onestop_store_t *st, int receipt, const char *id, const char *args,
     onestop_store_read_end(st);
 
     return status;
+}
+
+
+static void
+test_error_pages(void)
+{
+    int             st;
+    size_t          i;
+    const char     *title;
+    onestop_buf_t   b;
+
+    static const struct {
+        int          in, out;
+        const char  *words;
+    } c[] = {
+        { 400, 400, "Yêu cầu không hợp lệ" },
+        { 404, 404, "Không tìm thấy trang" },
+        { 405, 405, "Thao tác không được hỗ trợ" },
+        { 409, 409, "Nội dung đã thay đổi" },
+        { 413, 413, "Nội dung quá dài" },
+        { 422, 422, "Nội dung chưa hợp lệ" },
+        { 429, 429, "Quá nhiều yêu cầu" },
+        { 500, 500, "Hệ thống gặp sự cố" },
+        { 502, 502, "Hệ thống tạm ngừng" },
+        { 503, 503, "Hệ thống tạm ngừng" },
+        { 504, 504, "Hệ thống tạm ngừng" },
+        { 507, 507, "Hệ thống gặp sự cố" },
+        { 418, 418, "Yêu cầu không hợp lệ" },
+        { 200, 500, "Hệ thống gặp sự cố" },
+    };
+
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        memset(&b, 0, sizeof(onestop_buf_t));
+        st = onestop_html_error(&b, c[i].in, &title);
+        is_int(st, c[i].out, "error page of %d: its status", c[i].in);
+        ok(strcmp(title, c[i].words) == 0, "  its title: %s", c[i].words);
+        ok(!b.failed && b.len
+           && memmem(b.data, b.len, c[i].words, strlen(c[i].words)) != NULL
+           && memmem(b.data, b.len, "href=\"/tra-cuu\"", 15) != NULL
+           && memmem(b.data, b.len, "role=\"alert\"", 12) != NULL,
+           "  says it, with the way back, as an alert");
+        onestop_buf_free(&b);
+    }
 }
 
 
@@ -376,6 +420,7 @@ main(void)
 
     onestop_buf_free(&b);
     test_request();
+    test_error_pages();
     test_keys(dir);
 
     onestop_store_close(st);

@@ -108,6 +108,46 @@ invalid(const onestop_record_t *r, onestop_day_t day, const char *what)
 
 
 static void
+test_code_forgiven(void)
+{
+    size_t       len;
+    char         up[ONESTOP_CODE_MAX];
+    const char  *s;
+
+    s = "  000.00.12.h36-190709-0001\t\r\n";
+    len = strlen(s);
+    onestop_code_trim(&s, &len);
+    is_int((int) len, 25, "spaces, tab and newline around a code trimmed");
+    ok(memcmp(s, "000.00.12.h36", 13) == 0, "from its first byte");
+    ok(onestop_code_upper(up, s, len), "a lower-case letter: worth a look");
+    ok(memcmp(up, "000.00.12.H36-190709-0001", 25) == 0, "upper-cased");
+
+    s = "\xc2\xa0\xe2\x80\x8b" "ab-1" "\xef\xbb\xbf\xc2\xa0 ";
+    len = strlen(s);
+    onestop_code_trim(&s, &len);
+    ok(len == 4 && memcmp(s, "ab-1", 4) == 0,
+       "no-break and zero-width spaces of a paste trimmed");
+
+    s = "   ";
+    len = 3;
+    onestop_code_trim(&s, &len);
+    is_int((int) len, 0, "only spaces: empty");
+
+    s = "a b";
+    len = 3;
+    onestop_code_trim(&s, &len);
+    is_int((int) len, 3, "a space inside is kept (and the code invalid)");
+    ok(!onestop_code_upper(up, s, len), "an invalid code is not looked up");
+    ok(!onestop_code_upper(up, "AB-1", 4), "upper case already: no 2nd look");
+
+    s = "\xc3\xa9";
+    len = 2;
+    onestop_code_trim(&s, &len);
+    is_int((int) len, 2, "a letter of 2 bytes is not a space");
+}
+
+
+static void
 test_code(void)
 {
     int    c, bad_mid, bad_edge;
@@ -1409,6 +1449,7 @@ int
 main(void)
 {
     test_code();
+    test_code_forgiven();
     test_rules();
     test_timeliness();
     test_status_text();

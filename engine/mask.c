@@ -1,0 +1,385 @@
+/*
+ * What the public sees of a citizen's name (SPEC section 4, rules.md
+ * section 4): the name masked word by word, and free text about the
+ * dossier with the words of that name masked the same way.  The one idea:
+ * a name is words split on white space, and a word is shown as its first
+ * letter (with that letter's combining marks) and a dot, so that masking
+ * never needs to know the language's letters beyond their case.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "onestop_record.h"
+#include "onestop_util.h"
+
+
+/* name masking */
+
+static size_t
+utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned char  c;
+    size_t         n, k;
+    uint32_t       v;
+
+    c = s[i];
+
+    if (c < 0x80) {
+        *cp = c;
+        return i + 1;
+    }
+
+    if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        v = c & 0x1f;
+
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        v = c & 0x0f;
+
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        v = c & 0x07;
+
+    } else {
+        *cp = 0xfffd;
+        return i + 1;
+    }
+
+    for (k = 1; k <= n; k++) {
+        if (i + k >= len || (s[i + k] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return i + k;
+        }
+
+        v = (v << 6) | (s[i + k] & 0x3f);
+    }
+
+    *cp = v;
+    return i + n + 1;
+}
+
+
+static int
+is_space_cp(uint32_t cp)
+{
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85
+           || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a)
+           || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f
+           || cp == 0x3000;
+}
+
+
+static int
+is_combining(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff)
+           || (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff)
+           || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+
+size_t
+onestop_mask_name(const char *name, size_t len, char *out)
+{
+    size_t                i, j, o, word;
+    uint32_t              cp;
+    const unsigned char  *s;
+
+    s = (const unsigned char *) name;
+    i = 0;
+    o = 0;
+    word = 0;
+
+    for ( ;; ) {
+
+        /* skip white space */
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (!is_space_cp(cp)) {
+                break;
+            }
+
+            i = j;
+        }
+
+        if (i >= len) {
+            break;
+        }
+
+        if (word++ > 0) {
+            out[o++] = ' ';
+        }
+
+        if (word == 1) {
+
+            /* the first word whole */
+
+            while (i < len) {
+                j = utf8_next(s, len, i, &cp);
+
+                if (is_space_cp(cp)) {
+                    break;
+                }
+
+                memcpy(out + o, s + i, j - i);
+                o += j - i;
+                i = j;
+            }
+
+            continue;
+        }
+
+        /* a later word: its first letter and that letter's marks */
+
+        j = utf8_next(s, len, i, &cp);
+        memcpy(out + o, s + i, j - i);
+        o += j - i;
+        i = j;
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (!is_combining(cp)) {
+                break;
+            }
+
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+            i = j;
+        }
+
+        out[o++] = '.';
+
+        while (i < len) {
+            j = utf8_next(s, len, i, &cp);
+
+            if (is_space_cp(cp)) {
+                break;
+            }
+
+            i = j;
+        }
+    }
+
+    return o;
+}
+
+
+void
+onestop_shown_name(onestop_shown_name_t *n, const onestop_record_t *r,
+    int unmasked)
+{
+    char  *out;
+
+    n->heap = NULL;
+
+    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
+        n->data = r->name.data;
+        n->len = r->name.len;
+        return;
+    }
+
+    out = n->buf;
+
+    if (r->name.len > ONESTOP_NAME_MAX) {
+        n->heap = malloc(2 * r->name.len);
+        out = n->heap;
+    }
+
+    /* without memory for a long name: nothing rather than the name */
+
+    n->data = out != NULL ? out : "";
+    n->len = out != NULL ? onestop_mask_name(r->name.data, r->name.len, out)
+                         : 0;
+}
+
+
+void
+onestop_shown_name_free(onestop_shown_name_t *n)
+{
+    free(n->heap);
+    n->heap = NULL;
+}
+
+
+/*
+ * Free text shown to the public (an apology's reason, a question's text):
+ * each word that is one of the later words of `name` (its given and
+ * middle names; a word written with a capital, compared without regard to
+ * case) masked as
+ * onestop_mask_name masks it, so that a citizen's name does not come
+ * back whole through a text about them.  The family name alone is left,
+ * as the lookup leaves it.  `out` must hold 2 * `len` bytes.
+ */
+
+static int
+same_word(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+    size_t    i, j;
+    uint32_t  ca, cb;
+
+    /* a name is written with a capital: "bình thường" is not Bình's */
+
+    if (alen == 0) {
+        return 0;
+    }
+
+    (void) utf8_next(a, alen, 0, &ca);
+
+    if (onestop_lower_cp(ca) == ca) {
+        return 0;
+    }
+
+    for (i = 0, j = 0; i < alen && j < blen; /* void */) {
+        i = utf8_next(a, alen, i, &ca);
+        j = utf8_next(b, blen, j, &cb);
+
+        if (onestop_lower_cp(ca) != onestop_lower_cp(cb)) {
+            return 0;
+        }
+    }
+
+    return i == alen && j == blen;
+}
+
+
+/* ASCII white space between a name's words (a byte of a multibyte letter,
+ * 0x85 and 0xa0 among them, is never one) */
+
+static int
+name_gap(unsigned char c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0d);
+}
+
+
+static int
+is_word_cp(uint32_t cp)
+{
+    return cp >= 0x80 ? !is_space_cp(cp) && cp != 0x2013 && cp != 0x2014
+                        && !(cp >= 0x2018 && cp <= 0x201f) && cp != 0xfffd
+                      : (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a'
+                                                     && (cp | 0x20) <= 'z');
+}
+
+
+size_t
+onestop_mask_words(const char *text, size_t len, const char *name,
+    size_t nlen, char *out)
+{
+    int                   hit;
+    size_t                i, j, k, o, ws, we, n0, n1;
+    uint32_t              cp;
+    const unsigned char  *s, *nm;
+
+    s = (const unsigned char *) text;
+    nm = (const unsigned char *) name;
+    o = 0;
+
+    for (i = 0; i < len; /* void */) {
+        j = utf8_next(s, len, i, &cp);
+
+        if (!is_word_cp(cp)) {
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
+
+        /* a word of the text: [ws, we) */
+
+        ws = i;
+
+        for (we = j; we < len; we = k) {
+            k = utf8_next(s, len, we, &cp);
+
+            if (!is_word_cp(cp)) {
+                break;
+            }
+        }
+
+        /* one of the name's later words? */
+
+        hit = 0;
+
+        for (n0 = 0; n0 < nlen && !name_gap(nm[n0]); n0++) { /* void */ }
+
+        while (!hit && n0 < nlen) {
+            while (n0 < nlen && name_gap(nm[n0])) {
+                n0++;
+            }
+
+            for (n1 = n0; n1 < nlen && !name_gap(nm[n1]); n1++) {
+                /* void */
+            }
+
+            hit = n1 > n0 && same_word(s + ws, we - ws, nm + n0, n1 - n0);
+            n0 = n1;
+        }
+
+        if (!hit) {
+            memcpy(out + o, s + ws, we - ws);
+            o += we - ws;
+
+        } else {
+            /* its first letter, that letter's marks, a dot */
+            k = utf8_next(s, len, ws, &cp);
+
+            while (k < we) {
+                j = utf8_next(s, len, k, &cp);
+
+                if (!is_combining(cp)) {
+                    break;
+                }
+
+                k = j;
+            }
+
+            memcpy(out + o, s + ws, k - ws);
+            o += k - ws;
+            out[o++] = '.';
+        }
+
+        i = we;
+    }
+
+    return o;
+}
+
+
+void
+onestop_shown_text(onestop_shown_text_t *t, const onestop_record_t *r,
+    const char *text, size_t len, int unmasked)
+{
+    t->heap = NULL;
+    t->data = text;
+    t->len = len;
+
+    if (unmasked || r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+        || r->name.len == 0 || len == 0)
+    {
+        return;
+    }
+
+    /* without memory: nothing rather than the text */
+
+    t->heap = malloc(2 * len);
+    t->data = t->heap != NULL ? t->heap : "";
+    t->len = t->heap != NULL
+             ? onestop_mask_words(text, len, r->name.data, r->name.len,
+                                  t->heap)
+             : 0;
+}
+
+
+void
+onestop_shown_text_free(onestop_shown_text_t *t)
+{
+    free(t->heap);
+    t->heap = NULL;
+}
