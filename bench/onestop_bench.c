@@ -17,6 +17,11 @@
  *                              BATCHES durable batches of SIZE new records
  *                              (made as by "records"), with the time spent
  *                              on the counters
+ *   feedback DIR N [SEED]      N citizens' questions, each answered and
+ *                              published by its agency, through the
+ *                              engine's own request parser and write path
+ *                              (1,000 a commit): the published list of
+ *                              bench/feedback
  *
  * The one idea: the counters' share of a commit is measured without
  * touching the engine, by wrapping the two functions that maintain them
@@ -38,6 +43,7 @@
 #include "onestop_catalog.h"
 #include "onestop_date.h"
 #include "onestop_demo.h"
+#include "onestop_feedback.h"
 #include "onestop_json.h"
 #include "onestop_record.h"
 #include "onestop_stats.h"
@@ -52,6 +58,7 @@ static int cmd_records(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_write(int argc, char **argv);
 static int cmd_figures(int argc, char **argv);
+static int cmd_feedback(int argc, char **argv);
 static int open_store(const char *dir, onestop_store_t **st);
 static int gen_records(onestop_store_t *st, unsigned long n,
     const char *prefix, uint64_t seed, unsigned long every,
@@ -722,6 +729,242 @@ cmd_write(int argc, char **argv)
 }
 
 
+/* feedback DIR N [SEED] */
+
+/* the words of the questions: what citizens ask about, so that a search
+ * finds some of them and not all */
+static const char  *fb_words[] = {
+    "thủ tục", "cấp", "giấy chứng nhận", "quyền sử dụng", "đất", "thuế",
+    "thuê", "nhà ở", "hộ tịch", "khai sinh", "kết hôn", "chứng thực",
+    "bản sao", "hộ khẩu", "đăng ký", "kinh doanh", "hộ kinh doanh",
+    "doanh nghiệp", "giấy phép", "xây dựng", "lao động", "bảo hiểm",
+    "xã hội", "trợ cấp", "người có công", "học bạ", "tuyển sinh",
+    "lớp một", "môi trường", "nông nghiệp", "giống cây", "thủy lợi",
+    "điện", "nước sạch", "giao thông", "bằng lái", "phương tiện",
+    "hồ sơ", "trễ hẹn", "bổ sung", "lệ phí", "thời hạn", "kết quả",
+    "trả lời", "bưu điện", "trực tuyến", "một cửa", "phường", "xã",
+    "huyện", "tỉnh", "Long An", "Tân An", "Bến Lức", "Đức Hòa", "Cần Giuộc",
+    "vì sao", "bao lâu", "ở đâu", "có được", "không", "xin hỏi", "mong",
+    "hướng dẫn", "quy định", "mẫu đơn", "chữ ký", "con dấu", "căn cước"
+};
+
+#define FB_WORDS  (sizeof(fb_words) / sizeof(fb_words[0]))
+#define FB_GROUP  1000
+
+
+static uint64_t
+fb_rand(uint64_t *s)
+{
+    /* xorshift64*: the same questions for the same seed */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+
+static void
+fb_text(onestop_buf_t *b, uint64_t *seed, unsigned min, unsigned max)
+{
+    unsigned  i, n;
+
+    n = min + fb_rand(seed) % (max - min + 1);
+
+    for (i = 0; i < n; i++) {
+        onestop_buf_printf(b, "%s%s", i ? " " : "",
+                           fb_words[fb_rand(seed) % FB_WORDS]);
+    }
+}
+
+
+/* one commit of n writes; 0 when every write got the status expected */
+static int
+fb_commit(onestop_store_t *st, onestop_write_t *w, onestop_write_t **wp,
+    size_t n, int expect)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        wp[i] = &w[i];
+    }
+
+    if (onestop_store_write(st, wp, n) != ONESTOP_OK) {
+        fprintf(stderr, "onestop_bench: the commit failed: %d %s\n",
+                w[0].status, w[0].message);
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (w[i].status != expect) {
+            fprintf(stderr, "onestop_bench: a question refused: %d %s\n",
+                    w[i].status, w[i].message);
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+cmd_feedback(int argc, char **argv)
+{
+    int                       rc;
+    char                      err[64];
+    size_t                    n, k;
+    uint32_t                  nag;
+    char                    **ids;
+    uint64_t                  seed, id, first;
+    unsigned long             i, total;
+    const char               *code, *message;
+    onestop_buf_t             body;
+    onestop_scope_t           admin;
+    onestop_store_t          *st;
+    onestop_write_t          *w, **wp;
+    onestop_feedback_op_t    *ops;
+    const onestop_catalog_t  *cat;
+
+    static const char  *kinds[] = { "question", "complaint", "suggestion" };
+
+    if (argc < 2) {
+        return 2;
+    }
+
+    total = strtoul(argv[1], NULL, 10);
+    seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
+    seed = seed * 0x9E3779B97F4A7C15ULL + 1;
+
+    if (total == 0 || open_store(argv[0], &st) != 0) {
+        return total == 0 ? 2 : 1;
+    }
+
+    /* the agencies of the catalog, each asked about; their ids copied, as
+     * the catalog is valid only during the read */
+    if (onestop_store_read_begin(st) != ONESTOP_OK
+        || (cat = onestop_store_catalog(st)) == NULL)
+    {
+        fprintf(stderr, "onestop_bench: cannot read the catalog\n");
+        return 1;
+    }
+
+    ids = calloc(cat->nagencies + 1, sizeof(char *));
+    nag = 0;
+
+    for (i = 1; ids != NULL && i <= cat->nagencies; i++) {
+        if (cat->agencies[i].present) {
+            ids[nag++] = strndup(cat->agencies[i].id.data,
+                                 cat->agencies[i].id.len);
+        }
+    }
+
+    onestop_store_read_end(st);
+
+    w = calloc(FB_GROUP, sizeof(onestop_write_t));
+    wp = calloc(FB_GROUP, sizeof(onestop_write_t *));
+    ops = calloc(FB_GROUP, sizeof(onestop_feedback_op_t));
+
+    if (nag == 0 || ids == NULL || w == NULL || wp == NULL
+        || ops == NULL)
+    {
+        fprintf(stderr, "onestop_bench: no catalog, or no memory\n");
+        return 1;
+    }
+
+    memset(&admin, 0, sizeof(admin));
+    admin.all = 1;
+    memset(&body, 0, sizeof(body));
+    first = 0;
+
+    for (i = 0; i < total; i += n) {
+        n = total - i < FB_GROUP ? total - i : FB_GROUP;
+
+        /* the questions, as the API's JSON */
+        for (k = 0; k < n; k++) {
+            body.len = 0;
+            onestop_buf_printf(&body, "{\"kind\":\"%s\",\"agency\":\"%s\","
+                "\"subject\":\"", kinds[fb_rand(&seed) % 3],
+                ids[fb_rand(&seed) % nag]);
+            fb_text(&body, &seed, 3, 8);
+            onestop_buf_printf(&body, "\",\"text\":\"");
+            fb_text(&body, &seed, 10, 40);
+            onestop_buf_printf(&body, "\",\"name\":\"Nguyễn Văn %lu\","
+                "\"contact\":\"09%08lu\"}", i + k, i + k);
+
+            memset(&ops[k], 0, sizeof(ops[k]));
+            rc = onestop_feedback_request(&ops[k], ONESTOP_FB_JSON, 0,
+                                          body.data, body.len, 0, &code,
+                                          &message);
+            if (rc != 0) {
+                fprintf(stderr, "onestop_bench: %d %s: %s\n", rc, code,
+                        message);
+                return 1;
+            }
+
+            ops[k].op = ONESTOP_FB_ASK;
+            memset(&w[k], 0, sizeof(w[k]));
+            w[k].kind = ONESTOP_W_FEEDBACK;
+            w[k].feedback = &ops[k];
+        }
+
+        if (fb_commit(st, w, wp, n, 201) != 0) {
+            return 1;
+        }
+
+        if (first == 0) {
+            first = ops[0].id;
+        }
+
+        for (k = 0; k < n; k++) {
+            id = ops[k].id;
+            onestop_feedback_op_free(&ops[k]);
+
+            body.len = 0;
+            onestop_buf_printf(&body, "{\"answer\":\"");
+            fb_text(&body, &seed, 20, 60);
+            onestop_buf_printf(&body, "\",\"publish\":true}");
+
+            memset(&ops[k], 0, sizeof(ops[k]));
+            rc = onestop_feedback_request(&ops[k], ONESTOP_FB_INGEST, id,
+                                          body.data, body.len, 0, &code,
+                                          &message);
+            if (rc != 0) {
+                fprintf(stderr, "onestop_bench: answer %d %s: %s\n", rc,
+                        code, message);
+                return 1;
+            }
+
+            memset(&w[k], 0, sizeof(w[k]));
+            w[k].kind = ONESTOP_W_FEEDBACK;
+            w[k].feedback = &ops[k];
+            w[k].scope = &admin;
+        }
+
+        if (fb_commit(st, w, wp, n, 200) != 0) {
+            return 1;
+        }
+
+        for (k = 0; k < n; k++) {
+            onestop_feedback_op_free(&ops[k]);
+        }
+    }
+
+    snprintf(err, sizeof(err), "%lu", total);
+    printf("feedback %s %llu\n", err, (unsigned long long) first);
+
+    for (k = 0; k < nag; k++) {
+        free(ids[k]);
+    }
+
+    free(ids);
+    free(ops);
+    free(wp);
+    free(w);
+    onestop_buf_free(&body);
+    onestop_store_close(st);
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -744,6 +987,9 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[1], "figures") == 0) {
             rc = cmd_figures(argc - 2, argv + 2);
+
+        } else if (strcmp(argv[1], "feedback") == 0) {
+            rc = cmd_feedback(argc - 2, argv + 2);
         }
     }
 
@@ -753,7 +999,8 @@ main(int argc, char **argv)
             "       onestop_bench records DIR N PREFIX [SEED]\n"
             "       onestop_bench stats DIR RUNS FROM TO GROUP [cold]\n"
             "       onestop_bench write DIR BATCHES SIZE PREFIX\n"
-            "       onestop_bench figures DIR [PASSES]\n");
+            "       onestop_bench figures DIR [PASSES]\n"
+            "       onestop_bench feedback DIR N [SEED]\n");
     }
 
     return rc;

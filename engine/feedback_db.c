@@ -97,8 +97,9 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
     int del)
 {
     int             rc;
-    uint8_t         key[9], val[9];
+    uint8_t         key[9], val[ONESTOP_FBP_HEAD];
     MDB_val         k, v;
+    onestop_buf_t   head;
     fb_words_ctx_t  ctx;
 
     k.mv_data = key;
@@ -123,13 +124,37 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
 
     key[0] = ONESTOP_FBI_PUBLISHED;
     onestop_fb_key(~it->id, key + 1);
-    memcpy(val, &it->agency, 4);
-    memcpy(val + 4, &it->field, 4);
-    val[8] = it->kind;
-    v.mv_data = val;
-    v.mv_size = 9;
-    rc = del ? mdb_del(txn, st->feedback_index, &k, NULL)
-             : mdb_put(txn, st->feedback_index, &k, &v, 0);
+
+    if (del) {
+        rc = mdb_del(txn, st->feedback_index, &k, NULL);
+
+    } else {
+        /* the filters' fields, then the public JSON's head (an answered
+         * question's public head no longer changes with the day) */
+        memset(&head, 0, sizeof(head));
+        memcpy(val, &it->agency, 4);
+        memcpy(val + 4, &it->field, 4);
+        val[8] = it->kind;
+        memcpy(val + 9, &it->procedure, 4);
+        onestop_buf_add(&head, val, ONESTOP_FBP_HEAD);
+
+        if ((it->flags & ONESTOP_FBF_ANSWERED)
+            && onestop_fb_public_head(&head, it, st->offset) != 0)
+        {
+            onestop_buf_free(&head);
+            return ENOMEM;
+        }
+
+        if (head.failed) {
+            onestop_buf_free(&head);
+            return ENOMEM;
+        }
+
+        v.mv_data = head.data;
+        v.mv_size = head.len;
+        rc = mdb_put(txn, st->feedback_index, &k, &v, 0);
+        onestop_buf_free(&head);
+    }
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;

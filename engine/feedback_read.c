@@ -32,6 +32,7 @@ typedef struct {
     const onestop_catalog_t  *cat;
     onestop_day_t             today;
     yajl_gen                  g;
+    onestop_buf_t            *json;     /* where g writes */
     onestop_buf_t            *html;
     size_t                    n;
 } fb_out_t;
@@ -206,6 +207,61 @@ fb_filters(const onestop_feedback_get_t *req, const onestop_catalog_t *cat,
 }
 
 
+/* a published question in the list: in JSON, its index entry's head
+ * copied and its catalog entries added (the whole item rendered only for
+ * an entry written before heads were kept); on the page, rendered */
+
+static int
+fb_emit_published(fb_out_t *o, MDB_txn *txn, uint64_t id, const MDB_val *pv)
+{
+    uint32_t           agency, field, procedure;
+    yajl_gen           g;
+    onestop_fb_item_t  it;
+
+    if (o->g == NULL || pv->mv_size <= ONESTOP_FBP_HEAD) {
+        if (onestop_fb_get(o->st, txn, id, &it) != 0) {
+            return -1;
+        }
+    }
+
+    if (o->g == NULL) {
+        fb_emit(o, &it, ONESTOP_FBV_PUBLIC);
+        return 0;
+    }
+
+    /* the items are written here, not through g: its array stays empty to
+     * it, and it closes it after them */
+
+    if (o->n > 0) {
+        onestop_buf_add(o->json, ",", 1);
+    }
+
+    if (pv->mv_size > ONESTOP_FBP_HEAD) {
+        memcpy(&agency, pv->mv_data, 4);
+        memcpy(&field, (uint8_t *) pv->mv_data + 4, 4);
+        memcpy(&procedure, (uint8_t *) pv->mv_data + 9, 4);
+        onestop_buf_add(o->json, (uint8_t *) pv->mv_data + ONESTOP_FBP_HEAD,
+                        pv->mv_size - ONESTOP_FBP_HEAD);
+        onestop_fb_public_tail(o->json, o->cat, agency, field, procedure);
+
+    } else {
+        g = onestop_report_gen(o->json);
+
+        if (g == NULL) {
+            return -1;
+        }
+
+        onestop_fb_render(g, &it, o->cat, o->st->offset, o->today,
+                          ONESTOP_FBV_PUBLIC);
+        yajl_gen_free(g);
+    }
+
+    o->n++;
+
+    return 0;
+}
+
+
 /* the published list, newest first, optionally searched */
 
 static int
@@ -219,7 +275,6 @@ fb_published(fb_out_t *o, const fb_filter_t *f, const onestop_str_t *q,
     MDB_val            k, v, pv;
     MDB_cursor        *c;
     fb_query_words_t   qw;
-    onestop_fb_item_t  it;
     MDB_txn           *txn;
 
     txn = o->st->rtxn;
@@ -321,7 +376,7 @@ fb_published(fb_out_t *o, const fb_filter_t *f, const onestop_str_t *q,
             pv = v;
         }
 
-        if (pv.mv_size != 9
+        if (pv.mv_size < ONESTOP_FBP_SHORT
             || (f->agency && memcmp(pv.mv_data, &f->agency, 4) != 0)
             || (f->field && memcmp((uint8_t *) pv.mv_data + 4, &f->field, 4)
                             != 0)
@@ -335,12 +390,11 @@ fb_published(fb_out_t *o, const fb_filter_t *f, const onestop_str_t *q,
             break;
         }
 
-        if (onestop_fb_get(o->st, txn, id, &it) != 0) {
+        if (fb_emit_published(o, txn, id, &pv) != 0) {
             mdb_cursor_close(c);
             return -1;
         }
 
-        fb_emit(o, &it, ONESTOP_FBV_PUBLIC);
         last = id;
     }
 
@@ -593,7 +647,7 @@ onestop_feedback_read(onestop_store_t *st, const onestop_feedback_get_t *req,
 {
     int                   rc;
     char                  idbuf[24];
-    uint64_t              next;
+    uint64_t              next = 0;
     fb_out_t              o;
     fb_filter_t           f;
     onestop_buf_t         items;
@@ -622,6 +676,7 @@ onestop_feedback_read(onestop_store_t *st, const onestop_feedback_get_t *req,
 
     } else {
         o.g = onestop_report_gen(out);
+        o.json = out;
 
         if (o.g == NULL) {
             return 500;

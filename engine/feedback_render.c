@@ -46,15 +46,15 @@ gen_entry(yajl_gen g, const char *member, const onestop_str_t *id,
 }
 
 
-void
-onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
-    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
-    int view)
+/* an item's members up to its catalog entries: what a public item holds
+ * that no catalog change alters (its timeliness, once answered, included) */
+static void
+fb_render_head(yajl_gen g, const onestop_fb_item_t *it, int32_t offset,
+    onestop_day_t today, int view)
 {
     char                    idbuf[24], date[ONESTOP_DATE_LEN];
     onestop_shown_name_t    name;
     onestop_record_t        r;
-    const onestop_agency_t *a;
 
     yajl_gen_map_open(g);
     onestop_gen_cstr(g, "id");
@@ -69,20 +69,6 @@ onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
     onestop_gen_str(g, it->subject.data, it->subject.len);
     onestop_gen_cstr(g, "text");
     onestop_gen_str(g, it->text.data, it->text.len);
-
-    a = it->agency && it->agency <= cat->nagencies
-        ? &cat->agencies[it->agency] : NULL;
-    gen_entry(g, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
-    gen_entry(g, "field",
-              it->field && it->field <= cat->nfields
-              ? &cat->fields[it->field].id : NULL,
-              it->field && it->field <= cat->nfields
-              ? &cat->fields[it->field].name : NULL);
-    gen_entry(g, "procedure",
-              it->procedure && it->procedure <= cat->nprocedures
-              ? &cat->procedures[it->procedure].id : NULL,
-              it->procedure && it->procedure <= cat->nprocedures
-              ? &cat->procedures[it->procedure].name : NULL);
 
     /* the sender's name as the lookup shows an applicant's */
 
@@ -112,6 +98,31 @@ onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
     onestop_gen_cstr(g, onestop_fb_timeliness(it, offset, today));
     onestop_gen_cstr(g, "forwarded");
     yajl_gen_bool(g, it->forwards > 0);
+}
+
+
+void
+onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
+    const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
+    int view)
+{
+    const onestop_agency_t *a;
+
+    fb_render_head(g, it, offset, today, view);
+
+    a = it->agency && it->agency <= cat->nagencies
+        ? &cat->agencies[it->agency] : NULL;
+    gen_entry(g, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
+    gen_entry(g, "field",
+              it->field && it->field <= cat->nfields
+              ? &cat->fields[it->field].id : NULL,
+              it->field && it->field <= cat->nfields
+              ? &cat->fields[it->field].name : NULL);
+    gen_entry(g, "procedure",
+              it->procedure && it->procedure <= cat->nprocedures
+              ? &cat->procedures[it->procedure].id : NULL,
+              it->procedure && it->procedure <= cat->nprocedures
+              ? &cat->procedures[it->procedure].name : NULL);
 
     if (view != ONESTOP_FBV_PUBLIC) {
         onestop_gen_cstr(g, "published");
@@ -143,6 +154,51 @@ onestop_fb_render(yajl_gen g, const onestop_fb_item_t *it,
     }
 
     yajl_gen_map_close(g);
+}
+
+
+/*
+ * A published question's public JSON as far as its catalog entries: the
+ * bytes onestop_fb_render writes for it before them, kept in its index
+ * entry so that a page of the list is copied, not rendered
+ * (onestop_fb_public_tail ends it).  0, or -1 when memory ran out.
+ */
+int
+onestop_fb_public_head(onestop_buf_t *b, const onestop_fb_item_t *it,
+    int32_t offset)
+{
+    yajl_gen  g;
+
+    g = onestop_report_gen(b);
+
+    if (g == NULL) {
+        return -1;
+    }
+
+    fb_render_head(g, it, offset, 0, ONESTOP_FBV_PUBLIC);
+    yajl_gen_free(g);
+
+    return b->failed ? -1 : 0;
+}
+
+
+void
+onestop_fb_public_tail(onestop_buf_t *b, const onestop_catalog_t *cat,
+    uint32_t agency, uint32_t field, uint32_t procedure)
+{
+    const onestop_agency_t     *a;
+    const onestop_field_t      *f;
+    const onestop_procedure_t  *p;
+
+    a = agency && agency <= cat->nagencies ? &cat->agencies[agency] : NULL;
+    f = field && field <= cat->nfields ? &cat->fields[field] : NULL;
+    p = procedure && procedure <= cat->nprocedures
+        ? &cat->procedures[procedure] : NULL;
+
+    onestop_json_ref(b, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
+    onestop_json_ref(b, "field", f ? &f->id : NULL, f ? &f->name : NULL);
+    onestop_json_ref(b, "procedure", p ? &p->id : NULL, p ? &p->name : NULL);
+    onestop_buf_add(b, "}", 1);
 }
 
 

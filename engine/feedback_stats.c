@@ -581,6 +581,50 @@ fb_verify_counters(onestop_store_t *st, fb_vev_t *evs, size_t nev,
 }
 
 
+/* a published index entry against its question: the filters' fields,
+ * and the public head as it renders now (9-byte entries, written before
+ * heads were kept, have none); 0 when it agrees */
+static int
+fb_verify_published(onestop_store_t *st, const onestop_fb_item_t *it,
+    const MDB_val *v)
+{
+    int            rc;
+    uint8_t        val[ONESTOP_FBP_HEAD];
+    onestop_buf_t  head;
+
+    memcpy(val, &it->agency, 4);
+    memcpy(val + 4, &it->field, 4);
+    val[8] = it->kind;
+    memcpy(val + 9, &it->procedure, 4);
+
+    if (v->mv_size < ONESTOP_FBP_SHORT
+        || memcmp(v->mv_data, val, ONESTOP_FBP_SHORT) != 0)
+    {
+        return -1;
+    }
+
+    if (v->mv_size == ONESTOP_FBP_SHORT) {
+        return 0;
+    }
+
+    memset(&head, 0, sizeof(head));
+    onestop_buf_add(&head, val, ONESTOP_FBP_HEAD);
+
+    if ((it->flags & ONESTOP_FBF_ANSWERED)
+        && onestop_fb_public_head(&head, it, st->offset) != 0)
+    {
+        onestop_buf_free(&head);
+        return 0;           /* no memory to tell: not a difference */
+    }
+
+    rc = head.len != v->mv_size
+         || memcmp(head.data, v->mv_data, head.len) != 0;
+    onestop_buf_free(&head);
+
+    return rc ? -1 : 0;
+}
+
+
 long
 onestop_feedback_verify(onestop_store_t *st, onestop_buf_t *report)
 {
@@ -674,6 +718,13 @@ onestop_feedback_verify(onestop_store_t *st, onestop_buf_t *report)
             onestop_buf_printf(report, "feedback %llu: published index %s\n",
                                (unsigned long long) it.id,
                                rc == 0 ? "without publication" : "missing");
+            diffs++;
+        }
+
+        if (rc == 0 && fb_verify_published(st, &it, &v) != 0) {
+            onestop_buf_printf(report, "feedback %llu: published index "
+                               "entry differs from the question\n",
+                               (unsigned long long) it.id);
             diffs++;
         }
 

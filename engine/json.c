@@ -284,6 +284,77 @@ onestop_gen_cstr(yajl_gen g, const char *s)
 }
 
 
+/* the bytes yajl's generator writes for a string (it checks no UTF-8
+ * here, onestop_report_gen, and leaves '/' as it is), straight into a
+ * buffer: runs copied whole, only quotes, backslashes and control
+ * characters escaped */
+void
+onestop_json_str(onestop_buf_t *b, const char *s, size_t len)
+{
+    char            u[7];
+    size_t          i, start;
+    const char     *e;
+    unsigned char   c;
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    onestop_buf_add(b, "\"", 1);
+
+    for (i = 0, start = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+
+        switch (c) {
+        case '"':  e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 0xf];
+            u[6] = '\0';
+            e = u;
+        }
+
+        onestop_buf_add(b, s + start, i - start);
+        onestop_buf_adds(b, e);
+        start = i + 1;
+    }
+
+    onestop_buf_add(b, s + start, len - start);
+    onestop_buf_add(b, "\"", 1);
+}
+
+
+/* what onestop_gen_ref writes for a member of an open object, straight
+ * into a buffer: ,"member":{"id":...,"name":...} or ,"member":null */
+void
+onestop_json_ref(onestop_buf_t *b, const char *member,
+    const onestop_str_t *id, const onestop_str_t *name)
+{
+    onestop_buf_add(b, ",", 1);
+    onestop_json_str(b, member, strlen(member));
+
+    if (id == NULL) {
+        onestop_buf_add(b, ":null", 5);
+        return;
+    }
+
+    onestop_buf_add(b, ":{\"id\":", 7);
+    onestop_json_str(b, id->data, id->len);
+    onestop_buf_add(b, ",\"name\":", 8);
+    onestop_json_str(b, name->data, name->len);
+    onestop_buf_add(b, "}", 1);
+}
+
+
 static void
 gen_date(yajl_gen g, const onestop_ts_t *ts, int32_t offset)
 {

@@ -75,6 +75,21 @@ void onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int view);
 
+/* a published (answered) question's public JSON in two pieces: the head,
+ * rendered once when it is published and kept in its index entry, and
+ * the tail, its catalog entries as the catalog names them now, with the
+ * closing brace; together the bytes onestop_fb_render writes for it */
+int onestop_fb_public_head(onestop_buf_t *b, const onestop_fb_item_t *it,
+    int32_t offset);
+void onestop_fb_public_tail(onestop_buf_t *b, const onestop_catalog_t *cat,
+    uint32_t agency, uint32_t field, uint32_t procedure);
+
+/* the published index entry's value: agency, field (4 bytes each, host
+ * order), kind (1), then, from version 2 of the entry, procedure (4) and
+ * the public head; a 9-byte entry (written before) has no head */
+#define ONESTOP_FBP_SHORT   9
+#define ONESTOP_FBP_HEAD    13
+
 /* feedback_db.c: whether a key's scope covers an agency; a search
  * word's index key (its length); a question by id (an LMDB error code) */
 int onestop_fb_in_scope(const onestop_catalog_t *cat,

@@ -202,8 +202,15 @@
  *   u32 + text, u32 + answer
  * feedback_index, keys by a type byte:
  *   'O' u64 id                      -> u32 agency: open (not answered)
- *   'P' u64 ~id                     -> u32 agency, u32 field, u8 kind:
- *                                      published, newest first
+ *   'P' u64 ~id                     -> u32 agency, u32 field, u8 kind,
+ *                                      u32 procedure, then the public
+ *                                      JSON of the (answered) question up
+ *                                      to its catalog entries, as
+ *                                      onestop_fb_public_head renders it:
+ *                                      published, newest first (an entry
+ *                                      of 9 bytes, without procedure and
+ *                                      JSON, was written before those
+ *                                      were kept; read as before)
  *   'W' folded word, 0, u64 ~id     -> (empty): a published question's
  *   'E' lower-case word, 0, u64 ~id -> (empty)  subject and answer words
  * feedback_counters: u32 agency, u8 kind, u16 month -> i32 [5][31]: per

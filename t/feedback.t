@@ -267,6 +267,34 @@ is($r->{status}, 400, 'a dossier dimension with subject=feedback: 400');
 ($r, $j) = jget('/api/v1/stats?group=kind');
 is($r->{status}, 400, 'kind without subject=feedback: 400');
 
+# --- the list is assembled, each question's public JSON kept when it was
+# published and its catalog entries added as the catalog names them now:
+# the same bytes as the question answers alone, and a renamed agency seen
+# at once ---
+
+{
+    my ($r, $list) = jget('/api/v1/feedback');
+    ok(@{ $list->{items} } >= 2, 'published questions listed');
+    for my $item (@{ $list->{items} }) {
+        my $one = $t->get("/api/v1/feedback/$item->{id}");
+        ok(index($r->{content}, $one->{content}) > 0,
+            "question $item->{id}: the list holds the bytes it answers alone")
+            or diag("$one->{content}\n$r->{content}");
+    }
+    my $cat = decode_json(encode('UTF-8', Onestop::Test::catalog_json()));
+    $_->{name} = 'Sở Tư pháp tỉnh Long An'
+        for grep { $_->{id} eq '000.00.12.H36' } @{ $cat->{agencies} };
+    $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+        body => $json->encode($cat));
+    is($r->{status}, 200, 'an agency renamed');
+    ($r, $list) = jget('/api/v1/feedback?agency=000.00.12.H36');
+    is($list->{items}[0]{agency}{name}, 'Sở Tư pháp tỉnh Long An',
+        'the list names it as the catalog does now');
+    $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+        body => Onestop::Test::catalog_json());
+    is($r->{status}, 200, 'and back');
+}
+
 # --- verify, backup ---
 
 my ($rc, $out, $err) = $t->cli('verify');

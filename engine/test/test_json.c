@@ -21,6 +21,7 @@
 #include "onestop_date.h"
 #include "onestop_json.h"
 #include "onestop_record.h"
+#include "onestop_stats_int.h"
 #include "tap.h"
 #include "civil.h"
 
@@ -1981,6 +1982,62 @@ test_lookup(void)
 }
 
 
+/* onestop_json_str and onestop_json_ref write what yajl's generator
+ * writes (the published questions' list joins both in one answer) */
+static void
+test_json_direct(void)
+{
+    int             c;
+    char            s[300];
+    size_t          n;
+    yajl_gen        g;
+    onestop_str_t   id, name;
+    onestop_buf_t   a, b;
+
+    n = 0;
+
+    for (c = 1; c < 256; c++) {
+        s[n++] = (char) c;
+    }
+
+    s[n++] = '\0';
+    memcpy(s + n, "Sở Tư pháp / \"Long An\"", 26);
+    n += 26;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    g = onestop_report_gen(&a);
+    onestop_gen_str(g, s, n);
+    yajl_gen_free(g);
+    onestop_json_str(&b, s, n);
+    ok(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+       "json_str: every byte written as yajl writes it");
+
+    a.len = 0;
+    b.len = 0;
+    id.data = "000.00.12.H36";
+    id.len = 13;
+    name.data = "Sở \"Tư\" pháp\n";
+    name.len = strlen(name.data);
+    g = onestop_report_gen(&a);
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "x");
+    yajl_gen_null(g);
+    onestop_gen_ref(g, "agency", &id, &name);
+    onestop_gen_ref(g, "field", NULL, NULL);
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    onestop_buf_adds(&b, "{\"x\":null");
+    onestop_json_ref(&b, "agency", &id, &name);
+    onestop_json_ref(&b, "field", NULL, NULL);
+    onestop_buf_adds(&b, "}");
+    is_str(b.data, b.len, a.data, "json_ref: as gen_ref after a member");
+
+    onestop_buf_free(&a);
+    onestop_buf_free(&b);
+}
+
+
 static void
 test_error_render(void)
 {
@@ -2026,6 +2083,7 @@ main(void)
     test_catalog_doc();
     test_lookup();
     test_error_render();
+    test_json_direct();
 
     return done_testing();
 }
