@@ -260,7 +260,7 @@ int
 onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
     int form, const char *body, size_t len, onestop_args_t *args, char *buf,
     const onestop_qr_key_t *keys, size_t nkeys, const onestop_scope_t *scope,
-    const char **message)
+    int by_code, const char **message)
 {
     size_t       code_len;
     const char  *code;
@@ -296,7 +296,7 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
         *message = "an evaluation needs a token, or a code and a key";
         return 422;
 
-    } else if (scope == NULL) {
+    } else if (scope == NULL && !by_code) {
         *message = "an evaluation by code needs the desk's key: "
                    "Authorization: Bearer KEY";
         return 401;
@@ -306,6 +306,8 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
         return 404;
 
     } else {
+        /* with a key, within its scope; without one (by_code), the code
+         * alone, as Điều 12.1 reads: once, like every evaluation */
         w->code = ev->code;
         w->scope = scope;
     }

@@ -59,14 +59,17 @@ int onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
  * (the form's broken rules before its token; the API's token, or code and
  * key, before its rules).  A token must verify against keys[0..nkeys) and
  * carry a code; a code needs a key, scope being the request's (NULL: it
- * has none).  0 with w's code, scope (NULL for a token), answers and
+ * has none), unless by_code (onestop_evaluate_by_code on: the code alone
+ * suffices, Điều 12.1; w's scope is then NULL too, and the once-only rule
+ * of the write is what guards it).  0 with w's code, scope (NULL for a
+ * token), answers and
  * comment set, pointing into body, args and buf, and ev->token the token;
  * else the status, 400, 401, 404 or 422, with *message.
  */
 int onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
     int form, const char *body, size_t len, onestop_args_t *args, char *buf,
     const onestop_qr_key_t *keys, size_t nkeys, const onestop_scope_t *scope,
-    const char **message);
+    int by_code, const char **message);
 
 /* what was recorded: {"code", "answers", "evaluated_at"} */
 void onestop_evaluation_render(yajl_gen g, const onestop_write_t *w,

@@ -155,6 +155,7 @@ typedef struct {
     size_t                      body_max;   /* client_max_body_size, ours */
     ngx_str_t                   frame_ancestors;
     ngx_uint_t                  feedback;   /* onestop_feedback: ONESTOP_FB_* */
+    ngx_flag_t                  evaluate_by_code;   /* Điều 12.1 */
 } ngx_http_onestop_loc_conf_t;
 
 

@@ -92,6 +92,7 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
     onestop_evaluation_t           ev;
     ngx_http_onestop_key_t        *key;
     ngx_http_onestop_write_ctx_t  *wc;
+    ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
@@ -129,12 +130,14 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
     /* the rules and who evaluates, a token or a key: the engine's */
 
     key = ngx_http_onestop_authenticate(r);
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
     status = onestop_evaluation_request(&ev, &wc->write, wc->form,
                  (char *) body, len, args, buf,
                  omcf->qr_keys ? omcf->qr_keys->elts : NULL,
                  omcf->qr_keys ? omcf->qr_keys->nelts : 0,
-                 key ? &key->scope : NULL, &message);
+                 key ? &key->scope : NULL, olcf->evaluate_by_code == 1,
+                 &message);
 
     if (key != NULL && wc->write.scope != NULL) {
         wc->write.key = key->name;          /* the audit trail's */

@@ -195,6 +195,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_ONESTOP_EVALUATE,
       (void *) ngx_http_onestop_evaluate_handler },
 
+    { ngx_string("onestop_evaluate_by_code"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_onestop_loc_conf_t, evaluate_by_code),
+      NULL },
+
     { ngx_string("onestop_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_onestop_redis,
@@ -430,6 +437,8 @@ ngx_http_onestop_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    olcf->evaluate_by_code = NGX_CONF_UNSET;
+
     return olcf;
 }
 
@@ -444,6 +453,7 @@ ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->frame_ancestors, prev->frame_ancestors,
                              "*");
+    ngx_conf_merge_value(conf->evaluate_by_code, prev->evaluate_by_code, 0);
 
     if (conf->handler == NGX_HTTP_ONESTOP_INGEST) {
 

@@ -25,8 +25,8 @@ static size_t            token_len;
 /* the request's status; *message its message ("" when none) */
 
 static int
-post(int form, const char *body, const onestop_scope_t *scope,
-    onestop_write_t *w, const char **message)
+post_as(int form, const char *body, const onestop_scope_t *scope,
+    int by_code, onestop_write_t *w, const char **message)
 {
     int                    status;
     onestop_evaluation_t   ev;
@@ -39,12 +39,21 @@ post(int form, const char *body, const onestop_scope_t *scope,
     snprintf(copy, sizeof(copy), "%s", body);
 
     status = onestop_evaluation_request(&ev, w, form, copy, strlen(copy),
-                                        &args, buf, &key, 1, scope, message);
+                                        &args, buf, &key, 1, scope, by_code,
+                                        message);
     if (*message == NULL) {
         *message = "";
     }
 
     return status;
+}
+
+
+static int
+post(int form, const char *body, const onestop_scope_t *scope,
+    onestop_write_t *w, const char **message)
+{
+    return post_as(form, body, scope, 0, w, message);
 }
 
 
@@ -101,6 +110,21 @@ main(void)
     is_int(post(0, "{\"code\": \"" CODE "\", \"answers\": {\"9\": 1}}", NULL,
                 &w, &m), 401, "a code without a key");
     ok(strstr(m, "Bearer") != NULL, "says how");
+
+    /* onestop_evaluate_by_code on: the code alone (Điều 12.1) */
+
+    is_int(post_as(0, "{\"code\": \"" CODE "\", \"answers\": {\"9\": 1}}",
+                   NULL, 1, &w, &m), 0, "by_code: a code without a key");
+    ok(w.scope == NULL && w.code.len == strlen(CODE)
+       && memcmp(w.code.data, CODE, w.code.len) == 0 && w.answers[9] == 1,
+       "by_code: the code, no scope, the answers");
+    is_int(post_as(0, "{\"code\": \"-x-\", \"answers\": {\"9\": 1}}",
+                   NULL, 1, &w, &m), 404, "by_code: a code that is not one");
+    is_int(post_as(0, "{\"code\": \"" CODE "\", \"answers\": {}}", NULL,
+                   1, &w, &m), 422, "by_code: no answer");
+    is_int(post_as(0, "{\"code\": \"" CODE "\", \"answers\": {\"9\": 1}}",
+                   &scope, 1, &w, &m), 0, "by_code with a key: as before");
+    ok(w.scope == &scope, "by_code with a key: within its scope");
     is_int(post(0, "{\"code\": \"-x-\", \"answers\": {\"9\": 1}}", &scope,
                 &w, &m), 404, "a code that is not one");
     is_int(post(0, "{\"code\": \"" CODE "\", \"answers\": {}}", &scope, &w,

@@ -1,0 +1,87 @@
+#!/usr/bin/perl
+
+# onestop_evaluate_by_code (Điều 12.1: an evaluation authenticated by the
+# dossier's code, once): off by default (a code without a key is 401), on
+# in a location of its own: the code alone records the evaluation, once
+# (409 after), an unknown code 404, an unfinished dossier 422, and a key,
+# when one is sent, still limited to its scope.
+
+use v5.36;
+use utf8;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use JSON::PP;
+use Test::More;
+
+use Onestop::Test;
+
+my $json = JSON::PP->new->utf8->canonical;
+
+my $t = Onestop::Test->new(today => '2024-06-15');
+$t->spew('keys', sha256_hex('bc-admin') . " * admin\n"
+    . sha256_hex('bc-xaydung') . " 000.00.15.H36 Xay dung\n");
+$t->write_standard_conf(serve => [qw(ingest evaluate)],
+    server => "location /danh-gia {\n    onestop_evaluate;\n"
+        . "    onestop_evaluate_by_code on;\n}\n");
+ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
+
+my %admin = (Authorization => 'Bearer bc-admin');
+my $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+    body => Onestop::Test::catalog_json());
+is($r->{status}, 200, 'catalog');
+
+my @recs = (
+    {code => 'BC-DONE', version => 1, agency => '000.00.12.H36',
+     procedure => '1.001234', channel => 'direct',
+     applicant => {name => 'Trần Thị Bình'},
+     received_at => '2024-06-03T08:00:00+07:00',
+     due_at => '2024-06-10T17:00:00+07:00',
+     resolved_at => '2024-06-07T10:00:00+07:00'},
+    {code => 'BC-OPEN', version => 1, agency => '000.00.12.H36',
+     procedure => '1.001234', channel => 'online',
+     applicant => {name => 'Lê Văn Cường'},
+     received_at => '2024-06-03T08:00:00+07:00',
+     due_at => '2024-06-30T17:00:00+07:00'},
+);
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => {%admin,
+    'Content-Type' => 'application/x-ndjson'},
+    body => join('', map { $json->encode($_) . "\n" } @recs));
+is($r->{status}, 200, 'dossiers') or diag($r->{content});
+
+sub evaluate ($path, $code, %h) {
+    my $r = $t->http('POST', $path, headers => {%h,
+        'Content-Type' => 'application/json'},
+        body => $json->encode({code => $code, answers => {3 => 2, 7 => 1}}));
+    return ($r, eval { $json->decode($r->{content}) } // {});
+}
+
+my ($j);
+($r, $j) = evaluate('/api/v1/evaluations', 'BC-DONE');
+is($r->{status}, 401, 'off (the default): a code without a key is 401');
+is($j->{error}{code}, 'unauthorized', 'unauthorized');
+
+($r, $j) = evaluate('/danh-gia', 'BC-DONE',
+    Authorization => 'Bearer bc-xaydung');
+is($r->{status}, 403, "on, with another agency's key: still 403");
+
+($r, $j) = evaluate('/danh-gia', 'BC-NONE');
+is($r->{status}, 404, 'on: an unknown code is 404');
+($r, $j) = evaluate('/danh-gia', 'BC-OPEN');
+is($r->{status}, 422, 'on: a dossier not finished is 422');
+
+($r, $j) = evaluate('/danh-gia', 'BC-DONE');
+is($r->{status}, 201, 'on: the code alone records it') or diag($r->{content});
+is_deeply($j->{answers}, {1 => 2, 3 => 2, 7 => 1},
+    'with index 1 computed (early: 2)');
+
+($r, $j) = evaluate('/danh-gia', 'BC-DONE');
+is($r->{status}, 409, 'once: a second evaluation by code is 409');
+($r, $j) = evaluate('/api/v1/evaluations', 'BC-DONE', %admin);
+is($r->{status}, 409, 'and by key too');
+
+$t->stop;
+$t->check_log;
+
+done_testing();
