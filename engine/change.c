@@ -2,7 +2,8 @@
  * The changes as every writer makes them.
  *
  * A record stored over the one before it (its counters, its apology
- * letter in the index, the record, its outbox entry) and an evaluation
+ * letter in the index, its evaluation's index 1, the record, its outbox
+ * entry) and an evaluation
  * stored with its day, made alike by the primary's checked writes
  * (write.c, after scope, versions and rules) and by a follower applying
  * the primary's log (replica.c), so that at the same sequence the two
@@ -13,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lmdb.h>
@@ -21,6 +23,9 @@
 
 
 static int apology_index(onestop_store_t *st, MDB_txn *txn,
+    const onestop_record_t *old, const onestop_record_t *r,
+    const onestop_str_t *code);
+static int evaluation_follow(onestop_store_t *st, MDB_txn *txn,
     const onestop_record_t *old, const onestop_record_t *r,
     const onestop_str_t *code);
 
@@ -75,6 +80,87 @@ apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
 }
 
 
+/*
+ * An evaluation follows its dossier (Circular 01/2018, Art. 13: index 1
+ * is the time the dossier took): a later version that changes when it was
+ * resolved rewrites index 1 as the new timeliness gives it (early 2, on
+ * time 1, late 0, as write.c computes it), and a deleted dossier takes its
+ * evaluation and the evaluation's day with it.  Only a dossier that was
+ * stored before can have one.
+ */
+static int
+evaluation_follow(onestop_store_t *st, MDB_txn *txn,
+    const onestop_record_t *old, const onestop_record_t *r,
+    const onestop_str_t *code)
+{
+    int                    rc;
+    int64_t                at;
+    uint8_t                key[4 + ONESTOP_CODE_MAX], a1, *val;
+    MDB_val                k, v, d;
+    onestop_status_e       status;
+    onestop_timeliness_e   tl;
+
+    if (old == NULL || old->tombstone) {
+        return 0;
+    }
+
+    k.mv_data = (void *) code->data;
+    k.mv_size = code->len;
+    rc = mdb_get(txn, st->evaluations, &k, &v);
+
+    if (rc != 0) {
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+
+    if (v.mv_size < ONESTOP_EVAL_COMMENT) {
+        return MDB_CORRUPTED;
+    }
+
+    if (r->tombstone) {
+        memcpy(&at, (uint8_t *) v.mv_data + ONESTOP_EVAL_AT, 8);
+        be32(key, (uint32_t) onestop_sec_day(at, st->offset));
+        memcpy(key + 4, code->data, code->len);
+        d.mv_data = key;
+        d.mv_size = 4 + code->len;
+        rc = mdb_del(txn, st->evaluation_days, &d, NULL);
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return rc;
+        }
+
+        return mdb_del(txn, st->evaluations, &k, NULL);
+    }
+
+    status = onestop_record_status(r);
+
+    if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
+        return 0;           /* no time taken to judge: left as it was */
+    }
+
+    tl = onestop_record_timeliness(r, st->offset, 0);
+    a1 = tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME ? 1 : 0;
+
+    if (((uint8_t *) v.mv_data)[ONESTOP_EVAL_ANSWERS + 1] == a1) {
+        return 0;
+    }
+
+    val = malloc(v.mv_size);
+
+    if (val == NULL) {
+        return ENOMEM;
+    }
+
+    memcpy(val, v.mv_data, v.mv_size);
+    val[ONESTOP_EVAL_ANSWERS + 1] = a1;
+    d.mv_data = val;
+    d.mv_size = v.mv_size;
+    rc = mdb_put(txn, st->evaluations, &k, &d, 0);
+    free(val);
+
+    return rc;
+}
+
+
 int
 onestop_change_record(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
     const onestop_str_t *code, const onestop_record_t *old,
@@ -105,6 +191,10 @@ onestop_change_record(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
     }
 
     rc = apology_index(st, txn, old, r.tombstone ? NULL : &r, code);
+
+    if (rc == 0) {
+        rc = evaluation_follow(st, txn, old, &r, code);
+    }
 
     if (rc != 0) {
         return rc;

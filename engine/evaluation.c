@@ -291,6 +291,7 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
         w->code.data = code;
         w->code.len = code_len;
         w->scope = NULL;                /* the receipt is the proof */
+        w->source = ONESTOP_EVAL_SRC_QR;
 
     } else if (!ev->has_code) {
         *message = "an evaluation needs a token, or a code and a key";
@@ -310,6 +311,8 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
          * alone, as Điều 12.1 reads: once, like every evaluation */
         w->code = ev->code;
         w->scope = scope;
+        w->source = scope != NULL ? ONESTOP_EVAL_SRC_DESK
+                                  : ONESTOP_EVAL_SRC_PORTAL;
     }
 
     if (form && ev->answered == 0) {

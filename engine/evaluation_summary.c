@@ -5,8 +5,9 @@
  * evaluation_days index (day, code) makes a period one range of keys, and
  * each evaluation carries its channel, agency and procedure, so that it
  * is filtered and grouped exactly as a cell of the counters is (stats.c's
- * grouping, report.c's head and dimensions); no figure is published of
- * fewer than EVAL_MIN evaluations.  Only reads.
+ * grouping, report.c's head and dimensions); no mean or split of scores
+ * is published of fewer than EVAL_MIN evaluations (their counts are).
+ * Only reads.
  */
 
 #include <stdio.h>
@@ -19,10 +20,21 @@
 
 typedef struct {
     int64_t   evaluations;
-    int64_t   comments;
     int64_t   count[ONESTOP_INDICES + 1];
     int64_t   sum[ONESTOP_INDICES + 1];
+} eval_part_t;
+
+typedef struct {
+    eval_part_t  all;
+    int64_t      comments;
+    int64_t      scores[ONESTOP_INDICES + 1][3];
+    eval_part_t  source[ONESTOP_EVAL_SOURCES];
 } eval_acc_t;
+
+/* the sources' names in the summary, by ONESTOP_EVAL_SRC_* */
+static const char  *eval_sources[ONESTOP_EVAL_SOURCES] = {
+    "unrecorded", "qr", "desk", "portal"
+};
 
 /* the fewest evaluations an answer publishes figures of */
 #define EVAL_MIN  5
@@ -33,77 +45,154 @@ typedef struct {
 
 
 static void
-eval_add(eval_acc_t *acc, const uint8_t *answers, int comment)
+eval_part_add(eval_part_t *part, const uint8_t *answers)
 {
     int  i;
 
-    acc->evaluations++;
-    acc->comments += comment;
+    part->evaluations++;
 
     for (i = 1; i <= ONESTOP_INDICES; i++) {
         if (answers[i] <= 2) {
-            acc->count[i]++;
-            acc->sum[i] += answers[i];
+            part->count[i]++;
+            part->sum[i] += answers[i];
         }
     }
 }
 
 
+static void
+eval_add(eval_acc_t *acc, const uint8_t *answers, int comment,
+    unsigned source)
+{
+    int  i;
+
+    eval_part_add(&acc->all, answers);
+    eval_part_add(&acc->source[source < ONESTOP_EVAL_SOURCES ? source : 0],
+                  answers);
+    acc->comments += comment;
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        if (answers[i] <= 2) {
+            acc->scores[i][answers[i]]++;
+        }
+    }
+}
+
+
+static void
+eval_number(yajl_gen g, double v)
+{
+    char  num[40];
+
+    onestop_report_rate(num, sizeof(num), v);
+    yajl_gen_number(g, num, strlen(num));
+}
+
+
+/* the mean total out of 18 (Circular 01/2018, Art. 13: nine indices of
+ * 0 to 2 points): the sum of the nine indices' means, null while one of
+ * them has no answer */
+static void
+eval_total(yajl_gen g, const eval_part_t *part, int withheld)
+{
+    int     i;
+    double  total;
+
+    total = 0;
+
+    for (i = 1; i <= ONESTOP_INDICES && !withheld; i++) {
+        if (part->count[i] == 0) {
+            break;
+        }
+
+        total += (double) part->sum[i] / (double) part->count[i];
+    }
+
+    if (withheld || i <= ONESTOP_INDICES) {
+        yajl_gen_null(g);
+    } else {
+        eval_number(g, total);
+    }
+}
+
+
 /*
- * Every answer that covers fewer than EVAL_MIN evaluations, a group or
- * the totals of any filter and period, withholds all its figures: the
- * count, the comments and the nine indices are null. A group that small
- * is left out altogether; the totals keep their shape.
+ * Fewer than EVAL_MIN evaluations, in a group or in the totals of any
+ * filter and period, keep their counts (evaluations, comments, and how
+ * many answered each index and each source) and withhold every figure
+ * that could tell one person's answers: the means, the scores' split,
+ * the totals.
  */
 
 static void
 eval_render(yajl_gen g, const eval_acc_t *acc)
 {
-    int   i, withheld;
-    char  key[2], num[40];
+    int   i, j, withheld;
+    char  key[2];
 
-    withheld = acc->evaluations < EVAL_MIN;
+    withheld = acc->all.evaluations < EVAL_MIN;
 
     onestop_gen_cstr(g, "evaluations");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->evaluations);
-    }
-
+    yajl_gen_integer(g, (long long) acc->all.evaluations);
     onestop_gen_cstr(g, "comments");
-
-    if (withheld) {
-        yajl_gen_null(g);
-    } else {
-        yajl_gen_integer(g, (long long) acc->comments);
-    }
+    yajl_gen_integer(g, (long long) acc->comments);
+    onestop_gen_cstr(g, "withheld");
+    yajl_gen_bool(g, withheld);
+    onestop_gen_cstr(g, "total_mean");
+    eval_total(g, &acc->all, withheld);
 
     for (i = 1; i <= ONESTOP_INDICES; i++) {
         key[0] = (char) ('0' + i);
         onestop_gen_str(g, key, 1);
         yajl_gen_map_open(g);
         onestop_gen_cstr(g, "count");
+        yajl_gen_integer(g, (long long) acc->all.count[i]);
+        onestop_gen_cstr(g, "mean");
+
+        if (!withheld && acc->all.count[i]) {
+            eval_number(g, (double) acc->all.sum[i]
+                           / (double) acc->all.count[i]);
+        } else {
+            yajl_gen_null(g);
+        }
+
+        onestop_gen_cstr(g, "scores");
 
         if (withheld) {
             yajl_gen_null(g);
-        } else {
-            yajl_gen_integer(g, (long long) acc->count[i]);
-        }
 
-        onestop_gen_cstr(g, "mean");
-
-        if (!withheld && acc->count[i]) {
-            onestop_report_rate(num, sizeof(num),
-                     (double) acc->sum[i] / (double) acc->count[i]);
-            yajl_gen_number(g, num, strlen(num));
         } else {
-            yajl_gen_null(g);
+            yajl_gen_map_open(g);
+
+            for (j = 0; j < 3; j++) {
+                key[0] = (char) ('0' + j);
+                onestop_gen_str(g, key, 1);
+                yajl_gen_integer(g, (long long) acc->scores[i][j]);
+            }
+
+            yajl_gen_map_close(g);
         }
 
         yajl_gen_map_close(g);
     }
+
+    /* by source: how many, and their mean total where they are enough */
+
+    onestop_gen_cstr(g, "sources");
+    yajl_gen_map_open(g);
+
+    for (j = 0; j < ONESTOP_EVAL_SOURCES; j++) {
+        onestop_gen_cstr(g, eval_sources[j]);
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "evaluations");
+        yajl_gen_integer(g, (long long) acc->source[j].evaluations);
+        onestop_gen_cstr(g, "total_mean");
+        eval_total(g, &acc->source[j],
+                   acc->source[j].evaluations < EVAL_MIN);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_map_close(g);
 }
 
 
@@ -203,7 +292,8 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
             continue;
         }
 
-        eval_add(&totals, p + ONESTOP_EVAL_ANSWERS, comment);
+        eval_add(&totals, p + ONESTOP_EVAL_ANSWERS, comment,
+                 p[ONESTOP_EVAL_SOURCE]);
 
         if (q->ngroup) {
             dim[0] = dim[1] = dim[2] = 0;
@@ -220,26 +310,13 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
             }
 
             eval_add((eval_acc_t *) grp->counts, p + ONESTOP_EVAL_ANSWERS,
-                     comment);
+                     comment, p[ONESTOP_EVAL_SOURCE]);
         }
     }
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
         goto done;
     }
-
-    /* groups of fewer than EVAL_MIN evaluations are left out */
-
-    for (k = 0, i = 0; k < rn.ngroups; k++) {
-        if (((eval_acc_t *) rn.groups[k].counts)->evaluations < EVAL_MIN) {
-            free(rn.groups[k].counts);
-            continue;
-        }
-
-        rn.groups[i++] = rn.groups[k];
-    }
-
-    rn.ngroups = (size_t) i;
 
     onestop_groups_sort(&rn);
 

@@ -136,6 +136,19 @@ enum {
 
 #define ONESTOP_INDICES  9              /* Article 13, Circular 01/2018 */
 
+/* where an evaluation came from (Điều 18: the portal, the one-stop desk's
+ * devices), by how it was authenticated; 0 for one stored before sources
+ * were kept */
+enum {
+    ONESTOP_EVAL_SRC_NONE = 0,
+    ONESTOP_EVAL_SRC_QR,            /* the receipt's signed token: the
+                                       /q/ page's form, or an app */
+    ONESTOP_EVAL_SRC_DESK,          /* a key: the desk's devices */
+    ONESTOP_EVAL_SRC_PORTAL,        /* the code alone
+                                       (onestop_evaluate_by_code) */
+    ONESTOP_EVAL_SOURCES
+};
+
 typedef struct {
     int                      kind;
     const onestop_scope_t   *scope;
@@ -146,6 +159,9 @@ typedef struct {
                                            /* ONESTOP_W_EVALUATE, with code:
                                               [2..9] 0-2 or -1; [1] out */
     onestop_str_t            comment;
+    uint8_t                  source;       /* ONESTOP_W_EVALUATE: how it
+                                              was authenticated,
+                                              ONESTOP_EVAL_SRC_* */
     int64_t                  evaluated_at; /* out */
     onestop_str_t            key;          /* the key's name, for the
                                               audit trail; empty: none */

@@ -610,7 +610,7 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     }
 
     val[11] = rec.channel;
-    val[12] = 0;
+    val[12] = w->source < ONESTOP_EVAL_SOURCES ? w->source : 0;
     memcpy(val + 13, &now, 8);
     memcpy(val + 21, &rec.agency_id, 4);
     memcpy(val + 25, &rec.procedure_id, 4);

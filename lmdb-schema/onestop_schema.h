@@ -150,13 +150,18 @@
 
 /*
  * evaluations: code -> u8 format, u8 answers[10] (index 1-9; 0xff: none),
- *   u8 channel, u8 reserved, i64 evaluated at (unix), u32 agency,
- *   u32 procedure, u16 comment length, comment
+ *   u8 channel, u8 source (ONESTOP_EVAL_SRC_*: 0 none recorded, 1 the
+ *   receipt's QR token, 2 a desk's key, 3 the code alone), i64 evaluated
+ *   at (unix), u32 agency, u32 procedure, u16 comment length, comment.
+ *   Index 1 (time taken) follows the dossier: rewritten when a later
+ *   version changes its timeliness; the evaluation and its day are
+ *   deleted with the dossier.
  * evaluation_days: u32 local day of the evaluation, code -> (empty)
  */
 #define ONESTOP_EVALUATION_FORMAT    1
 #define ONESTOP_EVAL_ANSWERS         1      /* offsets in the value */
 #define ONESTOP_EVAL_CHANNEL         11
+#define ONESTOP_EVAL_SOURCE          12
 #define ONESTOP_EVAL_AT              13
 #define ONESTOP_EVAL_AGENCY          21
 #define ONESTOP_EVAL_PROCEDURE       25

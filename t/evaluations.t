@@ -181,12 +181,14 @@ sub form_encode (%f) {
 # the evaluations as recorded, for the recount:
 # {code, date, answers {index => score}, comment}
 my @EVALS;
-sub recorded ($code, $date, $answers, $comment) {
+# an evaluation the test made: source is how it was authenticated (qr:
+# the receipt's token, by the API or the page's form; desk: a key)
+sub recorded ($code, $date, $answers, $comment, $source = 'desk') {
     my %a = %$answers;
     delete $a{1};
     $a{1} = $INDEX1{$dossier{$code}[2]};
     push @EVALS, {code => $code, date => $date, answers => \%a,
-        comment => $comment};
+        comment => $comment, source => $source};
     return \%a;
 }
 
@@ -238,7 +240,7 @@ is_deeply([sort keys %{$j // {}}], [qw(answers code evaluated_at)],
     'members code, answers, evaluated_at');
 is($j->{code}, 'EV-A1', 'the code');
 is_deeply($j->{answers}, recorded('EV-A1', '2024-06-15', {3 => 2, 7 => 1},
-    'Cán bộ BÍ-MẬT-7731 rất nhiệt tình'),
+    'Cán bộ BÍ-MẬT-7731 rất nhiệt tình', 'qr'),
     'answers: the given ones, "1" computed (early: 2), the sent "1" ignored');
 like($j->{evaluated_at} // '', $RFC3339, 'evaluated_at is RFC 3339');
 is(($j->{evaluated_at} // '') =~ $RFC3339 ? $1 : undef, '2024-06-15',
@@ -323,7 +325,7 @@ is($r->{status}, 303, 'the form: 303') or diag($r->{content});
 is($r->{headers}{location}, "$PUBLIC/q/$tokA2#danh-gia",
     'Location: the dossier\'s page, at the evaluation');
 recorded('EV-A2', '2024-06-15', {2 => 1, 5 => 0, 9 => 2},
-    'Góp ý BÍ-MẬT-4410 qua biểu mẫu');
+    'Góp ý BÍ-MẬT-4410 qua biểu mẫu', 'qr');
 
 $r = $t->get("/q/$tokA2");
 is($r->{status}, 200, 'the page after the form');
@@ -359,7 +361,7 @@ $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, a1 => 2, a4 => 1));
 is($r->{status}, 303, 'the form with a1 (ignored) and a4: 303');
-recorded('EV-A3', '2024-06-15', {4 => 1}, undef);
+recorded('EV-A3', '2024-06-15', {4 => 1}, undef, 'qr');
 
 # --- by code, from the desk ---
 
@@ -422,7 +424,8 @@ if ($winner) {
     my $wj = eval { $json->decode($winner->[1]) } // {};
     my $k = $winner->[0];
     is_deeply($wj->{answers}, recorded('EV-RACE', '2024-06-15',
-        {2 => $k % 3, 7 => 2}, undef), 'the winner\'s answers recorded');
+        {2 => $k % 3, 7 => 2}, undef, $k % 2 ? 'qr' : 'desk'),
+        'the winner\'s answers recorded');
 }
 
 # --- the summary, recounted ---
@@ -443,24 +446,47 @@ sub under ($ag, $root) {
     return $ag eq $root || $agency{$ag}[2] eq $root;
 }
 
+# an answer's figures (Circular 01/2018, Art. 13: nine indices of 0 to 2
+# points): of fewer than 5 evaluations the counts only, every mean, split
+# of scores and total withheld
 sub aggregate (@evs) {
+    my $held = @evs < 5;
     my %s = (evaluations => scalar @evs,
         comments => scalar(grep { defined $_->{comment}
-            && length $_->{comment} } @evs));
+            && length $_->{comment} } @evs),
+        withheld => $held ? 1 : 0);
     for my $i (1 .. 9) {
         my @v = map { $_->{answers}{$i} // () } @evs;
         my $sum = 0;
         $sum += $_ for @v;
-        $s{$i} = {count => scalar @v, mean => @v ? $sum / @v : undef};
+        $s{$i} = {count => scalar @v,
+            mean => @v && !$held ? $sum / @v : undef,
+            scores => $held ? undef
+                : {map { my $k = $_; $k => scalar(grep { $_ == $k } @v) }
+                   0 .. 2}};
+    }
+    $s{total_mean} = total_mean(@evs);
+    for my $src (qw(unrecorded qr desk portal)) {
+        my @e = grep { $_->{source} eq $src } @evs;
+        $s{sources}{$src} = {evaluations => scalar @e,
+            total_mean => total_mean(@e)};
     }
     return \%s;
 }
 
-# what an answer of fewer than 5 evaluations shows: nothing (a group is
-# left out; the totals keep their members, every figure null)
-sub withheld () {
-    return {evaluations => undef, comments => undef,
-        map { $_ => {count => undef, mean => undef} } 1 .. 9};
+# the sum of the nine indices' means, out of 18: none of fewer than 5, or
+# while an index has no answer
+sub total_mean (@evs) {
+    return undef if @evs < 5;
+    my $total = 0;
+    for my $i (1 .. 9) {
+        my @v = map { $_->{answers}{$i} // () } @evs;
+        return undef unless @v;
+        my $sum = 0;
+        $sum += $_ for @v;
+        $total += $sum / @v;
+    }
+    return $total;
 }
 
 my %name_of = (
@@ -494,7 +520,6 @@ sub expected (%q) {
             for my $n (0 .. $#x) { $c ||= $x[$n] cmp $y[$n] }
             $c } keys %groups)
     {
-        next if @{$groups{$key}} < 5;
         my @v = split /\0/, $key;
         my %g = %{aggregate(@{$groups{$key}})};
         for my $n (0 .. $#group) {
@@ -504,14 +529,14 @@ sub expected (%q) {
         }
         push @out, \%g;
     }
-    return {totals => @evs < 5 ? withheld() : aggregate(@evs),
-        groups => \@out, group => \@group};
+    return {totals => aggregate(@evs), groups => \@out, group => \@group};
 }
 
 # means compared to 12 digits, the rest exactly
 sub normal ($x) {
+    return $x ? 1 : 0 if JSON::PP::is_bool($x);
     if (ref $x eq 'HASH') {
-        return {map { $_ => ($_ eq 'mean' && defined $x->{$_}
+        return {map { $_ => ($_ =~ /mean\z/ && defined $x->{$_}
             ? sprintf('%.12f', $x->{$_}) : normal($x->{$_})) } keys %$x};
     }
     return [map { normal($_) } @$x] if ref $x eq 'ARRAY';
@@ -540,21 +565,19 @@ sub summary_ok ($name, %q) {
     return ($r, $got);
 }
 
-# --- fewer than 5 evaluations: no figures, filtered or grouped ---
+# --- fewer than 5 evaluations: counts, no means ---
 
-# an answer of fewer than 5 shows no count, no comment count, no answer
-# and no mean: in its totals whatever narrowed them (a filter or a
-# period), and its groups are left out
+# an answer of fewer than 5 shows how many (evaluations, comments, each
+# index's and each source's count) and nothing that tells their answers:
+# no mean, no split of scores, no total; in its totals whatever narrowed
+# them (a filter or a period), and in each group that small
 sub withheld_ok ($name, %q) {
-    my $r = $t->get('/api/v1/evaluations/summary?' . query_string(%q));
-    is($r->{status}, 200, "withheld $name: 200") or diag($r->{content});
-    my $got = eval { $json->decode($r->{content}) } // {};
-    is_deeply($got->{totals}, withheld(),
-        "withheld $name: the totals show nothing") or diag($r->{content});
-    is_deeply($got->{groups}, [], "withheld $name: no group")
-        or diag($r->{content});
-    unlike($r->{content}, qr/"(?:evaluations|comments|count|mean)":\s*\d/,
-        "withheld $name: not one figure in the answer");
+    my ($r, $got) = summary_ok("withheld $name", %q);
+    ok($got->{totals}{withheld}, "withheld $name: said so");
+    unlike($r->{content}, qr/"(?:mean|total_mean)":\s*\d/,
+        "withheld $name: not one mean in the answer");
+    unlike($r->{content}, qr/"scores":\s*\{/,
+        "withheld $name: no split of scores");
     return $got;
 }
 
@@ -572,8 +595,14 @@ my ($sr, $s) = summary_ok('of everything');
 is($s->{to}, '2024-06-15', 'to defaults to today');
 ok(($s->{from} // '9999') le '2024-06-15', 'from covers the first evaluation');
 is($s->{totals}{evaluations}, 11, 'eleven evaluations so far');
-is_deeply($s->{totals}{'3'}, {count => 4, mean => 1.25},
+is_deeply($s->{totals}{'3'}, {count => 4, mean => 1.25,
+    scores => {0 => 1, 1 => 1, 2 => 2}},
     'index 3 recounted by hand: 2, 2, 1, 0');
+is_deeply([map { $s->{totals}{sources}{$_}{evaluations} }
+    qw(unrecorded qr desk portal)],
+    [0, 3 + ($EVALS[-1]{source} eq 'qr'), 7 + ($EVALS[-1]{source} eq 'desk'),
+     0], 'by source: the token\'s 3 (API, form) and the key\'s 7, and the '
+    . "race's winner ($EVALS[-1]{source})");
 is($s->{totals}{'1'}{count}, 11, 'index 1 in every evaluation');
 is_deeply($s->{groups}, [], 'no group without group');
 summary_ok('by agency', group => 'agency');
@@ -705,6 +734,37 @@ summary_ok('under Cần Giuộc with five, by agency', under => '000.00.31.H36',
 withheld_ok('of Phước Lý online (two)', agency => '000.31.01.H36',
     channel => 'online');
 summary_ok('of everything at the end, by agency', group => 'agency');
+
+# --- an evaluation follows its dossier: index 1 is the time it took, and
+# a deleted dossier's evaluation leaves the summary ---
+
+{
+    my ($rec) = grep { $_->{code} eq 'EV-A1' } @recs;
+    my %v2 = (%$rec, version => 2,
+        resolved_at => '2024-06-12T09:00:00+07:00');     # after its due date
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode([\%v2]));
+    is($r->{status}, 200, 'EV-A1 version 2: resolved late after all')
+        or diag($r->{content});
+    $dossier{'EV-A1'}[2] = 'late';
+    $_->{answers}{1} = 0 for grep { $_->{code} eq 'EV-A1' } @EVALS;
+    my (undef, $got) = summary_ok('after EV-A1 turned late', group => 'agency');
+    my ($ag) = grep { $_->{agency} eq '000.00.12.H36' } @{ $got->{groups} };
+    ok($ag && $ag->{1}{scores} && $ag->{1}{scores}{0} >= 1,
+        'its index 1 now counts a 0');
+
+    $r = $t->http('DELETE', '/api/v1/ingest/dossiers/EV-A4',
+        headers => \%admin);
+    is($r->{status}, 200, 'EV-A4 deleted') or diag($r->{content});
+    my $before = @EVALS;
+    @EVALS = grep { $_->{code} ne 'EV-A4' } @EVALS;
+    is(scalar @EVALS, $before - 1, 'it had an evaluation');
+    summary_ok('after EV-A4 was deleted', group => 'agency');
+    summary_ok('after EV-A4 was deleted, by channel', group => 'channel',
+        from => '2024-06-15', to => '2024-06-15');
+    my ($rc, $out, $err) = $t->cli('verify');
+    is($rc, 0, 'verify is clean after both') or diag("$out$err");
+}
 
 # --- comments nowhere ---
 

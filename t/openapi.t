@@ -373,10 +373,14 @@ $r = call('GET', $SUM, $SUM, status => 200);
 is(body_of($r)->{totals}{evaluations}, 7, 'seven evaluations');
 $r = call('GET', $SUM, "$SUM?group=agency", status => 200,
     name => 'grouped');
-is(scalar @{ body_of($r)->{groups} }, 1, 'one group of 5 or more');
+is(scalar(grep { !$_->{withheld} } @{ body_of($r)->{groups} }), 1,
+    'one group of 5 or more');
+ok(scalar(grep { $_->{withheld} } @{ body_of($r)->{groups} }),
+    'the smaller ones withheld');
 $r = call('GET', $SUM, "$SUM?agency=000.00.12.H36", status => 200,
     name => 'fewer than 5');
-is(body_of($r)->{totals}{evaluations}, undef, 'withheld: null');
+ok(body_of($r)->{totals}{withheld}
+    && !defined body_of($r)->{totals}{1}{mean}, 'withheld: no mean');
 call('GET', $SUM, "$SUM?interval=month", status => 400,
     name => 'interval');
 
