@@ -145,7 +145,12 @@ ngx_http_onestop_changes_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ngx_http_onestop_cors(r) != NGX_OK) {
+    /* one URL, two answers by Accept: caches keep them apart */
+
+    if (ngx_http_onestop_cors(r) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Vary", (u_char *) "Accept", 6)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

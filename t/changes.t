@@ -145,6 +145,8 @@ is($lr1->{status}, 200, 'the lookup of v1');
 
 my ($p, $page) = jget('/api/v1/changes?after=0');
 is($p->{status}, 200, 'GET /api/v1/changes?after=0') or diag($p->{content});
+is($p->{headers}{vary}, 'Accept', 'Vary: Accept (JSON or events)');
+is($p->{headers}{'access-control-allow-origin'}, '*', 'CORS');
 is(scalar @{ $page->{entries} }, 2, 'two entries: the catalog, v1');
 my $e1 = $page->{entries}[1];
 is_deeply([@$e1{qw(seq kind agency code version)}],
@@ -344,6 +346,7 @@ my ($evs, $comments) = sse_read($c, 1.5);
 like($c->{head} // '', qr{^HTTP/1\.\d 200.*Content-Type: text/event-stream}s,
     'SSE: 200, text/event-stream');
 like($c->{head} // '', qr/Cache-Control: no-cache/, 'SSE: no-cache');
+like($c->{head} // '', qr/Vary: Accept/, 'SSE: Vary: Accept');
 is_deeply([map { $_->[0] } @$evs], [41 .. $last],
     'Last-Event-ID: 40 resumes at 41');
 is_deeply([map { $_->[1] } @$evs], [@log[40 .. $last - 1]],
