@@ -150,7 +150,7 @@ asan-module: deps all
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
-                evaluation_form batch catalog timestamp token
+                evaluation_form batch catalog timestamp token changes_query
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz
