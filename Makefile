@@ -16,7 +16,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/write.c engine/outbox.c \
-               engine/change.c engine/replica.c engine/replica_read.c \
+               engine/change.c engine/changelog.c engine/replica.c engine/replica_read.c \
                engine/catalog_db.c engine/util.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \
@@ -150,7 +150,7 @@ asan-module: deps all
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
-                evaluation_form batch catalog timestamp token
+                evaluation_form batch catalog timestamp token changes_query
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz

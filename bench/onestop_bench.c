@@ -41,6 +41,7 @@
 #include <lmdb.h>
 
 #include "onestop_catalog.h"
+#include "onestop_changes.h"
 #include "onestop_date.h"
 #include "onestop_demo.h"
 #include "onestop_feedback.h"
@@ -202,11 +203,20 @@ static int
 open_store(const char *dir, onestop_store_t **st)
 {
     char                  err[512];
+    const char           *days;
     onestop_store_conf_t  conf;
 
     /* read-write, as the CLI opens it (read-only opens lost their named
      * databases' handles before commit 3e7e50d) */
     memset(&conf, 0, sizeof(conf));
+
+    /* bench/changes: the change log kept (N days) or not (0) */
+    days = getenv("ONESTOP_BENCH_CHANGELOG_DAYS");
+
+    if (days != NULL) {
+        conf.changelog_days = atoi(days) > 0 ? atoi(days)
+                                             : ONESTOP_CHANGES_OFF;
+    }
 
     if (onestop_store_open(st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
         fprintf(stderr, "onestop_bench: cannot open store \"%s\": %s\n",

@@ -27,6 +27,7 @@
 #include "onestop_cli.h"
 #include "onestop_cli_replica.h"
 #include "onestop_calendar.h"
+#include "onestop_changes.h"
 #include "onestop_demo.h"
 #include "onestop_probe.h"
 #include "onestop_json.h"
@@ -48,6 +49,7 @@ static int open_store(const char *dir, int readonly, onestop_store_t **st);
 static int cmd_catalog(onestop_store_t *st, const char *file);
 static int cmd_import(onestop_store_t *st, const char *file);
 static int cmd_get(onestop_store_t *st, const char *code);
+static int cmd_changes(onestop_store_t *st, int argc, char **argv);
 static int cmd_delete(onestop_store_t *st, const char *code);
 static int cmd_backup(onestop_store_t *st, const char *dest);
 static int cmd_stats(onestop_store_t *st, int argc, char **argv);
@@ -72,6 +74,9 @@ usage(FILE *f)
         "  import FILE|-        NDJSON dossier records (atomic)\n"
         "  catalog FILE|-       a catalog document\n"
         "  get CODE             the public lookup JSON of a dossier\n"
+        "  changes [after=N] [limit=N]\n"
+        "                       a page of the change log, as GET\n"
+        "                       /api/v1/changes answers it\n"
         "  delete CODE          delete a dossier (leaves a tombstone)\n"
         "  backup DEST          a consistent compacted copy into DEST\n"
         "  restore [--replace] [--no-verify] BACKUP\n"
@@ -395,6 +400,63 @@ cmd_import(onestop_store_t *st, const char *file)
 
     onestop_batch_free(&b);
     return 0;
+}
+
+
+/* changes [after=N] [limit=N]: a page of the change log, as GET
+ * /api/v1/changes answers it */
+
+static int
+cmd_changes(onestop_store_t *st, int argc, char **argv)
+{
+    int                        i, status;
+    onestop_buf_t              b;
+    onestop_arg_t              args[2];
+    const char                *eq;
+    onestop_changes_query_t    q;
+    onestop_changes_result_t   res;
+
+    if (argc > 3) {
+        return onestop_cli_usage_error("changes takes after=N and limit=N");
+    }
+
+    for (i = 1; i < argc; i++) {
+        eq = strchr(argv[i], '=');
+
+        if (eq == NULL) {
+            return onestop_cli_usage_error("changes takes after=N and "
+                                           "limit=N, not \"%s\"", argv[i]);
+        }
+
+        args[i - 1].key.data = argv[i];
+        args[i - 1].key.len = (size_t) (eq - argv[i]);
+        args[i - 1].value.data = eq + 1;
+        args[i - 1].value.len = strlen(eq + 1);
+    }
+
+    if (onestop_changes_query(&q, args, (size_t) argc - 1) != 0) {
+        return fail("%s", q.error);
+    }
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return fail("cannot read the store");
+    }
+
+    memset(&b, 0, sizeof(onestop_buf_t));
+    status = onestop_changes_read(st, q.has_after ? q.after
+                                                  : ONESTOP_CHANGES_OLDEST,
+                                  q.limit, ONESTOP_CHANGES_JSON, &b, &res);
+    onestop_store_read_end(st);
+
+    if (status == 200) {
+        fwrite(b.data, 1, b.len, stdout);
+        fputc('\n', stdout);
+    }
+
+    onestop_buf_free(&b);
+
+    return status == 200 ? 0 : fail("%s", status == 500 ? "cannot read the "
+                                          "change log" : res.message);
 }
 
 
@@ -728,6 +790,7 @@ store_command(const char *dir, int argc, char **argv)
         { "import", 1, 0 },
         { "catalog", 1, 0 },
         { "get", 1, 1 },
+        { "changes", 0, 1 },
         { "delete", 1, 0 },
         { "backup", 1, 1 },
         { "stats", 0, 1 },
@@ -786,6 +849,9 @@ store_command(const char *dir, int argc, char **argv)
 
     } else if (strcmp(cmd, "get") == 0) {
         rc = cmd_get(st, arg);
+
+    } else if (strcmp(cmd, "changes") == 0) {
+        rc = cmd_changes(st, argc, argv);
 
     } else if (strcmp(cmd, "delete") == 0) {
         rc = cmd_delete(st, arg);

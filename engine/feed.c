@@ -257,7 +257,7 @@ onestop_feed_free(onestop_feed_t *f)
 
 
 /* XADD {stream} [MAXLEN ~ N] {seq}-0 seq S kind K agency A [code C
- * version V] [first F last L] */
+ * version V] [ts T] [record R] [first F last L] */
 
 static int
 feed_xadd(const onestop_feed_t *f, onestop_resp_t *out, uint64_t seq,
@@ -266,8 +266,8 @@ feed_xadd(const onestop_feed_t *f, onestop_resp_t *out, uint64_t seq,
 {
     int          argc;
     char         id[32], s[24], v[24], fs[24], ls[24];
-    size_t       argvlen[20];
-    const char  *argv[20];
+    size_t       argvlen[24];
+    const char  *argv[24];
 
 #define feed_arg(p, n)                                                       \
     argv[argc] = (p);                                                        \
@@ -305,6 +305,19 @@ feed_xadd(const onestop_feed_t *f, onestop_resp_t *out, uint64_t seq,
         feed_arg("version", 7);
         feed_arg(v, (size_t) sprintf(v, "%llu",
                                      (unsigned long long) ch->version));
+    }
+
+    /* the commit time and a dossier's public record: the change log's
+     * bytes (changelog.c), so that GET /api/v1/changes says the same */
+
+    if (ch != NULL && ch->ts_len) {
+        feed_arg("ts", 2);
+        feed_arg(ch->ts, ch->ts_len);
+    }
+
+    if (ch != NULL && ch->record != NULL && ch->record_len) {
+        feed_arg("record", 6);
+        feed_arg(ch->record, ch->record_len);
     }
 
     if (ch == NULL) {

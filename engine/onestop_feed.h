@@ -143,14 +143,16 @@ int onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
 /*
  * A round, on the current read of the store whose catalog is `cat`:
  * MULTI; XADD {stream} [MAXLEN ~ N] {seq}-0 seq S kind K agency A [code C
- * version V] for each of the n changes that onestop_store_outbox_read
+ * version V] [ts T] [record R] for each of the n changes that
+ * onestop_store_outbox_read
  * gave past `acked`; EXEC.  When the changes do not begin at acked + 1
  * (dropped past onestop_outbox_max; `seq` is the store's, for when n is
  * 0), a "gap" entry with the first and last seq lost comes first, *gap is
  * set and every agency's figures are due.  An XADD's tag is the seq it
  * stores.  The agency of each change (and the one a moved dossier left),
  * its ancestors and the province are due.  Nothing personal is ever
- * written: a dossier's code and version only, no code for evaluations.
+ * written: a dossier's code, version and public record (the lookup's
+ * object, the name masked, no contact), no code for evaluations.
  * 0, or -1 when memory ran out.
  */
 int onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,

@@ -53,6 +53,10 @@ typedef struct {
     uint64_t     outbox_max;    /* 0: 10,000,000 */
     int          unread;        /* nobody reads the outbox: each write
                                    drops what was committed before it */
+    int          changelog_days;  /* the change log's days (issue 15),
+                                   recorded in the store for the CLI: 0,
+                                   as recorded (31 when never set);
+                                   ONESTOP_CHANGES_OFF (-1): none kept */
     const struct onestop_calendar_s  *calendar;
                                 /* working days and office hours (Điều
                                    9.1, 13.3); NULL: weekends only,
@@ -287,6 +291,12 @@ typedef struct {
     char            code[ONESTOP_CODE_MAX];
     uint32_t        old_agency;         /* a dossier that moved: the agency
                                            it left; 0: none */
+    char            ts[ONESTOP_TS_LEN]; /* the commit time, RFC 3339 */
+    size_t          ts_len;             /* 0: an entry from before it */
+    const char     *record;             /* a dossier's public lookup object
+                                           as the change log keeps it, in
+                                           the read's map; NULL: none */
+    size_t          record_len;
 } onestop_change_t;
 
 /*

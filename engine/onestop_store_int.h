@@ -31,6 +31,11 @@ struct onestop_store_s {
     MDB_dbi              feedback_counters;
     int                  has_feedback;  /* a read-only open of an older
                                            store may not have them */
+    MDB_dbi              changelog;     /* the change log (changelog.c) */
+    int                  has_changelog; /* likewise */
+    unsigned             changelog_days;  /* kept this long; 0: none */
+    void                *cgen;          /* the writer's yajl_gen for its
+                                           entries (changelog.c) */
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;
@@ -187,5 +192,28 @@ int onestop_store_role(onestop_store_t *st, MDB_txn *txn, int *role,
  * it, a bounded number at a time (*changed: 1 when something was
  * written); an LMDB error code */
 int onestop_outbox_trim(onestop_store_t *st, MDB_txn *txn, int *changed);
+
+/*
+ * changelog.c: the change log's entry of the change outbox.c just
+ * appended under c->seq (its commit time c->ts), rendered from the
+ * change's bytes with the writer's catalog (st->wcat); nothing when the
+ * store keeps no log.  An LMDB error code.
+ */
+int onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
+    const onestop_chain_t *c, int kind, uint32_t agency, uint64_t version,
+    const onestop_str_t *code, const uint8_t *body, size_t blen);
+/* changelog.c: the entries older than the days kept dropped, a bounded
+ * number per transaction (*changed: 1 when some were); an LMDB error code */
+int onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed);
+/* changelog.c: the record of entry seq (the public lookup's JSON, into
+ * the map) on the current read: 0 with *rec (NULL: the entry has none),
+ * -1 when the log does not hold the entry */
+int onestop_changelog_record(onestop_store_t *st, uint64_t seq,
+    const char **rec, size_t *len);
+/* changelog.c: a commit time (ms) as RFC 3339 in the store's offset, the
+ * entries' "ts": its length (ONESTOP_TS_LEN) */
+size_t onestop_changes_ts(int64_t ms, int32_t offset, char *buf);
+/* changelog.c: "dossier", "delete", ... of an ONESTOP_CHANGE_* */
+const char *onestop_changes_kind(int kind);
 
 #endif /* ONESTOP_STORE_INT_H */

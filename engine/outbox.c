@@ -248,6 +248,15 @@ onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
         }
     }
 
+    /* its public entry in the change log, in the same transaction */
+
+    rc = onestop_changelog_append(st, txn, c, kind, agency, version, code,
+                                  body, blen);
+
+    if (rc != 0) {
+        return rc;
+    }
+
     /* bounded: drop the oldest past outbox_max (SPEC section 9) */
 
     if (c->seq > st->outbox_max) {
@@ -489,12 +498,12 @@ long
 onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
     onestop_change_t *out, size_t max)
 {
-    int             rc;
-    size_t          n;
-    uint8_t         key[8];
-    MDB_val         k, v;
-    MDB_cursor     *cur;
-    const uint8_t  *p;
+    int                      rc;
+    size_t                   n;
+    uint8_t                  key[8];
+    MDB_val                  k, v;
+    MDB_cursor              *cur;
+    onestop_outbox_entry_t   e;
 
     if (!st->reading || mdb_cursor_open(st->rtxn, st->outbox, &cur) != 0) {
         return -1;
@@ -508,30 +517,30 @@ onestop_store_outbox_read(onestop_store_t *st, uint64_t after,
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        p = k.mv_data;
-
-        if (k.mv_size != 8 || v.mv_size < 14) {
+        if (onestop_outbox_entry(&k, &v, &e) != 0) {
             continue;
         }
 
-        out[n].seq = get_be64(p);
-        p = v.mv_data;
-        out[n].kind = p[0];
-        memcpy(&out[n].agency, p + 1, 4);
-        memcpy(&out[n].version, p + 5, 8);
-        out[n].code_len = p[13];
+        out[n].seq = e.seq;
+        out[n].kind = e.kind;
+        out[n].agency = e.agency;
+        out[n].version = e.version;
+        out[n].code_len = e.code.len;
+        memcpy(out[n].code, e.code.data, e.code.len);
+        out[n].old_agency = e.old_agency;
 
-        if (out[n].code_len > ONESTOP_CODE_MAX
-            || v.mv_size < 14 + out[n].code_len)
+        /* the change log's time and record, the same bytes as its entry
+         * (the time alone when the log no longer holds it) */
+
+        out[n].ts_len = e.ts ? onestop_changes_ts(e.ts, st->offset,
+                                                  out[n].ts)
+                             : 0;
+
+        if (onestop_changelog_record(st, e.seq, &out[n].record,
+                                     &out[n].record_len) != 0)
         {
-            out[n].code_len = 0;
-        }
-
-        memcpy(out[n].code, p + 14, out[n].code_len);
-        out[n].old_agency = 0;
-
-        if (v.mv_size >= 14 + out[n].code_len + 4) {
-            memcpy(&out[n].old_agency, p + 14 + out[n].code_len, 4);
+            out[n].record = NULL;
+            out[n].record_len = 0;
         }
 
         n++;

@@ -517,6 +517,12 @@ apply_one(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
             return -1;
         }
 
+        /* the entries that follow name the catalog as it now is */
+
+        if (rc == 0 && onestop_store_catalog_load(st, txn, &st->wcat) != 0) {
+            rc = MDB_CORRUPTED;
+        }
+
         return rc;
     }
 }
@@ -526,7 +532,7 @@ int
 onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
     size_t n, onestop_replica_result_t *res)
 {
-    int               rc, role, status, trimmed;
+    int               rc, role, status, trimmed, logtrim;
     size_t            i;
     uint8_t           expect[ONESTOP_DIGEST_LEN];
     MDB_txn          *txn;
@@ -543,7 +549,9 @@ onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
     }
 
     if ((rc = onestop_chain_load(st, txn, &c)) != 0
-        || (rc = onestop_store_role(st, txn, &role, NULL)) != 0)
+        || (rc = onestop_store_role(st, txn, &role, NULL)) != 0
+        || (rc = onestop_store_catalog_load(st, txn, &st->wcat) != 0
+                 ? MDB_CORRUPTED : 0) != 0)
     {
         mdb_txn_abort(txn);
         goto failed;
@@ -656,13 +664,14 @@ onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
          && ((rc = onestop_chain_save(st, txn, &c)) != 0
              || (rc = onestop_deltas_flush(st->deltas, txn, st->counters))
                 != 0))
-        || (rc = onestop_outbox_trim(st, txn, &trimmed)) != 0)
+        || (rc = onestop_outbox_trim(st, txn, &trimmed)) != 0
+        || (rc = onestop_changelog_trim(st, txn, &logtrim)) != 0)
     {
         mdb_txn_abort(txn);
         goto failed;
     }
 
-    if (res->applied == 0 && !trimmed) {
+    if (res->applied == 0 && !trimmed && !logtrim) {
         mdb_txn_abort(txn);
         return status;
     }

@@ -23,10 +23,14 @@
 #include <sys/stat.h>
 
 #include <lmdb.h>
+#include <yajl/yajl_gen.h>
 
+#include "onestop_changes.h"
 #include "onestop_store_int.h"
 
 
+static unsigned store_changelog_days(onestop_store_t *st,
+    const onestop_store_conf_t *conf);
 static int meta_get_u64_env(onestop_store_t *st, const char *name,
     uint64_t *v);
 
@@ -274,6 +278,20 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
+    /* the change log (issue 15): the same */
+
+    rc = mdb_dbi_open(txn, ONESTOP_DB_CHANGELOG, flags, &st->changelog);
+
+    if (rc == 0) {
+        st->has_changelog = 1;
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
     k.mv_data = (void *) ONESTOP_META_SCHEMA;
     k.mv_size = strlen(ONESTOP_META_SCHEMA);
     rc = mdb_get(txn, st->meta, &k, &v);
@@ -382,15 +400,21 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         }
     }
 
-    if (conf->outbox_max && !conf->readonly) {
+    if ((conf->outbox_max || conf->changelog_days) && !conf->readonly) {
         MDB_txn   *wtxn;
-        uint64_t   max;
+        uint64_t   max, days;
 
         max = conf->outbox_max;
+        days = conf->changelog_days > 0 ? (uint64_t) conf->changelog_days : 0;
 
         if (mdb_txn_begin(st->env, NULL, 0, &wtxn) == 0) {
-            if (onestop_meta_put(wtxn, st->meta, ONESTOP_META_OUTBOX_MAX,
-                                 &max, 8) == 0)
+            if ((max == 0
+                 || onestop_meta_put(wtxn, st->meta, ONESTOP_META_OUTBOX_MAX,
+                                     &max, 8) == 0)
+                && (conf->changelog_days == 0
+                    || onestop_meta_put(wtxn, st->meta,
+                                        ONESTOP_META_CHANGELOG_DAYS, &days, 8)
+                       == 0))
             {
                 mdb_txn_commit(wtxn);
             } else {
@@ -398,6 +422,8 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             }
         }
     }
+
+    st->changelog_days = store_changelog_days(st, conf);
 
     *stp = st;
     return ONESTOP_OK;
@@ -426,6 +452,10 @@ onestop_store_close(onestop_store_t *st)
 
     onestop_catalog_destroy(st->rcat);
     onestop_catalog_destroy(st->wcat);
+
+    if (st->cgen != NULL) {
+        yajl_gen_free(st->cgen);
+    }
     onestop_deltas_destroy(st->deltas);
     onestop_deltas_destroy(st->gdeltas);
     free(st);
@@ -474,6 +504,37 @@ onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 
     memcpy(v, d.mv_data, 8);
     return 0;
+}
+
+
+/* the days the change log keeps: the configuration's, else what the
+ * store records (nginx writes it at each open, for the CLI), else 31 */
+
+static unsigned
+store_changelog_days(onestop_store_t *st, const onestop_store_conf_t *conf)
+{
+    MDB_txn   *txn;
+    MDB_val    k, v;
+    uint64_t   days;
+
+    if (conf->changelog_days != 0) {
+        return conf->changelog_days > 0 ? (unsigned) conf->changelog_days : 0;
+    }
+
+    days = ONESTOP_CHANGES_DAYS;
+
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
+        k.mv_data = (void *) ONESTOP_META_CHANGELOG_DAYS;
+        k.mv_size = strlen(ONESTOP_META_CHANGELOG_DAYS);
+
+        if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8) {
+            memcpy(&days, v.mv_data, 8);
+        }
+
+        mdb_txn_abort(txn);
+    }
+
+    return days <= 36500 ? (unsigned) days : ONESTOP_CHANGES_DAYS;
 }
 
 
@@ -530,6 +591,7 @@ onestop_store_reader(onestop_store_t *st)
     rd->reading = 0;
     rd->rcat = NULL;
     rd->wcat = NULL;
+    rd->cgen = NULL;
     rd->deltas = NULL;
     rd->gdeltas = NULL;
     rd->borrowed = 1;

@@ -718,7 +718,7 @@ int
 onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
 {
-    int              rc, frc, trimmed, refused, role;
+    int              rc, frc, trimmed, logtrim, refused, role;
     size_t           i, n;
     MDB_txn         *txn, *child;
     onestop_chain_t  chain, chain0;
@@ -847,13 +847,14 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     }
 
     if ((rc = onestop_deltas_flush(st->gdeltas, txn, st->counters)) != 0
-        || (rc = onestop_outbox_trim(st, txn, &trimmed)) != 0)
+        || (rc = onestop_outbox_trim(st, txn, &trimmed)) != 0
+        || (rc = onestop_changelog_trim(st, txn, &logtrim)) != 0)
     {
         mdb_txn_abort(txn);
         goto failed;
     }
 
-    if (n == 0 && !trimmed) {
+    if (n == 0 && !trimmed && !logtrim) {
         /* a maintenance turn that found nothing to do: no commit */
         mdb_txn_abort(txn);
         return ONESTOP_OK;

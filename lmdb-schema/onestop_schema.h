@@ -27,6 +27,7 @@
 #define ONESTOP_DB_FEEDBACK          "feedback"
 #define ONESTOP_DB_FEEDBACK_INDEX    "feedback_index"
 #define ONESTOP_DB_FEEDBACK_COUNTERS "feedback_counters"
+#define ONESTOP_DB_CHANGELOG         "changelog"
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -46,6 +47,8 @@
 #define ONESTOP_META_ROLE            "role"
 #define ONESTOP_META_FOLLOWS         "follows"
 #define ONESTOP_META_LOG             "log"
+#define ONESTOP_META_CHANGELOG_DAYS  "changelog_days"     /* u64; 0: none kept,
+                                                            missing: 31 */
 
 #define ONESTOP_ROLE_PRIMARY         0
 #define ONESTOP_ROLE_FOLLOWER        1

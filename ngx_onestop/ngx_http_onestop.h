@@ -44,6 +44,7 @@ typedef enum {
     NGX_HTTP_ONESTOP_RECEIPT,
     NGX_HTTP_ONESTOP_EVALUATE,
     NGX_HTTP_ONESTOP_ERROR_PAGE,
+    NGX_HTTP_ONESTOP_CHANGES,
     NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
 
@@ -106,6 +107,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   province;       /* onestop_province, NUL */
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
+    ngx_int_t                   changelog_days; /* onestop_changelog_days */
     ngx_open_file_t            *audit_log;      /* onestop_audit_log */
     onestop_calendar_t         *calendar;       /* onestop_calendar,
                                                    onestop_office_hours */
@@ -156,6 +158,7 @@ typedef struct {
     ngx_str_t                   frame_ancestors;
     ngx_uint_t                  feedback;   /* onestop_feedback: ONESTOP_FB_* */
     ngx_flag_t                  evaluate_by_code;   /* Điều 12.1 */
+    ngx_msec_t                  heartbeat;  /* onestop_changes heartbeat= */
 } ngx_http_onestop_loc_conf_t;
 
 
@@ -167,6 +170,7 @@ typedef struct {
  */
 #define NGX_HTTP_ONESTOP_CTX_WRITE   1
 #define NGX_HTTP_ONESTOP_CTX_ANSWER  2
+#define NGX_HTTP_ONESTOP_CTX_CHANGES 3         /* a change log's stream */
 
 /* one write request on its way through the writer */
 typedef struct ngx_http_onestop_write_ctx_s  ngx_http_onestop_write_ctx_t;
@@ -297,6 +301,11 @@ ngx_int_t ngx_http_onestop_require_key(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
 
+/* the change log (ngx_http_onestop_changes.c) */
+char *ngx_http_onestop_changes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_onestop_changes_handler(ngx_http_request_t *r);
+
 /* writes */
 extern ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
 extern ngx_http_output_header_filter_pt  ngx_http_onestop_next_header_filter;
@@ -307,6 +316,10 @@ ngx_int_t ngx_http_onestop_output_filter(ngx_http_request_t *r,
 
 char *ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_array_t **keys);
+char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_http_onestop_key_t *ngx_http_onestop_authenticate(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_ingest_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,

@@ -447,3 +447,52 @@ ngx_http_onestop_output_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     return ngx_http_onestop_next_output_filter(r, &out);
 }
+
+
+/* the write API's directives: onestop_ingest_keys FILE, onestop_audit_log
+ * FILE */
+
+char *
+ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ngx_str_t  *value;
+
+    if (omcf->keys_file.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    omcf->keys_file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &omcf->keys_file, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_onestop_load_keys(cf, &omcf->keys_file, &omcf->keys);
+}
+
+
+/* onestop_audit_log FILE: reopened with nginx's logs (USR1) */
+
+char *
+ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onestop_main_conf_t  *omcf = conf;
+
+    ngx_str_t  *value;
+
+    if (omcf->audit_log != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    omcf->audit_log = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (omcf->audit_log == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}

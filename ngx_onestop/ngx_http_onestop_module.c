@@ -12,6 +12,7 @@
 
 #include "ngx_http_onestop.h"
 #include "onestop_access.h"
+#include "onestop_changes.h"
 
 
 #define NGX_HTTP_ONESTOP_POLL  250      /* ms: the store's sequence */
@@ -32,10 +33,6 @@ static char *ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onestop_handler_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static ngx_int_t ngx_http_onestop_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onestop_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_onestop_init_process(ngx_cycle_t *cycle);
@@ -244,6 +241,20 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       offsetof(ngx_http_onestop_main_conf_t, outbox_max),
       NULL },
 
+    { ngx_string("onestop_changelog_days"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, changelog_days),
+      NULL },
+
+    { ngx_string("onestop_changes"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
+      ngx_http_onestop_changes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("onestop_ingest_keys"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_ingest_keys,
@@ -325,6 +336,7 @@ ngx_http_onestop_create_main_conf(ngx_conf_t *cf)
     omcf->public_max_age = NGX_CONF_UNSET;
     omcf->metrics_all = NGX_CONF_UNSET_UINT;
     omcf->outbox_max = NGX_CONF_UNSET_UINT;
+    omcf->changelog_days = NGX_CONF_UNSET;
 
     return omcf;
 }
@@ -372,6 +384,14 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     if (omcf->outbox_max == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "onestop_outbox_max must be 1 at least");
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_init_value(omcf->changelog_days, ONESTOP_CHANGES_DAYS);
+
+    if (omcf->changelog_days < 0 || omcf->changelog_days > 36500) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "onestop_changelog_days "
+                           "must be from 0 (no change log) to 36500");
         return NGX_CONF_ERROR;
     }
 
@@ -646,52 +666,6 @@ ngx_http_onestop_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-static char *
-ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_onestop_main_conf_t  *omcf = conf;
-
-    ngx_str_t  *value;
-
-    if (omcf->keys_file.data != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    omcf->keys_file = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &omcf->keys_file, 0) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_http_onestop_load_keys(cf, &omcf->keys_file, &omcf->keys);
-}
-
-
-/* onestop_audit_log FILE: reopened with nginx's logs (USR1) */
-
-static char *
-ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_onestop_main_conf_t  *omcf = conf;
-
-    ngx_str_t  *value;
-
-    if (omcf->audit_log != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    omcf->audit_log = ngx_conf_open_file(cf->cycle, &value[1]);
-    if (omcf->audit_log == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
 /* the store's life */
 
 static void
@@ -703,6 +677,8 @@ ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
     conf->offset = (int32_t) omcf->utc_offset;
     conf->check_offset = 1;
     conf->outbox_max = omcf->outbox_max;
+    conf->changelog_days = omcf->changelog_days ? (int) omcf->changelog_days
+                                                : ONESTOP_CHANGES_OFF;
     conf->unread = (omcf->sh == NULL && omcf->redis == NULL);
     conf->calendar = omcf->calendar;
 }

@@ -82,7 +82,8 @@ $t->write_standard_conf(
     http => "onestop_calendar $root/conf/calendar-vn.txt;\n",
     server => "location /api/v1/feedback { onestop_feedback json; }\n"
         . "location /hoi-dap { onestop_feedback html; }\n"
-        . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n",
+        . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n"
+        . "location /api/v1/changes { onestop_changes; }\n",
     main => "env ONESTOP_TIME;\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
@@ -504,6 +505,40 @@ call('GET', $ST, "$ST?subject=feedback&group=agency,kind", status => 200,
 call('GET', $ST, "$ST?subject=feedback&group=top_agency", status => 200,
     name => 'feedback figures by top agency');
 call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+
+# --- the change log (issue 15) ---
+
+my $CH = '/api/v1/changes';
+$r = call('GET', $CH, "$CH?after=0&limit=1000", status => 200);
+my @kinds = map { $_->{kind} } @{ body_of($r)->{entries} };
+ok((grep { $_ eq 'dossier' } @kinds) && (grep { $_ eq 'catalog' } @kinds)
+    && (grep { $_ eq 'evaluation' } @kinds) && (grep { $_ eq 'delete' } @kinds)
+    && (grep { $_ eq 'feedback' } @kinds),
+    'the log holds every kind: ' . join(',', sort keys %{{ map { $_ => 1 } @kinds }}));
+call('GET', $CH, "$CH?after=3&limit=2", status => 200, name => 'a page');
+call('GET', $CH, $CH, status => 200, name => 'from the oldest');
+call('GET', $CH, "$CH?limit=0", status => 400, name => 'limit 0');
+call('GET', $CH, "$CH?after=x", status => 400, name => 'a bad after');
+call('POST', $CH, $CH, status => 405, as => 'GET', body => '');
+$r = call('HEAD', $CH, $CH, status => 200, as => 'GET', name => 'HEAD');
+$r = $t->get($CH, headers => { Accept => 'text/event-stream',
+    'Last-Event-ID' => 'x' });
+is($r->{status}, 400, 'SSE: a bad Last-Event-ID');
+
+# 2099: the next write trims everything the log held, after=0 is gone
+$t->stop;
+{
+    local $ENV{ONESTOP_TODAY} = '2099-01-05';
+    ok($t->start, 'nginx again, in 2099');
+    call('POST', $ING, $ING, headers => { %admin, %jsonct }, status => 200,
+        body => rec(code => '000.00.12.H36-990105-0009',
+            agency => '000.00.12.H36', procedure => '1.001234',
+            received_at => '2099-01-05', due_at => '2099-01-20'),
+        name => 'a write in 2099');
+    call('GET', $CH, "$CH?after=0", status => 410, name => 'past retention');
+    $t->stop;
+}
+ok($t->start, 'nginx again');
 
 # the error objects the reference configuration makes of nginx's own
 # 413, 429 and 5xx answers (its error_page lines)

@@ -15,6 +15,7 @@ use utf8;
 use lib 't/lib';
 
 use Digest::SHA qw(sha256_hex);
+use Encode ();
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
@@ -265,6 +266,18 @@ $kinds{$_->[1]{kind}}++ for @$s;
 is_deeply(\%kinds, { catalog => 1, dossier => 24 + 2 + 1, delete => 1,
     evaluation => 1 }, 'kinds');
 
+# every entry has its commit time (issue 15); a dossier's, its record
+like($_->[1]{ts} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00\z/,
+    "entry $_->[0]: ts in RFC 3339, +07:00") for @$s[0 .. 2];
+my %records = map { $_->[0] => delete $_->[1]{record} } @$s;
+delete $_->[1]{ts} for @$s;
+is(scalar(grep { defined } values %records), 24 + 2 + 1,
+    'a record in each dossier entry, none in the others');
+my $rec2 = $json->decode($records{2});
+is_deeply([@$rec2{qw(code status)}, $rec2->{applicant}{name}],
+    [$written[0]{code}, 'processing', 'Nguyễn V. B. M.'],
+    'the record: the lookup object, the name masked');
+
 is_deeply($s->[0][1], { seq => 1, kind => 'catalog', agency => 'province' },
     'the catalog entry');
 is_deeply($s->[1][1], { seq => 2, kind => 'dossier',
@@ -290,6 +303,8 @@ my @personal = grep {
     grep({ !$allowed{$_} } keys %$f)
         || grep({ /Nguy|Bí|0912345678|bimat|example/ } values %$f)
 } @$s;
+push @personal, grep { /Văn|Bí Mật|0912345678|bimat|example/ }
+    map { Encode::decode('UTF-8', $_) } grep { defined } values %records;
 is(scalar @personal, 0, 'no name, phone or email in any field');
 
 # the figures: the snapshot and the messages against the statistics API

@@ -47,7 +47,8 @@ my %admin = (Authorization => 'Bearer replica-admin-key');
 
 my @serve = qw(lookup lookup_page stats apologies ingest evaluate metrics);
 my $fb = "location /api/v1/feedback { onestop_feedback json; }\n"
-    . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n";
+    . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n"
+    . "location /api/v1/changes { onestop_changes; }\n";
 
 $p->write_standard_conf(serve => \@serve, zone => '8m', server => $fb,
     redis => "127.0.0.1:$rport prefix=r interval=100 log=on");
@@ -294,6 +295,20 @@ for my $f ([A => $a], [B => $b]) {
             && $xp->{content} eq $yp->{content};
     }
     is($same, scalar @sample, "$name: the same lookups (JSON and page)");
+
+    # the change log (issue 15): the follower writes the primary's entries
+    my ($pages, $after, $differ) = (0, 0, 0);
+    while (1) {
+        my $x = $p->get("/api/v1/changes?after=$after&limit=1000");
+        my $y = $t->get("/api/v1/changes?after=$after&limit=1000");
+        $differ++ unless $x->{status} == 200 && $y->{status} == 200
+            && $x->{content} eq $y->{content};
+        my $j = eval { $json->decode($x->{content}) } or last;
+        last if $differ || !@{ $j->{entries} };
+        ($after, $pages) = ($j->{next}, $pages + 1);
+    }
+    ok(!$differ && $after == $pseq,
+        "$name: the same change log, 1..$after in $pages pages");
 
     # statistics and the apology list
     my @q = ('/api/v1/stats?period=all', '/api/v1/stats?period=year',

@@ -22,7 +22,7 @@ use Time::HiRes qw(time sleep);
 our @EXPORT = qw(bench_init machine_lines loadavg tool run_tool demo_store
     sample_codes wrk compare baseline_location median table say_header
     fsync_rate lua_random_paths metrics txn_id fmt_int fmt_ratio
-    env_num);
+    env_num single_lua);
 
 our $ROOT = abs_path(dirname(__FILE__) . '/../..');
 our $CLI = "$ROOT/build/onestop";
@@ -387,6 +387,40 @@ sub table {
     $s .= '  ' . join('  ', map { '-' x $_ } @w) . "\n";
     $s .= $line->($_) for @rows;
     print $s;
+}
+
+# wrk's script of single-record writes: a template record a line of the
+# file args[1] (onestop_bench records), each request a new code (the
+# template's with args[2], the thread and a counter)
+sub single_lua {
+    return <<'END';
+local before, after = {}, {}
+local n = 0
+local counter = 1
+local tag
+
+function setup(thread)
+    thread:set("id", counter)
+    counter = counter + 1
+end
+
+function init(args)
+    tag = args[2] .. "-" .. id .. "-"
+    for line in io.lines(args[1]) do
+        local a, b = line:match('^(.-"code":")[^"]*(".*)$')
+        before[#before + 1] = a
+        after[#after + 1] = b
+    end
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+    n = n + 1
+    local i = n % #before + 1
+    return wrk.format(nil, nil, nil, before[i] .. tag .. n .. after[i])
+end
+END
 }
 
 1;

@@ -442,22 +442,39 @@ test_round(onestop_store_t *st, onestop_day_t today)
 #define word_is(i, want, what)                                               \
     is_str(words(&out, i), strlen(words(&out, i)), want, what)
 
-    word_is(1, "XADD t:changes MAXLEN ~ 1000 1-0 seq 1 kind catalog "
-            "agency province", "the catalog entry");
-    word_is(2, "XADD t:changes MAXLEN ~ 1000 2-0 seq 2 kind dossier "
-            "agency 000.30.01.H36 code 000.00.30.H36-240601-0001 version 1",
-            "a dossier: its agency, code and version");
-    word_is(4, "XADD t:changes MAXLEN ~ 1000 4-0 seq 4 kind delete "
-            "agency 000.30.01.H36 code 000.00.30.H36-240601-0001 version 1",
-            "a deletion");
-    word_is(5, "XADD t:changes MAXLEN ~ 1000 5-0 seq 5 kind dossier "
-            "agency 000.31.01.H36 code 000.00.30.H36-240601-0002 version 2",
-            "the moved dossier under its new agency");
+    /* each entry, then its commit time and, for a dossier, its record:
+     * the change log's bytes (changelog.c) */
+
+#define word_starts(i, want, what)                                           \
+    ok(strncmp(words(&out, i), want, strlen(want)) == 0                      \
+       && strncmp(words(&out, i) + strlen(want), " ts ", 4) == 0, what)
+
+    word_starts(1, "XADD t:changes MAXLEN ~ 1000 1-0 seq 1 kind catalog "
+                "agency province", "the catalog entry");
+    word_starts(2, "XADD t:changes MAXLEN ~ 1000 2-0 seq 2 kind dossier "
+                "agency 000.30.01.H36 code 000.00.30.H36-240601-0001 "
+                "version 1", "a dossier: its agency, code and version");
+    word_starts(4, "XADD t:changes MAXLEN ~ 1000 4-0 seq 4 kind delete "
+                "agency 000.30.01.H36 code 000.00.30.H36-240601-0001 "
+                "version 1", "a deletion");
+    word_starts(5, "XADD t:changes MAXLEN ~ 1000 5-0 seq 5 kind dossier "
+                "agency 000.31.01.H36 code 000.00.30.H36-240601-0002 "
+                "version 2", "the moved dossier under its new agency");
+    ok(strstr(words(&out, 2), " record {\"code\":\"000.00.30.H36-240601-0001\"")
+       != NULL, "a dossier's record: its lookup object");
+    ok(strstr(words(&out, 4), " record ") == NULL, "a deletion: no record");
+    ok(strstr(words(&out, 5), "\"status\":\"resolved\"") != NULL,
+       "the record of the version committed");
+
+#undef word_starts
+
     is_int(out.tag[1], 1, "an XADD's tag: its seq");
     is_int(out.tag[5], 5, "the last one's");
-    ok(strstr(out.buf.data, "Nguy") == NULL
+    ok(strstr(out.buf.data, "Văn") == NULL
+       && strstr(out.buf.data, "Bí Mật") == NULL
+       && strstr(out.buf.data, "Nguyễn V. B. M.") != NULL
        && strstr(out.buf.data, "0912345678") == NULL,
-       "no name, no phone");
+       "no name but masked, no phone");
 
     ok(onestop_feed_take(&f, &p) == 1 && !p.all, "figures due");
     ok(p.n == 5 && p.agency[0] == 0
@@ -500,6 +517,8 @@ test_round(onestop_store_t *st, onestop_day_t today)
     ch[0].kind = ONESTOP_CHANGE_EVALUATION;
     ch[0].seq = 10;
     ch[0].agency = 0;
+    ch[0].ts_len = 0;
+    ch[0].record = NULL;
     onestop_resp_clear(&out);
     onestop_feed_round(&f, &out, NULL, ch, 1, 9, 10, &gap);
     word_is(1, "XADD t:changes 10-0 seq 10 kind evaluation agency province",
