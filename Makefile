@@ -26,6 +26,8 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \
                engine/feedback_render.c
+# issue 15: the catalog, CSV dialects, a sync partner's read
+ENGINE_SRCS += engine/csv.c engine/catalog_view.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c \
                engine/cli_util.c

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_csv.h"
 #include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
@@ -103,6 +104,75 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
         }
 
         yajl_gen_map_close(g);
+    }
+}
+
+
+/* issue 15: the summary as CSV, one row (the totals) or one per group,
+ * as the statistics' CSV is; withheld figures are empty cells */
+
+static void
+eval_csv_row(const onestop_csv_t *d, onestop_buf_t *b, const eval_acc_t *acc)
+{
+    int   i, withheld;
+    char  num[40];
+
+    withheld = acc->evaluations < EVAL_MIN;
+
+    for (i = 0; i <= ONESTOP_INDICES; i++) {
+        if (withheld) {
+            onestop_csv_empty(d, b, 0);
+            onestop_csv_empty(d, b, i == ONESTOP_INDICES);
+            continue;
+        }
+
+        if (i == 0) {
+            onestop_csv_integer(d, b, (long long) acc->evaluations, 0);
+            onestop_csv_integer(d, b, (long long) acc->comments, 0);
+            continue;
+        }
+
+        onestop_csv_integer(d, b, (long long) acc->count[i], 0);
+
+        if (acc->count[i]) {
+            onestop_report_rate(num, sizeof(num),
+                     (double) acc->sum[i] / (double) acc->count[i]);
+            onestop_csv_number(d, b, num, i == ONESTOP_INDICES);
+        } else {
+            onestop_csv_empty(d, b, i == ONESTOP_INDICES);
+        }
+    }
+}
+
+
+static void
+eval_csv(const onestop_csv_t *d, onestop_buf_t *b, const onestop_run_t *rn,
+    const eval_acc_t *totals)
+{
+    int     i;
+    char    name[16];
+    size_t  k;
+
+    onestop_csv_bom(b);
+    onestop_report_csv_dims_head(d, b, rn->q);
+    onestop_csv_heading(d, b, "evaluations", 0);
+    onestop_csv_heading(d, b, "comments", 0);
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        snprintf(name, sizeof(name), "%d_count", i);
+        onestop_csv_heading(d, b, name, 0);
+        snprintf(name, sizeof(name), "%d_mean", i);
+        onestop_csv_heading(d, b, name, i == ONESTOP_INDICES);
+    }
+
+    if (rn->q->ngroup == 0) {
+        eval_csv_row(d, b, totals);
+        return;
+    }
+
+    for (k = 0; k < rn->ngroups; k++) {
+        onestop_report_csv_dims(d, b, rn, rn->groups[k].dim);
+        eval_csv_row(d, b, (const eval_acc_t *) rn->groups[k].counts);
     }
 }
 
@@ -242,6 +312,12 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     rn.ngroups = (size_t) i;
 
     onestop_groups_sort(&rn);
+
+    if (q->csv) {
+        eval_csv(onestop_csv_dialect(q->csv), out, &rn, &totals);
+        result = out->failed ? -2 : 0;
+        goto done;
+    }
 
     g = onestop_report_gen(out);
 

@@ -244,6 +244,6 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
         return rc;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 body.data, body.len);
+    return ngx_http_onestop_answer_send(r, &a, ONESTOP_CSV_EVALUATIONS,
+                                        &body);
 }
