@@ -27,7 +27,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/
                engine/feedback_stats.c engine/feedback_read.c \
                engine/feedback_render.c
 # issue 15: the catalog, CSV dialects, a sync partner's read
-ENGINE_SRCS += engine/csv.c engine/catalog_view.c
+ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c \
                engine/cli_util.c
