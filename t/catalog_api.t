@@ -299,6 +299,18 @@ is($r->{headers}{'content-disposition'},
 like($r->{content}, qr/^\xef\xbb\xbftop_agency,top_agency_name,carried_over,/,
     'default CSV: the headings as before');
 
+# the CLI writes the same vi CSV, byte for byte
+{
+    my ($rc, $out, $err) = $t->cli('stats', '--period', 'year', '--group',
+        'agency', '--format', 'csv', '--locale', 'vi');
+    is($rc, 0, 'onestop stats --format csv --locale vi: exit 0') or diag($err);
+    ok($out eq $t->get('/api/v1/stats?period=year&group=agency&format=csv'
+        . '&locale=vi')->{content}, 'the CLI: the bytes of HTTP');
+    ($rc, $out, $err) = $t->cli('stats', '--locale', 'vi');
+    isnt($rc, 0, 'the CLI: --locale without --format csv fails');
+    like($err, qr/locale=vi needs format=csv/, 'the CLI: says why');
+}
+
 # --- apology letters ---
 
 my $aj = $json->decode($t->get('/api/v1/apologies')->{content});
