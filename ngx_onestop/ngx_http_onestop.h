@@ -399,10 +399,11 @@ ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
 ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
     ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered);
-/* issue 15: sends a computed answer as JSON, or as CSV (format=csv) with
- * the file name of `what` (ONESTOP_CSV_*) in Content-Disposition */
-ngx_int_t ngx_http_onestop_answer_send(ngx_http_request_t *r,
-    ngx_http_onestop_answer_t *a, int what, ngx_str_t *body);
+/* the whole handler of a public answer of kind (ONESTOP_ANSWER_*) kept
+ * under `prefix`: sent as JSON, or with format=csv as CSV with the file
+ * name of `what` (ONESTOP_CSV_*) in Content-Disposition (issue 15) */
+ngx_int_t ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
+    const char *prefix, int what);
 
 /* statistics and the public pages */
 char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,

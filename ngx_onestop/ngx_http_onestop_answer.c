@@ -66,6 +66,8 @@ static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
 static ngx_int_t ngx_http_onestop_answer_fail(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_onestop_answer_t *a);
+static ngx_int_t ngx_http_onestop_answer_send(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, int what, ngx_str_t *body);
 
 
 /*
@@ -520,7 +522,7 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 /* issue 15: an answer sent as JSON or as a CSV download named after what
  * it holds (the arguments were checked by the answer's computation) */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_answer_send(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, int what, ngx_str_t *body)
 {
@@ -558,4 +560,30 @@ ngx_http_onestop_answer_send(ngx_http_request_t *r,
 
     return ngx_http_onestop_send(r, NGX_HTTP_OK, &csv_type, body->data,
                                  body->len);
+}
+
+
+/* a public answer of the query's arguments, whole: statistics, apologies,
+ * the evaluation summary, the catalog */
+
+ngx_int_t
+ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
+    const char *prefix, int what)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  body;
+    ngx_http_onestop_answer_t  a;
+
+    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
+        return rc;
+    }
+
+    a.q.kind = kind;
+
+    if (ngx_http_onestop_answer(r, &a, prefix, NULL, &body, 1, &rc) != NGX_OK)
+    {
+        return rc;
+    }
+
+    return ngx_http_onestop_answer_send(r, &a, what, &body);
 }

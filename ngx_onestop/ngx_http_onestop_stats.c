@@ -26,22 +26,8 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
 ngx_int_t
 ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_str_t                  body;
-    ngx_http_onestop_answer_t  a;
-
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    a.q.kind = ONESTOP_ANSWER_STATS;
-
-    if (ngx_http_onestop_answer(r, &a, "s", NULL, &body, 1, &rc) != NGX_OK)
-    {
-        return rc;
-    }
-
-    return ngx_http_onestop_answer_send(r, &a, ONESTOP_CSV_STATS, &body);
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_STATS, "s",
+                                          ONESTOP_CSV_STATS);
 }
 
 
@@ -50,21 +36,8 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_str_t                  body;
-    ngx_http_onestop_answer_t  a;
-
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    a.q.kind = ONESTOP_ANSWER_APOLOGIES;
-
-    if (ngx_http_onestop_answer(r, &a, "a", NULL, &body, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_onestop_answer_send(r, &a, ONESTOP_CSV_APOLOGIES, &body);
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_APOLOGIES, "a",
+                                          ONESTOP_CSV_APOLOGIES);
 }
 
 
@@ -73,21 +46,8 @@ ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_catalog_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_str_t                  body;
-    ngx_http_onestop_answer_t  a;
-
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    a.q.kind = ONESTOP_ANSWER_CATALOG;
-
-    if (ngx_http_onestop_answer(r, &a, "c", NULL, &body, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_onestop_answer_send(r, &a, ONESTOP_CSV_CATALOG, &body);
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_CATALOG, "c",
+                                          ONESTOP_CSV_CATALOG);
 }
 
 
