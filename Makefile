@@ -153,6 +153,8 @@ FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
                 evaluation_form batch catalog timestamp token
+# issue 15: the public catalog's arguments and the CSV file names
+FUZZ_TARGETS += public_catalog
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz
