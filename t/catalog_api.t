@@ -2,7 +2,9 @@
 
 # The public catalog and CSV that opens right in Vietnam (issue 15):
 # GET /api/v1/catalog answers the ids, names, levels and parents the
-# catalog write used (compared entry by entry), with an ETag and 304,
+# catalog write used (compared entry by entry; the dossiers' ids and every
+# statistics group's are among them; the province's shipped catalog,
+# loaded by the CLI, comes back whole), with an ETag and 304,
 # CORS that exposes the ETag; format=csv&table=... gives each table as
 # CSV, in both dialects; unknown tables and formats are 400s.
 # format=csv&locale=vi on statistics, apology letters and evaluation
@@ -199,6 +201,28 @@ for my $agency ('000.00.12.H36', '000.30.01.H36', '000.00.30.H36') {
 $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
     body => $json->encode(\@recs));
 is($r->{status}, 200, 'dossiers written') or diag($r->{content});
+
+# the ids the dossiers used are the catalog's, and so are every group's
+{
+    my %in = map { my $t = $_; $t => { map { $_->{id} => 1 } @{ $cat->{$t} } } }
+        qw(agencies fields procedures);
+    my @missing = grep { !$in{agencies}{$_->{agency}}
+        || !$in{procedures}{$_->{procedure}} } @recs;
+    is(scalar @missing, 0, 'every agency and procedure written is in the catalog');
+    for my $g ([agency => 'agencies'], [top_agency => 'agencies'],
+        [field => 'fields'], [procedure => 'procedures'])
+    {
+        my ($dim, $table) = @$g;
+        my $j = $json->decode($t->get("/api/v1/stats?period=all&group=$dim")
+            ->{content});
+        my @ids = map { $_->{$dim} } @{ $j->{groups} };
+        ok(@ids && !(grep { !$in{$table}{$_} } @ids),
+            "stats group=$dim: every id is the catalog's (@ids)");
+        my %name = map { $_->{id} => $_->{name} } @{ $cat->{$table} };
+        ok(!(grep { $_->{"${dim}_name"} ne $name{ $_->{$dim} } }
+            @{ $j->{groups} }), "stats group=$dim: the catalog's names");
+    }
+}
 
 my $evaluated = 0;
 for my $m (@recs) {
@@ -408,4 +432,30 @@ for my $q ('/api/v1/catalog', '/api/v1/catalog?format=csv&table=agencies',
 }
 
 $t->check_log;
+
+# --- the province's catalog as shipped, loaded by the CLI ---
+
+{
+    my $w = Onestop::Test->new;
+    my $file = "$Onestop::Test::ROOT/conf/catalog-longan.json";
+    my ($rc, $out, $err) = $w->cli('catalog', $file);
+    is($rc, 0, 'onestop catalog conf/catalog-longan.json') or diag($err);
+    $w->write_standard_conf(serve => [qw(catalog)], keys => 0);
+    ok($w->start, 'a second nginx') or BAIL_OUT('nginx did not start');
+    my $shipped = $json->decode(Onestop::Test::slurp($file));
+    my $got = $json->decode($w->get('/api/v1/catalog')->{content});
+    for my $table (qw(agencies fields procedures)) {
+        my @want = sort { $a->{id} cmp $b->{id} } map {
+            my %e = %$_;
+            $e{parent} //= undef if $table eq 'agencies';
+            \%e
+        } @{ $shipped->{$table} };
+        is(scalar @{ $got->{$table} }, scalar @want,
+            "the shipped catalog: as many $table");
+        is_deeply($got->{$table}, \@want,
+            "the shipped catalog: every one of its $table, as written");
+    }
+    $w->check_log;
+}
+
 done_testing;
