@@ -150,7 +150,7 @@ eval_csv(const onestop_csv_t *d, onestop_buf_t *b, const onestop_run_t *rn,
     const eval_acc_t *totals)
 {
     int     i;
-    char    name[16];
+    char    name[24];
     size_t  k;
 
     onestop_csv_bom(b);
