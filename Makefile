@@ -26,6 +26,8 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \
                engine/feedback_render.c
+# issue 15: the catalog, CSV dialects, a sync partner's read
+ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c \
                engine/cli_util.c
@@ -151,6 +153,8 @@ FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
                 evaluation_form batch catalog timestamp token changes_query
+# issue 15: the public catalog's arguments and the CSV file names
+FUZZ_TARGETS += public_catalog
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz

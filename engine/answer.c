@@ -47,6 +47,12 @@ onestop_answer(onestop_store_t *st, onestop_answer_t *a)
         return 500;
     }
 
+    if (a->kind == ONESTOP_ANSWER_CATALOG) {
+        rc = onestop_catalog_answer(cat, a->args, a->nargs, &a->out,
+                                    a->error, sizeof(a->error));
+        return rc == 0 ? 200 : rc == -1 ? 400 : 500;
+    }
+
     if (a->kind == ONESTOP_ANSWER_APOLOGIES) {
         if (onestop_apology_query_parse(&aq, cat, a->args, a->nargs) != 0) {
             return answer_failed(a, aq.error, 400);

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "onestop_csv.h"
 #include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
@@ -29,6 +30,125 @@ gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
 }
 
 
+/* a letter as JSON: code, agency, procedure, the applicant masked, the
+ * days, the reason with the applicant's name masked */
+
+static void
+item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
+    uint32_t procedure, const onestop_str_t *code, const onestop_record_t *r,
+    int32_t offset)
+{
+    onestop_shown_name_t  name;
+    onestop_shown_text_t  reason;
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "code");
+    onestop_gen_str(g, code->data, code->len);
+    onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
+            &cat->agencies[agency].name);
+    onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
+            &cat->procedures[procedure].name);
+
+    onestop_gen_cstr(g, "applicant");
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "name");
+
+    onestop_shown_name(&name, r, 0);
+    onestop_gen_str(g, name.data, name.len);
+    onestop_shown_name_free(&name);
+
+    onestop_gen_cstr(g, "type");
+    onestop_gen_cstr(g, r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+                        ? "organization" : "citizen");
+    yajl_gen_map_close(g);
+
+    gen_day(g, "due_date", &r->t[ONESTOP_T_DUE], offset);
+    gen_day(g, "new_due_date", &r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset);
+    gen_day(g, "issued_date", &r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
+
+    onestop_gen_cstr(g, "reason");
+
+    if (r->reason.len) {
+        onestop_shown_text(&reason, r, r->reason.data, r->reason.len, 0);
+        onestop_gen_str(g, reason.data, reason.len);
+        onestop_shown_text_free(&reason);
+    } else {
+        yajl_gen_null(g);
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
+/* issue 15: the same letter as a CSV row (the JSON's members flattened:
+ * agency and agency_name, applicant_name and applicant_type) */
+
+static const char *const  csv_columns[] = {
+    "code", "agency", "agency_name", "procedure", "procedure_name",
+    "applicant_name", "applicant_type", "due_date", "new_due_date",
+    "issued_date", "reason", NULL
+};
+
+
+static void
+csv_head(const onestop_csv_t *d, onestop_buf_t *out)
+{
+    size_t  i;
+
+    onestop_csv_bom(out);
+
+    for (i = 0; csv_columns[i] != NULL; i++) {
+        onestop_csv_heading(d, out, csv_columns[i], csv_columns[i + 1] == NULL);
+    }
+}
+
+
+static void
+item_csv(const onestop_csv_t *d, onestop_buf_t *out,
+    const onestop_catalog_t *cat, uint32_t agency, uint32_t procedure,
+    const onestop_str_t *code, const onestop_record_t *r, int32_t offset)
+{
+    const char            *type;
+    onestop_shown_name_t   name;
+    onestop_shown_text_t   reason;
+    const onestop_str_t   *s;
+
+    onestop_csv_text(d, out, code->data, code->len, 0);
+    s = &cat->agencies[agency].id;
+    onestop_csv_text(d, out, s->data, s->len, 0);
+    s = &cat->agencies[agency].name;
+    onestop_csv_text(d, out, s->data, s->len, 0);
+    s = &cat->procedures[procedure].id;
+    onestop_csv_text(d, out, s->data, s->len, 0);
+    s = &cat->procedures[procedure].name;
+    onestop_csv_text(d, out, s->data, s->len, 0);
+
+    onestop_shown_name(&name, r, 0);
+    onestop_csv_text(d, out, name.data, name.len, 0);
+    onestop_shown_name_free(&name);
+
+    type = r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
+           ? "organization" : "citizen";
+    onestop_csv_text(d, out, type, strlen(type), 0);
+
+    onestop_csv_day(d, out, onestop_ts_day(&r->t[ONESTOP_T_DUE], offset), 0);
+    onestop_csv_day(d, out,
+                    onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset),
+                    0);
+    onestop_csv_day(d, out,
+                    onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset),
+                    0);
+
+    if (r->reason.len) {
+        onestop_shown_text(&reason, r, r->reason.data, r->reason.len, 0);
+        onestop_csv_text(d, out, reason.data, reason.len, 1);
+        onestop_shown_text_free(&reason);
+    } else {
+        onestop_csv_empty(d, out, 1);
+    }
+}
+
+
 int
 onestop_store_apologies(onestop_store_t *st,
     const onestop_apology_query_t *q, onestop_buf_t *out)
@@ -45,8 +165,6 @@ onestop_store_apologies(onestop_store_t *st,
     MDB_cursor               *cur;
     onestop_day_t             day;
     onestop_record_t          r;
-    onestop_shown_name_t      name;
-    onestop_shown_text_t      reason;
     onestop_str_t             code;
     const uint8_t            *kp;
     const onestop_catalog_t  *cat;
@@ -59,16 +177,23 @@ onestop_store_apologies(onestop_store_t *st,
         return -2;
     }
 
-    g = onestop_report_gen(out);
+    g = NULL;
 
-    if (g == NULL) {
-        mdb_cursor_close(cur);
-        return -2;
+    if (q->csv) {
+        csv_head(onestop_csv_dialect(q->csv), out);
+
+    } else {
+        g = onestop_report_gen(out);
+
+        if (g == NULL) {
+            mdb_cursor_close(cur);
+            return -2;
+        }
+
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "items");
+        yajl_gen_array_open(g);
     }
-
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "items");
-    yajl_gen_array_open(g);
 
     /* where to start: after the cursor, or at `to` */
 
@@ -145,43 +270,12 @@ onestop_store_apologies(onestop_store_t *st,
         code.data = dk.mv_data;
         code.len = dk.mv_size;
 
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "code");
-        onestop_gen_str(g, code.data, code.len);
-        onestop_gen_ref(g, "agency", &cat->agencies[agency].id,
-                &cat->agencies[agency].name);
-        onestop_gen_ref(g, "procedure", &cat->procedures[procedure].id,
-                &cat->procedures[procedure].name);
-
-        onestop_gen_cstr(g, "applicant");
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "name");
-
-        onestop_shown_name(&name, &r, 0);
-        onestop_gen_str(g, name.data, name.len);
-        onestop_shown_name_free(&name);
-
-        onestop_gen_cstr(g, "type");
-        onestop_gen_cstr(g, r.applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-                            ? "organization" : "citizen");
-        yajl_gen_map_close(g);
-
-        gen_day(g, "due_date", &r.t[ONESTOP_T_DUE], st->offset);
-        gen_day(g, "new_due_date", &r.t[ONESTOP_T_APOLOGY_NEW_DUE],
-                st->offset);
-        gen_day(g, "issued_date", &r.t[ONESTOP_T_APOLOGY_ISSUED], st->offset);
-
-        onestop_gen_cstr(g, "reason");
-
-        if (r.reason.len) {
-            onestop_shown_text(&reason, &r, r.reason.data, r.reason.len, 0);
-            onestop_gen_str(g, reason.data, reason.len);
-            onestop_shown_text_free(&reason);
+        if (q->csv) {
+            item_csv(onestop_csv_dialect(q->csv), out, cat, agency,
+                     procedure, &code, &r, st->offset);
         } else {
-            yajl_gen_null(g);
+            item_json(g, cat, agency, procedure, &code, &r, st->offset);
         }
-
-        yajl_gen_map_close(g);
 
         n++;
         onestop_day_format(day, d);
@@ -191,19 +285,22 @@ onestop_store_apologies(onestop_store_t *st,
         nlen = ONESTOP_DATE_LEN + 1 + code.len;
     }
 
-    yajl_gen_array_close(g);
-    onestop_gen_cstr(g, "next");
-
-    if (more) {
-        onestop_gen_str(g, next, nlen);
-    } else {
-        yajl_gen_null(g);
-    }
-
-    yajl_gen_map_close(g);
-    yajl_gen_free(g);
     mdb_cursor_close(cur);
-    onestop_buf_add(out, "\n", 1);
+
+    if (g != NULL) {
+        yajl_gen_array_close(g);
+        onestop_gen_cstr(g, "next");
+
+        if (more) {
+            onestop_gen_str(g, next, nlen);
+        } else {
+            yajl_gen_null(g);
+        }
+
+        yajl_gen_map_close(g);
+        yajl_gen_free(g);
+        onestop_buf_add(out, "\n", 1);
+    }
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
         return -2;

@@ -85,7 +85,7 @@ usage(FILE *f)
         "                       that is there aside\n"
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
-        "        [--channel C] [--level L] [--format json|csv]\n"
+        "        [--channel C] [--level L] [--format json|csv] [--locale vi]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
@@ -655,6 +655,7 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         { "channel", required_argument, NULL, 0 },
         { "level", required_argument, NULL, 0 },
         { "format", required_argument, NULL, 0 },
+        { "locale", required_argument, NULL, 0 },       /* issue 15 */
         { "subject", required_argument, NULL, 0 },
         { "kind", required_argument, NULL, 0 },
         { NULL, 0, NULL, 0 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_csv.h"
 #include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
@@ -90,28 +91,36 @@ eval_number(yajl_gen g, double v)
 
 
 /* the mean total out of 18 (Circular 01/2018, Art. 13: nine indices of
- * 0 to 2 points): the sum of the nine indices' means, null while one of
- * them has no answer */
+ * 0 to 2 points): the sum of the nine indices' means; 0 when there is
+ * none to give (withheld, or an index without an answer) */
+static int
+eval_total_of(const eval_part_t *part, int withheld, double *total)
+{
+    int  i;
+
+    *total = 0;
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        if (withheld || part->count[i] == 0) {
+            return 0;
+        }
+
+        *total += (double) part->sum[i] / (double) part->count[i];
+    }
+
+    return 1;
+}
+
+
 static void
 eval_total(yajl_gen g, const eval_part_t *part, int withheld)
 {
-    int     i;
     double  total;
 
-    total = 0;
-
-    for (i = 1; i <= ONESTOP_INDICES && !withheld; i++) {
-        if (part->count[i] == 0) {
-            break;
-        }
-
-        total += (double) part->sum[i] / (double) part->count[i];
-    }
-
-    if (withheld || i <= ONESTOP_INDICES) {
-        yajl_gen_null(g);
-    } else {
+    if (eval_total_of(part, withheld, &total)) {
         eval_number(g, total);
+    } else {
+        yajl_gen_null(g);
     }
 }
 
@@ -193,6 +202,87 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
     }
 
     yajl_gen_map_close(g);
+}
+
+
+/* issue 15: the summary as CSV, one row (the totals) or one per group,
+ * as the statistics' CSV is: the counts, the mean total and each index's
+ * count and mean; what is withheld (fewer than EVAL_MIN) is an empty
+ * cell, as null is in the JSON */
+
+static void
+eval_csv_mean(const onestop_csv_t *d, onestop_buf_t *b, int64_t sum,
+    int64_t count, int withheld, int last)
+{
+    char  num[40];
+
+    if (withheld || count == 0) {
+        onestop_csv_empty(d, b, last);
+        return;
+    }
+
+    onestop_report_rate(num, sizeof(num), (double) sum / (double) count);
+    onestop_csv_number(d, b, num, last);
+}
+
+
+static void
+eval_csv_row(const onestop_csv_t *d, onestop_buf_t *b, const eval_acc_t *acc)
+{
+    int      i, withheld;
+    char     num[40];
+    double   total;
+
+    withheld = acc->all.evaluations < EVAL_MIN;
+
+    onestop_csv_integer(d, b, (long long) acc->all.evaluations, 0);
+    onestop_csv_integer(d, b, (long long) acc->comments, 0);
+
+    if (eval_total_of(&acc->all, withheld, &total)) {
+        onestop_report_rate(num, sizeof(num), total);
+        onestop_csv_number(d, b, num, 0);
+    } else {
+        onestop_csv_empty(d, b, 0);
+    }
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        onestop_csv_integer(d, b, (long long) acc->all.count[i], 0);
+        eval_csv_mean(d, b, acc->all.sum[i], acc->all.count[i], withheld,
+                      i == ONESTOP_INDICES);
+    }
+}
+
+
+static void
+eval_csv(const onestop_csv_t *d, onestop_buf_t *b, const onestop_run_t *rn,
+    const eval_acc_t *totals)
+{
+    int     i;
+    char    name[24];
+    size_t  k;
+
+    onestop_csv_bom(b);
+    onestop_report_csv_dims_head(d, b, rn->q);
+    onestop_csv_heading(d, b, "evaluations", 0);
+    onestop_csv_heading(d, b, "comments", 0);
+    onestop_csv_heading(d, b, "total_mean", 0);
+
+    for (i = 1; i <= ONESTOP_INDICES; i++) {
+        snprintf(name, sizeof(name), "%d_count", i);
+        onestop_csv_heading(d, b, name, 0);
+        snprintf(name, sizeof(name), "%d_mean", i);
+        onestop_csv_heading(d, b, name, i == ONESTOP_INDICES);
+    }
+
+    if (rn->q->ngroup == 0) {
+        eval_csv_row(d, b, totals);
+        return;
+    }
+
+    for (k = 0; k < rn->ngroups; k++) {
+        onestop_report_csv_dims(d, b, rn, rn->groups[k].dim);
+        eval_csv_row(d, b, (const eval_acc_t *) rn->groups[k].counts);
+    }
 }
 
 
@@ -319,6 +409,12 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     }
 
     onestop_groups_sort(&rn);
+
+    if (q->csv) {
+        eval_csv(onestop_csv_dialect(q->csv), out, &rn, &totals);
+        result = out->failed ? -2 : 0;
+        goto done;
+    }
 
     g = onestop_report_gen(out);
 

@@ -313,9 +313,15 @@ onestop_ingest_route(onestop_ingest_route_t *rt, const char *path,
         rt->kind = ONESTOP_W_DOSSIERS;
 
     } else if (len > 9 && memcmp(path, "dossiers/", 9) == 0) {
-        if (method_len != 6 || memcmp(method, "DELETE", 6) != 0) {
-            rt->allow = "DELETE";
-            *message = "a dossier is deleted with DELETE";
+        /* issue 15: GET (HEAD) reads the stored record back */
+        if ((method_len == 3 && memcmp(method, "GET", 3) == 0)
+            || (method_len == 4 && memcmp(method, "HEAD", 4) == 0))
+        {
+            rt->kind = ONESTOP_INGEST_READ;
+
+        } else if (method_len != 6 || memcmp(method, "DELETE", 6) != 0) {
+            rt->allow = "GET, HEAD, DELETE";
+            *message = "a dossier is read with GET and deleted with DELETE";
             return 405;
         }
 
@@ -324,7 +330,10 @@ onestop_ingest_route(onestop_ingest_route_t *rt, const char *path,
             return 400;
         }
 
-        rt->kind = ONESTOP_W_DELETE;
+        if (rt->kind == 0) {
+            rt->kind = ONESTOP_W_DELETE;
+        }
+
         rt->code.data = path + 9;
         rt->code.len = len - 9;
         return 0;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "onestop_args.h"
+#include "onestop_catalog.h"
 #include "onestop_figures.h"
 #include "onestop_store.h"
 
@@ -20,7 +21,8 @@ enum {
     ONESTOP_ANSWER_APOLOGIES,
     ONESTOP_ANSWER_SUMMARY,
     ONESTOP_ANSWER_WIDGET,
-    ONESTOP_ANSWER_METRICS
+    ONESTOP_ANSWER_METRICS,
+    ONESTOP_ANSWER_CATALOG          /* issue 15: the public catalog */
 };
 
 typedef struct {
@@ -44,5 +46,15 @@ typedef struct {
  * may run on another thread than the request's.
  */
 int onestop_answer(onestop_store_t *st, onestop_answer_t *a);
+
+/*
+ * The catalog (issue 15; engine/catalog_view.c): `{"agencies", "fields",
+ * "procedures"}` as JSON, or with format=csv one `table` in the dialect
+ * of `locale`.  0, -1 with `error` (a 400: a bad or repeated argument),
+ * -2 when memory ran out.
+ */
+int onestop_catalog_answer(const onestop_catalog_t *cat,
+    const onestop_arg_t *args, size_t nargs, onestop_buf_t *out,
+    char *error, size_t size);
 
 #endif /* ONESTOP_ANSWER_H */

@@ -52,18 +52,23 @@ void onestop_api_keys_free(onestop_api_keys_t *k);
 const onestop_api_key_t *onestop_api_key_find(const onestop_api_key_t *keys,
     size_t n, const char *auth, size_t len);
 
+/* issue 15: not a write but a read of the stored record (GET
+ * dossiers/CODE) */
+#define ONESTOP_INGEST_READ  100
+
 /* a write's resource, the path after the location */
 typedef struct {
     int             kind;               /* ONESTOP_W_DOSSIERS, _DELETE,
-                                           _CATALOG */
-    onestop_str_t   code;               /* ONESTOP_W_DELETE */
+                                           _CATALOG, ONESTOP_INGEST_READ */
+    onestop_str_t   code;               /* ONESTOP_W_DELETE, _INGEST_READ */
     const char     *allow;              /* a 405's Allow header */
 } onestop_ingest_route_t;
 
 /*
  * The resource of path[0..len) written with method[0..method_len) by a
  * key (admin: its scope is "*"): "dossiers" (POST), "dossiers/CODE"
- * (DELETE), "catalog" (POST, an administrator only).  0; or the status,
+ * (DELETE; GET or HEAD: ONESTOP_INGEST_READ), "catalog" (POST, an
+ * administrator only).  0; or the status,
  * 404 (no such resource), 405 (another method: rt->allow), 400 (not a
  * code) or 403, with *message.
  */

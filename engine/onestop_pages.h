@@ -86,4 +86,13 @@ int onestop_qr_answer(onestop_buf_t *out, onestop_store_t *st,
 /* what a QR code's or a receipt's error says: 400, 401, 403, 404, 500 */
 const char *onestop_qr_message(int status);
 
+/*
+ * Issue 15 (engine/record_json.c): the stored record of code[0..len) as
+ * the write API takes it, contacts included, for a key of `scope`: 200
+ * with the JSON in out; 404 for an absent or deleted code and alike for
+ * one outside the scope; 500 when the store failed.
+ */
+int onestop_record_answer(onestop_buf_t *out, onestop_store_t *st,
+    const onestop_scope_t *scope, const char *code, size_t len);
+
 #endif /* ONESTOP_PAGES_H */

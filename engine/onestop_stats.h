@@ -118,7 +118,7 @@ typedef struct {
     int             ngroup;
     int             channel;          /* -1 none */
     int             level;            /* 0 none */
-    int             csv;
+    int             csv;              /* ONESTOP_FORMAT_* (onestop_csv.h) */
     int             subject;          /* 1: subject=feedback (Điều 13) */
     int             kind;             /* subject=feedback: -1 or the kind */
     char            error[256];
@@ -149,11 +149,13 @@ typedef struct {
     onestop_day_t   after_day;
     char            after_code[ONESTOP_CODE_MAX];
     size_t          after_len;
+    int             csv;              /* ONESTOP_FORMAT_* (onestop_csv.h) */
     char            error[256];
 } onestop_apology_query_t;
 
-/* Parses agency, under, field, procedure, from, to, limit (1-1000, 100)
- * and after (a cursor from a previous answer), each at most once.  0, or
+/* Parses agency, under, field, procedure, from, to, limit (1-1000, 100),
+ * after (a cursor from a previous answer), format and locale, each at
+ * most once.  0, or
  * -1 with q->error. */
 int onestop_apology_query_parse(onestop_apology_query_t *q,
     const onestop_catalog_t *cat, const onestop_arg_t *args, size_t nargs);

@@ -84,6 +84,14 @@ void onestop_run_free(onestop_run_t *rn);
 
 /* a yajl generator that writes into out; NULL when memory is exhausted */
 yajl_gen onestop_report_gen(onestop_buf_t *out);
+
+/* issue 15: a group's dimensions as CSV headings and cells (report.c),
+ * for the evaluation summary's CSV too */
+struct onestop_csv_s;
+void onestop_report_csv_dims_head(const struct onestop_csv_s *d,
+    onestop_buf_t *b, const onestop_query_t *q);
+void onestop_report_csv_dims(const struct onestop_csv_s *d,
+    onestop_buf_t *out, const onestop_run_t *rn, const uint32_t *dim);
 /* the shortest decimal that reads back as v (15 to 17 digits) */
 void onestop_report_rate(char *buf, size_t size, double v);
 /* a dimension's word, and a value's id and name (NULL: none) */

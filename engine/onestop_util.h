@@ -43,6 +43,9 @@ void onestop_buf_free(onestop_buf_t *b);
  * is quoted and gets a single quote in front: "'=SUM(A1)". Numbers the
  * program writes itself are not text and do not go through here. */
 void onestop_csv_cell(onestop_buf_t *b, const char *s, size_t len);
+/* The same with `sep` (',' or ';') quoted too. */
+void onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len,
+    char sep);
 
 /* 1 when s[0..len) is well-formed UTF-8: no overlong form, no surrogate,
  * nothing above U+10FFFF (stricter than yajl's own check). */

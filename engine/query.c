@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "onestop_csv.h"
 #include "onestop_stats_int.h"
 
 
@@ -144,7 +145,7 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "period",
         "interval", "group", "channel", "level", "format", "subject",
-        "kind", NULL
+        "kind", "locale", NULL
     };
 
     memset(q, 0, sizeof(onestop_query_t));
@@ -277,17 +278,18 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                 return -1;
             }
 
-        } else if (arg_is(a, "format")) {
-            if (val_is(v, "csv")) {
-                q->csv = 1;
-
-            } else if (!val_is(v, "json")) {
-                snprintf(q->error, sizeof(q->error),
-                         "format must be json or csv");
-                return -1;
-            }
         }
     }
+
+    /* format and locale (onestop_csv.h) */
+
+    j = onestop_csv_format(args, nargs, q->error, sizeof(q->error));
+
+    if (j < 0) {
+        return -1;
+    }
+
+    q->csv = j;
 
     if (q->period && (q->f.has_from || q->f.has_to)) {
         snprintf(q->error, sizeof(q->error),
@@ -409,7 +411,7 @@ onestop_apology_query_parse(onestop_apology_query_t *q,
 
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "limit",
-        "after", NULL
+        "after", "format", "locale", NULL
     };
 
     memset(q, 0, sizeof(onestop_apology_query_t));
@@ -474,6 +476,14 @@ onestop_apology_query_parse(onestop_apology_query_t *q,
         snprintf(q->error, sizeof(q->error), "from is after to");
         return -1;
     }
+
+    rc = onestop_csv_format(args, nargs, q->error, sizeof(q->error));
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    q->csv = rc;
 
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onestop_csv.h"
 #include "onestop_stats_int.h"
 
 
@@ -138,7 +139,8 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 
 
 static void
-csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
+csv_counters(const onestop_csv_t *d, onestop_buf_t *b,
+    const onestop_counts_t *c)
 {
     int        has_rr, has_otr;
     char       num[40];
@@ -149,30 +151,71 @@ csv_counters(onestop_buf_t *b, const onestop_counts_t *c)
     n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
 
     for (i = 0; i < n; i++) {
-        onestop_buf_printf(b, "%s%lld", i ? "," : "",
-                           (long long) list[i].value);
+        onestop_csv_integer(d, b, (long long) list[i].value, 0);
     }
-
-    onestop_buf_add(b, ",", 1);
 
     if (has_rr) {
         onestop_report_rate(num, sizeof(num), rr);
-        onestop_buf_adds(b, num);
+        onestop_csv_number(d, b, num, 0);
+    } else {
+        onestop_csv_empty(d, b, 0);
     }
-
-    onestop_buf_add(b, ",", 1);
 
     if (has_otr) {
         onestop_report_rate(num, sizeof(num), otr);
-        onestop_buf_adds(b, num);
+        onestop_csv_number(d, b, num, 1);
+    } else {
+        onestop_csv_empty(d, b, 1);
     }
+}
 
-    onestop_buf_add(b, "\r\n", 2);
+
+/* the headings of a group's dimensions (their ids, and names where they
+ * have one), shared with the evaluation summary's CSV */
+
+void
+onestop_report_csv_dims_head(const onestop_csv_t *d, onestop_buf_t *b,
+    const onestop_query_t *q)
+{
+    int   i;
+    char  name[64];
+
+    for (i = 0; i < q->ngroup; i++) {
+        onestop_csv_heading(d, b, onestop_dim_word(q->group[i]), 0);
+
+        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
+            snprintf(name, sizeof(name), "%s_name",
+                     onestop_dim_word(q->group[i]));
+            onestop_csv_heading(d, b, name, 0);
+        }
+    }
+}
+
+
+void
+onestop_report_csv_dims(const onestop_csv_t *d, onestop_buf_t *out,
+    const onestop_run_t *rn, const uint32_t *dim)
+{
+    int                     i;
+    onestop_str_t           tmp;
+    const onestop_str_t    *s;
+    const onestop_query_t  *q = rn->q;
+
+    for (i = 0; i < q->ngroup; i++) {
+        s = onestop_dim_id(rn->cat, q->group[i], dim[i], &tmp);
+        onestop_csv_text(d, out, s->data, s->len, 0);
+
+        s = onestop_dim_name(rn->cat, q->group[i], dim[i]);
+
+        if (s != NULL) {
+            onestop_csv_text(d, out, s->data, s->len, 0);
+        }
+    }
 }
 
 
 static void
-csv_header(onestop_buf_t *b, const onestop_query_t *q)
+csv_header(const onestop_csv_t *d, onestop_buf_t *b, const onestop_query_t *q)
 {
     int        i, has_rr, has_otr;
     size_t     n;
@@ -180,28 +223,24 @@ csv_header(onestop_buf_t *b, const onestop_query_t *q)
     counter_t  list[16];
     onestop_counts_t  zero;
 
-    onestop_buf_add(b, "\xef\xbb\xbf", 3);
+    onestop_csv_bom(b);
 
     if (q->interval) {
-        onestop_buf_adds(b, "from,to,");
+        onestop_csv_heading(d, b, "from", 0);
+        onestop_csv_heading(d, b, "to", 0);
     }
 
-    for (i = 0; i < q->ngroup; i++) {
-        onestop_buf_printf(b, "%s,", onestop_dim_word(q->group[i]));
-
-        if (q->group[i] <= ONESTOP_DIM_PROCEDURE) {
-            onestop_buf_printf(b, "%s_name,", onestop_dim_word(q->group[i]));
-        }
-    }
+    onestop_report_csv_dims_head(d, b, q);
 
     memset(&zero, 0, sizeof(zero));
     n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
 
     for (i = 0; i < (int) n; i++) {
-        onestop_buf_printf(b, "%s,", list[i].name);
+        onestop_csv_heading(d, b, list[i].name, 0);
     }
 
-    onestop_buf_adds(b, "resolution_rate,on_time_rate\r\n");
+    onestop_csv_heading(d, b, "resolution_rate", 0);
+    onestop_csv_heading(d, b, "on_time_rate", 1);
 }
 
 
@@ -209,47 +248,27 @@ static void
 csv_render(const onestop_run_t *rn, const onestop_counts_t *totals,
     onestop_buf_t *out)
 {
-    int                     i;
-    char                    d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
     size_t                  k, p;
-    onestop_str_t           tmp;
-    const onestop_str_t    *s;
+    const onestop_csv_t    *d;
     const onestop_query_t  *q = rn->q;
 
-    csv_header(out, q);
+    d = onestop_csv_dialect(q->csv);
+    csv_header(d, out, q);
 
     if (q->interval) {
         for (p = 0; p < rn->nperiods; p++) {
-            onestop_day_format(rn->pfrom[p], d1);
-            onestop_day_format(rn->pto[p], d2);
-            onestop_buf_add(out, d1, ONESTOP_DATE_LEN);
-            onestop_buf_add(out, ",", 1);
-            onestop_buf_add(out, d2, ONESTOP_DATE_LEN);
-            onestop_buf_add(out, ",", 1);
-            csv_counters(out, &totals[p]);
+            onestop_csv_day(d, out, rn->pfrom[p], 0);
+            onestop_csv_day(d, out, rn->pto[p], 0);
+            csv_counters(d, out, &totals[p]);
         }
 
     } else if (q->ngroup == 0) {
-        csv_counters(out, &totals[0]);
+        csv_counters(d, out, &totals[0]);
 
     } else {
         for (k = 0; k < rn->ngroups; k++) {
-            for (i = 0; i < q->ngroup; i++) {
-                s = onestop_dim_id(rn->cat, q->group[i],
-                                   rn->groups[k].dim[i], &tmp);
-                onestop_csv_cell(out, s->data, s->len);
-                onestop_buf_add(out, ",", 1);
-
-                s = onestop_dim_name(rn->cat, q->group[i],
-                                     rn->groups[k].dim[i]);
-
-                if (s != NULL) {
-                    onestop_csv_cell(out, s->data, s->len);
-                    onestop_buf_add(out, ",", 1);
-                }
-            }
-
-            csv_counters(out, &rn->groups[k].counts[0]);
+            onestop_report_csv_dims(d, out, rn, rn->groups[k].dim);
+            csv_counters(d, out, &rn->groups[k].counts[0]);
         }
     }
 }

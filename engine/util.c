@@ -192,12 +192,19 @@ onestop_buf_free(onestop_buf_t *b)
 void
 onestop_csv_cell(onestop_buf_t *b, const char *s, size_t len)
 {
+    onestop_csv_cell_sep(b, s, len, ',');
+}
+
+
+void
+onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len, char sep)
+{
     int     formula;
     size_t  i, from;
 
     formula = len > 0 && memchr("=+-@\t\r", s[0], 6) != NULL;
 
-    if (!formula && memchr(s, ',', len) == NULL && memchr(s, '"', len) == NULL
+    if (!formula && memchr(s, ',', len) == NULL && memchr(s, sep, len) == NULL && memchr(s, '"', len) == NULL
         && memchr(s, '\r', len) == NULL && memchr(s, '\n', len) == NULL)
     {
         onestop_buf_add(b, s, len);

@@ -15,6 +15,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "onestop_answer.h"
+#include "onestop_csv.h"
 #include "onestop_audit.h"
 #include "onestop_calendar.h"
 #include "onestop_evaluation.h"
@@ -45,6 +46,7 @@ typedef enum {
     NGX_HTTP_ONESTOP_EVALUATE,
     NGX_HTTP_ONESTOP_ERROR_PAGE,
     NGX_HTTP_ONESTOP_CHANGES,
+    NGX_HTTP_ONESTOP_CATALOG,           /* issue 15 */
     NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
 
@@ -411,12 +413,18 @@ ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
 ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
     ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered);
+/* the whole handler of a public answer of kind (ONESTOP_ANSWER_*) kept
+ * under `prefix`: sent as JSON, or with format=csv as CSV with the file
+ * name of `what` (ONESTOP_CSV_*) in Content-Disposition (issue 15) */
+ngx_int_t ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
+    const char *prefix, int what);
 
 /* statistics and the public pages */
 char *ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_catalog_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);

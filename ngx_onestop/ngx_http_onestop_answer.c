@@ -66,6 +66,8 @@ static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
 static ngx_int_t ngx_http_onestop_answer_fail(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_onestop_answer_t *a);
+static ngx_int_t ngx_http_onestop_answer_send(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, int what, ngx_str_t *body);
 
 
 /*
@@ -514,4 +516,74 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 
     return ngx_http_onestop_error(r, rc, "internal_error",
                                   "the answer could not be computed");
+}
+
+
+/* issue 15: an answer sent as JSON or as a CSV download named after what
+ * it holds (the arguments were checked by the answer's computation) */
+
+static ngx_int_t
+ngx_http_onestop_answer_send(ngx_http_request_t *r,
+    ngx_http_onestop_answer_t *a, int what, ngx_str_t *body)
+{
+    int          format;
+    char         error[96], name[128];
+    u_char      *p;
+    size_t       n;
+
+    static ngx_str_t  csv_type =
+        ngx_string("text/csv; charset=utf-8; header=present");
+
+    format = onestop_csv_format(a->q.args, a->q.nargs, error, sizeof(error));
+
+    if (format <= ONESTOP_FORMAT_JSON) {
+        return ngx_http_onestop_send(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_json_type,
+                                     body->data, body->len);
+    }
+
+    onestop_csv_filename(what, format, a->q.args, a->q.nargs, a->q.today,
+                         name, sizeof(name));
+    n = ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"\"") + n);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_onestop_add_header(r, "Content-Disposition", p,
+            ngx_sprintf(p, "attachment; filename=\"%s\"", name) - p)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_onestop_send(r, NGX_HTTP_OK, &csv_type, body->data,
+                                 body->len);
+}
+
+
+/* a public answer of the query's arguments, whole: statistics, apologies,
+ * the evaluation summary, the catalog */
+
+ngx_int_t
+ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
+    const char *prefix, int what)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  body;
+    ngx_http_onestop_answer_t  a;
+
+    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
+        return rc;
+    }
+
+    a.q.kind = kind;
+
+    if (ngx_http_onestop_answer(r, &a, prefix, NULL, &body, 1, &rc) != NGX_OK)
+    {
+        return rc;
+    }
+
+    return ngx_http_onestop_answer_send(r, &a, what, &body);
 }

@@ -233,20 +233,6 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_onestop_summary(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_str_t                  body;
-    ngx_http_onestop_answer_t  a;
-
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    a.q.kind = ONESTOP_ANSWER_SUMMARY;
-
-    if (ngx_http_onestop_answer(r, &a, "e", NULL, &body, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 body.data, body.len);
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_SUMMARY, "e",
+                                          ONESTOP_CSV_EVALUATIONS);
 }

@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_pages.h"
 
 
 static void ngx_http_onestop_ingest_body(ngx_http_request_t *r);
@@ -19,6 +20,8 @@ static ngx_int_t ngx_http_onestop_write_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
 static ngx_int_t ngx_http_onestop_feed_body(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
+static ngx_int_t ngx_http_onestop_ingest_read(ngx_http_request_t *r,
+    ngx_http_onestop_key_t *key, onestop_str_t *code);
 
 
 /* keys: the file is the engine's to read; its memory lives as long as
@@ -64,6 +67,59 @@ ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_memcpy((*keys)->elts, k->keys, k->n * sizeof(ngx_http_onestop_key_t));
 
     return NGX_CONF_OK;
+}
+
+
+/* issue 15: GET dossiers/CODE, the stored record for a sync partner whose
+ * key covers its agency (the engine's record_json.c); a 404 alike for an
+ * absent code and another agency's */
+
+static ngx_int_t
+ngx_http_onestop_ingest_read(ngx_http_request_t *r,
+    ngx_http_onestop_key_t *key, onestop_str_t *code)
+{
+    int                            status;
+    onestop_buf_t                  b;
+    ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
+        != NGX_OK)
+    {
+        return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "internal_error",
+                                      "the store could not be read");
+    }
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    status = onestop_record_answer(&b, wk->store, &key->scope, code->data,
+                                   code->len);
+    onestop_store_read_end(wk->store);
+
+    if (status != NGX_HTTP_OK) {
+        onestop_buf_free(&b);
+        return ngx_http_onestop_error(r, status, onestop_error_code(status),
+                                      status == NGX_HTTP_NOT_FOUND
+                                      ? "no dossier of this code within "
+                                        "the key's scope"
+                                      : "the record could not be read");
+    }
+
+    if (ngx_http_onestop_private_headers(r) != NGX_OK
+        || ngx_http_onestop_etag(r, (u_char *) b.data, b.len) != NGX_OK)
+    {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_onestop_send_buf(r, NGX_HTTP_OK,
+                                     &ngx_http_onestop_json_type, &b);
 }
 
 
@@ -122,6 +178,10 @@ ngx_http_onestop_ingest_handler(ngx_http_request_t *r)
 
         return ngx_http_onestop_error(r, status, onestop_error_code(status),
                                       message);
+    }
+
+    if (rt.kind == ONESTOP_INGEST_READ) {
+        return ngx_http_onestop_ingest_read(r, key, &rt.code);
     }
 
     wc->ctx_kind = NGX_HTTP_ONESTOP_CTX_WRITE;

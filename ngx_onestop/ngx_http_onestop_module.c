@@ -101,6 +101,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_ONESTOP_APOLOGIES,
       (void *) ngx_http_onestop_apologies_handler },
 
+    { ngx_string("onestop_catalog"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_CATALOG,
+      (void *) ngx_http_onestop_catalog_handler },
+
     { ngx_string("onestop_widget"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_onestop_handler_slot,

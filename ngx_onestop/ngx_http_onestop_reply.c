@@ -325,6 +325,7 @@ ngx_int_t
 ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len)
 {
+    u_char       *semi;
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
@@ -332,8 +333,13 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
     r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
     r->headers_out.content_type_lowcase = NULL;
+
+    /* the media type without its parameters, as nginx keeps it, so that
+     * gzip_types and the like match "application/json; charset=utf-8" */
+    semi = ngx_strlchr(type->data, type->data + type->len, ';');
+    r->headers_out.content_type_len = semi ? (size_t) (semi - type->data)
+                                           : type->len;
 
     if (len == 0 || r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
@@ -484,8 +490,17 @@ ngx_http_onestop_parse_args(ngx_http_request_t *r, onestop_arg_t **args,
 ngx_int_t
 ngx_http_onestop_cors(ngx_http_request_t *r)
 {
-    return ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
-                                       (u_char *) "*", 1);
+    /* the same for every origin ("*"): no Vary: Origin; a browser
+     * application may read the ETag to revalidate (issue 15) */
+
+    if (ngx_http_onestop_add_header(r, "Access-Control-Allow-Origin",
+                                    (u_char *) "*", 1) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_onestop_add_header(r, "Access-Control-Expose-Headers",
+                                       (u_char *) "ETag", 4);
 }
 
 

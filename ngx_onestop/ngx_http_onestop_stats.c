@@ -17,8 +17,6 @@
 #include "onestop_version.h"
 
 
-static ngx_str_t  ngx_http_onestop_csv_type =
-    ngx_string("text/csv; charset=utf-8; header=present");
 static ngx_str_t  ngx_http_onestop_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
@@ -28,41 +26,8 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
 ngx_int_t
 ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_uint_t                 csv;
-    ngx_str_t                  body;
-    const onestop_arg_t       *format;
-    ngx_http_onestop_answer_t  a;
-
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    /* the only format: the query's parse refuses a second one */
-
-    format = onestop_args_find(a.q.args, a.q.nargs, "format");
-    csv = format != NULL && format->value.len == 3
-          && ngx_strncmp(format->value.data, "csv", 3) == 0;
-
-    a.q.kind = ONESTOP_ANSWER_STATS;
-
-    if (ngx_http_onestop_answer(r, &a, "s", NULL, &body, 1, &rc) != NGX_OK)
-    {
-        return rc;
-    }
-
-    if (csv && ngx_http_onestop_add_header(r, "Content-Disposition",
-                 (u_char *) "attachment; filename=\"onestop-stats.csv\"",
-                 sizeof("attachment; filename=\"onestop-stats.csv\"") - 1)
-               != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK,
-                                 csv ? &ngx_http_onestop_csv_type
-                                     : &ngx_http_onestop_json_type,
-                                 body.data, body.len);
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_STATS, "s",
+                                          ONESTOP_CSV_STATS);
 }
 
 
@@ -71,22 +36,18 @@ ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_apologies_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_str_t                  body;
-    ngx_http_onestop_answer_t  a;
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_APOLOGIES, "a",
+                                          ONESTOP_CSV_APOLOGIES);
+}
 
-    if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
-        return rc;
-    }
 
-    a.q.kind = ONESTOP_ANSWER_APOLOGIES;
+/* the catalog (issue 15): the ids the statistics' filters take */
 
-    if (ngx_http_onestop_answer(r, &a, "a", NULL, &body, 1, &rc) != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 body.data, body.len);
+ngx_int_t
+ngx_http_onestop_catalog_handler(ngx_http_request_t *r)
+{
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_CATALOG, "c",
+                                          ONESTOP_CSV_CATALOG);
 }
 
 

@@ -17,6 +17,7 @@ use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
 use Encode qw(decode);
 use IO::Select;
+use IO::Uncompress::Gunzip ();
 use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
@@ -64,6 +65,23 @@ is($r->{status}, 200, 'a QR code with the key');
 my $token = "$code.AAAAAAAAAAAAAAAA";
 $r = $t->get("/q/$token");
 is($r->{status}, 404, 'a guessed token: 404');
+
+# issue 15: the shipped gzip, for JSON and CSV when asked, with Vary; the
+# catalog at its place
+for my $path ('/api/v1/catalog', '/api/v1/stats?period=all&group=agency',
+    '/api/v1/stats?period=all&group=agency&format=csv&locale=vi')
+{
+    my $plain = $t->get($path);
+    $r = $t->get($path, headers => {'Accept-Encoding' => 'gzip'});
+    is($r->{status}, 200, "$path: 200");
+    is($r->{headers}{'content-encoding'}, 'gzip', "$path: gzip when asked");
+    like($r->{headers}{vary} // '', qr/Accept-Encoding/,
+        "$path: Vary: Accept-Encoding");
+    my $out;
+    IO::Uncompress::Gunzip::gunzip(\$r->{content}, \$out);
+    is($out, $plain->{content}, "$path: the same bytes unzipped");
+    ok(!$plain->{headers}{'content-encoding'}, "$path: plain unless asked");
+}
 
 # past the limit (10 a second, bursts of 20): refused, as JSON
 my %st;

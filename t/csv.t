@@ -233,21 +233,27 @@ for my $q (['period=all&group=agency,procedure',
     ok(!@danger, 'CLI: no cell begins with a formula character');
 }
 
-# the apology reason: published as a JSON string (the list has no CSV
-# form), and no CSV carries it
-$r = $t->get('/api/v1/apologies?format=csv');
-is($r->{status}, 200, 'apologies with format=csv: 200');
-like($r->{headers}{'content-type'} // '', qr{^application/json\b},
-    'the apology list is JSON only');
+# the apology reason: a JSON string in the list, and in the list's CSV
+# (issue 15) neutralised like every text cell, in both dialects
+$r = $t->get('/api/v1/apologies');
 my $ap = eval { $json->decode($r->{content}) } // {};
 is($ap->{items}[0]{reason}, $REASON, 'the reason, as a JSON string');
+for my $vi (0, 1) {
+    $r = $t->get('/api/v1/apologies?format=csv' . ($vi ? '&locale=vi' : ''));
+    is($r->{status}, 200, "apologies as CSV (vi $vi): 200");
+    like($r->{headers}{'content-type'} // '', qr{^text/csv\b}, '  CSV');
+    my $quoted = "'" . $REASON;
+    $quoted =~ s/"/""/g;
+    ok(index($r->{content}, qq{"$quoted"}) >= 0,
+        '  the reason quoted with a single quote in front');
+}
 my $all = '';
 for my $q ('period=all&group=agency,procedure', 'period=all&group=field',
     'period=all', 'period=all&interval=month')
 {
     $all .= $t->get("/api/v1/stats?$q&format=csv")->{content};
 }
-ok(index($all, 'calc') < 0, 'no CSV holds the apology reason');
+ok(index($all, 'calc') < 0, 'no statistics CSV holds the apology reason');
 
 $t->check_log;
 

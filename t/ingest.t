@@ -476,8 +476,12 @@ $r = $t->http('DELETE', '/api/v1/ingest/dossiers/DEL-1', headers => \%tuphap);
 error_ok($r, 403, undef, 'DELETE out of scope');
 is((lookup('DEL-1'))[0], 200, 'DEL-1 still there');
 
+# issue 15: GET reads the record back (t/sync_partner.t); PUT is refused
 $r = $t->http('GET', '/api/v1/ingest/dossiers/DEL-1', headers => \%benluc);
-error_ok($r, 405, undef, 'GET on a dossier of the ingest API');
+is($r->{status}, 200, 'GET on a dossier of the ingest API: the record');
+$r = $t->http('PUT', '/api/v1/ingest/dossiers/DEL-1', headers => \%benluc,
+    body => '{}');
+error_ok($r, 405, undef, 'PUT on a dossier of the ingest API');
 like($r->{headers}{allow} // '', qr/\bDELETE\b/, 'Allow: DELETE');
 $r = $t->http('GET', '/api/v1/ingest/dossiers', headers => \%admin);
 error_ok($r, 405, undef, 'GET on the dossiers of the ingest API');

@@ -429,6 +429,45 @@ $r = call('GET', $AP, "$AP?limit=1&under=000.00.30.H36&from=2024-06-01",
 call('GET', $AP, "$AP?limit=0", status => 400, name => 'limit 0');
 call('GET', $AP, "$AP?after=nope", status => 400, name => 'a bad cursor');
 
+# --- issue 15: the catalog, CSV in both dialects, the sync partner ---
+
+my $CA = '/api/v1/catalog';
+$r = call('GET', $CA, $CA, status => 200);
+is(scalar @{ body_of($r)->{agencies} }, 7, 'the catalog: seven agencies');
+call('GET', $CA, $CA, status => 304,
+    headers => { 'If-None-Match' => $r->{headers}{etag} },
+    name => 'If-None-Match');
+call('GET', $CA, "$CA?format=csv&table=procedures&locale=vi", status => 200,
+    name => 'CSV');
+for my $bad ('format=csv', 'table=fields', 'format=csv&table=nope',
+    'format=csv&table=fields&locale=fr')
+{
+    call('GET', $CA, "$CA?$bad", status => 400, name => $bad);
+}
+call('POST', $CA, $CA, status => 405, as => 'GET', body => '');
+call('GET', $ST, "$ST?period=year&group=agency&format=csv&locale=vi",
+    status => 200, name => 'CSV, locale=vi');
+call('GET', $ST, "$ST?locale=vi", status => 400, name => 'locale alone');
+call('GET', $AP, "$AP?format=csv&locale=vi", status => 200, name => 'CSV');
+call('GET', $SUM, "$SUM?format=csv", status => 200, name => 'CSV');
+
+my $RD = '/api/v1/ingest/dossiers/{code}';
+$r = call('GET', $RD, "/api/v1/ingest/dossiers/$D1", headers => \%admin,
+    status => 200, name => 'the administrator');
+is(body_of($r)->{contact}{phone}, '0912345678', 'the record: its contact');
+my $back = $t->http('POST', $ING, headers => { %admin, %jsonct },
+    body => $r->{content});
+is_deeply(body_of($back), { accepted => 0, unchanged => 1, stale => 0 },
+    'the record written back: unchanged');
+call('GET', $RD, "/api/v1/ingest/dossiers/$D3", headers => \%benluc,
+    status => 200, name => 'a key in scope');
+call('GET', $RD, "/api/v1/ingest/dossiers/$D1", headers => \%benluc,
+    status => 404, name => 'out of scope');
+call('GET', $RD, '/api/v1/ingest/dossiers/NO-SUCH', headers => \%admin,
+    status => 404, name => 'absent');
+call('GET', $RD, "/api/v1/ingest/dossiers/$D1", status => 401,
+    name => 'no key');
+
 call('GET', '/widget/{file}', '/widget/province.svg', status => 200);
 call('GET', '/widget/{file}', '/widget/000.00.30.H36.html', status => 200);
 call('GET', '/widget/{file}', '/widget/nope.svg', status => 404,

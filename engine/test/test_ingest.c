@@ -114,7 +114,14 @@ test_route(void)
        && memcmp(rt.code.data, "A-1", 3) == 0, "a deletion of A-1");
     is_int(route(&rt, "dossiers/-x", "POST", 0, &m), 405,
            "the method before the code");
-    is_str(rt.allow, strlen(rt.allow), "DELETE", "Allow: DELETE");
+    is_str(rt.allow, strlen(rt.allow), "GET, HEAD, DELETE",
+           "Allow: GET, HEAD, DELETE");
+    is_int(route(&rt, "dossiers/A-1", "GET", 0, &m), 0, "GET a code");
+    ok(rt.kind == ONESTOP_INGEST_READ && rt.code.len == 3
+       && memcmp(rt.code.data, "A-1", 3) == 0, "a read of A-1 (issue 15)");
+    is_int(route(&rt, "dossiers/A-1", "HEAD", 0, &m), 0, "HEAD a code");
+    is_int(route(&rt, "dossiers/-x", "GET", 0, &m), 400,
+           "GET a bad code: 400");
     is_int(route(&rt, "dossiers/-x", "DELETE", 0, &m), 400, "a bad code");
     is_str(m, strlen(m), "not a dossier code", "says so");
     is_int(route(&rt, "dossiers/", "DELETE", 0, &m), 404, "no code");

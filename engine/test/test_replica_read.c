@@ -483,14 +483,14 @@ test_parse(onestop_day_t today)
     ok(batch.n == 0, "... an empty batch");
     is_int(parse(&batch, "-ERR wrong\r\n", 12), -1, "an error reply");
     is_int(parse(&batch, ":1\r\n", 4), -1, "an integer");
-    is_int(parse(&batch, "*1\r\n*2\r\n$1\r\nx\r\n:3\r\n", 21), -1,
+    is_int(parse(&batch, "*1\r\n*2\r\n$1\r\nx\r\n:3\r\n", 19), -1,
            "no list of entries");
     is_int(parse(&batch, "*1\r\n*2\r\n$1\r\nx\r\n*1\r\n*2\r\n$3\r\nabc\r\n"
-                         "*0\r\n", 38), -1, "an id that is not one");
+                         "*0\r\n", 36), -1, "an id that is not one");
     is_int(parse(&batch, "*1\r\n*2\r\n$1\r\nx\r\n*1\r\n*2\r\n$3\r\n5-0\r\n"
-                         "*1\r\n$1\r\na\r\n", 44), -1, "an odd field list");
+                         "*1\r\n$1\r\na\r\n", 43), -1, "an odd field list");
     is_int(parse(&batch, "*1\r\n*2\r\n$1\r\nx\r\n*1\r\n*2\r\n$3\r\n5-0\r\n"
-                         "*2\r\n$1\r\na\r\n$0\r\n\r\n", 51), 1,
+                         "*2\r\n$1\r\na\r\n$0\r\n\r\n", 49), 1,
            "an entry with an empty value");
 
     onestop_replica_batch_free(&batch);

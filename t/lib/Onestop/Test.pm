@@ -133,6 +133,8 @@ our @HANDLERS = (
     [receipt => '/receipt/', 'onestop_receipt;'],
     [resolve => '/q/', 'onestop_resolve;'],
     [evaluate => '/api/v1/evaluations', 'onestop_evaluate;'],
+    # issue 15: the public catalog
+    [catalog => '= /api/v1/catalog', 'onestop_catalog;'],
 );
 
 # the standard configuration, what goes inside http { } for write_conf:
