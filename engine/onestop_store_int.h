@@ -31,6 +31,8 @@ struct onestop_store_s {
     MDB_dbi              feedback_counters;
     int                  has_feedback;  /* a read-only open of an older
                                            store may not have them */
+    MDB_dbi              notify;        /* the notifier's (notify_db.c) */
+    int                  has_notify;
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;
