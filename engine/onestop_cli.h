@@ -32,6 +32,9 @@ int onestop_cli_vfail(const char *fmt, va_list ap);
 int onestop_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* onestop notify (cli_notify.c): its exit status */
+int onestop_cli_notify(const char *dir, int argc, char **argv);
+
 /* A size with nginx's suffixes (k, m, g, t): 0, or -1 when it is not one. */
 int onestop_cli_size_parse(const char *s, uint64_t *v);
 

@@ -180,16 +180,45 @@ size_t onestop_notify_unaccent(const char *s, size_t len, char *out);
  * "n***@example.vn" (out: 64 bytes) */
 const char *onestop_notify_mask(const char *to, char *out);
 
+/* ---- the channels (notify_channel.c, libcurl) ---- */
+
+typedef struct onestop_notify_id_s  onestop_notify_id_t;
+
+/* a send's outcome */
+#define ONESTOP_SEND_OK     0
+#define ONESTOP_SEND_TEMP   1       /* again later: down, timeout, 5xx */
+#define ONESTOP_SEND_PERM   2       /* refused: 4xx, a bad address */
+
+typedef struct onestop_notify_chan_s  onestop_notify_chan_t;
+
+/* the channels of conf, each a reused connection; NULL with err */
+onestop_notify_chan_t *onestop_notify_chan_open(
+    const onestop_notify_conf_t *conf, char *err, size_t errlen);
+void onestop_notify_chan_close(onestop_notify_chan_t *c);
+
+/* sends m (its channel's), identified by id (the Message-ID, the
+ * gateways' request id); ONESTOP_SEND_*, err says why not */
+int onestop_notify_send(onestop_notify_chan_t *c,
+    const onestop_notify_id_t *id, const onestop_notify_msg_t *m, char *err,
+    size_t errlen);
+
+/* ---- the daemon (notify.c, hiredis) ---- */
+
+/* runs until *stop: 0, or -1 with err when it could not start */
+int onestop_notify_daemon(onestop_store_t *st,
+    const onestop_notify_conf_t *conf, volatile int *stop, char *err,
+    size_t errlen);
+
 /* ---- the sent-log, retries, dead letters, counts (notify_db.c) ---- */
 
 /* one message's identity: dossier, version, event, channel */
-typedef struct {
+struct onestop_notify_id_s {
     char            code[ONESTOP_CODE_MAX + 1];
     uint64_t        version;
     unsigned        ev;
     unsigned        ch;
     uint64_t        print;
-} onestop_notify_id_t;
+};
 
 enum {
     ONESTOP_NS_NONE = 0,

@@ -44,6 +44,7 @@ typedef enum {
     NGX_HTTP_ONESTOP_RECEIPT,
     NGX_HTTP_ONESTOP_EVALUATE,
     NGX_HTTP_ONESTOP_ERROR_PAGE,
+    NGX_HTTP_ONESTOP_SMS,
     NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
 
@@ -308,6 +309,7 @@ char *ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_array_t **keys);
 ngx_http_onestop_key_t *ngx_http_onestop_authenticate(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_ingest_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_sms_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max,

@@ -66,7 +66,7 @@ const unsigned  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
 const char *const  ngx_http_onestop_handler_names[] = {
     "none", "lookup", "lookup_html", "ingest", "stats", "apologies",
     "widget", "dashboard", "metrics", "qr", "resolve", "receipt", "evaluate",
-    "error_page"
+    "error_page", "sms"
 };
 
 
