@@ -198,6 +198,7 @@ send_email(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
 {
     int                 rc;
     long                code;
+    size_t              n;
     char                key[160], date[64], rcpt[ONESTOP_CONTACT_MAX + 3],
                         from[300];
     time_t              now;
@@ -228,7 +229,12 @@ send_email(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
     if (ascii(e->from) || lt == NULL) {
         onestop_buf_adds(&msg, e->from);
     } else {
-        header_text(&msg, e->from, (size_t) (lt - e->from));
+        for (n = (size_t) (lt - e->from); n > 0 && e->from[n - 1] == ' '; n--)
+        {
+            /* void */
+        }
+
+        header_text(&msg, e->from, n);
         onestop_buf_printf(&msg, " %s", lt);
     }
 
