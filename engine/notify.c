@@ -124,6 +124,10 @@ journal_load(daemon_t *d)
     size_t          n;
     struct dirent  *de;
 
+    while (d->nsent > 0) {
+        free(d->sent[--d->nsent]);          /* read anew */
+    }
+
     dir = opendir(d->conf->journal_dir);
 
     if (dir == NULL) {
@@ -832,6 +836,8 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 
     while (!*stop) {
         if (d.redis == NULL) {
+            retry_due(&d);                  /* the queue needs no Redis */
+
             if (pause_ms) {
                 usleep((useconds_t) pause_ms * 1000);
             }

@@ -173,6 +173,13 @@ is_deeply([counts()], [3, 3, 3], 'a version that changes nothing told: '
 post({ %rec, code => '000.00.12.H36-261206-0002', notify => ['sms'] });
 is_deeply(wait_counts(15, 3, 4, 3), [3, 4, 3], '"notify": ["sms"]: an SMS only');
 
+# withdrawn
+post({ %rec, code => '000.00.12.H36-261206-0002', notify => ['sms'],
+    version => 2, withdrawn_at => $now });
+is_deeply(wait_counts(15, 3, 5, 3), [3, 5, 3], 'withdrawn: one SMS more');
+like($n->requests('sms')->[-1]{body}, qr/da\+duoc\+rut\+ngay/,
+    'withdrawn: its text');
+
 my $bad = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
     body => $json->encode({ %rec, code => '000.00.12.H36-261206-0003',
         notify => ['fax'] }));
@@ -187,6 +194,7 @@ is($rc, 0, 'notify --status');
 my $st = eval { $json->decode($out) } // {};
 is($st->{channels}{email}{received}{sent}, 1, '--status: e-mails of receipts');
 is($st->{channels}{sms}{received}{sent}, 2, '--status: SMS of receipts');
+is($st->{channels}{sms}{withdrawn}{sent}, 1, '--status: SMS of withdrawals');
 is($st->{channels}{zalo}{result}{sent}, 1, '--status: ZNS of results');
 is($st->{dead}, 0, '--status: no dead letter');
 ok(defined $st->{lag}, '--status: the group\'s lag') or diag($out);
