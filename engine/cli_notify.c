@@ -35,41 +35,6 @@ on_signal(int sig)
 }
 
 
-static onestop_store_t *
-notify_open(const char *dir, int readonly)
-{
-    char                  err[512];
-    const char           *off;
-    onestop_store_t      *st;
-    onestop_store_conf_t  conf;
-
-    if (access(dir, F_OK) != 0) {
-        onestop_cli_fail("no store at \"%s\"", dir);
-        return NULL;
-    }
-
-    memset(&conf, 0, sizeof(conf));
-    conf.offset = ONESTOP_DEFAULT_OFFSET;
-    conf.adopt_growth = 1;
-    conf.readonly = readonly;
-    off = getenv("ONESTOP_UTC_OFFSET");
-
-    if (off != NULL
-        && onestop_offset_parse(off, strlen(off), &conf.offset) != 0)
-    {
-        onestop_cli_fail("bad UTC offset \"%s\" (+HH:MM)", off);
-        return NULL;
-    }
-
-    if (onestop_store_open(&st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
-        onestop_cli_fail("%s", err);
-        return NULL;
-    }
-
-    return st;
-}
-
-
 static void
 iso(int64_t ms, char *buf, size_t size)
 {
@@ -120,8 +85,8 @@ status(onestop_store_t *st)
         printf("}");
     }
 
-    printf("}, \"queued\": %llu, \"dead\": %llu", (unsigned long long) s.queued,
-           (unsigned long long) s.dead);
+    printf("}, \"queued\": %llu, \"dead\": %llu",
+           (unsigned long long) s.queued, (unsigned long long) s.dead);
 
     if (s.lag >= 0) {
         iso(s.lag_at_ms, when, sizeof(when));
@@ -222,7 +187,7 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
         return onestop_cli_fail("%s", err);
     }
 
-    st = notify_open(dir, 0);
+    st = onestop_cli_store_open(dir, 0);
 
     if (st == NULL) {
         return 1;

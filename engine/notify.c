@@ -93,26 +93,6 @@ say(const char *fmt, ...)
 }
 
 
-static int64_t
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
-static void
-id_text(const onestop_notify_id_t *id, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s.%llu.%s.%s", id->code,
-             (unsigned long long) id->version,
-             onestop_notify_event_name(id->ev),
-             onestop_notify_channel_name(id->ch));
-}
-
-
 /* journals */
 
 static void
@@ -338,7 +318,7 @@ lag_read(daemon_t *d)
     }
 
     freeReplyObject(r);
-    d->lag_at = now_ms();
+    d->lag_at = onestop_notify_now_ms();
 }
 
 
@@ -449,11 +429,12 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
     const onestop_notify_msg_t *m, unsigned attempts,
     onestop_notify_outcome_t *o, char *err, size_t errlen)
 {
-    int   rc;
-    char  key[160], to[64];
+    int       rc;
+    char      key[160], to[64];
+    int64_t   wait;
 
     rc = onestop_notify_send(d->chan, id, m, err, errlen);
-    id_text(id, key, sizeof(key));
+    onestop_notify_key(id, key, sizeof(key));
     onestop_notify_mask(m->to, to);
 
     memset(o, 0, sizeof(onestop_notify_outcome_t));
@@ -472,9 +453,10 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
 
     if (rc == ONESTOP_SEND_TEMP && o->attempts <= d->conf->retry_max) {
         o->state = ONESTOP_NS_RETRY;
-        o->due_ms = now_ms() + backoff(d->conf, o->attempts);
+        wait = backoff(d->conf, o->attempts);
+        o->due_ms = onestop_notify_now_ms() + wait;
         say("%s to %s failed (%s): attempt %u, again in %lld ms", key, to,
-            err, o->attempts, (long long) (o->due_ms - now_ms()));
+            err, o->attempts, (long long) wait);
         return;
     }
 
@@ -610,7 +592,7 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
             continue;
         }
 
-        id_text(&ids[i], key, sizeof(key));
+        onestop_notify_key(&ids[i], key, sizeof(key));
 
         if (was[i] == ONESTOP_NS_SENDING && journal_has(d, key)) {
             memset(&o[k], 0, sizeof(onestop_notify_outcome_t));
@@ -683,7 +665,7 @@ retry_due(daemon_t *d)
     onestop_notify_queued_t   q[32];
     onestop_notify_outcome_t  o;
 
-    n = onestop_notify_due(d->st, now_ms(), q, 32);
+    n = onestop_notify_due(d->st, onestop_notify_now_ms(), q, 32);
 
     for (i = 0; i < n && !*d->stop; i++) {
         send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
@@ -790,7 +772,7 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 {
     int       pause_ms;
     size_t    i;
-    int64_t   lag, pending;
+    int64_t   lag, pending, now;
     daemon_t  d;
 
     memset(&d, 0, sizeof(d));
@@ -860,14 +842,16 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
             continue;
         }
 
-        if (now_ms() - d.claimed_at >= (int64_t) conf->claim_idle_ms / 2) {
-            d.claimed_at = now_ms();
+        now = onestop_notify_now_ms();
+
+        if (now - d.claimed_at >= (int64_t) conf->claim_idle_ms / 2) {
+            d.claimed_at = now;
             autoclaim(&d);
         }
 
         retry_due(&d);
 
-        if (d.redis != NULL && now_ms() - d.lag_at >= 1000) {
+        if (d.redis != NULL && now - d.lag_at >= 1000) {
             lag = d.lag;
             pending = d.pending;
             lag_read(&d);

@@ -132,16 +132,6 @@ onestop_notify_chan_close(onestop_notify_chan_t *c)
 
 /* the message's identity as a token: code.version.event.channel */
 static void
-id_text(const onestop_notify_id_t *id, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s.%llu.%s.%s", id->code,
-             (unsigned long long) id->version,
-             onestop_notify_event_name(id->ev),
-             onestop_notify_channel_name(id->ch));
-}
-
-
-static void
 base64(onestop_buf_t *b, const char *s, size_t len, size_t line)
 {
     size_t         i, k;
@@ -217,7 +207,7 @@ send_email(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
         return ONESTOP_SEND_PERM;
     }
 
-    id_text(id, key, sizeof(key));
+    onestop_notify_key(id, key, sizeof(key));
     now = time(NULL);
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
@@ -395,7 +385,7 @@ send_sms(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
     const onestop_notify_http_conf_t  *s;
 
     s = &c->conf->sms;
-    id_text(id, key, sizeof(key));
+    onestop_notify_key(id, key, sizeof(key));
     phone84(m->to, p84, sizeof(p84));
     text = strndup(m->body.data ? m->body.data : "", m->body.len);
 
@@ -515,7 +505,7 @@ send_zalo(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
         return ONESTOP_SEND_TEMP;
     }
 
-    id_text(id, key, sizeof(key));
+    onestop_notify_key(id, key, sizeof(key));
     phone84(m->to, p84, sizeof(p84));
 
     memset(&body, 0, sizeof(body));

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "onestop_notify.h"
@@ -52,6 +53,26 @@ const char *
 onestop_notify_count_name(unsigned k)
 {
     return k < ONESTOP_NC_COUNT ? count_names[k] : "?";
+}
+
+
+void
+onestop_notify_key(const onestop_notify_id_t *id, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%llu.%s.%s", id->code,
+             (unsigned long long) id->version,
+             onestop_notify_event_name(id->ev),
+             onestop_notify_channel_name(id->ch));
+}
+
+
+int64_t
+onestop_notify_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 

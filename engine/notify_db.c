@@ -310,16 +310,6 @@ count_add(MDB_txn *txn, MDB_dbi dbi, unsigned ch, unsigned ev, unsigned k)
 }
 
 
-static int64_t
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
 int
 onestop_notify_record(onestop_store_t *st, const onestop_notify_outcome_t *o,
     size_t n, int64_t lag, int64_t pending)
@@ -336,7 +326,7 @@ onestop_notify_record(onestop_store_t *st, const onestop_notify_outcome_t *o,
         return -1;
     }
 
-    ms = now_ms();
+    ms = onestop_notify_now_ms();
     rc = 0;
 
     for (i = 0; i < n && rc == 0; i++) {
@@ -506,8 +496,8 @@ read_txn(onestop_store_t *st, MDB_txn **txn)
 
 
 long
-onestop_notify_due(onestop_store_t *st, int64_t now, onestop_notify_queued_t *q,
-    size_t max)
+onestop_notify_due(onestop_store_t *st, int64_t now,
+    onestop_notify_queued_t *q, size_t max)
 {
     int          rc;
     long         n;
@@ -561,24 +551,20 @@ onestop_notify_due(onestop_store_t *st, int64_t now, onestop_notify_queued_t *q,
 }
 
 
-long
-onestop_notify_dead(onestop_store_t *st,
-    void (*fn)(void *ctx, const onestop_notify_queued_t *q), void *ctx)
+/* the dead letters of txn (those of `code`, or all) each handed to fn,
+ * which may take the body (zeroing it); the number, or -1 */
+static long
+dead_scan(MDB_txn *txn, MDB_dbi dbi, const char *code,
+    void (*fn)(void *ctx, onestop_notify_queued_t *q), void *ctx)
 {
     int                      rc;
     long                     n;
     uint8_t                  start[1];
     MDB_val                  kv, dv;
-    MDB_txn                 *txn;
     MDB_cursor              *c;
     onestop_notify_queued_t  q;
 
-    if (read_txn(st, &txn) != 0) {
-        return st->has_notify ? -1 : 0;
-    }
-
-    if (mdb_cursor_open(txn, st->notify, &c) != 0) {
-        mdb_txn_abort(txn);
+    if (mdb_cursor_open(txn, dbi, &c) != 0) {
         return -1;
     }
 
@@ -591,7 +577,9 @@ onestop_notify_dead(onestop_store_t *st,
     while (rc == 0 && ((uint8_t *) kv.mv_data)[0] == 'D') {
         memset(&q, 0, sizeof(q));
 
-        if (kept_parse(&kv, 1, &dv, &q) == 0) {
+        if (kept_parse(&kv, 1, &dv, &q) == 0
+            && (code == NULL || strcmp(code, q.id.code) == 0))
+        {
             fn(ctx, &q);
             n++;
         }
@@ -601,9 +589,76 @@ onestop_notify_dead(onestop_store_t *st,
     }
 
     mdb_cursor_close(c);
+
+    return rc == 0 || rc == MDB_NOTFOUND ? n : -1;
+}
+
+
+typedef struct {
+    void  (*fn)(void *ctx, const onestop_notify_queued_t *q);
+    void   *ctx;
+} dead_show_t;
+
+
+static void
+dead_show(void *ctx, onestop_notify_queued_t *q)
+{
+    dead_show_t  *s = ctx;
+
+    s->fn(s->ctx, q);
+}
+
+
+long
+onestop_notify_dead(onestop_store_t *st,
+    void (*fn)(void *ctx, const onestop_notify_queued_t *q), void *ctx)
+{
+    long          n;
+    MDB_txn      *txn;
+    dead_show_t   s;
+
+    if (read_txn(st, &txn) != 0) {
+        return st->has_notify ? -1 : 0;
+    }
+
+    s.fn = fn;
+    s.ctx = ctx;
+    n = dead_scan(txn, st->notify, NULL, dead_show, &s);
     mdb_txn_abort(txn);
 
     return n;
+}
+
+
+typedef struct {
+    onestop_notify_queued_t  *q;
+    size_t                    n;
+    size_t                    cap;
+    int                       failed;
+} dead_list_t;
+
+
+static void
+dead_take(void *ctx, onestop_notify_queued_t *q)
+{
+    dead_list_t              *l = ctx;
+    onestop_notify_queued_t  *more;
+
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        more = realloc(l->q, l->cap * sizeof(onestop_notify_queued_t));
+
+        if (more == NULL) {
+            l->failed = 1;
+            l->cap = l->n;
+            return;
+        }
+
+        l->q = more;
+    }
+
+    l->q[l->n++] = *q;
+    memset(&q->msg.body, 0, sizeof(onestop_buf_t));     /* taken */
 }
 
 
@@ -611,87 +666,47 @@ long
 onestop_notify_retry(onestop_store_t *st, const char *code)
 {
     int                       rc;
-    long                      n;
-    size_t                    i, klen, cap;
+    size_t                    i, klen;
     int64_t                   ms;
-    uint8_t                   start[1], key[8 + ID_MAX];
-    MDB_val                   kv, dv;
+    uint8_t                   key[8 + ID_MAX];
+    MDB_val                   kv;
     MDB_txn                  *txn;
-    MDB_cursor               *c;
-    onestop_notify_queued_t  *q, *more;
+    dead_list_t               l;
     onestop_notify_outcome_t  o;
 
     if (begin(st, &txn) != 0) {
         return st->has_notify ? -1 : 0;
     }
 
-    if (mdb_cursor_open(txn, st->notify, &c) != 0) {
-        mdb_txn_abort(txn);
-        return -1;
-    }
-
     /* the letters first, then their moves (no put under a cursor) */
 
-    start[0] = 'D';
-    kv.mv_data = start;
-    kv.mv_size = 1;
-    n = 0;
-    cap = 0;
-    q = NULL;
-    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    memset(&l, 0, sizeof(l));
+    rc = dead_scan(txn, st->notify, code, dead_take, &l) < 0 || l.failed
+         ? ENOMEM : 0;
+    ms = onestop_notify_now_ms();
 
-    while (rc == 0 && ((uint8_t *) kv.mv_data)[0] == 'D') {
-        if ((size_t) n == cap) {
-            cap = cap ? 2 * cap : 64;
-            more = realloc(q, cap * sizeof(onestop_notify_queued_t));
-
-            if (more == NULL) {
-                rc = ENOMEM;
-                break;
-            }
-
-            q = more;
-        }
-
-        memset(&q[n], 0, sizeof(onestop_notify_queued_t));
-
-        if (kept_parse(&kv, 1, &dv, &q[n]) == 0
-            && (code == NULL || strcmp(code, q[n].id.code) == 0))
-        {
-            n++;
-        } else {
-            onestop_buf_free(&q[n].msg.body);
-        }
-
-        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
-    }
-
-    mdb_cursor_close(c);
-    rc = rc == MDB_NOTFOUND ? 0 : rc;
-    ms = now_ms();
-
-    for (i = 0; rc == 0 && i < (size_t) n; i++) {
+    for (i = 0; rc == 0 && i < l.n; i++) {
         memset(&o, 0, sizeof(o));
-        o.id = &q[i].id;
-        o.msg = &q[i].msg;
-        o.error = q[i].error;
-        klen = id_key(key, 'Q', ms, &q[i].id);
+        o.id = &l.q[i].id;
+        o.msg = &l.q[i].msg;
+        o.error = l.q[i].error;
+        klen = id_key(key, 'Q', ms, &l.q[i].id);
         rc = put_kept(txn, st->notify, key, klen, &o, ms);
-        rc = rc ? rc : put_state(txn, st->notify, &q[i].id,
+        rc = rc ? rc : put_state(txn, st->notify, &l.q[i].id,
                                  ONESTOP_NS_RETRY, ms, 0);
 
         if (rc == 0) {
             kv.mv_data = key;
-            kv.mv_size = id_key(key, 'D', 0, &q[i].id);
+            kv.mv_size = id_key(key, 'D', 0, &l.q[i].id);
             rc = mdb_del(txn, st->notify, &kv, NULL);
         }
     }
 
-    for (i = 0; i < (size_t) n; i++) {
-        onestop_buf_free(&q[i].msg.body);
+    for (i = 0; i < l.n; i++) {
+        onestop_buf_free(&l.q[i].msg.body);
     }
 
-    free(q);
+    free(l.q);
 
     if (rc != 0) {
         mdb_txn_abort(txn);
@@ -703,7 +718,7 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
         return -1;
     }
 
-    return n;
+    return (long) l.n;
 }
 
 

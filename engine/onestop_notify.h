@@ -54,6 +54,16 @@ const char *onestop_notify_event_name(unsigned ev);
 const char *onestop_notify_channel_name(unsigned ch);
 const char *onestop_notify_count_name(unsigned k);
 
+struct onestop_notify_id_s;
+
+/* a message's identity as text, CODE.VERSION.EVENT.CHANNEL: the e-mail's
+ * Message-ID, the gateways' request id, the journal's line */
+void onestop_notify_key(const struct onestop_notify_id_s *id, char *buf,
+    size_t size);
+
+/* the clock, ms since the epoch */
+int64_t onestop_notify_now_ms(void);
+
 /* ---- configuration (notify_conf.c) ---- */
 
 #define ONESTOP_NOTIFY_HEADERS  16

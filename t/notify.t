@@ -260,6 +260,7 @@ ok(Onestop::Notify::wait_until(15, sub {
     ($t->cli('notify', '--dead'))[1] =~ /261206-0004/ }),
     'a gateway answering 400: dead-lettered');
 ($rc, $out) = $t->cli('notify', '--dead');
+is($rc, 0, '--dead exits 0');
 my ($letter) = map { $json->decode($_) } grep { /0004/ } split /\n/, $out;
 is($letter->{channel}, 'sms', '--dead: the channel');
 is($letter->{to}, '09******21', '--dead: the phone masked');
