@@ -76,12 +76,14 @@ sub wait_file {
 }
 
 # the SMTP sink on a port (the same one again after a stop)
+# (tls => 1: STARTTLS and authentication required, t/lib/smtp_sink.py)
 sub start_smtp {
-    my ($self) = @_;
+    my ($self, %o) = @_;
     $self->{smtp_port} //= Onestop::Test::free_port();
     unlink "$self->{dir}/smtp.ready";
     $self->spawn('smtp', "$self->{dir}/smtp.out", '/usr/bin/python3',
-        "$ROOT/t/lib/smtp_sink.py", $self->{smtp_port}, $self->{dir});
+        "$ROOT/t/lib/smtp_sink.py", $self->{smtp_port}, $self->{dir},
+        $o{tls} ? 'tls' : ());
     wait_file("$self->{dir}/smtp.ready", 20) or die "the SMTP sink did not start";
     return $self->{smtp_port};
 }
@@ -126,11 +128,11 @@ claim_idle = 1500
 $main
 END
     if ($self->{smtp_port}) {
+        my $email = $o{email} // "starttls = no\n";
         $conf .= <<"END";
 [email]
 url = smtp://127.0.0.1:$self->{smtp_port}
-starttls = no
-from = Bộ phận Một cửa tỉnh Long An <motcua\@longan.gov.vn>
+${email}from = Bộ phận Một cửa tỉnh Long An <motcua\@longan.gov.vn>
 from_address = motcua\@longan.gov.vn
 timeout = 5000
 END
