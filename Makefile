@@ -152,7 +152,7 @@ asan-module: deps all
 # (.ci/deps.sh installs it), which make test does not
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
+FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code sms \
                 evaluation_form batch catalog timestamp token
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
