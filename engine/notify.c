@@ -489,12 +489,71 @@ outcomes_done(daemon_t *d, onestop_notify_outcome_t *o, size_t n)
 }
 
 
+/*
+ * A batch that takes long (a channel timing out message after message)
+ * is claimed again by this consumer (XCLAIM ... 0 ... JUSTID resets the
+ * entries' idle time), lest another notifier take it over as a dead one's
+ * and send what this one is sending.  argv[3..3 + n) are the entries' ids.
+ */
+static void
+touch(daemon_t *d, const char **argv, size_t *argvlen, size_t n)
+{
+    size_t        i;
+    redisReply   *r;
+    const char  **av;
+    size_t       *al;
+
+    if (d->redis == NULL || n == 0) {
+        return;
+    }
+
+    av = calloc(n + 6, sizeof(char *));
+    al = calloc(n + 6, sizeof(size_t));
+
+    if (av == NULL || al == NULL) {
+        free(av);
+        free(al);
+        return;
+    }
+
+    av[0] = "XCLAIM";
+    av[1] = d->key;
+    av[2] = d->conf->group;
+    av[3] = d->conf->consumer;
+    av[4] = "0";
+
+    for (i = 0; i < 5; i++) {
+        al[i] = strlen(av[i]);
+    }
+
+    for (i = 0; i < n; i++) {
+        av[5 + i] = argv[3 + i];
+        al[5 + i] = argvlen[3 + i];
+    }
+
+    av[5 + n] = "JUSTID";
+    al[5 + n] = 6;
+
+    r = redisCommandArgv(d->redis, (int) n + 6, av, al);
+
+    if (r == NULL) {
+        say("redis: XCLAIM: %s", d->redis->errstr);
+        redis_close(d);
+    }
+
+    freeReplyObject(r);
+    free(av);
+    free(al);
+}
+
+
 /* a batch of entries (XREADGROUP's or XAUTOCLAIM's array of [id,
  * fields]): claimed, sent, recorded, acknowledged */
 static void
 process(daemon_t *d, const redisReply *entries, int reclaim)
 {
     size_t                     i, j, k, n, nitems, nacks;
+    int64_t                    touched;
     char                       err[MSGS_MAX][256], key[160];
     uint8_t                   *claimed, *was;
     item_t                    *it;
@@ -587,6 +646,8 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
         sleep(1);
     }
 
+    touched = onestop_notify_now_ms();
+
     for (i = 0, k = 0; i < nitems; i++) {
         if (!claimed[i]) {
             continue;
@@ -613,6 +674,13 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
                  sizeof(err[0]));
         k++;
 
+        if (onestop_notify_now_ms() - touched
+            > (int64_t) d->conf->claim_idle_ms / 3)
+        {
+            touch(d, argv, argvlen, nacks);   /* slow channels: still ours */
+            touched = onestop_notify_now_ms();
+        }
+
         if (k % MSGS_MAX == 0) {
             outcomes_done(d, o + k - MSGS_MAX, MSGS_MAX);
         }
@@ -624,7 +692,7 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
 
     /* then acknowledged */
 
-    if (nacks > 0 && !*d->stop) {
+    if (nacks > 0 && !*d->stop && d->redis != NULL) {
         argv[0] = "XACK";
         argvlen[0] = 4;
         argv[1] = d->key;

@@ -325,6 +325,28 @@ like($jb->{message}, qr/^Da tiep nhan HS 000\.00\.12\.H36-261206-0007/,
 is($jb->{request_id}, '000.00.12.H36-261206-0007.1.received.sms',
     'SMS (JSON): the request id');
 
+# a slow gateway and two notifiers: a batch that takes longer than
+# claim_idle (1.5 s) stays its notifier's, and nothing is sent twice
+
+ok($n->start_notifier('c', sms_shape => 'json'), 'a second notifier');
+$n->mode('sms', 'slow');
+my @slow = map { sprintf('000.00.12.H36-261206-01%02d', $_) } 1 .. 6;
+post(map { { %rec, code => $_, notify => ['sms'] } } @slow);
+ok(Onestop::Notify::wait_until(30, sub {
+    my %at = map { $_->{body} =~ /(261206-01\d\d)/ ? ($1 => 1) : () }
+        @{ $n->requests('sms') };
+    keys %at == 6 }), 'a slow gateway (0.7 s a message): all six sent');
+sleep 3;
+my %times;
+$times{$_}++ for map { $_->{body} =~ /(261206-01\d\d)/ ? $1 : () }
+    @{ $n->requests('sms') };
+is_deeply([grep { $times{$_} != 1 } sort keys %times], [],
+    'none twice: the slow batch was not taken over');
+like($n->log_text('b') . $n->log_text('c'), qr/^(?!.*took over)/s,
+    'no notifier took the other\'s entries over');
+$n->mode('sms', '');
+$n->stop('c');
+
 # ---------------------------------------------------------------------
 # personal data in log lines
 

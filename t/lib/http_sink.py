@@ -3,12 +3,13 @@
 # Zalo ZNS's shapes on 127.0.0.1:PORT, HTTP/1.1 with keep-alive.  Every
 # request is appended to DIR/NAME.log as one JSON line (method, path,
 # headers, body) once it is answered 2xx; a file DIR/NAME.mode holding
-# "4xx" or "5xx" makes it answer 400 or 503 (and log nothing).  With
+# "4xx" or "5xx" makes it answer 400 or 503 (and log nothing), "slow"
+# answer after 0.7 s.  With
 # "zns" as the third argument, answers are ZNS's {"error": 0, ...}, and a
 # request whose access_token header is not DIR/zns.token's first line
 # gets {"error": -124}.
 #   python3 t/lib/http_sink.py PORT DIR NAME [zns]
-import json, os, sys, threading
+import json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, top, name = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -43,6 +44,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(400, {'error': 'bad request'})
         if mode == '5xx':
             return self.answer(503, {'error': 'unavailable'})
+        if mode == 'slow':
+            time.sleep(0.7)
         if zns:
             try:
                 with open(os.path.join(top, 'zns.token')) as f:
