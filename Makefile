@@ -8,7 +8,7 @@ ABUILD      := $(CURDIR)/build
 CC          ?= cc
 CFLAGS_ENG  := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
                -Wno-unused-parameter -Iengine -Ilmdb-schema
-LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lz -lcrypto -lpthread
+LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lcurl -lz -lcrypto -lpthread
 
 ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/catalog.c \
                engine/batch.c engine/batch_record.c engine/json.c \
@@ -25,11 +25,14 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/
                engine/probe.c \
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \
-               engine/feedback_render.c
+               engine/feedback_render.c \
+               engine/notify_conf.c engine/notify_template.c \
+               engine/notify_db.c engine/notify_channel.c engine/notify.c \
+               engine/sms.c
 # issue 15: the catalog, CSV dialects, a sync partner's read
 ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
-               engine/cli_keys.c engine/cli_replica.c \
+               engine/cli_keys.c engine/cli_replica.c engine/cli_notify.c \
                engine/cli_util.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
@@ -151,7 +154,7 @@ asan-module: deps all
 # (.ci/deps.sh installs it), which make test does not
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code \
+FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code sms \
                 evaluation_form batch catalog timestamp token changes_query
 # issue 15: the public catalog's arguments and the CSV file names
 FUZZ_TARGETS += public_catalog

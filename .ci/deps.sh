@@ -6,7 +6,8 @@ pkgs="$*"
 [ -n "$pkgs" ] || pkgs="nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libqrencode-dev
       libhiredis-dev redis-server zlib1g-dev libssl-dev libpcre2-dev
       build-essential perl zbar-tools wrk chromium prometheus librsvg2-bin
-      libxml2-utils fonts-dejavu-core dpkg-dev debhelper openssl"
+      libxml2-utils fonts-dejavu-core dpkg-dev debhelper openssl
+      libcurl4-openssl-dev python3-aiosmtpd"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \

@@ -291,6 +291,14 @@ cb_start_array(void *ctx)
                                     p->index);
     }
 
+    if (p->key == K_NOTIFY && p->depth == p->rec_depth + 1
+        && p->sub == SUB_NONE)
+    {
+        p->sub = SUB_NOTIFY;            /* the channels chosen (issue 16) */
+        p->rec->notify = ONESTOP_NOTIFY_GIVEN;
+        return 1;
+    }
+
     if (p->key != K_UNKNOWN) {
         onestop_rec_error(p, "a member has an array where a value belongs");
     }
@@ -310,6 +318,10 @@ cb_end_array(void *ctx)
 
     if (p->skip) {
         p->skip--;
+
+    } else if (p->sub == SUB_NOTIFY && p->depth == p->rec_depth) {
+        p->sub = SUB_NONE;
+        p->key = K_UNKNOWN;
     }
 
     return 1;

@@ -30,7 +30,8 @@ static const key_t_  record_keys[] = {
     { "contact", K_CONTACT }, { "received_at", K_RECEIVED },
     { "due_at", K_DUE }, { "resolved_at", K_RESOLVED },
     { "returned_at", K_RETURNED }, { "withdrawn_at", K_WITHDRAWN },
-    { "apology", K_APOLOGY }, { "submitted_at", K_SUBMITTED }, { NULL, 0 }
+    { "apology", K_APOLOGY }, { "submitted_at", K_SUBMITTED },
+    { "notify", K_NOTIFY }, { NULL, 0 }
 };
 
 static const key_t_  applicant_keys[] = {
@@ -361,6 +362,18 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
 
     r = p->rec;
 
+    if (p->sub == SUB_NOTIFY) {
+        c = type == V_STRING ? (int) onestop_notify_channel(s, len) : 0;
+
+        if (c == 0 || p->depth != p->rec_depth + 1) {
+            onestop_rec_error(p, "notify must be an array of \"sms\", "
+                                 "\"email\" and \"zalo\"");
+        }
+
+        r->notify |= (uint8_t) c;
+        return 0;
+    }
+
     if (p->depth == p->rec_depth + 1) {
         switch (p->key) {
 
@@ -526,6 +539,14 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
             onestop_rec_error(p, "apology must be an object");
         }
         r->has_apology = 0;
+        return 0;
+
+    case K_NOTIFY:
+        if (type != V_NULL) {
+            onestop_rec_error(p, "notify must be an array of \"sms\", "
+                                 "\"email\" and \"zalo\"");
+        }
+        r->notify = 0;
         return 0;
     }
 

@@ -93,6 +93,11 @@ usage(FILE *f)
         "  follow PREFIX        make the store a read-only follower of the\n"
         "                       primary that publishes under PREFIX\n"
         "  promote              make a follower's store a primary's\n"
+        "  notify --config FILE tell citizens of their dossiers' events by\n"
+        "                       e-mail, SMS and Zalo (docs/notify.md)\n"
+        "  notify --status | --dead | --retry [CODE]\n"
+        "                       the notifier's counts, its dead letters,\n"
+        "                       those put back in its retry queue\n"
         "\n"
         "keys (no store needed; with --store, scopes are checked against\n"
         "its catalog):\n"
@@ -800,6 +805,7 @@ store_command(const char *dir, int argc, char **argv)
         { "status", 0, 1 },                 /* cli_replica.c's three */
         { "follow", 1, 0 },
         { "promote", 0, 1 },
+        { "notify", 0, 1 },                 /* cli_notify.c */
         { NULL, 0, 0 }
     };
 
@@ -830,6 +836,10 @@ store_command(const char *dir, int argc, char **argv)
 
     if (arg == NULL && c->args) {
         return onestop_cli_usage_error("%s needs an argument", cmd);
+    }
+
+    if (strcmp(cmd, "notify") == 0) {
+        return onestop_cli_notify(dir, argc, argv);
     }
 
     rc = onestop_cli_replica(dir, cmd, argc - 1, argv + 1);

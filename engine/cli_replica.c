@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "onestop_cli.h"
 #include "onestop_cli_replica.h"
 #include "onestop_replica.h"
 #include "onestop_store.h"
@@ -30,41 +31,6 @@ replica_fail(const char *fmt, const char *a, const char *b)
     fputc('\n', stderr);
 
     return 1;
-}
-
-
-static onestop_store_t *
-replica_open(const char *dir, int create)
-{
-    char                  err[512];
-    const char           *off;
-    onestop_store_t      *st;
-    onestop_store_conf_t  conf;
-
-    if (!create && access(dir, F_OK) != 0) {
-        replica_fail("no store at \"%s\"%s", dir, "");
-        return NULL;
-    }
-
-    memset(&conf, 0, sizeof(conf));
-    conf.offset = ONESTOP_DEFAULT_OFFSET;
-    conf.adopt_growth = 1;
-
-    off = getenv("ONESTOP_UTC_OFFSET");
-
-    if (off != NULL
-        && onestop_offset_parse(off, strlen(off), &conf.offset) != 0)
-    {
-        replica_fail("bad UTC offset \"%s\" (+HH:MM)%s", off, "");
-        return NULL;
-    }
-
-    if (onestop_store_open(&st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
-        replica_fail("%s%s", err, "");
-        return NULL;
-    }
-
-    return st;
 }
 
 
@@ -144,7 +110,7 @@ onestop_cli_replica(const char *dir, const char *cmd, int argc, char **argv)
         return 2;
     }
 
-    st = replica_open(dir, follow);
+    st = onestop_cli_store_open(dir, follow);
 
     if (st == NULL) {
         return 1;

@@ -64,6 +64,41 @@ onestop_cli_usage_error(const char *fmt, ...)
 }
 
 
+onestop_store_t *
+onestop_cli_store_open(const char *dir, int create)
+{
+    char                  err[512];
+    const char           *off;
+    onestop_store_t      *st;
+    onestop_store_conf_t  conf;
+
+    if (!create && access(dir, F_OK) != 0) {
+        onestop_cli_fail("no store at \"%s\"", dir);
+        return NULL;
+    }
+
+    memset(&conf, 0, sizeof(conf));
+    conf.offset = ONESTOP_DEFAULT_OFFSET;
+    conf.adopt_growth = 1;
+
+    off = getenv("ONESTOP_UTC_OFFSET");
+
+    if (off != NULL
+        && onestop_offset_parse(off, strlen(off), &conf.offset) != 0)
+    {
+        onestop_cli_fail("bad UTC offset \"%s\" (+HH:MM)", off);
+        return NULL;
+    }
+
+    if (onestop_store_open(&st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
+        onestop_cli_fail("%s", err);
+        return NULL;
+    }
+
+    return st;
+}
+
+
 int
 onestop_cli_size_parse(const char *s, uint64_t *v)
 {

@@ -200,6 +200,36 @@ onestop_fold(const char *s, size_t len, char *out)
 }
 
 
+size_t
+onestop_unaccent(const char *s, size_t len, char *out)
+{
+    int       f;
+    size_t    i, n;
+    uint32_t  c, lc;
+
+    for (i = 0, n = 0; i < len; /* void */) {
+        c = utf8_cp((const unsigned char *) s, len, &i);
+
+        if (c < 0x80) {
+            out[n++] = (char) c;
+            continue;
+        }
+
+        lc = onestop_lower_cp(c);
+        f = fold_cp(lc);
+
+        if (f > 1) {
+            out[n++] = (char) (lc != c && f >= 'a' && f <= 'z' ? f - 32 : f);
+
+        } else if (f == 0) {
+            out[n++] = c == 0x2013 || c == 0x2014 ? '-' : ' ';
+        }
+    }
+
+    return n;
+}
+
+
 int
 onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
 {

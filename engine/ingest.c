@@ -206,6 +206,9 @@ key_line(onestop_api_keys_t *k, const char *s, const char *e)
     if (scope_end - scope == 1 && scope[0] == '*') {
         key->scope.all = 1;
 
+    } else if (scope_end - scope == 3 && memcmp(scope, "sms", 3) == 0) {
+        key->scope.sms = 1;             /* no agency: it writes nothing */
+
     } else {
         rc = key_scope(k, &key->scope, scope, scope_end);
 

@@ -19,10 +19,12 @@ enum {
     /* inside applicant, contact, apology */
     K_NAME, K_TYPE, K_PHONE, K_EMAIL, K_ISSUED, K_NEW_DUE, K_REASON,
     /* a record's again (Điều 9.1) */
-    K_SUBMITTED
+    K_SUBMITTED,
+    /* issue 16: the channels the applicant chose */
+    K_NOTIFY
 };
 
-enum { SUB_NONE = 0, SUB_APPLICANT, SUB_CONTACT, SUB_APOLOGY };
+enum { SUB_NONE = 0, SUB_APPLICANT, SUB_CONTACT, SUB_APOLOGY, SUB_NOTIFY };
 
 enum { V_NULL, V_BOOL, V_NUMBER, V_STRING };
 

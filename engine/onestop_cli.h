@@ -32,6 +32,17 @@ int onestop_cli_vfail(const char *fmt, va_list ap);
 int onestop_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/*
+ * The store in `dir` opened read-write for a command of its own (the
+ * replication commands, notify): --utc-offset for a new one, a map grown
+ * by another process adopted; `create`: a missing store is made.  NULL
+ * with the reason said.
+ */
+onestop_store_t *onestop_cli_store_open(const char *dir, int create);
+
+/* onestop notify (cli_notify.c): its exit status */
+int onestop_cli_notify(const char *dir, int argc, char **argv);
+
 /* A size with nginx's suffixes (k, m, g, t): 0, or -1 when it is not one. */
 int onestop_cli_size_parse(const char *s, uint64_t *v);
 

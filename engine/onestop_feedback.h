@@ -159,4 +159,9 @@ long onestop_feedback_verify(onestop_store_t *st, onestop_buf_t *report);
  * out holds len bytes at least; returns its length */
 size_t onestop_fold(const char *s, size_t len, char *out);
 
+/* the same with the case and the separators kept (an SMS, issue 16): each
+ * letter without its marks, đ as d, Đ as D, other ASCII as it is, any
+ * other code point as a space; out holds len bytes at least */
+size_t onestop_unaccent(const char *s, size_t len, char *out);
+
 #endif /* ONESTOP_FEEDBACK_H */

@@ -90,7 +90,15 @@ typedef struct {
     onestop_ts_t    submitted;       /* submitted_at: the online
                                         submission (Điều 9.1), a time */
     uint8_t         received_derived;  /* received follows from it */
+
+    uint8_t         notify;          /* the channels the applicant chose
+                                        (issue 16): ONESTOP_NOTIFY_GIVEN
+                                        and ONESTOP_NOTIFY_* bits; 0: not
+                                        said, every channel */
 } onestop_record_t;
+
+/* "email", "sms", "zalo" as ONESTOP_NOTIFY_* (0: none of them) */
+unsigned onestop_notify_channel(const char *s, size_t len);
 
 /* 1 when `code` follows SPEC section 3 (1-64 bytes of A-Z a-z 0-9 . - _,
  * starting and ending with a letter or digit). */

@@ -124,6 +124,9 @@ typedef struct {
     int                    all;          /* an administrator */
     const onestop_str_t   *agencies;     /* each covers its descendants */
     size_t                 n;
+    int                    sms;          /* scope "sms": the SMS gateway's
+                                            lookups (onestop_sms), no
+                                            agency, no write */
 } onestop_scope_t;
 
 /* 1 when the scope covers the agency (itself or an ancestor listed). */

@@ -36,6 +36,8 @@ struct onestop_store_s {
     unsigned             changelog_days;  /* kept this long; 0: none */
     void                *cgen;          /* the writer's yajl_gen for its
                                            entries (changelog.c) */
+    MDB_dbi              notify;        /* the notifier's (notify_db.c) */
+    int                  has_notify;
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;

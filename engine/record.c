@@ -21,6 +21,25 @@ static int get_str(const uint8_t **p, const uint8_t *end, size_t lenbytes,
     onestop_str_t *s);
 
 
+unsigned
+onestop_notify_channel(const char *s, size_t len)
+{
+    if (len == 5 && memcmp(s, "email", 5) == 0) {
+        return ONESTOP_NOTIFY_EMAIL;
+    }
+
+    if (len == 3 && memcmp(s, "sms", 3) == 0) {
+        return ONESTOP_NOTIFY_SMS;
+    }
+
+    if (len == 4 && memcmp(s, "zalo", 4) == 0) {
+        return ONESTOP_NOTIFY_ZALO;
+    }
+
+    return 0;
+}
+
+
 int
 onestop_code_valid(const char *code, size_t len)
 {
@@ -513,7 +532,7 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
     *p++ = r->applicant_type;
     *p++ = set;
     *p++ = date_only;
-    *p++ = 0;
+    *p++ = r->tombstone ? 0 : r->notify;
 
     v = r->version;
     memcpy(p, &v, 8);
@@ -620,6 +639,7 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
     r->applicant_type = buf[4];
     set = buf[5];
     date_only = buf[6];
+    r->notify = buf[7];
     p += 8;
 
     memcpy(&r->version, p, 8);

@@ -83,6 +83,26 @@ gen_record(yajl_gen g, const onestop_record_t *r,
         yajl_gen_map_close(g);
     }
 
+    /* the channels the applicant chose (issue 16), when they chose */
+    if (r->notify & ONESTOP_NOTIFY_GIVEN) {
+        onestop_gen_cstr(g, "notify");
+        yajl_gen_array_open(g);
+
+        if (r->notify & ONESTOP_NOTIFY_EMAIL) {
+            onestop_gen_cstr(g, "email");
+        }
+
+        if (r->notify & ONESTOP_NOTIFY_SMS) {
+            onestop_gen_cstr(g, "sms");
+        }
+
+        if (r->notify & ONESTOP_NOTIFY_ZALO) {
+            onestop_gen_cstr(g, "zalo");
+        }
+
+        yajl_gen_array_close(g);
+    }
+
     if (r->submitted.set) {
         gen_time(g, "submitted_at", &r->submitted, offset);
     }

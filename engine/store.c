@@ -292,6 +292,20 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
+    /* the notifier's sent-log and counts (issue 16): the same */
+
+    if ((rc = mdb_dbi_open(txn, ONESTOP_DB_NOTIFY, flags, &st->notify))
+        == 0)
+    {
+        st->has_notify = 1;
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
     k.mv_data = (void *) ONESTOP_META_SCHEMA;
     k.mv_size = strlen(ONESTOP_META_SCHEMA);
     rc = mdb_get(txn, st->meta, &k, &v);

@@ -28,6 +28,7 @@
 #define ONESTOP_DB_FEEDBACK_INDEX    "feedback_index"
 #define ONESTOP_DB_FEEDBACK_COUNTERS "feedback_counters"
 #define ONESTOP_DB_CHANGELOG         "changelog"
+#define ONESTOP_DB_NOTIFY            "notify"       /* issue 16 */
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -90,7 +91,7 @@
  *   u8  applicant type (0 citizen, 1 organization)
  *   u8  set times    (bit i: time i present; i as ONESTOP_T_*)
  *   u8  date-only    (bit i: time i was written as a date)
- *   u8  reserved
+ *   u8  notify       (ONESTOP_NOTIFY_*; 0: not said)
  *   u64 version
  *   u32 agency, u32 procedure (interned catalog ids)
  *   i64 seconds since the epoch (UTC), one per time that is present
@@ -109,6 +110,14 @@
 #define ONESTOP_REC_TOMBSTONE        0x01
 #define ONESTOP_REC_APOLOGY          0x02
 #define ONESTOP_REC_RECEIVED_DERIVED 0x04   /* received from submitted, 9.1 */
+/* the byte after "date-only" (reserved before issue 16): the channels an
+ * applicant chose for notifications, the record member "notify"; 0 (an
+ * older record too): not said, every channel its contacts allow */
+#define ONESTOP_NOTIFY_EMAIL         0x01
+#define ONESTOP_NOTIFY_SMS           0x02
+#define ONESTOP_NOTIFY_ZALO          0x04
+#define ONESTOP_NOTIFY_GIVEN         0x80   /* "notify" was sent: only the
+                                               channels of the bits above */
 
 #define ONESTOP_T_RECEIVED           0
 #define ONESTOP_T_DUE                1

@@ -47,6 +47,7 @@ typedef enum {
     NGX_HTTP_ONESTOP_ERROR_PAGE,
     NGX_HTTP_ONESTOP_CHANGES,
     NGX_HTTP_ONESTOP_CATALOG,           /* issue 15 */
+    NGX_HTTP_ONESTOP_SMS,
     NGX_HTTP_ONESTOP_HANDLERS
 } ngx_http_onestop_handler_e;
 
@@ -324,6 +325,7 @@ char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_http_onestop_key_t *ngx_http_onestop_authenticate(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_ingest_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_sms_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 ngx_int_t ngx_http_onestop_body_copy(ngx_http_request_t *r, size_t max,

@@ -283,6 +283,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       NGX_HTTP_ONESTOP_INGEST,
       (void *) ngx_http_onestop_ingest_handler },
 
+    { ngx_string("onestop_sms"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_onestop_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ONESTOP_SMS,
+      (void *) ngx_http_onestop_sms_handler },
+
     { ngx_string("onestop_lookup"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_onestop_lookup,

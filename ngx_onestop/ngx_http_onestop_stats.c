@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_notify.h"
 #include "onestop_schema.h"
 #include "onestop_version.h"
 
@@ -207,6 +208,15 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     tel = ngx_http_onestop_zone_tel(a.omcf);
     onestop_tel_render(&b, tel ? tel : &none, &info);
     ngx_http_onestop_redis_metrics(a.omcf, &b);
+
+    /* the notifier's counts (issue 16), which it keeps in the store */
+
+    if (ngx_http_onestop_read_begin(a.omcf, wk->store, r->connection->log)
+        == NGX_OK)
+    {
+        onestop_notify_metrics(wk->store, &b);
+        onestop_store_read_end(wk->store);
+    }
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-store", 8) != NGX_OK)

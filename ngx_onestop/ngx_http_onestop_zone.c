@@ -24,7 +24,7 @@
 
 
 #define NGX_HTTP_ONESTOP_ZONE_MAGIC   0x6f6e6573746f7001ULL
-#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  6
+#define NGX_HTTP_ONESTOP_ZONE_LAYOUT  7
 #define NGX_HTTP_ONESTOP_KEY_MAX      256
 #define NGX_HTTP_ONESTOP_SLOTS        1024
 
@@ -66,7 +66,7 @@ const unsigned  ngx_http_onestop_statuses[NGX_HTTP_ONESTOP_STATUSES] = {
 const char *const  ngx_http_onestop_handler_names[] = {
     "none", "lookup", "lookup_html", "ingest", "stats", "apologies",
     "widget", "dashboard", "metrics", "qr", "resolve", "receipt", "evaluate",
-    "error_page", "changes", "catalog"
+    "error_page", "changes", "catalog", "sms"
 };
 
 

@@ -63,7 +63,7 @@ is($rc, 0, '--help exits 0');
 is($err, '', '--help writes nothing on stderr');
 like($out, qr/^usage: onestop /, '--help prints the usage on stdout');
 my @commands = qw(init migrate import catalog get changes delete backup
-    restore stats verify demo key qr-key);
+    restore stats verify demo key qr-key notify);
 for my $c (@commands) {
     like($out, qr/^  \Q$c\E\b/m, "--help names $c");
 }

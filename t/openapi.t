@@ -73,7 +73,8 @@ my $spec = $json->decode(Onestop::Test::slurp("$dir/openapi.json"));
 $ENV{ONESTOP_TIME} = '10:00';
 my $QRKEY = ('3c' x 16) . ('d2' x 16);
 $t->spew('keys', sha256_hex('oa-admin') . " * admin\n"
-    . sha256_hex('oa-benluc') . " 000.00.30.H36 Ben Luc\n");
+    . sha256_hex('oa-benluc') . " 000.00.30.H36 Ben Luc\n"
+    . sha256_hex('oa-sms') . " sms gateway\n");
 $t->spew('qr.key', "$QRKEY\n");
 $t->write_standard_conf(
     serve => [map { $_->[0] } @Onestop::Test::HANDLERS],
@@ -83,7 +84,8 @@ $t->write_standard_conf(
     server => "location /api/v1/feedback { onestop_feedback json; }\n"
         . "location /hoi-dap { onestop_feedback html; }\n"
         . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n"
-        . "location /api/v1/changes { onestop_changes; }\n",
+        . "location /api/v1/changes { onestop_changes; }\n"
+        . "location = /sms { onestop_sms; }\n",
     main => "env ONESTOP_TIME;\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
@@ -475,6 +477,21 @@ call('GET', '/widget/{file}', '/widget/nope.svg', status => 404,
 call('GET', '/', '/', status => 200);
 $r = call('GET', '/metrics', '/metrics', status => 200);
 like($r->{content}, qr/^onestop_dossiers_received\{/m, 'metrics');
+
+# --- lookup by SMS (issue 16) ---
+
+my %sms = (Authorization => 'Bearer oa-sms');
+$r = call('GET', '/sms', "/sms?text=TRACUU+$D1",
+    headers => \%sms, status => 200);
+cmp_ok(length $r->{content}, '<=', 160, 'an SMS answer: one message');
+call('POST', '/sms', '/sms', headers => { %sms,
+    'Content-Type' => 'application/x-www-form-urlencoded' },
+    body => 'text=xin+chao', status => 200, name => 'garbage');
+call('GET', '/sms', '/sms?from=1', headers => \%sms, status => 400,
+    name => 'no text');
+call('GET', '/sms', '/sms?text=TRACUU+X', status => 401, name => 'no key');
+call('GET', '/sms', '/sms?text=TRACUU+X', headers => \%admin, status => 403,
+    name => 'another scope');
 
 # --- questions (Điều 13) ---
 

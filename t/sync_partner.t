@@ -50,6 +50,7 @@ my @recs = (
      procedure => '1.001234', channel => 'direct',
      applicant => {name => 'Nguyễn Văn Đồng'},
      contact => {phone => '0909111222', email => 'dong@example.vn'},
+     notify => ['sms'],
      received_at => '2024-06-03T08:15:00+07:00', due_at => '2024-06-10'},
     {code => 'SP-2', version => 1, agency => '000.30.01.H36',
      procedure => '1.000894', channel => 'online', return_channel => 'postal',
@@ -110,6 +111,8 @@ for my $want (@recs) {
     is_deeply($got->{applicant}, {type => 'citizen', %{ $want->{applicant} }},
         "$code: the applicant's whole name and type");
     is_deeply($got->{contact}, $want->{contact}, "$code: the contact");
+    is_deeply($got->{notify}, $want->{notify},
+        "$code: the channels the applicant chose (issue 16), when given");
     for my $k (qw(received_at due_at resolved_at returned_at withdrawn_at
         submitted_at))
     {

@@ -1061,6 +1061,7 @@ test_canonical(void)
     b.t[ONESTOP_T_APOLOGY_ISSUED] = ts("2019-07-14T02:00:00z");
     b.t[ONESTOP_T_APOLOGY_NEW_DUE] = ts("2019-07-19t10:00:00Z");
     b.submitted.set = 0;            /* members added after this test */
+    b.notify = 0;
     b.received_derived = 0;
 
     /* equal strings at other addresses */

@@ -368,7 +368,7 @@ test_atomic(onestop_store_t *st)
     /* out of scope (a district's key covers its communes) */
     {
         onestop_str_t    ids[1] = { onestop_str("000.00.30.H36") };
-        onestop_scope_t  scope = { 0, ids, 1 };
+        onestop_scope_t  scope = { 0, ids, 1, 0 };
 
         rec(a, sizeof(a), "S-1", 1, "000.30.02.H36", "direct", "2020-05-04",
             "2020-05-11", NULL, "Một");

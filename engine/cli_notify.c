@@ -1,0 +1,232 @@
+/*
+ * onestop notify (issue 16), thin like the rest of the tool:
+ *
+ *   notify --config FILE     the daemon (notify.c) until SIGTERM or SIGINT
+ *   notify --status          counts per channel and event, the queue, the
+ *                            dead letters and the group's lag, as JSON
+ *   notify --dead            the dead letters, one JSON object a line
+ *                            (the recipient masked)
+ *   notify --retry [CODE]    every dead letter (or a dossier's) back in
+ *                            the retry queue, which a running notifier
+ *                            sends from
+ *
+ * The caller (cli.c) has taken the store owner's identity already.
+ */
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "onestop_cli.h"
+#include "onestop_notify.h"
+
+
+static volatile int  stopping;
+
+
+static void
+on_signal(int sig)
+{
+    stopping = 1;
+}
+
+
+static void
+iso(int64_t ms, char *buf, size_t size)
+{
+    time_t     t;
+    struct tm  tm;
+
+    t = (time_t) (ms / 1000);
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+
+static int
+status(onestop_store_t *st)
+{
+    unsigned                 ch, ev, k;
+    char                     when[32];
+    onestop_notify_status_t  s;
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK
+        || onestop_notify_status(st, &s) != 0)
+    {
+        onestop_store_read_end(st);
+        return onestop_cli_fail("the store cannot be read: %s",
+                                onestop_store_strerror(st));
+    }
+
+    onestop_store_read_end(st);
+    printf("{\"channels\": {");
+
+    for (ch = 0; ch < ONESTOP_NCH_COUNT; ch++) {
+        printf("%s\"%s\": {", ch ? ", " : "",
+               onestop_notify_channel_name(ch));
+
+        for (ev = 0; ev < ONESTOP_EV_COUNT; ev++) {
+            printf("%s\"%s\": {", ev ? ", " : "",
+                   onestop_notify_event_name(ev));
+
+            for (k = 0; k < ONESTOP_NC_COUNT; k++) {
+                printf("%s\"%s\": %llu", k ? ", " : "",
+                       onestop_notify_count_name(k),
+                       (unsigned long long) s.count[ch][ev][k]);
+            }
+
+            printf("}");
+        }
+
+        printf("}");
+    }
+
+    printf("}, \"queued\": %llu, \"dead\": %llu",
+           (unsigned long long) s.queued, (unsigned long long) s.dead);
+
+    if (s.lag >= 0) {
+        iso(s.lag_at_ms, when, sizeof(when));
+        printf(", \"lag\": %lld, \"pending\": %lld, \"lag_at\": \"%s\"",
+               (long long) s.lag, (long long) s.pending, when);
+    } else {
+        printf(", \"lag\": null, \"pending\": null, \"lag_at\": null");
+    }
+
+    printf("}\n");
+    return 0;
+}
+
+
+static void
+print_dead(void *ctx, const onestop_notify_queued_t *q)
+{
+    char         to[64], when[32];
+    const char  *s;
+
+    iso(q->at_ms, when, sizeof(when));
+    printf("{\"code\": \"%s\", \"version\": %llu, \"event\": \"%s\", "
+           "\"channel\": \"%s\", \"to\": \"%s\", \"attempts\": %u, "
+           "\"failed_at\": \"%s\", \"error\": \"", q->id.code,
+           (unsigned long long) q->id.version,
+           onestop_notify_event_name(q->id.ev),
+           onestop_notify_channel_name(q->id.ch),
+           onestop_notify_mask(q->msg.to, to), q->attempts, when);
+
+    for (s = q->error; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            putchar('\\');
+        }
+
+        putchar((unsigned char) *s < 0x20 ? ' ' : *s);
+    }
+
+    printf("\"}\n");
+}
+
+
+int
+onestop_cli_notify(const char *dir, int argc, char **argv)
+{
+    int                     c, mode, rc;
+    long                    n;
+    char                    err[1024];
+    const char             *config;
+    onestop_store_t        *st;
+    onestop_notify_conf_t   conf;
+    struct sigaction        sa;
+
+    static const struct option  options[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "status", no_argument, NULL, 's' },
+        { "dead", no_argument, NULL, 'd' },
+        { "retry", no_argument, NULL, 'r' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    config = NULL;
+    mode = 0;
+    optind = 1;
+    opterr = 0;
+
+    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+        case 'd':
+        case 'r':
+            mode = c;
+            break;
+        case ':':
+            return onestop_cli_usage_error("%s needs a value",
+                                           argv[optind - 1]);
+        default:
+            return onestop_cli_usage_error("unknown option \"%s\" of notify",
+                                           argv[optind - 1]);
+        }
+    }
+
+    if (mode == 0 && config == NULL) {
+        return onestop_cli_usage_error("notify needs --config FILE, "
+                                       "--status, --dead or --retry");
+    }
+
+    if (optind < argc && mode != 'r') {
+        return onestop_cli_usage_error("notify: unexpected \"%s\"",
+                                       argv[optind]);
+    }
+
+    if (mode == 0 && onestop_notify_conf_load(&conf, config, err,
+                                              sizeof(err)) != 0)
+    {
+        return onestop_cli_fail("%s", err);
+    }
+
+    st = onestop_cli_store_open(dir, 0);
+
+    if (st == NULL) {
+        return 1;
+    }
+
+    rc = 0;
+
+    if (mode == 's') {
+        rc = status(st);
+
+    } else if (mode == 'd') {
+        n = onestop_notify_dead(st, print_dead, NULL);
+        rc = n < 0 ? onestop_cli_fail("the store cannot be read") : 0;
+
+    } else if (mode == 'r') {
+        n = onestop_notify_retry(st, optind < argc ? argv[optind] : NULL);
+        rc = n < 0 ? onestop_cli_fail("the store refused the retry: %s",
+                                      onestop_store_strerror(st))
+                   : (printf("{\"retried\": %ld}\n", n), 0);
+
+    } else {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        setvbuf(stderr, NULL, _IOLBF, 0);
+
+        if (onestop_notify_daemon(st, &conf, &stopping, err, sizeof(err))
+            != 0)
+        {
+            rc = onestop_cli_fail("%s", err);
+        }
+
+        onestop_notify_conf_free(&conf);
+    }
+
+    onestop_store_close(st);
+    fflush(stdout);
+
+    return rc;
+}

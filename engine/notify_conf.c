@@ -1,0 +1,550 @@
+/*
+ * The notifier's configuration file (issue 16, docs/notify.md):
+ *
+ *   # a comment
+ *   name = value               before any section: the daemon's own
+ *   [email] / [sms] / [zalo]   a channel's, which the section turns on
+ *
+ * Values run to the end of the line, blanks around them trimmed.  A
+ * password is never in the file itself: `password_file` names a file of
+ * its own (its first line).  Unknown names and bad numbers are refused
+ * with the file's name and the line's number.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "onestop_notify.h"
+
+
+static const char  *event_names[ONESTOP_EV_COUNT] = {
+    "received", "appointment", "result", "withdrawn"
+};
+
+static const char  *channel_names[ONESTOP_NCH_COUNT] = {
+    "email", "sms", "zalo"
+};
+
+static const char  *count_names[ONESTOP_NC_COUNT] = {
+    "sent", "failed", "dead"
+};
+
+
+const char *
+onestop_notify_event_name(unsigned ev)
+{
+    return ev < ONESTOP_EV_COUNT ? event_names[ev] : "?";
+}
+
+
+const char *
+onestop_notify_channel_name(unsigned ch)
+{
+    return ch < ONESTOP_NCH_COUNT ? channel_names[ch] : "?";
+}
+
+
+const char *
+onestop_notify_count_name(unsigned k)
+{
+    return k < ONESTOP_NC_COUNT ? count_names[k] : "?";
+}
+
+
+void
+onestop_notify_key(const onestop_notify_id_t *id, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%llu.%s.%s", id->code,
+             (unsigned long long) id->version,
+             onestop_notify_event_name(id->ev),
+             onestop_notify_channel_name(id->ch));
+}
+
+
+int64_t
+onestop_notify_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static int
+copy(char *dst, size_t size, const char *v)
+{
+    size_t  n;
+
+    n = strlen(v);
+
+    if (n >= size) {
+        return -1;
+    }
+
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+
+static int
+number(const char *v, unsigned *out)
+{
+    char           *end;
+    unsigned long   n;
+
+    errno = 0;
+    n = strtoul(v, &end, 10);
+
+    if (errno != 0 || end == v || *end != '\0' || n > 0x7fffffff) {
+        return -1;
+    }
+
+    *out = (unsigned) n;
+    return 0;
+}
+
+
+/* the first line of a file (a password, a token) */
+static int
+first_line(const char *file, char *dst, size_t size)
+{
+    FILE    *f;
+    size_t   n;
+
+    f = fopen(file, "r");
+
+    if (f == NULL) {
+        return -1;
+    }
+
+    if (fgets(dst, (int) size, f) == NULL) {
+        dst[0] = '\0';
+    }
+
+    fclose(f);
+
+    n = strlen(dst);
+
+    while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == '\r')) {
+        dst[--n] = '\0';
+    }
+
+    return 0;
+}
+
+
+static int
+on_off(const char *v, int *out)
+{
+    if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0) {
+        *out = 1;
+        return 0;
+    }
+
+    if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0) {
+        *out = 0;
+        return 0;
+    }
+
+    return -1;
+}
+
+
+static const char *
+set_main(onestop_notify_conf_t *c, const char *k, const char *v)
+{
+    char      *colon;
+    unsigned   n;
+
+    if (strcmp(k, "redis") == 0) {
+        colon = strrchr(v, ':');
+
+        if (colon == NULL || number(colon + 1, &n) != 0 || n == 0
+            || n > 65535 || (size_t) (colon - v) >= sizeof(c->redis_host))
+        {
+            return "redis must be HOST:PORT";
+        }
+
+        memcpy(c->redis_host, v, (size_t) (colon - v));
+        c->redis_host[colon - v] = '\0';
+        c->redis_port = (int) n;
+        return NULL;
+    }
+
+    if (strcmp(k, "redis_db") == 0) {
+        return number(v, &n) == 0 && n < 1000
+               ? (c->redis_db = (int) n, NULL) : "redis_db must be a number";
+    }
+
+    if (strcmp(k, "redis_password_file") == 0) {
+        return first_line(v, c->redis_password, sizeof(c->redis_password))
+               == 0 ? NULL : "redis_password_file cannot be read";
+    }
+
+    if (strcmp(k, "prefix") == 0) {
+        return *v && !strchr(v, ' ') && copy(c->prefix, sizeof(c->prefix), v)
+               == 0 ? NULL : "prefix must be 1-128 bytes, no space";
+    }
+
+    if (strcmp(k, "group") == 0) {
+        return *v && copy(c->group, sizeof(c->group), v) == 0
+               ? NULL : "group is too long";
+    }
+
+    if (strcmp(k, "consumer") == 0) {
+        return *v && copy(c->consumer, sizeof(c->consumer), v) == 0
+               ? NULL : "consumer is too long";
+    }
+
+    if (strcmp(k, "templates") == 0) {
+        return copy(c->templates, sizeof(c->templates), v) == 0
+               ? NULL : "templates is too long";
+    }
+
+    if (strcmp(k, "lookup_url") == 0) {
+        return copy(c->lookup_url, sizeof(c->lookup_url), v) == 0
+               ? NULL : "lookup_url is too long";
+    }
+
+    if (strcmp(k, "journal_dir") == 0) {
+        return copy(c->journal_dir, sizeof(c->journal_dir), v) == 0
+               ? NULL : "journal_dir is too long";
+    }
+
+    {
+        static const struct {
+            const char  *name;
+            size_t       off;
+            unsigned     min;
+        } nums[] = {
+            { "batch", offsetof(onestop_notify_conf_t, batch), 1 },
+            { "block", offsetof(onestop_notify_conf_t, block_ms), 1 },
+            { "claim_idle", offsetof(onestop_notify_conf_t, claim_idle_ms),
+              100 },
+            { "retry_max", offsetof(onestop_notify_conf_t, retry_max), 0 },
+            { "retry_base", offsetof(onestop_notify_conf_t, retry_base_ms),
+              1 },
+            { "retry_cap", offsetof(onestop_notify_conf_t, retry_cap_ms), 1 },
+            { "max_age_days", offsetof(onestop_notify_conf_t, max_age_days),
+              1 },
+        };
+        size_t  i;
+
+        for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+            if (strcmp(k, nums[i].name) == 0) {
+                if (number(v, &n) != 0 || n < nums[i].min
+                    || (nums[i].off == offsetof(onestop_notify_conf_t, batch)
+                        && n > 1000))
+                {
+                    return "a bad number";
+                }
+
+                *(unsigned *) ((char *) c + nums[i].off) = n;
+                return NULL;
+            }
+        }
+    }
+
+    return "unknown name";
+}
+
+
+static const char *
+set_email(onestop_notify_email_conf_t *e, const char *k, const char *v)
+{
+    unsigned  n;
+
+    if (strcmp(k, "url") == 0) {
+        return (strncmp(v, "smtp://", 7) == 0 || strncmp(v, "smtps://", 8)
+                == 0) && copy(e->url, sizeof(e->url), v) == 0
+               ? NULL : "url must be smtp://HOST:PORT or smtps://HOST:PORT";
+    }
+
+    if (strcmp(k, "starttls") == 0) {
+        if (strcmp(v, "no") == 0 || strcmp(v, "off") == 0) {
+            e->starttls = 0;
+        } else if (strcmp(v, "try") == 0) {
+            e->starttls = 1;
+        } else if (strcmp(v, "required") == 0 || strcmp(v, "on") == 0) {
+            e->starttls = 2;
+        } else {
+            return "starttls must be no, try or required";
+        }
+        return NULL;
+    }
+
+    if (strcmp(k, "verify") == 0) {
+        return on_off(v, &e->verify) == 0 ? NULL : "verify must be on or off";
+    }
+
+    if (strcmp(k, "cacert") == 0) {
+        return copy(e->cacert, sizeof(e->cacert), v) == 0 ? NULL : "too long";
+    }
+
+    if (strcmp(k, "username") == 0) {
+        return copy(e->username, sizeof(e->username), v) == 0
+               ? NULL : "too long";
+    }
+
+    if (strcmp(k, "password_file") == 0) {
+        return first_line(v, e->password, sizeof(e->password)) == 0
+               ? NULL : "password_file cannot be read";
+    }
+
+    if (strcmp(k, "from") == 0) {
+        return copy(e->from, sizeof(e->from), v) == 0 ? NULL : "too long";
+    }
+
+    if (strcmp(k, "from_address") == 0) {
+        return strchr(v, '@') && copy(e->from_addr, sizeof(e->from_addr), v)
+               == 0 ? NULL : "from_address must be an e-mail address";
+    }
+
+    if (strcmp(k, "timeout") == 0) {
+        return number(v, &n) == 0 && n > 0
+               ? (e->timeout_ms = n, NULL) : "timeout must be milliseconds";
+    }
+
+    return "unknown name";
+}
+
+
+static const char *
+set_http(onestop_notify_http_conf_t *h, const char *k, const char *v)
+{
+    unsigned  n;
+
+    if (strcmp(k, "url") == 0) {
+        return (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8)
+                == 0) && copy(h->url, sizeof(h->url), v) == 0
+               ? NULL : "url must be http:// or https://";
+    }
+
+    if (strcmp(k, "method") == 0) {
+        return (strcmp(v, "POST") == 0 || strcmp(v, "GET") == 0
+                || strcmp(v, "PUT") == 0)
+               && copy(h->method, sizeof(h->method), v) == 0
+               ? NULL : "method must be GET, POST or PUT";
+    }
+
+    if (strcmp(k, "header") == 0) {
+        if (h->nheaders == ONESTOP_NOTIFY_HEADERS || strchr(v, ':') == NULL) {
+            return "header must be Name: value (at most 16)";
+        }
+
+        h->header[h->nheaders] = strdup(v);
+        return h->header[h->nheaders++] != NULL ? NULL : "out of memory";
+    }
+
+    if (strcmp(k, "body") == 0) {
+        return copy(h->body, sizeof(h->body), v) == 0 ? NULL : "too long";
+    }
+
+    if (strcmp(k, "timeout") == 0) {
+        return number(v, &n) == 0 && n > 0
+               ? (h->timeout_ms = n, NULL) : "timeout must be milliseconds";
+    }
+
+    return "unknown name";
+}
+
+
+static const char *
+set_zalo(onestop_notify_zalo_conf_t *z, const char *k, const char *v)
+{
+    unsigned  ev, n;
+
+    if (strcmp(k, "url") == 0) {
+        return (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8)
+                == 0) && copy(z->url, sizeof(z->url), v) == 0
+               ? NULL : "url must be http:// or https://";
+    }
+
+    if (strcmp(k, "token_file") == 0) {
+        return access(v, R_OK) == 0
+               && copy(z->token_file, sizeof(z->token_file), v) == 0
+               ? NULL : "token_file cannot be read";
+    }
+
+    if (strcmp(k, "timeout") == 0) {
+        return number(v, &n) == 0 && n > 0
+               ? (z->timeout_ms = n, NULL) : "timeout must be milliseconds";
+    }
+
+    if (strncmp(k, "template.", 9) == 0) {
+        for (ev = 0; ev < ONESTOP_EV_COUNT; ev++) {
+            if (strcmp(k + 9, event_names[ev]) == 0) {
+                return copy(z->template_id[ev], sizeof(z->template_id[ev]),
+                            v) == 0 ? NULL : "too long";
+            }
+        }
+
+        return "template.EVENT: received, appointment, result or withdrawn";
+    }
+
+    return "unknown name";
+}
+
+
+static char *
+trim(char *s)
+{
+    size_t  n;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+
+    n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'
+                     || s[n - 1] == '\r'))
+    {
+        s[--n] = '\0';
+    }
+
+    return s;
+}
+
+
+int
+onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
+    char *err, size_t errlen)
+{
+    FILE        *f;
+    char         line[8192], *k, *v, *eq, host[64];
+    unsigned     no;
+    int          section;
+    const char  *why;
+
+    memset(c, 0, sizeof(onestop_notify_conf_t));
+    strcpy(c->redis_host, "127.0.0.1");
+    c->redis_port = 6379;
+    strcpy(c->prefix, "onestop");
+    strcpy(c->group, "notify");
+    strcpy(c->templates, "/etc/onestop/notify");
+    strcpy(c->journal_dir, "/var/lib/onestop/notify");
+    c->batch = 64;
+    c->block_ms = 1000;
+    c->claim_idle_ms = 60000;
+    c->retry_max = 8;
+    c->retry_base_ms = 2000;
+    c->retry_cap_ms = 600000;
+    c->max_age_days = 30;
+    c->email.timeout_ms = 10000;
+    c->email.verify = 1;
+    c->email.starttls = 1;
+    c->sms.timeout_ms = 10000;
+    strcpy(c->sms.method, "POST");
+    c->zalo.timeout_ms = 10000;
+    strcpy(c->zalo.url, "https://business.openapi.zalo.me/message/template");
+
+    if (gethostname(host, sizeof(host)) != 0) {
+        strcpy(host, "notify");
+    }
+
+    host[sizeof(host) - 1] = '\0';
+    snprintf(c->consumer, sizeof(c->consumer), "%s-%ld", host,
+             (long) getpid());
+
+    f = fopen(file, "r");
+
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open \"%s\": %s", file, strerror(errno));
+        return -1;
+    }
+
+    section = -1;
+    no = 0;
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        no++;
+        k = trim(line);
+
+        if (*k == '#' || *k == '\0') {
+            continue;
+        }
+
+        if (*k == '[') {
+            section = strcmp(k, "[email]") == 0 ? ONESTOP_NCH_EMAIL
+                      : strcmp(k, "[sms]") == 0 ? ONESTOP_NCH_SMS
+                      : strcmp(k, "[zalo]") == 0 ? ONESTOP_NCH_ZALO : -2;
+
+            if (section == -2) {
+                why = "unknown section (email, sms, zalo)";
+                goto bad;
+            }
+
+            continue;
+        }
+
+        eq = strchr(k, '=');
+
+        if (eq == NULL) {
+            why = "a line must be name = value";
+            goto bad;
+        }
+
+        *eq = '\0';
+        v = trim(eq + 1);
+        k = trim(k);
+
+        why = section == -1 ? set_main(c, k, v)
+              : section == ONESTOP_NCH_EMAIL ? set_email(&c->email, k, v)
+              : section == ONESTOP_NCH_SMS ? set_http(&c->sms, k, v)
+              : set_zalo(&c->zalo, k, v);
+
+        if (why != NULL) {
+            goto bad;
+        }
+    }
+
+    fclose(f);
+
+    c->email.on = c->email.url[0] != '\0';
+    c->sms.on = c->sms.url[0] != '\0';
+    c->zalo.on = c->zalo.token_file[0] != '\0';
+
+    if (c->email.on && c->email.from_addr[0] == '\0') {
+        snprintf(err, errlen, "%s: [email] needs from_address", file);
+        return -1;
+    }
+
+    if (c->email.on && c->email.from[0] == '\0') {
+        strcpy(c->email.from, c->email.from_addr);
+    }
+
+    if (!c->email.on && !c->sms.on && !c->zalo.on) {
+        snprintf(err, errlen, "%s: no channel: give [email], [sms] or "
+                 "[zalo] a url (zalo: a token_file)", file);
+        return -1;
+    }
+
+    return 0;
+
+bad:
+
+    fclose(f);
+    snprintf(err, errlen, "%s:%u: %s", file, no, why);
+    onestop_notify_conf_free(c);
+    return -1;
+}
+
+
+void
+onestop_notify_conf_free(onestop_notify_conf_t *c)
+{
+    size_t  i;
+
+    for (i = 0; i < c->sms.nheaders; i++) {
+        free(c->sms.header[i]);
+    }
+
+    c->sms.nheaders = 0;
+}

@@ -1,0 +1,338 @@
+/*
+ * The notifier's pieces without a network (issue 16): the configuration
+ * file, a record's events and channels, the templates' messages (the SMS
+ * in one GSM-7 message), the gateways' fills, masks, the SMS lookup's
+ * text, and the record member "notify" through the batch parser and the
+ * binary form.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "onestop_batch_int.h"
+#include "onestop_notify.h"
+#include "onestop_sms.h"
+
+#include "tap.h"
+
+
+static char  dir[] = "/tmp/onestop-notify-unit-XXXXXX";
+
+
+static void
+write_file(const char *name, const char *text)
+{
+    char   path[256];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+
+static int
+conf_error(const char *text, const char *want)
+{
+    char                   err[512], path[256];
+    onestop_notify_conf_t  c;
+    int                    rc;
+
+    write_file("bad.conf", text);
+    snprintf(path, sizeof(path), "%s/bad.conf", dir);
+    rc = onestop_notify_conf_load(&c, path, err, sizeof(err));
+
+    if (rc == 0) {
+        onestop_notify_conf_free(&c);
+        return 0;
+    }
+
+    if (strstr(err, want) == NULL) {
+        printf("# %s\n", err);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+test_conf(void)
+{
+    char                   err[512], path[256];
+    onestop_notify_conf_t  c;
+
+    write_file("pw", "s3cret\n");
+    snprintf(path, sizeof(path), "%s/n.conf", dir);
+    {
+        char  text[2048];
+
+        snprintf(text, sizeof(text),
+                 "# a comment\n"
+                 "redis = 10.0.0.5:6380\nprefix = longan\nbatch = 50\n"
+                 "consumer = notify-1\n"
+                 "[email]\nurl = smtp://mail.longan.gov.vn:587\n"
+                 "starttls = required\nusername = motcua\n"
+                 "password_file = %s/pw\n"
+                 "from_address = motcua@longan.gov.vn\n"
+                 "[sms]\nurl = https://sms.example/send\n"
+                 "header = Content-Type: application/json\n"
+                 "body = {\"to\": \"{{phone84|json}}\"}\n", dir);
+        write_file("n.conf", text);
+    }
+
+    ok(onestop_notify_conf_load(&c, path, err, sizeof(err)) == 0,
+       "a configuration file is read");
+    is_str(c.redis_host, strlen(c.redis_host), "10.0.0.5", "redis host");
+    is_int(c.redis_port, 6380, "redis port");
+    is_str(c.prefix, strlen(c.prefix), "longan", "prefix");
+    is_int(c.batch, 50, "batch");
+    is_str(c.consumer, strlen(c.consumer), "notify-1", "consumer");
+    is_int(c.email.starttls, 2, "starttls = required");
+    is_str(c.email.password, strlen(c.email.password), "s3cret",
+           "the password from its file, without its newline");
+    is_str(c.email.from, strlen(c.email.from), "motcua@longan.gov.vn",
+           "From defaults to the envelope's address");
+    ok(c.email.on && c.sms.on && !c.zalo.on, "the channels of the sections");
+    is_int(c.sms.nheaders, 1, "a header");
+    onestop_notify_conf_free(&c);
+
+    ok(conf_error("redis = nowhere\n[email]\n", "bad.conf:1: redis must be"),
+       "a bad redis is refused with its line");
+    ok(conf_error("colour = blue\n", ":1: unknown name"),
+       "an unknown name is refused");
+    ok(conf_error("[fax]\n", ":1: unknown section"),
+       "an unknown section is refused");
+    ok(conf_error("batch = 0\n", ":1: a bad number"), "batch 0 is refused");
+    ok(conf_error("# nothing\n", "no channel"), "no channel is refused");
+    ok(conf_error("[email]\nurl = smtp://x:25\n", "needs from_address"),
+       "e-mail without from_address is refused");
+    ok(conf_error("[sms]\nurl = ftp://x\n", ":2: url must be"),
+       "a gateway's url must be HTTP");
+}
+
+
+static onestop_batch_t  batch;
+
+static onestop_record_t *
+parse(const char *json)
+{
+    onestop_batch_free(&batch);
+    onestop_batch_init(&batch, 0, 7 * 3600, onestop_today(7 * 3600));
+    onestop_batch_feed(&batch, json, strlen(json));
+    onestop_batch_finish(&batch);
+
+    return batch.nrecs == 1 && batch.error == 0 ? &batch.recs[0] : NULL;
+}
+
+
+#define REC(more)                                                            \
+    "{\"code\": \"000.00.12.H36-261201-0001\", \"version\": 1, "             \
+    "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "           \
+    "\"channel\": \"direct\", \"applicant\": {\"name\": \"Trần Văn Ba\"}, "  \
+    "\"received_at\": \"2026-12-01T08:00:00+07:00\", "                       \
+    "\"due_at\": \"2026-12-08\"" more "}"
+
+
+static void
+test_record(void)
+{
+    size_t                    size;
+    uint8_t                  *bin;
+    onestop_record_t         *r, back;
+    onestop_notify_events_t   e;
+
+    r = parse(REC(", \"contact\": {\"phone\": \"0912345678\", "
+                  "\"email\": \"ba@example.vn\"}, "
+                  "\"notify\": [\"sms\", \"zalo\"]"));
+    ok(r != NULL, "a record with notify is valid");
+
+    if (r == NULL) {
+        return;
+    }
+
+    is_int(r->notify, ONESTOP_NOTIFY_GIVEN | ONESTOP_NOTIFY_SMS
+                      | ONESTOP_NOTIFY_ZALO, "notify: the channels chosen");
+    is_int(onestop_notify_channels(r, 7), 1u << ONESTOP_NCH_SMS
+                                          | 1u << ONESTOP_NCH_ZALO,
+           "only the chosen channels, though an e-mail is there");
+    is_int(onestop_notify_channels(r, 1u << ONESTOP_NCH_SMS),
+           1u << ONESTOP_NCH_SMS, "... of those configured");
+
+    r->agency_id = 1;
+    r->procedure_id = 1;
+    size = onestop_record_size(r);
+    bin = malloc(size);
+    onestop_record_encode(r, bin);
+    ok(onestop_record_decode(bin, size, &back) == 0
+       && back.notify == r->notify, "notify survives the binary form");
+    free(bin);
+
+    r = parse(REC(", \"contact\": {\"email\": \"ba@example.vn\"}"));
+    ok(r != NULL && r->notify == 0
+       && onestop_notify_channels(r, 7) == 1u << ONESTOP_NCH_EMAIL,
+       "no notify: every channel its contacts allow");
+
+    ok(parse(REC(", \"notify\": [\"fax\"]")) == NULL,
+       "an unknown channel is refused");
+    ok(parse(REC(", \"notify\": \"sms\"")) == NULL,
+       "notify must be an array");
+    ok(parse(REC(", \"notify\": [[\"sms\"]]")) == NULL,
+       "an array in notify is refused");
+    r = parse(REC(", \"notify\": []"));
+    ok(r != NULL && r->notify == ONESTOP_NOTIFY_GIVEN
+       && onestop_notify_channels(r, 7) == 0, "notify: []: none");
+
+    r = parse(REC(", \"resolved_at\": \"2026-12-05\", "
+                  "\"apology\": {\"issued_at\": \"2026-12-04\", "
+                  "\"new_due_at\": \"2026-12-15\", \"reason\": \"x\"}"));
+    ok(r != NULL, "a resolved record with an apology");
+
+    if (r != NULL) {
+        onestop_notify_events(r, &e);
+        is_int(e.n, 2, "a resolved record: received and result (the "
+               "apology's date is past its use)");
+        is_int(e.ev[1], ONESTOP_EV_RESULT, "the result");
+    }
+
+    r = parse(REC(", \"apology\": {\"issued_at\": \"2026-12-04\", "
+                  "\"new_due_at\": \"2026-12-15\", \"reason\": \"x\"}"));
+
+    if (r != NULL) {
+        onestop_notify_events(r, &e);
+        ok(e.n == 2 && e.ev[1] == ONESTOP_EV_APPOINTMENT && e.print[1] != 0,
+           "an apology: its appointment, told by its new date");
+    }
+}
+
+
+static void
+test_render(void)
+{
+    char                   err[512], out[64];
+    onestop_buf_t          b;
+    onestop_record_t      *r;
+    onestop_notify_tpl_t  *t;
+    onestop_notify_msg_t   m;
+    onestop_notify_conf_t  conf;
+    const char            *vars[] = { "a", "x y&z\"é" };
+
+    t = onestop_notify_tpl_load("conf/notify", 7, err, sizeof(err));
+    ok(t != NULL, "the shipped templates load");
+
+    if (t == NULL) {
+        printf("# %s\n", err);
+        return;
+    }
+
+    memset(&conf, 0, sizeof(conf));
+    strcpy(conf.lookup_url, "https://x.vn/tra-cuu?code={{code}}");
+
+    r = parse(REC(", \"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+                  "\"contact\": {\"phone\": \"0912345678\", "
+                  "\"email\": \"anh@example.vn\"}"));
+    ok(r != NULL, "a record");
+
+    if (r == NULL) {
+        onestop_notify_tpl_free(t);
+        return;
+    }
+
+    ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r, ONESTOP_EV_RECEIVED,
+                             ONESTOP_NCH_EMAIL, &m) == 0, "an e-mail");
+    is_str(m.subject, strlen(m.subject),
+           "Đã tiếp nhận hồ sơ 000.00.12.H36-261201-0001", "its subject");
+    ok(memmem(m.body.data, m.body.len, "Kính gửi Ông/Bà Đặng Thị Ánh,", 33)
+       != NULL, "its body, in Vietnamese");
+    ok(memmem(m.body.data, m.body.len, "lúc 08:00 01/12/2026",
+               strlen("lúc 08:00 01/12/2026")) != NULL,
+       "the time of receipt");
+    is_str(m.to, strlen(m.to), "anh@example.vn", "to the citizen");
+    onestop_buf_free(&m.body);
+
+    ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r, ONESTOP_EV_RECEIVED,
+                             ONESTOP_NCH_SMS, &m) == 0, "an SMS");
+    ok(m.body.len <= 160, "at most 160 characters (%zu)", m.body.len);
+    is_str(m.body.data, 29, "Da tiep nhan HS 000.00.12.H36", "unaccented");
+    onestop_buf_free(&m.body);
+
+    ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r, ONESTOP_EV_RECEIVED,
+                             ONESTOP_NCH_ZALO, &m) == 0, "ZNS data");
+    ok(memmem(m.body.data, m.body.len, "\"ten\": \"Đặng Thị Ánh\"", 25)
+       != NULL, "the template data, JSON");
+    onestop_buf_free(&m.body);
+    onestop_notify_tpl_free(t);
+
+    memset(&b, 0, sizeof(b));
+    onestop_notify_fill(&b, "[{{a}}][{{a|url}}][{{a|json}}][{{b}}]", vars, 1);
+    is_str(b.data, b.len, "[x y&z\"é][x+y%26z%22%C3%A9][x y&z\\\"é][]",
+           "fills: raw, |url, |json, an unknown name empty");
+    onestop_buf_free(&b);
+
+    {
+        char    s[64];
+        size_t  n;
+
+        n = onestop_notify_unaccent("Đồng Tháp – Ước `x`",
+                                    strlen("Đồng Tháp – Ước `x`"), s);
+        is_str(s, n, "Dong Thap - Uoc 'x'", "unaccented, GSM-7");
+    }
+
+    is_str(onestop_notify_mask("0912345678", out), 10, "09******78",
+           "a phone masked");
+    is_str(onestop_notify_mask("nguyen.van.a@example.vn", out), 15,
+           "n***@example.vn", "an address masked");
+}
+
+
+static void
+test_sms_code(void)
+{
+    char  code[ONESTOP_CODE_MAX + 1];
+
+    ok(onestop_sms_code("TRACUU 000.00.12.H36-190710-0001", 32, code)
+       && strcmp(code, "000.00.12.H36-190710-0001") == 0, "TRACUU <code>");
+    ok(onestop_sms_code("tra cứu  000.00.12.H36 - 190710 - 0001 ",
+                        strlen("tra cứu  000.00.12.H36 - 190710 - 0001 "),
+                        code)
+       && strcmp(code, "000.00.12.H36-190710-0001") == 0,
+       "diacritics, case and spaces forgiven");
+    ok(onestop_sms_code("T R A C U U:abc", 15, code)
+       && strcmp(code, "abc") == 0, "a colon forgiven");
+    ok(!onestop_sms_code("TRACUU", 6, code), "no code");
+    ok(!onestop_sms_code("HELLO 000.00.12.H36-190710-0001", 31, code),
+       "another keyword");
+    ok(!onestop_sms_code("TRACUU ../../etc", 16, code), "not a code");
+}
+
+
+int
+main(void)
+{
+    char  cmd[128];
+
+    if (mkdtemp(dir) == NULL) {
+        return 1;
+    }
+
+    if (chdir(getenv("ONESTOP_ROOT") ? getenv("ONESTOP_ROOT") : ".") != 0) {
+        return 1;
+    }
+
+    test_conf();
+    test_record();
+    test_render();
+    test_sms_code();
+
+    onestop_batch_free(&batch);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+
+    if (system(cmd) != 0) {
+        printf("# could not remove %s\n", dir);
+    }
+
+    return done_testing();
+}
