@@ -46,6 +46,33 @@ gen_entry(yajl_gen g, const char *member, const onestop_str_t *id,
 }
 
 
+/* a question's free text as the view shows it: in public, the words of
+ * the sender's own name masked as the name is (issue 18: no name in
+ * published free text); whole to the sender and the agency */
+static void
+fb_shown(onestop_shown_text_t *t, const onestop_fb_item_t *it,
+    const onestop_str_t *s, int view)
+{
+    onestop_record_t  r;
+
+    memset(&r, 0, sizeof(r));
+    r.name = it->name;
+    onestop_shown_text(t, &r, s->data, s->len, view != ONESTOP_FBV_PUBLIC);
+}
+
+
+static void
+fb_gen_shown(yajl_gen g, const onestop_fb_item_t *it, const onestop_str_t *s,
+    int view)
+{
+    onestop_shown_text_t  t;
+
+    fb_shown(&t, it, s, view);
+    onestop_gen_str(g, t.data, t.len);
+    onestop_shown_text_free(&t);
+}
+
+
 /* an item's members up to its catalog entries: what a public item holds
  * that no catalog change alters (its timeliness, once answered, included) */
 static void
@@ -66,9 +93,9 @@ fb_render_head(yajl_gen g, const onestop_fb_item_t *it, int32_t offset,
     onestop_gen_cstr(g, it->flags & ONESTOP_FBF_ANSWERED ? "answered"
                                                         : "open");
     onestop_gen_cstr(g, "subject");
-    onestop_gen_str(g, it->subject.data, it->subject.len);
+    fb_gen_shown(g, it, &it->subject, view);
     onestop_gen_cstr(g, "text");
-    onestop_gen_str(g, it->text.data, it->text.len);
+    fb_gen_shown(g, it, &it->text, view);
 
     /* the sender's name as the lookup shows an applicant's */
 
@@ -86,7 +113,7 @@ fb_render_head(yajl_gen g, const onestop_fb_item_t *it, int32_t offset,
     onestop_gen_cstr(g, "answer");
 
     if (it->flags & ONESTOP_FBF_ANSWERED) {
-        onestop_gen_str(g, it->answer.data, it->answer.len);
+        fb_gen_shown(g, it, &it->answer, view);
     } else {
         yajl_gen_null(g);
     }
@@ -238,6 +265,30 @@ html_text(onestop_buf_t *b, const onestop_str_t *s)
 }
 
 
+/* a question's free text on the page, shown as fb_shown says: a
+ * paragraph of text (para), or escaped inline */
+static void
+fb_html_shown(onestop_buf_t *b, const onestop_fb_item_t *it,
+    const onestop_str_t *s, int view, int para)
+{
+    onestop_str_t         shown;
+    onestop_shown_text_t  t;
+
+    fb_shown(&t, it, s, view);
+
+    if (para) {
+        shown.data = t.data;
+        shown.len = t.len;
+        html_text(b, &shown);
+
+    } else {
+        onestop_html_escape(b, t.data, t.len);
+    }
+
+    onestop_shown_text_free(&t);
+}
+
+
 void
 onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
@@ -253,7 +304,7 @@ onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
                        (unsigned long long) it->id,
                        (unsigned long long) it->id,
                        fb_kinds_vi[it->kind < ONESTOP_FB_KINDS ? it->kind : 0]);
-    onestop_html_escape(b, it->subject.data, it->subject.len);
+    fb_html_shown(b, it, &it->subject, view, 0);
     onestop_buf_printf(b, "</h3><p class=\"meta\">Số %llu · ",
                        (unsigned long long) it->id);
 
@@ -274,7 +325,7 @@ onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
     }
 
     onestop_buf_adds(b, "</p>");
-    html_text(b, &it->text);
+    fb_html_shown(b, it, &it->text, view, 1);
 
     tl = onestop_fb_timeliness(it, offset, today);
 
@@ -283,7 +334,7 @@ onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
         html_time(b, it->answered_at, offset);
         onestop_buf_printf(b, ", %s)</h4>", tl[0] == 'i' ? "đúng hạn"
                                                          : "trễ hạn");
-        html_text(b, &it->answer);
+        fb_html_shown(b, it, &it->answer, view, 1);
         onestop_buf_adds(b, "</div>");
 
     } else {

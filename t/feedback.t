@@ -295,6 +295,35 @@ is($r->{status}, 400, 'kind without subject=feedback: 400');
     is($r->{status}, 200, 'and back');
 }
 
+# --- the sender's name in the published free text: masked in public as
+# the name is, whole to the sender (issue 18) ---
+
+{
+    my ($r, $q) = jpost('/api/v1/feedback', {kind => 'question',
+        agency => '000.00.12.H36',
+        subject => 'Hồ sơ của Trần Minh Khôi',
+        text => 'Tôi là Trần Minh Khôi, xin hỏi về hồ sơ.',
+        name => 'Trần Minh Khôi', contact => 'khoi@example.vn'});
+    is($r->{status}, 201, 'a question naming its sender') or diag($r->{content});
+    ($r) = jpost("/api/v1/ingest/feedback/$q->{id}", {answer =>
+        'Gửi ông Khôi: hồ sơ đã xong.', publish => JSON::PP::true}, %admin);
+    is($r->{status}, 200, 'answered and published');
+    my ($lr) = jget('/api/v1/feedback?limit=100');
+    my $page = $t->get('/hoi-dap?limit=100');
+    for my $res ([$lr, 'the list'], [$page, 'the page'],
+        [$t->get("/api/v1/feedback/$q->{id}"), 'the question alone'])
+    {
+        my $text = decode('UTF-8', $res->[0]{content});
+        unlike($text, qr/Minh|Khôi/, "$res->[1]: no given or middle name");
+        like($text, qr/Trần M\. K\./, "$res->[1]: masked as the name is");
+    }
+    my ($tr, $tj) = jget("/api/v1/feedback/$q->{id}?token=$q->{token}");
+    is($tj->{subject}, 'Hồ sơ của Trần Minh Khôi', 'whole to the sender');
+    my ($ar, $aj) = jget("/api/v1/ingest/feedback/$q->{id}", %admin);
+    is($aj->{text}, 'Tôi là Trần Minh Khôi, xin hỏi về hồ sơ.',
+        'whole to the agency');
+}
+
 # --- verify, backup ---
 
 my ($rc, $out, $err) = $t->cli('verify');
@@ -307,7 +336,8 @@ my $cmd = join(' ', $Onestop::Test::CLI, '--store', $t->dir . '/bk/backup',
     'stats', '--subject', 'feedback', '--from', '2024-02-01', '--to',
     '2024-03-01');
 $j = eval { $json->decode(scalar `$cmd`) };
-is($j->{totals}{received}, 3, 'the backup keeps the questions');
+is($j->{totals}{received}, 4,
+    'the backup keeps the questions (the three, and the one naming its sender)');
 
 $t->stop;
 $t->check_log;
