@@ -93,6 +93,29 @@ fb_word(void *data, int exact, const char *w, size_t len)
 
 
 static int
+fb_index_words(fb_words_ctx_t *ctx, const onestop_fb_item_t *it,
+    const onestop_str_t *text)
+{
+    int                   rc;
+    onestop_record_t      r;
+    onestop_shown_text_t  t;
+
+    memset(&r, 0, sizeof(r));
+    r.name = it->name;
+    onestop_shown_text(&t, &r, text->data, text->len, 0);
+
+    if (t.len == 0 && text->len != 0) {
+        return ENOMEM;          /* the masking found no memory */
+    }
+
+    rc = onestop_fb_words(t.data, t.len, fb_word, ctx);
+    onestop_shown_text_free(&t);
+
+    return rc;
+}
+
+
+static int
 fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
     int del)
 {
@@ -165,13 +188,15 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
     ctx.id = it->id;
     ctx.del = del;
 
-    if ((rc = onestop_fb_words(it->subject.data, it->subject.len, fb_word,
-                               &ctx)) != 0)
-    {
+    /* the words as the public sees them: a word of the sender's own name,
+     * shown masked, is not searchable either (the same on delete: the
+     * masking depends on the question alone) */
+
+    if ((rc = fb_index_words(&ctx, it, &it->subject)) != 0) {
         return rc;
     }
 
-    return onestop_fb_words(it->answer.data, it->answer.len, fb_word, &ctx);
+    return fb_index_words(&ctx, it, &it->answer);
 }
 
 

@@ -317,6 +317,10 @@ is($r->{status}, 400, 'kind without subject=feedback: 400');
         unlike($text, qr/Minh|Khôi/, "$res->[1]: no given or middle name");
         like($text, qr/Trần M\. K\./, "$res->[1]: masked as the name is");
     }
+    is(ids('q=Kh%C3%B4i'), '', 'a masked word is not searchable: "Khôi"');
+    is(ids('q=khoi'), '', 'nor "khoi"');
+    like(ids('q=Tr%E1%BA%A7n+h%E1%BB%93+s%C6%A1'), qr/\b$q->{id}\b/,
+        'the words shown are: "Trần hồ sơ"');
     my ($tr, $tj) = jget("/api/v1/feedback/$q->{id}?token=$q->{token}");
     is($tj->{subject}, 'Hồ sơ của Trần Minh Khôi', 'whole to the sender');
     my ($ar, $aj) = jget("/api/v1/ingest/feedback/$q->{id}", %admin);
