@@ -68,9 +68,12 @@ sub port { $_[0]{port} }
 sub store { "$_[0]{dir}/store" }
 sub url { "http://127.0.0.1:$_[0]{port}$_[1]" }
 
+# a port below Linux's ephemeral range (32768-60999 by default): one a
+# test finds free stays free until its server binds it, since no client
+# connection of another test can be given it meanwhile
 sub free_port {
     for (1 .. 50) {
-        my $port = 20000 + int(rand(30000));
+        my $port = 20000 + int(rand(12700));
         my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
             LocalPort => $port, Proto => 'tcp', ReuseAddr => 1) or next;
         close $s;
