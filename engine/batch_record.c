@@ -31,7 +31,7 @@ static const key_t_  record_keys[] = {
     { "due_at", K_DUE }, { "resolved_at", K_RESOLVED },
     { "returned_at", K_RETURNED }, { "withdrawn_at", K_WITHDRAWN },
     { "apology", K_APOLOGY }, { "submitted_at", K_SUBMITTED },
-    { "notify", K_NOTIFY }, { NULL, 0 }
+    { "notify", K_NOTIFY }, { "due_change", K_DUE_CHANGE }, { NULL, 0 }
 };
 
 static const key_t_  applicant_keys[] = {
@@ -547,6 +547,22 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
                                  "\"email\" and \"zalo\"");
         }
         r->notify = 0;
+        return 0;
+
+    case K_DUE_CHANGE:
+        c = type == V_NULL ? ONESTOP_DUE_CHANGE_NONE
+          : type == V_STRING && len == 10 && memcmp(s, "supplement", 10) == 0
+            ? ONESTOP_DUE_CHANGE_SUPPLEMENT
+          : type == V_STRING && len == 10 && memcmp(s, "correction", 10) == 0
+            ? ONESTOP_DUE_CHANGE_CORRECTION : -1;
+
+        if (c < 0) {
+            onestop_rec_error(p, "due_change must be \"supplement\" or "
+                                 "\"correction\"");
+            return 0;
+        }
+
+        r->due_change = (uint8_t) c;
         return 0;
     }
 

@@ -21,7 +21,9 @@ enum {
     /* a record's again (Điều 9.1) */
     K_SUBMITTED,
     /* issue 16: the channels the applicant chose */
-    K_NOTIFY
+    K_NOTIFY,
+    /* issue 18: why a version moves the due date */
+    K_DUE_CHANGE
 };
 
 enum { SUB_NONE = 0, SUB_APPLICANT, SUB_CONTACT, SUB_APOLOGY, SUB_NOTIFY };

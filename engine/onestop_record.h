@@ -76,6 +76,9 @@ typedef struct {
 
     uint8_t         channel;
     uint8_t         return_channel;
+    uint8_t         due_change;      /* the write's own: why this version
+                                        moves due_at (issue 18),
+                                        ONESTOP_DUE_CHANGE_*; not stored */
     uint8_t         applicant_type;
     uint8_t         has_apology;
     uint8_t         tombstone;
@@ -96,6 +99,15 @@ typedef struct {
                                         and ONESTOP_NOTIFY_* bits; 0: not
                                         said, every channel */
 } onestop_record_t;
+
+/* a version's reason for moving its due date (record member due_change):
+ * the time restarts when a requested supplement arrives (yêu cầu bổ sung
+ * hồ sơ), or a mistake is corrected */
+enum {
+    ONESTOP_DUE_CHANGE_NONE = 0,
+    ONESTOP_DUE_CHANGE_SUPPLEMENT,
+    ONESTOP_DUE_CHANGE_CORRECTION
+};
 
 /* "email", "sms", "zalo" as ONESTOP_NOTIFY_* (0: none of them) */
 unsigned onestop_notify_channel(const char *s, size_t len);
@@ -120,6 +132,15 @@ void onestop_code_trim(const char **s, size_t *len);
  * case; 0 otherwise.
  */
 int onestop_code_upper(char *dst, const char *code, size_t len);
+
+/*
+ * Whether a new version `r` of `old` may move its due date on `today`:
+ * NULL, or why not (issue 18: a due date that has already passed moves
+ * only with a due_change reason, so that a late dossier is not made on
+ * time by a later version).
+ */
+const char *onestop_record_due_move(const onestop_record_t *old,
+    const onestop_record_t *r, int32_t offset, onestop_day_t today);
 
 /*
  * The validity rules of SPEC section 3 that need no catalog: dates in

@@ -687,3 +687,28 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
 
     return 0;
 }
+
+
+const char *
+onestop_record_due_move(const onestop_record_t *old,
+    const onestop_record_t *r, int32_t offset, onestop_day_t today)
+{
+    onestop_day_t  was;
+
+    if (!old->t[ONESTOP_T_DUE].set || !r->t[ONESTOP_T_DUE].set
+        || r->due_change != ONESTOP_DUE_CHANGE_NONE)
+    {
+        return NULL;
+    }
+
+    was = onestop_ts_day(&old->t[ONESTOP_T_DUE], offset);
+
+    if (was >= today || onestop_ts_day(&r->t[ONESTOP_T_DUE], offset) == was)
+    {
+        return NULL;
+    }
+
+    return "due_at moves a due date that has already passed: say why with "
+           "due_change, \"supplement\" (the time restarts when a requested "
+           "supplement arrives) or \"correction\"";
+}

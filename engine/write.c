@@ -376,6 +376,18 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
+        /* a due date that has passed moves only with a reason (issue 18):
+         * else a late dossier could be made on time by a new version */
+
+        if (found && !old.tombstone && r->version > old.version
+            && (why = onestop_record_due_move(&old, r, st->offset, b->today))
+               != NULL)
+        {
+            onestop_batch_fail(b, b->pos[i], "invalid", why);
+            invalid++;
+            continue;
+        }
+
         rsize = onestop_record_size(r);
 
         if (rsize > size) {

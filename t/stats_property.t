@@ -233,6 +233,9 @@ sub set_dates($rec, $R, $D, $outcome) {
     $rec->{received_at} = ts($R);
     $rec->{due_at} = rand() < 0.3 ? ymd($D) : rand() < 0.7
         ? ymd($D) . 'T17:00:00+07:00' : ts($D);
+    # versions move due dates at random: with a reason, as a passed one
+    # needs (issue 18; t/due_change.t tests the refusal)
+    $rec->{due_change} = rand() < 0.5 ? 'correction' : 'supplement';
     my $room = $TODAY + 1 - $R;            # days up to tomorrow
     if ($outcome eq 'resolved' && $room >= 0) {
         my $S;

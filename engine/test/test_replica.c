@@ -252,7 +252,8 @@ record_json(char *buf, size_t size, unsigned c, unsigned version,
                  "\"applicant\": {\"name\": \"Nguyễn Văn %c\"}, "
                  "\"contact\": {\"phone\": \"09%08u\"}, "
                  "\"received_at\": \"2024-%02d-%02dT09:%02u:00+07:00\", "
-                 "\"due_at\": \"2024-%02d-%02d\"",
+                 "\"due_at\": \"2024-%02d-%02d\", "
+                 "\"due_change\": \"correction\"",
                  c, version, agencies[rnd(na)], procedures[rnd(np)],
                  rnd(2) ? "online" : "direct", ret ? "postal" : "counter",
                  'A' + (char) rnd(26), rnd(100000000), rm, rd, rnd(60),
