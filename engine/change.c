@@ -95,13 +95,33 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 {
     int                    rc;
     int64_t                at;
-    uint8_t                key[4 + ONESTOP_CODE_MAX], a1, *val;
+    uint8_t                key[4 + ONESTOP_CODE_MAX], a1 = 0, *val;
     MDB_val                k, v, d;
     onestop_status_e       status;
-    onestop_timeliness_e   tl;
 
     if (old == NULL || old->tombstone) {
         return 0;
+    }
+
+    /* only a deletion, or a finished version whose time taken scores
+     * otherwise than the last one's, can change an evaluation: the rest of
+     * the writes (most of them) read nothing more */
+
+    status = onestop_record_status(r);
+
+    if (!r->tombstone) {
+        if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
+            return 0;       /* no time taken to judge: left as it was */
+        }
+
+        a1 = (uint8_t) onestop_record_time_score(r, st->offset);
+        status = onestop_record_status(old);
+
+        if ((status == ONESTOP_RESOLVED || status == ONESTOP_RETURNED)
+            && onestop_record_time_score(old, st->offset) == a1)
+        {
+            return 0;
+        }
     }
 
     k.mv_data = (void *) code->data;
@@ -130,15 +150,6 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 
         return mdb_del(txn, st->evaluations, &k, NULL);
     }
-
-    status = onestop_record_status(r);
-
-    if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
-        return 0;           /* no time taken to judge: left as it was */
-    }
-
-    tl = onestop_record_timeliness(r, st->offset, 0);
-    a1 = tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME ? 1 : 0;
 
     if (((uint8_t *) v.mv_data)[ONESTOP_EVAL_ANSWERS + 1] == a1) {
         return 0;

@@ -120,7 +120,7 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
     int del)
 {
     int             rc;
-    uint8_t         key[9], val[ONESTOP_FBP_HEAD];
+    uint8_t         key[9];
     MDB_val         k, v;
     onestop_buf_t   head;
     fb_words_ctx_t  ctx;
@@ -152,23 +152,9 @@ fb_index(onestop_store_t *st, MDB_txn *txn, const onestop_fb_item_t *it,
         rc = mdb_del(txn, st->feedback_index, &k, NULL);
 
     } else {
-        /* the filters' fields, then the public JSON's head (an answered
-         * question's public head no longer changes with the day) */
         memset(&head, 0, sizeof(head));
-        memcpy(val, &it->agency, 4);
-        memcpy(val + 4, &it->field, 4);
-        val[8] = it->kind;
-        memcpy(val + 9, &it->procedure, 4);
-        onestop_buf_add(&head, val, ONESTOP_FBP_HEAD);
 
-        if ((it->flags & ONESTOP_FBF_ANSWERED)
-            && onestop_fb_public_head(&head, it, st->offset) != 0)
-        {
-            onestop_buf_free(&head);
-            return ENOMEM;
-        }
-
-        if (head.failed) {
+        if (onestop_fb_published_value(&head, it, st->offset) != 0) {
             onestop_buf_free(&head);
             return ENOMEM;
         }

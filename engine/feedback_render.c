@@ -209,6 +209,30 @@ onestop_fb_public_head(onestop_buf_t *b, const onestop_fb_item_t *it,
 }
 
 
+int
+onestop_fb_published_value(onestop_buf_t *b, const onestop_fb_item_t *it,
+    int32_t offset)
+{
+    uint8_t  val[ONESTOP_FBP_HEAD];
+
+    /* the filters' fields, then the public JSON's head (an answered
+     * question's public head no longer changes with the day) */
+    memcpy(val, &it->agency, 4);
+    memcpy(val + 4, &it->field, 4);
+    val[8] = it->kind;
+    memcpy(val + 9, &it->procedure, 4);
+    onestop_buf_add(b, val, ONESTOP_FBP_HEAD);
+
+    if ((it->flags & ONESTOP_FBF_ANSWERED)
+        && onestop_fb_public_head(b, it, offset) != 0)
+    {
+        return -1;
+    }
+
+    return b->failed ? -1 : 0;
+}
+
+
 void
 onestop_fb_public_tail(onestop_buf_t *b, const onestop_catalog_t *cat,
     uint32_t agency, uint32_t field, uint32_t procedure)

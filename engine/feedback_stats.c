@@ -589,37 +589,24 @@ fb_verify_published(onestop_store_t *st, const onestop_fb_item_t *it,
     const MDB_val *v)
 {
     int            rc;
-    uint8_t        val[ONESTOP_FBP_HEAD];
-    onestop_buf_t  head;
+    onestop_buf_t  want;
 
-    memcpy(val, &it->agency, 4);
-    memcpy(val + 4, &it->field, 4);
-    val[8] = it->kind;
-    memcpy(val + 9, &it->procedure, 4);
+    memset(&want, 0, sizeof(want));
 
-    if (v->mv_size < ONESTOP_FBP_SHORT
-        || memcmp(v->mv_data, val, ONESTOP_FBP_SHORT) != 0)
-    {
-        return -1;
-    }
-
-    if (v->mv_size == ONESTOP_FBP_SHORT) {
-        return 0;
-    }
-
-    memset(&head, 0, sizeof(head));
-    onestop_buf_add(&head, val, ONESTOP_FBP_HEAD);
-
-    if ((it->flags & ONESTOP_FBF_ANSWERED)
-        && onestop_fb_public_head(&head, it, st->offset) != 0)
-    {
-        onestop_buf_free(&head);
+    if (onestop_fb_published_value(&want, it, st->offset) != 0) {
+        onestop_buf_free(&want);
         return 0;           /* no memory to tell: not a difference */
     }
 
-    rc = head.len != v->mv_size
-         || memcmp(head.data, v->mv_data, head.len) != 0;
-    onestop_buf_free(&head);
+    if (v->mv_size == ONESTOP_FBP_SHORT) {
+        /* written before heads were kept: its fields alone */
+        rc = memcmp(want.data, v->mv_data, ONESTOP_FBP_SHORT) != 0;
+
+    } else {
+        rc = want.len != v->mv_size
+             || memcmp(want.data, v->mv_data, want.len) != 0;
+    }
+    onestop_buf_free(&want);
 
     return rc ? -1 : 0;
 }

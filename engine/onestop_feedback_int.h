@@ -84,6 +84,11 @@ int onestop_fb_public_head(onestop_buf_t *b, const onestop_fb_item_t *it,
 void onestop_fb_public_tail(onestop_buf_t *b, const onestop_catalog_t *cat,
     uint32_t agency, uint32_t field, uint32_t procedure);
 
+/* the published index entry's value of a question, as written and as
+ * verify expects it (layout below); 0, or -1 when memory ran out */
+int onestop_fb_published_value(onestop_buf_t *b, const onestop_fb_item_t *it,
+    int32_t offset);
+
 /* the published index entry's value: agency, field (4 bytes each, host
  * order), kind (1), then, from version 2 of the entry, procedure (4) and
  * the public head; a 9-byte entry (written before) has no head */

@@ -133,6 +133,11 @@ void onestop_code_trim(const char **s, size_t *len);
  */
 int onestop_code_upper(char *dst, const char *code, size_t len);
 
+/* index 1 of an evaluation (Circular 01/2018, Art. 13: the time the
+ * dossier took), the system's: early 2, on time 1, late 0 */
+unsigned onestop_record_time_score(const onestop_record_t *r,
+    int32_t offset);
+
 /*
  * Whether a new version `r` of `old` may move its due date on `today`:
  * NULL, or why not (issue 18: a due date that has already passed moves

@@ -712,3 +712,14 @@ onestop_record_due_move(const onestop_record_t *old,
            "due_change, \"supplement\" (the time restarts when a requested "
            "supplement arrives) or \"correction\"";
 }
+
+
+unsigned
+onestop_record_time_score(const onestop_record_t *r, int32_t offset)
+{
+    onestop_timeliness_e  tl;
+
+    tl = onestop_record_timeliness(r, offset, 0);
+
+    return tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME ? 1 : 0;
+}

@@ -553,7 +553,6 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     MDB_val               k, v;
     onestop_record_t      rec;
     onestop_status_e      status;
-    onestop_timeliness_e  tl;
 
     k.mv_data = (void *) w->code.data;
     k.mv_size = w->code.len;
@@ -607,9 +606,7 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
     /* index 1 is the system's: early 2, on time 1, late 0 */
 
-    tl = onestop_record_timeliness(&rec, st->offset, 0);
-    w->answers[1] = tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME
-                                                 ? 1 : 0;
+    w->answers[1] = (int8_t) onestop_record_time_score(&rec, st->offset);
 
     now = onestop_now(st->offset);
     w->evaluated_at = now;
