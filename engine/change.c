@@ -207,6 +207,11 @@ onestop_change_record(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
         rc = evaluation_follow(st, txn, old, &r, code);
     }
 
+    if (rc == 0) {
+        /* a frozen month's figures it changes (issue 18) */
+        rc = onestop_published_note(st, txn, code, old, &r);
+    }
+
     if (rc != 0) {
         return rc;
     }

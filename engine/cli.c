@@ -86,7 +86,9 @@ usage(FILE *f)
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
         "        [--channel C] [--level L] [--format json|csv] [--locale vi]\n"
+        "        [--as published]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
+        "                       (--as published: closed months as frozen)\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
         "  status               role, sequence and digest, as JSON\n"
@@ -663,6 +665,7 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         { "locale", required_argument, NULL, 0 },       /* issue 15 */
         { "subject", required_argument, NULL, 0 },
         { "kind", required_argument, NULL, 0 },
+        { "as", required_argument, NULL, 0 },           /* issue 18 */
         { NULL, 0, NULL, 0 }
     };
 

@@ -121,6 +121,7 @@ typedef struct {
     int             csv;              /* ONESTOP_FORMAT_* (onestop_csv.h) */
     int             subject;          /* 1: subject=feedback (Điều 13) */
     int             kind;             /* subject=feedback: -1 or the kind */
+    int             published;        /* as=published (issue 18) */
     char            error[256];
 
     /* instead of rendering: each group's figures (dim NULL: the totals) */

@@ -57,6 +57,11 @@ typedef struct {
                                    recorded in the store for the CLI: 0,
                                    as recorded (31 when never set);
                                    ONESTOP_CHANGES_OFF (-1): none kept */
+    int          grace_set;     /* grace_days is to be recorded */
+    unsigned     grace_days;    /* onestop_report_grace_days (issue 18):
+                                   recorded in the store when grace_set
+                                   (nginx), else as recorded (the CLI; 5
+                                   when never set) */
     const struct onestop_calendar_s  *calendar;
                                 /* working days and office hours (Điều
                                    9.1, 13.3); NULL: weekends only,

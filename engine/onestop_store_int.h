@@ -38,6 +38,10 @@ struct onestop_store_s {
                                            entries (changelog.c) */
     MDB_dbi              notify;        /* the notifier's (notify_db.c) */
     int                  has_notify;
+    MDB_dbi              pubdb;         /* published figures (published.c) */
+    int                  has_published; /* likewise */
+    unsigned             grace_days;    /* onestop_report_grace_days, as
+                                           the store records it */
     MDB_txn             *rtxn;          /* the reader's, reset between uses */
     int                  reading;
     int32_t              offset;
@@ -116,6 +120,26 @@ int onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
 /* store.c: another process grew the map: adopts it between transactions,
  * or says what to do (st->error); an LMDB error code */
 int onestop_store_map_resized(onestop_store_t *st);
+
+/*
+ * published.c (issue 18): the figures of closed months frozen in the
+ * write transaction txn, before its writes, for every month due by
+ * `today` and the store's grace days and not yet frozen (*froze: 1 when
+ * it wrote); one meta read when there is nothing to do.  An LMDB error
+ * code.
+ */
+int onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
+    onestop_day_t today, int *froze);
+/* published.c: the frozen months whose figures a record's change (old
+ * NULL: a new dossier; r a tombstone: a deletion) alters, noted under its
+ * code; an LMDB error code */
+int onestop_published_note(onestop_store_t *st, MDB_txn *txn,
+    const onestop_str_t *code, const onestop_record_t *old,
+    const onestop_record_t *r);
+/* published.c: GET /api/v1/stats?as=published on the current read, as
+ * onestop_store_stats() answers */
+int onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today, onestop_buf_t *out);
 
 /* another program's LMDB environment: its main database names anything
  * but onestop's databases (store_check.c) */

@@ -16,6 +16,9 @@
 #include "onestop_stats_int.h"
 
 
+static int published_check(onestop_query_t *q);
+
+
 /* the query's arguments */
 
 static int
@@ -145,7 +148,7 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "period",
         "interval", "group", "channel", "level", "format", "subject",
-        "kind", "locale", NULL
+        "kind", "locale", "as", NULL
     };
 
     memset(q, 0, sizeof(onestop_query_t));
@@ -263,6 +266,16 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                 return -1;
             }
 
+        } else if (arg_is(a, "as")) {
+            if (val_is(v, "published")) {
+                q->published = 1;
+
+            } else if (!val_is(v, "today")) {
+                snprintf(q->error, sizeof(q->error),
+                         "as must be today or published");
+                return -1;
+            }
+
         } else if (arg_is(a, "kind")) {
             for (j = 0; j < 3; j++) {
                 static const char  *kinds[] = { "question", "complaint",
@@ -335,6 +348,41 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     if (q->interval && q->ngroup) {
         snprintf(q->error, sizeof(q->error),
                  "interval cannot be combined with group");
+        return -1;
+    }
+
+    return published_check(q);
+}
+
+
+/* as=published (issue 18): the figures kept per agency and whole month */
+
+static int
+published_check(onestop_query_t *q)
+{
+    if (!q->published) {
+        return 0;
+    }
+
+    if (q->subject || q->channel >= 0 || q->f.field || q->f.procedure
+        || q->level || q->interval
+        || (q->ngroup
+            && (q->ngroup > 1
+                || (q->group[0] != ONESTOP_DIM_AGENCY
+                    && q->group[0] != ONESTOP_DIM_TOP_AGENCY))))
+    {
+        snprintf(q->error, sizeof(q->error),
+                 "as=published keeps the figures of each agency and month: "
+                 "group is agency or top_agency (or none), the filters "
+                 "agency and under; not subject, channel, field, procedure, "
+                 "level or interval");
+        return -1;
+    }
+
+    if (!q->f.has_from || !q->f.has_to) {
+        snprintf(q->error, sizeof(q->error),
+                 "as=published needs from and to: whole months, from a "
+                 "month's first day to a month's last day");
         return -1;
     }
 

@@ -576,6 +576,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         return onestop_feedback_stats(st, q, today, out);
     }
 
+    if (q->published) {
+        /* the figures of closed months as frozen (issue 18) */
+        return onestop_published_stats(st, q, today, out);
+    }
+
     memset(&rn, 0, sizeof(onestop_run_t));
     rn.st = st;
     rn.q = q;

@@ -33,6 +33,8 @@ static unsigned store_changelog_days(onestop_store_t *st,
     const onestop_store_conf_t *conf);
 static int meta_get_u64_env(onestop_store_t *st, const char *name,
     uint64_t *v);
+static unsigned store_grace_days(onestop_store_t *st,
+    const onestop_store_conf_t *conf);
 
 
 /*
@@ -306,6 +308,20 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
+    /* published figures (issue 18): the same */
+
+    if ((rc = mdb_dbi_open(txn, ONESTOP_DB_PUBLISHED, flags, &st->pubdb))
+        == 0)
+    {
+        st->has_published = 1;
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        goto failed;
+    }
+
     k.mv_data = (void *) ONESTOP_META_SCHEMA;
     k.mv_size = strlen(ONESTOP_META_SCHEMA);
     rc = mdb_get(txn, st->meta, &k, &v);
@@ -438,6 +454,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
     }
 
     st->changelog_days = store_changelog_days(st, conf);
+    st->grace_days = store_grace_days(st, conf);
 
     *stp = st;
     return ONESTOP_OK;
@@ -549,6 +566,53 @@ store_changelog_days(onestop_store_t *st, const onestop_store_conf_t *conf)
     }
 
     return days <= 36500 ? (unsigned) days : ONESTOP_CHANGES_DAYS;
+}
+
+
+/* the grace days of published figures (issue 18): the configuration's,
+ * recorded so that the CLI's writes freeze on the same day as nginx's,
+ * else what the store records, else 5 */
+
+static unsigned
+store_grace_days(onestop_store_t *st, const onestop_store_conf_t *conf)
+{
+    MDB_txn   *txn;
+    MDB_val    k, v;
+    uint64_t   days;
+
+    if (conf->grace_set && conf->grace_days <= ONESTOP_GRACE_DAYS_MAX) {
+        days = conf->grace_days;
+
+        if (!conf->readonly
+            && mdb_txn_begin(st->env, NULL, 0, &txn) == 0)
+        {
+            if (onestop_meta_put(txn, st->meta, ONESTOP_META_GRACE_DAYS,
+                                 &days, 8) == 0)
+            {
+                mdb_txn_commit(txn);
+            } else {
+                mdb_txn_abort(txn);
+            }
+        }
+
+        return conf->grace_days;
+    }
+
+    days = ONESTOP_GRACE_DAYS_DEFAULT;
+
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
+        k.mv_data = (void *) ONESTOP_META_GRACE_DAYS;
+        k.mv_size = strlen(ONESTOP_META_GRACE_DAYS);
+
+        if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8) {
+            memcpy(&days, v.mv_data, 8);
+        }
+
+        mdb_txn_abort(txn);
+    }
+
+    return days <= ONESTOP_GRACE_DAYS_MAX ? (unsigned) days
+                                          : ONESTOP_GRACE_DAYS_DEFAULT;
 }
 
 

@@ -727,7 +727,7 @@ int
 onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
 {
-    int              rc, frc, trimmed, logtrim, refused, role;
+    int              rc, frc, trimmed, logtrim, refused, role, froze;
     size_t           i, n;
     MDB_txn         *txn, *child;
     onestop_chain_t  chain, chain0;
@@ -754,6 +754,18 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     if (st->unread) {
         /* whatever worker or process committed it, nobody will read it */
         onestop_store_set_published(st, chain.seq);
+    }
+
+    /* the closed months due to be published, frozen before any write of
+     * this transaction (issue 18) */
+
+    if (role == ONESTOP_ROLE_PRIMARY
+        && (rc = onestop_published_catch_up(st, txn,
+                                            onestop_today(st->offset),
+                                            &froze)) != 0)
+    {
+        mdb_txn_abort(txn);
+        goto failed;
     }
 
     for (i = 0; ; i++) {
@@ -863,7 +875,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         goto failed;
     }
 
-    if (n == 0 && !trimmed && !logtrim) {
+    if (n == 0 && !trimmed && !logtrim && !froze) {
         /* a maintenance turn that found nothing to do: no commit */
         mdb_txn_abort(txn);
         return ONESTOP_OK;

@@ -29,6 +29,7 @@
 #define ONESTOP_DB_FEEDBACK_COUNTERS "feedback_counters"
 #define ONESTOP_DB_CHANGELOG         "changelog"
 #define ONESTOP_DB_NOTIFY            "notify"       /* issue 16 */
+#define ONESTOP_DB_PUBLISHED         "published"    /* issue 18 */
 #define ONESTOP_DB_MAX               16
 
 /* meta: ASCII names to fixed-size little-endian values. */
@@ -50,6 +51,13 @@
 #define ONESTOP_META_LOG             "log"
 #define ONESTOP_META_CHANGELOG_DAYS  "changelog_days"     /* u64; 0: none kept,
                                                             missing: 31 */
+
+/* published figures (issue 18): the months before this one are frozen
+ * (u64 months since ONESTOP_MONTH_ORIGIN's January; missing or 0: none
+ * yet), and the days after a month's end it freezes (u64, as
+ * onestop_report_grace_days last said; missing: 5) */
+#define ONESTOP_META_PUBLISHED_BEFORE "published_before"
+#define ONESTOP_META_GRACE_DAYS      "report_grace_days"
 
 #define ONESTOP_ROLE_PRIMARY         0
 #define ONESTOP_ROLE_FOLLOWER        1
@@ -234,6 +242,31 @@
  *   day, received, answered in time, answered late, overdue from (the day
  *   after the due day), overdue until (a late answer's day)
  */
+/*
+ * published (issue 18): the figures of closed months as they stood when
+ * each was frozen, and what changed them since, keys by a type byte:
+ *   'F' u16 month, u32 agency      -> the agency's figures of that month
+ *                                     (GET /api/v1/stats?group=agency of
+ *                                     the whole month): u8 n, then n
+ *                                     zigzag varints, the members of
+ *                                     onestop_counts_t in the order of
+ *                                     engine/published.c's table (a
+ *                                     reader takes the ones it knows,
+ *                                     missing ones are 0); an agency with
+ *                                     no figure at all has no entry
+ *   'X' u16 month, u32 agency, code -> (empty): a dossier whose
+ *                                     contribution to that frozen month
+ *                                     of that agency a later write changed
+ * A month is frozen by the first write transaction that begins on or
+ * after the local day (its last day + 1 + the grace days), before that
+ * transaction's own writes; meta "published_before" says up to where.
+ */
+#define ONESTOP_PUB_FIGURES          'F'
+#define ONESTOP_PUB_CHANGED          'X'
+#define ONESTOP_PUB_KEY_LEN          7      /* tag, month, agency */
+#define ONESTOP_GRACE_DAYS_DEFAULT   5
+#define ONESTOP_GRACE_DAYS_MAX       31
+
 #define ONESTOP_FBI_OPEN             'O'
 #define ONESTOP_FBI_PUBLISHED        'P'
 #define ONESTOP_FBI_WORD             'W'
