@@ -111,6 +111,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
     ngx_int_t                   changelog_days; /* onestop_changelog_days */
+    ngx_int_t                   grace_days;  /* onestop_report_grace_days */
     ngx_open_file_t            *audit_log;      /* onestop_audit_log */
     onestop_calendar_t         *calendar;       /* onestop_calendar,
                                                    onestop_office_hours */

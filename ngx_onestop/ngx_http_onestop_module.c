@@ -255,6 +255,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       offsetof(ngx_http_onestop_main_conf_t, changelog_days),
       NULL },
 
+    { ngx_string("onestop_report_grace_days"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, grace_days),
+      NULL },
+
     { ngx_string("onestop_changes"),
       NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
       ngx_http_onestop_changes,
@@ -351,6 +358,7 @@ ngx_http_onestop_create_main_conf(ngx_conf_t *cf)
     omcf->metrics_all = NGX_CONF_UNSET_UINT;
     omcf->outbox_max = NGX_CONF_UNSET_UINT;
     omcf->changelog_days = NGX_CONF_UNSET;
+    omcf->grace_days = NGX_CONF_UNSET;
 
     return omcf;
 }
@@ -406,6 +414,14 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     if (omcf->changelog_days < 0 || omcf->changelog_days > 36500) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "onestop_changelog_days "
                            "must be from 0 (no change log) to 36500");
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_init_value(omcf->grace_days, ONESTOP_GRACE_DAYS_DEFAULT);
+
+    if (omcf->grace_days < 0 || omcf->grace_days > ONESTOP_GRACE_DAYS_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "onestop_report_grace_days "
+                           "must be from 0 to 31");
         return NGX_CONF_ERROR;
     }
 
@@ -694,6 +710,8 @@ ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
     conf->changelog_days = omcf->changelog_days ? (int) omcf->changelog_days
                                                 : ONESTOP_CHANGES_OFF;
     conf->unread = (omcf->sh == NULL && omcf->redis == NULL);
+    conf->grace_set = 1;
+    conf->grace_days = (unsigned) omcf->grace_days;
     conf->calendar = omcf->calendar;
 }
 
