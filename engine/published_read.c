@@ -455,6 +455,7 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     char                      d1[ONESTOP_DATE_LEN], d2[ONESTOP_DATE_LEN];
     char                      d3[ONESTOP_DATE_LEN];
     unsigned                  fm, tm, mday, due;
+    uint32_t                  v, dim[3];
     uint64_t                  before;
     onestop_day_t             from, to;
     pub_run_t                 pr;
@@ -469,7 +470,14 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
         return -2;
     }
 
-    if (onestop_query_settle(q, today, today, &from, &to) != 0) {
+    /* from and to as given (the parse required both): a month not yet
+     * published is said so, not cut at today */
+
+    from = q->f.from;
+    to = q->f.to;
+
+    if (from > to) {
+        snprintf(q->error, sizeof(q->error), "from is after to");
         return -1;
     }
 
@@ -555,7 +563,17 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     }
 
     if (q->visit != NULL) {
+        /* the published figures of the totals and each group */
         q->visit(q->visit_ctx, NULL, &tpub);
+
+        for (v = 1; q->ngroup && v <= pr.pub.n; v++) {
+            if (!onestop_counts_zero(&pr.pub.by[v])) {
+                dim[0] = v;
+                dim[1] = dim[2] = 0;
+                q->visit(q->visit_ctx, dim, &pr.pub.by[v]);
+            }
+        }
+
         result = 0;
 
     } else if (q->csv) {

@@ -121,8 +121,8 @@ for my $k (qw(carried_over received received_online received_direct
 {
     is($j->{totals}{$k}, $today->{totals}{$k}, "published $k = today's");
 }
-is(group_of($j, $TP)->{received}, 2, 'Sở Tư pháp received 2 in January');
-is(group_of($j, $XD)->{received}, 1, 'Sở Xây dựng received 1');
+is(group_of($j, $TP)->{received}, 2, 'the justice department received 2 in January');
+is(group_of($j, $XD)->{received}, 1, 'the construction department received 1');
 my $published = $j;
 like($res->{headers}{'cache-control'} // '', qr/public/, 'public caching');
 ok($res->{headers}{etag}, 'an ETag');
