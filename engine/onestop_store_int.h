@@ -130,6 +130,10 @@ int onestop_store_map_resized(onestop_store_t *st);
  */
 int onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
     onestop_day_t today, int *froze);
+/* published.c: 1 when months are due to be frozen by `today` (a
+ * follower flushes its batch's counters first), 0, or an LMDB error */
+int onestop_published_behind(onestop_store_t *st, MDB_txn *txn,
+    onestop_day_t today);
 /* published.c: the frozen months whose figures a record's change (old
  * NULL: a new dossier; r a tombstone: a deletion) alters, noted under its
  * code; an LMDB error code */

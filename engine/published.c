@@ -422,6 +422,28 @@ store_empty(MDB_txn *txn, MDB_dbi dbi)
 
 
 int
+onestop_published_behind(onestop_store_t *st, MDB_txn *txn,
+    onestop_day_t today)
+{
+    int       rc;
+    uint64_t  before;
+
+    if (!st->has_published) {
+        return 0;
+    }
+
+    rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_PUBLISHED_BEFORE,
+                              &before);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return before < onestop_published_due(today, st->grace_days);
+}
+
+
+int
 onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
     onestop_day_t today, int *froze)
 {

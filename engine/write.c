@@ -51,6 +51,8 @@ static int disk_room(onestop_store_t *st);
 static int map_room(onestop_store_t *st);
 static int env_broken(onestop_store_t *st);
 static void write_refused(onestop_write_t *w, int full, int rc);
+static int published_catch_up(onestop_store_t *st, MDB_txn *txn,
+    int *froze);
 
 
 /*
@@ -723,6 +725,30 @@ write_read_only(onestop_write_t *w, const char *prefix)
 }
 
 
+/* the closed months due to be published, frozen before a write, as the
+ * committed writes before it left them (issue 18): the group's counters
+ * so far are flushed first, as a follower does before the same write */
+
+static int
+published_catch_up(onestop_store_t *st, MDB_txn *txn, int *froze)
+{
+    int            rc;
+    onestop_day_t  today;
+
+    today = onestop_today(st->offset);
+    rc = onestop_published_behind(st, txn, today);
+
+    if (rc != 1) {
+        return rc;
+    }
+
+    rc = onestop_deltas_flush(st->gdeltas, txn, st->counters);
+    onestop_deltas_reset(st->gdeltas);
+
+    return rc ? rc : onestop_published_catch_up(st, txn, today, froze);
+}
+
+
 int
 onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
     size_t *np, size_t cap, onestop_write_more_pt more, void *ctx)
@@ -756,17 +782,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         onestop_store_set_published(st, chain.seq);
     }
 
-    /* the closed months due to be published, frozen before any write of
-     * this transaction (issue 18) */
-
-    if (role == ONESTOP_ROLE_PRIMARY
-        && (rc = onestop_published_catch_up(st, txn,
-                                            onestop_today(st->offset),
-                                            &froze)) != 0)
-    {
-        mdb_txn_abort(txn);
-        goto failed;
-    }
+    froze = 0;
 
     for (i = 0; ; i++) {
         if (i == n && more != NULL && n < cap) {
@@ -788,6 +804,11 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
             /* its changes come from the primary's log alone */
             write_read_only(w[i], prefix);
             continue;
+        }
+
+        if ((rc = published_catch_up(st, txn, &froze)) != 0) {
+            mdb_txn_abort(txn);
+            goto failed;
         }
 
         chain0 = chain;
