@@ -389,38 +389,6 @@ put_sink(void *ctx, unsigned month, uint32_t agency,
 }
 
 
-/* 1 when the counters hold no agency series, 0 when they do, or an LMDB
- * error code */
-
-static int
-store_empty(MDB_txn *txn, MDB_dbi dbi)
-{
-    int          rc;
-    uint8_t      seek = ONESTOP_SERIES_AGENCY;
-    MDB_val      key, val;
-    MDB_cursor  *cur;
-
-    rc = mdb_cursor_open(txn, dbi, &cur);
-
-    if (rc != 0) {
-        return rc;
-    }
-
-    key.mv_data = &seek;
-    key.mv_size = 1;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-    mdb_cursor_close(cur);
-
-    if (rc == MDB_NOTFOUND
-        || (rc == 0 && ((const uint8_t *) key.mv_data)[0] != seek))
-    {
-        return 1;
-    }
-
-    return rc;
-}
-
-
 int
 onestop_published_behind(onestop_store_t *st, MDB_txn *txn,
     onestop_day_t today)
@@ -468,13 +436,6 @@ onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
 
     if (before >= target) {
         return 0;
-    }
-
-    /* a store that holds no figures yet freezes nothing: the history an
-     * operator loads into a new store is not "changed after publication" */
-
-    if (before == 0 && (rc = store_empty(txn, st->counters)) != 0) {
-        return rc == 1 ? 0 : rc;
     }
 
     /* the first time on a store: every month before, a one-off */

@@ -63,8 +63,6 @@ static int field_u64(const onestop_log_entry_t *e, const char *name,
     uint64_t *v);
 static const char *entry_parse(const onestop_log_entry_t *e,
     replica_in_t *in);
-static int64_t last_entry_ts(onestop_store_t *st, MDB_txn *txn,
-    uint64_t seq);
 static int apply_one(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
     const replica_in_t *in, const char **why);
 typedef int (*meta_change_pt)(onestop_store_t *st, MDB_txn *txn, void *ctx,
@@ -530,36 +528,11 @@ apply_one(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
 }
 
 
-/* the commit time of the entry applied last (-1: none, or trimmed): an
- * entry with the same one belongs to the same write of the primary */
-
-static int64_t
-last_entry_ts(onestop_store_t *st, MDB_txn *txn, uint64_t seq)
-{
-    uint8_t                  key[8];
-    MDB_val                  k, v;
-    onestop_outbox_entry_t   e;
-
-    be64(key, seq);
-    k.mv_data = key;
-    k.mv_size = 8;
-
-    if (seq == 0 || mdb_get(txn, st->outbox, &k, &v) != 0
-        || onestop_outbox_entry(&k, &v, &e) != 0)
-    {
-        return -1;
-    }
-
-    return e.ts;
-}
-
-
 int
 onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
     size_t n, onestop_replica_result_t *res)
 {
     int               rc, role, status, trimmed, logtrim, froze;
-    int64_t           last_ts;
     onestop_day_t     today;
     size_t            i;
     uint8_t           expect[ONESTOP_DIGEST_LEN];
@@ -599,7 +572,6 @@ onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
     }
 
     status = ONESTOP_OK;
-    last_ts = last_entry_ts(st, txn, c.seq);
 
     for (i = 0; i < n; i++) {
         why = entry_parse(&e[i], &in);
@@ -660,16 +632,16 @@ onestop_replica_apply(onestop_store_t *st, const onestop_log_entry_t *e,
         c.ts = in.ts;
         why = NULL;
 
-        /* the months its primary froze before this change's write (its
-         * first entry: a new commit time), frozen here too, by the day of
-         * the primary's commit (issue 18; under ONESTOP_TODAY, a test's
-         * today if earlier, as the primary's) */
+        /* the months its primary froze before this change's write,
+         * frozen here too, by the day of the primary's commit (issue 18;
+         * under ONESTOP_TODAY, a test's today if earlier, as the
+         * primary's): the write's first entry is the first of that day,
+         * so its other entries find nothing to do */
 
         today = onestop_sec_day(in.ts / 1000, st->offset);
         today = today < onestop_today(st->offset)
                 ? today : onestop_today(st->offset);    /* tests' today */
-        rc = in.ts != last_ts ? onestop_published_behind(st, txn, today) : 0;
-        last_ts = in.ts;
+        rc = onestop_published_behind(st, txn, today);
 
         if (rc == 1) {
             /* the counters of the entries before it first: freezing
