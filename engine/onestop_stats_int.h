@@ -1,6 +1,7 @@
 /*
  * A statistics query as it runs, shared by the files that answer one:
- * stats.c reads the series and groups them, report.c renders the run as
+ * stats.c reads the series and groups them (published_read.c answers
+ * as=published with report.c too), report.c renders the run as
  * JSON or CSV, evaluation_summary.c groups evaluations the same way, and
  * query.c settles the period.  Nothing outside them includes this.
  *

@@ -1,7 +1,8 @@
 /*
  * The store's inside, shared by the files that work on its LMDB
  * databases directly (store.c, write.c, change.c, outbox.c, catalog_db.c,
- * replica.c, and the readers stats.c, verify.c, apologies.c,
+ * replica.c, published.c, and the readers stats.c, verify.c, apologies.c,
+ * published_read.c,
  * evaluation_summary.c); nothing else includes this.
  */
 
