@@ -57,6 +57,9 @@ static ngx_conf_enum_t  ngx_http_onestop_metrics_agencies[] = {
 };
 
 
+static ngx_conf_num_bounds_t  ngx_http_onestop_grace_bounds = {
+    ngx_conf_check_num_bounds, 0, ONESTOP_GRACE_DAYS_MAX };
+
 static ngx_command_t  ngx_http_onestop_commands[] = {
 
     { ngx_string("onestop_store"),
@@ -260,7 +263,7 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_onestop_main_conf_t, grace_days),
-      NULL },
+      &ngx_http_onestop_grace_bounds },
 
     { ngx_string("onestop_changes"),
       NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
@@ -410,18 +413,11 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_value(omcf->changelog_days, ONESTOP_CHANGES_DAYS);
+    ngx_conf_init_value(omcf->grace_days, ONESTOP_GRACE_DAYS_DEFAULT);
 
     if (omcf->changelog_days < 0 || omcf->changelog_days > 36500) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "onestop_changelog_days "
                            "must be from 0 (no change log) to 36500");
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_conf_init_value(omcf->grace_days, ONESTOP_GRACE_DAYS_DEFAULT);
-
-    if (omcf->grace_days < 0 || omcf->grace_days > ONESTOP_GRACE_DAYS_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "onestop_report_grace_days "
-                           "must be from 0 to 31");
         return NGX_CONF_ERROR;
     }
 

@@ -205,7 +205,7 @@ is_deeply($again, $j, 'the published figures survive the restart');
 
 # the directive: its range, its syntax; grace 0 publishes on the 1st
 
-for my $bad (['40', qr/onestop_report_grace_days must be from 0 to 31/],
+for my $bad (['40', qr/value must be between 0 and 31 in .*nginx.conf:\d+/],
     ['-1', qr/invalid|must be/], ['five', qr/invalid/])
 {
     $t->write_conf(conf(http => "onestop_report_grace_days $bad->[0];\n"));
