@@ -389,25 +389,51 @@ put_sink(void *ctx, unsigned month, uint32_t agency,
 }
 
 
+/* where freezing stands: the store's first day of writes + 1 (0: none
+ * yet), the first month not frozen, the first month not due by today; an
+ * LMDB error code */
+
+static int
+published_state(onestop_store_t *st, MDB_txn *txn, onestop_day_t today,
+    uint64_t *start, uint64_t *before, uint64_t *target)
+{
+    int  rc;
+
+    if ((rc = onestop_meta_get_u64(txn, st->meta,
+                                   ONESTOP_META_PUBLISHED_START, start))
+        != 0
+        || (rc = onestop_meta_get_u64(txn, st->meta,
+                                      ONESTOP_META_PUBLISHED_BEFORE, before))
+           != 0)
+    {
+        return rc;
+    }
+
+    *target = onestop_published_due(today, st->grace_days);
+
+    return 0;
+}
+
+
 int
 onestop_published_behind(onestop_store_t *st, MDB_txn *txn,
     onestop_day_t today)
 {
     int       rc;
-    uint64_t  before;
+    uint64_t  start, before, target;
 
     if (!st->has_published) {
         return 0;
     }
 
-    rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_PUBLISHED_BEFORE,
-                              &before);
+    rc = published_state(st, txn, today, &start, &before, &target);
 
     if (rc != 0) {
         return rc;
     }
 
-    return before < onestop_published_due(today, st->grace_days);
+    return start == 0
+           || ((uint64_t) today >= start && before < target);
 }
 
 
@@ -416,7 +442,7 @@ onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
     onestop_day_t today, int *froze)
 {
     int        rc;
-    uint64_t   before, target;
+    uint64_t   start, before, target;
     pub_put_t  p;
 
     *froze = 0;
@@ -425,16 +451,25 @@ onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
         return 0;
     }
 
-    rc = onestop_meta_get_u64(txn, st->meta, ONESTOP_META_PUBLISHED_BEFORE,
-                              &before);
+    rc = published_state(st, txn, today, &start, &before, &target);
 
     if (rc != 0) {
         return rc;
     }
 
-    target = onestop_published_due(today, st->grace_days);
+    /* the store's first day of writes (of a build that publishes): what
+     * is loaded that day (a history, a demo) is in the months it freezes
+     * the next day, not listed as written after them */
 
-    if (before >= target) {
+    if (start == 0) {
+        start = (uint64_t) today + 1;
+        rc = onestop_meta_put(txn, st->meta, ONESTOP_META_PUBLISHED_START,
+                              &start, 8);
+        *froze = rc == 0;
+        return rc;
+    }
+
+    if ((uint64_t) today < start || before >= target) {
         return 0;
     }
 

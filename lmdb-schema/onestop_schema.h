@@ -57,6 +57,10 @@
  * yet), and the days after a month's end it freezes (u64, as
  * onestop_report_grace_days last said; missing: 5) */
 #define ONESTOP_META_PUBLISHED_BEFORE "published_before"
+/* the local day + 1 of the store's first write by a build that publishes
+ * (u64; missing: none yet): nothing is frozen on that day, so that what is
+ * loaded on it (a history, a demo) is published, not listed as changes */
+#define ONESTOP_META_PUBLISHED_START "published_start"
 #define ONESTOP_META_GRACE_DAYS      "report_grace_days"
 
 #define ONESTOP_ROLE_PRIMARY         0

@@ -22,6 +22,7 @@
 #include "onestop_args.h"
 #include "onestop_date.h"
 #include "onestop_published.h"
+#include "onestop_replica.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 #include "tap.h"
@@ -362,7 +363,8 @@ test_history(const char *dir)
            "January as published, before any write");
     ok(figs_equal(&today, &pub), "due, not frozen: today's figures");
 
-    /* a write freezes them, before its own changes */
+    /* a write (not on the store's first day) freezes them, before its
+     * own changes */
 
     is_int(fixture_catalog_write(st, fixture_catalog, &w), 200,
            "a write on 15 March");
@@ -394,16 +396,20 @@ test_history(const char *dir)
     is_int(query(st, "from=2023-03-01&to=2023-03-31&as=published", &pub,
                  &out, err), -1, "March is not published on 15 March");
 
-    /* the months closed before the history was loaded were frozen empty
-     * by the store's first write (the catalog's): the history shows as
-     * written after them */
+    /* the history was loaded on the store's first day of writes: nothing
+     * was frozen that day, so the months it fills are published with it,
+     * not listed as changed */
 
-    is_int(query(st, "from=2022-08-01&to=2022-08-31&as=published", &pub,
-                 &out, err), 0, "August 2022, frozen before the history");
-    is_int(pub.tot.received, 0, "published: nothing received");
-    query(st, "from=2022-08-01&to=2022-08-31&as=published", NULL, &out, err);
+    is_int(query(st, "from=2022-08-01&to=2022-08-31&group=agency", &today,
+                 &out, NULL), 0, "August 2022 today");
+    is_int(query(st, "from=2022-08-01&to=2022-08-31&group=agency"
+                 "&as=published", &pub, &out, err), 0,
+           "August 2022 published");
+    ok(figs_equal(&today, &pub) && pub.tot.received > 0,
+       "August holds the history loaded on the store's first day");
+    query(st, "from=2022-07-01&to=2023-02-28&as=published", NULL, &out, err);
     changed_by(out.data, NULL, list, sizeof(list));
-    ok(strstr(list, "-H0") != NULL, "the history's codes are listed");
+    is_str(list, strlen(list), "", "no code listed");
 
     /* later writes: new versions of some, new records of January, new
      * records of March alone (no frozen month moves) */
@@ -558,6 +564,125 @@ test_cases(const char *dir)
 }
 
 
+/* the primary's log past *after shipped to the follower as a follower's
+ * reader does: copied out of the primary's read, then applied (each
+ * entry's fields into one buffer of its own) */
+static int
+ship(onestop_store_t *p, onestop_store_t *f, uint64_t *after)
+{
+    int                       rc;
+    long                      n, i;
+    size_t                    j, size;
+    char                     *buf[16];
+    onestop_log_entry_t       out[16], copy[16];
+    onestop_replica_result_t  res;
+
+    for ( ;; ) {
+        onestop_store_read_begin(p);
+        n = onestop_replica_log(p, *after, out, 16);
+
+        for (i = 0; i < n; i++) {
+            copy[i] = out[i];
+
+            for (j = 0, size = 0; j < out[i].nfields; j++) {
+                size += out[i].field[j].name_len + out[i].field[j].value_len;
+            }
+
+            buf[i] = malloc(size + 1);
+
+            for (j = 0, size = 0; j < out[i].nfields; j++) {
+                memcpy(buf[i] + size, out[i].field[j].name,
+                       out[i].field[j].name_len);
+                copy[i].field[j].name = buf[i] + size;
+                size += out[i].field[j].name_len;
+                memcpy(buf[i] + size, out[i].field[j].value,
+                       out[i].field[j].value_len);
+                copy[i].field[j].value = buf[i] + size;
+                size += out[i].field[j].value_len;
+            }
+        }
+
+        onestop_store_read_end(p);
+
+        if (n <= 0) {
+            return (int) n;
+        }
+
+        rc = onestop_replica_apply(f, copy, (size_t) n, &res);
+        *after = copy[n - 1].seq;
+
+        for (i = 0; i < n; i++) {
+            free(buf[i]);
+        }
+
+        if (rc != ONESTOP_OK) {
+            printf("# apply: %s\n", res.message);
+            return -1;
+        }
+    }
+}
+
+
+/* a follower freezes before the same change as its primary */
+static void
+test_follower(const char *dir)
+{
+    char              err[256], path[4096], list[1024];
+    uint64_t          after;
+    onestop_buf_t     b, out, fout;
+    onestop_store_t  *p, *f;
+    onestop_write_t   w;
+
+    memset(&b, 0, sizeof(b));
+    memset(&out, 0, sizeof(out));
+    memset(&fout, 0, sizeof(fout));
+    after = 0;
+
+    p = fixture_open(fixture_path(path, sizeof(path), dir, "p"), 64 * MB, 0,
+                     err, sizeof(err));
+    f = fixture_open(fixture_path(path, sizeof(path), dir, "f"), 64 * MB, 0,
+                     err, sizeof(err));
+
+    if (p == NULL || f == NULL
+        || onestop_replica_set_log(p, 1, err, sizeof(err)) != 0
+        || onestop_replica_follow(f, "onestop", 7, err, sizeof(err)) != 0)
+    {
+        ok(0, "a primary and its follower: %s", err);
+        return;
+    }
+
+    set_today("2024-01-25");
+    fixture_catalog_write(p, fixture_catalog, &w);
+    rec(&b, "F-1", 1, 0, 0, "2024-01-05", "2024-01-20", NULL, NULL);
+    rec(&b, "F-2", 1, 1, 1, "2024-01-06", "2024-02-20", NULL, NULL);
+    import(p, &b);
+    is_int(ship(p, f, &after), 0, "25 January: shipped");
+
+    set_today("2024-02-10");
+    rec(&b, "F-3", 1, 1, 2, "2024-01-30", "2024-02-15", NULL, NULL);
+    rec(&b, "F-4", 1, 2, 0, "2024-02-01", "2024-02-15", NULL, NULL);
+    import(p, &b);
+    rec(&b, "F-1", 2, 0, 0, "2024-01-05", "2024-01-20", "2024-02-09", NULL);
+    import(p, &b);
+    is_int(ship(p, f, &after), 0, "10 February: shipped");
+
+    is_int(query(p, "from=2024-01-01&to=2024-01-31&group=agency"
+                 "&as=published", NULL, &out, err), 0, "the primary's");
+    is_int(query(f, "from=2024-01-01&to=2024-01-31&group=agency"
+                 "&as=published", NULL, &fout, err), 0, "the follower's");
+    changed_by(out.data, NULL, list, sizeof(list));
+    is_str(list, strlen(list), "F-3", "the late record listed");
+    is_str(fout.data, fout.len, out.data,
+           "the follower publishes what its primary does");
+
+    onestop_store_close(p);
+    onestop_store_close(f);
+    onestop_buf_free(&b);
+    onestop_buf_free(&out);
+    onestop_buf_free(&fout);
+}
+
+
 int
 main(void)
 {
@@ -569,6 +694,7 @@ main(void)
     test_due();
     test_history(dir);
     test_cases(dir);
+    test_follower(dir);
 
     return done_testing();
 }
