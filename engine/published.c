@@ -153,7 +153,8 @@ onestop_pub_decode(const uint8_t *p, size_t len, onestop_counts_t *c)
         }
 
         if (i < NFIELDS) {
-            *onestop_pub_member(c, i) = (int64_t) (z >> 1) ^ -(int64_t) (z & 1);
+            *onestop_pub_member(c, i) = (int64_t) (z >> 1)
+                                        ^ -(int64_t) (z & 1);
         }
     }
 
@@ -478,7 +479,7 @@ onestop_published_catch_up(onestop_store_t *st, MDB_txn *txn,
     p.txn = txn;
     p.dbi = st->pubdb;
     rc = onestop_published_figures(txn, st->counters, (unsigned) before,
-                 (unsigned) target - 1, put_sink, &p);
+                                   (unsigned) target - 1, put_sink, &p);
 
     if (rc == 0) {
         rc = onestop_meta_put(txn, st->meta, ONESTOP_META_PUBLISHED_BEFORE,

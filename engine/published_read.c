@@ -46,6 +46,7 @@ static void
 comb_add(pub_comb_t *cb, unsigned month, uint32_t agency,
     const onestop_counts_t *c)
 {
+    int                kind;
     size_t             i;
     onestop_counts_t  *d;
 
@@ -56,9 +57,11 @@ comb_add(pub_comb_t *cb, unsigned month, uint32_t agency,
     d = &cb->by[agency];
 
     for (i = 0; i < onestop_pub_nfields; i++) {
-        if (onestop_pub_fields[i].kind == ONESTOP_PUB_FLOW
-            || (onestop_pub_fields[i].kind == ONESTOP_PUB_FIRST && month == cb->first)
-            || (onestop_pub_fields[i].kind == ONESTOP_PUB_LAST && month == cb->last))
+        kind = onestop_pub_fields[i].kind;
+
+        if (kind == ONESTOP_PUB_FLOW
+            || (kind == ONESTOP_PUB_FIRST && month == cb->first)
+            || (kind == ONESTOP_PUB_LAST && month == cb->last))
         {
             *onestop_pub_member(d, i) += onestop_pub_value(c, i);
         }
@@ -543,13 +546,15 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     }
 
     if (tm >= before
-        && onestop_published_figures(st->rtxn, st->counters, fm > before ? fm : before, tm,
-                   comb_sink, &pr.pub) != 0)
+        && onestop_published_figures(st->rtxn, st->counters,
+                                     fm > before ? fm : (unsigned) before,
+                                     tm, comb_sink, &pr.pub) != 0)
     {
         goto done;
     }
 
-    if (onestop_published_figures(st->rtxn, st->counters, fm, tm, comb_sink, &pr.now) != 0
+    if (onestop_published_figures(st->rtxn, st->counters, fm, tm, comb_sink,
+                                  &pr.now) != 0
         || (st->has_published && fm < before
             && codes_read(&pr, fm, tm) != 0))
     {

@@ -547,7 +547,8 @@ test_cases(const char *dir)
     changed_by(out.data, ag_id[4], list, sizeof(list));
     is_str(list, strlen(list),
            "C-LATE", "the late record");
-    ok(strstr(out.data, "Lê Văn") == NULL && strstr(out.data, "0912") == NULL,
+    ok(strstr(out.data, "Lê Văn") == NULL
+       && strstr(out.data, "0912") == NULL,
        "no personal data");
 
     /* a resolution after the freeze moves February's figures, never
