@@ -341,14 +341,18 @@ render_json(pub_run_t *pr, const onestop_counts_t *tpub,
     onestop_gen_cstr(g, "totals");
     yajl_gen_map_open(g);
     onestop_counts_render(g, tpub);
-    qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_only_cmp);
+    if (pr->ncodes) {
+        qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_only_cmp);
+    }
     render_diff(g, tpub, tnow, pr->codes, pr->ncodes);
     yajl_gen_map_close(g);
 
     onestop_gen_cstr(g, "groups");
     yajl_gen_array_open(g);
 
-    qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_group_cmp);
+    if (pr->ncodes) {
+        qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_group_cmp);
+    }
     c = 0;
 
     for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
