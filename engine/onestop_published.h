@@ -37,7 +37,9 @@ extern const size_t               onestop_pub_nfields;
 int64_t *onestop_pub_member(onestop_counts_t *c, size_t i);
 int64_t onestop_pub_value(const onestop_counts_t *c, size_t i);
 
-/* an 'F' value read (members it lacks are 0); 0 or -1 */
+/* an 'F' value read (members it lacks are 0): how many members of the
+ * table it holds (fewer when it was frozen before some were added), or
+ * -1 */
 int onestop_pub_decode(const uint8_t *p, size_t len, onestop_counts_t *c);
 /* the key of the published database: tag, u16 month, u32 agency */
 void onestop_pub_key(uint8_t *k, int tag, unsigned month, uint32_t agency);

@@ -158,7 +158,7 @@ onestop_pub_decode(const uint8_t *p, size_t len, onestop_counts_t *c)
         }
     }
 
-    return 0;
+    return (int) (n < NFIELDS ? n : NFIELDS);
 }
 
 

@@ -27,6 +27,9 @@
 /* a combination of months per group */
 typedef struct {
     onestop_counts_t   *by;         /* [0 .. nagencies] */
+    uint64_t           *unknown;    /* [0 .. nagencies]: the members a
+                                       value frozen before they were added
+                                       lacks (bit i: onestop_pub_fields[i]) */
     uint32_t            n;
     unsigned            first;
     unsigned            last;
@@ -83,7 +86,8 @@ comb_sink(void *ctx, unsigned month, uint32_t agency,
 static int
 frozen_read(onestop_store_t *st, unsigned lo, unsigned hi, pub_comb_t *cb)
 {
-    int                rc;
+    int                rc, n;
+    uint32_t           agency;
     uint8_t            k[ONESTOP_PUB_KEY_LEN];
     unsigned           m;
     MDB_val            key, val;
@@ -118,12 +122,19 @@ frozen_read(onestop_store_t *st, unsigned lo, unsigned hi, pub_comb_t *cb)
             break;
         }
 
-        if (onestop_pub_decode(val.mv_data, val.mv_size, &c) != 0) {
+        n = onestop_pub_decode(val.mv_data, val.mv_size, &c);
+        agency = get_be32(kp + 3);
+
+        if (n < 0) {
             rc = MDB_CORRUPTED;
             break;
         }
 
-        comb_add(cb, m, get_be32(kp + 3), &c);
+        comb_add(cb, m, agency, &c);
+
+        if ((size_t) n < onestop_pub_nfields && agency <= cb->n) {
+            cb->unknown[agency] |= ~(((uint64_t) 1 << n) - 1);
+        }
     }
 
     mdb_cursor_close(cur);
@@ -425,12 +436,16 @@ static int
 regroup(pub_run_t *pr, pub_comb_t *cb, onestop_counts_t *total)
 {
     uint32_t          a, v;
+    uint64_t         *unknown;
     onestop_counts_t *by;
 
     memset(total, 0, sizeof(onestop_counts_t));
     by = calloc(cb->n + 1, sizeof(onestop_counts_t));
+    unknown = calloc(cb->n + 1, sizeof(uint64_t));
 
-    if (by == NULL) {
+    if (by == NULL || unknown == NULL) {
+        free(by);
+        free(unknown);
         return -1;
     }
 
@@ -440,17 +455,38 @@ regroup(pub_run_t *pr, pub_comb_t *cb, onestop_counts_t *total)
         }
 
         onestop_counts_add(total, &cb->by[a]);
+        unknown[0] |= cb->unknown[a];         /* the totals' */
         v = group_of(pr, a);
 
         if (v != 0 && v <= cb->n) {
             onestop_counts_add(&by[v], &cb->by[a]);
+            unknown[v] |= cb->unknown[a];
         }
     }
 
     free(cb->by);
+    free(cb->unknown);
     cb->by = by;
+    cb->unknown = unknown;
 
     return 0;
+}
+
+
+/* the members never frozen (added to the counts after their months were
+ * frozen) are published as they are today: no difference for them */
+
+static void
+unknown_from_today(const uint64_t unknown, onestop_counts_t *pub,
+    const onestop_counts_t *now)
+{
+    size_t  i;
+
+    for (i = 0; unknown && i < onestop_pub_nfields; i++) {
+        if (unknown & ((uint64_t) 1 << i)) {
+            *onestop_pub_member(pub, i) = onestop_pub_value(now, i);
+        }
+    }
 }
 
 
@@ -532,9 +568,13 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     pr.pub.last = pr.now.last = tm;
     pr.pub.by = calloc(pr.cat->nagencies + 1, sizeof(onestop_counts_t));
     pr.now.by = calloc(pr.cat->nagencies + 1, sizeof(onestop_counts_t));
+    pr.pub.unknown = calloc(pr.cat->nagencies + 1, sizeof(uint64_t));
+    pr.now.unknown = calloc(pr.cat->nagencies + 1, sizeof(uint64_t));
     result = -2;
 
-    if (pr.pub.by == NULL || pr.now.by == NULL) {
+    if (pr.pub.by == NULL || pr.now.by == NULL || pr.pub.unknown == NULL
+        || pr.now.unknown == NULL)
+    {
         goto done;
     }
 
@@ -571,6 +611,12 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
         goto done;
     }
 
+    unknown_from_today(pr.pub.unknown[0], &tpub, &tnow);
+
+    for (v = 1; v <= pr.pub.n; v++) {
+        unknown_from_today(pr.pub.unknown[v], &pr.pub.by[v], &pr.now.by[v]);
+    }
+
     if (q->visit != NULL) {
         /* the published figures of the totals and each group */
         q->visit(q->visit_ctx, NULL, &tpub);
@@ -597,6 +643,8 @@ done:
 
     free(pr.pub.by);
     free(pr.now.by);
+    free(pr.pub.unknown);
+    free(pr.now.unknown);
     free(pr.codes);
 
     return result;

@@ -255,8 +255,9 @@
  *                                     zigzag varints, the members of
  *                                     onestop_counts_t in the order of
  *                                     engine/published.c's table (a
- *                                     reader takes the ones it knows,
- *                                     missing ones are 0); an agency with
+ *                                     reader takes the ones it knows; one
+ *                                     a value lacks was never published:
+ *                                     read as today's); an agency with
  *                                     no figure at all has no entry
  *   'X' u16 month, u32 agency, code -> (empty): a dossier whose
  *                                     contribution to that frozen month
