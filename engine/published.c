@@ -38,8 +38,9 @@
 /*
  * The stored members of onestop_counts_t, in the order the 'F' values
  * keep them: a member added to the struct gets one line at the end (the
- * build fails until it has one), and older values read it as 0.  How
- * several months combine: flows add up, carried_over is the first
+ * build fails until it has one); values frozen before it lack it, and
+ * as=published gives today's figure for it there (it was never
+ * published).  How several months combine: flows add up, carried_over is the first
  * month's, pending and pending_overdue the last one's.
  */
 
