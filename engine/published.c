@@ -40,8 +40,8 @@
  * keep them: a member added to the struct gets one line at the end (the
  * build fails until it has one); values frozen before it lack it, and
  * as=published gives today's figure for it there (it was never
- * published).  How several months combine: flows add up, carried_over is the first
- * month's, pending and pending_overdue the last one's.
+ * published).  How several months combine: flows add up, carried_over
+ * is the first month's, pending and pending_overdue the last one's.
  */
 
 #define PUB_FIELD(name, member, kind)                                       \
