@@ -134,7 +134,7 @@ int
 onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     const onestop_arg_t *args, size_t nargs)
 {
-    int                   d, j;
+    int                   d, j, has_return, has_cell;
     size_t                i, start, k;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
@@ -145,11 +145,12 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "period",
         "interval", "group", "channel", "level", "format", "subject",
-        "kind", "locale", NULL
+        "kind", "locale", "return_channel", NULL
     };
 
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
+    q->return_channel = -1;
     q->kind = -1;
 
     if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
@@ -215,10 +216,17 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                     d = ONESTOP_DIM_KIND;
                 }
 
+                if (k - start == 14
+                    && memcmp(v->data + start, "return_channel", 14) == 0)
+                {
+                    d = ONESTOP_DIM_RETURN_CHANNEL;
+                }
+
                 if (d == 0 || q->ngroup == 3) {
                     snprintf(q->error, sizeof(q->error),
                              "group is up to three of agency, top_agency, "
-                             "field, procedure, channel, level");
+                             "field, procedure, channel, level, "
+                             "return_channel");
                     return -1;
                 }
 
@@ -240,6 +248,15 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
             if (q->channel < 0) {
                 snprintf(q->error, sizeof(q->error),
                          "channel must be direct, online or postal");
+                return -1;
+            }
+
+        } else if (arg_is(a, "return_channel")) {
+            q->return_channel = onestop_return_channel_parse(v->data, v->len);
+
+            if (q->return_channel < 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "return_channel must be counter, postal or online");
                 return -1;
             }
 
@@ -299,12 +316,25 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 
     /* questions: their own counters, by agency and kind only */
 
+    has_return = 0;
+    has_cell = 0;
+
     for (j = 0; j < q->ngroup; j++) {
         if ((q->group[j] == ONESTOP_DIM_KIND) != 0 && !q->subject) {
             snprintf(q->error, sizeof(q->error),
                      "group is up to three of agency, top_agency, field, "
-                     "procedure, channel, level");
+                     "procedure, channel, level, return_channel");
             return -1;
+        }
+
+        if (q->group[j] == ONESTOP_DIM_RETURN_CHANNEL) {
+            has_return = 1;
+        }
+
+        if (q->group[j] == ONESTOP_DIM_FIELD
+            || q->group[j] == ONESTOP_DIM_PROCEDURE)
+        {
+            has_cell = 1;
         }
 
         if (q->subject && q->group[j] != ONESTOP_DIM_AGENCY
@@ -316,6 +346,18 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                      "agency, top_agency, kind");
             return -1;
         }
+    }
+
+    /* the return channel is counted by agency (issue 18: the 'R' series),
+     * not by field or procedure */
+
+    if ((has_return || q->return_channel >= 0)
+        && (has_cell || q->f.field || q->f.procedure || q->subject))
+    {
+        snprintf(q->error, sizeof(q->error),
+                 "return_channel (group or filter) cannot be combined with "
+                 "field, procedure or subject=feedback");
+        return -1;
     }
 
     if (q->subject && (q->f.field || q->f.procedure || q->channel >= 0
