@@ -219,7 +219,7 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     memset(&t, 0, sizeof(t));
     onestop_format_integer(&t, tot.c.received);
     lw = t.len;
-    onestop_format_integer(&t, resolved);
+    onestop_format_integer(&t, resolved + tot.c.resolved_no_deadline);
     vw = t.len;
     onestop_format_integer(&t, tot.c.pending_overdue);
 
