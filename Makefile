@@ -10,9 +10,9 @@ CFLAGS_ENG  := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
                -Wno-unused-parameter -Iengine -Ilmdb-schema
 LIBS        := -llmdb -lyajl -lqrencode -lhiredis -lcurl -lz -lcrypto -lpthread
 
-ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/mask.c engine/catalog.c \
+ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/history.c engine/mask.c engine/catalog.c \
                engine/batch.c engine/batch_record.c engine/json.c \
-               engine/contrib.c engine/counters.c engine/query.c engine/stats.c \
+               engine/contrib.c engine/counters.c engine/deltas.c engine/query.c engine/stats.c \
                engine/report.c engine/verify.c engine/apologies.c \
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/write.c engine/outbox.c \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "onestop_csv.h"
+#include "onestop_history.h"
 #include "onestop_stats_int.h"
 #include "onestop_store_int.h"
 
@@ -36,7 +37,7 @@ gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
 static void
 item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
     uint32_t procedure, const onestop_str_t *code, const onestop_record_t *r,
-    int32_t offset)
+    const onestop_letter_t *l, int32_t offset)
 {
     onestop_shown_name_t  name;
     onestop_shown_text_t  reason;
@@ -63,13 +64,13 @@ item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
     yajl_gen_map_close(g);
 
     gen_day(g, "due_date", &r->t[ONESTOP_T_DUE], offset);
-    gen_day(g, "new_due_date", &r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset);
-    gen_day(g, "issued_date", &r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
+    gen_day(g, "new_due_date", &l->new_due, offset);
+    gen_day(g, "issued_date", &l->issued, offset);
 
     onestop_gen_cstr(g, "reason");
 
-    if (r->reason.len) {
-        onestop_shown_text(&reason, r, r->reason.data, r->reason.len, 0);
+    if (l->reason.len) {
+        onestop_shown_text(&reason, r, l->reason.data, l->reason.len, 0);
         onestop_gen_str(g, reason.data, reason.len);
         onestop_shown_text_free(&reason);
     } else {
@@ -106,7 +107,8 @@ csv_head(const onestop_csv_t *d, onestop_buf_t *out)
 static void
 item_csv(const onestop_csv_t *d, onestop_buf_t *out,
     const onestop_catalog_t *cat, uint32_t agency, uint32_t procedure,
-    const onestop_str_t *code, const onestop_record_t *r, int32_t offset)
+    const onestop_str_t *code, const onestop_record_t *r,
+    const onestop_letter_t *l, int32_t offset)
 {
     const char            *type;
     onestop_shown_name_t   name;
@@ -132,15 +134,11 @@ item_csv(const onestop_csv_t *d, onestop_buf_t *out,
     onestop_csv_text(d, out, type, strlen(type), 0);
 
     onestop_csv_day(d, out, onestop_ts_day(&r->t[ONESTOP_T_DUE], offset), 0);
-    onestop_csv_day(d, out,
-                    onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset),
-                    0);
-    onestop_csv_day(d, out,
-                    onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset),
-                    0);
+    onestop_csv_day(d, out, onestop_ts_day(&l->new_due, offset), 0);
+    onestop_csv_day(d, out, onestop_ts_day(&l->issued, offset), 0);
 
-    if (r->reason.len) {
-        onestop_shown_text(&reason, r, r->reason.data, r->reason.len, 0);
+    if (l->reason.len) {
+        onestop_shown_text(&reason, r, l->reason.data, l->reason.len, 0);
         onestop_csv_text(d, out, reason.data, reason.len, 1);
         onestop_shown_text_free(&reason);
     } else {
@@ -157,8 +155,9 @@ onestop_store_apologies(onestop_store_t *st,
     char                      d[ONESTOP_DATE_LEN];
     char                      next[ONESTOP_DATE_LEN + 1 + ONESTOP_CODE_MAX];
     int                       more;
-    size_t                    n, nlen;
+    size_t                    n, nlen, i, nl;
     uint8_t                   start[DAY_LEN + ONESTOP_CODE_MAX];
+    onestop_letter_t          letters[ONESTOP_LETTERS_MAX];
     uint32_t                  agency, procedure;
     yajl_gen                  g;
     MDB_val                   key, val, dk, dv;
@@ -262,7 +261,7 @@ onestop_store_apologies(onestop_store_t *st,
 
         if (mdb_get(st->rtxn, st->dossiers, &dk, &dv) != 0
             || onestop_record_decode(dv.mv_data, dv.mv_size, &r) != 0
-            || r.tombstone || !r.has_apology)
+            || r.tombstone)
         {
             continue;
         }
@@ -270,11 +269,23 @@ onestop_store_apologies(onestop_store_t *st,
         code.data = dk.mv_data;
         code.len = dk.mv_size;
 
-        if (q->csv) {
-            item_csv(onestop_csv_dialect(q->csv), out, cat, agency,
-                     procedure, &code, &r, st->offset);
-        } else {
-            item_json(g, cat, agency, procedure, &code, &r, st->offset);
+        /* the dossier's letters of that day (issue 18: every letter is
+         * kept, each in the index by its own day) */
+
+        nl = onestop_record_letters(&r, letters);
+
+        for (i = 0; i < nl; i++) {
+            if (onestop_ts_day(&letters[i].issued, st->offset) != day) {
+                continue;
+            }
+
+            if (q->csv) {
+                item_csv(onestop_csv_dialect(q->csv), out, cat, agency,
+                         procedure, &code, &r, &letters[i], st->offset);
+            } else {
+                item_json(g, cat, agency, procedure, &code, &r, &letters[i],
+                          st->offset);
+            }
         }
 
         n++;

@@ -229,6 +229,11 @@ onestop_rec_end(onestop_batch_parser_t *p)
         } else if (!(p->seen & SEEN(K_NAME))) {
             onestop_rec_error(p, "applicant.name is required");
 
+        } else if (!(p->seen & SEEN(K_DUE))) {
+            /* null says so: a procedure without a deadline (issue 18) */
+            onestop_rec_error(p, "due_at is required (null for a procedure "
+                                 "without a deadline)");
+
         } else if (r->has_apology
                    && (!r->t[ONESTOP_T_APOLOGY_ISSUED].set
                        || !r->t[ONESTOP_T_APOLOGY_NEW_DUE].set))
@@ -505,6 +510,7 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
                         "years 1990-2100");
 
     case K_DUE:
+        p->seen |= SEEN(K_DUE);
         return set_time(p, &r->t[ONESTOP_T_DUE], type, s, len,
                         "due_at must be a date or an RFC 3339 time, "
                         "years 1990-2100");

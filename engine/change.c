@@ -19,6 +19,7 @@
 
 #include <lmdb.h>
 
+#include "onestop_history.h"
 #include "onestop_store_int.h"
 
 
@@ -31,12 +32,9 @@ static int evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 
 
 size_t
-onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
-    int32_t offset, uint8_t *key)
+onestop_apology_key(onestop_day_t day, const onestop_str_t *code,
+    uint8_t *key)
 {
-    onestop_day_t  day;
-
-    day = onestop_ts_day(&r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
     be32(key, 0xffffffffu - (uint32_t) day);
     memcpy(key + 4, code->data, code->len);
 
@@ -44,20 +42,26 @@ onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
 }
 
 
-/* the apologies index follows the record: out with the old letter, in
- * with the new one */
+/* the apologies index follows the record: out with the old letters, in
+ * with the new ones (every letter, each by its day: issue 18) */
 
 static int
 apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
     const onestop_record_t *r, const onestop_str_t *code)
 {
-    int       rc;
-    uint8_t   key[4 + ONESTOP_CODE_MAX], val[8];
-    MDB_val   k, v;
+    int               rc;
+    size_t            i, n;
+    uint8_t           key[4 + ONESTOP_CODE_MAX], val[8];
+    MDB_val           k, v;
+    onestop_letter_t  letters[ONESTOP_LETTERS_MAX];
 
-    if (old != NULL && old->has_apology) {
+    n = old != NULL ? onestop_record_letters(old, letters) : 0;
+
+    for (i = 0; i < n; i++) {
         k.mv_data = key;
-        k.mv_size = onestop_apology_key(old, code, st->offset, key);
+        k.mv_size = onestop_apology_key(
+                        onestop_ts_day(&letters[i].issued, st->offset),
+                        code, key);
         rc = mdb_del(txn, st->apologies, &k, NULL);
 
         if (rc != 0 && rc != MDB_NOTFOUND) {
@@ -65,15 +69,23 @@ apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
         }
     }
 
-    if (r != NULL && r->has_apology) {
+    n = r != NULL ? onestop_record_letters(r, letters) : 0;
+
+    for (i = 0; i < n; i++) {
         k.mv_data = key;
-        k.mv_size = onestop_apology_key(r, code, st->offset, key);
+        k.mv_size = onestop_apology_key(
+                        onestop_ts_day(&letters[i].issued, st->offset),
+                        code, key);
         memcpy(val, &r->agency_id, 4);
         memcpy(val + 4, &r->procedure_id, 4);
         v.mv_data = val;
         v.mv_size = 8;
 
-        return mdb_put(txn, st->apologies, &k, &v, 0);
+        rc = mdb_put(txn, st->apologies, &k, &v, 0);
+
+        if (rc != 0) {
+            return rc;
+        }
     }
 
     return 0;
@@ -118,7 +130,7 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
         status = onestop_record_status(old);
 
         if ((status == ONESTOP_RESOLVED || status == ONESTOP_RETURNED)
-            && onestop_record_time_score(old, st->offset) == a1)
+            && (uint8_t) onestop_record_time_score(old, st->offset) == a1)
         {
             return 0;
         }

@@ -7,15 +7,36 @@
 
 #include <string.h>
 
+#include "onestop_history.h"
 #include "onestop_stats.h"
+
+
+/* a resolved dossier's result returned by post: 1 event, or 0 */
+
+static size_t
+returned_postal(const onestop_record_t *r, int32_t offset,
+    onestop_event_t *ev)
+{
+    if (!r->t[ONESTOP_T_RETURNED].set
+        || r->return_channel != ONESTOP_RET_POSTAL)
+    {
+        return 0;
+    }
+
+    ev->counter = ONESTOP_K_RETURNED_POSTAL;
+    ev->day = onestop_ts_day(&r->t[ONESTOP_T_RETURNED], offset);
+
+    return 1;
+}
 
 
 size_t
 onestop_contrib(const onestop_record_t *r, int32_t offset,
     onestop_event_t *ev)
 {
-    size_t                n;
-    onestop_day_t         due, closed;
+    size_t                n, i, nl;
+    onestop_day_t         due, closed, moved;
+    onestop_letter_t      letters[ONESTOP_LETTERS_MAX];
     onestop_timeliness_e  tl;
 
     if (r->tombstone) {
@@ -23,10 +44,45 @@ onestop_contrib(const onestop_record_t *r, int32_t offset,
     }
 
     n = 0;
-    due = onestop_ts_day(&r->t[ONESTOP_T_DUE], offset);
 
     ev[n].counter = ONESTOP_K_RECEIVED;
     ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_RECEIVED], offset);
+
+    /* every apology letter, by its issue day (Điều 11.3) */
+
+    nl = onestop_record_letters(r, letters);
+
+    for (i = 0; i < nl; i++) {
+        ev[n].counter = ONESTOP_K_APOLOGY;
+        ev[n++].day = onestop_ts_day(&letters[i].issued, offset);
+    }
+
+    moved = onestop_history_moved_late(r, offset);
+
+    if (moved != 0) {
+        ev[n].counter = ONESTOP_K_DUE_MOVED_LATE;
+        ev[n++].day = moved;
+    }
+
+    if (!r->t[ONESTOP_T_DUE].set) {
+
+        /* no deadline (issue 18): received, and resolved or withdrawn,
+         * never early, on time, late or overdue */
+
+        if (r->t[ONESTOP_T_WITHDRAWN].set) {
+            ev[n].counter = ONESTOP_K_WITHDRAWN;
+            ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_WITHDRAWN], offset);
+
+        } else if (r->t[ONESTOP_T_RESOLVED].set) {
+            ev[n].counter = ONESTOP_K_NO_DEADLINE;
+            ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_RESOLVED], offset);
+            n += returned_postal(r, offset, &ev[n]);
+        }
+
+        return n;
+    }
+
+    due = onestop_ts_day(&r->t[ONESTOP_T_DUE], offset);
 
     ev[n].counter = ONESTOP_K_DUE;
     ev[n++].day = due;
@@ -47,13 +103,7 @@ onestop_contrib(const onestop_record_t *r, int32_t offset,
                         : tl == ONESTOP_TL_ON_TIME ? ONESTOP_K_ON_TIME
                         : ONESTOP_K_LATE;
         ev[n++].day = closed;
-
-        if (r->t[ONESTOP_T_RETURNED].set
-            && r->return_channel == ONESTOP_RET_POSTAL)
-        {
-            ev[n].counter = ONESTOP_K_RETURNED_POSTAL;
-            ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_RETURNED], offset);
-        }
+        n += returned_postal(r, offset, &ev[n]);
 
     } else {
         return n;
@@ -81,9 +131,11 @@ onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
     memset(c, 0, sizeof(onestop_counts_t));
 
     closed0 = p0[ONESTOP_K_EARLY] + p0[ONESTOP_K_ON_TIME]
-              + p0[ONESTOP_K_LATE] + p0[ONESTOP_K_WITHDRAWN];
+              + p0[ONESTOP_K_LATE] + p0[ONESTOP_K_NO_DEADLINE]
+              + p0[ONESTOP_K_WITHDRAWN];
     closed2 = p2[ONESTOP_K_EARLY] + p2[ONESTOP_K_ON_TIME]
-              + p2[ONESTOP_K_LATE] + p2[ONESTOP_K_WITHDRAWN];
+              + p2[ONESTOP_K_LATE] + p2[ONESTOP_K_NO_DEADLINE]
+              + p2[ONESTOP_K_WITHDRAWN];
 
     c->carried_over = p0[ONESTOP_K_RECEIVED] - closed0;
     c->received = p2[ONESTOP_K_RECEIVED] - p0[ONESTOP_K_RECEIVED];
@@ -92,12 +144,19 @@ onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
         c->received_channel[channel] = c->received;
     }
 
-    c->resolved_early = p2[ONESTOP_K_EARLY] - p0[ONESTOP_K_EARLY];
-    c->resolved_on_time = p2[ONESTOP_K_ON_TIME] - p0[ONESTOP_K_ON_TIME];
-    c->resolved_late = p2[ONESTOP_K_LATE] - p0[ONESTOP_K_LATE];
-    c->withdrawn = p2[ONESTOP_K_WITHDRAWN] - p0[ONESTOP_K_WITHDRAWN];
-    c->returned_postal = p2[ONESTOP_K_RETURNED_POSTAL]
-                         - p0[ONESTOP_K_RETURNED_POSTAL];
+#define FLOW(k)  (p2[k] - p0[k])
+
+    c->resolved_early = FLOW(ONESTOP_K_EARLY);
+    c->resolved_on_time = FLOW(ONESTOP_K_ON_TIME);
+    c->resolved_late = FLOW(ONESTOP_K_LATE);
+    c->resolved_no_deadline = FLOW(ONESTOP_K_NO_DEADLINE);
+    c->withdrawn = FLOW(ONESTOP_K_WITHDRAWN);
+    c->returned_postal = FLOW(ONESTOP_K_RETURNED_POSTAL);
+    c->apologies_issued = FLOW(ONESTOP_K_APOLOGY);
+    c->due_moved_late = FLOW(ONESTOP_K_DUE_MOVED_LATE);
+
+#undef FLOW
+
     c->pending = p2[ONESTOP_K_RECEIVED] - closed2;
     c->pending_overdue = p1[ONESTOP_K_DUE] - p1[ONESTOP_K_CLOSED_BY_DUE]
                          - p2[ONESTOP_K_CLOSED_AFTER_DUE];

@@ -30,6 +30,7 @@ static const char *const  headings[][2] = {
     { "channel", "Kênh tiếp nhận" },
     { "level", "Cấp" },
     { "kind", "Loại" },
+    { "return_channel", "Hình thức trả kết quả" },
     { "carried_over", "Kỳ trước chuyển qua" },
     { "received", "Tiếp nhận" },
     { "received_online", "Tiếp nhận trực tuyến" },
@@ -40,11 +41,14 @@ static const char *const  headings[][2] = {
     { "resolved_on_time", "Giải quyết đúng hạn" },
     { "resolved_late", "Giải quyết quá hạn" },
     { "resolved_in_time", "Giải quyết trước và đúng hạn" },
+    { "resolved_no_deadline", "Giải quyết không quy định thời hạn" },
     { "withdrawn", "Rút hồ sơ" },
     { "returned_postal", "Trả kết quả qua bưu chính" },
     { "pending", "Đang giải quyết" },
     { "pending_not_due", "Đang giải quyết trong hạn" },
     { "pending_overdue", "Đang giải quyết quá hạn" },
+    { "apologies_issued", "Thư xin lỗi đã gửi" },
+    { "due_moved_late", "Dời hạn khi đã quá hạn" },
     { "resolution_rate", "Tỷ lệ đã giải quyết" },
     { "on_time_rate", "Tỷ lệ đúng hạn" },
     { "code", "Mã hồ sơ" },
@@ -377,6 +381,7 @@ name_group(name_t *n, int vi, const onestop_arg_t *args, size_t nargs)
         { "channel", "kenh", "channel" },
         { "level", "cap", "level" },
         { "kind", "loai", "kind" },
+        { "return_channel", "tra-ket-qua", "return-channel" },
         { NULL, NULL, NULL }
     };
     static const char *const  intervals[][3] = {

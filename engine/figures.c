@@ -150,6 +150,7 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 
     memset(&q, 0, sizeof(onestop_query_t));
     q.channel = -1;
+    q.return_channel = -1;
     q.period = ONESTOP_PERIOD_YEAR;
 
     pname.data = w->province;
@@ -177,7 +178,7 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     }
 
     resolved = tot.c.resolved_early + tot.c.resolved_on_time
-               + tot.c.resolved_late;
+               + tot.c.resolved_late;         /* judged by a deadline */
     in_time = tot.c.resolved_early + tot.c.resolved_on_time;
     onestop_civil_from_days(w->today, &y, &m, &d);
 
@@ -218,7 +219,7 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     memset(&t, 0, sizeof(t));
     onestop_format_integer(&t, tot.c.received);
     lw = t.len;
-    onestop_format_integer(&t, resolved);
+    onestop_format_integer(&t, resolved + tot.c.resolved_no_deadline);
     vw = t.len;
     onestop_format_integer(&t, tot.c.pending_overdue);
 
@@ -268,6 +269,8 @@ metrics_counts(onestop_buf_t *b, int which, const onestop_str_t *agency,
                        ",timeliness=\"on_time\"", c->resolved_on_time);
         metrics_series(b, "onestop_dossiers_resolved", agency, channel,
                        ",timeliness=\"late\"", c->resolved_late);
+        metrics_series(b, "onestop_dossiers_resolved", agency, channel,
+                       ",timeliness=\"no_deadline\"", c->resolved_no_deadline);
         break;
     case 2:
         metrics_series(b, "onestop_dossiers_withdrawn", agency, channel, "",
@@ -278,6 +281,14 @@ metrics_counts(onestop_buf_t *b, int which, const onestop_str_t *agency,
                        ",state=\"not_due\"", c->pending - c->pending_overdue);
         metrics_series(b, "onestop_dossiers_pending", agency, channel,
                        ",state=\"overdue\"", c->pending_overdue);
+        break;
+    case 4:
+        metrics_series(b, "onestop_apology_letters", agency, channel, "",
+                       c->apologies_issued);
+        break;
+    case 5:
+        metrics_series(b, "onestop_dossiers_due_moved_late", agency, channel,
+                       "", c->due_moved_late);
         break;
     }
 }
@@ -350,7 +361,13 @@ onestop_metrics_figures(onestop_store_t *st, int all, onestop_day_t today,
         "# TYPE onestop_dossiers_withdrawn gauge\n",
         "# HELP onestop_dossiers_pending Dossiers in progress today, not yet "
         "due or overdue.\n"
-        "# TYPE onestop_dossiers_pending gauge\n"
+        "# TYPE onestop_dossiers_pending gauge\n",
+        "# HELP onestop_apology_letters Apology letters issued (Dieu 11.3), "
+        "all time.\n"
+        "# TYPE onestop_apology_letters gauge\n",
+        "# HELP onestop_dossiers_due_moved_late Dossiers whose due date "
+        "moved after it had passed, all time.\n"
+        "# TYPE onestop_dossiers_due_moved_late gauge\n"
     };
 
     cat = onestop_store_catalog(st);
@@ -361,6 +378,7 @@ onestop_metrics_figures(onestop_store_t *st, int all, onestop_day_t today,
 
     memset(&q, 0, sizeof(onestop_query_t));
     q.channel = -1;
+    q.return_channel = -1;
     q.period = ONESTOP_PERIOD_ALL;
     q.group[0] = all ? ONESTOP_DIM_AGENCY : ONESTOP_DIM_TOP_AGENCY;
     q.group[1] = ONESTOP_DIM_CHANNEL;
@@ -385,7 +403,9 @@ onestop_metrics_figures(onestop_store_t *st, int all, onestop_day_t today,
         }
     }
 
-    for (which = 0; which < 4; which++) {
+    for (which = 0; which < (int) (sizeof(help) / sizeof(help[0]));
+         which++)
+    {
         onestop_buf_adds(out, help[which]);
 
         for (ch = 0; ch < ONESTOP_CH_COUNT; ch++) {

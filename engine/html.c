@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "onestop_evaluation.h"
+#include "onestop_history.h"
 #include "onestop_html.h"
 #include "onestop_qr.h"
 
@@ -41,6 +42,12 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
 
 
 /* the first pair of c ("{{" or "}}") in [p, end) */
+
+static void html_letters(onestop_buf_t *b, const onestop_record_t *rec,
+    int32_t offset, int unmasked);
+static void html_due_changes(onestop_buf_t *b, const onestop_record_t *rec,
+    int32_t offset);
+
 
 static const char *
 html_find(const char *p, const char *end, char c)
@@ -243,7 +250,12 @@ onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     onestop_buf_adds(b, "</dd><dt>Ngày tiếp nhận</dt><dd>");
     html_date(b, &rec->t[ONESTOP_T_RECEIVED], offset, 1);
     onestop_buf_adds(b, "</dd><dt>Ngày hẹn trả kết quả</dt><dd>");
-    html_date(b, &rec->t[ONESTOP_T_DUE], offset, 1);
+
+    if (rec->t[ONESTOP_T_DUE].set) {
+        html_date(b, &rec->t[ONESTOP_T_DUE], offset, 1);
+    } else {
+        onestop_buf_adds(b, "Không quy định thời hạn");     /* issue 18 */
+    }
 
     if (rec->t[ONESTOP_T_RESOLVED].set) {
         onestop_buf_adds(b, "</dd><dt>Ngày giải quyết</dt><dd>");
@@ -264,18 +276,35 @@ onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
     onestop_buf_adds(b, onestop_status_text(st, tl));
     onestop_buf_adds(b, "</dd></dl>");
 
-    if (rec->has_apology) {
+    html_letters(b, rec, offset, unmasked);
+    html_due_changes(b, rec, offset);
+
+    onestop_buf_adds(b, "</section>");
+}
+
+
+/* every apology letter, oldest first (Điều 11.3; issue 18) */
+
+static void
+html_letters(onestop_buf_t *b, const onestop_record_t *rec, int32_t offset,
+    int unmasked)
+{
+    size_t                i, n;
+    onestop_letter_t      letters[ONESTOP_LETTERS_MAX];
+    onestop_shown_text_t  reason;
+
+    n = onestop_record_letters(rec, letters);
+
+    for (i = 0; i < n; i++) {
         onestop_buf_adds(b, "<p class=\"notice\"><strong>Thư xin lỗi và hẹn "
                             "lại ngày trả kết quả</strong> (");
-        html_date(b, &rec->t[ONESTOP_T_APOLOGY_ISSUED], offset, 0);
+        html_date(b, &letters[i].issued, offset, 0);
         onestop_buf_adds(b, "): ngày hẹn trả mới ");
-        html_date(b, &rec->t[ONESTOP_T_APOLOGY_NEW_DUE], offset, 0);
+        html_date(b, &letters[i].new_due, offset, 0);
 
-        if (rec->reason.len) {
-            onestop_shown_text_t  reason;
-
-            onestop_shown_text(&reason, rec, rec->reason.data,
-                               rec->reason.len, unmasked);
+        if (letters[i].reason.len) {
+            onestop_shown_text(&reason, rec, letters[i].reason.data,
+                               letters[i].reason.len, unmasked);
             onestop_buf_adds(b, ". Lý do: ");
             onestop_html_escape(b, reason.data, reason.len);
             onestop_shown_text_free(&reason);
@@ -283,8 +312,61 @@ onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,
 
         onestop_buf_adds(b, "</p>");
     }
+}
 
-    onestop_buf_adds(b, "</section>");
+
+/* the changes of the due date (issue 18), as a list */
+
+static void
+html_due_changes(onestop_buf_t *b, const onestop_record_t *rec,
+    int32_t offset)
+{
+    int                     open;
+    size_t                  pos;
+    onestop_ts_t            at;
+    onestop_history_item_t  it;
+
+    open = 0;
+    pos = 0;
+
+    while (onestop_history_next(rec->history.data, rec->history.len, &pos,
+                                &it) == 1)
+    {
+        if (it.type != ONESTOP_HISTORY_MOVE) {
+            continue;
+        }
+
+        if (!open) {
+            onestop_buf_adds(b, "<h3>Thay đổi ngày hẹn trả kết quả</h3><ul "
+                                "class=\"due-changes\">");
+            open = 1;
+        }
+
+        at.sec = it.move.at;
+        at.set = 1;
+        at.date_only = 1;
+        onestop_buf_adds(b, "<li>");
+        html_date(b, &at, offset, 0);
+        onestop_buf_adds(b, ": từ ");
+        html_date(b, &it.move.from, offset, 0);
+        onestop_buf_adds(b, " sang ");
+        html_date(b, &it.move.to, offset, 0);
+        onestop_buf_adds(b,
+            it.move.why == ONESTOP_DUE_CHANGE_SUPPLEMENT
+            ? " (bổ sung hồ sơ)"
+            : it.move.why == ONESTOP_DUE_CHANGE_CORRECTION
+            ? " (đính chính)" : "");
+
+        if (it.move.flags & ONESTOP_MOVE_LATE) {
+            onestop_buf_adds(b, " — khi đã quá hạn");
+        }
+
+        onestop_buf_adds(b, "</li>");
+    }
+
+    if (open) {
+        onestop_buf_adds(b, "</ul>");
+    }
 }
 
 
@@ -310,6 +392,12 @@ static void
 html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
 {
     onestop_civil_t  c;
+
+    if (!ts->set) {
+        /* a procedure without a deadline (issue 18) */
+        onestop_buf_adds(b, "không quy định thời hạn");
+        return;
+    }
 
     onestop_ts_civil(ts, offset, &c);
 

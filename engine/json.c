@@ -17,6 +17,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "onestop_batch_int.h"
+#include "onestop_history.h"
 
 
 /* catalog documents */
@@ -390,6 +391,10 @@ onestop_gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
 }
 
 
+static void gen_letter(yajl_gen g, const onestop_record_t *r,
+    const onestop_letter_t *l, int32_t offset, int unmasked);
+
+
 void
 onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
@@ -397,9 +402,10 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
 {
     onestop_refs_t          refs;
     onestop_status_e        st;
+    size_t                  i, nl;
     onestop_timeliness_e    tl;
     onestop_shown_name_t    name;
-    onestop_shown_text_t    reason;
+    onestop_letter_t        letters[ONESTOP_LETTERS_MAX];
 
     onestop_catalog_refs(cat, r, &refs);
 
@@ -473,32 +479,115 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     onestop_gen_cstr(g, "status_text");
     onestop_gen_cstr(g, onestop_status_text(st, tl));
 
+    /* the current letter, as always; then every letter and every change
+     * of the due date (issue 18) */
+
+    nl = onestop_record_letters(r, letters);
+
     onestop_gen_cstr(g, "apology");
 
     if (r->has_apology) {
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "issued_date");
-        gen_date(g, &r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
-        onestop_gen_cstr(g, "new_due_date");
-        gen_date(g, &r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset);
-        onestop_gen_cstr(g, "reason");
+        gen_letter(g, r, &letters[nl - 1], offset, unmasked);
+    } else {
+        yajl_gen_null(g);
+    }
 
-        if (r->reason.len) {
-            onestop_shown_text(&reason, r, r->reason.data, r->reason.len,
-                               unmasked);
-            onestop_gen_str(g, reason.data, reason.len);
-            onestop_shown_text_free(&reason);
-        } else {
-            yajl_gen_null(g);
-        }
+    onestop_gen_cstr(g, "apologies");
+    yajl_gen_array_open(g);
 
-        yajl_gen_map_close(g);
+    for (i = 0; i < nl; i++) {
+        gen_letter(g, r, &letters[i], offset, unmasked);
+    }
 
+    yajl_gen_array_close(g);
+
+    onestop_gen_cstr(g, "due_changes");
+    onestop_due_changes_render(g, r, offset, 0);
+
+    yajl_gen_map_close(g);
+}
+
+
+static void
+gen_letter(yajl_gen g, const onestop_record_t *r, const onestop_letter_t *l,
+    int32_t offset, int unmasked)
+{
+    onestop_shown_text_t  reason;
+
+    yajl_gen_map_open(g);
+    onestop_gen_cstr(g, "issued_date");
+    gen_date(g, &l->issued, offset);
+    onestop_gen_cstr(g, "new_due_date");
+    gen_date(g, &l->new_due, offset);
+    onestop_gen_cstr(g, "reason");
+
+    if (l->reason.len) {
+        onestop_shown_text(&reason, r, l->reason.data, l->reason.len,
+                           unmasked);
+        onestop_gen_str(g, reason.data, reason.len);
+        onestop_shown_text_free(&reason);
     } else {
         yajl_gen_null(g);
     }
 
     yajl_gen_map_close(g);
+}
+
+
+void
+onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
+    int32_t offset, int with_key)
+{
+    size_t                  pos;
+    onestop_ts_t            at;
+    onestop_history_item_t  it;
+
+    static const char  *whys[] = { NULL, "supplement", "correction" };
+
+    pos = 0;
+    yajl_gen_array_open(g);
+
+    while (onestop_history_next(r->history.data, r->history.len, &pos, &it)
+           == 1)
+    {
+        if (it.type != ONESTOP_HISTORY_MOVE) {
+            continue;
+        }
+
+        yajl_gen_map_open(g);
+        onestop_gen_cstr(g, "from");
+        gen_date(g, &it.move.from, offset);
+        onestop_gen_cstr(g, "to");
+        gen_date(g, &it.move.to, offset);
+        onestop_gen_cstr(g, "changed_date");
+        at.sec = it.move.at;
+        at.set = 1;
+        at.date_only = 0;
+        gen_date(g, &at, offset);
+        onestop_gen_cstr(g, "after_due");
+        yajl_gen_bool(g, (it.move.flags & ONESTOP_MOVE_LATE) != 0);
+        onestop_gen_cstr(g, "due_change");
+
+        if (it.move.why == ONESTOP_DUE_CHANGE_NONE) {
+            yajl_gen_null(g);
+        } else {
+            onestop_gen_cstr(g, whys[it.move.why]);
+        }
+
+        if (with_key) {
+            onestop_gen_cstr(g, "by");
+
+            if (it.move.by.len) {
+                onestop_gen_str(g, it.move.by.data, it.move.by.len);
+            } else {
+                yajl_gen_null(g);
+            }
+        }
+
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
 }
 
 

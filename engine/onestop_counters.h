@@ -15,12 +15,22 @@
 #include "onestop_stats.h"
 
 
-/* a month block decoded: the nine month totals and their days (the
+/* a month block decoded: the month totals and their days (the
  * all-time block has totals only) */
 typedef struct {
     int64_t         tot[ONESTOP_K_COUNT];
     int32_t         day[ONESTOP_K_COUNT][ONESTOP_MONTH_DAYS];
 } onestop_month_block_t;
+
+/* the most bytes a block takes */
+#define ONESTOP_BLOCK_MAX  (1 + ONESTOP_K_COUNT * (10 + 5 \
+                                                 + ONESTOP_MONTH_DAYS * 10))
+
+/* a block's bytes (total: the all-time block); their length */
+size_t onestop_block_encode(const onestop_month_block_t *b, int total,
+    uint8_t *out);
+/* 1 when every counter of a block is 0 */
+int onestop_block_zero(const onestop_month_block_t *b, int total);
 
 /* the month of a day (months since ONESTOP_MONTH_ORIGIN's January) and,
  * when mday is not NULL, its day in the month from 0 */
@@ -28,7 +38,8 @@ unsigned onestop_month_of(onestop_day_t day, unsigned *mday);
 /* the first day of a month */
 onestop_day_t onestop_month_first_day(unsigned month);
 
-/* a series' key prefix (ONESTOP_SERIES_*); its length, the month follows */
+/* a series' key prefix (ONESTOP_SERIES_*; for 'R', procedure is the
+ * return channel); its length, the month follows */
 size_t onestop_series_key(uint8_t *k, char tag, uint32_t agency,
     uint32_t procedure, unsigned channel);
 /* the length of a series' prefix of that tag */
@@ -38,7 +49,7 @@ size_t onestop_series_len(char tag);
  * the all-time block), 0, or -1 when the bytes are not a block */
 int onestop_block_decode(const uint8_t *p, size_t n, int total,
     onestop_month_block_t *b);
-/* its nine totals alone */
+/* its totals alone */
 int onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot);
 /* adds each counter's days 0 .. upto of a month block to sum[] */
 int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
@@ -47,6 +58,10 @@ int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
 /* rewrites schema 1's fixed-size counter blocks as schema 2's; an LMDB
  * error code */
 int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
+/* schema 2 -> 3: the 'R' series and the apology letters' counts, from the
+ * records; an LMDB error code */
+int onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers,
+    MDB_dbi counters, int32_t offset);
 
 
 /* counter deltas of one batch, applied to the counters database at its

@@ -127,6 +127,11 @@ void onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     int unmasked);
 
 /* {"error": {"code": ..., "message": ..., "items": [...]}} */
+/* a record's due date changes (issue 18) as a JSON array: from, to,
+ * changed_date, after_due, due_change and, with_key, the key's name (by);
+ * the public lookup leaves the key out */
+void onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
+    int32_t offset, int with_key);
 void onestop_error_render(yajl_gen g, const char *code, const char *message,
     const onestop_item_err_t *items, size_t nitems);
 

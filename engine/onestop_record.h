@@ -64,6 +64,9 @@ typedef enum {
 #define ONESTOP_CONTACT_MAX       256
 #define ONESTOP_REASON_MAX        4096
 #define ONESTOP_VERSION_MAX       9007199254740991ULL     /* 2^53 - 1 */
+#define ONESTOP_LETTERS_MAX       16      /* apology letters a dossier */
+#define ONESTOP_MOVES_MAX         32      /* changes of its due date */
+#define ONESTOP_KEY_NAME_MAX      255
 
 typedef struct {
     onestop_str_t   code;
@@ -98,6 +101,9 @@ typedef struct {
                                         (issue 16): ONESTOP_NOTIFY_GIVEN
                                         and ONESTOP_NOTIFY_* bits; 0: not
                                         said, every channel */
+    onestop_str_t   history;         /* its earlier apology letters and
+                                        due date changes, as stored
+                                        (history.c; empty: none) */
 } onestop_record_t;
 
 /* a version's reason for moving its due date (record member due_change):
@@ -134,8 +140,9 @@ void onestop_code_trim(const char **s, size_t *len);
 int onestop_code_upper(char *dst, const char *code, size_t len);
 
 /* index 1 of an evaluation (Circular 01/2018, Art. 13: the time the
- * dossier took), the system's: early 2, on time 1, late 0 */
-unsigned onestop_record_time_score(const onestop_record_t *r,
+ * dossier took), the system's: early 2, on time 1, late 0; -1 (not
+ * scored) for a dossier without a deadline */
+int onestop_record_time_score(const onestop_record_t *r,
     int32_t offset);
 
 /*

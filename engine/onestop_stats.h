@@ -4,7 +4,7 @@
  * exact figures for any period, grouping and filter.
  *
  * The one idea: every figure of the official report is a difference of
- * prefix sums over days of nine event counters kept per cell (agency,
+ * prefix sums over days of twelve event counters kept per cell (agency,
  * procedure, intake channel):
  *
  *   R  received (by received day)        E, O, L  resolved early, on time,
@@ -13,7 +13,11 @@
  *   B  closed on or before due (by due day)
  *   A  closed after due (by closing day)
  *
- * so that, with C = E + O + L + W and X(d) the count of days <= d,
+ * and, since issue 18, N resolved without a deadline (by resolution
+ * day), Y apology letters (by issue day), M due dates moved after they
+ * had passed (by the day of the move),
+ *
+ * so that, with C = E + O + L + N + W and X(d) the count of days <= d,
  *   carried_over(F)  = R(F-1) - C(F-1)
  *   pending(T)       = R(T) - C(T)
  *   overdue(T)       = D(T-1) - B(T-1) - A(T)
@@ -41,15 +45,26 @@ enum {
     ONESTOP_K_DUE,
     ONESTOP_K_CLOSED_BY_DUE,
     ONESTOP_K_CLOSED_AFTER_DUE,
+    /* issue 18, after the nine of schema 2's blocks (counters.c keeps
+     * them in an extension of a block, written only when not zero) */
+    ONESTOP_K_NO_DEADLINE,          /* resolved without a deadline, by
+                                       resolution day */
+    ONESTOP_K_APOLOGY,              /* an apology letter, by issue day */
+    ONESTOP_K_DUE_MOVED_LATE,       /* a dossier's due date first moved
+                                       after it had passed, by that day */
     ONESTOP_K_COUNT
 };
+
+#define ONESTOP_K_BASE  ONESTOP_K_NO_DEADLINE   /* schema 2's nine */
 
 typedef struct {
     uint8_t         counter;        /* ONESTOP_K_* */
     onestop_day_t   day;
 } onestop_event_t;
 
-#define ONESTOP_EVENTS_MAX  8
+/* received, due, closed, returned, by/after due, moved late, and every
+ * apology letter (ONESTOP_LETTERS_MAX) */
+#define ONESTOP_EVENTS_MAX  (7 + ONESTOP_LETTERS_MAX)
 
 /* The events a record contributes (none for a tombstone).  Returns their
  * number. */
@@ -64,10 +79,13 @@ typedef struct {
     int64_t   resolved_early;
     int64_t   resolved_on_time;
     int64_t   resolved_late;
+    int64_t   resolved_no_deadline;
     int64_t   withdrawn;
     int64_t   returned_postal;
     int64_t   pending;
     int64_t   pending_overdue;
+    int64_t   apologies_issued;
+    int64_t   due_moved_late;
 } onestop_counts_t;
 
 /* Prefix sums of the nine counters at three days -> the figures of
@@ -86,7 +104,8 @@ enum {
     ONESTOP_DIM_PROCEDURE,
     ONESTOP_DIM_CHANNEL,
     ONESTOP_DIM_LEVEL,
-    ONESTOP_DIM_KIND            /* subject=feedback: a question's kind */
+    ONESTOP_DIM_KIND,           /* subject=feedback: a question's kind */
+    ONESTOP_DIM_RETURN_CHANNEL  /* issue 18: how the result goes back */
 };
 
 enum {
@@ -117,6 +136,7 @@ typedef struct {
     int             group[3];
     int             ngroup;
     int             channel;          /* -1 none */
+    int             return_channel;   /* -1 none (ONESTOP_RET_*) */
     int             level;            /* 0 none */
     int             csv;              /* ONESTOP_FORMAT_* (onestop_csv.h) */
     int             subject;          /* 1: subject=feedback (Điều 13) */

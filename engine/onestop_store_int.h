@@ -79,10 +79,10 @@ typedef struct onestop_chain_s {
 } onestop_chain_t;
 
 
-/* the apologies index key of a record: 4 bytes of inverted issue day
+/* the apologies index key of a letter: 4 bytes of inverted issue day
  * (newest first), then the code; returns its length (change.c) */
-size_t onestop_apology_key(const onestop_record_t *r, const onestop_str_t *code,
-    int32_t offset, uint8_t *key);
+size_t onestop_apology_key(onestop_day_t day, const onestop_str_t *code,
+    uint8_t *key);
 
 /*
  * change.c: the changes every writer makes alike, the primary's checked

@@ -63,6 +63,9 @@ const onestop_pub_field_t  onestop_pub_fields[] = {
     PUB_FIELD("returned_postal", returned_postal, FLOW),
     PUB_FIELD("pending", pending, LAST),
     PUB_FIELD("pending_overdue", pending_overdue, LAST),
+    PUB_FIELD("resolved_no_deadline", resolved_no_deadline, FLOW),
+    PUB_FIELD("apologies_issued", apologies_issued, FLOW),
+    PUB_FIELD("due_moved_late", due_moved_late, FLOW),
 };
 
 #define NFIELDS  (sizeof(onestop_pub_fields) / sizeof(onestop_pub_fields[0]))

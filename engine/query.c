@@ -137,7 +137,7 @@ int
 onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     const onestop_arg_t *args, size_t nargs)
 {
-    int                   d, j;
+    int                   d, j, has_return, has_cell;
     size_t                i, start, k;
     const onestop_arg_t  *a;
     const onestop_str_t  *v;
@@ -148,11 +148,12 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
     static const char  *const names[] = {
         "from", "to", "agency", "under", "field", "procedure", "period",
         "interval", "group", "channel", "level", "format", "subject",
-        "kind", "locale", "as", NULL
+        "kind", "locale", "return_channel", "as", NULL
     };
 
     memset(q, 0, sizeof(onestop_query_t));
     q->channel = -1;
+    q->return_channel = -1;
     q->kind = -1;
 
     if (onestop_args_once(args, nargs, names, q->error, sizeof(q->error))
@@ -218,10 +219,17 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                     d = ONESTOP_DIM_KIND;
                 }
 
+                if (k - start == 14
+                    && memcmp(v->data + start, "return_channel", 14) == 0)
+                {
+                    d = ONESTOP_DIM_RETURN_CHANNEL;
+                }
+
                 if (d == 0 || q->ngroup == 3) {
                     snprintf(q->error, sizeof(q->error),
                              "group is up to three of agency, top_agency, "
-                             "field, procedure, channel, level");
+                             "field, procedure, channel, level, "
+                             "return_channel");
                     return -1;
                 }
 
@@ -243,6 +251,15 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
             if (q->channel < 0) {
                 snprintf(q->error, sizeof(q->error),
                          "channel must be direct, online or postal");
+                return -1;
+            }
+
+        } else if (arg_is(a, "return_channel")) {
+            q->return_channel = onestop_return_channel_parse(v->data, v->len);
+
+            if (q->return_channel < 0) {
+                snprintf(q->error, sizeof(q->error),
+                         "return_channel must be counter, postal or online");
                 return -1;
             }
 
@@ -312,12 +329,25 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
 
     /* questions: their own counters, by agency and kind only */
 
+    has_return = 0;
+    has_cell = 0;
+
     for (j = 0; j < q->ngroup; j++) {
         if ((q->group[j] == ONESTOP_DIM_KIND) != 0 && !q->subject) {
             snprintf(q->error, sizeof(q->error),
                      "group is up to three of agency, top_agency, field, "
-                     "procedure, channel, level");
+                     "procedure, channel, level, return_channel");
             return -1;
+        }
+
+        if (q->group[j] == ONESTOP_DIM_RETURN_CHANNEL) {
+            has_return = 1;
+        }
+
+        if (q->group[j] == ONESTOP_DIM_FIELD
+            || q->group[j] == ONESTOP_DIM_PROCEDURE)
+        {
+            has_cell = 1;
         }
 
         if (q->subject && q->group[j] != ONESTOP_DIM_AGENCY
@@ -329,6 +359,18 @@ onestop_query_parse(onestop_query_t *q, const onestop_catalog_t *cat,
                      "agency, top_agency, kind");
             return -1;
         }
+    }
+
+    /* the return channel is counted by agency (issue 18: the 'R' series),
+     * not by field or procedure */
+
+    if ((has_return || q->return_channel >= 0)
+        && (has_cell || q->f.field || q->f.procedure || q->subject))
+    {
+        snprintf(q->error, sizeof(q->error),
+                 "return_channel (group or filter) cannot be combined with "
+                 "field, procedure or subject=feedback");
+        return -1;
     }
 
     if (q->subject && (q->f.field || q->f.procedure || q->channel >= 0
@@ -364,8 +406,8 @@ published_check(onestop_query_t *q)
         return 0;
     }
 
-    if (q->subject || q->channel >= 0 || q->f.field || q->f.procedure
-        || q->level || q->interval
+    if (q->subject || q->channel >= 0 || q->return_channel >= 0
+        || q->f.field || q->f.procedure || q->level || q->interval
         || (q->ngroup
             && (q->ngroup > 1
                 || (q->group[0] != ONESTOP_DIM_AGENCY
@@ -374,8 +416,8 @@ published_check(onestop_query_t *q)
         snprintf(q->error, sizeof(q->error),
                  "as=published keeps the figures of each agency and month: "
                  "group is agency or top_agency (or none), the filters "
-                 "agency and under; not subject, channel, field, procedure, "
-                 "level or interval");
+                 "agency and under; not subject, channel, return_channel, "
+                 "field, procedure, level or interval");
         return -1;
     }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "onestop_calendar.h"
+#include "onestop_history.h"
 #include "onestop_record.h"
 #include "onestop_util.h"
 
@@ -178,11 +179,6 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
         return -1;
     }
 
-    if (!t[ONESTOP_T_DUE].set) {
-        *why = "due_at is required";
-        return -1;
-    }
-
     for (i = 0; i < ONESTOP_T_COUNT; i++) {
         d[i] = t[i].set ? onestop_ts_day(&t[i], offset) : 0;
     }
@@ -202,7 +198,7 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
         return -1;
     }
 
-    if (d[ONESTOP_T_DUE] < d[ONESTOP_T_RECEIVED]) {
+    if (t[ONESTOP_T_DUE].set && d[ONESTOP_T_DUE] < d[ONESTOP_T_RECEIVED]) {
         *why = "due_at is before received_at";
         return -1;
     }
@@ -243,6 +239,12 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
             || !t[ONESTOP_T_APOLOGY_NEW_DUE].set)
         {
             *why = "apology needs issued_at and new_due_at";
+            return -1;
+        }
+
+        if (!t[ONESTOP_T_DUE].set) {
+            *why = "apology needs due_at: a dossier without a deadline is "
+                   "never late";
             return -1;
         }
 
@@ -311,7 +313,11 @@ onestop_record_timeliness(const onestop_record_t *r, int32_t offset,
 {
     onestop_day_t  due, done;
 
-    if (r->t[ONESTOP_T_WITHDRAWN].set) {
+    /* withdrawn, or without a deadline (issue 18: a procedure with no
+     * legal time limit, or answered on the spot): never early, on time,
+     * late or overdue */
+
+    if (r->t[ONESTOP_T_WITHDRAWN].set || !r->t[ONESTOP_T_DUE].set) {
         return ONESTOP_TL_NONE;
     }
 
@@ -349,6 +355,11 @@ onestop_status_text(onestop_status_e st, onestop_timeliness_e tl)
 
     case ONESTOP_RESOLVED:
     case ONESTOP_RETURNED:
+        if (tl == ONESTOP_TL_NONE) {        /* no deadline to judge by */
+            return st == ONESTOP_RESOLVED ? "Đã giải quyết"
+                                          : "Đã trả kết quả";
+        }
+
         if (tl < ONESTOP_TL_EARLY || tl > ONESTOP_TL_LATE) {
             tl = ONESTOP_TL_ON_TIME;
         }
@@ -460,7 +471,7 @@ onestop_record_size(const onestop_record_t *r)
     n += r->submitted.set ? 8 : 0;
 
     return n + 2 + r->name.len + 2 + r->phone.len + 2 + r->email.len
-           + 4 + r->reason.len;
+           + 4 + r->reason.len + (r->history.len ? 4 + r->history.len : 0);
 }
 
 
@@ -526,7 +537,9 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
     *p++ = (uint8_t) ((r->tombstone ? ONESTOP_REC_TOMBSTONE : 0)
                       | (r->has_apology ? ONESTOP_REC_APOLOGY : 0)
                       | (r->received_derived && !r->tombstone
-                         ? ONESTOP_REC_RECEIVED_DERIVED : 0));
+                         ? ONESTOP_REC_RECEIVED_DERIVED : 0)
+                      | (r->history.len && !r->tombstone
+                         ? ONESTOP_REC_HISTORY : 0));
     *p++ = r->channel;
     *p++ = r->return_channel;
     *p++ = r->applicant_type;
@@ -561,7 +574,11 @@ onestop_record_encode(const onestop_record_t *r, uint8_t *buf)
     p = put_u16str(p, &r->name);
     p = put_u16str(p, &r->phone);
     p = put_u16str(p, &r->email);
-    put_u32str(p, &r->reason);
+    p = put_u32str(p, &r->reason);
+
+    if (r->history.len) {
+        put_u32str(p, &r->history);
+    }
 }
 
 
@@ -679,13 +696,19 @@ onestop_record_decode(const uint8_t *buf, size_t len, onestop_record_t *r)
     if (get_str(&p, end, 2, &r->name) != 0
         || get_str(&p, end, 2, &r->phone) != 0
         || get_str(&p, end, 2, &r->email) != 0
-        || get_str(&p, end, 4, &r->reason) != 0
-        || p != end)
+        || get_str(&p, end, 4, &r->reason) != 0)
     {
         return -1;
     }
 
-    return 0;
+    if ((buf[1] & ONESTOP_REC_HISTORY)
+        && (get_str(&p, end, 4, &r->history) != 0 || r->history.len == 0
+            || onestop_history_check(r->history.data, r->history.len) != 0))
+    {
+        return -1;
+    }
+
+    return p == end ? 0 : -1;
 }
 
 
@@ -695,18 +718,21 @@ onestop_record_due_move(const onestop_record_t *old,
 {
     onestop_day_t  was;
 
-    if (!old->t[ONESTOP_T_DUE].set || !r->t[ONESTOP_T_DUE].set
-        || r->due_change != ONESTOP_DUE_CHANGE_NONE)
+    if (!old->t[ONESTOP_T_DUE].set || r->due_change != ONESTOP_DUE_CHANGE_NONE)
     {
         return NULL;
     }
 
     was = onestop_ts_day(&old->t[ONESTOP_T_DUE], offset);
 
-    if (was >= today || onestop_ts_day(&r->t[ONESTOP_T_DUE], offset) == was)
+    if (was >= today
+        || (r->t[ONESTOP_T_DUE].set
+            && onestop_ts_day(&r->t[ONESTOP_T_DUE], offset) == was))
     {
         return NULL;
     }
+
+    /* moved, or taken away (a deadline removed hides lateness as well) */
 
     return "due_at moves a due date that has already passed: say why with "
            "due_change, \"supplement\" (the time restarts when a requested "
@@ -714,12 +740,13 @@ onestop_record_due_move(const onestop_record_t *old,
 }
 
 
-unsigned
+int
 onestop_record_time_score(const onestop_record_t *r, int32_t offset)
 {
     onestop_timeliness_e  tl;
 
     tl = onestop_record_timeliness(r, offset, 0);
 
-    return tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME ? 1 : 0;
+    return tl == ONESTOP_TL_EARLY ? 2 : tl == ONESTOP_TL_ON_TIME ? 1
+           : tl == ONESTOP_TL_LATE ? 0 : -1;
 }

@@ -111,7 +111,13 @@ gen_record(yajl_gen g, const onestop_record_t *r,
         gen_time(g, "received_at", &r->t[ONESTOP_T_RECEIVED], offset);
     }
 
-    gen_time(g, "due_at", &r->t[ONESTOP_T_DUE], offset);
+    if (r->t[ONESTOP_T_DUE].set) {
+        gen_time(g, "due_at", &r->t[ONESTOP_T_DUE], offset);
+    } else {
+        onestop_gen_cstr(g, "due_at");      /* no deadline (issue 18) */
+        yajl_gen_null(g);
+    }
+
     gen_time(g, "resolved_at", &r->t[ONESTOP_T_RESOLVED], offset);
     gen_time(g, "returned_at", &r->t[ONESTOP_T_RETURNED], offset);
     gen_time(g, "withdrawn_at", &r->t[ONESTOP_T_WITHDRAWN], offset);
@@ -128,6 +134,13 @@ gen_record(yajl_gen g, const onestop_record_t *r,
         }
 
         yajl_gen_map_close(g);
+    }
+
+    /* what the store kept (issue 18), read-only: a write skips it */
+
+    if (r->history.len) {
+        onestop_gen_cstr(g, "due_changes");
+        onestop_due_changes_render(g, r, offset, 1);
     }
 
     yajl_gen_map_close(g);

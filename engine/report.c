@@ -66,9 +66,13 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
     double *otr, int *has_rr, int *has_otr)
 {
     size_t   n;
-    int64_t  resolved, in_time, denom;
+    int64_t  resolved, judged, in_time, denom;
 
-    resolved = c->resolved_early + c->resolved_on_time + c->resolved_late;
+    /* judged: resolved against a deadline; a dossier without one counts
+     * as resolved, not in the on-time rate (issue 18) */
+
+    judged = c->resolved_early + c->resolved_on_time + c->resolved_late;
+    resolved = judged + c->resolved_no_deadline;
     in_time = c->resolved_early + c->resolved_on_time;
     denom = c->carried_over + c->received;
 
@@ -86,17 +90,21 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
     out[n++] = (counter_t) { "resolved_on_time", c->resolved_on_time };
     out[n++] = (counter_t) { "resolved_late", c->resolved_late };
     out[n++] = (counter_t) { "resolved_in_time", in_time };
+    out[n++] = (counter_t) { "resolved_no_deadline",
+                             c->resolved_no_deadline };
     out[n++] = (counter_t) { "withdrawn", c->withdrawn };
     out[n++] = (counter_t) { "returned_postal", c->returned_postal };
     out[n++] = (counter_t) { "pending", c->pending };
     out[n++] = (counter_t) { "pending_not_due",
                              c->pending - c->pending_overdue };
     out[n++] = (counter_t) { "pending_overdue", c->pending_overdue };
+    out[n++] = (counter_t) { "apologies_issued", c->apologies_issued };
+    out[n++] = (counter_t) { "due_moved_late", c->due_moved_late };
 
     *has_rr = denom != 0;
     *rr = denom ? (double) resolved / (double) denom : 0;
-    *has_otr = resolved != 0;
-    *otr = resolved ? (double) in_time / (double) resolved : 0;
+    *has_otr = judged != 0;
+    *otr = judged ? (double) in_time / (double) judged : 0;
 
     return n;
 }
@@ -109,7 +117,7 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
     char       num[40];
     size_t     i, n;
     double     rr, otr;
-    counter_t  list[16];
+    counter_t  list[24];
 
     n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
 
@@ -146,7 +154,7 @@ csv_counters(const onestop_csv_t *d, onestop_buf_t *b,
     char       num[40];
     size_t     i, n;
     double     rr, otr;
-    counter_t  list[16];
+    counter_t  list[24];
 
     n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
 
@@ -220,7 +228,7 @@ csv_header(const onestop_csv_t *d, onestop_buf_t *b, const onestop_query_t *q)
     int        i, has_rr, has_otr;
     size_t     n;
     double     rr, otr;
-    counter_t  list[16];
+    counter_t  list[24];
     onestop_counts_t  zero;
 
     onestop_csv_bom(b);
@@ -431,6 +439,9 @@ onestop_dim_id(const onestop_catalog_t *cat, int dim, uint32_t v,
     case ONESTOP_DIM_CHANNEL:
         s = onestop_channel_name(v);
         break;
+    case ONESTOP_DIM_RETURN_CHANNEL:
+        s = onestop_return_channel_name(v);
+        break;
     default:
         s = onestop_level_name(v);
     }
@@ -462,7 +473,8 @@ const char *
 onestop_dim_word(int dim)
 {
     static const char  *words[] = {
-        "", "agency", "top_agency", "field", "procedure", "channel", "level"
+        "", "agency", "top_agency", "field", "procedure", "channel", "level",
+        "kind", "return_channel"
     };
 
     return words[dim];

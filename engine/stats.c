@@ -438,6 +438,8 @@ onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
         return channel;
     case ONESTOP_DIM_LEVEL:
         return agency <= cat->nagencies ? cat->agencies[agency].level : 0;
+    case ONESTOP_DIM_RETURN_CHANNEL:
+        return procedure;       /* the 'R' series: the return channel */
     }
 
     return 0;
@@ -459,6 +461,14 @@ onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
         return 1;
     }
 
+    /* the 'R' series: procedure holds the return channel */
+
+    if (tag == ONESTOP_SERIES_RETURN && q->return_channel >= 0
+        && (unsigned) q->return_channel != procedure)
+    {
+        return 0;
+    }
+
     if (agency == 0 || agency > cat->nagencies) {
         return 0;
     }
@@ -470,7 +480,7 @@ onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
         return 0;
     }
 
-    if (tag == ONESTOP_SERIES_AGENCY) {
+    if (tag != ONESTOP_SERIES_CELL) {
         return 1;
     }
 
@@ -703,6 +713,19 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         tag = ONESTOP_SERIES_AGENCY;
     }
 
+    /* by return channel: the 'R' series, by agency (the query refuses
+     * field and procedure with it) */
+
+    for (i = 0; i < (size_t) q->ngroup; i++) {
+        if (q->group[i] == ONESTOP_DIM_RETURN_CHANNEL) {
+            tag = ONESTOP_SERIES_RETURN;
+        }
+    }
+
+    if (q->return_channel >= 0) {
+        tag = ONESTOP_SERIES_RETURN;
+    }
+
     if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
         goto done;
     }
@@ -759,7 +782,8 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
             memcpy(prefix, kp, slen);
             agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
-            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5) : 0;
+            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5)
+                        : tag == ONESTOP_SERIES_RETURN ? kp[5] : 0;
             channel = kp[slen - 1];
 
             if (onestop_series_wanted(&rn, agency, procedure, channel, tag)) {
@@ -889,6 +913,7 @@ onestop_store_agency_counts(onestop_store_t *st, uint32_t agency,
     for (p = 0; p < 2; p++) {
         memset(&q, 0, sizeof(q));
         q.channel = -1;
+        q.return_channel = -1;
         q.f.under = agency;
         q.period = p == 0 ? 5 : 4;          /* all, year */
         q.visit = visit_totals;

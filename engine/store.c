@@ -371,6 +371,37 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             }
         }
 
+        if (schema == 2 && !conf->readonly) {
+            /* issue 18's counts of what schema 2 kept (the 'R' series, the
+             * apology letters), from the records, in this transaction */
+            k.mv_data = (void *) ONESTOP_META_UTC_OFFSET;
+            k.mv_size = strlen(ONESTOP_META_UTC_OFFSET);
+            rc = mdb_get(txn, st->meta, &k, &v);
+
+            if (rc == 0 && v.mv_size != 4) {
+                rc = MDB_CORRUPTED;
+            }
+
+            if (rc == 0) {
+                memcpy(&offset, v.mv_data, 4);
+                rc = onestop_counters_upgrade3(txn, st->dossiers,
+                                               st->counters, offset);
+            }
+
+            schema = 3;
+
+            if (rc != 0
+                || onestop_meta_put(txn, st->meta, ONESTOP_META_SCHEMA,
+                                    &schema, 4) != 0)
+            {
+                mdb_txn_abort(txn);
+                snprintf(err, errlen, "could not upgrade store \"%s\" to "
+                         "schema version 3: %s", dir,
+                         rc ? mdb_strerror(rc) : "the store is full");
+                goto failed;
+            }
+        }
+
         if (schema != ONESTOP_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
             snprintf(err, errlen, "store \"%s\" has schema version %u, "

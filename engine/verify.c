@@ -30,8 +30,13 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
         onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
     }
 
-    onestop_buf_printf(report, " channel %s",
-                       onestop_channel_name(k[len - 3]));
+    if (k[0] == ONESTOP_SERIES_RETURN) {
+        onestop_buf_printf(report, " return channel %s",
+                           onestop_return_channel_name(k[len - 4]));
+    } else {
+        onestop_buf_printf(report, " channel %s",
+                           onestop_channel_name(k[len - 3]));
+    }
 
     month = get_be16(k + len - ONESTOP_SERIES_MONTH_LEN);
 
@@ -71,7 +76,8 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
     uint8_t                *seen;
 
     static const char  tags[] = {
-        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL
+        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL,
+        ONESTOP_SERIES_RETURN
     };
 
     if (!st->reading) {
@@ -88,13 +94,13 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
     done = 0;
     total = 0;
 
-    /* every record is read once per pass: 1 + 1 + 8 passes */
+    /* every record is read once per pass: 1 + 1 + 8 + 1 passes */
 
     if (progress != NULL && mdb_stat(st->rtxn, st->dossiers, &ms) == 0) {
-        total = (uint64_t) ms.ms_entries * 10;
+        total = (uint64_t) ms.ms_entries * 11;
     }
 
-    for (t = 0; t < 3; t++) {
+    for (t = 0; t < (int) sizeof(tags); t++) {
         tag = tags[t];
         npasses = tag == ONESTOP_SERIES_CELL ? 8 : 1;
 

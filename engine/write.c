@@ -34,6 +34,7 @@
 #include <lmdb.h>
 
 #include "onestop_feedback.h"
+#include "onestop_history.h"
 #include "onestop_store_int.h"
 
 
@@ -245,7 +246,9 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     size_t                    forbidden, invalid, conflict;
     uint32_t                  id;
     size_t                    i, size, rsize;
+    int64_t                   now;
     uint8_t                  *enc;
+    onestop_buf_t             hist;
     MDB_val                   k, v;
     const char               *why;
     onestop_batch_t          *b;
@@ -259,6 +262,8 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     conflict = 0;
     enc = NULL;
     size = 0;
+    now = onestop_now(st->offset);
+    memset(&hist, 0, sizeof(hist));
 
     for (i = 0; i < b->nrecs; i++) {
         r = &b->recs[i];
@@ -295,12 +300,14 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
             if (rc != 0 && rc != MDB_NOTFOUND) {
                 free(enc);
+                onestop_buf_free(&hist);
                 return rc;
             }
 
             if (rc == 0) {
                 if (onestop_record_decode(v.mv_data, v.mv_size, &old) != 0) {
                     free(enc);
+                    onestop_buf_free(&hist);
                     return MDB_CORRUPTED;
                 }
 
@@ -390,14 +397,26 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
+        /* the letters and due dates it replaces, kept (history.c) */
+
+        rc = onestop_history_merge(&hist, found ? &old : NULL, r, &w->key,
+                                   now, st->offset, b->today, &why);
+
+        if (rc == -1) {
+            onestop_batch_fail(b, b->pos[i], "invalid", why);
+            invalid++;
+            continue;
+        }
+
         rsize = onestop_record_size(r);
 
-        if (rsize > size) {
+        if (rsize > size || rc == -2) {
             size = rsize * 2;
             free(enc);
-            enc = malloc(size);
+            enc = rc == -2 ? NULL : malloc(size);
 
             if (enc == NULL) {
+                onestop_buf_free(&hist);
                 return ENOMEM;
             }
         }
@@ -439,6 +458,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
 
         if (rc != 0) {
             free(enc);
+            onestop_buf_free(&hist);
             return rc;
         }
 
@@ -446,6 +466,7 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     }
 
     free(enc);
+    onestop_buf_free(&hist);
     onestop_batch_sort_items(b);
 
     if (forbidden) {
@@ -606,7 +627,8 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         return rc;
     }
 
-    /* index 1 is the system's: early 2, on time 1, late 0 */
+    /* index 1 is the system's: early 2, on time 1, late 0, none without
+     * a deadline */
 
     w->answers[1] = (int8_t) onestop_record_time_score(&rec, st->offset);
 

@@ -13,7 +13,7 @@
 #define ONESTOP_SCHEMA_H
 
 /* Bumped whenever any layout below changes incompatibly. */
-#define ONESTOP_SCHEMA_VERSION       2
+#define ONESTOP_SCHEMA_VERSION       3
 
 /* Named databases. */
 #define ONESTOP_DB_META              "meta"
@@ -108,6 +108,17 @@
  *   u32 agency, u32 procedure (interned catalog ids)
  *   i64 seconds since the epoch (UTC), one per time that is present
  *   u16 length and bytes of: name, phone, email; u32 length and reason
+ *   when flags has ONESTOP_REC_HISTORY (issue 18): u32 length and the
+ *   dossier's history, items one after the other (oldest first):
+ *     'L' an earlier apology letter (Điều 11.3), replaced by a later one:
+ *         i64 issued, i64 new due, u8 date-only (bit 0 issued, bit 1 new
+ *         due), u16 length and reason
+ *     'M' a change of the due date: u8 flags (ONESTOP_MOVE_*), u8 why
+ *         (ONESTOP_DUE_CHANGE_*), i64 old due, i64 new due (0 when
+ *         absent), i64 when (the write's time), u8 length and the name
+ *         of the key that wrote it (empty: the CLI)
+ *   (a build that knows no history refuses such a record as unknown;
+ *   only records with a history carry the flag)
  * A tombstone (flags has ONESTOP_REC_TOMBSTONE) stops after the agency
  * and procedure.
  * Format 2 is format 1 with the online submission's time (Điều 9.1): bit
@@ -122,6 +133,14 @@
 #define ONESTOP_REC_TOMBSTONE        0x01
 #define ONESTOP_REC_APOLOGY          0x02
 #define ONESTOP_REC_RECEIVED_DERIVED 0x04   /* received from submitted, 9.1 */
+#define ONESTOP_REC_HISTORY          0x08   /* letters and due moves kept */
+#define ONESTOP_HISTORY_LETTER       'L'
+#define ONESTOP_HISTORY_MOVE         'M'
+#define ONESTOP_MOVE_FROM            0x01   /* there was a due date */
+#define ONESTOP_MOVE_TO              0x02   /* there is one after */
+#define ONESTOP_MOVE_LATE            0x04   /* the old one had passed */
+#define ONESTOP_MOVE_FROM_DATE       0x08   /* written as dates */
+#define ONESTOP_MOVE_TO_DATE         0x10
 /* the byte after "date-only" (reserved before issue 16): the channels an
  * applicant chose for notifications, the record member "notify"; 0 (an
  * older record too): not said, every channel its contacts allow */
@@ -145,20 +164,30 @@
  *   'P' u8 channel                          province
  *   'A' u32 agency, u8 channel              an agency
  *   'C' u32 agency, u32 procedure, u8 channel   a cell
+ *   'R' u32 agency, u8 return channel, u8 channel   an agency by return
+ *                                           channel (issue 18)
  * then u16 month (months since 1990-01; 0xffff: all time) ->
- *   month:    per counter, varint mask of its non-zero days, then their
- *             values as zigzag varints (the totals are the days' sums)
- *   all time: the nine totals as zigzag varints
+ *   month:    the totals as zigzag varints, then per counter a varint
+ *             mask of its non-zero days and their values as zigzag
+ *             varints (the totals are the days' sums)
+ *   all time: the totals as zigzag varints
+ * of the nine counters of schema 2, or, after a byte 0x01, of all twelve
+ * (written only when one of the three later ones is not zero; a stored
+ * total is never negative, so a block of nine starts with an even byte).
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
- * store is rewritten to schema 2 when first opened read-write)
- * The nine counters are ONESTOP_K_* of engine/onestop_stats.h.
+ * store is rewritten to schema 2 when first opened read-write; schema 2
+ * gains the 'R' series and its apology letters' counts in schema 3)
+ * The counters are ONESTOP_K_* of engine/onestop_stats.h.
  */
 #define ONESTOP_SERIES_PROVINCE      'P'
 #define ONESTOP_SERIES_AGENCY        'A'
 #define ONESTOP_SERIES_CELL          'C'
+#define ONESTOP_SERIES_RETURN        'R'
 #define ONESTOP_SERIES_PROVINCE_LEN  2      /* tag, channel */
 #define ONESTOP_SERIES_AGENCY_LEN    6      /* tag, agency, channel */
 #define ONESTOP_SERIES_CELL_LEN      10     /* tag, agency, procedure, channel */
+#define ONESTOP_SERIES_RETURN_LEN    7      /* tag, agency, return channel,
+                                               channel */
 #define ONESTOP_SERIES_MONTH_LEN     2      /* the u16 month after a series */
 #define ONESTOP_COUNTERS_KEY_MAX     12
 #define ONESTOP_MONTH_ORIGIN         1990   /* month 0 is its January */

@@ -6,7 +6,10 @@
 # descending then code ascending, with exact members (masked citizens,
 # whole organisations, reason null when absent, no contact), filters on
 # agency, under, field, procedure and the issue date, 400 on bad
-# arguments, and updates and deletions taking letters off the list.
+# arguments; every letter kept (issue 18, Điều 11.3: a later letter or a
+# version without one does not take an issued letter back; a letter sent
+# again with its issue time is corrected), a deletion taking the
+# dossier's letters off the list.
 
 use v5.36;
 use utf8;
@@ -136,7 +139,22 @@ sub local_day ($ts) {
     return sprintf('%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3]);
 }
 
-sub item ($m) {
+# the letters a dossier's later versions replaced, kept by the store
+my %earlier;
+
+# a new version of a dossier in the model: the letter it replaces kept
+sub replace ($code, $new) {
+    my $was = $rec{$code};
+    if ($was && $was->{apology}
+        && (!$new->{apology}
+            || $new->{apology}{issued_at} ne $was->{apology}{issued_at}))
+    {
+        push @{$earlier{$code}}, $was->{apology};
+    }
+    $rec{$code} = $new;
+}
+
+sub item ($m, $ap = $m->{apology}) {
     my $a = $m->{applicant};
     return {
         code => $m->{code},
@@ -146,9 +164,9 @@ sub item ($m) {
         applicant => {name => $a->{type} eq 'organization' ? $a->{name}
             : mask($a->{name}), type => $a->{type}},
         due_date => local_day($m->{due_at}),
-        new_due_date => local_day($m->{apology}{new_due_at}),
-        issued_date => local_day($m->{apology}{issued_at}),
-        reason => $m->{apology}{reason},
+        new_due_date => local_day($ap->{new_due_at}),
+        issued_date => local_day($ap->{issued_at}),
+        reason => $ap->{reason},
     };
 }
 
@@ -158,17 +176,20 @@ sub under ($ag, $root) {
 }
 
 sub expected (%q) {
-    my @items = map { item($_) } grep {
-        my $m = $_;
-        my $d = $m->{apology} ? local_day($m->{apology}{issued_at}) : '';
-        $m->{apology}
-            && (!$q{agency} || $m->{agency} eq $q{agency})
-            && (!$q{under} || under($m->{agency}, $q{under}))
-            && (!$q{procedure} || $m->{procedure} eq $q{procedure})
-            && (!$q{field} || $procedure{$m->{procedure}}[1] eq $q{field})
-            && (!$q{from} || $d ge $q{from})
-            && (!$q{to} || $d le $q{to})
-    } values %rec;
+    my @items;
+    for my $m (values %rec) {
+        for my $ap (@{$earlier{$m->{code}} // []}, $m->{apology} // ()) {
+            my $d = local_day($ap->{issued_at});
+            push @items, item($m, $ap)
+                if (!$q{agency} || $m->{agency} eq $q{agency})
+                    && (!$q{under} || under($m->{agency}, $q{under}))
+                    && (!$q{procedure} || $m->{procedure} eq $q{procedure})
+                    && (!$q{field}
+                        || $procedure{$m->{procedure}}[1] eq $q{field})
+                    && (!$q{from} || $d ge $q{from})
+                    && (!$q{to} || $d le $q{to});
+        }
+    }
     return [sort { $b->{issued_date} cmp $a->{issued_date}
         || $a->{code} cmp $b->{code} } @items];
 }
@@ -215,9 +236,9 @@ sub walk_ok ($name, $limit, %q) {
     my $want = expected(%q);
     is_deeply($problems, [], "$name, limit $limit: every page well formed");
     my %seen;
-    $seen{$_->{code}}++ for @$items;
+    $seen{"$_->{code} $_->{issued_date}"}++ for @$items;
     is(scalar(grep { $_ != 1 } values %seen), 0,
-        "$name, limit $limit: no dossier twice");
+        "$name, limit $limit: no letter twice");
     is_deeply($items, $want,
         "$name, limit $limit: every letter once, in order, exact members")
         or diag(join ' ', map { "$_->{issued_date}/$_->{code}" } @$items);
@@ -379,19 +400,23 @@ delete $r2{apology}{reason};
 $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
     body => $json->encode([\%v2, \%m2, \%r2]));
 is($r->{status}, 200, 'updates written') or diag($r->{content});
-$rec{'AP-010'} = \%v2;
-$rec{'AP-020'} = \%m2;
-$rec{'AP-040'} = \%r2;
+replace('AP-010', \%v2);
+replace('AP-020', \%m2);
+replace('AP-040', \%r2);
 $r = $t->http('DELETE', '/api/v1/ingest/dossiers/AP-030', headers => \%admin);
 is($r->{status}, 200, 'AP-030 deleted') or diag($r->{content});
 delete $rec{'AP-030'};
+delete $earlier{'AP-030'};
 
 $all = expected();
-is(scalar @$all, 129, 'two letters fewer');
+is(scalar @$all, 131, 'one letter more (AP-020\'s second), one fewer '
+    . '(AP-030 deleted)');
 for my $limit (1, 4, 1000) {
     my $items = walk_ok('after the updates', $limit);
-    ok(!grep({ $_->{code} eq 'AP-010' } @$items),
-        "limit $limit: an update without the letter takes it off");
+    is(scalar(grep({ $_->{code} eq 'AP-010' } @$items)), 1,
+        "limit $limit: an update without the letter keeps the letter issued");
+    is(scalar(grep({ $_->{code} eq 'AP-020' } @$items)), 2,
+        "limit $limit: a second letter, both listed");
     ok(!grep({ $_->{code} eq 'AP-030' } @$items),
         "limit $limit: a deletion takes it off");
 }
@@ -411,7 +436,7 @@ my %back = (%$deleted, version => 5);
 $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
     body => $json->encode(\%back));
 is($r->{status}, 200, 'AP-030 back') or diag($r->{content});
-$rec{'AP-030'} = \%back;
+replace('AP-030', \%back);
 walk_ok('after AP-030 came back', 10);
 
 # a new letter from the CLI shows too
@@ -422,7 +447,7 @@ my %cli = (%$noap, version => 2,
 my $file = $t->spew('cli.ndjson', $json->encode(\%cli) . "\n");
 my ($rc, $out, $err) = $t->cli('import', $file);
 is($rc, 0, 'CLI import') or diag($err);
-$rec{'NOAP-1'} = \%cli;
+replace('NOAP-1', \%cli);
 my $deadline = time + 2;
 do { ($r, $j) = get_json('/api/v1/apologies?limit=1') }
     while (($j->{items}[0]{code} // '') ne 'NOAP-1' && time < $deadline

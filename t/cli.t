@@ -106,7 +106,7 @@ is_deeply($j, {
     withdrawn_date => undef,
     status => 'returned', timeliness => 'on_time',
     status_text => 'Đã trả kết quả (đúng hạn)',
-    apology => undef,
+    apology => undef, apologies => [], due_changes => [],
 }, 'get prints the lookup JSON');
 
 ($rc, $j, $err) = cli_get('CLI-2');

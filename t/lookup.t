@@ -180,6 +180,9 @@ is_deeply($j, {
     status_text => 'Đang giải quyết (quá hạn)',
     apology => {issued_date => '2024-06-11', new_due_date => '2024-06-20',
         reason => 'Cần xác minh thêm hồ sơ đất đai'},
+    apologies => [{issued_date => '2024-06-11', new_due_date => '2024-06-20',
+        reason => 'Cần xác minh thêm hồ sơ đất đai'}],
+    due_changes => [],
 }, 'lookup body: every member, exact values, apology does not excuse')
     or diag($r->{content});
 is(mask('Đặng Thị Ánh'), 'Đặng T. Á.', 'the masking rule of the test');
@@ -402,7 +405,7 @@ is_deeply([@$j{qw(agency field procedure channel)}], [
 # every member present in every answer
 my @members = sort qw(code applicant agency field procedure channel
     received_date due_date resolved_date returned_date withdrawn_date
-    status timeliness status_text apology);
+    status timeliness status_text apology apologies due_changes);
 for my $code (qw(ST-NOTDUE ST-WITHDRAWN ORG-1 MASK-01)) {
     ($r, $j) = lookup($code);
     is_deeply([sort keys %$j], \@members, "$code: exactly the members");

@@ -415,20 +415,18 @@ for my $bad ('period=year&from=2024-01-01', 'group=agency,agency',
     call('GET', $ST, "$ST?$bad", status => 400,
         name => substr($bad, 0, 30));
 }
-# published figures (issue 18): May was frozen (empty) by the store's
-# first write on 14 June; a record received in May, written now, shows
-# as a difference
+# published figures (issue 18): May is published on 14 June (read as it
+# will be frozen: the store's first day of writes freezes nothing;
+# t/published.t moves the day and shows the differences)
 call('POST', $ING, $ING, headers => { %admin, %jsonct },
     body => rec(code => '000.00.12.H36-240520-0009', agency => '000.00.12.H36',
         procedure => '1.001234', received_at => '2024-05-20',
         due_at => '2024-05-30'),
-    status => 200, name => 'a record of May, after May was published');
+    status => 200, name => 'a record of May');
 $r = call('GET', $ST, "$ST?from=2024-05-01&to=2024-05-31&group=agency"
     . '&as=published', status => 200, name => 'as=published');
-is_deeply(body_of($r)->{totals}{changed}{received},
-    { published => 0, today => 1 }, 'as=published: the difference');
-is_deeply(body_of($r)->{totals}{changed_by}, ['000.00.12.H36-240520-0009'],
-    'as=published: its code');
+is(body_of($r)->{totals}{received}, 1, 'as=published: May\'s figures');
+is_deeply(body_of($r)->{totals}{changed_by}, [], 'as=published: no code');
 call('GET', $ST, "$ST?from=2024-04-01&to=2024-05-31&group=top_agency"
     . '&as=published&format=csv', status => 200, name => 'as=published, CSV');
 for my $bad ('from=2024-06-01&to=2024-06-30&as=published',

@@ -102,8 +102,9 @@ is($res->{status}, 200, 'history written') or diag($res->{content});
 
 my @COUNTERS = qw(carried_over received received_online received_direct
     received_postal resolved resolved_early resolved_on_time resolved_late
-    resolved_in_time withdrawn returned_postal pending pending_not_due
-    pending_overdue resolution_rate on_time_rate);
+    resolved_in_time resolved_no_deadline withdrawn returned_postal pending
+    pending_not_due pending_overdue apologies_issued due_moved_late
+    resolution_rate on_time_rate);
 
 sub counters(%c) {
     my %r = map { $_ => 0 } @COUNTERS;
@@ -111,8 +112,9 @@ sub counters(%c) {
     $r{resolved_in_time} = $r{resolved_early} + $r{resolved_on_time};
     my $den = $r{carried_over} + $r{received};
     $r{resolution_rate} = $den ? $r{resolved} / $den : undef;
-    $r{on_time_rate} = $r{resolved} ? $r{resolved_in_time} / $r{resolved}
-        : undef;
+    # judged against a deadline (issue 18: without one, resolved alone)
+    my $judged = $r{resolved} - $r{resolved_no_deadline};
+    $r{on_time_rate} = $judged ? $r{resolved_in_time} / $judged : undef;
     return \%r;
 }
 

@@ -6,8 +6,12 @@
 # offsets near local midnight, date-only values, dossiers received
 # tomorrow, updates that move dossiers between agencies, procedures,
 # channels and outcomes, same-version resends, stale versions, deletions
-# and revivals -- is written through the ingest API while the test keeps
-# its own model of the current records by SPEC section 5's rules.  Then,
+# and revivals; since issue 18 also histories of apology letters (every
+# letter kept across versions), due dates moved with a reason (and passed
+# ones refused without one), dossiers without a deadline, and return
+# channels as a grouping and a filter -- is written through the ingest
+# API while the test keeps its own model of the current records by SPEC
+# section 5's rules.  Then,
 # for many random periods, groupings and filters, /api/v1/stats must equal
 # a brute-force recount written here from SPEC section 7's counting rules
 # only, and the identities of DOMAIN.md must hold in the totals, in every
@@ -233,6 +237,8 @@ sub set_dates($rec, $R, $D, $outcome) {
     $rec->{received_at} = ts($R);
     $rec->{due_at} = rand() < 0.3 ? ymd($D) : rand() < 0.7
         ? ymd($D) . 'T17:00:00+07:00' : ts($D);
+    # a procedure without a deadline now and then (issue 18)
+    $rec->{due_at} = undef if rand() < 0.06;
     # versions move due dates at random: with a reason, as a passed one
     # needs (issue 18; t/due_change.t tests the refusal)
     $rec->{due_change} = rand() < 0.5 ? 'correction' : 'supplement';
@@ -260,7 +266,7 @@ sub set_dates($rec, $R, $D, $outcome) {
             $rec->{$k} = undef unless exists $rec->{$k};
         }
     }
-    if (rand() < 0.08 && $room >= 0) {
+    if (rand() < 0.12 && $room >= 0 && defined $rec->{due_at}) {
         my $I = $R + int(rand($room + 1));
         $rec->{apology} = { issued_at => ts($I),
             new_due_at => ymd($D + 1 + int(rand(14))) };
@@ -304,7 +310,7 @@ sub mutate($old, $version) {
     my $rec = copy($old);
     $rec->{version} = $version;
     my $R = local_day($rec->{received_at});
-    my $D = local_day($rec->{due_at});
+    my $D = local_day($rec->{due_at}) // $R + int(rand(31));
     my $n = 1 + int(rand(3));
     my $changed_dates = 0;
     for (1 .. $n) {
@@ -363,8 +369,47 @@ sub model_apply($rec) {
             }
         }
     }
-    $M{ $rec->{code} } = derive($rec);
+    my $new = derive($rec);
+    history($m && !$m->{dead} ? $m : undef, $new);
+    $M{ $rec->{code} } = $new;
     return 'accepted';
+}
+
+# an instant in seconds (a date: its local midnight), or undef
+sub instant($s) {
+    return undef unless defined $s;
+    return parse_ymd($s) * 86400 - LOCAL if $s =~ /^\d{4}-\d\d-\d\d$/;
+    return substr(norm_time($s), 1);
+}
+
+# what the store keeps across versions (issue 18): the letters a version
+# replaces (a letter sent again with its issue instant is that letter),
+# and the day of the first change of a due date that had passed (the
+# writes happen "today")
+sub history($prev, $new) {
+    $new->{earlier} = [];
+    $new->{moved_late} = undef;
+    return unless $prev;
+    my $ap = $new->{rec}{apology};
+    my $cur = $ap ? instant($ap->{issued_at}) : undef;
+    my @e = grep { !defined $cur || instant($_->{issued_at}) != $cur }
+        @{ $prev->{earlier} };
+    my $old = $prev->{rec}{apology};
+    push @e, $old
+        if $old && (!defined $cur || instant($old->{issued_at}) != $cur);
+    $new->{earlier} = \@e;
+    my ($od, $nd) = (instant($prev->{rec}{due_at}),
+        instant($new->{rec}{due_at}));
+    my $moved = defined $od != defined $nd
+        || (defined $od && $od != $nd);
+    $new->{moved_late} = $prev->{moved_late}
+        // ($moved && defined $od && $prev->{D} < $TODAY ? $TODAY : undef);
+}
+
+# the local days of a dossier's letters, every one kept
+sub letter_days($d) {
+    return map { local_day($_->{issued_at}) }
+        @{ $d->{earlier} // [] }, $d->{rec}{apology} // ();
 }
 
 sub derive($rec) {
@@ -468,8 +513,9 @@ sub write_ok($recs, $what, $fmt = undef) {
 
 my @COUNTERS = qw(carried_over received received_online received_direct
     received_postal resolved resolved_early resolved_on_time resolved_late
-    resolved_in_time withdrawn returned_postal pending pending_not_due
-    pending_overdue resolution_rate on_time_rate);
+    resolved_in_time resolved_no_deadline withdrawn returned_postal pending
+    pending_not_due pending_overdue apologies_issued due_moved_late
+    resolution_rate on_time_rate);
 my @INTS = grep { !/_rate$/ } @COUNTERS;
 
 sub contrib($d, $from, $to, $c) {
@@ -482,7 +528,8 @@ sub contrib($d, $from, $to, $c) {
     }
     if (defined $S && $S >= $from && $S <= $to) {
         $c->{resolved}++;
-        if ($S < $D) { $c->{resolved_early}++; $c->{resolved_in_time}++ }
+        if (!defined $D) { $c->{resolved_no_deadline}++ }
+        elsif ($S < $D) { $c->{resolved_early}++; $c->{resolved_in_time}++ }
         elsif ($S == $D) { $c->{resolved_on_time}++; $c->{resolved_in_time}++ }
         else { $c->{resolved_late}++ }
         $any = 1;
@@ -507,7 +554,18 @@ sub contrib($d, $from, $to, $c) {
         && !(defined $W && $W <= $to))
     {
         $c->{pending}++;
-        $D < $to ? $c->{pending_overdue}++ : $c->{pending_not_due}++;
+        defined $D && $D < $to ? $c->{pending_overdue}++
+            : $c->{pending_not_due}++;
+        $any = 1;
+    }
+    for my $I (letter_days($d)) {
+        next unless $I >= $from && $I <= $to;
+        $c->{apologies_issued}++;
+        $any = 1;
+    }
+    my $ML = $d->{moved_late};
+    if (defined $ML && $ML >= $from && $ML <= $to) {
+        $c->{due_moved_late}++;
         $any = 1;
     }
     return $any;
@@ -518,8 +576,9 @@ sub zero() { my %c = map { $_ => 0 } @INTS; \%c }
 sub rates($c) {
     my $den = $c->{carried_over} + $c->{received};
     $c->{resolution_rate} = $den ? $c->{resolved} / $den : undef;
-    $c->{on_time_rate} = $c->{resolved}
-        ? $c->{resolved_in_time} / $c->{resolved} : undef;
+    # on time among those judged against a deadline (issue 18)
+    my $judged = $c->{resolved} - $c->{resolved_no_deadline};
+    $c->{on_time_rate} = $judged ? $c->{resolved_in_time} / $judged : undef;
     return $c;
 }
 
@@ -530,6 +589,7 @@ sub dim_value($d, $dim) {
     return $d->{procedure} if $dim eq 'procedure';
     return $d->{channel} if $dim eq 'channel';
     return $AG{ $d->{agency} }{level} if $dim eq 'level';
+    return $d->{return_channel} if $dim eq 'return_channel';
     die $dim;
 }
 
@@ -549,6 +609,8 @@ sub passes($d, $f) {
     return 0 if defined $f->{channel} && $d->{channel} ne $f->{channel};
     return 0 if defined $f->{level}
         && $AG{ $d->{agency} }{level} ne $f->{level};
+    return 0 if defined $f->{return_channel}
+        && $d->{return_channel} ne $f->{return_channel};
     return 1;
 }
 
@@ -630,9 +692,10 @@ sub check_identities($c, $where, $diffs) {
             == $c->{resolved} + $c->{withdrawn} + $c->{pending};
     push @$diffs, "$where: pending != pending_not_due + pending_overdue"
         unless $c->{pending} == $c->{pending_not_due} + $c->{pending_overdue};
-    push @$diffs, "$where: resolved != early + on_time + late"
+    push @$diffs, "$where: resolved != early + on_time + late + no deadline"
         unless $c->{resolved} == $c->{resolved_early}
-            + $c->{resolved_on_time} + $c->{resolved_late};
+            + $c->{resolved_on_time} + $c->{resolved_late}
+            + $c->{resolved_no_deadline};
     push @$diffs, "$where: resolved_in_time != early + on_time"
         unless $c->{resolved_in_time} == $c->{resolved_early}
             + $c->{resolved_on_time};
@@ -739,6 +802,25 @@ sub random_query($interval = undef) {
     $f{procedure} = pick(@PR_IDS) if rand() < 0.08;
     $f{channel} = pick(@CHANNELS) if rand() < 0.15;
     $f{level} = pick(@LEVELS) if rand() < 0.1;
+    # by return channel (issue 18): counted by agency, so without field
+    # and procedure
+    my $rc = rand;
+    if (!$interval && $rc < 0.12 && @dims < 3) {
+        push @dims, 'return_channel';
+    } elsif ($rc >= 0.12 && $rc < 0.2) {
+        $f{return_channel} = pick(qw(counter postal online));
+    }
+    if (grep({ $_ eq 'return_channel' } @dims) || $f{return_channel}) {
+        @dims = grep { $_ ne 'field' && $_ ne 'procedure' } @dims;
+        delete @f{qw(field procedure)};
+    }
+    if ($interval) {
+        delete $q{group};
+    } elsif (@dims) {
+        $q{group} = join(',', @dims);
+    } else {
+        delete $q{group};
+    }
     return (\%q, \%f, \@dims);
 }
 
@@ -910,6 +992,10 @@ sub fixed_queries($label) {
         group => 'level,field' }, {}, [qw(level field)], "$label fixed");
     check_query({ from => ymd($TODAY - 30), group => 'agency' },
         { under => '000.00.30.H36' }, ['agency'], "$label fixed");
+    check_query({ period => 'all', group => 'top_agency,return_channel' },
+        {}, [qw(top_agency return_channel)], "$label fixed");
+    check_query({ period => 'year', group => 'channel' },
+        { return_channel => 'postal' }, ['channel'], "$label fixed");
 }
 
 sub random_queries($n, $label) {
@@ -1025,6 +1111,49 @@ for my $round (1 .. 4) {
 }
 
 fixed_queries('updates');
+
+# due dates moved without a reason (issue 18): one that has passed is
+# refused (422, nothing stored), one still ahead moves freely
+{
+    my @cands = grep { !$M{$_}{dead} && defined $M{$_}{D} } @codes;
+    my (%n, @bad);
+    for my $code (@cands[0 .. 79]) {
+        my $m = $M{$code};
+        my $rec = copy($m->{rec});
+        $rec->{version} = $m->{version} + 1;
+        delete @$rec{qw(due_change apology)};
+        $rec->{due_at} = ymd($m->{D} + 1 + int(rand(5)));
+        my $passed = $m->{D} < $TODAY;
+        my $res = $t->http('POST', '/api/v1/ingest/dossiers',
+            headers => \%admin, body => $json->encode($rec));
+        if ($passed) {
+            $n{refused}++;
+            push @bad, "$code: want 422, got $res->{status}"
+                unless $res->{status} == 422
+                    && $res->{content} =~ /due_change/;
+        } else {
+            $n{moved}++;
+            push @bad, "$code: want 200, got $res->{status} $res->{content}"
+                unless $res->{status} == 200;
+            model_apply($rec);
+        }
+    }
+    note("moves without a reason: $n{refused} refused, "
+        . ($n{moved} // 0) . ' accepted');
+    is_deeply(\@bad, [], 'due dates moved without a reason: a passed one '
+        . 'refused, one ahead accepted');
+    ok($n{refused} > 10, 'some passed due dates tried');
+    my @hist = grep { !$_->{dead} && @{ $_->{earlier} // [] } } values %M;
+    my @late = grep { !$_->{dead} && defined $_->{moved_late} } values %M;
+    my @free = grep { !$_->{dead} && !defined $_->{D} } values %M;
+    note(scalar(@hist) . ' dossiers with earlier letters, ' . scalar(@late)
+        . ' with a due date moved after it passed, ' . scalar(@free)
+        . ' without a deadline');
+    ok(@hist > 5 && @late > 20 && @free > 50,
+        'the history has kept letters, late moves and dossiers without a '
+        . 'deadline');
+}
+random_queries(15, 'moves');
 
 # ---------------------------------------------------------------------
 # phase 3: deletions, revivals, stale writes on tombstones, new names

@@ -2,10 +2,12 @@
 
 # A store of schema 1 (fixed-size counter blocks: nine i64 totals and
 # i32 days[9][31] a month, nine i64 totals of all time) is rewritten as
-# schema 2 (varints of the days that are not zero) when first opened
-# read-write, here by nginx's two workers at once: the statistics through
-# nginx are the same to the byte as before, `verify` finds every counter
-# equal to the records.
+# schema 2 (varints of the days that are not zero) and then as schema 3
+# (issue 18: the 'R' series by return channel, the counters after the
+# first nine, from the records) when first opened read-write, here by
+# nginx's two workers at once: the statistics through nginx are the same
+# to the byte as before, `verify` finds every counter equal to the
+# records.
 #
 # The schema 1 store is made here from a schema 2 one, with mdb_dump and
 # mdb_load: each counter block decoded from schema 2 and written back in
@@ -66,26 +68,35 @@ sub varint($bytes, $pos) {
 
 sub unzigzag($v) { ($v >> 1) ^ -($v & 1) }
 
+# a block of twelve counters (schema 3's, after a byte 1) keeps its first
+# nine: the rest were not counted before schema 3
 sub to_schema1($key, $value) {
     my $pos = 0;
     my $month = unpack('n', substr($key, -2));
-    my @tot = map { unzigzag(varint($value, \$pos)) } 0 .. 8;
+    my $count = 9;
+    if (substr($value, 0, 1) eq "\x01") {
+        ($pos, $count) = (1, 12);
+    }
+    my @tot = map { unzigzag(varint($value, \$pos)) } 1 .. $count;
     my @days;
-    for my $c (0 .. 8) {
+    for my $c (0 .. $count - 1) {
         last if $month == 0xffff;
         my $mask = varint($value, \$pos);
         for my $d (0 .. 30) {
-            $days[$c * 31 + $d]
-                = $mask >> $d & 1 ? unzigzag(varint($value, \$pos)) : 0;
+            my $v = $mask >> $d & 1 ? unzigzag(varint($value, \$pos)) : 0;
+            $days[$c * 31 + $d] = $v if $c < 9;
         }
     }
     die "trailing bytes in a counter block\n" if $pos != length $value;
+    splice(@tot, 9);
     return pack('q<9', @tot) if $month == 0xffff;
     return pack('q<9 l<279 x4', @tot, @days);
 }
 
-# the counters database with the blocks `$which` picks in schema 1's
-# layout; returns the dump and how many blocks it holds
+# the counters database with the blocks `$which` picks (given their
+# number and bytes) in schema 1's layout; returns the dump and how many
+# blocks it holds (the 'R' series of schema 3 are left: the upgrade to 3
+# makes them anew, as it would for a store that never had them)
 sub schema1_dump($which) {
     my $dump = `mdb_dump -s counters $store`;
     $? == 0 or BAIL_OUT('mdb_dump failed');
@@ -97,7 +108,7 @@ sub schema1_dump($which) {
         $k =~ s/^ //;
         $v =~ s/^ //;
         $v = unpack('H*', to_schema1(pack('H*', $k), pack('H*', $v)))
-            if $which->($n);
+            if $which->($n, $v);
         $out .= " $k\n $v\n";
         $n++;
     }
@@ -105,6 +116,7 @@ sub schema1_dump($which) {
 }
 
 my ($v1, $blocks) = schema1_dump(sub { 1 });
+
 ok($blocks > 1000, "$blocks counter blocks");
 
 $t->spew('counters.dump', $v1);
@@ -128,7 +140,7 @@ for my $q (@queries) {
 }
 $t->stop;
 
-like(`mdb_dump -s meta $store`, qr/\n 02000000\n/, 'schema_version is 2');
+like(`mdb_dump -s meta $store`, qr/\n 03000000\n/, 'schema_version is 3');
 ($rc, $out, $err) = $t->cli('verify');
 is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
 
@@ -136,7 +148,8 @@ is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
 # (what a process of the older build, still running beside an upgraded
 # store, writes): read as such, rewritten in schema 2 when they change
 
-my ($mixed) = schema1_dump(sub { $_[0] % 3 == 0 });
+my ($mixed) = schema1_dump(sub ($n, $v) {
+    $n >= 0 && $n % 3 == 0 && $v !~ /^01/ });
 $t->spew('mixed.dump', $mixed);
 is(system("mdb_load -s counters -f $dir/mixed.dump $store 2>>$dir/mdb_load.log"), 0,
     'a third of the blocks back in the old layout');

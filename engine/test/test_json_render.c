@@ -234,7 +234,10 @@ test_lookup(void)
             "\"status\":\"processing\",\"timeliness\":\"overdue\","
             "\"status_text\":\"Đang giải quyết (quá hạn)\","
             "\"apology\":{\"issued_date\":\"2019-07-17\","
-            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}}",
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"},"
+            "\"apologies\":[{\"issued_date\":\"2019-07-17\","
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}],"
+            "\"due_changes\":[]}",
             "SPEC's example, overdue on 07-18");
 
         render_is(&b.recs[0], cat, civil(2019, 7, 16), 0,
@@ -251,7 +254,10 @@ test_lookup(void)
             "\"status\":\"processing\",\"timeliness\":\"not_due\","
             "\"status_text\":\"Đang giải quyết\","
             "\"apology\":{\"issued_date\":\"2019-07-17\","
-            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}}",
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"},"
+            "\"apologies\":[{\"issued_date\":\"2019-07-17\","
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}],"
+            "\"due_changes\":[]}",
             "SPEC's example, not due on the due date");
 
         render_is(&b.recs[0], cat, civil(2019, 7, 18), 1,
@@ -268,7 +274,10 @@ test_lookup(void)
             "\"status\":\"processing\",\"timeliness\":\"overdue\","
             "\"status_text\":\"Đang giải quyết (quá hạn)\","
             "\"apology\":{\"issued_date\":\"2019-07-17\","
-            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}}",
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"},"
+            "\"apologies\":[{\"issued_date\":\"2019-07-17\","
+            "\"new_due_date\":\"2019-07-19\",\"reason\":\"...\"}],"
+            "\"due_changes\":[]}",
             "unmasked (a signed QR link): the name whole");
 
         onestop_batch_free(&b);
@@ -312,7 +321,7 @@ test_lookup(void)
             "\"withdrawn_date\":null,"
             "\"status\":\"resolved\",\"timeliness\":\"on_time\","
             "\"status_text\":\"Đã giải quyết (đúng hạn)\","
-            "\"apology\":null}",
+            "\"apology\":null,\"apologies\":[],\"due_changes\":[]}",
             "an organization, resolved on time, local dates");
 
         /* returned, resolved early; the returned date is local */
@@ -339,7 +348,7 @@ test_lookup(void)
             "\"returned_date\":\"2019-07-17\",\"withdrawn_date\":null,"
             "\"status\":\"returned\",\"timeliness\":\"early\","
             "\"status_text\":\"Đã trả kết quả (trước hạn)\","
-            "\"apology\":null}",
+            "\"apology\":null,\"apologies\":[],\"due_changes\":[]}",
             "returned, resolved early, a masked citizen");
 
         /* withdrawn: timeliness null; an unknown agency and a procedure
@@ -367,7 +376,7 @@ test_lookup(void)
             "\"withdrawn_date\":\"2019-07-20\","
             "\"status\":\"withdrawn\",\"timeliness\":null,"
             "\"status_text\":\"Đã rút hồ sơ\","
-            "\"apology\":null}",
+            "\"apology\":null,\"apologies\":[],\"due_changes\":[]}",
             "withdrawn, unknown agency, procedure without field");
 
         /* resolved late, with an apology that has no reason: "reason" is
@@ -407,7 +416,10 @@ test_lookup(void)
             "\"status\":\"resolved\",\"timeliness\":\"late\","
             "\"status_text\":\"Đã giải quyết (trễ hạn)\","
             "\"apology\":{\"issued_date\":\"2019-07-15\","
-            "\"new_due_date\":\"2019-07-20\",\"reason\":null}}",
+            "\"new_due_date\":\"2019-07-20\",\"reason\":null},"
+            "\"apologies\":[{\"issued_date\":\"2019-07-15\","
+            "\"new_due_date\":\"2019-07-20\",\"reason\":null}],"
+            "\"due_changes\":[]}",
             "resolved late despite an apology; no reason: null");
 
         /* SPEC DISAGREEMENT (json.c onestop_lookup_render, the

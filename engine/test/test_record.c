@@ -242,7 +242,7 @@ test_rules(void)
     r = rec(NULL, "2019-07-16", NULL, NULL, NULL);
     invalid(&r, today, "no received_at");
     r = rec("2019-07-09T08:00:00+07:00", NULL, NULL, NULL, NULL);
-    invalid(&r, today, "no due_at");
+    valid(&r, today, "no due_at: a procedure without a deadline (issue 18)");
 
     /* received <= due, on local dates */
 
@@ -1062,6 +1062,7 @@ test_canonical(void)
     b.t[ONESTOP_T_APOLOGY_NEW_DUE] = ts("2019-07-19t10:00:00Z");
     b.submitted.set = 0;            /* members added after this test */
     b.notify = 0;
+    b.history.len = 0;
     b.received_derived = 0;
 
     /* equal strings at other addresses */
