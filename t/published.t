@@ -203,6 +203,19 @@ ok($t->start, 'restarted');
 ($res, my $again) = stats("$JAN&group=agency&as=published");
 is_deeply($again, $j, 'the published figures survive the restart');
 
+# a counter of the statistics like any other: an apology letter issued in
+# January, written now
+
+write_recs({code => "$TP-A2", agency => $TP, version => 2, channel => 'online',
+    received_at => '2024-01-10T08:00:00+07:00', due_at => '2024-01-25',
+    apology => {issued_at => '2024-01-24', new_due_at => '2024-02-28',
+        reason => 'Cần xác minh thêm'}});
+($res, $j) = stats("$JAN&group=agency&as=published");
+is_deeply(group_of($j, $TP)->{changed}{apologies_issued},
+    {published => 0, today => 1}, 'a letter of January issued late: listed');
+is_deeply(group_of($j, $TP)->{changed_by}, ["$TP-A1", "$TP-A2", "$TP-LATE"],
+    '... with its code');
+
 # the directive: its range, its syntax; grace 0 publishes on the 1st
 
 for my $bad (['40', qr/value must be between 0 and 31 in .*nginx.conf:\d+/],
