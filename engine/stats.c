@@ -332,11 +332,25 @@ series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             p[c] = cum[c];
         }
 
-        if (b < n && rn->blocks[b].month == month
-            && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size, mday, p)
-               != 0)
-        {
-            return -1;
+        if (b < n && rn->blocks[b].month == month) {
+
+            /* a cut on its month's last day (every month, quarter and
+             * year ends on one) takes the month's totals: its days are
+             * not read */
+
+            if (onestop_month_first_day(month + 1) - 1
+                == onestop_month_first_day(month) + (onestop_day_t) mday)
+            {
+                for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                    p[c] += rn->blocks[b].tot[c];
+                }
+
+            } else if (onestop_block_sum(rn->blocks[b].data,
+                                         rn->blocks[b].size, mday, p)
+                       != 0)
+            {
+                return -1;
+            }
         }
     }
 
