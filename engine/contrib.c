@@ -72,6 +72,9 @@ onestop_contrib(const onestop_record_t *r, int32_t offset,
         if (r->t[ONESTOP_T_WITHDRAWN].set) {
             ev[n].counter = ONESTOP_K_WITHDRAWN;
             ev[n++].day = onestop_ts_day(&r->t[ONESTOP_T_WITHDRAWN], offset);
+            ev[n].counter = ONESTOP_K_WITHDRAWN_BY_DUE;     /* no limit */
+            ev[n].day = ev[n - 1].day;
+            n++;
 
         } else if (r->t[ONESTOP_T_RESOLVED].set) {
             ev[n].counter = ONESTOP_K_NO_DEADLINE;
@@ -93,6 +96,11 @@ onestop_contrib(const onestop_record_t *r, int32_t offset,
         closed = onestop_ts_day(&r->t[ONESTOP_T_WITHDRAWN], offset);
         ev[n].counter = ONESTOP_K_WITHDRAWN;
         ev[n++].day = closed;
+
+        if (closed <= due) {
+            ev[n].counter = ONESTOP_K_WITHDRAWN_BY_DUE;
+            ev[n++].day = closed;
+        }
 
     } else if (r->t[ONESTOP_T_RESOLVED].set) {
         closed = onestop_ts_day(&r->t[ONESTOP_T_RESOLVED], offset);
@@ -154,6 +162,7 @@ onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
     c->returned_postal = FLOW(ONESTOP_K_RETURNED_POSTAL);
     c->apologies_issued = FLOW(ONESTOP_K_APOLOGY);
     c->due_moved_late = FLOW(ONESTOP_K_DUE_MOVED_LATE);
+    c->withdrawn_in_time = FLOW(ONESTOP_K_WITHDRAWN_BY_DUE);
 
 #undef FLOW
 

@@ -69,10 +69,12 @@ onestop_month_first_day(unsigned month)
  *   all time: the totals (zigzag varints)
  *
  * of the nine counters of schema 2 (ONESTOP_K_BASE), or, when one of the
- * counters issue 18 added after them is not zero, of all twelve after a
- * marker byte 0x01: a stored total is never negative, so a schema 2
- * block starts with an even varint, and a block without the later
- * counters stays byte for byte what an older build reads.
+ * counters issue 18 added after them is not zero, a marker byte 0x01, a
+ * varint count, and that many counters (up to the last that is not zero):
+ * a stored total is never negative, so a schema 2 block starts with an
+ * even varint, a block without the later counters stays byte for byte
+ * what an older build reads, and a build that knows more counters reads
+ * the blocks of one that knew fewer.
  *
  * Most cells see a few dossiers a month: a month block is a few dozen
  * bytes instead of the 1,188 of the fixed layout of schema 1, so a
@@ -145,26 +147,27 @@ unzigzag(uint64_t v)
 }
 
 
-/* 1 when a counter after schema 2's nine is not zero */
+/* how many counters a block must hold: nine, or up to the last counter
+ * after them that is not zero */
 
 static int
-block_wide(const month_block_t *b, int total)
+block_count(const month_block_t *b, int total)
 {
     int  c, j;
 
-    for (c = ONESTOP_K_BASE; c < ONESTOP_K_COUNT; c++) {
+    for (c = ONESTOP_K_COUNT - 1; c >= ONESTOP_K_BASE; c--) {
         if (b->tot[c] != 0) {
-            return 1;
+            return c + 1;
         }
 
         for (j = 0; !total && j < DAYS; j++) {
             if (b->day[c][j] != 0) {
-                return 1;
+                return c + 1;
             }
         }
     }
 
-    return 0;
+    return ONESTOP_K_BASE;
 }
 
 
@@ -175,11 +178,11 @@ onestop_block_encode(const month_block_t *b, int total, uint8_t *out)
     uint32_t  mask;
     uint8_t  *p = out;
 
-    count = ONESTOP_K_BASE;
+    count = block_count(b, total);
 
-    if (block_wide(b, total)) {
+    if (count > ONESTOP_K_BASE) {
         *p++ = WIDE_MARK;
-        count = ONESTOP_K_COUNT;
+        p = put_varint(p, (uint64_t) count);
     }
 
     for (c = 0; c < count; c++) {
@@ -219,6 +222,7 @@ block_totals(const uint8_t *p, size_t n, int wide, int64_t *tot, int *count)
     const uint8_t  *end = p + n;
 
     memset(tot, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    *count = ONESTOP_K_BASE;
 
     if (wide) {
         if (n == 0 || *p != WIDE_MARK) {
@@ -226,9 +230,15 @@ block_totals(const uint8_t *p, size_t n, int wide, int64_t *tot, int *count)
         }
 
         p++;
-    }
 
-    *count = wide ? ONESTOP_K_COUNT : ONESTOP_K_BASE;
+        if (get_varint(&p, end, &v) != 0 || v <= ONESTOP_K_BASE
+            || v > ONESTOP_K_COUNT)
+        {
+            return NULL;        /* not a block, or one of a newer build */
+        }
+
+        *count = (int) v;
+    }
 
     for (c = 0; c < *count; c++) {
         if (get_varint(&p, end, &v) != 0) {

@@ -49,6 +49,8 @@ static const char *const  headings[][2] = {
     { "pending_overdue", "Đang giải quyết quá hạn" },
     { "apologies_issued", "Thư xin lỗi đã gửi" },
     { "due_moved_late", "Dời hạn khi đã quá hạn" },
+    { "withdrawn_in_time", "Rút hồ sơ trong hạn" },
+    { "progress_rate", "Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn (QĐ 766)" },
     { "resolution_rate", "Tỷ lệ đã giải quyết" },
     { "on_time_rate", "Tỷ lệ đúng hạn" },
     { "code", "Mã hồ sơ" },

@@ -4,7 +4,7 @@
  * exact figures for any period, grouping and filter.
  *
  * The one idea: every figure of the official report is a difference of
- * prefix sums over days of twelve event counters kept per cell (agency,
+ * prefix sums over days of thirteen event counters kept per cell (agency,
  * procedure, intake channel):
  *
  *   R  received (by received day)        E, O, L  resolved early, on time,
@@ -15,7 +15,8 @@
  *
  * and, since issue 18, N resolved without a deadline (by resolution
  * day), Y apology letters (by issue day), M due dates moved after they
- * had passed (by the day of the move),
+ * had passed (by the day of the move), V withdrawn by the due date (by
+ * withdrawal day),
  *
  * so that, with C = E + O + L + N + W and X(d) the count of days <= d,
  *   carried_over(F)  = R(F-1) - C(F-1)
@@ -52,6 +53,9 @@ enum {
     ONESTOP_K_APOLOGY,              /* an apology letter, by issue day */
     ONESTOP_K_DUE_MOVED_LATE,       /* a dossier's due date first moved
                                        after it had passed, by that day */
+    ONESTOP_K_WITHDRAWN_BY_DUE,     /* withdrawn on or before its due date
+                                       (or without one), by withdrawal day
+                                       (Decision 766's progress rate) */
     ONESTOP_K_COUNT
 };
 
@@ -62,8 +66,8 @@ typedef struct {
     onestop_day_t   day;
 } onestop_event_t;
 
-/* received, due, closed, returned, by/after due, moved late, and every
- * apology letter (ONESTOP_LETTERS_MAX) */
+/* received, due, closed, returned or withdrawn by due, by/after due,
+ * moved late, and every apology letter (ONESTOP_LETTERS_MAX) */
 #define ONESTOP_EVENTS_MAX  (7 + ONESTOP_LETTERS_MAX)
 
 /* The events a record contributes (none for a tombstone).  Returns their
@@ -86,6 +90,7 @@ typedef struct {
     int64_t   pending_overdue;
     int64_t   apologies_issued;
     int64_t   due_moved_late;
+    int64_t   withdrawn_in_time;
 } onestop_counts_t;
 
 /* Prefix sums of the nine counters at three days -> the figures of

@@ -66,6 +66,7 @@ const onestop_pub_field_t  onestop_pub_fields[] = {
     PUB_FIELD("resolved_no_deadline", resolved_no_deadline, FLOW),
     PUB_FIELD("apologies_issued", apologies_issued, FLOW),
     PUB_FIELD("due_moved_late", due_moved_late, FLOW),
+    PUB_FIELD("withdrawn_in_time", withdrawn_in_time, FLOW),
 };
 
 #define NFIELDS  (sizeof(onestop_pub_fields) / sizeof(onestop_pub_fields[0]))

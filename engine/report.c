@@ -61,9 +61,18 @@ typedef struct {
 } counter_t;
 
 
+/* a rate: its name, and its numerator and denominator (null when 0) */
+typedef struct {
+    const char  *name;
+    int64_t      num;
+    int64_t      den;
+} rate_t;
+
+#define RATES  3
+
+
 static size_t
-counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
-    double *otr, int *has_rr, int *has_otr)
+counters_list(const onestop_counts_t *c, counter_t *out, rate_t *rates)
 {
     size_t   n;
     int64_t  resolved, judged, in_time, denom;
@@ -93,6 +102,7 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
     out[n++] = (counter_t) { "resolved_no_deadline",
                              c->resolved_no_deadline };
     out[n++] = (counter_t) { "withdrawn", c->withdrawn };
+    out[n++] = (counter_t) { "withdrawn_in_time", c->withdrawn_in_time };
     out[n++] = (counter_t) { "returned_postal", c->returned_postal };
     out[n++] = (counter_t) { "pending", c->pending };
     out[n++] = (counter_t) { "pending_not_due",
@@ -101,10 +111,19 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
     out[n++] = (counter_t) { "apologies_issued", c->apologies_issued };
     out[n++] = (counter_t) { "due_moved_late", c->due_moved_late };
 
-    *has_rr = denom != 0;
-    *rr = denom ? (double) resolved / (double) denom : 0;
-    *has_otr = judged != 0;
-    *otr = judged ? (double) in_time / (double) judged : 0;
+    rates[0] = (rate_t) { "resolution_rate", resolved, denom };
+    rates[1] = (rate_t) { "on_time_rate", in_time, judged };
+
+    /* Decision 766/QĐ-TTg, group 2 (progress and results): the dossiers
+     * handled in the period that were, or still are, within their time
+     * (resolved or withdrawn by the due date or without one, pending and
+     * not yet due at the period's end), of all handled in it */
+
+    rates[2] = (rate_t) { "progress_rate",
+                          in_time + c->resolved_no_deadline
+                          + c->withdrawn_in_time
+                          + c->pending - c->pending_overdue,
+                          denom };
 
     return n;
 }
@@ -113,35 +132,28 @@ counters_list(const onestop_counts_t *c, counter_t *out, double *rr,
 void
 onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 {
-    int        has_rr, has_otr;
     char       num[40];
     size_t     i, n;
-    double     rr, otr;
+    rate_t     rates[RATES];
     counter_t  list[24];
 
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+    n = counters_list(c, list, rates);
 
     for (i = 0; i < n; i++) {
         onestop_gen_cstr(g, list[i].name);
         yajl_gen_integer(g, (long long) list[i].value);
     }
 
-    onestop_gen_cstr(g, "resolution_rate");
+    for (i = 0; i < RATES; i++) {
+        onestop_gen_cstr(g, rates[i].name);
 
-    if (has_rr) {
-        onestop_report_rate(num, sizeof(num), rr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
-    }
-
-    onestop_gen_cstr(g, "on_time_rate");
-
-    if (has_otr) {
-        onestop_report_rate(num, sizeof(num), otr);
-        yajl_gen_number(g, num, strlen(num));
-    } else {
-        yajl_gen_null(g);
+        if (rates[i].den != 0) {
+            onestop_report_rate(num, sizeof(num),
+                                (double) rates[i].num / (double) rates[i].den);
+            yajl_gen_number(g, num, strlen(num));
+        } else {
+            yajl_gen_null(g);
+        }
     }
 }
 
@@ -150,30 +162,25 @@ static void
 csv_counters(const onestop_csv_t *d, onestop_buf_t *b,
     const onestop_counts_t *c)
 {
-    int        has_rr, has_otr;
     char       num[40];
     size_t     i, n;
-    double     rr, otr;
+    rate_t     rates[RATES];
     counter_t  list[24];
 
-    n = counters_list(c, list, &rr, &otr, &has_rr, &has_otr);
+    n = counters_list(c, list, rates);
 
     for (i = 0; i < n; i++) {
         onestop_csv_integer(d, b, (long long) list[i].value, 0);
     }
 
-    if (has_rr) {
-        onestop_report_rate(num, sizeof(num), rr);
-        onestop_csv_number(d, b, num, 0);
-    } else {
-        onestop_csv_empty(d, b, 0);
-    }
-
-    if (has_otr) {
-        onestop_report_rate(num, sizeof(num), otr);
-        onestop_csv_number(d, b, num, 1);
-    } else {
-        onestop_csv_empty(d, b, 1);
+    for (i = 0; i < RATES; i++) {
+        if (rates[i].den != 0) {
+            onestop_report_rate(num, sizeof(num),
+                                (double) rates[i].num / (double) rates[i].den);
+            onestop_csv_number(d, b, num, i == RATES - 1);
+        } else {
+            onestop_csv_empty(d, b, i == RATES - 1);
+        }
     }
 }
 
@@ -225,9 +232,9 @@ onestop_report_csv_dims(const onestop_csv_t *d, onestop_buf_t *out,
 static void
 csv_header(const onestop_csv_t *d, onestop_buf_t *b, const onestop_query_t *q)
 {
-    int        i, has_rr, has_otr;
+    int        i;
     size_t     n;
-    double     rr, otr;
+    rate_t     rates[RATES];
     counter_t  list[24];
     onestop_counts_t  zero;
 
@@ -241,14 +248,15 @@ csv_header(const onestop_csv_t *d, onestop_buf_t *b, const onestop_query_t *q)
     onestop_report_csv_dims_head(d, b, q);
 
     memset(&zero, 0, sizeof(zero));
-    n = counters_list(&zero, list, &rr, &otr, &has_rr, &has_otr);
+    n = counters_list(&zero, list, rates);
 
     for (i = 0; i < (int) n; i++) {
         onestop_csv_heading(d, b, list[i].name, 0);
     }
 
-    onestop_csv_heading(d, b, "resolution_rate", 0);
-    onestop_csv_heading(d, b, "on_time_rate", 1);
+    for (i = 0; i < RATES; i++) {
+        onestop_csv_heading(d, b, rates[i].name, i == RATES - 1);
+    }
 }
 
 

@@ -171,9 +171,10 @@
  *             mask of its non-zero days and their values as zigzag
  *             varints (the totals are the days' sums)
  *   all time: the totals as zigzag varints
- * of the nine counters of schema 2, or, after a byte 0x01, of all twelve
- * (written only when one of the three later ones is not zero; a stored
- * total is never negative, so a block of nine starts with an even byte).
+ * of the nine counters of schema 2, or, after a byte 0x01 and a varint
+ * count n (10..13), of the first n (written only when a later one is not
+ * zero; a stored total is never negative, so a block of nine starts with
+ * an even byte).
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
  * store is rewritten to schema 2 when first opened read-write; schema 2
  * gains the 'R' series and its apology letters' counts in schema 3)

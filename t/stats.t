@@ -102,9 +102,9 @@ is($res->{status}, 200, 'history written') or diag($res->{content});
 
 my @COUNTERS = qw(carried_over received received_online received_direct
     received_postal resolved resolved_early resolved_on_time resolved_late
-    resolved_in_time resolved_no_deadline withdrawn returned_postal pending
-    pending_not_due pending_overdue apologies_issued due_moved_late
-    resolution_rate on_time_rate);
+    resolved_in_time resolved_no_deadline withdrawn withdrawn_in_time
+    returned_postal pending pending_not_due pending_overdue apologies_issued
+    due_moved_late resolution_rate on_time_rate progress_rate);
 
 sub counters(%c) {
     my %r = map { $_ => 0 } @COUNTERS;
@@ -115,6 +115,10 @@ sub counters(%c) {
     # judged against a deadline (issue 18: without one, resolved alone)
     my $judged = $r{resolved} - $r{resolved_no_deadline};
     $r{on_time_rate} = $judged ? $r{resolved_in_time} / $judged : undef;
+    # Decision 766: within time, done or not yet, of all handled
+    $r{progress_rate} = $den ? ($r{resolved_in_time}
+        + $r{resolved_no_deadline} + $r{withdrawn_in_time}
+        + $r{pending_not_due}) / $den : undef;
     return \%r;
 }
 
@@ -175,7 +179,7 @@ sub check($path, $want, $name) {
 
 my %june = (carried_over => 2, received => 4, received_online => 1,
     received_direct => 2, received_postal => 1, resolved => 2,
-    resolved_on_time => 1, resolved_late => 1, withdrawn => 1,
+    resolved_on_time => 1, resolved_late => 1, withdrawn => 1, withdrawn_in_time => 1,
     returned_postal => 1, pending => 3, pending_not_due => 2,
     pending_overdue => 1);
 
@@ -189,7 +193,7 @@ check('/api/v1/stats?from=2024-06-01&to=2025-01-31',
 my $june_groups = [
     { agency => '000.00.12.H36', agency_name => 'Sở Tư pháp',
       channel => 'direct',
-      %{ counters(received => 1, received_direct => 1, withdrawn => 1) } },
+      %{ counters(received => 1, received_direct => 1, withdrawn => 1, withdrawn_in_time => 1) } },
     { agency => '000.00.12.H36', agency_name => 'Sở Tư pháp',
       channel => 'postal',
       %{ counters(received => 1, received_postal => 1, pending => 1,
@@ -289,7 +293,7 @@ check('/api/v1/stats?from=2024-01-01&to=2024-03-31&group=agency',
             # E-1
             if ($day == 2) { $c{received}++; $c{received_direct}++ }
             elsif ($day > 2 && $day <= 4) { $c{carried_over}++ }
-            if ($day == 4) { $c{withdrawn}++ }
+            if ($day == 4) { $c{withdrawn}++; $c{withdrawn_in_time}++ }
             if ($day >= 2 && $day < 4) { $c{pending}++; $c{pending_not_due}++ }
         }
         push @series, { from => $d, to => $d, %{ counters(%c) } };
@@ -298,7 +302,7 @@ check('/api/v1/stats?from=2024-01-01&to=2024-03-31&group=agency',
         { from => '2024-05-28', to => '2024-06-15', series => \@series,
           totals => counters(carried_over => 1, received => 2,
               received_direct => 2, resolved => 1, resolved_on_time => 1,
-              withdrawn => 1, returned_postal => 1, pending => 1,
+              withdrawn => 1, withdrawn_in_time => 1, returned_postal => 1, pending => 1,
               pending_overdue => 1) },
         'a daily series, by hand');
     check('/api/v1/stats?from=2024-03-15&to=2024-06-15&interval=month&agency=000.00.30.H36',
@@ -452,7 +456,10 @@ sub check_csv($path, $name, $dims) {
     # the hand-made figures, as cells: a null rate is an empty cell
     my ($postal) = grep { $_->[0] eq '000.00.12.H36' && $_->[2] eq 'postal' }
         @{ $rows // [] }[1 .. $#{ $rows // [] }];
-    is($postal && $postal->[-1], '', 'CSV: an empty cell for a null rate');
+    my ($otr) = grep { $rows->[0][$_] eq 'on_time_rate' }
+        0 .. $#{ $rows->[0] // [] };
+    is($postal && defined $otr && $postal->[$otr], '',
+        'CSV: an empty cell for a null rate');
     ok(scalar(grep { $_->[1] eq $COMMUNE } @{ $rows // [] }) == 2,
         'CSV: a name with quotes and a comma comes back whole');
     check_csv('/api/v1/stats?period=all&format=csv', 'CSV without group', []);

@@ -513,9 +513,9 @@ sub write_ok($recs, $what, $fmt = undef) {
 
 my @COUNTERS = qw(carried_over received received_online received_direct
     received_postal resolved resolved_early resolved_on_time resolved_late
-    resolved_in_time resolved_no_deadline withdrawn returned_postal pending
-    pending_not_due pending_overdue apologies_issued due_moved_late
-    resolution_rate on_time_rate);
+    resolved_in_time resolved_no_deadline withdrawn withdrawn_in_time
+    returned_postal pending pending_not_due pending_overdue apologies_issued
+    due_moved_late resolution_rate on_time_rate progress_rate);
 my @INTS = grep { !/_rate$/ } @COUNTERS;
 
 sub contrib($d, $from, $to, $c) {
@@ -536,6 +536,8 @@ sub contrib($d, $from, $to, $c) {
     }
     if (defined $W && $W >= $from && $W <= $to) {
         $c->{withdrawn}++;
+        # by its due date, or without one (Decision 766)
+        $c->{withdrawn_in_time}++ if !defined $D || $W <= $D;
         $any = 1;
     }
     if (defined $T && $T >= $from && $T <= $to
@@ -579,6 +581,10 @@ sub rates($c) {
     # on time among those judged against a deadline (issue 18)
     my $judged = $c->{resolved} - $c->{resolved_no_deadline};
     $c->{on_time_rate} = $judged ? $c->{resolved_in_time} / $judged : undef;
+    # Decision 766/QĐ-TTg, group 2: handled within time, done or not yet
+    $c->{progress_rate} = $den ? ($c->{resolved_in_time}
+        + $c->{resolved_no_deadline} + $c->{withdrawn_in_time}
+        + $c->{pending_not_due}) / $den : undef;
     return $c;
 }
 

@@ -68,14 +68,15 @@ sub varint($bytes, $pos) {
 
 sub unzigzag($v) { ($v >> 1) ^ -($v & 1) }
 
-# a block of twelve counters (schema 3's, after a byte 1) keeps its first
-# nine: the rest were not counted before schema 3
+# a block of more counters (schema 3's: a byte 1, then their count)
+# keeps its first nine: the rest were not counted before schema 3
 sub to_schema1($key, $value) {
     my $pos = 0;
     my $month = unpack('n', substr($key, -2));
     my $count = 9;
     if (substr($value, 0, 1) eq "\x01") {
-        ($pos, $count) = (1, 12);
+        $pos = 1;
+        $count = varint($value, \$pos);
     }
     my @tot = map { unzigzag(varint($value, \$pos)) } 1 .. $count;
     my @days;
