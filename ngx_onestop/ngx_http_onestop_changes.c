@@ -37,6 +37,7 @@ typedef struct {
 } ngx_http_onestop_changes_ctx_t;
 
 
+static ngx_int_t ngx_http_onestop_changes_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_changes_stream(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, onestop_changes_query_t *q);
 static ngx_int_t ngx_http_onestop_changes_failed(ngx_http_request_t *r,
@@ -124,7 +125,7 @@ ngx_http_onestop_changes_header(ngx_http_request_t *r, const char *name)
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_changes_handler(ngx_http_request_t *r)
 {
     int                             status;

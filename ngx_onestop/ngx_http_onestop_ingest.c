@@ -34,7 +34,7 @@ ngx_http_onestop_keys_free(void *data)
 }
 
 
-char *
+static char *
 ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
     ngx_array_t **keys)
 {
