@@ -201,8 +201,6 @@ static ngx_str_t *
 ngx_http_onestop_answer_key(ngx_http_request_t *r, const char *prefix,
     ngx_str_t *extra)
 {
-    size_t      n;
-    u_char     *p;
     ngx_str_t  *key;
 
     key = ngx_palloc(r->pool, sizeof(ngx_str_t));
@@ -210,23 +208,16 @@ ngx_http_onestop_answer_key(ngx_http_request_t *r, const char *prefix,
         return NULL;
     }
 
-    n = ngx_strlen(prefix);
-    key->len = n + 1 + (extra ? extra->len + 1 : 0) + r->args.len;
-    key->data = ngx_pnalloc(r->pool, key->len);
-
+    key->data = ngx_pnalloc(r->pool, ngx_strlen(prefix) + 2 + r->args.len
+                                     + (extra ? extra->len : 0));
     if (key->data == NULL) {
         return NULL;
     }
 
-    p = ngx_cpymem(key->data, prefix, n);
-    *p++ = '?';
-
-    if (extra != NULL) {
-        p = ngx_cpymem(p, extra->data, extra->len);
-        *p++ = '?';
-    }
-
-    ngx_memcpy(p, r->args.data, r->args.len);
+    key->len = onestop_answer_key((char *) key->data, prefix,
+                                  extra ? (char *) extra->data : NULL,
+                                  extra ? extra->len : 0,
+                                  (char *) r->args.data, r->args.len);
 
     return key;
 }
