@@ -100,7 +100,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   public_cache;   /* its Cache-Control */
     ngx_uint_t                  metrics_all;    /* every agency, not tops */
     ngx_str_t                   keys_file;
-    ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
+    onestop_api_keys_t         *keys;           /* onestop_ingest_keys */
     ngx_http_onestop_redis_conf_t  *redis;
     ngx_http_onestop_redis_conf_t  *follow;     /* onestop_follow */
     ngx_str_t                   public_url;

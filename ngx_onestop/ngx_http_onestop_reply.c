@@ -585,8 +585,8 @@ ngx_http_onestop_authenticate(ngx_http_request_t *r)
 
     auth = &r->headers_in.authorization->value;
 
-    return (ngx_http_onestop_key_t *) onestop_api_key_find(omcf->keys->elts,
-               omcf->keys->nelts, (char *) auth->data, auth->len);
+    return (ngx_http_onestop_key_t *) onestop_api_key_find(omcf->keys->keys,
+               omcf->keys->n, (char *) auth->data, auth->len);
 }
 
 
