@@ -104,7 +104,8 @@ struct ngx_http_onestop_main_conf_s {
     ngx_http_onestop_redis_conf_t  *redis;
     ngx_http_onestop_redis_conf_t  *follow;     /* onestop_follow */
     ngx_str_t                   public_url;
-    ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
+    onestop_qr_key_t           *qr_keys;        /* onestop_qr_key */
+    ngx_uint_t                  nqr_keys;
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
     ngx_str_t                   province;       /* onestop_province, NUL */
