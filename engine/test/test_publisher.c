@@ -17,7 +17,6 @@
 #include "onestop_publisher.h"
 #include "onestop_store.h"
 #include "tap.h"
-#include "civil.h"
 #include "fixture.h"
 
 
@@ -208,26 +207,6 @@ test_today(void)
 }
 
 
-/* dossier n written: the write's status */
-
-static int
-dossier(onestop_store_t *st, int n, onestop_day_t today)
-{
-    char             buf[512];
-    onestop_write_t  w;
-
-    snprintf(buf, sizeof(buf),
-             "{\"code\": \"000.00.30.H36-240601-%04d\", \"version\": 1, "
-             "\"agency\": \"000.30.01.H36\", \"procedure\": \"1.000894\", "
-             "\"channel\": \"online\", "
-             "\"applicant\": {\"name\": \"Nguyễn Văn A\"}, "
-             "\"received_at\": \"2024-06-01\", \"due_at\": \"2024-06-20\"}\n",
-             n);
-
-    return fixture_import(st, buf, today, &w);
-}
-
-
 static void
 test_round(onestop_store_t *st, onestop_day_t today, int log)
 {
@@ -246,7 +225,7 @@ test_round(onestop_store_t *st, onestop_day_t today, int log)
     }
 
     if (log) {
-        is_int(dossier(st, 2, today), 200, "a dossier, logged");
+        is_int(fixture_dossier(st, 2, today), 200, "a dossier, logged");
     }
 
     onestop_feed_init(&f, &c);
@@ -286,7 +265,8 @@ main(void)
     onestop_store_t  *st;
     onestop_write_t   w;
 
-    today = civil(2024, 6, 15);
+    unsetenv("ONESTOP_TODAY");
+    today = onestop_today(ONESTOP_DEFAULT_OFFSET);
 
     test_ack();
     test_today();
@@ -297,7 +277,7 @@ main(void)
     if (st != NULL) {
         is_int(fixture_catalog_write(st, fixture_catalog, &w), 200,
                "catalog");
-        is_int(dossier(st, 1, today), 200, "a dossier");
+        is_int(fixture_dossier(st, 1, today), 200, "a dossier");
         test_round(st, today, 0);
         test_round(st, today, 1);
         onestop_store_close(st);

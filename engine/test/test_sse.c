@@ -16,29 +16,10 @@
 #include "onestop_sse.h"
 #include "onestop_store.h"
 #include "tap.h"
-#include "civil.h"
 #include "fixture.h"
 
 
 #define MB  ((size_t) 1 << 20)
-
-
-static int
-dossier(onestop_store_t *st, int n, onestop_day_t today)
-{
-    char             buf[512];
-    onestop_write_t  w;
-
-    snprintf(buf, sizeof(buf),
-             "{\"code\": \"000.00.30.H36-241201-%04d\", \"version\": 1, "
-             "\"agency\": \"000.30.01.H36\", \"procedure\": \"1.000894\", "
-             "\"channel\": \"online\", "
-             "\"applicant\": {\"name\": \"Nguyễn Văn A\"}, "
-             "\"received_at\": \"2024-11-25\", \"due_at\": \"2030-12-20\"}\n",
-             n);
-
-    return fixture_import(st, buf, today, &w);
-}
 
 
 /* s->out as a C string */
@@ -82,7 +63,7 @@ test_stream(onestop_store_t *st, onestop_day_t today)
     onestop_changes_result_t  res;
 
     is_int(fixture_catalog_write(st, fixture_catalog, &w), 200, "catalog");
-    is_int(dossier(st, 1, today), 200, "a dossier");
+    is_int(fixture_dossier(st, 1, today), 200, "a dossier");
 
     memset(&s, 0, sizeof(s));
     onestop_store_read_begin(st);
@@ -112,7 +93,7 @@ test_stream(onestop_store_t *st, onestop_day_t today)
     onestop_sse_sent(&s);
     s.quiet = 0;
 
-    is_int(dossier(st, 2, today), 200, "another");
+    is_int(fixture_dossier(st, 2, today), 200, "another");
     is_int(onestop_sse_tick(&s, 200, 3), ONESTOP_SSE_READ,
            "committed past what was sent: read");
     is_int(onestop_sse_tick(&s, 0, ONESTOP_SSE_UNKNOWN), ONESTOP_SSE_READ,
@@ -129,18 +110,10 @@ test_stream(onestop_store_t *st, onestop_day_t today)
 
     /* 40 days on, the log holds nothing of before: the client is told */
 
-    {
-        char      later[16];
-        int       y;
-        unsigned  m, d;
-
-        onestop_civil_from_days(today + 40, &y, &m, &d);
-        snprintf(later, sizeof(later), "%04d-%02u-%02u", y, m, d);
-        setenv("ONESTOP_TODAY", later, 1);
-        dossier(st, 3, today);
-        dossier(st, 4, today);
-        unsetenv("ONESTOP_TODAY");
-    }
+    fixture_today(today + 40);
+    fixture_dossier(st, 3, today);
+    fixture_dossier(st, 4, today);
+    unsetenv("ONESTOP_TODAY");
 
     s.after = 1;
     onestop_store_read_begin(st);
