@@ -147,7 +147,6 @@ typedef struct {
                                                 /* each busy reader's work */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
-    ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
     ngx_http_onestop_follower_t   *follower;
     ngx_http_onestop_commit_pt  after_commit;

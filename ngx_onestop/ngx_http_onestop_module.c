@@ -890,8 +890,7 @@ static ngx_int_t
 ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    ngx_event_t                *ev;
-    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+    ngx_event_t  *ev;
 
     /* the store's sequence, every 250 ms: how the CLI's writes arrive */
 
@@ -905,7 +904,6 @@ ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ev->log = cycle->log;
     ev->cancelable = 1;
 
-    wk->poll_event = ev;
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 
     return NGX_OK;
