@@ -22,6 +22,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/history.c engi
                engine/html.c engine/figures.c engine/evaluation.c \
                engine/access.c engine/pages.c engine/ingest.c \
                engine/feed.c engine/feed_conf.c engine/resp.c engine/answer.c \
+               engine/publisher.c engine/link.c engine/sse.c \
                engine/probe.c \
                engine/calendar.c engine/feedback.c engine/feedback_db.c \
                engine/feedback_stats.c engine/feedback_read.c \

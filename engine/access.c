@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "onestop_access.h"
+#include "onestop_store.h"
 
 
 #define KIND_ABOVE  0                   /* a directory above the store */
@@ -368,6 +369,33 @@ onestop_store_give(const char *dir, uid_t uid, gid_t gid, char *err,
             return -1;
         }
     }
+
+    return 0;
+}
+
+
+int
+onestop_store_full_explain(int full, const char *store, size_t len,
+    char *msg, size_t size)
+{
+    switch (full) {
+
+    case ONESTOP_FULL_DISK:
+        snprintf(msg, size, "store \"%.*s\": the disk is full; free space "
+                 "on its file system (at least 1m for the user of nginx's "
+                 "workers, mind a quota); writes answer 507 until then",
+                 (int) len, store);
+        return 1;
+
+    case ONESTOP_FULL_MAP:
+        snprintf(msg, size, "store \"%.*s\" is full: it reached its "
+                 "map_size; raise map_size in \"onestop_store\" and reload "
+                 "nginx; writes answer 507 until then", (int) len, store);
+        return 1;
+    }
+
+    snprintf(msg, size, "store \"%.*s\" has room again: writes are "
+             "accepted", (int) len, store);
 
     return 0;
 }

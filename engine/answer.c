@@ -71,3 +71,27 @@ onestop_answer(onestop_store_t *st, onestop_answer_t *a)
 
     return rc == 0 ? 200 : rc == -1 ? answer_failed(a, q.error, 400) : 500;
 }
+
+
+size_t
+onestop_answer_key(char *out, const char *prefix, const char *extra,
+    size_t elen, const char *args, size_t alen)
+{
+    char    *p;
+    size_t   n;
+
+    n = strlen(prefix);
+    memcpy(out, prefix, n);
+    p = out + n;
+    *p++ = '?';
+
+    if (extra != NULL) {
+        memcpy(p, extra, elen);
+        p += elen;
+        *p++ = '?';
+    }
+
+    memcpy(p, args, alen);
+
+    return (size_t) (p + alen - out);
+}

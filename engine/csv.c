@@ -482,3 +482,24 @@ onestop_csv_filename(int what, int format, const onestop_arg_t *args,
 
     memcpy(buf + n.len, ".csv", sizeof(".csv"));
 }
+
+
+size_t
+onestop_csv_disposition(int what, const onestop_arg_t *args, size_t nargs,
+    onestop_day_t today, char *buf, size_t size)
+{
+    int   format, n;
+    char  error[96], name[128];
+
+    format = onestop_csv_format(args, nargs, error, sizeof(error));
+
+    if (format <= ONESTOP_FORMAT_JSON) {
+        return 0;
+    }
+
+    onestop_csv_filename(what, format, args, nargs, today, name,
+                         sizeof(name));
+    n = snprintf(buf, size, "attachment; filename=\"%s\"", name);
+
+    return n > 0 && (size_t) n < size ? (size_t) n : 0;
+}

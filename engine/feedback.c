@@ -45,6 +45,36 @@ kind_parse(const char *s, size_t len)
 }
 
 
+int
+onestop_feedback_route(int mode, int post, int read, int has_id, uint64_t id,
+    const char **allow, const char **message)
+{
+    int  writable;
+
+    /* the public asks at the location, an agency acts on an id */
+
+    writable = (mode == ONESTOP_FB_INGEST) ? has_id : !has_id;
+    *allow = NULL;
+
+    if (post && writable) {
+        if (has_id && id == 0) {
+            *message = "no question has this id";
+            return 404;
+        }
+
+        return ONESTOP_FB_WRITE;
+    }
+
+    if (!read) {
+        *allow = writable ? "GET, HEAD, POST" : "GET, HEAD";
+        *message = "this method is not served";
+        return 405;
+    }
+
+    return ONESTOP_FB_READ;
+}
+
+
 uint64_t
 onestop_feedback_id(const char *s, size_t len)
 {

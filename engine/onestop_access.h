@@ -59,6 +59,16 @@ void onestop_store_open_explain(const char *store, size_t len,
     const char *err, char *msg, size_t size);
 
 /*
+ * What to tell the operator when a store's room changed to `full`
+ * (onestop_store_full: ONESTOP_FULL_DISK, ONESTOP_FULL_MAP, 0 when it has
+ * room again): the line into msg, what fills the disk or the map and what
+ * to do; 1 when it is an error (writes answer 507 until then), 0 when it
+ * is news (writes are accepted).
+ */
+int onestop_store_full_explain(int full, const char *store, size_t len,
+    char *msg, size_t size);
+
+/*
  * Gives the store dir, its data.mdb and its lock.mdb to uid:gid (what
  * does not exist is skipped): 0, or -1 with "could not give ... to the
  * workers' user: ..." in err.

@@ -48,6 +48,15 @@ typedef struct {
 int onestop_answer(onestop_store_t *st, onestop_answer_t *a);
 
 /*
+ * The key an answer is kept under in nginx's zone: prefix "?" [extra "?"]
+ * args (the query string as sent: a different spelling is another key,
+ * never a wrong answer).  Written into out, which has room for
+ * strlen(prefix) + elen + alen + 2 bytes; its length.  extra NULL: none.
+ */
+size_t onestop_answer_key(char *out, const char *prefix, const char *extra,
+    size_t elen, const char *args, size_t alen);
+
+/*
  * The catalog (issue 15; engine/catalog_view.c): `{"agencies", "fields",
  * "procedures"}` as JSON, or with format=csv one `table` in the dialect
  * of `locale`.  0, -1 with `error` (a 400: a bad or repeated argument),

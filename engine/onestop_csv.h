@@ -85,4 +85,12 @@ enum {
 void onestop_csv_filename(int what, int format, const onestop_arg_t *args,
     size_t nargs, onestop_day_t today, char *buf, size_t size);
 
+/*
+ * How an answer of `what` (ONESTOP_CSV_*) to these arguments is sent:
+ * 0 as JSON; else as a CSV download, its Content-Disposition header's
+ * value (attachment; filename="...") in buf, and its length returned.
+ */
+size_t onestop_csv_disposition(int what, const onestop_arg_t *args,
+    size_t nargs, onestop_day_t today, char *buf, size_t size);
+
 #endif /* ONESTOP_CSV_H */

@@ -97,6 +97,20 @@ void onestop_feedback_op_free(onestop_feedback_op_t *op);
 uint64_t onestop_feedback_id(const char *s, size_t len);
 
 /*
+ * Where a request to a location of `mode` goes, by its method (post: POST;
+ * read: GET or HEAD) and whether a path (has_id, id: onestop_feedback_id)
+ * follows the location: ONESTOP_FB_WRITE, a question asked (the public's
+ * POST without a path) or an agency's action (ONESTOP_FB_INGEST, POST to
+ * an id); ONESTOP_FB_READ; or the status of the refusal, 404 or 405 (with
+ * the Allow header's value in *allow), with *message.
+ */
+#define ONESTOP_FB_WRITE  1
+#define ONESTOP_FB_READ   2
+
+int onestop_feedback_route(int mode, int post, int read, int has_id,
+    uint64_t id, const char **allow, const char **message);
+
+/*
  * The write, inside the store's transaction (write.c): status 201 (a new
  * question: w->feedback->id), 200, or 403/404/409/422 with the message.
  * An LMDB error code.

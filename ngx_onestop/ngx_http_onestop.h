@@ -100,11 +100,12 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   public_cache;   /* its Cache-Control */
     ngx_uint_t                  metrics_all;    /* every agency, not tops */
     ngx_str_t                   keys_file;
-    ngx_array_t                *keys;           /* ngx_http_onestop_key_t */
+    onestop_api_keys_t         *keys;           /* onestop_ingest_keys */
     ngx_http_onestop_redis_conf_t  *redis;
     ngx_http_onestop_redis_conf_t  *follow;     /* onestop_follow */
     ngx_str_t                   public_url;
-    ngx_array_t                *qr_keys;        /* onestop_qr_key_t */
+    onestop_qr_key_t           *qr_keys;        /* onestop_qr_key */
+    ngx_uint_t                  nqr_keys;
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
     ngx_str_t                   province;       /* onestop_province, NUL */
@@ -147,7 +148,6 @@ typedef struct {
                                                 /* each busy reader's work */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
-    ngx_event_t                *poll_event;
     ngx_http_onestop_publisher_t  *publisher;
     ngx_http_onestop_follower_t   *follower;
     ngx_http_onestop_commit_pt  after_commit;
@@ -225,14 +225,6 @@ ngx_int_t ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     onestop_store_t *st, ngx_log_t *log);
 ngx_int_t ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc);
 
-/*
- * One argument of the query, decoded (onestop_args_get): NGX_OK with the
- * value (its data NULL when the argument is absent); NGX_HTTP_BAD_REQUEST
- * when it is given twice; NGX_ERROR.
- */
-ngx_int_t ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value);
-
 /* the Content-Types more than one handler answers with */
 extern ngx_str_t  ngx_http_onestop_json_type;
 extern ngx_str_t  ngx_http_onestop_html_type;
@@ -241,7 +233,6 @@ extern ngx_str_t  ngx_http_onestop_svg_type;
 /* sends a complete answer (HEAD too); the body may be in the pool */
 ngx_int_t ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
-/* the same of a buffer's bytes, which it frees (500 when it failed) */
 ngx_int_t ngx_http_onestop_send_buf(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *type, onestop_buf_t *b);
 
@@ -294,7 +285,6 @@ char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_onestop_feedback(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-ngx_int_t ngx_http_onestop_feedback_handler(ngx_http_request_t *r);
 extern ngx_str_t  ngx_http_onestop_html_feedback_html;
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
@@ -308,7 +298,6 @@ ngx_int_t ngx_http_onestop_lookup_handler(ngx_http_request_t *r);
 /* the change log (ngx_http_onestop_changes.c) */
 char *ngx_http_onestop_changes(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-ngx_int_t ngx_http_onestop_changes_handler(ngx_http_request_t *r);
 
 /* writes */
 extern ngx_http_request_body_filter_pt  ngx_http_onestop_next_body_filter;
@@ -318,8 +307,6 @@ ngx_int_t ngx_http_onestop_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_output_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
-char *ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
-    ngx_array_t **keys);
 char *ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_onestop_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -404,15 +391,8 @@ typedef struct {
     onestop_answer_t               q;
 } ngx_http_onestop_answer_t;
 
-/* GET or HEAD, the store open, a->q's today, and with `args` the query's
- * arguments read whole into a->q: NGX_OK, or NGX_DECLINED with what the
- * handler returns in *answered */
 ngx_int_t ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_uint_t args, ngx_int_t *answered);
-/* the answer to a->q, kept under the key `prefix`?`extra`?ARGS: NGX_OK
- * with body (public: with the caching headers and the ETag); else
- * NGX_ERROR, the error sent or the answer under way, with what the
- * handler returns in *answered */
 ngx_int_t ngx_http_onestop_answer(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, const char *prefix, ngx_str_t *extra,
     ngx_str_t *body, ngx_uint_t public, ngx_int_t *answered);
@@ -467,12 +447,9 @@ ngx_http_onestop_hiredis_t *ngx_http_onestop_hiredis_create(
     ngx_cycle_t *cycle, ngx_http_onestop_redis_conf_t *conf,
     onestop_feed_share_t *sh, ngx_http_onestop_hiredis_hello_pt hello,
     ngx_http_onestop_hiredis_gone_pt gone, void *data);
-/* connects and sends the handshake, unless connected or waiting */
 void ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
     onestop_resp_t *hello);
-/* answered, not going, not waiting to retry after a refusal */
 ngx_uint_t ngx_http_onestop_hiredis_usable(ngx_http_onestop_hiredis_t *h);
-/* a command already in RESP */
 ngx_int_t ngx_http_onestop_hiredis_send(ngx_http_onestop_hiredis_t *h,
     ngx_http_onestop_hiredis_pt fn, void *data, const char *cmd, size_t len);
 void ngx_http_onestop_hiredis_answered(ngx_http_onestop_hiredis_t *h,
@@ -482,7 +459,6 @@ void ngx_http_onestop_hiredis_error(ngx_http_onestop_hiredis_t *h,
 void ngx_http_onestop_hiredis_refused(ngx_http_onestop_hiredis_t *h);
 void ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h,
     uint64_t acked, uint64_t seq);
-/* why: the failure to log, or NULL */
 void ngx_http_onestop_hiredis_drop(ngx_http_onestop_hiredis_t *h,
     const char *why);
 
@@ -506,8 +482,7 @@ void ngx_http_onestop_follow_exit_process(ngx_http_onestop_main_conf_t *omcf);
 void ngx_http_onestop_follow_metrics(ngx_http_onestop_main_conf_t *omcf,
     onestop_buf_t *b);
 
-/* the writer: a follower's batch, apply(data) on its thread in turn with
- * the groups (an ONESTOP_* code), applied(data) after the commit */
+/* the writer: a follower's batch (an ONESTOP_* code from apply) */
 typedef int (*ngx_http_onestop_apply_pt)(void *data);
 typedef void (*ngx_http_onestop_applied_pt)(void *data);
 void ngx_http_onestop_writer_apply(ngx_http_onestop_main_conf_t *omcf,

@@ -201,8 +201,6 @@ static ngx_str_t *
 ngx_http_onestop_answer_key(ngx_http_request_t *r, const char *prefix,
     ngx_str_t *extra)
 {
-    size_t      n;
-    u_char     *p;
     ngx_str_t  *key;
 
     key = ngx_palloc(r->pool, sizeof(ngx_str_t));
@@ -210,23 +208,16 @@ ngx_http_onestop_answer_key(ngx_http_request_t *r, const char *prefix,
         return NULL;
     }
 
-    n = ngx_strlen(prefix);
-    key->len = n + 1 + (extra ? extra->len + 1 : 0) + r->args.len;
-    key->data = ngx_pnalloc(r->pool, key->len);
-
+    key->data = ngx_pnalloc(r->pool, ngx_strlen(prefix) + 2 + r->args.len
+                                     + (extra ? extra->len : 0));
     if (key->data == NULL) {
         return NULL;
     }
 
-    p = ngx_cpymem(key->data, prefix, n);
-    *p++ = '?';
-
-    if (extra != NULL) {
-        p = ngx_cpymem(p, extra->data, extra->len);
-        *p++ = '?';
-    }
-
-    ngx_memcpy(p, r->args.data, r->args.len);
+    key->len = onestop_answer_key((char *) key->data, prefix,
+                                  extra ? (char *) extra->data : NULL,
+                                  extra ? extra->len : 0,
+                                  (char *) r->args.data, r->args.len);
 
     return key;
 }
@@ -520,39 +511,37 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 
 
 /* issue 15: an answer sent as JSON or as a CSV download named after what
- * it holds (the arguments were checked by the answer's computation) */
+ * it holds (onestop_csv_disposition; the arguments were checked by the
+ * answer's computation) */
 
 static ngx_int_t
 ngx_http_onestop_answer_send(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, int what, ngx_str_t *body)
 {
-    int          format;
-    char         error[96], name[128];
-    u_char      *p;
-    size_t       n;
+    u_char  *p;
+    size_t   n;
+    char     disposition[192];
 
     static ngx_str_t  csv_type =
         ngx_string("text/csv; charset=utf-8; header=present");
 
-    format = onestop_csv_format(a->q.args, a->q.nargs, error, sizeof(error));
+    n = onestop_csv_disposition(what, a->q.args, a->q.nargs, a->q.today,
+                                disposition, sizeof(disposition));
 
-    if (format <= ONESTOP_FORMAT_JSON) {
+    if (n == 0) {
         return ngx_http_onestop_send(r, NGX_HTTP_OK,
                                      &ngx_http_onestop_json_type,
                                      body->data, body->len);
     }
 
-    onestop_csv_filename(what, format, a->q.args, a->q.nargs, a->q.today,
-                         name, sizeof(name));
-    n = ngx_strlen(name);
-
-    p = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"\"") + n);
+    p = ngx_pnalloc(r->pool, n);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_onestop_add_header(r, "Content-Disposition", p,
-            ngx_sprintf(p, "attachment; filename=\"%s\"", name) - p)
+    ngx_memcpy(p, disposition, n);
+
+    if (ngx_http_onestop_add_header(r, "Content-Disposition", p, n)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -3,15 +3,11 @@
  * answers a page of the store's change log as JSON; with Accept:
  * text/event-stream the same entries stream live as Server-Sent Events.
  * The entries, the pages and the events are the engine's
- * (engine/changelog.c, onestop_changes.h); this file reads the request
- * and sends.
- *
- * A stream holds no read transaction between its sends: a timer of its
- * own looks at the zone's sequence (or, without a zone, the store's) and
- * reads a page only when something was committed past what it sent;
- * nothing more is read while the client has not taken what was sent.  A
- * worker told to quit (a reload) ends its streams at their next tick, and
- * the clients resume on a new worker from Last-Event-ID.
+ * (engine/changelog.c, onestop_changes.h), and so is a stream's state
+ * (engine/sse.c: when it reads, what it sends); this file reads the
+ * request, keeps a stream's timer, which tells it the zone's sequence,
+ * and sends.  A worker told to quit (a reload) ends its streams at their
+ * next tick, and the clients resume on a new worker from Last-Event-ID.
  */
 
 #include <ngx_config.h>
@@ -20,6 +16,7 @@
 
 #include "ngx_http_onestop.h"
 #include "onestop_changes.h"
+#include "onestop_sse.h"
 
 
 #define NGX_HTTP_ONESTOP_CHANGES_TICK  200      /* ms */
@@ -29,14 +26,13 @@ typedef struct {
     ngx_uint_t                  ctx_kind;       /* ..._CTX_CHANGES */
     ngx_http_request_t         *request;
     ngx_event_t                 tick;
-    uint64_t                    after;          /* the last id sent */
-    ngx_msec_t                  quiet;          /* since the last send */
-    onestop_buf_t               out;            /* what is being sent */
+    onestop_sse_t               sse;
     ngx_buf_t                   buf;
     ngx_chain_t                 chain;
 } ngx_http_onestop_changes_ctx_t;
 
 
+static ngx_int_t ngx_http_onestop_changes_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_changes_stream(ngx_http_request_t *r,
     ngx_http_onestop_main_conf_t *omcf, onestop_changes_query_t *q);
 static ngx_int_t ngx_http_onestop_changes_failed(ngx_http_request_t *r,
@@ -124,7 +120,7 @@ ngx_http_onestop_changes_header(ngx_http_request_t *r, const char *name)
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_changes_handler(ngx_http_request_t *r)
 {
     int                             status;
@@ -244,25 +240,20 @@ ngx_http_onestop_changes_stream(ngx_http_request_t *r,
     ngx_pool_cleanup_t              *cln;
     onestop_changes_result_t         res;
     ngx_http_onestop_changes_ctx_t  *ctx;
+    ngx_http_onestop_loc_conf_t     *olcf;
     ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
 
     static ngx_str_t  type = ngx_string("text/event-stream");
 
-    /* where it resumes: Last-Event-ID, else after=, else what comes next */
-
     id = ngx_http_onestop_changes_header(r, "Last-Event-ID");
 
-    if (id != NULL
-        && onestop_changes_event_id((char *) id->value.data, id->value.len,
-                                    &after) != 0)
+    if (onestop_sse_resume(q, id ? (char *) id->value.data : NULL,
+                           id ? id->value.len : 0, &after)
+        != 0)
     {
         return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
                                       "Last-Event-ID must be the seq of a "
                                       "change");
-    }
-
-    if (id == NULL) {
-        after = q->has_after ? q->after : ONESTOP_CHANGES_LATEST;
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_changes_ctx_t));
@@ -280,10 +271,9 @@ ngx_http_onestop_changes_stream(ngx_http_request_t *r,
                                       "the store could not be read");
     }
 
-    onestop_buf_adds(&ctx->out, "retry: 2000\n\n");
-    status = onestop_changes_read(wk->store, after,
-                                  ONESTOP_CHANGES_LIMIT_MAX,
-                                  ONESTOP_CHANGES_SSE, &ctx->out, &res);
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+    status = onestop_sse_open(&ctx->sse, wk->store, after,
+                              (unsigned) olcf->heartbeat, &res);
     onestop_store_read_end(wk->store);
 
     cln->handler = ngx_http_onestop_changes_cleanup;
@@ -295,7 +285,6 @@ ngx_http_onestop_changes_stream(ngx_http_request_t *r,
 
     ctx->ctx_kind = NGX_HTTP_ONESTOP_CTX_CHANGES;
     ctx->request = r;
-    ctx->after = res.next;
     ngx_http_set_ctx(r, ctx, ngx_http_onestop_module);
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
@@ -353,22 +342,22 @@ ngx_http_onestop_changes_send(ngx_http_onestop_changes_ctx_t *ctx)
     ngx_http_request_t        *r = ctx->request;
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (ctx->out.failed) {
+    if (ctx->sse.out.failed) {
         return NGX_ERROR;
     }
 
-    if (ctx->out.len == 0) {
+    if (ctx->sse.out.len == 0) {
         return NGX_OK;
     }
 
     ngx_memzero(&ctx->buf, sizeof(ngx_buf_t));
-    ctx->buf.pos = (u_char *) ctx->out.data;
-    ctx->buf.last = ctx->buf.pos + ctx->out.len;
+    ctx->buf.pos = (u_char *) ctx->sse.out.data;
+    ctx->buf.last = ctx->buf.pos + ctx->sse.out.len;
     ctx->buf.memory = 1;
     ctx->buf.flush = 1;
     ctx->chain.buf = &ctx->buf;
     ctx->chain.next = NULL;
-    ctx->quiet = 0;
+    ctx->sse.quiet = 0;
 
     rc = ngx_http_output_filter(r, &ctx->chain);
 
@@ -389,7 +378,7 @@ ngx_http_onestop_changes_send(ngx_http_onestop_changes_ctx_t *ctx)
         return NGX_AGAIN;
     }
 
-    ctx->out.len = 0;
+    onestop_sse_sent(&ctx->sse);
 
     return NGX_OK;
 }
@@ -421,7 +410,7 @@ ngx_http_onestop_changes_writable(ngx_http_request_t *r)
     if (ctx != NULL && ctx->ctx_kind == NGX_HTTP_ONESTOP_CTX_CHANGES
         && r->out == NULL && !r->connection->buffered)
     {
-        ctx->out.len = 0;
+        onestop_sse_sent(&ctx->sse);
     }
 }
 
@@ -429,16 +418,10 @@ ngx_http_onestop_changes_writable(ngx_http_request_t *r)
 static void
 ngx_http_onestop_changes_tick(ngx_event_t *ev)
 {
-    int                              status;
-    uint64_t                         seq;
-    ngx_http_request_t              *r;
-    onestop_changes_result_t         res;
+    ngx_int_t                        gone;
     ngx_http_onestop_changes_ctx_t  *ctx = ev->data;
-    ngx_http_onestop_loc_conf_t     *olcf;
     ngx_http_onestop_main_conf_t    *omcf;
     ngx_http_onestop_worker_t       *wk = ngx_http_onestop_worker;
-
-    r = ctx->request;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         /* a reload: the client resumes on a new worker (Last-Event-ID) */
@@ -446,53 +429,37 @@ ngx_http_onestop_changes_tick(ngx_event_t *ev)
         return;
     }
 
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+    omcf = ngx_http_get_module_main_conf(ctx->request,
+                                         ngx_http_onestop_module);
 
     ngx_add_timer(&ctx->tick, NGX_HTTP_ONESTOP_CHANGES_TICK);
-    ctx->quiet += NGX_HTTP_ONESTOP_CHANGES_TICK;
 
-    if (ctx->out.len) {
-        return;                 /* the client has not taken the last send */
-    }
+    switch (onestop_sse_tick(&ctx->sse, NGX_HTTP_ONESTOP_CHANGES_TICK,
+                             omcf->sh != NULL ? ngx_http_onestop_zone_seq(omcf)
+                                              : ONESTOP_SSE_UNKNOWN))
+    {
+    case ONESTOP_SSE_WAIT:
+        return;
 
-    seq = omcf->sh != NULL ? ngx_http_onestop_zone_seq(omcf) : 0;
-
-    if (omcf->sh == NULL || seq > ctx->after) {
+    case ONESTOP_SSE_READ:
         if (ngx_http_onestop_read_begin(omcf, wk->store, ev->log) != NGX_OK) {
             return;
         }
 
-        status = onestop_changes_read(wk->store, ctx->after,
-                                      ONESTOP_CHANGES_LIMIT_MAX,
-                                      ONESTOP_CHANGES_SSE, &ctx->out, &res);
+        gone = onestop_sse_read(&ctx->sse, wk->store);
         onestop_store_read_end(wk->store);
 
-        if (status == 410) {
-            /* the client fell behind the log: it is told, and the stream
-             * ends (the same id again gets the 410 at once) */
-            onestop_buf_printf(&ctx->out, "event: gone\ndata: "
-                               "{\"error\":{\"code\":\"gone\",\"message\":"
-                               "\"%s\"}}\n\n", res.message);
+        if (gone) {
             (void) ngx_http_onestop_changes_send(ctx);
             ngx_http_onestop_changes_end(ctx);
             return;
         }
-
-        if (status == 200) {
-            ctx->after = res.next;
-
-        } else {
-            ctx->out.len = 0;
-        }
     }
 
-    if (ctx->out.len == 0 && ctx->quiet >= olcf->heartbeat) {
-        onestop_buf_adds(&ctx->out, ": heartbeat\n\n");
-    }
+    onestop_sse_idle(&ctx->sse);
 
     if (ngx_http_onestop_changes_send(ctx) == NGX_ERROR) {
-        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_finalize_request(ctx->request, NGX_ERROR);
     }
 }
 
@@ -521,5 +488,5 @@ ngx_http_onestop_changes_cleanup(void *data)
         ngx_del_timer(&ctx->tick);
     }
 
-    onestop_buf_free(&ctx->out);
+    onestop_buf_free(&ctx->sse.out);
 }

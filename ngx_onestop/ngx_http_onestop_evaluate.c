@@ -134,8 +134,7 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
 
     status = onestop_evaluation_request(&ev, &wc->write, wc->form,
                  (char *) body, len, args, buf,
-                 omcf->qr_keys ? omcf->qr_keys->elts : NULL,
-                 omcf->qr_keys ? omcf->qr_keys->nelts : 0,
+                 omcf->qr_keys, omcf->nqr_keys,
                  key ? &key->scope : NULL, olcf->evaluate_by_code == 1,
                  &message);
 

@@ -14,6 +14,7 @@
 static char *ngx_http_onestop_calendar_apply(ngx_conf_t *cf,
     ngx_http_onestop_main_conf_t *omcf);
 static void ngx_http_onestop_calendar_free(void *data);
+static ngx_int_t ngx_http_onestop_feedback_handler(ngx_http_request_t *r);
 
 
 /* onestop_calendar FILE; onestop_office_hours HH:MM-HH:MM; in any order:
@@ -297,14 +298,14 @@ ngx_http_onestop_feedback_post(ngx_http_request_t *r, ngx_uint_t mode,
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
 {
     int                            status;
     ngx_int_t                      rc;
     ngx_str_t                      path;
     ngx_uint_t                     mode;
-    const char                    *message;
+    const char                    *message, *allow;
     onestop_buf_t                  b;
     onestop_feedback_get_t         req;
     ngx_http_onestop_key_t        *key;
@@ -361,26 +362,24 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
         req.id = onestop_feedback_id((char *) dec, d - dec);
     }
 
-    if (r->method == NGX_HTTP_POST
-        && (mode == ONESTOP_FB_INGEST ? req.has_id : !req.has_id))
-    {
-        if (req.has_id && req.id == 0) {
-            return ngx_http_onestop_feedback_error(r, mode, 404, "not_found",
-                                                   "no question has this id");
-        }
+    status = onestop_feedback_route(mode, r->method == NGX_HTTP_POST,
+                                    (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+                                    != 0, req.has_id, req.id, &allow,
+                                    &message);
 
+    if (status == ONESTOP_FB_WRITE) {
         return ngx_http_onestop_feedback_post(r, mode, req.id, key);
     }
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        ngx_http_onestop_add_header(r, "Allow", (u_char *)
-                                    (req.has_id == (mode == ONESTOP_FB_INGEST)
-                                     ? "GET, HEAD, POST" : "GET, HEAD"),
-                                    req.has_id == (mode == ONESTOP_FB_INGEST)
-                                    ? 15 : 9);
-        return ngx_http_onestop_feedback_error(r, mode, 405,
-                                               "method_not_allowed",
-                                               "this method is not served");
+    if (status != ONESTOP_FB_READ) {
+        if (allow != NULL) {
+            ngx_http_onestop_add_header(r, "Allow", (u_char *) allow,
+                                        ngx_strlen(allow));
+        }
+
+        return ngx_http_onestop_feedback_error(r, mode, status,
+                                               onestop_error_code(status),
+                                               message);
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -421,10 +420,8 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
     if (status != 200) {
         onestop_buf_free(&b);
         return ngx_http_onestop_feedback_error(r, mode, status,
-                                               status == 404 ? "not_found"
-                                               : status == 400
-                                               ? "bad_request"
-                                               : "internal_error", message);
+                                               onestop_error_code(status),
+                                               message);
     }
 
     return ngx_http_onestop_feedback_send(r, mode, 200, &b);

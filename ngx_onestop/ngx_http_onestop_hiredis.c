@@ -6,6 +6,8 @@
  * events, registered level-triggered since hiredis reads at most 16 KiB a
  * call and an edge-triggered event would not fire again for the rest.
  * hiredis has no timers: the connect and reply timeouts are nginx timers.
+ * What the log says of the connection, and when to retry, is
+ * engine/link.c's.
  * The owner (the publisher) is called only through the pointers it gave:
  * hello() when the handshake is answered, gone() when the connection is
  * over.
@@ -20,17 +22,10 @@
 #include <hiredis/async.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_link.h"
 
 
 #define NGX_HTTP_ONESTOP_HIREDIS_TIMEOUT      2000   /* connect, replies */
-#define NGX_HTTP_ONESTOP_HIREDIS_BACKOFF      100    /* ms, first retry */
-#define NGX_HTTP_ONESTOP_HIREDIS_BACKOFF_MAX  5000
-
-/* what the log last said: an outage (down or refusing, in any order)
- * once at error when it begins, once at notice when it ends */
-#define NGX_HTTP_ONESTOP_HIREDIS_UP        1
-#define NGX_HTTP_ONESTOP_HIREDIS_DOWN      2
-#define NGX_HTTP_ONESTOP_HIREDIS_REFUSING  3
 
 
 struct ngx_http_onestop_hiredis_s {
@@ -48,20 +43,16 @@ struct ngx_http_onestop_hiredis_s {
     unsigned                            closing:1; /* we drop it */
     unsigned                            waiting:1; /* retry_at is set */
 
-    ngx_uint_t                          state;
-    time_t                              down_since;
+    onestop_link_t                      link;      /* what the log says */
     ngx_uint_t                          pending;   /* replies outstanding */
-    ngx_msec_t                          backoff;
     ngx_msec_t                          retry_at;
-    u_char                              error[120];
-    size_t                              error_len;
 };
 
 
 static void ngx_http_onestop_hiredis_on_hello(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_onestop_hiredis_failed(ngx_http_onestop_hiredis_t *h,
-    ngx_uint_t state, const char *reason, size_t len);
+    int state, const char *reason, size_t len);
 static void ngx_http_onestop_hiredis_expired(ngx_event_t *ev);
 static void ngx_http_onestop_hiredis_event(ngx_event_t *ev);
 static void ngx_http_onestop_hiredis_watch(ngx_http_onestop_hiredis_t *h,
@@ -92,7 +83,8 @@ ngx_http_onestop_hiredis_create(ngx_cycle_t *cycle,
     h->hello = hello;
     h->gone = gone;
     h->data = data;
-    h->backoff = NGX_HTTP_ONESTOP_HIREDIS_BACKOFF;
+    onestop_link_init(&h->link, (int) conf->follow, (char *) conf->name.data,
+                      conf->name.len);
 
     h->timeout.handler = ngx_http_onestop_hiredis_expired;
     h->timeout.data = h;
@@ -142,8 +134,8 @@ ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
     if (ac == NULL || ac->err) {
         ngx_cpystrn(why, (u_char *) (ac ? ac->errstr : "out of memory"),
                     sizeof(why));
-        ngx_http_onestop_hiredis_failed(h, NGX_HTTP_ONESTOP_HIREDIS_DOWN,
-                                        (char *) why, 0);
+        ngx_http_onestop_hiredis_failed(h, ONESTOP_LINK_DOWN, (char *) why,
+                                        0);
         if (ac != NULL) {
             redisAsyncFree(ac);
         }
@@ -154,7 +146,7 @@ ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
     c = ngx_get_connection(ac->c.fd, h->log);
 
     if (c == NULL) {
-        ngx_http_onestop_hiredis_failed(h, NGX_HTTP_ONESTOP_HIREDIS_DOWN,
+        ngx_http_onestop_hiredis_failed(h, ONESTOP_LINK_DOWN,
                                         "no free connection "
                                         "(worker_connections)", 0);
         redisAsyncFree(ac);
@@ -181,7 +173,7 @@ ngx_http_onestop_hiredis_connect(ngx_http_onestop_hiredis_t *h,
     h->ready = 0;
     h->closing = 0;
     h->pending = 0;
-    h->error_len = 0;
+    h->link.error_len = 0;
 
     /* the handshake's replies; the last one says it is usable */
 
@@ -253,25 +245,15 @@ ngx_http_onestop_hiredis_answered(ngx_http_onestop_hiredis_t *h, void *reply)
 }
 
 
-/* the first error reply since the last refusal, for the log: only
- * Redis's words, without the arguments some versions quote */
+/* the first error reply since the last refusal, for the log */
 
 void
 ngx_http_onestop_hiredis_error(ngx_http_onestop_hiredis_t *h, void *reply)
 {
-    size_t       len;
     redisReply  *r = reply;
 
-    if (h->error_len || r->type != REDIS_REPLY_ERROR || r->str == NULL) {
-        return;
-    }
-
-    len = onestop_feed_error(r->str, ngx_min((size_t) r->len,
-                                             sizeof(h->error)));
-    h->error_len = ngx_cpymem(h->error, r->str, len) - h->error;
-
-    if (h->error_len == 0) {
-        h->error_len = ngx_cpymem(h->error, "error", 5) - h->error;
+    if (r->type == REDIS_REPLY_ERROR) {
+        onestop_link_error(&h->link, r->str, (size_t) r->len);
     }
 }
 
@@ -282,11 +264,7 @@ ngx_http_onestop_hiredis_error(ngx_http_onestop_hiredis_t *h, void *reply)
 void
 ngx_http_onestop_hiredis_refused(ngx_http_onestop_hiredis_t *h)
 {
-    ngx_http_onestop_hiredis_failed(h, NGX_HTTP_ONESTOP_HIREDIS_REFUSING,
-                                    h->error_len ? (char *) h->error
-                                                 : "unexpected reply",
-                                    h->error_len);
-    h->error_len = 0;
+    ngx_http_onestop_hiredis_failed(h, ONESTOP_LINK_REFUSING, NULL, 0);
 }
 
 
@@ -296,29 +274,15 @@ void
 ngx_http_onestop_hiredis_up(ngx_http_onestop_hiredis_t *h, uint64_t acked,
     uint64_t seq)
 {
-    h->backoff = NGX_HTTP_ONESTOP_HIREDIS_BACKOFF;
+    u_char  msg[NGX_MAX_ERROR_STR];
+
     h->waiting = 0;
 
-    if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP && h->conf->follow) {
-        ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
-                      "onestop_follow: reading the log from Redis at "
-                      "\"%V\" past change %uL", &h->conf->name, seq);
-
-    } else if (h->state == 0) {
-        ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
-                      "onestop_redis: publishing changes to Redis at "
-                      "\"%V\" (Redis has them up to %uL of %uL)",
-                      &h->conf->name, acked, seq);
-
-    } else if (h->state != NGX_HTTP_ONESTOP_HIREDIS_UP) {
-        ngx_log_error(NGX_LOG_NOTICE, h->log, 0,
-                      "onestop_redis: Redis at \"%V\" is back after %T s: "
-                      "publishing the changes that waited (Redis has them "
-                      "up to %uL of %uL); nothing to do",
-                      &h->conf->name, ngx_time() - h->down_since, acked, seq);
+    if (onestop_link_up(&h->link, acked, seq, (int64_t) ngx_time(),
+                        (char *) msg, sizeof(msg)))
+    {
+        ngx_log_error(NGX_LOG_NOTICE, h->log, 0, "%s", msg);
     }
-
-    h->state = NGX_HTTP_ONESTOP_HIREDIS_UP;
 
     __atomic_store_n(&h->sh->connected, 1, __ATOMIC_RELEASE);
 }
@@ -335,8 +299,7 @@ ngx_http_onestop_hiredis_drop(ngx_http_onestop_hiredis_t *h, const char *why)
     }
 
     if (why != NULL) {
-        ngx_http_onestop_hiredis_failed(h, NGX_HTTP_ONESTOP_HIREDIS_DOWN, why,
-                                        0);
+        ngx_http_onestop_hiredis_failed(h, ONESTOP_LINK_DOWN, why, 0);
     }
 
     h->closing = 1;
@@ -364,7 +327,7 @@ ngx_http_onestop_hiredis_on_hello(redisAsyncContext *ac, void *reply,
         return;
     }
 
-    if (h->error_len || r->type != REDIS_REPLY_INTEGER) {
+    if (h->link.error_len || r->type != REDIS_REPLY_INTEGER) {
         ngx_http_onestop_hiredis_refused(h);
         ngx_http_onestop_hiredis_drop(h, NULL);
         return;
@@ -375,59 +338,28 @@ ngx_http_onestop_hiredis_on_hello(redisAsyncContext *ac, void *reply,
 }
 
 
+/* a failure (reason NULL: Redis's error reply); again after the delay */
+
 static void
-ngx_http_onestop_hiredis_failed(ngx_http_onestop_hiredis_t *h,
-    ngx_uint_t state, const char *reason, size_t len)
+ngx_http_onestop_hiredis_failed(ngx_http_onestop_hiredis_t *h, int state,
+    const char *reason, size_t len)
 {
-    ngx_msec_t  delay;
+    u_char    msg[NGX_MAX_ERROR_STR];
+    unsigned  delay;
 
     (void) __atomic_fetch_add(&h->sh->failures, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&h->sh->connected,
-                     state == NGX_HTTP_ONESTOP_HIREDIS_REFUSING && h->ready,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&h->sh->connected, state == ONESTOP_LINK_REFUSING
+                                        && h->ready, __ATOMIC_RELEASE);
 
-    if (len == 0) {
-        len = ngx_strlen(reason);
+    if (onestop_link_failed(&h->link, state, reason, len,
+                            (int64_t) ngx_time(), (unsigned) ngx_random(),
+                            &delay, (char *) msg, sizeof(msg)))
+    {
+        ngx_log_error(NGX_LOG_ERR, h->log, 0, "%s", msg);
     }
 
-    if (h->state == 0 || h->state == NGX_HTTP_ONESTOP_HIREDIS_UP) {
-        h->down_since = ngx_time();
-
-        if (h->conf->follow) {
-            ngx_log_error(NGX_LOG_ERR, h->log, 0,
-                          "onestop_follow: Redis at \"%V\" is unavailable "
-                          "or refuses (%*s); this node serves what it has "
-                          "and catches up when it is back: check that "
-                          "redis-server runs there and the password",
-                          &h->conf->name, len, reason);
-
-        } else if (state == NGX_HTTP_ONESTOP_HIREDIS_DOWN) {
-            ngx_log_error(NGX_LOG_ERR, h->log, 0,
-                          "onestop_redis: Redis at \"%V\" is unavailable "
-                          "(%*s); changes wait in the outbox (up to "
-                          "onestop_outbox_max) and are published when it "
-                          "is back: check that redis-server runs and "
-                          "listens there (redis-cli -h HOST -p PORT ping)",
-                          &h->conf->name, len, reason);
-        } else {
-            ngx_log_error(NGX_LOG_ERR, h->log, 0,
-                          "onestop_redis: Redis at \"%V\" refuses changes "
-                          "(%*s); they wait in the outbox: check the "
-                          "password (password_file=, Redis's requirepass), "
-                          "db= and Redis's own log", &h->conf->name, len,
-                          reason);
-        }
-    }
-
-    h->state = state;
-
-    /* backoff with jitter: [b/2, b], doubling up to the maximum */
-
-    delay = h->backoff / 2 + (ngx_msec_t) ngx_random() % (h->backoff / 2 + 1);
     h->retry_at = ngx_current_msec + delay;
     h->waiting = 1;
-
-    h->backoff = ngx_min(h->backoff * 2, NGX_HTTP_ONESTOP_HIREDIS_BACKOFF_MAX);
 }
 
 
@@ -569,13 +501,13 @@ ngx_http_onestop_hiredis_cleanup(void *data)
 
     if (!h->closing) {
         /* Redis went away: EOF, a reset, a refused connect */
-        ngx_http_onestop_hiredis_failed(h, NGX_HTTP_ONESTOP_HIREDIS_DOWN,
+        ngx_http_onestop_hiredis_failed(h, ONESTOP_LINK_DOWN,
                                         ac != NULL && ac->err ? ac->errstr
                                         : "connection closed", 0);
 
     } else if (!h->waiting) {
         /* dropped on purpose without a failure: reconnect soon */
-        h->retry_at = ngx_current_msec + NGX_HTTP_ONESTOP_HIREDIS_BACKOFF;
+        h->retry_at = ngx_current_msec + ONESTOP_LINK_BACKOFF;
         h->waiting = 1;
     }
 

@@ -34,42 +34,6 @@ ngx_http_onestop_keys_free(void *data)
 }
 
 
-char *
-ngx_http_onestop_load_keys(ngx_conf_t *cf, ngx_str_t *file,
-    ngx_array_t **keys)
-{
-    char                 err[NGX_MAX_PATH + 256];
-    ngx_pool_cleanup_t  *cln;
-    onestop_api_keys_t  *k;
-
-    cln = ngx_pool_cleanup_add(cf->pool, sizeof(onestop_api_keys_t));
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    k = cln->data;
-    ngx_memzero(k, sizeof(onestop_api_keys_t));
-    cln->handler = ngx_http_onestop_keys_free;
-
-    if (onestop_api_keys_load(k, (char *) file->data, err, sizeof(err)) != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    *keys = ngx_array_create(cf->pool, k->n ? k->n : 1,
-                             sizeof(ngx_http_onestop_key_t));
-
-    if (*keys == NULL || (k->n && ngx_array_push_n(*keys, k->n) == NULL)) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memcpy((*keys)->elts, k->keys, k->n * sizeof(ngx_http_onestop_key_t));
-
-    return NGX_CONF_OK;
-}
-
-
 /* issue 15: GET dossiers/CODE, the stored record for a sync partner whose
  * key covers its agency (the engine's record_json.c); a 404 alike for an
  * absent code and another agency's */
@@ -517,7 +481,9 @@ ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_onestop_main_conf_t  *omcf = conf;
 
-    ngx_str_t  *value;
+    char                 err[NGX_MAX_PATH + 256];
+    ngx_str_t           *value;
+    ngx_pool_cleanup_t  *cln;
 
     if (omcf->keys_file.data != NULL) {
         return "is duplicate";
@@ -530,7 +496,24 @@ ngx_http_onestop_ingest_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_onestop_load_keys(cf, &omcf->keys_file, &omcf->keys);
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(onestop_api_keys_t));
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    omcf->keys = cln->data;
+    ngx_memzero(omcf->keys, sizeof(onestop_api_keys_t));
+    cln->handler = ngx_http_onestop_keys_free;
+
+    if (onestop_api_keys_load(omcf->keys, (char *) omcf->keys_file.data, err,
+                              sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

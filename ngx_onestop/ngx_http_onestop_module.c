@@ -60,6 +60,16 @@ static ngx_conf_enum_t  ngx_http_onestop_metrics_agencies[] = {
 static ngx_conf_num_bounds_t  ngx_http_onestop_grace_bounds = {
     ngx_conf_check_num_bounds, 0, ONESTOP_GRACE_DAYS_MAX };
 
+
+/* a location's handler without arguments: its index (the counters',
+ * ngx_http_onestop_loc_conf_t's) and its function, which
+ * ngx_http_onestop_handler_slot() sets */
+#define ngx_http_onestop_handler_cmd(name, index, handler)                   \
+    { ngx_string(name), NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,                   \
+      ngx_http_onestop_handler_slot, NGX_HTTP_LOC_CONF_OFFSET, index,        \
+      (void *) handler }
+
+
 static ngx_command_t  ngx_http_onestop_commands[] = {
 
     { ngx_string("onestop_store"),
@@ -90,54 +100,26 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
-    { ngx_string("onestop_stats"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_STATS,
-      (void *) ngx_http_onestop_stats_handler },
+    ngx_http_onestop_handler_cmd("onestop_stats",
+        NGX_HTTP_ONESTOP_STATS, ngx_http_onestop_stats_handler),
 
-    { ngx_string("onestop_apologies"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_APOLOGIES,
-      (void *) ngx_http_onestop_apologies_handler },
+    ngx_http_onestop_handler_cmd("onestop_apologies",
+        NGX_HTTP_ONESTOP_APOLOGIES, ngx_http_onestop_apologies_handler),
 
-    { ngx_string("onestop_catalog"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_CATALOG,
-      (void *) ngx_http_onestop_catalog_handler },
+    ngx_http_onestop_handler_cmd("onestop_catalog",
+        NGX_HTTP_ONESTOP_CATALOG, ngx_http_onestop_catalog_handler),
 
-    { ngx_string("onestop_widget"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_WIDGET,
-      (void *) ngx_http_onestop_widget_handler },
+    ngx_http_onestop_handler_cmd("onestop_widget",
+        NGX_HTTP_ONESTOP_WIDGET, ngx_http_onestop_widget_handler),
 
-    { ngx_string("onestop_dashboard"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_DASHBOARD,
-      (void *) ngx_http_onestop_dashboard_handler },
+    ngx_http_onestop_handler_cmd("onestop_dashboard",
+        NGX_HTTP_ONESTOP_DASHBOARD, ngx_http_onestop_dashboard_handler),
 
-    { ngx_string("onestop_error_page"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_ERROR_PAGE,
-      (void *) ngx_http_onestop_error_page_handler },
+    ngx_http_onestop_handler_cmd("onestop_error_page",
+        NGX_HTTP_ONESTOP_ERROR_PAGE, ngx_http_onestop_error_page_handler),
 
-    { ngx_string("onestop_metrics"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_METRICS,
-      (void *) ngx_http_onestop_metrics_handler },
+    ngx_http_onestop_handler_cmd("onestop_metrics",
+        NGX_HTTP_ONESTOP_METRICS, ngx_http_onestop_metrics_handler),
 
     { ngx_string("onestop_widget_frame_ancestors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -174,33 +156,17 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
-    { ngx_string("onestop_qr"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_QR,
-      (void *) ngx_http_onestop_qr_handler },
+    ngx_http_onestop_handler_cmd("onestop_qr",
+        NGX_HTTP_ONESTOP_QR, ngx_http_onestop_qr_handler),
 
-    { ngx_string("onestop_resolve"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_RESOLVE,
-      (void *) ngx_http_onestop_resolve_handler },
+    ngx_http_onestop_handler_cmd("onestop_resolve",
+        NGX_HTTP_ONESTOP_RESOLVE, ngx_http_onestop_resolve_handler),
 
-    { ngx_string("onestop_receipt"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_RECEIPT,
-      (void *) ngx_http_onestop_receipt_handler },
+    ngx_http_onestop_handler_cmd("onestop_receipt",
+        NGX_HTTP_ONESTOP_RECEIPT, ngx_http_onestop_receipt_handler),
 
-    { ngx_string("onestop_evaluate"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_EVALUATE,
-      (void *) ngx_http_onestop_evaluate_handler },
+    ngx_http_onestop_handler_cmd("onestop_evaluate",
+        NGX_HTTP_ONESTOP_EVALUATE, ngx_http_onestop_evaluate_handler),
 
     { ngx_string("onestop_evaluate_by_code"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -286,19 +252,11 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       0,
       NULL },
 
-    { ngx_string("onestop_ingest"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_INGEST,
-      (void *) ngx_http_onestop_ingest_handler },
+    ngx_http_onestop_handler_cmd("onestop_ingest",
+        NGX_HTTP_ONESTOP_INGEST, ngx_http_onestop_ingest_handler),
 
-    { ngx_string("onestop_sms"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_onestop_handler_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      NGX_HTTP_ONESTOP_SMS,
-      (void *) ngx_http_onestop_sms_handler },
+    ngx_http_onestop_handler_cmd("onestop_sms",
+        NGX_HTTP_ONESTOP_SMS, ngx_http_onestop_sms_handler),
 
     { ngx_string("onestop_lookup"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -947,8 +905,7 @@ static ngx_int_t
 ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    ngx_event_t                *ev;
-    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+    ngx_event_t  *ev;
 
     /* the store's sequence, every 250 ms: how the CLI's writes arrive */
 
@@ -962,7 +919,6 @@ ngx_http_onestop_poll_init(ngx_cycle_t *cycle,
     ev->log = cycle->log;
     ev->cancelable = 1;
 
-    wk->poll_event = ev;
     ngx_add_timer(ev, NGX_HTTP_ONESTOP_POLL);
 
     return NGX_OK;

@@ -32,10 +32,9 @@ ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_onestop_main_conf_t  *omcf = conf;
 
-    int                n;
-    char               err[NGX_MAX_PATH + 256];
-    ngx_str_t         *value, file;
-    onestop_qr_key_t   keys[NGX_HTTP_ONESTOP_QR_KEYS], *k;
+    int         n;
+    char        err[NGX_MAX_PATH + 256];
+    ngx_str_t  *value, file;
 
     if (omcf->qr_keys != NULL) {
         return "is duplicate";
@@ -48,24 +47,25 @@ ngx_http_onestop_qr_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    n = onestop_qr_keys_load((char *) file.data, keys,
+    omcf->qr_keys = ngx_palloc(cf->pool, NGX_HTTP_ONESTOP_QR_KEYS
+                                         * sizeof(onestop_qr_key_t));
+    if (omcf->qr_keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    n = onestop_qr_keys_load((char *) file.data, omcf->qr_keys,
                              NGX_HTTP_ONESTOP_QR_KEYS, err, sizeof(err));
 
     if (n < 1) {
+        ngx_explicit_memzero(omcf->qr_keys, NGX_HTTP_ONESTOP_QR_KEYS
+                                            * sizeof(onestop_qr_key_t));
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
         return NGX_CONF_ERROR;
     }
 
-    omcf->qr_keys = ngx_array_create(cf->pool, n, sizeof(onestop_qr_key_t));
-    k = omcf->qr_keys != NULL ? ngx_array_push_n(omcf->qr_keys, n) : NULL;
+    omcf->nqr_keys = (ngx_uint_t) n;
 
-    if (k != NULL) {
-        ngx_memcpy(k, keys, n * sizeof(onestop_qr_key_t));
-    }
-
-    ngx_explicit_memzero(keys, sizeof(keys));
-
-    return k != NULL ? NGX_CONF_OK : NGX_CONF_ERROR;
+    return NGX_CONF_OK;
 }
 
 
@@ -112,7 +112,6 @@ ngx_http_onestop_qr_serve(ngx_http_request_t *r, ngx_uint_t receipt)
     ngx_str_t                      id, *type;
     const char                    *message;
     onestop_buf_t                  b;
-    onestop_qr_key_t              *key;
     onestop_qr_request_t           q;
     ngx_http_onestop_key_t        *auth;
     ngx_http_onestop_main_conf_t  *omcf;
@@ -151,10 +150,9 @@ ngx_http_onestop_qr_serve(ngx_http_request_t *r, ngx_uint_t receipt)
                                           onestop_qr_message(500));
         }
 
-        key = omcf->qr_keys != NULL ? omcf->qr_keys->elts : NULL;
-
-        status = onestop_qr_answer(&b, wk->store, &q, &auth->scope, key,
-                     (char *) omcf->public_url.data, omcf->public_url.len,
+        status = onestop_qr_answer(&b, wk->store, &q, &auth->scope,
+                     omcf->qr_keys, (char *) omcf->public_url.data,
+                     omcf->public_url.len,
                      (char *) ngx_http_onestop_html_receipt_html.data,
                      ngx_http_onestop_html_receipt_html.len, &message);
         onestop_store_read_end(wk->store);
@@ -227,7 +225,7 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     onestop_code_trim((const char **) &token.data, &token.len);
 
-    reading = onestop_token_code(omcf->qr_keys->elts, omcf->qr_keys->nelts,
+    reading = onestop_token_code(omcf->qr_keys, omcf->nqr_keys,
                                  (char *) token.data, token.len, &code,
                                  &code_len)
               && ngx_http_onestop_read_begin(omcf, wk->store,

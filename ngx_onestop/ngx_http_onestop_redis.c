@@ -2,14 +2,10 @@
  * The change feed through Redis (SPEC section 9): the publisher.
  *
  * One worker at a time -- the holder of a lease in the shared zone --
- * reads the store's outbox past the sequence Redis last acknowledged and
- * sends it in rounds: MULTI, up to 500 XADDs with the explicit ids
- * {seq}-0, EXEC.  The explicit ids are the one idea that makes the feed
- * exact: a replay after a crash, a reload or a lost reply is refused by
- * Redis as a duplicate, which counts as acknowledged, so nothing is lost
- * and nothing is doubled; MULTI makes a refusal (LOADING, OOM, NOAUTH)
- * refuse the whole round, so no entry is ever skipped.  Only what Redis
- * acknowledged is handed to the store to be trimmed from the outbox.
+ * sends the rounds that engine/publisher.c makes of the store's outbox
+ * (MULTI, up to 500 XADDs with explicit ids, EXEC) and hands Redis's
+ * reply back to it, which says what was acknowledged; only that is handed
+ * to the store to be trimmed from the outbox.
  *
  * Beside the stream, the figures of each agency whose dossiers changed,
  * of its ancestors and of the province are published (HSET of the
@@ -32,9 +28,9 @@
 
 #include "ngx_http_onestop.h"
 #include "onestop_date.h"
+#include "onestop_publisher.h"
 
 
-#define NGX_HTTP_ONESTOP_REDIS_ROUND    500      /* XADDs per round */
 #define NGX_HTTP_ONESTOP_REDIS_LEASE    3000     /* ms */
 #define NGX_HTTP_ONESTOP_REDIS_TICK     250      /* ms, at most */
 #define NGX_HTTP_ONESTOP_REDIS_DELAY    10       /* ms: commits share rounds */
@@ -58,17 +54,13 @@ struct ngx_http_onestop_publisher_s {
     ngx_http_onestop_hiredis_t     *link;
     onestop_feed_t                  feed;       /* names, agencies due */
     onestop_resp_t                  hello;      /* the handshake */
-    onestop_resp_t                  round;      /* the round in flight */
-    onestop_change_t               *changes;
-    onestop_log_entry_t            *entries;    /* log=on: the round's */
-    ngx_uint_t                      log_from;   /* its first log XADD */
+    onestop_publish_t               round;      /* the round in flight */
 
     ngx_event_t                     tick;       /* lease, retries, polling */
     ngx_event_t                     kick;       /* publish (soon) */
 
     unsigned                        leader:1;
     unsigned                        inflight:1; /* a round awaits EXEC */
-    unsigned                        round_gap:1; /* its first XADD a gap */
     unsigned                        computing:1; /* figures off the loop */
 
     uint64_t                        acked;
@@ -81,7 +73,6 @@ struct ngx_http_onestop_publisher_s {
     long                            unread;
     onestop_day_t                   pass_today;  /* the pass's, read on
                                                     its thread */
-    onestop_day_t                   today;
     ngx_msec_t                      figures_at;  /* the last pass began */
     ngx_msec_t                      test_slow;   /* tests: a pass's delay */
 };
@@ -297,8 +288,6 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
 
     pub->sh = sh;
 
-    pub->changes = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_REDIS_ROUND
-                                           * sizeof(onestop_change_t));
     pub->task = ngx_http_onestop_offloop_task(cycle->pool);
 
     if (onestop_replica_set_log(wk->store, pub->conf->feed.log, err,
@@ -310,20 +299,13 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
-    if (pub->conf->feed.log) {
-        pub->entries = ngx_palloc(cycle->pool, NGX_HTTP_ONESTOP_REDIS_ROUND
-                                               * sizeof(onestop_log_entry_t));
-        if (pub->entries == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
     pub->link = ngx_http_onestop_hiredis_create(cycle, pub->conf, sh,
                                                 ngx_http_onestop_redis_hello,
                                                 ngx_http_onestop_redis_gone,
                                                 pub);
 
-    if (pub->changes == NULL || pub->task == NULL || pub->link == NULL
+    if (pub->task == NULL || pub->link == NULL
+        || onestop_publish_init(&pub->round, pub->conf->feed.log) != 0
         || onestop_feed_init(&pub->feed, &pub->conf->feed) != 0
         || onestop_feed_hello(&pub->feed, &pub->conf->feed, &pub->hello)
            != 0)
@@ -390,7 +372,7 @@ ngx_http_onestop_redis_exit_process(ngx_http_onestop_main_conf_t *omcf)
     onestop_feed_free(&pub->feed);
     onestop_feed_pass_free(&pub->pass);
     onestop_resp_free(&pub->hello);
-    onestop_resp_free(&pub->round);
+    onestop_publish_free(&pub->round);
     onestop_resp_free(&pub->figures);
 
     wk->publisher = NULL;
@@ -434,7 +416,7 @@ ngx_http_onestop_redis_metrics(ngx_http_onestop_main_conf_t *omcf,
                                       ? ngx_http_onestop_zone_seq(omcf)
                                       : pub->store_seq, b);
 
-        if (pub->entries != NULL) {
+        if (pub->round.entries != NULL) {
             onestop_replica_metrics(NULL, __atomic_load_n(&pub->sh->published,
                                                           __ATOMIC_ACQUIRE),
                                     b);
@@ -599,12 +581,11 @@ ngx_http_onestop_redis_gone(void *data)
 static void
 ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 {
-    int                         rc, gap;
-    long                        n;
+    int                         rc;
     size_t                      i, len;
     uint64_t                    seq;
     const char                 *cmd;
-    onestop_day_t               today;
+    onestop_resp_t             *round;
     onestop_store_t            *st;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
@@ -624,18 +605,8 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
     seq = onestop_store_seq(st);
     pub->store_seq = seq;
-
-    /* a new day: "year", "pending" and "overdue" moved without a write */
-
-    today = onestop_today(onestop_store_offset(st));
-
-    if (today != pub->today) {
-        if (pub->today != 0) {
-            pub->feed.all = 1;
-        }
-
-        pub->today = today;
-    }
+    onestop_publish_today(&pub->round, &pub->feed,
+                          onestop_today(onestop_store_offset(st)));
 
     if (seq <= pub->acked) {
         onestop_store_read_end(st);
@@ -643,50 +614,29 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
         return;
     }
 
-    n = onestop_store_outbox_read(st, pub->acked, pub->changes,
-                                  NGX_HTTP_ONESTOP_REDIS_ROUND);
+    rc = onestop_publish_round(&pub->round, &pub->feed, st, pub->acked, seq);
+    onestop_store_read_end(st);
+    round = &pub->round.cmds;
 
-    if (n < 0) {
-        onestop_store_read_end(st);
+    if (rc == -1) {
         ngx_log_error(NGX_LOG_ERR, pub->log, 0,
                       "onestop_redis: could not read the outbox of store "
                       "\"%V\"", &pub->omcf->store_path);
         return;
     }
 
-    onestop_resp_clear(&pub->round);
-    rc = onestop_feed_round(&pub->feed, &pub->round,
-                            onestop_store_catalog(st), pub->changes,
-                            (size_t) n, pub->acked, seq, &gap);
-
-    /* log=on: the same changes to {prefix}:log, in the same MULTI */
-
-    pub->log_from = pub->round.n;
-
-    if (rc == 0 && pub->entries != NULL) {
-        pub->log_from = pub->round.n - 1;
-        n = onestop_replica_log(st, pub->acked, pub->entries,
-                                NGX_HTTP_ONESTOP_REDIS_ROUND);
-        rc = n < 0 ? -1 : onestop_feed_log(&pub->feed, &pub->round,
-                                            pub->entries, (size_t) n);
-    }
-
-    onestop_store_read_end(st);
-
-    if (gap) {
+    if (pub->round.gap) {
         ngx_log_error(NGX_LOG_WARN, pub->log, 0,
                       "onestop_redis: changes %uL to %uL were dropped from "
                       "the outbox (onestop_outbox_max) before Redis had "
                       "them; a \"gap\" entry stands in their place",
-                      pub->acked + 1, pub->round.tag[1]);
+                      pub->acked + 1, round->tag[1]);
     }
 
-    pub->round_gap = gap;
-
-    for (i = 0; rc == 0 && i < pub->round.n; i++) {
-        cmd = onestop_resp_cmd(&pub->round, i, &len);
+    for (i = 0; rc == 0 && i < round->n; i++) {
+        cmd = onestop_resp_cmd(round, i, &len);
         rc = ngx_http_onestop_hiredis_send(pub->link,
-                                           i + 1 < pub->round.n
+                                           i + 1 < round->n
                                            ? ngx_http_onestop_redis_on_queued
                                            : ngx_http_onestop_redis_on_exec,
                                            pub, cmd, len);
@@ -720,7 +670,7 @@ ngx_http_onestop_redis_figures_due(ngx_http_onestop_publisher_t *pub)
     }
 
     onestop_resp_clear(&pub->figures);
-    pub->pass_today = pub->today;
+    pub->pass_today = pub->round.today;
 
     if (ngx_http_onestop_offloop_post(pub->omcf, pub->task,
                                       ngx_http_onestop_redis_figures,
@@ -817,84 +767,38 @@ ngx_http_onestop_redis_on_exec(redisAsyncContext *ac, void *reply,
     ngx_http_onestop_publisher_t  *pub = data;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    uint64_t     acked, logged, changes;
-    redisReply  *r = reply, *e;
-    ngx_uint_t   i, ok, later;
+    onestop_publish_ack_t  a;
 
     ngx_http_onestop_hiredis_answered(pub->link, NULL);
     pub->inflight = 0;
 
-    if (r == NULL) {
+    if (reply == NULL) {
         /* no answer: nothing of the round counts as acknowledged */
         return;
     }
 
-    acked = pub->acked;
-    logged = pub->entries != NULL ? pub->acked : UINT64_MAX;
-    changes = 0;
-    ok = 1;
-    later = 0;
+    onestop_publish_ack(&pub->round, reply, pub->acked, &a);
 
-    /* the XADDs between MULTI and EXEC, each tagged with its seq */
-
-    if (r->type == REDIS_REPLY_ARRAY && r->elements + 2 == pub->round.n) {
-
-        for (i = 0; i < r->elements; i++) {
-            e = r->element[i];
-
-            if (!ok) {
-                later |= (e->type != REDIS_REPLY_ERROR);
-                continue;
-            }
-
-            if (e->type == REDIS_REPLY_ERROR
-                && (e->str == NULL
-                    || !onestop_feed_duplicate(e->str, (size_t) e->len)))
-            {
-                ngx_http_onestop_hiredis_error(pub->link, e);
-                ok = 0;
-                continue;
-            }
-
-            /* stored, or stored before (a replay): acknowledged */
-
-            if (i + 1 >= pub->log_from) {
-                logged = pub->round.tag[i + 1];
-                continue;
-            }
-
-            acked = pub->round.tag[i + 1];
-
-            if (!(i == 0 && pub->round_gap)) {
-                changes++;
-            }
-        }
-
-        /* log=on: both streams have everything up to the lower */
-
-        acked = ngx_min(acked, logged);
-
-    } else {
-        ngx_http_onestop_hiredis_error(pub->link, r);
-        ok = 0;
+    if (a.error != NULL) {
+        ngx_http_onestop_hiredis_error(pub->link, (void *) a.error);
     }
 
-    if (later) {
+    if (a.later) {
         ngx_log_error(NGX_LOG_ERR, pub->log, 0,
                       "onestop_redis: Redis stored changes after one it "
                       "refused (after %uL): the stream may miss entries",
-                      acked);
+                      a.acked);
     }
 
-    if (acked > pub->acked) {
+    if (a.acked > pub->acked) {
         /* Redis has everything up to acked: the zone, then the store,
          * whose writer trims the outbox in its next commit */
-        pub->acked = acked;
-        onestop_feed_published(pub->sh, acked, changes);
-        onestop_store_set_published(wk->store, acked);
+        pub->acked = a.acked;
+        onestop_feed_published(pub->sh, a.acked, a.changes);
+        onestop_store_set_published(wk->store, a.acked);
     }
 
-    if (!ok) {
+    if (!a.ok) {
         ngx_http_onestop_hiredis_refused(pub->link);
         return;
     }
@@ -904,7 +808,7 @@ ngx_http_onestop_redis_on_exec(redisAsyncContext *ac, void *reply,
     /* catching up: the next round at once; else what was committed
      * meanwhile, shortly */
 
-    if (r->elements >= NGX_HTTP_ONESTOP_REDIS_ROUND) {
+    if (a.more) {
         if (pub->kick.timer_set) {
             ngx_del_timer(&pub->kick);
         }

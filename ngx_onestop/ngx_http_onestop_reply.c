@@ -22,6 +22,8 @@ ngx_str_t  ngx_http_onestop_svg_type =
 
 
 static void *ngx_http_onestop_yajl_malloc(void *ctx, size_t size);
+static ngx_int_t ngx_http_onestop_arg(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
 
 
 /*
@@ -187,7 +189,12 @@ ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
 }
 
 
-ngx_int_t
+/*
+ * One argument of the query, decoded (onestop_args_get): NGX_OK with the
+ * value (its data NULL when the argument is absent); NGX_HTTP_BAD_REQUEST
+ * when it is given twice; NGX_ERROR.
+ */
+static ngx_int_t
 ngx_http_onestop_arg(ngx_http_request_t *r, const char *name,
     ngx_str_t *value)
 {
@@ -578,8 +585,8 @@ ngx_http_onestop_authenticate(ngx_http_request_t *r)
 
     auth = &r->headers_in.authorization->value;
 
-    return (ngx_http_onestop_key_t *) onestop_api_key_find(omcf->keys->elts,
-               omcf->keys->nelts, (char *) auth->data, auth->len);
+    return (ngx_http_onestop_key_t *) onestop_api_key_find(omcf->keys->keys,
+               omcf->keys->n, (char *) auth->data, auth->len);
 }
 
 

@@ -20,6 +20,7 @@
 #include <ngx_thread_pool.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_access.h"
 
 
 #define NGX_HTTP_ONESTOP_GROUP_MAX  512
@@ -364,7 +365,8 @@ static void
 ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
     ngx_log_t *log)
 {
-    ngx_uint_t                  full;
+    u_char                      msg[NGX_MAX_ERROR_STR];
+    ngx_uint_t                  full, level;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     full = (ngx_uint_t) onestop_store_full(wk->store);
@@ -375,28 +377,13 @@ ngx_http_onestop_writer_room(ngx_http_onestop_main_conf_t *omcf,
 
     wk->write_full = full;
 
-    switch (full) {
+    level = onestop_store_full_explain((int) full,
+                                       (char *) omcf->store_path.data,
+                                       omcf->store_path.len, (char *) msg,
+                                       sizeof(msg))
+            ? NGX_LOG_ERR : NGX_LOG_NOTICE;
 
-    case ONESTOP_FULL_DISK:
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "store \"%V\": the disk is full; free space on its "
-                      "file system (at least 1m for the user of nginx's "
-                      "workers, mind a quota); writes answer 507 until then",
-                      &omcf->store_path);
-        break;
-
-    case ONESTOP_FULL_MAP:
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "store \"%V\" is full: it reached its map_size; raise "
-                      "map_size in \"onestop_store\" and reload nginx; "
-                      "writes answer 507 until then", &omcf->store_path);
-        break;
-
-    default:
-        ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "store \"%V\" has room again: writes are accepted",
-                      &omcf->store_path);
-    }
+    ngx_log_error(level, log, 0, "%s", msg);
 }
 
 

@@ -116,41 +116,34 @@ ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+#define ngx_http_onestop_zone_ours(sh)                                       \
+    ((sh) != NULL && (sh)->magic == NGX_HTTP_ONESTOP_ZONE_MAGIC              \
+     && (sh)->layout == NGX_HTTP_ONESTOP_ZONE_LAYOUT)
+
+
 static ngx_int_t
 ngx_http_onestop_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_slab_pool_t               *shpool;
     ngx_http_onestop_shctx_t      *sh;
-    ngx_http_onestop_main_conf_t  *omcf, *oomcf;
+    ngx_http_onestop_main_conf_t  *omcf;
 
     omcf = shm_zone->data;
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (data) {
-        oomcf = data;
-        sh = oomcf->sh;
+    /* a reload's zone (the old configuration's), else one that exists
+     * already: kept when its layout is ours */
 
-        /* a reload: keep the zone when its layout is ours */
+    sh = data ? ((ngx_http_onestop_main_conf_t *) data)->sh : NULL;
 
-        if (sh != NULL && sh->magic == NGX_HTTP_ONESTOP_ZONE_MAGIC
-            && sh->layout == NGX_HTTP_ONESTOP_ZONE_LAYOUT)
-        {
-            omcf->sh = sh;
-            omcf->shpool = shpool;
-            return NGX_OK;
-        }
+    if (!ngx_http_onestop_zone_ours(sh) && shm_zone->shm.exists) {
+        sh = shpool->data;
     }
 
-    if (shm_zone->shm.exists) {
-        sh = shpool->data;
-
-        if (sh != NULL && sh->magic == NGX_HTTP_ONESTOP_ZONE_MAGIC
-            && sh->layout == NGX_HTTP_ONESTOP_ZONE_LAYOUT)
-        {
-            omcf->sh = sh;
-            omcf->shpool = shpool;
-            return NGX_OK;
-        }
+    if (ngx_http_onestop_zone_ours(sh)) {
+        omcf->sh = sh;
+        omcf->shpool = shpool;
+        return NGX_OK;
     }
 
     sh = ngx_slab_calloc(shpool, sizeof(ngx_http_onestop_shctx_t));

@@ -227,6 +227,40 @@ fixture_import(onestop_store_t *st, const char *ndjson, onestop_day_t today,
 }
 
 
+/* Dossier n (000.00.30.H36-241201-NNNN, received 2024-11-25, a commune's)
+ * written as an administrator: the write's status. */
+static inline int
+fixture_dossier(onestop_store_t *st, int n, onestop_day_t today)
+{
+    char             buf[512];
+    onestop_write_t  w;
+
+    snprintf(buf, sizeof(buf),
+             "{\"code\": \"000.00.30.H36-241201-%04d\", \"version\": 1, "
+             "\"agency\": \"000.30.01.H36\", \"procedure\": \"1.000894\", "
+             "\"channel\": \"online\", "
+             "\"applicant\": {\"name\": \"Nguyễn Văn A\"}, "
+             "\"received_at\": \"2024-11-25\", \"due_at\": \"2030-12-20\"}\n",
+             n);
+
+    return fixture_import(st, buf, today, &w);
+}
+
+
+/* Today is `day` for the engine (ONESTOP_TODAY) until it is unset. */
+static inline void
+fixture_today(onestop_day_t day)
+{
+    int       y;
+    char      buf[16];
+    unsigned  m, d;
+
+    onestop_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, sizeof(buf), "%04d-%02u-%02u", y, m, d);
+    setenv("ONESTOP_TODAY", buf, 1);
+}
+
+
 /* A deletion as an administrator: the write's status. */
 static inline int
 fixture_delete(onestop_store_t *st, const char *code, onestop_write_t *w)

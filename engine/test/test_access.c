@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "onestop_access.h"
+#include "onestop_store.h"
 #include "tap.h"
 
 
@@ -257,6 +258,20 @@ main(void)
     rmdir(store);
     rmdir(above);
     rmdir(root_);
+
+    /* a store's room, as the writer logs it when it changes */
+
+    ok(onestop_store_full_explain(ONESTOP_FULL_DISK, "/s", 2, msg,
+                                  sizeof(msg)) == 1
+       && strstr(msg, "store \"/s\": the disk is full; free space") != NULL,
+       "a full disk: an error, what to do: %s", msg);
+    ok(onestop_store_full_explain(ONESTOP_FULL_MAP, "/s", 2, msg,
+                                  sizeof(msg)) == 1
+       && strstr(msg, "raise map_size in \"onestop_store\"") != NULL,
+       "a full map: %s", msg);
+    ok(onestop_store_full_explain(0, "/s", 2, msg, sizeof(msg)) == 0
+       && strstr(msg, "has room again") != NULL, "room again: news: %s",
+       msg);
 
     return done_testing();
 }

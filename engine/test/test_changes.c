@@ -199,17 +199,9 @@ test_log(const char *dir, onestop_day_t today)
 
     /* 40 days on, the next write trims everything older than 31 days */
 
-    {
-        char  later[16];
-        int   y;
-        unsigned  m, d;
-
-        onestop_civil_from_days(today + 40, &y, &m, &d);
-        snprintf(later, sizeof(later), "%04d-%02u-%02u", y, m, d);
-        setenv("ONESTOP_TODAY", later, 1);
-        fixture_import(st, rec(r, sizeof(r), 2, 1, ""), today, &w);
-        unsetenv("ONESTOP_TODAY");
-    }
+    fixture_today(today + 40);
+    fixture_import(st, rec(r, sizeof(r), 2, 1, ""), today, &w);
+    unsetenv("ONESTOP_TODAY");
 
     is_int(page(st, 0, 100, ONESTOP_CHANGES_JSON, &out, &res), 410,
            "after=0, 40 days on: 410");

@@ -56,6 +56,22 @@ filename(int what, int format, const char *q, const char *want)
 }
 
 
+/* the Content-Disposition of an answer to q, "" when sent as JSON */
+static void
+disposition(int what, const char *q, const char *want)
+{
+    char            buf[512], out[192];
+    size_t          n, len;
+    onestop_args_t  a;
+
+    n = args_of(&a, buf, q);
+    len = onestop_csv_disposition(what, a.arg, n,
+                                  onestop_days_from_civil(2024, 6, 15), out,
+                                  sizeof(out));
+    is_str(out, len, want, "Content-Disposition of %s", q);
+}
+
+
 static onestop_catalog_t *
 catalog(void)
 {
@@ -202,6 +218,12 @@ main(void)
     filename(ONESTOP_CSV_STATS, ONESTOP_FORMAT_CSV, "period=today",
              "stats-2024-06-15.csv");
     filename(ONESTOP_CSV_STATS, ONESTOP_FORMAT_CSV, "", "stats-all.csv");
+    disposition(ONESTOP_CSV_STATS, "period=year", "");
+    disposition(ONESTOP_CSV_STATS, "format=json", "");
+    disposition(ONESTOP_CSV_STATS, "format=csv&period=year",
+                "attachment; filename=\"stats-2024.csv\"");
+    disposition(ONESTOP_CSV_APOLOGIES, "format=csv&locale=vi",
+                "attachment; filename=\"thu-xin-loi-tat-ca.csv\"");
     filename(ONESTOP_CSV_STATS, ONESTOP_FORMAT_CSV_VI,
              "from=2024-01-01&to=2024-03-31&interval=month",
              "thong-ke-tu-2024-01-01-den-2024-03-31-theo-thang.csv");

@@ -36,6 +36,41 @@ ask(const char *body, int form, const char **message)
 }
 
 
+/* where a request goes: the public asks at the location, an agency acts
+ * on an id; reads everywhere; other methods refused with Allow */
+
+static void
+test_route(void)
+{
+    const char  *allow, *msg;
+
+    is_int(onestop_feedback_route(ONESTOP_FB_JSON, 1, 0, 0, 0, &allow, &msg),
+           ONESTOP_FB_WRITE, "route: the public's POST asks");
+    is_int(onestop_feedback_route(ONESTOP_FB_JSON, 0, 1, 1, 5, &allow, &msg),
+           ONESTOP_FB_READ, "route: GET of an id reads");
+    is_int(onestop_feedback_route(ONESTOP_FB_JSON, 1, 0, 1, 5, &allow, &msg),
+           405, "route: the public posts to no id");
+    ok(allow != NULL && strcmp(allow, "GET, HEAD") == 0, "Allow: %s",
+       allow ? allow : "");
+    is_int(onestop_feedback_route(ONESTOP_FB_HTML, 0, 0, 0, 0, &allow, &msg),
+           405, "route: PUT at the page");
+    ok(allow != NULL && strcmp(allow, "GET, HEAD, POST") == 0,
+       "where the form posts, POST is allowed: %s", allow ? allow : "");
+    is_int(onestop_feedback_route(ONESTOP_FB_INGEST, 1, 0, 1, 7, &allow,
+                                  &msg), ONESTOP_FB_WRITE,
+           "route: an agency's action on an id");
+    is_int(onestop_feedback_route(ONESTOP_FB_INGEST, 1, 0, 1, 0, &allow,
+                                  &msg), 404, "route: on no such id");
+    ok(allow == NULL && strcmp(msg, "no question has this id") == 0, "%s",
+       msg);
+    is_int(onestop_feedback_route(ONESTOP_FB_INGEST, 1, 0, 0, 0, &allow,
+                                  &msg), 405, "route: an agency posts no id");
+    is_int(onestop_feedback_route(ONESTOP_FB_INGEST, 0, 1, 0, 0, &allow,
+                                  &msg), ONESTOP_FB_READ,
+           "route: the agencies' list");
+}
+
+
 int
 main(void)
 {
@@ -47,6 +82,8 @@ main(void)
     onestop_fb_item_t       it, d;
     onestop_feedback_op_t   op;
     const char             *code, *text;
+
+    test_route();
 
     text = "Thuế ĐẤT, phường Tân An!";
     n = onestop_fold(text, strlen(text), out);

@@ -1,0 +1,70 @@
+/*
+ * The change feed's publisher, its decisions apart from nginx (SPEC
+ * section 9, engine/publisher.c): which changes a round sends, and what
+ * Redis's reply to its EXEC acknowledges.  nginx's publisher
+ * (ngx_http_onestop_redis.c) holds the lease, sends the round's commands
+ * and hands the reply back here.
+ */
+
+#ifndef ONESTOP_PUBLISHER_H
+#define ONESTOP_PUBLISHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onestop_feed.h"
+
+
+#define ONESTOP_PUBLISH_ROUND  500          /* XADDs per round, at most */
+
+struct redisReply;
+
+typedef struct {
+    onestop_resp_t        cmds;       /* MULTI, XADDs, log XADDs, EXEC */
+    onestop_change_t     *changes;    /* room for a round's */
+    onestop_log_entry_t  *entries;    /* log=on: the same; else NULL */
+    size_t                log_from;   /* the first log XADD in cmds */
+    int                   gap;        /* the first XADD is a gap entry */
+    onestop_day_t         today;      /* the day the figures are of */
+} onestop_publish_t;
+
+/* what the reply to a round's EXEC says */
+typedef struct {
+    uint64_t                  acked;    /* Redis has everything up to it */
+    uint64_t                  changes;  /* that many changes more */
+    int                       ok;       /* no refusal */
+    int                       later;    /* stored after a refused one */
+    int                       more;     /* a full round: catching up */
+    const struct redisReply  *error;    /* the refusal, for the log */
+} onestop_publish_ack_t;
+
+/* 0, or -1 when memory ran out; log: log=on */
+int onestop_publish_init(onestop_publish_t *p, int log);
+void onestop_publish_free(onestop_publish_t *p);
+
+/* The store's day is `today`: when it turned since the last call,
+ * "year", "pending" and "overdue" moved without a write, and every
+ * agency's figures are due. */
+void onestop_publish_today(onestop_publish_t *p, onestop_feed_t *f,
+    onestop_day_t today);
+
+/*
+ * On the current read of st (at seq): the next round past `acked` into
+ * p->cmds, the stream's XADDs (onestop_feed_round) and with log=on the
+ * log's, in the same MULTI.  0; -1 when the outbox could not be read
+ * (nothing to send); -2 when memory ran out (do not send).
+ */
+int onestop_publish_round(onestop_publish_t *p, onestop_feed_t *f,
+    onestop_store_t *st, uint64_t acked, uint64_t seq);
+
+/*
+ * Redis's reply to the round's EXEC (not NULL), the feed having been
+ * acknowledged up to `acked`: each XADD stored, or refused as a
+ * duplicate (a replay), acknowledges its seq, up to the first refusal;
+ * with log=on, only what both streams have.
+ */
+void onestop_publish_ack(const onestop_publish_t *p,
+    const struct redisReply *reply, uint64_t acked,
+    onestop_publish_ack_t *a);
+
+#endif /* ONESTOP_PUBLISHER_H */

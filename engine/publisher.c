@@ -1,0 +1,155 @@
+/*
+ * The publisher's decisions (onestop_publisher.h): a round is what the
+ * outbox holds past what Redis acknowledged, as MULTI, XADDs with the
+ * explicit ids {seq}-0 and EXEC.  The explicit ids make the feed exact:
+ * a replay after a crash, a reload or a lost reply is refused by Redis as
+ * a duplicate, which counts as acknowledged, so nothing is lost and
+ * nothing is doubled; MULTI makes a refusal (LOADING, OOM, NOAUTH) refuse
+ * the whole round, so no entry is ever skipped.  Only what Redis
+ * acknowledged is handed back, to be trimmed from the outbox.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "onestop_publisher.h"
+
+
+int
+onestop_publish_init(onestop_publish_t *p, int log)
+{
+    memset(p, 0, sizeof(onestop_publish_t));
+
+    p->changes = malloc(ONESTOP_PUBLISH_ROUND * sizeof(onestop_change_t));
+
+    if (log) {
+        p->entries = malloc(ONESTOP_PUBLISH_ROUND
+                            * sizeof(onestop_log_entry_t));
+    }
+
+    return p->changes != NULL && (!log || p->entries != NULL) ? 0 : -1;
+}
+
+
+void
+onestop_publish_free(onestop_publish_t *p)
+{
+    onestop_resp_free(&p->cmds);
+    free(p->changes);
+    free(p->entries);
+    p->changes = NULL;
+    p->entries = NULL;
+}
+
+
+void
+onestop_publish_today(onestop_publish_t *p, onestop_feed_t *f,
+    onestop_day_t today)
+{
+    if (today == p->today) {
+        return;
+    }
+
+    if (p->today != 0) {
+        f->all = 1;
+    }
+
+    p->today = today;
+}
+
+
+int
+onestop_publish_round(onestop_publish_t *p, onestop_feed_t *f,
+    onestop_store_t *st, uint64_t acked, uint64_t seq)
+{
+    int   rc;
+    long  n;
+
+    n = onestop_store_outbox_read(st, acked, p->changes,
+                                  ONESTOP_PUBLISH_ROUND);
+    if (n < 0) {
+        return -1;
+    }
+
+    onestop_resp_clear(&p->cmds);
+    rc = onestop_feed_round(f, &p->cmds, onestop_store_catalog(st),
+                            p->changes, (size_t) n, acked, seq, &p->gap);
+
+    /* log=on: the same changes to {prefix}:log, before the EXEC */
+
+    p->log_from = p->cmds.n;
+
+    if (rc == 0 && p->entries != NULL) {
+        p->log_from = p->cmds.n - 1;
+        n = onestop_replica_log(st, acked, p->entries, ONESTOP_PUBLISH_ROUND);
+        rc = n < 0 ? -1 : onestop_feed_log(f, &p->cmds, p->entries,
+                                           (size_t) n);
+    }
+
+    return rc == 0 ? 0 : -2;
+}
+
+
+void
+onestop_publish_ack(const onestop_publish_t *p, const redisReply *r,
+    uint64_t acked, onestop_publish_ack_t *a)
+{
+    size_t             i;
+    uint64_t           logged;
+    const redisReply  *e;
+
+    memset(a, 0, sizeof(onestop_publish_ack_t));
+    a->acked = acked;
+    a->ok = 1;
+
+    /* the XADDs between MULTI and EXEC, each tagged with its seq */
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements + 2 != p->cmds.n) {
+        a->error = r;
+        a->ok = 0;
+        return;
+    }
+
+    logged = p->entries != NULL ? acked : UINT64_MAX;
+
+    for (i = 0; i < r->elements; i++) {
+        e = r->element[i];
+
+        if (!a->ok) {
+            a->later |= (e->type != REDIS_REPLY_ERROR);
+            continue;
+        }
+
+        if (e->type == REDIS_REPLY_ERROR
+            && (e->str == NULL
+                || !onestop_feed_duplicate(e->str, (size_t) e->len)))
+        {
+            a->error = e;
+            a->ok = 0;
+            continue;
+        }
+
+        /* stored, or stored before (a replay): acknowledged */
+
+        if (i + 1 >= p->log_from) {
+            logged = p->cmds.tag[i + 1];
+            continue;
+        }
+
+        a->acked = p->cmds.tag[i + 1];
+
+        if (!(i == 0 && p->gap)) {
+            a->changes++;
+        }
+    }
+
+    /* log=on: both streams have everything up to the lower */
+
+    if (logged < a->acked) {
+        a->acked = logged;
+    }
+
+    a->more = r->elements >= ONESTOP_PUBLISH_ROUND;
+}

@@ -1,0 +1,287 @@
+/*
+ * Unit tests of the publisher's decisions (onestop_publisher.h): a round
+ * made of a store's outbox (MULTI, the stream's XADDs, EXEC; with log=on
+ * the log's XADDs before EXEC), and what a reply to EXEC acknowledges:
+ * everything stored, a replay refused as a duplicate, a refusal midway
+ * (nothing after it counts, an entry stored after it is said), log=on
+ * (the lower of both streams), a gap entry (no change counted), a reply
+ * that is not the round's; the day's turn.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "onestop_publisher.h"
+#include "onestop_store.h"
+#include "tap.h"
+#include "fixture.h"
+
+
+#define MB  ((size_t) 1 << 20)
+
+
+/* a reply to EXEC of n elements: 's' stored, 'd' a duplicate, 'e' an
+ * error */
+
+static redisReply *
+exec_reply(const char *what)
+{
+    size_t       i, n;
+    redisReply  *r, *e;
+
+    n = strlen(what);
+    r = calloc(1, sizeof(redisReply));
+    r->type = REDIS_REPLY_ARRAY;
+    r->elements = n;
+    r->element = calloc(n ? n : 1, sizeof(redisReply *));
+
+    for (i = 0; i < n; i++) {
+        e = calloc(1, sizeof(redisReply));
+        r->element[i] = e;
+
+        if (what[i] == 's') {
+            e->type = REDIS_REPLY_STRING;
+            e->str = strdup("1-0");
+
+        } else {
+            e->type = REDIS_REPLY_ERROR;
+            e->str = strdup(what[i] == 'd'
+                            ? "ERR The ID specified in XADD is equal or "
+                              "smaller than the target stream top item"
+                            : "OOM command not allowed");
+        }
+
+        e->len = strlen(e->str);
+    }
+
+    return r;
+}
+
+
+static void
+reply_free(redisReply *r)
+{
+    size_t  i;
+
+    for (i = 0; i < r->elements; i++) {
+        free(r->element[i]->str);
+        free(r->element[i]);
+    }
+
+    free(r->element);
+    free(r);
+}
+
+
+/* a round of n XADDs tagged first..first+n-1 (and as many log XADDs when
+ * log), between MULTI and EXEC */
+
+static void
+round_of(onestop_publish_t *p, uint64_t first, size_t n, int log)
+{
+    size_t                i;
+    static const char    *argv[] = { "X" };
+    static const size_t   argvlen[] = { 1 };
+
+    onestop_resp_clear(&p->cmds);
+    onestop_resp_add(&p->cmds, 0, 1, argv, argvlen);
+
+    for (i = 0; i < n; i++) {
+        onestop_resp_add(&p->cmds, first + i, 1, argv, argvlen);
+    }
+
+    p->log_from = p->cmds.n;
+
+    if (log) {
+        for (i = 0; i < n; i++) {
+            onestop_resp_add(&p->cmds, first + i, 1, argv, argvlen);
+        }
+    }
+
+    onestop_resp_add(&p->cmds, 0, 1, argv, argvlen);
+}
+
+
+static void
+test_ack(void)
+{
+    redisReply             *r, other;
+    onestop_publish_t       p;
+    onestop_publish_ack_t   a;
+
+    ok(onestop_publish_init(&p, 0) == 0, "a publisher");
+
+    round_of(&p, 11, 3, 0);
+    r = exec_reply("sss");
+    onestop_publish_ack(&p, r, 10, &a);
+    ok(a.ok && a.error == NULL, "all stored");
+    is_int(a.acked, 13, "acknowledged up to the last");
+    is_int(a.changes, 3, "three changes");
+    is_int(a.more, 0, "not a full round");
+    reply_free(r);
+
+    r = exec_reply("dds");
+    onestop_publish_ack(&p, r, 10, &a);
+    ok(a.ok, "a replay refused as a duplicate is no refusal");
+    is_int(a.acked, 13, "and counts as acknowledged");
+    reply_free(r);
+
+    r = exec_reply("ses");
+    onestop_publish_ack(&p, r, 10, &a);
+    ok(!a.ok, "a refusal");
+    ok(a.error == r->element[1], "the refusal, for the log");
+    is_int(a.acked, 11, "nothing from the refused one on");
+    is_int(a.changes, 1, "one change");
+    is_int(a.later, 1, "one stored after it is said");
+    reply_free(r);
+
+    r = exec_reply("see");
+    onestop_publish_ack(&p, r, 10, &a);
+    is_int(a.later, 0, "refused to the end: nothing later");
+    reply_free(r);
+
+    r = exec_reply("ss");
+    onestop_publish_ack(&p, r, 10, &a);
+    ok(!a.ok && a.error == r, "a reply that is not the round's refuses");
+    is_int(a.acked, 10, "and acknowledges nothing");
+    reply_free(r);
+
+    memset(&other, 0, sizeof(other));
+    other.type = REDIS_REPLY_NIL;
+    onestop_publish_ack(&p, &other, 10, &a);
+    ok(!a.ok && a.error == &other, "nil (a WATCH'd EXEC) refuses too");
+
+    p.gap = 1;
+    r = exec_reply("sss");
+    onestop_publish_ack(&p, r, 10, &a);
+    is_int(a.acked, 13, "a gap entry acknowledges its seq");
+    is_int(a.changes, 2, "but is no change");
+    reply_free(r);
+    p.gap = 0;
+
+    onestop_publish_free(&p);
+
+    /* log=on: both streams */
+
+    ok(onestop_publish_init(&p, 1) == 0, "a publisher with log=on");
+    ok(p.entries != NULL, "room for the log's entries");
+    round_of(&p, 21, 2, 1);
+
+    r = exec_reply("ssss");
+    onestop_publish_ack(&p, r, 20, &a);
+    is_int(a.acked, 22, "log=on: both have everything");
+    is_int(a.changes, 2, "the log's XADDs are no changes");
+    reply_free(r);
+
+    r = exec_reply("ssse");
+    onestop_publish_ack(&p, r, 20, &a);
+    is_int(a.acked, 21, "log=on: the lower of the two streams");
+    ok(!a.ok, "the log's refusal refuses");
+    reply_free(r);
+
+    onestop_publish_free(&p);
+}
+
+
+static void
+test_today(void)
+{
+    onestop_feed_t     f;
+    onestop_publish_t  p;
+
+    memset(&f, 0, sizeof(f));
+    onestop_publish_init(&p, 0);
+
+    onestop_publish_today(&p, &f, 100);
+    is_int(f.all, 0, "the first day: nothing due");
+    onestop_publish_today(&p, &f, 100);
+    is_int(f.all, 0, "the same day: nothing due");
+    onestop_publish_today(&p, &f, 101);
+    is_int(f.all, 1, "the day turned: every agency's figures due");
+    is_int(p.today, 101, "the day kept");
+
+    onestop_publish_free(&p);
+}
+
+
+static void
+test_round(onestop_store_t *st, onestop_day_t today, int log)
+{
+    int                 rc;
+    char                err[256];
+    onestop_feed_t      f;
+    onestop_publish_t   p;
+    onestop_feed_conf_t c;
+
+    onestop_feed_conf_default(&c);
+    c.log = log;
+
+    if (onestop_replica_set_log(st, log, err, sizeof(err)) != 0) {
+        ok(0, "log=%d: %s", log, err);
+        return;
+    }
+
+    if (log) {
+        is_int(fixture_dossier(st, 2, today), 200, "a dossier, logged");
+    }
+
+    onestop_feed_init(&f, &c);
+    ok(onestop_publish_init(&p, log) == 0, "log=%d: a publisher", log);
+
+    onestop_store_read_begin(st);
+    rc = onestop_publish_round(&p, &f, st, log ? 2 : 0,
+                               onestop_store_seq(st));
+    onestop_store_read_end(st);
+
+    is_int(rc, 0, "log=%d: a round", log);
+
+    if (log) {
+        is_int(p.cmds.n, 4, "MULTI, an XADD to the stream, one to the log, "
+               "EXEC");
+        is_int(p.log_from, 2, "the log's XADDs after the stream's");
+        is_int(p.cmds.tag[2], 3, "tagged with the seq they store");
+
+    } else {
+        is_int(p.cmds.n, 4, "MULTI, two XADDs, EXEC");
+        is_int(p.log_from, 4, "no log XADD");
+        is_int(p.cmds.tag[1], 1, "the first change past 0");
+    }
+
+    is_int(p.gap, 0, "log=%d: no gap", log);
+
+    onestop_publish_free(&p);
+    onestop_feed_free(&f);
+}
+
+
+int
+main(void)
+{
+    char              err[256];
+    onestop_day_t     today;
+    onestop_store_t  *st;
+    onestop_write_t   w;
+
+    unsetenv("ONESTOP_TODAY");
+    today = onestop_today(ONESTOP_DEFAULT_OFFSET);
+
+    test_ack();
+    test_today();
+
+    st = fixture_open(fixture_tmpdir(), 64 * MB, 0, err, sizeof(err));
+    ok(st != NULL, "a store");
+
+    if (st != NULL) {
+        is_int(fixture_catalog_write(st, fixture_catalog, &w), 200,
+               "catalog");
+        is_int(fixture_dossier(st, 1, today), 200, "a dossier");
+        test_round(st, today, 0);
+        test_round(st, today, 1);
+        onestop_store_close(st);
+    }
+
+    return done_testing();
+}
