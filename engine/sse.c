@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "onestop_json.h"
 #include "onestop_sse.h"
 
 
@@ -67,9 +68,12 @@ onestop_sse_read(onestop_sse_t *s, onestop_store_t *st)
                                   ONESTOP_CHANGES_SSE, &s->out, &res);
 
     if (status == 410) {
-        onestop_buf_printf(&s->out, "event: gone\ndata: "
-                           "{\"error\":{\"code\":\"gone\",\"message\":"
-                           "\"%s\"}}\n\n", res.message);
+        /* the message names members in quotes: escaped, so that the
+         * data line is JSON */
+        onestop_buf_adds(&s->out, "event: gone\ndata: "
+                         "{\"error\":{\"code\":\"gone\",\"message\":");
+        onestop_json_str(&s->out, res.message, strlen(res.message));
+        onestop_buf_adds(&s->out, "}}\n\n");
         return 1;
     }
 

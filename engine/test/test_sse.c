@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "onestop_args.h"
 #include "onestop_sse.h"
 #include "onestop_store.h"
+
 #include "tap.h"
 #include "fixture.h"
 
@@ -124,6 +127,14 @@ test_stream(onestop_store_t *st, onestop_day_t today)
                strlen("event: gone\ndata: {\"error\":{\"code\":\"gone\","
                       "\"message\":\"the change log no longer holds")) == 0,
        "the event says so");
+    {
+        /* its data line is JSON: the message's quotes escaped */
+        const char  *d = strstr(out(&s), "data: ");
+        yajl_val     v = d ? yajl_tree_parse(d + 6, NULL, 0) : NULL;
+
+        ok(v != NULL, "the event's data is JSON");
+        yajl_tree_free(v);
+    }
 
     onestop_buf_free(&s.out);
 }
