@@ -83,10 +83,15 @@ sub pct ($num, $den) {
 
 sub rate_vi ($c, $m) {
     return '—' unless defined $c->{$m};
-    return pct($c->{resolved_in_time}, $c->{resolved})
+    return pct($c->{resolved_in_time},
+            $c->{resolved} - ($c->{resolved_no_deadline} // 0))
         if $m eq 'on_time_rate';
     return pct($c->{resolved}, $c->{carried_over} + $c->{received})
         if $m eq 'resolution_rate';
+    return pct($c->{resolved_in_time} + $c->{resolved_no_deadline}
+            + $c->{withdrawn_in_time} + $c->{pending_not_due},
+            $c->{carried_over} + $c->{received})
+        if $m eq 'progress_rate';
     die "unknown rate $m";
 }
 
