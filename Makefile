@@ -45,7 +45,7 @@ UNIT_SRCS   := $(wildcard engine/test/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:engine/test/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps audit-deps run stop test unit clean asan asan-module screenshots layout \
-        fuzz fuzz-build fuzz-deps catalog deb
+        fuzz fuzz-build fuzz-deps catalog deb bench
 
 all: $(BUILD)/libonestop.a $(BUILD)/onestop \
      $(BUILD)/ngx_http_onestop_module.so $(UNIT_BINS) $(BUILD)/demo-catalog
@@ -56,6 +56,14 @@ all: $(BUILD)/libonestop.a $(BUILD)/onestop \
 deps:
 	@sh .ci/deps.sh
 	@$(MAKE) -s tools/node_modules/.package-lock.json
+
+# issue 20: onestop side by side with a Lua + Redis lookup and PostgreSQL
+# 15 statistics over the same BENCH_DOSSIERS (100000) demo dossiers
+# (bench/README.md); the peers' packages first
+bench: deps all
+	@sh .ci/deps.sh libnginx-mod-http-lua lua-nginx-redis postgresql-15 \
+	    wrk redis-server lmdb-utils
+	bench/side-by-side
 
 tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error

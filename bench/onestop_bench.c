@@ -974,6 +974,82 @@ cmd_feedback(int argc, char **argv)
     return 0;
 }
 
+/* lookups DIR < CODES: each code's public lookup JSON, as the CLI's get
+ * and the module render it (onestop_lookup_render), one a line on
+ * stdout; a code with no dossier is left out.  For bench/side-by-side,
+ * which loads the Lua + Redis peer with exactly our answers and exports
+ * the dossiers to PostgreSQL from them. */
+
+static int
+cmd_lookups(int argc, char **argv)
+{
+    char                      line[512];
+    size_t                    len, n;
+    yajl_gen                  g;
+    const unsigned char      *buf;
+    onestop_day_t             today;
+    onestop_record_t          r;
+    onestop_store_t          *st;
+    const onestop_catalog_t  *cat;
+
+    if (argc < 1) {
+        return 2;
+    }
+
+    if (open_store(argv[0], &st) != 0) {
+        return 1;
+    }
+
+    today = onestop_today(onestop_store_offset(st));
+    g = yajl_gen_alloc(NULL);
+    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+    n = 0;
+
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        len = strcspn(line, "\r\n");
+
+        if (len == 0) {
+            continue;
+        }
+
+        /* a fresh snapshot every 10,000 codes: short read transactions */
+        if (n % 10000 == 0) {
+            if (n) {
+                onestop_store_read_end(st);
+            }
+
+            if (onestop_store_read_begin(st) != ONESTOP_OK) {
+                fprintf(stderr, "onestop_bench: cannot read the store\n");
+                return 1;
+            }
+        }
+
+        n++;
+        cat = onestop_store_catalog(st);
+
+        if (cat == NULL
+            || onestop_store_get(st, line, len, &r) != ONESTOP_OK)
+        {
+            continue;
+        }
+
+        yajl_gen_reset(g, NULL);
+        yajl_gen_clear(g);
+        onestop_lookup_render(g, &r, cat, onestop_store_offset(st), today, 0);
+        yajl_gen_get_buf(g, &buf, &len);
+        fwrite(buf, 1, len, stdout);
+        fputc('\n', stdout);
+    }
+
+    if (n) {
+        onestop_store_read_end(st);
+    }
+
+    yajl_gen_free(g);
+    onestop_store_close(st);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 
 int
 main(int argc, char **argv)
@@ -1000,6 +1076,9 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[1], "feedback") == 0) {
             rc = cmd_feedback(argc - 2, argv + 2);
+
+        } else if (strcmp(argv[1], "lookups") == 0) {
+            rc = cmd_lookups(argc - 2, argv + 2);
         }
     }
 
@@ -1010,7 +1089,8 @@ main(int argc, char **argv)
             "       onestop_bench stats DIR RUNS FROM TO GROUP [cold]\n"
             "       onestop_bench write DIR BATCHES SIZE PREFIX\n"
             "       onestop_bench figures DIR [PASSES]\n"
-            "       onestop_bench feedback DIR N [SEED]\n");
+            "       onestop_bench feedback DIR N [SEED]\n"
+            "       onestop_bench lookups DIR < CODES\n");
     }
 
     return rc;
