@@ -50,6 +50,11 @@ typedef struct {
     int          check_offset;  /* fail when the store's differs */
     unsigned     maxreaders;    /* 0: 1024 */
     int          readonly;      /* open an existing store for reading */
+    int          random_reads;  /* MDB_NORDAHEAD: a page fault reads the
+                                   page, not megabytes around it (nginx's
+                                   workers: lookups and statistics land
+                                   all over the file; the CLI's scans and
+                                   backups keep the kernel's readahead) */
     uint64_t     outbox_max;    /* 0: 10,000,000 */
     int          unread;        /* nobody reads the outbox: each write
                                    drops what was committed before it */

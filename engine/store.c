@@ -183,7 +183,8 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
-    flags = MDB_NOTLS | (conf->readonly ? MDB_RDONLY : 0);
+    flags = MDB_NOTLS | (conf->readonly ? MDB_RDONLY : 0)
+            | (conf->random_reads ? MDB_NORDAHEAD : 0);
     rc = mdb_env_open(st->env, dir, flags, 0660);
 
     if (rc != 0) {

@@ -660,6 +660,7 @@ ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
     conf->map_size = omcf->map_size;
     conf->offset = (int32_t) omcf->utc_offset;
     conf->check_offset = 1;
+    conf->random_reads = 1;
     conf->outbox_max = omcf->outbox_max;
     conf->changelog_days = omcf->changelog_days ? (int) omcf->changelog_days
                                                 : ONESTOP_CHANGES_OFF;
