@@ -3,14 +3,13 @@
  * upgrade of schema 1's.
  *
  * Counters are kept per series - the province by channel, an agency by
- * channel, a cell: agency, procedure, channel (ONESTOP_SERIES_*) - as one
- * block per month (the nine counters' month totals and their days) and
- * one block of all-time totals after the months.  The idea that makes
- * writes cheap: a block keeps only what is not zero, as varints, and a
- * batch of writes adds its records' events to blocks in memory (the
- * deltas), so that each block it touches is read and written once, when
- * the batch ends.  A store of schema 1 (fixed-size blocks) is rewritten
- * here when first opened read-write.
+ * channel, a cell: agency, procedure, channel, an agency by return and
+ * intake channel (ONESTOP_SERIES_*) - as one block per month (the
+ * counters' month totals and their days) and one block of all-time totals
+ * after the months.  The idea that makes them small: a block keeps only
+ * what is not zero, as varints (deltas.c adds a write's events to them).
+ * A store of schema 1 (fixed-size blocks) is rewritten here when first
+ * opened read-write.
  *
  * This file knows the blocks' bytes and nothing of the store: the store
  * hands it a transaction and a database (it calls nothing of store.c).

@@ -93,7 +93,7 @@ typedef struct {
     int64_t   withdrawn_in_time;
 } onestop_counts_t;
 
-/* Prefix sums of the nine counters at three days -> the figures of
+/* Prefix sums of the counters at three days -> the figures of
  * [from, to]: p0 at from-1, p1 at to-1, p2 at to. */
 void onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
     const int64_t *p0, const int64_t *p1, const int64_t *p2);

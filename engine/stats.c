@@ -1,7 +1,7 @@
 /*
  * The statistics query, run: figures for any period, grouping and filter
  * from the counters database (counters.c keeps it; onestop_stats.h says
- * why prefix sums of nine counters are enough).
+ * why prefix sums of a few counters are enough).
  *
  * The idea that makes it fast: a query needs the prefix sums of a series
  * at a few days only (the cuts: each sub-period's from - 1, to - 1 and
