@@ -54,6 +54,14 @@ int onestop_utf8_valid(const char *s, size_t len);
 /* FNV-1a, for the catalog's hash tables. */
 uint32_t onestop_hash(const char *s, size_t len);
 
+/*
+ * A 64-bit digest of a body, for its ETag: eight bytes a step (each step a
+ * bijection of the state for a given word, so two bodies of one length
+ * that differ in one word always differ), about five times faster than
+ * FNV-1a a byte at a time on a lookup's 700 bytes.  Not cryptographic.
+ */
+uint64_t onestop_digest64(const void *p, size_t len);
+
 /* the lower case of a Vietnamese letter, other code points as they are */
 uint32_t onestop_lower_cp(uint32_t c);
 

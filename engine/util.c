@@ -225,6 +225,30 @@ onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len, char sep)
 }
 
 
+uint64_t
+onestop_digest64(const void *p, size_t len)
+{
+    size_t          i;
+    uint64_t        h, w;
+    const uint8_t  *b = p;
+
+    h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) len;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+
+    w = 0;
+    memcpy(&w, b + i, len - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+
+    return h;
+}
+
+
 uint32_t
 onestop_hash(const char *s, size_t len)
 {

@@ -274,14 +274,8 @@ ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body, size_t len,
 {
     u_char    *p;
     uint64_t   h;
-    size_t     i;
 
-    h = 14695981039346656037ULL;
-
-    for (i = 0; i < len; i++) {
-        h ^= body[i];
-        h *= 1099511628211ULL;
-    }
+    h = onestop_digest64(body, len);
 
     p = ngx_pnalloc(r->pool, NGX_HTTP_ONESTOP_ETAG_LEN);
     if (p == NULL) {

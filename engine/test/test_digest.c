@@ -1,0 +1,63 @@
+/*
+ * Unit tests of onestop_digest64 (engine/util.c), the ETag of every
+ * answer: the same bytes give the same digest, and a body that differs
+ * from another by any one byte, or by its length, gives another.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "onestop_util.h"
+#include "tap.h"
+
+
+int
+main(void)
+{
+    size_t    i, n, same;
+    uint64_t  d, e;
+    uint8_t   a[700], b[700];
+
+    for (i = 0; i < sizeof(a); i++) {
+        a[i] = (uint8_t) (i * 7 + 3);
+    }
+
+    d = onestop_digest64(a, sizeof(a));
+    is_int(onestop_digest64(a, sizeof(a)) == d, 1, "the same bytes, the same");
+
+    memcpy(b, a, sizeof(a));
+    is_int(onestop_digest64(b, sizeof(b)) == d, 1, "a copy, the same");
+
+    /* one byte changed, at every position, by every bit */
+
+    same = 0;
+
+    for (i = 0; i < sizeof(b); i++) {
+        for (n = 0; n < 8; n++) {
+            b[i] ^= (uint8_t) (1u << n);
+            same += onestop_digest64(b, sizeof(b)) == d;
+            b[i] ^= (uint8_t) (1u << n);
+        }
+    }
+
+    is_int(same, 0, "any one bit changed anywhere: another digest");
+
+    /* every length a prefix of the other: all different */
+
+    same = 0;
+
+    for (n = 0; n < 64; n++) {
+        e = onestop_digest64(a, n);
+
+        for (i = 0; i < n; i++) {
+            same += onestop_digest64(a, i) == e;
+        }
+    }
+
+    is_int(same, 0, "prefixes of 0 to 63 bytes: 2,016 pairs, no two alike");
+    ok(onestop_digest64("", 0) != onestop_digest64("\0", 1),
+       "the empty body and one zero byte differ");
+
+    return done_testing();
+}
