@@ -525,7 +525,7 @@ onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi)
 
 size_t
 onestop_series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
-    unsigned channel)
+    unsigned channel, unsigned ret)
 {
     k[0] = (uint8_t) tag;
 
@@ -538,9 +538,8 @@ onestop_series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
         k[5] = (uint8_t) channel;
         break;
     case ONESTOP_SERIES_RETURN:
-        /* procedure: the return channel */
         be32(k + 1, agency);
-        k[5] = (uint8_t) procedure;
+        k[5] = (uint8_t) ret;
         k[6] = (uint8_t) channel;
         break;
     default:

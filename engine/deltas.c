@@ -240,10 +240,8 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
         return 0;
     }
 
-    klen = onestop_series_key(k, tag, r->agency_id,
-                              tag == ONESTOP_SERIES_RETURN
-                              ? r->return_channel : r->procedure_id,
-                              r->channel);
+    klen = onestop_series_key(k, tag, r->agency_id, r->procedure_id,
+                              r->channel, r->return_channel);
 
     be16(k + klen, MONTH_TOTAL);
     e = delta_get(d, k, klen + 2);

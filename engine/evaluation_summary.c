@@ -376,7 +376,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
         comment = (p[ONESTOP_EVAL_COMMENT_LEN]
                    | p[ONESTOP_EVAL_COMMENT_LEN + 1] << 8) != 0;
 
-        if (!onestop_series_wanted(&rn, agency, procedure, channel,
+        if (!onestop_series_wanted(&rn, agency, procedure, channel, 0,
                                    ONESTOP_SERIES_CELL))
         {
             continue;
@@ -390,7 +390,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
 
             for (i = 0; i < q->ngroup; i++) {
                 dim[i] = onestop_group_value(&rn, q->group[i], agency,
-                                             procedure, channel);
+                                             procedure, channel, 0);
             }
 
             grp = onestop_group_get(&rn, dim);

@@ -38,10 +38,10 @@ unsigned onestop_month_of(onestop_day_t day, unsigned *mday);
 /* the first day of a month */
 onestop_day_t onestop_month_first_day(unsigned month);
 
-/* a series' key prefix (ONESTOP_SERIES_*; for 'R', procedure is the
- * return channel); its length, the month follows */
+/* a series' key prefix (ONESTOP_SERIES_*: each holds the dimensions its
+ * layout names, ret the return channel); its length, the month follows */
 size_t onestop_series_key(uint8_t *k, char tag, uint32_t agency,
-    uint32_t procedure, unsigned channel);
+    uint32_t procedure, unsigned channel, unsigned ret);
 /* the length of a series' prefix of that tag */
 size_t onestop_series_len(char tag);
 

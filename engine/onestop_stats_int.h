@@ -70,12 +70,13 @@ int onestop_query_settle(onestop_query_t *q, onestop_day_t first,
 /* the group of those dimension values, created (rn->nperiods zeroed
  * counts) on first use; NULL when memory is exhausted */
 onestop_group_t *onestop_group_get(onestop_run_t *rn, const uint32_t *dim);
-/* the value of one dimension (ONESTOP_DIM_*) of a series */
+/* the value of one dimension (ONESTOP_DIM_*) of a series (ret: its
+ * return channel, the 'R' series') */
 uint32_t onestop_group_value(const onestop_run_t *rn, int dim,
-    uint32_t agency, uint32_t procedure, unsigned channel);
+    uint32_t agency, uint32_t procedure, unsigned channel, unsigned ret);
 /* 1 when the query's filters keep a series (ONESTOP_SERIES_*) */
 int onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
-    uint32_t procedure, unsigned channel, char tag);
+    uint32_t procedure, unsigned channel, unsigned ret, char tag);
 /* the groups in the order of their ids */
 void onestop_groups_sort(onestop_run_t *rn);
 void onestop_run_free(onestop_run_t *rn);

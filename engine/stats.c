@@ -121,7 +121,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
     }
 
     for (c = 0; c < ONESTOP_CH_COUNT; c++) {
-        onestop_series_key(k, ONESTOP_SERIES_PROVINCE, 0, 0, (unsigned) c);
+        onestop_series_key(k, ONESTOP_SERIES_PROVINCE, 0, 0, (unsigned) c, 0);
         be16(k + ONESTOP_SERIES_PROVINCE_LEN, 0);
         key.mv_data = k;
         key.mv_size = sizeof(k);
@@ -434,7 +434,7 @@ onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
 
 uint32_t
 onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
-    uint32_t procedure, unsigned channel)
+    uint32_t procedure, unsigned channel, unsigned ret)
 {
     const onestop_catalog_t  *cat = rn->cat;
 
@@ -453,7 +453,7 @@ onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
     case ONESTOP_DIM_LEVEL:
         return agency <= cat->nagencies ? cat->agencies[agency].level : 0;
     case ONESTOP_DIM_RETURN_CHANNEL:
-        return procedure;       /* the 'R' series: the return channel */
+        return ret;
     }
 
     return 0;
@@ -462,7 +462,7 @@ onestop_group_value(const onestop_run_t *rn, int dim, uint32_t agency,
 
 int
 onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
-    uint32_t procedure, unsigned channel, char tag)
+    uint32_t procedure, unsigned channel, unsigned ret, char tag)
 {
     const onestop_query_t    *q = rn->q;
     const onestop_catalog_t  *cat = rn->cat;
@@ -475,10 +475,8 @@ onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
         return 1;
     }
 
-    /* the 'R' series: procedure holds the return channel */
-
     if (tag == ONESTOP_SERIES_RETURN && q->return_channel >= 0
-        && (unsigned) q->return_channel != procedure)
+        && (unsigned) q->return_channel != ret)
     {
         return 0;
     }
@@ -583,7 +581,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     size_t                    i, n, plen, k, a, nlist;
     uint8_t                   prefix[KEY_MAX], seek[KEY_MAX];
     uint32_t                  agency, procedure, dim[3], *list;
-    unsigned                  channel;
+    unsigned                  channel, ret;
     MDB_val                   key, val;
     MDB_cursor               *cur;
     onestop_day_t             first, from, to, y0;
@@ -796,11 +794,13 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
             memcpy(prefix, kp, slen);
             agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
-            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5)
-                        : tag == ONESTOP_SERIES_RETURN ? kp[5] : 0;
+            procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5) : 0;
+            ret = tag == ONESTOP_SERIES_RETURN ? kp[5] : 0;
             channel = kp[slen - 1];
 
-            if (onestop_series_wanted(&rn, agency, procedure, channel, tag)) {
+            if (onestop_series_wanted(&rn, agency, procedure, channel, ret,
+                                      tag))
+            {
                 if (series_prefix(&rn, cur, prefix, slen,
                                   get_be16(kp + slen))
                     != 0)
@@ -812,8 +812,8 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
                 dim[0] = dim[1] = dim[2] = 0;
 
                 for (i = 0; i < (size_t) q->ngroup; i++) {
-                    dim[i] = onestop_group_value(&rn, q->group[i], agency, procedure,
-                                       channel);
+                    dim[i] = onestop_group_value(&rn, q->group[i], agency,
+                                                 procedure, channel, ret);
                 }
 
                 g = q->ngroup ? onestop_group_get(&rn, dim) : NULL;

@@ -408,12 +408,18 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             continue;
         }
 
+        if (rc == -2) {
+            free(enc);
+            onestop_buf_free(&hist);
+            return ENOMEM;
+        }
+
         rsize = onestop_record_size(r);
 
-        if (rsize > size || rc == -2) {
+        if (rsize > size) {
             size = rsize * 2;
             free(enc);
-            enc = rc == -2 ? NULL : malloc(size);
+            enc = malloc(size);
 
             if (enc == NULL) {
                 onestop_buf_free(&hist);
