@@ -5,11 +5,12 @@
  * Counters are kept per series - the province by channel, an agency by
  * channel, a cell: agency, procedure, channel, an agency by return and
  * intake channel (ONESTOP_SERIES_*) - as one block per month (the
- * counters' month totals and their days) and one block of all-time totals
- * after the months.  The idea that makes them small: a block keeps only
- * what is not zero, as varints (deltas.c adds a write's events to them).
- * A store of schema 1 (fixed-size blocks) is rewritten here when first
- * opened read-write.
+ * counters' month totals and their days), one block of totals per year
+ * after the months, and one block of all-time totals after the years.
+ * The idea that makes them small: a block keeps only what is not zero, as
+ * varints (deltas.c adds a write's events to them).  A store of schema 1
+ * (fixed-size blocks) is rewritten here when first opened read-write, and
+ * one of schema 3 gains its year blocks here.
  *
  * This file knows the blocks' bytes and nothing of the store: the store
  * hands it a transaction and a database (it calls nothing of store.c).
@@ -19,6 +20,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,13 @@ onestop_month_first_day(unsigned month)
 {
     return onestop_days_from_civil(ONESTOP_MONTH_ORIGIN + (int) (month / 12),
                                    month % 12 + 1, 1);
+}
+
+
+unsigned
+onestop_year_key(unsigned month)
+{
+    return ONESTOP_MONTH_YEARS + month / 12;
 }
 
 
@@ -409,6 +418,39 @@ onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot)
 }
 
 
+/* the totals of a year or all-time block, schema 2 or schema 1 */
+
+int
+onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot)
+{
+    int             count;
+    const uint8_t  *q;
+
+    if (n > 0 && p[0] == WIDE_MARK) {
+        q = block_totals(p, n, 1, tot, &count);
+
+        if (q == p + n) {
+            return 0;
+        }
+    }
+
+    q = block_totals(p, n, 0, tot, &count);
+
+    if (q == p + n) {
+        return 0;
+    }
+
+    if (n != LEGACY_TOTALS) {
+        return -1;
+    }
+
+    memset(tot, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    memcpy(tot, p, LEGACY_TOTALS);
+
+    return 0;
+}
+
+
 /* adds each counter's days 0 .. upto of a month block to sum[]; 0, or -1
  * when the bytes are not a block */
 
@@ -565,4 +607,180 @@ onestop_series_len(char tag)
     default:
         return ONESTOP_SERIES_CELL_LEN;
     }
+}
+
+
+/*
+ * Schema 3 -> 4: every series' year blocks, made from its month blocks
+ * (any found first are dropped: the upgrade to schema 3 writes some).
+ * One series at a time: its months' totals added up by year, its old year
+ * blocks deleted on the way, the new ones put when the series ends; then
+ * the cursor finds its place again by the key it had reached.
+ */
+
+#define YEARS_MAX  ((ONESTOP_MONTH_ALL_TIME - ONESTOP_MONTH_YEARS) + 1)
+
+static int
+series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
+    size_t slen, int64_t (*acc)[ONESTOP_K_COUNT], unsigned ylo, unsigned yhi)
+{
+    int            rc;
+    unsigned       y;
+    uint8_t        k[KEY_MAX], buf[ONESTOP_BLOCK_MAX];
+    MDB_val        key, val;
+    month_block_t  blk;
+
+    memcpy(k, series, slen);
+    memset(&blk, 0, sizeof(month_block_t));
+
+    for (y = ylo; y <= yhi; y++) {
+        memcpy(blk.tot, acc[y], sizeof(blk.tot));
+        memset(acc[y], 0, sizeof(acc[y]));
+
+        if (onestop_block_zero(&blk, 1)) {
+            continue;
+        }
+
+        be16(k + slen, ONESTOP_MONTH_YEARS + y);
+        key.mv_data = k;
+        key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
+        val.mv_data = buf;
+        val.mv_size = onestop_block_encode(&blk, 1, buf);
+
+        rc = mdb_put(txn, dbi, &key, &val, 0);
+
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+onestop_counters_upgrade4(MDB_txn *txn, MDB_dbi dbi)
+{
+    int              rc, c, have;
+    size_t           slen, len;
+    uint8_t          series[KEY_MAX], at[KEY_MAX];
+    unsigned         month, y, ylo, yhi;
+    int64_t          tot[ONESTOP_K_COUNT];
+    int64_t        (*acc)[ONESTOP_K_COUNT];
+    MDB_val          k, v;
+    MDB_cursor      *cur;
+    const uint8_t   *kp;
+
+    acc = calloc(YEARS_MAX, sizeof(*acc));
+
+    if (acc == NULL) {
+        return ENOMEM;
+    }
+
+    rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc != 0) {
+        free(acc);
+        return rc;
+    }
+
+    have = 0;
+    slen = 0;
+    ylo = YEARS_MAX;
+    yhi = 0;
+
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+
+    for ( ;; ) {
+        kp = rc == 0 ? k.mv_data : NULL;
+        len = kp != NULL ? onestop_series_len((char) kp[0]) : 0;
+
+        if (kp != NULL && k.mv_size != len + ONESTOP_SERIES_MONTH_LEN) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+
+        if (have && (kp == NULL || len != slen
+                     || memcmp(kp, series, slen) != 0))
+        {
+            /* the series ended: its years out, then back to the key
+             * reached (the next series' first) */
+
+            if (kp != NULL) {
+                memcpy(at, kp, k.mv_size);
+            }
+
+            if (ylo <= yhi) {
+                c = series_years_put(txn, dbi, series, slen, acc, ylo, yhi);
+
+                if (c != 0) {
+                    rc = c;
+                    break;
+                }
+            }
+
+            have = 0;
+
+            if (kp == NULL) {
+                break;
+            }
+
+            k.mv_data = at;
+            k.mv_size = len + ONESTOP_SERIES_MONTH_LEN;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            continue;
+        }
+
+        if (kp == NULL) {
+            break;
+        }
+
+        if (!have) {
+            memcpy(series, kp, len);
+            slen = len;
+            ylo = YEARS_MAX;
+            yhi = 0;
+            have = 1;
+        }
+
+        month = get_be16(kp + len);
+
+        if (month < ONESTOP_MONTH_YEARS) {
+            if (onestop_block_totals(v.mv_data, v.mv_size, tot) != 0) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+
+            y = onestop_year_key(month) - ONESTOP_MONTH_YEARS;
+            ylo = y < ylo ? y : ylo;
+            yhi = y > yhi ? y : yhi;
+
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                acc[y][c] += tot[c];
+            }
+
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+
+        } else if (month != ONESTOP_MONTH_ALL_TIME) {
+            /* a year block from before: made anew */
+            rc = mdb_cursor_del(cur, 0);
+
+            if (rc == 0) {
+                rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+                rc = rc == EINVAL ? MDB_NOTFOUND : rc;
+            }
+
+        } else {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+    free(acc);
+
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -223,8 +223,8 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
 }
 
 
-/* a record's events in one series: each in its month's block and in the
- * all-time block (looked up once; blocks never move) */
+/* a record's events in one series: each in its month's block, its year's
+ * and the all-time block (looked up once; blocks never move) */
 
 static int
 deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
@@ -264,6 +264,16 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
         e->b->tot[ev[i].counter] += sign;
         e->b->day[ev[i].counter][mday[i]] += sign;
         all->tot[ev[i].counter] += sign;
+
+        be16(k + klen, onestop_year_key(month[i]));
+        e = delta_get(d, k, klen + 2);
+
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->total = 1;
+        e->b->tot[ev[i].counter] += sign;
     }
 
     return 0;

@@ -37,6 +37,8 @@ int onestop_block_zero(const onestop_month_block_t *b, int total);
 unsigned onestop_month_of(onestop_day_t day, unsigned *mday);
 /* the first day of a month */
 onestop_day_t onestop_month_first_day(unsigned month);
+/* the month field of the year block of a month's year (schema 4) */
+unsigned onestop_year_key(unsigned month);
 
 /* a series' key prefix (ONESTOP_SERIES_*: each holds the dimensions its
  * layout names, ret the return channel); its length, the month follows */
@@ -51,6 +53,8 @@ int onestop_block_decode(const uint8_t *p, size_t n, int total,
     onestop_month_block_t *b);
 /* its totals alone */
 int onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot);
+/* the totals of a year or all-time block */
+int onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot);
 /* adds each counter's days 0 .. upto of a month block to sum[] */
 int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
     int64_t *sum);
@@ -62,6 +66,9 @@ int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
  * records; an LMDB error code */
 int onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers,
     MDB_dbi counters, int32_t offset);
+/* schema 3 -> 4: the year blocks, from the month blocks; an LMDB error
+ * code */
+int onestop_counters_upgrade4(MDB_txn *txn, MDB_dbi dbi);
 
 
 /* counter deltas of one batch, applied to the counters database at its

@@ -26,6 +26,23 @@ typedef struct {
     int64_t                 tot[ONESTOP_K_COUNT];
 } onestop_read_block_t;
 
+/* a cut as months: its prefix sum is the sum of the months before b
+ * plus, when d is not -1, the days 0 .. d of month b */
+typedef struct {
+    unsigned                b;
+    int                     d;
+} onestop_cut_month_t;
+
+/* the cuts i .. j - 1 of one year, and the months a series is read for
+ * them: lo .. hi (none when lo > hi), forwards from January or backwards
+ * from December */
+typedef struct {
+    size_t                  i, j;
+    unsigned                year;
+    unsigned                lo, hi;
+    int                     fwd;
+} onestop_year_span_t;
+
 typedef struct {
     uint32_t                dim[3];
     onestop_counts_t       *counts;     /* one per sub-period */
@@ -43,7 +60,11 @@ typedef struct {
     size_t                 *pcut;       /* 3 cut indices per sub-period */
     size_t                  nperiods;
     int64_t                *prefix;     /* ncuts x ONESTOP_K_COUNT */
-    onestop_read_block_t   *blocks;     /* a series' month blocks read */
+    size_t                  cut0;       /* the first cut from month 0 */
+    onestop_cut_month_t    *cm;         /* ncuts */
+    onestop_year_span_t    *spans;      /* up to ncuts */
+    size_t                  nspans;
+    onestop_read_block_t   *blocks;     /* a series' blocks read */
     size_t                  bcap;
     onestop_group_t        *groups;
     size_t                  ngroups;

@@ -191,7 +191,8 @@ onestop_published_due(onestop_day_t today, unsigned grace)
  * One agency series' figures for each month of lo .. hi, added into
  * acc[month - lo]: the prefix sums at the month's first day - 1, last day
  * - 1 and last day (as onestop_store_stats() takes them), walking the
- * series' month blocks forwards.  The cursor is left past the series.
+ * series' month blocks forwards (its years and all-time block passed
+ * over).  The cursor is left past the series.
  */
 
 static int
@@ -220,7 +221,7 @@ series_months(MDB_cursor *cur, MDB_val *key, MDB_val *val, unsigned lo,
         bm = get_be16((const uint8_t *) key->mv_data
                       + ONESTOP_SERIES_AGENCY_LEN);
 
-        if (bm != ONESTOP_MONTH_ALL_TIME) {
+        if (bm < ONESTOP_MONTH_YEARS) {
             if (onestop_block_totals(val->mv_data, val->mv_size, tot) != 0) {
                 return -1;
             }

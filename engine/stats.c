@@ -139,7 +139,7 @@ first_received(onestop_store_t *st, onestop_day_t *first)
 
             month = get_be16(kp + ONESTOP_SERIES_PROVINCE_LEN);
 
-            if (month == MONTH_TOTAL
+            if (month >= ONESTOP_MONTH_YEARS
                 || onestop_block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
             {
                 break;
@@ -175,99 +175,44 @@ first_received(onestop_store_t *st, onestop_day_t *first)
 
 
 /*
- * The prefix sums of one series at every cut.  A cut before the series'
- * first month sees nothing.  For the others there are two ways, and the
- * one that reads fewer month blocks is taken: forwards from the series'
- * first month up to the last cut's month (the months before a cut add up
- * to its prefix), or backwards from the first cut's month to the all-time
- * block (the total less the months after the cut).  An all-time query
- * reads only the months from today on; one year long ago reads only the
- * months up to it.
+ * The blocks of a series whose month field is in lo .. hi, appended to
+ * rn->blocks from *n on (a year block's month is its year's number, the
+ * all-time block's 0xfff).  The cursor is left on the first key after
+ * them: the return value says whether there is one (0) or not (1); -1
+ * on an error.
  */
 
 static int
-series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
-    size_t plen, unsigned first)
+series_read(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
+    size_t plen, unsigned lo, unsigned hi, size_t *n, MDB_val *key,
+    MDB_val *val)
 {
-    int             rc, forward, have_total;
-    size_t          n, i, c, b, lo;
-    uint8_t         k[KEY_MAX];
-    unsigned        m0, mhi, mend, month, mday;
-    int64_t         cum[ONESTOP_K_COUNT], *p;
-    int64_t         total[ONESTOP_K_COUNT];
-    MDB_val         key, val;
-    onestop_read_block_t   *rb;
-    month_block_t   blk;
-    onestop_day_t   day0, x;
-
-    day0 = onestop_month_first_day(0);
-
-    /* the cuts before the series' first month (or before month 0) */
-
-    for (lo = 0; lo < rn->ncuts; lo++) {
-        x = rn->cuts[lo];
-
-        if (x >= day0 && (first == MONTH_TOTAL || onestop_month_of(x, NULL) >= first))
-        {
-            break;
-        }
-
-        memset(rn->prefix + lo * ONESTOP_K_COUNT, 0,
-               ONESTOP_K_COUNT * sizeof(int64_t));
-    }
-
-    if (lo == rn->ncuts || first == MONTH_TOTAL) {
-        /* every cut before the first event, or no months at all */
-        for ( ; lo < rn->ncuts; lo++) {
-            memset(rn->prefix + lo * ONESTOP_K_COUNT, 0,
-                   ONESTOP_K_COUNT * sizeof(int64_t));
-        }
-
-        return 0;
-    }
-
-    m0 = onestop_month_of(rn->cuts[lo], NULL);
-    mhi = onestop_month_of(rn->cuts[rn->ncuts - 1], NULL);
-
-    /* the series ends about today (due dates run a little later) */
-    mend = onestop_month_of(rn->today, NULL) + 2;
-    mend = mend > mhi ? mend : mhi + 1;
-
-    forward = mhi - first < mend - m0;
+    int                    rc;
+    uint8_t                k[KEY_MAX];
+    unsigned               month;
+    onestop_read_block_t  *rb;
 
     memcpy(k, prefix, plen);
-    be16(k + plen, forward ? first : m0);
-    key.mv_data = k;
-    key.mv_size = plen + ONESTOP_SERIES_MONTH_LEN;
+    be16(k + plen, lo);
+    key->mv_data = k;
+    key->mv_size = plen + ONESTOP_SERIES_MONTH_LEN;
 
-    n = 0;
-    have_total = 0;
+    rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
 
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-
-    for ( ; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != plen + ONESTOP_SERIES_MONTH_LEN
-            || memcmp(key.mv_data, prefix, plen) != 0)
+    for ( ; rc == 0; rc = mdb_cursor_get(cur, key, val, MDB_NEXT)) {
+        if (key->mv_size != plen + ONESTOP_SERIES_MONTH_LEN
+            || memcmp(key->mv_data, prefix, plen) != 0)
         {
             break;
         }
 
-        month = get_be16((const uint8_t *) key.mv_data + plen);
+        month = get_be16((const uint8_t *) key->mv_data + plen);
 
-        if (forward && month > mhi) {
+        if (month > hi) {
             break;
         }
 
-        if (month == MONTH_TOTAL) {
-            if (onestop_block_decode(val.mv_data, val.mv_size, 1, &blk) != 0) {
-                return -1;
-            }
-            memcpy(total, blk.tot, sizeof(total));
-            have_total = 1;
-            break;
-        }
-
-        if (n == rn->bcap) {
+        if (*n == rn->bcap) {
             rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
                                      * sizeof(onestop_read_block_t));
             if (rb == NULL) {
@@ -278,83 +223,244 @@ series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
             rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
         }
 
-        rb = &rn->blocks[n];
+        rb = &rn->blocks[*n];
 
-        if (onestop_block_totals(val.mv_data, val.mv_size, rb->tot) != 0) {
+        if ((month < ONESTOP_MONTH_YEARS
+             ? onestop_block_totals(val->mv_data, val->mv_size, rb->tot)
+             : onestop_block_totals_only(val->mv_data, val->mv_size, rb->tot))
+            != 0)
+        {
             return -1;
         }
 
-        rb->data = val.mv_data;
-        rb->size = val.mv_size;
-        rb->month = month;
-        n++;
+        rb->data = val->mv_data;
+        rb->size = val->mv_size;
+        rb->month = month >= ONESTOP_MONTH_YEARS
+                    ? month - ONESTOP_MONTH_YEARS : month;
+        (*n)++;
     }
 
-    if (rc != 0 && rc != MDB_NOTFOUND) {
+    return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
+}
+
+
+/*
+ * The idea that makes a period's figures cost the same however long ago
+ * it was: the sum of a series' months before month b is the sum of its
+ * years before b's year plus the months of that year before b - or the
+ * years up to b's year less the months of that year from b on.  So a
+ * series costs its year blocks (a handful, next to its all-time block)
+ * and, in each year a cut falls in, the month blocks on the shorter side
+ * of that year's cuts; a cut at a year's start reads no month at all.  A
+ * one-year query reads the years and one December, whatever the year.
+ *
+ * The plan, made once a query: each cut as months (a cut on its month's
+ * last day is the next month's start, and needs no days), and the cuts
+ * by year with the months to read for them.
+ */
+
+static int
+plan_cuts(onestop_run_t *rn)
+{
+    size_t                i, j;
+    unsigned              m, mday, first, last, blo;
+    onestop_day_t         day0;
+    onestop_cut_month_t  *cm;
+    onestop_year_span_t  *sp;
+
+    rn->cm = malloc(rn->ncuts * sizeof(onestop_cut_month_t));
+    rn->spans = malloc(rn->ncuts * sizeof(onestop_year_span_t));
+
+    if (rn->cm == NULL || rn->spans == NULL) {
         return -1;
     }
 
-    /* what the months before the first block read add up to: nothing
-     * forwards; backwards, the total less the months read */
+    /* the cuts before month 0 see nothing */
 
-    if (!forward && !have_total) {
-        /* no all-time block: no figures at all in this series */
-        n = 0;
+    day0 = onestop_month_first_day(0);
+
+    for (rn->cut0 = 0; rn->cut0 < rn->ncuts && rn->cuts[rn->cut0] < day0;
+         rn->cut0++)
+    {
+        /* void */
     }
 
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        cum[c] = 0;
+    for (i = rn->cut0; i < rn->ncuts; i++) {
+        cm = &rn->cm[i];
+        m = onestop_month_of(rn->cuts[i], &mday);
 
-        if (!forward && have_total) {
-            cum[c] = total[c];
+        if (onestop_month_first_day(m + 1) - 1 == rn->cuts[i]) {
+            cm->b = m + 1;
+            cm->d = -1;
 
-            for (b = 0; b < n; b++) {
-                cum[c] -= rn->blocks[b].tot[c];
-            }
+        } else {
+            cm->b = m;
+            cm->d = (int) mday;
         }
     }
 
-    b = 0;
+    rn->nspans = 0;
 
-    for (i = lo; i < rn->ncuts; i++) {
-        p = rn->prefix + i * ONESTOP_K_COUNT;
-        month = onestop_month_of(rn->cuts[i], &mday);
+    for (i = rn->cut0; i < rn->ncuts; i = j) {
+        sp = &rn->spans[rn->nspans++];
+        sp->i = i;
+        sp->year = rn->cm[i].b / 12;
+        first = sp->year * 12;
+        last = 0;
+        blo = first + 12;
 
-        /* the whole months before the cut's month */
-        while (b < n && rn->blocks[b].month < month) {
-            for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                cum[c] += rn->blocks[b].tot[c];
+        for (j = i; j < rn->ncuts && rn->cm[j].b / 12 == sp->year; j++) {
+            cm = &rn->cm[j];
+
+            if (cm->b == first && cm->d < 0) {
+                continue;           /* the year's start: the years alone */
             }
-            b++;
+
+            last = cm->d < 0 ? cm->b - 1 : cm->b;
+            blo = cm->b < blo ? cm->b : blo;
         }
 
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            p[c] = cum[c];
-        }
+        sp->j = j;
+        sp->fwd = blo == first + 12 || last + 1 - first <= first + 12 - blo;
+        sp->lo = sp->fwd ? first : blo;
+        sp->hi = sp->fwd ? last : first + 11;
 
-        if (b < n && rn->blocks[b].month == month) {
-
-            /* a cut on its month's last day (every month, quarter and
-             * year ends on one) takes the month's totals: its days are
-             * not read */
-
-            if (onestop_month_first_day(month + 1) - 1
-                == onestop_month_first_day(month) + (onestop_day_t) mday)
-            {
-                for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                    p[c] += rn->blocks[b].tot[c];
-                }
-
-            } else if (onestop_block_sum(rn->blocks[b].data,
-                                         rn->blocks[b].size, mday, p)
-                       != 0)
-            {
-                return -1;
-            }
+        if (blo == first + 12) {
+            sp->lo = 1;             /* nothing to read */
+            sp->hi = 0;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * The prefix sums of one series at every cut, as planned.  The cursor is
+ * left on the key after the series: 0, or 1 when there is none; -1 on an
+ * error.
+ */
+
+static int
+series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
+    size_t plen, MDB_val *key, MDB_val *val)
+{
+    int                   rc;
+    size_t                i, s, b, c, n, ny;
+    size_t                start[64], *from;
+    int64_t               base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
+    onestop_cut_month_t  *cm;
+    onestop_year_span_t  *sp;
+
+    for (i = 0; i < rn->cut0; i++) {
+        memset(rn->prefix + i * ONESTOP_K_COUNT, 0,
+               ONESTOP_K_COUNT * sizeof(int64_t));
+    }
+
+    /* the months of every span, then the years (their reading ends past
+     * the series) */
+
+    from = rn->nspans <= 64 ? start : malloc(rn->nspans * sizeof(size_t));
+
+    if (from == NULL) {
+        return -1;
+    }
+
+    n = 0;
+    rc = 0;
+
+    for (s = 0; s < rn->nspans; s++) {
+        sp = &rn->spans[s];
+        from[s] = n;
+
+        if (sp->lo <= sp->hi) {
+            rc = series_read(rn, cur, prefix, plen, sp->lo, sp->hi, &n,
+                             key, val);
+            if (rc < 0) {
+                goto done;
+            }
+        }
+    }
+
+    ny = n;
+    rc = series_read(rn, cur, prefix, plen, ONESTOP_MONTH_YEARS,
+                     ONESTOP_MONTH_ALL_TIME, &n, key, val);
+
+    if (rc < 0) {
+        goto done;
+    }
+
+    for (s = 0; s < rn->nspans; s++) {
+        sp = &rn->spans[s];
+
+        /* the sum of the years before the span's */
+
+        memset(base, 0, sizeof(base));
+
+        for (b = ny; b < n && rn->blocks[b].month < sp->year; b++) {
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                base[c] += rn->blocks[b].tot[c];
+            }
+        }
+
+        memcpy(cum, base, sizeof(cum));
+
+        if (!sp->fwd) {
+            /* the years up to the span's, less the months read */
+
+            if (b < n && rn->blocks[b].month == sp->year) {
+                for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                    cum[c] += rn->blocks[b].tot[c];
+                }
+            }
+
+            for (b = from[s]; b < (s + 1 < rn->nspans ? from[s + 1] : ny);
+                 b++)
+            {
+                for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                    cum[c] -= rn->blocks[b].tot[c];
+                }
+            }
+        }
+
+        b = from[s];
+
+        for (i = sp->i; i < sp->j; i++) {
+            p = rn->prefix + i * ONESTOP_K_COUNT;
+            cm = &rn->cm[i];
+
+            if (cm->b == sp->year * 12 && cm->d < 0) {
+                memcpy(p, base, sizeof(base));
+                continue;
+            }
+
+            while (b < ny && rn->blocks[b].month < cm->b) {
+                for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                    cum[c] += rn->blocks[b].tot[c];
+                }
+                b++;
+            }
+
+            memcpy(p, cum, sizeof(cum));
+
+            if (cm->d >= 0 && b < ny && rn->blocks[b].month == cm->b
+                && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size,
+                                     (unsigned) cm->d, p)
+                   != 0)
+            {
+                rc = -1;
+                goto done;
+            }
+        }
+    }
+
+done:
+
+    if (from != start) {
+        free(from);
+    }
+
+    return rc;
 }
 
 
@@ -568,6 +674,8 @@ onestop_run_free(onestop_run_t *rn)
     free(rn->pto);
     free(rn->pcut);
     free(rn->prefix);
+    free(rn->cm);
+    free(rn->spans);
     free(rn->blocks);
 }
 
@@ -697,7 +805,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     rn.prefix = malloc(rn.ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
 
-    if (rn.prefix == NULL) {
+    if (rn.prefix == NULL || plan_cuts(&rn) != 0) {
         goto done;
     }
 
@@ -801,13 +909,14 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             if (onestop_series_wanted(&rn, agency, procedure, channel, ret,
                                       tag))
             {
-                if (series_prefix(&rn, cur, prefix, slen,
-                                  get_be16(kp + slen))
-                    != 0)
-                {
+                rc = series_prefix(&rn, cur, prefix, slen, &key, &val);
+
+                if (rc < 0) {
                     mdb_cursor_close(cur);
                     goto done;
                 }
+
+                rc = rc == 0 ? 0 : MDB_NOTFOUND;
 
                 dim[0] = dim[1] = dim[2] = 0;
 
@@ -835,6 +944,8 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
                         onestop_counts_add(&g->counts[i], &c);
                     }
                 }
+
+                continue;           /* the cursor is past the series */
             }
 
             /* on to the next series: past this one's total */

@@ -403,6 +403,24 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             }
         }
 
+        if (schema == 3 && !conf->readonly) {
+            /* the year blocks (issue 20), from the month blocks, in this
+             * transaction */
+            rc = onestop_counters_upgrade4(txn, st->counters);
+            schema = 4;
+
+            if (rc != 0
+                || onestop_meta_put(txn, st->meta, ONESTOP_META_SCHEMA,
+                                    &schema, 4) != 0)
+            {
+                mdb_txn_abort(txn);
+                snprintf(err, errlen, "could not upgrade store \"%s\" to "
+                         "schema version 4: %s", dir,
+                         rc ? mdb_strerror(rc) : "the store is full");
+                goto failed;
+            }
+        }
+
         if (schema != ONESTOP_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
             snprintf(err, errlen, "store \"%s\" has schema version %u, "

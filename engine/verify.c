@@ -42,6 +42,9 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 
     if (month == ONESTOP_MONTH_ALL_TIME) {
         onestop_buf_adds(report, " all time");
+    } else if (month >= ONESTOP_MONTH_YEARS) {
+        onestop_buf_printf(report, " year %04u", ONESTOP_MONTH_ORIGIN
+                                                 + month - ONESTOP_MONTH_YEARS);
     } else {
         onestop_buf_printf(report, " month %04u-%02u",
                            ONESTOP_MONTH_ORIGIN + month / 12, month % 12 + 1);

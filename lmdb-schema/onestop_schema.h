@@ -13,7 +13,7 @@
 #define ONESTOP_SCHEMA_H
 
 /* Bumped whenever any layout below changes incompatibly. */
-#define ONESTOP_SCHEMA_VERSION       3
+#define ONESTOP_SCHEMA_VERSION       4
 
 /* Named databases. */
 #define ONESTOP_DB_META              "meta"
@@ -166,18 +166,21 @@
  *   'C' u32 agency, u32 procedure, u8 channel   a cell
  *   'R' u32 agency, u8 return channel, u8 channel   an agency by return
  *                                           channel (issue 18)
- * then u16 month (months since 1990-01; 0xffff: all time) ->
+ * then u16 month (months since 1990-01; 0xf000 + years since 1990: a
+ * year, schema 4; 0xffff: all time) ->
  *   month:    the totals as zigzag varints, then per counter a varint
  *             mask of its non-zero days and their values as zigzag
  *             varints (the totals are the days' sums)
- *   all time: the totals as zigzag varints
+ *   year, all time: the totals as zigzag varints (a year's: the sums of
+ *             its months')
  * of the nine counters of schema 2, or, after a byte 0x01 and a varint
  * count n (10..13), of the first n (written only when a later one is not
  * zero; a stored total is never negative, so a block of nine starts with
  * an even byte).
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
  * store is rewritten to schema 2 when first opened read-write; schema 2
- * gains the 'R' series and its apology letters' counts in schema 3)
+ * gains the 'R' series and its apology letters' counts in schema 3, and
+ * the year blocks in schema 4)
  * The counters are ONESTOP_K_* of engine/onestop_stats.h.
  */
 #define ONESTOP_SERIES_PROVINCE      'P'
@@ -192,6 +195,7 @@
 #define ONESTOP_SERIES_MONTH_LEN     2      /* the u16 month after a series */
 #define ONESTOP_COUNTERS_KEY_MAX     12
 #define ONESTOP_MONTH_ORIGIN         1990   /* month 0 is its January */
+#define ONESTOP_MONTH_YEARS          0xf000 /* + years since the origin */
 #define ONESTOP_MONTH_ALL_TIME       0xffff
 #define ONESTOP_MONTH_DAYS           31
 

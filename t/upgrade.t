@@ -2,9 +2,10 @@
 
 # A store of schema 1 (fixed-size counter blocks: nine i64 totals and
 # i32 days[9][31] a month, nine i64 totals of all time) is rewritten as
-# schema 2 (varints of the days that are not zero) and then as schema 3
+# schema 2 (varints of the days that are not zero), then as schema 3
 # (issue 18: the 'R' series by return channel, the counters after the
-# first nine, from the records) when first opened read-write, here by
+# first nine, from the records) and as schema 4 (issue 20: a block of
+# totals per year, from the months) when first opened read-write, here by
 # nginx's two workers at once: the statistics through nginx are the same
 # to the byte as before, `verify` finds every counter equal to the
 # records.
@@ -80,8 +81,9 @@ sub to_schema1($key, $value) {
     }
     my @tot = map { unzigzag(varint($value, \$pos)) } 1 .. $count;
     my @days;
+    my $totals_only = $month >= 0xf000;     # a year, or all time
     for my $c (0 .. $count - 1) {
-        last if $month == 0xffff;
+        last if $totals_only;
         my $mask = varint($value, \$pos);
         for my $d (0 .. 30) {
             my $v = $mask >> $d & 1 ? unzigzag(varint($value, \$pos)) : 0;
@@ -90,7 +92,7 @@ sub to_schema1($key, $value) {
     }
     die "trailing bytes in a counter block\n" if $pos != length $value;
     splice(@tot, 9);
-    return pack('q<9', @tot) if $month == 0xffff;
+    return pack('q<9', @tot) if $totals_only;
     return pack('q<9 l<279 x4', @tot, @days);
 }
 
@@ -141,7 +143,7 @@ for my $q (@queries) {
 }
 $t->stop;
 
-like(`mdb_dump -s meta $store`, qr/\n 03000000\n/, 'schema_version is 3');
+like(`mdb_dump -s meta $store`, qr/\n 04000000\n/, 'schema_version is 4');
 ($rc, $out, $err) = $t->cli('verify');
 is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
 
