@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "onestop_csv.h"
+#include "onestop_number.h"
 #include "onestop_stats_int.h"
 
 
@@ -43,15 +44,7 @@ onestop_report_gen(onestop_buf_t *out)
 void
 onestop_report_rate(char *buf, size_t size, double v)
 {
-    int  prec;
-
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-
-        if (strtod(buf, NULL) == v) {
-            return;
-        }
-    }
+    onestop_number_rate(buf, size, v);
 }
 
 
@@ -141,16 +134,17 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 
     for (i = 0; i < n; i++) {
         onestop_gen_cstr(g, list[i].name);
-        yajl_gen_integer(g, (long long) list[i].value);
+        yajl_gen_number(g, num, onestop_number_int(num, list[i].value));
     }
 
     for (i = 0; i < RATES; i++) {
         onestop_gen_cstr(g, rates[i].name);
 
         if (rates[i].den != 0) {
-            onestop_report_rate(num, sizeof(num),
-                                (double) rates[i].num / (double) rates[i].den);
-            yajl_gen_number(g, num, strlen(num));
+            yajl_gen_number(g, num,
+                onestop_number_rate(num, sizeof(num),
+                                    (double) rates[i].num
+                                    / (double) rates[i].den));
         } else {
             yajl_gen_null(g);
         }
