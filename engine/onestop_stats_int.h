@@ -13,6 +13,7 @@
 #ifndef ONESTOP_STATS_INT_H
 #define ONESTOP_STATS_INT_H
 
+#include <lmdb.h>
 #include <yajl/yajl_gen.h>
 
 #include "onestop_stats.h"
@@ -85,6 +86,13 @@ typedef struct {
 int onestop_query_settle(onestop_query_t *q, onestop_day_t first,
     onestop_day_t today, onestop_day_t *fromp, onestop_day_t *top);
 
+
+/* series.c: the plan of a query's cuts (once a query), then a series'
+ * prefix sums at every cut into rn->prefix, the cursor left on the key
+ * after the series: 0, 1 when there is none, -1 on an error */
+int onestop_series_plan(onestop_run_t *rn);
+int onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
+    const uint8_t *prefix, size_t plen, MDB_val *key, MDB_val *val);
 
 /* stats.c: grouping */
 

@@ -5,14 +5,11 @@
  *
  * The idea that makes it fast: a query needs the prefix sums of a series
  * at a few days only (the cuts: each sub-period's from - 1, to - 1 and
- * to), and the prefix sum at a day is the sum of the months before the
- * day's month plus the days of that month up to it - or, read backwards,
- * the all-time total less the months after.  So a query reads, per
- * series, only the month blocks between its cuts and one end, and the
- * coarsest series that can answer it (an agency-by-channel query never
- * touches the cells).  The series' figures are then added up into
- * groups (a hash table of dimension values), sorted by their ids, and
- * handed to report.c or to the caller's visitor.
+ * to), which series.c reads from a few of the series' blocks, and only
+ * the coarsest series that can answer it are read (an agency-by-channel
+ * query never touches the cells).  The series' figures are then added up
+ * into groups (a hash table of dimension values), sorted by their ids,
+ * and handed to report.c or to the caller's visitor.
  *
  * It reads the store through its read transaction and catalog; it never
  * writes, and store.c calls nothing here.
@@ -171,296 +168,6 @@ first_received(onestop_store_t *st, onestop_day_t *first)
     }
 
     return found;
-}
-
-
-/*
- * The blocks of a series whose month field is in lo .. hi, appended to
- * rn->blocks from *n on (a year block's month is its year's number, the
- * all-time block's 0xfff).  The cursor is left on the first key after
- * them: the return value says whether there is one (0) or not (1); -1
- * on an error.
- */
-
-static int
-series_read(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
-    size_t plen, unsigned lo, unsigned hi, size_t *n, MDB_val *key,
-    MDB_val *val)
-{
-    int                    rc;
-    uint8_t                k[KEY_MAX];
-    unsigned               month;
-    onestop_read_block_t  *rb;
-
-    memcpy(k, prefix, plen);
-    be16(k + plen, lo);
-    key->mv_data = k;
-    key->mv_size = plen + ONESTOP_SERIES_MONTH_LEN;
-
-    rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
-
-    for ( ; rc == 0; rc = mdb_cursor_get(cur, key, val, MDB_NEXT)) {
-        if (key->mv_size != plen + ONESTOP_SERIES_MONTH_LEN
-            || memcmp(key->mv_data, prefix, plen) != 0)
-        {
-            break;
-        }
-
-        month = get_be16((const uint8_t *) key->mv_data + plen);
-
-        if (month > hi) {
-            break;
-        }
-
-        if (*n == rn->bcap) {
-            rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
-                                     * sizeof(onestop_read_block_t));
-            if (rb == NULL) {
-                return -1;
-            }
-
-            rn->blocks = rb;
-            rn->bcap = rn->bcap ? rn->bcap * 2 : 64;
-        }
-
-        rb = &rn->blocks[*n];
-
-        if ((month < ONESTOP_MONTH_YEARS
-             ? onestop_block_totals(val->mv_data, val->mv_size, rb->tot)
-             : onestop_block_totals_only(val->mv_data, val->mv_size, rb->tot))
-            != 0)
-        {
-            return -1;
-        }
-
-        rb->data = val->mv_data;
-        rb->size = val->mv_size;
-        rb->month = month >= ONESTOP_MONTH_YEARS
-                    ? month - ONESTOP_MONTH_YEARS : month;
-        (*n)++;
-    }
-
-    return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
-}
-
-
-/*
- * The idea that makes a period's figures cost the same however long ago
- * it was: the sum of a series' months before month b is the sum of its
- * years before b's year plus the months of that year before b - or the
- * years up to b's year less the months of that year from b on.  So a
- * series costs its year blocks (a handful, next to its all-time block)
- * and, in each year a cut falls in, the month blocks on the shorter side
- * of that year's cuts; a cut at a year's start reads no month at all.  A
- * one-year query reads the years and one December, whatever the year.
- *
- * The plan, made once a query: each cut as months (a cut on its month's
- * last day is the next month's start, and needs no days), and the cuts
- * by year with the months to read for them.
- */
-
-static int
-plan_cuts(onestop_run_t *rn)
-{
-    size_t                i, j;
-    unsigned              m, mday, first, last, blo;
-    onestop_day_t         day0;
-    onestop_cut_month_t  *cm;
-    onestop_year_span_t  *sp;
-
-    rn->cm = malloc(rn->ncuts * sizeof(onestop_cut_month_t));
-    rn->spans = malloc(rn->ncuts * sizeof(onestop_year_span_t));
-
-    if (rn->cm == NULL || rn->spans == NULL) {
-        return -1;
-    }
-
-    /* the cuts before month 0 see nothing */
-
-    day0 = onestop_month_first_day(0);
-
-    for (rn->cut0 = 0; rn->cut0 < rn->ncuts && rn->cuts[rn->cut0] < day0;
-         rn->cut0++)
-    {
-        /* void */
-    }
-
-    for (i = rn->cut0; i < rn->ncuts; i++) {
-        cm = &rn->cm[i];
-        m = onestop_month_of(rn->cuts[i], &mday);
-
-        if (onestop_month_first_day(m + 1) - 1 == rn->cuts[i]) {
-            cm->b = m + 1;
-            cm->d = -1;
-
-        } else {
-            cm->b = m;
-            cm->d = (int) mday;
-        }
-    }
-
-    rn->nspans = 0;
-
-    for (i = rn->cut0; i < rn->ncuts; i = j) {
-        sp = &rn->spans[rn->nspans++];
-        sp->i = i;
-        sp->year = rn->cm[i].b / 12;
-        first = sp->year * 12;
-        last = 0;
-        blo = first + 12;
-
-        for (j = i; j < rn->ncuts && rn->cm[j].b / 12 == sp->year; j++) {
-            cm = &rn->cm[j];
-
-            if (cm->b == first && cm->d < 0) {
-                continue;           /* the year's start: the years alone */
-            }
-
-            last = cm->d < 0 ? cm->b - 1 : cm->b;
-            blo = cm->b < blo ? cm->b : blo;
-        }
-
-        sp->j = j;
-        sp->fwd = blo == first + 12 || last + 1 - first <= first + 12 - blo;
-        sp->lo = sp->fwd ? first : blo;
-        sp->hi = sp->fwd ? last : first + 11;
-
-        if (blo == first + 12) {
-            sp->lo = 1;             /* nothing to read */
-            sp->hi = 0;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * The prefix sums of one series at every cut, as planned.  The cursor is
- * left on the key after the series: 0, or 1 when there is none; -1 on an
- * error.
- */
-
-static int
-series_prefix(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
-    size_t plen, MDB_val *key, MDB_val *val)
-{
-    int                   rc;
-    size_t                i, s, b, c, n, ny;
-    size_t                start[64], *from;
-    int64_t               base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
-    onestop_cut_month_t  *cm;
-    onestop_year_span_t  *sp;
-
-    for (i = 0; i < rn->cut0; i++) {
-        memset(rn->prefix + i * ONESTOP_K_COUNT, 0,
-               ONESTOP_K_COUNT * sizeof(int64_t));
-    }
-
-    /* the months of every span, then the years (their reading ends past
-     * the series) */
-
-    from = rn->nspans <= 64 ? start : malloc(rn->nspans * sizeof(size_t));
-
-    if (from == NULL) {
-        return -1;
-    }
-
-    n = 0;
-    rc = 0;
-
-    for (s = 0; s < rn->nspans; s++) {
-        sp = &rn->spans[s];
-        from[s] = n;
-
-        if (sp->lo <= sp->hi) {
-            rc = series_read(rn, cur, prefix, plen, sp->lo, sp->hi, &n,
-                             key, val);
-            if (rc < 0) {
-                goto done;
-            }
-        }
-    }
-
-    ny = n;
-    rc = series_read(rn, cur, prefix, plen, ONESTOP_MONTH_YEARS,
-                     ONESTOP_MONTH_ALL_TIME, &n, key, val);
-
-    if (rc < 0) {
-        goto done;
-    }
-
-    for (s = 0; s < rn->nspans; s++) {
-        sp = &rn->spans[s];
-
-        /* the sum of the years before the span's */
-
-        memset(base, 0, sizeof(base));
-
-        for (b = ny; b < n && rn->blocks[b].month < sp->year; b++) {
-            for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                base[c] += rn->blocks[b].tot[c];
-            }
-        }
-
-        memcpy(cum, base, sizeof(cum));
-
-        if (!sp->fwd) {
-            /* the years up to the span's, less the months read */
-
-            if (b < n && rn->blocks[b].month == sp->year) {
-                for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                    cum[c] += rn->blocks[b].tot[c];
-                }
-            }
-
-            for (b = from[s]; b < (s + 1 < rn->nspans ? from[s + 1] : ny);
-                 b++)
-            {
-                for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                    cum[c] -= rn->blocks[b].tot[c];
-                }
-            }
-        }
-
-        b = from[s];
-
-        for (i = sp->i; i < sp->j; i++) {
-            p = rn->prefix + i * ONESTOP_K_COUNT;
-            cm = &rn->cm[i];
-
-            if (cm->b == sp->year * 12 && cm->d < 0) {
-                memcpy(p, base, sizeof(base));
-                continue;
-            }
-
-            while (b < ny && rn->blocks[b].month < cm->b) {
-                for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                    cum[c] += rn->blocks[b].tot[c];
-                }
-                b++;
-            }
-
-            memcpy(p, cum, sizeof(cum));
-
-            if (cm->d >= 0 && b < ny && rn->blocks[b].month == cm->b
-                && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size,
-                                     (unsigned) cm->d, p)
-                   != 0)
-            {
-                rc = -1;
-                goto done;
-            }
-        }
-    }
-
-done:
-
-    if (from != start) {
-        free(from);
-    }
-
-    return rc;
 }
 
 
@@ -805,7 +512,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     rn.prefix = malloc(rn.ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
 
-    if (rn.prefix == NULL || plan_cuts(&rn) != 0) {
+    if (rn.prefix == NULL || onestop_series_plan(&rn) != 0) {
         goto done;
     }
 
@@ -909,7 +616,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             if (onestop_series_wanted(&rn, agency, procedure, channel, ret,
                                       tag))
             {
-                rc = series_prefix(&rn, cur, prefix, slen, &key, &val);
+                rc = onestop_series_prefix(&rn, cur, prefix, slen, &key, &val);
 
                 if (rc < 0) {
                     mdb_cursor_close(cur);
