@@ -114,12 +114,20 @@ put_varint(uint8_t *p, uint64_t v)
 }
 
 
-static int
+static inline int
 get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
     int             shift;
     uint64_t        x;
     const uint8_t  *p = *pp;
+
+    /* most of a block's varints are one byte */
+
+    if (p != end && *p < 0x80) {
+        *v = *p;
+        *pp = p + 1;
+        return 0;
+    }
 
     x = 0;
 
@@ -260,32 +268,68 @@ block_totals(const uint8_t *p, size_t n, int wide, int64_t *tot, int *count)
 }
 
 
+/* steps over the varints of the days set in mask: the last byte of
+ * each is the one without the high bit */
+
+static const uint8_t *
+skip_varints(const uint8_t *p, const uint8_t *end, uint64_t mask)
+{
+    while (mask != 0) {
+        if (p == end) {
+            return NULL;
+        }
+
+        if (!(*p++ & 0x80)) {
+            mask &= mask - 1;
+        }
+    }
+
+    return p;
+}
+
+
 /*
- * Walks the days of a block after its totals: into b when not NULL, into
- * sum[] (days 0 .. upto) when not NULL; checks that the days add up to
- * the totals.  0, or -1 when the bytes are not a block.
+ * Walks the days of a block after its totals, of the counters in need
+ * (1 << ONESTOP_K_*): into b when not NULL, into sum[] (days 0 .. upto)
+ * when not NULL; checks that each counter's days add up to its total.
+ * The days of a counter not needed are stepped over, not decoded, and
+ * the walk ends after the last one needed (the whole block is checked
+ * when every counter is): a query's cut on the day before a month's last
+ * needs two counters of the thirteen (ONESTOP_K_P1).  0, or -1 when the
+ * bytes are not a block.
  */
 
 static int
 block_days(const uint8_t *p, const uint8_t *end, int count,
-    const int64_t *tot, month_block_t *b, unsigned upto, int64_t *sum)
+    const int64_t *tot, month_block_t *b, unsigned upto, uint32_t need,
+    int64_t *sum)
 {
     int       c;
     unsigned  j;
-    int64_t   x, all;
+    int64_t   x, all, part;
     uint64_t  v, mask;
 
-    for (c = 0; c < count; c++) {
+    for (c = 0; c < count && (need >> c) != 0; c++) {
         if (get_varint(&p, end, &mask) != 0 || mask >> DAYS) {
             return -1;
         }
 
-        all = 0;
+        if (!((need >> c) & 1)) {
+            p = skip_varints(p, end, mask);
 
-        for (j = 0; mask != 0; j++, mask >>= 1) {
-            if (!(mask & 1)) {
-                continue;
+            if (p == NULL) {
+                return -1;
             }
+
+            continue;
+        }
+
+        all = 0;
+        part = 0;
+
+        while (mask != 0) {
+            j = (unsigned) __builtin_ctzll(mask);
+            mask &= mask - 1;
 
             if (get_varint(&p, end, &v) != 0) {
                 return -1;
@@ -301,19 +345,23 @@ block_days(const uint8_t *p, const uint8_t *end, int count,
                 b->day[c][j] = (int32_t) x;
             }
 
-            if (sum != NULL && j <= upto) {
-                sum[c] += x;
-            }
-
             all += x;
+
+            if (j <= upto) {
+                part += x;
+            }
         }
 
         if (all != tot[c]) {
             return -1;
         }
+
+        if (sum != NULL) {
+            sum[c] += part;
+        }
     }
 
-    return p == end ? 0 : -1;
+    return c < count || p == end ? 0 : -1;
 }
 
 
@@ -338,7 +386,7 @@ block_decode_v2(const uint8_t *p, size_t n, int wide, int total,
         return q == p + n ? 0 : -1;
     }
 
-    return block_days(q, p + n, count, b->tot, b, 0, NULL);
+    return block_days(q, p + n, count, b->tot, b, 0, ONESTOP_K_ALL, NULL);
 }
 
 
@@ -457,6 +505,14 @@ onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot)
 int
 onestop_block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
 {
+    return onestop_block_sum_of(p, n, upto, ONESTOP_K_ALL, sum);
+}
+
+
+int
+onestop_block_sum_of(const uint8_t *p, size_t n, unsigned upto,
+    uint32_t need, int64_t *sum)
+{
     int             c, count;
     unsigned        j;
     int64_t         tot[ONESTOP_K_COUNT];
@@ -470,15 +526,18 @@ onestop_block_sum(const uint8_t *p, size_t n, unsigned upto, int64_t *sum)
             return -1;
         }
 
-        return block_days(q, p + n, count, tot, NULL, upto, sum);
+        return block_days(q, p + n, count, tot, NULL, upto, need, sum);
     }
+
+    /* schema 1's size, which a block of schema 2 may have too: decoded
+     * as whichever it is */
 
     if (onestop_block_decode(p, n, 0, &blk) != 0) {
         return -1;
     }
 
-    for (c = 0; c < ONESTOP_K_BASE; c++) {
-        for (j = 0; j <= upto && j < DAYS; j++) {
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        for (j = 0; (need >> c & 1) && j <= upto && j < DAYS; j++) {
             sum[c] += blk.day[c][j];
         }
     }

@@ -58,6 +58,11 @@ int onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot);
 /* adds each counter's days 0 .. upto of a month block to sum[] */
 int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
     int64_t *sum);
+/* the same for the counters whose bit is set in need (1 << ONESTOP_K_*)
+ * alone: the others' days are stepped over, not decoded, and the walk
+ * ends after the last counter needed */
+int onestop_block_sum_of(const uint8_t *p, size_t n, unsigned upto,
+    uint32_t need, int64_t *sum);
 
 /* rewrites schema 1's fixed-size counter blocks as schema 2's; an LMDB
  * error code */

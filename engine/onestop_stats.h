@@ -94,7 +94,11 @@ typedef struct {
 } onestop_counts_t;
 
 /* Prefix sums of the counters at three days -> the figures of
- * [from, to]: p0 at from-1, p1 at to-1, p2 at to. */
+ * [from, to]: p0 at from-1, p1 at to-1, p2 at to.  Of p1 it reads only
+ * the counters of ONESTOP_K_P1 (so a reader may sum only those there). */
+#define ONESTOP_K_P1  ((1u << ONESTOP_K_DUE) | (1u << ONESTOP_K_CLOSED_BY_DUE))
+#define ONESTOP_K_ALL ((1u << ONESTOP_K_COUNT) - 1)
+
 void onestop_counts_from_prefix(onestop_counts_t *c, unsigned channel,
     const int64_t *p0, const int64_t *p1, const int64_t *p2);
 void onestop_counts_add(onestop_counts_t *dst, const onestop_counts_t *src);

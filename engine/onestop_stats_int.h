@@ -28,10 +28,12 @@ typedef struct {
 } onestop_read_block_t;
 
 /* a cut as months: its prefix sum is the sum of the months before b
- * plus, when d is not -1, the days 0 .. d of month b */
+ * plus, when d is not -1, the days 0 .. d of month b, of the counters
+ * in need (1 << ONESTOP_K_*: those the sub-periods read at the cut) */
 typedef struct {
     unsigned                b;
     int                     d;
+    uint32_t                need;
 } onestop_cut_month_t;
 
 /* the cuts i .. j - 1 of one year, and the months a series is read for

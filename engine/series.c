@@ -126,6 +126,19 @@ onestop_series_plan(onestop_run_t *rn)
         /* void */
     }
 
+    /* what each cut is read for: a sub-period's figures read every
+     * counter at from - 1 and to, two at to - 1 */
+
+    for (i = 0; i < rn->ncuts; i++) {
+        rn->cm[i].need = 0;
+    }
+
+    for (i = 0; i < rn->nperiods; i++) {
+        rn->cm[rn->pcut[3 * i]].need |= ONESTOP_K_ALL;
+        rn->cm[rn->pcut[3 * i + 1]].need |= ONESTOP_K_P1;
+        rn->cm[rn->pcut[3 * i + 2]].need |= ONESTOP_K_ALL;
+    }
+
     for (i = rn->cut0; i < rn->ncuts; i++) {
         cm = &rn->cm[i];
         m = onestop_month_of(rn->cuts[i], &mday);
@@ -285,8 +298,9 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
             memcpy(p, cum, sizeof(cum));
 
             if (cm->d >= 0 && b < ny && rn->blocks[b].month == cm->b
-                && onestop_block_sum(rn->blocks[b].data, rn->blocks[b].size,
-                                     (unsigned) cm->d, p)
+                && onestop_block_sum_of(rn->blocks[b].data,
+                                        rn->blocks[b].size, (unsigned) cm->d,
+                                        cm->need, p)
                    != 0)
             {
                 rc = -1;
