@@ -24,6 +24,8 @@ typedef struct {
     const uint8_t          *data;       /* in the map */
     size_t                  size;
     unsigned                month;
+    int                     ready;      /* tot decoded (a year's block is
+                                           decoded when it is summed) */
     int64_t                 tot[ONESTOP_K_COUNT];
 } onestop_read_block_t;
 

@@ -76,11 +76,10 @@ series_read(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         rb = &rn->blocks[*n];
+        rb->ready = month < ONESTOP_MONTH_YEARS;
 
-        if ((month < ONESTOP_MONTH_YEARS
-             ? onestop_block_totals(val->mv_data, val->mv_size, rb->tot)
-             : onestop_block_totals_only(val->mv_data, val->mv_size, rb->tot))
-            != 0)
+        if (rb->ready
+            && onestop_block_totals(val->mv_data, val->mv_size, rb->tot) != 0)
         {
             return -1;
         }
@@ -189,6 +188,95 @@ onestop_series_plan(onestop_run_t *rn)
 }
 
 
+/* a year's or the all-time block's totals, decoded when first summed */
+
+static int
+series_tot(onestop_read_block_t *rb)
+{
+    if (!rb->ready) {
+        if (onestop_block_totals_only(rb->data, rb->size, rb->tot) != 0) {
+            return -1;
+        }
+
+        rb->ready = 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The sum of a series' years before year into base: the years summed
+ * forwards, or the all-time block less the years from year on, whichever
+ * decodes fewer blocks (a query of last year reads the all-time block and
+ * two years, one of 2019 one year, whatever the years since).  The years
+ * are blocks ny .. n - 1, the all-time block last when there is one;
+ * *at is set to the first year from year on.  0, or -1.
+ */
+
+static int
+series_years_before(onestop_run_t *rn, size_t ny, size_t n, unsigned year,
+    int64_t *base, size_t *at)
+{
+    size_t                 b, k, all;
+    unsigned               c;
+    onestop_read_block_t  *rb;
+
+    for (k = ny; k < n && rn->blocks[k].month < year; k++) {
+        /* void */
+    }
+
+    *at = k;
+    memset(base, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+
+    all = n;
+
+    if (n > ny && rn->blocks[n - 1].month
+                  == ONESTOP_MONTH_ALL_TIME - ONESTOP_MONTH_YEARS)
+    {
+        all = n - 1;
+    }
+
+    if (all < n && all - k + 1 < k - ny) {
+        rb = &rn->blocks[all];
+
+        if (series_tot(rb) != 0) {
+            return -1;
+        }
+
+        memcpy(base, rb->tot, ONESTOP_K_COUNT * sizeof(int64_t));
+
+        for (b = k; b < all; b++) {
+            rb = &rn->blocks[b];
+
+            if (series_tot(rb) != 0) {
+                return -1;
+            }
+
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                base[c] -= rb->tot[c];
+            }
+        }
+
+        return 0;
+    }
+
+    for (b = ny; b < k; b++) {
+        rb = &rn->blocks[b];
+
+        if (series_tot(rb) != 0) {
+            return -1;
+        }
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            base[c] += rb->tot[c];
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * The prefix sums of one series at every cut, as planned.  The cursor is
  * left on the key after the series: 0, or 1 when there is none; -1 on an
@@ -249,12 +337,9 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
 
         /* the sum of the years before the span's */
 
-        memset(base, 0, sizeof(base));
-
-        for (b = ny; b < n && rn->blocks[b].month < sp->year; b++) {
-            for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                base[c] += rn->blocks[b].tot[c];
-            }
+        if (series_years_before(rn, ny, n, sp->year, base, &b) != 0) {
+            rc = -1;
+            goto done;
         }
 
         memcpy(cum, base, sizeof(cum));
@@ -263,6 +348,11 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
             /* the years up to the span's, less the months read */
 
             if (b < n && rn->blocks[b].month == sp->year) {
+                if (series_tot(&rn->blocks[b]) != 0) {
+                    rc = -1;
+                    goto done;
+                }
+
                 for (c = 0; c < ONESTOP_K_COUNT; c++) {
                     cum[c] += rn->blocks[b].tot[c];
                 }
