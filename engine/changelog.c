@@ -202,6 +202,33 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
 
 
 int
+onestop_changelog_last_ts(onestop_store_t *st, MDB_txn *txn, int64_t *ts)
+{
+    int          rc;
+    MDB_val      k, v;
+    MDB_cursor  *cur;
+
+    if (!st->has_changelog || mdb_cursor_open(txn, st->changelog, &cur) != 0)
+    {
+        return -1;
+    }
+
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+
+    if (rc == 0 && v.mv_size >= CL_HEAD) {
+        memcpy(ts, (uint8_t *) v.mv_data + 1, 8);
+
+    } else {
+        rc = -1;
+    }
+
+    mdb_cursor_close(cur);
+
+    return rc == 0 ? 0 : -1;
+}
+
+
+int
 onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed)
 {
     int          rc;

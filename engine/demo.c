@@ -365,6 +365,37 @@ demo_phone(demo_t *d, onestop_buf_t *b)
 }
 
 
+/* a record's times as instants: received, and its newest event */
+
+static void
+demo_newest(demo_t *d, int32_t day, uint32_t secs)
+{
+    int64_t  t;
+
+    if (day < 0) {
+        return;
+    }
+
+    t = (int64_t) day * 86400 + secs - DEMO_LOCAL_OFFSET;
+
+    if (t > d->times.newest) {
+        d->times.newest = t;
+    }
+}
+
+
+static void
+demo_times(demo_t *d, int32_t rday, uint32_t rsecs, int32_t res,
+    uint32_t res_secs, int32_t ret, uint32_t ret_secs)
+{
+    d->times.received = (int64_t) rday * 86400 + rsecs - DEMO_LOCAL_OFFSET;
+    d->times.newest = d->times.received;
+
+    demo_newest(d, res, res_secs);
+    demo_newest(d, ret, ret_secs);
+}
+
+
 /* one dossier record */
 
 static void
@@ -529,6 +560,10 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
             reason = demo_pick(d, demo_reasons_any);
         }
     }
+
+    demo_times(d, rday, rsecs, res, res_secs, ret, ret_secs);
+    demo_newest(d, wdr, wdr_secs);
+    demo_newest(d, ai, ai_secs);
 
     version = 1 + (ai >= 0) + (res >= 0) + (ret >= 0) + (wdr >= 0);
     if (version < 4 && demo_rnd(d, 100) < 12) {
@@ -744,9 +779,54 @@ demo_share(size_t n, uint64_t c, uint64_t w)
 }
 
 
+/* onestop_demo_generate's records, without their times */
+
+typedef struct {
+    onestop_demo_emit_pt   emit_catalog;
+    onestop_demo_emit_pt   emit_record;
+    void                  *ctx;
+} demo_untimed_t;
+
+
+static int
+demo_untimed_catalog(void *ctx, const char *json, size_t len)
+{
+    demo_untimed_t  *u = ctx;
+
+    return u->emit_catalog(u->ctx, json, len);
+}
+
+
+static int
+demo_untimed_record(void *ctx, const char *json, size_t len,
+    const onestop_demo_times_t *times)
+{
+    demo_untimed_t  *u = ctx;
+
+    return u->emit_record(u->ctx, json, len);
+}
+
+
 int
 onestop_demo_generate(uint64_t seed, size_t ndossiers, int32_t today,
     onestop_demo_emit_pt emit_catalog, onestop_demo_emit_pt emit_record,
+    void *ctx)
+{
+    demo_untimed_t  u;
+
+    u.emit_catalog = emit_catalog;
+    u.emit_record = emit_record;
+    u.ctx = ctx;
+
+    return onestop_demo_generate_timed(seed, ndossiers, today,
+                                       demo_untimed_catalog,
+                                       demo_untimed_record, &u);
+}
+
+
+int
+onestop_demo_generate_timed(uint64_t seed, size_t ndossiers, int32_t today,
+    onestop_demo_emit_pt emit_catalog, onestop_demo_emit_timed_pt emit_record,
     void *ctx)
 {
     int        rc;
@@ -840,7 +920,7 @@ onestop_demo_generate(uint64_t seed, size_t ndossiers, int32_t today,
                 goto done;
             }
 
-            rc = emit_record(ctx, d->out.data, d->out.len);
+            rc = emit_record(ctx, d->out.data, d->out.len, &d->times);
             if (rc != 0) {
                 goto done;
             }

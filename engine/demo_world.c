@@ -194,6 +194,18 @@ demo_pick_word(demo_t *d, const demo_word_t *w, size_t n)
 
 /* set-up */
 
+int32_t
+onestop_demo_first_day(int32_t today)
+{
+    int32_t  start;
+
+    /* from the day after Decision 30/2019/QĐ-UBND, or a year at least */
+    start = onestop_days_from_civil(2019, 7, 10);
+
+    return today < start ? today - 364 : start;
+}
+
+
 int
 demo_init(demo_t *d, uint64_t seed, int32_t today)
 {
@@ -208,11 +220,7 @@ demo_init(demo_t *d, uint64_t seed, int32_t today)
     }
 
     d->today = today;
-    /* from the day after Decision 30/2019/QĐ-UBND, or a year at least */
-    d->start = onestop_days_from_civil(2019, 7, 10);
-    if (today < d->start) {
-        d->start = today - 364;
-    }
+    d->start = onestop_demo_first_day(today);
     d->span = today > d->start ? today - d->start : 1;
 
     d->wd_lo = d->start - 7;

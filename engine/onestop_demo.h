@@ -18,6 +18,17 @@
  */
 typedef int (*onestop_demo_emit_pt)(void *ctx, const char *json, size_t len);
 
+/* A record's times, in UTC seconds: when it was received, and its newest
+ * event (received, resolved, returned, withdrawn or its apology letter
+ * issued): the version the record is, as of then. */
+typedef struct {
+    int64_t   received;
+    int64_t   newest;
+} onestop_demo_times_t;
+
+typedef int (*onestop_demo_emit_timed_pt)(void *ctx, const char *json,
+    size_t len, const onestop_demo_times_t *times);
+
 
 /*
  * Generates the demo data set, deterministic for a seed: first calls
@@ -37,6 +48,15 @@ typedef int (*onestop_demo_emit_pt)(void *ctx, const char *json, size_t len);
 int onestop_demo_generate(uint64_t seed, size_t ndossiers, int32_t today,
     onestop_demo_emit_pt emit_catalog, onestop_demo_emit_pt emit_record,
     void *ctx);
+
+/* The same, each record with its times. */
+int onestop_demo_generate_timed(uint64_t seed, size_t ndossiers,
+    int32_t today, onestop_demo_emit_pt emit_catalog,
+    onestop_demo_emit_timed_pt emit_record, void *ctx);
+
+/* The first day of the data set for `today` (a local day number): the
+ * first day a record may be received on. */
+int32_t onestop_demo_first_day(int32_t today);
 
 
 #endif /* ONESTOP_DEMO_H */

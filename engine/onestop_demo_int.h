@@ -9,6 +9,7 @@
 #ifndef ONESTOP_DEMO_INT_H
 #define ONESTOP_DEMO_INT_H
 
+#include "onestop_demo.h"
 #include "onestop_demo_data.h"
 #include "onestop_util.h"
 
@@ -77,6 +78,7 @@ typedef struct {
     size_t        nkeys;
 
     onestop_buf_t    out;
+    onestop_demo_times_t  times;  /* the record in out */
 } demo_t;
 
 

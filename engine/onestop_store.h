@@ -211,6 +211,20 @@ typedef struct {
 int onestop_store_write(onestop_store_t *st, onestop_write_t **w, size_t n);
 
 /*
+ * The commit time of the writes that follow, in ms since the epoch, for
+ * `onestop demo` alone (never an API's): a store built in one go as years
+ * of writes would have left it, each batch committed at the time of its
+ * newest event, so that the change log keeps only its last
+ * onestop_changelog_days as a province's store does.  A time later than
+ * the clock is taken as the clock; one earlier than the newest commit
+ * time the store still records (the last entry of the outbox or of the
+ * change log) as that time, so the commit times of a store never go
+ * backwards (the change log's trim walks them in sequence order).  0: the
+ * clock again, as every other writer.
+ */
+void onestop_store_commit_time(onestop_store_t *st, int64_t ms);
+
+/*
  * The same for a group that may grow: once the transaction has begun
  * (this process then holds the store's writer lock) and again whenever
  * the writes so far are applied, more(ctx, w + n, cap - n) may add writes

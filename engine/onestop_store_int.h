@@ -48,6 +48,8 @@ struct onestop_store_s {
     int32_t              offset;
     uint64_t             outbox_max;
     int                  unread;        /* conf->unread */
+    int64_t              commit_ms;     /* the demo's commit time (ms);
+                                           0: the clock (outbox.c) */
     int                  borrowed;      /* a reader: the env is not its */
     int                  adopt_growth;  /* conf->adopt_growth */
     const char          *error;         /* why the last read failed */
@@ -166,7 +168,8 @@ int onestop_store_catalog_apply(onestop_store_t *st, MDB_txn *txn,
     onestop_chain_t *c, const uint8_t *body, size_t len);
 
 /* outbox.c: the chain as of txn (sequence, digest, meta "log"), the
- * commit time now; an LMDB error code */
+ * commit time now (or the demo's, onestop_store_commit_time); an LMDB
+ * error code */
 int onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c);
 /* outbox.c: the chain's sequence and digest into meta; an LMDB error code */
 int onestop_chain_save(onestop_store_t *st, MDB_txn *txn,
@@ -233,6 +236,10 @@ int onestop_outbox_trim(onestop_store_t *st, MDB_txn *txn, int *changed);
 int onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
     const onestop_chain_t *c, int kind, uint32_t agency, uint64_t version,
     const onestop_str_t *code, const uint8_t *body, size_t blen);
+/* changelog.c: the commit time (ms) of the log's last entry into *ts:
+ * 0, or -1 when the log holds none */
+int onestop_changelog_last_ts(onestop_store_t *st, MDB_txn *txn,
+    int64_t *ts);
 /* changelog.c: the entries older than the days kept dropped, a bounded
  * number per transaction (*changed: 1 when some were); an LMDB error code */
 int onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed);

@@ -56,6 +56,9 @@ onestop_store_seq(onestop_store_t *st)
 
 /* the chain */
 
+static int64_t chain_commit_ms(onestop_store_t *st, MDB_txn *txn);
+
+
 int
 onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c)
 {
@@ -72,7 +75,7 @@ onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c)
     }
 
     c->log = log != 0;
-    c->ts = onestop_clock_ms();
+    c->ts = chain_commit_ms(st, txn);
 
     k.mv_data = (void *) ONESTOP_META_DIGEST;
     k.mv_size = strlen(ONESTOP_META_DIGEST);
@@ -106,6 +109,51 @@ onestop_chain_save(onestop_store_t *st, MDB_txn *txn, const onestop_chain_t *c)
     }
 
     return rc;
+}
+
+
+void
+onestop_store_commit_time(onestop_store_t *st, int64_t ms)
+{
+    st->commit_ms = ms > 0 ? ms : 0;
+}
+
+
+/* the clock, or the demo's time: never later than the clock, never
+ * earlier than the newest commit time the store still records */
+
+static int64_t
+chain_commit_ms(onestop_store_t *st, MDB_txn *txn)
+{
+    int64_t                  ms, now, last;
+    MDB_val                  k, v;
+    MDB_cursor              *cur;
+    onestop_outbox_entry_t   e;
+
+    now = onestop_clock_ms();
+
+    if (st->commit_ms == 0 || st->commit_ms >= now) {
+        return now;
+    }
+
+    ms = st->commit_ms;
+
+    if (mdb_cursor_open(txn, st->outbox, &cur) == 0) {
+        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0
+            && onestop_outbox_entry(&k, &v, &e) == 0
+            && e.ts > ms)
+        {
+            ms = e.ts;
+        }
+
+        mdb_cursor_close(cur);
+    }
+
+    if (onestop_changelog_last_ts(st, txn, &last) == 0 && last > ms) {
+        ms = last;
+    }
+
+    return ms < now ? ms : now;
 }
 
 

@@ -840,7 +840,10 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
         }
 
         chain0 = chain;
-        chain.ts = onestop_clock_ms();
+
+        if (st->commit_ms == 0) {
+            chain.ts = onestop_clock_ms();
+        }
 
         rc = mdb_txn_begin(st->env, txn, 0, &child);
 
