@@ -8,9 +8,13 @@
  * years up to b's year less the months of that year from b on.  So a
  * series costs its year blocks (a handful, next to its all-time block)
  * and, in each year a cut falls in, the month blocks on the shorter side
- * of that year's cuts; a cut at a year's start reads no month at all.  A
- * one-year query reads the years and one December, whatever the year,
- * in two seeks, and leaves the cursor on the next series.
+ * of that year's cuts; a cut at a year's start reads no month at all.
+ * The years before a year are themselves taken from the shorter side:
+ * summed, or the all-time block less the years since (a year block is
+ * decoded only when summed).  A one-year query reads the years and one
+ * December, whatever the year, in two seeks, and leaves the cursor on the
+ * next series; of December's days it sums two counters (a cut on the day
+ * before a period's end is read for ONESTOP_K_P1 alone).
  *
  * It reads through the caller's cursor and never writes.
  */
