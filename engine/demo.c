@@ -385,14 +385,17 @@ demo_newest(demo_t *d, int32_t day, uint32_t secs)
 
 
 static void
-demo_times(demo_t *d, int32_t rday, uint32_t rsecs, int32_t res,
-    uint32_t res_secs, int32_t ret, uint32_t ret_secs)
+demo_times(demo_t *d, int32_t rday, uint32_t rsecs, const int32_t *days,
+    const uint32_t *secs, size_t n)
 {
+    size_t  i;
+
     d->times.received = (int64_t) rday * 86400 + rsecs - DEMO_LOCAL_OFFSET;
     d->times.newest = d->times.received;
 
-    demo_newest(d, res, res_secs);
-    demo_newest(d, ret, ret_secs);
+    for (i = 0; i < n; i++) {
+        demo_newest(d, days[i], secs[i]);
+    }
 }
 
 
@@ -561,9 +564,9 @@ demo_record(demo_t *d, int32_t rday, uint32_t rsecs, unsigned ch)
         }
     }
 
-    demo_times(d, rday, rsecs, res, res_secs, ret, ret_secs);
-    demo_newest(d, wdr, wdr_secs);
-    demo_newest(d, ai, ai_secs);
+    /* resolved, returned, withdrawn, the apology letter */
+    demo_times(d, rday, rsecs, (int32_t[]) { res, ret, wdr, ai },
+               (uint32_t[]) { res_secs, ret_secs, wdr_secs, ai_secs }, 4);
 
     version = 1 + (ai >= 0) + (res >= 0) + (ret >= 0) + (wdr >= 0);
     if (version < 4 && demo_rnd(d, 100) < 12) {

@@ -176,6 +176,10 @@ int onestop_chain_save(onestop_store_t *st, MDB_txn *txn,
     const onestop_chain_t *c);
 /* outbox.c: the milliseconds since the epoch, by the clock */
 int64_t onestop_clock_ms(void);
+/* outbox.c: a commit's time: the clock, or the demo's
+ * (onestop_store_commit_time), never later than the clock nor earlier
+ * than the newest commit time txn still records */
+int64_t onestop_chain_time(onestop_store_t *st, MDB_txn *txn);
 /*
  * outbox.c: the digest after a change: SHA-256 of prev, the sequence
  * (big-endian) and the change's bytes, given as a head (format, kind,

@@ -56,9 +56,6 @@ onestop_store_seq(onestop_store_t *st)
 
 /* the chain */
 
-static int64_t chain_commit_ms(onestop_store_t *st, MDB_txn *txn);
-
-
 int
 onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c)
 {
@@ -75,7 +72,7 @@ onestop_chain_load(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c)
     }
 
     c->log = log != 0;
-    c->ts = chain_commit_ms(st, txn);
+    c->ts = onestop_chain_time(st, txn);
 
     k.mv_data = (void *) ONESTOP_META_DIGEST;
     k.mv_size = strlen(ONESTOP_META_DIGEST);
@@ -119,11 +116,8 @@ onestop_store_commit_time(onestop_store_t *st, int64_t ms)
 }
 
 
-/* the clock, or the demo's time: never later than the clock, never
- * earlier than the newest commit time the store still records */
-
-static int64_t
-chain_commit_ms(onestop_store_t *st, MDB_txn *txn)
+int64_t
+onestop_chain_time(onestop_store_t *st, MDB_txn *txn)
 {
     int64_t                  ms, now, last;
     MDB_val                  k, v;

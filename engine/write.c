@@ -841,9 +841,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
 
         chain0 = chain;
 
-        if (st->commit_ms == 0) {
-            chain.ts = onestop_clock_ms();
-        }
+        chain.ts = onestop_chain_time(st, txn);
 
         rc = mdb_txn_begin(st->env, txn, 0, &child);
 
