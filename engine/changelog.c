@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include <lmdb.h>
-#include <yajl/yajl_gen.h>
 
 #include "onestop_changes.h"
 #include "onestop_date.h"
@@ -94,38 +93,31 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
     size_t                len, rec_off, rec_end;
     uint8_t               key[8], *p;
     uint32_t              u;
-    yajl_gen              g;
+    onestop_buf_t        *b;
     MDB_val               k, v;
     onestop_str_t         id;
     onestop_record_t      r;
-    const unsigned char  *buf;
 
     if (st->changelog_days == 0 || !st->has_changelog) {
         return 0;
     }
 
-    g = st->cgen;
+    /* the same bytes as yajl_gen would write: the members are literals,
+     * the values escaped by onestop_json_str */
 
-    if (g == NULL) {
-        g = yajl_gen_alloc(NULL);
-        if (g == NULL) {
-            return ENOMEM;
-        }
-        st->cgen = g;
-    }
-
-    yajl_gen_clear(g);
-    yajl_gen_reset(g, NULL);
+    b = &st->cbuf;
+    b->len = 0;
+    b->failed = 0;
 
     cl_agency(st->wcat, agency, &id);
 
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "seq");
-    yajl_gen_integer(g, (long long) c->seq);
-    onestop_gen_cstr(g, "kind");
-    onestop_gen_cstr(g, onestop_changes_kind(kind));
-    onestop_gen_cstr(g, "agency");
-    onestop_gen_str(g, id.data, id.len);
+    onestop_buf_add(b, "{\"seq\":", 7);
+    onestop_json_int(b, (int64_t) c->seq);
+    onestop_buf_add(b, ",\"kind\":", 8);
+    onestop_json_str(b, onestop_changes_kind(kind),
+                     strlen(onestop_changes_kind(kind)));
+    onestop_buf_add(b, ",\"agency\":", 10);
+    onestop_json_str(b, id.data, id.len);
 
     /* a dossier's code and version; no code for an evaluation or a
      * question: the public feed names no evaluated dossier */
@@ -133,14 +125,14 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
     if ((kind == ONESTOP_CHANGE_DOSSIER || kind == ONESTOP_CHANGE_DELETE)
         && code != NULL && code->len)
     {
-        onestop_gen_cstr(g, "code");
-        onestop_gen_str(g, code->data, code->len);
-        onestop_gen_cstr(g, "version");
-        yajl_gen_integer(g, (long long) version);
+        onestop_buf_add(b, ",\"code\":", 8);
+        onestop_json_str(b, code->data, code->len);
+        onestop_buf_add(b, ",\"version\":", 11);
+        onestop_json_int(b, (int64_t) version);
     }
 
-    onestop_gen_cstr(g, "ts");
-    onestop_gen_str(g, ts, onestop_changes_ts(c->ts, st->offset, ts));
+    onestop_buf_add(b, ",\"ts\":", 6);
+    onestop_json_str(b, ts, onestop_changes_ts(c->ts, st->offset, ts));
 
     rec_off = 0;
     rec_end = 0;
@@ -149,28 +141,20 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
         && onestop_record_decode(body, blen, &r) == 0 && !r.tombstone)
     {
         r.code = *code;
-        onestop_gen_cstr(g, "record");
-
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-            return ENOMEM;
-        }
-
-        rec_off = len + 1;              /* after the ':' */
-        onestop_lookup_render(g, &r, st->wcat, st->offset,
+        onestop_buf_add(b, ",\"record\":", 10);
+        rec_off = b->len;
+        onestop_lookup_render(b, &r, st->wcat, st->offset,
                               onestop_sec_day(c->ts / 1000, st->offset), 0);
-
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-            return ENOMEM;
-        }
-
-        rec_end = len;
+        rec_end = b->len;
     }
 
-    yajl_gen_map_close(g);
+    onestop_buf_add(b, "}", 1);
 
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+    if (b->failed) {
         return ENOMEM;
     }
+
+    len = b->len;
 
     be64(key, c->seq);
     k.mv_data = key;
@@ -195,7 +179,7 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
     memcpy(p + 9, &u, 4);
     u = (uint32_t) (rec_end - rec_off);
     memcpy(p + 13, &u, 4);
-    memcpy(p + CL_HEAD, buf, len);
+    memcpy(p + CL_HEAD, b->data, len);
 
     return 0;
 }

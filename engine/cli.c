@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <yajl/yajl_gen.h>
 
 #include "onestop_cli.h"
 #include "onestop_cli_replica.h"
@@ -55,7 +54,6 @@ static int cmd_backup(onestop_store_t *st, const char *dest);
 static int cmd_stats(onestop_store_t *st, int argc, char **argv);
 static int cmd_verify(onestop_store_t *st);
 static int read_file(const char *file, onestop_buf_t *data);
-static void print_gen(yajl_gen g);
 
 
 static void
@@ -255,18 +253,6 @@ read_file(const char *file, onestop_buf_t *data)
     }
 
     return 0;
-}
-
-
-static void
-print_gen(yajl_gen g)
-{
-    const unsigned char  *buf;
-    size_t                len;
-
-    yajl_gen_get_buf(g, &buf, &len);
-    fwrite(buf, 1, len, stdout);
-    fputc('\n', stdout);
 }
 
 
@@ -471,7 +457,7 @@ static int
 cmd_get(onestop_store_t *st, const char *code)
 {
     int                       rc;
-    yajl_gen                  g;
+    onestop_buf_t             out;
     onestop_record_t          r;
     const onestop_catalog_t  *cat;
 
@@ -496,12 +482,16 @@ cmd_get(onestop_store_t *st, const char *code)
         return fail("cannot read dossier \"%s\"", code);
     }
 
-    g = yajl_gen_alloc(NULL);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-    onestop_lookup_render(g, &r, cat, onestop_store_offset(st),
+    memset(&out, 0, sizeof(onestop_buf_t));
+    onestop_lookup_render(&out, &r, cat, onestop_store_offset(st),
                           onestop_today(onestop_store_offset(st)), 0);
-    print_gen(g);
-    yajl_gen_free(g);
+    onestop_buf_add(&out, "\n", 1);
+
+    if (!out.failed) {
+        fwrite(out.data, 1, out.len, stdout);
+    }
+
+    onestop_buf_free(&out);
 
     onestop_store_read_end(st);
     return 0;

@@ -4,8 +4,9 @@
  * A catalog document is small and comes at once: its text is checked
  * whole (UTF-8, surrogates, NUL), read into yajl's tree and checked entry
  * by entry (400 when it is not an object, 422 naming the entry at
- * fault).  The answers - a dossier's lookup object and the error object -
- * are written with yajl_gen, which escapes every string.
+ * fault).  The error object is written with yajl_gen, which escapes every
+ * string; the busiest answer, a dossier's lookup object, straight into a
+ * buffer with the same bytes.
  *
  * Calls batch.c (the surrogate scanner) and the files below it.
  */
@@ -18,6 +19,7 @@
 
 #include "onestop_batch_int.h"
 #include "onestop_history.h"
+#include "onestop_number.h"
 
 
 /* catalog documents */
@@ -356,18 +358,41 @@ onestop_json_ref(onestop_buf_t *b, const char *member,
 }
 
 
+/* a literal's bytes: member names and punctuation, never escaped */
+#define json_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
+
+
+/* "YYYY-MM-DD" of ts in the offset, or null */
 static void
-gen_date(yajl_gen g, const onestop_ts_t *ts, int32_t offset)
+json_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
 {
-    char  buf[ONESTOP_DATE_LEN];
+    char  buf[ONESTOP_DATE_LEN + 2];
 
     if (!ts->set) {
-        yajl_gen_null(g);
+        json_lit(b, "null");
         return;
     }
 
-    onestop_day_format(onestop_ts_day(ts, offset), buf);
-    onestop_gen_str(g, buf, ONESTOP_DATE_LEN);
+    buf[0] = '"';
+    onestop_day_format(onestop_ts_day(ts, offset), buf + 1);
+    buf[ONESTOP_DATE_LEN + 1] = '"';
+    onestop_buf_add(b, buf, sizeof(buf));
+}
+
+
+static void
+json_cstr(onestop_buf_t *b, const char *s)
+{
+    onestop_json_str(b, s, strlen(s));
+}
+
+
+void
+onestop_json_int(onestop_buf_t *b, int64_t v)
+{
+    char  buf[ONESTOP_NUMBER_MAX];
+
+    onestop_buf_add(b, buf, onestop_number_int(buf, v));
 }
 
 
@@ -391,12 +416,18 @@ onestop_gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
 }
 
 
-static void gen_letter(yajl_gen g, const onestop_record_t *r,
+static void json_letter(onestop_buf_t *b, const onestop_record_t *r,
     const onestop_letter_t *l, int32_t offset, int unmasked);
 
 
+/*
+ * Written straight into the buffer, not through yajl: the lookup is the
+ * busiest answer, and the object's shape is fixed, so the commas and the
+ * members' names are literals and only the values are escaped (the same
+ * bytes as yajl_gen writes, onestop_json_str).
+ */
 void
-onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
+onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int unmasked)
 {
@@ -412,132 +443,128 @@ onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
     st = onestop_record_status(r);
     tl = onestop_record_timeliness(r, offset, today);
 
-    yajl_gen_map_open(g);
+    json_lit(b, "{\"code\":");
+    onestop_json_str(b, r->code.data, r->code.len);
 
-    onestop_gen_cstr(g, "code");
-    onestop_gen_str(g, r->code.data, r->code.len);
-
-    onestop_gen_cstr(g, "applicant");
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "name");
-
+    json_lit(b, ",\"applicant\":{\"name\":");
     onestop_shown_name(&name, r, unmasked);
-    onestop_gen_str(g, name.data, name.len);
+    onestop_json_str(b, name.data, name.len);
     onestop_shown_name_free(&name);
 
-    onestop_gen_cstr(g, "type");
-    onestop_gen_cstr(g, r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-                        ? "organization" : "citizen");
-    yajl_gen_map_close(g);
+    if (r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
+        json_lit(b, ",\"type\":\"organization\"}");
+    } else {
+        json_lit(b, ",\"type\":\"citizen\"}");
+    }
 
-    onestop_gen_ref(g, "agency", refs.agency ? &refs.agency->id : NULL,
-                    refs.agency ? &refs.agency->name : NULL);
-    onestop_gen_ref(g, "field", refs.field ? &refs.field->id : NULL,
-                    refs.field ? &refs.field->name : NULL);
-    onestop_gen_ref(g, "procedure",
-                    refs.procedure ? &refs.procedure->id : NULL,
-                    refs.procedure ? &refs.procedure->name : NULL);
+    onestop_json_ref(b, "agency", refs.agency ? &refs.agency->id : NULL,
+                     refs.agency ? &refs.agency->name : NULL);
+    onestop_json_ref(b, "field", refs.field ? &refs.field->id : NULL,
+                     refs.field ? &refs.field->name : NULL);
+    onestop_json_ref(b, "procedure",
+                     refs.procedure ? &refs.procedure->id : NULL,
+                     refs.procedure ? &refs.procedure->name : NULL);
 
-    onestop_gen_cstr(g, "channel");
-    onestop_gen_cstr(g, onestop_channel_name(r->channel));
+    json_lit(b, ",\"channel\":");
+    json_cstr(b, onestop_channel_name(r->channel));
 
-    onestop_gen_cstr(g, "received_date");
-    gen_date(g, &r->t[ONESTOP_T_RECEIVED], offset);
+    json_lit(b, ",\"received_date\":");
+    json_date(b, &r->t[ONESTOP_T_RECEIVED], offset);
 
     if (r->submitted.set) {
         /* Điều 9.1: the submission, and the moment it counts from */
         char    buf[ONESTOP_TS_LEN];
         size_t  n;
 
-        onestop_gen_cstr(g, "submitted_at");
+        json_lit(b, ",\"submitted_at\":");
         n = onestop_ts_format(&r->submitted, offset, buf);
-        onestop_gen_str(g, buf, n);
-        onestop_gen_cstr(g, "received_at");
+        onestop_json_str(b, buf, n);
+        json_lit(b, ",\"received_at\":");
         n = onestop_ts_format(&r->t[ONESTOP_T_RECEIVED], offset, buf);
-        onestop_gen_str(g, buf, n);
+        onestop_json_str(b, buf, n);
     }
 
-    onestop_gen_cstr(g, "due_date");
-    gen_date(g, &r->t[ONESTOP_T_DUE], offset);
-    onestop_gen_cstr(g, "resolved_date");
-    gen_date(g, &r->t[ONESTOP_T_RESOLVED], offset);
-    onestop_gen_cstr(g, "returned_date");
-    gen_date(g, &r->t[ONESTOP_T_RETURNED], offset);
-    onestop_gen_cstr(g, "withdrawn_date");
-    gen_date(g, &r->t[ONESTOP_T_WITHDRAWN], offset);
+    json_lit(b, ",\"due_date\":");
+    json_date(b, &r->t[ONESTOP_T_DUE], offset);
+    json_lit(b, ",\"resolved_date\":");
+    json_date(b, &r->t[ONESTOP_T_RESOLVED], offset);
+    json_lit(b, ",\"returned_date\":");
+    json_date(b, &r->t[ONESTOP_T_RETURNED], offset);
+    json_lit(b, ",\"withdrawn_date\":");
+    json_date(b, &r->t[ONESTOP_T_WITHDRAWN], offset);
 
-    onestop_gen_cstr(g, "status");
-    onestop_gen_cstr(g, onestop_status_name(st));
-    onestop_gen_cstr(g, "timeliness");
+    json_lit(b, ",\"status\":");
+    json_cstr(b, onestop_status_name(st));
+    json_lit(b, ",\"timeliness\":");
 
     if (tl == ONESTOP_TL_NONE) {
-        yajl_gen_null(g);
+        json_lit(b, "null");
     } else {
-        onestop_gen_cstr(g, onestop_timeliness_name(tl));
+        json_cstr(b, onestop_timeliness_name(tl));
     }
 
-    onestop_gen_cstr(g, "status_text");
-    onestop_gen_cstr(g, onestop_status_text(st, tl));
+    json_lit(b, ",\"status_text\":");
+    json_cstr(b, onestop_status_text(st, tl));
 
     /* the current letter, as always; then every letter and every change
      * of the due date (issue 18) */
 
     nl = onestop_record_letters(r, letters);
 
-    onestop_gen_cstr(g, "apology");
+    json_lit(b, ",\"apology\":");
 
     if (r->has_apology) {
-        gen_letter(g, r, &letters[nl - 1], offset, unmasked);
+        json_letter(b, r, &letters[nl - 1], offset, unmasked);
     } else {
-        yajl_gen_null(g);
+        json_lit(b, "null");
     }
 
-    onestop_gen_cstr(g, "apologies");
-    yajl_gen_array_open(g);
+    json_lit(b, ",\"apologies\":[");
 
     for (i = 0; i < nl; i++) {
-        gen_letter(g, r, &letters[i], offset, unmasked);
+        if (i) {
+            json_lit(b, ",");
+        }
+
+        json_letter(b, r, &letters[i], offset, unmasked);
     }
 
-    yajl_gen_array_close(g);
-
-    onestop_gen_cstr(g, "due_changes");
-    onestop_due_changes_render(g, r, offset, 0);
-
-    yajl_gen_map_close(g);
+    json_lit(b, "],\"due_changes\":");
+    onestop_due_changes_render(b, r, offset, 0);
+    json_lit(b, "}");
 }
 
 
 static void
-gen_letter(yajl_gen g, const onestop_record_t *r, const onestop_letter_t *l,
-    int32_t offset, int unmasked)
+json_letter(onestop_buf_t *b, const onestop_record_t *r,
+    const onestop_letter_t *l, int32_t offset, int unmasked)
 {
     onestop_shown_text_t  reason;
 
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "issued_date");
-    gen_date(g, &l->issued, offset);
-    onestop_gen_cstr(g, "new_due_date");
-    gen_date(g, &l->new_due, offset);
-    onestop_gen_cstr(g, "reason");
+    json_lit(b, "{\"issued_date\":");
+    json_date(b, &l->issued, offset);
+    json_lit(b, ",\"new_due_date\":");
+    json_date(b, &l->new_due, offset);
+    json_lit(b, ",\"reason\":");
 
     if (l->reason.len) {
         onestop_shown_text(&reason, r, l->reason.data, l->reason.len,
                            unmasked);
-        onestop_gen_str(g, reason.data, reason.len);
+        onestop_json_str(b, reason.data, reason.len);
         onestop_shown_text_free(&reason);
     } else {
-        yajl_gen_null(g);
+        json_lit(b, "null");
     }
 
-    yajl_gen_map_close(g);
+    json_lit(b, "}");
 }
 
 
 void
-onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
+onestop_due_changes_render(onestop_buf_t *b, const onestop_record_t *r,
     int32_t offset, int with_key)
 {
+    int                     first;
     size_t                  pos;
     onestop_ts_t            at;
     onestop_history_item_t  it;
@@ -545,7 +572,8 @@ onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
     static const char  *whys[] = { NULL, "supplement", "correction" };
 
     pos = 0;
-    yajl_gen_array_open(g);
+    first = 1;
+    json_lit(b, "[");
 
     while (onestop_history_next(r->history.data, r->history.len, &pos, &it)
            == 1)
@@ -554,40 +582,47 @@ onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
             continue;
         }
 
-        yajl_gen_map_open(g);
-        onestop_gen_cstr(g, "from");
-        gen_date(g, &it.move.from, offset);
-        onestop_gen_cstr(g, "to");
-        gen_date(g, &it.move.to, offset);
-        onestop_gen_cstr(g, "changed_date");
+        if (!first) {
+            json_lit(b, ",");
+        }
+
+        first = 0;
+        json_lit(b, "{\"from\":");
+        json_date(b, &it.move.from, offset);
+        json_lit(b, ",\"to\":");
+        json_date(b, &it.move.to, offset);
+        json_lit(b, ",\"changed_date\":");
         at.sec = it.move.at;
         at.set = 1;
         at.date_only = 0;
-        gen_date(g, &at, offset);
-        onestop_gen_cstr(g, "after_due");
-        yajl_gen_bool(g, (it.move.flags & ONESTOP_MOVE_LATE) != 0);
-        onestop_gen_cstr(g, "due_change");
+        json_date(b, &at, offset);
+
+        if (it.move.flags & ONESTOP_MOVE_LATE) {
+            json_lit(b, ",\"after_due\":true,\"due_change\":");
+        } else {
+            json_lit(b, ",\"after_due\":false,\"due_change\":");
+        }
 
         if (it.move.why == ONESTOP_DUE_CHANGE_NONE) {
-            yajl_gen_null(g);
+            json_lit(b, "null");
         } else {
-            onestop_gen_cstr(g, whys[it.move.why]);
+            json_cstr(b, whys[it.move.why]);
         }
 
         if (with_key) {
-            onestop_gen_cstr(g, "by");
+            json_lit(b, ",\"by\":");
 
             if (it.move.by.len) {
-                onestop_gen_str(g, it.move.by.data, it.move.by.len);
+                onestop_json_str(b, it.move.by.data, it.move.by.len);
             } else {
-                yajl_gen_null(g);
+                json_lit(b, "null");
             }
         }
 
-        yajl_gen_map_close(g);
+        json_lit(b, "}");
     }
 
-    yajl_gen_array_close(g);
+    json_lit(b, "]");
 }
 
 

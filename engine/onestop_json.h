@@ -114,15 +114,18 @@ void onestop_gen_cstr(yajl_gen g, const char *s);
 void onestop_json_str(onestop_buf_t *b, const char *s, size_t len);
 void onestop_json_ref(onestop_buf_t *b, const char *member,
     const onestop_str_t *id, const onestop_str_t *name);
+/* v as yajl_gen_integer writes it */
+void onestop_json_int(onestop_buf_t *b, int64_t v);
 /* "member": {"id": ..., "name": ...}, or "member": null when id is NULL */
 void onestop_gen_ref(yajl_gen g, const char *member, const onestop_str_t *id,
     const onestop_str_t *name);
 
 /*
- * The public lookup object of SPEC section 4.  `unmasked` shows the
- * applicant's name whole (a signed QR link); contacts are never shown.
+ * The public lookup object of SPEC section 4, appended to b.  `unmasked`
+ * shows the applicant's name whole (a signed QR link); contacts are never
+ * shown.
  */
-void onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
+void onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
     const onestop_catalog_t *cat, int32_t offset, onestop_day_t today,
     int unmasked);
 
@@ -130,7 +133,7 @@ void onestop_lookup_render(yajl_gen g, const onestop_record_t *r,
 /* a record's due date changes (issue 18) as a JSON array: from, to,
  * changed_date, after_due, due_change and, with_key, the key's name (by);
  * the public lookup leaves the key out */
-void onestop_due_changes_render(yajl_gen g, const onestop_record_t *r,
+void onestop_due_changes_render(onestop_buf_t *b, const onestop_record_t *r,
     int32_t offset, int with_key);
 void onestop_error_render(yajl_gen g, const char *code, const char *message,
     const onestop_item_err_t *items, size_t nitems);

@@ -25,7 +25,7 @@
  * into g: ONESTOP_OK, ONESTOP_NOT_FOUND or ONESTOP_ERROR.
  */
 int onestop_page_lookup_json(onestop_store_t *st, const char *code,
-    size_t len, yajl_gen g);
+    size_t len, onestop_buf_t *b);
 
 /*
  * The lookup page's content from its template (html/lookup.html: {{form}},

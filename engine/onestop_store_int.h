@@ -35,8 +35,8 @@ struct onestop_store_s {
     MDB_dbi              changelog;     /* the change log (changelog.c) */
     int                  has_changelog; /* likewise */
     unsigned             changelog_days;  /* kept this long; 0: none */
-    void                *cgen;          /* the writer's yajl_gen for its
-                                           entries (changelog.c) */
+    onestop_buf_t        cbuf;          /* the writer's, for its entries
+                                           (changelog.c) */
     MDB_dbi              notify;        /* the notifier's (notify_db.c) */
     int                  has_notify;
     MDB_dbi              pubdb;         /* published figures (published.c) */

@@ -65,7 +65,7 @@ page_find(onestop_store_t *st, const char *code, size_t len, char *upper,
 
 int
 onestop_page_lookup_json(onestop_store_t *st, const char *code, size_t len,
-    yajl_gen g)
+    onestop_buf_t *b)
 {
     int                       rc;
     int32_t                   offset;
@@ -77,7 +77,7 @@ onestop_page_lookup_json(onestop_store_t *st, const char *code, size_t len,
 
     if (rc == ONESTOP_OK) {
         offset = onestop_store_offset(st);
-        onestop_lookup_render(g, &rec, cat, offset, onestop_today(offset), 0);
+        onestop_lookup_render(b, &rec, cat, offset, onestop_today(offset), 0);
     }
 
     return rc;

@@ -18,9 +18,13 @@
 #include "onestop_stats_int.h"
 
 
+#define json_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
+
+
+/* "member":"instant" after *sep when ts is set; *sep is "," after it */
 static void
-gen_time(yajl_gen g, const char *member, const onestop_ts_t *ts,
-    int32_t offset)
+json_time(onestop_buf_t *b, const char **sep, const char *member,
+    const onestop_ts_t *ts, int32_t offset)
 {
     char  buf[ONESTOP_TS_LEN + 1];
 
@@ -28,122 +32,144 @@ gen_time(yajl_gen g, const char *member, const onestop_ts_t *ts,
         return;
     }
 
-    onestop_gen_cstr(g, member);
-    onestop_gen_str(g, buf, onestop_ts_format(ts, offset, buf));
+    onestop_buf_adds(b, *sep);
+    *sep = ",";
+    onestop_json_str(b, member, strlen(member));
+    json_lit(b, ":");
+    onestop_json_str(b, buf, onestop_ts_format(ts, offset, buf));
 }
 
 
 static void
-gen_record(yajl_gen g, const onestop_record_t *r,
+json_id(onestop_buf_t *b, const char *member, const onestop_str_t *s)
+{
+    json_lit(b, ",");
+    onestop_json_str(b, member, strlen(member));
+    json_lit(b, ":");
+    onestop_json_str(b, s->data, s->len);
+}
+
+
+/* the bytes yajl_gen wrote before: members in this order, no spaces */
+static void
+json_record(onestop_buf_t *b, const onestop_record_t *r,
     const onestop_catalog_t *cat, int32_t offset)
 {
-    const onestop_str_t  *s;
+    size_t       i;
+    const char  *sep;
 
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "code");
-    onestop_gen_str(g, r->code.data, r->code.len);
-    onestop_gen_cstr(g, "version");
-    yajl_gen_integer(g, (long long) r->version);
+    static const struct {
+        unsigned     flag;
+        const char  *json;
+    } notify[] = {
+        { ONESTOP_NOTIFY_EMAIL, "\"email\"" },
+        { ONESTOP_NOTIFY_SMS, "\"sms\"" },
+        { ONESTOP_NOTIFY_ZALO, "\"zalo\"" },
+    };
 
-    onestop_gen_cstr(g, "agency");
-    s = &cat->agencies[r->agency_id].id;
-    onestop_gen_str(g, s->data, s->len);
-    onestop_gen_cstr(g, "procedure");
-    s = &cat->procedures[r->procedure_id].id;
-    onestop_gen_str(g, s->data, s->len);
+    json_lit(b, "{\"code\":");
+    onestop_json_str(b, r->code.data, r->code.len);
+    json_lit(b, ",\"version\":");
+    onestop_json_int(b, (int64_t) r->version);
 
-    onestop_gen_cstr(g, "channel");
-    onestop_gen_cstr(g, onestop_channel_name(r->channel));
-    onestop_gen_cstr(g, "return_channel");
-    onestop_gen_cstr(g, onestop_return_channel_name(r->return_channel));
+    json_id(b, "agency", &cat->agencies[r->agency_id].id);
+    json_id(b, "procedure", &cat->procedures[r->procedure_id].id);
 
-    onestop_gen_cstr(g, "applicant");
-    yajl_gen_map_open(g);
-    onestop_gen_cstr(g, "name");
-    onestop_gen_str(g, r->name.data, r->name.len);
-    onestop_gen_cstr(g, "type");
-    onestop_gen_cstr(g, r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION
-                        ? "organization" : "citizen");
-    yajl_gen_map_close(g);
+    json_lit(b, ",\"channel\":");
+    json_lit(b, "\"");
+    onestop_buf_adds(b, onestop_channel_name(r->channel));
+    json_lit(b, "\",\"return_channel\":\"");
+    onestop_buf_adds(b, onestop_return_channel_name(r->return_channel));
+    json_lit(b, "\",\"applicant\":{\"name\":");
+    onestop_json_str(b, r->name.data, r->name.len);
+
+    if (r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
+        json_lit(b, ",\"type\":\"organization\"}");
+    } else {
+        json_lit(b, ",\"type\":\"citizen\"}");
+    }
 
     if (r->phone.len || r->email.len) {
-        onestop_gen_cstr(g, "contact");
-        yajl_gen_map_open(g);
+        json_lit(b, ",\"contact\":{");
 
         if (r->phone.len) {
-            onestop_gen_cstr(g, "phone");
-            onestop_gen_str(g, r->phone.data, r->phone.len);
+            json_lit(b, "\"phone\":");
+            onestop_json_str(b, r->phone.data, r->phone.len);
         }
 
         if (r->email.len) {
-            onestop_gen_cstr(g, "email");
-            onestop_gen_str(g, r->email.data, r->email.len);
+            if (r->phone.len) {
+                json_lit(b, ",");
+            }
+
+            json_lit(b, "\"email\":");
+            onestop_json_str(b, r->email.data, r->email.len);
         }
 
-        yajl_gen_map_close(g);
+        json_lit(b, "}");
     }
 
     /* the channels the applicant chose (issue 16), when they chose */
     if (r->notify & ONESTOP_NOTIFY_GIVEN) {
-        onestop_gen_cstr(g, "notify");
-        yajl_gen_array_open(g);
+        sep = "";
+        json_lit(b, ",\"notify\":[");
 
-        if (r->notify & ONESTOP_NOTIFY_EMAIL) {
-            onestop_gen_cstr(g, "email");
+        for (i = 0; i < 3; i++) {
+            if (r->notify & notify[i].flag) {
+                onestop_buf_adds(b, sep);
+                onestop_buf_adds(b, notify[i].json);
+                sep = ",";
+            }
         }
 
-        if (r->notify & ONESTOP_NOTIFY_SMS) {
-            onestop_gen_cstr(g, "sms");
-        }
-
-        if (r->notify & ONESTOP_NOTIFY_ZALO) {
-            onestop_gen_cstr(g, "zalo");
-        }
-
-        yajl_gen_array_close(g);
+        json_lit(b, "]");
     }
 
+    sep = ",";
+
     if (r->submitted.set) {
-        gen_time(g, "submitted_at", &r->submitted, offset);
+        json_time(b, &sep, "submitted_at", &r->submitted, offset);
     }
 
     if (!r->received_derived) {
-        gen_time(g, "received_at", &r->t[ONESTOP_T_RECEIVED], offset);
+        json_time(b, &sep, "received_at", &r->t[ONESTOP_T_RECEIVED], offset);
     }
 
     if (r->t[ONESTOP_T_DUE].set) {
-        gen_time(g, "due_at", &r->t[ONESTOP_T_DUE], offset);
+        json_time(b, &sep, "due_at", &r->t[ONESTOP_T_DUE], offset);
     } else {
-        onestop_gen_cstr(g, "due_at");      /* no deadline (issue 18) */
-        yajl_gen_null(g);
+        json_lit(b, ",\"due_at\":null");    /* no deadline (issue 18) */
     }
 
-    gen_time(g, "resolved_at", &r->t[ONESTOP_T_RESOLVED], offset);
-    gen_time(g, "returned_at", &r->t[ONESTOP_T_RETURNED], offset);
-    gen_time(g, "withdrawn_at", &r->t[ONESTOP_T_WITHDRAWN], offset);
+    json_time(b, &sep, "resolved_at", &r->t[ONESTOP_T_RESOLVED], offset);
+    json_time(b, &sep, "returned_at", &r->t[ONESTOP_T_RETURNED], offset);
+    json_time(b, &sep, "withdrawn_at", &r->t[ONESTOP_T_WITHDRAWN], offset);
 
     if (r->has_apology) {
-        onestop_gen_cstr(g, "apology");
-        yajl_gen_map_open(g);
-        gen_time(g, "issued_at", &r->t[ONESTOP_T_APOLOGY_ISSUED], offset);
-        gen_time(g, "new_due_at", &r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset);
+        sep = "";
+        json_lit(b, ",\"apology\":{");
+        json_time(b, &sep, "issued_at", &r->t[ONESTOP_T_APOLOGY_ISSUED],
+                  offset);
+        json_time(b, &sep, "new_due_at", &r->t[ONESTOP_T_APOLOGY_NEW_DUE],
+                  offset);
 
         if (r->reason.len) {
-            onestop_gen_cstr(g, "reason");
-            onestop_gen_str(g, r->reason.data, r->reason.len);
+            onestop_buf_adds(b, sep);
+            json_lit(b, "\"reason\":");
+            onestop_json_str(b, r->reason.data, r->reason.len);
         }
 
-        yajl_gen_map_close(g);
+        json_lit(b, "}");
     }
 
     /* what the store kept (issue 18), read-only: a write skips it */
 
     if (r->history.len) {
-        onestop_gen_cstr(g, "due_changes");
-        onestop_due_changes_render(g, r, offset, 1);
+        json_lit(b, ",\"due_changes\":");
+        onestop_due_changes_render(b, r, offset, 1);
     }
 
-    yajl_gen_map_close(g);
+    json_lit(b, "}");
 }
 
 
@@ -152,7 +178,6 @@ onestop_record_answer(onestop_buf_t *out, onestop_store_t *st,
     const onestop_scope_t *scope, const char *code, size_t len)
 {
     int                       rc;
-    yajl_gen                  g;
     onestop_record_t          r;
     const onestop_catalog_t  *cat;
 
@@ -182,14 +207,7 @@ onestop_record_answer(onestop_buf_t *out, onestop_store_t *st,
         return 404;
     }
 
-    g = onestop_report_gen(out);
-
-    if (g == NULL) {
-        return 500;
-    }
-
-    gen_record(g, &r, cat, onestop_store_offset(st));
-    yajl_gen_free(g);
+    json_record(out, &r, cat, onestop_store_offset(st));
     onestop_buf_add(out, "\n", 1);
 
     return out->failed ? 500 : 200;

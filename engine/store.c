@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 
 #include <lmdb.h>
-#include <yajl/yajl_gen.h>
 
 #include "onestop_changes.h"
 #include "onestop_store_int.h"
@@ -534,9 +533,7 @@ onestop_store_close(onestop_store_t *st)
     onestop_catalog_destroy(st->rcat);
     onestop_catalog_destroy(st->wcat);
 
-    if (st->cgen != NULL) {
-        yajl_gen_free(st->cgen);
-    }
+    onestop_buf_free(&st->cbuf);
     onestop_deltas_destroy(st->deltas);
     onestop_deltas_destroy(st->gdeltas);
     free(st);
@@ -719,7 +716,7 @@ onestop_store_reader(onestop_store_t *st)
     rd->reading = 0;
     rd->rcat = NULL;
     rd->wcat = NULL;
-    rd->cgen = NULL;
+    memset(&rd->cbuf, 0, sizeof(onestop_buf_t));
     rd->deltas = NULL;
     rd->gdeltas = NULL;
     rd->borrowed = 1;

@@ -151,6 +151,8 @@ typedef struct {
     ngx_http_onestop_publisher_t  *publisher;
     ngx_http_onestop_follower_t   *follower;
     ngx_http_onestop_commit_pt  after_commit;
+    onestop_buf_t               scratch;        /* a lookup's answer, copied
+                                                   to the request's pool */
 } ngx_http_onestop_worker_t;
 
 extern ngx_http_onestop_worker_t  *ngx_http_onestop_worker;

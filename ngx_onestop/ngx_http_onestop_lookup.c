@@ -57,19 +57,14 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
 {
     int                         rc;
     size_t                      len;
-    yajl_gen                    g;
-    const unsigned char        *buf;
+    u_char                     *out;
+    onestop_buf_t              *b;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     if (!onestop_code_valid((char *) code->data, code->len)) {
         return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
                                       code->len ? "not a dossier code"
                                                 : "a dossier code is needed");
-    }
-
-    g = ngx_http_onestop_gen(r);
-    if (g == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
@@ -80,8 +75,12 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "the store could not be read");
     }
 
+    b = &wk->scratch;
+    b->len = 0;
+    b->failed = 0;
+
     rc = onestop_page_lookup_json(wk->store, (char *) code->data,
-                                  code->len, g);
+                                  code->len, b);
     onestop_store_read_end(wk->store);
 
     if (rc == ONESTOP_NOT_FOUND) {
@@ -89,9 +88,10 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "no dossier has this code");
     }
 
-    if (rc != ONESTOP_OK
-        || yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-    {
+    out = (rc == ONESTOP_OK && !b->failed)
+          ? ngx_pnalloc(r->pool, b->len) : NULL;
+
+    if (out == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "could not read a dossier from store \"%V\"",
                       &omcf->store_path);
@@ -100,14 +100,17 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
                                       "the dossier could not be read");
     }
 
+    len = b->len;
+    ngx_memcpy(out, b->data, len);
+
     if (ngx_http_onestop_private_headers(r) != NGX_OK
-        || ngx_http_onestop_etag(r, (u_char *) buf, len) != NGX_OK)
+        || ngx_http_onestop_etag(r, out, len) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_json_type,
-                                 (u_char *) buf, len);
+                                 out, len);
 }
 
 

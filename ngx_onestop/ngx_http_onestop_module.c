@@ -899,6 +899,8 @@ ngx_http_onestop_exit_process(ngx_cycle_t *cycle)
         onestop_store_close(wk->store);
         wk->store = NULL;
     }
+
+    onestop_buf_free(&wk->scratch);
 }
 
 

@@ -70,33 +70,26 @@ static char *
 render(const onestop_record_t *r, const onestop_catalog_t *cat,
     onestop_day_t day, int unmasked, size_t *len)
 {
-    char                 *out;
-    size_t                n;
-    yajl_gen              g;
-    const unsigned char  *buf;
+    char           *out;
+    onestop_buf_t   b;
 
-    g = yajl_gen_alloc(NULL);
+    memset(&b, 0, sizeof(onestop_buf_t));
+    onestop_lookup_render(&b, r, cat, OFF, day, unmasked);
 
-    if (g == NULL) {
+    if (b.failed) {
+        onestop_buf_free(&b);
         return NULL;
     }
 
-    onestop_lookup_render(g, r, cat, OFF, day, unmasked);
-
-    if (yajl_gen_get_buf(g, &buf, &n) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        return NULL;
-    }
-
-    out = xmalloc(n + 1);
+    out = xmalloc(b.len + 1);
 
     if (out != NULL) {
-        memcpy(out, buf, n);
-        out[n] = '\0';
-        *len = n;
+        memcpy(out, b.data, b.len);
+        out[b.len] = '\0';
+        *len = b.len;
     }
 
-    yajl_gen_free(g);
+    onestop_buf_free(&b);
     return out;
 }
 
