@@ -985,8 +985,7 @@ cmd_lookups(int argc, char **argv)
 {
     char                      line[512];
     size_t                    len, n;
-    yajl_gen                  g;
-    const unsigned char      *buf;
+    onestop_buf_t             b;
     onestop_day_t             today;
     onestop_record_t          r;
     onestop_store_t          *st;
@@ -1001,8 +1000,7 @@ cmd_lookups(int argc, char **argv)
     }
 
     today = onestop_today(onestop_store_offset(st));
-    g = yajl_gen_alloc(NULL);
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+    memset(&b, 0, sizeof(onestop_buf_t));
     n = 0;
 
     while (fgets(line, sizeof(line), stdin) != NULL) {
@@ -1033,19 +1031,24 @@ cmd_lookups(int argc, char **argv)
             continue;
         }
 
-        yajl_gen_reset(g, NULL);
-        yajl_gen_clear(g);
-        onestop_lookup_render(g, &r, cat, onestop_store_offset(st), today, 0);
-        yajl_gen_get_buf(g, &buf, &len);
-        fwrite(buf, 1, len, stdout);
-        fputc('\n', stdout);
+        b.len = 0;
+        onestop_lookup_render(&b, &r, cat, onestop_store_offset(st), today,
+                              0);
+        onestop_buf_add(&b, "\n", 1);
+
+        if (b.failed) {
+            fprintf(stderr, "onestop_bench: out of memory\n");
+            return 1;
+        }
+
+        fwrite(b.data, 1, b.len, stdout);
     }
 
     if (n) {
         onestop_store_read_end(st);
     }
 
-    yajl_gen_free(g);
+    onestop_buf_free(&b);
     onestop_store_close(st);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -64,13 +64,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                       rc, parsed;
     char                     *buf, *all;
-    size_t                    len;
-    yajl_gen                  g;
     onestop_str_t             v;
     onestop_args_t            a;
     onestop_record_t          rec;
     onestop_store_t          *st;
-    const unsigned char      *out;
+    onestop_buf_t             out;
     const onestop_catalog_t  *cat;
 
     st = fuzz_store();
@@ -93,23 +91,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         if (onestop_store_get(st, v.data, v.len, &rec) == ONESTOP_OK) {
-            g = yajl_gen_alloc(NULL);
-
-            if (g == NULL) {
-                abort();
-            }
-
-            yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-            onestop_lookup_render(g, &rec, cat, onestop_store_offset(st),
+            memset(&out, 0, sizeof(onestop_buf_t));
+            onestop_lookup_render(&out, &rec, cat, onestop_store_offset(st),
                                   onestop_today(onestop_store_offset(st)),
                                   0);
 
-            if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok) {
+            if (out.failed) {
                 abort();
             }
 
-            fuzz_check_json("the lookup", (const char *) out, len);
-            yajl_gen_free(g);
+            fuzz_check_json("the lookup", out.data, out.len);
+            onestop_buf_free(&out);
         }
 
         onestop_store_read_end(st);
