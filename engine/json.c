@@ -301,6 +301,34 @@ onestop_json_str(onestop_buf_t *b, const char *s, size_t len)
 
     static const char  hex[] = "0123456789ABCDEF";
 
+    /* the common case, nothing to escape: one copy between the quotes */
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (c < 0x20 || c == '"' || c == '\\') {
+            break;
+        }
+    }
+
+    if (i == len) {
+        if (b->failed
+            || (b->cap - b->len < len + 3 && onestop_buf_grow(b, len + 2)))
+        {
+            return;
+        }
+
+        b->data[b->len] = '"';
+        if (len) {
+            memcpy(b->data + b->len + 1, s, len);
+        }
+
+        b->len += len + 2;
+        b->data[b->len - 1] = '"';
+        b->data[b->len] = '\0';
+        return;
+    }
+
     onestop_buf_add(b, "\"", 1);
 
     for (i = 0, start = 0; i < len; i++) {

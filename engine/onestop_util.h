@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct onestop_arena_block_s  onestop_arena_block_t;
 
@@ -30,7 +31,28 @@ typedef struct {
     int      failed;         /* an allocation failed: data is incomplete */
 } onestop_buf_t;
 
-void onestop_buf_add(onestop_buf_t *b, const void *p, size_t n);
+/* Room for n bytes more and a NUL: 0; or -1, with failed set. */
+int onestop_buf_grow(onestop_buf_t *b, size_t n);
+
+/* Appends p[0..n), keeping a NUL after the bytes; inline, since the
+ * renderers call it for every piece of an answer, most of them small. */
+static inline void
+onestop_buf_add(onestop_buf_t *b, const void *p, size_t n)
+{
+    if (b->failed
+        || (b->cap - b->len < n + 1 && onestop_buf_grow(b, n) != 0))
+    {
+        return;
+    }
+
+    if (n) {
+        memcpy(b->data + b->len, p, n);
+    }
+
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 void onestop_buf_adds(onestop_buf_t *b, const char *s);
 void onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

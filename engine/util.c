@@ -96,40 +96,33 @@ onestop_arena_free(onestop_arena_t *a)
 }
 
 
-void
-onestop_buf_add(onestop_buf_t *b, const void *p, size_t n)
+int
+onestop_buf_grow(onestop_buf_t *b, size_t n)
 {
     size_t   cap;
     char    *d;
 
     if (b->failed) {
-        return;
+        return -1;
     }
 
-    if (b->cap - b->len < n + 1) {
-        cap = b->cap ? b->cap : 256;
+    cap = b->cap ? b->cap : 256;
 
-        while (cap - b->len < n + 1) {
-            cap *= 2;
-        }
-
-        d = realloc(b->data, cap);
-
-        if (d == NULL) {
-            b->failed = 1;
-            return;
-        }
-
-        b->data = d;
-        b->cap = cap;
+    while (cap - b->len < n + 1) {
+        cap *= 2;
     }
 
-    if (n) {
-        memcpy(b->data + b->len, p, n);
+    d = realloc(b->data, cap);
+
+    if (d == NULL) {
+        b->failed = 1;
+        return -1;
     }
 
-    b->len += n;
-    b->data[b->len] = '\0';
+    b->data = d;
+    b->cap = cap;
+
+    return 0;
 }
 
 
