@@ -154,10 +154,34 @@ onestop_html_lower_first(char *dst, size_t size, const char *name)
 }
 
 
+/* v (under 100) as two digits at p; the end */
+static char *
+html_2digits(char *p, unsigned v)
+{
+    p[0] = (char) ('0' + v / 10 % 10);
+    p[1] = (char) ('0' + v % 10);
+
+    return p + 2;
+}
+
+
+static char *
+html_lit(char *p, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+    memcpy(p, s, n);
+
+    return p + n;
+}
+
+
 static void
 html_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset,
     int with_time)
 {
+    char             buf[64], *p;
     onestop_civil_t  c;
 
     if (!ts->set) {
@@ -167,11 +191,32 @@ html_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset,
 
     onestop_ts_civil(ts, offset, &c);
 
-    if (with_time && !ts->date_only) {
-        onestop_buf_printf(b, "%02u giờ %02u, ", c.hour, c.minute);
+    if (c.year < 0 || c.year > 9999) {
+        /* never in a store that took the dates through the write API */
+        onestop_buf_printf(b, "ngày %02u/%02u/%04d", c.day, c.month, c.year);
+        return;
     }
 
-    onestop_buf_printf(b, "ngày %02u/%02u/%04d", c.day, c.month, c.year);
+    /* by hand, not printf: a lookup page writes up to seven of these */
+
+    p = buf;
+
+    if (with_time && !ts->date_only) {
+        p = html_2digits(p, c.hour);
+        p = html_lit(p, " giờ ");
+        p = html_2digits(p, c.minute);
+        p = html_lit(p, ", ");
+    }
+
+    p = html_lit(p, "ngày ");
+    p = html_2digits(p, c.day);
+    *p++ = '/';
+    p = html_2digits(p, c.month);
+    *p++ = '/';
+    p = html_2digits(p, (unsigned) c.year / 100);
+    p = html_2digits(p, (unsigned) c.year % 100);
+
+    onestop_buf_add(b, buf, (size_t) (p - buf));
 }
 
 

@@ -222,16 +222,51 @@ uint64_t
 onestop_digest64(const void *p, size_t len)
 {
     size_t          i;
-    uint64_t        h, w;
+    uint64_t        h, w, l0, l1, l2, l3;
     const uint8_t  *b = p;
 
-    h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) len;
+#define DIGEST_K      0xff51afd7ed558ccdULL
+#define DIGEST_MIX(x, v)                                                    \
+    x = ((x) ^ (v)) * DIGEST_K;                                             \
+    x ^= (x) >> 32
 
-    for (i = 0; i + 8 <= len; i += 8) {
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
+    h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) len;
+    i = 0;
+
+    /* four lanes side by side, 32 bytes a round, so that one round's
+     * multiplications do not wait for each other (a 4 KiB page's ETag
+     * was 5 % of a lookup's CPU with one lane), then folded in turn */
+
+    if (len >= 32) {
+        l0 = h;
+        l1 = h ^ 0x2545f4914f6cdd1dULL;
+        l2 = h ^ 0x94d049bb133111ebULL;
+        l3 = h ^ 0xbf58476d1ce4e5b9ULL;
+
+        for ( ; i + 32 <= len; i += 32) {
+            memcpy(&w, b + i, 8);
+            DIGEST_MIX(l0, w);
+            memcpy(&w, b + i + 8, 8);
+            DIGEST_MIX(l1, w);
+            memcpy(&w, b + i + 16, 8);
+            DIGEST_MIX(l2, w);
+            memcpy(&w, b + i + 24, 8);
+            DIGEST_MIX(l3, w);
+        }
+
+        DIGEST_MIX(h, l0);
+        DIGEST_MIX(h, l1);
+        DIGEST_MIX(h, l2);
+        DIGEST_MIX(h, l3);
     }
+
+    for ( ; i + 8 <= len; i += 8) {
+        memcpy(&w, b + i, 8);
+        DIGEST_MIX(h, w);
+    }
+
+#undef DIGEST_MIX
+#undef DIGEST_K
 
     w = 0;
     memcpy(&w, b + i, len - i);

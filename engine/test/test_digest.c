@@ -17,7 +17,7 @@ main(void)
 {
     size_t    i, n, same;
     uint64_t  d, e;
-    uint8_t   a[700], b[700];
+    uint8_t   a[700], b[700], page[4096];
 
     for (i = 0; i < sizeof(a); i++) {
         a[i] = (uint8_t) (i * 7 + 3);
@@ -58,6 +58,49 @@ main(void)
     is_int(same, 0, "prefixes of 0 to 63 bytes: 2,016 pairs, no two alike");
     ok(onestop_digest64("", 0) != onestop_digest64("\0", 1),
        "the empty body and one zero byte differ");
+
+    /* across the four lanes' rounds of 32 bytes and the 8-byte words
+     * after them: every prefix of up to 200 bytes differs from the
+     * others, and a page of 4 KiB (a lookup page's size) changes with
+     * any bit */
+
+    same = 0;
+
+    for (n = 0; n <= 200; n++) {
+        e = onestop_digest64(a, n);
+
+        for (i = 0; i < n; i++) {
+            same += onestop_digest64(a, i) == e;
+        }
+    }
+
+    is_int(same, 0, "prefixes of 0 to 200 bytes: 20,100 pairs, no two alike");
+
+    for (i = 0; i < sizeof(page); i++) {
+        page[i] = (uint8_t) (i * 13 + 5);
+    }
+
+    d = onestop_digest64(page, sizeof(page));
+    same = 0;
+
+    for (i = 0; i < sizeof(page); i++) {
+        for (n = 0; n < 8; n++) {
+            page[i] ^= (uint8_t) (1u << n);
+            same += onestop_digest64(page, sizeof(page)) == d;
+            page[i] ^= (uint8_t) (1u << n);
+        }
+    }
+
+    is_int(same, 0, "a 4 KiB page, any one bit changed: another digest");
+
+    /* two lanes' words swapped: another digest (the lanes are not
+     * summed alike) */
+
+    memcpy(b, page, 8);
+    memcpy(page, page + 8, 8);
+    memcpy(page + 8, b, 8);
+    ok(onestop_digest64(page, sizeof(page)) != d,
+       "the first two words swapped: another digest");
 
     return done_testing();
 }
