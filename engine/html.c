@@ -52,10 +52,21 @@ static void html_due_changes(onestop_buf_t *b, const onestop_record_t *rec,
 static const char *
 html_find(const char *p, const char *end, char c)
 {
-    for ( /* void */ ; p + 1 < end; p++) {
-        if (p[0] == c && p[1] == c) {
+    /* memchr, not a byte loop: a page's template is some 3 KB, its CSS
+     * full of single braces, and it is scanned for every page served */
+
+    while (p + 1 < end) {
+        p = memchr(p, c, (size_t) (end - p - 1));
+
+        if (p == NULL) {
+            return NULL;
+        }
+
+        if (p[1] == c) {
             return p;
         }
+
+        p++;
     }
 
     return NULL;

@@ -250,6 +250,48 @@ test_keys(const char *dir)
 }
 
 
+/* a template filled: its marks, braces that are not marks, marks left
+ * open or unknown, at the start and at the end */
+static void
+test_fill(void)
+{
+    size_t         i;
+    onestop_buf_t  b;
+
+    static const onestop_html_var_t  vars[] = {
+        { "x", "<&>", 3, 0 },
+        { "raw", "<b>", 3, 1 },
+    };
+
+    static const struct {
+        const char  *tpl;
+        const char  *want;
+    } cases[] = {
+        { "a{{x}}b", "a&lt;&amp;&gt;b" },
+        { "{{x}}", "&lt;&amp;&gt;" },
+        { "{{raw}}{{x}}", "<b>&lt;&amp;&gt;" },
+        { "p{margin:0}q{{raw}}", "p{margin:0}q<b>" },
+        { "a{b}c{{", "a{b}c{{" },
+        { "x{", "x{" },
+        { "{", "{" },
+        { "", "" },
+        { "{{unknown}} and {{x}}", "{{unknown}} and &lt;&amp;&gt;" },
+        { "{{{x}}", "{{{x}}" },
+        { "{{x}", "{{x}" },
+        { "{ {x}}", "{ {x}}" },
+        { "}}{{x}}{{", "}}&lt;&amp;&gt;{{" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&b, 0, sizeof(b));
+        onestop_buf_add(&b, "", 0);
+        onestop_html_fill(&b, cases[i].tpl, strlen(cases[i].tpl), vars, 2);
+        is_str(b.data, b.len, cases[i].want, "fill \"%s\"", cases[i].tpl);
+        onestop_buf_free(&b);
+    }
+}
+
+
 int
 main(void)
 {
@@ -416,6 +458,7 @@ main(void)
     is_str(m, strlen(m), "internal_error", "of a status without one");
 
     onestop_buf_free(&b);
+    test_fill();
     test_request();
     test_error_pages();
     test_keys(dir);
