@@ -80,6 +80,21 @@ onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
     size_t       i, n;
     const char  *p, *end, *mark, *close;
 
+    /* room for the template and every value at once (escaping may need
+     * more): one allocation where doubling from empty took five */
+
+    n = len;
+
+    for (i = 0; i < nvars; i++) {
+        n += vars[i].len;
+    }
+
+    if (!b->failed && b->cap - b->len < n + 1
+        && onestop_buf_grow(b, n) != 0)
+    {
+        return;
+    }
+
     p = tpl;
     end = tpl + len;
 

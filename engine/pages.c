@@ -99,6 +99,11 @@ onestop_page_lookup(onestop_buf_t *b, onestop_store_t *st, const char *tpl,
 
     memset(&form, 0, sizeof(onestop_buf_t));
     memset(&result, 0, sizeof(onestop_buf_t));
+
+    /* a dossier's card is some 2 KB written in small pieces: room for it
+     * at once (a failure shows in result.failed) */
+    (void) onestop_buf_grow(&result, 4096);
+
     onestop_html_search_form(&form, action, action_len, code, len);
 
     status = 200;
