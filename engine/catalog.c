@@ -92,6 +92,29 @@ copy_str(onestop_catalog_t *cat, onestop_str_t *dst, onestop_str_t src)
 }
 
 
+/* {"id":sid,"name":name} as the lookup writes it (json.c) */
+static int
+copy_ref(onestop_catalog_t *cat, onestop_str_t *dst, onestop_str_t sid,
+    onestop_str_t name)
+{
+    int            rc;
+    onestop_buf_t  b;
+
+    memset(&b, 0, sizeof(onestop_buf_t));
+    onestop_buf_add(&b, "{\"id\":", 6);
+    onestop_json_str(&b, sid.data, sid.len);
+    onestop_buf_add(&b, ",\"name\":", 8);
+    onestop_json_str(&b, name.data, name.len);
+    onestop_buf_add(&b, "}", 1);
+
+    rc = b.failed ? -1
+         : copy_str(cat, dst, (onestop_str_t) { b.data, b.len });
+
+    onestop_buf_free(&b);
+    return rc;
+}
+
+
 int
 onestop_catalog_set_agency(onestop_catalog_t *cat, uint32_t id,
     onestop_str_t sid, onestop_str_t name, uint8_t level, uint32_t parent)
@@ -104,7 +127,8 @@ onestop_catalog_set_agency(onestop_catalog_t *cat, uint32_t id,
 
     a = &cat->agencies[id];
 
-    if (copy_str(cat, &a->id, sid) != 0 || copy_str(cat, &a->name, name) != 0)
+    if (copy_str(cat, &a->id, sid) != 0 || copy_str(cat, &a->name, name) != 0
+        || copy_ref(cat, &a->ref, sid, name) != 0)
     {
         return -1;
     }
@@ -129,7 +153,8 @@ onestop_catalog_set_field(onestop_catalog_t *cat, uint32_t id,
 
     f = &cat->fields[id];
 
-    if (copy_str(cat, &f->id, sid) != 0 || copy_str(cat, &f->name, name) != 0)
+    if (copy_str(cat, &f->id, sid) != 0 || copy_str(cat, &f->name, name) != 0
+        || copy_ref(cat, &f->ref, sid, name) != 0)
     {
         return -1;
     }
@@ -151,7 +176,8 @@ onestop_catalog_set_procedure(onestop_catalog_t *cat, uint32_t id,
 
     p = &cat->procedures[id];
 
-    if (copy_str(cat, &p->id, sid) != 0 || copy_str(cat, &p->name, name) != 0)
+    if (copy_str(cat, &p->id, sid) != 0 || copy_str(cat, &p->name, name) != 0
+        || copy_ref(cat, &p->ref, sid, name) != 0)
     {
         return -1;
     }

@@ -287,83 +287,6 @@ onestop_gen_cstr(yajl_gen g, const char *s)
 }
 
 
-/* the bytes yajl's generator writes for a string (it checks no UTF-8
- * here, onestop_report_gen, and leaves '/' as it is), straight into a
- * buffer: runs copied whole, only quotes, backslashes and control
- * characters escaped */
-void
-onestop_json_str(onestop_buf_t *b, const char *s, size_t len)
-{
-    char            u[7];
-    size_t          i, start;
-    const char     *e;
-    unsigned char   c;
-
-    static const char  hex[] = "0123456789ABCDEF";
-
-    /* the common case, nothing to escape: one copy between the quotes */
-
-    for (i = 0; i < len; i++) {
-        c = (unsigned char) s[i];
-
-        if (c < 0x20 || c == '"' || c == '\\') {
-            break;
-        }
-    }
-
-    if (i == len) {
-        if (b->failed
-            || (b->cap - b->len < len + 3 && onestop_buf_grow(b, len + 2)))
-        {
-            return;
-        }
-
-        b->data[b->len] = '"';
-        if (len) {
-            memcpy(b->data + b->len + 1, s, len);
-        }
-
-        b->len += len + 2;
-        b->data[b->len - 1] = '"';
-        b->data[b->len] = '\0';
-        return;
-    }
-
-    onestop_buf_add(b, "\"", 1);
-
-    for (i = 0, start = 0; i < len; i++) {
-        c = (unsigned char) s[i];
-
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-
-        switch (c) {
-        case '"':  e = "\\\""; break;
-        case '\\': e = "\\\\"; break;
-        case '\b': e = "\\b"; break;
-        case '\f': e = "\\f"; break;
-        case '\n': e = "\\n"; break;
-        case '\r': e = "\\r"; break;
-        case '\t': e = "\\t"; break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 0xf];
-            u[6] = '\0';
-            e = u;
-        }
-
-        onestop_buf_add(b, s + start, i - start);
-        onestop_buf_adds(b, e);
-        start = i + 1;
-    }
-
-    onestop_buf_add(b, s + start, len - start);
-    onestop_buf_add(b, "\"", 1);
-}
-
-
 /* what onestop_gen_ref writes for a member of an open object, straight
  * into a buffer: ,"member":{"id":...,"name":...} or ,"member":null */
 void
@@ -405,6 +328,18 @@ json_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
     onestop_day_format(onestop_ts_day(ts, offset), buf + 1);
     buf[ONESTOP_DATE_LEN + 1] = '"';
     onestop_buf_add(b, buf, sizeof(buf));
+}
+
+
+static void
+json_ref(onestop_buf_t *b, const onestop_str_t *ref)
+{
+    if (ref == NULL) {
+        json_lit(b, "null");
+        return;
+    }
+
+    onestop_buf_add(b, ref->data, ref->len);
 }
 
 
@@ -485,13 +420,14 @@ onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
         json_lit(b, ",\"type\":\"citizen\"}");
     }
 
-    onestop_json_ref(b, "agency", refs.agency ? &refs.agency->id : NULL,
-                     refs.agency ? &refs.agency->name : NULL);
-    onestop_json_ref(b, "field", refs.field ? &refs.field->id : NULL,
-                     refs.field ? &refs.field->name : NULL);
-    onestop_json_ref(b, "procedure",
-                     refs.procedure ? &refs.procedure->id : NULL,
-                     refs.procedure ? &refs.procedure->name : NULL);
+    /* the catalog's entries as rendered when the catalog was read */
+
+    json_lit(b, ",\"agency\":");
+    json_ref(b, refs.agency ? &refs.agency->ref : NULL);
+    json_lit(b, ",\"field\":");
+    json_ref(b, refs.field ? &refs.field->ref : NULL);
+    json_lit(b, ",\"procedure\":");
+    json_ref(b, refs.procedure ? &refs.procedure->ref : NULL);
 
     json_lit(b, ",\"channel\":");
     json_cstr(b, onestop_channel_name(r->channel));

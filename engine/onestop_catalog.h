@@ -16,9 +16,13 @@
 #include "onestop_record.h"
 #include "onestop_util.h"
 
+/* ref: the entry as the lookup shows it, {"id":...,"name":...} in JSON,
+ * rendered once when the entry is set rather than on every lookup */
+
 typedef struct {
     onestop_str_t   id;
     onestop_str_t   name;
+    onestop_str_t   ref;
     uint32_t        parent;         /* 0: a root */
     uint32_t        top;            /* the root of its tree (itself if a root) */
     uint8_t         level;          /* ONESTOP_LEVEL_* */
@@ -28,12 +32,14 @@ typedef struct {
 typedef struct {
     onestop_str_t   id;
     onestop_str_t   name;
+    onestop_str_t   ref;
     uint8_t         present;
 } onestop_field_t;
 
 typedef struct {
     onestop_str_t   id;
     onestop_str_t   name;
+    onestop_str_t   ref;
     uint32_t        field;
     uint8_t         present;
 } onestop_procedure_t;

@@ -107,11 +107,9 @@ void onestop_catalog_doc_free(onestop_catalog_doc_t *doc);
 /* Adds a JSON string (escaped by yajl) to a generator. */
 void onestop_gen_str(yajl_gen g, const char *s, size_t len);
 void onestop_gen_cstr(yajl_gen g, const char *s);
-/* The same bytes as onestop_gen_str writes, straight into a buffer (for
- * answers assembled from pieces rendered before: the published
- * questions); and the same as onestop_gen_ref writes as a member after
- * another: ,"member":{...} or ,"member":null */
-void onestop_json_str(onestop_buf_t *b, const char *s, size_t len);
+/* The same bytes as onestop_gen_ref writes as a member after another,
+ * straight into a buffer: ,"member":{...} or ,"member":null (strings:
+ * onestop_json_str, onestop_util.h) */
 void onestop_json_ref(onestop_buf_t *b, const char *member,
     const onestop_str_t *id, const onestop_str_t *name);
 /* v as yajl_gen_integer writes it */

@@ -31,6 +31,11 @@ typedef struct {
     int      failed;         /* an allocation failed: data is incomplete */
 } onestop_buf_t;
 
+/* s[0..len) as a JSON string, the same bytes as yajl_gen writes (no
+ * UTF-8 check, '/' as it is): quotes, backslashes and control characters
+ * escaped. */
+void onestop_json_str(onestop_buf_t *b, const char *s, size_t len);
+
 /* Room for n bytes more and a NUL: 0; or -1, with failed set. */
 int onestop_buf_grow(onestop_buf_t *b, size_t n);
 

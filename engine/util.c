@@ -218,6 +218,83 @@ onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len, char sep)
 }
 
 
+/* the bytes yajl's generator writes for a string (it checks no UTF-8
+ * here, onestop_report_gen, and leaves '/' as it is), straight into a
+ * buffer: runs copied whole, only quotes, backslashes and control
+ * characters escaped */
+void
+onestop_json_str(onestop_buf_t *b, const char *s, size_t len)
+{
+    char            u[7];
+    size_t          i, start;
+    const char     *e;
+    unsigned char   c;
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    /* the common case, nothing to escape: one copy between the quotes */
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (c < 0x20 || c == '"' || c == '\\') {
+            break;
+        }
+    }
+
+    if (i == len) {
+        if (b->failed
+            || (b->cap - b->len < len + 3 && onestop_buf_grow(b, len + 2)))
+        {
+            return;
+        }
+
+        b->data[b->len] = '"';
+        if (len) {
+            memcpy(b->data + b->len + 1, s, len);
+        }
+
+        b->len += len + 2;
+        b->data[b->len - 1] = '"';
+        b->data[b->len] = '\0';
+        return;
+    }
+
+    onestop_buf_add(b, "\"", 1);
+
+    for (i = 0, start = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+
+        switch (c) {
+        case '"':  e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 0xf];
+            u[6] = '\0';
+            e = u;
+        }
+
+        onestop_buf_add(b, s + start, i - start);
+        onestop_buf_adds(b, e);
+        start = i + 1;
+    }
+
+    onestop_buf_add(b, s + start, len - start);
+    onestop_buf_add(b, "\"", 1);
+}
+
+
 uint64_t
 onestop_digest64(const void *p, size_t len)
 {
