@@ -485,12 +485,17 @@ onestop_metrics_health(onestop_buf_t *b, const onestop_health_t *h)
         "# HELP onestop_store_changes_total Changes committed to the store "
         "(the outbox sequence).\n"
         "# TYPE onestop_store_changes_total counter\n"
-        "onestop_store_changes_total %llu\n",
+        "onestop_store_changes_total %llu\n"
+        "# HELP onestop_store_commits_total Write transactions committed "
+        "to the store by any process (LMDB's transaction id); records a "
+        "commit: onestop_records_accepted_total's rate over this one's.\n"
+        "# TYPE onestop_store_commits_total counter\n"
+        "onestop_store_commits_total %llu\n",
         (unsigned long long) h->store_used,
         (unsigned long long) h->store_mapped,
         (unsigned long long) h->zone_size, (unsigned long long) h->zone_used,
         (unsigned long long) h->hits, (unsigned long long) h->misses,
-        (unsigned long long) h->seq);
+        (unsigned long long) h->seq, (unsigned long long) h->commits);
 }
 
 

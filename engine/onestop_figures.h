@@ -52,6 +52,7 @@ typedef struct {
     size_t              nstatuses;
     uint64_t            store_used, store_mapped;
     uint64_t            zone_size, zone_used, hits, misses, seq;
+    uint64_t            commits;        /* onestop_store_commits() */
 } onestop_health_t;
 
 void onestop_metrics_health(onestop_buf_t *b, const onestop_health_t *h);

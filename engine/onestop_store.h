@@ -103,6 +103,11 @@ const char *onestop_store_strerror(const onestop_store_t *st);
 void onestop_store_usage(onestop_store_t *st, uint64_t *used,
     uint64_t *mapped);
 
+/* Write transactions committed to the store since it was created, by any
+ * process (LMDB's last transaction id): with the records accepted, how
+ * many records a commit carried. */
+uint64_t onestop_store_commits(onestop_store_t *st);
+
 /*
  * Another reader of an open store, for another thread: the same LMDB
  * environment and databases, its own read transaction and catalog.  Every

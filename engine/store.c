@@ -561,6 +561,17 @@ onestop_store_usage(onestop_store_t *st, uint64_t *used, uint64_t *mapped)
 }
 
 
+uint64_t
+onestop_store_commits(onestop_store_t *st)
+{
+    MDB_envinfo  info;
+
+    mdb_env_info(st->env, &info);
+
+    return (uint64_t) info.me_last_txnid;
+}
+
+
 int
 onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 {

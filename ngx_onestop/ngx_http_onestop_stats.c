@@ -191,6 +191,7 @@ ngx_http_onestop_metrics_handler(ngx_http_request_t *r)
     ngx_http_onestop_zone_counters(a.omcf, requests, &h.accepted);
     ngx_http_onestop_zone_usage(a.omcf, &zsize, &zused, &h.hits, &h.misses);
     onestop_store_usage(wk->store, &h.store_used, &h.store_mapped);
+    h.commits = onestop_store_commits(wk->store);
 
     h.requests = requests;
     h.handlers = ngx_http_onestop_handler_names;

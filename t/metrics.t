@@ -304,6 +304,11 @@ is(counter($m2, 'onestop_records_accepted_total', ''), $acc + 2,
     'onestop_records_accepted_total grew by 2');
 is(counter($m2, 'onestop_http_requests_total', 'handler=ingest,status=200'),
     $i200 + 1, 'ingest 200 grew by 1');
+cmp_ok(counter($m2, 'onestop_store_commits_total', ''), '>',
+    counter($m1, 'onestop_store_commits_total', ''),
+    'onestop_store_commits_total grew with the write');
+is($type{onestop_store_commits_total}, 'counter',
+    'onestop_store_commits_total is a counter');
 
 # the figures follow, and a deletion lowers a gauge
 $all = api('period=all&group=channel');
