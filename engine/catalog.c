@@ -92,7 +92,8 @@ copy_str(onestop_catalog_t *cat, onestop_str_t *dst, onestop_str_t src)
 }
 
 
-/* {"id":sid,"name":name} as the lookup writes it (json.c) */
+/* {"id":sid,"name":name}: the entry as the lookup and the published
+ * questions show it (onestop_json_ref, json.c) */
 static int
 copy_ref(onestop_catalog_t *cat, onestop_str_t *dst, onestop_str_t sid,
     onestop_str_t name)
@@ -101,11 +102,11 @@ copy_ref(onestop_catalog_t *cat, onestop_str_t *dst, onestop_str_t sid,
     onestop_buf_t  b;
 
     memset(&b, 0, sizeof(onestop_buf_t));
-    onestop_buf_add(&b, "{\"id\":", 6);
+    onestop_buf_lit(&b, "{\"id\":");
     onestop_json_str(&b, sid.data, sid.len);
-    onestop_buf_add(&b, ",\"name\":", 8);
+    onestop_buf_lit(&b, ",\"name\":");
     onestop_json_str(&b, name.data, name.len);
-    onestop_buf_add(&b, "}", 1);
+    onestop_buf_lit(&b, "}");
 
     rc = b.failed ? -1
          : copy_str(cat, dst, (onestop_str_t) { b.data, b.len });

@@ -111,12 +111,12 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
 
     cl_agency(st->wcat, agency, &id);
 
-    onestop_buf_add(b, "{\"seq\":", 7);
+    onestop_buf_lit(b, "{\"seq\":");
     onestop_json_int(b, (int64_t) c->seq);
-    onestop_buf_add(b, ",\"kind\":", 8);
+    onestop_buf_lit(b, ",\"kind\":");
     onestop_json_str(b, onestop_changes_kind(kind),
                      strlen(onestop_changes_kind(kind)));
-    onestop_buf_add(b, ",\"agency\":", 10);
+    onestop_buf_lit(b, ",\"agency\":");
     onestop_json_str(b, id.data, id.len);
 
     /* a dossier's code and version; no code for an evaluation or a
@@ -125,13 +125,13 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
     if ((kind == ONESTOP_CHANGE_DOSSIER || kind == ONESTOP_CHANGE_DELETE)
         && code != NULL && code->len)
     {
-        onestop_buf_add(b, ",\"code\":", 8);
+        onestop_buf_lit(b, ",\"code\":");
         onestop_json_str(b, code->data, code->len);
-        onestop_buf_add(b, ",\"version\":", 11);
+        onestop_buf_lit(b, ",\"version\":");
         onestop_json_int(b, (int64_t) version);
     }
 
-    onestop_buf_add(b, ",\"ts\":", 6);
+    onestop_buf_lit(b, ",\"ts\":");
     onestop_json_str(b, ts, onestop_changes_ts(c->ts, st->offset, ts));
 
     rec_off = 0;
@@ -141,14 +141,14 @@ onestop_changelog_append(onestop_store_t *st, MDB_txn *txn,
         && onestop_record_decode(body, blen, &r) == 0 && !r.tombstone)
     {
         r.code = *code;
-        onestop_buf_add(b, ",\"record\":", 10);
+        onestop_buf_lit(b, ",\"record\":");
         rec_off = b->len;
         onestop_lookup_render(b, &r, st->wcat, st->offset,
                               onestop_sec_day(c->ts / 1000, st->offset), 0);
         rec_end = b->len;
     }
 
-    onestop_buf_add(b, "}", 1);
+    onestop_buf_lit(b, "}");
 
     if (b->failed) {
         return ENOMEM;

@@ -246,9 +246,9 @@ onestop_fb_public_tail(onestop_buf_t *b, const onestop_catalog_t *cat,
     p = procedure && procedure <= cat->nprocedures
         ? &cat->procedures[procedure] : NULL;
 
-    onestop_json_ref(b, "agency", a ? &a->id : NULL, a ? &a->name : NULL);
-    onestop_json_ref(b, "field", f ? &f->id : NULL, f ? &f->name : NULL);
-    onestop_json_ref(b, "procedure", p ? &p->id : NULL, p ? &p->name : NULL);
+    onestop_json_ref(b, "agency", a ? &a->ref : NULL);
+    onestop_json_ref(b, "field", f ? &f->ref : NULL);
+    onestop_json_ref(b, "procedure", p ? &p->ref : NULL);
     onestop_buf_add(b, "}", 1);
 }
 

@@ -288,58 +288,47 @@ onestop_gen_cstr(yajl_gen g, const char *s)
 
 
 /* what onestop_gen_ref writes for a member of an open object, straight
- * into a buffer: ,"member":{"id":...,"name":...} or ,"member":null */
+ * into a buffer: ,"member": and the catalog entry's object as it was
+ * rendered when the catalog was read (catalog.c), or null */
 void
 onestop_json_ref(onestop_buf_t *b, const char *member,
-    const onestop_str_t *id, const onestop_str_t *name)
+    const onestop_str_t *ref)
 {
-    onestop_buf_add(b, ",", 1);
-    onestop_json_str(b, member, strlen(member));
+    onestop_buf_lit(b, ",\"");
+    onestop_buf_adds(b, member);
+    onestop_buf_lit(b, "\":");
 
-    if (id == NULL) {
-        onestop_buf_add(b, ":null", 5);
+    if (ref == NULL) {
+        onestop_buf_lit(b, "null");
         return;
     }
 
-    onestop_buf_add(b, ":{\"id\":", 7);
-    onestop_json_str(b, id->data, id->len);
-    onestop_buf_add(b, ",\"name\":", 8);
-    onestop_json_str(b, name->data, name->len);
-    onestop_buf_add(b, "}", 1);
+    onestop_buf_add(b, ref->data, ref->len);
 }
 
 
-/* a literal's bytes: member names and punctuation, never escaped */
-#define json_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
+void
+onestop_json_day(onestop_buf_t *b, onestop_day_t day)
+{
+    char  buf[ONESTOP_DATE_LEN + 2];
+
+    buf[0] = '"';
+    onestop_day_format(day, buf + 1);
+    buf[ONESTOP_DATE_LEN + 1] = '"';
+    onestop_buf_add(b, buf, sizeof(buf));
+}
 
 
 /* "YYYY-MM-DD" of ts in the offset, or null */
 static void
 json_date(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
 {
-    char  buf[ONESTOP_DATE_LEN + 2];
-
     if (!ts->set) {
-        json_lit(b, "null");
+        onestop_buf_lit(b, "null");
         return;
     }
 
-    buf[0] = '"';
-    onestop_day_format(onestop_ts_day(ts, offset), buf + 1);
-    buf[ONESTOP_DATE_LEN + 1] = '"';
-    onestop_buf_add(b, buf, sizeof(buf));
-}
-
-
-static void
-json_ref(onestop_buf_t *b, const onestop_str_t *ref)
-{
-    if (ref == NULL) {
-        json_lit(b, "null");
-        return;
-    }
-
-    onestop_buf_add(b, ref->data, ref->len);
+    onestop_json_day(b, onestop_ts_day(ts, offset));
 }
 
 
@@ -406,33 +395,31 @@ onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
     st = onestop_record_status(r);
     tl = onestop_record_timeliness(r, offset, today);
 
-    json_lit(b, "{\"code\":");
+    onestop_buf_lit(b, "{\"code\":");
     onestop_json_str(b, r->code.data, r->code.len);
 
-    json_lit(b, ",\"applicant\":{\"name\":");
+    onestop_buf_lit(b, ",\"applicant\":{\"name\":");
     onestop_shown_name(&name, r, unmasked);
     onestop_json_str(b, name.data, name.len);
     onestop_shown_name_free(&name);
 
     if (r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
-        json_lit(b, ",\"type\":\"organization\"}");
+        onestop_buf_lit(b, ",\"type\":\"organization\"}");
     } else {
-        json_lit(b, ",\"type\":\"citizen\"}");
+        onestop_buf_lit(b, ",\"type\":\"citizen\"}");
     }
 
     /* the catalog's entries as rendered when the catalog was read */
 
-    json_lit(b, ",\"agency\":");
-    json_ref(b, refs.agency ? &refs.agency->ref : NULL);
-    json_lit(b, ",\"field\":");
-    json_ref(b, refs.field ? &refs.field->ref : NULL);
-    json_lit(b, ",\"procedure\":");
-    json_ref(b, refs.procedure ? &refs.procedure->ref : NULL);
+    onestop_json_ref(b, "agency", refs.agency ? &refs.agency->ref : NULL);
+    onestop_json_ref(b, "field", refs.field ? &refs.field->ref : NULL);
+    onestop_json_ref(b, "procedure",
+                     refs.procedure ? &refs.procedure->ref : NULL);
 
-    json_lit(b, ",\"channel\":");
+    onestop_buf_lit(b, ",\"channel\":");
     json_cstr(b, onestop_channel_name(r->channel));
 
-    json_lit(b, ",\"received_date\":");
+    onestop_buf_lit(b, ",\"received_date\":");
     json_date(b, &r->t[ONESTOP_T_RECEIVED], offset);
 
     if (r->submitted.set) {
@@ -440,34 +427,34 @@ onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
         char    buf[ONESTOP_TS_LEN];
         size_t  n;
 
-        json_lit(b, ",\"submitted_at\":");
+        onestop_buf_lit(b, ",\"submitted_at\":");
         n = onestop_ts_format(&r->submitted, offset, buf);
         onestop_json_str(b, buf, n);
-        json_lit(b, ",\"received_at\":");
+        onestop_buf_lit(b, ",\"received_at\":");
         n = onestop_ts_format(&r->t[ONESTOP_T_RECEIVED], offset, buf);
         onestop_json_str(b, buf, n);
     }
 
-    json_lit(b, ",\"due_date\":");
+    onestop_buf_lit(b, ",\"due_date\":");
     json_date(b, &r->t[ONESTOP_T_DUE], offset);
-    json_lit(b, ",\"resolved_date\":");
+    onestop_buf_lit(b, ",\"resolved_date\":");
     json_date(b, &r->t[ONESTOP_T_RESOLVED], offset);
-    json_lit(b, ",\"returned_date\":");
+    onestop_buf_lit(b, ",\"returned_date\":");
     json_date(b, &r->t[ONESTOP_T_RETURNED], offset);
-    json_lit(b, ",\"withdrawn_date\":");
+    onestop_buf_lit(b, ",\"withdrawn_date\":");
     json_date(b, &r->t[ONESTOP_T_WITHDRAWN], offset);
 
-    json_lit(b, ",\"status\":");
+    onestop_buf_lit(b, ",\"status\":");
     json_cstr(b, onestop_status_name(st));
-    json_lit(b, ",\"timeliness\":");
+    onestop_buf_lit(b, ",\"timeliness\":");
 
     if (tl == ONESTOP_TL_NONE) {
-        json_lit(b, "null");
+        onestop_buf_lit(b, "null");
     } else {
         json_cstr(b, onestop_timeliness_name(tl));
     }
 
-    json_lit(b, ",\"status_text\":");
+    onestop_buf_lit(b, ",\"status_text\":");
     json_cstr(b, onestop_status_text(st, tl));
 
     /* the current letter, as always; then every letter and every change
@@ -475,27 +462,27 @@ onestop_lookup_render(onestop_buf_t *b, const onestop_record_t *r,
 
     nl = onestop_record_letters(r, letters);
 
-    json_lit(b, ",\"apology\":");
+    onestop_buf_lit(b, ",\"apology\":");
 
     if (r->has_apology) {
         json_letter(b, r, &letters[nl - 1], offset, unmasked);
     } else {
-        json_lit(b, "null");
+        onestop_buf_lit(b, "null");
     }
 
-    json_lit(b, ",\"apologies\":[");
+    onestop_buf_lit(b, ",\"apologies\":[");
 
     for (i = 0; i < nl; i++) {
         if (i) {
-            json_lit(b, ",");
+            onestop_buf_lit(b, ",");
         }
 
         json_letter(b, r, &letters[i], offset, unmasked);
     }
 
-    json_lit(b, "],\"due_changes\":");
+    onestop_buf_lit(b, "],\"due_changes\":");
     onestop_due_changes_render(b, r, offset, 0);
-    json_lit(b, "}");
+    onestop_buf_lit(b, "}");
 }
 
 
@@ -505,11 +492,11 @@ json_letter(onestop_buf_t *b, const onestop_record_t *r,
 {
     onestop_shown_text_t  reason;
 
-    json_lit(b, "{\"issued_date\":");
+    onestop_buf_lit(b, "{\"issued_date\":");
     json_date(b, &l->issued, offset);
-    json_lit(b, ",\"new_due_date\":");
+    onestop_buf_lit(b, ",\"new_due_date\":");
     json_date(b, &l->new_due, offset);
-    json_lit(b, ",\"reason\":");
+    onestop_buf_lit(b, ",\"reason\":");
 
     if (l->reason.len) {
         onestop_shown_text(&reason, r, l->reason.data, l->reason.len,
@@ -517,10 +504,10 @@ json_letter(onestop_buf_t *b, const onestop_record_t *r,
         onestop_json_str(b, reason.data, reason.len);
         onestop_shown_text_free(&reason);
     } else {
-        json_lit(b, "null");
+        onestop_buf_lit(b, "null");
     }
 
-    json_lit(b, "}");
+    onestop_buf_lit(b, "}");
 }
 
 
@@ -537,7 +524,7 @@ onestop_due_changes_render(onestop_buf_t *b, const onestop_record_t *r,
 
     pos = 0;
     first = 1;
-    json_lit(b, "[");
+    onestop_buf_lit(b, "[");
 
     while (onestop_history_next(r->history.data, r->history.len, &pos, &it)
            == 1)
@@ -547,46 +534,46 @@ onestop_due_changes_render(onestop_buf_t *b, const onestop_record_t *r,
         }
 
         if (!first) {
-            json_lit(b, ",");
+            onestop_buf_lit(b, ",");
         }
 
         first = 0;
-        json_lit(b, "{\"from\":");
+        onestop_buf_lit(b, "{\"from\":");
         json_date(b, &it.move.from, offset);
-        json_lit(b, ",\"to\":");
+        onestop_buf_lit(b, ",\"to\":");
         json_date(b, &it.move.to, offset);
-        json_lit(b, ",\"changed_date\":");
+        onestop_buf_lit(b, ",\"changed_date\":");
         at.sec = it.move.at;
         at.set = 1;
         at.date_only = 0;
         json_date(b, &at, offset);
 
         if (it.move.flags & ONESTOP_MOVE_LATE) {
-            json_lit(b, ",\"after_due\":true,\"due_change\":");
+            onestop_buf_lit(b, ",\"after_due\":true,\"due_change\":");
         } else {
-            json_lit(b, ",\"after_due\":false,\"due_change\":");
+            onestop_buf_lit(b, ",\"after_due\":false,\"due_change\":");
         }
 
         if (it.move.why == ONESTOP_DUE_CHANGE_NONE) {
-            json_lit(b, "null");
+            onestop_buf_lit(b, "null");
         } else {
             json_cstr(b, whys[it.move.why]);
         }
 
         if (with_key) {
-            json_lit(b, ",\"by\":");
+            onestop_buf_lit(b, ",\"by\":");
 
             if (it.move.by.len) {
                 onestop_json_str(b, it.move.by.data, it.move.by.len);
             } else {
-                json_lit(b, "null");
+                onestop_buf_lit(b, "null");
             }
         }
 
-        json_lit(b, "}");
+        onestop_buf_lit(b, "}");
     }
 
-    json_lit(b, "]");
+    onestop_buf_lit(b, "]");
 }
 
 

@@ -111,7 +111,9 @@ void onestop_gen_cstr(yajl_gen g, const char *s);
  * straight into a buffer: ,"member":{...} or ,"member":null (strings:
  * onestop_json_str, onestop_util.h) */
 void onestop_json_ref(onestop_buf_t *b, const char *member,
-    const onestop_str_t *id, const onestop_str_t *name);
+    const onestop_str_t *ref);
+/* "YYYY-MM-DD", quoted */
+void onestop_json_day(onestop_buf_t *b, onestop_day_t day);
 /* v as yajl_gen_integer writes it */
 void onestop_json_int(onestop_buf_t *b, int64_t v);
 /* "member": {"id": ..., "name": ...}, or "member": null when id is NULL */

@@ -58,6 +58,9 @@ onestop_buf_add(onestop_buf_t *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
+/* Appends a string literal (its length known when compiled). */
+#define onestop_buf_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
+
 void onestop_buf_adds(onestop_buf_t *b, const char *s);
 void onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -18,8 +18,6 @@
 #include "onestop_stats_int.h"
 
 
-#define json_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
-
 
 /* "member":"instant" after *sep when ts is set; *sep is "," after it */
 static void
@@ -35,7 +33,7 @@ json_time(onestop_buf_t *b, const char **sep, const char *member,
     onestop_buf_adds(b, *sep);
     *sep = ",";
     onestop_json_str(b, member, strlen(member));
-    json_lit(b, ":");
+    onestop_buf_lit(b, ":");
     onestop_json_str(b, buf, onestop_ts_format(ts, offset, buf));
 }
 
@@ -43,9 +41,9 @@ json_time(onestop_buf_t *b, const char **sep, const char *member,
 static void
 json_id(onestop_buf_t *b, const char *member, const onestop_str_t *s)
 {
-    json_lit(b, ",");
+    onestop_buf_lit(b, ",");
     onestop_json_str(b, member, strlen(member));
-    json_lit(b, ":");
+    onestop_buf_lit(b, ":");
     onestop_json_str(b, s->data, s->len);
 }
 
@@ -67,52 +65,52 @@ json_record(onestop_buf_t *b, const onestop_record_t *r,
         { ONESTOP_NOTIFY_ZALO, "\"zalo\"" },
     };
 
-    json_lit(b, "{\"code\":");
+    onestop_buf_lit(b, "{\"code\":");
     onestop_json_str(b, r->code.data, r->code.len);
-    json_lit(b, ",\"version\":");
+    onestop_buf_lit(b, ",\"version\":");
     onestop_json_int(b, (int64_t) r->version);
 
     json_id(b, "agency", &cat->agencies[r->agency_id].id);
     json_id(b, "procedure", &cat->procedures[r->procedure_id].id);
 
-    json_lit(b, ",\"channel\":");
-    json_lit(b, "\"");
+    onestop_buf_lit(b, ",\"channel\":");
+    onestop_buf_lit(b, "\"");
     onestop_buf_adds(b, onestop_channel_name(r->channel));
-    json_lit(b, "\",\"return_channel\":\"");
+    onestop_buf_lit(b, "\",\"return_channel\":\"");
     onestop_buf_adds(b, onestop_return_channel_name(r->return_channel));
-    json_lit(b, "\",\"applicant\":{\"name\":");
+    onestop_buf_lit(b, "\",\"applicant\":{\"name\":");
     onestop_json_str(b, r->name.data, r->name.len);
 
     if (r->applicant_type == ONESTOP_APPLICANT_ORGANIZATION) {
-        json_lit(b, ",\"type\":\"organization\"}");
+        onestop_buf_lit(b, ",\"type\":\"organization\"}");
     } else {
-        json_lit(b, ",\"type\":\"citizen\"}");
+        onestop_buf_lit(b, ",\"type\":\"citizen\"}");
     }
 
     if (r->phone.len || r->email.len) {
-        json_lit(b, ",\"contact\":{");
+        onestop_buf_lit(b, ",\"contact\":{");
 
         if (r->phone.len) {
-            json_lit(b, "\"phone\":");
+            onestop_buf_lit(b, "\"phone\":");
             onestop_json_str(b, r->phone.data, r->phone.len);
         }
 
         if (r->email.len) {
             if (r->phone.len) {
-                json_lit(b, ",");
+                onestop_buf_lit(b, ",");
             }
 
-            json_lit(b, "\"email\":");
+            onestop_buf_lit(b, "\"email\":");
             onestop_json_str(b, r->email.data, r->email.len);
         }
 
-        json_lit(b, "}");
+        onestop_buf_lit(b, "}");
     }
 
     /* the channels the applicant chose (issue 16), when they chose */
     if (r->notify & ONESTOP_NOTIFY_GIVEN) {
         sep = "";
-        json_lit(b, ",\"notify\":[");
+        onestop_buf_lit(b, ",\"notify\":[");
 
         for (i = 0; i < 3; i++) {
             if (r->notify & notify[i].flag) {
@@ -122,7 +120,7 @@ json_record(onestop_buf_t *b, const onestop_record_t *r,
             }
         }
 
-        json_lit(b, "]");
+        onestop_buf_lit(b, "]");
     }
 
     sep = ",";
@@ -138,7 +136,7 @@ json_record(onestop_buf_t *b, const onestop_record_t *r,
     if (r->t[ONESTOP_T_DUE].set) {
         json_time(b, &sep, "due_at", &r->t[ONESTOP_T_DUE], offset);
     } else {
-        json_lit(b, ",\"due_at\":null");    /* no deadline (issue 18) */
+        onestop_buf_lit(b, ",\"due_at\":null");    /* no deadline (issue 18) */
     }
 
     json_time(b, &sep, "resolved_at", &r->t[ONESTOP_T_RESOLVED], offset);
@@ -147,7 +145,7 @@ json_record(onestop_buf_t *b, const onestop_record_t *r,
 
     if (r->has_apology) {
         sep = "";
-        json_lit(b, ",\"apology\":{");
+        onestop_buf_lit(b, ",\"apology\":{");
         json_time(b, &sep, "issued_at", &r->t[ONESTOP_T_APOLOGY_ISSUED],
                   offset);
         json_time(b, &sep, "new_due_at", &r->t[ONESTOP_T_APOLOGY_NEW_DUE],
@@ -155,21 +153,21 @@ json_record(onestop_buf_t *b, const onestop_record_t *r,
 
         if (r->reason.len) {
             onestop_buf_adds(b, sep);
-            json_lit(b, "\"reason\":");
+            onestop_buf_lit(b, "\"reason\":");
             onestop_json_str(b, r->reason.data, r->reason.len);
         }
 
-        json_lit(b, "}");
+        onestop_buf_lit(b, "}");
     }
 
     /* what the store kept (issue 18), read-only: a write skips it */
 
     if (r->history.len) {
-        json_lit(b, ",\"due_changes\":");
+        onestop_buf_lit(b, ",\"due_changes\":");
         onestop_due_changes_render(b, r, offset, 1);
     }
 
-    json_lit(b, "}");
+    onestop_buf_lit(b, "}");
 }
 
 

@@ -16,30 +16,10 @@
 #include "onestop_stats_int.h"
 
 
-/* yajl prints a token a call (a quote, a key, a colon, a number): a
- * statistics answer of 200 groups makes some 30,000 calls, so the short
- * ones that fit are copied here, not through memcpy */
-
 static void
 gen_print(void *ctx, const char *s, size_t len)
 {
-    size_t          i;
-    char           *d;
-    onestop_buf_t  *b = ctx;
-
-    if (len > 16 || b->failed || b->cap - b->len <= len) {
-        onestop_buf_add(b, s, len);
-        return;
-    }
-
-    d = b->data + b->len;
-
-    for (i = 0; i < len; i++) {
-        d[i] = s[i];
-    }
-
-    d[len] = '\0';
-    b->len += len;
+    onestop_buf_add(ctx, s, len);
 }
 
 
@@ -367,32 +347,18 @@ onestop_report_dims(yajl_gen g, const onestop_run_t *rn, const uint32_t *dim)
  * each was six print calls.
  */
 
-#define json_lit(b, s)  onestop_buf_add(b, s, sizeof(s) - 1)
-
 
 /* "word": a member's name, after a comma unless it is the first */
 static void
 json_name(onestop_buf_t *b, const char *word, int first)
 {
     if (!first) {
-        json_lit(b, ",");
+        onestop_buf_lit(b, ",");
     }
 
-    json_lit(b, "\"");
+    onestop_buf_lit(b, "\"");
     onestop_buf_adds(b, word);
-    json_lit(b, "\":");
-}
-
-
-static void
-json_date(onestop_buf_t *b, onestop_day_t day)
-{
-    char  d[ONESTOP_DATE_LEN + 2];
-
-    d[0] = '"';
-    onestop_day_format(day, d + 1);
-    d[ONESTOP_DATE_LEN + 1] = '"';
-    onestop_buf_add(b, d, sizeof(d));
+    onestop_buf_lit(b, "\":");
 }
 
 
@@ -421,7 +387,7 @@ json_counts(onestop_buf_t *b, const onestop_counts_t *c, int first)
                                     (double) rates[i].num
                                     / (double) rates[i].den));
         } else {
-            json_lit(b, "null");
+            onestop_buf_lit(b, "null");
         }
     }
 }
@@ -444,9 +410,9 @@ json_dims(onestop_buf_t *b, const onestop_run_t *rn, const uint32_t *dim)
         s = onestop_dim_name(rn->cat, q->group[i], dim[i]);
 
         if (s != NULL) {
-            json_lit(b, ",\"");
+            onestop_buf_lit(b, ",\"");
             onestop_buf_adds(b, onestop_dim_word(q->group[i]));
-            json_lit(b, "_name\":");
+            onestop_buf_lit(b, "_name\":");
             onestop_json_str(b, s->data, s->len);
         }
     }
@@ -469,23 +435,23 @@ onestop_report_stats(const onestop_run_t *rn, const onestop_counts_t *totals,
 
     /* onestop_report_head's */
 
-    json_lit(out, "{\"from\":");
-    json_date(out, rn->pfrom[0]);
-    json_lit(out, ",\"to\":");
-    json_date(out, rn->pto[rn->nperiods - 1]);
-    json_lit(out, ",\"group\":[");
+    onestop_buf_lit(out, "{\"from\":");
+    onestop_json_day(out, rn->pfrom[0]);
+    onestop_buf_lit(out, ",\"to\":");
+    onestop_json_day(out, rn->pto[rn->nperiods - 1]);
+    onestop_buf_lit(out, ",\"group\":[");
 
     for (i = 0; i < q->ngroup; i++) {
         if (i) {
-            json_lit(out, ",");
+            onestop_buf_lit(out, ",");
         }
 
-        json_lit(out, "\"");
+        onestop_buf_lit(out, "\"");
         onestop_buf_adds(out, onestop_dim_word(q->group[i]));
-        json_lit(out, "\"");
+        onestop_buf_lit(out, "\"");
     }
 
-    json_lit(out, "],\"totals\":{");
+    onestop_buf_lit(out, "],\"totals\":{");
 
     if (q->interval) {
         /* the totals of the whole span: its first sub-period's carried
@@ -502,38 +468,38 @@ onestop_report_stats(const onestop_run_t *rn, const onestop_counts_t *totals,
         all.pending_overdue = totals[rn->nperiods - 1].pending_overdue;
 
         json_counts(out, &all, 1);
-        json_lit(out, "},\"series\":[");
+        onestop_buf_lit(out, "},\"series\":[");
 
         for (p = 0; p < rn->nperiods; p++) {
             if (p) {
-                json_lit(out, ",");
+                onestop_buf_lit(out, ",");
             }
 
-            json_lit(out, "{\"from\":");
-            json_date(out, rn->pfrom[p]);
-            json_lit(out, ",\"to\":");
-            json_date(out, rn->pto[p]);
+            onestop_buf_lit(out, "{\"from\":");
+            onestop_json_day(out, rn->pfrom[p]);
+            onestop_buf_lit(out, ",\"to\":");
+            onestop_json_day(out, rn->pto[p]);
             json_counts(out, &totals[p], 0);
-            json_lit(out, "}");
+            onestop_buf_lit(out, "}");
         }
 
     } else {
         json_counts(out, &totals[0], 1);
-        json_lit(out, "},\"groups\":[");
+        onestop_buf_lit(out, "},\"groups\":[");
 
         for (k = 0; k < rn->ngroups; k++) {
             if (k) {
-                json_lit(out, ",");
+                onestop_buf_lit(out, ",");
             }
 
-            json_lit(out, "{");
+            onestop_buf_lit(out, "{");
             json_dims(out, rn, rn->groups[k].dim);
             json_counts(out, &rn->groups[k].counts[0], q->ngroup == 0);
-            json_lit(out, "}");
+            onestop_buf_lit(out, "}");
         }
     }
 
-    json_lit(out, "]}\n");
+    onestop_buf_lit(out, "]}\n");
 }
 
 

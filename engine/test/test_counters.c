@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "onestop_args.h"
@@ -40,6 +39,7 @@
 
 
 #include "history.h"
+#include "yajl_same.h"
 
 
 /* the brute force: section 7's definitions, one dossier at a time */
@@ -174,77 +174,6 @@ period_end(int from, int interval)
 /* comparing an answer */
 
 static char  diag[1024];
-
-
-/* v written again by yajl_gen, which is what the answer's renderer
- * (report.c, straight into its buffer) must equal byte for byte */
-static void
-regen(yajl_gen g, yajl_val v)
-{
-    size_t  i;
-
-    if (YAJL_IS_OBJECT(v)) {
-        yajl_gen_map_open(g);
-
-        for (i = 0; i < v->u.object.len; i++) {
-            yajl_gen_string(g, (const unsigned char *) v->u.object.keys[i],
-                            strlen(v->u.object.keys[i]));
-            regen(g, v->u.object.values[i]);
-        }
-
-        yajl_gen_map_close(g);
-
-    } else if (YAJL_IS_ARRAY(v)) {
-        yajl_gen_array_open(g);
-
-        for (i = 0; i < v->u.array.len; i++) {
-            regen(g, v->u.array.values[i]);
-        }
-
-        yajl_gen_array_close(g);
-
-    } else if (YAJL_IS_STRING(v)) {
-        yajl_gen_string(g, (const unsigned char *) v->u.string,
-                        strlen(v->u.string));
-
-    } else if (YAJL_IS_NUMBER(v)) {
-        yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-
-    } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-        yajl_gen_bool(g, YAJL_IS_TRUE(v));
-
-    } else {
-        yajl_gen_null(g);
-    }
-}
-
-
-/* 1 when text (an answer, with its final newline) is what yajl_gen
- * writes for its tree */
-static int
-same_as_yajl(const char *text, size_t len, yajl_val root)
-{
-    int                   same;
-    size_t                glen;
-    yajl_gen              g;
-    const unsigned char  *gbuf;
-
-    g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        return 0;
-    }
-
-    yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-    regen(g, root);
-    yajl_gen_get_buf(g, &gbuf, &glen);
-
-    same = len == glen + 1 && text[glen] == '\n'
-           && memcmp(text, gbuf, glen) == 0;
-
-    yajl_gen_free(g);
-    return same;
-}
 
 
 static int
@@ -806,7 +735,7 @@ one_query(onestop_store_t *st, int first, char *qs, size_t qsize,
         return 0;
     }
 
-    if (!same_as_yajl(out.data, out.len - 1, root)) {
+    if (!yajl_same(out.data, out.len - 1, root)) {
         onestop_buf_free(&out);
         yajl_tree_free(root);
         snprintf(diag, sizeof(diag), "not the bytes yajl_gen writes");

@@ -464,6 +464,8 @@ test_json_direct(void)
     onestop_str_t   id, name;
     onestop_buf_t   a, b;
 
+    onestop_catalog_t  *cat;
+
     n = 0;
 
     for (c = 1; c < 256; c++) {
@@ -497,11 +499,17 @@ test_json_direct(void)
     onestop_gen_ref(g, "field", NULL, NULL);
     yajl_gen_map_close(g);
     yajl_gen_free(g);
+    /* the entry's object is rendered by the catalog when it is set */
+    cat = onestop_catalog_create(1, 0, 0);
+    ok(cat != NULL && onestop_catalog_set_agency(cat, 1, id, name,
+                                                 ONESTOP_LEVEL_PROVINCE, 0)
+                      == 0, "an agency with quotes and a newline in its name");
     onestop_buf_adds(&b, "{\"x\":null");
-    onestop_json_ref(&b, "agency", &id, &name);
-    onestop_json_ref(&b, "field", NULL, NULL);
+    onestop_json_ref(&b, "agency", cat != NULL ? &cat->agencies[1].ref : NULL);
+    onestop_json_ref(&b, "field", NULL);
     onestop_buf_adds(&b, "}");
     is_str(b.data, b.len, a.data, "json_ref: as gen_ref after a member");
+    onestop_catalog_destroy(cat);
 
     onestop_buf_free(&a);
     onestop_buf_free(&b);
