@@ -340,6 +340,29 @@ onestop_deltas_series(onestop_deltas_t *d, const onestop_record_t *r,
 }
 
 
+/*
+ * A write's deltas join its group's: when the group has none yet (a
+ * batch alone in its commit, the first write of a group) the two tables
+ * trade places instead of the blocks being copied, and the emptied one
+ * is the next write's.
+ */
+
+int
+onestop_deltas_absorb(onestop_deltas_t **dst, onestop_deltas_t **src)
+{
+    onestop_deltas_t  *t;
+
+    if ((*dst)->n == 0) {
+        t = *dst;
+        *dst = *src;
+        *src = t;
+        return 0;
+    }
+
+    return onestop_deltas_merge(*dst, *src);
+}
+
+
 int
 onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
 {
@@ -389,6 +412,14 @@ delta_cmp(const void *a, const void *b, void *arg)
 }
 
 
+/*
+ * The blocks are written in key order through one cursor: each key is
+ * then found on the leaf the cursor stands on (LMDB looks there before it
+ * searches from the root), and a block found is replaced where it is.
+ * The key given to LMDB is always the entry's own: one LMDB returned
+ * points into a page that the write may move.
+ */
+
 int
 onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
 {
@@ -396,11 +427,22 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
     uint32_t       i;
     delta_t       *e;
     MDB_val        k, v;
+    MDB_cursor    *cur;
     uint8_t        buf[BLOCK_MAX];
     month_block_t  blk;
 
+    if (d->n == 0) {
+        return 0;
+    }
+
     if (d->n > 1) {
         qsort_r(d->order, d->n, sizeof(uint32_t), delta_cmp, d->slots);
+    }
+
+    rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc != 0) {
+        return rc;
     }
 
     for (i = 0; i < d->n; i++) {
@@ -409,18 +451,21 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
         k.mv_data = e->key;
         k.mv_size = e->klen;
 
-        rc = mdb_get(txn, dbi, &k, &v);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
 
         if (rc == 0) {
-            if (onestop_block_decode(v.mv_data, v.mv_size, e->total, &blk) != 0) {
-                return MDB_CORRUPTED;
+            if (onestop_block_decode(v.mv_data, v.mv_size, e->total, &blk)
+                != 0)
+            {
+                rc = MDB_CORRUPTED;
+                break;
             }
 
         } else if (rc == MDB_NOTFOUND) {
             memset(&blk, 0, sizeof(month_block_t));
 
         } else {
-            return rc;
+            break;
         }
 
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
@@ -434,21 +479,24 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
         }
 
         if (onestop_block_zero(&blk, e->total)) {
-            rc = mdb_del(txn, dbi, &k, NULL);
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
+            rc = rc == 0 ? mdb_cursor_del(cur, 0) : 0;
 
         } else {
+            k.mv_data = e->key;
+            k.mv_size = e->klen;
             v.mv_data = buf;
             v.mv_size = onestop_block_encode(&blk, e->total, buf);
-            rc = mdb_put(txn, dbi, &k, &v, 0);
+            rc = mdb_cursor_put(cur, &k, &v, rc == 0 ? MDB_CURRENT : 0);
         }
 
         if (rc != 0) {
-            return rc;
+            break;
         }
     }
 
-    return 0;
+    mdb_cursor_close(cur);
+
+    return rc;
 }
 
 

@@ -102,7 +102,11 @@ int onestop_deltas_series(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, char tag);
 /* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
 int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
-/* writes the deltas into the counters database; an LMDB error code */
+/* src's deltas join dst's, by trading the tables when dst has none (src
+ * is then the emptied one); 0, or -1 when memory is exhausted */
+int onestop_deltas_absorb(onestop_deltas_t **dst, onestop_deltas_t **src);
+/* writes the deltas into the counters database in key order; an LMDB
+ * error code */
 int onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi);
 
 /* the table's slots, for a walk over them all: how many; the entry in

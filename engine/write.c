@@ -881,7 +881,7 @@ onestop_store_write_group(onestop_store_t *st, onestop_write_t **w,
              * counter block that many writes touch is rewritten once */
 
             if (rc == 0
-                && onestop_deltas_merge(st->gdeltas, st->deltas) != 0)
+                && onestop_deltas_absorb(&st->gdeltas, &st->deltas) != 0)
             {
                 rc = ENOMEM;
             }

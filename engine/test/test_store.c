@@ -308,6 +308,141 @@ test_delete(onestop_store_t *st)
 }
 
 
+/* a batch made ready for a group: 0, or -1 */
+static int
+group_write(onestop_store_t *st, onestop_batch_t *b, onestop_write_t *w,
+    const char *ndjson)
+{
+    memset(w, 0, sizeof(onestop_write_t));
+
+    if (onestop_batch_init(b, 1, onestop_store_offset(st), today) != 0) {
+        return -1;
+    }
+
+    onestop_batch_feed(b, ndjson, strlen(ndjson));
+
+    if (onestop_batch_finish(b) == 400) {
+        return -1;
+    }
+
+    w->kind = ONESTOP_W_DOSSIERS;
+    w->batch = b;
+
+    return 0;
+}
+
+
+/*
+ * Four writes in one commit, as nginx's writer groups them: the counters
+ * of the three accepted are written once at the end (the first's deltas
+ * take the group's place, the next ones join them), and the refused one's
+ * are left out, whether it comes first or between the others.
+ */
+static void
+test_group(onestop_store_t *st)
+{
+    int               i, ready;
+    char              a[3][2048], bad[1024], one[1024];
+    long              diffs;
+    onestop_buf_t     report;
+    onestop_batch_t   b[4];
+    onestop_write_t   w[4], *wp[4];
+
+    rec(bad, sizeof(bad), "G-0", 1, "000.99.99.H36", "direct",
+        "2021-06-01", "2021-06-08", NULL, "Không");
+    rec(a[0], sizeof(a[0]), "G-1", 1, "000.00.12.H36", "direct",
+        "2021-06-01", "2021-06-08", NULL, "Một");
+    rec(one, sizeof(one), "G-2", 1, "000.00.12.H36", "online",
+        "2021-06-02", "2021-06-09", "2021-06-05", "Hai");
+    strcat(a[0], one);
+    rec(a[1], sizeof(a[1]), "G-3", 1, "000.00.12.H36", "direct",
+        "2021-06-01", "2021-06-08", "2021-06-10", "Ba");
+    rec(a[2], sizeof(a[2]), "G-1", 2, "000.00.12.H36", "direct",
+        "2021-06-01", "2021-06-08", "2021-06-03", "Một");
+
+    ready = group_write(st, &b[0], &w[0], bad) == 0
+            && group_write(st, &b[1], &w[1], a[0]) == 0
+            && group_write(st, &b[2], &w[2], a[1]) == 0
+            && group_write(st, &b[3], &w[3], a[2]) == 0;
+    ok(ready, "four batches are parsed");
+
+    if (!ready) {
+        return;
+    }
+
+    for (i = 0; i < 4; i++) {
+        wp[i] = &w[i];
+    }
+
+    onestop_store_write(st, wp, 4);
+
+    is_int(w[0].status, 422, "the group's first write is refused");
+    ok(w[1].status == 200 && w[2].status == 200 && w[3].status == 200,
+       "the three after it are accepted (%d %d %d)", w[1].status,
+       w[2].status, w[3].status);
+    is_int(stored_version(st, "G-1"), 2, "the last write of G-1 stands");
+    is_int(stored_version(st, "G-0"), 0, "the refused record is not there");
+
+    memset(&report, 0, sizeof(report));
+    onestop_store_read_begin(st);
+    diffs = onestop_store_verify(st, &report);
+    onestop_store_read_end(st);
+    is_int(diffs, 0, "the counters are the records' after the group");
+
+    if (diffs != 0) {
+        printf("# %.*s\n", (int) report.len, report.data);
+    }
+
+    onestop_buf_free(&report);
+
+    for (i = 0; i < 4; i++) {
+        onestop_batch_free(&b[i]);
+    }
+
+    /* the refused write between two accepted ones */
+
+    rec(a[0], sizeof(a[0]), "G-4", 1, "000.00.12.H36", "postal",
+        "2021-06-03", "2021-06-10", NULL, "Bốn");
+    rec(a[1], sizeof(a[1]), "G-2", 2, "000.00.12.H36", "online",
+        "2021-06-02", "2021-06-09", NULL, "Hai");
+
+    ready = group_write(st, &b[0], &w[0], a[0]) == 0
+            && group_write(st, &b[1], &w[1], bad) == 0
+            && group_write(st, &b[2], &w[2], a[1]) == 0;
+    ok(ready, "three more batches are parsed");
+
+    if (!ready) {
+        return;
+    }
+
+    for (i = 0; i < 3; i++) {
+        wp[i] = &w[i];
+    }
+
+    onestop_store_write(st, wp, 3);
+
+    ok(w[0].status == 200 && w[1].status == 422 && w[2].status == 200,
+       "accepted, refused, accepted (%d %d %d)", w[0].status, w[1].status,
+       w[2].status);
+
+    memset(&report, 0, sizeof(report));
+    onestop_store_read_begin(st);
+    diffs = onestop_store_verify(st, &report);
+    onestop_store_read_end(st);
+    is_int(diffs, 0, "the counters are the records' again");
+
+    if (diffs != 0) {
+        printf("# %.*s\n", (int) report.len, report.data);
+    }
+
+    onestop_buf_free(&report);
+
+    for (i = 0; i < 3; i++) {
+        onestop_batch_free(&b[i]);
+    }
+}
+
+
 static void
 test_atomic(onestop_store_t *st)
 {
@@ -470,6 +605,7 @@ main(void)
     test_versions(st);
     test_delete(st);
     test_atomic(st);
+    test_group(st);
     check_contents(st, "open");
 
     onestop_store_close(st);
