@@ -332,6 +332,27 @@ group_write(onestop_store_t *st, onestop_batch_t *b, onestop_write_t *w,
 }
 
 
+/* the counters recomputed from the records equal the stored ones */
+static void
+verified(onestop_store_t *st, const char *name)
+{
+    long           diffs;
+    onestop_buf_t  report;
+
+    memset(&report, 0, sizeof(report));
+    onestop_store_read_begin(st);
+    diffs = onestop_store_verify(st, &report);
+    onestop_store_read_end(st);
+    is_int(diffs, 0, "%s", name);
+
+    if (diffs != 0) {
+        printf("# %.*s\n", (int) report.len, report.data);
+    }
+
+    onestop_buf_free(&report);
+}
+
+
 /*
  * Four writes in one commit, as nginx's writer groups them: the counters
  * of the three accepted are written once at the end (the first's deltas
@@ -343,8 +364,6 @@ test_group(onestop_store_t *st)
 {
     int               i, ready;
     char              a[3][2048], bad[1024], one[1024];
-    long              diffs;
-    onestop_buf_t     report;
     onestop_batch_t   b[4];
     onestop_write_t   w[4], *wp[4];
 
@@ -383,17 +402,7 @@ test_group(onestop_store_t *st)
     is_int(stored_version(st, "G-1"), 2, "the last write of G-1 stands");
     is_int(stored_version(st, "G-0"), 0, "the refused record is not there");
 
-    memset(&report, 0, sizeof(report));
-    onestop_store_read_begin(st);
-    diffs = onestop_store_verify(st, &report);
-    onestop_store_read_end(st);
-    is_int(diffs, 0, "the counters are the records' after the group");
-
-    if (diffs != 0) {
-        printf("# %.*s\n", (int) report.len, report.data);
-    }
-
-    onestop_buf_free(&report);
+    verified(st, "the counters are the records' after the group");
 
     for (i = 0; i < 4; i++) {
         onestop_batch_free(&b[i]);
@@ -425,17 +434,7 @@ test_group(onestop_store_t *st)
        "accepted, refused, accepted (%d %d %d)", w[0].status, w[1].status,
        w[2].status);
 
-    memset(&report, 0, sizeof(report));
-    onestop_store_read_begin(st);
-    diffs = onestop_store_verify(st, &report);
-    onestop_store_read_end(st);
-    is_int(diffs, 0, "the counters are the records' again");
-
-    if (diffs != 0) {
-        printf("# %.*s\n", (int) report.len, report.data);
-    }
-
-    onestop_buf_free(&report);
+    verified(st, "the counters are the records' again");
 
     for (i = 0; i < 3; i++) {
         onestop_batch_free(&b[i]);
