@@ -415,9 +415,9 @@ delta_cmp(const void *a, const void *b, void *arg)
 /*
  * The blocks are written in key order through one cursor: each key is
  * then found on the leaf the cursor stands on (LMDB looks there before it
- * searches from the root), and a block found is replaced where it is.
- * The key given to LMDB is always the entry's own: one LMDB returned
- * points into a page that the write may move.
+ * searches from the root), by the get and again by the put.  The key
+ * given to LMDB is always the entry's own: one LMDB returned points into
+ * a page that the write may move.
  */
 
 int
@@ -486,7 +486,7 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
             k.mv_size = e->klen;
             v.mv_data = buf;
             v.mv_size = onestop_block_encode(&blk, e->total, buf);
-            rc = mdb_cursor_put(cur, &k, &v, rc == 0 ? MDB_CURRENT : 0);
+            rc = mdb_cursor_put(cur, &k, &v, 0);
         }
 
         if (rc != 0) {
