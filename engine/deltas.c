@@ -340,31 +340,9 @@ onestop_deltas_series(onestop_deltas_t *d, const onestop_record_t *r,
 }
 
 
-/*
- * A write's deltas join its group's: when the group has none yet (a
- * batch alone in its commit, the first write of a group) the two tables
- * trade places instead of the blocks being copied, and the emptied one
- * is the next write's.
- */
-
-int
-onestop_deltas_absorb(onestop_deltas_t **dst, onestop_deltas_t **src)
-{
-    onestop_deltas_t  *t;
-
-    if ((*dst)->n == 0) {
-        t = *dst;
-        *dst = *src;
-        *src = t;
-        return 0;
-    }
-
-    return onestop_deltas_merge(*dst, *src);
-}
-
-
-int
-onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
+/* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
+static int
+deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
 {
     int             c, j;
     uint32_t        i;
@@ -396,6 +374,29 @@ onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
 }
 
 
+/*
+ * A write's deltas join its group's: when the group has none yet (a
+ * batch alone in its commit, the first write of a group) the two tables
+ * trade places instead of the blocks being copied, and the emptied one
+ * is the next write's.
+ */
+
+int
+onestop_deltas_absorb(onestop_deltas_t **dst, onestop_deltas_t **src)
+{
+    onestop_deltas_t  *t;
+
+    if ((*dst)->n == 0) {
+        t = *dst;
+        *dst = *src;
+        *src = t;
+        return 0;
+    }
+
+    return deltas_merge(*dst, *src);
+}
+
+
 static int
 delta_cmp(const void *a, const void *b, void *arg)
 {
@@ -415,9 +416,9 @@ delta_cmp(const void *a, const void *b, void *arg)
 /*
  * The blocks are written in key order through one cursor: each key is
  * then found on the leaf the cursor stands on (LMDB looks there before it
- * searches from the root), by the get and again by the put.  The key
- * given to LMDB is always the entry's own: one LMDB returned points into
- * a page that the write may move.
+ * searches from the root), by the get and again by the put.  The get is
+ * MDB_SET, which leaves the key as given: the put is handed the entry's
+ * own key, never one pointing into a page that the write may move.
  */
 
 int
@@ -482,8 +483,6 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
             rc = rc == 0 ? mdb_cursor_del(cur, 0) : 0;
 
         } else {
-            k.mv_data = e->key;
-            k.mv_size = e->klen;
             v.mv_data = buf;
             v.mv_size = onestop_block_encode(&blk, e->total, buf);
             rc = mdb_cursor_put(cur, &k, &v, 0);

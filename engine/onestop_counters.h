@@ -100,10 +100,9 @@ int onestop_deltas_record(onestop_deltas_t *d, const onestop_record_t *r,
 /* adds a record's contribution to the series of one tag only */
 int onestop_deltas_series(onestop_deltas_t *d, const onestop_record_t *r,
     int32_t offset, char tag);
-/* adds src's deltas to dst's; 0, or -1 when memory is exhausted */
-int onestop_deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src);
-/* src's deltas join dst's, by trading the tables when dst has none (src
- * is then the emptied one); 0, or -1 when memory is exhausted */
+/* src's deltas join dst's: added to them, or the tables traded when dst
+ * has none (src is then the emptied one); 0, or -1 when memory is
+ * exhausted */
 int onestop_deltas_absorb(onestop_deltas_t **dst, onestop_deltas_t **src);
 /* writes the deltas into the counters database in key order; an LMDB
  * error code */

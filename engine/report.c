@@ -122,11 +122,24 @@ counters_list(const onestop_counts_t *c, counter_t *out, rate_t *rates)
 }
 
 
+/* a rate's number as every answer writes it, and its length; 0 when its
+ * denominator is 0 (the answer's null, the CSV's empty cell) */
+static size_t
+rate_text(char *num, size_t size, const rate_t *r)
+{
+    if (r->den == 0) {
+        return 0;
+    }
+
+    return onestop_number_rate(num, size, (double) r->num / (double) r->den);
+}
+
+
 void
 onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
 {
     char       num[40];
-    size_t     i, n;
+    size_t     i, n, len;
     rate_t     rates[RATES];
     counter_t  list[24];
 
@@ -140,11 +153,8 @@ onestop_counts_render(yajl_gen g, const onestop_counts_t *c)
     for (i = 0; i < RATES; i++) {
         onestop_gen_cstr(g, rates[i].name);
 
-        if (rates[i].den != 0) {
-            yajl_gen_number(g, num,
-                onestop_number_rate(num, sizeof(num),
-                                    (double) rates[i].num
-                                    / (double) rates[i].den));
+        if ((len = rate_text(num, sizeof(num), &rates[i])) != 0) {
+            yajl_gen_number(g, num, len);
         } else {
             yajl_gen_null(g);
         }
@@ -168,9 +178,7 @@ csv_counters(const onestop_csv_t *d, onestop_buf_t *b,
     }
 
     for (i = 0; i < RATES; i++) {
-        if (rates[i].den != 0) {
-            onestop_report_rate(num, sizeof(num),
-                                (double) rates[i].num / (double) rates[i].den);
+        if (rate_text(num, sizeof(num), &rates[i]) != 0) {
             onestop_csv_number(d, b, num, i == RATES - 1);
         } else {
             onestop_csv_empty(d, b, i == RATES - 1);
@@ -367,7 +375,7 @@ static void
 json_counts(onestop_buf_t *b, const onestop_counts_t *c, int first)
 {
     char       num[ONESTOP_NUMBER_MAX];
-    size_t     i, n;
+    size_t     i, n, len;
     rate_t     rates[RATES];
     counter_t  list[24];
 
@@ -381,11 +389,8 @@ json_counts(onestop_buf_t *b, const onestop_counts_t *c, int first)
     for (i = 0; i < RATES; i++) {
         json_name(b, rates[i].name, 0);
 
-        if (rates[i].den != 0) {
-            onestop_buf_add(b, num,
-                onestop_number_rate(num, sizeof(num),
-                                    (double) rates[i].num
-                                    / (double) rates[i].den));
+        if ((len = rate_text(num, sizeof(num), &rates[i])) != 0) {
+            onestop_buf_add(b, num, len);
         } else {
             onestop_buf_lit(b, "null");
         }

@@ -165,6 +165,35 @@ fixture_catalog_write(onestop_store_t *st, const char *json,
 
 
 /*
+ * NDJSON records parsed into a batch, as the CLI's import and nginx's
+ * ingest parse them before the store writes them: 0; 400, the batch
+ * freed, its message in `why` when not NULL; -1 when the batch could not
+ * be set up.
+ */
+static inline int
+fixture_batch(onestop_store_t *st, const char *ndjson, onestop_day_t today,
+    onestop_batch_t *b, char *why, size_t whylen)
+{
+    if (onestop_batch_init(b, 1, onestop_store_offset(st), today) != 0) {
+        return -1;
+    }
+
+    onestop_batch_feed(b, ndjson, strlen(ndjson));
+
+    if (onestop_batch_finish(b) == 400) {
+        if (why != NULL) {
+            snprintf(why, whylen, "%s", b->message);
+        }
+
+        onestop_batch_free(b);
+        return 400;
+    }
+
+    return 0;
+}
+
+
+/*
  * NDJSON records written in one batch, as the CLI's import and nginx's
  * ingest write them (records the parse finds bad go to the store too, as
  * in nginx, which must answer for the others' scope): the write's status,
@@ -176,6 +205,7 @@ fixture_import_scoped(onestop_store_t *st, const char *ndjson,
     onestop_day_t today, const onestop_scope_t *scope, onestop_write_t *w,
     char *why, size_t whylen)
 {
+    int               rc;
     onestop_batch_t   b;
     onestop_write_t  *wp;
 
@@ -185,19 +215,10 @@ fixture_import_scoped(onestop_store_t *st, const char *ndjson,
         why[0] = '\0';
     }
 
-    if (onestop_batch_init(&b, 1, onestop_store_offset(st), today) != 0) {
-        return -1;
-    }
+    rc = fixture_batch(st, ndjson, today, &b, why, whylen);
 
-    onestop_batch_feed(&b, ndjson, strlen(ndjson));
-
-    if (onestop_batch_finish(&b) == 400) {
-        if (why != NULL) {
-            snprintf(why, whylen, "%s", b.message);
-        }
-
-        onestop_batch_free(&b);
-        return 400;
+    if (rc != 0) {
+        return rc;
     }
 
     w->kind = ONESTOP_W_DOSSIERS;

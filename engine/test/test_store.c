@@ -308,27 +308,44 @@ test_delete(onestop_store_t *st)
 }
 
 
-/* a batch made ready for a group: 0, or -1 */
+/*
+ * The records of docs[0 .. n) as n writes of one group, each write's
+ * status in status[]: 0, or -1 when a batch did not parse (nothing is
+ * written then).
+ */
 static int
-group_write(onestop_store_t *st, onestop_batch_t *b, onestop_write_t *w,
-    const char *ndjson)
+write_together(onestop_store_t *st, const char *const *docs, size_t n,
+    int *status)
 {
-    memset(w, 0, sizeof(onestop_write_t));
+    size_t            i, parsed;
+    onestop_batch_t   b[4];
+    onestop_write_t   w[4], *wp[4];
 
-    if (onestop_batch_init(b, 1, onestop_store_offset(st), today) != 0) {
-        return -1;
+    for (parsed = 0; parsed < n && parsed < 4; parsed++) {
+        if (fixture_batch(st, docs[parsed], today, &b[parsed], NULL, 0) != 0)
+        {
+            break;
+        }
+
+        memset(&w[parsed], 0, sizeof(onestop_write_t));
+        w[parsed].kind = ONESTOP_W_DOSSIERS;
+        w[parsed].batch = &b[parsed];
+        wp[parsed] = &w[parsed];
     }
 
-    onestop_batch_feed(b, ndjson, strlen(ndjson));
+    if (parsed == n) {
+        onestop_store_write(st, wp, n);
 
-    if (onestop_batch_finish(b) == 400) {
-        return -1;
+        for (i = 0; i < n; i++) {
+            status[i] = w[i].status;
+        }
     }
 
-    w->kind = ONESTOP_W_DOSSIERS;
-    w->batch = b;
+    for (i = 0; i < parsed; i++) {
+        onestop_batch_free(&b[i]);
+    }
 
-    return 0;
+    return parsed == n ? 0 : -1;
 }
 
 
@@ -362,10 +379,9 @@ verified(onestop_store_t *st, const char *name)
 static void
 test_group(onestop_store_t *st)
 {
-    int               i, ready;
-    char              a[3][2048], bad[1024], one[1024];
-    onestop_batch_t   b[4];
-    onestop_write_t   w[4], *wp[4];
+    int          ready, status[4];
+    char         a[3][2048], bad[1024], one[1024];
+    const char  *docs[4];
 
     rec(bad, sizeof(bad), "G-0", 1, "000.99.99.H36", "direct",
         "2021-06-01", "2021-06-08", NULL, "Không");
@@ -379,34 +395,25 @@ test_group(onestop_store_t *st)
     rec(a[2], sizeof(a[2]), "G-1", 2, "000.00.12.H36", "direct",
         "2021-06-01", "2021-06-08", "2021-06-03", "Một");
 
-    ready = group_write(st, &b[0], &w[0], bad) == 0
-            && group_write(st, &b[1], &w[1], a[0]) == 0
-            && group_write(st, &b[2], &w[2], a[1]) == 0
-            && group_write(st, &b[3], &w[3], a[2]) == 0;
+    docs[0] = bad;
+    docs[1] = a[0];
+    docs[2] = a[1];
+    docs[3] = a[2];
+    ready = write_together(st, docs, 4, status) == 0;
     ok(ready, "four batches are parsed");
 
     if (!ready) {
         return;
     }
 
-    for (i = 0; i < 4; i++) {
-        wp[i] = &w[i];
-    }
-
-    onestop_store_write(st, wp, 4);
-
-    is_int(w[0].status, 422, "the group's first write is refused");
-    ok(w[1].status == 200 && w[2].status == 200 && w[3].status == 200,
-       "the three after it are accepted (%d %d %d)", w[1].status,
-       w[2].status, w[3].status);
+    is_int(status[0], 422, "the group's first write is refused");
+    ok(status[1] == 200 && status[2] == 200 && status[3] == 200,
+       "the three after it are accepted (%d %d %d)", status[1], status[2],
+       status[3]);
     is_int(stored_version(st, "G-1"), 2, "the last write of G-1 stands");
     is_int(stored_version(st, "G-0"), 0, "the refused record is not there");
 
     verified(st, "the counters are the records' after the group");
-
-    for (i = 0; i < 4; i++) {
-        onestop_batch_free(&b[i]);
-    }
 
     /* the refused write between two accepted ones */
 
@@ -415,30 +422,21 @@ test_group(onestop_store_t *st)
     rec(a[1], sizeof(a[1]), "G-2", 2, "000.00.12.H36", "online",
         "2021-06-02", "2021-06-09", NULL, "Hai");
 
-    ready = group_write(st, &b[0], &w[0], a[0]) == 0
-            && group_write(st, &b[1], &w[1], bad) == 0
-            && group_write(st, &b[2], &w[2], a[1]) == 0;
+    docs[0] = a[0];
+    docs[1] = bad;
+    docs[2] = a[1];
+    ready = write_together(st, docs, 3, status) == 0;
     ok(ready, "three more batches are parsed");
 
     if (!ready) {
         return;
     }
 
-    for (i = 0; i < 3; i++) {
-        wp[i] = &w[i];
-    }
-
-    onestop_store_write(st, wp, 3);
-
-    ok(w[0].status == 200 && w[1].status == 422 && w[2].status == 200,
-       "accepted, refused, accepted (%d %d %d)", w[0].status, w[1].status,
-       w[2].status);
+    ok(status[0] == 200 && status[1] == 422 && status[2] == 200,
+       "accepted, refused, accepted (%d %d %d)", status[0], status[1],
+       status[2]);
 
     verified(st, "the counters are the records' again");
-
-    for (i = 0; i < 3; i++) {
-        onestop_batch_free(&b[i]);
-    }
 }
 
 
