@@ -66,6 +66,15 @@ onestop_year_key(unsigned month)
 }
 
 
+int
+onestop_block_kind(unsigned month)
+{
+    return month == ONESTOP_MONTH_ALL_TIME ? ONESTOP_BLOCK_TOTAL
+           : month >= ONESTOP_MONTH_YEARS ? ONESTOP_BLOCK_YEAR
+           : ONESTOP_BLOCK_MONTH;
+}
+
+
 /*
  * The blocks as stored (schema 2): varints, only what is not zero.
  *
@@ -75,6 +84,11 @@ onestop_year_key(unsigned month)
  *             the days, kept apart so that a query reads them alone from
  *             every month but the few its days fall in
  *   all time: the totals (zigzag varints)
+ *   year:     the totals (zigzag varints), then the year's last day of
+ *             the counters of ONESTOP_K_LAST_DAY (a zigzag varint each,
+ *             in counter order; schema 5): a one-year query's cut on
+ *             December 30 is the year's end less them, and reads no
+ *             December
  *
  * of the nine counters of schema 2 (ONESTOP_K_BASE), or, when one of the
  * counters issue 18 added after them is not zero, a marker byte 0x01, a
@@ -167,7 +181,7 @@ unzigzag(uint64_t v)
  * after them that is not zero */
 
 static int
-block_count(const month_block_t *b, int total)
+block_count(const month_block_t *b, int kind)
 {
     int  c, j;
 
@@ -176,7 +190,7 @@ block_count(const month_block_t *b, int total)
             return c + 1;
         }
 
-        for (j = 0; !total && j < DAYS; j++) {
+        for (j = 0; kind == ONESTOP_BLOCK_MONTH && j < DAYS; j++) {
             if (b->day[c][j] != 0) {
                 return c + 1;
             }
@@ -188,13 +202,13 @@ block_count(const month_block_t *b, int total)
 
 
 size_t
-onestop_block_encode(const month_block_t *b, int total, uint8_t *out)
+onestop_block_encode(const month_block_t *b, int kind, uint8_t *out)
 {
     int       c, j, count;
     uint32_t  mask;
     uint8_t  *p = out;
 
-    count = block_count(b, total);
+    count = block_count(b, kind);
 
     if (count > ONESTOP_K_BASE) {
         *p++ = WIDE_MARK;
@@ -205,7 +219,17 @@ onestop_block_encode(const month_block_t *b, int total, uint8_t *out)
         p = put_varint(p, zigzag(b->tot[c]));
     }
 
-    for (c = 0; !total && c < count; c++) {
+    if (kind == ONESTOP_BLOCK_YEAR) {
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            if ((ONESTOP_K_LAST_DAY >> c) & 1) {
+                p = put_varint(p, zigzag(b->day[c][DAYS - 1]));
+            }
+        }
+
+        return (size_t) (p - out);
+    }
+
+    for (c = 0; kind == ONESTOP_BLOCK_MONTH && c < count; c++) {
         mask = 0;
 
         for (j = 0; j < DAYS; j++) {
@@ -365,13 +389,48 @@ block_days(const uint8_t *p, const uint8_t *end, int count,
 }
 
 
+/* a year block's last day after its totals, into last[] (every counter
+ * of ONESTOP_K_LAST_DAY, each no more than its total); the position after
+ * it, or NULL */
+
+static const uint8_t *
+year_last_day(const uint8_t *p, const uint8_t *end, const int64_t *tot,
+    int64_t *last)
+{
+    int       c;
+    int64_t   x;
+    uint64_t  v;
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        if (!((ONESTOP_K_LAST_DAY >> c) & 1)) {
+            continue;
+        }
+
+        if (get_varint(&p, end, &v) != 0) {
+            return NULL;
+        }
+
+        x = unzigzag(v);
+
+        if (x < 0 || x > tot[c]) {
+            return NULL;            /* a stored count is never negative */
+        }
+
+        last[c] = x;
+    }
+
+    return p;
+}
+
+
 /* a block of schema 2, wide (12 counters) or not; 0, or -1 */
 
 static int
-block_decode_v2(const uint8_t *p, size_t n, int wide, int total,
+block_decode_v2(const uint8_t *p, size_t n, int wide, int kind,
     month_block_t *b)
 {
-    int             count;
+    int             c, count;
+    int64_t         last[ONESTOP_K_COUNT];
     const uint8_t  *q;
 
     memset(b, 0, sizeof(month_block_t));
@@ -382,8 +441,24 @@ block_decode_v2(const uint8_t *p, size_t n, int wide, int total,
         return -1;
     }
 
-    if (total) {
+    if (kind == ONESTOP_BLOCK_TOTAL) {
         return q == p + n ? 0 : -1;
+    }
+
+    if (kind == ONESTOP_BLOCK_YEAR) {
+        q = year_last_day(q, p + n, b->tot, last);
+
+        if (q != p + n) {
+            return -1;
+        }
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            if ((ONESTOP_K_LAST_DAY >> c) & 1) {
+                b->day[c][DAYS - 1] = (int32_t) last[c];
+            }
+        }
+
+        return 0;
     }
 
     return block_days(q, p + n, count, b->tot, b, 0, ONESTOP_K_ALL, NULL);
@@ -399,11 +474,15 @@ block_decode_v2(const uint8_t *p, size_t n, int wide, int total,
  */
 
 static int
-block_legacy(const uint8_t *p, size_t n, int total, month_block_t *b)
+block_legacy(const uint8_t *p, size_t n, int kind, month_block_t *b)
 {
-    int  c, j;
+    int  c, j, total;
 
-    if (n != (size_t) (total ? LEGACY_TOTALS : LEGACY_MONTH)) {
+    total = kind == ONESTOP_BLOCK_TOTAL;
+
+    if (kind == ONESTOP_BLOCK_YEAR   /* schema 1 had none */
+        || n != (size_t) (total ? LEGACY_TOTALS : LEGACY_MONTH))
+    {
         return -1;
     }
 
@@ -427,19 +506,19 @@ block_legacy(const uint8_t *p, size_t n, int total, month_block_t *b)
 
 
 int
-onestop_block_decode(const uint8_t *p, size_t n, int total, month_block_t *b)
+onestop_block_decode(const uint8_t *p, size_t n, int kind, month_block_t *b)
 {
     if (n > 0 && p[0] == WIDE_MARK
-        && block_decode_v2(p, n, 1, total, b) == 0)
+        && block_decode_v2(p, n, 1, kind, b) == 0)
     {
         return 0;
     }
 
-    if (block_decode_v2(p, n, 0, total, b) == 0) {
+    if (block_decode_v2(p, n, 0, kind, b) == 0) {
         return 0;
     }
 
-    return block_legacy(p, n, total, b);
+    return block_legacy(p, n, kind, b);
 }
 
 
@@ -453,7 +532,7 @@ onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot)
     month_block_t  blk;
 
     if (n == LEGACY_MONTH) {
-        if (onestop_block_decode(p, n, 0, &blk) != 0) {
+        if (onestop_block_decode(p, n, ONESTOP_BLOCK_MONTH, &blk) != 0) {
             return -1;
         }
 
@@ -466,29 +545,34 @@ onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot)
 }
 
 
-/* the totals of a year or all-time block, schema 2 or schema 1 */
+/* the totals of a year or all-time block, schema 2 or schema 1 (an
+ * all-time block); a year block's last day into last when not NULL */
 
-int
-onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot)
+static int
+block_year_or_total(const uint8_t *p, size_t n, int kind, int64_t *tot,
+    int64_t *last)
 {
-    int             count;
+    int             wide, count;
+    int64_t         skip[ONESTOP_K_COUNT];
     const uint8_t  *q;
 
-    if (n > 0 && p[0] == WIDE_MARK) {
-        q = block_totals(p, n, 1, tot, &count);
+    if (last != NULL) {
+        memset(last, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    }
+
+    for (wide = n > 0 && p[0] == WIDE_MARK; wide >= 0; wide--) {
+        q = block_totals(p, n, wide, tot, &count);
+
+        if (q != NULL && kind == ONESTOP_BLOCK_YEAR) {
+            q = year_last_day(q, p + n, tot, last != NULL ? last : skip);
+        }
 
         if (q == p + n) {
             return 0;
         }
     }
 
-    q = block_totals(p, n, 0, tot, &count);
-
-    if (q == p + n) {
-        return 0;
-    }
-
-    if (n != LEGACY_TOTALS) {
+    if (kind != ONESTOP_BLOCK_TOTAL || n != LEGACY_TOTALS) {
         return -1;
     }
 
@@ -496,6 +580,20 @@ onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot)
     memcpy(tot, p, LEGACY_TOTALS);
 
     return 0;
+}
+
+
+int
+onestop_block_totals_only(const uint8_t *p, size_t n, int kind, int64_t *tot)
+{
+    return block_year_or_total(p, n, kind, tot, NULL);
+}
+
+
+int
+onestop_block_year(const uint8_t *p, size_t n, int64_t *tot, int64_t *last)
+{
+    return block_year_or_total(p, n, ONESTOP_BLOCK_YEAR, tot, last);
 }
 
 
@@ -532,7 +630,7 @@ onestop_block_sum_of(const uint8_t *p, size_t n, unsigned upto,
     /* schema 1's size, which a block of schema 2 may have too: decoded
      * as whichever it is */
 
-    if (onestop_block_decode(p, n, 0, &blk) != 0) {
+    if (onestop_block_decode(p, n, ONESTOP_BLOCK_MONTH, &blk) != 0) {
         return -1;
     }
 
@@ -547,7 +645,7 @@ onestop_block_sum_of(const uint8_t *p, size_t n, unsigned upto,
 
 
 int
-onestop_block_zero(const month_block_t *b, int total)
+onestop_block_zero(const month_block_t *b, int kind)
 {
     int  c, j;
 
@@ -556,7 +654,7 @@ onestop_block_zero(const month_block_t *b, int total)
             return 0;
         }
 
-        for (j = 0; !total && j < DAYS; j++) {
+        for (j = 0; kind != ONESTOP_BLOCK_TOTAL && j < DAYS; j++) {
             if (b->day[c][j] != 0) {
                 return 0;
             }
@@ -607,7 +705,9 @@ onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi)
 
         k.mv_data = kbuf;
         v.mv_data = buf;
-        v.mv_size = onestop_block_encode(&blk, total, buf);
+        v.mv_size = onestop_block_encode(&blk, total ? ONESTOP_BLOCK_TOTAL
+                                                     : ONESTOP_BLOCK_MONTH,
+                                         buf);
 
         if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0
             || (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) != 0)
@@ -670,20 +770,26 @@ onestop_series_len(char tag)
 
 
 /*
- * Schema 3 -> 4: every series' year blocks, made from its month blocks
- * (any found first are dropped: the upgrade to schema 3 writes some).
- * One series at a time: its months' totals added up by year, its old year
- * blocks deleted on the way, the new ones put when the series ends; then
- * the cursor finds its place again by the key it had reached.
+ * Schema 3 or 4 -> 5: every series' year blocks, made from its month
+ * blocks (any found first are dropped: the upgrade to schema 3 writes
+ * some, and schema 4's lack their last day).  One series at a time: its
+ * months' totals added up by year and its Decembers' last day kept, its
+ * old year blocks deleted on the way, the new ones put when the series
+ * ends; then the cursor finds its place again by the key it had reached.
  */
 
 #define YEARS_MAX  ((ONESTOP_MONTH_ALL_TIME - ONESTOP_MONTH_YEARS) + 1)
 
+typedef struct {
+    int64_t         tot[ONESTOP_K_COUNT];
+    int32_t         last[ONESTOP_K_COUNT];      /* December 31 */
+} year_acc_t;
+
 static int
 series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
-    size_t slen, int64_t (*acc)[ONESTOP_K_COUNT], unsigned ylo, unsigned yhi)
+    size_t slen, year_acc_t *acc, unsigned ylo, unsigned yhi)
 {
-    int            rc;
+    int            rc, c;
     unsigned       y;
     uint8_t        k[KEY_MAX], buf[ONESTOP_BLOCK_MAX];
     MDB_val        key, val;
@@ -693,10 +799,15 @@ series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
     memset(&blk, 0, sizeof(month_block_t));
 
     for (y = ylo; y <= yhi; y++) {
-        memcpy(blk.tot, acc[y], sizeof(blk.tot));
-        memset(acc[y], 0, sizeof(acc[y]));
+        memcpy(blk.tot, acc[y].tot, sizeof(blk.tot));
 
-        if (onestop_block_zero(&blk, 1)) {
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            blk.day[c][DAYS - 1] = acc[y].last[c];
+        }
+
+        memset(&acc[y], 0, sizeof(year_acc_t));
+
+        if (onestop_block_zero(&blk, ONESTOP_BLOCK_YEAR)) {
             continue;
         }
 
@@ -704,7 +815,7 @@ series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
         key.mv_data = k;
         key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
         val.mv_data = buf;
-        val.mv_size = onestop_block_encode(&blk, 1, buf);
+        val.mv_size = onestop_block_encode(&blk, ONESTOP_BLOCK_YEAR, buf);
 
         rc = mdb_put(txn, dbi, &key, &val, 0);
 
@@ -718,19 +829,20 @@ series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
 
 
 int
-onestop_counters_upgrade4(MDB_txn *txn, MDB_dbi dbi)
+onestop_counters_upgrade5(MDB_txn *txn, MDB_dbi dbi)
 {
     int              rc, c, have;
     size_t           slen, len;
     uint8_t          series[KEY_MAX], at[KEY_MAX];
     unsigned         month, y, ylo, yhi;
     int64_t          tot[ONESTOP_K_COUNT];
-    int64_t        (*acc)[ONESTOP_K_COUNT];
+    year_acc_t      *acc;
     MDB_val          k, v;
     MDB_cursor      *cur;
+    month_block_t    dec;
     const uint8_t   *kp;
 
-    acc = calloc(YEARS_MAX, sizeof(*acc));
+    acc = calloc(YEARS_MAX, sizeof(year_acc_t));
 
     if (acc == NULL) {
         return ENOMEM;
@@ -815,7 +927,23 @@ onestop_counters_upgrade4(MDB_txn *txn, MDB_dbi dbi)
             yhi = y > yhi ? y : yhi;
 
             for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                acc[y][c] += tot[c];
+                acc[y].tot[c] += tot[c];
+            }
+
+            if (month % 12 == 11) {
+                /* December: its last day, for the year block */
+                if (onestop_block_decode(v.mv_data, v.mv_size,
+                                         ONESTOP_BLOCK_MONTH, &dec) != 0)
+                {
+                    rc = MDB_CORRUPTED;
+                    break;
+                }
+
+                for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                    if ((ONESTOP_K_LAST_DAY >> c) & 1) {
+                        acc[y].last[c] = dec.day[c][DAYS - 1];
+                    }
+                }
             }
 
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);

@@ -42,6 +42,7 @@ struct onestop_deltas_s {
     uint32_t       *order;          /* used slots, for the flush */
     month_block_t **chunks;         /* block i: chunks[i / 256][i % 256] */
     uint32_t        nchunks;
+    int             no_years;       /* the upgrade to schema 3's: none */
 };
 
 
@@ -224,7 +225,9 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
 
 
 /* a record's events in one series: each in its month's block, its year's
- * and the all-time block (looked up once; blocks never move) */
+ * (with its day when it is December 31 and the year block keeps the
+ * counter's last day) and the all-time block (looked up once; blocks
+ * never move) */
 
 static int
 deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
@@ -250,7 +253,7 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
         return -1;
     }
 
-    e->total = 1;
+    e->kind = ONESTOP_BLOCK_TOTAL;
     all = e->b;
 
     for (i = 0; i < n; i++) {
@@ -265,6 +268,10 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
         e->b->day[ev[i].counter][mday[i]] += sign;
         all->tot[ev[i].counter] += sign;
 
+        if (d->no_years) {
+            continue;
+        }
+
         be16(k + klen, onestop_year_key(month[i]));
         e = delta_get(d, k, klen + 2);
 
@@ -272,8 +279,14 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
             return -1;
         }
 
-        e->total = 1;
+        e->kind = ONESTOP_BLOCK_YEAR;
         e->b->tot[ev[i].counter] += sign;
+
+        if (month[i] % 12 == 11 && mday[i] == DAYS - 1
+            && ((ONESTOP_K_LAST_DAY >> ev[i].counter) & 1))
+        {
+            e->b->day[ev[i].counter][DAYS - 1] += sign;
+        }
     }
 
     return 0;
@@ -357,12 +370,12 @@ deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
             return -1;
         }
 
-        e->total = f->total;
+        e->kind = f->kind;
 
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
             e->b->tot[c] += f->b->tot[c];
 
-            if (!f->total) {
+            if (f->kind != ONESTOP_BLOCK_TOTAL) {
                 for (j = 0; j < DAYS; j++) {
                     e->b->day[c][j] += f->b->day[c][j];
                 }
@@ -455,7 +468,7 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
 
         if (rc == 0) {
-            if (onestop_block_decode(v.mv_data, v.mv_size, e->total, &blk)
+            if (onestop_block_decode(v.mv_data, v.mv_size, e->kind, &blk)
                 != 0)
             {
                 rc = MDB_CORRUPTED;
@@ -472,19 +485,19 @@ onestop_deltas_flush(onestop_deltas_t *d, MDB_txn *txn, MDB_dbi dbi)
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
             blk.tot[c] += e->b->tot[c];
 
-            if (!e->total) {
+            if (e->kind != ONESTOP_BLOCK_TOTAL) {
                 for (j = 0; j < DAYS; j++) {
                     blk.day[c][j] += e->b->day[c][j];
                 }
             }
         }
 
-        if (onestop_block_zero(&blk, e->total)) {
+        if (onestop_block_zero(&blk, e->kind)) {
             rc = rc == 0 ? mdb_cursor_del(cur, 0) : 0;
 
         } else {
             v.mv_data = buf;
-            v.mv_size = onestop_block_encode(&blk, e->total, buf);
+            v.mv_size = onestop_block_encode(&blk, e->kind, buf);
             rc = mdb_cursor_put(cur, &k, &v, 0);
         }
 
@@ -599,6 +612,10 @@ onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers, MDB_dbi counters,
     if (d == NULL) {
         return ENOMEM;
     }
+
+    /* schema 3 had no year blocks: the upgrade to 5 makes them from the
+     * months (and would find any written here of another kind) */
+    d->no_years = 1;
 
     rc = mdb_cursor_open(txn, dossiers, &cur);
 

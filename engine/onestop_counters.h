@@ -26,11 +26,29 @@ typedef struct {
 #define ONESTOP_BLOCK_MAX  (1 + ONESTOP_K_COUNT * (10 + 5 \
                                                  + ONESTOP_MONTH_DAYS * 10))
 
-/* a block's bytes (total: the all-time block); their length */
-size_t onestop_block_encode(const onestop_month_block_t *b, int total,
+/* the kinds of block, by their month field: a month's (totals and days),
+ * the all-time block (totals), a year's (totals and, of its last day, the
+ * counters of ONESTOP_K_LAST_DAY alone, in day[c][ONESTOP_MONTH_DAYS - 1]:
+ * schema 5) */
+enum {
+    ONESTOP_BLOCK_MONTH = 0,
+    ONESTOP_BLOCK_TOTAL,
+    ONESTOP_BLOCK_YEAR
+};
+
+/* what a year block keeps of its December 31: the counters a cut on
+ * December 30 reads (a one-year query's, ONESTOP_K_P1), so that the query
+ * needs no December */
+#define ONESTOP_K_LAST_DAY  ONESTOP_K_P1
+
+/* the kind of the block of a month field */
+int onestop_block_kind(unsigned month);
+
+/* a block's bytes (ONESTOP_BLOCK_*); their length */
+size_t onestop_block_encode(const onestop_month_block_t *b, int kind,
     uint8_t *out);
 /* 1 when every counter of a block is 0 */
-int onestop_block_zero(const onestop_month_block_t *b, int total);
+int onestop_block_zero(const onestop_month_block_t *b, int kind);
 
 /* the month of a day (months since ONESTOP_MONTH_ORIGIN's January) and,
  * when mday is not NULL, its day in the month from 0 */
@@ -47,14 +65,19 @@ size_t onestop_series_key(uint8_t *k, char tag, uint32_t agency,
 /* the length of a series' prefix of that tag */
 size_t onestop_series_len(char tag);
 
-/* a stored block, schema 2 or schema 1's fixed layout: decoded (total:
- * the all-time block), 0, or -1 when the bytes are not a block */
-int onestop_block_decode(const uint8_t *p, size_t n, int total,
+/* a stored block, schema 2 or schema 1's fixed layout: decoded (kind:
+ * ONESTOP_BLOCK_*), 0, or -1 when the bytes are not a block */
+int onestop_block_decode(const uint8_t *p, size_t n, int kind,
     onestop_month_block_t *b);
 /* its totals alone */
 int onestop_block_totals(const uint8_t *p, size_t n, int64_t *tot);
-/* the totals of a year or all-time block */
-int onestop_block_totals_only(const uint8_t *p, size_t n, int64_t *tot);
+/* the totals of a year or all-time block (kind: ONESTOP_BLOCK_*) */
+int onestop_block_totals_only(const uint8_t *p, size_t n, int kind,
+    int64_t *tot);
+/* a year block's totals and, in last (of ONESTOP_K_COUNT, the others 0),
+ * its December 31 of the counters of ONESTOP_K_LAST_DAY */
+int onestop_block_year(const uint8_t *p, size_t n, int64_t *tot,
+    int64_t *last);
 /* adds each counter's days 0 .. upto of a month block to sum[] */
 int onestop_block_sum(const uint8_t *p, size_t n, unsigned upto,
     int64_t *sum);
@@ -71,9 +94,9 @@ int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
  * records; an LMDB error code */
 int onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers,
     MDB_dbi counters, int32_t offset);
-/* schema 3 -> 4: the year blocks, from the month blocks; an LMDB error
- * code */
-int onestop_counters_upgrade4(MDB_txn *txn, MDB_dbi dbi);
+/* schema 3 or 4 -> 5: the year blocks (schema 5's, with their last
+ * day), made anew from the month blocks; an LMDB error code */
+int onestop_counters_upgrade5(MDB_txn *txn, MDB_dbi dbi);
 
 
 /* counter deltas of one batch, applied to the counters database at its
@@ -85,7 +108,7 @@ typedef struct onestop_deltas_s  onestop_deltas_t;
 typedef struct {
     uint8_t                 key[ONESTOP_COUNTERS_KEY_MAX];
     uint8_t                 klen;
-    uint8_t                 total;      /* the all-time block: no days */
+    uint8_t                 kind;       /* ONESTOP_BLOCK_* */
     uint8_t                 used;
     onestop_month_block_t  *b;
 } onestop_delta_t;

@@ -24,14 +24,20 @@ typedef struct {
     const uint8_t          *data;       /* in the map */
     size_t                  size;
     unsigned                month;
+    int                     kind;       /* ONESTOP_BLOCK_* */
     int                     ready;      /* tot decoded (a year's block is
                                            decoded when it is summed) */
     int64_t                 tot[ONESTOP_K_COUNT];
 } onestop_read_block_t;
 
 /* a cut as months: its prefix sum is the sum of the months before b
- * plus, when d is not -1, the days 0 .. d of month b, of the counters
- * in need (1 << ONESTOP_K_*: those the sub-periods read at the cut) */
+ * plus, when d is not negative, the days 0 .. d of month b, of the
+ * counters in need (1 << ONESTOP_K_*: those the sub-periods read at the
+ * cut); d is ONESTOP_CUT_YEAR_LAST for a cut on December 30 read for the
+ * counters a year block keeps of its last day alone: the years up to b's,
+ * less that day */
+#define ONESTOP_CUT_YEAR_LAST  (-2)
+
 typedef struct {
     unsigned                b;
     int                     d;

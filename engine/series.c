@@ -11,10 +11,12 @@
  * of that year's cuts; a cut at a year's start reads no month at all.
  * The years before a year are themselves taken from the shorter side:
  * summed, or the all-time block less the years since (a year block is
- * decoded only when summed).  A one-year query reads the years and one
- * December, whatever the year, in two seeks, and leaves the cursor on the
- * next series; of December's days it sums two counters (a cut on the day
- * before a period's end is read for ONESTOP_K_P1 alone).
+ * decoded only when summed).  A cut on December 30 read for ONESTOP_K_P1
+ * alone (the day before a period that ends with a year) is the years up
+ * to its year less the year's last day, which the year block keeps of
+ * those counters (schema 5).  So a one-year query reads a series' year
+ * blocks alone, whatever the year, in one seek, and leaves the cursor on
+ * the next series.
  *
  * It reads through the caller's cursor and never writes.
  */
@@ -80,7 +82,8 @@ series_read(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         rb = &rn->blocks[*n];
-        rb->ready = month < ONESTOP_MONTH_YEARS;
+        rb->kind = onestop_block_kind(month);
+        rb->ready = rb->kind == ONESTOP_BLOCK_MONTH;
 
         if (rb->ready
             && onestop_block_totals(val->mv_data, val->mv_size, rb->tot) != 0)
@@ -150,6 +153,12 @@ onestop_series_plan(onestop_run_t *rn)
             cm->b = m + 1;
             cm->d = -1;
 
+        } else if (m % 12 == 11 && mday == ONESTOP_MONTH_DAYS - 2
+                   && (cm->need & ~(uint32_t) ONESTOP_K_LAST_DAY) == 0)
+        {
+            cm->b = m;              /* December 30: from the year block */
+            cm->d = ONESTOP_CUT_YEAR_LAST;
+
         } else {
             cm->b = m;
             cm->d = (int) mday;
@@ -169,8 +178,10 @@ onestop_series_plan(onestop_run_t *rn)
         for (j = i; j < rn->ncuts && rn->cm[j].b / 12 == sp->year; j++) {
             cm = &rn->cm[j];
 
-            if (cm->b == first && cm->d < 0) {
-                continue;           /* the year's start: the years alone */
+            if ((cm->b == first && cm->d < 0)
+                || cm->d == ONESTOP_CUT_YEAR_LAST)
+            {
+                continue;           /* the years alone */
             }
 
             last = cm->d < 0 ? cm->b - 1 : cm->b;
@@ -198,7 +209,9 @@ static int
 series_tot(onestop_read_block_t *rb)
 {
     if (!rb->ready) {
-        if (onestop_block_totals_only(rb->data, rb->size, rb->tot) != 0) {
+        if (onestop_block_totals_only(rb->data, rb->size, rb->kind, rb->tot)
+            != 0)
+        {
             return -1;
         }
 
@@ -281,6 +294,39 @@ series_years_before(onestop_run_t *rn, size_t ny, size_t n, unsigned year,
 }
 
 
+/* a cut on December 30 of year (ONESTOP_CUT_YEAR_LAST): the years
+ * before it (base), its year's totals less its last day; blocks ny .. n - 1
+ * are the years and the all-time block, from the first year from year on
+ * (at) */
+
+static int
+series_year_less_last(onestop_run_t *rn, size_t at, size_t n, unsigned year,
+    const int64_t *base, int64_t *p)
+{
+    size_t                 c;
+    int64_t                tot[ONESTOP_K_COUNT], last[ONESTOP_K_COUNT];
+    onestop_read_block_t  *rb;
+
+    memcpy(p, base, ONESTOP_K_COUNT * sizeof(int64_t));
+
+    if (at >= n || rn->blocks[at].month != year) {
+        return 0;                   /* nothing that year */
+    }
+
+    rb = &rn->blocks[at];
+
+    if (onestop_block_year(rb->data, rb->size, tot, last) != 0) {
+        return -1;
+    }
+
+    for (c = 0; c < ONESTOP_K_COUNT; c++) {
+        p[c] += tot[c] - last[c];
+    }
+
+    return 0;
+}
+
+
 /*
  * The prefix sums of one series at every cut, as planned.  The cursor is
  * left on the key after the series: 0, or 1 when there is none; -1 on an
@@ -292,7 +338,7 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
     const uint8_t *prefix, size_t plen, MDB_val *key, MDB_val *val)
 {
     int                   rc;
-    size_t                i, s, b, c, n, ny;
+    size_t                i, s, b, c, n, ny, at;
     size_t                start[64], *from;
     int64_t               base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
     onestop_cut_month_t  *cm;
@@ -346,6 +392,8 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
             goto done;
         }
 
+        at = b;
+
         memcpy(cum, base, sizeof(cum));
 
         if (!sp->fwd) {
@@ -379,6 +427,17 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
 
             if (cm->b == sp->year * 12 && cm->d < 0) {
                 memcpy(p, base, sizeof(base));
+                continue;
+            }
+
+            if (cm->d == ONESTOP_CUT_YEAR_LAST) {
+                if (series_year_less_last(rn, at, n, sp->year, base, p)
+                    != 0)
+                {
+                    rc = -1;
+                    goto done;
+                }
+
                 continue;
             }
 

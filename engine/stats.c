@@ -137,7 +137,8 @@ first_received(onestop_store_t *st, onestop_day_t *first)
             month = get_be16(kp + ONESTOP_SERIES_PROVINCE_LEN);
 
             if (month >= ONESTOP_MONTH_YEARS
-                || onestop_block_decode(val.mv_data, val.mv_size, 0, &blk) != 0)
+                || onestop_block_decode(val.mv_data, val.mv_size,
+                                        ONESTOP_BLOCK_MONTH, &blk) != 0)
             {
                 break;
             }

@@ -402,11 +402,11 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             }
         }
 
-        if (schema == 3 && !conf->readonly) {
-            /* the year blocks (issue 20), from the month blocks, in this
-             * transaction */
-            rc = onestop_counters_upgrade4(txn, st->counters);
-            schema = 4;
+        if ((schema == 3 || schema == 4) && !conf->readonly) {
+            /* the year blocks (issue 20) with their last day (schema 5),
+             * from the month blocks, in this transaction */
+            rc = onestop_counters_upgrade5(txn, st->counters);
+            schema = 5;
 
             if (rc != 0
                 || onestop_meta_put(txn, st->meta, ONESTOP_META_SCHEMA,
@@ -414,7 +414,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             {
                 mdb_txn_abort(txn);
                 snprintf(err, errlen, "could not upgrade store \"%s\" to "
-                         "schema version 4: %s", dir,
+                         "schema version 5: %s", dir,
                          rc ? mdb_strerror(rc) : "the store is full");
                 goto failed;
             }

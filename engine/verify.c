@@ -193,7 +193,7 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
                 e = onestop_deltas_slot(d, (size_t) slot);
                 seen[slot] = 1;
 
-                if (onestop_block_decode(val.mv_data, val.mv_size, e->total,
+                if (onestop_block_decode(val.mv_data, val.mv_size, e->kind,
                                          &blk) != 0)
                 {
                     onestop_buf_adds(report, "unreadable: ");
@@ -203,12 +203,8 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
                     continue;
                 }
 
-                if (e->total) {
-                    memset(blk.day, 0, sizeof(blk.day));
-                }
-
                 if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
-                    || (!e->total
+                    || (e->kind != ONESTOP_BLOCK_TOTAL
                         && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
                 {
                     onestop_buf_adds(report, "differs: ");

@@ -13,7 +13,7 @@
 #define ONESTOP_SCHEMA_H
 
 /* Bumped whenever any layout below changes incompatibly. */
-#define ONESTOP_SCHEMA_VERSION       4
+#define ONESTOP_SCHEMA_VERSION       5
 
 /* Named databases. */
 #define ONESTOP_DB_META              "meta"
@@ -179,8 +179,8 @@
  * an even byte).
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
  * store is rewritten to schema 2 when first opened read-write; schema 2
- * gains the 'R' series and its apology letters' counts in schema 3, and
- * the year blocks in schema 4)
+ * gains the 'R' series and its apology letters' counts in schema 3, the
+ * year blocks in schema 4, and their last day in schema 5)
  * The counters are ONESTOP_K_* of engine/onestop_stats.h.
  */
 #define ONESTOP_SERIES_PROVINCE      'P'

@@ -4,11 +4,13 @@
 # i32 days[9][31] a month, nine i64 totals of all time) is rewritten as
 # schema 2 (varints of the days that are not zero), then as schema 3
 # (issue 18: the 'R' series by return channel, the counters after the
-# first nine, from the records) and as schema 4 (issue 20: a block of
-# totals per year, from the months) when first opened read-write, here by
-# nginx's two workers at once: the statistics through nginx are the same
-# to the byte as before, `verify` finds every counter equal to the
-# records.
+# first nine, from the records) and as schema 5 (issue 20: a block of
+# totals per year, from the months, with its December 31 of the two
+# counters a one-year query's last cut reads) when first opened
+# read-write, here by nginx's two workers at once: the statistics through
+# nginx are the same to the byte as before, `verify` finds every counter
+# equal to the records.  A store of schema 4 (year blocks of totals alone)
+# is upgraded to 5 the same way.
 #
 # The schema 1 store is made here from a schema 2 one, with mdb_dump and
 # mdb_load: each counter block decoded from schema 2 and written back in
@@ -35,6 +37,7 @@ my ($rc, $out, $err) = $t->cli('demo', 3000);
 is($rc, 0, 'a demo store of 3,000 dossiers') or diag($err);
 
 my @queries = ('', 'group=agency', 'period=year&group=channel',
+    'from=2023-01-01&to=2023-12-31&group=agency',
     'from=2023-01-01&to=2024-06-15&interval=month',
     'group=procedure&channel=online');
 
@@ -82,6 +85,9 @@ sub to_schema1($key, $value) {
     my @tot = map { unzigzag(varint($value, \$pos)) } 1 .. $count;
     my @days;
     my $totals_only = $month >= 0xf000;     # a year, or all time
+    if ($month >= 0xf000 && $month < 0xffff) {
+        varint($value, \$pos) for 1 .. 2;   # a year's last day (schema 5)
+    }
     for my $c (0 .. $count - 1) {
         last if $totals_only;
         my $mask = varint($value, \$pos);
@@ -96,11 +102,10 @@ sub to_schema1($key, $value) {
     return pack('q<9 l<279 x4', @tot, @days);
 }
 
-# the counters database with the blocks `$which` picks (given their
-# number and bytes) in schema 1's layout; returns the dump and how many
-# blocks it holds (the 'R' series of schema 3 are left: the upgrade to 3
-# makes them anew, as it would for a store that never had them)
-sub schema1_dump($which) {
+# the counters database as mdb_dump gives it, each block's bytes passed
+# through `$change` (given its number, key and bytes, all binary; it
+# returns the new bytes, or undef to keep them); returns the dump
+sub counters_dump($change) {
     my $dump = `mdb_dump -s counters $store`;
     $? == 0 or BAIL_OUT('mdb_dump failed');
     my ($head, $data) = $dump =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
@@ -110,26 +115,47 @@ sub schema1_dump($which) {
     while (my ($k, $v) = splice(@lines, 0, 2)) {
         $k =~ s/^ //;
         $v =~ s/^ //;
-        $v = unpack('H*', to_schema1(pack('H*', $k), pack('H*', $v)))
-            if $which->($n, $v);
+        my $new = $change->($n++, pack('H*', $k), pack('H*', $v));
+        $v = unpack('H*', $new) if defined $new;
         $out .= " $k\n $v\n";
-        $n++;
     }
-    return ($out . "DATA=END\n", $n);
+    return $out . "DATA=END\n";
+}
+
+# the counters database with the blocks `$which` picks (given their
+# number, bytes and key) in schema 1's layout; returns the dump and how
+# many blocks it holds (the 'R' series of schema 3 are left: the upgrade
+# to 3 makes them anew, as it would for a store that never had them; the
+# year blocks, as totals, are made anew by the upgrade to 5)
+sub schema1_dump($which) {
+    my $n = 0;
+    my $out = counters_dump(sub ($i, $k, $v) {
+        $n++;
+        return $which->($i, unpack('H*', $v), unpack('H*', $k))
+            ? to_schema1($k, $v) : undef;
+    });
+    return ($out, $n);
 }
 
 my ($v1, $blocks) = schema1_dump(sub { 1 });
 
 ok($blocks > 1000, "$blocks counter blocks");
 
-$t->spew('counters.dump', $v1);
-$t->spew('meta.dump', "VERSION=3\nformat=bytevalue\ndatabase=meta\n"
-    . "type=btree\nHEADER=END\n " . unpack('H*', 'schema_version')
-    . "\n 01000000\nDATA=END\n");
-is(system("mdb_load -s counters -f $dir/counters.dump $store 2>>$dir/mdb_load.log"), 0,
-    'counters written back as schema 1');
-is(system("mdb_load -s meta -f $dir/meta.dump $store 2>>$dir/mdb_load.log"), 0,
-    'schema_version 1');
+# the counters of a dump loaded into the store (keys it has not are kept),
+# its schema version set to `$schema`
+sub load_as($schema, $counters, $what) {
+    $t->spew("counters$schema.dump", $counters);
+    $t->spew("meta$schema.dump", "VERSION=3\nformat=bytevalue\n"
+        . "database=meta\ntype=btree\nHEADER=END\n "
+        . unpack('H*', 'schema_version') . "\n "
+        . unpack('H*', pack('V', $schema)) . "\nDATA=END\n");
+    is(system("mdb_load -s counters -f $dir/counters$schema.dump $store "
+        . "2>>$dir/mdb_load.log"), 0, $what);
+    is(system("mdb_load -s meta -f $dir/meta$schema.dump $store "
+        . "2>>$dir/mdb_load.log"), 0, "schema_version $schema");
+}
+
+load_as(1, $v1, 'counters written back as schema 1');
 like(`mdb_stat -s counters $store`, qr/Entries: $blocks\b/,
     'as many blocks as before');
 
@@ -143,16 +169,53 @@ for my $q (@queries) {
 }
 $t->stop;
 
-like(`mdb_dump -s meta $store`, qr/\n 04000000\n/, 'schema_version is 4');
+like(`mdb_dump -s meta $store`, qr/\n 05000000\n/, 'schema_version is 5');
 ($rc, $out, $err) = $t->cli('verify');
 is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
+
+# --- schema 4 -> 5: year blocks of totals alone gain their last day -------
+
+# the store's counters with each year block's last day taken off (what
+# schema 4 kept); how many year blocks there were
+sub schema4_dump() {
+    my $years = 0;
+    my $out = counters_dump(sub ($i, $k, $value) {
+        my $month = unpack('n', substr($k, -2));
+        return undef unless $month >= 0xf000 && $month < 0xffff;
+        my ($pos, $count) = (0, 9);
+        if (substr($value, 0, 1) eq "\x01") {
+            $pos = 1;
+            $count = varint($value, \$pos);
+        }
+        varint($value, \$pos) for 1 .. $count;
+        $years++;
+        return substr($value, 0, $pos);
+    });
+    return ($out, $years);
+}
+
+my ($v4, $years) = schema4_dump();
+ok($years > 100, "$years year blocks");
+load_as(4, $v4, 'year blocks written back as schema 4 kept them');
+ok($t->start, 'nginx on the schema 4 store');
+$after = answers();
+for my $q (@queries) {
+    is($after->{$q}, $before->{$q}, "stats?$q: the same after 4 -> 5");
+}
+$t->stop;
+like(`mdb_dump -s meta $store`, qr/\n 05000000\n/, 'schema_version is 5');
+($rc, $out, $err) = $t->cli('verify');
+is($rc, 0, 'verify after 4 -> 5: every counter equals the records')
+    or diag($out, $err);
 
 # --- blocks of the old layout in a schema 2 store ------------------------
 # (what a process of the older build, still running beside an upgraded
 # store, writes): read as such, rewritten in schema 2 when they change
 
-my ($mixed) = schema1_dump(sub ($n, $v) {
-    $n >= 0 && $n % 3 == 0 && $v !~ /^01/ });
+# (never a year block: no build of schema 1 wrote one)
+my ($mixed) = schema1_dump(sub ($n, $v, $k) {
+    my $month = hex(substr($k, -4));
+    $n % 3 == 0 && $v !~ /^01/ && ($month < 0xf000 || $month == 0xffff) });
 $t->spew('mixed.dump', $mixed);
 is(system("mdb_load -s counters -f $dir/mixed.dump $store 2>>$dir/mdb_load.log"), 0,
     'a third of the blocks back in the old layout');

@@ -120,6 +120,20 @@ when(int day, char *buf)
 }
 
 
+/* the December 31 of a day's year: a due date there is what a one-year
+ * query's cut on December 30 takes from the year block (schema 5) */
+static int
+year_last_day(int day)
+{
+    time_t     t = (time_t) day * 86400;
+    struct tm  tm;
+
+    gmtime_r(&t, &tm);
+
+    return civil(tm.tm_year + 1900, 12, 31);
+}
+
+
 /* new random content for m[i] at `version`, and its line */
 static void
 generate(mrec_t *r, unsigned version)
@@ -133,7 +147,7 @@ generate(mrec_t *r, unsigned version)
     r->ch = rn(3);
     r->retch = rn(3);
     r->recv = rn(20) == 0 ? today + 1 : day0 + rn(today - day0 + 1);
-    r->due = r->recv + rn(31);
+    r->due = rn(8) == 0 ? year_last_day(r->recv) : r->recv + rn(31);
     r->res = r->ret = r->wd = 0;
 
     k = rn(100);

@@ -7,6 +7,8 @@
  * any set of counters alone (a statistics query's cut before a month's
  * last day reads two), leaving the others untouched.  Every truncation of
  * a block and a block with a day changed under its total are refused.
+ * Year blocks keep their totals and their last day of two counters
+ * (schema 5): the same, for them.
  *
  * The seed is printed; ONESTOP_SEED=N repeats a run.
  */
@@ -84,6 +86,114 @@ random_block(onestop_month_block_t *b)
             b->tot[c] += v;
         }
     }
+}
+
+
+/*
+ * Year blocks (schema 5): random totals, not negative as stored ones are,
+ * and a last day of each counter of ONESTOP_K_LAST_DAY no more than its
+ * total; decoded as a year's they give back the totals and that day (the
+ * other days zero), onestop_block_year() and onestop_block_totals_only()
+ * read them; read as an all-time block they are refused (they are not
+ * one), as is a last day over its total; no truncation reads as the
+ * block, and nearly all are refused (a year block has no days to add up
+ * to its totals, the check that refuses a month block's).
+ */
+
+static void
+years_check(void)
+{
+    int                    i, c, j, wide, bad, bad_last, bad_as_total;
+    int                    bad_cut, bad_over, over;
+    long                   cuts, refused;
+    size_t                 n, k;
+    int64_t                tot[ONESTOP_K_COUNT], last[ONESTOP_K_COUNT];
+    uint8_t                out[ONESTOP_BLOCK_MAX];
+    onestop_month_block_t  b, d;
+
+    bad = bad_last = bad_as_total = bad_cut = bad_over = over = 0;
+    cuts = refused = 0;
+
+    for (i = 0; i < BLOCKS; i++) {
+        memset(&b, 0, sizeof(b));
+        wide = rnd(3) == 0;
+
+        for (c = 0; c < (wide ? ONESTOP_K_COUNT : ONESTOP_K_BASE); c++) {
+            b.tot[c] = rnd(4) == 0 ? 0 : rnd(5) == 0 ? rnd(1u << 30)
+                                                      : rnd(300);
+
+            if (((ONESTOP_K_LAST_DAY >> c) & 1) && b.tot[c] > 0) {
+                b.day[c][DAYS - 1] = (int32_t) rnd((unsigned) b.tot[c] + 1);
+            }
+        }
+
+        n = onestop_block_encode(&b, ONESTOP_BLOCK_YEAR, out);
+
+        if (onestop_block_decode(out, n, ONESTOP_BLOCK_YEAR, &d) != 0
+            || memcmp(b.tot, d.tot, sizeof(b.tot)) != 0
+            || memcmp(b.day, d.day, sizeof(b.day)) != 0)
+        {
+            bad++;
+        }
+
+        if (onestop_block_year(out, n, tot, last) != 0
+            || memcmp(tot, b.tot, sizeof(tot)) != 0
+            || onestop_block_totals_only(out, n, ONESTOP_BLOCK_YEAR, tot)
+               != 0
+            || memcmp(tot, b.tot, sizeof(tot)) != 0)
+        {
+            bad_last++;
+
+        } else {
+            for (c = 0; c < ONESTOP_K_COUNT; c++) {
+                bad_last += last[c] != ((ONESTOP_K_LAST_DAY >> c) & 1
+                                        ? b.day[c][DAYS - 1] : 0);
+            }
+        }
+
+        bad_as_total += onestop_block_decode(out, n, ONESTOP_BLOCK_TOTAL, &d)
+                        == 0
+                        || onestop_block_totals_only(out, n,
+                                                     ONESTOP_BLOCK_TOTAL, tot)
+                           == 0;
+
+        for (k = 0; k < n; k++) {
+            if (onestop_block_year(out, k, tot, last) != 0) {
+                refused++;
+
+            } else if (memcmp(tot, b.tot, sizeof(tot)) == 0) {
+                bad_cut++;
+            }
+
+            cuts++;
+        }
+
+        /* a last day over its total */
+
+        for (c = 0; c < ONESTOP_K_COUNT; c++) {
+            if (((ONESTOP_K_LAST_DAY >> c) & 1) && b.tot[c] < 100000) {
+                j = b.day[c][DAYS - 1];
+                b.day[c][DAYS - 1] = (int32_t) b.tot[c] + 1;
+                n = onestop_block_encode(&b, ONESTOP_BLOCK_YEAR, out);
+                bad_over += onestop_block_year(out, n, tot, last) == 0
+                            || onestop_block_decode(out, n, ONESTOP_BLOCK_YEAR,
+                                                    &d) == 0;
+                b.day[c][DAYS - 1] = j;
+                over++;
+            }
+        }
+    }
+
+    is_int(bad, 0, "%d random year blocks decode to what was encoded: the "
+           "totals and the last day", BLOCKS);
+    is_int(bad_last, 0, "onestop_block_year and onestop_block_totals_only "
+           "read a year block's totals and last day");
+    is_int(bad_as_total, 0, "a year block is not read as an all-time block");
+    is_int(bad_cut, 0, "no truncation of a year block reads as the block");
+    ok(refused >= cuts - cuts / 50, "%ld of %ld truncations refused",
+       refused, cuts);
+    ok(over > BLOCKS / 2 && bad_over == 0, "a last day over its total is "
+       "refused (%d blocks)", over);
 }
 
 
@@ -272,6 +382,8 @@ main(void)
        changed);
     is_int(bad_change, 0, "a day that does not add up to its total is "
            "refused by a sum of that counter, alone or with the others");
+
+    years_check();
 
     return done_testing();
 }

@@ -555,6 +555,14 @@ one_query(onestop_store_t *st, int first, char *qs, size_t qsize,
 
     f = day0 - 30 + rn(today - day0 + 40);
     t = f + rn(rn(3) ? 60 : 1500);
+
+    if (rn(6) == 0) {
+        /* whole years, as the portal asks for them */
+        i = 2018 + rn(4);
+        f = civil(i, 1, 1);
+        t = civil(i + rn(2), 12, 31);
+    }
+
     mode = rn(20);
     period = 0;
 
