@@ -35,7 +35,7 @@ ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c
 # issue 18: published figures
 ENGINE_SRCS += engine/published.c engine/published_read.c
 # issue 20: numbers without printf
-ENGINE_SRCS += engine/number.c engine/series.c
+ENGINE_SRCS += engine/number.c engine/series.c engine/counters_upgrade.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c engine/cli_notify.c \
                engine/cli_util.c

@@ -6,11 +6,13 @@
  * channel, a cell: agency, procedure, channel, an agency by return and
  * intake channel (ONESTOP_SERIES_*) - as one block per month (the
  * counters' month totals and their days), one block of totals per year
- * after the months, and one block of all-time totals after the years.
- * The idea that makes them small: a block keeps only what is not zero, as
- * varints (deltas.c adds a write's events to them).  A store of schema 1
- * (fixed-size blocks) is rewritten here when first opened read-write, and
- * one of schema 3 gains its year blocks here.
+ * (and its last day of two counters) and one of all-time totals, these
+ * two under the series' tag in lower case (ONESTOP_SERIES_YEARS), apart
+ * from the months.  The idea that makes them small: a block keeps only
+ * what is not zero, as varints (deltas.c adds a write's events to them).
+ * A store of schema 1 (fixed-size blocks) is rewritten here when first
+ * opened read-write; counters_upgrade.c makes the years of older schemas
+ * anew.
  *
  * This file knows the blocks' bytes and nothing of the store: the store
  * hands it a transaction and a database (it calls nothing of store.c).
@@ -756,7 +758,7 @@ onestop_series_key(uint8_t *k, char tag, uint32_t agency, uint32_t procedure,
 size_t
 onestop_series_len(char tag)
 {
-    switch (tag) {
+    switch (ONESTOP_SERIES_TAG(tag)) {
     case ONESTOP_SERIES_PROVINCE:
         return ONESTOP_SERIES_PROVINCE_LEN;
     case ONESTOP_SERIES_AGENCY:
@@ -766,208 +768,4 @@ onestop_series_len(char tag)
     default:
         return ONESTOP_SERIES_CELL_LEN;
     }
-}
-
-
-/*
- * Schema 3 or 4 -> 5: every series' year blocks, made from its month
- * blocks (any found first are dropped: the upgrade to schema 3 writes
- * some, and schema 4's lack their last day).  One series at a time: its
- * months' totals added up by year and its Decembers' last day kept, its
- * old year blocks deleted on the way, the new ones put when the series
- * ends; then the cursor finds its place again by the key it had reached.
- */
-
-#define YEARS_MAX  ((ONESTOP_MONTH_ALL_TIME - ONESTOP_MONTH_YEARS) + 1)
-
-typedef struct {
-    int64_t         tot[ONESTOP_K_COUNT];
-    int32_t         last[ONESTOP_K_COUNT];      /* December 31 */
-} year_acc_t;
-
-static int
-series_years_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *series,
-    size_t slen, year_acc_t *acc, unsigned ylo, unsigned yhi)
-{
-    int            rc, c;
-    unsigned       y;
-    uint8_t        k[KEY_MAX], buf[ONESTOP_BLOCK_MAX];
-    MDB_val        key, val;
-    month_block_t  blk;
-
-    memcpy(k, series, slen);
-    memset(&blk, 0, sizeof(month_block_t));
-
-    for (y = ylo; y <= yhi; y++) {
-        memcpy(blk.tot, acc[y].tot, sizeof(blk.tot));
-
-        for (c = 0; c < ONESTOP_K_COUNT; c++) {
-            blk.day[c][DAYS - 1] = acc[y].last[c];
-        }
-
-        memset(&acc[y], 0, sizeof(year_acc_t));
-
-        if (onestop_block_zero(&blk, ONESTOP_BLOCK_YEAR)) {
-            continue;
-        }
-
-        be16(k + slen, ONESTOP_MONTH_YEARS + y);
-        key.mv_data = k;
-        key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
-        val.mv_data = buf;
-        val.mv_size = onestop_block_encode(&blk, ONESTOP_BLOCK_YEAR, buf);
-
-        rc = mdb_put(txn, dbi, &key, &val, 0);
-
-        if (rc != 0) {
-            return rc;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-onestop_counters_upgrade5(MDB_txn *txn, MDB_dbi dbi)
-{
-    int              rc, c, have;
-    size_t           slen, len;
-    uint8_t          series[KEY_MAX], at[KEY_MAX];
-    unsigned         month, y, ylo, yhi;
-    int64_t          tot[ONESTOP_K_COUNT];
-    year_acc_t      *acc;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    month_block_t    dec;
-    const uint8_t   *kp;
-
-    acc = calloc(YEARS_MAX, sizeof(year_acc_t));
-
-    if (acc == NULL) {
-        return ENOMEM;
-    }
-
-    rc = mdb_cursor_open(txn, dbi, &cur);
-
-    if (rc != 0) {
-        free(acc);
-        return rc;
-    }
-
-    have = 0;
-    slen = 0;
-    ylo = YEARS_MAX;
-    yhi = 0;
-
-    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-
-    for ( ;; ) {
-        kp = rc == 0 ? k.mv_data : NULL;
-        len = kp != NULL ? onestop_series_len((char) kp[0]) : 0;
-
-        if (kp != NULL && k.mv_size != len + ONESTOP_SERIES_MONTH_LEN) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-
-        if (have && (kp == NULL || len != slen
-                     || memcmp(kp, series, slen) != 0))
-        {
-            /* the series ended: its years out, then back to the key
-             * reached (the next series' first) */
-
-            if (kp != NULL) {
-                memcpy(at, kp, k.mv_size);
-            }
-
-            if (ylo <= yhi) {
-                c = series_years_put(txn, dbi, series, slen, acc, ylo, yhi);
-
-                if (c != 0) {
-                    rc = c;
-                    break;
-                }
-            }
-
-            have = 0;
-
-            if (kp == NULL) {
-                break;
-            }
-
-            k.mv_data = at;
-            k.mv_size = len + ONESTOP_SERIES_MONTH_LEN;
-            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            continue;
-        }
-
-        if (kp == NULL) {
-            break;
-        }
-
-        if (!have) {
-            memcpy(series, kp, len);
-            slen = len;
-            ylo = YEARS_MAX;
-            yhi = 0;
-            have = 1;
-        }
-
-        month = get_be16(kp + len);
-
-        if (month < ONESTOP_MONTH_YEARS) {
-            if (onestop_block_totals(v.mv_data, v.mv_size, tot) != 0) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-
-            y = onestop_year_key(month) - ONESTOP_MONTH_YEARS;
-            ylo = y < ylo ? y : ylo;
-            yhi = y > yhi ? y : yhi;
-
-            for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                acc[y].tot[c] += tot[c];
-            }
-
-            if (month % 12 == 11) {
-                /* December: its last day, for the year block */
-                if (onestop_block_decode(v.mv_data, v.mv_size,
-                                         ONESTOP_BLOCK_MONTH, &dec) != 0)
-                {
-                    rc = MDB_CORRUPTED;
-                    break;
-                }
-
-                for (c = 0; c < ONESTOP_K_COUNT; c++) {
-                    if ((ONESTOP_K_LAST_DAY >> c) & 1) {
-                        acc[y].last[c] = dec.day[c][DAYS - 1];
-                    }
-                }
-            }
-
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-
-        } else if (month != ONESTOP_MONTH_ALL_TIME) {
-            /* a year block from before: made anew */
-            rc = mdb_cursor_del(cur, 0);
-
-            if (rc == 0) {
-                rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
-                rc = rc == EINVAL ? MDB_NOTFOUND : rc;
-            }
-
-        } else {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            break;
-        }
-    }
-
-    mdb_cursor_close(cur);
-    free(acc);
-
-    return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -42,7 +42,8 @@ struct onestop_deltas_s {
     uint32_t       *order;          /* used slots, for the flush */
     month_block_t **chunks;         /* block i: chunks[i / 256][i % 256] */
     uint32_t        nchunks;
-    int             no_years;       /* the upgrade to schema 3's: none */
+    int             months_only;    /* the upgrade to schema 3's: no year
+                                       nor all-time block */
 };
 
 
@@ -227,7 +228,7 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
 /* a record's events in one series: each in its month's block, its year's
  * (with its day when it is December 31 and the year block keeps the
  * counter's last day) and the all-time block (looked up once; blocks
- * never move) */
+ * never move); the years and all time under the tag in lower case */
 
 static int
 deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
@@ -245,18 +246,23 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
 
     klen = onestop_series_key(k, tag, r->agency_id, r->procedure_id,
                               r->channel, r->return_channel);
+    all = NULL;
 
-    be16(k + klen, MONTH_TOTAL);
-    e = delta_get(d, k, klen + 2);
+    if (!d->months_only) {
+        k[0] = (uint8_t) ONESTOP_SERIES_YEARS(tag);
+        be16(k + klen, MONTH_TOTAL);
+        e = delta_get(d, k, klen + 2);
 
-    if (e == NULL) {
-        return -1;
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->kind = ONESTOP_BLOCK_TOTAL;
+        all = e->b;
     }
 
-    e->kind = ONESTOP_BLOCK_TOTAL;
-    all = e->b;
-
     for (i = 0; i < n; i++) {
+        k[0] = (uint8_t) tag;
         be16(k + klen, month[i]);
         e = delta_get(d, k, klen + 2);
 
@@ -266,12 +272,14 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
 
         e->b->tot[ev[i].counter] += sign;
         e->b->day[ev[i].counter][mday[i]] += sign;
-        all->tot[ev[i].counter] += sign;
 
-        if (d->no_years) {
+        if (all == NULL) {
             continue;
         }
 
+        all->tot[ev[i].counter] += sign;
+
+        k[0] = (uint8_t) ONESTOP_SERIES_YEARS(tag);
         be16(k + klen, onestop_year_key(month[i]));
         e = delta_get(d, k, klen + 2);
 
@@ -555,8 +563,9 @@ onestop_deltas_find(const onestop_deltas_t *d, const uint8_t *k, size_t n)
  * store: its apology letters, one a record at most; no schema 2 record
  * lacks a due date or has a due date history).  Schema 2's nine counts
  * stay as they are.  The 'R' series are made anew (any found first are
- * dropped).  Flushed every 50,000 records, so that memory stays bounded
- * on a large store.
+ * dropped).  Months alone: the upgrade to 6 that follows makes the years
+ * and all time from them.  Flushed every 50,000 records, so that memory
+ * stays bounded on a large store.
  */
 
 int
@@ -564,7 +573,6 @@ onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers, MDB_dbi counters,
     int32_t offset)
 {
     int                rc, s;
-    char               tag;
     size_t             i, n, m;
     uint64_t           seen;
     MDB_val            k, v;
@@ -580,30 +588,9 @@ onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers, MDB_dbi counters,
 
     /* the 'R' series, from nothing */
 
-    rc = mdb_cursor_open(txn, counters, &cur);
+    rc = onestop_counters_drop(txn, counters, ONESTOP_SERIES_RETURN);
 
     if (rc != 0) {
-        return rc;
-    }
-
-    tag = ONESTOP_SERIES_RETURN;
-    k.mv_data = &tag;
-    k.mv_size = 1;
-
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && ((const uint8_t *) k.mv_data)[0] == (uint8_t) tag;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT))
-    {
-        rc = mdb_cursor_del(cur, 0);
-
-        if (rc != 0) {
-            break;
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL) {
         return rc;
     }
 
@@ -613,9 +600,9 @@ onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers, MDB_dbi counters,
         return ENOMEM;
     }
 
-    /* schema 3 had no year blocks: the upgrade to 5 makes them from the
-     * months (and would find any written here of another kind) */
-    d->no_years = 1;
+    /* the months alone: the upgrade to 6 makes the years and all time
+     * from them (schema 2's all-time blocks lack the later counters) */
+    d->months_only = 1;
 
     rc = mdb_cursor_open(txn, dossiers, &cur);
 

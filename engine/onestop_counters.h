@@ -94,9 +94,12 @@ int onestop_counters_upgrade(MDB_txn *txn, MDB_dbi dbi);
  * records; an LMDB error code */
 int onestop_counters_upgrade3(MDB_txn *txn, MDB_dbi dossiers,
     MDB_dbi counters, int32_t offset);
-/* schema 3 or 4 -> 5: the year blocks (schema 5's, with their last
- * day), made anew from the month blocks; an LMDB error code */
-int onestop_counters_upgrade5(MDB_txn *txn, MDB_dbi dbi);
+/* schema 3, 4 or 5 -> 6: the year blocks (with their last day) and the
+ * all-time blocks, made anew from the month blocks under the series' tag
+ * in lower case; an LMDB error code */
+int onestop_counters_upgrade6(MDB_txn *txn, MDB_dbi dbi);
+/* every block of a tag deleted; an LMDB error code */
+int onestop_counters_drop(MDB_txn *txn, MDB_dbi dbi, char tag);
 
 
 /* counter deltas of one batch, applied to the counters database at its

@@ -14,9 +14,11 @@
  * decoded only when summed).  A cut on December 30 read for ONESTOP_K_P1
  * alone (the day before a period that ends with a year) is the years up
  * to its year less the year's last day, which the year block keeps of
- * those counters (schema 5).  So a one-year query reads a series' year
- * blocks alone, whatever the year, in one seek, and leaves the cursor on
- * the next series.
+ * those counters (schema 5).  Every series' years and all time are in a
+ * key range apart from the months, side by side (schema 6), so a query
+ * walks them through one cursor, seeking only the months it needs
+ * through another: a one-year query reads no month at all, whatever the
+ * year, and no seek from the root for a series.
  *
  * It reads through the caller's cursor and never writes.
  */
@@ -328,17 +330,20 @@ series_year_less_last(onestop_run_t *rn, size_t at, size_t n, unsigned year,
 
 
 /*
- * The prefix sums of one series at every cut, as planned.  The cursor is
- * left on the key after the series: 0, or 1 when there is none; -1 on an
- * error.
+ * The prefix sums of one series (prefix: its months' key) at every cut,
+ * as planned: its months through mcur, its years and all time through
+ * ycur, which stands on its first and is left on the key after them (in
+ * key and val): 0, or 1 when there is none; -1 on an error.
  */
 
 int
-onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
+onestop_series_prefix(onestop_run_t *rn, MDB_cursor *ycur, MDB_cursor *mcur,
     const uint8_t *prefix, size_t plen, MDB_val *key, MDB_val *val)
 {
     int                   rc;
+    uint8_t               yprefix[KEY_MAX];
     size_t                i, s, b, c, n, ny, at;
+    MDB_val               mkey, mval;
     size_t                start[64], *from;
     int64_t               base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
     onestop_cut_month_t  *cm;
@@ -350,7 +355,7 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
     }
 
     /* the months of every span, then the years (their reading ends past
-     * the series) */
+     * the series' years) */
 
     from = rn->nspans <= 64 ? start : malloc(rn->nspans * sizeof(size_t));
 
@@ -366,8 +371,8 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
         from[s] = n;
 
         if (sp->lo <= sp->hi) {
-            rc = series_read(rn, cur, prefix, plen, sp->lo, sp->hi, &n,
-                             key, val);
+            rc = series_read(rn, mcur, prefix, plen, sp->lo, sp->hi, &n,
+                             &mkey, &mval);
             if (rc < 0) {
                 goto done;
             }
@@ -375,7 +380,9 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *cur,
     }
 
     ny = n;
-    rc = series_read(rn, cur, prefix, plen, ONESTOP_MONTH_YEARS,
+    memcpy(yprefix, prefix, plen);
+    yprefix[0] = (uint8_t) ONESTOP_SERIES_YEARS((char) prefix[0]);
+    rc = series_read(rn, ycur, yprefix, plen, ONESTOP_MONTH_YEARS,
                      ONESTOP_MONTH_ALL_TIME, &n, key, val);
 
     if (rc < 0) {

@@ -399,7 +399,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     uint32_t                  agency, procedure, dim[3], *list;
     unsigned                  channel, ret;
     MDB_val                   key, val;
-    MDB_cursor               *cur;
+    MDB_cursor               *cur, *mcur;
     onestop_day_t             first, from, to, y0;
     onestop_counts_t         *totals, c;
     onestop_group_t                  *g;
@@ -554,14 +554,22 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         tag = ONESTOP_SERIES_RETURN;
     }
 
+    /* two cursors: the series' years, side by side, and their months */
+
     if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
         goto done;
     }
 
-    /* every series of the tag, or only those of the agencies the query
-     * keeps (one, or one and those under it): a seek each */
+    if (mdb_cursor_open(st->rtxn, st->counters, &mcur) != 0) {
+        mdb_cursor_close(cur);
+        goto done;
+    }
 
-    seek[0] = (uint8_t) tag;
+    /* every series of the tag, or only those of the agencies the query
+     * keeps (one, or one and those under it): a seek each; in the key
+     * range of their years */
+
+    seek[0] = (uint8_t) ONESTOP_SERIES_YEARS(tag);
     plen = 1;
     nlist = 0;
 
@@ -569,6 +577,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
 
         if (list == NULL) {
+            mdb_cursor_close(mcur);
             mdb_cursor_close(cur);
             goto done;
         }
@@ -609,6 +618,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             }
 
             memcpy(prefix, kp, slen);
+            prefix[0] = (uint8_t) tag;          /* the months' key */
             agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
             procedure = tag == ONESTOP_SERIES_CELL ? get_be32(kp + 5) : 0;
             ret = tag == ONESTOP_SERIES_RETURN ? kp[5] : 0;
@@ -617,9 +627,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
             if (onestop_series_wanted(&rn, agency, procedure, channel, ret,
                                       tag))
             {
-                rc = onestop_series_prefix(&rn, cur, prefix, slen, &key, &val);
+                rc = onestop_series_prefix(&rn, cur, mcur, prefix, slen, &key,
+                                           &val);
 
                 if (rc < 0) {
+                    mdb_cursor_close(mcur);
                     mdb_cursor_close(cur);
                     goto done;
                 }
@@ -636,6 +648,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
                 g = q->ngroup ? onestop_group_get(&rn, dim) : NULL;
 
                 if (q->ngroup && g == NULL) {
+                    mdb_cursor_close(mcur);
                     mdb_cursor_close(cur);
                     goto done;
                 }
@@ -658,6 +671,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
             /* on to the next series: past this one's total */
 
+            prefix[0] = seek[0];
             be16(prefix + slen, MONTH_TOTAL);
             key.mv_data = prefix;
             key.mv_size = slen + ONESTOP_SERIES_MONTH_LEN;
@@ -675,6 +689,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         }
     }
 
+    mdb_cursor_close(mcur);
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {

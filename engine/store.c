@@ -402,11 +402,12 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             }
         }
 
-        if ((schema == 3 || schema == 4) && !conf->readonly) {
-            /* the year blocks (issue 20) with their last day (schema 5),
-             * from the month blocks, in this transaction */
-            rc = onestop_counters_upgrade5(txn, st->counters);
-            schema = 5;
+        if (schema >= 3 && schema <= 5 && !conf->readonly) {
+            /* the year blocks (issue 20) with their last day (schema 5)
+             * and all time, from the month blocks, in a key range of
+             * their own (schema 6), in this transaction */
+            rc = onestop_counters_upgrade6(txn, st->counters);
+            schema = 6;
 
             if (rc != 0
                 || onestop_meta_put(txn, st->meta, ONESTOP_META_SCHEMA,
@@ -414,7 +415,7 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             {
                 mdb_txn_abort(txn);
                 snprintf(err, errlen, "could not upgrade store \"%s\" to "
-                         "schema version 5: %s", dir,
+                         "schema version 6: %s", dir,
                          rc ? mdb_strerror(rc) : "the store is full");
                 goto failed;
             }

@@ -18,19 +18,21 @@
 static void
 describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 {
+    char      tag;
     unsigned  month;
 
-    onestop_buf_printf(report, "%c", k[0]);
+    tag = ONESTOP_SERIES_TAG((char) k[0]);
+    onestop_buf_printf(report, "%c", tag);
 
-    if (k[0] != ONESTOP_SERIES_PROVINCE && len >= ONESTOP_SERIES_AGENCY_LEN) {
+    if (tag != ONESTOP_SERIES_PROVINCE && len >= ONESTOP_SERIES_AGENCY_LEN) {
         onestop_buf_printf(report, " agency %u", get_be32(k + 1));
     }
 
-    if (k[0] == ONESTOP_SERIES_CELL && len >= ONESTOP_SERIES_CELL_LEN) {
+    if (tag == ONESTOP_SERIES_CELL && len >= ONESTOP_SERIES_CELL_LEN) {
         onestop_buf_printf(report, " procedure %u", get_be32(k + 5));
     }
 
-    if (k[0] == ONESTOP_SERIES_RETURN) {
+    if (tag == ONESTOP_SERIES_RETURN) {
         onestop_buf_printf(report, " return channel %s",
                            onestop_return_channel_name(k[len - 4]));
     } else {
@@ -52,6 +54,78 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 }
 
 
+/* the stored blocks of one key range (the months' or the years' of the
+ * series of tag) of this pass, against the expected ones: the number of
+ * differences; seen[] marks the expected ones found */
+
+static long
+verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
+    uint32_t pass, onestop_deltas_t *d, uint8_t *seen, onestop_buf_t *report)
+{
+    int                     rc;
+    long                    diffs, slot;
+    uint32_t                agency;
+    MDB_val                 key, val;
+    onestop_month_block_t   blk;
+    const onestop_delta_t  *e;
+
+    diffs = 0;
+    key.mv_data = &range;
+    key.mv_size = 1;
+
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+         rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const uint8_t  *kp = key.mv_data;
+
+        if (kp[0] != (uint8_t) range) {
+            break;
+        }
+
+        agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
+
+        if (agency % npasses != pass) {
+            continue;
+        }
+
+        slot = onestop_deltas_find(d, kp, key.mv_size);
+
+        if (slot < 0) {
+            onestop_buf_adds(report, "stored but not in any record: ");
+            describe_key(report, kp, key.mv_size);
+            onestop_buf_adds(report, "\n");
+            diffs++;
+            continue;
+        }
+
+        e = onestop_deltas_slot(d, (size_t) slot);
+        seen[slot] = 1;
+
+        if (onestop_block_decode(val.mv_data, val.mv_size, e->kind, &blk)
+            != 0)
+        {
+            onestop_buf_adds(report, "unreadable: ");
+            describe_key(report, kp, key.mv_size);
+            onestop_buf_adds(report, "\n");
+            diffs++;
+            continue;
+        }
+
+        if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
+            || (e->kind != ONESTOP_BLOCK_TOTAL
+                && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
+        {
+            onestop_buf_adds(report, "differs: ");
+            describe_key(report, kp, key.mv_size);
+            onestop_buf_adds(report, "\n");
+            diffs++;
+        }
+    }
+
+    return diffs;
+}
+
+
 long
 onestop_store_verify(onestop_store_t *st, onestop_buf_t *report)
 {
@@ -67,7 +141,7 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
     char                    tag;
     long                    diffs, slot;
     size_t                  i, nslots;
-    uint32_t                pass, npasses, agency;
+    uint32_t                pass, npasses;
     uint64_t                done, total;
     MDB_val                 key, val;
     MDB_stat                ms;
@@ -75,7 +149,6 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
     onestop_record_t        r;
     onestop_deltas_t       *d;
     const onestop_delta_t  *e;
-    onestop_month_block_t   blk;
     uint8_t                *seen;
 
     static const char  tags[] = {
@@ -162,57 +235,12 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
                 goto failed;
             }
 
-            key.mv_data = &tag;
-            key.mv_size = 1;
+            /* the months' key range, then the years' */
 
-            for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-                 rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-            {
-                const uint8_t  *kp = key.mv_data;
-
-                if (kp[0] != (uint8_t) tag) {
-                    break;
-                }
-
-                agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
-
-                if (agency % npasses != pass) {
-                    continue;
-                }
-
-                slot = onestop_deltas_find(d, kp, key.mv_size);
-
-                if (slot < 0) {
-                    onestop_buf_adds(report, "stored but not in any record: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                    continue;
-                }
-
-                e = onestop_deltas_slot(d, (size_t) slot);
-                seen[slot] = 1;
-
-                if (onestop_block_decode(val.mv_data, val.mv_size, e->kind,
-                                         &blk) != 0)
-                {
-                    onestop_buf_adds(report, "unreadable: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                    continue;
-                }
-
-                if (memcmp(blk.tot, e->b->tot, sizeof(blk.tot)) != 0
-                    || (e->kind != ONESTOP_BLOCK_TOTAL
-                        && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
-                {
-                    onestop_buf_adds(report, "differs: ");
-                    describe_key(report, kp, key.mv_size);
-                    onestop_buf_adds(report, "\n");
-                    diffs++;
-                }
-            }
+            diffs += verify_range(cur, tag, tag, npasses, pass, d, seen,
+                                  report);
+            diffs += verify_range(cur, ONESTOP_SERIES_YEARS(tag), tag,
+                                  npasses, pass, d, seen, report);
 
             mdb_cursor_close(cur);
 

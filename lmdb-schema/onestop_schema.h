@@ -13,7 +13,7 @@
 #define ONESTOP_SCHEMA_H
 
 /* Bumped whenever any layout below changes incompatibly. */
-#define ONESTOP_SCHEMA_VERSION       5
+#define ONESTOP_SCHEMA_VERSION       6
 
 /* Named databases. */
 #define ONESTOP_DB_META              "meta"
@@ -167,12 +167,16 @@
  *   'R' u32 agency, u8 return channel, u8 channel   an agency by return
  *                                           channel (issue 18)
  * then u16 month (months since 1990-01; 0xf000 + years since 1990: a
- * year, schema 4; 0xffff: all time) ->
+ * year, schema 4; 0xffff: all time; the years and all time under the
+ * series' tag in lower case, schema 6: ONESTOP_SERIES_YEARS) ->
  *   month:    the totals as zigzag varints, then per counter a varint
  *             mask of its non-zero days and their values as zigzag
  *             varints (the totals are the days' sums)
- *   year, all time: the totals as zigzag varints (a year's: the sums of
- *             its months')
+ *   year:     the totals as zigzag varints (the sums of its months'),
+ *             then its December 31 of the counters of ONESTOP_K_LAST_DAY
+ *             (schema 5: a cut on December 30 reads them), a zigzag
+ *             varint each
+ *   all time: the totals as zigzag varints
  * of the nine counters of schema 2, or, after a byte 0x01 and a varint
  * count n (10..13), of the first n (written only when a later one is not
  * zero; a stored total is never negative, so a block of nine starts with
@@ -180,7 +184,8 @@
  * (schema 1: i64 totals[9], i32 days[9][31] and i64 totals[9]; such a
  * store is rewritten to schema 2 when first opened read-write; schema 2
  * gains the 'R' series and its apology letters' counts in schema 3, the
- * year blocks in schema 4, and their last day in schema 5)
+ * year blocks in schema 4, their last day in schema 5, and a key range
+ * of their own in schema 6)
  * The counters are ONESTOP_K_* of engine/onestop_stats.h.
  */
 #define ONESTOP_SERIES_PROVINCE      'P'
@@ -193,6 +198,12 @@
 #define ONESTOP_SERIES_RETURN_LEN    7      /* tag, agency, return channel,
                                                channel */
 #define ONESTOP_SERIES_MONTH_LEN     2      /* the u16 month after a series */
+/* the tag of a series' years and all time (schema 6): every series' year
+ * blocks side by side, apart from the months, so that a query of whole
+ * years walks them without a seek per series */
+#define ONESTOP_SERIES_YEARS(tag)    ((char) ((tag) | 0x20))
+/* the series' tag of either */
+#define ONESTOP_SERIES_TAG(tag)      ((char) ((tag) & ~0x20))
 #define ONESTOP_COUNTERS_KEY_MAX     12
 #define ONESTOP_MONTH_ORIGIN         1990   /* month 0 is its January */
 #define ONESTOP_MONTH_YEARS          0xf000 /* + years since the origin */

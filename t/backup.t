@@ -254,7 +254,7 @@ is_deeply([grep { /restoring|replaced/ } readdir $dh], [],
 
 ($rc, $out, $err) = cli('--store', $store, 'restore', '--replace', $bk);
 is($rc, 0, 'restore --replace of a good backup') or diag($err);
-like($out, qr/^restored store "\Q$store\E" from "\Q$bk\E" \(schema version 5, verified\)\n/,
+like($out, qr/^restored store "\Q$store\E" from "\Q$bk\E" \(schema version 6, verified\)\n/,
     'says so');
 my ($aside) = $out =~ /the store that was there is in "([^"]+)"/;
 ok($aside && -f "$aside/data.mdb", 'the old store is kept aside');

@@ -73,7 +73,7 @@ is_deeply([(run('help'))[0, 1]], [0, $help], 'help is --help');
 
 ($rc, $out, $err) = run('--version');
 is($rc, 0, '--version exits 0');
-like($out, qr/^onestop (\d+\.\d+\.\d+) \(store schema version 5\)\n\z/,
+like($out, qr/^onestop (\d+\.\d+\.\d+) \(store schema version 6\)\n\z/,
     '--version prints the version and the schema version');
 my ($version) = $out =~ /^onestop (\S+)/;
 is((run('-V'))[1], $out, '-V is --version');
@@ -157,14 +157,14 @@ for my $c (['demo', 100], ['verify'], ['import', $file],
 my $new = "$dir/new";
 ($rc, $out, $err) = run('--store', $new, 'init', '--map-size', '1g');
 is($rc, 0, 'init creates a store') or diag($err);
-like($out, qr/^created store "\Q$new\E": schema version 5, UTC offset \+07:00, map size 1g, owned by root\n/,
+like($out, qr/^created store "\Q$new\E": schema version 6, UTC offset \+07:00, map size 1g, owned by root\n/,
     'and says what it created') if $> == 0;
 like(`mdb_stat -e $new`, qr/Map size: 1073741824\b/,
     'with the map size asked for');
 my $before = snapshot($new);
 ($rc, $out, $err) = run('--store', $new, 'init');
 is($rc, 0, 'init of an existing store exits 0');
-like($out, qr/exists already \(schema version 5/, 'and says so');
+like($out, qr/exists already \(schema version 6/, 'and says so');
 is_deeply(snapshot($new), $before, 'and changes nothing');
 
 ($rc, $out, $err) = run('--store', $new, 'init', '--map-size', 'lots');
@@ -251,9 +251,9 @@ is_deeply(snapshot($old), $before, 'and leaves it as it was');
 
 ($rc, $out, $err) = run('--store', $old, 'migrate');
 is($rc, 0, 'migrate upgrades it') or diag($err);
-like($out, qr/schema version 1 -> 5/, 'and says so');
-like(`mdb_dump -p -s meta $old`, qr/^ schema_version\n \\05\\00\\00\\00$/m,
-    'the store is of schema 5');
+like($out, qr/schema version 1 -> 6/, 'and says so');
+like(`mdb_dump -p -s meta $old`, qr/^ schema_version\n \\06\\00\\00\\00$/m,
+    'the store is of schema 6');
 ($rc, $out, $err) = run('--store', $old, 'verify');
 is($rc, 0, 'verify after migrate') or diag($err);
 

@@ -105,7 +105,7 @@ like(`mdb_dump -s meta $store`, qr/\n 01000000\n/, 'still schema 1');
 
 ok($t->start, 'a start') or diag($t->error_log);
 $t->stop;
-like(`mdb_dump -s meta $store`, qr/\n 05000000\n/, 'upgrades it to 5');
+like(`mdb_dump -s meta $store`, qr/\n 06000000\n/, 'upgrades it to 6');
 
 # --- a current store ----------------------------------------------------------
 

@@ -4,13 +4,15 @@
 # i32 days[9][31] a month, nine i64 totals of all time) is rewritten as
 # schema 2 (varints of the days that are not zero), then as schema 3
 # (issue 18: the 'R' series by return channel, the counters after the
-# first nine, from the records) and as schema 5 (issue 20: a block of
+# first nine, from the records) and as schema 6 (issue 20: a block of
 # totals per year, from the months, with its December 31 of the two
-# counters a one-year query's last cut reads) when first opened
+# counters a one-year query's last cut reads, the years and all time of
+# every series in a key range apart from the months) when first opened
 # read-write, here by nginx's two workers at once: the statistics through
 # nginx are the same to the byte as before, `verify` finds every counter
-# equal to the records.  A store of schema 4 (year blocks of totals alone)
-# is upgraded to 5 the same way.
+# equal to the records.  Stores of schema 4 (the years after each series'
+# months, totals alone) and 5 (the same with their last day) are upgraded
+# to 6 the same way.
 #
 # The schema 1 store is made here from a schema 2 one, with mdb_dump and
 # mdb_load: each counter block decoded from schema 2 and written back in
@@ -102,24 +104,32 @@ sub to_schema1($key, $value) {
     return pack('q<9 l<279 x4', @tot, @days);
 }
 
-# the counters database as mdb_dump gives it, each block's bytes passed
-# through `$change` (given its number, key and bytes, all binary; it
-# returns the new bytes, or undef to keep them); returns the dump
-sub counters_dump($change) {
-    my $dump = `mdb_dump -s counters $store`;
+# the store's databases as mdb_dump gives them (`$which`: -a, or -s and
+# a name), each entry passed through `$change` (given its database's name,
+# its number, its key and its bytes, all binary; it returns the new key
+# and bytes, or nothing to keep them); returns the dump
+sub dump_with($which, $change) {
+    my $dump = `mdb_dump $which $store`;
     $? == 0 or BAIL_OUT('mdb_dump failed');
-    my ($head, $data) = $dump =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
-        or BAIL_OUT('an mdb_dump I cannot read');
-    my @lines = split /\n/, $data;
-    my ($n, $out) = (0, $head);
-    while (my ($k, $v) = splice(@lines, 0, 2)) {
-        $k =~ s/^ //;
-        $v =~ s/^ //;
-        my $new = $change->($n++, pack('H*', $k), pack('H*', $v));
-        $v = unpack('H*', $new) if defined $new;
-        $out .= " $k\n $v\n";
+    my $out = '';
+    for my $section (split /(?=^VERSION=)/m, $dump) {
+        my ($head, $data) = $section =~ /\A(.*?HEADER=END\n)(.*)DATA=END\n\z/s
+            or BAIL_OUT('an mdb_dump I cannot read');
+        my ($db) = $head =~ /^database=(.*)$/m;
+        my @lines = split /\n/, $data;
+        my $n = 0;
+        $out .= $head;
+        while (my ($k, $v) = splice(@lines, 0, 2)) {
+            $k =~ s/^ //;
+            $v =~ s/^ //;
+            my @new = $change->($db // '', $n++, pack('H*', $k),
+                                pack('H*', $v));
+            ($k, $v) = map { unpack('H*', $_) } @new if @new;
+            $out .= " $k\n $v\n";
+        }
+        $out .= "DATA=END\n";
     }
-    return $out . "DATA=END\n";
+    return $out;
 }
 
 # the counters database with the blocks `$which` picks (given their
@@ -129,10 +139,10 @@ sub counters_dump($change) {
 # year blocks, as totals, are made anew by the upgrade to 5)
 sub schema1_dump($which) {
     my $n = 0;
-    my $out = counters_dump(sub ($i, $k, $v) {
+    my $out = dump_with('-s counters', sub ($db, $i, $k, $v) {
         $n++;
         return $which->($i, unpack('H*', $v), unpack('H*', $k))
-            ? to_schema1($k, $v) : undef;
+            ? ($k, to_schema1($k, $v)) : ();
     });
     return ($out, $n);
 }
@@ -169,44 +179,59 @@ for my $q (@queries) {
 }
 $t->stop;
 
-like(`mdb_dump -s meta $store`, qr/\n 05000000\n/, 'schema_version is 5');
+like(`mdb_dump -s meta $store`, qr/\n 06000000\n/, 'schema_version is 6');
 ($rc, $out, $err) = $t->cli('verify');
 is($rc, 0, 'verify: every counter equals the records') or diag($out, $err);
 
-# --- schema 4 -> 5: year blocks of totals alone gain their last day -------
+# --- schema 4 and 5 -> 6 -----------------------------------------------------
+# Schema 4 kept each series' years and all time after its months, under
+# its own tag, the years as totals alone; schema 5 the same with each
+# year's last day.  Such a store is made from the current one: every
+# database dumped, the counters' years and all time moved back under the
+# series' tag (and their last day taken off for 4), loaded anew.
 
-# the store's counters with each year block's last day taken off (what
-# schema 4 kept); how many year blocks there were
-sub schema4_dump() {
-    my $years = 0;
-    my $out = counters_dump(sub ($i, $k, $value) {
-        my $month = unpack('n', substr($k, -2));
-        return undef unless $month >= 0xf000 && $month < 0xffff;
-        my ($pos, $count) = (0, 9);
-        if (substr($value, 0, 1) eq "\x01") {
-            $pos = 1;
-            $count = varint($value, \$pos);
+# the store's dump in the layout of schema 4 or 5; how many blocks moved
+sub old_layout($schema) {
+    my $moved = 0;
+    my $out = dump_with('-a', sub ($db, $i, $k, $v) {
+        if ($db eq 'meta' && $k eq 'schema_version') {
+            return ($k, pack('V', $schema));
         }
-        varint($value, \$pos) for 1 .. $count;
-        $years++;
-        return substr($value, 0, $pos);
+        return () unless $db eq 'counters' && ord($k) >= 0x61;
+        $moved++;
+        $k = uc(substr($k, 0, 1)) . substr($k, 1);
+        my $month = unpack('n', substr($k, -2));
+        return ($k, $v) if $schema == 5 || $month == 0xffff;
+        my ($pos, $count) = (0, 9);
+        if (substr($v, 0, 1) eq "\x01") {
+            $pos = 1;
+            $count = varint($v, \$pos);
+        }
+        varint($v, \$pos) for 1 .. $count;
+        return ($k, substr($v, 0, $pos));       # the totals alone
     });
-    return ($out, $years);
+    return ($out, $moved);
 }
 
-my ($v4, $years) = schema4_dump();
-ok($years > 100, "$years year blocks");
-load_as(4, $v4, 'year blocks written back as schema 4 kept them');
-ok($t->start, 'nginx on the schema 4 store');
-$after = answers();
-for my $q (@queries) {
-    is($after->{$q}, $before->{$q}, "stats?$q: the same after 4 -> 5");
+for my $old (4, 5) {
+    my ($dump, $moved) = old_layout($old);
+    ok($moved > 100, "schema $old: $moved blocks of years and all time "
+        . 'after their months');
+    $t->spew("all$old.dump", $dump);
+    unlink("$store/data.mdb", "$store/lock.mdb");
+    is(system("mdb_load -f $dir/all$old.dump $store 2>>$dir/mdb_load.log"),
+        0, "a store of schema $old");
+    ok($t->start, "nginx on the schema $old store");
+    $after = answers();
+    for my $q (@queries) {
+        is($after->{$q}, $before->{$q}, "stats?$q: the same after $old -> 6");
+    }
+    $t->stop;
+    like(`mdb_dump -s meta $store`, qr/\n 06000000\n/, 'schema_version is 6');
+    ($rc, $out, $err) = $t->cli('verify');
+    is($rc, 0, "verify after $old -> 6: every counter equals the records")
+        or diag($out, $err);
 }
-$t->stop;
-like(`mdb_dump -s meta $store`, qr/\n 05000000\n/, 'schema_version is 5');
-($rc, $out, $err) = $t->cli('verify');
-is($rc, 0, 'verify after 4 -> 5: every counter equals the records')
-    or diag($out, $err);
 
 # --- blocks of the old layout in a schema 2 store ------------------------
 # (what a process of the older build, still running beside an upgraded
