@@ -27,7 +27,8 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/metrics.t t/apologies.t t/lookup.t t/qr.t t/garbage.t t/conf.t \
       t/redis.t t/redis_figures.t t/zone_race.t t/stress.t t/feedback.t \
       t/calendar.t t/audit.t t/nginx_t.t t/reload_writes.t t/changes.t \
-      t/catalog_api.t t/sync_partner.t t/csv.t || status=1
+      t/catalog_api.t t/sync_partner.t t/csv.t t/upgrade.t \
+      t/stats_property.t || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
     head -30 "$log"/asan.*
