@@ -122,6 +122,13 @@ verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
         }
     }
 
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        /* the range not read to its end: never an "ok" */
+        onestop_buf_printf(report, "counters of '%c' not read to the end: "
+                           "%s\n", range, mdb_strerror(rc));
+        diffs++;
+    }
+
     return diffs;
 }
 
