@@ -217,6 +217,8 @@ delta_get(onestop_deltas_t *d, const uint8_t *k, size_t n)
     memset(e, 0, sizeof(delta_t));
     memcpy(e->key, k, n);
     e->klen = (uint8_t) n;
+    e->kind = (uint8_t) onestop_block_kind(get_be16(k + n
+                                                    - ONESTOP_SERIES_MONTH_LEN));
     e->used = 1;
     e->b = b;
     d->order[d->n++] = h;
@@ -257,7 +259,6 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
             return -1;
         }
 
-        e->kind = ONESTOP_BLOCK_TOTAL;
         all = e->b;
     }
 
@@ -287,7 +288,6 @@ deltas_series(onestop_deltas_t *d, char tag, const onestop_record_t *r,
             return -1;
         }
 
-        e->kind = ONESTOP_BLOCK_YEAR;
         e->b->tot[ev[i].counter] += sign;
 
         if (month[i] % 12 == 11 && mday[i] == DAYS - 1
@@ -377,8 +377,6 @@ deltas_merge(onestop_deltas_t *dst, const onestop_deltas_t *src)
         if (e == NULL) {
             return -1;
         }
-
-        e->kind = f->kind;
 
         for (c = 0; c < ONESTOP_K_COUNT; c++) {
             e->b->tot[c] += f->b->tot[c];

@@ -111,7 +111,8 @@ typedef struct onestop_deltas_s  onestop_deltas_t;
 typedef struct {
     uint8_t                 key[ONESTOP_COUNTERS_KEY_MAX];
     uint8_t                 klen;
-    uint8_t                 kind;       /* ONESTOP_BLOCK_* */
+    uint8_t                 kind;       /* ONESTOP_BLOCK_*, by the key's
+                                           month (onestop_block_kind) */
     uint8_t                 used;
     onestop_month_block_t  *b;
 } onestop_delta_t;

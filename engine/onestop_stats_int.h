@@ -28,6 +28,9 @@ typedef struct {
     int                     ready;      /* tot decoded (a year's block is
                                            decoded when it is summed) */
     int64_t                 tot[ONESTOP_K_COUNT];
+    int64_t                 last[ONESTOP_K_COUNT];  /* a year's December
+                                           31 (ONESTOP_K_LAST_DAY), with
+                                           tot */
 } onestop_read_block_t;
 
 /* a cut as months: its prefix sum is the sum of the months before b

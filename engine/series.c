@@ -205,15 +205,20 @@ onestop_series_plan(onestop_run_t *rn)
 }
 
 
-/* a year's or the all-time block's totals, decoded when first summed */
+/* a year's or the all-time block's totals (a year's last day with
+ * them), decoded when first summed */
 
 static int
 series_tot(onestop_read_block_t *rb)
 {
+    int  rc;
+
     if (!rb->ready) {
-        if (onestop_block_totals_only(rb->data, rb->size, rb->kind, rb->tot)
-            != 0)
-        {
+        rc = rb->kind == ONESTOP_BLOCK_YEAR
+             ? onestop_block_year(rb->data, rb->size, rb->tot, rb->last)
+             : onestop_block_totals_only(rb->data, rb->size, rb->kind,
+                                         rb->tot);
+        if (rc != 0) {
             return -1;
         }
 
@@ -306,7 +311,6 @@ series_year_less_last(onestop_run_t *rn, size_t at, size_t n, unsigned year,
     const int64_t *base, int64_t *p)
 {
     size_t                 c;
-    int64_t                tot[ONESTOP_K_COUNT], last[ONESTOP_K_COUNT];
     onestop_read_block_t  *rb;
 
     memcpy(p, base, ONESTOP_K_COUNT * sizeof(int64_t));
@@ -317,12 +321,12 @@ series_year_less_last(onestop_run_t *rn, size_t at, size_t n, unsigned year,
 
     rb = &rn->blocks[at];
 
-    if (onestop_block_year(rb->data, rb->size, tot, last) != 0) {
+    if (series_tot(rb) != 0) {      /* decoded once, whoever sums it */
         return -1;
     }
 
     for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        p[c] += tot[c] - last[c];
+        p[c] += rb->tot[c] - rb->last[c];
     }
 
     return 0;

@@ -54,13 +54,25 @@ describe_key(onestop_buf_t *report, const uint8_t *k, size_t len)
 }
 
 
-/* the stored blocks of one key range (the months' or the years' of the
- * series of tag) of this pass, against the expected ones: the number of
- * differences; seen[] marks the expected ones found */
+/* a difference's line: what, then the block's key */
+
+static void
+report_key(onestop_buf_t *report, const char *what, const uint8_t *k,
+    size_t len)
+{
+    onestop_buf_adds(report, what);
+    describe_key(report, k, len);
+    onestop_buf_adds(report, "\n");
+}
+
+
+/* the stored blocks of one key range (the months' or the years' of a tag:
+ * ONESTOP_SERIES_YEARS) of this pass, against the expected ones: the
+ * number of differences; seen[] marks the expected ones found */
 
 static long
-verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
-    uint32_t pass, onestop_deltas_t *d, uint8_t *seen, onestop_buf_t *report)
+verify_range(MDB_cursor *cur, char range, uint32_t npasses, uint32_t pass,
+    onestop_deltas_t *d, uint8_t *seen, onestop_buf_t *report)
 {
     int                     rc;
     long                    diffs, slot;
@@ -82,7 +94,8 @@ verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
             break;
         }
 
-        agency = tag == ONESTOP_SERIES_PROVINCE ? 0 : get_be32(kp + 1);
+        agency = ONESTOP_SERIES_TAG(range) == ONESTOP_SERIES_PROVINCE
+                 ? 0 : get_be32(kp + 1);
 
         if (agency % npasses != pass) {
             continue;
@@ -91,9 +104,8 @@ verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
         slot = onestop_deltas_find(d, kp, key.mv_size);
 
         if (slot < 0) {
-            onestop_buf_adds(report, "stored but not in any record: ");
-            describe_key(report, kp, key.mv_size);
-            onestop_buf_adds(report, "\n");
+            report_key(report, "stored but not in any record: ", kp,
+                       key.mv_size);
             diffs++;
             continue;
         }
@@ -104,9 +116,7 @@ verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
         if (onestop_block_decode(val.mv_data, val.mv_size, e->kind, &blk)
             != 0)
         {
-            onestop_buf_adds(report, "unreadable: ");
-            describe_key(report, kp, key.mv_size);
-            onestop_buf_adds(report, "\n");
+            report_key(report, "unreadable: ", kp, key.mv_size);
             diffs++;
             continue;
         }
@@ -115,9 +125,7 @@ verify_range(MDB_cursor *cur, char range, char tag, uint32_t npasses,
             || (e->kind != ONESTOP_BLOCK_TOTAL
                 && memcmp(blk.day, e->b->day, sizeof(blk.day)) != 0))
         {
-            onestop_buf_adds(report, "differs: ");
-            describe_key(report, kp, key.mv_size);
-            onestop_buf_adds(report, "\n");
+            report_key(report, "differs: ", kp, key.mv_size);
             diffs++;
         }
     }
@@ -244,10 +252,9 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
 
             /* the months' key range, then the years' */
 
-            diffs += verify_range(cur, tag, tag, npasses, pass, d, seen,
-                                  report);
-            diffs += verify_range(cur, ONESTOP_SERIES_YEARS(tag), tag,
-                                  npasses, pass, d, seen, report);
+            diffs += verify_range(cur, tag, npasses, pass, d, seen, report);
+            diffs += verify_range(cur, ONESTOP_SERIES_YEARS(tag), npasses,
+                                  pass, d, seen, report);
 
             mdb_cursor_close(cur);
 
@@ -255,9 +262,7 @@ onestop_store_verify_progress(onestop_store_t *st, onestop_buf_t *report,
                 e = onestop_deltas_slot(d, i);
 
                 if (e != NULL && !seen[i]) {
-                    onestop_buf_adds(report, "missing: ");
-                    describe_key(report, e->key, e->klen);
-                    onestop_buf_adds(report, "\n");
+                    report_key(report, "missing: ", e->key, e->klen);
                     diffs++;
                 }
             }
