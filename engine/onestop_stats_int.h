@@ -102,9 +102,9 @@ int onestop_query_settle(onestop_query_t *q, onestop_day_t first,
 
 /* series.c: the plan of a query's cuts (once a query), then a series'
  * prefix sums at every cut into rn->prefix (prefix: the key of its
- * months, read through mcur), the years' cursor ycur left on the key after
- * the series' years (ONESTOP_SERIES_YEARS): 0, 1 when there is none, -1
- * on an error */
+ * months, read through mcur), the years' cursor ycur standing on the
+ * series' first year (ONESTOP_SERIES_YEARS), in key and val, and left on
+ * the key after its years: 0, 1 when there is none, -1 on an error */
 int onestop_series_plan(onestop_run_t *rn);
 int onestop_series_prefix(onestop_run_t *rn, MDB_cursor *ycur,
     MDB_cursor *mcur, const uint8_t *prefix, size_t plen, MDB_val *key,
