@@ -130,6 +130,9 @@ put_varint(uint8_t *p, uint64_t v)
 }
 
 
+const int64_t  onestop_row_zero[ONESTOP_K_COUNT];
+
+
 static inline int
 get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
@@ -263,7 +266,7 @@ block_totals(const uint8_t *p, size_t n, int wide, int64_t *tot, int *count)
     uint64_t        v;
     const uint8_t  *end = p + n;
 
-    memset(tot, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    onestop_row_clear(tot);
     *count = ONESTOP_K_BASE;
 
     if (wide) {
@@ -392,8 +395,8 @@ block_days(const uint8_t *p, const uint8_t *end, int count,
 
 
 /* a year block's last day after its totals, into last[] (every counter
- * of ONESTOP_K_LAST_DAY, each no more than its total); the position after
- * it, or NULL */
+ * of ONESTOP_K_LAST_DAY, each no more than its total; the others 0); the
+ * position after it, or NULL */
 
 static const uint8_t *
 year_last_day(const uint8_t *p, const uint8_t *end, const int64_t *tot,
@@ -405,6 +408,7 @@ year_last_day(const uint8_t *p, const uint8_t *end, const int64_t *tot,
 
     for (c = 0; c < ONESTOP_K_COUNT; c++) {
         if (!((ONESTOP_K_LAST_DAY >> c) & 1)) {
+            last[c] = 0;
             continue;
         }
 
@@ -558,8 +562,8 @@ block_year_or_total(const uint8_t *p, size_t n, int kind, int64_t *tot,
     int64_t         skip[ONESTOP_K_COUNT];
     const uint8_t  *q;
 
-    if (last != NULL) {
-        memset(last, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    if (last != NULL && kind != ONESTOP_BLOCK_YEAR) {
+        onestop_row_clear(last);         /* a year's sets every one */
     }
 
     for (wide = n > 0 && p[0] == WIDE_MARK; wide >= 0; wide--) {

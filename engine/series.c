@@ -258,7 +258,7 @@ series_years_before(onestop_run_t *rn, size_t ny, size_t n, unsigned year,
     }
 
     *at = k;
-    memset(base, 0, ONESTOP_K_COUNT * sizeof(int64_t));
+    onestop_row_clear(base);
 
     all = n;
 
