@@ -140,9 +140,30 @@ get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
     uint64_t        x;
     const uint8_t  *p = *pp;
 
-    /* most of a block's varints are one byte */
+    /* most of a month's varints are one byte, most of a year's totals
+     * two or three */
 
-    if (p != end && *p < 0x80) {
+    if (end - p >= 3) {
+        if (p[0] < 0x80) {
+            *v = p[0];
+            *pp = p + 1;
+            return 0;
+        }
+
+        if (p[1] < 0x80) {
+            *v = (uint64_t) (p[0] & 0x7f) | (uint64_t) p[1] << 7;
+            *pp = p + 2;
+            return 0;
+        }
+
+        if (p[2] < 0x80) {
+            *v = (uint64_t) (p[0] & 0x7f) | (uint64_t) (p[1] & 0x7f) << 7
+                 | (uint64_t) p[2] << 14;
+            *pp = p + 3;
+            return 0;
+        }
+
+    } else if (p != end && *p < 0x80) {
         *v = *p;
         *pp = p + 1;
         return 0;
@@ -394,9 +415,9 @@ block_days(const uint8_t *p, const uint8_t *end, int count,
 }
 
 
-/* a year block's last day after its totals, into last[] (every counter
- * of ONESTOP_K_LAST_DAY, each no more than its total; the others 0); the
- * position after it, or NULL */
+/* a year block's last day after its totals, into last[] (the counters
+ * of ONESTOP_K_LAST_DAY, each no more than its total; the others are not
+ * touched); the position after it, or NULL */
 
 static const uint8_t *
 year_last_day(const uint8_t *p, const uint8_t *end, const int64_t *tot,
@@ -404,13 +425,11 @@ year_last_day(const uint8_t *p, const uint8_t *end, const int64_t *tot,
 {
     int       c;
     int64_t   x;
+    uint32_t  m;
     uint64_t  v;
 
-    for (c = 0; c < ONESTOP_K_COUNT; c++) {
-        if (!((ONESTOP_K_LAST_DAY >> c) & 1)) {
-            last[c] = 0;
-            continue;
-        }
+    for (m = ONESTOP_K_LAST_DAY; m != 0; m &= m - 1) {
+        c = __builtin_ctz(m);
 
         if (get_varint(&p, end, &v) != 0) {
             return NULL;
@@ -562,8 +581,8 @@ block_year_or_total(const uint8_t *p, size_t n, int kind, int64_t *tot,
     int64_t         skip[ONESTOP_K_COUNT];
     const uint8_t  *q;
 
-    if (last != NULL && kind != ONESTOP_BLOCK_YEAR) {
-        onestop_row_clear(last);         /* a year's sets every one */
+    if (last != NULL) {
+        onestop_row_clear(last);
     }
 
     for (wide = n > 0 && p[0] == WIDE_MARK; wide >= 0; wide--) {
