@@ -388,6 +388,57 @@ onestop_run_free(onestop_run_t *rn)
 }
 
 
+long
+onestop_store_prewarm(onestop_store_t *st)
+{
+    int               rc;
+    long              n;
+    size_t            t;
+    uint8_t           seek[1];
+    unsigned          sum;
+    MDB_val           key, val;
+    MDB_cursor       *cur;
+
+    static const char  tags[] = {
+        ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL,
+        ONESTOP_SERIES_RETURN
+    };
+
+    if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
+        return -1;
+    }
+
+    n = 0;
+    sum = 0;
+    rc = 0;
+
+    for (t = 0; t < sizeof(tags) && rc == 0; t++) {
+        seek[0] = (uint8_t) ONESTOP_SERIES_YEARS(tags[t]);
+        key.mv_data = seek;
+        key.mv_size = 1;
+
+        for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+             rc == 0 && *(const uint8_t *) key.mv_data == seek[0];
+             rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+        {
+            /* a value too large for its leaf is on pages of its own */
+            if (val.mv_size != 0) {
+                sum += *(const volatile uint8_t *) val.mv_data;
+            }
+
+            n++;
+        }
+
+        rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+    }
+
+    mdb_cursor_close(cur);
+    (void) sum;
+
+    return rc == 0 ? n : -1;
+}
+
+
 int
 onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out)

@@ -10,6 +10,10 @@
  * per computation under way; with none free, the caller decides (compute
  * on the loop, or later).  While one is out, a guard timer keeps a worker
  * that is told to quit until it is back (ngx_http_onestop_pool_guard).
+ * Two things make the threads' first computations as fast as the later
+ * ones: a worker reads ahead, once started, the blocks every statistics
+ * query reads; and the master keeps glibc to two malloc arenas, so that
+ * the threads share their memory.
  */
 
 #include <ngx_config.h>
@@ -31,6 +35,8 @@ typedef struct {
 
 static void ngx_http_onestop_offloop_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_offloop_back(ngx_event_t *ev);
+static void ngx_http_onestop_prewarm_thread(void *data, onestop_store_t *st);
+static void ngx_http_onestop_prewarm_done(void *data, ngx_int_t rc);
 
 
 ngx_thread_task_t *
@@ -154,4 +160,107 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
     ngx_http_onestop_pool_guard(omcf);
 
     o->done(o->data, o->rc);
+}
+
+
+/*
+ * glibc gives each thread that allocates its own malloc arena, up to
+ * eight a core: the thread pool's 32 threads take computations in turn,
+ * so after a start each of a worker's first 30 or so statistics answers
+ * was computed in memory new to its thread, twice as slow (0.5-1 ms more
+ * a one-year query on the test machine; docs/performance.md, section
+ * 16).  With two arenas, the event loop's and one the threads share, a
+ * thread reuses what the one before it freed.  Set in the master, which
+ * the workers inherit it from; the operator's MALLOC_ARENA_MAX or
+ * GLIBC_TUNABLES, in the master's environment, are left to rule.
+ */
+
+void
+ngx_http_onestop_malloc_arenas(ngx_cycle_t *cycle)
+{
+#if (NGX_LINUX && defined M_ARENA_MAX)
+    char  *t;
+
+    t = getenv("GLIBC_TUNABLES");
+
+    if (getenv("MALLOC_ARENA_MAX") != NULL
+        || (t != NULL && ngx_strstr(t, "arena_max") != NULL))
+    {
+        return;
+    }
+
+    if (mallopt(M_ARENA_MAX, 2) != 1) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "mallopt(M_ARENA_MAX, 2) failed: a thread's first "
+                      "statistics answers are slower");
+    }
+#endif
+}
+
+
+/*
+ * A worker's first statistics query would fault in the pages of the
+ * counters it reads, some milliseconds (docs/performance.md, section 16),
+ * and every reload makes new workers.  So a worker, once started, walks
+ * the blocks every query reads on a thread of the pool
+ * (onestop_store_prewarm: each series' years, a few megabytes at most)
+ * while it waits for its first requests.  Without a thread pool, the
+ * first query does it.
+ */
+
+typedef struct {
+    long        blocks;
+    ngx_msec_t  start;
+    ngx_log_t  *log;
+} ngx_http_onestop_prewarm_t;
+
+
+void
+ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
+    ngx_http_onestop_main_conf_t *omcf)
+{
+    ngx_thread_task_t           *task;
+    ngx_http_onestop_prewarm_t  *pw;
+
+    task = ngx_http_onestop_offloop_task(cycle->pool);
+    pw = ngx_pcalloc(cycle->pool, sizeof(ngx_http_onestop_prewarm_t));
+
+    if (task == NULL || pw == NULL) {
+        return;
+    }
+
+    pw->start = ngx_current_msec;
+    pw->log = cycle->log;
+
+    (void) ngx_http_onestop_offloop_post(omcf, task,
+                                         ngx_http_onestop_prewarm_thread,
+                                         ngx_http_onestop_prewarm_done, pw,
+                                         cycle->log);
+}
+
+
+static void
+ngx_http_onestop_prewarm_thread(void *data, onestop_store_t *st)
+{
+    ngx_http_onestop_prewarm_t  *pw = data;
+
+    pw->blocks = onestop_store_prewarm(st);
+}
+
+
+static void
+ngx_http_onestop_prewarm_done(void *data, ngx_int_t rc)
+{
+    ngx_http_onestop_prewarm_t  *pw = data;
+
+    if (rc != NGX_OK || pw->blocks < 0) {
+        ngx_log_error(NGX_LOG_INFO, pw->log, 0,
+                      "onestop: the statistics' pages were not read ahead: "
+                      "the store could not be read");
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, pw->log, 0,
+                  "onestop: %l blocks of the statistics read ahead in %M ms",
+                  pw->blocks, ngx_current_msec - pw->start);
 }
