@@ -9,10 +9,12 @@
  *                              N new valid NDJSON records for the store in
  *                              DIR (the demo generator's, with codes
  *                              PREFIX-0000001...)
- *   stats DIR RUNS FROM TO GROUP [cold]
+ *   stats DIR RUNS FROM TO GROUP [cold | prewarm]
  *                              RUNS timed onestop_store_stats() of one
  *                              query on one open store ("cold": first drop
- *                              the store's file from the page cache)
+ *                              the store's file from the page cache;
+ *                              "prewarm": first read ahead as a worker
+ *                              does once started, timed on stderr)
  *   write DIR BATCHES SIZE PREFIX
  *                              BATCHES durable batches of SIZE new records
  *                              (made as by "records"), with the time spent
@@ -432,13 +434,14 @@ cmd_records(int argc, char **argv)
 }
 
 
-/* stats DIR RUNS FROM TO GROUP [cold] */
+/* stats DIR RUNS FROM TO GROUP [cold | prewarm] */
 
 static int
 cmd_stats(int argc, char **argv)
 {
     int                       fd, rc;
     char                      path[4096];
+    long                      blocks;
     double                    t, c, *times, *cpus, first, cfirst, sum;
     size_t                    len;
     unsigned long             i, runs;
@@ -470,6 +473,20 @@ cmd_stats(int argc, char **argv)
 
     if (times == NULL || cpus == NULL || open_store(argv[0], &st) != 0) {
         return 1;
+    }
+
+    if (argc > 5 && strcmp(argv[5], "prewarm") == 0) {
+        /* what a worker does once started (onestop_store_prewarm) */
+        t = now();
+
+        if (onestop_store_read_begin(st) != ONESTOP_OK) {
+            return 1;
+        }
+
+        blocks = onestop_store_prewarm(st);
+        fprintf(stderr, "prewarm %ld blocks %.3f ms\n", blocks,
+                (now() - t) * 1e3);
+        onestop_store_read_end(st);
     }
 
     args[0].key.data = "from";
@@ -1089,7 +1106,8 @@ main(int argc, char **argv)
         fprintf(stderr,
             "usage: onestop_bench fsync DIR SECONDS\n"
             "       onestop_bench records DIR N PREFIX [SEED]\n"
-            "       onestop_bench stats DIR RUNS FROM TO GROUP [cold]\n"
+            "       onestop_bench stats DIR RUNS FROM TO GROUP "
+            "[cold | prewarm]\n"
             "       onestop_bench write DIR BATCHES SIZE PREFIX\n"
             "       onestop_bench figures DIR [PASSES]\n"
             "       onestop_bench feedback DIR N [SEED]\n"

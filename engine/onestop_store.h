@@ -276,11 +276,12 @@ int onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out);
 
 /*
- * On the current read: walks the blocks every statistics query reads,
- * whatever its period (each series' years and all time), so that this
- * process maps their pages before a request needs them.  A worker's
- * first query otherwise faults them in, some milliseconds.  Returns how
- * many blocks it walked, or -1 when the store could not be read.
+ * On the current read: loads this handle's catalog and walks the blocks
+ * every statistics query reads, whatever its period (each series' years
+ * and all time), so that this process maps their pages before a request
+ * needs them.  A worker's first query otherwise does both, some
+ * milliseconds.  Returns how many blocks it walked, or -1 when the store
+ * could not be read.
  */
 long onestop_store_prewarm(onestop_store_t *st);
 

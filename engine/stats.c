@@ -404,7 +404,9 @@ onestop_store_prewarm(onestop_store_t *st)
         ONESTOP_SERIES_RETURN
     };
 
-    if (mdb_cursor_open(st->rtxn, st->counters, &cur) != 0) {
+    if (onestop_store_catalog(st) == NULL
+        || mdb_cursor_open(st->rtxn, st->counters, &cur) != 0)
+    {
         return -1;
     }
 
