@@ -53,8 +53,8 @@ onestop_number_int(char *buf, int64_t v)
 }
 
 
-/* 10^k for k in 0 .. 22, the most digits() asks for: a table, where a
- * loop of multiplications was a quarter of a rate's time */
+/* 10^k for k in 0 .. 22 (digits() asks for 10^21 at most): a table,
+ * where a loop of multiplications was a quarter of a rate's time */
 
 #define P10_19  ((u128) 10000000000000000000ULL)
 

@@ -49,11 +49,12 @@ onestop_report_rate(char *buf, size_t size, double v)
 
 
 /* the longest name of a counter or rate, which json_counts makes room
- * for; a longer one does not compile */
+ * for; a longer one, or one that is not a string literal, does not
+ * compile */
 #define JSON_NAME_MAX  24
 #define NAME_LEN(name)                                                      \
-    (sizeof(name) - 1 + 0 * sizeof(char[sizeof(name) - 1 <= JSON_NAME_MAX   \
-                                         ? 1 : -1]))
+    (sizeof("" name) - 1 + 0 * sizeof(char[sizeof(name) - 1 <= JSON_NAME_MAX \
+                                           ? 1 : -1]))
 
 typedef struct {
     const char  *name;

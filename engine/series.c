@@ -39,7 +39,7 @@
  * rn->blocks from *n on (a year block's month is its year's number, the
  * all-time block's 0xfff).  here: the cursor already stands on the first
  * of them, in key and val (the years' cursor, which the caller walks: a
- * seek would search the leaf again, a tenth of a query's time); else it
+ * seek would search the leaf again, a fifth of a query's time); else it
  * seeks.  The cursor is left on the first key after them: the return
  * value says whether there is one (0) or not (1); -1 on an error.
  */

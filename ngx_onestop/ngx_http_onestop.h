@@ -383,9 +383,7 @@ ngx_int_t ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
 void *ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
     ngx_uint_t i, ngx_http_onestop_offloop_done_pt done);
 
-/* the master: glibc's malloc arenas limited to two, unless the operator
- * set them; a worker: the statistics' blocks read ahead on a thread */
-void ngx_http_onestop_malloc_arenas(ngx_cycle_t *cycle);
+/* a worker, once started: the statistics' blocks read ahead on a thread */
 void ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf);
 

@@ -743,8 +743,6 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 
     onestop_store_close(st);
 
-    ngx_http_onestop_malloc_arenas(cycle);
-
     /* the workers run as nginx's "user": the store must be theirs */
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
@@ -835,17 +833,19 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    ngx_http_onestop_prewarm(cycle, omcf);
-
     if (omcf->follow != NULL
         && ngx_http_onestop_follow_init_process(cycle, omcf) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (omcf->redis != NULL) {
-        return ngx_http_onestop_redis_init_process(cycle, omcf);
+    if (omcf->redis != NULL
+        && ngx_http_onestop_redis_init_process(cycle, omcf) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
+
+    ngx_http_onestop_prewarm(cycle, omcf);
 
     return NGX_OK;
 }

@@ -10,10 +10,8 @@
  * per computation under way; with none free, the caller decides (compute
  * on the loop, or later).  While one is out, a guard timer keeps a worker
  * that is told to quit until it is back (ngx_http_onestop_pool_guard).
- * Two things make the threads' first computations as fast as the later
- * ones: a worker reads ahead, once started, the blocks every statistics
- * query reads; and the master keeps glibc to two malloc arenas, so that
- * the threads share their memory.
+ * A worker reads ahead, once started, the blocks every statistics query
+ * reads, so that its first computations do not fault them in.
  */
 
 #include <ngx_config.h>
@@ -164,41 +162,6 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
 
 
 /*
- * glibc gives each thread that allocates its own malloc arena, up to
- * eight a core: the thread pool's 32 threads take computations in turn,
- * so after a start each of a worker's first 30 or so statistics answers
- * was computed in memory new to its thread, twice as slow (0.5-1 ms more
- * a one-year query on the test machine; docs/performance.md, section
- * 16).  With two arenas, the event loop's and one the threads share, a
- * thread reuses what the one before it freed.  Set in the master, which
- * the workers inherit it from; the operator's MALLOC_ARENA_MAX or
- * GLIBC_TUNABLES, in the master's environment, are left to rule.
- */
-
-void
-ngx_http_onestop_malloc_arenas(ngx_cycle_t *cycle)
-{
-#if (NGX_LINUX && defined M_ARENA_MAX)
-    char  *t;
-
-    t = getenv("GLIBC_TUNABLES");
-
-    if (getenv("MALLOC_ARENA_MAX") != NULL
-        || (t != NULL && ngx_strstr(t, "arena_max") != NULL))
-    {
-        return;
-    }
-
-    if (mallopt(M_ARENA_MAX, 2) != 1) {
-        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                      "mallopt(M_ARENA_MAX, 2) failed: a thread's first "
-                      "statistics answers are slower");
-    }
-#endif
-}
-
-
-/*
  * A worker's first statistics query would fault in the pages of the
  * counters it reads, some milliseconds (docs/performance.md, section 16),
  * and every reload makes new workers.  So a worker, once started, walks
@@ -232,10 +195,16 @@ ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
     pw->start = ngx_current_msec;
     pw->log = cycle->log;
 
-    (void) ngx_http_onestop_offloop_post(omcf, task,
-                                         ngx_http_onestop_prewarm_thread,
-                                         ngx_http_onestop_prewarm_done, pw,
-                                         cycle->log);
+    if (ngx_http_onestop_offloop_post(omcf, task,
+                                      ngx_http_onestop_prewarm_thread,
+                                      ngx_http_onestop_prewarm_done, pw,
+                                      cycle->log)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "onestop: the statistics' pages were not read ahead: "
+                      "no thread of the pool or no reader of the store");
+    }
 }
 
 
@@ -254,7 +223,7 @@ ngx_http_onestop_prewarm_done(void *data, ngx_int_t rc)
     ngx_http_onestop_prewarm_t  *pw = data;
 
     if (rc != NGX_OK || pw->blocks < 0) {
-        ngx_log_error(NGX_LOG_INFO, pw->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, pw->log, 0,
                       "onestop: the statistics' pages were not read ahead: "
                       "the store could not be read");
         return;

@@ -111,7 +111,8 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
     wk->write_task = task;
 
     /*
-     * While a commit or a statistics answer is on the thread pool, a timer
+     * While a commit, a statistics answer or a worker's read-ahead is on
+     * the thread pool, a timer
      * that is not cancelable keeps a worker that was told to quit (a
      * reload) alive until its requests are answered: nginx counts timers,
      * not threads.

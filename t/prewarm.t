@@ -66,7 +66,12 @@ sub read_ahead($n) {
 
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
-my @workers = $t->worker_pids;
+my @workers;
+for (1 .. 100) {
+    @workers = $t->worker_pids;
+    last if @workers == 2;
+    sleep 0.05;
+}
 is(scalar @workers, 2, 'two workers');
 
 my $by = read_ahead(2);
