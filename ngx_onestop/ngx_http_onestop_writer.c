@@ -112,10 +112,9 @@ ngx_http_onestop_writer_init(ngx_cycle_t *cycle,
 
     /*
      * While a commit, a statistics answer or a worker's read-ahead is on
-     * the thread pool, a timer
-     * that is not cancelable keeps a worker that was told to quit (a
-     * reload) alive until its requests are answered: nginx counts timers,
-     * not threads.
+     * the thread pool, a timer that is not cancelable keeps a worker that
+     * was told to quit (a reload) alive until its requests are answered:
+     * nginx counts timers, not threads.
      */
 
     wk->pool_guard.handler = ngx_http_onestop_pool_guard_handler;

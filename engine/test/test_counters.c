@@ -23,10 +23,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include <lmdb.h>
-
 #include "onestop_args.h"
-#include "onestop_schema.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 #include "tap.h"
@@ -896,58 +893,12 @@ check_agency_counts(onestop_store_t *st)
 }
 
 
-/* the year and all-time blocks of the store in dir, counted by a walk of
- * the whole counters database through LMDB alone (the store closed): the
- * keys whose tag is a series' in lower case; -1 on an error */
-static long
-year_blocks(const char *dir)
-{
-    long         n;
-    MDB_env     *env;
-    MDB_txn     *txn;
-    MDB_dbi      dbi;
-    MDB_val      k, v;
-    MDB_cursor  *cur;
-
-    n = -1;
-
-    if (mdb_env_create(&env) != 0) {
-        return -1;
-    }
-
-    mdb_env_set_maxdbs(env, ONESTOP_DB_MAX);
-
-    if (mdb_env_open(env, dir, MDB_RDONLY, 0644) == 0
-        && mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0)
-    {
-        if (mdb_dbi_open(txn, ONESTOP_DB_COUNTERS, 0, &dbi) == 0
-            && mdb_cursor_open(txn, dbi, &cur) == 0)
-        {
-            n = 0;
-
-            while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-                n += k.mv_size > 0
-                     && memchr("pacr", *(const char *) k.mv_data, 4) != NULL;
-            }
-
-            mdb_cursor_close(cur);
-        }
-
-        mdb_txn_abort(txn);
-    }
-
-    mdb_env_close(env);
-
-    return n;
-}
-
-
 int
 main(void)
 {
     int               i, first, good, idok;
     char              err[512], dir[4200], qs[1024];
-    long              diffs, prewarmed;
+    long              diffs;
     const char       *env;
     unsigned long     seed;
     writer_t          wr;
@@ -1018,19 +969,7 @@ main(void)
 
     check_agency_counts(st);
 
-    prewarmed = -1;
-
-    if (onestop_store_read_begin(st) == ONESTOP_OK) {
-        prewarmed = onestop_store_prewarm(st);
-        onestop_store_read_end(st);
-    }
-
     onestop_store_close(st);
-
-    ok(prewarmed > 0, "onestop_store_prewarm reads the store (%ld blocks)",
-       prewarmed);
-    is_int(prewarmed, year_blocks(dir), "onestop_store_prewarm walks every "
-           "series' years and all-time block, and nothing else");
 
     return done_testing();
 }
