@@ -337,4 +337,47 @@ history(writer_t *wr)
 }
 
 
+/* a store in dir (size bytes, a fixture's temporary one) with the
+ * catalog and the history written, the seed (ONESTOP_SEED, or the
+ * default) printed first; NULL when it could not be opened */
+static onestop_store_t *
+history_store(char *dir, size_t size)
+{
+    char              err[512];
+    const char       *env;
+    unsigned long     seed;
+    writer_t          wr;
+    onestop_write_t   w;
+    onestop_store_t  *st;
+
+    env = getenv("ONESTOP_SEED");
+    seed = env != NULL ? strtoul(env, NULL, 10) : 20190709;
+    printf("# seed %lu (ONESTOP_SEED=%lu repeats this run)\n", seed, seed);
+    rng = seed * 2654435761u + 88172645463325252ull;
+
+    today = civil(2021, 6, 30);
+    day0 = civil(2018, 1, 1);
+
+    fixture_path(dir, size, fixture_tmpdir(), "store");
+    st = fixture_open(dir, 64 << 20, 0, err, sizeof(err));
+    ok(st != NULL, "a store");
+
+    if (st == NULL) {
+        printf("# %s\n", err);
+        return NULL;
+    }
+
+    is_int(fixture_catalog_write(st, fixture_catalog, &w), 200, "a catalog");
+
+    memset(&wr, 0, sizeof(wr));
+    wr.st = st;
+    history(&wr);
+    onestop_buf_free(&wr.batch);
+    is_int(wr.failures, 0, "the history is written, each write answering "
+           "as the model says");
+
+    return st;
+}
+
+
 #endif /* ONESTOP_TEST_HISTORY_H */

@@ -79,38 +79,15 @@ year_blocks(const char *dir)
 int
 main(void)
 {
-    char              err[512], dir[4200];
+    char              dir[4200];
     long              prewarmed;
-    const char       *env;
-    unsigned long     seed;
-    writer_t          wr;
-    onestop_write_t   w;
     onestop_store_t  *st;
 
-    env = getenv("ONESTOP_SEED");
-    seed = env != NULL ? strtoul(env, NULL, 10) : 20190709;
-    printf("# seed %lu (ONESTOP_SEED=%lu repeats this run)\n", seed, seed);
-    rng = seed * 2654435761u + 88172645463325252ull;
-
-    today = civil(2021, 6, 30);
-    day0 = civil(2018, 1, 1);
-
-    fixture_path(dir, sizeof(dir), fixture_tmpdir(), "store");
-    st = fixture_open(dir, 64 << 20, 0, err, sizeof(err));
-    ok(st != NULL, "a store");
+    st = history_store(dir, sizeof(dir));
 
     if (st == NULL) {
-        printf("# %s\n", err);
         return done_testing();
     }
-
-    is_int(fixture_catalog_write(st, fixture_catalog, &w), 200, "a catalog");
-
-    memset(&wr, 0, sizeof(wr));
-    wr.st = st;
-    history(&wr);
-    onestop_buf_free(&wr.batch);
-    is_int(wr.failures, 0, "a history of writes");
 
     prewarmed = -1;
 
