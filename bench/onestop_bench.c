@@ -483,7 +483,9 @@ cmd_stats(int argc, char **argv)
             return 1;
         }
 
-        blocks = onestop_store_prewarm(st);
+        memset(&out, 0, sizeof(out));
+        blocks = onestop_store_prewarm(st, &out);
+        onestop_buf_free(&out);
         fprintf(stderr, "prewarm %ld blocks %.3f ms\n", blocks,
                 (now() - t) * 1e3);
         onestop_store_read_end(st);

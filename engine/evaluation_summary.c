@@ -308,11 +308,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
         return -2;
     }
 
-    memset(&rn, 0, sizeof(onestop_run_t));
-    rn.st = st;
-    rn.q = q;
-    rn.today = today;
-    rn.cat = onestop_store_catalog(st);
+    onestop_run_init(&rn, st, q, today);
     rn.nperiods = EVAL_PERIODS;
 
     if (rn.cat == NULL || q->interval) {

@@ -16,6 +16,7 @@
 #include <lmdb.h>
 #include <yajl/yajl_gen.h>
 
+#include "onestop_scratch.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 
@@ -85,7 +86,17 @@ typedef struct {
     size_t                  gcap;
     uint32_t               *gmap;
     uint32_t                gmask;
+    size_t                 *from;       /* nspans: series.c's */
+    onestop_scratch_t      *mem;        /* every table above: the
+                                           handle's scratch */
+    onestop_scratch_mark_t  mark;       /* where the run's tables begin */
 } onestop_run_t;
+
+/* stats.c: a run of a query on st (whose read is open), its tables taken
+ * from st's scratch; onestop_run_free gives them back */
+void onestop_run_init(onestop_run_t *rn, onestop_store_t *st,
+    onestop_query_t *q, onestop_day_t today);
+void onestop_run_free(onestop_run_t *rn);
 
 
 /* query.c */
@@ -124,7 +135,6 @@ int onestop_series_wanted(const onestop_run_t *rn, uint32_t agency,
     uint32_t procedure, unsigned channel, unsigned ret, char tag);
 /* the groups in the order of their ids */
 void onestop_groups_sort(onestop_run_t *rn);
-void onestop_run_free(onestop_run_t *rn);
 
 
 /* report.c */

@@ -279,11 +279,14 @@ int onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
  * On the current read: loads this handle's catalog and walks the blocks
  * every statistics query reads, whatever its period (each series' years
  * and all time), so that this process maps their pages before a request
- * needs them.  A worker's first query otherwise does both, some
- * milliseconds.  Returns how many blocks it walked, or -1 when the store
- * could not be read.
+ * needs them; then answers the commonest heavy query (this year by
+ * agency), appended to out, which the caller frees or keeps, so that the handle's
+ * scratch (onestop_scratch.h) and that buffer have their room.  A
+ * worker's first query otherwise does all of it, some milliseconds.
+ * Returns how many blocks it walked, or -1 when the store could not be
+ * read.
  */
-long onestop_store_prewarm(onestop_store_t *st);
+long onestop_store_prewarm(onestop_store_t *st, onestop_buf_t *out);
 
 /*
  * The apology letters (newest issue date first, then code), as

@@ -13,6 +13,7 @@
 
 #include "onestop_counters.h"
 #include "onestop_keys.h"
+#include "onestop_scratch.h"
 #include "onestop_stats.h"
 #include "onestop_store.h"
 
@@ -54,6 +55,8 @@ struct onestop_store_s {
     int                  adopt_growth;  /* conf->adopt_growth */
     const char          *error;         /* why the last read failed */
     onestop_catalog_t   *rcat;          /* the reader thread's catalog */
+    onestop_scratch_t    scratch;       /* ... its queries' tables
+                                           (onestop_scratch.h) */
     onestop_catalog_t   *wcat;          /* the writer thread's catalog */
     onestop_deltas_t    *deltas;        /* the writer thread's: a write's */
     onestop_deltas_t    *gdeltas;       /* ... and its commit's */

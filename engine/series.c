@@ -80,8 +80,10 @@ series_read(onestop_run_t *rn, MDB_cursor *cur, const uint8_t *prefix,
         }
 
         if (*n == rn->bcap) {
-            rb = realloc(rn->blocks, (rn->bcap ? rn->bcap * 2 : 64)
-                                     * sizeof(onestop_read_block_t));
+            rb = onestop_scratch_grow(rn->mem, rn->blocks,
+                                      rn->bcap * sizeof(onestop_read_block_t),
+                                      (rn->bcap ? rn->bcap * 2 : 64)
+                                      * sizeof(onestop_read_block_t));
             if (rb == NULL) {
                 return -1;
             }
@@ -124,10 +126,13 @@ onestop_series_plan(onestop_run_t *rn)
     onestop_cut_month_t  *cm;
     onestop_year_span_t  *sp;
 
-    rn->cm = malloc(rn->ncuts * sizeof(onestop_cut_month_t));
-    rn->spans = malloc(rn->ncuts * sizeof(onestop_year_span_t));
+    rn->cm = onestop_scratch_alloc(rn->mem,
+                                   rn->ncuts * sizeof(onestop_cut_month_t));
+    rn->spans = onestop_scratch_alloc(rn->mem,
+                                      rn->ncuts * sizeof(onestop_year_span_t));
+    rn->from = onestop_scratch_alloc(rn->mem, rn->ncuts * sizeof(size_t));
 
-    if (rn->cm == NULL || rn->spans == NULL) {
+    if (rn->cm == NULL || rn->spans == NULL || rn->from == NULL) {
         return -1;
     }
 
@@ -356,7 +361,7 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *ycur, MDB_cursor *mcur,
     uint8_t               yprefix[KEY_MAX];
     size_t                i, s, b, c, n, ny, at;
     MDB_val               mkey, mval;
-    size_t                start[64], *from;
+    size_t               *from;
     int64_t               base[ONESTOP_K_COUNT], cum[ONESTOP_K_COUNT], *p;
     onestop_cut_month_t  *cm;
     onestop_year_span_t  *sp;
@@ -369,11 +374,7 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *ycur, MDB_cursor *mcur,
     /* the months of every span, then the years (their reading ends past
      * the series' years) */
 
-    from = rn->nspans <= 64 ? start : malloc(rn->nspans * sizeof(size_t));
-
-    if (from == NULL) {
-        return -1;
-    }
+    from = rn->from;
 
     n = 0;
     rc = 0;
@@ -482,10 +483,6 @@ onestop_series_prefix(onestop_run_t *rn, MDB_cursor *ycur, MDB_cursor *mcur,
     }
 
 done:
-
-    if (from != start) {
-        free(from);
-    }
 
     return rc;
 }

@@ -190,7 +190,8 @@ onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
 
     if ((rn->ngroups + 1) * 2 > (size_t) rn->gmask + 1 || rn->gmap == NULL) {
         mask = rn->gmap ? rn->gmask * 2 + 1 : 63;
-        map = calloc((size_t) mask + 1, sizeof(uint32_t));
+        map = onestop_scratch_calloc(rn->mem, (size_t) mask + 1,
+                                     sizeof(uint32_t));
 
         if (map == NULL) {
             return NULL;
@@ -204,7 +205,6 @@ onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
             map[h] = (uint32_t) k + 1;
         }
 
-        free(rn->gmap);
         rn->gmap = map;
         rn->gmask = mask;
     }
@@ -222,19 +222,23 @@ onestop_group_get(onestop_run_t *rn, const uint32_t *dim)
     }
 
     if (rn->ngroups == rn->gcap) {
-        rn->gcap = rn->gcap ? rn->gcap * 2 : 16;
-        g = realloc(rn->groups, rn->gcap * sizeof(onestop_group_t));
+        g = onestop_scratch_grow(rn->mem, rn->groups,
+                                 rn->gcap * sizeof(onestop_group_t),
+                                 (rn->gcap ? rn->gcap * 2 : 16)
+                                 * sizeof(onestop_group_t));
 
         if (g == NULL) {
             return NULL;
         }
 
         rn->groups = g;
+        rn->gcap = rn->gcap ? rn->gcap * 2 : 16;
     }
 
     g = &rn->groups[rn->ngroups];
     memcpy(g->dim, dim, sizeof(g->dim));
-    g->counts = calloc(rn->nperiods, sizeof(onestop_counts_t));
+    g->counts = onestop_scratch_calloc(rn->mem, rn->nperiods,
+                                       sizeof(onestop_counts_t));
 
     if (g->counts == NULL) {
         return NULL;
@@ -367,29 +371,30 @@ onestop_groups_sort(onestop_run_t *rn)
 
 
 void
+onestop_run_init(onestop_run_t *rn, onestop_store_t *st, onestop_query_t *q,
+    onestop_day_t today)
+{
+    memset(rn, 0, sizeof(onestop_run_t));
+    rn->st = st;
+    rn->q = q;
+    rn->today = today;
+    rn->cat = onestop_store_catalog(st);
+    rn->mem = &st->scratch;
+    rn->mark = onestop_scratch_mark(rn->mem);
+}
+
+
+void
 onestop_run_free(onestop_run_t *rn)
 {
-    size_t  k;
-
-    for (k = 0; k < rn->ngroups; k++) {
-        free(rn->groups[k].counts);
-    }
-
-    free(rn->groups);
-    free(rn->gmap);
-    free(rn->cuts);
-    free(rn->pfrom);
-    free(rn->pto);
-    free(rn->pcut);
-    free(rn->prefix);
-    free(rn->cm);
-    free(rn->spans);
-    free(rn->blocks);
+    onestop_scratch_release(rn->mem, rn->mark);
+    rn->groups = NULL;
+    rn->ngroups = 0;
 }
 
 
 long
-onestop_store_prewarm(onestop_store_t *st)
+onestop_store_prewarm(onestop_store_t *st, onestop_buf_t *out)
 {
     int               rc;
     long              n;
@@ -397,6 +402,7 @@ onestop_store_prewarm(onestop_store_t *st)
     uint8_t           seek[1];
     MDB_val           key, val;
     MDB_cursor       *cur;
+    onestop_query_t   q;
 
     static const char  tags[] = {
         ONESTOP_SERIES_PROVINCE, ONESTOP_SERIES_AGENCY, ONESTOP_SERIES_CELL,
@@ -431,6 +437,21 @@ onestop_store_prewarm(onestop_store_t *st)
     }
 
     mdb_cursor_close(cur);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    /* this year by agency, as the portal and the dashboard ask */
+
+    memset(&q, 0, sizeof(q));
+    q.channel = -1;
+    q.return_channel = -1;
+    q.period = 4;
+    q.group[0] = ONESTOP_DIM_AGENCY;
+    q.ngroup = 1;
+
+    rc = onestop_store_stats(st, &q, onestop_today(st->offset), out);
 
     return rc == 0 ? n : -1;
 }
@@ -467,11 +488,7 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         return onestop_published_stats(st, q, today, out);
     }
 
-    memset(&rn, 0, sizeof(onestop_run_t));
-    rn.st = st;
-    rn.q = q;
-    rn.today = today;
-    rn.cat = onestop_store_catalog(st);
+    onestop_run_init(&rn, st, q, today);
     list = NULL;
 
     if (rn.cat == NULL) {
@@ -514,11 +531,11 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     }
 
     rn.nperiods = n;
-    rn.pfrom = malloc(n * sizeof(onestop_day_t));
-    rn.pto = malloc(n * sizeof(onestop_day_t));
-    rn.pcut = malloc(3 * n * sizeof(size_t));
-    rn.cuts = malloc(3 * n * sizeof(onestop_day_t));
-    totals = calloc(n, sizeof(onestop_counts_t));
+    rn.pfrom = onestop_scratch_alloc(rn.mem, n * sizeof(onestop_day_t));
+    rn.pto = onestop_scratch_alloc(rn.mem, n * sizeof(onestop_day_t));
+    rn.pcut = onestop_scratch_alloc(rn.mem, 3 * n * sizeof(size_t));
+    rn.cuts = onestop_scratch_alloc(rn.mem, 3 * n * sizeof(onestop_day_t));
+    totals = onestop_scratch_calloc(rn.mem, n, sizeof(onestop_counts_t));
     result = -2;
 
     if (rn.pfrom == NULL || rn.pto == NULL || rn.pcut == NULL
@@ -559,7 +576,8 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
         rn.pcut[3 * i + 2] = (size_t) cut_index(&rn, rn.pto[i]);
     }
 
-    rn.prefix = malloc(rn.ncuts * ONESTOP_K_COUNT * sizeof(int64_t));
+    rn.prefix = onestop_scratch_alloc(rn.mem, rn.ncuts * ONESTOP_K_COUNT
+                                              * sizeof(int64_t));
 
     if (rn.prefix == NULL || onestop_series_plan(&rn) != 0) {
         goto done;
@@ -622,7 +640,8 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
     nlist = 0;
 
     if (tag != ONESTOP_SERIES_PROVINCE && (q->f.agency || q->f.under)) {
-        list = malloc((rn.cat->nagencies + 1) * sizeof(uint32_t));
+        list = onestop_scratch_alloc(rn.mem, (rn.cat->nagencies + 1)
+                                             * sizeof(uint32_t));
 
         if (list == NULL) {
             mdb_cursor_close(mcur);
@@ -748,7 +767,6 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
     for (i = 0, k = 0; i < rn.ngroups; i++) {
         if (onestop_counts_zero(&rn.groups[i].counts[0])) {
-            free(rn.groups[i].counts);
             continue;
         }
 
@@ -775,8 +793,6 @@ onestop_store_stats(onestop_store_t *st, onestop_query_t *q,
 
 done:
 
-    free(list);
-    free(totals);
     onestop_run_free(&rn);
 
     return result;

@@ -535,6 +535,7 @@ onestop_store_close(onestop_store_t *st)
     onestop_catalog_destroy(st->wcat);
 
     onestop_buf_free(&st->cbuf);
+    onestop_scratch_free(&st->scratch);
     onestop_deltas_destroy(st->deltas);
     onestop_deltas_destroy(st->gdeltas);
     free(st);
@@ -727,6 +728,7 @@ onestop_store_reader(onestop_store_t *st)
     rd->rtxn = NULL;
     rd->reading = 0;
     rd->rcat = NULL;
+    memset(&rd->scratch, 0, sizeof(onestop_scratch_t));
     rd->wcat = NULL;
     memset(&rd->cbuf, 0, sizeof(onestop_buf_t));
     rd->deltas = NULL;

@@ -85,6 +85,10 @@ typedef struct {
  * the event loop, the feed's figures later */
 #define NGX_HTTP_ONESTOP_READERS  4
 
+/* answers' buffers a worker keeps for its computations, each at most
+ * ONESTOP_SCRATCH_KEEP (ngx_http_onestop_offloop.c) */
+#define NGX_HTTP_ONESTOP_BUFS     8
+
 
 typedef struct ngx_http_onestop_main_conf_s  ngx_http_onestop_main_conf_t;
 
@@ -146,6 +150,8 @@ typedef struct {
     ngx_uint_t                  readers_busy;   /* a bit each, in use */
     void                       *answering[NGX_HTTP_ONESTOP_READERS];
                                                 /* each busy reader's work */
+    onestop_buf_t               bufs[NGX_HTTP_ONESTOP_BUFS];
+    ngx_uint_t                  nbufs;          /* answers' buffers, kept */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
     ngx_msec_t                  test_zone_delay; /* tests: zone get */
     ngx_http_onestop_publisher_t  *publisher;
@@ -386,6 +392,18 @@ void *ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
 /* a worker, once started: the statistics' blocks read ahead on a thread */
 void ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf);
+
+/*
+ * Answers' buffers, on the event loop: _buf() gives b one to write an
+ * answer into (empty; one the worker kept, its memory touched already, or
+ * a new one); _unbuf() takes it back (kept, or freed); _lend() makes b's
+ * bytes the pool's until the pool is destroyed, then takes the buffer
+ * back: a response sent from it needs no copy.  NGX_ERROR: taken back at
+ * once.  b is empty after _unbuf() and _lend().
+ */
+void ngx_http_onestop_offloop_buf(onestop_buf_t *b);
+void ngx_http_onestop_offloop_unbuf(onestop_buf_t *b);
+ngx_int_t ngx_http_onestop_offloop_lend(ngx_pool_t *pool, onestop_buf_t *b);
 
 /*
  * Public answers (ngx_http_onestop_answer.c): the engine's answer to a

@@ -237,8 +237,6 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
 
     st = wk->store;
 
-    ngx_memzero(&a->q.out, sizeof(onestop_buf_t));
-
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "could not read store \"%V\": %s",
@@ -247,6 +245,7 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
     }
 
     seq = onestop_store_seq(st);
+    ngx_http_onestop_offloop_buf(&a->q.out);
     status = onestop_answer(st, &a->q);
     onestop_store_read_end(st);
 
@@ -258,7 +257,9 @@ ngx_http_onestop_answer_here(ngx_http_request_t *r,
 
 /*
  * What a computation gave (rc, a->q.out at sequence seq), on the loop:
- * the body into the request's pool with its ETag, and into the zone.
+ * the body, sent from the answer's buffer, which the request's pool gives
+ * back when it goes (ngx_http_onestop_offloop_lend), with its ETag, and
+ * into the zone.
  */
 static ngx_int_t
 ngx_http_onestop_answer_keep(ngx_http_request_t *r,
@@ -269,8 +270,12 @@ ngx_http_onestop_answer_keep(ngx_http_request_t *r,
 
     omcf = a->omcf;
 
-    if (rc != NGX_OK) {
-        onestop_buf_free(&a->q.out);
+    if (rc != NGX_OK || a->q.out.failed) {
+        ngx_http_onestop_offloop_unbuf(&a->q.out);
+
+        if (rc == NGX_OK) {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -282,18 +287,11 @@ ngx_http_onestop_answer_keep(ngx_http_request_t *r,
     }
 
     body->len = a->q.out.len;
-    body->data = ngx_pnalloc(r->pool, a->q.out.len);
+    body->data = a->q.out.data ? (u_char *) a->q.out.data : (u_char *) "";
 
-    if (body->data == NULL || a->q.out.failed) {
-        onestop_buf_free(&a->q.out);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(body->data, a->q.out.data, a->q.out.len);
-    onestop_buf_free(&a->q.out);
-
-    if (ngx_http_onestop_make_etag(r, body->data, body->len, etag)
-        != NGX_OK)
+    if (ngx_http_onestop_offloop_lend(r->pool, &a->q.out) != NGX_OK
+        || ngx_http_onestop_make_etag(r, body->data, body->len, etag)
+           != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -355,6 +353,7 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
     m->a = *a;
     m->key = key;
     ngx_queue_init(&m->waiters);
+    ngx_http_onestop_offloop_buf(&m->a.q.out);
 
     if (ngx_http_onestop_offloop_post(a->omcf, task,
                                       ngx_http_onestop_answer_compute,
@@ -362,6 +361,7 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
                                       r->connection->log)
         != NGX_OK)
     {
+        ngx_http_onestop_offloop_unbuf(&m->a.q.out);
         return NGX_DECLINED;
     }
 
@@ -382,8 +382,6 @@ ngx_http_onestop_answer_compute(void *data, onestop_store_t *st)
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     int  status;
-
-    ngx_memzero(&m->a.q.out, sizeof(onestop_buf_t));
 
     m->seq = onestop_store_seq(st);
     status = onestop_answer(st, &m->a.q);
@@ -413,7 +411,7 @@ ngx_http_onestop_answer_done(void *data, ngx_int_t rc)
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onestop_answer_ctx_t));
 
     if (ctx == NULL) {
-        onestop_buf_free(&m->a.q.out);
+        ngx_http_onestop_offloop_unbuf(&m->a.q.out);
         ctx = &ngx_http_onestop_answer_failed;
 
     } else {
@@ -422,6 +420,7 @@ ngx_http_onestop_answer_done(void *data, ngx_int_t rc)
         if (rc == NGX_ABORT) {
             /* the read could not begin on the thread: once more here,
              * which logs why */
+            ngx_http_onestop_offloop_unbuf(&m->a.q.out);
             ctx->rc = ngx_http_onestop_answer_here(r, &m->a, m->key,
                                                    &ctx->body, &ctx->etag);
         } else {

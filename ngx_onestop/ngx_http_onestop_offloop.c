@@ -11,7 +11,8 @@
  * on the loop, or later).  While one is out, a guard timer keeps a worker
  * that is told to quit until it is back (ngx_http_onestop_pool_guard).
  * A worker reads ahead, once started, the blocks every statistics query
- * reads, so that its first computations do not fault them in.
+ * reads and answers one query, so that its first computations do not
+ * fault in the store's pages nor their reader's memory.
  */
 
 #include <ngx_config.h>
@@ -19,6 +20,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onestop.h"
+#include "onestop_scratch.h"
 
 
 typedef struct {
@@ -162,19 +164,91 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
 
 
 /*
+ * The answers' buffers.  A computation writes its answer into a buffer
+ * the event loop hands it, and the response is sent from that buffer,
+ * which comes back when the request's pool goes.  The worker keeps up to
+ * NGX_HTTP_ONESTOP_BUFS of them, each no larger than ONESTOP_SCRATCH_KEEP:
+ * an answer is written into memory touched already, whichever thread of
+ * the pool writes it (a page touched for the first time costs a fault:
+ * docs/performance.md, section 17), and never copied but into the zone.
+ */
+
+void
+ngx_http_onestop_offloop_buf(onestop_buf_t *b)
+{
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
+    ngx_memzero(b, sizeof(onestop_buf_t));
+
+    if (wk != NULL && wk->nbufs > 0) {
+        *b = wk->bufs[--wk->nbufs];
+        b->len = 0;
+        b->data[0] = '\0';
+    }
+}
+
+
+void
+ngx_http_onestop_offloop_unbuf(onestop_buf_t *b)
+{
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
+    if (wk != NULL && b->data != NULL && !b->failed
+        && b->cap <= ONESTOP_SCRATCH_KEEP && wk->nbufs < NGX_HTTP_ONESTOP_BUFS)
+    {
+        wk->bufs[wk->nbufs++] = *b;
+        ngx_memzero(b, sizeof(onestop_buf_t));
+        return;
+    }
+
+    onestop_buf_free(b);
+}
+
+
+static void
+ngx_http_onestop_offloop_unlend(void *data)
+{
+    ngx_http_onestop_offloop_unbuf(data);
+}
+
+
+ngx_int_t
+ngx_http_onestop_offloop_lend(ngx_pool_t *pool, onestop_buf_t *b)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, sizeof(onestop_buf_t));
+
+    if (cln == NULL) {
+        ngx_http_onestop_offloop_unbuf(b);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(cln->data, b, sizeof(onestop_buf_t));
+    cln->handler = ngx_http_onestop_offloop_unlend;
+    ngx_memzero(b, sizeof(onestop_buf_t));
+
+    return NGX_OK;
+}
+
+
+/*
  * A worker's first statistics query would fault in the pages of the
  * counters it reads, some milliseconds (docs/performance.md, section 16),
  * and every reload makes new workers.  So a worker, once started, walks
  * the blocks every query reads on a thread of the pool
  * (onestop_store_prewarm: each series' years, a few megabytes at most)
- * while it waits for its first requests.  Without a thread pool, the
- * first query does it.
+ * and answers this year by agency once on its first reader, the one a
+ * first request takes, whose scratch and answer buffer are then touched
+ * (section 17), while it waits for its first requests.  Without a thread
+ * pool, the first query does it.
  */
 
 typedef struct {
-    long        blocks;
-    ngx_msec_t  start;
-    ngx_log_t  *log;
+    long           blocks;
+    ngx_msec_t     start;
+    ngx_log_t     *log;
+    onestop_buf_t  out;         /* the answer's buffer, kept after */
 } ngx_http_onestop_prewarm_t;
 
 
@@ -194,6 +268,7 @@ ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
 
     pw->start = ngx_current_msec;
     pw->log = cycle->log;
+    ngx_http_onestop_offloop_buf(&pw->out);
 
     if (ngx_http_onestop_offloop_post(omcf, task,
                                       ngx_http_onestop_prewarm_thread,
@@ -201,6 +276,7 @@ ngx_http_onestop_prewarm(ngx_cycle_t *cycle,
                                       cycle->log)
         != NGX_OK)
     {
+        ngx_http_onestop_offloop_unbuf(&pw->out);
         ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                       "onestop: the statistics' pages were not read ahead: "
                       "no thread of the pool or no reader of the store");
@@ -213,7 +289,7 @@ ngx_http_onestop_prewarm_thread(void *data, onestop_store_t *st)
 {
     ngx_http_onestop_prewarm_t  *pw = data;
 
-    pw->blocks = onestop_store_prewarm(st);
+    pw->blocks = onestop_store_prewarm(st, &pw->out);
 }
 
 
@@ -221,6 +297,9 @@ static void
 ngx_http_onestop_prewarm_done(void *data, ngx_int_t rc)
 {
     ngx_http_onestop_prewarm_t  *pw = data;
+
+    /* the answer thrown away, its buffer kept for the first request's */
+    ngx_http_onestop_offloop_unbuf(&pw->out);
 
     if (rc != NGX_OK || pw->blocks < 0) {
         ngx_log_error(NGX_LOG_NOTICE, pw->log, 0,
