@@ -661,27 +661,27 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
             o[k].state = ONESTOP_NS_SENT;     /* sent before the crash */
             o[k].attempts = 1;
             say("%s was sent by a notifier that stopped: not again", key);
-            k++;
-            continue;
-        }
 
-        if (!it[i].rendered) {
+        } else if (!it[i].rendered) {
             say("%s: no message (out of memory)", key);
             continue;
+
+        } else {
+            send_one(d, &ids[i], &it[i].msg, 0, &o[k], err[k % MSGS_MAX],
+                     sizeof(err[0]));
+
+            if (onestop_notify_now_ms() - touched
+                > (int64_t) d->conf->claim_idle_ms / 3)
+            {
+                touch(d, argv, argvlen, nacks);   /* slow channels */
+                touched = onestop_notify_now_ms();
+            }
         }
 
-        send_one(d, &ids[i], &it[i].msg, 0, &o[k], err[k % MSGS_MAX],
-                 sizeof(err[0]));
-        k++;
+        /* the outcomes stored a round of MSGS_MAX at a time (their errors
+         * are err[]'s), whatever the round's last one was */
 
-        if (onestop_notify_now_ms() - touched
-            > (int64_t) d->conf->claim_idle_ms / 3)
-        {
-            touch(d, argv, argvlen, nacks);   /* slow channels: still ours */
-            touched = onestop_notify_now_ms();
-        }
-
-        if (k % MSGS_MAX == 0) {
+        if (++k % MSGS_MAX == 0) {
             outcomes_done(d, o + k - MSGS_MAX, MSGS_MAX);
         }
     }

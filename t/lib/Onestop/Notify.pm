@@ -9,6 +9,7 @@ package Onestop::Notify;
 use strict;
 use warnings;
 
+use Digest::SHA ();
 use Encode qw(decode);
 use JSON::PP;
 use MIME::Base64 qw(decode_base64);
@@ -37,6 +38,23 @@ sub new {
 }
 
 sub dir { $_[0]{dir} }
+
+# a primary publishing n:log to a Redis of its own, an admin's key, the
+# test catalog: the headers that write as the admin
+sub primary {
+    my ($t, $key) = @_;
+    my $rport = $t->start_redis;
+    $t->spew('keys', Digest::SHA::sha256_hex($key) . " * admin\n");
+    my %admin = (Authorization => "Bearer $key");
+    $t->write_standard_conf(serve => [qw(lookup ingest metrics)],
+        redis => "127.0.0.1:$rport prefix=n interval=100 log=on");
+    Test::More::ok($t->start, 'nginx starts')
+        or Test::More::BAIL_OUT('no nginx');
+    Test::More::is($t->http('POST', '/api/v1/ingest/catalog',
+        headers => \%admin, body => Onestop::Test::catalog_json())->{status},
+        200, 'catalog');
+    return %admin;
+}
 
 sub spawn {
     my ($self, $name, $log, @cmd) = @_;
