@@ -51,6 +51,9 @@ typedef struct {
  *   data    the change's bytes (binary: lmdb-schema/README.md, "outbox"),
  *           the record as stored with its contacts: the stream is
  *           internal
+ *   upto    the primary's sequence when the entry was read to be
+ *           published, decimal: the end of a commit at or after it (a
+ *           follower applies a commit whole, onestop_replica_whole)
  * and for a gap (changes the log cannot carry: dropped past
  * onestop_outbox_max, or committed while the store did not log them):
  *   seq (the last lost), kind "gap", first, last.
@@ -66,6 +69,7 @@ typedef struct {
     char                 seq_text[24];
     char                 ts_text[24];
     char                 first_text[24];
+    char                 upto_text[24];
     char                 digest_text[ONESTOP_DIGEST_HEX + 1];
 } onestop_log_entry_t;
 
@@ -180,6 +184,18 @@ struct redisReply;
  */
 long onestop_replica_parse_xread(onestop_replica_batch_t *b,
     const struct redisReply *r);
+
+/*
+ * How many of the first entries a follower applies now, so that it never
+ * shows part of a primary's commit (a batch is atomic): those up to the
+ * last end of a commit the entries name ("upto" at or below the last
+ * entry's sequence; an entry without "upto", a gap's or an older
+ * primary's, ends one itself).  0 when they end none: read them again
+ * with what follows, unless `full` (the read could take no more: a commit
+ * larger than a read), which takes them all.
+ */
+size_t onestop_replica_whole(const onestop_log_entry_t *e, size_t n,
+    int full);
 void onestop_replica_batch_free(onestop_replica_batch_t *b);
 
 /* a follower's state, for /metrics */

@@ -56,7 +56,7 @@ static void log_field(onestop_log_entry_t *e, const char *name,
     const char *value, size_t len);
 static void log_gap(onestop_log_entry_t *e, uint64_t first, uint64_t last);
 static int log_change(onestop_log_entry_t *e,
-    const onestop_outbox_entry_t *ob);
+    const onestop_outbox_entry_t *ob, uint64_t upto);
 static const onestop_log_field_t *field(const onestop_log_entry_t *e,
     const char *name);
 static int field_u64(const onestop_log_entry_t *e, const char *name,
@@ -119,10 +119,12 @@ log_gap(onestop_log_entry_t *e, uint64_t first, uint64_t last)
 }
 
 
-/* an outbox entry with its digest and bytes: 0; -1 when it has not both */
+/* an outbox entry with its digest and bytes, and the store's sequence on
+ * the read (`upto`), which ends a commit: 0; -1 when it has not both */
 
 static int
-log_change(onestop_log_entry_t *e, const onestop_outbox_entry_t *ob)
+log_change(onestop_log_entry_t *e, const onestop_outbox_entry_t *ob,
+    uint64_t upto)
 {
     size_t  n;
 
@@ -157,6 +159,9 @@ log_change(onestop_log_entry_t *e, const onestop_outbox_entry_t *ob)
     log_field(e, "ts", e->ts_text, strlen(e->ts_text));
     log_field(e, "digest", e->digest_text, ONESTOP_DIGEST_HEX);
     log_field(e, "data", (const char *) ob->data, ob->data_len);
+
+    snprintf(e->upto_text, sizeof(e->upto_text), "%" PRIu64, upto);
+    log_field(e, "upto", e->upto_text, strlen(e->upto_text));
 
     return 0;
 }
@@ -207,7 +212,7 @@ onestop_replica_log(onestop_store_t *st, uint64_t after,
 
         expect = ob.seq + 1;
 
-        if (log_change(&out[n], &ob) != 0) {
+        if (log_change(&out[n], &ob, seq) != 0) {
             /* committed while the store did not log: a gap too */
             gap_first = gap_first ? gap_first : ob.seq;
             gap_last = ob.seq;
@@ -227,7 +232,7 @@ onestop_replica_log(onestop_store_t *st, uint64_t after,
             break;
         }
 
-        (void) log_change(&out[n++], &ob);
+        (void) log_change(&out[n++], &ob, seq);
     }
 
     mdb_cursor_close(cur);

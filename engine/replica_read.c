@@ -1,6 +1,7 @@
 /*
  * A follower's side of the log's transport (issue 14): XREAD's reply
- * copied into entries that outlive it, and the replication metrics.
+ * copied into entries that outlive it, how much of a read makes whole
+ * commits, and the replication metrics.
  * hiredis only parses here (its reply's tree); nothing talks to Redis.
  */
 
@@ -168,6 +169,109 @@ onestop_replica_parse_xread(onestop_replica_batch_t *b,
     b->n = (size_t) n;
 
     return n;
+}
+
+
+/* a decimal field of an entry: 0; -1 when it is missing or not a number */
+
+static int
+entry_u64(const onestop_log_entry_t *e, const char *name, uint64_t *v)
+{
+    size_t  i, k, len;
+
+    len = strlen(name);
+
+    for (k = 0; k < e->nfields && k < ONESTOP_LOG_FIELDS; k++) {
+        if (e->field[k].name_len != len
+            || memcmp(e->field[k].name, name, len) != 0)
+        {
+            continue;
+        }
+
+        if (e->field[k].value_len == 0 || e->field[k].value_len > 19) {
+            return -1;
+        }
+
+        *v = 0;
+
+        for (i = 0; i < e->field[k].value_len; i++) {
+            if (e->field[k].value[i] < '0' || e->field[k].value[i] > '9') {
+                return -1;
+            }
+
+            *v = *v * 10 + (uint64_t) (e->field[k].value[i] - '0');
+        }
+
+        return 0;
+    }
+
+    return -1;
+}
+
+
+/*
+ * A read of the log ends where the read did, which may be inside one of
+ * the primary's commits (its publisher sends rounds of at most
+ * ONESTOP_PUBLISH_ROUND XADDs, a follower reads a count): applied as it
+ * is, a follower would show part of a batch that the primary stored
+ * whole.  Each entry says where a commit ends ("upto"); the entries up to
+ * the last such end are applied, the rest read again.
+ */
+
+size_t
+onestop_replica_whole(const onestop_log_entry_t *e, size_t n, int full)
+{
+    int       rc;
+    size_t    i, k;
+    uint64_t  seq, last, upto, end;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    last = e[n - 1].seq;
+
+    if (last == 0 && entry_u64(&e[n - 1], "seq", &last) != 0) {
+        return n;               /* entry_parse says what is wrong */
+    }
+
+    end = 0;
+
+    for (i = 0; i < n; i++) {
+        seq = e[i].seq;
+
+        if (seq == 0 && entry_u64(&e[i], "seq", &seq) != 0) {
+            return i + 1;       /* applied up to it, which is refused */
+        }
+
+        rc = entry_u64(&e[i], "upto", &upto);
+
+        if (rc != 0 || upto < seq) {
+            upto = seq;         /* a gap, an older primary's: its own end */
+        }
+
+        if (upto <= last && upto > end) {
+            end = upto;
+        }
+    }
+
+    if (end == 0) {
+        return full ? n : 0;
+    }
+
+    for (k = 0; k < n; k++) {
+        seq = e[k].seq;
+
+        if (seq == 0) {
+            (void) entry_u64(&e[k], "seq", &seq);
+        }
+
+        if (seq > end) {
+            break;
+        }
+    }
+
+    return k;
 }
 
 

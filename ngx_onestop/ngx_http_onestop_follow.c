@@ -30,6 +30,10 @@
 #define NGX_HTTP_ONESTOP_FOLLOW_LEASE   3000    /* ms */
 #define NGX_HTTP_ONESTOP_FOLLOW_TICK    250     /* ms */
 #define NGX_HTTP_ONESTOP_FOLLOW_SHM     256     /* after the publisher's */
+#define NGX_HTTP_ONESTOP_FOLLOW_WHOLE   5000    /* ms: a commit's end not in
+                                                   the log by then (its
+                                                   primary gone while it
+                                                   published): what is */
 
 
 typedef struct {
@@ -64,8 +68,10 @@ struct ngx_http_onestop_follower_s {
     unsigned                        applying:1; /* a batch is with the
                                                    writer */
     unsigned                        stopped:1;  /* behind, diverged */
+    unsigned                        held:1;     /* part of a commit read */
 
     uint64_t                        seq;        /* the store's */
+    ngx_msec_t                      held_at;
 };
 
 
@@ -247,6 +253,7 @@ ngx_http_onestop_follow_tick(ngx_event_t *ev)
             fl->seq = onestop_store_seq(wk->store);
             onestop_store_read_end(wk->store);
             fl->leader = 1;
+            fl->held = 0;
             __atomic_store_n(&fl->sh->follow.applied, fl->seq,
                              __ATOMIC_RELEASE);
         }
@@ -360,6 +367,28 @@ ngx_http_onestop_follow_on_read(redisAsyncContext *ac, void *reply,
 
     __atomic_store_n(&fl->sh->follow.log_seq, fl->batch.last,
                      __ATOMIC_RELEASE);
+
+    /* a primary's commit whole or not at all: what the read holds of a
+     * commit whose end is not in the log yet waits, read again at the
+     * next tick with what follows; taken as it is when the read could
+     * hold no more, or when the end has not come for a while (a primary
+     * gone while it published: the failover takes what the log has) */
+
+    fl->batch.n = onestop_replica_whole(fl->batch.e, fl->batch.n,
+                      n >= NGX_HTTP_ONESTOP_FOLLOW_COUNT
+                      || (fl->held && ngx_current_msec - fl->held_at
+                                      >= NGX_HTTP_ONESTOP_FOLLOW_WHOLE));
+
+    if (fl->batch.n == 0) {
+        if (!fl->held) {
+            fl->held = 1;
+            fl->held_at = ngx_current_msec;
+        }
+
+        return;
+    }
+
+    fl->held = 0;
 
     fl->applying = 1;
     fl->rc = ONESTOP_ERROR;

@@ -575,6 +575,104 @@ test_metrics(void)
 }
 
 
+/*
+ * A commit whole: a batch of 30 dossiers is one commit on the primary,
+ * read from its log in parts (the publisher's rounds, a follower's
+ * count); a follower applies no part of it before its end is read, and
+ * a read that can take no more is applied as it is.
+ */
+static void
+test_whole(onestop_day_t today)
+{
+    int                        i;
+    long                       n, m;
+    char                       buf[1024], err[256], dp[4096];
+    size_t                     k, bad;
+    uint64_t                   upto;
+    onestop_buf_t              b;
+    onestop_store_t           *p;
+    onestop_write_t            w;
+    onestop_log_entry_t        out[64], cat[1], e[3];
+    const onestop_log_field_t *f;
+
+    fixture_path(dp, sizeof(dp), fixture_tmpdir(), "whole");
+    p = fixture_open(dp, 64 * MB, 0, err, sizeof(err));
+    ok(p != NULL, "a primary");
+
+    if (p == NULL) {
+        return;
+    }
+
+    onestop_replica_set_log(p, 1, err, sizeof(err));
+    is_int(fixture_catalog_write(p, fixture_catalog, &w), 200, "catalog");
+
+    /* the catalog's entry read before the batch is committed */
+
+    onestop_store_read_begin(p);
+    m = onestop_replica_log(p, 0, cat, 1);
+    onestop_store_read_end(p);
+    ok(m == 1, "the catalog's entry");
+    e[0] = cat[0];
+
+    memset(&b, 0, sizeof(b));
+
+    for (i = 1; i <= 30; i++) {
+        onestop_buf_adds(&b, rec(buf, sizeof(buf), i, "000.30.01.H36"));
+    }
+
+    onestop_buf_add(&b, "", 1);
+    is_int(fixture_import(p, b.data, today, &w), 200,
+           "a batch of 30 dossiers: one commit, changes 2 to 31");
+    onestop_buf_free(&b);
+
+    onestop_store_read_begin(p);
+    n = onestop_replica_log(p, 1, out, 64);
+    bad = 0;
+
+    for (i = 0; i < n; i++) {
+        f = NULL;
+
+        for (k = 0; k < out[i].nfields; k++) {
+            if (out[i].field[k].name_len == 4
+                && memcmp(out[i].field[k].name, "upto", 4) == 0)
+            {
+                f = &out[i].field[k];
+            }
+        }
+
+        upto = f != NULL && f->value_len < 20
+               ? strtoull(strndupa(f->value, f->value_len), NULL, 10) : 0;
+        bad += upto != 31;
+    }
+
+    ok(n == 30 && bad == 0, "each of the batch's %ld entries names 31, the "
+       "end of its commit", n);
+
+    is_int((long) onestop_replica_whole(out, 10, 0), 0,
+           "10 entries of it: none applied yet");
+    is_int((long) onestop_replica_whole(out, 10, 1), 10,
+           "... unless the read could take no more");
+    is_int((long) onestop_replica_whole(out, 30, 0), 30,
+           "the whole batch: all 30");
+
+    e[1] = out[0];
+    e[2] = out[1];
+    is_int((long) onestop_replica_whole(e, 3, 0), 1,
+           "the catalog and 2 entries of the batch: the catalog alone");
+    is_int((long) onestop_replica_whole(e, 1, 0), 1,
+           "the catalog alone: applied");
+
+    /* an entry without upto (an older primary's) ends a commit itself */
+
+    e[1].nfields--;
+    is_int((long) onestop_replica_whole(e, 3, 0), 2,
+           "an entry without upto: the entries up to it");
+
+    onestop_store_read_end(p);
+    onestop_store_close(p);
+}
+
+
 int
 main(void)
 {
@@ -582,6 +680,7 @@ main(void)
 
     test_words();
     test_parse(civil(2024, 6, 15));
+    test_whole(civil(2024, 6, 15));
     test_done();
     test_metrics();
 
