@@ -360,8 +360,11 @@ entry_parse(const onestop_log_entry_t *e, replica_in_t *in)
         return NULL;
     }
 
-    if (field_u64(e, "ts", &ts) < 0) {
-        return "a commit time that is not a number";
+    /* not in the digest, yet stored (the outbox, the change log) and the
+     * day the published figures freeze by: never taken as 1970 */
+
+    if (field_u64(e, "ts", &ts) != 0 || ts == 0 || ts > INT64_MAX) {
+        return "no commit time";
     }
 
     in->ts = (int64_t) ts;

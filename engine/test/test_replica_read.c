@@ -673,6 +673,70 @@ test_whole(onestop_day_t today)
 }
 
 
+/*
+ * The commit time is not in the digest: an entry without it (damaged,
+ * or not a primary's) is refused, not stored as of 1970 (its change
+ * log's time, the day its published figures freeze by).
+ */
+static void
+test_no_ts(void)
+{
+    int                        rc;
+    size_t                     k, j;
+    char                       err[256], dp[4096], df[4096];
+    onestop_store_t           *p, *f;
+    onestop_write_t            w;
+    onestop_log_entry_t        out[1], e;
+    onestop_replica_result_t   res;
+    onestop_replica_status_t   sf;
+
+    fixture_path(dp, sizeof(dp), fixture_tmpdir(), "ts-primary");
+    fixture_path(df, sizeof(df), fixture_tmpdir(), "ts-follower");
+    p = fixture_open(dp, 64 * MB, 0, err, sizeof(err));
+    f = fixture_open(df, 64 * MB, 0, err, sizeof(err));
+    ok(p != NULL && f != NULL, "a primary and a follower");
+
+    if (p == NULL || f == NULL) {
+        return;
+    }
+
+    onestop_replica_set_log(p, 1, err, sizeof(err));
+    onestop_replica_follow(f, "p", 1, err, sizeof(err));
+    fixture_catalog_write(p, fixture_catalog, &w);
+
+    onestop_store_read_begin(p);
+    is_int(onestop_replica_log(p, 0, out, 1), 1, "the catalog's entry");
+
+    e = out[0];
+
+    for (k = 0, j = 0; k < out[0].nfields; k++) {
+        if (out[0].field[k].name_len != 2
+            || memcmp(out[0].field[k].name, "ts", 2) != 0)
+        {
+            e.field[j++] = out[0].field[k];
+        }
+    }
+
+    e.nfields = j;
+
+    rc = onestop_replica_apply(f, &e, 1, &res);
+    ok(rc == ONESTOP_REPLICA_DIVERGED && res.bad == 1 && res.applied == 0,
+       "without its commit time: refused (%s)", res.message);
+
+    rc = onestop_replica_apply(f, out, 1, &res);
+    ok(rc == ONESTOP_OK && res.applied == 1, "with it: applied");
+    onestop_store_read_end(p);
+
+    onestop_store_read_begin(f);
+    onestop_replica_status(f, &sf);
+    onestop_store_read_end(f);
+    is_int((long) sf.seq, 1, "the follower at 1");
+
+    onestop_store_close(p);
+    onestop_store_close(f);
+}
+
+
 int
 main(void)
 {
@@ -681,6 +745,7 @@ main(void)
     test_words();
     test_parse(civil(2024, 6, 15));
     test_whole(civil(2024, 6, 15));
+    test_no_ts();
     test_done();
     test_metrics();
 
