@@ -111,7 +111,12 @@ onestop_feed_resume(onestop_feed_share_t *sh, uint64_t stored, uint64_t seq)
     shared = __atomic_load_n(&sh->published, __ATOMIC_ACQUIRE);
     acked = shared > stored && shared <= seq ? shared : stored;
 
-    if (shared > seq) {
+    /* the zone says what Redis has (the metrics): set back when it
+     * speaks of another store, brought forward when it is new (nginx
+     * restarted, the store remembering more), or it would say 0 until
+     * the next change is published */
+
+    if (shared != acked) {
         old = shared;
         (void) __atomic_compare_exchange_n(&sh->published, &old, acked, 0,
                                            __ATOMIC_ACQ_REL,
