@@ -251,6 +251,29 @@ onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
 }
 
 
+int
+onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
+{
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    argv[0] = "XREVRANGE";
+    argvlen[0] = 9;
+    argv[1] = f->stream.data;
+    argvlen[1] = f->stream.len;
+    argv[2] = "+";
+    argvlen[2] = 1;
+    argv[3] = "-";
+    argvlen[3] = 1;
+    argv[4] = "COUNT";
+    argvlen[4] = 5;
+    argv[5] = "1";
+    argvlen[5] = 1;
+
+    return onestop_resp_add(out, 0, 6, argv, argvlen);
+}
+
+
 void
 onestop_feed_free(onestop_feed_t *f)
 {

@@ -141,6 +141,11 @@ void onestop_feed_free(onestop_feed_t *f);
 int onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
     onestop_resp_t *out);
 
+/* XREVRANGE {stream} + - COUNT 1: the stream's last entry, which tells
+ * whether Redis still has what it acknowledged (not after a restart from
+ * an older snapshot).  0, or -1. */
+int onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out);
+
 /*
  * A round, on the current read of the store whose catalog is `cat`:
  * MULTI; XADD {stream} [MAXLEN ~ N] {seq}-0 seq S kind K agency A [code C
