@@ -111,7 +111,12 @@ onestop_feed_resume(onestop_feed_share_t *sh, uint64_t stored, uint64_t seq)
     shared = __atomic_load_n(&sh->published, __ATOMIC_ACQUIRE);
     acked = shared > stored && shared <= seq ? shared : stored;
 
-    if (shared > seq) {
+    /* the zone says what Redis has (the metrics): set back when it
+     * speaks of another store, brought forward when it is new (nginx
+     * restarted, the store remembering more), or it would say 0 until
+     * the next change is published */
+
+    if (shared != acked) {
         old = shared;
         (void) __atomic_compare_exchange_n(&sh->published, &old, acked, 0,
                                            __ATOMIC_ACQ_REL,
@@ -243,6 +248,29 @@ onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
     argvlen[1] = f->live.len;
 
     return onestop_resp_add(out, 0, 2, argv, argvlen);
+}
+
+
+int
+onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
+{
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    argv[0] = "XREVRANGE";
+    argvlen[0] = 9;
+    argv[1] = f->stream.data;
+    argvlen[1] = f->stream.len;
+    argv[2] = "+";
+    argvlen[2] = 1;
+    argv[3] = "-";
+    argvlen[3] = 1;
+    argv[4] = "COUNT";
+    argvlen[4] = 5;
+    argv[5] = "1";
+    argvlen[5] = 1;
+
+    return onestop_resp_add(out, 0, 6, argv, argvlen);
 }
 
 

@@ -100,7 +100,8 @@ int onestop_feed_lease(onestop_feed_share_t *sh, uint32_t now, uint32_t pid,
 void onestop_feed_release(onestop_feed_share_t *sh, uint32_t pid);
 /* Where a new publisher starts: the store's record (stored) or sh's,
  * whichever is further, sh's being newer unless the store was replaced
- * (sh then speaks of another store, beyond its seq, and is set back). */
+ * (sh then speaks of another store, beyond its seq, and is set back);
+ * sh is left saying it. */
 uint64_t onestop_feed_resume(onestop_feed_share_t *sh, uint64_t stored,
     uint64_t seq);
 /* Redis has every change up to seq, `changes` more of them. */
@@ -139,6 +140,11 @@ void onestop_feed_free(onestop_feed_t *f);
  * after a restart without persistence).  0, or -1. */
 int onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
     onestop_resp_t *out);
+
+/* XREVRANGE {stream} + - COUNT 1: the stream's last entry, which tells
+ * whether Redis still has what it acknowledged (not after a restart from
+ * an older snapshot).  0, or -1. */
+int onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out);
 
 /*
  * A round, on the current read of the store whose catalog is `cat`:

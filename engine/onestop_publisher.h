@@ -67,4 +67,13 @@ void onestop_publish_ack(const onestop_publish_t *p,
     const struct redisReply *reply, uint64_t acked,
     onestop_publish_ack_t *a);
 
+/*
+ * Redis's reply to onestop_feed_top (not NULL) on a new connection, the
+ * feed having been acknowledged up to `acked`: 1 when the stream ends
+ * before acked (Redis restarted from an older snapshot, or without one,
+ * or the stream was deleted): the figures' hash is as old, and every
+ * agency's figures are due; else 0.
+ */
+int onestop_publish_lost(const struct redisReply *reply, uint64_t acked);
+
 #endif /* ONESTOP_PUBLISHER_H */

@@ -230,6 +230,48 @@ onestop_change_head(int kind, const onestop_str_t *code, uint8_t *buf)
 }
 
 
+/* the oldest entries up to `last`, a bounded number per call (a bound
+ * lowered over a large backlog is reached over the next writes) */
+
+#define DROP_MAX  1000
+
+static int
+outbox_drop(onestop_store_t *st, MDB_txn *txn, uint64_t last)
+{
+    int          rc;
+    size_t       n;
+    MDB_val      k, v;
+    MDB_cursor  *cur;
+
+    rc = mdb_cursor_open(txn, st->outbox, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+
+    n = 0;
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < DROP_MAX;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST))
+    {
+        if (k.mv_size != 8 || get_be64(k.mv_data) > last) {
+            break;
+        }
+
+        rc = mdb_cursor_del(cur, 0);
+
+        if (rc != 0) {
+            break;
+        }
+
+        n++;
+    }
+
+    mdb_cursor_close(cur);
+
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+
 int
 onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
     int kind, uint32_t agency, uint64_t version, const onestop_str_t *code,
@@ -299,17 +341,15 @@ onestop_outbox_append(onestop_store_t *st, MDB_txn *txn, onestop_chain_t *c,
         return rc;
     }
 
-    /* bounded: drop the oldest past outbox_max (SPEC section 9) */
+    /* bounded: drop the oldest past outbox_max (SPEC section 9), from
+     * the front, so that what is kept stays one run of sequence numbers:
+     * the publisher sends a gap only for what is missing before its
+     * first entry, and a bound lowered over a backlog (a reload during
+     * an outage) would otherwise punch a hole in the middle, lost
+     * without a gap entry */
 
     if (c->seq > st->outbox_max) {
-        be64(key, c->seq - st->outbox_max);
-        k.mv_data = key;
-        k.mv_size = 8;
-        rc = mdb_del(txn, st->outbox, &k, NULL);
-
-        if (rc == MDB_NOTFOUND) {
-            rc = 0;
-        }
+        rc = outbox_drop(st, txn, c->seq - st->outbox_max);
     }
 
     return rc;

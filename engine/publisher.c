@@ -153,3 +153,41 @@ onestop_publish_ack(const onestop_publish_t *p, const redisReply *r,
 
     a->more = r->elements >= ONESTOP_PUBLISH_ROUND;
 }
+
+
+int
+onestop_publish_lost(const redisReply *r, uint64_t acked)
+{
+    uint64_t           top;
+    const char        *p, *end;
+    const redisReply  *e;
+
+    if (acked == 0 || r->type != REDIS_REPLY_ARRAY) {
+        /* nothing acknowledged yet; or an error, which the round meets */
+        return 0;
+    }
+
+    if (r->elements == 0) {
+        return 1;
+    }
+
+    /* [[id, [field, value, ...]]]: the id "{seq}-0" */
+
+    e = r->element[0];
+
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 1
+        || e->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return 0;
+    }
+
+    p = e->element[0]->str;
+    end = p + e->element[0]->len;
+    top = 0;
+
+    while (p < end && *p >= '0' && *p <= '9' && top < UINT64_MAX / 10) {
+        top = top * 10 + (uint64_t) (*p++ - '0');
+    }
+
+    return top < acked;
+}

@@ -54,6 +54,7 @@ struct ngx_http_onestop_publisher_s {
     ngx_http_onestop_hiredis_t     *link;
     onestop_feed_t                  feed;       /* names, agencies due */
     onestop_resp_t                  hello;      /* the handshake */
+    onestop_resp_t                  top;        /* the stream's last entry */
     onestop_publish_t               round;      /* the round in flight */
 
     ngx_event_t                     tick;       /* lease, retries, polling */
@@ -97,6 +98,8 @@ static void ngx_http_onestop_redis_on_queued(redisAsyncContext *ac,
 static void ngx_http_onestop_redis_on_exec(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_onestop_redis_on_figures(redisAsyncContext *ac,
+    void *reply, void *data);
+static void ngx_http_onestop_redis_on_top(redisAsyncContext *ac,
     void *reply, void *data);
 
 
@@ -308,7 +311,8 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
         || onestop_publish_init(&pub->round, pub->conf->feed.log) != 0
         || onestop_feed_init(&pub->feed, &pub->conf->feed) != 0
         || onestop_feed_hello(&pub->feed, &pub->conf->feed, &pub->hello)
-           != 0)
+           != 0
+        || onestop_feed_top(&pub->feed, &pub->top) != 0)
     {
         return NGX_ERROR;
     }
@@ -372,6 +376,7 @@ ngx_http_onestop_redis_exit_process(ngx_http_onestop_main_conf_t *omcf)
     onestop_feed_free(&pub->feed);
     onestop_feed_pass_free(&pub->pass);
     onestop_resp_free(&pub->hello);
+    onestop_resp_free(&pub->top);
     onestop_publish_free(&pub->round);
     onestop_resp_free(&pub->figures);
 
@@ -547,10 +552,22 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 {
     ngx_http_onestop_publisher_t  *pub = data;
 
+    size_t       len;
+    const char  *cmd;
+
     if (!snapshot) {
         /* a Redis without our snapshot: every agency's figures again */
         pub->feed.all = 1;
     }
+
+    /* a Redis back from an older snapshot has the hash too, as old as
+     * its stream: asked before the next round, whose entries would
+     * hide it */
+
+    cmd = onestop_resp_cmd(&pub->top, 0, &len);
+    (void) ngx_http_onestop_hiredis_send(pub->link,
+                                         ngx_http_onestop_redis_on_top,
+                                         pub, cmd, len);
 
     ngx_http_onestop_hiredis_up(pub->link, pub->acked, pub->store_seq);
 
@@ -843,5 +860,20 @@ ngx_http_onestop_redis_on_figures(redisAsyncContext *ac, void *reply,
     if (r != NULL) {
         ngx_http_onestop_hiredis_error(pub->link, r);
         ngx_http_onestop_hiredis_refused(pub->link);
+    }
+}
+
+
+static void
+ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
+{
+    ngx_http_onestop_publisher_t  *pub = data;
+
+    ngx_http_onestop_hiredis_answered(pub->link, NULL);
+
+    if (reply != NULL && onestop_publish_lost(reply, pub->acked)) {
+        /* Redis lost changes it had acknowledged, and the figures with
+         * them: every agency's again */
+        pub->feed.all = 1;
     }
 }

@@ -350,6 +350,11 @@ test_share(void)
     is_int(onestop_feed_resume(&sh, 2, 4), 2,
            "a zone beyond the store speaks of another store");
     is_int(sh.published, 2, "and is set back");
+    sh.published = 0;
+    is_int(onestop_feed_resume(&sh, 6, 6), 6,
+           "a new zone: the store's record");
+    is_int(sh.published, 6, "and the zone says so (the metrics)");
+    sh.published = 2;
 
     onestop_feed_published(&sh, 6, 4);
     onestop_feed_published(&sh, 5, 0);

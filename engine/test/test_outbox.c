@@ -356,6 +356,14 @@ main(void)
        "and drops nothing more");
     onestop_store_close(st);
 
+    st = fixture_open(d2, 0, 3, err, sizeof(err));
+    rec(a, sizeof(a), "M-14", 1, "000.00.12.H36");
+    fixture_import(st, a, today, &w);
+    n = outbox(st, 0, c, 64);
+    ok(n == 3 && consecutive(c, n, 13), "a smaller bound over a backlog "
+       "keeps the last three, no hole before them (the reader's gap)");
+    onestop_store_close(st);
+
     /* nobody reads: each write drops what was committed before it */
 
     memset(&conf, 0, sizeof(conf));

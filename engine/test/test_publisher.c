@@ -186,6 +186,74 @@ test_ack(void)
 }
 
 
+/* a reply to XREVRANGE ... COUNT 1: the entry with id `id`, or none */
+static redisReply *
+top_reply(const char *id)
+{
+    redisReply  *r, *e, *s;
+
+    r = calloc(1, sizeof(redisReply));
+    r->type = REDIS_REPLY_ARRAY;
+    r->element = calloc(1, sizeof(redisReply *));
+
+    if (id == NULL) {
+        return r;
+    }
+
+    e = calloc(1, sizeof(redisReply));
+    e->type = REDIS_REPLY_ARRAY;
+    e->elements = 1;
+    e->element = calloc(1, sizeof(redisReply *));
+    s = calloc(1, sizeof(redisReply));
+    s->type = REDIS_REPLY_STRING;
+    s->str = strdup(id);
+    s->len = strlen(id);
+    e->element[0] = s;
+    r->element[0] = e;
+    r->elements = 1;
+
+    return r;
+}
+
+
+static void
+top_free(redisReply *r)
+{
+    if (r->elements) {
+        free(r->element[0]->element[0]->str);
+        free(r->element[0]->element[0]);
+        free(r->element[0]->element);
+        free(r->element[0]);
+    }
+
+    free(r->element);
+    free(r);
+}
+
+
+static void
+test_lost(void)
+{
+    redisReply  *r, err;
+
+    r = top_reply("12-0");
+    is_int(onestop_publish_lost(r, 12), 0, "the stream ends at acked: kept");
+    is_int(onestop_publish_lost(r, 9), 0, "beyond it: kept");
+    is_int(onestop_publish_lost(r, 15), 1,
+           "before it (an older snapshot): lost");
+    top_free(r);
+
+    r = top_reply(NULL);
+    is_int(onestop_publish_lost(r, 3), 1, "no stream, 3 acknowledged: lost");
+    is_int(onestop_publish_lost(r, 0), 0, "no stream, nothing acknowledged");
+    top_free(r);
+
+    memset(&err, 0, sizeof(err));
+    err.type = REDIS_REPLY_ERROR;
+    is_int(onestop_publish_lost(&err, 3), 0, "an error says nothing");
+}
+
+
 static void
 test_today(void)
 {
@@ -269,6 +337,7 @@ main(void)
     today = onestop_today(ONESTOP_DEFAULT_OFFSET);
 
     test_ack();
+    test_lost();
     test_today();
 
     st = fixture_open(fixture_tmpdir(), 64 * MB, 0, err, sizeof(err));
