@@ -724,20 +724,56 @@ done:
 }
 
 
-/* the retry queue's messages that are due */
+/*
+ * The retry queue's messages that are due.  The queue is the store's and
+ * every notifier sends from it: each message is taken first (moved to a
+ * lease's time in one write transaction), so that one notifier only sends
+ * it; one past its lease was taken by a notifier that stopped, and is sent
+ * again only when that one's journal does not have it.
+ */
 static void
 retry_due(daemon_t *d)
 {
     long                      n, i;
-    char                      err[256];
+    char                      err[256], key[160];
+    int64_t                   lease;
     onestop_notify_queued_t   q[32];
     onestop_notify_outcome_t  o;
 
     n = onestop_notify_due(d->st, onestop_notify_now_ms(), q, 32);
 
+    /* longer than any send can take */
+
+    lease = (int64_t) d->conf->claim_idle_ms
+            + (d->conf->email.on ? d->conf->email.timeout_ms : 0)
+            + (d->conf->sms.on ? d->conf->sms.timeout_ms : 0)
+            + (d->conf->zalo.on ? d->conf->zalo.timeout_ms : 0);
+
     for (i = 0; i < n && !*d->stop; i++) {
-        send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
-                 sizeof(err));
+        if (onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease)
+            != 1)
+        {
+            continue;                       /* another notifier's */
+        }
+
+        onestop_notify_key(&q[i].id, key, sizeof(key));
+
+        if (q[i].leased) {
+            journal_load(d);
+        }
+
+        if (q[i].leased && journal_has(d, key)) {
+            memset(&o, 0, sizeof(onestop_notify_outcome_t));
+            o.id = &q[i].id;
+            o.state = ONESTOP_NS_SENT;
+            o.attempts = q[i].attempts + 1;
+            say("%s was sent by a notifier that stopped: not again", key);
+
+        } else {
+            send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
+                     sizeof(err));
+        }
+
         o.from_queue = 1;
         o.old_due_ms = q[i].at_ms;
         outcomes_done(d, &o, 1);

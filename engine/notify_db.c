@@ -537,6 +537,9 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
         }
 
         if (kept_parse(&kv, 9, &dv, &q[n]) == 0) {
+            /* the message keeps the time it was first due: a key of
+             * another time is a lease (onestop_notify_take) */
+            q[n].leased = q[n].at_ms != due;
             q[n].at_ms = due;
             n++;
         }
@@ -548,6 +551,67 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
     mdb_txn_abort(txn);
 
     return n;
+}
+
+
+int
+onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
+    int64_t until)
+{
+    int       rc;
+    uint8_t   key[8 + ID_MAX];
+    MDB_val   kv, dv, nv;
+    MDB_txn  *txn;
+
+    if (begin(st, &txn) != 0) {
+        return -1;
+    }
+
+    kv.mv_data = key;
+    kv.mv_size = id_key(key, 'Q', q->at_ms, &q->id);
+    rc = mdb_get(txn, st->notify, &kv, &dv);
+
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return 0;                       /* another notifier's now */
+    }
+
+    /* the value as it is (its time the first due one's), under the
+     * lease's time; copied, since a delete may move the page it is on */
+
+    nv.mv_size = dv.mv_size;
+    nv.mv_data = rc == 0 ? malloc(dv.mv_size) : NULL;
+
+    if (nv.mv_data == NULL) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+
+    memcpy(nv.mv_data, dv.mv_data, dv.mv_size);
+    rc = mdb_del(txn, st->notify, &kv, NULL);
+
+    if (rc == 0) {
+        kv.mv_size = id_key(key, 'Q', until, &q->id);
+        rc = mdb_put(txn, st->notify, &kv, &nv, 0);
+    }
+
+    free(nv.mv_data);
+
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        onestop_write_failed(st, rc);
+        return -1;
+    }
+
+    rc = mdb_txn_commit(txn);
+
+    if (rc != 0) {
+        onestop_write_failed(st, rc);
+        return -1;
+    }
+
+    q->at_ms = until;
+    return 1;
 }
 
 

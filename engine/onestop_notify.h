@@ -272,6 +272,8 @@ typedef struct {
     onestop_notify_id_t   id;
     unsigned              attempts;
     int64_t               at_ms;           /* due, or when it died */
+    int                   leased;          /* taken by a notifier before
+                                              (onestop_notify_take) */
     char                  error[256];
     onestop_notify_msg_t  msg;
 } onestop_notify_queued_t;
@@ -280,6 +282,17 @@ typedef struct {
  * free with onestop_buf_free); the number, or -1 */
 long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
     onestop_notify_queued_t *q, size_t max);
+
+/*
+ * A queued message of onestop_notify_due taken to be sent: in one write
+ * transaction it is moved from its due time to `until` (a lease), so that
+ * no other notifier sends it meanwhile; q->at_ms is then `until`.  1 when
+ * taken, 0 when another notifier took it first, -1 when the store
+ * refused.  A message found again past its lease (q->leased) was being
+ * sent by a notifier that stopped: its journal says whether it was.
+ */
+int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
+    int64_t until);
 
 /* the dead letters, each handed to fn; the number, or -1 */
 long onestop_notify_dead(onestop_store_t *st,
