@@ -734,6 +734,7 @@ done:
 static void
 retry_due(daemon_t *d)
 {
+    int                       rc;
     long                      n, i;
     char                      err[256], key[160];
     int64_t                   lease;
@@ -750,13 +751,17 @@ retry_due(daemon_t *d)
             + (d->conf->zalo.on ? d->conf->zalo.timeout_ms : 0);
 
     for (i = 0; i < n && !*d->stop; i++) {
-        if (onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease)
-            != 1)
-        {
-            continue;                       /* another notifier's */
+        rc = onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease);
+        onestop_notify_key(&q[i].id, key, sizeof(key));
+
+        if (rc == 2) {
+            say("%s: a newer version of the dossier was told since: "
+                "not sent", key);
         }
 
-        onestop_notify_key(&q[i].id, key, sizeof(key));
+        if (rc != 1) {
+            continue;                       /* another notifier's */
+        }
 
         if (q[i].leased) {
             journal_load(d);

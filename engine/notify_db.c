@@ -160,6 +160,54 @@ told(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
 }
 
 
+/* whether the sent-log has a version of id's dossier, event and channel
+ * newer than id's (claimed, sent, queued or dead): 1, 0, or -1 */
+static int
+newer(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+{
+    int          rc, i;
+    size_t       plen;
+    uint8_t      key[ID_MAX];
+    uint64_t     v;
+    MDB_val      kv, dv;
+    MDB_cursor  *c;
+
+    plen = id_key(key, 'S', 0, id) - 8;
+
+    for (i = 0; i < 8; i++) {
+        key[plen + i] = 0xff;              /* past every version ... */
+    }
+
+    if (mdb_cursor_open(txn, dbi, &c) != 0) {
+        return -1;
+    }
+
+    kv.mv_data = key;
+    kv.mv_size = plen + 8;
+    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(c, &kv, &dv, MDB_PREV)
+                 : rc == MDB_NOTFOUND ? mdb_cursor_get(c, &kv, &dv, MDB_LAST)
+                 : rc;                      /* ... then the last of them */
+
+    if (rc != 0) {
+        mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : -1;
+    }
+
+    v = 0;
+
+    if (kv.mv_size == plen + 8 && memcmp(kv.mv_data, key, plen) == 0) {
+        for (i = 0; i < 8; i++) {
+            v = v << 8 | ((uint8_t *) kv.mv_data)[plen + i];
+        }
+    }
+
+    mdb_cursor_close(c);
+
+    return v > id->version;
+}
+
+
 static int
 put_state(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
     int state, int64_t ms, uint32_t tries)
@@ -574,6 +622,28 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     if (rc == MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return 0;                       /* another notifier's now */
+    }
+
+    /* a newer version of the dossier told the event since (an apology's
+     * other date): this one would say what no longer holds */
+
+    if (rc == 0 && (rc = newer(txn, st->notify, &q->id)) != 0) {
+        rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
+
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            onestop_write_failed(st, rc);
+            return -1;
+        }
+
+        rc = mdb_txn_commit(txn);
+
+        if (rc != 0) {
+            onestop_write_failed(st, rc);
+            return -1;
+        }
+
+        return 2;
     }
 
     /* the value as it is (its time the first due one's), under the
