@@ -61,6 +61,8 @@ typedef struct {
     int64_t                        pending;
     int64_t                        lag_at;
     int64_t                        claimed_at;
+    char                           read_to[64];    /* the group's last
+                                                      delivered id */
     volatile int                  *stop;
 } daemon_t;
 
@@ -239,10 +241,13 @@ redis_open(daemon_t *d)
     }
 
     /* the group, from the log's end when it is new: what was committed
-     * before the first notifier started is not told */
+     * before the first notifier started is not told.  A group this
+     * notifier read from, gone since (a Redis that came back empty, the
+     * log deleted), is made again where it was: the primary's outbox may
+     * have written the outage's changes to the new log already */
 
-    r = redisCommand(d->redis, "XGROUP CREATE %s %s $ MKSTREAM", d->key,
-                     d->conf->group);
+    r = redisCommand(d->redis, "XGROUP CREATE %s %s %s MKSTREAM", d->key,
+                     d->conf->group, d->read_to[0] ? d->read_to : "$");
 
     if (r == NULL) {
         say("redis: %s", d->redis->errstr);
@@ -302,6 +307,14 @@ lag_read(daemon_t *d)
         for (j = 0; ours && j + 1 < g->elements; j += 2) {
             k = g->element[j];
             v = g->element[j + 1];
+
+            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING
+                && strcmp(k->str, "last-delivered-id") == 0
+                && v->len < sizeof(d->read_to))
+            {
+                memcpy(d->read_to, v->str, v->len + 1);
+                continue;
+            }
 
             if (k->type != REDIS_REPLY_STRING
                 || v->type != REDIS_REPLY_INTEGER)
