@@ -252,7 +252,21 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
         if (t == ONESTOP_NS_SENDING && exact == ONESTOP_NS_SENDING
             && reclaim)
         {
-            was[i] = ONESTOP_NS_SENDING;       /* a notifier died */
+            /* a notifier died; but a newer version that told the event
+             * since (an apology's other date) makes it old news, as it
+             * would a fresh claim */
+
+            t = newer(txn, st->notify, &id[i]);
+
+            if (t < 0) {
+                goto failed;
+            }
+
+            if (t) {
+                continue;
+            }
+
+            was[i] = ONESTOP_NS_SENDING;
 
         } else if (t != 0) {
             continue;
