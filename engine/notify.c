@@ -810,6 +810,10 @@ read_group(daemon_t *d, const char *id, unsigned block)
     int          got;
     redisReply  *r;
 
+    if (d->redis == NULL) {
+        return -1;          /* closed in the last batch (its XACK failed) */
+    }
+
     if (block) {
         r = redisCommand(d->redis, "XREADGROUP GROUP %s %s COUNT %u BLOCK %u "
                          "STREAMS %s %s", d->conf->group, d->conf->consumer,

@@ -14,7 +14,9 @@ use utf8;
 
 use lib 't/lib';
 
+use IO::Socket::INET;
 use JSON::PP;
+use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -67,6 +69,46 @@ post('000.00.12.H36-261207-D0003');
 ok(sent('000.00.12.H36-261207-D0003', 15), 'and one after');
 
 $n->stop('a');
+
+# A notifier started again under its name reads its own pending entries
+# first; Redis going away while it sends them (its XACK fails) must not
+# kill it: it waits for Redis like at any other time.  (Until 7 December
+# 2026 it read its pending entries again on the closed connection, a
+# NULL one: a segmentation fault.)
+
+my $mute = IO::Socket::INET->new(Listen => 8, LocalAddr => '127.0.0.1',
+    LocalPort => 0, Proto => 'tcp', ReuseAddr => 1) or die "listen: $!";
+my $sms_port = $n->{sms_port};
+$n->{sms_port} = $mute->sockport;           # never answers
+ok($n->start_notifier('p', main => "batch = 5\n"),
+    'notifier P starts, its gateway mute');
+$n->{sms_port} = $sms_port;
+my @codes = map { sprintf('000.00.12.H36-261207-D01%02d', $_) } 1 .. 5;
+is($t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([map { { %rec, code => $_ } } @codes]))->{status},
+    200, 'five receipts written');
+ok(Onestop::Notify::wait_until(10, sub {
+        $t->redis('XPENDING', 'n:log', 'notify') =~ /^p\n5$/m }),
+    'the five pending for P');
+$n->stop('p', 'KILL');
+
+$n->mode('sms', 'slow');                    # 0.7 s a message
+ok($n->start_notifier('p', main => "batch = 5\n"), 'P starts again');
+sleep 1;                                    # in its pending entries
+$t->stop_redis;
+sleep 4;                                    # their XACK failed
+ok(kill(0, $n->{pids}{p}) && waitpid($n->{pids}{p}, POSIX::WNOHANG()) == 0,
+    'P is alive after Redis went away in its pending entries')
+    or diag($n->log_text('p'));
+$t->start_redis(port => $rport);
+$n->mode('sms', '');
+ok(Onestop::Notify::wait_until(40, sub {
+        my $l = $n->log_text('p');
+        !grep { $l !~ /sent \Q$_\E\.1\.received\.sms/ } @codes }),
+    'and has sent them all');
+
+$n->stop('p');
+close $mute;
 $t->stop;
 $t->stop_redis;
 done_testing;
