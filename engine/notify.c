@@ -464,7 +464,10 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
 
     o->error = err;
 
-    if (rc == ONESTOP_SEND_TEMP && o->attempts <= d->conf->retry_max) {
+    /* retry_max attempts in all, the first included (docs/notify.md,
+     * conf/notify.conf) */
+
+    if (rc == ONESTOP_SEND_TEMP && o->attempts < d->conf->retry_max) {
         o->state = ONESTOP_NS_RETRY;
         wait = backoff(d->conf, o->attempts);
         o->due_ms = onestop_notify_now_ms() + wait;

@@ -123,6 +123,33 @@ like($n->log_text('c'), qr/\Q$code\E\.1\.received\.email was sent by a notifier 
     'C says so');
 
 $n->stop('c');
+
+# retry_max is the attempts before a dead letter (docs/notify.md,
+# conf/notify.conf): with 3, the third failure makes it dead.  (Until 7
+# December 2026 a message was tried retry_max + 1 times.)
+
+$n->mode('sms', '5xx');
+ok($n->start_notifier('d', main => "retry_max = 3\n"),
+    'a notifier with retry_max = 3');
+$code = '000.00.12.H36-261207-R0201';
+is($t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode({ code => $code, version => 1,
+        agency => '000.00.12.H36', procedure => '1.001234',
+        channel => 'online', applicant => { name => 'Công dân' },
+        contact => { phone => '0912000444' }, notify => ['sms'],
+        received_at => $now, due_at => $due }))->{status}, 200,
+    'a dossier written, the gateway answering 503');
+my $letter;
+ok(Onestop::Notify::wait_until(30, sub {
+        ($rc, $out) = $t->cli('notify', '--dead');
+        ($letter) = map { $json->decode($_) } grep { /R0201/ } split /\n/,
+            $out;
+        $letter }), 'a dead letter at last');
+is($letter->{attempts}, 3, 'after 3 attempts');
+my $tries = () = $n->log_text('d') =~ /\Q$code\E\.1\.received\.sms to \S+ failed/g;
+is($tries, 3, 'the gateway was tried 3 times');
+
+$n->stop('d');
 close $mute;
 $t->stop;
 $t->stop_redis;
