@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -899,10 +900,12 @@ int
 onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
     volatile int *stop, char *err, size_t errlen)
 {
-    int       pause_ms;
-    size_t    i;
-    int64_t   lag, pending, now;
-    daemon_t  d;
+    int           pause_ms;
+    char          old[1300];
+    size_t        i;
+    int64_t       lag, pending, now;
+    daemon_t      d;
+    struct stat   sb;
 
     memset(&d, 0, sizeof(d));
     d.st = st;
@@ -931,6 +934,21 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 
     snprintf(d.journal_path, sizeof(d.journal_path), "%s/journal.%s",
              conf->journal_dir, conf->consumer);
+
+    /* what a previous run under this name journaled and did not record
+     * (a kill -9) is kept aside, read with the other journals: this run
+     * empties its own journal at its first outcome, and a message of the
+     * queue it was sending is looked up only past its lease */
+
+    if (stat(d.journal_path, &sb) == 0 && sb.st_size > 0) {
+        snprintf(old, sizeof(old), "%s.%lld", d.journal_path,
+                 (long long) time(NULL));
+
+        if (rename(d.journal_path, old) != 0) {
+            say("journal %s: %s", d.journal_path, strerror(errno));
+        }
+    }
+
     d.journal = open(d.journal_path, O_WRONLY | O_APPEND | O_CREAT
                                      | O_CLOEXEC, 0640);
 

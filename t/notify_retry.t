@@ -124,6 +124,48 @@ like($n->log_text('c'), qr/\Q$code\E\.1\.received\.email was sent by a notifier 
 
 $n->stop('c');
 
+# The same, X started again under its own name (as with a fixed
+# consumer): what it sends before the lease ends empties its journal, and
+# the message found past its lease must still be found in what the journal
+# held at the start.
+
+sub email_dossier($c) {
+    is($t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode({ code => $c, version => 1,
+            agency => '000.00.12.H36', procedure => '1.001234',
+            channel => 'online', applicant => { name => 'Công dân' },
+            contact => { email => lc(substr($c, -5)) . '@example.vn' },
+            notify => ['email'], received_at => $now, due_at => $due }))
+        ->{status}, 200, "$c written");
+}
+
+$n->{smtp_port} = $mute->sockport;
+ok($n->start_notifier('x'), 'notifier X starts again, its SMTP server mute');
+$n->{smtp_port} = $sink_port;
+my $code2 = '000.00.12.H36-261207-R0102';
+email_dossier($code2);
+ok(Onestop::Notify::wait_until(15, sub {
+        $n->log_text('x') =~ /\Q$code2\E\.1\.received\.email to \S+ failed/ }),
+    'its first attempt timed out: queued');
+sleep 2;
+$n->stop('x', 'KILL');
+Onestop::Test::spew($t, 'notify/journal/journal.x',
+    "$code2.1.received.email\n");
+ok($n->start_notifier('x'), 'X starts again under its name');
+email_dossier('000.00.12.H36-261207-R0103');
+ok(Onestop::Notify::wait_until(15, sub {
+        grep { $_->{rcpt} eq 'r0103@example.vn' } @{ $n->mails } }),
+    'X sends another receipt (its journal emptied)');
+ok(Onestop::Notify::wait_until(30, sub {
+        ($rc, $out) = $t->cli('notify', '--status');
+        $st = $json->decode($out);
+        $st->{queued} == 0 }), 'X takes its message past its lease')
+    or diag($out);
+is(scalar(grep { $_->{rcpt} eq 'r0102@example.vn' } @{ $n->mails }), 0,
+    'not sent again: X\'s journal had it');
+is($st->{channels}{email}{received}{sent}, 3, '--status: 3 sent');
+$n->stop('x');
+
 # retry_max is the attempts before a dead letter (docs/notify.md,
 # conf/notify.conf): with 3, the third failure makes it dead.  (Until 7
 # December 2026 a message was tried retry_max + 1 times.)
