@@ -941,8 +941,8 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
      * queue it was sending is looked up only past its lease */
 
     if (stat(d.journal_path, &sb) == 0 && sb.st_size > 0) {
-        snprintf(old, sizeof(old), "%s.%lld", d.journal_path,
-                 (long long) time(NULL));
+        snprintf(old, sizeof(old), "%s.%lld-%ld", d.journal_path,
+                 (long long) time(NULL), (long) getpid());
 
         if (rename(d.journal_path, old) != 0) {
             say("journal %s: %s", d.journal_path, strerror(errno));
