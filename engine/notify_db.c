@@ -620,10 +620,12 @@ int
 onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until)
 {
-    int       rc;
-    uint8_t   key[8 + ID_MAX];
-    MDB_val   kv, dv, nv;
-    MDB_txn  *txn;
+    int                  rc;
+    unsigned             ev;
+    uint8_t              key[8 + ID_MAX];
+    MDB_val              kv, dv, nv;
+    MDB_txn             *txn;
+    onestop_notify_id_t  other;
 
     if (begin(st, &txn) != 0) {
         return -1;
@@ -639,9 +641,24 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     }
 
     /* a newer version of the dossier told the event since (an apology's
-     * other date): this one would say what no longer holds */
+     * other date), or, for an appointment, its result or withdrawal: this
+     * one would say what no longer holds */
 
-    if (rc == 0 && (rc = newer(txn, st->notify, &q->id)) != 0) {
+    if (rc == 0) {
+        rc = newer(txn, st->notify, &q->id);
+        other = q->id;
+
+        for (ev = ONESTOP_EV_RESULT;
+             rc == 0 && q->id.ev == ONESTOP_EV_APPOINTMENT
+             && ev <= ONESTOP_EV_WITHDRAWN;
+             ev++)
+        {
+            other.ev = ev;
+            rc = newer(txn, st->notify, &other);
+        }
+    }
+
+    if (rc != 0) {
         rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
 
         if (rc != 0) {

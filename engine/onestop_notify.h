@@ -288,8 +288,9 @@ long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
  * transaction it is moved from its due time to `until` (a lease), so that
  * no other notifier sends it meanwhile; q->at_ms is then `until`.  1 when
  * taken, 0 when another notifier took it first, 2 when a newer version
- * of its dossier has its event and channel in the sent-log (it is then
- * removed from the queue, not to be sent), -1 when the store refused.  A message found again past its lease (q->leased) was being
+ * of its dossier has its event and channel in the sent-log, or for an
+ * appointment its result or withdrawal (it is then removed from the
+ * queue, not to be sent), -1 when the store refused.  A message found again past its lease (q->leased) was being
  * sent by a notifier that stopped: its journal says whether it was.
  */
 int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,

@@ -76,6 +76,32 @@ is_deeply([appointments()], [2], 'the first date never sent')
 my ($rc, $out) = $t->cli('notify', '--status');
 is($json->decode($out)->{queued}, 0, 'nothing left in the queue');
 
+# The same with a result: an apology's date waiting in the queue is not
+# told once the result of a newer version is (an appointment is told only
+# while the dossier is not resolved).
+
+$n->mode('sms', '5xx');
+my $code2 = '000.00.12.H36-261207-N0002';
+post({ %rec, code => $code2, version => 1, apology => { issued_at => $today,
+    new_due_at => Onestop::Notify::today(10), reason => 'Thu nhat' } });
+ok(failed("$code2.1.appointment.sms"), 'a date: 503, queued');
+post({ %rec, code => $code2, version => 2, apology => { issued_at => $today,
+    new_due_at => Onestop::Notify::today(10), reason => 'Thu nhat' },
+    resolved_at => $now, return_channel => 'online' });
+ok(failed("$code2.2.result.sms"), 'the result: 503, queued');
+$n->mode('sms', '');
+
+sub told2 {
+    return map { $_->{body} =~ /ref=\Q$code2\E\.(\d+\.\w+)\.sms/ ? $1 : () }
+        @{ $n->requests('sms') };
+}
+
+ok(Onestop::Notify::wait_until(30, sub { grep { $_ eq '2.result' } told2() }),
+    'the gateway back: the result sent');
+sleep 4;
+is_deeply([grep { /appointment/ } told2()], [],
+    'the date never sent after it') or diag(explain([told2()]));
+
 $n->stop('a');
 $t->stop;
 $t->stop_redis;
