@@ -208,6 +208,33 @@ newer(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
 }
 
 
+/* whether a newer version of id's dossier told what makes id old news:
+ * its event and channel (an apology's other date), or, for an
+ * appointment, the result or the withdrawal on its channel (an
+ * appointment is told only while the dossier is neither); 1, 0, or -1 */
+static int
+superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+{
+    int                  rc;
+    unsigned             ev;
+    onestop_notify_id_t  other;
+
+    rc = newer(txn, dbi, id);
+    other = *id;
+
+    for (ev = ONESTOP_EV_RESULT;
+         rc == 0 && id->ev == ONESTOP_EV_APPOINTMENT
+         && ev <= ONESTOP_EV_WITHDRAWN;
+         ev++)
+    {
+        other.ev = ev;
+        rc = newer(txn, dbi, &other);
+    }
+
+    return rc;
+}
+
+
 static int
 put_state(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
     int state, int64_t ms, uint32_t tries)
@@ -252,23 +279,25 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
         if (t == ONESTOP_NS_SENDING && exact == ONESTOP_NS_SENDING
             && reclaim)
         {
-            /* a notifier died; but a newer version that told the event
-             * since (an apology's other date) makes it old news, as it
-             * would a fresh claim */
-
-            t = newer(txn, st->notify, &id[i]);
-
-            if (t < 0) {
-                goto failed;
-            }
-
-            if (t) {
-                continue;
-            }
-
-            was[i] = ONESTOP_NS_SENDING;
+            was[i] = ONESTOP_NS_SENDING;       /* a notifier died */
 
         } else if (t != 0) {
+            continue;
+        }
+
+        /* a newer version told since what makes it old news: told() sees
+         * the event's newer versions, but stops at this one's own claim
+         * (a dead notifier's), and knows nothing of an appointment's
+         * result */
+
+        t = superseded(txn, st->notify, &id[i]);
+
+        if (t < 0) {
+            goto failed;
+        }
+
+        if (t) {
+            was[i] = 0;
             continue;
         }
 
@@ -620,12 +649,10 @@ int
 onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until)
 {
-    int                  rc;
-    unsigned             ev;
-    uint8_t              key[8 + ID_MAX];
-    MDB_val              kv, dv, nv;
-    MDB_txn             *txn;
-    onestop_notify_id_t  other;
+    int       rc;
+    uint8_t   key[8 + ID_MAX];
+    MDB_val   kv, dv, nv;
+    MDB_txn  *txn;
 
     if (begin(st, &txn) != 0) {
         return -1;
@@ -645,17 +672,7 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
      * one would say what no longer holds */
 
     if (rc == 0) {
-        rc = newer(txn, st->notify, &q->id);
-        other = q->id;
-
-        for (ev = ONESTOP_EV_RESULT;
-             rc == 0 && q->id.ev == ONESTOP_EV_APPOINTMENT
-             && ev <= ONESTOP_EV_WITHDRAWN;
-             ev++)
-        {
-            other.ev = ev;
-            rc = newer(txn, st->notify, &other);
-        }
+        rc = superseded(txn, st->notify, &q->id);
     }
 
     if (rc != 0) {

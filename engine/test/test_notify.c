@@ -371,6 +371,19 @@ test_claim(void)
     ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
        "nor by a fresh claim");
 
+    /* an appointment read after a newer version's result was told (two
+     * notifiers, the older entry late): not told after the result */
+
+    strcpy(v1.code, "000.00.12.H36-261207-0002");
+    v2 = v1;
+    v2.version = 2;
+    v2.ev = ONESTOP_EV_RESULT;
+    v2.print = 0;
+    ok(onestop_notify_claim(st, &v2, 1, 0, claimed, was) == 0 && claimed[0],
+       "version 2's result claimed");
+    ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
+       "version 1's appointment after it: not claimed");
+
     onestop_store_close(st);
 }
 
