@@ -30,7 +30,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +43,7 @@
 #include "onestop_replica.h"
 
 #define MSGS_MAX   (ONESTOP_EV_COUNT * ONESTOP_NCH_COUNT)
+#define say        onestop_notify_say
 
 
 typedef struct {
@@ -74,26 +74,6 @@ typedef struct {
     int                       rendered;
     uint8_t                   was;
 } item_t;
-
-
-static void
-say(const char *fmt, ...)
-{
-    va_list    ap;
-    char       when[32];
-    time_t     now;
-    struct tm  tm;
-
-    now = time(NULL);
-    localtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-
-    fprintf(stderr, "%s notify: ", when);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 
 /* journals */
@@ -420,23 +400,6 @@ entry_items(daemon_t *d, const redisReply *fields, onestop_record_t *r,
 }
 
 
-static int64_t
-backoff(const onestop_notify_conf_t *c, unsigned attempts)
-{
-    uint64_t  ms;
-
-    ms = c->retry_base_ms;
-
-    while (attempts-- > 1 && ms < c->retry_cap_ms) {
-        ms *= 2;
-    }
-
-    ms = ms > c->retry_cap_ms ? c->retry_cap_ms : ms;
-
-    return (int64_t) (ms - ms / 5 + (uint64_t) rand() % (ms / 5 * 2 + 1));
-}
-
-
 /* one send and its outcome */
 static void
 send_one(daemon_t *d, const onestop_notify_id_t *id,
@@ -470,7 +433,7 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
 
     if (rc == ONESTOP_SEND_TEMP && o->attempts < d->conf->retry_max) {
         o->state = ONESTOP_NS_RETRY;
-        wait = backoff(d->conf, o->attempts);
+        wait = onestop_notify_backoff(d->conf, o->attempts);
         o->due_ms = onestop_notify_now_ms() + wait;
         say("%s to %s failed (%s): attempt %u, again in %lld ms", key, to,
             err, o->attempts, (long long) wait);

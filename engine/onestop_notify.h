@@ -64,6 +64,18 @@ void onestop_notify_key(const struct onestop_notify_id_s *id, char *buf,
 /* the clock, ms since the epoch */
 int64_t onestop_notify_now_ms(void);
 
+/* the daemon's log line, on stderr with the time (the journal under
+ * systemd): never a phone, an address or a name (docs/notify.md) */
+void onestop_notify_say(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+struct onestop_notify_conf_s;
+
+/* ms before the attempt after `attempts` failed ones: retry_base doubled
+ * each time, at most retry_cap, +-20 % */
+int64_t onestop_notify_backoff(const struct onestop_notify_conf_s *c,
+    unsigned attempts);
+
 /* ---- configuration (notify_conf.c) ---- */
 
 #define ONESTOP_NOTIFY_HEADERS  16
@@ -101,7 +113,7 @@ typedef struct {
     long            timeout_ms;
 } onestop_notify_zalo_conf_t;
 
-typedef struct {
+typedef struct onestop_notify_conf_s {
     char            redis_host[256];
     int             redis_port;
     int             redis_db;
