@@ -30,10 +30,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +43,7 @@
 #include "onestop_replica.h"
 
 #define MSGS_MAX   (ONESTOP_EV_COUNT * ONESTOP_NCH_COUNT)
+#define say        onestop_notify_say
 
 
 typedef struct {
@@ -61,6 +62,8 @@ typedef struct {
     int64_t                        pending;
     int64_t                        lag_at;
     int64_t                        claimed_at;
+    char                           read_to[64];    /* the group's last
+                                                      delivered id */
     volatile int                  *stop;
 } daemon_t;
 
@@ -71,26 +74,6 @@ typedef struct {
     int                       rendered;
     uint8_t                   was;
 } item_t;
-
-
-static void
-say(const char *fmt, ...)
-{
-    va_list    ap;
-    char       when[32];
-    time_t     now;
-    struct tm  tm;
-
-    now = time(NULL);
-    localtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-
-    fprintf(stderr, "%s notify: ", when);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 
 /* journals */
@@ -239,10 +222,13 @@ redis_open(daemon_t *d)
     }
 
     /* the group, from the log's end when it is new: what was committed
-     * before the first notifier started is not told */
+     * before the first notifier started is not told.  A group this
+     * notifier read from, gone since (a Redis that came back empty, the
+     * log deleted), is made again where it was: the primary's outbox may
+     * have written the outage's changes to the new log already */
 
-    r = redisCommand(d->redis, "XGROUP CREATE %s %s $ MKSTREAM", d->key,
-                     d->conf->group);
+    r = redisCommand(d->redis, "XGROUP CREATE %s %s %s MKSTREAM", d->key,
+                     d->conf->group, d->read_to[0] ? d->read_to : "$");
 
     if (r == NULL) {
         say("redis: %s", d->redis->errstr);
@@ -302,6 +288,14 @@ lag_read(daemon_t *d)
         for (j = 0; ours && j + 1 < g->elements; j += 2) {
             k = g->element[j];
             v = g->element[j + 1];
+
+            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING
+                && strcmp(k->str, "last-delivered-id") == 0
+                && v->len < sizeof(d->read_to))
+            {
+                memcpy(d->read_to, v->str, v->len + 1);
+                continue;
+            }
 
             if (k->type != REDIS_REPLY_STRING
                 || v->type != REDIS_REPLY_INTEGER)
@@ -406,23 +400,6 @@ entry_items(daemon_t *d, const redisReply *fields, onestop_record_t *r,
 }
 
 
-static int64_t
-backoff(const onestop_notify_conf_t *c, unsigned attempts)
-{
-    uint64_t  ms;
-
-    ms = c->retry_base_ms;
-
-    while (attempts-- > 1 && ms < c->retry_cap_ms) {
-        ms *= 2;
-    }
-
-    ms = ms > c->retry_cap_ms ? c->retry_cap_ms : ms;
-
-    return (int64_t) (ms - ms / 5 + (uint64_t) rand() % (ms / 5 * 2 + 1));
-}
-
-
 /* one send and its outcome */
 static void
 send_one(daemon_t *d, const onestop_notify_id_t *id,
@@ -451,9 +428,12 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
 
     o->error = err;
 
-    if (rc == ONESTOP_SEND_TEMP && o->attempts <= d->conf->retry_max) {
+    /* retry_max attempts in all, the first included (docs/notify.md,
+     * conf/notify.conf) */
+
+    if (rc == ONESTOP_SEND_TEMP && o->attempts < d->conf->retry_max) {
         o->state = ONESTOP_NS_RETRY;
-        wait = backoff(d->conf, o->attempts);
+        wait = onestop_notify_backoff(d->conf, o->attempts);
         o->due_ms = onestop_notify_now_ms() + wait;
         say("%s to %s failed (%s): attempt %u, again in %lld ms", key, to,
             err, o->attempts, (long long) wait);
@@ -724,20 +704,61 @@ done:
 }
 
 
-/* the retry queue's messages that are due */
+/*
+ * The retry queue's messages that are due.  The queue is the store's and
+ * every notifier sends from it: each message is taken first (moved to a
+ * lease's time in one write transaction), so that one notifier only sends
+ * it; one past its lease was taken by a notifier that stopped, and is sent
+ * again only when that one's journal does not have it.
+ */
 static void
 retry_due(daemon_t *d)
 {
+    int                       rc;
     long                      n, i;
-    char                      err[256];
+    char                      err[256], key[160];
+    int64_t                   lease;
     onestop_notify_queued_t   q[32];
     onestop_notify_outcome_t  o;
 
     n = onestop_notify_due(d->st, onestop_notify_now_ms(), q, 32);
 
+    /* longer than any send can take */
+
+    lease = (int64_t) d->conf->claim_idle_ms
+            + (d->conf->email.on ? d->conf->email.timeout_ms : 0)
+            + (d->conf->sms.on ? d->conf->sms.timeout_ms : 0)
+            + (d->conf->zalo.on ? d->conf->zalo.timeout_ms : 0);
+
     for (i = 0; i < n && !*d->stop; i++) {
-        send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
-                 sizeof(err));
+        rc = onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease);
+        onestop_notify_key(&q[i].id, key, sizeof(key));
+
+        if (rc == 2) {
+            say("%s: a newer version of the dossier was told since: "
+                "not sent", key);
+        }
+
+        if (rc != 1) {
+            continue;                       /* another notifier's */
+        }
+
+        if (q[i].leased) {
+            journal_load(d);
+        }
+
+        if (q[i].leased && journal_has(d, key)) {
+            memset(&o, 0, sizeof(onestop_notify_outcome_t));
+            o.id = &q[i].id;
+            o.state = ONESTOP_NS_SENT;
+            o.attempts = q[i].attempts + 1;
+            say("%s was sent by a notifier that stopped: not again", key);
+
+        } else {
+            send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
+                     sizeof(err));
+        }
+
         o.from_queue = 1;
         o.old_due_ms = q[i].at_ms;
         outcomes_done(d, &o, 1);
@@ -755,6 +776,10 @@ read_group(daemon_t *d, const char *id, unsigned block)
 {
     int          got;
     redisReply  *r;
+
+    if (d->redis == NULL) {
+        return -1;          /* closed in the last batch (its XACK failed) */
+    }
 
     if (block) {
         r = redisCommand(d->redis, "XREADGROUP GROUP %s %s COUNT %u BLOCK %u "
@@ -838,10 +863,12 @@ int
 onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
     volatile int *stop, char *err, size_t errlen)
 {
-    int       pause_ms;
-    size_t    i;
-    int64_t   lag, pending, now;
-    daemon_t  d;
+    int           pause_ms;
+    char          old[1300];
+    size_t        i;
+    int64_t       lag, pending, now;
+    daemon_t      d;
+    struct stat   sb;
 
     memset(&d, 0, sizeof(d));
     d.st = st;
@@ -870,6 +897,21 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 
     snprintf(d.journal_path, sizeof(d.journal_path), "%s/journal.%s",
              conf->journal_dir, conf->consumer);
+
+    /* what a previous run under this name journaled and did not record
+     * (a kill -9) is kept aside, read with the other journals: this run
+     * empties its own journal at its first outcome, and a message of the
+     * queue it was sending is looked up only past its lease */
+
+    if (stat(d.journal_path, &sb) == 0 && sb.st_size > 0) {
+        snprintf(old, sizeof(old), "%s.%lld-%ld", d.journal_path,
+                 (long long) time(NULL), (long) getpid());
+
+        if (rename(d.journal_path, old) != 0) {
+            say("journal %s: %s", d.journal_path, strerror(errno));
+        }
+    }
+
     d.journal = open(d.journal_path, O_WRONLY | O_APPEND | O_CREAT
                                      | O_CLOEXEC, 0640);
 

@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,43 @@ onestop_notify_now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+void
+onestop_notify_say(const char *fmt, ...)
+{
+    va_list    ap;
+    char       when[32];
+    time_t     now;
+    struct tm  tm;
+
+    now = time(NULL);
+    localtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+
+    fprintf(stderr, "%s notify: ", when);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+
+int64_t
+onestop_notify_backoff(const onestop_notify_conf_t *c, unsigned attempts)
+{
+    uint64_t  ms;
+
+    ms = c->retry_base_ms;
+
+    while (attempts-- > 1 && ms < c->retry_cap_ms) {
+        ms *= 2;
+    }
+
+    ms = ms > c->retry_cap_ms ? c->retry_cap_ms : ms;
+
+    return (int64_t) (ms - ms / 5 + (uint64_t) rand() % (ms / 5 * 2 + 1));
 }
 
 

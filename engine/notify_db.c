@@ -160,6 +160,81 @@ told(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
 }
 
 
+/* whether the sent-log has a version of id's dossier, event and channel
+ * newer than id's (claimed, sent, queued or dead): 1, 0, or -1 */
+static int
+newer(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+{
+    int          rc, i;
+    size_t       plen;
+    uint8_t      key[ID_MAX];
+    uint64_t     v;
+    MDB_val      kv, dv;
+    MDB_cursor  *c;
+
+    plen = id_key(key, 'S', 0, id) - 8;
+
+    for (i = 0; i < 8; i++) {
+        key[plen + i] = 0xff;              /* past every version ... */
+    }
+
+    if (mdb_cursor_open(txn, dbi, &c) != 0) {
+        return -1;
+    }
+
+    kv.mv_data = key;
+    kv.mv_size = plen + 8;
+    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(c, &kv, &dv, MDB_PREV)
+                 : rc == MDB_NOTFOUND ? mdb_cursor_get(c, &kv, &dv, MDB_LAST)
+                 : rc;                      /* ... then the last of them */
+
+    if (rc != 0) {
+        mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : -1;
+    }
+
+    v = 0;
+
+    if (kv.mv_size == plen + 8 && memcmp(kv.mv_data, key, plen) == 0) {
+        for (i = 0; i < 8; i++) {
+            v = v << 8 | ((uint8_t *) kv.mv_data)[plen + i];
+        }
+    }
+
+    mdb_cursor_close(c);
+
+    return v > id->version;
+}
+
+
+/* whether a newer version of id's dossier told what makes id old news:
+ * its event and channel (an apology's other date), or, for an
+ * appointment, the result or the withdrawal on its channel (an
+ * appointment is told only while the dossier is neither); 1, 0, or -1 */
+static int
+superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+{
+    int                  rc;
+    unsigned             ev;
+    onestop_notify_id_t  other;
+
+    rc = newer(txn, dbi, id);
+    other = *id;
+
+    for (ev = ONESTOP_EV_RESULT;
+         rc == 0 && id->ev == ONESTOP_EV_APPOINTMENT
+         && ev <= ONESTOP_EV_WITHDRAWN;
+         ev++)
+    {
+        other.ev = ev;
+        rc = newer(txn, dbi, &other);
+    }
+
+    return rc;
+}
+
+
 static int
 put_state(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
     int state, int64_t ms, uint32_t tries)
@@ -207,6 +282,22 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
             was[i] = ONESTOP_NS_SENDING;       /* a notifier died */
 
         } else if (t != 0) {
+            continue;
+        }
+
+        /* a newer version told since what makes it old news: told() sees
+         * the event's newer versions, but stops at this one's own claim
+         * (a dead notifier's), and knows nothing of an appointment's
+         * result */
+
+        t = superseded(txn, st->notify, &id[i]);
+
+        if (t < 0) {
+            goto failed;
+        }
+
+        if (t) {
+            was[i] = 0;
             continue;
         }
 
@@ -537,6 +628,9 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
         }
 
         if (kept_parse(&kv, 9, &dv, &q[n]) == 0) {
+            /* the message keeps the time it was first due: a key of
+             * another time is a lease (onestop_notify_take) */
+            q[n].leased = q[n].at_ms != due;
             q[n].at_ms = due;
             n++;
         }
@@ -548,6 +642,94 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
     mdb_txn_abort(txn);
 
     return n;
+}
+
+
+int
+onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
+    int64_t until)
+{
+    int       rc;
+    uint8_t   key[8 + ID_MAX];
+    MDB_val   kv, dv, nv;
+    MDB_txn  *txn;
+
+    if (begin(st, &txn) != 0) {
+        return -1;
+    }
+
+    kv.mv_data = key;
+    kv.mv_size = id_key(key, 'Q', q->at_ms, &q->id);
+    rc = mdb_get(txn, st->notify, &kv, &dv);
+
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return 0;                       /* another notifier's now */
+    }
+
+    /* a newer version of the dossier told the event since (an apology's
+     * other date), or, for an appointment, its result or withdrawal: this
+     * one would say what no longer holds */
+
+    if (rc == 0) {
+        rc = superseded(txn, st->notify, &q->id);
+    }
+
+    if (rc != 0) {
+        rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
+
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            onestop_write_failed(st, rc);
+            return -1;
+        }
+
+        rc = mdb_txn_commit(txn);
+
+        if (rc != 0) {
+            onestop_write_failed(st, rc);
+            return -1;
+        }
+
+        return 2;
+    }
+
+    /* the value as it is (its time the first due one's), under the
+     * lease's time; copied, since a delete may move the page it is on */
+
+    nv.mv_size = dv.mv_size;
+    nv.mv_data = rc == 0 ? malloc(dv.mv_size) : NULL;
+
+    if (nv.mv_data == NULL) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+
+    memcpy(nv.mv_data, dv.mv_data, dv.mv_size);
+    rc = mdb_del(txn, st->notify, &kv, NULL);
+
+    if (rc == 0) {
+        kv.mv_size = id_key(key, 'Q', until, &q->id);
+        rc = mdb_put(txn, st->notify, &kv, &nv, 0);
+    }
+
+    free(nv.mv_data);
+
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        onestop_write_failed(st, rc);
+        return -1;
+    }
+
+    rc = mdb_txn_commit(txn);
+
+    if (rc != 0) {
+        onestop_write_failed(st, rc);
+        return -1;
+    }
+
+    q->at_ms = until;
+    return 1;
 }
 
 
@@ -719,136 +901,4 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
     }
 
     return (long) l.n;
-}
-
-
-int
-onestop_notify_status(onestop_store_t *st, onestop_notify_status_t *s)
-{
-    int          rc;
-    uint8_t      start[1];
-    const uint8_t  *k;
-    MDB_val      kv, dv;
-    MDB_txn     *txn;
-    MDB_cursor  *c;
-
-    memset(s, 0, sizeof(onestop_notify_status_t));
-    s->lag = -1;
-    s->pending = -1;
-
-    if (!st->has_notify) {
-        return 0;
-    }
-
-    txn = st->rtxn;
-
-    if (txn == NULL || !st->reading) {
-        return -1;
-    }
-
-    if (mdb_cursor_open(txn, st->notify, &c) != 0) {
-        return -1;
-    }
-
-    start[0] = 'C';
-    kv.mv_data = start;
-    kv.mv_size = 1;
-    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
-
-    while (rc == 0) {
-        k = kv.mv_data;
-
-        if (k[0] == 'C' && kv.mv_size == 4 && dv.mv_size == 8
-            && k[1] < ONESTOP_NCH_COUNT && k[2] < ONESTOP_EV_COUNT
-            && k[3] < ONESTOP_NC_COUNT)
-        {
-            memcpy(&s->count[k[1]][k[2]][k[3]], dv.mv_data, 8);
-            s->any = 1;
-
-        } else if (k[0] == 'D') {
-            s->dead++;
-
-        } else if (k[0] == 'M' && kv.mv_size == 4
-                   && memcmp(k, "Mlag", 4) == 0 && dv.mv_size == 24)
-        {
-            memcpy(&s->lag, dv.mv_data, 8);
-            memcpy(&s->pending, (uint8_t *) dv.mv_data + 8, 8);
-            memcpy(&s->lag_at_ms, (uint8_t *) dv.mv_data + 16, 8);
-            s->any = 1;
-
-        } else if (k[0] == 'Q') {
-            s->queued++;
-
-        } else if (k[0] == 'S') {
-            /* the sent-log: skip past it */
-            kv.mv_data = (void *) "T";
-            kv.mv_size = 1;
-            rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
-            continue;
-        }
-
-        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
-    }
-
-    mdb_cursor_close(c);
-    return rc == MDB_NOTFOUND ? 0 : -1;
-}
-
-
-void
-onestop_notify_metrics(onestop_store_t *st, onestop_buf_t *b)
-{
-    unsigned                 ch, ev, k;
-    onestop_notify_status_t  s;
-
-    static const char  *help[ONESTOP_NC_COUNT] = {
-        "Notifications sent to citizens",
-        "Notification attempts that failed (retried, or dead-lettered)",
-        "Notifications given up (dead letters)"
-    };
-
-    if (onestop_notify_status(st, &s) != 0 || !s.any) {
-        return;
-    }
-
-    for (k = 0; k < ONESTOP_NC_COUNT; k++) {
-        onestop_buf_printf(b, "# HELP onestop_notify_%s_total %s, by channel "
-                           "and event.\n# TYPE onestop_notify_%s_total "
-                           "counter\n", onestop_notify_count_name(k), help[k],
-                           onestop_notify_count_name(k));
-
-        for (ch = 0; ch < ONESTOP_NCH_COUNT; ch++) {
-            for (ev = 0; ev < ONESTOP_EV_COUNT; ev++) {
-                onestop_buf_printf(b, "onestop_notify_%s_total{channel=\"%s\","
-                                   "event=\"%s\"} %llu\n",
-                                   onestop_notify_count_name(k),
-                                   onestop_notify_channel_name(ch),
-                                   onestop_notify_event_name(ev),
-                                   (unsigned long long) s.count[ch][ev][k]);
-            }
-        }
-    }
-
-    onestop_buf_printf(b,
-        "# HELP onestop_notify_queued Notifications waiting for a retry.\n"
-        "# TYPE onestop_notify_queued gauge\n"
-        "onestop_notify_queued %llu\n"
-        "# HELP onestop_notify_dead_letters Dead letters kept "
-        "(onestop notify --dead).\n"
-        "# TYPE onestop_notify_dead_letters gauge\n"
-        "onestop_notify_dead_letters %llu\n",
-        (unsigned long long) s.queued, (unsigned long long) s.dead);
-
-    if (s.lag >= 0) {
-        onestop_buf_printf(b,
-            "# HELP onestop_notify_lag Entries of the log not yet read by "
-            "the consumer group notify.\n"
-            "# TYPE onestop_notify_lag gauge\n"
-            "onestop_notify_lag %lld\n"
-            "# HELP onestop_notify_pending Entries read and not yet "
-            "acknowledged.\n"
-            "# TYPE onestop_notify_pending gauge\n"
-            "onestop_notify_pending %lld\n",
-            (long long) s.lag, (long long) s.pending);
-    }
 }

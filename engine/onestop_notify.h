@@ -64,6 +64,18 @@ void onestop_notify_key(const struct onestop_notify_id_s *id, char *buf,
 /* the clock, ms since the epoch */
 int64_t onestop_notify_now_ms(void);
 
+/* the daemon's log line, on stderr with the time (the journal under
+ * systemd): never a phone, an address or a name (docs/notify.md) */
+void onestop_notify_say(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+struct onestop_notify_conf_s;
+
+/* ms before the attempt after `attempts` failed ones: retry_base doubled
+ * each time, at most retry_cap, +-20 % */
+int64_t onestop_notify_backoff(const struct onestop_notify_conf_s *c,
+    unsigned attempts);
+
 /* ---- configuration (notify_conf.c) ---- */
 
 #define ONESTOP_NOTIFY_HEADERS  16
@@ -101,7 +113,7 @@ typedef struct {
     long            timeout_ms;
 } onestop_notify_zalo_conf_t;
 
-typedef struct {
+typedef struct onestop_notify_conf_s {
     char            redis_host[256];
     int             redis_port;
     int             redis_db;
@@ -272,6 +284,8 @@ typedef struct {
     onestop_notify_id_t   id;
     unsigned              attempts;
     int64_t               at_ms;           /* due, or when it died */
+    int                   leased;          /* taken by a notifier before
+                                              (onestop_notify_take) */
     char                  error[256];
     onestop_notify_msg_t  msg;
 } onestop_notify_queued_t;
@@ -280,6 +294,19 @@ typedef struct {
  * free with onestop_buf_free); the number, or -1 */
 long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
     onestop_notify_queued_t *q, size_t max);
+
+/*
+ * A queued message of onestop_notify_due taken to be sent: in one write
+ * transaction it is moved from its due time to `until` (a lease), so that
+ * no other notifier sends it meanwhile; q->at_ms is then `until`.  1 when
+ * taken, 0 when another notifier took it first, 2 when a newer version
+ * of its dossier has its event and channel in the sent-log, or for an
+ * appointment its result or withdrawal (it is then removed from the
+ * queue, not to be sent), -1 when the store refused.  A message found again past its lease (q->leased) was being
+ * sent by a notifier that stopped: its journal says whether it was.
+ */
+int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
+    int64_t until);
 
 /* the dead letters, each handed to fn; the number, or -1 */
 long onestop_notify_dead(onestop_store_t *st,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "onestop_batch_int.h"
@@ -309,6 +310,84 @@ test_sms_code(void)
 }
 
 
+/*
+ * The sent-log's claims (notify_db.c) on a store of its own: a message a
+ * notifier claimed and died with is claimed again by the one that takes
+ * its entry over, unless a newer version of the dossier told the event
+ * since (an apology letter's other date), which a fresh claim respects
+ * too: the old date must not reach the citizen after the new one.
+ */
+static void
+test_claim(void)
+{
+    char                      sdir[256], err[512];
+    uint8_t                   claimed[1], was[1];
+    onestop_store_t          *st;
+    onestop_store_conf_t      sc;
+    onestop_notify_id_t       v1, v2;
+    onestop_notify_outcome_t  o;
+
+    snprintf(sdir, sizeof(sdir), "%s/store", dir);
+    mkdir(sdir, 0700);
+    memset(&sc, 0, sizeof(sc));
+    sc.map_size = 16 << 20;
+    sc.offset = 7 * 3600;
+    sc.adopt_growth = 1;                    /* as the CLI's */
+
+    if (onestop_store_open(&st, sdir, &sc, err, sizeof(err)) != ONESTOP_OK) {
+        ok(0, "a store for the sent-log: %s", err);
+        return;
+    }
+
+    memset(&v1, 0, sizeof(v1));
+    strcpy(v1.code, "000.00.12.H36-261207-0001");
+    v1.version = 1;
+    v1.ev = ONESTOP_EV_APPOINTMENT;
+    v1.ch = ONESTOP_NCH_SMS;
+    v1.print = 1797000000;
+    v2 = v1;
+    v2.version = 2;
+    v2.print = 1797200000;
+
+    ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && claimed[0],
+       "version 1's new date claimed");
+    ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
+       "not again while it is claimed");
+    ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0 && claimed[0]
+       && was[0] == ONESTOP_NS_SENDING,
+       "claimed again by a notifier that takes the entry over");
+
+    ok(onestop_notify_claim(st, &v2, 1, 0, claimed, was) == 0 && claimed[0],
+       "version 2's other date claimed");
+    memset(&o, 0, sizeof(o));
+    o.id = &v2;
+    o.state = ONESTOP_NS_SENT;
+    o.attempts = 1;
+    ok(onestop_notify_record(st, &o, 1, -1, -1) == 0, "and sent");
+
+    ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0 && !claimed[0],
+       "version 1's date, taken over after version 2's was told: not "
+       "claimed");
+    ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
+       "nor by a fresh claim");
+
+    /* an appointment read after a newer version's result was told (two
+     * notifiers, the older entry late): not told after the result */
+
+    strcpy(v1.code, "000.00.12.H36-261207-0002");
+    v2 = v1;
+    v2.version = 2;
+    v2.ev = ONESTOP_EV_RESULT;
+    v2.print = 0;
+    ok(onestop_notify_claim(st, &v2, 1, 0, claimed, was) == 0 && claimed[0],
+       "version 2's result claimed");
+    ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
+       "version 1's appointment after it: not claimed");
+
+    onestop_store_close(st);
+}
+
+
 int
 main(void)
 {
@@ -326,6 +405,7 @@ main(void)
     test_record();
     test_render();
     test_sms_code();
+    test_claim();
 
     onestop_batch_free(&batch);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
