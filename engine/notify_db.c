@@ -107,6 +107,27 @@ begin(onestop_store_t *st, MDB_txn **txn)
 }
 
 
+/* a write transaction ended: committed when rc is 0, aborted otherwise;
+ * -1 (the store's error said) unless it committed */
+static int
+end(onestop_store_t *st, MDB_txn *txn, int rc)
+{
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+
+    } else {
+        rc = mdb_txn_commit(txn);
+    }
+
+    if (rc != 0) {
+        onestop_write_failed(st, rc);
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* the state of the sent-log that forbids sending id: 0 when none does */
 static int
 told(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id,
@@ -475,16 +496,7 @@ onestop_notify_record(onestop_store_t *st, const onestop_notify_outcome_t *o,
         rc = mdb_put(txn, st->notify, &kv, &dv, 0);
     }
 
-    if (rc != 0) {
-        mdb_txn_abort(txn);
-        onestop_write_failed(st, rc);
-        return -1;
-    }
-
-    rc = mdb_txn_commit(txn);
-
-    if (rc != 0) {
-        onestop_write_failed(st, rc);
+    if (end(st, txn, rc) != 0) {
         return -1;
     }
 
@@ -678,16 +690,7 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     if (rc != 0) {
         rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
 
-        if (rc != 0) {
-            mdb_txn_abort(txn);
-            onestop_write_failed(st, rc);
-            return -1;
-        }
-
-        rc = mdb_txn_commit(txn);
-
-        if (rc != 0) {
-            onestop_write_failed(st, rc);
+        if (end(st, txn, rc) != 0) {
             return -1;
         }
 
@@ -715,16 +718,7 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
 
     free(nv.mv_data);
 
-    if (rc != 0) {
-        mdb_txn_abort(txn);
-        onestop_write_failed(st, rc);
-        return -1;
-    }
-
-    rc = mdb_txn_commit(txn);
-
-    if (rc != 0) {
-        onestop_write_failed(st, rc);
+    if (end(st, txn, rc) != 0) {
         return -1;
     }
 

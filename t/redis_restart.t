@@ -37,34 +37,9 @@ ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 my %admin = (Authorization => 'Bearer rr-admin');
 
-sub metrics() {
-    my %m;
-    for (split /\n/, $t->get('/metrics')->{content} // '') {
-        $m{$1} = $2 if /^(onestop_\w+) (\S+)$/;
-    }
-    return \%m;
-}
-
-sub wait_for($timeout, $cond) {
-    my $end = time + $timeout;
-    while (time < $end) {
-        my $v = $cond->();
-        return $v if $v;
-        sleep 0.05;
-    }
-    return;
-}
-
-sub caught_up() {
-    return wait_for(15, sub {
-        my $m = metrics();
-        defined $m->{onestop_redis_outbox_depth}
-            && $m->{onestop_redis_outbox_depth} == 0
-            && $m->{onestop_redis_published_seq}
-               == $m->{onestop_store_changes_total}
-            ? $m->{onestop_store_changes_total} : 0;
-    });
-}
+sub metrics() { $t->metrics }
+sub wait_for($timeout, $cond) { Onestop::Test::wait_for($timeout, $cond) }
+sub caught_up() { $t->feed_caught_up(15) }
 
 my $N = 0;
 

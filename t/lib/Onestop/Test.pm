@@ -415,6 +415,42 @@ sub stop_redis {
     waitpid($pid, 0);
 }
 
+# /metrics' onestop_* series without labels: {name => value}
+sub metrics {
+    my ($self) = @_;
+    my %m;
+    for (split /\n/, $self->get('/metrics')->{content} // '') {
+        $m{$1} = $2 if /^(onestop_\w+) (\S+)$/;
+    }
+    return \%m;
+}
+
+# $cond's first true value within $timeout seconds, or undef
+sub wait_for {
+    my ($timeout, $cond) = @_;
+    my $end = Time::HiRes::time() + $timeout;
+    while (Time::HiRes::time() < $end) {
+        my $v = $cond->();
+        return $v if $v;
+        Time::HiRes::sleep(0.05);
+    }
+    return;
+}
+
+# the store's changes once the feed has published them all (its outbox
+# empty), or undef after $timeout seconds
+sub feed_caught_up {
+    my ($self, $timeout) = @_;
+    return wait_for($timeout // 15, sub {
+        my $m = $self->metrics;
+        defined $m->{onestop_redis_outbox_depth}
+            && $m->{onestop_redis_outbox_depth} == 0
+            && $m->{onestop_redis_published_seq}
+               == $m->{onestop_store_changes_total}
+            ? $m->{onestop_store_changes_total} : 0;
+    });
+}
+
 # redis-cli against the test's redis
 sub redis {
     my ($self, @args) = @_;
