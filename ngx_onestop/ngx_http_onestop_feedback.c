@@ -85,7 +85,10 @@ ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    omcf->office_hours = open * 1440 + close + 1;
+    /* close may be 24:00 (1440 minutes): 1441 values a part, or a close
+     * at midnight would read back as the next hour's opening */
+
+    omcf->office_hours = open * 1441 + close + 1;
 
     return ngx_http_onestop_calendar_apply(cf, omcf);
 }
@@ -116,7 +119,7 @@ ngx_http_onestop_calendar_apply(ngx_conf_t *cf,
 
     if (omcf->office_hours) {
         h = omcf->office_hours - 1;
-        onestop_calendar_set_hours(omcf->calendar, h / 1440, h % 1440);
+        onestop_calendar_set_hours(omcf->calendar, h / 1441, h % 1441);
     }
 
     return NGX_CONF_OK;

@@ -184,4 +184,28 @@ like($out, qr/invalid value "17:00-07:00"/, 'bad office hours refused');
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
 
+# office hours closing at midnight (24:00, which the parser accepts) keep
+# their opening: an evening submission is received at once
+my $t24 = Onestop::Test->new(today => '2024-06-20');
+$t24->spew('keys', sha256_hex('cal-admin-key') . " * admin\n");
+$t24->write_standard_conf(serve => [qw(ingest lookup stats)],
+    http => "onestop_office_hours 07:00-24:00;\n");
+ok($t24->start, 'nginx starts with onestop_office_hours 07:00-24:00')
+    or BAIL_OUT('nginx did not start');
+$r = $t24->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+    body => Onestop::Test::catalog_json());
+$r = $t24->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([rec('ON-EVENING',
+        submitted_at => '2024-06-14T20:00:00+07:00'),
+        rec('ON-MORNING', submitted_at => '2024-06-14T07:30:00+07:00')]));
+is($r->{status}, 200, 'ingested under 07:00-24:00') or diag($r->{content});
+$r = $t24->get('/api/v1/dossiers/ON-EVENING');
+is(eval { $json->decode($r->{content})->{received_at} },
+    '2024-06-14T20:00:00+07:00', 'Friday 20:00 within 07:00-24:00: received '
+    . 'at once');
+$r = $t24->get('/api/v1/dossiers/ON-MORNING');
+is(eval { $json->decode($r->{content})->{received_at} },
+    '2024-06-14T07:30:00+07:00', 'Friday 07:30: received at once');
+$t24->stop;
+
 done_testing();
