@@ -750,6 +750,15 @@ from_form(onestop_feedback_op_t *op, bump_t *bp, const char *body,
         arg = &a.arg[i];
         v = &arg->value;
 
+        /* the body was checked as UTF-8, but a percent-encoded byte is
+         * only seen decoded: stored, it would break every JSON answer
+         * that holds the question */
+
+        if (!onestop_utf8_valid(v->data, v->len)) {
+            *message = "the form is not UTF-8";
+            return 400;
+        }
+
 #define fb_field(n, dst)                                                     \
         if (arg->key.len == sizeof(n) - 1                                    \
             && memcmp(arg->key.data, n, sizeof(n) - 1) == 0)                 \

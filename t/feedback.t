@@ -116,6 +116,10 @@ is($r->{status}, 400, 'not JSON: 400');
 ($r, $j) = jpost('/api/v1/feedback', {kind => 'question', subject => 's',
     text => 't', name => 'n', contact => '0912345678', agency => 'NOPE'});
 is($r->{status}, 422, 'an agency not in the catalog: 422');
+$r = $t->http('POST', '/hoi-dap', headers => {
+    'Content-Type' => 'application/x-www-form-urlencoded'},
+    body => 'kind=question&subject=ab%FFcd&text=t&name=n&contact=0912345678');
+is($r->{status}, 400, 'a form whose percent-encoded bytes are not UTF-8: 400');
 
 ($r, $j) = jget('/api/v1/ingest/feedback?status=all', %admin);
 is(scalar @{ $j->{items} // [] }, 2, 'only the two questions were stored');
