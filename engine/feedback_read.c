@@ -503,6 +503,30 @@ fb_agency_list(fb_out_t *o, const fb_filter_t *f,
 }
 
 
+/* "&amp;name=value" of the page's link, the value percent-encoded */
+
+static void
+fb_link_arg(onestop_buf_t *b, const char *name, const onestop_str_t *v)
+{
+    size_t         k;
+    unsigned char  ch;
+
+    onestop_buf_printf(b, "&amp;%s=", name);
+
+    for (k = 0; k < v->len; k++) {
+        ch = (unsigned char) v->data[k];
+
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+            || (ch >= '0' && ch <= '9'))
+        {
+            onestop_buf_add(b, &ch, 1);
+        } else {
+            onestop_buf_printf(b, "%%%02X", ch);
+        }
+    }
+}
+
+
 /* the page's list: the template filled */
 
 static void
@@ -546,18 +570,22 @@ fb_page(const onestop_feedback_get_t *req, const onestop_str_t *q,
         }
 
         if (q != NULL && q->len) {
-            onestop_buf_adds(&more, "&amp;q=");
+            fb_link_arg(&more, "q", q);
+        }
 
-            for (k = 0; k < q->len; k++) {
-                unsigned char  ch = (unsigned char) q->data[k];
+        /* the page's other filters and size too: without them the next
+         * page would list every agency's questions after this one's */
 
-                if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-                    || (ch >= '0' && ch <= '9'))
-                {
-                    onestop_buf_add(&more, &ch, 1);
-                } else {
-                    onestop_buf_printf(&more, "%%%02X", ch);
-                }
+        for (k = 0; k < req->nargs; k++) {
+            if (req->args[k].value.len
+                && (fb_arg(&req->args[k], "agency")
+                    || fb_arg(&req->args[k], "field")
+                    || fb_arg(&req->args[k], "limit")))
+            {
+                fb_link_arg(&more, fb_arg(&req->args[k], "agency") ? "agency"
+                                   : fb_arg(&req->args[k], "field") ? "field"
+                                   : "limit",
+                            &req->args[k].value);
             }
         }
 
