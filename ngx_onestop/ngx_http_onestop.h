@@ -120,8 +120,9 @@ struct ngx_http_onestop_main_conf_s {
     ngx_open_file_t            *audit_log;      /* onestop_audit_log */
     onestop_calendar_t         *calendar;       /* onestop_calendar,
                                                    onestop_office_hours */
-    ngx_uint_t                  office_hours;   /* set: open * 1440 + close,
+    ngx_uint_t                  office_hours;   /* set: open * 1441 + close,
                                                    plus 1 */
+    ngx_uint_t                  calendar_file;  /* onestop_calendar seen */
     ngx_shm_zone_t             *shm_zone;
     ngx_http_onestop_shctx_t   *sh;
     ngx_slab_pool_t            *shpool;

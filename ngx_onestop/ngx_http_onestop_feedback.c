@@ -29,9 +29,14 @@ ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t           *value, file;
     ngx_pool_cleanup_t  *cln;
 
-    if (omcf->calendar != NULL && omcf->office_hours == 0) {
+    /* a calendar made by onestop_office_hours alone is no file: the
+     * directive itself is what may not come twice */
+
+    if (omcf->calendar_file) {
         return "is duplicate";
     }
+
+    omcf->calendar_file = 1;
 
     value = cf->args->elts;
     file = value[1];

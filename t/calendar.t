@@ -180,6 +180,18 @@ like($out, qr/bad-calendar\.txt:2: "work" names a weekday/,
 $t->spew('bad.conf', $bad);
 $out = `$Onestop::Test::NGINX -t -p $dir/ -c $dir/bad.conf 2>&1`;
 like($out, qr/invalid value "17:00-07:00"/, 'bad office hours refused');
+($bad = $conf) =~ s{(onestop_calendar \S+;)}{$1\n$1};
+$t->spew('bad.conf', $bad);
+$out = `$Onestop::Test::NGINX -t -p $dir/ -c $dir/bad.conf 2>&1`;
+like($out, qr/"onestop_calendar" directive is duplicate/,
+    'onestop_calendar twice refused');
+($bad = $conf) =~ s{(onestop_calendar \S+;)}{$1\n$1};
+$bad =~ s{(onestop_office_hours \S+;)}{};
+$bad =~ s{(onestop_calendar \S+;)}{onestop_office_hours 07:00-17:00;\n$1};
+$t->spew('bad.conf', $bad);
+$out = `$Onestop::Test::NGINX -t -p $dir/ -c $dir/bad.conf 2>&1`;
+like($out, qr/"onestop_calendar" directive is duplicate/,
+    'onestop_calendar twice after onestop_office_hours refused too');
 
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
