@@ -24,6 +24,49 @@
 
 /* catalog documents */
 
+#define CATALOG_DEPTH_MAX  32
+
+/*
+ * Whether the text nests arrays and objects deeper than a catalog needs:
+ * yajl's tree is built and freed by recursion, so a few hundred thousand
+ * levels would overflow the stack of the worker that parses them.
+ */
+
+static int
+too_deep(const char *text, size_t len)
+{
+    size_t  i, depth;
+    int     in_str;
+
+    depth = 0;
+    in_str = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in_str) {
+            if (text[i] == '\\') {
+                i++;                    /* the escaped byte is text */
+
+            } else if (text[i] == '"') {
+                in_str = 0;
+            }
+
+        } else if (text[i] == '"') {
+            in_str = 1;
+
+        } else if (text[i] == '[' || text[i] == '{') {
+            if (++depth > CATALOG_DEPTH_MAX) {
+                return 1;
+            }
+
+        } else if ((text[i] == ']' || text[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 tree_str(yajl_val v, const char *member, onestop_str_t *out, int required,
     onestop_arena_t *arena)
@@ -111,6 +154,13 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     {
         snprintf(doc->message, sizeof(doc->message),
                  "the body is not valid JSON: %s", ONESTOP_LONE_SURROGATE);
+        return 400;
+    }
+
+    if (too_deep(text, len)) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "the body is not valid JSON: nesting deeper than %d",
+                 CATALOG_DEPTH_MAX);
         return 400;
     }
 

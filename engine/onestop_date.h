@@ -25,6 +25,8 @@ typedef struct {
 #define ONESTOP_DEFAULT_OFFSET   (7 * 3600)
 #define ONESTOP_DATE_LEN         10          /* YYYY-MM-DD */
 #define ONESTOP_TS_LEN           25          /* YYYY-MM-DDTHH:MM:SS+07:00 */
+#define ONESTOP_DAY_FIRST        7305        /* 1990-01-01 */
+#define ONESTOP_DAY_LAST         47846       /* 2100-12-31 */
 
 onestop_day_t onestop_days_from_civil(int y, unsigned m, unsigned d);
 void onestop_civil_from_days(onestop_day_t z, int *y, unsigned *m,

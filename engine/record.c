@@ -185,6 +185,25 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
 
     sub = r->submitted.set ? onestop_ts_day(&r->submitted, offset) : 0;
 
+    /* years 1990-2100 hold for the local dates too, which statistics
+     * index by: 1990-01-01T00:00:00+14:00 is a year 1989 here */
+
+    for (i = 0; i < ONESTOP_T_COUNT; i++) {
+        if (t[i].set
+            && (d[i] < ONESTOP_DAY_FIRST || d[i] > ONESTOP_DAY_LAST))
+        {
+            *why = "a time's local date lies outside the years 1990-2100";
+            return -1;
+        }
+    }
+
+    if (r->submitted.set
+        && (sub < ONESTOP_DAY_FIRST || sub > ONESTOP_DAY_LAST))
+    {
+        *why = "submitted_at's local date lies outside the years 1990-2100";
+        return -1;
+    }
+
     if (!t[ONESTOP_T_RECEIVED].set) {
         d[ONESTOP_T_RECEIVED] = sub;    /* derived later, not before it */
 

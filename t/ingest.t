@@ -672,6 +672,12 @@ for my $c (
     $r = catalog({%empty, %doc});
     error_ok($r, 422, 'invalid', "catalog: $name");
 }
+
+# nested 400,000 deep (800 kB): yajl's tree recursed off the worker's stack
+$r = post(\%admin, '{"x":' . ('[' x 400000) . (']' x 400000) . '}',
+    path => '/bulk/catalog');
+error_ok($r, 400, 'bad_request', 'catalog: nested 400,000 deep');
+
 $r = post(\%admin, record(code => 'CAT-0', agency => '000.00.41.H36'));
 error_ok($r, 422, 'invalid', 'the good agency of a refused catalog is not there');
 $r = post(\%admin, record(code => 'CAT-0b', procedure => '2.000001'));

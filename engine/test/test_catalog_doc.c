@@ -163,6 +163,34 @@ test_catalog_doc(void)
         is_int(rc, 400, "catalog: a NUL byte");
         onestop_catalog_doc_free(&d);
     }
+
+    /* nesting: yajl's tree is built and freed by recursion, and 400,000
+     * levels (800 kB, under the operators' guide's 64m) overflowed the
+     * stack of the worker that parsed them */
+
+    {
+        char    *deep;
+        size_t   i, n;
+
+        n = 400000;
+        deep = xmalloc(2 * n + 8);
+        memcpy(deep, "{\"x\":", 5);
+
+        for (i = 0; i < n; i++) {
+            deep[5 + i] = '[';
+            deep[5 + n + i] = ']';
+        }
+
+        deep[5 + 2 * n] = '}';
+        deep[6 + 2 * n] = '\0';
+        cat_is(deep, 400, "nesting 400,000 deep");
+        free(deep);
+
+        cat_is("{\"note\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]"
+               "]]]]]]]]]]]]]]]]}", 400, "nesting 35 deep");
+        cat_is("{\"note\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 0,
+               "brackets in a string are text");
+    }
 }
 
 

@@ -180,6 +180,20 @@ test_rules(void)
     r = rec("2019-07-09T08:00:00+07:00", NULL, NULL, NULL, NULL);
     valid(&r, today, "no due_at: a procedure without a deadline (issue 18)");
 
+    /* years 1990-2100 on local dates: statistics index by them, and a
+     * counter of 1989's December would be written out of every range */
+
+    r = rec("1990-01-01T00:00:00+14:00", "2019-07-16", NULL, NULL, NULL);
+    invalid(&r, today, "received 1990-01-01T00:00+14:00 is local 1989-12-31");
+    r = rec("1990-01-01T00:00:00+07:00", "2019-07-16", NULL, NULL, NULL);
+    valid(&r, today, "received local 1990-01-01 00:00");
+    r = rec("2019-07-09T08:00:00+07:00", "2100-12-31T23:59:59-12:00", NULL,
+            NULL, NULL);
+    invalid(&r, today, "due 2100-12-31T23:59:59-12:00 is local 2101-01-01");
+    r = rec("2019-07-09T08:00:00+07:00", "2100-12-31T23:59:59+07:00", NULL,
+            NULL, NULL);
+    valid(&r, today, "due local 2100-12-31 23:59:59");
+
     /* received <= due, on local dates */
 
     r = rec("2019-07-09T08:00:00+07:00", "2019-07-09T16:59:00Z", NULL, NULL,
