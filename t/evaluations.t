@@ -665,6 +665,17 @@ for my $bad ('group=nope', 'group=agency,agency,agency,agency',
     error_ok($r, 400, 'bad_request', "summary ?$bad");
 }
 
+# what an evaluation does not carry is refused, not ignored: the return
+# channel (the dossier's, counted by agency for the statistics only), the
+# figures frozen for publication, the questions (subject=feedback)
+for my $bad ('return_channel=postal', 'group=return_channel',
+    'group=agency,return_channel',
+    'as=published&from=2024-05-01&to=2024-05-31', 'subject=feedback')
+{
+    $r = $t->get("/api/v1/evaluations/summary?$bad");
+    error_ok($r, 400, 'bad_request', "summary ?$bad");
+}
+
 # --- a second day: restart with another today ---
 
 $t->stop;
