@@ -31,6 +31,40 @@ gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
 }
 
 
+/*
+ * The due date a letter put off: the dossier's, or, when a later version
+ * took the deadline away (issue 18: a letter is kept all the same), the
+ * last one it had, which the last move with a date before it tells.
+ * NULL when there is none to tell (an unset date is not a day).
+ */
+
+static const onestop_ts_t *
+letter_due(const onestop_record_t *r, onestop_ts_t *last)
+{
+    size_t                  pos;
+    const onestop_ts_t     *due;
+    onestop_history_item_t  it;
+
+    if (r->t[ONESTOP_T_DUE].set) {
+        return &r->t[ONESTOP_T_DUE];
+    }
+
+    due = NULL;
+    pos = 0;
+
+    while (onestop_history_next(r->history.data, r->history.len, &pos, &it)
+           == 1)
+    {
+        if (it.type == ONESTOP_HISTORY_MOVE && it.move.from.set) {
+            *last = it.move.from;
+            due = last;
+        }
+    }
+
+    return due;
+}
+
+
 /* a letter as JSON: code, agency, procedure, the applicant masked, the
  * days, the reason with the applicant's name masked */
 
@@ -39,6 +73,8 @@ item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
     uint32_t procedure, const onestop_str_t *code, const onestop_record_t *r,
     const onestop_letter_t *l, int32_t offset)
 {
+    onestop_ts_t          last;
+    const onestop_ts_t   *due;
     onestop_shown_name_t  name;
     onestop_shown_text_t  reason;
 
@@ -63,7 +99,15 @@ item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
                         ? "organization" : "citizen");
     yajl_gen_map_close(g);
 
-    gen_day(g, "due_date", &r->t[ONESTOP_T_DUE], offset);
+    due = letter_due(r, &last);
+
+    if (due != NULL) {
+        gen_day(g, "due_date", due, offset);
+    } else {
+        onestop_gen_cstr(g, "due_date");
+        yajl_gen_null(g);
+    }
+
     gen_day(g, "new_due_date", &l->new_due, offset);
     gen_day(g, "issued_date", &l->issued, offset);
 
@@ -111,6 +155,8 @@ item_csv(const onestop_csv_t *d, onestop_buf_t *out,
     const onestop_letter_t *l, int32_t offset)
 {
     const char            *type;
+    onestop_ts_t           last;
+    const onestop_ts_t    *due;
     onestop_shown_name_t   name;
     onestop_shown_text_t   reason;
     const onestop_str_t   *s;
@@ -133,7 +179,14 @@ item_csv(const onestop_csv_t *d, onestop_buf_t *out,
            ? "organization" : "citizen";
     onestop_csv_text(d, out, type, strlen(type), 0);
 
-    onestop_csv_day(d, out, onestop_ts_day(&r->t[ONESTOP_T_DUE], offset), 0);
+    due = letter_due(r, &last);
+
+    if (due != NULL) {
+        onestop_csv_day(d, out, onestop_ts_day(due, offset), 0);
+    } else {
+        onestop_csv_empty(d, out, 0);
+    }
+
     onestop_csv_day(d, out, onestop_ts_day(&l->new_due, offset), 0);
     onestop_csv_day(d, out, onestop_ts_day(&l->issued, offset), 0);
 

@@ -97,8 +97,11 @@ apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
  * is the time the dossier took): a later version that changes when it was
  * resolved rewrites index 1 as the new timeliness gives it (early 2, on
  * time 1, late 0, as write.c computes it), and a deleted dossier takes its
- * evaluation and the evaluation's day with it.  Only a dossier that was
- * stored before can have one.
+ * evaluation and the evaluation's day with it.  A version that moves the
+ * dossier to another agency, procedure or intake channel moves the
+ * evaluation too, since the summaries group evaluations as the counters
+ * group the dossier (a corrected agency must not keep the old one's
+ * score).  Only a dossier that was stored before can have one.
  */
 static int
 evaluation_follow(onestop_store_t *st, MDB_txn *txn,
@@ -107,13 +110,19 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 {
     int                    rc;
     int64_t                at;
-    uint8_t                key[4 + ONESTOP_CODE_MAX], a1 = 0, *val;
+    int                    moved;
+    uint8_t                key[4 + ONESTOP_CODE_MAX], a1 = 0, *val, *p;
     MDB_val                k, v, d;
     onestop_status_e       status;
 
     if (old == NULL || old->tombstone) {
         return 0;
     }
+
+    moved = !r->tombstone
+            && (r->agency_id != old->agency_id
+                || r->procedure_id != old->procedure_id
+                || r->channel != old->channel);
 
     /* only a deletion, or a finished version whose time taken scores
      * otherwise than the last one's, can change an evaluation: the rest of
@@ -123,16 +132,23 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 
     if (!r->tombstone) {
         if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
-            return 0;       /* no time taken to judge: left as it was */
-        }
+            if (!moved) {
+                return 0;   /* no time taken to judge: left as it was */
+            }
 
-        a1 = (uint8_t) onestop_record_time_score(r, st->offset);
-        status = onestop_record_status(old);
+            a1 = 0xfe;      /* index 1 left as it was, the dossier moved */
 
-        if ((status == ONESTOP_RESOLVED || status == ONESTOP_RETURNED)
-            && (uint8_t) onestop_record_time_score(old, st->offset) == a1)
-        {
-            return 0;
+        } else {
+            a1 = (uint8_t) onestop_record_time_score(r, st->offset);
+            status = onestop_record_status(old);
+
+            if (!moved
+                && (status == ONESTOP_RESOLVED || status == ONESTOP_RETURNED)
+                && (uint8_t) onestop_record_time_score(old, st->offset)
+                   == a1)
+            {
+                return 0;
+            }
         }
     }
 
@@ -163,7 +179,17 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
         return mdb_del(txn, st->evaluations, &k, NULL);
     }
 
-    if (((uint8_t *) v.mv_data)[ONESTOP_EVAL_ANSWERS + 1] == a1) {
+    p = v.mv_data;
+
+    if (a1 == 0xfe) {
+        a1 = p[ONESTOP_EVAL_ANSWERS + 1];
+    }
+
+    if (p[ONESTOP_EVAL_ANSWERS + 1] == a1
+        && p[ONESTOP_EVAL_CHANNEL] == r->channel
+        && memcmp(p + ONESTOP_EVAL_AGENCY, &r->agency_id, 4) == 0
+        && memcmp(p + ONESTOP_EVAL_PROCEDURE, &r->procedure_id, 4) == 0)
+    {
         return 0;
     }
 
@@ -175,6 +201,9 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 
     memcpy(val, v.mv_data, v.mv_size);
     val[ONESTOP_EVAL_ANSWERS + 1] = a1;
+    val[ONESTOP_EVAL_CHANNEL] = r->channel;
+    memcpy(val + ONESTOP_EVAL_AGENCY, &r->agency_id, 4);
+    memcpy(val + ONESTOP_EVAL_PROCEDURE, &r->procedure_id, 4);
     d.mv_data = val;
     d.mv_size = v.mv_size;
     rc = mdb_put(txn, st->evaluations, &k, &d, 0);

@@ -308,6 +308,26 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
         return -2;
     }
 
+    /* an evaluation carries its dossier's agency, procedure and intake
+     * channel, nothing else: a return channel (group or filter), the
+     * frozen figures and the questions would be ignored, and the answer
+     * would claim a filter it never applied */
+
+    for (i = 0; i < q->ngroup; i++) {
+        if (q->group[i] == ONESTOP_DIM_RETURN_CHANNEL) {
+            break;
+        }
+    }
+
+    if (i < q->ngroup || q->return_channel >= 0 || q->published
+        || q->subject)
+    {
+        snprintf(q->error, sizeof(q->error),
+                 "return_channel, as=published and subject are not "
+                 "available for evaluations");
+        return -1;
+    }
+
     onestop_run_init(&rn, st, q, today);
     rn.nperiods = EVAL_PERIODS;
 

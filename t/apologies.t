@@ -454,6 +454,37 @@ do { ($r, $j) = get_json('/api/v1/apologies?limit=1') }
         && select(undef, undef, undef, 0.05) >= 0);
 walk_ok('after a CLI write', 9);
 
+# a letter kept by a dossier whose deadline was then taken away (issue
+# 18: due_at null): the list shows the due date the letter put off, the
+# one the deadline was taken from, not a date made of nothing
+{
+    my %v1 = (code => 'NODL-1', version => 1, agency => '000.00.12.H36',
+        procedure => '1.001234', channel => 'direct',
+        applicant => {name => 'Lê Văn Tâm'},
+        received_at => '2024-06-03', due_at => '2024-06-25',
+        apology => {issued_at => '2024-06-14', new_due_at => '2024-06-28'});
+    my %v2 = (%v1, version => 2, due_at => undef);
+    delete $v2{apology};
+    for my $v (\%v1, \%v2) {
+        $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+            body => $json->encode([$v]));
+        is($r->{status}, 200, "NODL-1 version $v->{version}")
+            or diag($r->{content});
+    }
+    ($r, $j) = get_json('/api/v1/apologies?limit=1000&from=2024-06-14'
+        . '&to=2024-06-14');
+    my ($it) = grep { $_->{code} eq 'NODL-1' } @{ $j->{items} // [] };
+    is($it && $it->{due_date}, '2024-06-25',
+        'its letter: the due date it put off') or diag($r->{content});
+    is($it && $it->{new_due_date}, '2024-06-28', 'and its new date');
+    $r = $t->get('/api/v1/apologies?limit=1000&from=2024-06-14'
+        . '&to=2024-06-14&format=csv');
+    my ($row) = grep { /^NODL-1,/ } split /\r?\n/, decode('UTF-8',
+        $r->{content});
+    like($row // '', qr/,2024-06-25,2024-06-28,2024-06-14,/,
+        'the same in the CSV') or diag($r->{content});
+}
+
 $t->check_log;
 
 done_testing;

@@ -665,6 +665,17 @@ for my $bad ('group=nope', 'group=agency,agency,agency,agency',
     error_ok($r, 400, 'bad_request', "summary ?$bad");
 }
 
+# what an evaluation does not carry is refused, not ignored: the return
+# channel (the dossier's, counted by agency for the statistics only), the
+# figures frozen for publication, the questions (subject=feedback)
+for my $bad ('return_channel=postal', 'group=return_channel',
+    'group=agency,return_channel',
+    'as=published&from=2024-05-01&to=2024-05-31', 'subject=feedback')
+{
+    $r = $t->get("/api/v1/evaluations/summary?$bad");
+    error_ok($r, 400, 'bad_request', "summary ?$bad");
+}
+
 # --- a second day: restart with another today ---
 
 $t->stop;
@@ -764,6 +775,25 @@ summary_ok('of everything at the end, by agency', group => 'agency');
         from => '2024-06-15', to => '2024-06-15');
     my ($rc, $out, $err) = $t->cli('verify');
     is($rc, 0, 'verify is clean after both') or diag("$out$err");
+}
+
+# a version that moves an evaluated dossier to another agency, procedure
+# and channel (a correction) moves its evaluation with it, as it moves the
+# dossier's counters
+{
+    my ($rec) = grep { $_->{code} eq 'EV-A2' } @recs;
+    my %v2 = (%$rec, version => 2, agency => '000.00.15.H36',
+        procedure => $proc_of{'000.00.15.H36'}, channel => 'postal');
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode([\%v2]));
+    is($r->{status}, 200, 'EV-A2 version 2: moved to Sở Xây dựng, by post')
+        or diag($r->{content});
+    @{$dossier{'EV-A2'}}[0, 1] = ('000.00.15.H36', 'postal');
+    summary_ok('after EV-A2 moved', group => 'agency');
+    summary_ok('after EV-A2 moved, by field and channel',
+        group => 'field,channel');
+    summary_ok('after EV-A2 moved, of Sở Xây dựng',
+        agency => '000.00.15.H36');
 }
 
 # --- comments nowhere ---
