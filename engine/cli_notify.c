@@ -104,27 +104,35 @@ status(onestop_store_t *st)
 static void
 print_dead(void *ctx, const onestop_notify_queued_t *q)
 {
-    char         to[64], when[32];
-    const char  *s;
+    char           to[64], when[32];
+    const char    *m;
+    onestop_buf_t  b;
 
+    /* every string through the JSON escaper: the error is a gateway's
+     * own words, the masked address keeps some of the citizen's */
+
+    memset(&b, 0, sizeof(b));
     iso(q->at_ms, when, sizeof(when));
-    printf("{\"code\": \"%s\", \"version\": %llu, \"event\": \"%s\", "
-           "\"channel\": \"%s\", \"to\": \"%s\", \"attempts\": %u, "
-           "\"failed_at\": \"%s\", \"error\": \"", q->id.code,
-           (unsigned long long) q->id.version,
-           onestop_notify_event_name(q->id.ev),
-           onestop_notify_channel_name(q->id.ch),
-           onestop_notify_mask(q->msg.to, to), q->attempts, when);
+    m = onestop_notify_mask(q->msg.to, to);
 
-    for (s = q->error; *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            putchar('\\');
-        }
+    onestop_buf_adds(&b, "{\"code\": ");
+    onestop_json_str(&b, q->id.code, strlen(q->id.code));
+    onestop_buf_printf(&b, ", \"version\": %llu, \"event\": \"%s\", "
+                       "\"channel\": \"%s\", \"to\": ",
+                       (unsigned long long) q->id.version,
+                       onestop_notify_event_name(q->id.ev),
+                       onestop_notify_channel_name(q->id.ch));
+    onestop_json_str(&b, m, strlen(m));
+    onestop_buf_printf(&b, ", \"attempts\": %u, \"failed_at\": \"%s\", "
+                       "\"error\": ", q->attempts, when);
+    onestop_json_str(&b, q->error, strlen(q->error));
+    onestop_buf_adds(&b, "}\n");
 
-        putchar((unsigned char) *s < 0x20 ? ' ' : *s);
+    if (!b.failed) {
+        fwrite(b.data, 1, b.len, stdout);
     }
 
-    printf("\"}\n");
+    onestop_buf_free(&b);
 }
 
 

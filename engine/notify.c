@@ -218,6 +218,17 @@ redis_open(daemon_t *d)
 
     if (d->conf->redis_db) {
         r = redisCommand(d->redis, "SELECT %d", d->conf->redis_db);
+
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            /* not the database asked for: reading db 0 instead would
+             * tell another store's citizens, or nobody */
+            say("redis: SELECT %d refused: %s", d->conf->redis_db,
+                r == NULL ? d->redis->errstr : r->str);
+            freeReplyObject(r);
+            redis_close(d);
+            return -1;
+        }
+
         freeReplyObject(r);
     }
 
@@ -383,6 +394,12 @@ entry_items(daemon_t *d, const redisReply *fields, onestop_record_t *r,
         for (ch = 0; ch < ONESTOP_NCH_COUNT; ch++) {
             if (!(chans & (1u << ch))) {
                 continue;
+            }
+
+            if (ch == ONESTOP_NCH_ZALO
+                && d->conf->zalo.template_id[ev.ev[i]][0] == '\0')
+            {
+                continue;            /* no ZNS template: not told by Zalo */
             }
 
             memset(&it[n], 0, sizeof(item_t));
@@ -886,6 +903,15 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 
     if (d.tpl == NULL) {
         return -1;
+    }
+
+    if (conf->zalo.on) {
+        for (i = 0; i < ONESTOP_EV_COUNT; i++) {
+            if (conf->zalo.template_id[i][0] == '\0') {
+                say("zalo: no template.%s: those messages go by the other "
+                    "channels only", onestop_notify_event_name(i));
+            }
+        }
     }
 
     d.chan = onestop_notify_chan_open(conf, err, errlen);

@@ -457,7 +457,7 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
 {
     FILE        *f;
     char         line[8192], *k, *v, *eq, host[64];
-    unsigned     no;
+    unsigned     no, ev;
     int          section;
     const char  *why;
 
@@ -556,6 +556,20 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
 
     if (c->email.on && c->email.from[0] == '\0') {
         strcpy(c->email.from, c->email.from_addr);
+    }
+
+    for (ev = 0; c->zalo.on && ev < ONESTOP_EV_COUNT; ev++) {
+        if (c->zalo.template_id[ev][0] != '\0') {
+            break;
+        }
+    }
+
+    if (c->zalo.on && ev == ONESTOP_EV_COUNT) {
+        snprintf(err, errlen, "%s: [zalo] needs the template of an event "
+                 "(template.received, appointment, result or withdrawn)",
+                 file);
+        onestop_notify_conf_free(c);
+        return -1;
     }
 
     if (!c->email.on && !c->sms.on && !c->zalo.on) {

@@ -125,6 +125,7 @@ sub mode {
 }
 
 # the configuration file: %o's lines override the defaults
+# (zalo_templates: the [zalo] section's template.EVENT lines)
 sub write_conf {
     my ($self, %o) = @_;
     my $file = "$self->{dir}/notify.conf";
@@ -178,15 +179,14 @@ END
     if ($self->{zns_port}) {
         Onestop::Test::spew($self->{t}, 'notify/zns.token',
             "zns-token-1\n") unless -e "$self->{dir}/zns.token";
+        my $tpl = $o{zalo_templates} // "template.received = 201001\n"
+            . "template.appointment = 201002\ntemplate.result = 201003\n"
+            . "template.withdrawn = 201004\n";
         $conf .= <<"END";
 [zalo]
 url = http://127.0.0.1:$self->{zns_port}/message/template
 token_file = $self->{dir}/zns.token
-template.received = 201001
-template.appointment = 201002
-template.result = 201003
-template.withdrawn = 201004
-timeout = 5000
+${tpl}timeout = 5000
 END
     }
     open(my $fh, '>:raw', $file) or die "$file: $!";
