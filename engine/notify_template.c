@@ -643,15 +643,45 @@ onestop_notify_render(const onestop_notify_tpl_t *t,
 const char *
 onestop_notify_mask(const char *to, char *out)
 {
-    size_t       n, i;
+    size_t       n, i, first, dlen;
     const char  *at;
+
+    /* what is kept is whole UTF-8 characters: the answer goes into JSON
+     * (--dead, --status) and into the log */
 
     n = strlen(to);
     at = strchr(to, '@');
 
     if (at != NULL) {
-        snprintf(out, 64, "%c***@%.40s", n ? to[0] : '?', at + 1);
+        first = at == to ? 0 : 1;
+
+        while (first < (size_t) (at - to)
+               && ((unsigned char) to[first] & 0xc0) == 0x80)
+        {
+            first++;                  /* the first character's tail */
+        }
+
+        dlen = strlen(at + 1);
+
+        if (dlen > 40) {
+            dlen = 40;
+
+            while (dlen > 0 && ((unsigned char) at[1 + dlen] & 0xc0) == 0x80)
+            {
+                dlen--;               /* not inside a character */
+            }
+        }
+
+        snprintf(out, 64, "%.*s***@%.*s", (int) (first ? first : 1),
+                 first ? to : "?", (int) dlen, at + 1);
         return out;
+    }
+
+    for (i = 0; i < n; i++) {
+        if ((unsigned char) to[i] >= 0x80) {
+            n = 0;                    /* not a phone number: nothing kept */
+            break;
+        }
     }
 
     if (n < 6 || n > 60) {

@@ -286,6 +286,17 @@ test_render(void)
            "a phone masked");
     is_str(onestop_notify_mask("nguyen.van.a@example.vn", out), 15,
            "n***@example.vn", "an address masked");
+    is_str(onestop_notify_mask("ánh.lê@example.vn", out),
+           strlen("á***@example.vn"), "á***@example.vn",
+           "an address masked: its first character kept whole");
+    is_str(onestop_notify_mask("@example.vn", out), 15, "?***@example.vn",
+           "an address without a local part");
+    is_str(onestop_notify_mask("a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbị.vn", out),
+           5 + 39, "a***@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+           "a long domain cut between characters");
+    ok(strlen(out) == 5 + 39, "... and nothing of the cut character kept");
+    is_str(onestop_notify_mask("09ấ12345678", out), 3, "***",
+           "a phone that is not one: nothing kept");
 }
 
 
