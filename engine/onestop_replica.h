@@ -211,14 +211,21 @@ typedef struct {
     uint64_t         lag_ms;        /* the last batch: applied at - the
                                        primary's commit time; 0 caught up */
     uint64_t         state;         /* ONESTOP_FOLLOW_* */
+    uint64_t         said_at;       /* ms: a failure to apply last logged */
+    uint64_t         unsaid;        /* failures since, not logged */
 } onestop_follow_share_t;
+
+/* a failure to apply that repeats (a full map: every tick) is said once a
+ * minute, with how many times it came in between */
+#define ONESTOP_FOLLOW_SAY_MS  60000
 
 /*
  * A follower's batch done (onestop_replica_apply's rc and res, committed
  * at now_ms) into its shared state: the applied sequence, the lag, the
  * state.  0: go on reading; ONESTOP_FOLLOW_BEHIND or _DIVERGED: stop,
  * and log msg (what happened, what to do); -1: nothing was written
- * (ONESTOP_FULL, ONESTOP_ERROR: again later), msg says why.
+ * (ONESTOP_FULL, ONESTOP_ERROR: again later), msg says why, or is empty
+ * when the failure was said less than ONESTOP_FOLLOW_SAY_MS ago.
  */
 int onestop_follow_done(onestop_follow_share_t *f, int rc,
     const onestop_replica_result_t *res, int64_t now_ms, char *msg,

@@ -295,9 +295,29 @@ onestop_follow_done(onestop_follow_share_t *f, int rc,
     if (rc != ONESTOP_OK && rc != ONESTOP_REPLICA_BEHIND
         && rc != ONESTOP_REPLICA_DIVERGED)
     {
-        snprintf(msg, len, "could not apply the log: %s", res->message);
+        if (f->said_at != 0
+            && (uint64_t) now_ms < f->said_at + ONESTOP_FOLLOW_SAY_MS)
+        {
+            f->unsaid++;                  /* said a moment ago */
+            msg[0] = '\0';
+            return -1;
+        }
+
+        if (f->unsaid) {
+            snprintf(msg, len, "could not apply the log: %s (%" PRIu64
+                     " times more since it was last said)", res->message,
+                     f->unsaid);
+        } else {
+            snprintf(msg, len, "could not apply the log: %s", res->message);
+        }
+
+        f->said_at = (uint64_t) (now_ms > 0 ? now_ms : 1);
+        f->unsaid = 0;
         return -1;
     }
+
+    f->said_at = 0;                       /* the next failure is news */
+    f->unsaid = 0;
 
     __atomic_store_n(&f->applied, res->seq, __ATOMIC_RELEASE);
 

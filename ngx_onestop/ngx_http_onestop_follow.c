@@ -444,6 +444,10 @@ ngx_http_onestop_follow_applied(void *data)
         ngx_http_onestop_hiredis_drop(fl->link, NULL);
     }
 
+    if (msg[0] == '\0') {
+        return;                          /* said less than a minute ago */
+    }
+
     level = state < 0 ? NGX_LOG_ERR
             : state == ONESTOP_FOLLOW_BEHIND ? NGX_LOG_CRIT : NGX_LOG_ALERT;
 

@@ -525,6 +525,25 @@ test_done(void)
     ok(fs.lag_ms == 250 && strstr(msg, "no room") != NULL,
        "... the state stays, the message says why");
 
+    /* the next tick's failure, and the next: not said again for a
+     * minute, then said with the count */
+    is_int(onestop_follow_done(&fs, ONESTOP_FULL, &res, 2250, msg,
+                               sizeof(msg)), -1, "full again");
+    ok(msg[0] == '\0', "... not said again 250 ms later");
+    onestop_follow_done(&fs, ONESTOP_FULL, &res, 61999, msg, sizeof(msg));
+    ok(msg[0] == '\0', "... nor 59.999 s later");
+    onestop_follow_done(&fs, ONESTOP_FULL, &res, 62000, msg, sizeof(msg));
+    ok(strstr(msg, "no room") && strstr(msg, "2 times more"),
+       "... said again a minute later, with the count");
+
+    /* a batch applied: the next failure is news at once */
+    res.seq = 41;
+    onestop_follow_done(&fs, ONESTOP_OK, &res, 62250, msg, sizeof(msg));
+    onestop_follow_done(&fs, ONESTOP_ERROR, &res, 62500, msg, sizeof(msg));
+    ok(strstr(msg, "no room") && !strstr(msg, "times more"),
+       "after a batch applied, the next failure is said at once");
+    res.seq = 40;
+
     res.missing = 41;
     is_int(onestop_follow_done(&fs, ONESTOP_REPLICA_BEHIND, &res, 2000, msg,
                                sizeof(msg)), ONESTOP_FOLLOW_BEHIND, "behind");
