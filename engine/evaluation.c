@@ -172,8 +172,10 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
     v = yajl_tree_get(tree, p_comment, yajl_t_any);
 
     if (v != NULL && YAJL_IS_STRING(v)) {
-        if (strlen(v->u.string) > ONESTOP_COMMENT_MAX) {
-            ev->invalid = "a comment is 4000 bytes at most";
+        if (onestop_text_over(v->u.string, strlen(v->u.string),
+                              ONESTOP_COMMENT_MAX))
+        {
+            ev->invalid = "a comment is 4000 characters at most";
             goto done;
         }
 
@@ -229,8 +231,10 @@ onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
 
         } else if (a->key.len == 7 && memcmp(a->key.data, "comment", 7) == 0)
         {
-            if (a->value.len > ONESTOP_COMMENT_MAX) {
-                ev->invalid = "a comment is 4000 bytes at most";
+            if (onestop_text_over(a->value.data, a->value.len,
+                                  ONESTOP_COMMENT_MAX))
+            {
+                ev->invalid = "a comment is 4000 characters at most";
                 break;
             }
 

@@ -550,16 +550,19 @@ ask_rules(onestop_feedback_op_t *op)
         return "kind must be question, complaint or suggestion";
     }
 
-    if (op->subject.len == 0 || op->subject.len > ONESTOP_FB_SUBJECT_MAX) {
-        return "subject is required: 1 to 200 bytes";
+    if (op->subject.len == 0
+        || onestop_text_over(op->subject.data, op->subject.len,
+                             ONESTOP_FB_SUBJECT_MAX))
+    {
+        return "subject is required: 1 to 200 characters";
     }
 
     if (op->text.len == 0) {
         return "text is required";
     }
 
-    if (op->text.len > ONESTOP_FB_TEXT_MAX) {
-        return "text is at most 4000 bytes";
+    if (onestop_text_over(op->text.data, op->text.len, ONESTOP_FB_TEXT_MAX)) {
+        return "text is at most 4000 characters";
     }
 
     if (op->name.len == 0 || op->name.len > ONESTOP_NAME_MAX) {

@@ -21,7 +21,10 @@
 #include "onestop_stats_int.h"
 
 
-#define FB_QUERY_WORDS  8
+/* a search: at most this many characters (the page's search box says
+ * so with its maxlength), every word of it used */
+#define FB_QUERY_MAX    200
+#define FB_QUERY_WORDS  (FB_QUERY_MAX / 2 + 1)
 
 
 /* reads */
@@ -54,12 +57,18 @@ fb_emit(fb_out_t *o, const onestop_fb_item_t *it, int view)
 typedef struct {
     int        exact;
     size_t     len;
-    char       w[3 * ONESTOP_FB_WORD_MAX + 4];
+    char      *w;               /* in the query's arena */
 } fb_qword_t;
+
+/* every word of a query: one of FB_QUERY_MAX characters has at most
+ * FB_QUERY_WORDS words, and its words' forms, folded (a byte a character)
+ * and exact (4 bytes a character at most), fit in the arena */
 
 typedef struct {
     fb_qword_t  words[FB_QUERY_WORDS];
     size_t      n;
+    size_t      used;
+    char        arena[5 * FB_QUERY_MAX + 8];
 } fb_query_words_t;
 
 
@@ -73,14 +82,19 @@ fb_qword(void *data, int exact, const char *w, size_t len)
 
     if (exact && q->n > 0) {
         q->n--;                  /* replaces the folded form just added */
+        q->used = (size_t) (q->words[q->n].w - q->arena);
     }
 
-    if (q->n < FB_QUERY_WORDS) {
-        q->words[q->n].exact = exact;
-        q->words[q->n].len = len;
-        memcpy(q->words[q->n].w, w, len);
-        q->n++;
+    if (q->n == FB_QUERY_WORDS || sizeof(q->arena) - q->used < len) {
+        return -1;               /* cannot be, for a query checked */
     }
+
+    q->words[q->n].exact = exact;
+    q->words[q->n].len = len;
+    q->words[q->n].w = q->arena + q->used;
+    memcpy(q->words[q->n].w, w, len);
+    q->used += len;
+    q->n++;
 
     return 0;
 }
@@ -134,6 +148,20 @@ fb_filters(const onestop_feedback_get_t *req, const onestop_catalog_t *cat,
         v = &req->args[i].value;
 
         if (fb_arg(&req->args[i], "q")) {
+
+            /* shown again in the page's search box: text, and searched
+             * whole, every word of it */
+
+            if (!onestop_utf8_valid(v->data, v->len)) {
+                *message = "q must be UTF-8 text";
+                return 400;
+            }
+
+            if (onestop_text_over(v->data, v->len, FB_QUERY_MAX)) {
+                *message = "q is at most 200 characters";
+                return 400;
+            }
+
             *q = v;
 
         } else if (fb_arg(&req->args[i], "agency") && v->len) {
@@ -279,10 +307,12 @@ fb_published(fb_out_t *o, const fb_filter_t *f, const onestop_str_t *q,
 
     txn = o->st->rtxn;
     qw.n = 0;
+    qw.used = 0;
 
-    if (q != NULL && q->len) {
-        onestop_fb_words(q->data, q->len > 400 ? 400 : q->len, fb_qword,
-                         &qw);
+    if (q != NULL && q->len
+        && onestop_fb_words(q->data, q->len, fb_qword, &qw) != 0)
+    {
+        return -1;
     }
 
     /* the driver: the longest word's postings, or the list itself */

@@ -29,7 +29,18 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
         case '>':  rep = "&gt;";   break;
         case '"':  rep = "&quot;"; break;
         case '\'': rep = "&#39;";  break;
-        default:   continue;
+        case '\t': case '\n': case '\r': continue;
+        default:
+
+            /* a control character (a JSON string may hold \u0000) is no
+             * HTML: U+FFFD in its place, as a browser would show it */
+
+            if ((unsigned char) s[i] >= 0x20 && s[i] != 0x7f) {
+                continue;
+            }
+
+            rep = "\xef\xbf\xbd";
+            break;
         }
 
         onestop_buf_add(b, s + start, i - start);

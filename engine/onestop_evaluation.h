@@ -19,7 +19,7 @@
 #include "onestop_qr.h"
 #include "onestop_store.h"
 
-#define ONESTOP_COMMENT_MAX  4000
+#define ONESTOP_COMMENT_MAX  4000   /* characters, as the form counts */
 
 typedef struct {
     onestop_str_t   token;        /* the receipt's token; data NULL: none */

@@ -24,8 +24,8 @@
 #include "onestop_store.h"
 #include "onestop_util.h"
 
-#define ONESTOP_FB_TEXT_MAX      4000     /* the question, bytes */
-#define ONESTOP_FB_SUBJECT_MAX   200
+#define ONESTOP_FB_TEXT_MAX      4000     /* the question, characters */
+#define ONESTOP_FB_SUBJECT_MAX   200      /* characters */
 #define ONESTOP_FB_ANSWER_MAX    16000
 #define ONESTOP_FB_DAYS          15       /* Điều 13.3.b: working days */
 #define ONESTOP_FB_TOKEN_LEN     22       /* 16 random bytes, base64url */

@@ -24,7 +24,8 @@ typedef struct {
     int          raw;
 } onestop_html_var_t;
 
-/* & < > " ' as entities */
+/* & < > " ' as entities; a control character but TAB, LF and CR as
+ * U+FFFD (HTML has no NUL, no C0 control) */
 void onestop_html_escape(onestop_buf_t *b, const char *s, size_t len);
 
 /* the template tpl[0..len) with each {{name}} of vars replaced; a mark

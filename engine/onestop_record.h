@@ -170,10 +170,12 @@ struct onestop_calendar_s;
  * Điều 9.1: an online dossier sent with submitted_at and without
  * received_at is received at onestop_calendar_received() of its
  * submission (cal NULL: weekends only, 07:00-17:00); sets received and
- * received_derived.  Returns 1 when it did, 0 when the record needs
- * nothing.
+ * received_derived.  `old` is the stored version (NULL: none): when its
+ * moment was derived from the same submission, r gets that moment, not
+ * one by the calendar in force now.  Returns 1 when it did, 0 when the
+ * record needs nothing.
  */
-int onestop_record_derive(onestop_record_t *r,
+int onestop_record_derive(onestop_record_t *r, const onestop_record_t *old,
     const struct onestop_calendar_s *cal, int32_t offset);
 
 onestop_status_e onestop_record_status(const onestop_record_t *r);

@@ -77,6 +77,13 @@ void onestop_csv_cell(onestop_buf_t *b, const char *s, size_t len);
 void onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len,
     char sep);
 
+/* 1 when the text s[0..len) is longer than `max` characters (code
+ * points; bytes that are not UTF-8 count one each), as a form's maxlength
+ * counts them, not bytes: Vietnamese takes 2 or 3 bytes a letter with its
+ * diacritics, and a form must not accept what the server then refuses.
+ * More than 4 * max bytes is always over. */
+int onestop_text_over(const char *s, size_t len, size_t max);
+
 /* 1 when s[0..len) is well-formed UTF-8: no overlong form, no surrogate,
  * nothing above U+10FFFF (stricter than yajl's own check). */
 int onestop_utf8_valid(const char *s, size_t len);

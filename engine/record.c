@@ -288,7 +288,7 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
 
 
 int
-onestop_record_derive(onestop_record_t *r,
+onestop_record_derive(onestop_record_t *r, const onestop_record_t *old,
     const struct onestop_calendar_s *cal, int32_t offset)
 {
     if (r->t[ONESTOP_T_RECEIVED].set || !r->submitted.set
@@ -297,8 +297,21 @@ onestop_record_derive(onestop_record_t *r,
         return 0;
     }
 
-    r->t[ONESTOP_T_RECEIVED].sec = onestop_calendar_received(cal,
+    /* the moment derived when the dossier was written stays its moment:
+     * a calendar changed since (a holiday added, other office hours) must
+     * not move an old dossier's dates, nor turn the same record sent
+     * again into a conflict */
+
+    if (old != NULL && !old->tombstone && old->received_derived
+        && old->submitted.set && old->submitted.sec == r->submitted.sec)
+    {
+        r->t[ONESTOP_T_RECEIVED].sec = old->t[ONESTOP_T_RECEIVED].sec;
+
+    } else {
+        r->t[ONESTOP_T_RECEIVED].sec = onestop_calendar_received(cal,
                                                    r->submitted.sec, offset);
+    }
+
     r->t[ONESTOP_T_RECEIVED].set = 1;
     r->t[ONESTOP_T_RECEIVED].date_only = 0;
     r->received_derived = 1;

@@ -372,6 +372,23 @@ onestop_hash(const char *s, size_t len)
 
 
 int
+onestop_text_over(const char *s, size_t len, size_t max)
+{
+    size_t  i, n;
+
+    if (len > 4 * max) {
+        return 1;               /* more than any max characters can be */
+    }
+
+    for (i = 0, n = 0; i < len; i++) {
+        n += ((unsigned char) s[i] & 0xc0) != 0x80;
+    }
+
+    return n > max;
+}
+
+
+int
 onestop_utf8_valid(const char *s, size_t len)
 {
     size_t                i, n, k;

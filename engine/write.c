@@ -353,9 +353,10 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         }
 
         /* Điều 9.1: an online dossier's received moment from its
-         * submission, by the store's calendar */
+         * submission, by the store's calendar (or as first derived) */
 
-        if (onestop_record_derive(r, st->calendar, st->offset) == 1
+        if (onestop_record_derive(r, found ? &old : NULL, st->calendar,
+                                  st->offset) == 1
             && onestop_record_check(r, st->offset, b->today, &why) != 0)
         {
             onestop_batch_fail(b, b->pos[i], "invalid", why);

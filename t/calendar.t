@@ -160,6 +160,33 @@ $nd = $json->encode(rec('CLI-PLAIN', submitted_at => '2024-02-07T18:00:00+07:00'
 ($rc, $out) = $t->cli('get', 'CLI-PLAIN');
 is(eval { $json->decode($out)->{received_at} }, '2024-02-08T08:00:00+07:00',
     'without a calendar: weekends only, and --office-hours');
+
+# the derived moment stays when the hours (or the calendar) change later:
+# the same record again is unchanged, and a later version of the same
+# submission keeps it (docs/rules.md section 10)
+($rc, $out, $err) = $t->cli('import', '-', \$nd);
+is($rc, 0, 'sent again under other office hours') or diag($err);
+is(eval { $json->decode($out)->{unchanged} }, 1, 'and unchanged')
+    or diag($out);
+$nd = $json->encode(rec('CLI-PLAIN', version => 2,
+    submitted_at => '2024-02-07T18:00:00+07:00', due_at => '2024-02-20',
+    resolved_at => '2024-02-19')) . "\n";
+($rc, $out, $err) = $t->cli('import', '-', \$nd);
+is($rc, 0, 'a later version under other office hours') or diag($err);
+($rc, $out) = $t->cli('get', 'CLI-PLAIN');
+is(eval { $json->decode($out)->{received_at} }, '2024-02-08T08:00:00+07:00',
+    'keeps the moment derived when the dossier was first written');
+is(eval { $json->decode($out)->{status} }, 'resolved', 'and is the new version');
+
+# a later version with another submission derives anew
+$nd = $json->encode(rec('CLI-PLAIN', version => 3,
+    submitted_at => '2024-02-07T19:00:00+07:00', due_at => '2024-02-20',
+    resolved_at => '2024-02-19')) . "\n";
+($rc, $out, $err) = $t->cli('import', '-', \$nd);
+is($rc, 0, 'a version with another submission') or diag($err);
+($rc, $out) = $t->cli('get', 'CLI-PLAIN');
+is(eval { $json->decode($out)->{received_at} }, '2024-02-08T07:00:00+07:00',
+    'is derived by the hours in force');
 ($rc, $out, $err) = $t->cli('--calendar', "$root/no-such-file", 'get',
     'CLI-TET');
 isnt($rc, 0, 'a missing calendar file fails the CLI');

@@ -106,8 +106,8 @@ is($r->{status}, 422, 'a bad kind: 422');
 like($j->{error}{message} // '', qr/kind must be/, 'says which rule');
 ($r, $j) = jpost('/api/v1/feedback', {kind => 'question', subject => 's',
     text => 'x' x 4001, name => 'n', contact => '0912345678'});
-is($r->{status}, 422, 'text over 4,000 bytes: 422');
-like($j->{error}{message} // '', qr/4000 bytes/, 'says so');
+is($r->{status}, 422, 'text over 4,000 characters: 422');
+like($j->{error}{message} // '', qr/4000 characters/, 'says so');
 ($r, $j) = jpost('/api/v1/feedback', {kind => 'question', subject => 's',
     text => 't', name => 'n', contact => 'nowhere'});
 is($r->{status}, 422, 'a contact that is neither phone nor e-mail: 422');

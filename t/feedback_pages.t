@@ -3,7 +3,9 @@
 # The published questions' page (/hoi-dap) paged under a filter: its
 # "Xem thêm" link carries every filter of the page it ends, so the next
 # page holds the same agency's, field's and kind's questions, and no
-# question is skipped or shown twice.
+# question is skipped or shown twice.  A search uses every word it is
+# given (a ninth word was dropped, or took the eighth's place), and a q
+# that is not UTF-8 is refused rather than shown again in the page.
 
 use v5.36;
 use utf8;
@@ -11,7 +13,7 @@ use utf8;
 use lib 't/lib';
 
 use Digest::SHA qw(sha256_hex);
-use Encode qw(decode);
+use Encode qw(decode encode);
 use JSON::PP;
 use Test::More;
 
@@ -75,6 +77,48 @@ is(walk('/hoi-dap?agency=000.00.12.H36&limit=1'), '5,3,1',
 is(walk('/hoi-dap?agency=000.00.30.H36&limit=2'), '6,4,2',
     'the other agency, two a page');
 is(walk('/hoi-dap?limit=4'), '6,5,4,3,2,1', 'unfiltered, four a page');
+
+# a search uses every word it is given, and its text is UTF-8: question 7
+# has nine words, and a tenth or another ninth finds nothing
+$r = $t->http('POST', '/api/v1/feedback',
+    headers => {'Content-Type' => 'application/json'},
+    body => $json->encode({kind => 'question', agency => '000.00.12.H36',
+        subject => 'một hai ba bốn năm sáu bảy tám chín', text => 'Xin hỏi.',
+        name => 'Phạm Văn Dũng', contact => '0912345678'}));
+is($r->{status}, 201, 'question 7');
+$r = $t->http('POST', '/api/v1/ingest/feedback/7', headers => \%admin,
+    body => $json->encode({answer => 'Trả lời.', publish => JSON::PP::true}));
+is($r->{status}, 200, 'answered and published 7');
+
+sub found ($q) {
+    my $e = encode('UTF-8', $q);
+    $e =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
+    my $r = $t->get("/api/v1/feedback?q=$e");
+    return $r->{status} . ' ' . join(',',
+        map { $_->{id} } @{ (eval { $json->decode($r->{content}) } // {})
+                            ->{items} // [] });
+}
+
+is(found('mot hai ba bon nam sau bay tam chin'), '200 7', 'nine words');
+is(found('mot hai ba bon nam sau bay tam muoi'), '200 ',
+    'a ninth word it does not have: none');
+is(found('một hai ba bốn năm sáu bảy mười chín'), '200 ',
+    'an eighth it does not have before a ninth with diacritics: none');
+is(found('mot hai ba bon nam sau bay tam chin muoi'), '200 ',
+    'a tenth it does not have: none');
+is(found('chin tam bay sau nam bon ba hai mot mot hai'), '200 7',
+    'eleven words, its own, in any order');
+is(found('ệ' x 200), '200 ', 'a search of 200 characters, as the form '
+    . 'allows, of 600 bytes');
+is(found('ệ' x 201), '400 ', 'of 201: 400');
+
+for my $path ('/api/v1/feedback?q=thu%FF%FE', '/hoi-dap?q=thu%FF%FE',
+              '/hoi-dap?q=%C3') {
+    $r = $t->get($path);
+    is($r->{status}, 400, "$path: not UTF-8, 400");
+    ok(eval { decode('UTF-8', $r->{content}, Encode::FB_CROAK); 1 },
+        'and the answer is UTF-8');
+}
 
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
