@@ -76,4 +76,14 @@ void onestop_publish_ack(const onestop_publish_t *p,
  */
 int onestop_publish_lost(const struct redisReply *reply, uint64_t acked);
 
+/*
+ * The same reply: 1 when the stream ends beyond `seq`, the store's last
+ * change (the store restored from an older backup, or another primary
+ * publishing under the prefix), with *top its last change: this store's
+ * next changes would take numbers the stream holds already, and Redis
+ * would refuse them as replays; else 0.
+ */
+int onestop_publish_ahead(const struct redisReply *reply, uint64_t seq,
+    uint64_t *top);
+
 #endif /* ONESTOP_PUBLISHER_H */

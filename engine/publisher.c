@@ -155,23 +155,17 @@ onestop_publish_ack(const onestop_publish_t *p, const redisReply *r,
 }
 
 
-int
-onestop_publish_lost(const redisReply *r, uint64_t acked)
+/* the last entry's change in XREVRANGE's reply [[id, [field, ...]]], its
+ * id "{seq}-0": 1, or 0 when the stream is empty or the reply not one */
+static int
+stream_top(const redisReply *r, uint64_t *top)
 {
-    uint64_t           top;
     const char        *p, *end;
     const redisReply  *e;
 
-    if (acked == 0 || r->type != REDIS_REPLY_ARRAY) {
-        /* nothing acknowledged yet; or an error, which the round meets */
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
         return 0;
     }
-
-    if (r->elements == 0) {
-        return 1;
-    }
-
-    /* [[id, [field, value, ...]]]: the id "{seq}-0" */
 
     e = r->element[0];
 
@@ -183,11 +177,36 @@ onestop_publish_lost(const redisReply *r, uint64_t acked)
 
     p = e->element[0]->str;
     end = p + e->element[0]->len;
-    top = 0;
+    *top = 0;
 
-    while (p < end && *p >= '0' && *p <= '9' && top < UINT64_MAX / 10) {
-        top = top * 10 + (uint64_t) (*p++ - '0');
+    while (p < end && *p >= '0' && *p <= '9' && *top < UINT64_MAX / 10) {
+        *top = *top * 10 + (uint64_t) (*p++ - '0');
     }
 
-    return top < acked;
+    return 1;
+}
+
+
+int
+onestop_publish_lost(const redisReply *r, uint64_t acked)
+{
+    uint64_t  top;
+
+    if (acked == 0 || r->type != REDIS_REPLY_ARRAY) {
+        /* nothing acknowledged yet; or an error, which the round meets */
+        return 0;
+    }
+
+    if (r->elements == 0) {
+        return 1;
+    }
+
+    return stream_top(r, &top) && top < acked;
+}
+
+
+int
+onestop_publish_ahead(const redisReply *r, uint64_t seq, uint64_t *top)
+{
+    return stream_top(r, top) && *top > seq;
 }

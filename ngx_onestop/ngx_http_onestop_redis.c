@@ -63,6 +63,11 @@ struct ngx_http_onestop_publisher_s {
     unsigned                        leader:1;
     unsigned                        inflight:1; /* a round awaits EXEC */
     unsigned                        computing:1; /* figures off the loop */
+    unsigned                        top_asked:1; /* the stream's end, at
+                                                    each connection */
+    unsigned                        ahead:1;    /* it was beyond the store:
+                                                   asked again each second */
+    ngx_msec_t                      top_at;
 
     uint64_t                        acked;
     uint64_t                        store_seq;
@@ -87,6 +92,7 @@ static ngx_int_t ngx_http_onestop_redis_resume(
 static void ngx_http_onestop_redis_tick(ngx_event_t *ev);
 static void ngx_http_onestop_redis_kick(ngx_event_t *ev);
 static void ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot);
+static void ngx_http_onestop_redis_ask_top(ngx_http_onestop_publisher_t *pub);
 static void ngx_http_onestop_redis_gone(void *data);
 static void ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub);
 static void ngx_http_onestop_redis_figures_due(
@@ -552,9 +558,6 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 {
     ngx_http_onestop_publisher_t  *pub = data;
 
-    size_t       len;
-    const char  *cmd;
-
     if (!snapshot) {
         /* a Redis without our snapshot: every agency's figures again */
         pub->feed.all = 1;
@@ -564,15 +567,29 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
      * its stream: asked before the next round, whose entries would
      * hide it */
 
-    cmd = onestop_resp_cmd(&pub->top, 0, &len);
-    (void) ngx_http_onestop_hiredis_send(pub->link,
-                                         ngx_http_onestop_redis_on_top,
-                                         pub, cmd, len);
-
+    ngx_http_onestop_redis_ask_top(pub);
     ngx_http_onestop_hiredis_up(pub->link, pub->acked, pub->store_seq);
+}
 
-    if (!pub->kick.posted) {
-        ngx_post_event(&pub->kick, &ngx_posted_events);
+
+/* the stream's last entry asked: no round until it is answered */
+
+static void
+ngx_http_onestop_redis_ask_top(ngx_http_onestop_publisher_t *pub)
+{
+    size_t       len;
+    const char  *cmd;
+
+    cmd = onestop_resp_cmd(&pub->top, 0, &len);
+    pub->top_asked = 1;
+    pub->top_at = ngx_current_msec;
+
+    if (ngx_http_onestop_hiredis_send(pub->link,
+                                      ngx_http_onestop_redis_on_top,
+                                      pub, cmd, len)
+        != NGX_OK)
+    {
+        ngx_http_onestop_hiredis_drop(pub->link, "could not send");
     }
 }
 
@@ -609,6 +626,18 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
     if (!pub->leader || pub->inflight
         || !ngx_http_onestop_hiredis_usable(pub->link))
     {
+        return;
+    }
+
+    if (pub->top_asked) {
+        return;                               /* no round before its answer */
+    }
+
+    if (pub->ahead) {
+        if (ngx_current_msec - pub->top_at >= 1000) {
+            ngx_http_onestop_redis_ask_top(pub);
+        }
+
         return;
     }
 
@@ -868,12 +897,67 @@ static void
 ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
 {
     ngx_http_onestop_publisher_t  *pub = data;
+    ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
+
+    uint64_t  top, seq;
 
     ngx_http_onestop_hiredis_answered(pub->link, NULL);
 
-    if (reply != NULL && onestop_publish_lost(reply, pub->acked)) {
+    if (reply == NULL) {
+        return;                     /* gone: asked again at the next hello */
+    }
+
+    if (onestop_publish_lost(reply, pub->acked)) {
         /* Redis lost changes it had acknowledged, and the figures with
          * them: every agency's again */
         pub->feed.all = 1;
+    }
+
+    if (ngx_http_onestop_read_begin(pub->omcf, wk->store, wk->log) != NGX_OK)
+    {
+        /* asked again on the next connection */
+        ngx_http_onestop_hiredis_drop(pub->link, "could not read the store");
+        return;
+    }
+
+    pub->top_asked = 0;
+
+    seq = onestop_store_seq(wk->store);
+    onestop_store_read_end(wk->store);
+
+    if (onestop_publish_ahead(reply, seq, &top)) {
+        /* its changes would be refused as replays, and lost */
+        if (!pub->ahead) {
+            ngx_log_error(NGX_LOG_ERR, pub->log, 0,
+                          "onestop_redis: \"%*s\" ends at change %uL, beyond "
+                          "the last change of store \"%V\" (%uL): the store "
+                          "was restored from an older backup, or another "
+                          "primary publishes under this prefix; nothing is "
+                          "published, since Redis would refuse these "
+                          "changes' numbers as replays: delete the prefix's "
+                          "streams (redis-cli DEL %*s%s%*s) or give "
+                          "onestop_redis another prefix=, and the outbox "
+                          "goes out", pub->feed.stream.len,
+                          pub->feed.stream.data, top, &pub->omcf->store_path,
+                          seq, pub->feed.stream.len, pub->feed.stream.data,
+                          pub->feed.log.len ? " " : "", pub->feed.log.len,
+                          pub->feed.log.data);
+        }
+
+        pub->ahead = 1;
+        return;
+    }
+
+    if (pub->ahead) {
+        ngx_log_error(NGX_LOG_NOTICE, pub->log, 0,
+                      "onestop_redis: \"%*s\" no longer ends beyond the "
+                      "store: publishing", pub->feed.stream.len,
+                      pub->feed.stream.data);
+    }
+
+    pub->ahead = 0;
+
+    if (!pub->kick.posted) {
+        ngx_post_event(&pub->kick, &ngx_posted_events);
     }
 }
