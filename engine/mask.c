@@ -248,13 +248,35 @@ same_word(const unsigned char *a, size_t alen, const unsigned char *b,
 }
 
 
-/* ASCII white space between a name's words (a byte of a multibyte letter,
- * 0x85 and 0xa0 among them, is never one) */
+/* The white space at s[i] between a name's words, in bytes, or 0: any
+ * that onestop_mask_name splits the name on (a no-break space pasted from
+ * a form among them), so that the words masked in a text are the words
+ * the masked name hides. */
 
-static int
-name_gap(unsigned char c)
+static size_t
+name_gap(const unsigned char *s, size_t len, size_t i)
 {
-    return c == ' ' || (c >= 0x09 && c <= 0x0d);
+    size_t    j;
+    uint32_t  cp;
+
+    j = utf8_next(s, len, i, &cp);
+
+    return is_space_cp(cp) ? j - i : 0;
+}
+
+
+/* the end of the name's word that begins at s[i] */
+
+static size_t
+name_word_end(const unsigned char *s, size_t len, size_t i)
+{
+    uint32_t  cp;
+
+    while (i < len && name_gap(s, len, i) == 0) {
+        i = utf8_next(s, len, i, &cp);
+    }
+
+    return i;
 }
 
 
@@ -273,7 +295,7 @@ onestop_mask_words(const char *text, size_t len, const char *name,
     size_t nlen, char *out)
 {
     int                   hit;
-    size_t                i, j, k, o, ws, we, n0, n1;
+    size_t                i, j, k, o, ws, we, n0, n1, g;
     uint32_t              cp;
     const unsigned char  *s, *nm;
 
@@ -307,17 +329,22 @@ onestop_mask_words(const char *text, size_t len, const char *name,
 
         hit = 0;
 
-        for (n0 = 0; n0 < nlen && !name_gap(nm[n0]); n0++) { /* void */ }
+        /* past the family name, the first word, as the masked name */
+
+        for (n0 = 0; n0 < nlen && (g = name_gap(nm, nlen, n0)) != 0;
+             n0 += g)
+        {
+            /* void */
+        }
+
+        n0 = name_word_end(nm, nlen, n0);
 
         while (!hit && n0 < nlen) {
-            while (n0 < nlen && name_gap(nm[n0])) {
-                n0++;
+            while (n0 < nlen && (g = name_gap(nm, nlen, n0)) != 0) {
+                n0 += g;
             }
 
-            for (n1 = n0; n1 < nlen && !name_gap(nm[n1]); n1++) {
-                /* void */
-            }
-
+            n1 = name_word_end(nm, nlen, n0);
             hit = n1 > n0 && same_word(s + ws, we - ws, nm + n0, n1 - n0);
             n0 = n1;
         }

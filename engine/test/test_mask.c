@@ -288,6 +288,17 @@ test_mask_words(void)
     /* a letter whose last byte is 0xa0 (Ạ: e1 ba a0) inside a name */
     mask_words_case("Hồ sơ của Hạnh và Ạnh", "Phạm Ạnh Hạnh",
                     "Hồ sơ của H. và Ạ.");
+    /* a name whose words are parted by other white space than ASCII (a
+     * no-break space, an ideographic space, as pasted from a form): its
+     * words are the masked name's, so they are masked in the text too */
+    mask_words_case("Chờ ông Trần Văn Bình bổ sung",
+                    "Trần\xc2\xa0" "Văn\xc2\xa0" "Bình",
+                    "Chờ ông Trần V. B. bổ sung");
+    mask_words_case("Bình, Văn và Trần",
+                    "Trần\xe3\x80\x80" "Văn \xe2\x80\x83" "Bình",
+                    "B., V. và Trần");
+    mask_words_case("Trần và Văn", "\xc2\xa0" "Trần\xc2\xa0" "Văn",
+                    "Trần và V.");
     mask_words_case("Không có tên", "", "Không có tên");
     mask_words_case("", "Lê Văn An", "");
 
