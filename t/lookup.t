@@ -507,6 +507,21 @@ like($r->{headers}{'content-type'} // '', qr{^text/html\b}, '400 page is HTML');
 is($r->{status}, 400, 'markup as code: 400');
 unlike($html, qr/<script/i, 'markup in the code is not echoed raw');
 
+# what is typed is echoed in the form: never bytes that make the page
+# invalid (a page declared UTF-8; no NUL or control character in HTML)
+for my $bad ('%FF%FE', '%C3', '%00abc', 'a%01b', '%ED%A0%80', 'x%7F') {
+    $r = $t->get("/tra-cuu?code=$bad");
+    is($r->{status}, 400, "code=$bad: 400 page");
+    my $raw = $r->{content};
+    ok(utf8::decode(my $copy = $raw), "code=$bad: the page is valid UTF-8");
+    unlike($raw, qr/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/,
+        "code=$bad: no control character in the page");
+    like($raw, qr/<input\b[^>]*\bname="code"/, "code=$bad: the form is there");
+}
+($r, $html) = page('/tra-cuu?code=M%C3%A3+h%E1%BB%93+s%C6%A1');
+is($r->{status}, 400, 'Vietnamese text as code: 400');
+like($html, qr/value="Mã hồ sơ"/, 'valid text typed is echoed in the form');
+
 $r = $t->http('POST', '/tra-cuu/ST-WITHDRAWN', body => 'x');
 is($r->{status}, 405, 'POST to the page: 405');
 
