@@ -180,12 +180,22 @@ ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
 ngx_int_t
 ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
 {
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      "code is given twice");
+    ngx_http_onestop_loc_conf_t  *olcf;
+
+    if (rc != NGX_HTTP_BAD_REQUEST) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* a page's: its location's error_page, a Vietnamese page */
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+    if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML) {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                  "code is given twice");
 }
 
 

@@ -518,6 +518,12 @@ for my $bad ('%FF%FE', '%C3', '%00abc', 'a%01b', '%ED%A0%80', 'x%7F') {
         "code=$bad: no control character in the page");
     like($raw, qr/<input\b[^>]*\bname="code"/, "code=$bad: the form is there");
 }
+# a code given twice on the page: a 400 page, as any code that is not
+# one, never the JSON API's error object
+$r = $t->get('/tra-cuu?code=ST-WITHDRAWN&code=ST-WITHDRAWN');
+is($r->{status}, 400, 'page: code given twice: 400');
+like($r->{headers}{'content-type'} // '', qr{^text/html\b},
+    'page: code given twice: an HTML page, not JSON');
 ($r, $html) = page('/tra-cuu?code=M%C3%A3+h%E1%BB%93+s%C6%A1');
 is($r->{status}, 400, 'Vietnamese text as code: 400');
 like($html, qr/value="Mã hồ sơ"/, 'valid text typed is echoed in the form');
