@@ -61,13 +61,20 @@ utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
 }
 
 
+/*
+ * What parts a name's words: white space, and what shows as nothing at
+ * all between two letters (control characters, zero-width spaces and
+ * joiners, the byte order mark), so that "Lê<U+0000>Văn" or
+ * "Lê<U+200B>Văn", which a page shows as two words, is masked as two
+ * words rather than kept whole as the first.
+ */
 static int
 is_space_cp(uint32_t cp)
 {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85
-           || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a)
+    return cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680
+           || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200d)
            || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f
-           || cp == 0x3000;
+           || cp == 0x2060 || cp == 0x3000 || cp == 0xfeff;
 }
 
 

@@ -268,6 +268,21 @@ for my $n (@names) {
     is($j->{applicant}{type}, 'citizen', "$code: type defaults to citizen");
 }
 
+# what shows as nothing between two words (a control character, a
+# zero-width space, as a source system may send them) parts the words too:
+# the given names are never shown whole as part of the first word
+for my $n (["Lê\x{0}Văn\x{1}An", 'Lê V. A.'],
+           ["Lê\x{200b}Văn\x{feff}An", 'Lê V. A.']) {
+    my ($name, $want) = @$n;
+    my $code = sprintf('MASK-%02d', ++$i);
+    $r = post(record(code => $code, applicant => {name => $name}));
+    is($r->{status}, 200, "$code written") or diag($r->{content});
+    ($r, $j) = lookup($code);
+    is($j->{applicant}{name}, $want, "$code: invisible parting: '$want'");
+    my $page = decode('UTF-8', $t->get("/tra-cuu/$code")->{content});
+    ok(index($page, 'Văn') < 0, "$code: the page does not show 'Văn'");
+}
+
 # an organisation's name whole, even with markup in it
 my $org = 'Công ty TNHH <Phú> & Long An "ABC"';
 $r = post(record(code => 'ORG-1',

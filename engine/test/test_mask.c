@@ -72,6 +72,23 @@ test_mask(void)
             "U+00A0 leading and trailing");
     mask_is("Nguyễn\xe2\x80\x83Văn\xe3\x80\x80" "An", "Nguyễn V. A.",
             "U+2003 and U+3000 between words");
+    /* what shows as nothing between two letters parts them too: else the
+     * given names would be shown whole as part of the first word */
+    mask_is("Lê\x01Văn\x1b" "An", "Lê V. A.", "control characters");
+    {
+        static const char  nul[] = "Lê\0Văn An";
+
+        char    out[2 * sizeof(nul)];
+        size_t  n;
+
+        n = onestop_mask_name(nul, sizeof(nul) - 1, out);
+        is_str(out, n, "Lê V. A.", "a NUL between words");
+    }
+    mask_is("Lê\x7fVăn\xc2\x85" "An\xc2\x9f" "Bé", "Lê V. A. B.",
+            "DEL and C1 control characters");
+    mask_is("Lê\xe2\x80\x8bVăn\xe2\x80\x8d" "An\xe2\x81\xa0" "Bé"
+            "\xef\xbb\xbf" "Cư", "Lê V. A. B. C.",
+            "zero-width space, joiner, word joiner, BOM");
     mask_is("Nguyễn V. A.", "Nguyễn V. A.", "an already masked name");
     mask_is("A B C", "A B. C.", "one-letter words");
 
@@ -299,6 +316,8 @@ test_mask_words(void)
                     "B., V. và Trần");
     mask_words_case("Trần và Văn", "\xc2\xa0" "Trần\xc2\xa0" "Văn",
                     "Trần và V.");
+    mask_words_case("Chờ ông Văn và An", "Lê\x01Văn\xe2\x80\x8b" "An",
+                    "Chờ ông V. và A.");
     mask_words_case("Không có tên", "", "Không có tên");
     mask_words_case("", "Lê Văn An", "");
 
