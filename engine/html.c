@@ -29,6 +29,17 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
         case '>':  rep = "&gt;";   break;
         case '"':  rep = "&quot;"; break;
         case '\'': rep = "&#39;";  break;
+
+        /* control characters, which a record's JSON may hold (\u0000
+         * too) and HTML forbids: U+FFFD, as a browser would show them */
+        case 0x00: case 0x01: case 0x02: case 0x03: case 0x04: case 0x05:
+        case 0x06: case 0x07: case 0x08: case 0x0b: case 0x0c: case 0x0e:
+        case 0x0f: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14:
+        case 0x15: case 0x16: case 0x17: case 0x18: case 0x19: case 0x1a:
+        case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f: case 0x7f:
+            rep = "\xef\xbf\xbd";
+            break;
+
         default:   continue;
         }
 

@@ -406,6 +406,18 @@ is($r->{status}, 200, 'apology with markup written') or diag($r->{content});
 ($r, $j) = lookup('AP-XSS');
 is($j->{apology}{reason}, $reason, 'the reason as sent, in JSON');
 
+# control characters in a reason and an organization's name (JSON allows
+# them, \u0000 included): escaped in JSON, and never raw in the page, which
+# HTML forbids
+$r = post(record(code => 'AP-CTRL', due_at => '2024-06-12',
+    applicant => {name => "Công ty\x{1}Phú\x{0}Long", type => 'organization'},
+    apology => {issued_at => '2024-06-13', new_due_at => '2024-06-25',
+    reason => "chờ\x{0}bổ\x{1b}sung\x{7f}."}));
+is($r->{status}, 200, 'control characters written') or diag($r->{content});
+($r, $j) = lookup('AP-CTRL');
+is($j->{apology}{reason}, "chờ\x{0}bổ\x{1b}sung\x{7f}.",
+    'control characters: the reason as sent, in JSON');
+
 # a different agency, procedure and field
 $r = post(record(code => 'X-COMMUNE', agency => '000.30.02.H36',
     procedure => '1.000894', channel => 'direct'));
@@ -508,6 +520,15 @@ ok(index($html, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; '
     . '&lt;b&gt;chờ&lt;/b&gt;') >= 0 || index($html,
     '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;chờ&lt;/b&gt;') >= 0,
     'the reason escaped in the page');
+
+($r, $html) = page('/tra-cuu/AP-CTRL');
+is($r->{status}, 200, 'the page of a dossier with control characters');
+unlike($html, qr/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/,
+    'no control character in the page');
+ok(index($html, "chờ\x{fffd}bổ\x{fffd}sung\x{fffd}.") >= 0,
+    'each shown as U+FFFD');
+ok(index($html, "Công ty\x{fffd}Phú\x{fffd}Long") >= 0,
+    "the organization's name too");
 
 ($r, $html) = page('/tra-cuu?code=NO-SUCH-CODE-2');
 is($r->{status}, 404, 'unknown code page 404');
