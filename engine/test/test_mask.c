@@ -318,6 +318,16 @@ test_mask_words(void)
                     "Trần và V.");
     mask_words_case("Chờ ông Văn và An", "Lê\x01Văn\xe2\x80\x8b" "An",
                     "Chờ ông V. và A.");
+    /* a name's word that holds a hyphen or an apostrophe is masked whole,
+     * as the masked name hides it; an alias in parentheses too */
+    mask_words_case("Chờ chị Anh-Thư bổ sung", "Nguyễn Thị Anh-Thư",
+                    "Chờ chị A. bổ sung");
+    mask_words_case("Gọi H'Hen, Anh và Thư", "Nguyễn H'Hen Anh-Thư",
+                    "Gọi H., Anh và Thư");
+    mask_words_case("ông Tư (Út) đã nhận", "Lê Văn Tư (Út)",
+                    "ông T. (Ú.) đã nhận");
+    mask_words_case("Út-Em và Útx", "Lê (Út)", "Ú.-Em và Útx");
+    mask_words_case("A. B. (..)", "Lê A. (..)", "A.. B. (..)");
     mask_words_case("Không có tên", "", "Không có tên");
     mask_words_case("", "Lê Văn An", "");
 
