@@ -331,6 +331,56 @@ test_mask_words(void)
     mask_words_case("Không có tên", "", "Không có tên");
     mask_words_case("", "Lê Văn An", "");
 
+    /* the bound over many random texts and names, the pieces of names
+     * among them (hyphens, apostrophes, brackets, stray bytes) */
+    {
+        int          bad;
+        char         text[512], nm[128], *out;
+        size_t       k, tl, nl, n;
+        unsigned     seed;
+        static const char  *bits[] = {
+            " ", "\xc2\xa0", "-", "'", "(", ")", ".", "An", "AN", "an",
+            "B\xc3\xacnh", "Th\xc6\xb0", "\xc3\x9a", "A\xcc\x81", "\x80",
+            "\xe1", "\x01", "\xe2\x80\x8b", "x"
+        };
+
+        bad = 0;
+        seed = 777;
+
+        for (k = 0; k < 20000; k++) {
+            tl = 0;
+            nl = 0;
+
+            for (n = 0; n < 30; n++) {
+                const char  *p;
+
+                seed = seed * 1103515245u + 12345u;
+                p = bits[(seed >> 16) % (sizeof(bits) / sizeof(bits[0]))];
+
+                if (n < 8 && nl + strlen(p) < sizeof(nm)) {
+                    memcpy(nm + nl, p, strlen(p));
+                    nl += strlen(p);
+                }
+
+                if (tl + strlen(p) < sizeof(text)) {
+                    memcpy(text + tl, p, strlen(p));
+                    tl += strlen(p);
+                }
+            }
+
+            out = malloc(2 * tl);
+
+            if (out == NULL) {
+                break;
+            }
+
+            bad += onestop_mask_words(text, tl, nm, nl, out) > 2 * tl;
+            free(out);
+        }
+
+        is_int(bad, 0, "20000 random texts: never more than 2 * len bytes");
+    }
+
     /* a record's text: an organization's and an unmasked one as they are */
     memset(&r, 0, sizeof(r));
     r.name.data = "Nguyễn Thị Lan";
