@@ -356,6 +356,13 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
         r->header_only = 1;
     }
 
+    /* no answer has a Last-Modified: the dates of conditional requests
+     * are ignored (RFC 9110 13.1.3, 13.1.4), where nginx's filter would
+     * let one spoil an If-None-Match or answer 412 */
+
+    r->headers_in.if_modified_since = NULL;
+    r->headers_in.if_unmodified_since = NULL;
+
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

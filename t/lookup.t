@@ -213,6 +213,23 @@ $r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
     headers => {'If-None-Match' => '"0000000000000000"'});
 is($r->{status}, 200, 'If-None-Match with another ETag: 200');
 
+# the answers have no Last-Modified: If-Modified-Since beside If-None-Match
+# is ignored (RFC 9110 13.1.3), and If-Unmodified-Since, which has no date
+# to compare, too (13.1.4): neither turns a match into 200 nor an answer
+# into 412
+my $date = 'Sat, 15 Jun 2024 08:00:00 GMT';
+$r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
+    headers => {'If-None-Match' => $etag, 'If-Modified-Since' => $date});
+is($r->{status}, 304, 'If-None-Match matching, If-Modified-Since beside: 304');
+for my $ius ($date, 'not a date') {
+    $r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
+        headers => {'If-Unmodified-Since' => $ius});
+    is($r->{status}, 200, "If-Unmodified-Since: $ius: 200, not 412");
+    $r = $t->get('/tra-cuu/000.00.12.H36-240603-0001',
+        headers => {'If-Unmodified-Since' => $ius});
+    is($r->{status}, 200, "page, If-Unmodified-Since: $ius: 200, not 412");
+}
+
 # --- HEAD ---
 
 my $get = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001');
