@@ -54,6 +54,7 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
 
 /* the first pair of c ("{{" or "}}") in [p, end) */
 
+static int html_echoable(const char *s, size_t len);
 static void html_letters(onestop_buf_t *b, const onestop_record_t *rec,
     int32_t offset, int unmasked);
 static void html_due_changes(onestop_buf_t *b, const onestop_record_t *rec,
@@ -463,8 +464,30 @@ onestop_html_search_form(onestop_buf_t *b, const char *action,
                         "</label><input type=\"text\" id=\"code\" name=\"code\""
                         " autocomplete=\"off\" spellcheck=\"false\" "
                         "maxlength=\"64\" required value=\"");
-    onestop_html_escape(b, code, code_len);
+
+    /* what was typed, to correct it; not bytes that break the page (not
+     * UTF-8, NUL and other control characters HTML forbids) */
+
+    if (html_echoable(code, code_len)) {
+        onestop_html_escape(b, code, code_len);
+    }
+
     onestop_buf_adds(b, "\"><button type=\"submit\">Tra cứu</button></form>");
+}
+
+
+static int
+html_echoable(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return onestop_utf8_valid(s, len);
 }
 
 

@@ -61,13 +61,20 @@ utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
 }
 
 
+/*
+ * What parts a name's words: white space, and what shows as nothing at
+ * all between two letters (control characters, zero-width spaces and
+ * joiners, the byte order mark), so that "Lê<U+0000>Văn" or
+ * "Lê<U+200B>Văn", which a page shows as two words, is masked as two
+ * words rather than kept whole as the first.
+ */
 static int
 is_space_cp(uint32_t cp)
 {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85
-           || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a)
+    return cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0x1680
+           || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200d)
            || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f
-           || cp == 0x3000;
+           || cp == 0x2060 || cp == 0x3000 || cp == 0xfeff;
 }
 
 
@@ -216,45 +223,35 @@ onestop_shown_name_free(onestop_shown_name_t *n)
  * as the lookup leaves it.  `out` must hold 2 * `len` bytes.
  */
 
-static int
-same_word(const unsigned char *a, size_t alen, const unsigned char *b,
-    size_t blen)
+/* The white space at s[i] between a name's words, in bytes, or 0: any
+ * that onestop_mask_name splits the name on (a no-break space pasted from
+ * a form among them), so that the words masked in a text are the words
+ * the masked name hides. */
+
+static size_t
+name_gap(const unsigned char *s, size_t len, size_t i)
 {
-    size_t    i, j;
-    uint32_t  ca, cb;
+    size_t    j;
+    uint32_t  cp;
 
-    /* a name is written with a capital: "bình thường" is not Bình's */
+    j = utf8_next(s, len, i, &cp);
 
-    if (alen == 0) {
-        return 0;
-    }
-
-    (void) utf8_next(a, alen, 0, &ca);
-
-    if (onestop_lower_cp(ca) == ca) {
-        return 0;
-    }
-
-    for (i = 0, j = 0; i < alen && j < blen; /* void */) {
-        i = utf8_next(a, alen, i, &ca);
-        j = utf8_next(b, blen, j, &cb);
-
-        if (onestop_lower_cp(ca) != onestop_lower_cp(cb)) {
-            return 0;
-        }
-    }
-
-    return i == alen && j == blen;
+    return is_space_cp(cp) ? j - i : 0;
 }
 
 
-/* ASCII white space between a name's words (a byte of a multibyte letter,
- * 0x85 and 0xa0 among them, is never one) */
+/* the end of the name's word that begins at s[i] */
 
-static int
-name_gap(unsigned char c)
+static size_t
+name_word_end(const unsigned char *s, size_t len, size_t i)
 {
-    return c == ' ' || (c >= 0x09 && c <= 0x0d);
+    uint32_t  cp;
+
+    while (i < len && name_gap(s, len, i) == 0) {
+        i = utf8_next(s, len, i, &cp);
+    }
+
+    return i;
 }
 
 
@@ -268,12 +265,79 @@ is_word_cp(uint32_t cp)
 }
 
 
+/*
+ * The bytes of the text at s[i], the start of one of its words, that are
+ * the name's word nm[n0, n1), or 0: a name is written with a capital
+ * ("bình thường" is not Bình's), the rest compared without regard to
+ * case, and the text's word ends there.  The name's word is matched from
+ * its first letter or digit to its last, whole even when it holds what
+ * parts the text's words (Anh-Thư, H'Hen), and without what surrounds it
+ * ("(Út)", an alias), since the masked name hides all of it.
+ */
+static size_t
+name_at(const unsigned char *s, size_t len, size_t i,
+    const unsigned char *nm, size_t n0, size_t n1)
+{
+    size_t                j, k, wlen;
+    uint32_t              cs, cw;
+    const unsigned char  *w;
+
+    /* the word's letters and digits, first to last: w[0, wlen) */
+
+    for (wlen = 0, k = n0; k < n1; k = j) {
+        j = utf8_next(nm, n1, k, &cw);
+
+        if (is_word_cp(cw)) {
+            wlen = j;
+
+        } else if (wlen == 0) {
+            n0 = j;
+        }
+    }
+
+    if (wlen <= n0) {
+        return 0;
+    }
+
+    w = nm + n0;
+    wlen -= n0;
+
+    (void) utf8_next(s, len, i, &cs);
+
+    if (onestop_lower_cp(cs) == cs) {
+        return 0;
+    }
+
+    for (j = i, k = 0; k < wlen; /* void */) {
+        if (j >= len) {
+            return 0;
+        }
+
+        j = utf8_next(s, len, j, &cs);
+        k = utf8_next(w, wlen, k, &cw);
+
+        if (onestop_lower_cp(cs) != onestop_lower_cp(cw)) {
+            return 0;
+        }
+    }
+
+    if (j < len) {
+        (void) utf8_next(s, len, j, &cs);
+
+        if (is_word_cp(cs)) {
+            return 0;
+        }
+    }
+
+    return j - i;
+}
+
+
 size_t
 onestop_mask_words(const char *text, size_t len, const char *name,
     size_t nlen, char *out)
 {
-    int                   hit;
-    size_t                i, j, k, o, ws, we, n0, n1;
+    size_t                i, j, k, o, ws, we, n0, n1, g, hit;
     uint32_t              cp;
     const unsigned char  *s, *nm;
 
@@ -303,24 +367,31 @@ onestop_mask_words(const char *text, size_t len, const char *name,
             }
         }
 
-        /* one of the name's later words? */
+        /* one of the name's later words? [ws, ws + hit) */
 
         hit = 0;
 
-        for (n0 = 0; n0 < nlen && !name_gap(nm[n0]); n0++) { /* void */ }
+        /* past the family name, the first word, as the masked name */
+
+        for (n0 = 0; n0 < nlen && (g = name_gap(nm, nlen, n0)) != 0;
+             n0 += g)
+        {
+            /* void */
+        }
+
+        n0 = name_word_end(nm, nlen, n0);
 
         while (!hit && n0 < nlen) {
-            while (n0 < nlen && name_gap(nm[n0])) {
-                n0++;
+            while (n0 < nlen && (g = name_gap(nm, nlen, n0)) != 0) {
+                n0 += g;
             }
 
-            for (n1 = n0; n1 < nlen && !name_gap(nm[n1]); n1++) {
-                /* void */
-            }
-
-            hit = n1 > n0 && same_word(s + ws, we - ws, nm + n0, n1 - n0);
+            n1 = name_word_end(nm, nlen, n0);
+            hit = name_at(s, len, ws, nm, n0, n1);
             n0 = n1;
         }
+
+        we = hit ? ws + hit : we;
 
         if (!hit) {
             memcpy(out + o, s + ws, we - ws);

@@ -219,8 +219,12 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     rc = ngx_http_onestop_request_id(r, &token);
 
-    if (rc != NGX_OK) {
-        return ngx_http_onestop_id_failed(r, rc);
+    if (rc == NGX_HTTP_BAD_REQUEST) {
+        /* ?code= given twice is no token: the same 404 as any other */
+        token.len = 0;
+
+    } else if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     onestop_code_trim((const char **) &token.data, &token.len);

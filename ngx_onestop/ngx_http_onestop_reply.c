@@ -180,12 +180,22 @@ ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
 ngx_int_t
 ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
 {
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      "code is given twice");
+    ngx_http_onestop_loc_conf_t  *olcf;
+
+    if (rc != NGX_HTTP_BAD_REQUEST) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* a page's: its location's error_page, a Vietnamese page */
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+    if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML) {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                  "code is given twice");
 }
 
 
@@ -345,6 +355,13 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     if (len == 0 || r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
     }
+
+    /* no answer has a Last-Modified: the dates of conditional requests
+     * are ignored (RFC 9110 13.1.3, 13.1.4), where nginx's filter would
+     * let one spoil an If-None-Match or answer 412 */
+
+    r->headers_in.if_modified_since = NULL;
+    r->headers_in.if_unmodified_since = NULL;
 
     rc = ngx_http_send_header(r);
 

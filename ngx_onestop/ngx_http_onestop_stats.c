@@ -78,6 +78,11 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     /* {agency}.svg or {agency}.html */
 
     if (onestop_args_widget((char *) id.data, id.len, &agency, &ext) != 0) {
+        /* public data: its errors carry CORS, as an unknown agency's */
+        if (ngx_http_onestop_cors(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
                                       "a widget is /widget/AGENCY.svg or "
                                       "/widget/AGENCY.html");

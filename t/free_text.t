@@ -80,6 +80,36 @@ is($r->{status}, 200, 'the signed link') or diag($r->{content});
 $page = decode_utf8($r->{content});
 like($page, qr/\Q$REASON\E/, 'a scanned receipt: the reason whole');
 
+# a name whose words are parted by no-break spaces (pasted from a form):
+# the lookup masks it on them, and so must the reason be masked on them
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([record('FT-NBSP', "Trần\x{a0}Văn\x{a0}Bình",
+        'citizen', $REASON)]));
+is($r->{status}, 200, 'a name with no-break spaces written')
+    or diag($r->{content});
+$r = $t->get('/api/v1/dossiers/FT-NBSP');
+$j = $json->decode($r->{content});
+is($j->{applicant}{name}, 'Trần V. B.', 'no-break spaces: the name masked');
+is($j->{apology}{reason}, $MASKED, 'no-break spaces: the reason masked too');
+$r = $t->get('/tra-cuu/FT-NBSP');
+$page = decode_utf8($r->{content});
+like($page, qr/\Q$MASKED\E/, 'no-break spaces: the page masks the reason');
+$r = $t->get('/api/v1/apologies?limit=10');
+%items = map { $_->{code} => $_ } @{ $json->decode($r->{content})->{items} };
+is($items{'FT-NBSP'}{reason}, $MASKED, 'no-break spaces: the list masks it');
+
+# a given name with a hyphen, an alias in parentheses: masked whole in the
+# reason, as the masked name hides them
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([record('FT-HYPHEN', 'Nguyễn Thị Anh-Thư (Út)',
+        'citizen', 'Chờ chị Anh-Thư (Út) bổ sung')]));
+is($r->{status}, 200, 'a name with a hyphen written') or diag($r->{content});
+$r = $t->get('/api/v1/dossiers/FT-HYPHEN');
+$j = $json->decode($r->{content});
+is($j->{applicant}{name}, 'Nguyễn T. A. (.', 'hyphen: the name masked');
+is($j->{apology}{reason}, 'Chờ chị A. (Ú.) bổ sung',
+    'hyphen: the given name and the alias masked in the reason');
+
 # nothing of the name in the change of an unrelated word
 unlike($MASKED, qr/b\. thường/, '"bình thường" (normal) is not the name');
 

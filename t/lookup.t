@@ -213,6 +213,23 @@ $r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
     headers => {'If-None-Match' => '"0000000000000000"'});
 is($r->{status}, 200, 'If-None-Match with another ETag: 200');
 
+# the answers have no Last-Modified: If-Modified-Since beside If-None-Match
+# is ignored (RFC 9110 13.1.3), and If-Unmodified-Since, which has no date
+# to compare, too (13.1.4): neither turns a match into 200 nor an answer
+# into 412
+my $date = 'Sat, 15 Jun 2024 08:00:00 GMT';
+$r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
+    headers => {'If-None-Match' => $etag, 'If-Modified-Since' => $date});
+is($r->{status}, 304, 'If-None-Match matching, If-Modified-Since beside: 304');
+for my $ius ($date, 'not a date') {
+    $r = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001',
+        headers => {'If-Unmodified-Since' => $ius});
+    is($r->{status}, 200, "If-Unmodified-Since: $ius: 200, not 412");
+    $r = $t->get('/tra-cuu/000.00.12.H36-240603-0001',
+        headers => {'If-Unmodified-Since' => $ius});
+    is($r->{status}, 200, "page, If-Unmodified-Since: $ius: 200, not 412");
+}
+
 # --- HEAD ---
 
 my $get = $t->get('/api/v1/dossiers/000.00.12.H36-240603-0001');
@@ -266,6 +283,21 @@ for my $n (@names) {
     ($r, $j) = lookup($code);
     is($j->{applicant}{name}, $want, "$code: name masked to '$want'");
     is($j->{applicant}{type}, 'citizen', "$code: type defaults to citizen");
+}
+
+# what shows as nothing between two words (a control character, a
+# zero-width space, as a source system may send them) parts the words too:
+# the given names are never shown whole as part of the first word
+for my $n (["Lê\x{0}Văn\x{1}An", 'Lê V. A.'],
+           ["Lê\x{200b}Văn\x{feff}An", 'Lê V. A.']) {
+    my ($name, $want) = @$n;
+    my $code = sprintf('MASK-%02d', ++$i);
+    $r = post(record(code => $code, applicant => {name => $name}));
+    is($r->{status}, 200, "$code written") or diag($r->{content});
+    ($r, $j) = lookup($code);
+    is($j->{applicant}{name}, $want, "$code: invisible parting: '$want'");
+    my $page = decode('UTF-8', $t->get("/tra-cuu/$code")->{content});
+    ok(index($page, 'Văn') < 0, "$code: the page does not show 'Văn'");
 }
 
 # an organisation's name whole, even with markup in it
@@ -391,6 +423,18 @@ is($r->{status}, 200, 'apology with markup written') or diag($r->{content});
 ($r, $j) = lookup('AP-XSS');
 is($j->{apology}{reason}, $reason, 'the reason as sent, in JSON');
 
+# control characters in a reason and an organization's name (JSON allows
+# them, \u0000 included): escaped in JSON, and never raw in the page, which
+# HTML forbids
+$r = post(record(code => 'AP-CTRL', due_at => '2024-06-12',
+    applicant => {name => "Công ty\x{1}Phú\x{0}Long", type => 'organization'},
+    apology => {issued_at => '2024-06-13', new_due_at => '2024-06-25',
+    reason => "chờ\x{0}bổ\x{1b}sung\x{7f}."}));
+is($r->{status}, 200, 'control characters written') or diag($r->{content});
+($r, $j) = lookup('AP-CTRL');
+is($j->{apology}{reason}, "chờ\x{0}bổ\x{1b}sung\x{7f}.",
+    'control characters: the reason as sent, in JSON');
+
 # a different agency, procedure and field
 $r = post(record(code => 'X-COMMUNE', agency => '000.30.02.H36',
     procedure => '1.000894', channel => 'direct'));
@@ -494,6 +538,15 @@ ok(index($html, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; '
     '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;chờ&lt;/b&gt;') >= 0,
     'the reason escaped in the page');
 
+($r, $html) = page('/tra-cuu/AP-CTRL');
+is($r->{status}, 200, 'the page of a dossier with control characters');
+unlike($html, qr/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/,
+    'no control character in the page');
+ok(index($html, "chờ\x{fffd}bổ\x{fffd}sung\x{fffd}.") >= 0,
+    'each shown as U+FFFD');
+ok(index($html, "Công ty\x{fffd}Phú\x{fffd}Long") >= 0,
+    "the organization's name too");
+
 ($r, $html) = page('/tra-cuu?code=NO-SUCH-CODE-2');
 is($r->{status}, 404, 'unknown code page 404');
 like($r->{headers}{'content-type'} // '', qr{^text/html\b}, '404 page is HTML');
@@ -506,6 +559,27 @@ like($r->{headers}{'content-type'} // '', qr{^text/html\b}, '400 page is HTML');
 ($r, $html) = page('/tra-cuu?code=%3Cscript%3Ealert(1)%3C/script%3E');
 is($r->{status}, 400, 'markup as code: 400');
 unlike($html, qr/<script/i, 'markup in the code is not echoed raw');
+
+# what is typed is echoed in the form: never bytes that make the page
+# invalid (a page declared UTF-8; no NUL or control character in HTML)
+for my $bad ('%FF%FE', '%C3', '%00abc', 'a%01b', '%ED%A0%80', 'x%7F') {
+    $r = $t->get("/tra-cuu?code=$bad");
+    is($r->{status}, 400, "code=$bad: 400 page");
+    my $raw = $r->{content};
+    ok(utf8::decode(my $copy = $raw), "code=$bad: the page is valid UTF-8");
+    unlike($raw, qr/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/,
+        "code=$bad: no control character in the page");
+    like($raw, qr/<input\b[^>]*\bname="code"/, "code=$bad: the form is there");
+}
+# a code given twice on the page: a 400 page, as any code that is not
+# one, never the JSON API's error object
+$r = $t->get('/tra-cuu?code=ST-WITHDRAWN&code=ST-WITHDRAWN');
+is($r->{status}, 400, 'page: code given twice: 400');
+like($r->{headers}{'content-type'} // '', qr{^text/html\b},
+    'page: code given twice: an HTML page, not JSON');
+($r, $html) = page('/tra-cuu?code=M%C3%A3+h%E1%BB%93+s%C6%A1');
+is($r->{status}, 400, 'Vietnamese text as code: 400');
+like($html, qr/value="Mã hồ sơ"/, 'valid text typed is echoed in the form');
 
 $r = $t->http('POST', '/tra-cuu/ST-WITHDRAWN', body => 'x');
 is($r->{status}, 405, 'POST to the page: 405');

@@ -432,6 +432,10 @@ my %bad = (
     'code not valid' => "/q/-bad-.$sig",
     'a dot only' => '/q/.',
     'the token twice' => "/q/$tok.$sig",
+    # the token in the query: given twice, or beside another, it is no
+    # token, not a 400 of the JSON API
+    'the ?code= token given twice' => "/q/?code=$tok&code=$tok",
+    'two ?code= tokens' => "/q/?code=NO-SUCH-CODE.$sig&code=$tok",
 );
 like($sig2, qr/[-_]/, "QR-2's signature has a character of base64url's own");
 my $ref = $t->get($bad{'unknown code, wrong signature'});

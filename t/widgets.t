@@ -376,7 +376,10 @@ for my $p ('/widget/000.00.99.H36.svg', '/widget/000.00.99.H36.html',
     '/widget/nope.svg', '/widget/Province.svg', '/widget/province.png',
     '/widget/000.00.12.H36', '/widget/.svg', '/widget/')
 {
-    error_ok($t->get($p), 404, "GET $p");
+    my $r = $t->get($p);
+    error_ok($r, 404, "GET $p");
+    # public data: a browser application reads its errors too
+    is($r->{headers}{'access-control-allow-origin'}, '*', "GET $p: CORS *");
 }
 error_ok($t->http('POST', '/widget/province.svg', body => 'x'), 405,
     'POST a widget');

@@ -72,6 +72,23 @@ test_mask(void)
             "U+00A0 leading and trailing");
     mask_is("Nguyễn\xe2\x80\x83Văn\xe3\x80\x80" "An", "Nguyễn V. A.",
             "U+2003 and U+3000 between words");
+    /* what shows as nothing between two letters parts them too: else the
+     * given names would be shown whole as part of the first word */
+    mask_is("Lê\x01Văn\x1b" "An", "Lê V. A.", "control characters");
+    {
+        static const char  nul[] = "Lê\0Văn An";
+
+        char    out[2 * sizeof(nul)];
+        size_t  n;
+
+        n = onestop_mask_name(nul, sizeof(nul) - 1, out);
+        is_str(out, n, "Lê V. A.", "a NUL between words");
+    }
+    mask_is("Lê\x7fVăn\xc2\x85" "An\xc2\x9f" "Bé", "Lê V. A. B.",
+            "DEL and C1 control characters");
+    mask_is("Lê\xe2\x80\x8bVăn\xe2\x80\x8d" "An\xe2\x81\xa0" "Bé"
+            "\xef\xbb\xbf" "Cư", "Lê V. A. B. C.",
+            "zero-width space, joiner, word joiner, BOM");
     mask_is("Nguyễn V. A.", "Nguyễn V. A.", "an already masked name");
     mask_is("A B C", "A B. C.", "one-letter words");
 
@@ -288,8 +305,81 @@ test_mask_words(void)
     /* a letter whose last byte is 0xa0 (Ạ: e1 ba a0) inside a name */
     mask_words_case("Hồ sơ của Hạnh và Ạnh", "Phạm Ạnh Hạnh",
                     "Hồ sơ của H. và Ạ.");
+    /* a name whose words are parted by other white space than ASCII (a
+     * no-break space, an ideographic space, as pasted from a form): its
+     * words are the masked name's, so they are masked in the text too */
+    mask_words_case("Chờ ông Trần Văn Bình bổ sung",
+                    "Trần\xc2\xa0" "Văn\xc2\xa0" "Bình",
+                    "Chờ ông Trần V. B. bổ sung");
+    mask_words_case("Bình, Văn và Trần",
+                    "Trần\xe3\x80\x80" "Văn \xe2\x80\x83" "Bình",
+                    "B., V. và Trần");
+    mask_words_case("Trần và Văn", "\xc2\xa0" "Trần\xc2\xa0" "Văn",
+                    "Trần và V.");
+    mask_words_case("Chờ ông Văn và An", "Lê\x01Văn\xe2\x80\x8b" "An",
+                    "Chờ ông V. và A.");
+    /* a name's word that holds a hyphen or an apostrophe is masked whole,
+     * as the masked name hides it; an alias in parentheses too */
+    mask_words_case("Chờ chị Anh-Thư bổ sung", "Nguyễn Thị Anh-Thư",
+                    "Chờ chị A. bổ sung");
+    mask_words_case("Gọi H'Hen, Anh và Thư", "Nguyễn H'Hen Anh-Thư",
+                    "Gọi H., Anh và Thư");
+    mask_words_case("ông Tư (Út) đã nhận", "Lê Văn Tư (Út)",
+                    "ông T. (Ú.) đã nhận");
+    mask_words_case("Út-Em và Útx", "Lê (Út)", "Ú.-Em và Útx");
+    mask_words_case("A. B. (..)", "Lê A. (..)", "A.. B. (..)");
     mask_words_case("Không có tên", "", "Không có tên");
     mask_words_case("", "Lê Văn An", "");
+
+    /* the bound over many random texts and names, the pieces of names
+     * among them (hyphens, apostrophes, brackets, stray bytes) */
+    {
+        int          bad;
+        char         text[512], nm[128], *out;
+        size_t       k, tl, nl, n;
+        unsigned     seed;
+        static const char  *bits[] = {
+            " ", "\xc2\xa0", "-", "'", "(", ")", ".", "An", "AN", "an",
+            "B\xc3\xacnh", "Th\xc6\xb0", "\xc3\x9a", "A\xcc\x81", "\x80",
+            "\xe1", "\x01", "\xe2\x80\x8b", "x"
+        };
+
+        bad = 0;
+        seed = 777;
+
+        for (k = 0; k < 20000; k++) {
+            tl = 0;
+            nl = 0;
+
+            for (n = 0; n < 30; n++) {
+                const char  *p;
+
+                seed = seed * 1103515245u + 12345u;
+                p = bits[(seed >> 16) % (sizeof(bits) / sizeof(bits[0]))];
+
+                if (n < 8 && nl + strlen(p) < sizeof(nm)) {
+                    memcpy(nm + nl, p, strlen(p));
+                    nl += strlen(p);
+                }
+
+                if (tl + strlen(p) < sizeof(text)) {
+                    memcpy(text + tl, p, strlen(p));
+                    tl += strlen(p);
+                }
+            }
+
+            out = malloc(2 * tl);
+
+            if (out == NULL) {
+                break;
+            }
+
+            bad += onestop_mask_words(text, tl, nm, nl, out) > 2 * tl;
+            free(out);
+        }
+
+        is_int(bad, 0, "20000 random texts: never more than 2 * len bytes");
+    }
 
     /* a record's text: an organization's and an unmasked one as they are */
     memset(&r, 0, sizeof(r));
