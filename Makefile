@@ -29,7 +29,8 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/history.c engi
                engine/feedback_render.c \
                engine/notify_conf.c engine/notify_template.c \
                engine/notify_db.c engine/notify_status.c \
-               engine/notify_channel.c engine/notify.c \
+               engine/notify_channel.c engine/notify_journal.c \
+               engine/notify.c \
                engine/sms.c
 # issue 15: the catalog, CSV dialects, a sync partner's read
 ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c

@@ -23,17 +23,14 @@
  * retry_max attempts, then dead-lettered.  Log lines (stderr: the
  * journal under systemd) mask every phone and address.
  *
- * Calls notify_db.c, notify_template.c, notify_channel.c, record.c, the
- * store's read side; hiredis (synchronous).  The CLI's only.
+ * Calls notify_db.c, notify_template.c, notify_channel.c,
+ * notify_journal.c, record.c, the store's read side; hiredis
+ * (synchronous).  The CLI's only.
  */
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,10 +51,7 @@ typedef struct {
     redisContext                  *redis;
     char                           key[160];       /* {prefix}:log */
     unsigned                       enabled;
-    int                            journal;
-    char                           journal_path[1200];
-    char                         **sent;           /* journals' lines */
-    size_t                         nsent;
+    onestop_notify_journal_t       journal;
     int64_t                        lag;
     int64_t                        pending;
     int64_t                        lag_at;
@@ -74,100 +68,6 @@ typedef struct {
     int                       rendered;
     uint8_t                   was;
 } item_t;
-
-
-/* journals */
-
-static void
-journal_load(daemon_t *d)
-{
-    DIR            *dir;
-    FILE           *f;
-    char            path[2400], line[256], **more;
-    size_t          n;
-    struct dirent  *de;
-
-    while (d->nsent > 0) {
-        free(d->sent[--d->nsent]);          /* read anew */
-    }
-
-    dir = opendir(d->conf->journal_dir);
-
-    if (dir == NULL) {
-        return;
-    }
-
-    while ((de = readdir(dir)) != NULL) {
-        if (strncmp(de->d_name, "journal.", 8) != 0) {
-            continue;
-        }
-
-        snprintf(path, sizeof(path), "%s/%s", d->conf->journal_dir,
-                 de->d_name);
-        f = fopen(path, "r");
-
-        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-            n = strcspn(line, "\n");
-            line[n] = '\0';
-
-            if (n == 0 || (d->nsent & 1023) == 0) {
-                more = n == 0 ? d->sent
-                       : realloc(d->sent, (d->nsent + 1024) * sizeof(char *));
-
-                if (more == NULL) {
-                    break;
-                }
-
-                d->sent = more;
-
-                if (n == 0) {
-                    continue;
-                }
-            }
-
-            d->sent[d->nsent] = strdup(line);
-            d->nsent += d->sent[d->nsent] != NULL;
-        }
-
-        if (f != NULL) {
-            fclose(f);
-        }
-    }
-
-    closedir(dir);
-}
-
-
-static int
-journal_has(daemon_t *d, const char *key)
-{
-    size_t  i;
-
-    for (i = 0; i < d->nsent; i++) {
-        if (strcmp(d->sent[i], key) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static void
-journal_add(daemon_t *d, const char *key)
-{
-    char     line[200];
-    size_t   n;
-    ssize_t  w;
-
-    n = (size_t) snprintf(line, sizeof(line), "%s\n", key);
-    w = write(d->journal, line, n);
-
-    if (w != (ssize_t) n) {
-        say("journal %s: %s (a notifier that takes over may send again)",
-            d->journal_path, strerror(errno));
-    }
-}
 
 
 /* Redis */
@@ -437,7 +337,7 @@ send_one(daemon_t *d, const onestop_notify_id_t *id,
     o->attempts = attempts + 1;
 
     if (rc == ONESTOP_SEND_OK) {
-        journal_add(d, key);
+        onestop_notify_journal_add(&d->journal, key);
         o->state = ONESTOP_NS_SENT;
         say("sent %s to %s", key, to);
         return;
@@ -480,9 +380,7 @@ outcomes_done(daemon_t *d, onestop_notify_outcome_t *o, size_t n)
         sleep(1);
     }
 
-    if (ftruncate(d->journal, 0) != 0) {
-        say("journal %s: %s", d->journal_path, strerror(errno));
-    }
+    onestop_notify_journal_empty(&d->journal);
 }
 
 
@@ -652,7 +550,9 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
 
         onestop_notify_key(&ids[i], key, sizeof(key));
 
-        if (was[i] == ONESTOP_NS_SENDING && journal_has(d, key)) {
+        if (was[i] == ONESTOP_NS_SENDING
+            && onestop_notify_journal_has(&d->journal, key))
+        {
             memset(&o[k], 0, sizeof(onestop_notify_outcome_t));
             o[k].id = &ids[i];
             o[k].state = ONESTOP_NS_SENT;     /* sent before the crash */
@@ -761,10 +661,10 @@ retry_due(daemon_t *d)
         }
 
         if (q[i].leased) {
-            journal_load(d);
+            onestop_notify_journal_load(&d->journal);
         }
 
-        if (q[i].leased && journal_has(d, key)) {
+        if (q[i].leased && onestop_notify_journal_has(&d->journal, key)) {
             memset(&o, 0, sizeof(onestop_notify_outcome_t));
             o.id = &q[i].id;
             o.state = ONESTOP_NS_SENT;
@@ -862,7 +762,7 @@ autoclaim(daemon_t *d)
         if (r->element[1]->elements > 0) {
             say("took over %zu entries a stopped notifier left",
                 r->element[1]->elements);
-            journal_load(d);
+            onestop_notify_journal_load(&d->journal);
             process(d, r->element[1], 1);
         }
 
@@ -881,11 +781,9 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
     volatile int *stop, char *err, size_t errlen)
 {
     int           pause_ms;
-    char          old[1300];
     size_t        i;
     int64_t       lag, pending, now;
     daemon_t      d;
-    struct stat   sb;
 
     memset(&d, 0, sizeof(d));
     d.st = st;
@@ -921,35 +819,19 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
         return -1;
     }
 
-    snprintf(d.journal_path, sizeof(d.journal_path), "%s/journal.%s",
-             conf->journal_dir, conf->consumer);
-
     /* what a previous run under this name journaled and did not record
-     * (a kill -9) is kept aside, read with the other journals: this run
-     * empties its own journal at its first outcome, and a message of the
-     * queue it was sending is looked up only past its lease */
+     * (a kill -9) is set aside, read with the other journals; a message
+     * of the queue it was sending is looked up only past its lease */
 
-    if (stat(d.journal_path, &sb) == 0 && sb.st_size > 0) {
-        snprintf(old, sizeof(old), "%s.%lld-%ld", d.journal_path,
-                 (long long) time(NULL), (long) getpid());
-
-        if (rename(d.journal_path, old) != 0) {
-            say("journal %s: %s", d.journal_path, strerror(errno));
-        }
-    }
-
-    d.journal = open(d.journal_path, O_WRONLY | O_APPEND | O_CREAT
-                                     | O_CLOEXEC, 0640);
-
-    if (d.journal < 0) {
-        snprintf(err, errlen, "cannot open the journal \"%s\": %s",
-                 d.journal_path, strerror(errno));
+    if (onestop_notify_journal_open(&d.journal, conf->journal_dir,
+                                    conf->consumer, err, errlen)
+        != 0)
+    {
         onestop_notify_chan_close(d.chan);
         onestop_notify_tpl_free(d.tpl);
         return -1;
     }
 
-    journal_load(&d);
     pause_ms = 0;
 
     while (!*stop) {
@@ -1004,13 +886,7 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 
     say("stopping");
     redis_close(&d);
-    close(d.journal);
-
-    for (i = 0; i < d.nsent; i++) {
-        free(d.sent[i]);
-    }
-
-    free(d.sent);
+    onestop_notify_journal_close(&d.journal);
     onestop_notify_chan_close(d.chan);
     onestop_notify_tpl_free(d.tpl);
 

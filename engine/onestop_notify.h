@@ -69,6 +69,27 @@ int64_t onestop_notify_now_ms(void);
 void onestop_notify_say(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* a notifier's journal (notify_journal.c): what its channels accepted
+ * and the store has not recorded yet; every journal's lines, read */
+typedef struct {
+    int             fd;
+    char            path[1200];
+    const char     *dir;
+    char          **sent;
+    size_t          nsent;
+} onestop_notify_journal_t;
+
+/* journal.CONSUMER in dir opened (a previous run's set aside) and every
+ * journal read: 0, or -1 with err */
+int onestop_notify_journal_open(onestop_notify_journal_t *j, const char *dir,
+    const char *consumer, char *err, size_t errlen);
+void onestop_notify_journal_load(onestop_notify_journal_t *j);
+int onestop_notify_journal_has(const onestop_notify_journal_t *j,
+    const char *key);
+void onestop_notify_journal_add(onestop_notify_journal_t *j, const char *key);
+void onestop_notify_journal_empty(onestop_notify_journal_t *j);
+void onestop_notify_journal_close(onestop_notify_journal_t *j);
+
 struct onestop_notify_conf_s;
 
 /* ms before the attempt after `attempts` failed ones: retry_base doubled
