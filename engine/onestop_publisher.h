@@ -77,13 +77,19 @@ void onestop_publish_ack(const onestop_publish_t *p,
 int onestop_publish_lost(const struct redisReply *reply, uint64_t acked);
 
 /*
- * The same reply: 1 when the stream ends beyond `seq`, the store's last
- * change (the store restored from an older backup, or another primary
- * publishing under the prefix), with *top its last change: this store's
- * next changes would take numbers the stream holds already, and Redis
- * would refuse them as replays; else 0.
+ * The same reply against the store's last change `seq`: ONESTOP_TOP_AHEAD
+ * when the stream ends beyond it (the store restored from an older
+ * backup, or another primary publishing under the prefix: this store's
+ * next changes would take numbers the stream holds, and Redis would
+ * refuse them as replays), with msg saying so and what to do (store: the
+ * store's directory, for the log); ONESTOP_TOP_LOST as
+ * onestop_publish_lost; else 0.
  */
-int onestop_publish_ahead(const struct redisReply *reply, uint64_t seq,
-    uint64_t *top);
+#define ONESTOP_TOP_LOST   1
+#define ONESTOP_TOP_AHEAD  2
+
+int onestop_publish_top(const struct redisReply *reply,
+    const onestop_feed_t *f, uint64_t acked, uint64_t seq,
+    const char *store, size_t store_len, char *msg, size_t len);
 
 #endif /* ONESTOP_PUBLISHER_H */

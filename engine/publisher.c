@@ -9,6 +9,8 @@
  * acknowledged is handed back, to be trimmed from the outbox.
  */
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,7 +208,27 @@ onestop_publish_lost(const redisReply *r, uint64_t acked)
 
 
 int
-onestop_publish_ahead(const redisReply *r, uint64_t seq, uint64_t *top)
+onestop_publish_top(const redisReply *r, const onestop_feed_t *f,
+    uint64_t acked, uint64_t seq, const char *store, size_t store_len,
+    char *msg, size_t len)
 {
-    return stream_top(r, top) && *top > seq;
+    uint64_t  top;
+
+    if (!stream_top(r, &top) || top <= seq) {
+        return onestop_publish_lost(r, acked) ? ONESTOP_TOP_LOST : 0;
+    }
+
+    snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change %" PRIu64
+             ", beyond the last change of store \"%.*s\" (%" PRIu64 "): "
+             "the store was restored from an older backup, or another "
+             "primary publishes under this prefix; nothing is published, "
+             "since Redis would refuse these changes' numbers as replays: "
+             "delete the prefix's streams (redis-cli DEL %.*s%s%.*s) or "
+             "give onestop_redis another prefix=, and the outbox goes out",
+             (int) f->stream.len, f->stream.data, top, (int) store_len,
+             store, seq, (int) f->stream.len, f->stream.data,
+             f->log.len ? " " : "", (int) f->log.len,
+             f->log.len ? f->log.data : "");
+
+    return ONESTOP_TOP_AHEAD;
 }

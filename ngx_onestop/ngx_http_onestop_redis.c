@@ -899,18 +899,14 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     ngx_http_onestop_publisher_t  *pub = data;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    uint64_t  top, seq;
+    int       top;
+    char      msg[1024];
+    uint64_t  seq;
 
     ngx_http_onestop_hiredis_answered(pub->link, NULL);
 
     if (reply == NULL) {
         return;                     /* gone: asked again at the next hello */
-    }
-
-    if (onestop_publish_lost(reply, pub->acked)) {
-        /* Redis lost changes it had acknowledged, and the figures with
-         * them: every agency's again */
-        pub->feed.all = 1;
     }
 
     if (ngx_http_onestop_read_begin(pub->omcf, wk->store, wk->log) != NGX_OK)
@@ -920,32 +916,27 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
         return;
     }
 
-    pub->top_asked = 0;
-
     seq = onestop_store_seq(wk->store);
     onestop_store_read_end(wk->store);
+    pub->top_asked = 0;
 
-    if (onestop_publish_ahead(reply, seq, &top)) {
-        /* its changes would be refused as replays, and lost */
+    top = onestop_publish_top(reply, &pub->feed, pub->acked, seq,
+                              (char *) pub->omcf->store_path.data,
+                              pub->omcf->store_path.len, msg, sizeof(msg));
+
+    if (top == ONESTOP_TOP_AHEAD) {
         if (!pub->ahead) {
-            ngx_log_error(NGX_LOG_ERR, pub->log, 0,
-                          "onestop_redis: \"%*s\" ends at change %uL, beyond "
-                          "the last change of store \"%V\" (%uL): the store "
-                          "was restored from an older backup, or another "
-                          "primary publishes under this prefix; nothing is "
-                          "published, since Redis would refuse these "
-                          "changes' numbers as replays: delete the prefix's "
-                          "streams (redis-cli DEL %*s%s%*s) or give "
-                          "onestop_redis another prefix=, and the outbox "
-                          "goes out", pub->feed.stream.len,
-                          pub->feed.stream.data, top, &pub->omcf->store_path,
-                          seq, pub->feed.stream.len, pub->feed.stream.data,
-                          pub->feed.log.len ? " " : "", pub->feed.log.len,
-                          pub->feed.log.data);
+            ngx_log_error(NGX_LOG_ERR, pub->log, 0, "%s", msg);
         }
 
-        pub->ahead = 1;
+        pub->ahead = 1;                 /* nothing published: see msg */
         return;
+    }
+
+    if (top == ONESTOP_TOP_LOST) {
+        /* Redis lost changes it had acknowledged, and the figures with
+         * them: every agency's again */
+        pub->feed.all = 1;
     }
 
     if (pub->ahead) {
@@ -956,8 +947,5 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     }
 
     pub->ahead = 0;
-
-    if (!pub->kick.posted) {
-        ngx_post_event(&pub->kick, &ngx_posted_events);
-    }
+    ngx_post_event(&pub->kick, &ngx_posted_events);
 }

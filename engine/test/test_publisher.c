@@ -254,6 +254,53 @@ test_lost(void)
 }
 
 
+/* the stream's end against the store's: the connection's check */
+static void
+test_top(void)
+{
+    char                 msg[1024];
+    redisReply          *r, err;
+    onestop_feed_t       f;
+    onestop_feed_conf_t  c;
+
+    onestop_feed_conf_default(&c);
+    c.prefix.data = "t";
+    c.prefix.len = 1;
+    c.log = 1;
+    onestop_feed_init(&f, &c);
+
+    r = top_reply("12-0");
+    msg[0] = '\0';
+    is_int(onestop_publish_top(r, &f, 12, 12, "/s", 2, msg, sizeof(msg)), 0,
+           "the stream ends at the store's last change: publish");
+    is_int(onestop_publish_top(r, &f, 10, 14, "/s", 2, msg, sizeof(msg)), 0,
+           "before it (changes to publish): publish");
+    is_int(onestop_publish_top(r, &f, 15, 16, "/s", 2, msg, sizeof(msg)),
+           ONESTOP_TOP_LOST, "before what Redis acknowledged: lost");
+    ok(msg[0] == '\0', "... nothing to say");
+    is_int(onestop_publish_top(r, &f, 3, 9, "/s", 2, msg, sizeof(msg)),
+           ONESTOP_TOP_AHEAD, "beyond the store's last change (a restored "
+           "store): ahead");
+    ok(strstr(msg, "\"t:changes\" ends at change 12, beyond the last change "
+                   "of store \"/s\" (9)") != NULL
+       && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
+       "... saying so and what to delete");
+    top_free(r);
+
+    r = top_reply(NULL);
+    is_int(onestop_publish_top(r, &f, 0, 0, "/s", 2, msg, sizeof(msg)), 0,
+           "no stream, nothing written: publish");
+    top_free(r);
+
+    memset(&err, 0, sizeof(err));
+    err.type = REDIS_REPLY_ERROR;
+    is_int(onestop_publish_top(&err, &f, 3, 1, "/s", 2, msg, sizeof(msg)),
+           0, "an error says nothing: the round meets it");
+
+    onestop_feed_free(&f);
+}
+
+
 static void
 test_today(void)
 {
@@ -338,6 +385,7 @@ main(void)
 
     test_ack();
     test_lost();
+    test_top();
     test_today();
 
     st = fixture_open(fixture_tmpdir(), 64 * MB, 0, err, sizeof(err));
