@@ -38,6 +38,7 @@ typedef struct {
     const char        *name;
     int                args;        /* the least number of arguments */
     int                readonly;    /* on an existing store only */
+    int                most;        /* the most, or -1: its own parse */
 } store_cmd_t;
 
 
@@ -786,20 +787,20 @@ store_command(const char *dir, int argc, char **argv)
     const store_cmd_t  *c;
 
     static const store_cmd_t  cmds[] = {
-        { "import", 1, 0 },
-        { "catalog", 1, 0 },
-        { "get", 1, 1 },
-        { "changes", 0, 1 },
-        { "delete", 1, 0 },
-        { "backup", 1, 1 },
-        { "stats", 0, 1 },
-        { "verify", 0, 1 },
-        { "demo", 0, 0 },
-        { "status", 0, 1 },                 /* cli_replica.c's three */
-        { "follow", 1, 0 },
-        { "promote", 0, 1 },
-        { "notify", 0, 1 },                 /* cli_notify.c */
-        { NULL, 0, 0 }
+        { "import", 1, 0, 1 },
+        { "catalog", 1, 0, 1 },
+        { "get", 1, 1, 1 },
+        { "changes", 0, 1, -1 },
+        { "delete", 1, 0, 1 },
+        { "backup", 1, 1, 1 },
+        { "stats", 0, 1, -1 },
+        { "verify", 0, 1, 0 },
+        { "demo", 0, 0, 1 },
+        { "status", 0, 1, -1 },             /* cli_replica.c's three */
+        { "follow", 1, 0, -1 },
+        { "promote", 0, 1, -1 },
+        { "notify", 0, 1, -1 },             /* cli_notify.c */
+        { NULL, 0, 0, 0 }
     };
 
     cmd = argv[0];
@@ -829,6 +830,15 @@ store_command(const char *dir, int argc, char **argv)
 
     if (arg == NULL && c->args) {
         return onestop_cli_usage_error("%s needs an argument", cmd);
+    }
+
+    /* every argument is read, or nothing is done: `delete A B` deleted A
+     * alone */
+
+    if (c->most >= 0 && argc - 1 > c->most) {
+        return onestop_cli_usage_error("%s takes %s", cmd,
+                                       c->most ? "one argument"
+                                               : "no argument");
     }
 
     if (strcmp(cmd, "notify") == 0) {

@@ -94,6 +94,36 @@ is((run('--store', "$dir/s", 'frobnicate'))[0], 2,
     'an unknown command exits 2');
 is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
 
+# a command's arguments are all read, or the command line is refused (2)
+# with nothing done: an extra code given to delete, a word after verify
+{
+    my $s = "$dir/args-store";
+    my $cat = $t->spew('args-catalog.json', Onestop::Test::catalog_json());
+    my ($c1, $c2) = ('ARGS-1', 'ARGS-2');
+    my $recs = $t->spew('args.ndjson', join '', map {
+        qq({"code":"$_","version":1,"agency":"000.00.12.H36",)
+        . qq("procedure":"1.000894","channel":"direct",)
+        . qq("applicant":{"name":"Lê Văn Tám"},"received_at":"2024-06-03",)
+        . qq("due_at":"2024-06-20"}\n) } $c1, $c2);
+    ($rc, $out, $err) = run('--store', $s, 'catalog', $cat);
+    is($rc, 0, 'a store with a catalog') or diag($err);
+    ($rc, $out, $err) = run('--store', $s, 'import', $recs);
+    is($rc, 0, 'and two dossiers') or diag($err);
+    ($rc, $out, $err) = run('--store', $s, 'delete', $c1, $c2);
+    is($rc, 2, 'delete with two codes: a wrong command line (2)')
+        or diag($err);
+    is((run('--store', $s, 'get', $c1))[0], 0, 'and the first one is kept');
+    is((run('--store', $s, 'get', $c2))[0], 0, 'and the second one too');
+    for my $bad (['verify', 'now'], ['get', $c1, $c2], ['backup',
+        "$dir/args-b1", "$dir/args-b2"], ['import', '-', 'x'],
+        ['demo', '10', '20'])
+    {
+        ($rc, $out, $err) = run('--store', $s, @$bad);
+        is($rc, 2, "@$bad: a wrong command line (2)") or diag($err);
+    }
+    ok(!-e "$dir/args-b1", 'no backup was made');
+}
+
 # --- the man page ---
 
 my $man = "$ROOT/docs/onestop.1";
