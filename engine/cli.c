@@ -782,6 +782,7 @@ static int
 store_command(const char *dir, int argc, char **argv)
 {
     int                 rc;
+    size_t              ndemo;
     const char         *cmd, *arg;
     onestop_store_t    *st;
     const store_cmd_t  *c;
@@ -805,6 +806,7 @@ store_command(const char *dir, int argc, char **argv)
 
     cmd = argv[0];
     arg = argc > 1 ? argv[1] : NULL;
+    ndemo = 0;
 
     for (c = cmds; c->name != NULL; c++) {
         if (strcmp(c->name, cmd) == 0) {
@@ -839,6 +841,10 @@ store_command(const char *dir, int argc, char **argv)
         return onestop_cli_usage_error("%s takes %s", cmd,
                                        c->most ? "one argument"
                                                : "no argument");
+    }
+
+    if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_count(arg, &ndemo)) {
+        return ONESTOP_EXIT_USAGE;
     }
 
     if (strcmp(cmd, "notify") == 0) {
@@ -880,8 +886,7 @@ store_command(const char *dir, int argc, char **argv)
         rc = cmd_verify(st);
 
     } else {
-        rc = onestop_cli_demo(st, arg ? (size_t) strtoul(arg, NULL, 10)
-                                      : 200000);
+        rc = onestop_cli_demo(st, ndemo);
     }
 
     onestop_store_close(st);

@@ -101,6 +101,10 @@ const char *onestop_cli_full_advice(onestop_store_t *st);
 /* cli_demo.c: "demo [N]" */
 int onestop_cli_demo(onestop_store_t *st, size_t n);
 
+/* demo's N (arg, or NULL for the default) into *n; non-zero, with the
+ * usage error said, when it is not a number */
+int onestop_cli_demo_count(const char *arg, size_t *n);
+
 /* cli_admin.c: the commands that create, upgrade and restore a store */
 int onestop_cli_init(const char *dir, int argc, char **argv);
 int onestop_cli_migrate(const char *dir, int argc, char **argv);

@@ -95,7 +95,8 @@ is((run('--store', "$dir/s", 'frobnicate'))[0], 2,
 is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
 
 # a command's arguments are all read, or the command line is refused (2)
-# with nothing done: an extra code given to delete, a word after verify
+# with nothing done: an extra code given to delete, a word after verify,
+# a count for demo that is not a number
 {
     my $s = "$dir/args-store";
     my $cat = $t->spew('args-catalog.json', Onestop::Test::catalog_json());
@@ -122,6 +123,17 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
         is($rc, 2, "@$bad: a wrong command line (2)") or diag($err);
     }
     ok(!-e "$dir/args-b1", 'no backup was made');
+    my $before = (run('--store', $s, 'stats', '--period', 'all'))[1];
+    for my $n ('abc', '-5', '', '10x') {
+        ($rc, $out, $err) = run('--store', $s, 'demo', $n);
+        is($rc, 2, "demo '$n': a wrong command line (2)") or diag($err);
+        like($err, qr/\A[^\n]*\n\z/, "demo '$n': one line");
+    }
+    is((run('--store', $s, 'stats', '--period', 'all'))[1], $before,
+        'the store is as it was');
+    ($rc, $out, $err) = run('--store', "$dir/args-none", 'demo', 'abc');
+    is($rc, 2, 'demo abc on no store: 2');
+    ok(!-e "$dir/args-none", 'and no store is created');
 }
 
 # --- the man page ---
