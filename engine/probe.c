@@ -245,6 +245,11 @@ probe_env(const char *dir, onestop_probe_t *p)
     mdb_env_info(env, &info);
     p->map_size = info.me_mapsize;
 
+    if (onestop_store_whole(env, dir, p->message, sizeof(p->message)) != 0) {
+        mdb_env_close(env);
+        return ONESTOP_PROBE_ERROR;
+    }
+
     rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 
     if (rc != 0) {
@@ -289,6 +294,38 @@ probe_env(const char *dir, onestop_probe_t *p)
     mdb_env_close(env);
 
     return state;
+}
+
+
+int
+onestop_store_whole(MDB_env *env, const char *dir, char *err, size_t errlen)
+{
+    char          path[4096];
+    uint64_t      need;
+    MDB_stat      ms;
+    MDB_envinfo   info;
+    struct stat   sb;
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0
+        || stat(path, &sb) != 0)
+    {
+        return 0;               /* nothing to compare: LMDB says the rest */
+    }
+
+    need = ((uint64_t) info.me_last_pgno + 1) * ms.ms_psize;
+
+    if ((uint64_t) sb.st_size >= need) {
+        return 0;
+    }
+
+    snprintf(err, errlen, "the data.mdb of \"%s\" is cut short: %llu bytes "
+             "of the %llu its pages take (a copy that did not finish, as "
+             "on a full disk); use a whole backup", dir,
+             (unsigned long long) sb.st_size, (unsigned long long) need);
+
+    return -1;
 }
 
 
