@@ -419,7 +419,7 @@ my $old_svg = decode('UTF-8', $t->get('/widget/province.svg')->{content});
 my $old_card = decode('UTF-8', $t->get('/widget/province.html')->{content});
 like($old_svg, qr/Tỉnh Long An/, 'the badge names Tỉnh Long An');
 $t->write_standard_conf(serve => [qw(ingest stats widget)], zone => '8m',
-    http => qq{onestop_province "Tỉnh Kiến Tường";\n});
+    http => encode("UTF-8", qq{onestop_province "Tỉnh Kiến Tường";\n}));
 ok($t->reload, 'reload with onestop_province "Tỉnh Kiến Tường"');
 my $new_svg = decode('UTF-8', $t->get('/widget/province.svg')->{content});
 my $new_card = decode('UTF-8', $t->get('/widget/province.html')->{content});
