@@ -853,6 +853,24 @@ onestop_store_evaluated(onestop_store_t *st, const char *code, size_t len)
 }
 
 
+uint64_t
+onestop_store_tag(onestop_store_t *st)
+{
+    int          fd;
+    struct stat  sb;
+
+    if (st->tag == 0 && mdb_env_get_fd(st->env, &fd) == 0
+        && fstat(fd, &sb) == 0)
+    {
+        st->tag = ((uint64_t) sb.st_dev * 0x9e3779b97f4a7c15ULL)
+                  ^ (uint64_t) sb.st_ino;
+        st->tag += (st->tag == 0);
+    }
+
+    return st->tag;
+}
+
+
 int
 onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
     size_t errlen)
