@@ -319,15 +319,49 @@ render_diff(yajl_gen g, const onestop_counts_t *pub,
 }
 
 
+/* the groups' values (agency numbers) in the ordinary answer's order,
+ * their ids by bytes (onestop_groups_sort), not the catalog's; *n of
+ * them (none without group); NULL when memory is exhausted */
+
+static onestop_group_t *
+group_order(const pub_run_t *pr, size_t *n)
+{
+    uint32_t          v;
+    onestop_run_t     rn;
+    onestop_group_t  *gs;
+
+    gs = calloc(pr->pub.n + 1, sizeof(onestop_group_t));
+
+    if (gs == NULL) {
+        return NULL;
+    }
+
+    memset(&rn, 0, sizeof(rn));
+    rn.cat = pr->cat;
+    rn.q = pr->q;
+    rn.groups = gs;
+
+    for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
+        gs[rn.ngroups++].dim[0] = v;
+    }
+
+    onestop_groups_sort(&rn);
+    *n = rn.ngroups;
+
+    return gs;
+}
+
+
 static void
 render_json(pub_run_t *pr, const onestop_counts_t *tpub,
     const onestop_counts_t *tnow, onestop_buf_t *out)
 {
-    char            d[ONESTOP_DATE_LEN];
-    size_t          c, e;
-    uint32_t        v, dim[3];
-    yajl_gen        g;
-    onestop_run_t   rn;
+    char              d[ONESTOP_DATE_LEN];
+    size_t            c, e, m, k, norder;
+    uint32_t          v, dim[3];
+    yajl_gen          g;
+    onestop_run_t     rn;
+    onestop_group_t  *order;
 
     g = onestop_report_gen(out);
 
@@ -364,10 +398,28 @@ render_json(pub_run_t *pr, const onestop_counts_t *tpub,
     if (pr->ncodes) {
         qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_group_cmp);
     }
-    c = 0;
 
-    for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
-        for ( ; c < pr->ncodes && pr->codes[c].group < v; c++) { }
+    order = group_order(pr, &norder);
+
+    if (order == NULL) {
+        out->failed = 1;
+        norder = 0;
+    }
+
+    for (k = 0; k < norder; k++) {
+        v = order[k].dim[0];
+
+        /* the group's codes: sorted by group, then code */
+        for (c = 0, e = pr->ncodes; c < e; ) {
+            m = c + (e - c) / 2;
+
+            if (pr->codes[m].group < v) {
+                c = m + 1;
+            } else {
+                e = m;
+            }
+        }
+
         for (e = c; e < pr->ncodes && pr->codes[e].group == v; e++) { }
 
         if (onestop_counts_zero(&pr->pub.by[v])
@@ -385,6 +437,7 @@ render_json(pub_run_t *pr, const onestop_counts_t *tpub,
         yajl_gen_map_close(g);
     }
 
+    free(order);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     yajl_gen_free(g);
@@ -422,6 +475,7 @@ render_csv(pub_run_t *pr, const onestop_counts_t *tpub, onestop_buf_t *out)
         }
     }
 
+    onestop_groups_sort(&rn);
     onestop_report_stats(&rn, tpub, out);
     free(gs);
 
@@ -500,9 +554,11 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     unsigned                  fm, tm, mday, due;
     uint32_t                  v, dim[3];
     uint64_t                  before;
+    size_t                    k, norder;
     onestop_day_t             from, to;
     pub_run_t                 pr;
     onestop_counts_t          tpub, tnow;
+    onestop_group_t          *order;
 
     memset(&pr, 0, sizeof(pr));
     pr.st = st;
@@ -620,8 +676,11 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     if (q->visit != NULL) {
         /* the published figures of the totals and each group */
         q->visit(q->visit_ctx, NULL, &tpub);
+        order = group_order(&pr, &norder);
 
-        for (v = 1; q->ngroup && v <= pr.pub.n; v++) {
+        for (k = 0; order != NULL && k < norder; k++) {
+            v = order[k].dim[0];
+
             if (!onestop_counts_zero(&pr.pub.by[v])) {
                 dim[0] = v;
                 dim[1] = dim[2] = 0;
@@ -629,7 +688,8 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
             }
         }
 
-        result = 0;
+        result = order != NULL ? 0 : -2;
+        free(order);
 
     } else if (q->csv) {
         result = render_csv(&pr, &tpub, out);
