@@ -826,8 +826,8 @@ store_command(const char *dir, int argc, char **argv)
         return 1;
     }
 
-    if (c->readonly && access(dir, F_OK) != 0) {
-        return fail("no store at \"%s\"", dir);
+    if (c->readonly && onestop_cli_no_store(dir)) {
+        return 1;
     }
 
     if (arg == NULL && c->args) {

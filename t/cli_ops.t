@@ -136,6 +136,38 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     ok(!-e "$dir/args-none", 'and no store is created');
 }
 
+# the commands that only read need a store: a directory without one (an
+# empty one, or the top of a backup that onestop-backup made, whose copy
+# is in store/) is not made into an empty store that verify finds right
+{
+    my $empty = "$dir/ro-empty";
+    mkdir $empty;
+    my $top = "$dir/ro-backup";
+    mkdir $top;
+    ($rc, $out, $err) = run('--store', "$dir/args-store", 'backup',
+        "$top/store");
+    is($rc, 0, 'a backup in store/ of a directory') or diag($err);
+    $t->spew('ro-backup/SHA256SUMS', "x\n");
+    for my $c (['verify'], ['stats'], ['get', 'X-1'], ['changes'],
+        ['backup', "$dir/ro-copy"])
+    {
+        for my $d ($empty, $top) {
+            ($rc, $out, $err) = run('--store', $d, @$c);
+            is($rc, 1, "$c->[0] on a directory without a store: exit 1")
+                or diag("exit $rc: $out$err");
+            like($err, qr/\Aonestop: no store at "\Q$d\E"[^\n]*\n\z/,
+                'one line: no store there') or diag($err);
+            unlike($out, qr/ok: every counter/, 'and no "ok"');
+        }
+    }
+    like($err, qr/\Q$top\E\/store/, 'for a backup, the line names its store/');
+    ok(!-e "$empty/data.mdb" && !-e "$empty/lock.mdb",
+        'nothing was created in the empty directory');
+    ok(!-e "$top/data.mdb" && !-e "$top/lock.mdb",
+        'nor in the backup') or diag(`ls -la '$top'`);
+    ok(!-e "$dir/ro-copy", 'and no copy was made');
+}
+
 # --- the man page ---
 
 my $man = "$ROOT/docs/onestop.1";
