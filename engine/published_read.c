@@ -12,6 +12,10 @@
  * store.c's meta and catalog.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* qsort_r */
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,15 +323,44 @@ render_diff(yajl_gen g, const onestop_counts_t *pub,
 }
 
 
-/* the groups' values (agency numbers) in the ordinary answer's order,
- * their ids by bytes (onestop_groups_sort), not the catalog's; *n of
- * them (none without group); NULL when memory is exhausted */
+/* the groups (agencies, or top agencies: agency numbers both) as the
+ * ordinary answer sorts them (stats.c's group_cmp): their ids by bytes,
+ * not in the catalog's order */
+
+static int
+group_id_cmp(const void *a, const void *b, void *arg)
+{
+    int                       c;
+    size_t                    n;
+    const onestop_str_t      *x, *y;
+    const onestop_catalog_t  *cat = arg;
+
+    x = &cat->agencies[((const onestop_group_t *) a)->dim[0]].id;
+    y = &cat->agencies[((const onestop_group_t *) b)->dim[0]].id;
+    n = x->len < y->len ? x->len : y->len;
+    c = memcmp(x->data, y->data, n);
+
+    return c != 0 ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+
+static void
+group_sort(const pub_run_t *pr, onestop_group_t *gs, size_t n)
+{
+    if (n > 1) {
+        qsort_r(gs, n, sizeof(onestop_group_t), group_id_cmp,
+                (void *) pr->cat);
+    }
+}
+
+
+/* the groups' values in that order, *n of them (none without group);
+ * NULL when memory is exhausted */
 
 static onestop_group_t *
 group_order(const pub_run_t *pr, size_t *n)
 {
     uint32_t          v;
-    onestop_run_t     rn;
     onestop_group_t  *gs;
 
     gs = calloc(pr->pub.n + 1, sizeof(onestop_group_t));
@@ -336,17 +369,13 @@ group_order(const pub_run_t *pr, size_t *n)
         return NULL;
     }
 
-    memset(&rn, 0, sizeof(rn));
-    rn.cat = pr->cat;
-    rn.q = pr->q;
-    rn.groups = gs;
+    *n = 0;
 
     for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
-        gs[rn.ngroups++].dim[0] = v;
+        gs[(*n)++].dim[0] = v;
     }
 
-    onestop_groups_sort(&rn);
-    *n = rn.ngroups;
+    group_sort(pr, gs, *n);
 
     return gs;
 }
@@ -475,7 +504,7 @@ render_csv(pub_run_t *pr, const onestop_counts_t *tpub, onestop_buf_t *out)
         }
     }
 
-    onestop_groups_sort(&rn);
+    group_sort(pr, gs, rn.ngroups);
     onestop_report_stats(&rn, tpub, out);
     free(gs);
 
