@@ -74,15 +74,24 @@ onestop_answer(onestop_store_t *st, onestop_answer_t *a)
 
 
 size_t
-onestop_answer_key(char *out, const char *prefix, const char *extra,
-    size_t elen, const char *args, size_t alen)
+onestop_answer_key(char *out, uint64_t tag, const char *prefix,
+    const char *extra, size_t elen, const char *args, size_t alen)
 {
+    int      i;
     char    *p;
     size_t   n;
 
+    static const char  hex[] = "0123456789abcdef";
+
+    /* the store's tag, 16 hex digits, then the rest */
+
+    for (i = 0; i < 16; i++) {
+        out[i] = hex[(tag >> (60 - 4 * i)) & 0xf];
+    }
+
     n = strlen(prefix);
-    memcpy(out, prefix, n);
-    p = out + n;
+    memcpy(out + 16, prefix, n);
+    p = out + 16 + n;
     *p++ = '?';
 
     if (extra != NULL) {

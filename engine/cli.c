@@ -38,6 +38,7 @@ typedef struct {
     const char        *name;
     int                args;        /* the least number of arguments */
     int                readonly;    /* on an existing store only */
+    int                most;        /* the most, or -1: its own parse */
 } store_cmd_t;
 
 
@@ -781,29 +782,31 @@ static int
 store_command(const char *dir, int argc, char **argv)
 {
     int                 rc;
+    size_t              ndemo;
     const char         *cmd, *arg;
     onestop_store_t    *st;
     const store_cmd_t  *c;
 
     static const store_cmd_t  cmds[] = {
-        { "import", 1, 0 },
-        { "catalog", 1, 0 },
-        { "get", 1, 1 },
-        { "changes", 0, 1 },
-        { "delete", 1, 0 },
-        { "backup", 1, 1 },
-        { "stats", 0, 1 },
-        { "verify", 0, 1 },
-        { "demo", 0, 0 },
-        { "status", 0, 1 },                 /* cli_replica.c's three */
-        { "follow", 1, 0 },
-        { "promote", 0, 1 },
-        { "notify", 0, 1 },                 /* cli_notify.c */
-        { NULL, 0, 0 }
+        { "import", 1, 0, 1 },
+        { "catalog", 1, 0, 1 },
+        { "get", 1, 1, 1 },
+        { "changes", 0, 1, -1 },
+        { "delete", 1, 0, 1 },
+        { "backup", 1, 1, 1 },
+        { "stats", 0, 1, -1 },
+        { "verify", 0, 1, 0 },
+        { "demo", 0, 0, 1 },
+        { "status", 0, 1, -1 },             /* cli_replica.c's three */
+        { "follow", 1, 0, -1 },
+        { "promote", 0, 1, -1 },
+        { "notify", 0, 1, -1 },             /* cli_notify.c */
+        { NULL, 0, 0, 0 }
     };
 
     cmd = argv[0];
     arg = argc > 1 ? argv[1] : NULL;
+    ndemo = 0;
 
     for (c = cmds; c->name != NULL; c++) {
         if (strcmp(c->name, cmd) == 0) {
@@ -823,12 +826,25 @@ store_command(const char *dir, int argc, char **argv)
         return 1;
     }
 
-    if (c->readonly && access(dir, F_OK) != 0) {
-        return fail("no store at \"%s\"", dir);
+    if (c->readonly && onestop_cli_no_store(dir)) {
+        return 1;
     }
 
     if (arg == NULL && c->args) {
         return onestop_cli_usage_error("%s needs an argument", cmd);
+    }
+
+    /* every argument is read, or nothing is done: `delete A B` deleted A
+     * alone */
+
+    if (c->most >= 0 && argc - 1 > c->most) {
+        return onestop_cli_usage_error("%s takes %s", cmd,
+                                       c->most ? "one argument"
+                                               : "no argument");
+    }
+
+    if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_count(arg, &ndemo)) {
+        return ONESTOP_EXIT_USAGE;
     }
 
     if (strcmp(cmd, "notify") == 0) {
@@ -870,8 +886,7 @@ store_command(const char *dir, int argc, char **argv)
         rc = cmd_verify(st);
 
     } else {
-        rc = onestop_cli_demo(st, arg ? (size_t) strtoul(arg, NULL, 10)
-                                      : 200000);
+        rc = onestop_cli_demo(st, ndemo);
     }
 
     onestop_store_close(st);

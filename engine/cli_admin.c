@@ -492,7 +492,7 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
         snprintf(src, sizeof(src), "%s", backup);
     }
 
-    if (onestop_store_probe(src, &sp) != ONESTOP_PROBE_STORE) {
+    if (onestop_store_probe_copy(src, &sp) != ONESTOP_PROBE_STORE) {
         return onestop_cli_fail("\"%s\" is not a backup of an onestop store%s"
                                 "%s", backup, sp.message[0] ? ": " : "",
                                 sp.message);

@@ -342,6 +342,27 @@ demo_record(void *ctx, const char *json, size_t len,
 
 
 int
+onestop_cli_demo_count(const char *arg, size_t *n)
+{
+    if (arg == NULL) {
+        *n = 200000;
+        return 0;
+    }
+
+    if (arg[0] == '\0' || strlen(arg) > 9
+        || strspn(arg, "0123456789") != strlen(arg))
+    {
+        onestop_cli_usage_error("demo N is a number of dossiers "
+                                "(0 to 999999999), not \"%s\"", arg);
+        return -1;
+    }
+
+    *n = (size_t) strtoul(arg, NULL, 10);
+    return 0;
+}
+
+
+int
 onestop_cli_demo(onestop_store_t *st, size_t n)
 {
     int         rc;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "onestop_cli.h"
+#include "onestop_probe.h"
 #include "onestop_store.h"
 
 
@@ -479,4 +480,35 @@ void
 onestop_progress_cb(void *ctx, uint64_t done, uint64_t total)
 {
     onestop_progress_update(ctx, done, total);
+}
+
+
+int
+onestop_cli_no_store(const char *dir)
+{
+    char             sub[4200];
+    onestop_probe_t  p;
+
+    switch (onestop_store_probe(dir, &p)) {
+
+    case ONESTOP_PROBE_MISSING:
+    case ONESTOP_PROBE_EMPTY:
+        break;
+
+    default:
+        return 0;
+    }
+
+    /* the top of a backup that onestop-backup made: its copy in store/ */
+
+    snprintf(sub, sizeof(sub), "%s/store/data.mdb", dir);
+
+    if (access(sub, F_OK) == 0) {
+        onestop_cli_fail("no store at \"%s\" (the copy of this backup is in "
+                         "\"%s/store\")", dir, dir);
+    } else {
+        onestop_cli_fail("no store at \"%s\"", dir);
+    }
+
+    return 1;
 }

@@ -48,13 +48,16 @@ typedef struct {
 int onestop_answer(onestop_store_t *st, onestop_answer_t *a);
 
 /*
- * The key an answer is kept under in nginx's zone: prefix "?" [extra "?"]
- * args (the query string as sent: a different spelling is another key,
- * never a wrong answer).  Written into out, which has room for
- * strlen(prefix) + elen + alen + 2 bytes; its length.  extra NULL: none.
+ * The key an answer is kept under in nginx's zone: the store's tag
+ * (onestop_store_tag(), 16 hex digits: the zone outlives a reload onto
+ * another store), prefix "?" [extra "?"] args (the query string as sent:
+ * a different spelling is another key, never a wrong answer).  Written
+ * into out, which has room for ONESTOP_ANSWER_KEY_EXTRA + strlen(prefix) +
+ * elen + alen bytes; its length.  extra NULL: none.
  */
-size_t onestop_answer_key(char *out, const char *prefix, const char *extra,
-    size_t elen, const char *args, size_t alen);
+#define ONESTOP_ANSWER_KEY_EXTRA  18
+size_t onestop_answer_key(char *out, uint64_t tag, const char *prefix,
+    const char *extra, size_t elen, const char *args, size_t alen);
 
 /*
  * The catalog (issue 15; engine/catalog_view.c): `{"agencies", "fields",

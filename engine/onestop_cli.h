@@ -98,8 +98,17 @@ int onestop_cli_report_write(onestop_store_t *st, onestop_write_t *w,
     onestop_batch_t *b);
 const char *onestop_cli_full_advice(onestop_store_t *st);
 
+/* a command that only reads needs a store in dir: 0 when there is one (or
+ * one the open will say more of); else non-zero, said ("no store at"),
+ * so that it is never created empty where a store was meant */
+int onestop_cli_no_store(const char *dir);
+
 /* cli_demo.c: "demo [N]" */
 int onestop_cli_demo(onestop_store_t *st, size_t n);
+
+/* demo's N (arg, or NULL for the default) into *n; non-zero, with the
+ * usage error said, when it is not a number */
+int onestop_cli_demo_count(const char *arg, size_t *n);
 
 /* cli_admin.c: the commands that create, upgrade and restore a store */
 int onestop_cli_init(const char *dir, int argc, char **argv);

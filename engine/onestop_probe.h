@@ -46,6 +46,13 @@ typedef struct {
 int onestop_store_probe(const char *dir, onestop_probe_t *p);
 
 /*
+ * The same for a backup's copy (restore's source): also ONESTOP_PROBE_ERROR
+ * when its data.mdb is shorter than the pages it counts, a copy cut short
+ * (a compacted copy writes them all; a store in use may not).
+ */
+int onestop_store_probe_copy(const char *dir, onestop_probe_t *p);
+
+/*
  * The pid of a process that has the LMDB environment in `dir` open (it
  * holds a lock on lock.mdb for as long as it does), 0 when none has, or
  * -1 when that cannot be told (errno set).  Never creates lock.mdb.

@@ -133,6 +133,14 @@ const onestop_catalog_t *onestop_store_catalog(onestop_store_t *st);
 /* The last sequence number written to the outbox, as of the current read. */
 uint64_t onestop_store_seq(onestop_store_t *st);
 
+/*
+ * Which store st is (never 0): the device and inode of its data.mdb, for
+ * the keys of the answers nginx keeps in its zone, which outlive a reload
+ * that may point onestop_store at another store (whose sequence numbers
+ * are not this one's).
+ */
+uint64_t onestop_store_tag(onestop_store_t *st);
+
 /* Writes. */
 
 typedef struct {

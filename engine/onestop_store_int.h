@@ -49,6 +49,8 @@ struct onestop_store_s {
     int32_t              offset;
     uint64_t             outbox_max;
     int                  unread;        /* conf->unread */
+    uint64_t             tag;           /* onestop_store_tag(); 0: not
+                                           yet read */
     int64_t              commit_ms;     /* the demo's commit time (ms);
                                            0: the clock (outbox.c) */
     int                  borrowed;      /* a reader: the env is not its */

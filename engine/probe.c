@@ -22,13 +22,30 @@
 #include "onestop_schema.h"
 
 
-static int probe_env(const char *dir, onestop_probe_t *p);
+static int probe(const char *dir, onestop_probe_t *p, int copy);
+static int probe_env(const char *dir, onestop_probe_t *p, int copy);
+static int probe_whole(MDB_env *env, const char *dir, char *err,
+    size_t errlen);
 static int probe_meta(MDB_txn *txn, MDB_dbi meta, const char *name,
     void *v, size_t len);
 
 
 int
 onestop_store_probe(const char *dir, onestop_probe_t *p)
+{
+    return probe(dir, p, 0);
+}
+
+
+int
+onestop_store_probe_copy(const char *dir, onestop_probe_t *p)
+{
+    return probe(dir, p, 1);
+}
+
+
+static int
+probe(const char *dir, onestop_probe_t *p, int copy)
 {
     DIR            *d;
     char            path[4096];
@@ -105,7 +122,7 @@ onestop_store_probe(const char *dir, onestop_probe_t *p)
         return p->state;
     }
 
-    p->state = probe_env(dir, p);
+    p->state = probe_env(dir, p, copy);
     return p->state;
 }
 
@@ -209,7 +226,7 @@ onestop_store_foreign(MDB_txn *txn)
 
 
 static int
-probe_env(const char *dir, onestop_probe_t *p)
+probe_env(const char *dir, onestop_probe_t *p, int copy)
 {
     int          rc, state;
     MDB_env     *env;
@@ -244,6 +261,11 @@ probe_env(const char *dir, onestop_probe_t *p)
 
     mdb_env_info(env, &info);
     p->map_size = info.me_mapsize;
+
+    if (copy && probe_whole(env, dir, p->message, sizeof(p->message)) != 0) {
+        mdb_env_close(env);
+        return ONESTOP_PROBE_ERROR;
+    }
 
     rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 
@@ -289,6 +311,46 @@ probe_env(const char *dir, onestop_probe_t *p)
     mdb_env_close(env);
 
     return state;
+}
+
+
+/*
+ * A compacted copy (onestop backup: mdb_env_copy's MDB_CP_COMPACT) writes
+ * every page its meta page counts, so a shorter file is one cut short (a
+ * full disk), which LMDB, mapping it, would read past its end: a SIGBUS.
+ * Only for copies: a store in use may end a few pages short of its last
+ * page number, pages allocated and freed in one transaction (LMDB's loose
+ * pages) that were never written and are never read.
+ */
+static int
+probe_whole(MDB_env *env, const char *dir, char *err, size_t errlen)
+{
+    char          path[4096];
+    uint64_t      need;
+    MDB_stat      ms;
+    MDB_envinfo   info;
+    struct stat   sb;
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0
+        || stat(path, &sb) != 0)
+    {
+        return 0;               /* nothing to compare: LMDB says the rest */
+    }
+
+    need = ((uint64_t) info.me_last_pgno + 1) * ms.ms_psize;
+
+    if ((uint64_t) sb.st_size >= need) {
+        return 0;
+    }
+
+    snprintf(err, errlen, "the data.mdb of \"%s\" is cut short: %llu bytes "
+             "of the %llu its pages take (a copy that did not finish, as "
+             "on a full disk); use a whole backup", dir,
+             (unsigned long long) sb.st_size, (unsigned long long) need);
+
+    return -1;
 }
 
 

@@ -12,6 +12,10 @@
  * store.c's meta and catalog.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* qsort_r */
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,15 +323,74 @@ render_diff(yajl_gen g, const onestop_counts_t *pub,
 }
 
 
+/* the groups (agencies, or top agencies: agency numbers both) as the
+ * ordinary answer sorts them (stats.c's group_cmp): their ids by bytes,
+ * not in the catalog's order */
+
+static int
+group_id_cmp(const void *a, const void *b, void *arg)
+{
+    int                       c;
+    size_t                    n;
+    const onestop_str_t      *x, *y;
+    const onestop_catalog_t  *cat = arg;
+
+    x = &cat->agencies[((const onestop_group_t *) a)->dim[0]].id;
+    y = &cat->agencies[((const onestop_group_t *) b)->dim[0]].id;
+    n = x->len < y->len ? x->len : y->len;
+    c = memcmp(x->data, y->data, n);
+
+    return c != 0 ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+
+static void
+group_sort(const pub_run_t *pr, onestop_group_t *gs, size_t n)
+{
+    if (n > 1) {
+        qsort_r(gs, n, sizeof(onestop_group_t), group_id_cmp,
+                (void *) pr->cat);
+    }
+}
+
+
+/* the groups' values in that order, *n of them (none without group);
+ * NULL when memory is exhausted */
+
+static onestop_group_t *
+group_order(const pub_run_t *pr, size_t *n)
+{
+    uint32_t          v;
+    onestop_group_t  *gs;
+
+    gs = calloc(pr->pub.n + 1, sizeof(onestop_group_t));
+
+    if (gs == NULL) {
+        return NULL;
+    }
+
+    *n = 0;
+
+    for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
+        gs[(*n)++].dim[0] = v;
+    }
+
+    group_sort(pr, gs, *n);
+
+    return gs;
+}
+
+
 static void
 render_json(pub_run_t *pr, const onestop_counts_t *tpub,
     const onestop_counts_t *tnow, onestop_buf_t *out)
 {
-    char            d[ONESTOP_DATE_LEN];
-    size_t          c, e;
-    uint32_t        v, dim[3];
-    yajl_gen        g;
-    onestop_run_t   rn;
+    char              d[ONESTOP_DATE_LEN];
+    size_t            c, e, m, k, norder;
+    uint32_t          v, dim[3];
+    yajl_gen          g;
+    onestop_run_t     rn;
+    onestop_group_t  *order;
 
     g = onestop_report_gen(out);
 
@@ -364,10 +427,28 @@ render_json(pub_run_t *pr, const onestop_counts_t *tpub,
     if (pr->ncodes) {
         qsort(pr->codes, pr->ncodes, sizeof(pub_code_t), code_group_cmp);
     }
-    c = 0;
 
-    for (v = 1; pr->q->ngroup && v <= pr->pub.n; v++) {
-        for ( ; c < pr->ncodes && pr->codes[c].group < v; c++) { }
+    order = group_order(pr, &norder);
+
+    if (order == NULL) {
+        out->failed = 1;
+        norder = 0;
+    }
+
+    for (k = 0; k < norder; k++) {
+        v = order[k].dim[0];
+
+        /* the group's codes: sorted by group, then code */
+        for (c = 0, e = pr->ncodes; c < e; ) {
+            m = c + (e - c) / 2;
+
+            if (pr->codes[m].group < v) {
+                c = m + 1;
+            } else {
+                e = m;
+            }
+        }
+
         for (e = c; e < pr->ncodes && pr->codes[e].group == v; e++) { }
 
         if (onestop_counts_zero(&pr->pub.by[v])
@@ -385,6 +466,7 @@ render_json(pub_run_t *pr, const onestop_counts_t *tpub,
         yajl_gen_map_close(g);
     }
 
+    free(order);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     yajl_gen_free(g);
@@ -422,6 +504,7 @@ render_csv(pub_run_t *pr, const onestop_counts_t *tpub, onestop_buf_t *out)
         }
     }
 
+    group_sort(pr, gs, rn.ngroups);
     onestop_report_stats(&rn, tpub, out);
     free(gs);
 
@@ -500,9 +583,11 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     unsigned                  fm, tm, mday, due;
     uint32_t                  v, dim[3];
     uint64_t                  before;
+    size_t                    k, norder;
     onestop_day_t             from, to;
     pub_run_t                 pr;
     onestop_counts_t          tpub, tnow;
+    onestop_group_t          *order;
 
     memset(&pr, 0, sizeof(pr));
     pr.st = st;
@@ -620,8 +705,11 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     if (q->visit != NULL) {
         /* the published figures of the totals and each group */
         q->visit(q->visit_ctx, NULL, &tpub);
+        order = group_order(&pr, &norder);
 
-        for (v = 1; q->ngroup && v <= pr.pub.n; v++) {
+        for (k = 0; order != NULL && k < norder; k++) {
+            v = order[k].dim[0];
+
             if (!onestop_counts_zero(&pr.pub.by[v])) {
                 dim[0] = v;
                 dim[1] = dim[2] = 0;
@@ -629,7 +717,8 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
             }
         }
 
-        result = 0;
+        result = order != NULL ? 0 : -2;
+        free(order);
 
     } else if (q->csv) {
         result = render_csv(&pr, &tpub, out);

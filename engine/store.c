@@ -17,10 +17,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -847,35 +849,83 @@ onestop_store_evaluated(onestop_store_t *st, const char *code, size_t len)
 }
 
 
+uint64_t
+onestop_store_tag(onestop_store_t *st)
+{
+    int          fd;
+    struct stat  sb;
+
+    if (st->tag == 0 && mdb_env_get_fd(st->env, &fd) == 0
+        && fstat(fd, &sb) == 0)
+    {
+        st->tag = ((uint64_t) sb.st_dev * 0x9e3779b97f4a7c15ULL)
+                  ^ (uint64_t) sb.st_ino;
+        st->tag += (st->tag == 0);
+    }
+
+    return st->tag;
+}
+
+
 int
 onestop_store_backup(onestop_store_t *st, const char *dest, char *err,
     size_t errlen)
 {
-    int   rc;
+    int   rc, fd, made;
     char  path[4096];
 
-    if (mkdir(dest, 0750) != 0 && errno != EEXIST) {
+    made = mkdir(dest, 0750) == 0;
+
+    if (!made && errno != EEXIST) {
         snprintf(err, errlen, "could not create \"%s\": %s", dest,
                  strerror(errno));
         return -1;
     }
 
-    rc = mdb_env_copy2(st->env, dest, MDB_CP_COMPACT);
+    /* the copy's file is made here, never over one that is there, and as
+     * private as the store from its first byte (it holds applicants'
+     * contacts; LMDB would make it readable by all until a chmod); a copy
+     * that fails (a full disk) is removed, with the directory made for it,
+     * rather than left half written */
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dest);
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "could not copy the store to \"%s\": %s", dest,
+                 strerror(errno));
+
+        if (made) {
+            rmdir(dest);
+        }
+
+        return -1;
+    }
+
+    rc = fchmod(fd, 0640) != 0 ? errno : 0;
+
+    if (rc == 0) {
+        rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+    }
+
+    if (rc == 0 && fsync(fd) != 0) {
+        rc = errno;
+    }
+
+    if (close(fd) != 0 && rc == 0) {
+        rc = errno;
+    }
 
     if (rc != 0) {
         snprintf(err, errlen, "could not copy the store to \"%s\": %s", dest,
                  mdb_strerror(rc));
-        return -1;
-    }
+        unlink(path);
 
-    /* LMDB creates the copy readable by all (0666 less the umask); it holds
-     * applicants' contacts: as private as the store */
+        if (made) {
+            rmdir(dest);
+        }
 
-    snprintf(path, sizeof(path), "%s/data.mdb", dest);
-
-    if (chmod(path, 0640) != 0) {
-        snprintf(err, errlen, "could not restrict \"%s\": %s", path,
-                 strerror(errno));
         return -1;
     }
 

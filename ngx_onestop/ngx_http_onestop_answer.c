@@ -208,13 +208,17 @@ ngx_http_onestop_answer_key(ngx_http_request_t *r, const char *prefix,
         return NULL;
     }
 
-    key->data = ngx_pnalloc(r->pool, ngx_strlen(prefix) + 2 + r->args.len
+    key->data = ngx_pnalloc(r->pool, ONESTOP_ANSWER_KEY_EXTRA
+                                     + ngx_strlen(prefix) + r->args.len
                                      + (extra ? extra->len : 0));
     if (key->data == NULL) {
         return NULL;
     }
 
-    key->len = onestop_answer_key((char *) key->data, prefix,
+    key->len = onestop_answer_key((char *) key->data,
+                                  onestop_store_tag(
+                                      ngx_http_onestop_worker->store),
+                                  prefix,
                                   extra ? (char *) extra->data : NULL,
                                   extra ? extra->len : 0,
                                   (char *) r->args.data, r->args.len);

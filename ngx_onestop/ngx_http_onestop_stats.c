@@ -59,7 +59,7 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 {
     u_char                        *p;
     ngx_int_t                      rc;
-    ngx_str_t                      id, body, *tpl;
+    ngx_str_t                      id, key, body, *tpl;
     onestop_str_t                  agency, ext;
     onestop_widget_t              *w;
     ngx_http_onestop_answer_t      a;
@@ -100,7 +100,20 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     w->tpl_len = tpl->len;
     w->badge = (ext.len == 3);
 
-    if (ngx_http_onestop_answer(r, &a, "w", &id, &body, 1, &rc) != NGX_OK) {
+    /* the answer holds onestop_province, which a reload may change while
+     * the zone keeps its answers: the name's hash is in the key */
+
+    key.data = ngx_pnalloc(r->pool, id.len + sizeof(":12345678"));
+    if (key.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    key.len = ngx_sprintf(key.data, "%V:%08xD", &id,
+                          ngx_crc32_short(a.omcf->province.data,
+                                          a.omcf->province.len))
+              - key.data;
+
+    if (ngx_http_onestop_answer(r, &a, "w", &key, &body, 1, &rc) != NGX_OK) {
         return rc;
     }
 

@@ -285,6 +285,69 @@ is((cli('--store', "$dir/fresh", 'get', 'BK-2'))[0], 0, 'it holds the data');
 is($rc, 1, 'restore of a directory that is not a backup fails');
 ok(!-e "$dir/fresh2", 'and creates nothing');
 
+# --- a copy cut short (the disk filled while it was written) ---
+# LMDB maps data.mdb and reads a page where the meta page says it is: a
+# copy shorter than its pages made restore die of a bus error (signal 7),
+# with --no-verify too
+
+my $whole = Onestop::Test::slurp("$bk/store/data.mdb");
+my $cut = int(length($whole) / 2 / 4096) * 4096;
+ok($cut >= 2 * 4096, "the copy has pages to cut ($cut of "
+    . length($whole) . ' bytes kept)');
+mkdir "$dir/cut";
+$t->spew('cut/data.mdb', substr($whole, 0, $cut));
+for my $args (['restore', "$dir/cut"], ['restore', '--no-verify',
+    "$dir/cut"])
+{
+    ($rc, $out, $err) = cli('--store', "$dir/fresh3", @$args);
+    is($rc, 1, "@$args[0 .. $#$args - 1] of a copy cut short: exit 1")
+        or diag("exit $rc: $err");
+    like($err, qr/\Aonestop: [^\n]*cut short[^\n]*\n\z/,
+        'one line that says so') or diag($err);
+    ok(!-e "$dir/fresh3", 'and nothing is restored');
+}
+is(length(Onestop::Test::slurp("$dir/cut/data.mdb")), $cut,
+    'the cut copy is left as it was');
+
+# --- onestop backup on a disk that fills ---
+# a copy that fails leaves nothing behind: no half-written data.mdb
+# (readable by all, with the applicants' contacts) that a later restore
+# or a retry would trip on; a data.mdb that was there is not touched
+
+SKIP: {
+    skip 'mounting a tmpfs needs root', 9 if $> != 0;
+    my $small = "$dir/small";
+    mkdir $small;
+    my $size = int(length($whole) / 2 / 4096) * 4096;
+    my $m = `mount -t tmpfs -o size=$size tmpfs '$small' 2>&1`;
+    skip "could not mount a tmpfs: $m", 9 if $? != 0;
+    ($rc, $out, $err) = cli('--store', $store, 'backup', "$small/b");
+    is($rc, 1, 'backup on a full disk: exit 1') or diag($err);
+    like($err, qr/\Aonestop: [^\n]*No space left on device[^\n]*\n\z/,
+        'one line that says so') or diag($err);
+    ok(!-e "$small/b", 'the directory it made is gone, with the half copy')
+        or diag(`ls -la '$small/b'`);
+    my ($uid, $gid) = (stat $store)[4, 5];
+    mkdir "$small/c";
+    chown $uid, $gid, "$small/c";
+    ($rc, $out, $err) = cli('--store', $store, 'backup', "$small/c");
+    is($rc, 1, 'into a directory that was there: exit 1') or diag($err);
+    ok(-d "$small/c" && !-e "$small/c/data.mdb",
+        'the directory is left, without a half copy')
+        or diag(`ls -la '$small/c'`);
+    system('umount', $small) == 0 or system('umount', '-l', $small);
+    mkdir "$dir/room";
+    chown $uid, $gid, "$dir/room";
+    ($rc, $out, $err) = cli('--store', $store, 'backup', "$dir/room/again");
+    is($rc, 0, 'a backup where there is room') or diag($err);
+    is(mode("$dir/room/again/data.mdb"), '0640', 'its copy: 0640');
+    my $before = md5_hex(Onestop::Test::slurp("$dir/room/again/data.mdb"));
+    ($rc, $out, $err) = cli('--store', $store, 'backup', "$dir/room/again");
+    is($rc, 1, 'a backup over a copy that is there is refused') or diag($err);
+    is(md5_hex(Onestop::Test::slurp("$dir/room/again/data.mdb")), $before,
+        'and the copy is untouched');
+}
+
 $t->check_log;
 
 alarm 0;

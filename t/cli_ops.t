@@ -94,6 +94,80 @@ is((run('--store', "$dir/s", 'frobnicate'))[0], 2,
     'an unknown command exits 2');
 is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
 
+# a command's arguments are all read, or the command line is refused (2)
+# with nothing done: an extra code given to delete, a word after verify,
+# a count for demo that is not a number
+{
+    my $s = "$dir/args-store";
+    my $cat = $t->spew('args-catalog.json', Onestop::Test::catalog_json());
+    my ($c1, $c2) = ('ARGS-1', 'ARGS-2');
+    my $recs = $t->spew('args.ndjson', join '', map {
+        qq({"code":"$_","version":1,"agency":"000.00.12.H36",)
+        . qq("procedure":"1.000894","channel":"direct",)
+        . qq("applicant":{"name":"Lê Văn Tám"},"received_at":"2024-06-03",)
+        . qq("due_at":"2024-06-20"}\n) } $c1, $c2);
+    ($rc, $out, $err) = run('--store', $s, 'catalog', $cat);
+    is($rc, 0, 'a store with a catalog') or diag($err);
+    ($rc, $out, $err) = run('--store', $s, 'import', $recs);
+    is($rc, 0, 'and two dossiers') or diag($err);
+    ($rc, $out, $err) = run('--store', $s, 'delete', $c1, $c2);
+    is($rc, 2, 'delete with two codes: a wrong command line (2)')
+        or diag($err);
+    is((run('--store', $s, 'get', $c1))[0], 0, 'and the first one is kept');
+    is((run('--store', $s, 'get', $c2))[0], 0, 'and the second one too');
+    for my $bad (['verify', 'now'], ['get', $c1, $c2], ['backup',
+        "$dir/args-b1", "$dir/args-b2"], ['import', '-', 'x'],
+        ['demo', '10', '20'])
+    {
+        ($rc, $out, $err) = run('--store', $s, @$bad);
+        is($rc, 2, "@$bad: a wrong command line (2)") or diag($err);
+    }
+    ok(!-e "$dir/args-b1", 'no backup was made');
+    my $before = (run('--store', $s, 'stats', '--period', 'all'))[1];
+    for my $n ('abc', '-5', '', '10x') {
+        ($rc, $out, $err) = run('--store', $s, 'demo', $n);
+        is($rc, 2, "demo '$n': a wrong command line (2)") or diag($err);
+        like($err, qr/\A[^\n]*\n\z/, "demo '$n': one line");
+    }
+    is((run('--store', $s, 'stats', '--period', 'all'))[1], $before,
+        'the store is as it was');
+    ($rc, $out, $err) = run('--store', "$dir/args-none", 'demo', 'abc');
+    is($rc, 2, 'demo abc on no store: 2');
+    ok(!-e "$dir/args-none", 'and no store is created');
+}
+
+# the commands that only read need a store: a directory without one (an
+# empty one, or the top of a backup that onestop-backup made, whose copy
+# is in store/) is not made into an empty store that verify finds right
+{
+    my $empty = "$dir/ro-empty";
+    mkdir $empty;
+    my $top = "$dir/ro-backup";
+    mkdir $top;
+    ($rc, $out, $err) = run('--store', "$dir/args-store", 'backup',
+        "$top/store");
+    is($rc, 0, 'a backup in store/ of a directory') or diag($err);
+    $t->spew('ro-backup/SHA256SUMS', "x\n");
+    for my $c (['verify'], ['stats'], ['get', 'X-1'], ['changes'],
+        ['backup', "$dir/ro-copy"])
+    {
+        for my $d ($empty, $top) {
+            ($rc, $out, $err) = run('--store', $d, @$c);
+            is($rc, 1, "$c->[0] on a directory without a store: exit 1")
+                or diag("exit $rc: $out$err");
+            like($err, qr/\Aonestop: no store at "\Q$d\E"[^\n]*\n\z/,
+                'one line: no store there') or diag($err);
+            unlike($out, qr/ok: every counter/, 'and no "ok"');
+        }
+    }
+    like($err, qr/\Q$top\E\/store/, 'for a backup, the line names its store/');
+    ok(!-e "$empty/data.mdb" && !-e "$empty/lock.mdb",
+        'nothing was created in the empty directory');
+    ok(!-e "$top/data.mdb" && !-e "$top/lock.mdb",
+        'nor in the backup') or diag(`ls -la '$top'`);
+    ok(!-e "$dir/ro-copy", 'and no copy was made');
+}
+
 # --- the man page ---
 
 my $man = "$ROOT/docs/onestop.1";

@@ -251,5 +251,33 @@ is($res->{status}, 200, 'February is published on 1 March with grace 0');
     '--as', 'published');
 is($rc, 0, 'the CLI reads the grace nginx recorded (0)');
 
+# the groups in the ordinary answer's order (ids by bytes), not in the
+# order the catalog named the agencies (000.30.01.H36 came before
+# 000.00.31.H36): March, read as it will be frozen
+
+write_recs(map {
+    {code => "ORD-$_", agency => $_, procedure => '1.000894',
+     received_at => '2024-03-01T08:00:00+07:00', due_at => '2024-03-20'}
+} '000.30.01.H36', '000.00.31.H36', $TP);
+$t->stop;
+$ENV{ONESTOP_TODAY} = $t->{today} = '2024-04-01';
+ok($t->start, 'restarted on 1 April, grace 0');
+my $MAR = 'from=2024-03-01&to=2024-03-31&group=agency';
+my ($res_today, $j_today) = stats($MAR);
+($res, $j) = stats("$MAR&as=published");
+is($res->{status}, 200, 'March as published') or diag($res->{content});
+my @order = map { $_->{agency} } @{ $j_today->{groups} };
+is_deeply(\@order, [sort @order], "today's groups: ids by bytes");
+is_deeply([map { $_->{agency} } @{ $j->{groups} }], \@order,
+    'as=published: the same groups in the same order');
+my @rows = map { (split /,/)[0] } grep { /^0/ }
+    split /\r\n/, $t->get("/api/v1/stats?$MAR&as=published&format=csv")
+    ->{content};
+is_deeply(\@rows, \@order, 'and its CSV rows');
+($rc, $out) = $t->cli('stats', '--from', '2024-03-01', '--to', '2024-03-31',
+    '--group', 'agency', '--as', 'published');
+is_deeply([map { $_->{agency} } @{ (eval { $json->decode($out) } // {})
+    ->{groups} // [] }], \@order, 'and the CLI');
+
 $t->stop;
 done_testing;

@@ -414,6 +414,24 @@ my $p13 = percent(9 / 13);
 ok(index(decode('UTF-8', $t->get('/widget/province.svg')->{content}), $p13)
     >= 0, "the province's badge: $p13");
 
+# --- a reload that renames the province (onestop_province) ---
+# the zone of answers outlives the reload, and nothing was written: the
+# province's widgets must still show the new name at once
+
+my $old_svg = decode('UTF-8', $t->get('/widget/province.svg')->{content});
+my $old_card = decode('UTF-8', $t->get('/widget/province.html')->{content});
+like($old_svg, qr/Tỉnh Long An/, 'the badge names Tỉnh Long An');
+$t->write_standard_conf(serve => [qw(ingest stats widget)], zone => '8m',
+    http => encode("UTF-8", qq{onestop_province "Tỉnh Kiến Tường";\n}));
+ok($t->reload, 'reload with onestop_province "Tỉnh Kiến Tường"');
+my $new_svg = decode('UTF-8', $t->get('/widget/province.svg')->{content});
+my $new_card = decode('UTF-8', $t->get('/widget/province.html')->{content});
+like($new_svg, qr/Tỉnh Kiến Tường/, 'after the reload the badge names the '
+    . 'new province');
+unlike($new_svg, qr/Long An/, 'and not the old one');
+like($new_card, qr/Kiến Tường/, 'the card names the new province');
+unlike($new_card, qr/Long An/, 'and not the old one');
+
 $t->check_log;
 
 note('badge colours served: ' . join(' ', sort keys %colours));

@@ -14,22 +14,27 @@
 int
 main(void)
 {
-    char    out[64], other[64];
+    char    out[96], other[96];
     size_t  n, m;
 
-    n = onestop_answer_key(out, "s", NULL, 0, "period=year", 11);
-    is_str(out, n, "s?period=year", "statistics: prefix and arguments");
+    n = onestop_answer_key(out, 0x0123456789abcdefULL, "s", NULL, 0, "period=year", 11);
+    is_str(out, n, "0123456789abcdefs?period=year", "statistics: prefix and arguments");
 
-    n = onestop_answer_key(out, "w", "000.00.30.H36.svg", 17, "", 0);
-    is_str(out, n, "w?000.00.30.H36.svg?", "a widget: its name apart");
+    n = onestop_answer_key(out, 0x0123456789abcdefULL, "w", "000.00.30.H36.svg", 17, "", 0);
+    is_str(out, n, "0123456789abcdefw?000.00.30.H36.svg?", "a widget: its name apart");
 
-    n = onestop_answer_key(out, "w", "a", 1, "b", 1);
-    m = onestop_answer_key(other, "w", "ab", 2, "", 0);
+    n = onestop_answer_key(out, 0x0123456789abcdefULL, "w", "a", 1, "b", 1);
+    m = onestop_answer_key(other, 0x0123456789abcdefULL, "w", "ab", 2, "", 0);
     ok(n != m || memcmp(out, other, n) != 0,
        "name and arguments never run together");
 
-    n = onestop_answer_key(out, "m1", NULL, 0, "", 0);
-    is_str(out, n, "m1?", "no arguments");
+    n = onestop_answer_key(out, 0x0123456789abcdefULL, "m1", NULL, 0, "", 0);
+    is_str(out, n, "0123456789abcdefm1?", "no arguments");
+
+    n = onestop_answer_key(out, 1, "s", NULL, 0, "period=year", 11);
+    m = onestop_answer_key(other, 2, "s", NULL, 0, "period=year", 11);
+    ok(n == m && memcmp(out, other, n) != 0,
+       "two stores: two keys for the same question");
 
     return done_testing();
 }
