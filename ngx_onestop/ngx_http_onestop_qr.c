@@ -231,9 +231,18 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     reading = onestop_token_code(omcf->qr_keys, omcf->nqr_keys,
                                  (char *) token.data, token.len, &code,
-                                 &code_len)
-              && ngx_http_onestop_read_begin(omcf, wk->store,
-                                             r->connection->log) == NGX_OK;
+                                 &code_len);
+
+    /* a good token and a store that cannot be read: not "no such
+     * dossier"; said in the cycle's log, since the request's would write
+     * the request line, and with it the token that opens the record */
+
+    if (reading
+        && ngx_http_onestop_read_begin(omcf, wk->store, ngx_cycle->log)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
 
