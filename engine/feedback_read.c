@@ -691,8 +691,9 @@ fb_one(fb_out_t *o, const onestop_feedback_get_t *req, const char **message)
     fb_emit(o, &it, view);
 
     if (o->html != NULL) {
-        onestop_buf_adds(o->html, "<p><a href=\"/hoi-dap\">Các câu hỏi đã "
-                                  "được trả lời</a></p>");
+        onestop_buf_adds(o->html, "<p><a href=\"");
+        onestop_feedback_href(o->html, req->action, req->action_len);
+        onestop_buf_adds(o->html, "\">Các câu hỏi đã được trả lời</a></p>");
     }
 
     return 200;

@@ -376,8 +376,21 @@ onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
 
 
 void
+onestop_feedback_href(onestop_buf_t *out, const char *action,
+    size_t action_len)
+{
+    while (action_len > 1 && action[action_len - 1] == '/') {
+        action_len--;
+    }
+
+    onestop_html_escape(out, action, action_len);
+}
+
+
+void
 onestop_feedback_error(onestop_buf_t *out, int mode, int status,
-    const char *code, const char *message)
+    const char *code, const char *message, const char *action,
+    size_t action_len)
 {
     yajl_gen  g;
 
@@ -391,8 +404,9 @@ onestop_feedback_error(onestop_buf_t *out, int mode, int status,
                            ? "Nội dung gửi chưa hợp lệ, xin kiểm tra lại:"
                            : "Hệ thống đang bận, xin thử lại sau.");
         onestop_html_escape(out, message, strlen(message));
-        onestop_buf_adds(out, "</p><p><a href=\"/hoi-dap\">Quay lại trang "
-                              "hỏi đáp</a></p></section>");
+        onestop_buf_adds(out, "</p><p><a href=\"");
+        onestop_feedback_href(out, action, action_len);
+        onestop_buf_adds(out, "\">Quay lại trang hỏi đáp</a></p></section>");
         return;
     }
 
@@ -407,7 +421,7 @@ onestop_feedback_error(onestop_buf_t *out, int mode, int status,
 
 void
 onestop_feedback_written(onestop_store_t *st, const onestop_write_t *w,
-    onestop_buf_t *out)
+    const char *action, size_t action_len, onestop_buf_t *out)
 {
     char                          d[ONESTOP_DATE_LEN + 1], idbuf[24];
     yajl_gen                      g;
@@ -419,7 +433,7 @@ onestop_feedback_written(onestop_store_t *st, const onestop_write_t *w,
         onestop_feedback_error(out, op->mode, w->status,
                                w->error_code ? w->error_code
                                              : "internal_error",
-                               w->message);
+                               w->message, action, action_len);
         return;
     }
 
@@ -432,10 +446,12 @@ onestop_feedback_written(onestop_store_t *st, const onestop_write_t *w,
                            ", hạn trả lời ngày %.2s/%.2s/%.4s (Điều 13.3).</p>"
                            "<p>Mã theo dõi (chỉ hiện một lần, xin ghi lại): "
                            "<strong class=\"token\">%s</strong></p>"
-                           "<p><a href=\"/hoi-dap/%llu?token=%s\">Theo dõi "
-                           "câu hỏi</a></p></section>",
+                           "<p><a href=\"",
                            (unsigned long long) op->id, d + 8, d + 5, d,
-                           op->token, (unsigned long long) op->id,
+                           op->token);
+        onestop_feedback_href(out, action, action_len);
+        onestop_buf_printf(out, "/%llu?token=%s\">Theo dõi câu hỏi</a></p>"
+                           "</section>", (unsigned long long) op->id,
                            op->token);
         return;
     }

@@ -121,9 +121,9 @@ int onestop_feedback_write(onestop_store_t *st, struct MDB_txn *txn,
     onestop_write_t *w, struct onestop_chain_s *chain);
 
 /* after the commit: the answer of a write, JSON or the page's HTML
- * content; its status is w->status */
+ * content (its links under action); its status is w->status */
 void onestop_feedback_written(onestop_store_t *st, const onestop_write_t *w,
-    onestop_buf_t *out);
+    const char *action, size_t action_len, onestop_buf_t *out);
 
 /*
  * A GET, on the current read: the published list (id 0) with the query's
@@ -154,7 +154,13 @@ int onestop_feedback_read(onestop_store_t *st,
 /* an error as the mode answers it: JSON's error object, or a page's
  * content */
 void onestop_feedback_error(onestop_buf_t *out, int mode, int status,
-    const char *code, const char *message);
+    const char *code, const char *message, const char *action,
+    size_t action_len);
+
+/* the page's own path (action: its location), HTML-escaped, without a
+ * trailing slash: what its links start with */
+void onestop_feedback_href(onestop_buf_t *out, const char *action,
+    size_t action_len);
 
 /*
  * Statistics of questions (GET /api/v1/stats?subject=feedback): the

@@ -201,10 +201,13 @@ static ngx_int_t
 ngx_http_onestop_feedback_error(ngx_http_request_t *r, ngx_uint_t mode,
     ngx_uint_t status, const char *code, const char *message)
 {
-    onestop_buf_t  b;
+    onestop_buf_t              b;
+    ngx_http_core_loc_conf_t  *clcf;
 
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    onestop_feedback_error(&b, mode, status, code, message);
+    onestop_feedback_error(&b, mode, status, code, message,
+                           (char *) clcf->name.data, clcf->name.len);
 
     return ngx_http_onestop_feedback_send(r, mode, status, &b);
 }
@@ -216,11 +219,14 @@ ngx_http_onestop_feedback_answer(ngx_http_request_t *r,
 {
     onestop_buf_t               b;
     ngx_uint_t                  mode;
+    ngx_http_core_loc_conf_t   *clcf;
     ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
 
     mode = wc->write.feedback->mode;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    onestop_feedback_written(wk->store, &wc->write, &b);
+    onestop_feedback_written(wk->store, &wc->write, (char *) clcf->name.data,
+                             clcf->name.len, &b);
     onestop_feedback_op_free(wc->write.feedback);
 
     return ngx_http_onestop_feedback_send(r, mode, wc->write.status, &b);
