@@ -12,6 +12,7 @@
 
 #include "onestop_record.h"
 #include "onestop_util.h"
+#include "mask_decompose.h"
 
 
 /* name masking */
@@ -265,6 +266,86 @@ is_word_cp(uint32_t cp)
 }
 
 
+/* a letter as a name's word and a text's are compared: its base letter
+ * (lower case) and its marks, in one order, whether it was written
+ * precomposed (ễ) or as a letter and combining marks (e, U+0302, U+0303,
+ * in any order): Unicode's canonical equivalence, for Latin letters */
+typedef struct {
+    uint32_t  base;
+    uint32_t  mark[6];
+    size_t    n;
+} letter_t;
+
+
+static size_t
+letter_next(const unsigned char *s, size_t len, size_t i, letter_t *l)
+{
+    size_t    a, b, h, j;
+    uint32_t  cp, m;
+
+    i = utf8_next(s, len, i, &cp);
+    l->n = 0;
+    a = 0;
+    b = sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0]);
+
+    while (a < b) {
+        h = a + (b - a) / 2;
+
+        if (onestop_decomposed[h].cp < cp) {
+            a = h + 1;
+        } else {
+            b = h;
+        }
+    }
+
+    if (cp <= 0xffff
+        && a < sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0])
+        && onestop_decomposed[a].cp == cp)
+    {
+        l->base = onestop_decomposed[a].base;
+
+        for (h = 0; h < 2 && onestop_decomposed[a].mark[h]; h++) {
+            l->mark[l->n++] = onestop_decomposed[a].mark[h];
+        }
+
+    } else {
+        l->base = cp;
+    }
+
+    l->base = onestop_lower_cp(l->base);
+
+    for ( /* void */ ; i < len; i = j) {
+        j = utf8_next(s, len, i, &m);
+
+        if (!is_combining(m)) {
+            break;
+        }
+
+        if (l->n < sizeof(l->mark) / sizeof(l->mark[0])) {
+            l->mark[l->n++] = m;
+        }
+    }
+
+    for (a = 1; a < l->n; a++) {             /* the marks in one order */
+        for (b = a; b > 0 && l->mark[b - 1] > l->mark[b]; b--) {
+            m = l->mark[b];
+            l->mark[b] = l->mark[b - 1];
+            l->mark[b - 1] = m;
+        }
+    }
+
+    return i;
+}
+
+
+static int
+letter_eq(const letter_t *x, const letter_t *y)
+{
+    return x->base == y->base && x->n == y->n
+           && memcmp(x->mark, y->mark, x->n * sizeof(uint32_t)) == 0;
+}
+
+
 /*
  * The bytes of the text at s[i], the start of one of its words, that are
  * the name's word nm[n0, n1), or 0: a name is written with a capital
@@ -272,7 +353,8 @@ is_word_cp(uint32_t cp)
  * case, and the text's word ends there.  The name's word is matched from
  * its first letter or digit to its last, whole even when it holds what
  * parts the text's words (Anh-Thư, H'Hen), and without what surrounds it
- * ("(Út)", an alias), since the masked name hides all of it.
+ * ("(Út)", an alias), since the masked name hides all of it.  Letters
+ * are compared as letter_next reads them: composed or not alike.
  */
 static size_t
 name_at(const unsigned char *s, size_t len, size_t i,
@@ -280,6 +362,7 @@ name_at(const unsigned char *s, size_t len, size_t i,
 {
     size_t                j, k, wlen;
     uint32_t              cs, cw;
+    letter_t              ls, lw;
     const unsigned char  *w;
 
     /* the word's letters and digits, first to last: w[0, wlen) */
@@ -313,10 +396,10 @@ name_at(const unsigned char *s, size_t len, size_t i,
             return 0;
         }
 
-        j = utf8_next(s, len, j, &cs);
-        k = utf8_next(w, wlen, k, &cw);
+        j = letter_next(s, len, j, &ls);
+        k = letter_next(w, wlen, k, &lw);
 
-        if (onestop_lower_cp(cs) != onestop_lower_cp(cw)) {
+        if (!letter_eq(&ls, &lw)) {
             return 0;
         }
     }

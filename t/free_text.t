@@ -110,6 +110,20 @@ is($j->{applicant}{name}, 'Nguyễn T. A. (.', 'hyphen: the name masked');
 is($j->{apology}{reason}, 'Chờ chị A. (Ú.) bổ sung',
     'hyphen: the given name and the alias masked in the reason');
 
+# the name written composed, the reason decomposed (another system's
+# keyboard): the same letters, masked alike
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([record('FT-NFD', 'Lê Thị Nguyệt', 'citizen',
+        "Chờ chị Nguye\x{323}\x{302}t bổ sung")]));
+is($r->{status}, 200, 'a reason written decomposed') or diag($r->{content});
+$r = $t->get('/api/v1/dossiers/FT-NFD');
+$j = $json->decode($r->{content});
+is($j->{apology}{reason}, 'Chờ chị N. bổ sung',
+    'decomposed: the given name masked in the reason');
+$r = $t->get('/api/v1/apologies?limit=10');
+%items = map { $_->{code} => $_ } @{ $json->decode($r->{content})->{items} };
+is($items{'FT-NFD'}{reason}, 'Chờ chị N. bổ sung', 'decomposed: the list too');
+
 # nothing of the name in the change of an unrelated word
 unlike($MASKED, qr/b\. thường/, '"bình thường" (normal) is not the name');
 

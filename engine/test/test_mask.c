@@ -292,6 +292,20 @@ test_mask_words(void)
     /* the given and middle names masked, the family name left */
     mask_words_case("Chờ ông Bình bổ sung giấy tờ", "Trần Văn Bình",
                     "Chờ ông B. bổ sung giấy tờ");
+
+    /* composed or decomposed, in either field, marks in any order: the
+     * same letters (Unicode's canonical equivalence) */
+    mask_words_case("Chờ ông Bi\xcc\x80nh bổ sung", "Trần Văn Bình",
+                    "Chờ ông B. bổ sung");
+    mask_words_case("Chờ ông Bình và bà Nguyệt", "Tra\xcc\x82\xcc\x80n "
+                    "Thị Nguye\xcc\x82\xcc\xa3t",
+                    "Chờ ông Bình và bà N.");
+    mask_words_case("Gọi chị Nguye\xcc\xa3\xcc\x82t", "Lê Thị Nguyệt",
+                    "Gọi chị N.");
+    mask_words_case("Gọi chị NGUYÊ\xcc\xa3T", "Lê Thị Nguyệt",
+                    "Gọi chị N.");
+    mask_words_case("Gọi anh Nguyẹt", "Lê Thị Nguyệt",
+                    "Gọi anh Nguyẹt");              /* another word */
     mask_words_case("Trần Văn Bình nộp thiếu hồ sơ", "Trần Văn Bình",
                     "Trần V. B. nộp thiếu hồ sơ");
     /* a capital, then without regard to case; punctuation kept; a word
