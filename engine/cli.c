@@ -912,6 +912,7 @@ main(int argc, char **argv)
 
     dir = NULL;
     opterr = 0;
+    onestop_cli_catch_sigbus();
 
     /* "+": the options before the command; each command reads its own */
 

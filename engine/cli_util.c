@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,4 +512,29 @@ onestop_cli_no_store(const char *dir)
     }
 
     return 1;
+}
+
+
+static void
+on_sigbus(int sig)
+{
+    static const char  msg[] = "onestop: the store's data.mdb ended before "
+        "a page its meta page counts (a copy cut short, a disk that "
+        "filled): nothing was written; restore a whole backup\n";
+
+    (void) sig;
+    (void) write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
+
+void
+onestop_cli_catch_sigbus(void)
+{
+    struct sigaction  sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    (void) sigaction(SIGBUS, &sa, NULL);
 }

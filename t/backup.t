@@ -306,6 +306,14 @@ for my $args (['restore', "$dir/cut"], ['restore', '--no-verify',
         'one line that says so') or diag($err);
     ok(!-e "$dir/fresh3", 'and nothing is restored');
 }
+# the commands that read a store, pointed at the cut copy itself: one
+# line and exit 1, not a bus error (signal 7, exit 135) and a core
+for my $args (['verify'], ['get', '000.00.12.H36-240101-0001'], ['stats']) {
+    ($rc, $out, $err) = cli('--store', "$dir/cut", @$args);
+    is($rc, 1, "$args->[0] on the cut copy: exit 1") or diag("exit $rc: $err");
+    like($err, qr/\Aonestop: the store's data\.mdb ended before a page[^\n]*\n\z/,
+        '... one line that says so') or diag($err);
+}
 is(length(Onestop::Test::slurp("$dir/cut/data.mdb")), $cut,
     'the cut copy is left as it was');
 
