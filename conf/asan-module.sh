@@ -28,7 +28,10 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/redis.t t/redis_figures.t t/zone_race.t t/stress.t t/feedback.t \
       t/calendar.t t/audit.t t/nginx_t.t t/reload_writes.t t/changes.t \
       t/catalog_api.t t/sync_partner.t t/csv.t t/upgrade.t \
-      t/stats_property.t t/prewarm.t || status=1
+      t/stats_property.t t/prewarm.t t/redis_ahead.t t/qr_errlog.t \
+      t/feedback_location.t t/free_text.t t/reload_store.t \
+      t/html_controls.t t/feedback_pages.t t/form_limits.t \
+      t/replica_whole.t || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
     head -30 "$log"/asan.*
