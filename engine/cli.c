@@ -857,7 +857,9 @@ store_command(const char *dir, int argc, char **argv)
         return rc;
     }
 
-    if (open_store(dir, 0, &st) != 0) {
+    if (open_store(dir, c->readonly && onestop_cli_readonly_fs(dir), &st)
+        != 0)
+    {
         return 1;
     }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -537,4 +538,13 @@ onestop_cli_catch_sigbus(void)
     sa.sa_handler = on_sigbus;
     sigemptyset(&sa.sa_mask);
     (void) sigaction(SIGBUS, &sa, NULL);
+}
+
+
+int
+onestop_cli_readonly_fs(const char *dir)
+{
+    struct statvfs  vfs;
+
+    return statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
 }

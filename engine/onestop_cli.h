@@ -103,6 +103,11 @@ const char *onestop_cli_full_advice(onestop_store_t *st);
  * so that it is never created empty where a store was meant */
 int onestop_cli_no_store(const char *dir);
 
+/* whether dir is on a file system mounted read-only (a backup's snapshot,
+ * read-only media): the commands that only read open the store read-only
+ * there, without a lock file */
+int onestop_cli_readonly_fs(const char *dir);
+
 /* A bus error (LMDB reading a page of a data.mdb cut short: a copy the
  * disk filled under) said in one line, exit 1, instead of a core dump */
 void onestop_cli_catch_sigbus(void);

@@ -188,6 +188,19 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             | (conf->random_reads ? MDB_NORDAHEAD : 0);
     rc = mdb_env_open(st->env, dir, flags, 0660);
 
+    if (rc == EROFS && conf->readonly) {
+        /* a store on read-only media (a backup's snapshot, a disk mounted
+         * ro): no lock file can be made there, and no process can write
+         * there either, so readers need none */
+        mdb_env_close(st->env);
+        rc = mdb_env_create(&st->env);
+
+        if (rc == 0) {
+            mdb_env_set_maxdbs(st->env, ONESTOP_DB_MAX);
+            rc = mdb_env_open(st->env, dir, flags | MDB_NOLOCK, 0660);
+        }
+    }
+
     if (rc != 0) {
         snprintf(err, errlen, "could not open store \"%s\": %s", dir,
                  mdb_strerror(rc));
