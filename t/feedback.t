@@ -59,15 +59,7 @@ sub jget ($path, %h) {
     return ($r, eval { $json->decode($r->{content}) } // {});
 }
 
-sub form ($path, %f) {
-    my $body = join('&', map {
-        my $v = encode('UTF-8', $f{$_});
-        $v =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge;
-        "$_=$v" } sort keys %f);
-    my $r = $t->http('POST', $path, headers => {
-        'Content-Type' => 'application/x-www-form-urlencoded'}, body => $body);
-    return ($r, decode('UTF-8', $r->{content}));
-}
+sub form ($path, %f) { $t->form($path, %f) }
 
 # --- asked by JSON and by the form ---
 

@@ -36,15 +36,7 @@ is($t->http('POST', '/api/v1/ingest/catalog',
     headers => { Authorization => 'Bearer fl-admin' },
     body => Onestop::Test::catalog_json())->{status}, 200, 'catalog');
 
-sub form ($path, %f) {
-    my $body = join('&', map {
-        my $v = encode('UTF-8', $f{$_});
-        $v =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge;
-        "$_=$v" } sort keys %f);
-    my $r = $t->http('POST', $path, headers => {
-        'Content-Type' => 'application/x-www-form-urlencoded'}, body => $body);
-    return ($r, decode('UTF-8', $r->{content}));
-}
+sub form ($path, %f) { $t->form($path, %f) }
 
 sub links ($page) { return [$page =~ /<a href="([^"]*)"/g] }
 

@@ -41,15 +41,7 @@ my $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
     body => Onestop::Test::catalog_json());
 is($r->{status}, 200, 'catalog');
 
-sub form ($path, %f) {
-    my $body = join('&', map {
-        my $v = encode('UTF-8', $f{$_});
-        $v =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge;
-        "$_=$v" } sort keys %f);
-    my $r = $t->http('POST', $path, headers => {
-        'Content-Type' => 'application/x-www-form-urlencoded'}, body => $body);
-    return ($r, decode('UTF-8', $r->{content}));
-}
+sub form ($path, %f) { $t->form($path, %f) }
 
 # the form's limits, as the page says them
 my $page = decode('UTF-8', $t->get('/hoi-dap')->{content});

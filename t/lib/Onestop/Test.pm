@@ -9,6 +9,7 @@ use strict;
 use warnings;
 
 use Cwd qw(abs_path);
+use Encode ();
 use File::Basename qw(dirname);
 use File::Path qw(remove_tree);
 use File::Temp qw(tempdir);
@@ -345,6 +346,19 @@ sub spew {
     print $fh $data;
     close $fh;
     return $file;
+}
+
+# a page's form sent as a browser sends it (fields UTF-8, percent-encoded):
+# (the response, its body decoded from UTF-8)
+sub form {
+    my ($self, $path, %f) = @_;
+    my $body = join('&', map {
+        my $v = Encode::encode('UTF-8', $f{$_});
+        $v =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge;
+        "$_=$v" } sort keys %f);
+    my $r = $self->http('POST', $path, headers => {
+        'Content-Type' => 'application/x-www-form-urlencoded'}, body => $body);
+    return ($r, Encode::decode('UTF-8', $r->{content}));
 }
 
 sub http {
