@@ -66,6 +66,14 @@ my $token = "$code.AAAAAAAAAAAAAAAA";
 $r = $t->get("/q/$token");
 is($r->{status}, 404, 'a guessed token: 404');
 
+# a path nginx itself refuses (%00): the API's error object, not nginx's
+# HTML page
+$r = $t->get('/api/v1/dossiers/%00');
+is($r->{status}, 400, 'a path with %00: 400');
+like($r->{headers}{'content-type'} // '', qr{^application/json}, '... JSON');
+is(eval { $json->decode($r->{content})->{error}{code} }, 'bad_request',
+    '... the error object') or diag($r->{content});
+
 # issue 15: the shipped gzip, for JSON and CSV when asked, with Vary; the
 # catalog at its place
 for my $path ('/api/v1/catalog', '/api/v1/stats?period=all&group=agency',
