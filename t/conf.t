@@ -74,6 +74,13 @@ like($r->{headers}{'content-type'} // '', qr{^application/json}, '... JSON');
 is(eval { $json->decode($r->{content})->{error}{code} }, 'bad_request',
     '... the error object') or diag($r->{content});
 
+# If-Match that names another version: nginx's 412, as the error object
+$r = $t->get("/api/v1/dossiers/$code", headers => { 'If-Match' => '"nope"' });
+is($r->{status}, 412, 'If-Match of another version: 412');
+like($r->{headers}{'content-type'} // '', qr{^application/json}, '... JSON');
+is(eval { $json->decode($r->{content})->{error}{code} },
+    'precondition_failed', '... the error object') or diag($r->{content});
+
 # issue 15: the shipped gzip, for JSON and CSV when asked, with Vary; the
 # catalog at its place
 for my $path ('/api/v1/catalog', '/api/v1/stats?period=all&group=agency',
