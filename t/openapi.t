@@ -618,15 +618,18 @@ $t->stop;
 ok($t->start, 'nginx again');
 
 # the error objects the reference configuration makes of nginx's own
-# 413, 429 and 5xx answers (its error_page lines)
+# 400, 412, 413, 429 and 5xx answers (its error_page lines); a 412 is a
+# conditional GET's (If-Match), the others any write's
 my $n = 0;
 for my $line (split /\n/, Onestop::Test::slurp("$root/conf/onestop.conf")) {
     next unless $line =~ /^\s*return\s+(\d{3})\s+'(\{"error".*?)(?:\\n)?';/;
     $n++;
     push @cases, { name => "conf/onestop.conf's $1", status => $1,
-        path => '/api/v1/ingest/dossiers', method => 'POST', body => $2 };
+        $1 == 412 ? (path => '/api/v1/dossiers/{code}', method => 'GET')
+                  : (path => '/api/v1/ingest/dossiers', method => 'POST'),
+        body => $2 };
 }
-is($n, 3, "conf/onestop.conf's error pages: 413, 429, 5xx");
+is($n, 5, "conf/onestop.conf's error pages: 400, 412, 413, 429, 5xx");
 
 # --- every JSON body against its schema, in one run of node ---
 
