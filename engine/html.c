@@ -35,9 +35,16 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
             /* a control character (a JSON string may hold \u0000) is no
              * HTML: U+FFFD in its place, as a browser would show it */
 
-            if ((unsigned char) s[i] >= 0x20 && s[i] != 0x7f) {
+            if ((unsigned char) s[i] >= 0x20 && s[i] != 0x7f
+                && !((unsigned char) s[i] == 0xef && i + 2 < len
+                     && (unsigned char) s[i + 1] == 0xbf
+                     && ((unsigned char) s[i + 2] & 0xfe) == 0xbe))
+            {
                 continue;
             }
+
+            /* (U+FFFE and U+FFFF, which XML forbids: an SVG badge
+             * holding one would not be drawn at all) */
 
             rep = "\xef\xbf\xbd";
             break;
@@ -46,6 +53,11 @@ onestop_html_escape(onestop_buf_t *b, const char *s, size_t len)
         onestop_buf_add(b, s + start, i - start);
         onestop_buf_adds(b, rep);
         start = i + 1;
+
+        if ((unsigned char) s[i] == 0xef) {
+            i += 2;                          /* the noncharacter's tail */
+            start = i + 1;
+        }
     }
 
     onestop_buf_add(b, s + start, len - start);

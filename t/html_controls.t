@@ -3,7 +3,8 @@
 # Control characters in what writers send (a JSON string may hold
 # \u0000 or \u0001 and is stored as sent): the JSON answers keep them,
 # escaped, and the pages show U+FFFD in their place, never the raw bytes
-# that HTML forbids (a NUL, a C0 control).
+# that HTML forbids (a NUL, a C0 control), nor U+FFFE and U+FFFF, which
+# XML forbids.
 
 use v5.36;
 use utf8;
@@ -61,6 +62,21 @@ my $page = decode('UTF-8', $t->get('/tra-cuu/HC-1')->{content});
 clean('the lookup page', $page);
 like($page, qr/Công ty\x{fffd} B\x{fffd}nh/, 'U+FFFD in their place');
 like($page, qr/x\x{fffd}y\x{fffd}z\ttab/, 'a tab kept');
+
+# U+FFFE and U+FFFF, which XML forbids (an SVG badge holding one is not
+# drawn): U+FFFD in their place too
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => encode('UTF-8', '{"code": "HC-2", "version": 1, "agency": "000.00.12.H36", '
+        . '"procedure": "1.001234", "channel": "direct", "applicant": '
+        . '{"name": "Công ty\uffff Bình\ufffe", "type": "organization"}, '
+        . '"received_at": "2024-06-03", "due_at": "2024-06-10"}'));
+is($r->{status}, 200, 'a record with U+FFFE and U+FFFF in its name')
+    or diag($r->{content});
+# (in the bytes: Encode's strict UTF-8 would hide them as U+FFFD)
+my $raw = $t->get('/tra-cuu/HC-2')->{content};
+ok($raw !~ /\xef\xbf[\xbe\xbf]/, 'the lookup page: no noncharacter');
+like(decode('UTF-8', $raw), qr/Công ty\x{fffd} Bình\x{fffd}/,
+    'U+FFFD in their place');
 
 # a question's text through JSON, answered and published
 $r = $t->http('POST', '/api/v1/feedback',
