@@ -280,13 +280,18 @@ typedef struct {
 static size_t
 letter_next(const unsigned char *s, size_t len, size_t i, letter_t *l)
 {
-    size_t    a, b, h, j;
+    size_t    a, b, h, j, n;
     uint32_t  cp, m;
 
     i = utf8_next(s, len, i, &cp);
     l->n = 0;
     a = 0;
-    b = sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0]);
+
+    /* the table's letters lie between U+00C0 and U+1EFF: ASCII, the
+     * common case, is not looked up */
+    n = cp >= onestop_decomposed[0].cp && cp <= 0x1eff
+        ? sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0]) : 0;
+    b = n;
 
     while (a < b) {
         h = a + (b - a) / 2;
@@ -298,9 +303,7 @@ letter_next(const unsigned char *s, size_t len, size_t i, letter_t *l)
         }
     }
 
-    if (cp <= 0xffff
-        && a < sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0])
-        && onestop_decomposed[a].cp == cp)
+    if (a < n && onestop_decomposed[a].cp == cp)
     {
         l->base = onestop_decomposed[a].base;
 

@@ -169,11 +169,7 @@ header_text(onestop_buf_t *b, const char *s, size_t len)
     size_t  i, k;
 
     for (i = 0; i < len; i += k) {
-        k = len - i < 45 ? len - i : 45;
-
-        while (i + k < len && ((unsigned char) s[i + k] & 0xc0) == 0x80) {
-            k--;                        /* whole characters per word */
-        }
+        k = onestop_utf8_cut(s + i, len - i, 45);   /* whole characters */
 
         onestop_buf_adds(b, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
         base64(b, s + i, k, 57);

@@ -437,13 +437,7 @@ make_vars(vars_t *vs, const onestop_notify_conf_t *conf,
     aname = refs.agency ? refs.agency->name.data : "";
     alen = refs.agency ? refs.agency->name.len : 0;
 
-    if (plen > proc_max) {
-        plen = proc_max;
-
-        while (plen > 0 && ((unsigned char) pname[plen] & 0xc0) == 0x80) {
-            plen--;                 /* not in the middle of a character */
-        }
-    }
+    plen = onestop_utf8_cut(pname, plen, proc_max);
 
     n = r->code.len < sizeof(vs->code) ? r->code.len : sizeof(vs->code) - 1;
     memcpy(vs->code, r->code.data, n);
@@ -661,16 +655,7 @@ onestop_notify_mask(const char *to, char *out)
             first++;                  /* the first character's tail */
         }
 
-        dlen = strlen(at + 1);
-
-        if (dlen > 40) {
-            dlen = 40;
-
-            while (dlen > 0 && ((unsigned char) at[1 + dlen] & 0xc0) == 0x80)
-            {
-                dlen--;               /* not inside a character */
-            }
-        }
+        dlen = onestop_utf8_cut(at + 1, strlen(at + 1), 40);
 
         snprintf(out, 64, "%.*s***@%.*s", (int) (first ? first : 1),
                  first ? to : "?", (int) dlen, at + 1);

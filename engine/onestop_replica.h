@@ -204,7 +204,9 @@ void onestop_replica_batch_free(onestop_replica_batch_t *b);
 #define ONESTOP_FOLLOW_DIVERGED    2
 
 /* what a follower's workers share (nginx's zone): every field 64 bits,
- * atomics only */
+ * read by the others with atomics; said_at and unsaid are the leader's
+ * own (onestop_follow_done's), kept here so that a worker taking the
+ * lead over does not say a failure again at once */
 typedef struct {
     uint64_t         applied;       /* the store's seq after the last batch */
     uint64_t         log_seq;       /* the last seq read from the log */

@@ -84,6 +84,10 @@ void onestop_csv_cell_sep(onestop_buf_t *b, const char *s, size_t len,
  * More than 4 * max bytes is always over. */
 int onestop_text_over(const char *s, size_t len, size_t max);
 
+/* the most bytes of s[0..len), at most max, that end between two UTF-8
+ * characters: where a text is cut to fit */
+size_t onestop_utf8_cut(const char *s, size_t len, size_t max);
+
 /* 1 when s[0..len) is well-formed UTF-8: no overlong form, no surrogate,
  * nothing above U+10FFFF (stricter than yajl's own check). */
 int onestop_utf8_valid(const char *s, size_t len);

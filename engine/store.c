@@ -130,6 +130,38 @@ onestop_store_map_resized(onestop_store_t *st)
 }
 
 
+/* the environment as every process sets it up, opened with flags: 0, or
+ * LMDB's error with st->env NULL */
+static int
+env_open(onestop_store_t *st, const char *dir, unsigned flags,
+    unsigned maxreaders)
+{
+    int  rc;
+
+    rc = mdb_env_create(&st->env);
+
+    if (rc != 0) {
+        st->env = NULL;
+        return rc;
+    }
+
+    mdb_env_set_maxdbs(st->env, ONESTOP_DB_MAX);
+    mdb_env_set_maxreaders(st->env, maxreaders ? maxreaders : 1024);
+
+    /* no map size before the open: LMDB then maps what the store
+     * records, so that every process maps the same size */
+
+    rc = mdb_env_open(st->env, dir, flags, 0660);
+
+    if (rc != 0) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+
+    return rc;
+}
+
+
 const char *
 onestop_store_strerror(const onestop_store_t *st)
 {
@@ -167,38 +199,15 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
-    rc = mdb_env_create(&st->env);
-
-    if (rc == 0) {
-        mdb_env_set_maxdbs(st->env, ONESTOP_DB_MAX);
-        mdb_env_set_maxreaders(st->env,
-                               conf->maxreaders ? conf->maxreaders : 1024);
-
-        /* no map size before the open: LMDB then maps what the store
-         * records, so that every process maps the same size */
-    }
-
-    if (rc != 0) {
-        snprintf(err, errlen, "could not set up store \"%s\": %s", dir,
-                 mdb_strerror(rc));
-        goto failed;
-    }
-
     flags = MDB_NOTLS | (conf->readonly ? MDB_RDONLY : 0)
             | (conf->random_reads ? MDB_NORDAHEAD : 0);
-    rc = mdb_env_open(st->env, dir, flags, 0660);
+    rc = env_open(st, dir, flags, conf->maxreaders);
 
     if (rc == EROFS && conf->readonly) {
         /* a store on read-only media (a backup's snapshot, a disk mounted
          * ro): no lock file can be made there, and no process can write
          * there either, so readers need none */
-        mdb_env_close(st->env);
-        rc = mdb_env_create(&st->env);
-
-        if (rc == 0) {
-            mdb_env_set_maxdbs(st->env, ONESTOP_DB_MAX);
-            rc = mdb_env_open(st->env, dir, flags | MDB_NOLOCK, 0660);
-        }
+        rc = env_open(st, dir, flags | MDB_NOLOCK, conf->maxreaders);
     }
 
     if (rc != 0) {

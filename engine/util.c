@@ -388,6 +388,21 @@ onestop_text_over(const char *s, size_t len, size_t max)
 }
 
 
+size_t
+onestop_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max) {
+        return len;
+    }
+
+    while (max > 0 && ((unsigned char) s[max] & 0xc0) == 0x80) {
+        max--;                      /* not in the middle of a character */
+    }
+
+    return max;
+}
+
+
 int
 onestop_utf8_valid(const char *s, size_t len)
 {
