@@ -225,8 +225,17 @@ extern ngx_str_t  ngx_http_onestop_html_lookup_html;
 yajl_gen ngx_http_onestop_gen(ngx_http_request_t *r);
 
 /*
+ * What follows the location's prefix in the path (empty for an exact or a
+ * regex location): NGX_OK; NGX_HTTP_NOT_FOUND when the path only begins
+ * with the location's name (/tra-cuuX under location /tra-cuu).
+ */
+ngx_int_t ngx_http_onestop_location_rest(ngx_http_request_t *r,
+    ngx_str_t *rest);
+
+/*
  * The identifier after the location's prefix, else the "code" argument:
- * NGX_OK; NGX_HTTP_BAD_REQUEST when the code is given twice (nothing is
+ * NGX_OK; NGX_HTTP_BAD_REQUEST when the code is given twice,
+ * NGX_HTTP_NOT_FOUND when the path is not under the location (nothing is
  * sent yet: the handler returns ngx_http_onestop_id_failed()); NGX_ERROR.
  */
 ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);

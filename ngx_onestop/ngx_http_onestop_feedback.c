@@ -354,8 +354,10 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
 
     /* the id after the location's prefix, spaces forgiven */
 
-    path.data = r->uri.data + clcf->name.len;
-    path.len = r->uri.len > clcf->name.len ? r->uri.len - clcf->name.len : 0;
+    if (ngx_http_onestop_location_rest(r, &path) != NGX_OK) {
+        return ngx_http_onestop_feedback_error(r, mode, 404, "not_found",
+                                               "no such resource");
+    }
 
     while (path.len && path.data[0] == '/') {
         path.data++;

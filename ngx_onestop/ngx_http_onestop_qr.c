@@ -219,8 +219,11 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     rc = ngx_http_onestop_request_id(r, &token);
 
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        /* ?code= given twice is no token: the same 404 as any other */
+    if (rc == NGX_HTTP_BAD_REQUEST || rc == NGX_HTTP_NOT_FOUND) {
+        /*
+         * ?code= given twice, or a path that only begins with the
+         * location's name, is no token: the same 404 as any other
+         */
         token.len = 0;
 
     } else if (rc != NGX_OK) {

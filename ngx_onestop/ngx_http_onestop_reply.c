@@ -138,22 +138,42 @@ ngx_http_onestop_gen(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
+ngx_http_onestop_location_rest(ngx_http_request_t *r, ngx_str_t *rest)
 {
-    ngx_int_t                  rc;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    id->data = r->uri.data;
-    id->len = r->uri.len;
+    rest->data = r->uri.data;
+    rest->len = 0;
 
-    if (!clcf->exact_match && !clcf->regex && id->len >= clcf->name.len) {
-        id->data += clcf->name.len;
-        id->len -= clcf->name.len;
+    if (clcf->exact_match || clcf->regex || r->uri.len < clcf->name.len) {
+        return NGX_OK;
+    }
 
-    } else {
-        id->len = 0;
+    rest->data = r->uri.data + clcf->name.len;
+    rest->len = r->uri.len - clcf->name.len;
+
+    /* /tra-cuuHS-1 is not under the location /tra-cuu */
+
+    if (rest->len && clcf->name.len
+        && clcf->name.data[clcf->name.len - 1] != '/'
+        && rest->data[0] != '/')
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_int_t  rc;
+
+    if (ngx_http_onestop_location_rest(r, id) != NGX_OK) {
+        return NGX_HTTP_NOT_FOUND;
     }
 
     while (id->len && id->data[0] == '/') {
@@ -182,7 +202,7 @@ ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
 {
     ngx_http_onestop_loc_conf_t  *olcf;
 
-    if (rc != NGX_HTTP_BAD_REQUEST) {
+    if (rc != NGX_HTTP_BAD_REQUEST && rc != NGX_HTTP_NOT_FOUND) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -191,7 +211,12 @@ ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
     if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML) {
-        return NGX_HTTP_BAD_REQUEST;
+        return rc;
+    }
+
+    if (rc == NGX_HTTP_NOT_FOUND) {
+        return ngx_http_onestop_error(r, rc, "not_found",
+                                      "no such resource");
     }
 
     return ngx_http_onestop_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
