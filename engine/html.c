@@ -655,7 +655,9 @@ onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
 
 
 int
-onestop_html_error(onestop_buf_t *b, int status, const char **title)
+onestop_html_error(onestop_buf_t *b, int status, const char **title,
+    const char *lookup, size_t lookup_len, const char *feedback,
+    size_t feedback_len)
 {
     size_t  i;
 
@@ -713,10 +715,21 @@ onestop_html_error(onestop_buf_t *b, int status, const char **title)
 
     onestop_buf_printf(b, "<h1>%s</h1><section class=\"card error\" "
                        "role=\"alert\"><p>%s</p><p class=\"meta\">Mã lỗi "
-                       "%d.</p><ul><li><a href=\"/tra-cuu\">Tra cứu hồ sơ"
-                       "</a></li><li><a href=\"/hoi-dap\">Hỏi đáp</a></li>"
-                       "<li><a href=\"/\">Trang chủ</a></li></ul></section>",
-                       pages[i].title, pages[i].text, status);
+                       "%d.</p><ul>", pages[i].title, pages[i].text, status);
+
+    if (lookup_len) {
+        onestop_buf_adds(b, "<li><a href=\"");
+        onestop_html_escape(b, lookup, lookup_len);
+        onestop_buf_adds(b, "\">Tra cứu hồ sơ</a></li>");
+    }
+
+    if (feedback_len) {
+        onestop_buf_adds(b, "<li><a href=\"");
+        onestop_html_escape(b, feedback, feedback_len);
+        onestop_buf_adds(b, "\">Hỏi đáp</a></li>");
+    }
+
+    onestop_buf_adds(b, "<li><a href=\"/\">Trang chủ</a></li></ul></section>");
 
     return status;
 }

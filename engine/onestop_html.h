@@ -74,10 +74,13 @@ void onestop_html_evaluation_form(onestop_buf_t *b,
  * The page a person meets when nginx or the module failed a public page
  * (/tra-cuu, /q/, /hoi-dap; routed there by a location's error_page):
  * what happened and what to do, in Vietnamese, into b, with links back to
- * the lookup and the questions.  status is the failure's (400, 404, 405,
- * 409, 413, 422, 429, 5xx); what is no failure counts as 500.  Returns
- * the status to send; *title is the page's.
+ * the lookup page and the questions' page at the paths given (a link left
+ * out when its length is 0) and to the home page.  status is the
+ * failure's (400, 404, 405, 409, 413, 422, 429, 5xx); what is no failure
+ * counts as 500.  Returns the status to send; *title is the page's.
  */
-int onestop_html_error(onestop_buf_t *b, int status, const char **title);
+int onestop_html_error(onestop_buf_t *b, int status, const char **title,
+    const char *lookup, size_t lookup_len, const char *feedback,
+    size_t feedback_len);
 
 #endif /* ONESTOP_HTML_H */

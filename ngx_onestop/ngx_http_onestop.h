@@ -112,6 +112,8 @@ struct ngx_http_onestop_main_conf_s {
     ngx_uint_t                  nqr_keys;
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
+    ngx_str_t                   lookup_page;    /* error pages link here */
+    ngx_str_t                   feedback_page;
     ngx_str_t                   province;       /* onestop_province, NUL */
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
@@ -242,6 +244,9 @@ ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
 ngx_int_t ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     onestop_store_t *st, ngx_log_t *log);
 ngx_int_t ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc);
+
+/* the current location as main conf's ngx_str_t at offset, if unset */
+void ngx_http_onestop_page_at(ngx_conf_t *cf, size_t offset);
 
 /* the Content-Types more than one handler answers with */
 extern ngx_str_t  ngx_http_onestop_json_type;

@@ -168,6 +168,11 @@ ngx_http_onestop_feedback(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_onestop_feedback_handler;
 
+    if (olcf->feedback == ONESTOP_FB_HTML) {
+        ngx_http_onestop_page_at(cf, offsetof(ngx_http_onestop_main_conf_t,
+                                              feedback_page));
+    }
+
     return NGX_CONF_OK;
 }
 

@@ -174,10 +174,11 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
 {
-    int             status;
-    ngx_int_t       rc;
-    const char     *title;
-    onestop_buf_t   b;
+    int                            status;
+    ngx_int_t                      rc;
+    const char                    *title;
+    onestop_buf_t                  b;
+    ngx_http_onestop_main_conf_t  *omcf;
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-store", 8)
@@ -186,10 +187,15 @@ ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
     ngx_memzero(&b, sizeof(onestop_buf_t));
     status = onestop_html_error(&b, r->err_status ? (int) r->err_status
                                                   : NGX_HTTP_NOT_FOUND,
-                                &title);
+                                &title, (char *) omcf->lookup_page.data,
+                                omcf->lookup_page.len,
+                                (char *) omcf->feedback_page.data,
+                                omcf->feedback_page.len);
 
     rc = ngx_http_onestop_page(r, status, title, &b);
     onestop_buf_free(&b);

@@ -600,6 +600,8 @@ ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     } else if (ngx_strcmp(value[1].data, "html") == 0) {
         olcf->handler = NGX_HTTP_ONESTOP_LOOKUP_HTML;
+        ngx_http_onestop_page_at(cf, offsetof(ngx_http_onestop_main_conf_t,
+                                              lookup_page));
 
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -611,6 +613,25 @@ ngx_http_onestop_lookup(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_onestop_lookup_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/* the first location of a public page, which error pages link to */
+
+void
+ngx_http_onestop_page_at(ngx_conf_t *cf, size_t offset)
+{
+    ngx_str_t                     *at;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onestop_module);
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    at = (ngx_str_t *) ((u_char *) omcf + offset);
+
+    if (at->len == 0 && !clcf->regex && !clcf->named) {
+        *at = clcf->name;
+    }
 }
 
 

@@ -28,9 +28,12 @@ my $t = Onestop::Test->new(today => '2024-06-15');
 $t->spew('keys', sha256_hex('lp-admin') . " * admin\n");
 $t->spew('qr.key', ('ab' x 32) . "\n");
 $t->write_standard_conf(serve => [qw(lookup lookup_page ingest evaluate)], qr_key => 1,
-    server => "location /ho-so { onestop_lookup json; }\n"
+    server => "location /cong-dan/tra-cuu { onestop_lookup html;\n"
+        . "    error_page 404 /_onestop_errors/trang; }\n"
+        . "location = /_onestop_errors/trang { internal; onestop_error_page; }\n"
+        . "location /ho-so { onestop_lookup json; }\n"
         . "location /ma-qr { onestop_qr; }\n"
-        . "location /hoi-dap { onestop_feedback html; }\n"
+        . "location /cong-dan/hoi-dap { onestop_feedback html; }\n"
         . "location /api/v1/feedback { onestop_feedback json; }\n",
     main => "env ONESTOP_TIME;\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
@@ -49,12 +52,12 @@ my $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
 is($r->{status}, 200, 'a dossier written') or diag($r->{content});
 
 # a question, to follow up
-my ($q, $page) = $t->form('/hoi-dap', kind => 'question',
+my ($q, $page) = $t->form('/cong-dan/hoi-dap', kind => 'question',
     agency => '000.00.12.H36', subject => 'Thời hạn',
     text => 'Xin hỏi mất bao lâu?', name => 'Nguyễn Văn An',
     contact => 'an@example.vn', website => '');
 is($q->{status}, 201, 'a question by the form') or diag($page);
-my ($id, $token) = $page =~ m{href="/hoi-dap/(\d+)\?token=([A-Za-z0-9_-]{22})"};
+my ($id, $token) = $page =~ m{href="/cong-dan/hoi-dap/(\d+)\?token=([A-Za-z0-9_-]{22})"};
 ok($id, 'its follow-up link');
 
 # the location itself, and what follows it after a slash or in the query
@@ -65,13 +68,13 @@ for my $path ('/tra-cuu/HS-1', '/tra-cuu?code=HS-1', '/ho-so/HS-1',
     is($r->{status}, 200, "$path: 200");
     like($r->{content}, qr/HS-1/, "$path: the dossier");
 }
-for my $path ("/hoi-dap/$id?token=$token", "/api/v1/feedback/$id?token=$token") {
+for my $path ("/cong-dan/hoi-dap/$id?token=$token", "/api/v1/feedback/$id?token=$token") {
     is($t->get($path)->{status}, 200, "$path: 200");
 }
 
 # a path that only begins with a location's name
 for my $path ('/tra-cuuHS-1', '/ho-soHS-1', '/ma-qrHS-1.svg',
-    "/hoi-dap$id?token=$token", "/api/v1/feedback$id?token=$token")
+    "/cong-dan/hoi-dap$id?token=$token", "/api/v1/feedback$id?token=$token")
 {
     $r = $t->get($path, headers => \%admin);
     is($r->{status}, 404, "$path: 404");
@@ -85,7 +88,7 @@ is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
 
 # the questions' list is still there
 is($t->get('/api/v1/feedback')->{status}, 200, '/api/v1/feedback: 200');
-is($t->get('/hoi-dap')->{status}, 200, '/hoi-dap: 200');
+is($t->get('/cong-dan/hoi-dap')->{status}, 200, '/cong-dan/hoi-dap: 200');
 
 $r = $t->get("/api/v1/feedback$id?token=$token");
 is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
@@ -94,6 +97,14 @@ is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
 $r = $t->http('POST', '/api/v1/evaluationsHS-1', headers => \%admin,
     body => '{}');
 is($r->{status}, 404, 'POST /api/v1/evaluationsHS-1: 404');
+
+# the error pages link to the pages where this server has them
+$r = $t->get('/cong-dan/tra-cuuKHONG-CO');
+is($r->{status}, 404, 'a path not under the page: 404');
+my @links = $r->{content} =~ /<a href="([^"]*)"/g;
+is_deeply([grep { !m{^/$} } @links], ['/cong-dan/tra-cuu', '/cong-dan/hoi-dap'],
+    'its error page links to the lookup and the questions where they are')
+    or diag(explain(\@links));
 
 $t->check_log;
 done_testing();

@@ -147,7 +147,8 @@ test_error_pages(void)
 
     for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         memset(&b, 0, sizeof(onestop_buf_t));
-        st = onestop_html_error(&b, c[i].in, &title);
+        st = onestop_html_error(&b, c[i].in, &title, "/tra-cuu", 8,
+                                i % 2 ? "/cong-dan/hoi-dap" : "", i % 2 ? 17 : 0);
         is_int(st, c[i].out, "error page of %d: its status", c[i].in);
         ok(strcmp(title, c[i].words) == 0, "  its title: %s", c[i].words);
         ok(!b.failed && b.len
@@ -155,6 +156,11 @@ test_error_pages(void)
            && memmem(b.data, b.len, "href=\"/tra-cuu\"", 15) != NULL
            && memmem(b.data, b.len, "role=\"alert\"", 12) != NULL,
            "  says it, with the way back, as an alert");
+        ok((memmem(b.data, b.len, "href=\"/cong-dan/hoi-dap\"", 24) != NULL)
+           == (int) (i % 2)
+           && (memmem(b.data, b.len, "/hoi-dap\"", 9) != NULL)
+              == (int) (i % 2),
+           "  the questions' page linked where it is, and only if it is");
         onestop_buf_free(&b);
     }
 }
