@@ -81,6 +81,22 @@ like($r->{headers}{'content-type'} // '', qr{^application/json}, '... JSON');
 is(eval { $json->decode($r->{content})->{error}{code} },
     'precondition_failed', '... the error object') or diag($r->{content});
 
+# a path under /api/ that is no endpoint: the error object, not the
+# portal's Vietnamese page (an integrator's client reads JSON)
+for my $path ('/api/v1/nonexistent', '/api/v2/dossiers/X', '/api/',
+    '/api/v1/catalog/x')
+{
+    $r = $t->get($path);
+    is($r->{status}, 404, "$path: 404");
+    like($r->{headers}{'content-type'} // '', qr{^application/json; charset=utf-8},
+        "$path: JSON");
+    is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
+        "$path: the error object") or diag($r->{content});
+}
+$r = $t->get('/nonexistent');
+like($r->{headers}{'content-type'} // '', qr{^text/html},
+    'a path outside /api/: still the Vietnamese page');
+
 # issue 15: the shipped gzip, for JSON and CSV when asked, with Vary; the
 # catalog at its place
 for my $path ('/api/v1/catalog', '/api/v1/stats?period=all&group=agency',

@@ -618,18 +618,21 @@ $t->stop;
 ok($t->start, 'nginx again');
 
 # the error objects the reference configuration makes of nginx's own
-# 400, 412, 413, 429 and 5xx answers (its error_page lines); a 412 is a
-# conditional GET's (If-Match), the others any write's
+# 400, 412, 413, 429 and 5xx answers (its error_page lines), and its 404
+# of a path under /api/ that is no endpoint; a 412 is a conditional GET's
+# (If-Match), a 404 a lookup's, the others any write's
 my $n = 0;
 for my $line (split /\n/, Onestop::Test::slurp("$root/conf/onestop.conf")) {
     next unless $line =~ /^\s*return\s+(\d{3})\s+'(\{"error".*?)(?:\\n)?';/;
     $n++;
     push @cases, { name => "conf/onestop.conf's $1", status => $1,
-        $1 == 412 ? (path => '/api/v1/dossiers/{code}', method => 'GET')
+        $1 == 412 || $1 == 404
+                  ? (path => '/api/v1/dossiers/{code}', method => 'GET')
                   : (path => '/api/v1/ingest/dossiers', method => 'POST'),
         body => $2 };
 }
-is($n, 5, "conf/onestop.conf's error pages: 400, 412, 413, 429, 5xx");
+is($n, 6, "conf/onestop.conf's error objects: 400, 404, 412, 413, 429, "
+    . "5xx");
 
 # --- every JSON body against its schema, in one run of node ---
 
