@@ -455,6 +455,8 @@ ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);
 /* Access-Control-Allow-Origin: * (public data, errors too) */
 ngx_int_t ngx_http_onestop_cors(ngx_http_request_t *r);
+/* a CORS preflight (OPTIONS) of public data answered: 204, sent */
+ngx_int_t ngx_http_onestop_preflight(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_set_etag(ngx_http_request_t *r, ngx_str_t *etag);
 /* the query's arguments, read whole (onestop_args_parse): NGX_OK;
  * NGX_DECLINED when they cannot be (too many), with *error for the 400;

@@ -87,6 +87,11 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
+    if (r->method == NGX_HTTP_OPTIONS) {
+        *answered = ngx_http_onestop_preflight(r);
+        return NGX_DECLINED;
+    }
+
     /* a refusal here (405, 503) is sent at once: a browser application
      * reads it like the answers, so it carries the same CORS header */
 

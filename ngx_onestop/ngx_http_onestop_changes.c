@@ -137,6 +137,10 @@ ngx_http_onestop_changes_handler(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
+    if (r->method == NGX_HTTP_OPTIONS) {
+        return ngx_http_onestop_preflight(r);
+    }
+
     if (ngx_http_onestop_get_begin(r, 1, &rc) != NGX_OK) {
         return rc;
     }

@@ -548,6 +548,43 @@ ngx_http_onestop_cors(ngx_http_request_t *r)
 
 
 ngx_int_t
+ngx_http_onestop_preflight(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* what a cross-origin GET may send beyond the safelisted headers: the
+     * validators of a conditional request, the event stream's resume */
+
+    if (ngx_http_onestop_cors(r) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Allow",
+                                       (u_char *) "GET, HEAD, OPTIONS", 18)
+           != NGX_OK
+        || ngx_http_onestop_add_header(r, "Access-Control-Allow-Methods",
+                                       (u_char *) "GET, HEAD", 9) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Access-Control-Allow-Headers",
+                                       (u_char *) "If-None-Match, If-Match, "
+                                       "Last-Event-ID", 38) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Access-Control-Max-Age",
+                                       (u_char *) "86400", 5) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    return ngx_http_send_header(r);
+}
+
+
+ngx_int_t
 ngx_http_onestop_public_headers(ngx_http_request_t *r)
 {
     ngx_http_onestop_main_conf_t  *omcf;
