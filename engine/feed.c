@@ -257,6 +257,9 @@ onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
     size_t       argvlen[6];
     const char  *argv[6];
 
+    static const char    *multi = "MULTI", *exec = "EXEC";
+    static const size_t   multi_len = 5, exec_len = 4;
+
     argv[0] = "XREVRANGE";
     argvlen[0] = 9;
     argv[1] = f->stream.data;
@@ -270,7 +273,31 @@ onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
     argv[5] = "1";
     argvlen[5] = 1;
 
-    return onestop_resp_add(out, 0, 6, argv, argvlen);
+    if (onestop_resp_add(out, 0, 1, &multi, &multi_len) != 0
+        || onestop_resp_add(out, 0, 6, argv, argvlen) != 0)
+    {
+        return -1;
+    }
+
+    /* log=on: the replicas' log too, in the same reply */
+
+    if (f->log.len) {
+        argv[1] = f->log.data;
+        argvlen[1] = f->log.len;
+
+        if (onestop_resp_add(out, 0, 6, argv, argvlen) != 0) {
+            return -1;
+        }
+    }
+
+    return onestop_resp_add(out, 0, 1, &exec, &exec_len);
+}
+
+
+const char *
+onestop_feed_kind(int kind)
+{
+    return feed_kinds[kind >= 0 && kind <= ONESTOP_CHANGE_FEEDBACK ? kind : 0];
 }
 
 

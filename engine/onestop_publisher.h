@@ -88,8 +88,17 @@ int onestop_publish_lost(const struct redisReply *reply, uint64_t acked);
 #define ONESTOP_TOP_LOST   1
 #define ONESTOP_TOP_AHEAD  2
 
+/*
+ * The connection's check, on EXEC's reply to onestop_feed_top: 0,
+ * publish; ONESTOP_TOP_LOST, Redis lost what it acknowledged (every
+ * agency's figures again); ONESTOP_TOP_AHEAD, a stream (the changes or,
+ * with log=on, the replicas' log) ends beyond the store's last change:
+ * nothing may be published, msg says why and what to do, *which names
+ * the stream.
+ */
 int onestop_publish_top(const struct redisReply *reply,
     const onestop_feed_t *f, uint64_t acked, uint64_t seq,
-    const char *store, size_t store_len, char *msg, size_t len);
+    const char *store, size_t store_len, char *msg, size_t len,
+    const onestop_str_t **which);
 
 #endif /* ONESTOP_PUBLISHER_H */

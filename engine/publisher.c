@@ -210,25 +210,50 @@ onestop_publish_lost(const redisReply *r, uint64_t acked)
 int
 onestop_publish_top(const redisReply *r, const onestop_feed_t *f,
     uint64_t acked, uint64_t seq, const char *store, size_t store_len,
-    char *msg, size_t len)
+    char *msg, size_t len, const onestop_str_t **which)
 {
-    uint64_t  top;
+    size_t                i, n;
+    uint64_t              top;
+    const redisReply     *s;
+    const onestop_str_t  *name;
 
-    if (!stream_top(r, &top) || top <= seq) {
-        return onestop_publish_lost(r, acked) ? ONESTOP_TOP_LOST : 0;
+    /* EXEC's reply: the changes stream's last entry, then the log's; an
+     * error says nothing here, the round meets it */
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        return 0;
     }
 
-    snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change %" PRIu64
-             ", beyond the last change of store \"%.*s\" (%" PRIu64 "): "
-             "the store was restored from an older backup, or another "
-             "primary publishes under this prefix; nothing is published, "
-             "since Redis would refuse these changes' numbers as replays: "
-             "delete the prefix's streams (redis-cli DEL %.*s%s%.*s) or "
-             "give onestop_redis another prefix=, and the outbox goes out",
-             (int) f->stream.len, f->stream.data, top, (int) store_len,
-             store, seq, (int) f->stream.len, f->stream.data,
-             f->log.len ? " " : "", (int) f->log.len,
-             f->log.len ? f->log.data : "");
+    n = f->log.len && r->elements > 1 ? 2 : 1;
 
-    return ONESTOP_TOP_AHEAD;
+    for (i = 0; i < n; i++) {
+        s = r->element[i];
+        name = i == 0 ? &f->stream : &f->log;
+        *which = name;
+
+        if (!stream_top(s, &top)) {
+            continue;
+        }
+
+        if (top > seq) {
+            snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change "
+                     "%" PRIu64 ", beyond the last change of store "
+                     "\"%.*s\" (%" PRIu64 "): the store was restored from "
+                     "an older backup, or another primary publishes under "
+                     "this prefix; nothing is published, since Redis would "
+                     "refuse these changes' numbers as replays: delete the "
+                     "prefix's streams (redis-cli DEL %.*s%s%.*s) or give "
+                     "onestop_redis another prefix=, and the outbox goes "
+                     "out", (int) name->len, name->data, top,
+                     (int) store_len, store, seq, (int) f->stream.len,
+                     f->stream.data, f->log.len ? " " : "",
+                     (int) f->log.len, f->log.len ? f->log.data : "");
+
+            return ONESTOP_TOP_AHEAD;
+        }
+    }
+
+    *which = &f->stream;
+
+    return onestop_publish_lost(r->element[0], acked) ? ONESTOP_TOP_LOST : 0;
 }

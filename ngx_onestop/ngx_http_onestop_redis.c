@@ -68,6 +68,7 @@ struct ngx_http_onestop_publisher_s {
     unsigned                        ahead:1;    /* it was beyond the store:
                                                    asked again each second */
     ngx_msec_t                      top_at;
+    const onestop_str_t            *ahead_stream; /* the one that said so */
 
     uint64_t                        acked;
     uint64_t                        store_seq;
@@ -577,19 +578,27 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 static void
 ngx_http_onestop_redis_ask_top(ngx_http_onestop_publisher_t *pub)
 {
-    size_t       len;
+    size_t       i, len;
     const char  *cmd;
 
-    cmd = onestop_resp_cmd(&pub->top, 0, &len);
     pub->top_asked = 1;
     pub->top_at = ngx_current_msec;
 
-    if (ngx_http_onestop_hiredis_send(pub->link,
-                                      ngx_http_onestop_redis_on_top,
-                                      pub, cmd, len)
-        != NGX_OK)
-    {
-        ngx_http_onestop_hiredis_drop(pub->link, "could not send");
+    /* MULTI, the streams' last entries, EXEC: one answer */
+
+    for (i = 0; i < pub->top.n; i++) {
+        cmd = onestop_resp_cmd(&pub->top, i, &len);
+
+        if (ngx_http_onestop_hiredis_send(pub->link,
+                                          i + 1 < pub->top.n
+                                          ? ngx_http_onestop_redis_on_queued
+                                          : ngx_http_onestop_redis_on_top,
+                                          pub, cmd, len)
+            != NGX_OK)
+        {
+            ngx_http_onestop_hiredis_drop(pub->link, "could not send");
+            return;
+        }
     }
 }
 
@@ -899,9 +908,10 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     ngx_http_onestop_publisher_t  *pub = data;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    int       top;
-    char      msg[1024];
-    uint64_t  seq;
+    int                   top;
+    char                  msg[1024];
+    uint64_t              seq;
+    const onestop_str_t  *stream;
 
     ngx_http_onestop_hiredis_answered(pub->link, NULL);
 
@@ -922,7 +932,8 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
 
     top = onestop_publish_top(reply, &pub->feed, pub->acked, seq,
                               (char *) pub->omcf->store_path.data,
-                              pub->omcf->store_path.len, msg, sizeof(msg));
+                              pub->omcf->store_path.len, msg, sizeof(msg),
+                              &stream);
 
     if (top == ONESTOP_TOP_AHEAD) {
         if (!pub->ahead) {
@@ -930,6 +941,7 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
         }
 
         pub->ahead = 1;                 /* nothing published: see msg */
+        pub->ahead_stream = stream;
         return;
     }
 
@@ -942,8 +954,8 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     if (pub->ahead) {
         ngx_log_error(NGX_LOG_NOTICE, pub->log, 0,
                       "onestop_redis: \"%*s\" no longer ends beyond the "
-                      "store: publishing", pub->feed.stream.len,
-                      pub->feed.stream.data);
+                      "store: publishing", pub->ahead_stream->len,
+                      pub->ahead_stream->data);
     }
 
     pub->ahead = 0;

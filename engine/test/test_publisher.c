@@ -186,11 +186,30 @@ test_ack(void)
 }
 
 
-/* a reply to XREVRANGE ... COUNT 1: the entry with id `id`, or none */
+/* a string reply */
 static redisReply *
-top_reply(const char *id)
+str_reply(const char *p, size_t len)
 {
-    redisReply  *r, *e, *s;
+    redisReply  *s;
+
+    s = calloc(1, sizeof(redisReply));
+    s->type = REDIS_REPLY_STRING;
+    s->str = malloc(len + 1);
+    memcpy(s->str, p, len);
+    s->str[len] = '\0';
+    s->len = len;
+
+    return s;
+}
+
+
+/* a reply to XREVRANGE ... COUNT 1: the entry with id `id` and the
+ * fields fv (name, value, ..., NULL), or none */
+static redisReply *
+entry_reply(const char *id, const char **fv)
+{
+    size_t       n;
+    redisReply  *r, *e, *f;
 
     r = calloc(1, sizeof(redisReply));
     r->type = REDIS_REPLY_ARRAY;
@@ -200,17 +219,49 @@ top_reply(const char *id)
         return r;
     }
 
+    for (n = 0; fv != NULL && fv[n] != NULL; n++) { /* void */ }
+
+    f = calloc(1, sizeof(redisReply));
+    f->type = REDIS_REPLY_ARRAY;
+    f->elements = n;
+    f->element = calloc(n ? n : 1, sizeof(redisReply *));
+
+    for (n = 0; n < f->elements; n++) {
+        f->element[n] = str_reply(fv[n], strlen(fv[n]));
+    }
+
     e = calloc(1, sizeof(redisReply));
     e->type = REDIS_REPLY_ARRAY;
-    e->elements = 1;
-    e->element = calloc(1, sizeof(redisReply *));
-    s = calloc(1, sizeof(redisReply));
-    s->type = REDIS_REPLY_STRING;
-    s->str = strdup(id);
-    s->len = strlen(id);
-    e->element[0] = s;
+    e->elements = 2;
+    e->element = calloc(2, sizeof(redisReply *));
+    e->element[0] = str_reply(id, strlen(id));
+    e->element[1] = f;
     r->element[0] = e;
     r->elements = 1;
+
+    return r;
+}
+
+
+static redisReply *
+top_reply(const char *id)
+{
+    return entry_reply(id, NULL);
+}
+
+
+/* EXEC's reply to onestop_feed_top: the stream's, then the log's */
+static redisReply *
+exec_of(redisReply *changes, redisReply *log)
+{
+    redisReply  *r;
+
+    r = calloc(1, sizeof(redisReply));
+    r->type = REDIS_REPLY_ARRAY;
+    r->elements = log != NULL ? 2 : 1;
+    r->element = calloc(2, sizeof(redisReply *));
+    r->element[0] = changes;
+    r->element[1] = log;
 
     return r;
 }
@@ -219,14 +270,18 @@ top_reply(const char *id)
 static void
 top_free(redisReply *r)
 {
-    if (r->elements) {
-        free(r->element[0]->element[0]->str);
-        free(r->element[0]->element[0]);
-        free(r->element[0]->element);
-        free(r->element[0]);
+    size_t  i;
+
+    if (r == NULL) {
+        return;
+    }
+
+    for (i = 0; i < r->elements; i++) {
+        top_free(r->element[i]);
     }
 
     free(r->element);
+    free(r->str);
     free(r);
 }
 
@@ -258,10 +313,11 @@ test_lost(void)
 static void
 test_top(void)
 {
-    char                 msg[1024];
-    redisReply          *r, err;
-    onestop_feed_t       f;
-    onestop_feed_conf_t  c;
+    char                  msg[1024];
+    redisReply           *r, err;
+    onestop_feed_t        f;
+    onestop_feed_conf_t   c;
+    const onestop_str_t  *which;
 
     onestop_feed_conf_default(&c);
     c.prefix.data = "t";
@@ -269,34 +325,75 @@ test_top(void)
     c.log = 1;
     onestop_feed_init(&f, &c);
 
-    r = top_reply("12-0");
+    r = exec_of(top_reply("12-0"), top_reply("12-0"));
     msg[0] = '\0';
-    is_int(onestop_publish_top(r, &f, 12, 12, "/s", 2, msg, sizeof(msg)), 0,
+    is_int(onestop_publish_top(r, &f, 12, 12, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "the stream ends at the store's last change: publish");
-    is_int(onestop_publish_top(r, &f, 10, 14, "/s", 2, msg, sizeof(msg)), 0,
+    is_int(onestop_publish_top(r, &f, 10, 14, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "before it (changes to publish): publish");
-    is_int(onestop_publish_top(r, &f, 15, 16, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(r, &f, 15, 16, "/s", 2, msg, sizeof(msg),
+                               &which),
            ONESTOP_TOP_LOST, "before what Redis acknowledged: lost");
     ok(msg[0] == '\0', "... nothing to say");
-    is_int(onestop_publish_top(r, &f, 3, 9, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(r, &f, 3, 9, "/s", 2, msg, sizeof(msg),
+                               &which),
            ONESTOP_TOP_AHEAD, "beyond the store's last change (a restored "
            "store): ahead");
     ok(strstr(msg, "\"t:changes\" ends at change 12, beyond the last change "
                    "of store \"/s\" (9)") != NULL
        && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
        "... saying so and what to delete");
+    ok(which == &f.stream, "... of the changes stream");
     top_free(r);
 
-    r = top_reply(NULL);
-    is_int(onestop_publish_top(r, &f, 0, 0, "/s", 2, msg, sizeof(msg)), 0,
+    /* the changes stream deleted, the replicas' log kept */
+
+    r = exec_of(top_reply(NULL), top_reply("12-0"));
+    msg[0] = '\0';
+    is_int(onestop_publish_top(r, &f, 3, 9, "/s", 2, msg, sizeof(msg),
+                               &which),
+           ONESTOP_TOP_AHEAD, "the log beyond the store, the stream gone: "
+           "ahead");
+    ok(strstr(msg, "\"t:log\" ends at change 12, beyond the last change "
+                   "of store \"/s\" (9)") != NULL
+       && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
+       "... saying so of the log, and what to delete");
+    ok(which == &f.log, "... of the log");
+    is_int(onestop_publish_top(r, &f, 12, 12, "/s", 2, msg, sizeof(msg),
+                               &which),
+           ONESTOP_TOP_LOST, "the log at the store's end, the stream gone: "
+           "lost (the stream's entries are)");
+    top_free(r);
+
+    r = exec_of(top_reply(NULL), top_reply(NULL));
+    is_int(onestop_publish_top(r, &f, 0, 0, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "no stream, nothing written: publish");
     top_free(r);
 
     memset(&err, 0, sizeof(err));
     err.type = REDIS_REPLY_ERROR;
-    is_int(onestop_publish_top(&err, &f, 3, 1, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(&err, &f, 3, 1, "/s", 2, msg,
+                               sizeof(msg), &which),
            0, "an error says nothing: the round meets it");
 
+    onestop_feed_free(&f);
+
+    /* log=off: one stream; a log left from before is not looked at */
+
+    c.log = 0;
+    onestop_feed_init(&f, &c);
+    r = exec_of(top_reply("5-0"), NULL);
+    is_int(onestop_publish_top(r, &f, 5, 5, "/s", 2, msg, sizeof(msg),
+                               &which), 0, "log=off: the stream alone");
+    is_int(onestop_publish_top(r, &f, 1, 4, "/s", 2, msg, sizeof(msg),
+                               &which), ONESTOP_TOP_AHEAD,
+           "log=off: the stream beyond the store");
+    ok(strstr(msg, "redis-cli DEL t:changes)") != NULL,
+       "... the stream alone to delete");
+    top_free(r);
     onestop_feed_free(&f);
 }
 
@@ -397,7 +494,7 @@ main(void)
         is_int(fixture_dossier(st, 1, today), 200, "a dossier");
         test_round(st, today, 0);
         test_round(st, today, 1);
-        onestop_store_close(st);
+                onestop_store_close(st);
     }
 
     return done_testing();
