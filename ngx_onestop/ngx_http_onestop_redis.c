@@ -65,8 +65,10 @@ struct ngx_http_onestop_publisher_s {
     unsigned                        computing:1; /* figures off the loop */
     unsigned                        top_asked:1; /* the stream's end, at
                                                     each connection */
-    unsigned                        ahead:1;    /* it was beyond the store:
-                                                   asked again each second */
+    unsigned                        ahead:2;    /* ONESTOP_TOP_AHEAD or
+                                                   _DIVERGED: nothing goes
+                                                   out, asked again each
+                                                   second */
     ngx_msec_t                      top_at;
     const onestop_str_t            *ahead_stream; /* the one that said so */
 
@@ -927,20 +929,20 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     }
 
     seq = onestop_store_seq(wk->store);
-    onestop_store_read_end(wk->store);
     pub->top_asked = 0;
 
-    top = onestop_publish_top(reply, &pub->feed, pub->acked, seq,
+    top = onestop_publish_top(reply, &pub->feed, wk->store, pub->acked, seq,
                               (char *) pub->omcf->store_path.data,
                               pub->omcf->store_path.len, msg, sizeof(msg),
                               &stream);
+    onestop_store_read_end(wk->store);
 
-    if (top == ONESTOP_TOP_AHEAD) {
-        if (!pub->ahead) {
+    if (top == ONESTOP_TOP_AHEAD || top == ONESTOP_TOP_DIVERGED) {
+        if (pub->ahead != top) {
             ngx_log_error(NGX_LOG_ERR, pub->log, 0, "%s", msg);
         }
 
-        pub->ahead = 1;                 /* nothing published: see msg */
+        pub->ahead = top;               /* nothing published: see msg */
         pub->ahead_stream = stream;
         return;
     }
@@ -953,9 +955,11 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
 
     if (pub->ahead) {
         ngx_log_error(NGX_LOG_NOTICE, pub->log, 0,
-                      "onestop_redis: \"%*s\" no longer ends beyond the "
-                      "store: publishing", pub->ahead_stream->len,
-                      pub->ahead_stream->data);
+                      "onestop_redis: \"%*s\" no longer %s the store: "
+                      "publishing", pub->ahead_stream->len,
+                      pub->ahead_stream->data,
+                      pub->ahead == ONESTOP_TOP_AHEAD
+                      ? "ends beyond" : "holds other changes than");
     }
 
     pub->ahead = 0;
