@@ -865,3 +865,39 @@ onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
 
     return rc;
 }
+
+
+int
+onestop_feed_log_top(const onestop_feed_conf_t *c, onestop_resp_t *out)
+{
+    int          rc;
+    char        *stream;
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    stream = malloc(c->prefix.len + sizeof(":log"));
+    if (stream == NULL) {
+        out->failed = 1;
+        return -1;
+    }
+
+    argv[0] = "XREVRANGE";
+    argv[1] = stream;
+    argv[2] = "+";
+    argv[3] = "-";
+    argv[4] = "COUNT";
+    argv[5] = "1";
+
+    argvlen[0] = 9;
+    argvlen[1] = (size_t) sprintf(stream, "%.*s:log", (int) c->prefix.len,
+                                  c->prefix.data);
+    argvlen[2] = 1;
+    argvlen[3] = 1;
+    argvlen[4] = 5;
+    argvlen[5] = 1;
+
+    rc = onestop_resp_add(out, 0, 6, argv, argvlen);
+    free(stream);
+
+    return rc;
+}

@@ -177,6 +177,10 @@ int onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,
 int onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
     uint64_t after, size_t count, unsigned block);
 
+/* A follower's look at the log's end: XREVRANGE {prefix}:log + - COUNT 1
+ * (onestop_replica_top).  0, or -1. */
+int onestop_feed_log_top(const onestop_feed_conf_t *c, onestop_resp_t *out);
+
 /*
  * The log's part of a round (log=on, issue 14): XADD {prefix}:log [MAXLEN
  * ~ N] {seq}-0 FIELD VALUE ... for each of the n entries that
