@@ -31,7 +31,9 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/stats_property.t t/prewarm.t t/redis_ahead.t t/qr_errlog.t \
       t/feedback_location.t t/free_text.t t/reload_store.t \
       t/html_controls.t t/feedback_pages.t t/form_limits.t \
-      t/replica_whole.t t/location_prefix.t t/cors_preflight.t || status=1
+      t/replica_whole.t t/location_prefix.t t/cors_preflight.t \
+      t/redis_diverged.t t/replica_restore.t t/replica_failover.t \
+      || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
     head -30 "$log"/asan.*

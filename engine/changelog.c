@@ -307,6 +307,54 @@ onestop_changelog_record(onestop_store_t *st, uint64_t seq,
 }
 
 
+int
+onestop_changelog_entry(onestop_store_t *st, uint64_t seq, int64_t *ts,
+    onestop_str_t *kind, const char **rec, size_t *rec_len)
+{
+    size_t          len;
+    uint8_t         key[8];
+    MDB_val         k, v;
+    const char     *p, *end;
+
+    if (!st->reading || !st->has_changelog) {
+        return -1;
+    }
+
+    be64(key, seq);
+    k.mv_data = key;
+    k.mv_size = 8;
+
+    if (mdb_get(st->rtxn, st->changelog, &k, &v) != 0
+        || v.mv_size < CL_HEAD
+        || ((uint8_t *) v.mv_data)[0] != CL_FORMAT)
+    {
+        return -1;
+    }
+
+    memcpy(ts, (uint8_t *) v.mv_data + 1, 8);
+
+    /* {"seq":N,"kind":"K",...: the kinds are literals, never escaped */
+
+    p = (const char *) v.mv_data + CL_HEAD;
+    end = p + (v.mv_size - CL_HEAD);
+    kind->data = NULL;
+    kind->len = 0;
+
+    for (len = 9; p + len < end; p++) {
+        if (memcmp(p, ",\"kind\":\"", len) == 0) {
+            kind->data = p + len;
+
+            for (p += len; p < end && *p != '"'; p++) { /* void */ }
+
+            kind->len = (size_t) (p - kind->data);
+            break;
+        }
+    }
+
+    return onestop_changelog_record(st, seq, rec, rec_len) == 0 ? 0 : -1;
+}
+
+
 unsigned
 onestop_changes_days(const onestop_store_t *st)
 {

@@ -257,6 +257,9 @@ onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
     size_t       argvlen[6];
     const char  *argv[6];
 
+    static const char    *multi = "MULTI", *exec = "EXEC";
+    static const size_t   multi_len = 5, exec_len = 4;
+
     argv[0] = "XREVRANGE";
     argvlen[0] = 9;
     argv[1] = f->stream.data;
@@ -270,7 +273,31 @@ onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out)
     argv[5] = "1";
     argvlen[5] = 1;
 
-    return onestop_resp_add(out, 0, 6, argv, argvlen);
+    if (onestop_resp_add(out, 0, 1, &multi, &multi_len) != 0
+        || onestop_resp_add(out, 0, 6, argv, argvlen) != 0)
+    {
+        return -1;
+    }
+
+    /* log=on: the replicas' log too, in the same reply */
+
+    if (f->log.len) {
+        argv[1] = f->log.data;
+        argvlen[1] = f->log.len;
+
+        if (onestop_resp_add(out, 0, 6, argv, argvlen) != 0) {
+            return -1;
+        }
+    }
+
+    return onestop_resp_add(out, 0, 1, &exec, &exec_len);
+}
+
+
+const char *
+onestop_feed_kind(int kind)
+{
+    return feed_kinds[kind >= 0 && kind <= ONESTOP_CHANGE_FEEDBACK ? kind : 0];
 }
 
 
@@ -834,6 +861,42 @@ onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
     argvlen[7] = (size_t) sprintf(id, "%llu-0", (unsigned long long) after);
 
     rc = onestop_resp_add(out, after, 8, argv, argvlen);
+    free(stream);
+
+    return rc;
+}
+
+
+int
+onestop_feed_log_top(const onestop_feed_conf_t *c, onestop_resp_t *out)
+{
+    int          rc;
+    char        *stream;
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    stream = malloc(c->prefix.len + sizeof(":log"));
+    if (stream == NULL) {
+        out->failed = 1;
+        return -1;
+    }
+
+    argv[0] = "XREVRANGE";
+    argv[1] = stream;
+    argv[2] = "+";
+    argv[3] = "-";
+    argv[4] = "COUNT";
+    argv[5] = "1";
+
+    argvlen[0] = 9;
+    argvlen[1] = (size_t) sprintf(stream, "%.*s:log", (int) c->prefix.len,
+                                  c->prefix.data);
+    argvlen[2] = 1;
+    argvlen[3] = 1;
+    argvlen[4] = 5;
+    argvlen[5] = 1;
+
+    rc = onestop_resp_add(out, 0, 6, argv, argvlen);
     free(stream);
 
     return rc;

@@ -82,6 +82,14 @@ typedef struct {
 int onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
     int format, onestop_buf_t *out, onestop_changes_result_t *res);
 
+/*
+ * Entry seq of the change log on the current read of st: its commit time
+ * (ms), its kind ("dossier", ...) and a dossier's record (NULL: none).
+ * 0, or -1 when the log does not hold it.
+ */
+int onestop_changelog_entry(onestop_store_t *st, uint64_t seq, int64_t *ts,
+    onestop_str_t *kind, const char **rec, size_t *rec_len);
+
 /* The days the store keeps its change log: 0 when it keeps none. */
 unsigned onestop_changes_days(const onestop_store_t *st);
 

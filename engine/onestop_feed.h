@@ -141,10 +141,15 @@ void onestop_feed_free(onestop_feed_t *f);
 int onestop_feed_hello(const onestop_feed_t *f, const onestop_feed_conf_t *c,
     onestop_resp_t *out);
 
-/* XREVRANGE {stream} + - COUNT 1: the stream's last entry, which tells
- * whether Redis still has what it acknowledged (not after a restart from
- * an older snapshot).  0, or -1. */
+/* MULTI; XREVRANGE {stream} + - COUNT 1; with log=on XREVRANGE {log}
+ * + - COUNT 1; EXEC: the streams' last entries, which tell whether Redis
+ * still has what it acknowledged (not after a restart from an older
+ * snapshot) and whether it holds the store's changes under their numbers
+ * (not after a restore: onestop_publish_top).  0, or -1. */
 int onestop_feed_top(const onestop_feed_t *f, onestop_resp_t *out);
+
+/* the name of a change's kind (ONESTOP_CHANGE_*) in the stream */
+const char *onestop_feed_kind(int kind);
 
 /*
  * A round, on the current read of the store whose catalog is `cat`:
@@ -171,6 +176,10 @@ int onestop_feed_round(onestop_feed_t *f, onestop_resp_t *out,
  */
 int onestop_feed_xread(const onestop_feed_conf_t *c, onestop_resp_t *out,
     uint64_t after, size_t count, unsigned block);
+
+/* A follower's look at the log's end: XREVRANGE {prefix}:log + - COUNT 1
+ * (onestop_replica_top).  0, or -1. */
+int onestop_feed_log_top(const onestop_feed_conf_t *c, onestop_resp_t *out);
 
 /*
  * The log's part of a round (log=on, issue 14): XADD {prefix}:log [MAXLEN

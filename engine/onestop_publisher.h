@@ -68,7 +68,8 @@ void onestop_publish_ack(const onestop_publish_t *p,
     onestop_publish_ack_t *a);
 
 /*
- * Redis's reply to onestop_feed_top (not NULL) on a new connection, the
+ * Redis's reply to XREVRANGE {prefix}:changes + - COUNT 1 (not NULL; the
+ * first of EXEC's reply to onestop_feed_top) on a new connection, the
  * feed having been acknowledged up to `acked`: 1 when the stream ends
  * before acked (Redis restarted from an older snapshot, or without one,
  * or the stream was deleted): the figures' hash is as old, and every
@@ -76,20 +77,28 @@ void onestop_publish_ack(const onestop_publish_t *p,
  */
 int onestop_publish_lost(const struct redisReply *reply, uint64_t acked);
 
-/*
- * The same reply against the store's last change `seq`: ONESTOP_TOP_AHEAD
- * when the stream ends beyond it (the store restored from an older
- * backup, or another primary publishing under the prefix: this store's
- * next changes would take numbers the stream holds, and Redis would
- * refuse them as replays), with msg saying so and what to do (store: the
- * store's directory, for the log); ONESTOP_TOP_LOST as
- * onestop_publish_lost; else 0.
- */
-#define ONESTOP_TOP_LOST   1
-#define ONESTOP_TOP_AHEAD  2
+#define ONESTOP_TOP_LOST      1
+#define ONESTOP_TOP_AHEAD     2
+#define ONESTOP_TOP_DIVERGED  3
 
+/*
+ * The connection's check, on EXEC's reply to onestop_feed_top, the
+ * store's last change `seq` and the current read of the store (st; NULL:
+ * no comparison of entries): 0, publish; ONESTOP_TOP_LOST as
+ * onestop_publish_lost; ONESTOP_TOP_AHEAD, a stream (the changes or, with
+ * log=on, the replicas' log) ends beyond the store's last change;
+ * ONESTOP_TOP_DIVERGED, a stream's last entry is another change than the
+ * store's under that number, as far as its outbox or its change log tell.
+ * Both are a store restored from an older backup (the second one that
+ * committed before it published), or another primary publishing under
+ * the prefix: this store's changes would take numbers the stream holds,
+ * which Redis refuses as replays.  For them nothing may be published: msg
+ * says why and what to do (store: the store's directory, for the log),
+ * *which names the stream.
+ */
 int onestop_publish_top(const struct redisReply *reply,
-    const onestop_feed_t *f, uint64_t acked, uint64_t seq,
-    const char *store, size_t store_len, char *msg, size_t len);
+    const onestop_feed_t *f, onestop_store_t *st, uint64_t acked,
+    uint64_t seq, const char *store, size_t store_len, char *msg,
+    size_t len, const onestop_str_t **which);
 
 #endif /* ONESTOP_PUBLISHER_H */

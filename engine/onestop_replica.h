@@ -222,6 +222,21 @@ typedef struct {
 #define ONESTOP_FOLLOW_SAY_MS  60000
 
 /*
+ * A follower's look at the log's end when a read found nothing past its
+ * store (on the current read of st): the reply to XREVRANGE {prefix}:log
+ * + - COUNT 1 (onestop_feed_log_top).  ONESTOP_REPLICA_DIVERGED, res->bad
+ * and res->message, when the log ends below the store's sequence at an
+ * entry that is not the store's change under that number (its kind or
+ * commit time differs from the change log's): the primary was restored
+ * from an older backup and its feed reset, and it publishes other changes
+ * under the numbers this store has.  ONESTOP_OK otherwise: the log ends
+ * at or past the store, it is empty, its last entry is this store's (Redis
+ * lost what followed), or the change log does not hold the change.
+ */
+int onestop_replica_top(onestop_store_t *st, const struct redisReply *r,
+    onestop_replica_result_t *res);
+
+/*
  * A follower's batch done (onestop_replica_apply's rc and res, committed
  * at now_ms) into its shared state: the applied sequence, the lag, the
  * state.  0: go on reading; ONESTOP_FOLLOW_BEHIND or _DIVERGED: stop,

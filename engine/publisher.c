@@ -16,6 +16,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "onestop_changes.h"
+#include "onestop_date.h"
 #include "onestop_publisher.h"
 
 
@@ -207,28 +209,247 @@ onestop_publish_lost(const redisReply *r, uint64_t acked)
 }
 
 
-int
-onestop_publish_top(const redisReply *r, const onestop_feed_t *f,
-    uint64_t acked, uint64_t seq, const char *store, size_t store_len,
-    char *msg, size_t len)
+/* the value of field `name` in an entry's [field, value, ...], or NULL */
+static const redisReply *
+entry_field(const redisReply *fv, const char *name)
 {
-    uint64_t  top;
+    size_t  i, len;
 
-    if (!stream_top(r, &top) || top <= seq) {
-        return onestop_publish_lost(r, acked) ? ONESTOP_TOP_LOST : 0;
+    len = strlen(name);
+
+    for (i = 0; i + 1 < fv->elements; i += 2) {
+        if (fv->element[i]->type == REDIS_REPLY_STRING
+            && fv->element[i]->len == len
+            && memcmp(fv->element[i]->str, name, len) == 0
+            && fv->element[i + 1]->type == REDIS_REPLY_STRING)
+        {
+            return fv->element[i + 1];
+        }
     }
 
-    snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change %" PRIu64
-             ", beyond the last change of store \"%.*s\" (%" PRIu64 "): "
-             "the store was restored from an older backup, or another "
-             "primary publishes under this prefix; nothing is published, "
-             "since Redis would refuse these changes' numbers as replays: "
-             "delete the prefix's streams (redis-cli DEL %.*s%s%.*s) or "
-             "give onestop_redis another prefix=, and the outbox goes out",
-             (int) f->stream.len, f->stream.data, top, (int) store_len,
-             store, seq, (int) f->stream.len, f->stream.data,
-             f->log.len ? " " : "", (int) f->log.len,
-             f->log.len ? f->log.data : "");
+    return NULL;
+}
 
-    return ONESTOP_TOP_AHEAD;
+
+static int
+field_is(const redisReply *v, const char *p, size_t len)
+{
+    return v->len == len && memcmp(v->str, p, len) == 0;
+}
+
+
+/* the change log's entry `top` against the stream's entry fv: its kind,
+ * its commit time (the log's in ms, the stream's to the second) and a
+ * dossier's record */
+static int
+top_differs_changelog(onestop_store_t *st, const redisReply *fv, int log,
+    uint64_t top)
+{
+    size_t             rec_len;
+    int64_t            ms, v;
+    const char        *rec, *p;
+    onestop_ts_t       a;
+    onestop_str_t      kind;
+    const redisReply  *x;
+
+    if (onestop_changelog_entry(st, top, &ms, &kind, &rec, &rec_len) != 0) {
+        return 0;                       /* not kept: nothing to compare */
+    }
+
+    x = entry_field(fv, "kind");
+    if (x != NULL && kind.data != NULL && !field_is(x, kind.data, kind.len)) {
+        return 1;
+    }
+
+    x = entry_field(fv, "ts");
+
+    if (x != NULL && log) {
+        for (v = 0, p = x->str; p < x->str + x->len; p++) {
+            if (*p < '0' || *p > '9' || v > INT64_MAX / 10 - 10) {
+                return 0;
+            }
+
+            v = v * 10 + (*p - '0');
+        }
+
+        return v != ms;
+    }
+
+    if (x != NULL && ms >= 0 && onestop_ts_parse(x->str, x->len, 0, &a) == 0
+        && a.sec != ms / 1000)
+    {
+        return 1;
+    }
+
+    x = entry_field(fv, "record");
+    return x != NULL && rec != NULL && !field_is(x, rec, rec_len);
+}
+
+
+/*
+ * 1 when the stream's last entry (XREVRANGE's reply), change `top`, is
+ * not the store's change `top`: a store restored from an older backup
+ * that has committed other changes under the numbers since.  From the
+ * outbox while it holds the change: on the log, the running digest, which
+ * says it for the whole history up to `top`; on the changes stream, what
+ * the entry says of the change (its kind, code, version, commit time and
+ * record).  Else from the change log (onestop_changelog_days), which the
+ * store keeps whether or not it publishes.  0 when they agree, when the
+ * store no longer has the change, or when the entry stands for a gap:
+ * nothing to compare.
+ */
+static int
+top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
+{
+    long                  n;
+    char                  v[24];
+    size_t                k;
+    onestop_ts_t          a, b;
+    onestop_change_t      ch;
+    onestop_log_entry_t   e;
+    const redisReply     *fv, *x;
+
+    fv = r->element[0]->elements > 1 ? r->element[0]->element[1] : NULL;
+
+    if (fv == NULL || fv->type != REDIS_REPLY_ARRAY) {
+        return 0;
+    }
+
+    x = entry_field(fv, "kind");
+
+    if (x == NULL || field_is(x, "gap", 3)) {
+        return 0;
+    }
+
+    n = onestop_store_outbox_read(st, top - 1, &ch, 1);
+
+    if (n != 1 || ch.seq != top) {
+        return top_differs_changelog(st, fv, log, top);
+    }
+
+    if (log) {
+        n = onestop_replica_log(st, top - 1, &e, 1);
+
+        if (n != 1 || e.seq != top) {
+            return 0;
+        }
+
+        for (k = 0; k < e.nfields; k++) {
+            if (e.field[k].name_len == 6
+                && memcmp(e.field[k].name, "digest", 6) == 0)
+            {
+                x = entry_field(fv, "digest");
+                return x != NULL
+                       && !field_is(x, e.field[k].value, e.field[k].value_len);
+            }
+        }
+
+        /* kept without its bytes (the store did not log then) */
+        return top_differs_changelog(st, fv, log, top);
+    }
+
+    if (!field_is(x, onestop_feed_kind(ch.kind),
+                  strlen(onestop_feed_kind(ch.kind))))
+    {
+        return 1;
+    }
+
+    x = entry_field(fv, "code");
+    if (x != NULL && !field_is(x, ch.code, ch.code_len)) {
+        return 1;
+    }
+
+    x = entry_field(fv, "version");
+    if (x != NULL
+        && !field_is(x, v, (size_t) sprintf(v, "%llu",
+                                            (unsigned long long) ch.version)))
+    {
+        return 1;
+    }
+
+    /* the same instant, whatever offset either was written in */
+
+    x = entry_field(fv, "ts");
+    if (x != NULL && ch.ts_len
+        && onestop_ts_parse(x->str, x->len, 0, &a) == 0
+        && onestop_ts_parse(ch.ts, ch.ts_len, 0, &b) == 0
+        && a.sec != b.sec)
+    {
+        return 1;
+    }
+
+    x = entry_field(fv, "record");
+    return x != NULL && ch.record != NULL
+           && !field_is(x, ch.record, ch.record_len);
+}
+
+
+int
+onestop_publish_top(const redisReply *r, const onestop_feed_t *f,
+    onestop_store_t *st, uint64_t acked, uint64_t seq, const char *store,
+    size_t store_len, char *msg, size_t len, const onestop_str_t **which)
+{
+    size_t                i, n;
+    uint64_t              top;
+    const redisReply     *s;
+    const onestop_str_t  *name;
+
+    /* EXEC's reply: the changes stream's last entry, then the log's; an
+     * error says nothing here, the round meets it */
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        return 0;
+    }
+
+    n = f->log.len && r->elements > 1 ? 2 : 1;
+
+    for (i = 0; i < n; i++) {
+        s = r->element[i];
+        name = i == 0 ? &f->stream : &f->log;
+        *which = name;
+
+        if (!stream_top(s, &top)) {
+            continue;
+        }
+
+        if (top > seq) {
+            snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change "
+                     "%" PRIu64 ", beyond the last change of store "
+                     "\"%.*s\" (%" PRIu64 "): the store was restored from "
+                     "an older backup, or another primary publishes under "
+                     "this prefix; nothing is published, since Redis would "
+                     "refuse these changes' numbers as replays: delete the "
+                     "prefix's streams (redis-cli DEL %.*s%s%.*s) or give "
+                     "onestop_redis another prefix=, and the outbox goes "
+                     "out", (int) name->len, name->data, top,
+                     (int) store_len, store, seq, (int) f->stream.len,
+                     f->stream.data, f->log.len ? " " : "",
+                     (int) f->log.len, f->log.len ? f->log.data : "");
+
+            return ONESTOP_TOP_AHEAD;
+        }
+
+        if (st != NULL && top_differs(st, s, i == 1, top)) {
+            snprintf(msg, len, "onestop_redis: \"%.*s\" ends at change "
+                     "%" PRIu64 ", which is not change %" PRIu64 " of "
+                     "store \"%.*s\" (at %" PRIu64 "): the store was "
+                     "restored from an older backup and has committed other "
+                     "changes under these numbers since, or another primary "
+                     "publishes under this prefix; nothing is published, "
+                     "since Redis holds other changes under these numbers: "
+                     "delete the prefix's streams (redis-cli DEL "
+                     "%.*s%s%.*s) or give onestop_redis another prefix=, "
+                     "and the outbox goes out", (int) name->len, name->data,
+                     top, top, (int) store_len, store, seq,
+                     (int) f->stream.len, f->stream.data,
+                     f->log.len ? " " : "", (int) f->log.len,
+                     f->log.len ? f->log.data : "");
+
+            return ONESTOP_TOP_DIVERGED;
+        }
+    }
+
+    *which = &f->stream;
+
+    return onestop_publish_lost(r->element[0], acked) ? ONESTOP_TOP_LOST : 0;
 }

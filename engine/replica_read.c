@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "onestop_changes.h"
 #include "onestop_replica.h"
 
 
@@ -349,6 +350,109 @@ onestop_follow_done(onestop_follow_share_t *f, int rc,
     __atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
 
     return rc == ONESTOP_OK ? 0 : (int) state;
+}
+
+
+/* the value of field `name` of the entry [id, [field, value, ...]] */
+static const redisReply *
+top_field(const redisReply *e, const char *name)
+{
+    size_t             i, len;
+    const redisReply  *fv;
+
+    fv = e->elements > 1 ? e->element[1] : NULL;
+
+    if (fv == NULL || fv->type != REDIS_REPLY_ARRAY) {
+        return NULL;
+    }
+
+    len = strlen(name);
+
+    for (i = 0; i + 1 < fv->elements; i += 2) {
+        if (fv->element[i]->type == REDIS_REPLY_STRING
+            && fv->element[i]->len == len
+            && memcmp(fv->element[i]->str, name, len) == 0
+            && fv->element[i + 1]->type == REDIS_REPLY_STRING)
+        {
+            return fv->element[i + 1];
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+onestop_replica_top(onestop_store_t *st, const redisReply *r,
+    onestop_replica_result_t *res)
+{
+    size_t             rec_len;
+    int64_t            ms;
+    uint64_t           top, ts, seq;
+    const char        *rec;
+    onestop_str_t      kind;
+    const redisReply  *e, *x;
+
+    memset(res, 0, sizeof(onestop_replica_result_t));
+    seq = onestop_store_seq(st);
+    res->seq = seq;
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        return ONESTOP_OK;              /* an empty log, or an error */
+    }
+
+    e = r->element[0];
+
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 1
+        || e->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return ONESTOP_OK;
+    }
+
+    top = xread_id(e->element[0]->str, e->element[0]->len);
+
+    /* at or past the store: the reads and the digests see to it */
+
+    if (top == 0 || top >= seq) {
+        return ONESTOP_OK;
+    }
+
+    x = top_field(e, "kind");
+
+    if (x == NULL || (x->len == 3 && memcmp(x->str, "gap", 3) == 0)
+        || onestop_changelog_entry(st, top, &ms, &kind, &rec, &rec_len) != 0)
+    {
+        return ONESTOP_OK;              /* nothing to compare */
+    }
+
+    if (kind.data != NULL
+        && (x->len != kind.len || memcmp(x->str, kind.data, kind.len) != 0))
+    {
+        goto diverged;
+    }
+
+    x = top_field(e, "ts");
+
+    if (x == NULL || x->len == 0 || x->len > 19) {
+        return ONESTOP_OK;
+    }
+
+    ts = xread_id(x->str, x->len);
+
+    if (ts == 0 || (int64_t) ts == ms) {
+        return ONESTOP_OK;              /* Redis lost the entries after it */
+    }
+
+diverged:
+
+    res->bad = top;
+    snprintf(res->message, sizeof(res->message), "the log ends at change %"
+             PRIu64 ", which is not this store's change %" PRIu64 " (it is "
+             "at %" PRIu64 "): the primary was restored from an older "
+             "backup; seed this store again from a fresh backup of the "
+             "primary", top, top, seq);
+
+    return ONESTOP_REPLICA_DIVERGED;
 }
 
 

@@ -56,6 +56,7 @@ struct ngx_http_onestop_follower_s {
     ngx_http_onestop_hiredis_t     *link;
     onestop_resp_t                  hello;
     onestop_resp_t                  cmd;
+    onestop_resp_t                  top;        /* the log's last entry */
     onestop_replica_batch_t         batch;
     onestop_replica_result_t        res;
     int                             rc;
@@ -81,6 +82,10 @@ static void ngx_http_onestop_follow_hello(void *data, ngx_uint_t snapshot);
 static void ngx_http_onestop_follow_gone(void *data);
 static void ngx_http_onestop_follow_on_read(redisAsyncContext *ac,
     void *reply, void *data);
+static void ngx_http_onestop_follow_on_top(redisAsyncContext *ac,
+    void *reply, void *data);
+static void ngx_http_onestop_follow_say(ngx_http_onestop_follower_t *fl,
+    int state, const char *msg);
 static int ngx_http_onestop_follow_apply(void *data);
 static void ngx_http_onestop_follow_applied(void *data);
 
@@ -130,7 +135,8 @@ ngx_http_onestop_follow_init_process(ngx_cycle_t *cycle,
     }
 
     if (onestop_feed_init(&feed, fc) != 0
-        || onestop_feed_hello(&feed, fc, &fl->hello) != 0)
+        || onestop_feed_hello(&feed, fc, &fl->hello) != 0
+        || onestop_feed_log_top(fc, &fl->top) != 0)
     {
         onestop_feed_free(&feed);
         return NGX_ERROR;
@@ -194,6 +200,7 @@ ngx_http_onestop_follow_exit_process(ngx_http_onestop_main_conf_t *omcf)
 
     onestop_resp_free(&fl->hello);
     onestop_resp_free(&fl->cmd);
+    onestop_resp_free(&fl->top);
     onestop_replica_batch_free(&fl->batch);
 
     wk->follower = NULL;
@@ -341,6 +348,8 @@ ngx_http_onestop_follow_on_read(redisAsyncContext *ac, void *reply,
     ngx_http_onestop_follower_t  *fl = data;
 
     long         n;
+    size_t       len;
+    const char  *cmd;
     redisReply  *r = reply;
 
     ngx_http_onestop_hiredis_answered(fl->link, NULL);
@@ -359,9 +368,22 @@ ngx_http_onestop_follow_on_read(redisAsyncContext *ac, void *reply,
     }
 
     if (n == 0) {
-        /* nothing new for a second: caught up */
+        /* nothing new for a second: caught up, unless the log ends
+         * below the store (its primary restored): its last entry asked */
         __atomic_store_n(&fl->sh->follow.lag_ms, 0, __ATOMIC_RELEASE);
-        ngx_post_event(&fl->kick, &ngx_posted_events);
+
+        cmd = onestop_resp_cmd(&fl->top, 0, &len);
+
+        if (ngx_http_onestop_hiredis_send(fl->link,
+                                          ngx_http_onestop_follow_on_top,
+                                          fl, cmd, len)
+            != NGX_OK)
+        {
+            ngx_http_onestop_hiredis_drop(fl->link, "could not send");
+            return;
+        }
+
+        fl->reading = 1;
         return;
     }
 
@@ -420,9 +442,8 @@ ngx_http_onestop_follow_applied(void *data)
 {
     ngx_http_onestop_follower_t  *fl = data;
 
-    int         state;
-    char        msg[512];
-    ngx_uint_t  level;
+    int   state;
+    char  msg[512];
 
     fl->applying = 0;
     state = onestop_follow_done(&fl->sh->follow, fl->rc, &fl->res,
@@ -440,6 +461,62 @@ ngx_http_onestop_follow_applied(void *data)
 
     if (state > 0) {
         fl->seq = fl->res.seq;
+    }
+
+    ngx_http_onestop_follow_say(fl, state, msg);
+}
+
+
+/* the log's last entry, when a read found nothing */
+
+static void
+ngx_http_onestop_follow_on_top(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    ngx_http_onestop_follower_t  *fl = data;
+    ngx_http_onestop_worker_t    *wk = ngx_http_onestop_worker;
+
+    int   rc, state;
+    char  msg[512];
+
+    ngx_http_onestop_hiredis_answered(fl->link, NULL);
+    fl->reading = 0;
+
+    if (reply == NULL || !fl->leader || fl->stopped) {
+        return;
+    }
+
+    if (ngx_http_onestop_read_begin(fl->omcf, wk->store, wk->log) != NGX_OK)
+    {
+        return;                         /* asked again after the next read */
+    }
+
+    rc = onestop_replica_top(wk->store, reply, &fl->res);
+    onestop_store_read_end(wk->store);
+
+    if (rc == ONESTOP_OK) {
+        ngx_post_event(&fl->kick, &ngx_posted_events);
+        return;
+    }
+
+    state = onestop_follow_done(&fl->sh->follow, rc, &fl->res,
+                                (int64_t) ngx_time() * 1000
+                                + (int64_t) ngx_timeofday()->msec,
+                                msg, sizeof(msg));
+
+    ngx_http_onestop_follow_say(fl, state, msg);
+}
+
+
+/* stopped (behind, diverged: it keeps serving) or not, and the log */
+
+static void
+ngx_http_onestop_follow_say(ngx_http_onestop_follower_t *fl, int state,
+    const char *msg)
+{
+    ngx_uint_t  level;
+
+    if (state > 0) {
         fl->stopped = 1;
         ngx_http_onestop_hiredis_drop(fl->link, NULL);
     }

@@ -65,9 +65,12 @@ struct ngx_http_onestop_publisher_s {
     unsigned                        computing:1; /* figures off the loop */
     unsigned                        top_asked:1; /* the stream's end, at
                                                     each connection */
-    unsigned                        ahead:1;    /* it was beyond the store:
-                                                   asked again each second */
+    unsigned                        ahead:2;    /* ONESTOP_TOP_AHEAD or
+                                                   _DIVERGED: nothing goes
+                                                   out, asked again each
+                                                   second */
     ngx_msec_t                      top_at;
+    const onestop_str_t            *ahead_stream; /* the one that said so */
 
     uint64_t                        acked;
     uint64_t                        store_seq;
@@ -577,19 +580,27 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 static void
 ngx_http_onestop_redis_ask_top(ngx_http_onestop_publisher_t *pub)
 {
-    size_t       len;
+    size_t       i, len;
     const char  *cmd;
 
-    cmd = onestop_resp_cmd(&pub->top, 0, &len);
     pub->top_asked = 1;
     pub->top_at = ngx_current_msec;
 
-    if (ngx_http_onestop_hiredis_send(pub->link,
-                                      ngx_http_onestop_redis_on_top,
-                                      pub, cmd, len)
-        != NGX_OK)
-    {
-        ngx_http_onestop_hiredis_drop(pub->link, "could not send");
+    /* MULTI, the streams' last entries, EXEC: one answer */
+
+    for (i = 0; i < pub->top.n; i++) {
+        cmd = onestop_resp_cmd(&pub->top, i, &len);
+
+        if (ngx_http_onestop_hiredis_send(pub->link,
+                                          i + 1 < pub->top.n
+                                          ? ngx_http_onestop_redis_on_queued
+                                          : ngx_http_onestop_redis_on_top,
+                                          pub, cmd, len)
+            != NGX_OK)
+        {
+            ngx_http_onestop_hiredis_drop(pub->link, "could not send");
+            return;
+        }
     }
 }
 
@@ -899,9 +910,10 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     ngx_http_onestop_publisher_t  *pub = data;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    int       top;
-    char      msg[1024];
-    uint64_t  seq;
+    int                   top;
+    char                  msg[1024];
+    uint64_t              seq;
+    const onestop_str_t  *stream;
 
     ngx_http_onestop_hiredis_answered(pub->link, NULL);
 
@@ -917,19 +929,21 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
     }
 
     seq = onestop_store_seq(wk->store);
-    onestop_store_read_end(wk->store);
     pub->top_asked = 0;
 
-    top = onestop_publish_top(reply, &pub->feed, pub->acked, seq,
+    top = onestop_publish_top(reply, &pub->feed, wk->store, pub->acked, seq,
                               (char *) pub->omcf->store_path.data,
-                              pub->omcf->store_path.len, msg, sizeof(msg));
+                              pub->omcf->store_path.len, msg, sizeof(msg),
+                              &stream);
+    onestop_store_read_end(wk->store);
 
-    if (top == ONESTOP_TOP_AHEAD) {
-        if (!pub->ahead) {
+    if (top == ONESTOP_TOP_AHEAD || top == ONESTOP_TOP_DIVERGED) {
+        if (pub->ahead != top) {
             ngx_log_error(NGX_LOG_ERR, pub->log, 0, "%s", msg);
         }
 
-        pub->ahead = 1;                 /* nothing published: see msg */
+        pub->ahead = top;               /* nothing published: see msg */
+        pub->ahead_stream = stream;
         return;
     }
 
@@ -941,9 +955,11 @@ ngx_http_onestop_redis_on_top(redisAsyncContext *ac, void *reply, void *data)
 
     if (pub->ahead) {
         ngx_log_error(NGX_LOG_NOTICE, pub->log, 0,
-                      "onestop_redis: \"%*s\" no longer ends beyond the "
-                      "store: publishing", pub->feed.stream.len,
-                      pub->feed.stream.data);
+                      "onestop_redis: \"%*s\" no longer %s the store: "
+                      "publishing", pub->ahead_stream->len,
+                      pub->ahead_stream->data,
+                      pub->ahead == ONESTOP_TOP_AHEAD
+                      ? "ends beyond" : "holds other changes than");
     }
 
     pub->ahead = 0;

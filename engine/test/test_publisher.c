@@ -186,11 +186,30 @@ test_ack(void)
 }
 
 
-/* a reply to XREVRANGE ... COUNT 1: the entry with id `id`, or none */
+/* a string reply */
 static redisReply *
-top_reply(const char *id)
+str_reply(const char *p, size_t len)
 {
-    redisReply  *r, *e, *s;
+    redisReply  *s;
+
+    s = calloc(1, sizeof(redisReply));
+    s->type = REDIS_REPLY_STRING;
+    s->str = malloc(len + 1);
+    memcpy(s->str, p, len);
+    s->str[len] = '\0';
+    s->len = len;
+
+    return s;
+}
+
+
+/* a reply to XREVRANGE ... COUNT 1: the entry with id `id` and the
+ * fields fv (name, value, ..., NULL), or none */
+static redisReply *
+entry_reply(const char *id, const char **fv)
+{
+    size_t       n;
+    redisReply  *r, *e, *f;
 
     r = calloc(1, sizeof(redisReply));
     r->type = REDIS_REPLY_ARRAY;
@@ -200,17 +219,49 @@ top_reply(const char *id)
         return r;
     }
 
+    for (n = 0; fv != NULL && fv[n] != NULL; n++) { /* void */ }
+
+    f = calloc(1, sizeof(redisReply));
+    f->type = REDIS_REPLY_ARRAY;
+    f->elements = n;
+    f->element = calloc(n ? n : 1, sizeof(redisReply *));
+
+    for (n = 0; n < f->elements; n++) {
+        f->element[n] = str_reply(fv[n], strlen(fv[n]));
+    }
+
     e = calloc(1, sizeof(redisReply));
     e->type = REDIS_REPLY_ARRAY;
-    e->elements = 1;
-    e->element = calloc(1, sizeof(redisReply *));
-    s = calloc(1, sizeof(redisReply));
-    s->type = REDIS_REPLY_STRING;
-    s->str = strdup(id);
-    s->len = strlen(id);
-    e->element[0] = s;
+    e->elements = 2;
+    e->element = calloc(2, sizeof(redisReply *));
+    e->element[0] = str_reply(id, strlen(id));
+    e->element[1] = f;
     r->element[0] = e;
     r->elements = 1;
+
+    return r;
+}
+
+
+static redisReply *
+top_reply(const char *id)
+{
+    return entry_reply(id, NULL);
+}
+
+
+/* EXEC's reply to onestop_feed_top: the stream's, then the log's */
+static redisReply *
+exec_of(redisReply *changes, redisReply *log)
+{
+    redisReply  *r;
+
+    r = calloc(1, sizeof(redisReply));
+    r->type = REDIS_REPLY_ARRAY;
+    r->elements = log != NULL ? 2 : 1;
+    r->element = calloc(2, sizeof(redisReply *));
+    r->element[0] = changes;
+    r->element[1] = log;
 
     return r;
 }
@@ -219,14 +270,18 @@ top_reply(const char *id)
 static void
 top_free(redisReply *r)
 {
-    if (r->elements) {
-        free(r->element[0]->element[0]->str);
-        free(r->element[0]->element[0]);
-        free(r->element[0]->element);
-        free(r->element[0]);
+    size_t  i;
+
+    if (r == NULL) {
+        return;
+    }
+
+    for (i = 0; i < r->elements; i++) {
+        top_free(r->element[i]);
     }
 
     free(r->element);
+    free(r->str);
     free(r);
 }
 
@@ -258,10 +313,11 @@ test_lost(void)
 static void
 test_top(void)
 {
-    char                 msg[1024];
-    redisReply          *r, err;
-    onestop_feed_t       f;
-    onestop_feed_conf_t  c;
+    char                  msg[1024];
+    redisReply           *r, err;
+    onestop_feed_t        f;
+    onestop_feed_conf_t   c;
+    const onestop_str_t  *which;
 
     onestop_feed_conf_default(&c);
     c.prefix.data = "t";
@@ -269,34 +325,306 @@ test_top(void)
     c.log = 1;
     onestop_feed_init(&f, &c);
 
-    r = top_reply("12-0");
+    r = exec_of(top_reply("12-0"), top_reply("12-0"));
     msg[0] = '\0';
-    is_int(onestop_publish_top(r, &f, 12, 12, "/s", 2, msg, sizeof(msg)), 0,
+    is_int(onestop_publish_top(r, &f, NULL, 12, 12, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "the stream ends at the store's last change: publish");
-    is_int(onestop_publish_top(r, &f, 10, 14, "/s", 2, msg, sizeof(msg)), 0,
+    is_int(onestop_publish_top(r, &f, NULL, 10, 14, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "before it (changes to publish): publish");
-    is_int(onestop_publish_top(r, &f, 15, 16, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(r, &f, NULL, 15, 16, "/s", 2, msg, sizeof(msg),
+                               &which),
            ONESTOP_TOP_LOST, "before what Redis acknowledged: lost");
     ok(msg[0] == '\0', "... nothing to say");
-    is_int(onestop_publish_top(r, &f, 3, 9, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(r, &f, NULL, 3, 9, "/s", 2, msg, sizeof(msg),
+                               &which),
            ONESTOP_TOP_AHEAD, "beyond the store's last change (a restored "
            "store): ahead");
     ok(strstr(msg, "\"t:changes\" ends at change 12, beyond the last change "
                    "of store \"/s\" (9)") != NULL
        && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
        "... saying so and what to delete");
+    ok(which == &f.stream, "... of the changes stream");
     top_free(r);
 
-    r = top_reply(NULL);
-    is_int(onestop_publish_top(r, &f, 0, 0, "/s", 2, msg, sizeof(msg)), 0,
+    /* the changes stream deleted, the replicas' log kept */
+
+    r = exec_of(top_reply(NULL), top_reply("12-0"));
+    msg[0] = '\0';
+    is_int(onestop_publish_top(r, &f, NULL, 3, 9, "/s", 2, msg, sizeof(msg),
+                               &which),
+           ONESTOP_TOP_AHEAD, "the log beyond the store, the stream gone: "
+           "ahead");
+    ok(strstr(msg, "\"t:log\" ends at change 12, beyond the last change "
+                   "of store \"/s\" (9)") != NULL
+       && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
+       "... saying so of the log, and what to delete");
+    ok(which == &f.log, "... of the log");
+    is_int(onestop_publish_top(r, &f, NULL, 12, 12, "/s", 2, msg, sizeof(msg),
+                               &which),
+           ONESTOP_TOP_LOST, "the log at the store's end, the stream gone: "
+           "lost (the stream's entries are)");
+    top_free(r);
+
+    r = exec_of(top_reply(NULL), top_reply(NULL));
+    is_int(onestop_publish_top(r, &f, NULL, 0, 0, "/s", 2, msg, sizeof(msg),
+                               &which), 0,
            "no stream, nothing written: publish");
     top_free(r);
 
     memset(&err, 0, sizeof(err));
     err.type = REDIS_REPLY_ERROR;
-    is_int(onestop_publish_top(&err, &f, 3, 1, "/s", 2, msg, sizeof(msg)),
+    is_int(onestop_publish_top(&err, &f, NULL, 3, 1, "/s", 2, msg,
+                               sizeof(msg), &which),
            0, "an error says nothing: the round meets it");
 
+    onestop_feed_free(&f);
+
+    /* log=off: one stream; a log left from before is not looked at */
+
+    c.log = 0;
+    onestop_feed_init(&f, &c);
+    r = exec_of(top_reply("5-0"), NULL);
+    is_int(onestop_publish_top(r, &f, NULL, 5, 5, "/s", 2, msg, sizeof(msg),
+                               &which), 0, "log=off: the stream alone");
+    is_int(onestop_publish_top(r, &f, NULL, 1, 4, "/s", 2, msg, sizeof(msg),
+                               &which), ONESTOP_TOP_AHEAD,
+           "log=off: the stream beyond the store");
+    ok(strstr(msg, "redis-cli DEL t:changes)") != NULL,
+       "... the stream alone to delete");
+    top_free(r);
+    onestop_feed_free(&f);
+}
+
+
+/*
+ * The streams' last entries against the store's changes under the same
+ * numbers: a store restored from an older backup that committed before
+ * it published holds other changes under numbers Redis has.
+ */
+static void
+test_top_store(onestop_store_t *st, onestop_day_t today)
+{
+    int                   rc;
+    char                  msg[1024], id[32], v[24], ts[32];
+    char                  code[ONESTOP_CODE_MAX + 1];
+    uint64_t              seq;
+    redisReply           *r;
+    onestop_feed_t        f;
+    onestop_change_t      ch;
+    onestop_feed_conf_t   c;
+    onestop_log_entry_t   e;
+    const onestop_str_t  *which;
+    const char           *digest, *log_ts;
+    char                  log_ts_text[24];
+    size_t                k;
+
+    const char  *same[13], *other[13];
+
+    onestop_feed_conf_default(&c);
+    c.prefix.data = "t";
+    c.prefix.len = 1;
+    c.log = 1;
+    onestop_feed_init(&f, &c);
+
+    onestop_store_read_begin(st);
+    seq = onestop_store_seq(st);
+    ok(onestop_store_outbox_read(st, seq - 1, &ch, 1) == 1 && ch.seq == seq,
+       "the store's last change");
+    ok(ch.kind == ONESTOP_CHANGE_DOSSIER && ch.ts_len && ch.record != NULL,
+       "... a dossier, with its time and record");
+    ok(onestop_replica_log(st, seq - 1, &e, 1) == 1 && e.seq == seq,
+       "... and its log entry");
+
+    digest = "";
+    log_ts = "";
+    for (k = 0; k < e.nfields; k++) {
+        if (e.field[k].name_len == 2
+            && memcmp(e.field[k].name, "ts", 2) == 0)
+        {
+            snprintf(log_ts_text, sizeof(log_ts_text), "%.*s",
+                     (int) e.field[k].value_len, e.field[k].value);
+            log_ts = log_ts_text;
+        }
+
+        if (e.field[k].name_len == 6
+            && memcmp(e.field[k].name, "digest", 6) == 0)
+        {
+            digest = e.field[k].value;
+        }
+    }
+
+    sprintf(id, "%llu-0", (unsigned long long) seq);
+    sprintf(v, "%llu", (unsigned long long) ch.version);
+
+    snprintf(code, sizeof(code), "%.*s", (int) ch.code_len, ch.code);
+    snprintf(ts, sizeof(ts), "%.*s", (int) ch.ts_len, ch.ts);
+
+    same[0] = "seq"; same[1] = id; same[2] = "kind"; same[3] = "dossier";
+    same[4] = "code"; same[5] = code; same[6] = "version"; same[7] = v;
+    same[8] = "ts"; same[9] = ts; same[10] = "record";
+    same[11] = NULL; same[12] = NULL;
+
+    /* the record is NUL-terminated by the test's copy below */
+    {
+        static char  rec[65536];
+
+        memcpy(rec, ch.record, ch.record_len < 65535 ? ch.record_len : 65535);
+        rec[ch.record_len < 65535 ? ch.record_len : 65535] = '\0';
+        same[11] = rec;
+    }
+
+    /* the same change (a replay after a crash): publish */
+
+    r = exec_of(entry_reply(id, same), entry_reply(id, (const char *[]) {
+                    "seq", id, "kind", "dossier", "digest", digest, NULL }));
+    rc = onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                             sizeof(msg), &which);
+    is_int(rc, 0, "the streams end at the store's own change: publish");
+    top_free(r);
+
+    /* another dossier under the number */
+
+    memcpy(other, same, sizeof(same));
+    other[5] = "000.00.99.H36-240601-9999";
+    r = exec_of(entry_reply(id, other), NULL);
+    msg[0] = '\0';
+    rc = onestop_publish_top(r, &f, st, seq - 1, seq, "/store", 6, msg,
+                             sizeof(msg), &which);
+    is_int(rc, ONESTOP_TOP_DIVERGED, "another dossier under the number: "
+           "diverged");
+    ok(strstr(msg, "\"t:changes\" ends at change") != NULL
+       && strstr(msg, "which is not change") != NULL
+       && strstr(msg, "of store \"/store\"") != NULL
+       && strstr(msg, "redis-cli DEL t:changes t:log)") != NULL,
+       "... saying so and what to delete");
+    is_int(onestop_publish_top(r, &f, st, seq, seq, "/s", 2, msg, sizeof(msg),
+                               &which), ONESTOP_TOP_DIVERGED,
+           "... though the store saw it acknowledged (it ran without "
+           "onestop_redis since the restore)");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[7] = "99";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "another version: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[8] = NULL;                    /* no time, no record */
+    other[3] = "catalog";
+    other[4] = NULL;
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "another kind: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[9] = "2020-01-01T00:00:00+07:00";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the same dossier committed at another "
+           "time: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[11] = "{\"code\":\"x\"}";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "another record: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[10] = NULL;                   /* the record dropped meanwhile */
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           0, "no record to compare: the rest agrees");
+    top_free(r);
+
+    r = exec_of(entry_reply(id, (const char *[]) {
+                    "seq", id, "kind", "gap", "first", "1", "last", id,
+                    NULL }), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           0, "a gap entry: nothing to compare");
+    top_free(r);
+
+    /* the log's entry: its running digest */
+
+    r = exec_of(entry_reply(id, same), entry_reply(id, (const char *[]) {
+                    "seq", id, "kind", "dossier", "digest",
+                    "0000000000000000000000000000000000000000000000000000000000000000",
+                    NULL }));
+    msg[0] = '\0';
+    is_int(onestop_publish_top(r, &f, st, seq - 1, seq, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the log's entry with another digest: "
+           "diverged");
+    ok(strstr(msg, "\"t:log\" ends at change") != NULL && which == &f.log,
+       "... naming the log");
+    top_free(r);
+
+    onestop_store_read_end(st);
+
+    /* the outbox trimmed (published, or no feed): the change log says */
+
+    onestop_store_set_published(st, seq);
+    is_int(fixture_dossier(st, 3, today), 200, "another dossier, which "
+           "trims the outbox");
+    onestop_store_read_begin(st);
+    ok(onestop_store_outbox_read(st, seq - 1, &ch, 1) != 1 || ch.seq != seq,
+       "the outbox no longer holds the change");
+
+    r = exec_of(entry_reply(id, same), entry_reply(id, (const char *[]) {
+                    "seq", id, "kind", "dossier", "ts", log_ts,
+                    "digest", "00", NULL }));
+    is_int(onestop_publish_top(r, &f, st, seq, seq + 1, "/s", 2, msg,
+                               sizeof(msg), &which), 0,
+           "the change log: the same kind, time and record");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[9] = "2020-01-01T00:00:00+07:00";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq, seq + 1, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the change log: another time: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[11] = "{\"code\":\"x\"}";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq, seq + 1, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the change log: another record: diverged");
+    top_free(r);
+
+    memcpy(other, same, sizeof(same));
+    other[3] = "delete";
+    r = exec_of(entry_reply(id, other), NULL);
+    is_int(onestop_publish_top(r, &f, st, seq, seq + 1, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the change log: another kind: diverged");
+    top_free(r);
+
+    r = exec_of(entry_reply(id, same), entry_reply(id, (const char *[]) {
+                    "seq", id, "kind", "dossier", "ts", "1000",
+                    "digest", "00", NULL }));
+    is_int(onestop_publish_top(r, &f, st, seq, seq + 1, "/s", 2, msg,
+                               sizeof(msg), &which),
+           ONESTOP_TOP_DIVERGED, "the change log: the log's entry of "
+           "another time: diverged");
+    ok(which == &f.log, "... naming the log");
+    top_free(r);
+
+    onestop_store_read_end(st);
     onestop_feed_free(&f);
 }
 
@@ -397,6 +725,7 @@ main(void)
         is_int(fixture_dossier(st, 1, today), 200, "a dossier");
         test_round(st, today, 0);
         test_round(st, today, 1);
+        test_top_store(st, today);
         onestop_store_close(st);
     }
 

@@ -756,6 +756,137 @@ test_no_ts(void)
 }
 
 
+/* XREVRANGE {prefix}:log + - COUNT 1's reply: entry e with its fields,
+ * field `name` (when not NULL) given `value` instead */
+
+static redisReply *
+top_reply(const onestop_log_entry_t *e, const char *name, const char *value)
+{
+    char          id[32];
+    size_t        k;
+    void         *reply;
+    redisReader  *rd;
+    onestop_buf_t b;
+
+    memset(&b, 0, sizeof(b));
+    onestop_buf_adds(&b, "*1\r\n*2\r\n");
+    bulk(&b, id, (size_t) sprintf(id, "%llu-0", (unsigned long long) e->seq));
+    onestop_buf_printf(&b, "*%zu\r\n", 2 * e->nfields);
+
+    for (k = 0; k < e->nfields; k++) {
+        bulk(&b, e->field[k].name, e->field[k].name_len);
+
+        if (name != NULL && strlen(name) == e->field[k].name_len
+            && memcmp(name, e->field[k].name, e->field[k].name_len) == 0)
+        {
+            bulk(&b, value, strlen(value));
+
+        } else {
+            bulk(&b, e->field[k].value, e->field[k].value_len);
+        }
+    }
+
+    rd = redisReaderCreate();
+    reply = NULL;
+
+    if (redisReaderFeed(rd, b.data, b.len) != REDIS_OK
+        || redisReaderGetReply(rd, &reply) != REDIS_OK)
+    {
+        reply = NULL;
+    }
+
+    redisReaderFree(rd);
+    onestop_buf_free(&b);
+
+    return reply;
+}
+
+
+/* a follower's look at the log's end (its primary restored) */
+
+static void
+test_top(onestop_day_t today)
+{
+    int                        i;
+    char                       err[256], dp[4096], rec[512];
+    redisReply                *r, empty;
+    onestop_store_t           *p;
+    onestop_write_t            w;
+    onestop_log_entry_t        out[3];
+    onestop_replica_result_t   res;
+
+    fixture_path(dp, sizeof(dp), fixture_tmpdir(), "top-store");
+    p = fixture_open(dp, 64 * MB, 0, err, sizeof(err));
+    ok(p != NULL, "a store");
+
+    if (p == NULL) {
+        return;
+    }
+
+    onestop_replica_set_log(p, 1, err, sizeof(err));
+    fixture_catalog_write(p, fixture_catalog, &w);
+
+    for (i = 1; i <= 2; i++) {
+        snprintf(rec, sizeof(rec),
+                 "{\"code\": \"000.00.30.H36-240601-%04d\", \"version\": 1, "
+                 "\"agency\": \"000.30.01.H36\", \"procedure\": \"1.000894\", "
+                 "\"channel\": \"online\", "
+                 "\"applicant\": {\"name\": \"Nguyễn Văn A\"}, "
+                 "\"received_at\": \"2024-06-01\", \"due_at\": \"2024-06-20\"}\n",
+                 i);
+        fixture_import(p, rec, today, &w);
+    }
+
+    onestop_store_read_begin(p);
+
+    if (onestop_replica_log(p, 0, out, 3) != 3) {
+        ok(0, "its 3 log entries");
+        onestop_store_read_end(p);
+        onestop_store_close(p);
+        return;
+    }
+
+    memset(&empty, 0, sizeof(empty));
+    empty.type = REDIS_REPLY_ARRAY;
+    is_int(onestop_replica_top(p, &empty, &res), ONESTOP_OK,
+           "an empty log: go on");
+
+    r = top_reply(&out[2], NULL, NULL);
+    is_int(onestop_replica_top(p, r, &res), ONESTOP_OK,
+           "the log ends at the store: go on");
+    freeReplyObject(r);
+
+    r = top_reply(&out[1], NULL, NULL);
+    is_int(onestop_replica_top(p, r, &res), ONESTOP_OK,
+           "the log ends below it at this store's change (Redis lost what "
+           "followed): go on");
+    freeReplyObject(r);
+
+    r = top_reply(&out[1], "ts", "1000");
+    is_int(onestop_replica_top(p, r, &res), ONESTOP_REPLICA_DIVERGED,
+           "the log ends below it at a change of another time: diverged");
+    is_int((long) res.bad, 2, "... at change 2");
+    ok(strstr(res.message, "the log ends at change 2, which is not this "
+                           "store's change 2 (it is at 3)") != NULL
+       && strstr(res.message, "restored from an older backup") != NULL,
+       "... saying so and what to do");
+    freeReplyObject(r);
+
+    r = top_reply(&out[1], "kind", "catalog");
+    is_int(onestop_replica_top(p, r, &res), ONESTOP_REPLICA_DIVERGED,
+           "a change of another kind: diverged");
+    freeReplyObject(r);
+
+    r = top_reply(&out[1], "kind", "gap");
+    is_int(onestop_replica_top(p, r, &res), ONESTOP_OK,
+           "a gap entry: nothing to compare");
+    freeReplyObject(r);
+
+    onestop_store_read_end(p);
+    onestop_store_close(p);
+}
+
+
 int
 main(void)
 {
@@ -765,6 +896,7 @@ main(void)
     test_parse(civil(2024, 6, 15));
     test_whole(civil(2024, 6, 15));
     test_no_ts();
+    test_top(civil(2024, 6, 15));
     test_done();
     test_metrics();
 
