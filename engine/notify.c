@@ -559,6 +559,13 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
             o[k].attempts = 1;
             say("%s was sent by a notifier that stopped: not again", key);
 
+        } else if (claimed[i] == 2) {
+            memset(&o[k], 0, sizeof(onestop_notify_outcome_t));
+            o[k].id = &ids[i];
+            o[k].state = ONESTOP_NS_SUPERSEDED;
+            say("%s, taken over from a notifier that stopped: a newer "
+                "version of the dossier was told since: not sent", key);
+
         } else if (!it[i].rendered) {
             say("%s: no message (out of memory)", key);
             continue;
@@ -651,12 +658,7 @@ retry_due(daemon_t *d)
         rc = onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease);
         onestop_notify_key(&q[i].id, key, sizeof(key));
 
-        if (rc == 2) {
-            say("%s: a newer version of the dossier was told since: "
-                "not sent", key);
-        }
-
-        if (rc != 1) {
+        if (rc != 1 && rc != 2) {
             continue;                       /* another notifier's */
         }
 
@@ -670,6 +672,14 @@ retry_due(daemon_t *d)
             o.state = ONESTOP_NS_SENT;
             o.attempts = q[i].attempts + 1;
             say("%s was sent by a notifier that stopped: not again", key);
+
+        } else if (rc == 2) {
+            memset(&o, 0, sizeof(onestop_notify_outcome_t));
+            o.id = &q[i].id;
+            o.state = ONESTOP_NS_SUPERSEDED;
+            o.attempts = q[i].attempts;
+            say("%s: a newer version of the dossier was told since: "
+                "not sent", key);
 
         } else {
             send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,

@@ -32,7 +32,7 @@ static const char  *channel_names[ONESTOP_NCH_COUNT] = {
 };
 
 static const char  *count_names[ONESTOP_NC_COUNT] = {
-    "sent", "failed", "dead"
+    "sent", "failed", "dead", "superseded"
 };
 
 

@@ -318,7 +318,9 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
         }
 
         if (t) {
-            was[i] = 0;
+            /* a dead notifier's claim: ours to settle (the caller looks
+             * in its journal), lest it stay claimed and uncounted */
+            claimed[i] = was[i] == ONESTOP_NS_SENDING ? 2 : 0;
             continue;
         }
 
@@ -481,6 +483,11 @@ onestop_notify_record(onestop_store_t *st, const onestop_notify_outcome_t *o,
                                      ONESTOP_NC_FAILED);
             rc = rc ? rc : count_add(txn, st->notify, x->id->ch, x->id->ev,
                                      ONESTOP_NC_DEAD);
+            break;
+
+        case ONESTOP_NS_SUPERSEDED:
+            rc = count_add(txn, st->notify, x->id->ch, x->id->ev,
+                           ONESTOP_NC_SUPERSEDED);
             break;
         }
     }
@@ -661,7 +668,7 @@ int
 onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until)
 {
-    int       rc;
+    int       rc, old;
     uint8_t   key[8 + ID_MAX];
     MDB_val   kv, dv, nv;
     MDB_txn  *txn;
@@ -681,27 +688,22 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
 
     /* a newer version of the dossier told the event since (an apology's
      * other date), or, for an appointment, its result or withdrawal: this
-     * one would say what no longer holds */
+     * one would say what no longer holds.  Leased all the same, so that
+     * the caller alone records it (superseded, or sent when a notifier
+     * that stopped had sent it) */
 
-    if (rc == 0) {
-        rc = superseded(txn, st->notify, &q->id);
-    }
+    old = rc == 0 ? superseded(txn, st->notify, &q->id) : -1;
 
-    if (rc != 0) {
-        rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
-
-        if (end(st, txn, rc) != 0) {
-            return -1;
-        }
-
-        return 2;
+    if (old < 0) {
+        end(st, txn, rc ? rc : EIO);
+        return -1;
     }
 
     /* the value as it is (its time the first due one's), under the
      * lease's time; copied, since a delete may move the page it is on */
 
     nv.mv_size = dv.mv_size;
-    nv.mv_data = rc == 0 ? malloc(dv.mv_size) : NULL;
+    nv.mv_data = malloc(dv.mv_size);
 
     if (nv.mv_data == NULL) {
         mdb_txn_abort(txn);
@@ -723,7 +725,7 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     }
 
     q->at_ms = until;
-    return 1;
+    return old ? 2 : 1;
 }
 
 

@@ -47,6 +47,9 @@ enum {
     ONESTOP_NC_SENT = 0,
     ONESTOP_NC_FAILED,              /* an attempt failed (retried later) */
     ONESTOP_NC_DEAD,                /* given up: a dead letter */
+    ONESTOP_NC_SUPERSEDED,          /* claimed or queued, then dropped: a
+                                       newer version told what makes it
+                                       old news */
     ONESTOP_NC_COUNT
 };
 
@@ -268,7 +271,9 @@ enum {
     ONESTOP_NS_SENDING,             /* claimed by a notifier */
     ONESTOP_NS_SENT,
     ONESTOP_NS_RETRY,               /* in the retry queue */
-    ONESTOP_NS_DEAD
+    ONESTOP_NS_DEAD,
+    ONESTOP_NS_SUPERSEDED           /* dropped, not sent: a newer version
+                                       told what makes it old news */
 };
 
 /*
@@ -277,7 +282,11 @@ enum {
  * dossier, event and channel with this fingerprint, or with this version
  * or a newer one), a SENDING entry; claimed[i] 1 for those.  An entry
  * SENDING already (a notifier died after claiming it) is claimed again
- * only when `reclaim`, and given back in *was.  0, or -1.
+ * only when `reclaim`, and given back in *was; claimed[i] is then 2 when
+ * a newer version of the dossier has told since what makes it old news
+ * (superseded): the caller records its outcome without sending it, sent
+ * when the dead notifier's journal has it, else ONESTOP_NS_SUPERSEDED.
+ * 0, or -1.
  */
 int onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
     size_t n, int reclaim, uint8_t *claimed, uint8_t *was);
@@ -285,7 +294,8 @@ int onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
 /* an outcome of a claimed message */
 typedef struct {
     const onestop_notify_id_t   *id;
-    int                          state;      /* SENT, RETRY or DEAD */
+    int                          state;      /* SENT, RETRY, DEAD or
+                                                SUPERSEDED */
     unsigned                     attempts;
     int64_t                      due_ms;     /* RETRY */
     const char                  *error;      /* RETRY, DEAD */
@@ -320,11 +330,13 @@ long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
  * A queued message of onestop_notify_due taken to be sent: in one write
  * transaction it is moved from its due time to `until` (a lease), so that
  * no other notifier sends it meanwhile; q->at_ms is then `until`.  1 when
- * taken, 0 when another notifier took it first, 2 when a newer version
- * of its dossier has its event and channel in the sent-log, or for an
- * appointment its result or withdrawal (it is then removed from the
- * queue, not to be sent), -1 when the store refused.  A message found again past its lease (q->leased) was being
- * sent by a notifier that stopped: its journal says whether it was.
+ * taken, 0 when another notifier took it first, 2 when taken but a newer
+ * version of its dossier has its event and channel in the sent-log, or
+ * for an appointment its result or withdrawal (superseded: the caller
+ * records its outcome, ONESTOP_NS_SUPERSEDED, without sending it), -1
+ * when the store refused.  A message found again past its lease
+ * (q->leased) was being sent by a notifier that stopped: its journal says
+ * whether it was.
  */
 int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until);

@@ -75,6 +75,8 @@ is_deeply([appointments()], [2], 'the first date never sent')
     or diag(explain([appointments()]));
 my ($rc, $out) = $t->cli('notify', '--status');
 is($json->decode($out)->{queued}, 0, 'nothing left in the queue');
+is($json->decode($out)->{channels}{sms}{appointment}{superseded}, 1,
+    '--status: the first date counted as superseded') or diag($out);
 
 # The same with a result: an apology's date waiting in the queue is not
 # told once the result of a newer version is (an appointment is told only
@@ -101,6 +103,9 @@ ok(Onestop::Notify::wait_until(30, sub { grep { $_ eq '2.result' } told2() }),
 sleep 4;
 is_deeply([grep { /appointment/ } told2()], [],
     'the date never sent after it') or diag(explain([told2()]));
+($rc, $out) = $t->cli('notify', '--status');
+is($json->decode($out)->{channels}{sms}{appointment}{superseded}, 2,
+    '--status: that one superseded too') or diag($out);
 
 $n->stop('a');
 $t->stop;

@@ -336,6 +336,7 @@ test_claim(void)
     onestop_store_t          *st;
     onestop_store_conf_t      sc;
     onestop_notify_id_t       v1, v2;
+    onestop_notify_status_t   s;
     onestop_notify_outcome_t  o;
 
     snprintf(sdir, sizeof(sdir), "%s/store", dir);
@@ -376,9 +377,25 @@ test_claim(void)
     o.attempts = 1;
     ok(onestop_notify_record(st, &o, 1, -1, -1) == 0, "and sent");
 
+    ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0
+       && claimed[0] == 2 && was[0] == ONESTOP_NS_SENDING,
+       "version 1's date, taken over after version 2's was told: to be "
+       "settled, not sent");
+    memset(&o, 0, sizeof(o));
+    o.id = &v1;
+    o.state = ONESTOP_NS_SUPERSEDED;
+    ok(onestop_notify_record(st, &o, 1, -1, -1) == 0,
+       "and recorded as superseded");
+    ok(onestop_store_read_begin(st) == ONESTOP_OK
+       && onestop_notify_status(st, &s) == 0
+       && s.count[ONESTOP_NCH_SMS][ONESTOP_EV_APPOINTMENT]
+                 [ONESTOP_NC_SUPERSEDED] == 1
+       && s.count[ONESTOP_NCH_SMS][ONESTOP_EV_APPOINTMENT]
+                 [ONESTOP_NC_SENT] == 1,
+       "the counts: 1 sent, 1 superseded");
+    onestop_store_read_end(st);
     ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0 && !claimed[0],
-       "version 1's date, taken over after version 2's was told: not "
-       "claimed");
+       "version 1's date no longer claimed by a notifier taking over");
     ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
        "nor by a fresh claim");
 
