@@ -834,7 +834,8 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
      * of the queue it was sending is looked up only past its lease */
 
     if (onestop_notify_journal_open(&d.journal, conf->journal_dir,
-                                    conf->consumer, err, errlen)
+                                    conf->consumer, onestop_notify_unsettled,
+                                    st, err, errlen)
         != 0)
     {
         onestop_notify_chan_close(d.chan);

@@ -67,6 +67,71 @@ onestop_notify_key(const onestop_notify_id_t *id, char *buf, size_t size)
 }
 
 
+/* a message's identity back from its text (onestop_notify_key's,
+ * CODE.VERSION.EVENT.CHANNEL; the code may hold dots): 0, or -1 */
+int
+onestop_notify_key_parse(const char *key, onestop_notify_id_t *id)
+{
+    char         *dot[3], *end, buf[200];
+    size_t        len;
+    unsigned      i, k;
+    const char   *name;
+    unsigned long long  v;
+
+    memset(id, 0, sizeof(onestop_notify_id_t));
+    len = strlen(key);
+
+    if (len >= sizeof(buf)) {
+        return -1;
+    }
+
+    memcpy(buf, key, len + 1);
+
+    for (i = 0; i < 3; i++) {
+        dot[i] = strrchr(buf, '.');
+
+        if (dot[i] == NULL) {
+            return -1;
+        }
+
+        *dot[i] = '\0';
+    }
+
+    /* buf: the code; dot[2] + 1: the version, [1] the event, [0] the
+     * channel */
+
+    if (dot[2] - buf > ONESTOP_CODE_MAX || dot[2] == buf
+        || dot[2][1] < '0' || dot[2][1] > '9')
+    {
+        return -1;
+    }
+
+    errno = 0;
+    v = strtoull(dot[2] + 1, &end, 10);
+
+    if (errno != 0 || *end != '\0') {
+        return -1;
+    }
+
+    memcpy(id->code, buf, (size_t) (dot[2] - buf) + 1);
+    id->version = v;
+    id->ev = ONESTOP_EV_COUNT;
+    id->ch = ONESTOP_NCH_COUNT;
+
+    for (k = 0; k < ONESTOP_EV_COUNT; k++) {
+        name = onestop_notify_event_name(k);
+        id->ev = strcmp(dot[1] + 1, name) == 0 ? k : id->ev;
+    }
+
+    for (k = 0; k < ONESTOP_NCH_COUNT; k++) {
+        name = onestop_notify_channel_name(k);
+        id->ch = strcmp(dot[0] + 1, name) == 0 ? k : id->ch;
+    }
+
+    return id->ev < ONESTOP_EV_COUNT && id->ch < ONESTOP_NCH_COUNT ? 0 : -1;
+}
+
+
 int64_t
 onestop_notify_now_ms(void)
 {

@@ -729,6 +729,47 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
 }
 
 
+int
+onestop_notify_unsettled(void *ctx, char *const *keys, size_t n)
+{
+    int                   rc, any;
+    size_t                i;
+    uint8_t               key[ID_MAX];
+    MDB_val               kv, dv;
+    MDB_txn              *txn;
+    onestop_store_t      *st = ctx;
+    onestop_notify_id_t   id;
+
+    if (read_txn(st, &txn) != 0) {
+        return -1;
+    }
+
+    any = 0;
+    rc = 0;
+
+    for (i = 0; i < n && !any && rc == 0; i++) {
+        if (onestop_notify_key_parse(keys[i], &id) != 0) {
+            continue;                    /* not a message: a torn line */
+        }
+
+        kv.mv_data = key;
+        kv.mv_size = id_key(key, 'S', 0, &id);
+        rc = mdb_get(txn, st->notify, &kv, &dv);
+
+        if (rc == 0 && dv.mv_size >= 1) {
+            any = ((uint8_t *) dv.mv_data)[0] == ONESTOP_NS_SENDING
+                  || ((uint8_t *) dv.mv_data)[0] == ONESTOP_NS_RETRY;
+        }
+
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+
+    mdb_txn_abort(txn);
+
+    return rc == 0 ? any : -1;
+}
+
+
 /* the dead letters of txn (those of `code`, or all) each handed to fn,
  * which may take the body (zeroing it); the number, or -1 */
 static long

@@ -63,6 +63,8 @@ struct onestop_notify_id_s;
  * Message-ID, the gateways' request id, the journal's line */
 void onestop_notify_key(const struct onestop_notify_id_s *id, char *buf,
     size_t size);
+/* and back (the fingerprint 0): 0, or -1 when it is not one */
+int onestop_notify_key_parse(const char *key, struct onestop_notify_id_s *id);
 
 /* the clock, ms since the epoch */
 int64_t onestop_notify_now_ms(void);
@@ -72,25 +74,38 @@ int64_t onestop_notify_now_ms(void);
 void onestop_notify_say(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* whether any of a journal's n lines (messages' identities) is still
+ * unsettled, the store having no outcome for it yet: 1, 0, or -1 */
+typedef int (*onestop_notify_unsettled_pt)(void *ctx,
+    char *const *keys, size_t n);
+
 /* a notifier's journal (notify_journal.c): what its channels accepted
  * and the store has not recorded yet; every journal's lines, read */
 typedef struct {
-    int             fd;
+    int             fd;             /* locked (flock) while it runs */
     char            path[1200];
     const char     *dir;
     char          **sent;
     size_t          nsent;
+    onestop_notify_unsettled_pt  unsettled;    /* NULL: none removed */
+    void           *ctx;
 } onestop_notify_journal_t;
 
-/* journal.CONSUMER in dir opened (a previous run's set aside) and every
- * journal read: 0, or -1 with err */
+/* journal.CONSUMER in dir opened and locked (a previous run's set aside;
+ * -1 when another running notifier holds it) and every journal read:
+ * 0, or -1 with err */
 int onestop_notify_journal_open(onestop_notify_journal_t *j, const char *dir,
-    const char *consumer, char *err, size_t errlen);
+    const char *consumer, onestop_notify_unsettled_pt unsettled, void *ctx,
+    char *err, size_t errlen);
+/* every journal's lines read anew; another's no running notifier holds
+ * whose every line the store has settled (a set-aside one, a stopped
+ * notifier's) removed */
 void onestop_notify_journal_load(onestop_notify_journal_t *j);
 int onestop_notify_journal_has(const onestop_notify_journal_t *j,
     const char *key);
 void onestop_notify_journal_add(onestop_notify_journal_t *j, const char *key);
 void onestop_notify_journal_empty(onestop_notify_journal_t *j);
+/* closed; removed when empty (every outcome recorded) */
 void onestop_notify_journal_close(onestop_notify_journal_t *j);
 
 struct onestop_notify_conf_s;
@@ -340,6 +355,12 @@ long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
  */
 int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until);
+
+/* of n messages' identities (CODE.VERSION.EVENT.CHANNEL, a journal's
+ * lines), whether any is still unsettled: claimed by a notifier or in
+ * the retry queue (a notifier that stopped may have been sending it), on
+ * one read.  1, 0, or -1.  An onestop_notify_unsettled_pt (ctx: st). */
+int onestop_notify_unsettled(void *st, char *const *keys, size_t n);
 
 /* the dead letters, each handed to fn; the number, or -1 */
 long onestop_notify_dead(onestop_store_t *st,

@@ -6,9 +6,12 @@
  * binary form.
  */
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -328,6 +331,113 @@ test_sms_code(void)
  * since (an apology letter's other date), which a fresh claim respects
  * too: the old date must not reach the citizen after the new one.
  */
+static int
+exists(const char *jdir, const char *name)
+{
+    char         path[512];
+    struct stat  sb;
+
+    snprintf(path, sizeof(path), "%s/%s", jdir, name);
+    return stat(path, &sb) == 0;
+}
+
+
+static void
+jwrite(const char *jdir, const char *name, const char *text)
+{
+    char   path[512];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", jdir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+
+/* the journals removed once nothing in them is needed (st: a message
+ * SENT, one SENDING, from test_claim) */
+static void
+test_journal(onestop_store_t *st)
+{
+    int                        live, rc;
+    char                       jdir[256], path[512], err[512];
+    DIR                       *d;
+    struct dirent             *de;
+    onestop_notify_journal_t   j, j2;
+
+    static const char  *sent = "000.00.12.H36-261207-0001.2.appointment.sms";
+    static const char  *sending = "000.00.12.H36-261207-0002.2.result.sms";
+
+    snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+    mkdir(jdir, 0700);
+
+    ok(onestop_notify_unsettled(st, (char **) &sent, 1) == 0,
+       "a message sent: settled");
+    ok(onestop_notify_unsettled(st, (char **) &sending, 1) == 1,
+       "a message claimed: unsettled");
+
+    jwrite(jdir, "journal.me.1796000000-42",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n");
+    jwrite(jdir, "journal.dead",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n"
+           "000.00.12.H36-261207-0002.2.result.sms\n");
+    jwrite(jdir, "journal.stopped", "");
+    jwrite(jdir, "journal.live",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n");
+    snprintf(path, sizeof(path), "%s/journal.live", jdir);
+    live = open(path, O_WRONLY | O_APPEND);
+    ok(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0,
+       "journal.live held by a running notifier");
+
+    ok(onestop_notify_journal_open(&j, jdir, "me", onestop_notify_unsettled,
+                                   st, err, sizeof(err)) == 0,
+       "a notifier's journal opened");
+    ok(!exists(jdir, "journal.me.1796000000-42"),
+       "a set-aside journal whose messages were all recorded: removed");
+    ok(!exists(jdir, "journal.stopped"),
+       "a stopped notifier's empty journal: removed");
+    ok(exists(jdir, "journal.dead"),
+       "a killed notifier's journal with a claimed message: kept");
+    ok(exists(jdir, "journal.live"),
+       "a running notifier's journal: kept, though all recorded");
+    ok(onestop_notify_journal_has(&j, sending)
+       && onestop_notify_journal_has(&j, sent),
+       "their lines read");
+
+    rc = onestop_notify_journal_open(&j2, jdir, "live", NULL, NULL, err,
+                                     sizeof(err));
+    ok(rc == -1 && strstr(err, "another running notifier") != NULL,
+       "a second notifier under a running one's name refused: %s", err);
+    close(live);
+
+    onestop_notify_journal_add(&j, sending);
+    onestop_notify_journal_close(&j);
+    ok(exists(jdir, "journal.me"), "a journal closed with a line: kept");
+    ok(onestop_notify_journal_open(&j, jdir, "me", onestop_notify_unsettled,
+                                   st, err, sizeof(err)) == 0
+       && onestop_notify_journal_has(&j, sending),
+       "opened again: set aside, and read");
+    ok(!exists(jdir, "journal.live"),
+       "journal.live, its notifier stopped: removed");
+    onestop_notify_journal_close(&j);
+    ok(!exists(jdir, "journal.me"), "a journal closed empty: removed");
+
+    d = opendir(jdir);
+    rc = 0;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        rc += strncmp(de->d_name, "journal.", 8) == 0;
+    }
+
+    if (d != NULL) {
+        closedir(d);
+    }
+
+    ok(rc == 2, "left: journal.dead and the set-aside one (%d)", rc);
+}
+
+
 static void
 test_claim(void)
 {
@@ -412,6 +522,7 @@ test_claim(void)
     ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
        "version 1's appointment after it: not claimed");
 
+    test_journal(st);
     onestop_store_close(st);
 }
 
