@@ -234,7 +234,8 @@ void onestop_notify_fill(onestop_buf_t *b, const char *tpl,
     const char *const *vars, size_t n);
 
 /* Vietnamese text without its diacritics (đ as d, case kept), in GSM-7's
- * basic characters (others as a space or '?'): out holds len bytes */
+ * basic characters (others as a space or '?'): out holds len bytes, and
+ * may be s (the text never grows) */
 size_t onestop_notify_unaccent(const char *s, size_t len, char *out);
 
 /* a phone or e-mail address as log lines show it: "09******78",

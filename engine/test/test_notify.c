@@ -213,10 +213,25 @@ test_record(void)
 }
 
 
+static int
+ascii_only(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] >= 0x80) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static void
 test_render(void)
 {
-    char                   err[512], out[64];
+    char                   err[512], out[64], path[512];
     onestop_buf_t          b;
     onestop_record_t      *r;
     onestop_notify_tpl_t  *t;
@@ -269,6 +284,32 @@ test_render(void)
        != NULL, "the template data, JSON");
     onestop_buf_free(&m.body);
     onestop_notify_tpl_free(t);
+
+    /* an operator's SMS template written with its accents: unaccented
+     * too, one GSM-7 message, cut between characters */
+
+    snprintf(path, sizeof(path), "rm -rf %s/tpl && cp -r conf/notify %s/tpl",
+             dir, dir);
+    ok(system(path) == 0, "a copy of the templates");
+    write_file("tpl/received.sms", "Hồ sơ {{code}} đã được tiếp nhận lúc "
+               "{{received}}, hẹn trả kết quả ngày {{due}}. Ông/Bà tra cứu "
+               "bằng cách soạn tin TRACUU {{code}} gửi tổng đài. Trân trọng "
+               "cảm ơn Ông/Bà đã sử dụng dịch vụ công trực tuyến.\n");
+    snprintf(path, sizeof(path), "%s/tpl", dir);
+    t = onestop_notify_tpl_load(path, 7, err, sizeof(err));
+    ok(t != NULL, "templates with an accented SMS load");
+
+    if (t != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_SMS, &m)
+           == 0, "its SMS");
+        is_str(m.body.data, 36, "Ho so 000.00.12.H36-261201-0001 da d",
+               "its own words unaccented");
+        ok(m.body.len <= 160 && ascii_only(m.body.data, m.body.len),
+           "GSM-7's basic characters, at most 160 (%zu)", m.body.len);
+        onestop_buf_free(&m.body);
+        onestop_notify_tpl_free(t);
+    }
 
     memset(&b, 0, sizeof(b));
     onestop_notify_fill(&b, "[{{a}}][{{a|url}}][{{a|json}}][{{b}}]", vars, 1);
