@@ -881,8 +881,10 @@ dead_take(void *ctx, onestop_notify_queued_t *q)
 }
 
 
-long
-onestop_notify_retry(onestop_store_t *st, const char *code)
+/* every dead letter (or the dossier code's) removed, put back in the
+ * queue first when `requeue`; the number, or -1 */
+static long
+dead_move(onestop_store_t *st, const char *code, int requeue)
 {
     int                       rc;
     size_t                    i, klen;
@@ -909,10 +911,13 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
         o.id = &l.q[i].id;
         o.msg = &l.q[i].msg;
         o.error = l.q[i].error;
-        klen = id_key(key, 'Q', ms, &l.q[i].id);
-        rc = put_kept(txn, st->notify, key, klen, &o, ms);
-        rc = rc ? rc : put_state(txn, st->notify, &l.q[i].id,
-                                 ONESTOP_NS_RETRY, ms, 0);
+
+        if (requeue) {
+            klen = id_key(key, 'Q', ms, &l.q[i].id);
+            rc = put_kept(txn, st->notify, key, klen, &o, ms);
+            rc = rc ? rc : put_state(txn, st->notify, &l.q[i].id,
+                                     ONESTOP_NS_RETRY, ms, 0);
+        }
 
         if (rc == 0) {
             kv.mv_data = key;
@@ -938,4 +943,18 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
     }
 
     return (long) l.n;
+}
+
+
+long
+onestop_notify_retry(onestop_store_t *st, const char *code)
+{
+    return dead_move(st, code, 1);
+}
+
+
+long
+onestop_notify_drop(onestop_store_t *st, const char *code)
+{
+    return dead_move(st, code, 0);
 }

@@ -371,6 +371,11 @@ long onestop_notify_dead(onestop_store_t *st,
  * the number moved, or -1 */
 long onestop_notify_retry(onestop_store_t *st, const char *code);
 
+/* every dead letter (or the dossier code's) removed, the contacts and
+ * text it kept with it: given up for good (the sent-log keeps it dead,
+ * so it is not told again); the number removed, or -1 */
+long onestop_notify_drop(onestop_store_t *st, const char *code);
+
 /* the counts and the state, for --status and /metrics */
 typedef struct {
     uint64_t        count[ONESTOP_NCH_COUNT][ONESTOP_EV_COUNT]
