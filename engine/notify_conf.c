@@ -401,7 +401,8 @@ set_email(onestop_notify_email_conf_t *e, const char *k, const char *v)
     }
 
     if (strcmp(k, "from") == 0) {
-        return copy(e->from, sizeof(e->from), v) == 0 ? NULL : "too long";
+        return !onestop_utf8_valid(v, strlen(v)) ? "from must be UTF-8"
+               : copy(e->from, sizeof(e->from), v) == 0 ? NULL : "too long";
     }
 
     if (strcmp(k, "from_address") == 0) {
@@ -522,6 +523,7 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
 {
     FILE        *f;
     char         line[8192], *k, *v, *eq, host[64];
+    size_t       n;
     unsigned     no, ev;
     int          section;
     const char  *why;
@@ -619,8 +621,24 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
         return -1;
     }
 
+    /* a name alone ("Bộ phận Một cửa"): the From: header is that name
+     * and the envelope's address, not the name where an address goes */
+
     if (c->email.on && c->email.from[0] == '\0') {
         strcpy(c->email.from, c->email.from_addr);
+
+    } else if (c->email.on && strchr(c->email.from, '<') == NULL
+               && strchr(c->email.from, '@') == NULL)
+    {
+        n = strlen(c->email.from);
+
+        if (n + strlen(c->email.from_addr) + 3 >= sizeof(c->email.from)) {
+            snprintf(err, errlen, "%s: [email] from is too long", file);
+            return -1;
+        }
+
+        snprintf(c->email.from + n, sizeof(c->email.from) - n, " <%s>",
+                 c->email.from_addr);
     }
 
     for (ev = 0; c->zalo.on && ev < ONESTOP_EV_COUNT; ev++) {

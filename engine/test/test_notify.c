@@ -116,6 +116,29 @@ test_conf(void)
        "e-mail without from_address is refused");
     ok(conf_error("[sms]\nurl = ftp://x\n", ":2: url must be"),
        "a gateway's url must be HTTP");
+
+    /* From: a name alone gets the envelope's address; a name in another
+     * encoding than UTF-8 (a Windows-1258 file) is refused */
+
+    write_file("n.conf", "[email]\nurl = smtp://x:25\n"
+               "from = Bộ phận Một cửa tỉnh Long An\n"
+               "from_address = motcua@longan.gov.vn\n");
+    ok(onestop_notify_conf_load(&c, path, err, sizeof(err)) == 0,
+       "from, a name alone");
+    is_str(c.email.from, strlen(c.email.from),
+           "Bộ phận Một cửa tỉnh Long An <motcua@longan.gov.vn>",
+           "... with the envelope's address");
+    onestop_notify_conf_free(&c);
+    write_file("n.conf", "[email]\nurl = smtp://x:25\n"
+               "from = x@longan.gov.vn\n"
+               "from_address = motcua@longan.gov.vn\n");
+    ok(onestop_notify_conf_load(&c, path, err, sizeof(err)) == 0
+       && strcmp(c.email.from, "x@longan.gov.vn") == 0,
+       "from, an address alone: as it is");
+    onestop_notify_conf_free(&c);
+    ok(conf_error("[email]\nfrom = B\xf4 ph\xe2n \xd0\xf2" "a <a@b.vn>\n",
+                  ":2: from must be UTF-8"),
+       "from in Windows-1258 is refused");
 }
 
 
