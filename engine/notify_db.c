@@ -229,18 +229,42 @@ newer(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
 }
 
 
+/* whether id's dossier is deleted now (its record a tombstone): 1, 0,
+ * or -1 */
+static int
+deleted(onestop_store_t *st, MDB_txn *txn, const onestop_notify_id_t *id)
+{
+    int               rc;
+    MDB_val           kv, dv;
+    onestop_record_t  r;
+
+    kv.mv_data = (void *) id->code;
+    kv.mv_size = strlen(id->code);
+    rc = mdb_get(txn, st->dossiers, &kv, &dv);
+
+    if (rc != 0) {
+        return rc == MDB_NOTFOUND ? 0 : -1;
+    }
+
+    return onestop_record_decode(dv.mv_data, dv.mv_size, &r) == 0
+           && r.tombstone;
+}
+
+
 /* whether a newer version of id's dossier told what makes id old news:
  * its event and channel (an apology's other date), or, for an
  * appointment, the result or the withdrawal on its channel (an
- * appointment is told only while the dossier is neither); 1, 0, or -1 */
+ * appointment is told only while the dossier is neither); or deleted the
+ * dossier (a receipt of a dossier entered in error, perhaps to someone
+ * else's contact); 1, 0, or -1 */
 static int
-superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+superseded(onestop_store_t *st, MDB_txn *txn, const onestop_notify_id_t *id)
 {
     int                  rc;
     unsigned             ev;
     onestop_notify_id_t  other;
 
-    rc = newer(txn, dbi, id);
+    rc = newer(txn, st->notify, id);
     other = *id;
 
     for (ev = ONESTOP_EV_RESULT;
@@ -249,10 +273,10 @@ superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
          ev++)
     {
         other.ev = ev;
-        rc = newer(txn, dbi, &other);
+        rc = newer(txn, st->notify, &other);
     }
 
-    return rc;
+    return rc == 0 ? deleted(st, txn, id) : rc;
 }
 
 
@@ -311,7 +335,7 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
          * (a dead notifier's), and knows nothing of an appointment's
          * result */
 
-        t = superseded(txn, st->notify, &id[i]);
+        t = superseded(st, txn, &id[i]);
 
         if (t < 0) {
             goto failed;
@@ -692,7 +716,7 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
      * the caller alone records it (superseded, or sent when a notifier
      * that stopped had sent it) */
 
-    old = rc == 0 ? superseded(txn, st->notify, &q->id) : -1;
+    old = rc == 0 ? superseded(st, txn, &q->id) : -1;
 
     if (old < 0) {
         end(st, txn, rc ? rc : EIO);
