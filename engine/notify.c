@@ -544,6 +544,13 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
     touched = onestop_notify_now_ms();
 
     for (i = 0, k = 0; i < nitems; i++) {
+        if (*d->stop) {
+            /* SIGTERM: the message in hand was the last; the others stay
+             * claimed, their entries pending, for this consumer's next
+             * start or another notifier (as after a kill, but recorded) */
+            break;
+        }
+
         if (!claimed[i]) {
             continue;
         }
