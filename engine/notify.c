@@ -442,6 +442,52 @@ touch(daemon_t *d, const char **argv, size_t *argvlen, size_t n)
 }
 
 
+/* the dead letters of the dossiers a batch's entries delete removed, the
+ * contacts they kept with them: the store keeps no contact of a deleted
+ * dossier (its queued messages are dropped as they fall due) */
+static void
+deleted_letters(daemon_t *d, const redisReply *entries)
+{
+    long               got;
+    size_t             i, clen;
+    char               code[ONESTOP_CODE_MAX + 1];
+    const redisReply  *e, *kind, *data;
+
+    for (i = 0; i < entries->elements; i++) {
+        e = entries->element[i];
+
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2) {
+            continue;
+        }
+
+        kind = field(e->element[1], "kind");
+        data = field(e->element[1], "data");
+
+        if (kind == NULL || data == NULL || kind->type != REDIS_REPLY_STRING
+            || strcmp(kind->str, "delete") != 0
+            || data->type != REDIS_REPLY_STRING || data->len < 3
+            || (uint8_t) data->str[0] != ONESTOP_LOG_FORMAT)
+        {
+            continue;
+        }
+
+        clen = (uint8_t) data->str[2];
+
+        if (clen == 0 || clen > ONESTOP_CODE_MAX || data->len < 3 + clen) {
+            continue;
+        }
+
+        memcpy(code, data->str + 3, clen);
+        code[clen] = '\0';
+        got = onestop_notify_drop(d->st, code);
+
+        if (got > 0) {
+            say("%s deleted: its %ld dead letter(s) removed", code, got);
+        }
+    }
+}
+
+
 /* a batch of entries (XREADGROUP's or XAUTOCLAIM's array of [id,
  * fields]): claimed, sent, recorded, acknowledged */
 static void
@@ -525,6 +571,7 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
     }
 
     onestop_store_read_end(d->st);
+    deleted_letters(d, entries);
 
     /* claimed, sent, recorded */
 

@@ -128,6 +128,24 @@ is($json->decode($out)->{channels}{sms}{received}{superseded}, 1,
     '--status: counted as superseded') or diag($out);
 is($json->decode($out)->{queued}, 0, 'nothing left in the queue');
 
+# A dead letter of a dossier deleted since: removed with the deletion,
+# the contact it kept with it.  (Until 7 December 2026 it stayed, the
+# phone of a dossier deleted perhaps for holding the wrong one.)
+
+$n->mode('sms', '4xx');
+my $code4 = '000.00.12.H36-261207-N0004';
+post({ %rec, code => $code4, version => 1 });
+ok(Onestop::Notify::wait_until(15, sub {
+    ($t->cli('notify', '--dead'))[1] =~ /\Q$code4\E/ }), 'a dead letter');
+$n->mode('sms', '');
+is($t->http('DELETE', "/api/v1/ingest/dossiers/$code4",
+    headers => \%admin)->{status}, 200, 'its dossier deleted');
+ok(Onestop::Notify::wait_until(15, sub {
+    ($t->cli('notify', '--dead'))[1] !~ /\Q$code4\E/ }),
+    'the dead letter removed') or diag(($t->cli('notify', '--dead'))[1]);
+like($n->log_text('a'), qr/\Q$code4\E deleted: its 1 dead letter\(s\) removed/,
+    'the log says so');
+
 $n->stop('a');
 $t->stop;
 $t->stop_redis;
