@@ -349,12 +349,13 @@ http_send(onestop_notify_chan_t *c, unsigned ch, const char *method,
 }
 
 
-/* 0912345678 -> 84912345678; +84... -> 84... */
+/* 0912345678 -> 84912345678; +84... and 0084... -> 84... */
 static void
 phone84(const char *to, char *out, size_t size)
 {
-    char    digits[32];
-    size_t  n;
+    char         digits[32];
+    size_t       n;
+    const char  *d;
 
     for (n = 0; *to && n < sizeof(digits) - 1; to++) {
         if (*to >= '0' && *to <= '9') {
@@ -363,8 +364,9 @@ phone84(const char *to, char *out, size_t size)
     }
 
     digits[n] = '\0';
-    snprintf(out, size, "%s%s", digits[0] == '0' ? "84" : "",
-             digits[0] == '0' ? digits + 1 : digits);
+    d = digits[0] == '0' && digits[1] == '0' ? digits + 2 : digits;
+    snprintf(out, size, "%s%s", d[0] == '0' ? "84" : "",
+             d[0] == '0' ? d + 1 : d);
 }
 
 

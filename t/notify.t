@@ -350,6 +350,18 @@ like($jb->{message}, qr/^Da tiep nhan HS 000\.00\.12\.H36-261206-0007/,
 is($jb->{request_id}, '000.00.12.H36-261206-0007.1.received.sms',
     'SMS (JSON): the request id');
 
+# a phone written with the international prefix 00: {{phone84}} is 84...,
+# not 84084... (a number no carrier knows: the gateway refused it)
+post({ %rec, code => '000.00.12.H36-261206-0008', notify => ['sms'],
+    contact => { phone => '0084 912 000 444' } });
+ok(Onestop::Notify::wait_until(15, sub {
+    grep { $_->{body} =~ /261206-0008/ } @{ $n->requests('sms') } }),
+    'SMS (JSON): a phone written 0084 ...');
+($js) = grep { $_->{body} =~ /261206-0008/ } @{ $n->requests('sms') };
+is($js->{path}, '/api/sms/84912000444', '... {{phone84}} in the URL');
+is(JSON::PP->new->decode($js->{body})->{to}, '84912000444',
+    '... and in the body');
+
 # a slow gateway and two notifiers: a batch that takes longer than
 # claim_idle (1.5 s) stays its notifier's, and nothing is sent twice
 
