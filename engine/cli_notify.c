@@ -9,6 +9,8 @@
  *   notify --retry [CODE]    every dead letter (or a dossier's) back in
  *                            the retry queue, which a running notifier
  *                            sends from
+ *   notify --drop [CODE]     every dead letter (or a dossier's) removed:
+ *                            given up for good, its contacts with it
  *
  * The caller (cli.c) has taken the store owner's identity already.
  */
@@ -152,6 +154,7 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
         { "status", no_argument, NULL, 's' },
         { "dead", no_argument, NULL, 'd' },
         { "retry", no_argument, NULL, 'r' },
+        { "drop", no_argument, NULL, 'x' },
         { NULL, 0, NULL, 0 }
     };
 
@@ -168,6 +171,7 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
         case 's':
         case 'd':
         case 'r':
+        case 'x':
             mode = c;
             break;
         case ':':
@@ -181,10 +185,11 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
 
     if (mode == 0 && config == NULL) {
         return onestop_cli_usage_error("notify needs --config FILE, "
-                                       "--status, --dead or --retry");
+                                       "--status, --dead, --retry or "
+                                       "--drop");
     }
 
-    if (optind < argc && mode != 'r') {
+    if (optind < argc && mode != 'r' && mode != 'x') {
         return onestop_cli_usage_error("notify: unexpected \"%s\"",
                                        argv[optind]);
     }
@@ -215,6 +220,12 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
         rc = n < 0 ? onestop_cli_fail("the store refused the retry: %s",
                                       onestop_store_strerror(st))
                    : (printf("{\"retried\": %ld}\n", n), 0);
+
+    } else if (mode == 'x') {
+        n = onestop_notify_drop(st, optind < argc ? argv[optind] : NULL);
+        rc = n < 0 ? onestop_cli_fail("the store refused the removal: %s",
+                                      onestop_store_strerror(st))
+                   : (printf("{\"dropped\": %ld}\n", n), 0);
 
     } else {
         memset(&sa, 0, sizeof(sa));

@@ -442,6 +442,52 @@ touch(daemon_t *d, const char **argv, size_t *argvlen, size_t n)
 }
 
 
+/* the dead letters of the dossiers a batch's entries delete removed, the
+ * contacts they kept with them: the store keeps no contact of a deleted
+ * dossier (its queued messages are dropped as they fall due) */
+static void
+deleted_letters(daemon_t *d, const redisReply *entries)
+{
+    long               got;
+    size_t             i, clen;
+    char               code[ONESTOP_CODE_MAX + 1];
+    const redisReply  *e, *kind, *data;
+
+    for (i = 0; i < entries->elements; i++) {
+        e = entries->element[i];
+
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2) {
+            continue;
+        }
+
+        kind = field(e->element[1], "kind");
+        data = field(e->element[1], "data");
+
+        if (kind == NULL || data == NULL || kind->type != REDIS_REPLY_STRING
+            || strcmp(kind->str, "delete") != 0
+            || data->type != REDIS_REPLY_STRING || data->len < 3
+            || (uint8_t) data->str[0] != ONESTOP_LOG_FORMAT)
+        {
+            continue;
+        }
+
+        clen = (uint8_t) data->str[2];
+
+        if (clen == 0 || clen > ONESTOP_CODE_MAX || data->len < 3 + clen) {
+            continue;
+        }
+
+        memcpy(code, data->str + 3, clen);
+        code[clen] = '\0';
+        got = onestop_notify_drop(d->st, code);
+
+        if (got > 0) {
+            say("%s deleted: its %ld dead letter(s) removed", code, got);
+        }
+    }
+}
+
+
 /* a batch of entries (XREADGROUP's or XAUTOCLAIM's array of [id,
  * fields]): claimed, sent, recorded, acknowledged */
 static void
@@ -525,6 +571,7 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
     }
 
     onestop_store_read_end(d->st);
+    deleted_letters(d, entries);
 
     /* claimed, sent, recorded */
 
@@ -544,6 +591,13 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
     touched = onestop_notify_now_ms();
 
     for (i = 0, k = 0; i < nitems; i++) {
+        if (*d->stop) {
+            /* SIGTERM: the message in hand was the last; the others stay
+             * claimed, their entries pending, for this consumer's next
+             * start or another notifier (as after a kill, but recorded) */
+            break;
+        }
+
         if (!claimed[i]) {
             continue;
         }
@@ -558,6 +612,13 @@ process(daemon_t *d, const redisReply *entries, int reclaim)
             o[k].state = ONESTOP_NS_SENT;     /* sent before the crash */
             o[k].attempts = 1;
             say("%s was sent by a notifier that stopped: not again", key);
+
+        } else if (claimed[i] == 2) {
+            memset(&o[k], 0, sizeof(onestop_notify_outcome_t));
+            o[k].id = &ids[i];
+            o[k].state = ONESTOP_NS_SUPERSEDED;
+            say("%s, taken over from a notifier that stopped: a newer "
+                "version of the dossier was told since: not sent", key);
 
         } else if (!it[i].rendered) {
             say("%s: no message (out of memory)", key);
@@ -651,12 +712,7 @@ retry_due(daemon_t *d)
         rc = onestop_notify_take(d->st, &q[i], onestop_notify_now_ms() + lease);
         onestop_notify_key(&q[i].id, key, sizeof(key));
 
-        if (rc == 2) {
-            say("%s: a newer version of the dossier was told since: "
-                "not sent", key);
-        }
-
-        if (rc != 1) {
+        if (rc != 1 && rc != 2) {
             continue;                       /* another notifier's */
         }
 
@@ -670,6 +726,14 @@ retry_due(daemon_t *d)
             o.state = ONESTOP_NS_SENT;
             o.attempts = q[i].attempts + 1;
             say("%s was sent by a notifier that stopped: not again", key);
+
+        } else if (rc == 2) {
+            memset(&o, 0, sizeof(onestop_notify_outcome_t));
+            o.id = &q[i].id;
+            o.state = ONESTOP_NS_SUPERSEDED;
+            o.attempts = q[i].attempts;
+            say("%s: a newer version of the dossier was told since: "
+                "not sent", key);
 
         } else {
             send_one(d, &q[i].id, &q[i].msg, q[i].attempts, &o, err,
@@ -824,7 +888,8 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
      * of the queue it was sending is looked up only past its lease */
 
     if (onestop_notify_journal_open(&d.journal, conf->journal_dir,
-                                    conf->consumer, err, errlen)
+                                    conf->consumer, onestop_notify_unsettled,
+                                    st, err, errlen)
         != 0)
     {
         onestop_notify_chan_close(d.chan);

@@ -178,6 +178,34 @@ header_text(onestop_buf_t *b, const char *s, size_t len)
 }
 
 
+/* an ASCII display name, quoted when it holds what would end it or make
+ * it another mailbox (a comma, a quote...), unless it is quoted already */
+static void
+phrase(onestop_buf_t *b, const char *s, size_t len)
+{
+    size_t  i;
+
+    if (strcspn(s, "()<>[]:;@\\,\"") >= len
+        || (len >= 2 && s[0] == '"' && s[len - 1] == '"'))
+    {
+        onestop_buf_add(b, s, len);
+        return;
+    }
+
+    onestop_buf_add(b, "\"", 1);
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            onestop_buf_add(b, "\\", 1);
+        }
+
+        onestop_buf_add(b, &s[i], 1);
+    }
+
+    onestop_buf_add(b, "\"", 1);
+}
+
+
 static int
 send_email(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
     const onestop_notify_msg_t *m, char *err, size_t errlen)
@@ -212,15 +240,22 @@ send_email(onestop_notify_chan_t *c, const onestop_notify_id_t *id,
     onestop_buf_adds(&msg, "From: ");
     lt = strchr(e->from, '<');
 
-    if (ascii(e->from) || lt == NULL) {
-        onestop_buf_adds(&msg, e->from);
-    } else {
-        for (n = (size_t) (lt - e->from); n > 0 && e->from[n - 1] == ' '; n--)
-        {
-            /* void */
-        }
+    for (n = lt ? (size_t) (lt - e->from) : 0;
+         n > 0 && e->from[n - 1] == ' ';
+         n--)
+    {
+        /* void: the name before the address */
+    }
 
+    if (lt == NULL || n == 0) {
+        onestop_buf_adds(&msg, e->from);
+
+    } else if (!ascii(e->from)) {
         header_text(&msg, e->from, n);
+        onestop_buf_printf(&msg, " %s", lt);
+
+    } else {
+        phrase(&msg, e->from, n);
         onestop_buf_printf(&msg, " %s", lt);
     }
 
@@ -349,12 +384,13 @@ http_send(onestop_notify_chan_t *c, unsigned ch, const char *method,
 }
 
 
-/* 0912345678 -> 84912345678; +84... -> 84... */
+/* 0912345678 -> 84912345678; +84... and 0084... -> 84... */
 static void
 phone84(const char *to, char *out, size_t size)
 {
-    char    digits[32];
-    size_t  n;
+    char         digits[32];
+    size_t       n;
+    const char  *d;
 
     for (n = 0; *to && n < sizeof(digits) - 1; to++) {
         if (*to >= '0' && *to <= '9') {
@@ -363,8 +399,9 @@ phone84(const char *to, char *out, size_t size)
     }
 
     digits[n] = '\0';
-    snprintf(out, size, "%s%s", digits[0] == '0' ? "84" : "",
-             digits[0] == '0' ? digits + 1 : digits);
+    d = digits[0] == '0' && digits[1] == '0' ? digits + 2 : digits;
+    snprintf(out, size, "%s%s", d[0] == '0' ? "84" : "",
+             d[0] == '0' ? d + 1 : d);
 }
 
 

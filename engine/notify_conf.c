@@ -32,7 +32,7 @@ static const char  *channel_names[ONESTOP_NCH_COUNT] = {
 };
 
 static const char  *count_names[ONESTOP_NC_COUNT] = {
-    "sent", "failed", "dead"
+    "sent", "failed", "dead", "superseded"
 };
 
 
@@ -64,6 +64,71 @@ onestop_notify_key(const onestop_notify_id_t *id, char *buf, size_t size)
              (unsigned long long) id->version,
              onestop_notify_event_name(id->ev),
              onestop_notify_channel_name(id->ch));
+}
+
+
+/* a message's identity back from its text (onestop_notify_key's,
+ * CODE.VERSION.EVENT.CHANNEL; the code may hold dots): 0, or -1 */
+int
+onestop_notify_key_parse(const char *key, onestop_notify_id_t *id)
+{
+    char         *dot[3], *end, buf[200];
+    size_t        len;
+    unsigned      i, k;
+    const char   *name;
+    unsigned long long  v;
+
+    memset(id, 0, sizeof(onestop_notify_id_t));
+    len = strlen(key);
+
+    if (len >= sizeof(buf)) {
+        return -1;
+    }
+
+    memcpy(buf, key, len + 1);
+
+    for (i = 0; i < 3; i++) {
+        dot[i] = strrchr(buf, '.');
+
+        if (dot[i] == NULL) {
+            return -1;
+        }
+
+        *dot[i] = '\0';
+    }
+
+    /* buf: the code; dot[2] + 1: the version, [1] the event, [0] the
+     * channel */
+
+    if (dot[2] - buf > ONESTOP_CODE_MAX || dot[2] == buf
+        || dot[2][1] < '0' || dot[2][1] > '9')
+    {
+        return -1;
+    }
+
+    errno = 0;
+    v = strtoull(dot[2] + 1, &end, 10);
+
+    if (errno != 0 || *end != '\0') {
+        return -1;
+    }
+
+    memcpy(id->code, buf, (size_t) (dot[2] - buf) + 1);
+    id->version = v;
+    id->ev = ONESTOP_EV_COUNT;
+    id->ch = ONESTOP_NCH_COUNT;
+
+    for (k = 0; k < ONESTOP_EV_COUNT; k++) {
+        name = onestop_notify_event_name(k);
+        id->ev = strcmp(dot[1] + 1, name) == 0 ? k : id->ev;
+    }
+
+    for (k = 0; k < ONESTOP_NCH_COUNT; k++) {
+        name = onestop_notify_channel_name(k);
+        id->ch = strcmp(dot[0] + 1, name) == 0 ? k : id->ch;
+    }
+
+    return id->ev < ONESTOP_EV_COUNT && id->ch < ONESTOP_NCH_COUNT ? 0 : -1;
 }
 
 
@@ -336,7 +401,8 @@ set_email(onestop_notify_email_conf_t *e, const char *k, const char *v)
     }
 
     if (strcmp(k, "from") == 0) {
-        return copy(e->from, sizeof(e->from), v) == 0 ? NULL : "too long";
+        return !onestop_utf8_valid(v, strlen(v)) ? "from must be UTF-8"
+               : copy(e->from, sizeof(e->from), v) == 0 ? NULL : "too long";
     }
 
     if (strcmp(k, "from_address") == 0) {
@@ -457,6 +523,7 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
 {
     FILE        *f;
     char         line[8192], *k, *v, *eq, host[64];
+    size_t       n;
     unsigned     no, ev;
     int          section;
     const char  *why;
@@ -554,8 +621,24 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
         return -1;
     }
 
+    /* a name alone ("Bộ phận Một cửa"): the From: header is that name
+     * and the envelope's address, not the name where an address goes */
+
     if (c->email.on && c->email.from[0] == '\0') {
         strcpy(c->email.from, c->email.from_addr);
+
+    } else if (c->email.on && strchr(c->email.from, '<') == NULL
+               && strchr(c->email.from, '@') == NULL)
+    {
+        n = strlen(c->email.from);
+
+        if (n + strlen(c->email.from_addr) + 3 >= sizeof(c->email.from)) {
+            snprintf(err, errlen, "%s: [email] from is too long", file);
+            return -1;
+        }
+
+        snprintf(c->email.from + n, sizeof(c->email.from) - n, " <%s>",
+                 c->email.from_addr);
     }
 
     for (ev = 0; c->zalo.on && ev < ONESTOP_EV_COUNT; ev++) {

@@ -229,18 +229,42 @@ newer(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
 }
 
 
+/* whether id's dossier is deleted now (its record a tombstone): 1, 0,
+ * or -1 */
+static int
+deleted(onestop_store_t *st, MDB_txn *txn, const onestop_notify_id_t *id)
+{
+    int               rc;
+    MDB_val           kv, dv;
+    onestop_record_t  r;
+
+    kv.mv_data = (void *) id->code;
+    kv.mv_size = strlen(id->code);
+    rc = mdb_get(txn, st->dossiers, &kv, &dv);
+
+    if (rc != 0) {
+        return rc == MDB_NOTFOUND ? 0 : -1;
+    }
+
+    return onestop_record_decode(dv.mv_data, dv.mv_size, &r) == 0
+           && r.tombstone;
+}
+
+
 /* whether a newer version of id's dossier told what makes id old news:
  * its event and channel (an apology's other date), or, for an
  * appointment, the result or the withdrawal on its channel (an
- * appointment is told only while the dossier is neither); 1, 0, or -1 */
+ * appointment is told only while the dossier is neither); or deleted the
+ * dossier (a receipt of a dossier entered in error, perhaps to someone
+ * else's contact); 1, 0, or -1 */
 static int
-superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
+superseded(onestop_store_t *st, MDB_txn *txn, const onestop_notify_id_t *id)
 {
     int                  rc;
     unsigned             ev;
     onestop_notify_id_t  other;
 
-    rc = newer(txn, dbi, id);
+    rc = newer(txn, st->notify, id);
     other = *id;
 
     for (ev = ONESTOP_EV_RESULT;
@@ -249,10 +273,10 @@ superseded(MDB_txn *txn, MDB_dbi dbi, const onestop_notify_id_t *id)
          ev++)
     {
         other.ev = ev;
-        rc = newer(txn, dbi, &other);
+        rc = newer(txn, st->notify, &other);
     }
 
-    return rc;
+    return rc == 0 ? deleted(st, txn, id) : rc;
 }
 
 
@@ -311,14 +335,16 @@ onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
          * (a dead notifier's), and knows nothing of an appointment's
          * result */
 
-        t = superseded(txn, st->notify, &id[i]);
+        t = superseded(st, txn, &id[i]);
 
         if (t < 0) {
             goto failed;
         }
 
         if (t) {
-            was[i] = 0;
+            /* a dead notifier's claim: ours to settle (the caller looks
+             * in its journal), lest it stay claimed and uncounted */
+            claimed[i] = was[i] == ONESTOP_NS_SENDING ? 2 : 0;
             continue;
         }
 
@@ -481,6 +507,11 @@ onestop_notify_record(onestop_store_t *st, const onestop_notify_outcome_t *o,
                                      ONESTOP_NC_FAILED);
             rc = rc ? rc : count_add(txn, st->notify, x->id->ch, x->id->ev,
                                      ONESTOP_NC_DEAD);
+            break;
+
+        case ONESTOP_NS_SUPERSEDED:
+            rc = count_add(txn, st->notify, x->id->ch, x->id->ev,
+                           ONESTOP_NC_SUPERSEDED);
             break;
         }
     }
@@ -661,7 +692,7 @@ int
 onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until)
 {
-    int       rc;
+    int       rc, old;
     uint8_t   key[8 + ID_MAX];
     MDB_val   kv, dv, nv;
     MDB_txn  *txn;
@@ -681,27 +712,22 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
 
     /* a newer version of the dossier told the event since (an apology's
      * other date), or, for an appointment, its result or withdrawal: this
-     * one would say what no longer holds */
+     * one would say what no longer holds.  Leased all the same, so that
+     * the caller alone records it (superseded, or sent when a notifier
+     * that stopped had sent it) */
 
-    if (rc == 0) {
-        rc = superseded(txn, st->notify, &q->id);
-    }
+    old = rc == 0 ? superseded(st, txn, &q->id) : -1;
 
-    if (rc != 0) {
-        rc = rc == 1 ? mdb_del(txn, st->notify, &kv, NULL) : EIO;
-
-        if (end(st, txn, rc) != 0) {
-            return -1;
-        }
-
-        return 2;
+    if (old < 0) {
+        end(st, txn, rc ? rc : EIO);
+        return -1;
     }
 
     /* the value as it is (its time the first due one's), under the
      * lease's time; copied, since a delete may move the page it is on */
 
     nv.mv_size = dv.mv_size;
-    nv.mv_data = rc == 0 ? malloc(dv.mv_size) : NULL;
+    nv.mv_data = malloc(dv.mv_size);
 
     if (nv.mv_data == NULL) {
         mdb_txn_abort(txn);
@@ -723,7 +749,48 @@ onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     }
 
     q->at_ms = until;
-    return 1;
+    return old ? 2 : 1;
+}
+
+
+int
+onestop_notify_unsettled(void *ctx, char *const *keys, size_t n)
+{
+    int                   rc, any;
+    size_t                i;
+    uint8_t               key[ID_MAX];
+    MDB_val               kv, dv;
+    MDB_txn              *txn;
+    onestop_store_t      *st = ctx;
+    onestop_notify_id_t   id;
+
+    if (read_txn(st, &txn) != 0) {
+        return -1;
+    }
+
+    any = 0;
+    rc = 0;
+
+    for (i = 0; i < n && !any && rc == 0; i++) {
+        if (onestop_notify_key_parse(keys[i], &id) != 0) {
+            continue;                    /* not a message: a torn line */
+        }
+
+        kv.mv_data = key;
+        kv.mv_size = id_key(key, 'S', 0, &id);
+        rc = mdb_get(txn, st->notify, &kv, &dv);
+
+        if (rc == 0 && dv.mv_size >= 1) {
+            any = ((uint8_t *) dv.mv_data)[0] == ONESTOP_NS_SENDING
+                  || ((uint8_t *) dv.mv_data)[0] == ONESTOP_NS_RETRY;
+        }
+
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+
+    mdb_txn_abort(txn);
+
+    return rc == 0 ? any : -1;
 }
 
 
@@ -838,8 +905,10 @@ dead_take(void *ctx, onestop_notify_queued_t *q)
 }
 
 
-long
-onestop_notify_retry(onestop_store_t *st, const char *code)
+/* every dead letter (or the dossier code's) removed, put back in the
+ * queue first when `requeue`; the number, or -1 */
+static long
+dead_move(onestop_store_t *st, const char *code, int requeue)
 {
     int                       rc;
     size_t                    i, klen;
@@ -866,10 +935,13 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
         o.id = &l.q[i].id;
         o.msg = &l.q[i].msg;
         o.error = l.q[i].error;
-        klen = id_key(key, 'Q', ms, &l.q[i].id);
-        rc = put_kept(txn, st->notify, key, klen, &o, ms);
-        rc = rc ? rc : put_state(txn, st->notify, &l.q[i].id,
-                                 ONESTOP_NS_RETRY, ms, 0);
+
+        if (requeue) {
+            klen = id_key(key, 'Q', ms, &l.q[i].id);
+            rc = put_kept(txn, st->notify, key, klen, &o, ms);
+            rc = rc ? rc : put_state(txn, st->notify, &l.q[i].id,
+                                     ONESTOP_NS_RETRY, ms, 0);
+        }
 
         if (rc == 0) {
             kv.mv_data = key;
@@ -895,4 +967,18 @@ onestop_notify_retry(onestop_store_t *st, const char *code)
     }
 
     return (long) l.n;
+}
+
+
+long
+onestop_notify_retry(onestop_store_t *st, const char *code)
+{
+    return dead_move(st, code, 1);
+}
+
+
+long
+onestop_notify_drop(onestop_store_t *st, const char *code)
+{
+    return dead_move(st, code, 0);
 }

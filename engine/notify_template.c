@@ -145,6 +145,7 @@ onestop_notify_tpl_load(const char *dir, unsigned channels, char *err,
     size_t errlen)
 {
     char                  file[4096];
+    size_t                n;
     unsigned              ch, ev;
     onestop_notify_tpl_t *t;
 
@@ -168,6 +169,16 @@ onestop_notify_tpl_load(const char *dir, unsigned channels, char *err,
             if (t->text[ch][ev] == NULL) {
                 onestop_notify_tpl_free(t);
                 return NULL;
+            }
+
+            /* an SMS's own words unaccented as its values are: one
+             * GSM-7 message, cut between characters */
+
+            if (ch == ONESTOP_NCH_SMS) {
+                n = strlen(t->text[ch][ev]);
+                n = onestop_notify_unaccent(t->text[ch][ev], n,
+                                            t->text[ch][ev]);
+                t->text[ch][ev][n] = '\0';
             }
 
             if (ch == ONESTOP_NCH_EMAIL

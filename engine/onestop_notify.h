@@ -47,6 +47,9 @@ enum {
     ONESTOP_NC_SENT = 0,
     ONESTOP_NC_FAILED,              /* an attempt failed (retried later) */
     ONESTOP_NC_DEAD,                /* given up: a dead letter */
+    ONESTOP_NC_SUPERSEDED,          /* claimed or queued, then dropped: a
+                                       newer version told what makes it
+                                       old news */
     ONESTOP_NC_COUNT
 };
 
@@ -60,6 +63,8 @@ struct onestop_notify_id_s;
  * Message-ID, the gateways' request id, the journal's line */
 void onestop_notify_key(const struct onestop_notify_id_s *id, char *buf,
     size_t size);
+/* and back (the fingerprint 0): 0, or -1 when it is not one */
+int onestop_notify_key_parse(const char *key, struct onestop_notify_id_s *id);
 
 /* the clock, ms since the epoch */
 int64_t onestop_notify_now_ms(void);
@@ -69,25 +74,38 @@ int64_t onestop_notify_now_ms(void);
 void onestop_notify_say(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* whether any of a journal's n lines (messages' identities) is still
+ * unsettled, the store having no outcome for it yet: 1, 0, or -1 */
+typedef int (*onestop_notify_unsettled_pt)(void *ctx,
+    char *const *keys, size_t n);
+
 /* a notifier's journal (notify_journal.c): what its channels accepted
  * and the store has not recorded yet; every journal's lines, read */
 typedef struct {
-    int             fd;
+    int             fd;             /* locked (flock) while it runs */
     char            path[1200];
     const char     *dir;
     char          **sent;
     size_t          nsent;
+    onestop_notify_unsettled_pt  unsettled;    /* NULL: none removed */
+    void           *ctx;
 } onestop_notify_journal_t;
 
-/* journal.CONSUMER in dir opened (a previous run's set aside) and every
- * journal read: 0, or -1 with err */
+/* journal.CONSUMER in dir opened and locked (a previous run's set aside;
+ * -1 when another running notifier holds it) and every journal read:
+ * 0, or -1 with err */
 int onestop_notify_journal_open(onestop_notify_journal_t *j, const char *dir,
-    const char *consumer, char *err, size_t errlen);
+    const char *consumer, onestop_notify_unsettled_pt unsettled, void *ctx,
+    char *err, size_t errlen);
+/* every journal's lines read anew; another's no running notifier holds
+ * whose every line the store has settled (a set-aside one, a stopped
+ * notifier's) removed */
 void onestop_notify_journal_load(onestop_notify_journal_t *j);
 int onestop_notify_journal_has(const onestop_notify_journal_t *j,
     const char *key);
 void onestop_notify_journal_add(onestop_notify_journal_t *j, const char *key);
 void onestop_notify_journal_empty(onestop_notify_journal_t *j);
+/* closed; removed when empty (every outcome recorded) */
 void onestop_notify_journal_close(onestop_notify_journal_t *j);
 
 struct onestop_notify_conf_s;
@@ -216,7 +234,8 @@ void onestop_notify_fill(onestop_buf_t *b, const char *tpl,
     const char *const *vars, size_t n);
 
 /* Vietnamese text without its diacritics (đ as d, case kept), in GSM-7's
- * basic characters (others as a space or '?'): out holds len bytes */
+ * basic characters (others as a space or '?'): out holds len bytes, and
+ * may be s (the text never grows) */
 size_t onestop_notify_unaccent(const char *s, size_t len, char *out);
 
 /* a phone or e-mail address as log lines show it: "09******78",
@@ -268,7 +287,9 @@ enum {
     ONESTOP_NS_SENDING,             /* claimed by a notifier */
     ONESTOP_NS_SENT,
     ONESTOP_NS_RETRY,               /* in the retry queue */
-    ONESTOP_NS_DEAD
+    ONESTOP_NS_DEAD,
+    ONESTOP_NS_SUPERSEDED           /* dropped, not sent: a newer version
+                                       told what makes it old news */
 };
 
 /*
@@ -277,7 +298,11 @@ enum {
  * dossier, event and channel with this fingerprint, or with this version
  * or a newer one), a SENDING entry; claimed[i] 1 for those.  An entry
  * SENDING already (a notifier died after claiming it) is claimed again
- * only when `reclaim`, and given back in *was.  0, or -1.
+ * only when `reclaim`, and given back in *was; claimed[i] is then 2 when
+ * a newer version of the dossier has told since what makes it old news
+ * (superseded): the caller records its outcome without sending it, sent
+ * when the dead notifier's journal has it, else ONESTOP_NS_SUPERSEDED.
+ * 0, or -1.
  */
 int onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
     size_t n, int reclaim, uint8_t *claimed, uint8_t *was);
@@ -285,7 +310,8 @@ int onestop_notify_claim(onestop_store_t *st, const onestop_notify_id_t *id,
 /* an outcome of a claimed message */
 typedef struct {
     const onestop_notify_id_t   *id;
-    int                          state;      /* SENT, RETRY or DEAD */
+    int                          state;      /* SENT, RETRY, DEAD or
+                                                SUPERSEDED */
     unsigned                     attempts;
     int64_t                      due_ms;     /* RETRY */
     const char                  *error;      /* RETRY, DEAD */
@@ -320,14 +346,22 @@ long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
  * A queued message of onestop_notify_due taken to be sent: in one write
  * transaction it is moved from its due time to `until` (a lease), so that
  * no other notifier sends it meanwhile; q->at_ms is then `until`.  1 when
- * taken, 0 when another notifier took it first, 2 when a newer version
- * of its dossier has its event and channel in the sent-log, or for an
- * appointment its result or withdrawal (it is then removed from the
- * queue, not to be sent), -1 when the store refused.  A message found again past its lease (q->leased) was being
- * sent by a notifier that stopped: its journal says whether it was.
+ * taken, 0 when another notifier took it first, 2 when taken but a newer
+ * version of its dossier has its event and channel in the sent-log, or
+ * for an appointment its result or withdrawal (superseded: the caller
+ * records its outcome, ONESTOP_NS_SUPERSEDED, without sending it), -1
+ * when the store refused.  A message found again past its lease
+ * (q->leased) was being sent by a notifier that stopped: its journal says
+ * whether it was.
  */
 int onestop_notify_take(onestop_store_t *st, onestop_notify_queued_t *q,
     int64_t until);
+
+/* of n messages' identities (CODE.VERSION.EVENT.CHANNEL, a journal's
+ * lines), whether any is still unsettled: claimed by a notifier or in
+ * the retry queue (a notifier that stopped may have been sending it), on
+ * one read.  1, 0, or -1.  An onestop_notify_unsettled_pt (ctx: st). */
+int onestop_notify_unsettled(void *st, char *const *keys, size_t n);
 
 /* the dead letters, each handed to fn; the number, or -1 */
 long onestop_notify_dead(onestop_store_t *st,
@@ -336,6 +370,11 @@ long onestop_notify_dead(onestop_store_t *st,
 /* every dead letter (or the dossier code's) back in the queue, due now;
  * the number moved, or -1 */
 long onestop_notify_retry(onestop_store_t *st, const char *code);
+
+/* every dead letter (or the dossier code's) removed, the contacts and
+ * text it kept with it: given up for good (the sent-log keeps it dead,
+ * so it is not told again); the number removed, or -1 */
+long onestop_notify_drop(onestop_store_t *st, const char *code);
 
 /* the counts and the state, for --status and /metrics */
 typedef struct {

@@ -621,7 +621,21 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
         return -1;
     }
 
+    before = 0;
+
+    if (st->has_published
+        && (rc = onestop_meta_get_u64(st->rtxn, st->meta,
+                                      ONESTOP_META_PUBLISHED_BEFORE, &before))
+           != 0)
+    {
+        return -2;
+    }
+
+    /* the months due by today's grace, and those frozen already (under a
+     * shorter grace than today's): a month once published stays so */
+
     due = onestop_published_due(today, st->grace_days);
+    due = before > due ? (unsigned) before : due;
 
     if (tm >= due) {
         onestop_day_format(onestop_month_first_day(tm), d1);
@@ -633,16 +647,6 @@ onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
                  "(the month's end and %u grace days); the months published "
                  "are those up to %.7s", d1, d2, st->grace_days, d3);
         return -1;
-    }
-
-    before = 0;
-
-    if (st->has_published
-        && (rc = onestop_meta_get_u64(st->rtxn, st->meta,
-                                      ONESTOP_META_PUBLISHED_BEFORE, &before))
-           != 0)
-    {
-        return -2;
     }
 
     pr.from = from;

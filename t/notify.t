@@ -274,6 +274,31 @@ ok(Onestop::Notify::wait_until(15, sub {
 like($n->requests('sms')->[-1]{body}, qr/0987654321/, '... to its phone');
 is(($t->cli('notify', '--dead'))[1], '', 'no dead letter left');
 
+# a letter that cannot be delivered (a phone the gateway refuses for
+# good): --drop removes it, the phone and text it kept with it, instead
+# of keeping it for ever or sending it round again with --retry
+$n->mode('sms', '4xx');
+post({ %rec, code => '000.00.12.H36-261206-0014',
+    contact => { phone => '0987654314' } });
+post({ %rec, code => '000.00.12.H36-261206-0015',
+    contact => { phone => '0987654315' } });
+ok(Onestop::Notify::wait_until(15, sub {
+    ($t->cli('notify', '--dead'))[1] =~ /0014.*\n.*0015/s }),
+    'two dead letters');
+$n->mode('sms', '');
+($rc, $out) = $t->cli('notify', '--drop', '000.00.12.H36-261206-0014');
+is($out, "{\"dropped\": 1}\n", '--drop CODE removes that dossier\'s');
+($rc, $out) = $t->cli('notify', '--dead');
+unlike($out, qr/0014/, '... it is gone from --dead');
+like($out, qr/0015/, '... the other is there');
+($rc, $out) = $t->cli('notify', '--drop');
+is($out, "{\"dropped\": 1}\n", '--drop removes every one');
+is(($t->cli('notify', '--dead'))[1], '', 'no dead letter left');
+($rc, $out) = $t->cli('notify', '--status');
+is($json->decode($out)->{dead}, 0, '--status: no dead letter kept');
+($rc, $out) = $t->cli('notify', '--retry');
+is($out, "{\"retried\": 0}\n", 'nothing for --retry to send again');
+
 # ---------------------------------------------------------------------
 # the SMS gateway down for 30 seconds
 
@@ -324,6 +349,18 @@ like($jb->{message}, qr/^Da tiep nhan HS 000\.00\.12\.H36-261206-0007/,
     'SMS (JSON): the text');
 is($jb->{request_id}, '000.00.12.H36-261206-0007.1.received.sms',
     'SMS (JSON): the request id');
+
+# a phone written with the international prefix 00: {{phone84}} is 84...,
+# not 84084... (a number no carrier knows: the gateway refused it)
+post({ %rec, code => '000.00.12.H36-261206-0008', notify => ['sms'],
+    contact => { phone => '0084 912 000 444' } });
+ok(Onestop::Notify::wait_until(15, sub {
+    grep { $_->{body} =~ /261206-0008/ } @{ $n->requests('sms') } }),
+    'SMS (JSON): a phone written 0084 ...');
+($js) = grep { $_->{body} =~ /261206-0008/ } @{ $n->requests('sms') };
+is($js->{path}, '/api/sms/84912000444', '... {{phone84}} in the URL');
+is(JSON::PP->new->decode($js->{body})->{to}, '84912000444',
+    '... and in the body');
 
 # a slow gateway and two notifiers: a batch that takes longer than
 # claim_idle (1.5 s) stays its notifier's, and nothing is sent twice

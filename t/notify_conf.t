@@ -10,7 +10,9 @@
 #   log and retried, never read from database 0 instead (it was ignored,
 #   and the notifier told database 0's citizens);
 # - notify --dead: one JSON object a line even when the masked address
-#   holds a quote (it was printed raw: not JSON).
+#   holds a quote (it was printed raw: not JSON);
+# - an unaccented From: name holding a comma: quoted (it was sent raw:
+#   two mailboxes, one without an address).
 
 use v5.36;
 use utf8;
@@ -128,6 +130,23 @@ is($letter->{to}, '"***@example.vn', '--dead: the address masked');
 like($letter->{error}, qr/550/, '--dead: the server\'s refusal');
 
 $n->stop('a');
+
+# ---------------------------------------------------------------------
+# an unaccented From: name with a comma: one mailbox, its name quoted
+# (it was sent as it is: "UBND tinh Long An" and a second mailbox, a
+# From: header mail servers refuse)
+
+unlink glob($n->dir . '/mail/*.eml'), $n->dir . '/smtp.fail';
+ok($n->start_notifier('f', zalo_templates => "template.result = 201003\n",
+    from => 'UBND tinh Long An, Bo phan "Mot cua" <motcua@longan.gov.vn>'),
+    'a notifier whose From: name holds a comma and quotes');
+post({ %rec, code => '000.00.12.H36-261207-0003' });
+ok(Onestop::Notify::wait_until(15, sub { @{ $n->mails } == 1 }),
+    'its e-mail is sent');
+is($n->mails->[0]{from},
+    '"UBND tinh Long An, Bo phan \\"Mot cua\\"" <motcua@longan.gov.vn>',
+    'the name quoted, its quotes escaped');
+$n->stop('f');
 $t->check_log;
 $t->stop;
 $t->stop_redis;

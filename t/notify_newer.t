@@ -75,6 +75,8 @@ is_deeply([appointments()], [2], 'the first date never sent')
     or diag(explain([appointments()]));
 my ($rc, $out) = $t->cli('notify', '--status');
 is($json->decode($out)->{queued}, 0, 'nothing left in the queue');
+is($json->decode($out)->{channels}{sms}{appointment}{superseded}, 1,
+    '--status: the first date counted as superseded') or diag($out);
 
 # The same with a result: an apology's date waiting in the queue is not
 # told once the result of a newer version is (an appointment is told only
@@ -101,6 +103,48 @@ ok(Onestop::Notify::wait_until(30, sub { grep { $_ eq '2.result' } told2() }),
 sleep 4;
 is_deeply([grep { /appointment/ } told2()], [],
     'the date never sent after it') or diag(explain([told2()]));
+($rc, $out) = $t->cli('notify', '--status');
+is($json->decode($out)->{channels}{sms}{appointment}{superseded}, 2,
+    '--status: that one superseded too') or diag($out);
+
+# A dossier deleted (entered in error, perhaps with someone else's phone)
+# while its receipt waits in the queue: the receipt is dropped, not sent.
+# (Until 7 December 2026 it was sent once the gateway was back.)
+
+$n->mode('sms', '5xx');
+my $code3 = '000.00.12.H36-261207-N0003';
+post({ %rec, code => $code3, version => 1 });
+ok(failed("$code3.1.received.sms"), 'a receipt: 503, queued');
+is($t->http('DELETE', "/api/v1/ingest/dossiers/$code3",
+    headers => \%admin)->{status}, 200, 'the dossier deleted');
+$n->mode('sms', '');
+ok(Onestop::Notify::wait_until(30, sub {
+        $n->log_text('a') =~ /\Q$code3\E\.1\.received\.sms: a newer version of the dossier was told since: not sent/ }),
+    'the gateway back: the receipt dropped');
+is_deeply([grep { $_->{body} =~ /\Q$code3\E/ } @{ $n->requests('sms') }], [],
+    'never sent');
+($rc, $out) = $t->cli('notify', '--status');
+is($json->decode($out)->{channels}{sms}{received}{superseded}, 1,
+    '--status: counted as superseded') or diag($out);
+is($json->decode($out)->{queued}, 0, 'nothing left in the queue');
+
+# A dead letter of a dossier deleted since: removed with the deletion,
+# the contact it kept with it.  (Until 7 December 2026 it stayed, the
+# phone of a dossier deleted perhaps for holding the wrong one.)
+
+$n->mode('sms', '4xx');
+my $code4 = '000.00.12.H36-261207-N0004';
+post({ %rec, code => $code4, version => 1 });
+ok(Onestop::Notify::wait_until(15, sub {
+    ($t->cli('notify', '--dead'))[1] =~ /\Q$code4\E/ }), 'a dead letter');
+$n->mode('sms', '');
+is($t->http('DELETE', "/api/v1/ingest/dossiers/$code4",
+    headers => \%admin)->{status}, 200, 'its dossier deleted');
+ok(Onestop::Notify::wait_until(15, sub {
+    ($t->cli('notify', '--dead'))[1] !~ /\Q$code4\E/ }),
+    'the dead letter removed') or diag(($t->cli('notify', '--dead'))[1]);
+like($n->log_text('a'), qr/\Q$code4\E deleted: its 1 dead letter\(s\) removed/,
+    'the log says so');
 
 $n->stop('a');
 $t->stop;

@@ -107,7 +107,20 @@ my $said = () = $n->log_text('a')
     =~ /was sent by a notifier that stopped: not again/g;
 is($said, $SENT, "A says so of the $SENT");
 
+# the journals do not pile up (one a start with the default consumer
+# name, one a kill): A's, empty, goes when A stops; X's, every line of
+# it recorded, when the next notifier reads the journals
+my $jdir = "$n->{dir}/journal";
+ok(-e "$jdir/journal.x", 'X\'s journal still there while A runs');
 $n->stop('a');
+ok(!-e "$jdir/journal.a", 'A stopped: its empty journal removed');
+ok($n->start_notifier('b'), 'notifier B starts');
+ok(!-e "$jdir/journal.x", 'B removed X\'s journal, all of it recorded');
+like($n->log_text('b'), qr/journal\.x: every message in it recorded: removed/,
+    'and says so');
+$n->stop('b');
+is_deeply([map { s{.*/}{}r } glob("$jdir/journal.*")], [],
+    'no journal left') or diag(explain([glob("$jdir/journal.*")]));
 close $mute;
 $t->stop;
 $t->stop_redis;

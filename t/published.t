@@ -279,5 +279,27 @@ is_deeply(\@rows, \@order, 'and its CSV rows');
 is_deeply([map { $_->{agency} } @{ (eval { $json->decode($out) } // {})
     ->{groups} // [] }], \@order, 'and the CLI');
 
+# a month once published stays published: March frozen by a write on 1
+# April (grace 0), then nginx restarted with a longer grace the same day.
+# (Until 7 December 2026 March answered 400, "published on 2024-04-06",
+# though its figures had been frozen and served.)
+
+write_recs({code => 'ORD-APR', agency => $TP, procedure => '1.000894',
+    received_at => '2024-04-01T08:00:00+07:00', due_at => '2024-04-20'});
+($res, my $frozen) = stats("$MAR&as=published");
+is($res->{status}, 200, 'March frozen on 1 April, grace 0');
+$t->stop;
+$t->write_conf(conf());
+ok($t->start, 'restarted on 1 April with grace 5');
+($res, $j) = stats("$MAR&as=published");
+is($res->{status}, 200, 'March is still published') or diag($res->{content});
+is_deeply($j, $frozen, '... with the same figures');
+is($j->{published_through}, '2024-03', '... and published through March');
+($rc, $out) = $t->cli('stats', '--from', '2024-03-01', '--to', '2024-03-31',
+    '--group', 'agency', '--as', 'published');
+is($rc, 0, 'the CLI too');
+($res, $j) = stats('from=2024-04-01&to=2024-04-30&as=published');
+is($res->{status}, 400, 'April is not published');
+
 $t->stop;
 done_testing;

@@ -6,9 +6,12 @@
  * binary form.
  */
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +116,29 @@ test_conf(void)
        "e-mail without from_address is refused");
     ok(conf_error("[sms]\nurl = ftp://x\n", ":2: url must be"),
        "a gateway's url must be HTTP");
+
+    /* From: a name alone gets the envelope's address; a name in another
+     * encoding than UTF-8 (a Windows-1258 file) is refused */
+
+    write_file("n.conf", "[email]\nurl = smtp://x:25\n"
+               "from = Bộ phận Một cửa tỉnh Long An\n"
+               "from_address = motcua@longan.gov.vn\n");
+    ok(onestop_notify_conf_load(&c, path, err, sizeof(err)) == 0,
+       "from, a name alone");
+    is_str(c.email.from, strlen(c.email.from),
+           "Bộ phận Một cửa tỉnh Long An <motcua@longan.gov.vn>",
+           "... with the envelope's address");
+    onestop_notify_conf_free(&c);
+    write_file("n.conf", "[email]\nurl = smtp://x:25\n"
+               "from = x@longan.gov.vn\n"
+               "from_address = motcua@longan.gov.vn\n");
+    ok(onestop_notify_conf_load(&c, path, err, sizeof(err)) == 0
+       && strcmp(c.email.from, "x@longan.gov.vn") == 0,
+       "from, an address alone: as it is");
+    onestop_notify_conf_free(&c);
+    ok(conf_error("[email]\nfrom = B\xf4 ph\xe2n \xd0\xf2" "a <a@b.vn>\n",
+                  ":2: from must be UTF-8"),
+       "from in Windows-1258 is refused");
 }
 
 
@@ -210,10 +236,25 @@ test_record(void)
 }
 
 
+static int
+ascii_only(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] >= 0x80) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static void
 test_render(void)
 {
-    char                   err[512], out[64];
+    char                   err[512], out[64], path[512];
     onestop_buf_t          b;
     onestop_record_t      *r;
     onestop_notify_tpl_t  *t;
@@ -266,6 +307,32 @@ test_render(void)
        != NULL, "the template data, JSON");
     onestop_buf_free(&m.body);
     onestop_notify_tpl_free(t);
+
+    /* an operator's SMS template written with its accents: unaccented
+     * too, one GSM-7 message, cut between characters */
+
+    snprintf(path, sizeof(path), "rm -rf %s/tpl && cp -r conf/notify %s/tpl",
+             dir, dir);
+    ok(system(path) == 0, "a copy of the templates");
+    write_file("tpl/received.sms", "Hồ sơ {{code}} đã được tiếp nhận lúc "
+               "{{received}}, hẹn trả kết quả ngày {{due}}. Ông/Bà tra cứu "
+               "bằng cách soạn tin TRACUU {{code}} gửi tổng đài. Trân trọng "
+               "cảm ơn Ông/Bà đã sử dụng dịch vụ công trực tuyến.\n");
+    snprintf(path, sizeof(path), "%s/tpl", dir);
+    t = onestop_notify_tpl_load(path, 7, err, sizeof(err));
+    ok(t != NULL, "templates with an accented SMS load");
+
+    if (t != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_SMS, &m)
+           == 0, "its SMS");
+        is_str(m.body.data, 36, "Ho so 000.00.12.H36-261201-0001 da d",
+               "its own words unaccented");
+        ok(m.body.len <= 160 && ascii_only(m.body.data, m.body.len),
+           "GSM-7's basic characters, at most 160 (%zu)", m.body.len);
+        onestop_buf_free(&m.body);
+        onestop_notify_tpl_free(t);
+    }
 
     memset(&b, 0, sizeof(b));
     onestop_notify_fill(&b, "[{{a}}][{{a|url}}][{{a|json}}][{{b}}]", vars, 1);
@@ -328,6 +395,113 @@ test_sms_code(void)
  * since (an apology letter's other date), which a fresh claim respects
  * too: the old date must not reach the citizen after the new one.
  */
+static int
+exists(const char *jdir, const char *name)
+{
+    char         path[512];
+    struct stat  sb;
+
+    snprintf(path, sizeof(path), "%s/%s", jdir, name);
+    return stat(path, &sb) == 0;
+}
+
+
+static void
+jwrite(const char *jdir, const char *name, const char *text)
+{
+    char   path[512];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", jdir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+
+/* the journals removed once nothing in them is needed (st: a message
+ * SENT, one SENDING, from test_claim) */
+static void
+test_journal(onestop_store_t *st)
+{
+    int                        live, rc;
+    char                       jdir[256], path[512], err[512];
+    DIR                       *d;
+    struct dirent             *de;
+    onestop_notify_journal_t   j, j2;
+
+    static const char  *sent = "000.00.12.H36-261207-0001.2.appointment.sms";
+    static const char  *sending = "000.00.12.H36-261207-0002.2.result.sms";
+
+    snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+    mkdir(jdir, 0700);
+
+    ok(onestop_notify_unsettled(st, (char **) &sent, 1) == 0,
+       "a message sent: settled");
+    ok(onestop_notify_unsettled(st, (char **) &sending, 1) == 1,
+       "a message claimed: unsettled");
+
+    jwrite(jdir, "journal.me.1796000000-42",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n");
+    jwrite(jdir, "journal.dead",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n"
+           "000.00.12.H36-261207-0002.2.result.sms\n");
+    jwrite(jdir, "journal.stopped", "");
+    jwrite(jdir, "journal.live",
+           "000.00.12.H36-261207-0001.2.appointment.sms\n");
+    snprintf(path, sizeof(path), "%s/journal.live", jdir);
+    live = open(path, O_WRONLY | O_APPEND);
+    ok(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0,
+       "journal.live held by a running notifier");
+
+    ok(onestop_notify_journal_open(&j, jdir, "me", onestop_notify_unsettled,
+                                   st, err, sizeof(err)) == 0,
+       "a notifier's journal opened");
+    ok(!exists(jdir, "journal.me.1796000000-42"),
+       "a set-aside journal whose messages were all recorded: removed");
+    ok(!exists(jdir, "journal.stopped"),
+       "a stopped notifier's empty journal: removed");
+    ok(exists(jdir, "journal.dead"),
+       "a killed notifier's journal with a claimed message: kept");
+    ok(exists(jdir, "journal.live"),
+       "a running notifier's journal: kept, though all recorded");
+    ok(onestop_notify_journal_has(&j, sending)
+       && onestop_notify_journal_has(&j, sent),
+       "their lines read");
+
+    rc = onestop_notify_journal_open(&j2, jdir, "live", NULL, NULL, err,
+                                     sizeof(err));
+    ok(rc == -1 && strstr(err, "another running notifier") != NULL,
+       "a second notifier under a running one's name refused: %s", err);
+    close(live);
+
+    onestop_notify_journal_add(&j, sending);
+    onestop_notify_journal_close(&j);
+    ok(exists(jdir, "journal.me"), "a journal closed with a line: kept");
+    ok(onestop_notify_journal_open(&j, jdir, "me", onestop_notify_unsettled,
+                                   st, err, sizeof(err)) == 0
+       && onestop_notify_journal_has(&j, sending),
+       "opened again: set aside, and read");
+    ok(!exists(jdir, "journal.live"),
+       "journal.live, its notifier stopped: removed");
+    onestop_notify_journal_close(&j);
+    ok(!exists(jdir, "journal.me"), "a journal closed empty: removed");
+
+    d = opendir(jdir);
+    rc = 0;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        rc += strncmp(de->d_name, "journal.", 8) == 0;
+    }
+
+    if (d != NULL) {
+        closedir(d);
+    }
+
+    ok(rc == 2, "left: journal.dead and the set-aside one (%d)", rc);
+}
+
+
 static void
 test_claim(void)
 {
@@ -336,6 +510,7 @@ test_claim(void)
     onestop_store_t          *st;
     onestop_store_conf_t      sc;
     onestop_notify_id_t       v1, v2;
+    onestop_notify_status_t   s;
     onestop_notify_outcome_t  o;
 
     snprintf(sdir, sizeof(sdir), "%s/store", dir);
@@ -376,9 +551,25 @@ test_claim(void)
     o.attempts = 1;
     ok(onestop_notify_record(st, &o, 1, -1, -1) == 0, "and sent");
 
+    ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0
+       && claimed[0] == 2 && was[0] == ONESTOP_NS_SENDING,
+       "version 1's date, taken over after version 2's was told: to be "
+       "settled, not sent");
+    memset(&o, 0, sizeof(o));
+    o.id = &v1;
+    o.state = ONESTOP_NS_SUPERSEDED;
+    ok(onestop_notify_record(st, &o, 1, -1, -1) == 0,
+       "and recorded as superseded");
+    ok(onestop_store_read_begin(st) == ONESTOP_OK
+       && onestop_notify_status(st, &s) == 0
+       && s.count[ONESTOP_NCH_SMS][ONESTOP_EV_APPOINTMENT]
+                 [ONESTOP_NC_SUPERSEDED] == 1
+       && s.count[ONESTOP_NCH_SMS][ONESTOP_EV_APPOINTMENT]
+                 [ONESTOP_NC_SENT] == 1,
+       "the counts: 1 sent, 1 superseded");
+    onestop_store_read_end(st);
     ok(onestop_notify_claim(st, &v1, 1, 1, claimed, was) == 0 && !claimed[0],
-       "version 1's date, taken over after version 2's was told: not "
-       "claimed");
+       "version 1's date no longer claimed by a notifier taking over");
     ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
        "nor by a fresh claim");
 
@@ -395,6 +586,7 @@ test_claim(void)
     ok(onestop_notify_claim(st, &v1, 1, 0, claimed, was) == 0 && !claimed[0],
        "version 1's appointment after it: not claimed");
 
+    test_journal(st);
     onestop_store_close(st);
 }
 

@@ -132,6 +132,7 @@ sub write_conf {
     my $rport = $self->{t}->redis_port;
     my $sms = $o{sms_shape} // 'form';
     my $main = $o{main} // '';
+    my $from = $o{from} // 'Bộ phận Một cửa tỉnh Long An <motcua@longan.gov.vn>';
     my $conf = <<"END";
 # the notifier of t/notify.t
 redis = 127.0.0.1:$rport
@@ -151,7 +152,7 @@ END
         $conf .= <<"END";
 [email]
 url = smtp://127.0.0.1:$self->{smtp_port}
-${email}from = Bộ phận Một cửa tỉnh Long An <motcua\@longan.gov.vn>
+${email}from = $from
 from_address = motcua\@longan.gov.vn
 timeout = 5000
 END
