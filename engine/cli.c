@@ -429,7 +429,7 @@ cmd_changes(onestop_store_t *st, int argc, char **argv)
     }
 
     if (onestop_changes_query(&q, args, (size_t) argc - 1) != 0) {
-        return fail("%s", q.error);
+        return onestop_cli_usage_error("changes: %s", q.error);
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
@@ -674,16 +674,18 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         }
 
         if (c == ':') {
-            return fail("stats: %s needs a value", argv[optind - 1]);
+            return onestop_cli_usage_error("stats: %s needs a value",
+                                           argv[optind - 1]);
         }
 
         if (c != 0) {
-            return fail("stats: unknown option \"%s\"", argv[optind - 1]);
+            return onestop_cli_usage_error("stats: unknown option \"%s\"",
+                                           argv[optind - 1]);
         }
 
         if (n == ONESTOP_ARGS_MAX) {
-            return fail("stats: too many options (at most %d)",
-                        ONESTOP_ARGS_MAX);
+            return onestop_cli_usage_error("stats: too many options (at "
+                                           "most %d)", ONESTOP_ARGS_MAX);
         }
 
         args[n].key.data = options[i].name;
@@ -694,7 +696,8 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
     }
 
     if (optind < argc) {
-        return fail("stats: unexpected argument \"%s\"", argv[optind]);
+        return onestop_cli_usage_error("stats: unexpected argument \"%s\"",
+                                       argv[optind]);
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
@@ -708,9 +711,11 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         return fail("cannot read the catalog");
     }
 
+    /* a value the API would answer 400: the command line is wrong */
+
     if (onestop_query_parse(&q, cat, args, n) != 0) {
         onestop_store_read_end(st);
-        return fail("%s", q.error);
+        return onestop_cli_usage_error("stats: %s", q.error);
     }
 
     memset(&out, 0, sizeof(out));

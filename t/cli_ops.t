@@ -134,6 +134,23 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     ($rc, $out, $err) = run('--store', "$dir/args-none", 'demo', 'abc');
     is($rc, 2, 'demo abc on no store: 2');
     ok(!-e "$dir/args-none", 'and no store is created');
+
+    # stats and changes, whose options are the API's query arguments: a
+    # wrong option or value is a wrong command line (2), as for every
+    # other command, not a failure (1) a script would take for the store's
+    for my $bad (['stats', '--bogus'], ['stats', '--period'],
+        ['stats', 'extra'], ['stats', '--period', 'x'],
+        ['stats', '--from', '2024-13-01'], ['stats', '--format', 'xml'],
+        ['stats', '--agency', 'A', '--agency', 'B'],
+        ['changes', 'after=x'], ['changes', 'limit=0'],
+        ['changes', 'limit=5', 'limit=6'])
+    {
+        ($rc, $out, $err) = run('--store', $s, @$bad);
+        is($rc, 2, "@$bad: a wrong command line (2)") or diag($err);
+        like($err, qr/\Aonestop: [^\n]*\(onestop --help\)\n\z/,
+            "@$bad: one line, pointing at --help") or diag($err);
+        is($out, '', "@$bad: nothing on stdout");
+    }
 }
 
 # the commands that only read need a store: a directory without one (an
