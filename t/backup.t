@@ -208,6 +208,22 @@ SKIP: {
     like(Onestop::Test::slurp("$u/onestop-backup.service"),
         qr/^OnFailure=onestop-failure@%n\.service$/m, 'an OnFailure= hook');
 }
+# the copy off the host that the settings and the guide show (rsync to
+# user@host: ssh as root, with /root/.ssh's key and known_hosts) must be
+# able to run in the unit's sandbox: ProtectHome=yes hid /root, so every
+# run failed and no backup left the machine
+{
+    my $unit = Onestop::Test::slurp("$ROOT/conf/systemd/onestop-backup.service");
+    like(Onestop::Test::slurp("$ROOT/conf/onestop-backup.default"),
+        qr/^#ONESTOP_BACKUP_AFTER='rsync -a "\$1" [^ ']*@/m,
+        'the settings show a copy off the host over ssh');
+    my ($home) = $unit =~ /^ProtectHome=(\S+)$/m;
+    ok(!defined $home || $home =~ /^(?:no|false|read-only)\z/,
+        'the backup unit lets its ssh read /root/.ssh (ProtectHome='
+        . ($home // '') . ')');
+    unlike($unit, qr{^InaccessiblePaths=.*(?:/root|/home)}m,
+        '... and hides no home otherwise');
+}
 is(`groff -k -man -Tutf8 -ww -z $ROOT/docs/onestop-backup.8 2>&1`, '',
     'onestop-backup(8) renders without a warning');
 
