@@ -172,7 +172,7 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
         cal = onestop_calendar_load(file, err, sizeof(err));
 
         if (cal == NULL) {
-            return fail("%s", err);
+            return fail("%s%s", err, onestop_cli_denied_hint(err, 0));
         }
 
         if (hours != NULL) {
@@ -232,7 +232,8 @@ read_file(const char *file, onestop_buf_t *data)
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s", file, strerror(errno));
+        return fail("cannot open \"%s\": %s%s", file, strerror(errno),
+                    onestop_cli_denied_hint(strerror(errno), 1));
     }
 
     while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
@@ -313,7 +314,8 @@ cmd_import(onestop_store_t *st, const char *file)
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s", file, strerror(errno));
+        return fail("cannot open \"%s\": %s%s", file, strerror(errno),
+                    onestop_cli_denied_hint(strerror(errno), 1));
     }
 
     /* the progress of a file is in bytes read, shown as records */

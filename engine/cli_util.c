@@ -153,15 +153,48 @@ onestop_cli_size_parse(const char *s, uint64_t *v)
 }
 
 
+/* the user whose identity root took, for the messages of files that
+ * user cannot read ("" when none was taken) */
+static char  became[64];
+
+
 static int
 become(uid_t uid, gid_t gid, const char *whose)
 {
+    struct passwd  *pw;
+
     if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
         return onestop_cli_fail("cannot take the identity of %s (uid %u): %s",
                                 whose, (unsigned) uid, strerror(errno));
     }
 
+    pw = getpwuid(uid);
+
+    if (pw != NULL) {
+        snprintf(became, sizeof(became), "user \"%s\"", pw->pw_name);
+    } else {
+        snprintf(became, sizeof(became), "uid %u", (unsigned) uid);
+    }
+
     return 0;
+}
+
+
+const char *
+onestop_cli_denied_hint(const char *err, int input)
+{
+    static char  hint[256];
+
+    if (became[0] == '\0' || strstr(err, strerror(EACCES)) == NULL) {
+        return "";
+    }
+
+    snprintf(hint, sizeof(hint), " (run as root, onestop reads it as %s, "
+             "the store's owner, whose identity it takes: make the file "
+             "readable by that user%s)", became,
+             input ? ", or give it on standard input: - < FILE" : "");
+
+    return hint;
 }
 
 

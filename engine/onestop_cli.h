@@ -55,6 +55,14 @@ int onestop_cli_size_parse(const char *s, uint64_t *v);
 int onestop_cli_take_identity(const char *dir);
 
 /*
+ * After root took another user's identity: for an error message `err`
+ * that says "Permission denied", the words that say as whom the file was
+ * read and what to do (with input: that standard input will do too);
+ * otherwise "".
+ */
+const char *onestop_cli_denied_hint(const char *err, int input);
+
+/*
  * Run as root, become `user` (a name or a uid), or when user is NULL the
  * owner of directory `parent`: the user a new store or a restored one
  * will belong to.  When `create` is not NULL, that directory is made

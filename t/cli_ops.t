@@ -295,7 +295,7 @@ is_deeply([sort keys %{ snapshot($others) }], ['notes.txt'],
 is($rc, 1, 'init without the directory above fails');
 
 SKIP: {
-    skip 'the owner of a new store needs root', 6 if $> != 0;
+    skip 'the owner of a new store needs root', 10 if $> != 0;
     my ($nobody, $nogroup) = (getpwnam('nobody'))[2, 3];
 
     ($rc, $out, $err) = run('--store', "$dir/for-nobody", 'init',
@@ -316,6 +316,25 @@ SKIP: {
     ($rc, $out, $err) = run('--store', "$dir/bad-user", 'init',
         '--user', 'no-such-user-here');
     is($rc, 1, 'init --user with an unknown user fails');
+
+    # root reads a file as the store's owner, whose identity it took: a
+    # file that only root may read was "Permission denied", which root,
+    # who can read it, could not make sense of
+    my $secret = $t->spew('root-only.json', Onestop::Test::catalog_json());
+    chmod 0600, $secret;
+    for my $cmd ('catalog', 'import') {
+        ($rc, $out, $err) = run('--store', "$dir/for-nobody", $cmd, $secret);
+        is($rc, 1, "$cmd of a file only root reads: exit 1");
+        like($err, qr/\Aonestop: cannot open "\Q$secret\E": Permission denied \(run as root, onestop reads it as user "nobody", the store's owner[^\n]*readable by that user, or give it on standard input: - < FILE\)\n\z/,
+            "$cmd: says as whom it was read, and what to do") or diag($err);
+    }
+    ($rc, $out, $err) = run('--store', "$dir/for-nobody", '--calendar',
+        $secret, 'get', 'X');
+    like($err, qr/Permission denied \(run as root, onestop reads it as user "nobody"[^\n]*readable by that user\)\n\z/,
+        '--calendar FILE: the same') or diag($err);
+    system("$CLI --store $dir/for-nobody catalog - <$secret >$dir/out 2>$dir/err");
+    is($? >> 8, 0, 'catalog - < FILE reads it (the shell, as root, opens it)')
+        or diag(Onestop::Test::slurp("$dir/err"));
 }
 
 # --- migrate ---
