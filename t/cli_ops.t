@@ -196,6 +196,15 @@ for my $c (@commands) {
     (my $roff = $c) =~ s/-/\\-/g;
     like($text, qr/^\.B[IR]? \Q$roff\E\b/m, "the man page describes $c");
 }
+# and every command and option that --help lists (status, follow, promote,
+# --calendar and --office-hours were in --help alone)
+my %listed = map { $_ => 1 } $help =~ /^  ((?:--)?[a-z][a-z-]*)\b/mg;
+ok(keys %listed >= 20, 'the commands and options of --help: '
+    . join(' ', sort keys %listed));
+for my $c (sort keys %listed) {
+    (my $roff = $c) =~ s/-/\\-/g;
+    like($text, qr/^\.B[IR]? \Q$roff\E\b/m, "the man page describes $c");
+}
 like($text, qr/^\.TH ONESTOP 1 "[^"]+" "onestop \Q$version\E"/m,
     'the man page is of this version');
 
