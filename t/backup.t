@@ -372,6 +372,30 @@ SKIP: {
         'and the copy is untouched');
 }
 
+# --- retention when the clock went back ---
+# a backup named before the others (a clock set back, a backup once named
+# by a clock far ahead) was the oldest by name, and retention deleted it
+# at once: the run said "verified", handed a deleted directory to the
+# copy off the host, and no new backup was ever kept
+
+{
+    my @had = grep { !/\.failed\z/ } @{ names() };
+    ok(@had >= 3, 'backups named after 2020: ' . join(' ', @had));
+    mkdir "$dir/offsite2";
+    ($rc, $out, $err) = backup(ONESTOP_BACKUP_TIME => '2020-01-01T000000Z',
+        ONESTOP_BACKUP_KEEP => 2,
+        ONESTOP_BACKUP_AFTER => "cp -a \"\$1\" $dir/offsite2/");
+    is($rc, 0, 'a backup named before the others') or diag($err);
+    ok(-f "$backups/2020-01-01T000000Z/store/data.mdb",
+        'it is kept: the backup just made is never deleted');
+    ok(-f "$dir/offsite2/2020-01-01T000000Z/store/data.mdb",
+        'and copied off the host');
+    my @now = grep { !/\.failed\z/ } @{ names() };
+    is_deeply(\@now, ['2020-01-01T000000Z', $had[-1]],
+        'with the newest by name of the others: 2 kept');
+    like($out, qr/; 2 kept$/, 'and says so');
+}
+
 $t->check_log;
 
 alarm 0;
