@@ -208,6 +208,35 @@ SKIP: {
     like(Onestop::Test::slurp("$u/onestop-backup.service"),
         qr/^OnFailure=onestop-failure@%n\.service$/m, 'an OnFailure= hook');
 }
+# the notifier's unit: one that cannot start (a wrong configuration)
+# restarts until the start limit fails the unit, which starts the
+# OnFailure= hook; with RestartSec=5 and systemd's default limit (5 starts
+# in 10 s) the limit was never reached: a restart every 5 s, for ever, and
+# no one told
+{
+    my $unit = Onestop::Test::slurp("$ROOT/conf/systemd/onestop-notify.service");
+    like($unit, qr/^OnFailure=onestop-failure@%n\.service$/m,
+        'the notifier\'s unit has the OnFailure= hook');
+    my ($restart) = $unit =~ /^RestartSec=(\d+)s?$/m;
+    my ($interval) = $unit =~ /^StartLimitIntervalSec=(\d+)s?$/m;
+    my ($burst) = $unit =~ /^StartLimitBurst=(\d+)$/m;
+    ok(defined $restart, "it restarts (RestartSec=${\ ($restart // '') })");
+    $interval //= 10;
+    $burst //= 5;
+    cmp_ok($restart * ($burst - 1), '<', $interval,
+        "a start failing each time reaches the start limit ($burst starts "
+        . "in $interval s, one each $restart s): the unit fails and says so");
+    SKIP: {
+        skip 'no systemd-analyze', 1 unless -x '/usr/bin/systemd-analyze';
+        my $u = "$dir/units";
+        mkdir $u;
+        (my $text = $unit) =~ s{/usr/bin/onestop}{$CLI}g;
+        $t->spew('units/onestop-notify.service', $text);
+        my $v = `cd $u && systemd-analyze verify --man=no ./onestop-notify.service 2>&1`;
+        is($? >> 8, 0, 'systemd-analyze verify passes it') or diag($v);
+    }
+}
+
 # the copy off the host that the settings and the guide show (rsync to
 # user@host: ssh as root, with /root/.ssh's key and known_hosts) must be
 # able to run in the unit's sandbox: ProtectHome=yes hid /root, so every
