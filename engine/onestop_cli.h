@@ -63,6 +63,14 @@ int onestop_cli_take_identity(const char *dir);
 const char *onestop_cli_denied_hint(const char *err, int input);
 
 /*
+ * key add with --store DIR: 0 when every agency id of scope ("*" and
+ * "sms" name none) is in the store's catalog, 2 (a wrong command line)
+ * when one is not, 1 when the store cannot be read; the reason said.
+ * dir NULL: 0.
+ */
+int onestop_cli_scope_known(const char *dir, const char *scope);
+
+/*
  * Run as root, become `user` (a name or a uid), or when user is NULL the
  * owner of directory `parent`: the user a new store or a restored one
  * will belong to.  When `create` is not NULL, that directory is made
