@@ -230,11 +230,10 @@ read_file(const char *file, onestop_buf_t *data)
     char      buf[65536];
     ssize_t   n;
 
-    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
+    fd = onestop_cli_open_input(file);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s%s", file, strerror(errno),
-                    onestop_cli_denied_hint(strerror(errno), 1));
+        return 1;
     }
 
     while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
@@ -312,11 +311,10 @@ cmd_import(onestop_store_t *st, const char *file)
     onestop_batch_t      b;
     onestop_progress_t   p;
 
-    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
+    fd = onestop_cli_open_input(file);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s%s", file, strerror(errno),
-                    onestop_cli_denied_hint(strerror(errno), 1));
+        return 1;
     }
 
     /* the progress of a file is in bytes read, shown as records */

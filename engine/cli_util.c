@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -197,6 +198,22 @@ onestop_cli_denied_hint(const char *err, int input)
              input ? ", or give it on standard input: - < FILE" : "");
 
     return hint;
+}
+
+
+int
+onestop_cli_open_input(const char *file)
+{
+    int  fd;
+
+    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        onestop_cli_fail("cannot open \"%s\": %s%s", file, strerror(errno),
+                         onestop_cli_denied_hint(strerror(errno), 1));
+    }
+
+    return fd;
 }
 
 

@@ -62,6 +62,11 @@ int onestop_cli_take_identity(const char *dir);
  */
 const char *onestop_cli_denied_hint(const char *err, int input);
 
+/* FILE of import or catalog opened for reading ("-": standard input, 0),
+ * or -1 with the reason said (and as whom it was read, after root took
+ * the store owner's identity) */
+int onestop_cli_open_input(const char *file);
+
 /*
  * key add with --store DIR: 0 when every agency id of scope ("*" and
  * "sms" name none) is in the store's catalog, 2 (a wrong command line)
