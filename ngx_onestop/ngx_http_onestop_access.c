@@ -1,7 +1,8 @@
 /*
- * Whether nginx's workers can reach the store, and why an open failed:
- * the judgement is the engine's (onestop_access.h); this file finds
- * nginx's user for it and logs what it says.  Called by
+ * Whether nginx's workers can reach the store, why an open failed, and
+ * whether the store is one a start would refuse: the judgement is the
+ * engine's (onestop_access.h, onestop_probe.h); this file finds nginx's
+ * user for it and logs what it says.  Called by
  * ngx_http_onestop_module.c only.
  */
 
@@ -67,4 +68,35 @@ ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store, size_t len,
 
     onestop_store_open_explain((char *) store, len, err, msg, sizeof(msg));
     ngx_log_error(NGX_LOG_EMERG, log, 0, "%s", msg);
+}
+
+
+ngx_int_t
+ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
+    const onestop_store_conf_t *conf)
+{
+    char    err[512];
+    u_char  path[NGX_MAX_PATH];
+
+    if (store->len > NGX_MAX_PATH - 16) {
+        return NGX_OK;          /* init_module says what is wrong */
+    }
+
+    ngx_cpystrn(path, store->data, store->len + 1);
+
+    /* only looks (onestop_probe.h): nothing is created or changed, so
+     * "nginx -t" may do it too; init_module then says what a start would
+     * create or upgrade */
+
+    switch (onestop_store_check((char *) path, conf, err, sizeof(err))) {
+
+    case ONESTOP_OK:
+    case ONESTOP_NOT_FOUND:
+    case ONESTOP_STORE_OLD:
+        return NGX_OK;
+
+    default:
+        ngx_http_onestop_open_failed(log, path, store->len, err);
+        return NGX_ERROR;
+    }
 }
