@@ -75,8 +75,9 @@ ngx_int_t
 ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
     const onestop_store_conf_t *conf)
 {
-    char    err[512];
-    u_char  path[NGX_MAX_PATH];
+    char         err[512];
+    u_char       path[NGX_MAX_PATH], *p;
+    struct stat  sb;
 
     if (store->len > NGX_MAX_PATH - 16) {
         return NGX_OK;          /* init_module says what is wrong */
@@ -90,8 +91,34 @@ ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
 
     switch (onestop_store_check((char *) path, conf, err, sizeof(err))) {
 
-    case ONESTOP_OK:
     case ONESTOP_NOT_FOUND:
+
+        /* the start creates the directory, not those above it */
+
+        p = path + store->len;
+
+        while (p > path + 1 && *(p - 1) == '/') {
+            p--;
+        }
+
+        while (p > path && *(p - 1) != '/') {
+            p--;
+        }
+
+        if (p > path + 1) {
+            *(p - 1) = '\0';
+
+            if (stat((char *) path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                ngx_log_error(NGX_LOG_EMERG, log, 0, "onestop_store \"%V\" "
+                              "cannot be created: \"%s\" is not a directory",
+                              store, path);
+                return NGX_ERROR;
+            }
+        }
+
+        return NGX_OK;
+
+    case ONESTOP_OK:
     case ONESTOP_STORE_OLD:
         return NGX_OK;
 

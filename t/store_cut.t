@@ -201,6 +201,23 @@ ok(!Onestop::Test::wait_for(1, sub { !alive($master) }),
 is_deeply([$t->worker_pids], \@workers, 'with its workers');
 is($t->get("/api/v1/dossiers/$codes[500]")->{status}, 200,
     'which serve the store they had');
+# the same for a store whose directory the start could not create (the
+# directory above it missing): nginx -t said the start would create it
+($conf = $t->standard_conf(serve => [qw(lookup)], keys => 0))
+    =~ s{onestop_store \S+}{onestop_store $dir/no-such-dir/store} or die;
+$t->write_conf($conf);
+($rc, $out) = nginx_t();
+is($rc, 1, 'nginx -t on a store under a missing directory: exit 1')
+    or diag($out);
+like($out, qr/\[emerg\][^\n]* onestop_store "\Q$dir\E\/no-such-dir\/store" cannot be created: "\Q$dir\E\/no-such-dir" is not a directory/,
+    '... saying why') or diag($out);
+kill 'HUP', $master;
+ok(Onestop::Test::wait_for(30, sub { $t->error_log =~ /\[emerg\][^\n]*no-such-dir" is not a directory/ }),
+    'a reload onto it: [emerg]') or diag($t->error_log);
+ok(!Onestop::Test::wait_for(1, sub { !alive($master) }),
+    'the master is still there') or diag(`ps -ef | grep nginx`);
+is_deeply([$t->worker_pids], \@workers, 'with its workers');
+
 $t->write_standard_conf(serve => [qw(lookup)], keys => 0);
 ok($t->reload, 'a reload back onto the store');
 ok(alive($master) && !grep({ my $w = $_; grep { $_ == $w } @workers }
