@@ -79,7 +79,13 @@ ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
     u_char       path[NGX_MAX_PATH], *p;
     struct stat  sb;
 
-    if (store->len > NGX_MAX_PATH - 16) {
+    /* "nginx -s stop|quit|reopen|reload" reads the configuration for its
+     * pid file alone: a store in any state must not keep it from
+     * signalling (a reload is judged by the master) */
+
+    if (ngx_process == NGX_PROCESS_SIGNALLER
+        || store->len > NGX_MAX_PATH - 16)
+    {
         return NGX_OK;          /* init_module says what is wrong */
     }
 

@@ -201,6 +201,11 @@ ok(!Onestop::Test::wait_for(1, sub { !alive($master) }),
 is_deeply([$t->worker_pids], \@workers, 'with its workers');
 is($t->get("/api/v1/dossiers/$codes[500]")->{status}, 200,
     'which serve the store they had');
+# nginx -s reads the configuration for its pid file only: the store's
+# state must not keep it from signalling (logrotate's reopen, a stop)
+$out = `$Onestop::Test::NGINX -p $dir/ -c $dir/nginx.conf -s reopen 2>&1`;
+is($?, 0, 'nginx -s reopen with the cut store configured') or diag($out);
+
 # the same for a store whose directory the start could not create (the
 # directory above it missing): nginx -t said the start would create it
 ($conf = $t->standard_conf(serve => [qw(lookup)], keys => 0))
