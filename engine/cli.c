@@ -85,9 +85,10 @@ usage(FILE *f)
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
         "        [--channel C] [--level L] [--format json|csv] [--locale vi]\n"
-        "        [--as published]\n"
+        "        [--subject S] [--kind K] [--as published]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
-        "                       (--as published: closed months as frozen)\n"
+        "                       (--subject feedback: the questions;\n"
+        "                       --as published: closed months as frozen)\n"
         "  verify               recompute every counter from the records\n"
         "  demo [N]             the demo data set (N dossiers, 200000)\n"
         "  status               role, sequence and digest, as JSON\n"
@@ -173,7 +174,7 @@ open_store(const char *dir, int readonly, onestop_store_t **st)
         cal = onestop_calendar_load(file, err, sizeof(err));
 
         if (cal == NULL) {
-            return fail("%s", err);
+            return fail("%s%s", err, onestop_cli_denied_hint(err, 0));
         }
 
         if (hours != NULL) {
@@ -230,10 +231,10 @@ read_file(const char *file, onestop_buf_t *data)
     char      buf[65536];
     ssize_t   n;
 
-    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
+    fd = onestop_cli_open_input(file);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s", file, strerror(errno));
+        return 1;
     }
 
     while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
@@ -311,10 +312,10 @@ cmd_import(onestop_store_t *st, const char *file)
     onestop_batch_t      b;
     onestop_progress_t   p;
 
-    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY);
+    fd = onestop_cli_open_input(file);
 
     if (fd < 0) {
-        return fail("cannot open \"%s\": %s", file, strerror(errno));
+        return 1;
     }
 
     /* the progress of a file is in bytes read, shown as records */
@@ -430,7 +431,7 @@ cmd_changes(onestop_store_t *st, int argc, char **argv)
     }
 
     if (onestop_changes_query(&q, args, (size_t) argc - 1) != 0) {
-        return fail("%s", q.error);
+        return onestop_cli_usage_error("changes: %s", q.error);
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
@@ -675,16 +676,18 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         }
 
         if (c == ':') {
-            return fail("stats: %s needs a value", argv[optind - 1]);
+            return onestop_cli_usage_error("stats: %s needs a value",
+                                           argv[optind - 1]);
         }
 
         if (c != 0) {
-            return fail("stats: unknown option \"%s\"", argv[optind - 1]);
+            return onestop_cli_usage_error("stats: unknown option \"%s\"",
+                                           argv[optind - 1]);
         }
 
         if (n == ONESTOP_ARGS_MAX) {
-            return fail("stats: too many options (at most %d)",
-                        ONESTOP_ARGS_MAX);
+            return onestop_cli_usage_error("stats: too many options (at "
+                                           "most %d)", ONESTOP_ARGS_MAX);
         }
 
         args[n].key.data = options[i].name;
@@ -695,7 +698,8 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
     }
 
     if (optind < argc) {
-        return fail("stats: unexpected argument \"%s\"", argv[optind]);
+        return onestop_cli_usage_error("stats: unexpected argument \"%s\"",
+                                       argv[optind]);
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
@@ -709,9 +713,11 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         return fail("cannot read the catalog");
     }
 
+    /* a value the API would answer 400: the command line is wrong */
+
     if (onestop_query_parse(&q, cat, args, n) != 0) {
         onestop_store_read_end(st);
-        return fail("%s", q.error);
+        return onestop_cli_usage_error("stats: %s", q.error);
     }
 
     memset(&out, 0, sizeof(out));

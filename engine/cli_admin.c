@@ -510,12 +510,18 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
 
     switch (onestop_store_probe(dir, &p)) {
 
-    case ONESTOP_PROBE_ERROR:
-        return onestop_cli_fail("%s", p.message);
-
     case ONESTOP_PROBE_MISSING:
         exists = 0;
         break;
+
+    case ONESTOP_PROBE_ERROR:
+        if (!p.cut) {
+            return onestop_cli_fail("%s", p.message);
+        }
+
+        /* a store cut short: what a restore is for, moved aside too */
+
+        goto store;
 
     case ONESTOP_PROBE_EMPTY:
         snprintf(tmp, sizeof(tmp), "%s/lock.mdb", dir);
@@ -527,6 +533,7 @@ onestop_cli_restore(const char *dir, int argc, char **argv)
         /* fall through */
 
     default:
+    store:
         if (!replace) {
             return onestop_cli_fail("\"%s\" holds a store already: stop "
                                     "nginx, then \"restore --replace\" moves "

@@ -66,7 +66,8 @@ static void timestamp(char *buf, size_t len);
 static int random_bytes(unsigned char *buf, size_t len);
 static int name_valid(const char *name);
 static int scope_valid(const char *scope);
-static int key_add(keys_file_t *kf, int argc, char **argv);
+static int key_add(keys_file_t *kf, const char *dir, int argc,
+    char **argv);
 static void column(const char *s, size_t width);
 static int key_list(keys_file_t *kf, const char *audit);
 static int key_revoke(keys_file_t *kf, const char *name);
@@ -419,7 +420,7 @@ scope_valid(const char *scope)
 
 
 static int
-key_add(keys_file_t *kf, int argc, char **argv)
+key_add(keys_file_t *kf, const char *dir, int argc, char **argv)
 {
     int             rc;
     char            key[sizeof(KEY_PREFIX) + 64], when[32], hex[65];
@@ -458,6 +459,12 @@ key_add(keys_file_t *kf, int argc, char **argv)
                                     " revoke it or choose another name",
                                     name, kf->file);
         }
+    }
+
+    rc = onestop_cli_scope_known(dir, scope);
+
+    if (rc != 0) {
+        return rc;
     }
 
     /* KEY_PREFIX and 32 random bytes in unpadded base64url */
@@ -817,7 +824,7 @@ onestop_cli_key(const char *dir, int argc, char **argv)
 
     if (rc == 0) {
         if (strcmp(action, "add") == 0) {
-            rc = key_add(&kf, argc, argv);
+            rc = key_add(&kf, dir, argc, argv);
 
         } else if (strcmp(action, "list") == 0) {
             rc = key_list(&kf, audit);

@@ -197,7 +197,8 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
     if (mode == 0 && onestop_notify_conf_load(&conf, config, err,
                                               sizeof(err)) != 0)
     {
-        return onestop_cli_fail("%s", err);
+        return onestop_cli_fail("%s%s", err,
+                                onestop_cli_denied_hint(err, 0));
     }
 
     st = onestop_cli_store_open(dir, 0);

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -15,9 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "onestop_catalog.h"
 #include "onestop_cli.h"
 #include "onestop_probe.h"
 #include "onestop_store.h"
@@ -153,15 +156,64 @@ onestop_cli_size_parse(const char *s, uint64_t *v)
 }
 
 
+/* the user whose identity root took, for the messages of files that
+ * user cannot read ("" when none was taken) */
+static char  became[64];
+
+
 static int
 become(uid_t uid, gid_t gid, const char *whose)
 {
+    struct passwd  *pw;
+
     if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
         return onestop_cli_fail("cannot take the identity of %s (uid %u): %s",
                                 whose, (unsigned) uid, strerror(errno));
     }
 
+    pw = getpwuid(uid);
+
+    if (pw != NULL) {
+        snprintf(became, sizeof(became), "user \"%s\"", pw->pw_name);
+    } else {
+        snprintf(became, sizeof(became), "uid %u", (unsigned) uid);
+    }
+
     return 0;
+}
+
+
+const char *
+onestop_cli_denied_hint(const char *err, int input)
+{
+    static char  hint[256];
+
+    if (became[0] == '\0' || strstr(err, strerror(EACCES)) == NULL) {
+        return "";
+    }
+
+    snprintf(hint, sizeof(hint), " (run as root, onestop reads it as %s, "
+             "the store's owner, whose identity it takes: make the file "
+             "readable by that user%s)", became,
+             input ? ", or give it on standard input: - < FILE" : "");
+
+    return hint;
+}
+
+
+int
+onestop_cli_open_input(const char *file)
+{
+    int  fd;
+
+    fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        onestop_cli_fail("cannot open \"%s\": %s%s", file, strerror(errno),
+                         onestop_cli_denied_hint(strerror(errno), 1));
+    }
+
+    return fd;
 }
 
 
@@ -547,4 +599,102 @@ onestop_cli_readonly_fs(const char *dir)
     struct statvfs  vfs;
 
     return statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+}
+
+
+/*
+ * key add --store DIR: each agency id of a scope is in the store's
+ * catalog.  In a child, which takes the store owner's identity (the
+ * parent, root, still has to write root's keys file) and opens the store
+ * read-only (no upgrade, no file of root's left in it).
+ */
+
+static int
+scope_check(const char *dir, const char *scope)
+{
+    int                       rc;
+    size_t                    len;
+    const char               *p, *comma;
+    onestop_store_t          *st;
+    onestop_store_conf_t      conf;
+    const onestop_catalog_t  *cat;
+    char                      err[512];
+
+    if (onestop_cli_take_identity(dir) != 0 || onestop_cli_no_store(dir)) {
+        return 1;
+    }
+
+    memset(&conf, 0, sizeof(conf));
+    conf.offset = ONESTOP_DEFAULT_OFFSET;
+    conf.readonly = 1;
+
+    if (onestop_store_open(&st, dir, &conf, err, sizeof(err)) != ONESTOP_OK) {
+        return onestop_cli_fail("%s", err);
+    }
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK
+        || (cat = onestop_store_catalog(st)) == NULL)
+    {
+        onestop_store_close(st);
+        return onestop_cli_fail("cannot read the catalog of store \"%s\"",
+                                dir);
+    }
+
+    rc = 0;
+
+    for (p = scope; rc == 0; p = comma + 1) {
+        comma = strchr(p, ',');
+        len = comma != NULL ? (size_t) (comma - p) : strlen(p);
+
+        if (onestop_catalog_agency(cat, p, len) == 0) {
+            rc = onestop_cli_usage_error("key add: agency \"%.*s\" of the "
+                                         "scope is not in the catalog of "
+                                         "store \"%s\": no write of it "
+                                         "would be accepted", (int) len, p,
+                                         dir);
+        }
+
+        if (comma == NULL) {
+            break;
+        }
+    }
+
+    onestop_store_read_end(st);
+    onestop_store_close(st);
+
+    return rc;
+}
+
+
+int
+onestop_cli_scope_known(const char *dir, const char *scope)
+{
+    int    status;
+    pid_t  pid;
+
+    if (dir == NULL || strcmp(scope, "*") == 0 || strcmp(scope, "sms") == 0)
+    {
+        return 0;
+    }
+
+    fflush(stdout);
+    fflush(stderr);
+
+    pid = fork();
+
+    if (pid < 0) {
+        return onestop_cli_fail("cannot fork: %s", strerror(errno));
+    }
+
+    if (pid == 0) {
+        _exit(scope_check(dir, scope));
+    }
+
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return onestop_cli_fail("cannot wait: %s", strerror(errno));
+        }
+    }
+
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

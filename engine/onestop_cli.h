@@ -55,6 +55,27 @@ int onestop_cli_size_parse(const char *s, uint64_t *v);
 int onestop_cli_take_identity(const char *dir);
 
 /*
+ * After root took another user's identity: for an error message `err`
+ * that says "Permission denied", the words that say as whom the file was
+ * read and what to do (with input: that standard input will do too);
+ * otherwise "".
+ */
+const char *onestop_cli_denied_hint(const char *err, int input);
+
+/* FILE of import or catalog opened for reading ("-": standard input, 0),
+ * or -1 with the reason said (and as whom it was read, after root took
+ * the store owner's identity) */
+int onestop_cli_open_input(const char *file);
+
+/*
+ * key add with --store DIR: 0 when every agency id of scope ("*" and
+ * "sms" name none) is in the store's catalog, 2 (a wrong command line)
+ * when one is not, 1 when the store cannot be read; the reason said.
+ * dir NULL: 0.
+ */
+int onestop_cli_scope_known(const char *dir, const char *scope);
+
+/*
  * Run as root, become `user` (a name or a uid), or when user is NULL the
  * owner of directory `parent`: the user a new store or a restored one
  * will belong to.  When `create` is not NULL, that directory is made

@@ -33,6 +33,8 @@ typedef struct {
     int64_t    created;          /* its creation time (0: not recorded) */
     uint64_t   map_size;         /* the map it reserves, in bytes */
     uint64_t   used;             /* the size of its data.mdb */
+    int        cut;              /* ERROR: its data.mdb is cut short, a
+                                    store that only a restore mends */
     char       message[256];     /* for FOREIGN and ERROR: why */
 } onestop_probe_t;
 
@@ -46,9 +48,9 @@ typedef struct {
 int onestop_store_probe(const char *dir, onestop_probe_t *p);
 
 /*
- * The same for a backup's copy (restore's source): also ONESTOP_PROBE_ERROR
- * when its data.mdb is shorter than the pages it counts, a copy cut short
- * (a compacted copy writes them all; a store in use may not).
+ * Either is ONESTOP_PROBE_ERROR with p->cut set when data.mdb ends before
+ * a page in use (onestop_store_whole).  The same for a backup's copy
+ * (restore's source), with the message for a copy.
  */
 int onestop_store_probe_copy(const char *dir, onestop_probe_t *p);
 

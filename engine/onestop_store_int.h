@@ -157,6 +157,14 @@ int onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
  * but onestop's databases (store_check.c) */
 int onestop_store_foreign(MDB_txn *txn);
 
+/* probe.c: 0 when data.mdb holds every page the environment's last
+ * transaction reads (the pages past its end, if any, all free), -1 when
+ * it is cut short (err says so, for a store or, with copy, for a backup's
+ * copy), which LMDB would read past the end: a SIGBUS.  For one thread at
+ * a time, at the open (it sets a SIGBUS handler while it reads) */
+int onestop_store_whole(MDB_env *env, const char *dir, int copy, char *err,
+    size_t errlen);
+
 /* catalog_db.c: the catalog as of txn into *catp, reloaded when its
  * generation changed; 0 or -1 */
 int onestop_store_catalog_load(onestop_store_t *st, MDB_txn *txn,

@@ -10,6 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,8 +27,10 @@
 
 static int probe(const char *dir, onestop_probe_t *p, int copy);
 static int probe_env(const char *dir, onestop_probe_t *p, int copy);
-static int probe_whole(MDB_env *env, const char *dir, char *err,
-    size_t errlen);
+static int whole_once(MDB_env *env, const char *dir, const char *path,
+    int copy, char *err, size_t errlen);
+static int whole_free(MDB_txn *txn, uint64_t from, uint64_t *n);
+static void whole_sigbus(int sig);
 static int probe_meta(MDB_txn *txn, MDB_dbi meta, const char *name,
     void *v, size_t len);
 
@@ -262,8 +267,11 @@ probe_env(const char *dir, onestop_probe_t *p, int copy)
     mdb_env_info(env, &info);
     p->map_size = info.me_mapsize;
 
-    if (copy && probe_whole(env, dir, p->message, sizeof(p->message)) != 0) {
+    if (onestop_store_whole(env, dir, copy, p->message, sizeof(p->message))
+        != 0)
+    {
         mdb_env_close(env);
+        p->cut = 1;
         return ONESTOP_PROBE_ERROR;
     }
 
@@ -315,42 +323,235 @@ probe_env(const char *dir, onestop_probe_t *p, int copy)
 
 
 /*
- * A compacted copy (onestop backup: mdb_env_copy's MDB_CP_COMPACT) writes
- * every page its meta page counts, so a shorter file is one cut short (a
- * full disk), which LMDB, mapping it, would read past its end: a SIGBUS.
- * Only for copies: a store in use may end a few pages short of its last
- * page number, pages allocated and freed in one transaction (LMDB's loose
- * pages) that were never written and are never read.
+ * Whether data.mdb holds every page the store's last transaction reads.
+ * LMDB maps the file and reads a page where its tree says it is, so a
+ * file that ends before one (a copy cut short by a full disk, a restore
+ * that did not finish) is a SIGBUS at the first read of it, and a write
+ * then hides the cut behind a hole of zeros.
+ *
+ * A file at least as long as the last page number in use is whole: that
+ * is one stat.  A shorter one is whole only when every page past its end
+ * is free: LMDB never reads a free page and writes one before it uses it
+ * again, and a store in use does end before pages that one transaction
+ * allocated and freed (LMDB's loose pages, never written), or before free
+ * pages a copy of the file did not need.  The free list is then read
+ * through the map, under a handler that turns a SIGBUS (its own pages cut
+ * off) into the verdict.
+ *
+ * A process that opened with MDB_NOLOCK (the probe) holds no reader slot,
+ * so a writer two transactions on may reuse the pages it reads: a verdict
+ * counts only if no more than one transaction was committed meanwhile,
+ * and after three tries with writes going on the store is taken as whole
+ * (an alarm must not be false).
  */
-static int
-probe_whole(MDB_env *env, const char *dir, char *err, size_t errlen)
+
+static sigjmp_buf                whole_jump;
+static volatile sig_atomic_t     whole_guard;
+static pthread_t                 whole_thread;
+static struct sigaction          whole_saved;
+
+
+int
+onestop_store_whole(MDB_env *env, const char *dir, int copy, char *err,
+    size_t errlen)
 {
-    char          path[4096];
-    uint64_t      need;
-    MDB_stat      ms;
-    MDB_envinfo   info;
-    struct stat   sb;
+    int   i, rc;
+    char  path[4096];
 
     snprintf(path, sizeof(path), "%s/data.mdb", dir);
 
-    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0
-        || stat(path, &sb) != 0)
-    {
+    for (i = 0; i < 3; i++) {
+        rc = whole_once(env, dir, path, copy, err, errlen);
+
+        if (rc != 1) {
+            return rc;
+        }
+    }
+
+    return 0;
+}
+
+
+/* 0 whole, -1 cut short (err says so), 1 written meanwhile: try again */
+
+static int
+whole_once(MDB_env *env, const char *dir, const char *path, int copy,
+    char *err, size_t errlen)
+{
+    uint64_t             have, need, n;
+    MDB_txn             *txn;
+    MDB_stat             ms;
+    MDB_envinfo          info, after;
+    struct stat          sb;
+    struct sigaction     sa;
+    volatile uint64_t    freed;
+    volatile int         faulted;
+
+    if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0) {
         return 0;               /* nothing to compare: LMDB says the rest */
     }
 
-    need = ((uint64_t) info.me_last_pgno + 1) * ms.ms_psize;
-
-    if ((uint64_t) sb.st_size >= need) {
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0
+        || stat(path, &sb) != 0 || ms.ms_psize == 0)
+    {
+        mdb_txn_abort(txn);
         return 0;
     }
 
-    snprintf(err, errlen, "the data.mdb of \"%s\" is cut short: %llu bytes "
-             "of the %llu its pages take (a copy that did not finish, as "
-             "on a full disk); use a whole backup", dir,
-             (unsigned long long) sb.st_size, (unsigned long long) need);
+    if ((uint64_t) info.me_last_txnid != (uint64_t) mdb_txn_id(txn)) {
+        mdb_txn_abort(txn);
+        return 1;               /* a commit between the two: not one view */
+    }
+
+    have = (uint64_t) sb.st_size / ms.ms_psize;
+
+    if (have > (uint64_t) info.me_last_pgno) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+
+    /* past the end: pages have .. last_pgno, all of them free? */
+
+    freed = 0;
+    faulted = 0;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = whole_sigbus;
+    sigemptyset(&sa.sa_mask);
+
+    whole_thread = pthread_self();
+
+    if (sigaction(SIGBUS, &sa, &whole_saved) != 0) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+
+    if (sigsetjmp(whole_jump, 1) == 0) {
+        whole_guard = 1;
+
+        if (whole_free(txn, have, &n) != 0) {
+            faulted = 1;        /* a free list LMDB could not read */
+        }
+
+        whole_guard = 0;
+        freed = n;
+
+    } else {
+        whole_guard = 0;
+        faulted = 1;
+    }
+
+    (void) sigaction(SIGBUS, &whole_saved, NULL);
+
+    /* after a SIGBUS the read transaction holds nothing to undo (a read
+     * transaction's cursors are its own allocations, and the probe's was
+     * closed or is lost with a few bytes) */
+
+    mdb_txn_abort(txn);
+
+    if (mdb_env_info(env, &after) != 0
+        || (uint64_t) after.me_last_txnid > (uint64_t) info.me_last_txnid + 1)
+    {
+        return 1;
+    }
+
+    need = (uint64_t) info.me_last_pgno + 1 - have;
+
+    if (!faulted && freed >= need) {
+        return 0;
+    }
+
+    /* a file that grew meanwhile may hold the pages now */
+
+    if (stat(path, &sb) == 0
+        && (uint64_t) sb.st_size / ms.ms_psize > (uint64_t) info.me_last_pgno)
+    {
+        return 0;
+    }
+
+    if (copy) {
+        snprintf(err, errlen, "the data.mdb of \"%s\" is cut short: %llu "
+                 "bytes of the %llu its pages take (a copy that did not "
+                 "finish, as on a full disk); use a whole backup", dir,
+                 (unsigned long long) sb.st_size,
+                 (unsigned long long) (info.me_last_pgno + 1) * ms.ms_psize);
+
+    } else {
+        snprintf(err, errlen, "the data.mdb of store \"%s\" is cut short: "
+                 "%llu bytes of the %llu its pages take (a copy or a restore "
+                 "that did not finish, a disk that filled), and nothing can "
+                 "read it: restore a whole backup in its place (\"onestop "
+                 "--store %s restore --replace BACKUP\" verifies it first)",
+                 dir, (unsigned long long) sb.st_size,
+                 (unsigned long long) (info.me_last_pgno + 1) * ms.ms_psize,
+                 dir);
+    }
 
     return -1;
+}
+
+
+/* the number of free pages from page `from` on into *n: 0, or -1 when
+ * LMDB cannot read the free list */
+
+static int
+whole_free(MDB_txn *txn, uint64_t from, uint64_t *n)
+{
+    int          rc;
+    size_t       i, count, id;
+    MDB_val      k, v;
+    MDB_cursor  *c;
+
+    *n = 0;
+
+    /* database 0 is LMDB's free list: per transaction, its count of
+     * free pages and their numbers (MDB_IDL, of size_t) */
+
+    if (mdb_cursor_open(txn, 0, &c) != 0) {
+        return -1;
+    }
+
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        if (v.mv_size < sizeof(size_t)) {
+            break;
+        }
+
+        memcpy(&count, v.mv_data, sizeof(size_t));
+
+        if (v.mv_size / sizeof(size_t) - 1 < count) {
+            break;
+        }
+
+        for (i = 1; i <= count; i++) {
+            memcpy(&id, (char *) v.mv_data + i * sizeof(size_t),
+                   sizeof(size_t));
+
+            if ((uint64_t) id >= from) {
+                (*n)++;
+            }
+        }
+    }
+
+    mdb_cursor_close(c);
+
+    return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+
+/* a SIGBUS of the thread that reads the free list ends the read; another
+ * thread's (none should) gets the handler there was, as the instruction
+ * that faulted runs again */
+
+static void
+whole_sigbus(int sig)
+{
+    (void) sig;
+
+    if (whole_guard && pthread_equal(pthread_self(), whole_thread)) {
+        siglongjmp(whole_jump, 1);
+    }
+
+    (void) sigaction(SIGBUS, &whole_saved, NULL);
 }
 
 

@@ -216,6 +216,13 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         goto failed;
     }
 
+    /* before any read: a data.mdb cut short is a SIGBUS at the first read
+     * past its end, and a write would hide the cut behind zeros */
+
+    if (onestop_store_whole(st->env, dir, 0, err, errlen) != 0) {
+        goto failed;
+    }
+
     mdb_reader_check(st->env, NULL);
 
     /* before anything is written: not in another program's environment */

@@ -354,6 +354,12 @@ ngx_int_t ngx_http_onestop_workers_reach(ngx_cycle_t *cycle,
     const u_char *store, size_t len);
 void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
     size_t len, const char *err);
+/* a store that a start would refuse (another program's, cut short, of a
+ * newer schema or another UTC offset), refused while the configuration is
+ * read: a reload that fails there keeps the running one, where a failed
+ * init_module makes nginx exit */
+ngx_int_t ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
+    const onestop_store_conf_t *conf);
 
 /* the shared zone */
 char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

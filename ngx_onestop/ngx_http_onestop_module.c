@@ -479,8 +479,10 @@ ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt           *h;
+    onestop_store_conf_t           conf;
+    ngx_http_core_main_conf_t     *cmcf;
+    ngx_http_onestop_main_conf_t  *omcf;
 
     ngx_http_onestop_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_onestop_body_filter;
@@ -500,7 +502,19 @@ ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_onestop_log_handler;
 
-    return NGX_OK;
+    /* a store a start would refuse, refused here: a reload that fails
+     * while it reads the configuration keeps the running one, where a
+     * failed init_module makes nginx exit */
+
+    omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onestop_module);
+
+    if (omcf->store_path.len == 0) {
+        return NGX_OK;
+    }
+
+    ngx_http_onestop_store_conf(omcf, &conf);
+
+    return ngx_http_onestop_store_early(cf->log, &omcf->store_path, &conf);
 }
 
 

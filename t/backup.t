@@ -208,6 +208,51 @@ SKIP: {
     like(Onestop::Test::slurp("$u/onestop-backup.service"),
         qr/^OnFailure=onestop-failure@%n\.service$/m, 'an OnFailure= hook');
 }
+# the notifier's unit: one that cannot start (a wrong configuration)
+# restarts until the start limit fails the unit, which starts the
+# OnFailure= hook; with RestartSec=5 and systemd's default limit (5 starts
+# in 10 s) the limit was never reached: a restart every 5 s, for ever, and
+# no one told
+{
+    my $unit = Onestop::Test::slurp("$ROOT/conf/systemd/onestop-notify.service");
+    like($unit, qr/^OnFailure=onestop-failure@%n\.service$/m,
+        'the notifier\'s unit has the OnFailure= hook');
+    my ($restart) = $unit =~ /^RestartSec=(\d+)s?$/m;
+    my ($interval) = $unit =~ /^StartLimitIntervalSec=(\d+)s?$/m;
+    my ($burst) = $unit =~ /^StartLimitBurst=(\d+)$/m;
+    ok(defined $restart, "it restarts (RestartSec=${\ ($restart // '') })");
+    $interval //= 10;
+    $burst //= 5;
+    cmp_ok($restart * ($burst - 1), '<', $interval,
+        "a start failing each time reaches the start limit ($burst starts "
+        . "in $interval s, one each $restart s): the unit fails and says so");
+    SKIP: {
+        skip 'no systemd-analyze', 1 unless -x '/usr/bin/systemd-analyze';
+        my $u = "$dir/units";
+        mkdir $u;
+        (my $text = $unit) =~ s{/usr/bin/onestop}{$CLI}g;
+        $t->spew('units/onestop-notify.service', $text);
+        my $v = `cd $u && systemd-analyze verify --man=no ./onestop-notify.service 2>&1`;
+        is($? >> 8, 0, 'systemd-analyze verify passes it') or diag($v);
+    }
+}
+
+# the copy off the host that the settings and the guide show (rsync to
+# user@host: ssh as root, with /root/.ssh's key and known_hosts) must be
+# able to run in the unit's sandbox: ProtectHome=yes hid /root, so every
+# run failed and no backup left the machine
+{
+    my $unit = Onestop::Test::slurp("$ROOT/conf/systemd/onestop-backup.service");
+    like(Onestop::Test::slurp("$ROOT/conf/onestop-backup.default"),
+        qr/^#ONESTOP_BACKUP_AFTER='rsync -a "\$1" [^ ']*@/m,
+        'the settings show a copy off the host over ssh');
+    my ($home) = $unit =~ /^ProtectHome=(\S+)$/m;
+    ok(!defined $home || $home =~ /^(?:no|false|read-only)\z/,
+        'the backup unit lets its ssh read /root/.ssh (ProtectHome='
+        . ($home // '') . ')');
+    unlike($unit, qr{^InaccessiblePaths=.*(?:/root|/home)}m,
+        '... and hides no home otherwise');
+}
 is(`groff -k -man -Tutf8 -ww -z $ROOT/docs/onestop-backup.8 2>&1`, '',
     'onestop-backup(8) renders without a warning');
 
@@ -311,7 +356,7 @@ for my $args (['restore', "$dir/cut"], ['restore', '--no-verify',
 for my $args (['verify'], ['get', '000.00.12.H36-240101-0001'], ['stats']) {
     ($rc, $out, $err) = cli('--store', "$dir/cut", @$args);
     is($rc, 1, "$args->[0] on the cut copy: exit 1") or diag("exit $rc: $err");
-    like($err, qr/\Aonestop: the store's data\.mdb ended before a page[^\n]*\n\z/,
+    like($err, qr/\Aonestop: the data\.mdb of store "\Q$dir\E\/cut" is cut short[^\n]*\n\z/,
         '... one line that says so') or diag($err);
 }
 is(length(Onestop::Test::slurp("$dir/cut/data.mdb")), $cut,
@@ -354,6 +399,30 @@ SKIP: {
     is($rc, 1, 'a backup over a copy that is there is refused') or diag($err);
     is(md5_hex(Onestop::Test::slurp("$dir/room/again/data.mdb")), $before,
         'and the copy is untouched');
+}
+
+# --- retention when the clock went back ---
+# a backup named before the others (a clock set back, a backup once named
+# by a clock far ahead) was the oldest by name, and retention deleted it
+# at once: the run said "verified", handed a deleted directory to the
+# copy off the host, and no new backup was ever kept
+
+{
+    my @had = grep { !/\.failed\z/ } @{ names() };
+    ok(@had >= 3, 'backups named after 2020: ' . join(' ', @had));
+    mkdir "$dir/offsite2";
+    ($rc, $out, $err) = backup(ONESTOP_BACKUP_TIME => '2020-01-01T000000Z',
+        ONESTOP_BACKUP_KEEP => 2,
+        ONESTOP_BACKUP_AFTER => "cp -a \"\$1\" $dir/offsite2/");
+    is($rc, 0, 'a backup named before the others') or diag($err);
+    ok(-f "$backups/2020-01-01T000000Z/store/data.mdb",
+        'it is kept: the backup just made is never deleted');
+    ok(-f "$dir/offsite2/2020-01-01T000000Z/store/data.mdb",
+        'and copied off the host');
+    my @now = grep { !/\.failed\z/ } @{ names() };
+    is_deeply(\@now, ['2020-01-01T000000Z', $had[-1]],
+        'with the newest by name of the others: 2 kept');
+    like($out, qr/; 2 kept$/, 'and says so');
 }
 
 $t->check_log;

@@ -134,6 +134,23 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     ($rc, $out, $err) = run('--store', "$dir/args-none", 'demo', 'abc');
     is($rc, 2, 'demo abc on no store: 2');
     ok(!-e "$dir/args-none", 'and no store is created');
+
+    # stats and changes, whose options are the API's query arguments: a
+    # wrong option or value is a wrong command line (2), as for every
+    # other command, not a failure (1) a script would take for the store's
+    for my $bad (['stats', '--bogus'], ['stats', '--period'],
+        ['stats', 'extra'], ['stats', '--period', 'x'],
+        ['stats', '--from', '2024-13-01'], ['stats', '--format', 'xml'],
+        ['stats', '--agency', 'A', '--agency', 'B'],
+        ['changes', 'after=x'], ['changes', 'limit=0'],
+        ['changes', 'limit=5', 'limit=6'])
+    {
+        ($rc, $out, $err) = run('--store', $s, @$bad);
+        is($rc, 2, "@$bad: a wrong command line (2)") or diag($err);
+        like($err, qr/\Aonestop: [^\n]*\(onestop --help\)\n\z/,
+            "@$bad: one line, pointing at --help") or diag($err);
+        is($out, '', "@$bad: nothing on stdout");
+    }
 }
 
 # the commands that only read need a store: a directory without one (an
@@ -176,6 +193,15 @@ my $warnings = `groff -k -man -Tutf8 -ww -z $man 2>&1`;
 is($warnings, '', 'the man page renders without a warning');
 my $text = Onestop::Test::slurp($man);
 for my $c (@commands) {
+    (my $roff = $c) =~ s/-/\\-/g;
+    like($text, qr/^\.B[IR]? \Q$roff\E\b/m, "the man page describes $c");
+}
+# and every command and option that --help lists (status, follow, promote,
+# --calendar and --office-hours were in --help alone)
+my %listed = map { $_ => 1 } $help =~ /^  ((?:--)?[a-z][a-z-]*)\b/mg;
+ok(keys %listed >= 20, 'the commands and options of --help: '
+    . join(' ', sort keys %listed));
+for my $c (sort keys %listed) {
     (my $roff = $c) =~ s/-/\\-/g;
     like($text, qr/^\.B[IR]? \Q$roff\E\b/m, "the man page describes $c");
 }
@@ -278,7 +304,7 @@ is_deeply([sort keys %{ snapshot($others) }], ['notes.txt'],
 is($rc, 1, 'init without the directory above fails');
 
 SKIP: {
-    skip 'the owner of a new store needs root', 6 if $> != 0;
+    skip 'the owner of a new store needs root', 10 if $> != 0;
     my ($nobody, $nogroup) = (getpwnam('nobody'))[2, 3];
 
     ($rc, $out, $err) = run('--store', "$dir/for-nobody", 'init',
@@ -299,6 +325,25 @@ SKIP: {
     ($rc, $out, $err) = run('--store', "$dir/bad-user", 'init',
         '--user', 'no-such-user-here');
     is($rc, 1, 'init --user with an unknown user fails');
+
+    # root reads a file as the store's owner, whose identity it took: a
+    # file that only root may read was "Permission denied", which root,
+    # who can read it, could not make sense of
+    my $secret = $t->spew('root-only.json', Onestop::Test::catalog_json());
+    chmod 0600, $secret;
+    for my $cmd ('catalog', 'import') {
+        ($rc, $out, $err) = run('--store', "$dir/for-nobody", $cmd, $secret);
+        is($rc, 1, "$cmd of a file only root reads: exit 1");
+        like($err, qr/\Aonestop: cannot open "\Q$secret\E": Permission denied \(run as root, onestop reads it as user "nobody", the store's owner[^\n]*readable by that user, or give it on standard input: - < FILE\)\n\z/,
+            "$cmd: says as whom it was read, and what to do") or diag($err);
+    }
+    ($rc, $out, $err) = run('--store', "$dir/for-nobody", '--calendar',
+        $secret, 'get', 'X');
+    like($err, qr/Permission denied \(run as root, onestop reads it as user "nobody"[^\n]*readable by that user\)\n\z/,
+        '--calendar FILE: the same') or diag($err);
+    system("$CLI --store $dir/for-nobody catalog - <$secret >$dir/out 2>$dir/err");
+    is($? >> 8, 0, 'catalog - < FILE reads it (the shell, as root, opens it)')
+        or diag(Onestop::Test::slurp("$dir/err"));
 }
 
 # --- migrate ---

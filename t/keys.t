@@ -139,6 +139,38 @@ is(($t->cli('catalog', "$dir/catalog.json"))[0], 0, 'a catalog');
 is(($t->cli('import', '-', \(record(code => 'QR-1',
     resolved_at => '2024-06-12') . "\n")))[0], 0, 'a dossier');
 
+# with --store, each agency of a scope must be in the store's catalog, as
+# --help says: a mistyped id made a key that no write would ever pass
+{
+    my $kf = "$dir/keys-checked";
+    my $store = $t->store;
+    ($rc, $out, $err) = run('--store', $store, 'key', 'add', '--keys-file',
+        $kf, 'typo', '000.00.30.H63');
+    is($rc, 2, 'key add --store with an agency not in the catalog: 2')
+        or diag($err);
+    like($err, qr/\Aonestop: key add: agency "000\.00\.30\.H63" of the scope is not in the catalog of store "\Q$store\E"[^\n]*\n\z/,
+        '... one line naming it') or diag($err);
+    is($out, '', '... no key printed');
+    ok(!-e $kf, '... nothing written');
+    ($rc, $out, $err) = run('--store', $store, 'key', 'add', '--keys-file',
+        $kf, 'two', '000.00.30.H36,000.99.99.H36');
+    is($rc, 2, 'one id of two not in the catalog: 2');
+    like($err, qr/"000\.99\.99\.H36"/, '... names that one');
+    ($rc, $out, $err) = run('--store', $store, 'key', 'add', '--keys-file',
+        $kf, 'district', '000.00.30.H36,000.30.01.H36');
+    is($rc, 0, 'ids of the catalog pass') or diag($err);
+    for my $scope ('*', 'sms') {
+        ($rc, $out, $err) = run('--store', $store, 'key', 'add',
+            '--keys-file', $kf, "k-$scope", $scope);
+        is($rc, 0, "scope $scope names no agency: passes") or diag($err);
+    }
+    ($rc, $out, $err) = run('--store', "$dir/no-store", 'key', 'add',
+        '--keys-file', $kf, 'nowhere', '000.00.30.H36');
+    is($rc, 1, 'no store there: 1');
+    like($err, qr/no store at/, '... says so');
+    ok(!-e "$dir/no-store", '... and makes none');
+}
+
 ($rc, $out, $err) = run('qr-key', 'rotate', '--qr-key-file', $qr);
 is($rc, 0, 'qr-key rotate creates a QR key file') or diag($err);
 like($out, qr/0 older key/, 'with one key');

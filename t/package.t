@@ -158,7 +158,9 @@ sub mode_owner ($f) {
     my @st = stat $f;
     return sprintf('%04o %s', $st[2] & 07777, scalar getpwuid($st[4]));
 }
-is(mode_owner('/etc/onestop'), '0700 root', '/etc/onestop: 0700 root');
+is(mode_owner('/etc/onestop'), '0710 root', '/etc/onestop: 0710 root');
+is(scalar getgrgid((stat '/etc/onestop')[5]), 'www-data',
+    '... group www-data, which may only pass through');
 is(mode_owner('/etc/onestop/keys'), '0600 root', 'an empty keys file, 0600');
 is(-s '/etc/onestop/keys', 0, 'empty');
 is(mode_owner('/etc/onestop/qr.key'), '0600 root', 'a QR key, 0600');
@@ -185,6 +187,29 @@ is($rc, 0, 'the catalog of Long An') or diag($out);
 is($rc, 0, 'onestop key add') or diag($out);
 my ($key) = $out =~ /^(onestop_\S+)$/m;
 ok($key, 'a key');
+
+# --- the notifier's files, as the guide puts them ---
+# onestop-notify.service runs as www-data, and so does "onestop notify"
+# run by root (it takes the store owner's identity): both read notify.conf,
+# the templates and the password file in /etc/onestop, never the keys
+
+($rc, $out) = run('sh', '-c', 'cp /usr/share/doc/libnginx-mod-http-onestop/'
+    . 'examples/notify.conf /etc/onestop/ && cp -r /usr/share/onestop/notify '
+    . '/etc/onestop/notify && install -m 0600 -o www-data /dev/null '
+    . '/etc/onestop/smtp.password');
+is($rc, 0, 'the guide\'s steps for the notifier') or diag($out);
+for my $f (qw(notify.conf notify/received.email smtp.password)) {
+    ($rc, $out) = run('runuser', '-u', 'www-data', '--', 'cat',
+        "/etc/onestop/$f");
+    is($rc, 0, "www-data reads /etc/onestop/$f") or diag($out);
+}
+for my $f (qw(keys qr.key)) {
+    ($rc, $out) = run('runuser', '-u', 'www-data', '--', 'cat',
+        "/etc/onestop/$f");
+    isnt($rc, 0, "www-data cannot read /etc/onestop/$f");
+}
+system('rm', '-rf', '/etc/onestop/notify.conf', '/etc/onestop/notify',
+    '/etc/onestop/smtp.password');
 
 # --- an nginx through modules-enabled, as Debian's nginx.conf does ---
 
@@ -300,8 +325,14 @@ is($rc, 0, 'nginx -t of the production example') or diag($out);
 
 my $keys_md5 = md5_hex(Onestop::Test::slurp('/etc/onestop/keys'));
 my $qr_md5 = md5_hex(Onestop::Test::slurp('/etc/onestop/qr.key'));
+# as 1.0.0-1's first install left it, which the notifier could not enter
+chown 0, 0, '/etc/onestop';
+chmod 0700, '/etc/onestop';
 ($rc, $out) = run('dpkg', '-i', $deb);
 is($rc, 0, 'dpkg -i again (an upgrade)') or diag($out);
+is(mode_owner('/etc/onestop') . ' '
+    . getgrgid((stat '/etc/onestop')[5]), '0710 root www-data',
+    '1.0.0-1\'s /etc/onestop (0700 root:root) set right');
 is(md5_hex(Onestop::Test::slurp('/etc/onestop/keys')), $keys_md5,
     'the keys file is kept');
 is(md5_hex(Onestop::Test::slurp('/etc/onestop/qr.key')), $qr_md5,
