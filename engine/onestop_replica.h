@@ -176,6 +176,11 @@ typedef struct {
 
 struct redisReply;
 
+/* the value of field `name` in a stream entry's [field, value, ...] (a
+ * string), or NULL */
+const struct redisReply *onestop_redis_field(const struct redisReply *fv,
+    const char *name);
+
 /*
  * XREAD's reply (hiredis's) into b, which is emptied first: the number of
  * entries (0: a nil reply, the BLOCK timed out), -1 when the reply is

@@ -209,28 +209,6 @@ onestop_publish_lost(const redisReply *r, uint64_t acked)
 }
 
 
-/* the value of field `name` in an entry's [field, value, ...], or NULL */
-static const redisReply *
-entry_field(const redisReply *fv, const char *name)
-{
-    size_t  i, len;
-
-    len = strlen(name);
-
-    for (i = 0; i + 1 < fv->elements; i += 2) {
-        if (fv->element[i]->type == REDIS_REPLY_STRING
-            && fv->element[i]->len == len
-            && memcmp(fv->element[i]->str, name, len) == 0
-            && fv->element[i + 1]->type == REDIS_REPLY_STRING)
-        {
-            return fv->element[i + 1];
-        }
-    }
-
-    return NULL;
-}
-
-
 static int
 field_is(const redisReply *v, const char *p, size_t len)
 {
@@ -256,12 +234,12 @@ top_differs_changelog(onestop_store_t *st, const redisReply *fv, int log,
         return 0;                       /* not kept: nothing to compare */
     }
 
-    x = entry_field(fv, "kind");
+    x = onestop_redis_field(fv, "kind");
     if (x != NULL && kind.data != NULL && !field_is(x, kind.data, kind.len)) {
         return 1;
     }
 
-    x = entry_field(fv, "ts");
+    x = onestop_redis_field(fv, "ts");
 
     if (x != NULL && log) {
         for (v = 0, p = x->str; p < x->str + x->len; p++) {
@@ -281,7 +259,7 @@ top_differs_changelog(onestop_store_t *st, const redisReply *fv, int log,
         return 1;
     }
 
-    x = entry_field(fv, "record");
+    x = onestop_redis_field(fv, "record");
     return x != NULL && rec != NULL && !field_is(x, rec, rec_len);
 }
 
@@ -315,7 +293,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
         return 0;
     }
 
-    x = entry_field(fv, "kind");
+    x = onestop_redis_field(fv, "kind");
 
     if (x == NULL || field_is(x, "gap", 3)) {
         return 0;
@@ -338,7 +316,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
             if (e.field[k].name_len == 6
                 && memcmp(e.field[k].name, "digest", 6) == 0)
             {
-                x = entry_field(fv, "digest");
+                x = onestop_redis_field(fv, "digest");
                 return x != NULL
                        && !field_is(x, e.field[k].value, e.field[k].value_len);
             }
@@ -354,12 +332,12 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
         return 1;
     }
 
-    x = entry_field(fv, "code");
+    x = onestop_redis_field(fv, "code");
     if (x != NULL && !field_is(x, ch.code, ch.code_len)) {
         return 1;
     }
 
-    x = entry_field(fv, "version");
+    x = onestop_redis_field(fv, "version");
     if (x != NULL
         && !field_is(x, v, (size_t) sprintf(v, "%llu",
                                             (unsigned long long) ch.version)))
@@ -369,7 +347,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
 
     /* the same instant, whatever offset either was written in */
 
-    x = entry_field(fv, "ts");
+    x = onestop_redis_field(fv, "ts");
     if (x != NULL && ch.ts_len
         && onestop_ts_parse(x->str, x->len, 0, &a) == 0
         && onestop_ts_parse(ch.ts, ch.ts_len, 0, &b) == 0
@@ -378,7 +356,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
         return 1;
     }
 
-    x = entry_field(fv, "record");
+    x = onestop_redis_field(fv, "record");
     return x != NULL && ch.record != NULL
            && !field_is(x, ch.record, ch.record_len);
 }

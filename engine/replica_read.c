@@ -357,7 +357,6 @@ onestop_follow_done(onestop_follow_share_t *f, int rc,
 static const redisReply *
 top_field(const redisReply *e, const char *name)
 {
-    size_t             i, len;
     const redisReply  *fv;
 
     fv = e->elements > 1 ? e->element[1] : NULL;
@@ -365,6 +364,15 @@ top_field(const redisReply *e, const char *name)
     if (fv == NULL || fv->type != REDIS_REPLY_ARRAY) {
         return NULL;
     }
+
+    return onestop_redis_field(fv, name);
+}
+
+
+const struct redisReply *
+onestop_redis_field(const struct redisReply *fv, const char *name)
+{
+    size_t  i, len;
 
     len = strlen(name);
 
