@@ -268,16 +268,12 @@ onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed)
 }
 
 
-int
-onestop_changelog_record(onestop_store_t *st, uint64_t seq,
-    const char **rec, size_t *len)
+/* the change log's value of change seq, read in the reader's snapshot */
+static int
+cl_get(onestop_store_t *st, uint64_t seq, MDB_val *v)
 {
-    uint8_t    key[8];
-    uint32_t   off, n;
-    MDB_val    k, v;
-
-    *rec = NULL;
-    *len = 0;
+    uint8_t  key[8];
+    MDB_val  k;
 
     if (!st->reading || !st->has_changelog) {
         return -1;
@@ -287,9 +283,26 @@ onestop_changelog_record(onestop_store_t *st, uint64_t seq,
     k.mv_data = key;
     k.mv_size = 8;
 
-    if (mdb_get(st->rtxn, st->changelog, &k, &v) != 0
-        || v.mv_size < CL_HEAD)
+    if (mdb_get(st->rtxn, st->changelog, &k, v) != 0 || v->mv_size < CL_HEAD)
     {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+onestop_changelog_record(onestop_store_t *st, uint64_t seq,
+    const char **rec, size_t *len)
+{
+    uint32_t   off, n;
+    MDB_val    v;
+
+    *rec = NULL;
+    *len = 0;
+
+    if (cl_get(st, seq, &v) != 0) {
         return -1;
     }
 
@@ -312,22 +325,10 @@ onestop_changelog_entry(onestop_store_t *st, uint64_t seq, int64_t *ts,
     onestop_str_t *kind, const char **rec, size_t *rec_len)
 {
     size_t          len;
-    uint8_t         key[8];
-    MDB_val         k, v;
+    MDB_val         v;
     const char     *p, *end;
 
-    if (!st->reading || !st->has_changelog) {
-        return -1;
-    }
-
-    be64(key, seq);
-    k.mv_data = key;
-    k.mv_size = 8;
-
-    if (mdb_get(st->rtxn, st->changelog, &k, &v) != 0
-        || v.mv_size < CL_HEAD
-        || ((uint8_t *) v.mv_data)[0] != CL_FORMAT)
-    {
+    if (cl_get(st, seq, &v) != 0 || ((uint8_t *) v.mv_data)[0] != CL_FORMAT) {
         return -1;
     }
 
