@@ -4,15 +4,18 @@
 # dossier's code, once): off by default (a code without a key is 401), on
 # in a location of its own: the code alone records the evaluation, once
 # (409 after), an unknown code 404, an unfinished dossier 422, and a key,
-# when one is sent, still limited to its scope.
+# when one is sent, still limited to its scope.  The /q/ page's form
+# posts to the plain onestop_evaluate location, wherever the by-code one
+# is in the configuration (conf/onestop.conf has it after).
 
 use v5.36;
 use utf8;
 
 use lib 't/lib';
 
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(hmac_sha256 sha256_hex);
 use JSON::PP;
+use MIME::Base64 qw(encode_base64url);
 use Test::More;
 
 use Onestop::Test;
@@ -20,10 +23,13 @@ use Onestop::Test;
 my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-15');
+my $QRKEY = '3c' x 32;
 $t->spew('keys', sha256_hex('bc-admin') . " * admin\n"
     . sha256_hex('bc-xaydung') . " 000.00.15.H36 Xay dung\n");
-$t->write_standard_conf(serve => [qw(ingest evaluate)],
-    server => "location /danh-gia {\n    onestop_evaluate;\n"
+$t->spew('qr.key', "$QRKEY\n");
+$t->write_standard_conf(serve => [qw(ingest resolve)], qr_key => 1,
+    server => "location /api/v1/evaluations {\n    onestop_evaluate;\n}\n"
+        . "location /danh-gia {\n    onestop_evaluate;\n"
         . "    onestop_evaluate_by_code on;\n}\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
@@ -70,6 +76,15 @@ is($r->{status}, 403, "on, with another agency's key: still 403");
 is($r->{status}, 404, 'on: an unknown code is 404');
 ($r, $j) = evaluate('/danh-gia', 'BC-OPEN');
 is($r->{status}, 422, 'on: a dossier not finished is 422');
+
+# the receipt's page: its form is the citizen's, not the by-code location's
+my $token = 'BC-DONE.' . substr(encode_base64url(hmac_sha256('BC-DONE',
+    pack('H*', $QRKEY))), 0, 16);
+$r = $t->http('GET', "/q/$token");
+is($r->{status}, 200, 'the /q/ page');
+my ($action) = $r->{content} =~ /<form\b[^>]*\baction="([^"]*)"/;
+is($action, '/api/v1/evaluations',
+    'its form posts to onestop_evaluate, not to the by-code location after it');
 
 ($r, $j) = evaluate('/danh-gia', 'BC-DONE');
 is($r->{status}, 201, 'on: the code alone records it') or diag($r->{content});
