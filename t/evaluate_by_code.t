@@ -6,7 +6,9 @@
 # (409 after), an unknown code 404, an unfinished dossier 422, and a key,
 # when one is sent, still limited to its scope.  The /q/ page's form
 # posts to the plain onestop_evaluate location, wherever the by-code one
-# is in the configuration (conf/onestop.conf has it after).
+# is in the configuration (conf/onestop.conf has it after).  A typed code
+# is forgiven as the lookup forgives it: white space around it dropped,
+# and upper case tried when it is not found as it is.
 
 use v5.36;
 use utf8;
@@ -45,6 +47,18 @@ my @recs = (
      received_at => '2024-06-03T08:00:00+07:00',
      due_at => '2024-06-10T17:00:00+07:00',
      resolved_at => '2024-06-07T10:00:00+07:00'},
+    {code => 'BC-TYPED', version => 1, agency => '000.00.12.H36',
+     procedure => '1.001234', channel => 'direct',
+     applicant => {name => 'Phạm Văn Dũng'},
+     received_at => '2024-06-03T08:00:00+07:00',
+     due_at => '2024-06-10T17:00:00+07:00',
+     resolved_at => '2024-06-12T10:00:00+07:00'},
+    {code => 'bc-lower', version => 1, agency => '000.00.12.H36',
+     procedure => '1.001234', channel => 'direct',
+     applicant => {name => 'Võ Thị Em'},
+     received_at => '2024-06-03T08:00:00+07:00',
+     due_at => '2024-06-10T17:00:00+07:00',
+     resolved_at => '2024-06-10T10:00:00+07:00'},
     {code => 'BC-OPEN', version => 1, agency => '000.00.12.H36',
      procedure => '1.001234', channel => 'online',
      applicant => {name => 'Lê Văn Cường'},
@@ -95,6 +109,19 @@ is_deeply($j->{answers}, {1 => 2, 3 => 2, 7 => 1},
 is($r->{status}, 409, 'once: a second evaluation by code is 409');
 ($r, $j) = evaluate('/api/v1/evaluations', 'BC-DONE', %admin);
 is($r->{status}, 409, 'and by key too');
+
+# a code as a citizen types it (Điều 12.1), as the lookup forgives it
+($r, $j) = evaluate('/danh-gia', " bc-typed\x{a0}\n");
+is($r->{status}, 201, 'a typed code: white space and lower case forgiven')
+    or diag($r->{content});
+is($j->{code}, 'BC-TYPED', 'the stored code is answered');
+is_deeply($j->{answers}, {1 => 0, 3 => 2, 7 => 1}, 'index 1 of it (late: 0)');
+($r, $j) = evaluate('/api/v1/evaluations', 'BC-TYPED', %admin);
+is($r->{status}, 409, 'it was that dossier: once');
+($r, $j) = evaluate('/api/v1/evaluations', '  bc-lower ', %admin);
+is($r->{status}, 201, 'a code stored in lower case is found as it is')
+    or diag($r->{content});
+is($j->{code}, 'bc-lower', 'its code');
 
 $t->stop;
 $t->check_log;
