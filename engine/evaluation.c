@@ -283,6 +283,11 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
         return 422;
     }
 
+    /* white space around a typed code dropped, as lookups do (and upper
+     * case tried when it is not found as it is: write.c) */
+
+    onestop_code_trim(&ev->code.data, &ev->code.len);
+
     if (ev->token.data != NULL || form) {
         if (ev->token.len == 0
             || !onestop_token_code(keys, nkeys, ev->token.data,

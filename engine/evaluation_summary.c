@@ -30,6 +30,7 @@ typedef struct {
     int64_t      comments;
     int64_t      scores[ONESTOP_INDICES + 1][3];
     eval_part_t  source[ONESTOP_EVAL_SOURCES];
+    int          hidden;         /* withheld besides (eval_residue) */
 } eval_acc_t;
 
 /* the sources' names in the summary, by ONESTOP_EVAL_SRC_* */
@@ -126,6 +127,51 @@ eval_total(yajl_gen g, const eval_part_t *part, int withheld)
 
 
 /*
+ * Parts of a whole that is shown (the groups of an answer, the sources of
+ * a group or of the totals), n[k] evaluations each: the whole less the
+ * parts shown is the parts withheld, so these must hold none or EVAL_MIN
+ * or more, else their answers (one citizen's, with one) are a difference
+ * away.  hidden[k] (0 on entry) is set for a part withheld: one of fewer
+ * than EVAL_MIN, and besides, one at a time, the smallest part shown
+ * while the withheld hold 1 to EVAL_MIN - 1.  (Counts are always shown:
+ * they tell no one's answers.)
+ */
+
+static void
+eval_residue(const int64_t *n, size_t parts, int *hidden)
+{
+    size_t   k, min;
+    int64_t  out;
+
+    out = 0;
+
+    for (k = 0; k < parts; k++) {
+        if (n[k] < EVAL_MIN) {
+            out += n[k];
+            hidden[k] = 1;
+        }
+    }
+
+    while (out > 0 && out < EVAL_MIN) {
+        min = parts;
+
+        for (k = 0; k < parts; k++) {
+            if (!hidden[k] && (min == parts || n[k] < n[min])) {
+                min = k;
+            }
+        }
+
+        if (min == parts) {
+            break;
+        }
+
+        out += n[min];
+        hidden[min] = 1;
+    }
+}
+
+
+/*
  * Fewer than EVAL_MIN evaluations, in a group or in the totals of any
  * filter and period, keep their counts (evaluations, comments, and how
  * many answered each index and each source) and withhold every figure
@@ -136,10 +182,11 @@ eval_total(yajl_gen g, const eval_part_t *part, int withheld)
 static void
 eval_render(yajl_gen g, const eval_acc_t *acc)
 {
-    int   i, j, withheld;
-    char  key[2];
+    int      i, j, withheld, hide[ONESTOP_EVAL_SOURCES];
+    char     key[2];
+    int64_t  n[ONESTOP_EVAL_SOURCES];
 
-    withheld = acc->all.evaluations < EVAL_MIN;
+    withheld = acc->all.evaluations < EVAL_MIN || acc->hidden;
 
     onestop_gen_cstr(g, "evaluations");
     yajl_gen_integer(g, (long long) acc->all.evaluations);
@@ -185,7 +232,17 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
         yajl_gen_map_close(g);
     }
 
-    /* by source: how many, and their mean total where they are enough */
+    /* by source: how many, and their mean total where they are enough
+     * and the sources withheld are too (against the whole's total) */
+
+    for (j = 0; j < ONESTOP_EVAL_SOURCES; j++) {
+        n[j] = acc->source[j].evaluations;
+        hide[j] = withheld;
+    }
+
+    if (!withheld) {
+        eval_residue(n, ONESTOP_EVAL_SOURCES, hide);
+    }
 
     onestop_gen_cstr(g, "sources");
     yajl_gen_map_open(g);
@@ -196,8 +253,7 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
         onestop_gen_cstr(g, "evaluations");
         yajl_gen_integer(g, (long long) acc->source[j].evaluations);
         onestop_gen_cstr(g, "total_mean");
-        eval_total(g, &acc->source[j],
-                   acc->source[j].evaluations < EVAL_MIN);
+        eval_total(g, &acc->source[j], hide[j]);
         yajl_gen_map_close(g);
     }
 
@@ -233,7 +289,7 @@ eval_csv_row(const onestop_csv_t *d, onestop_buf_t *b, const eval_acc_t *acc)
     char     num[40];
     double   total;
 
-    withheld = acc->all.evaluations < EVAL_MIN;
+    withheld = acc->all.evaluations < EVAL_MIN || acc->hidden;
 
     onestop_csv_integer(d, b, (long long) acc->all.evaluations, 0);
     onestop_csv_integer(d, b, (long long) acc->comments, 0);
@@ -283,6 +339,44 @@ eval_csv(const onestop_csv_t *d, onestop_buf_t *b, const onestop_run_t *rn,
         onestop_report_csv_dims(d, b, rn, rn->groups[k].dim);
         eval_csv_row(d, b, (const eval_acc_t *) rn->groups[k].counts);
     }
+}
+
+
+/* the groups of a shown totals: eval_residue over them */
+
+static int
+eval_groups_residue(onestop_run_t *rn, const eval_acc_t *totals)
+{
+    int      *hidden;
+    size_t    k;
+    int64_t  *n;
+
+    if (totals->all.evaluations < EVAL_MIN) {
+        return 0;
+    }
+
+    n = malloc(rn->ngroups * (sizeof(int64_t) + sizeof(int)));
+
+    if (n == NULL) {
+        return -1;
+    }
+
+    hidden = (int *) (n + rn->ngroups);
+
+    for (k = 0; k < rn->ngroups; k++) {
+        n[k] = ((const eval_acc_t *) rn->groups[k].counts)->all.evaluations;
+        hidden[k] = 0;
+    }
+
+    eval_residue(n, rn->ngroups, hidden);
+
+    for (k = 0; k < rn->ngroups; k++) {
+        ((eval_acc_t *) rn->groups[k].counts)->hidden = hidden[k];
+    }
+
+    free(n);
+
+    return 0;
 }
 
 
@@ -425,6 +519,10 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
     }
 
     onestop_groups_sort(&rn);
+
+    if (rn.ngroups && eval_groups_residue(&rn, &totals) != 0) {
+        goto done;
+    }
 
     if (q->csv) {
         eval_csv(onestop_csv_dialect(q->csv), out, &rn, &totals);

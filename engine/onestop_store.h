@@ -193,6 +193,9 @@ typedef struct {
                                               was authenticated,
                                               ONESTOP_EVAL_SRC_* */
     int64_t                  evaluated_at; /* out */
+    char                     upper[ONESTOP_CODE_MAX];
+                                           /* ONESTOP_W_EVALUATE: code, when
+                                              found in upper case */
     onestop_str_t            key;          /* the key's name, for the
                                               audit trail; empty: none */
     struct onestop_feedback_op_s  *feedback;   /* ONESTOP_W_FEEDBACK

@@ -588,6 +588,17 @@ write_evaluation(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     k.mv_size = w->code.len;
     rc = mdb_get(txn, st->dossiers, &k, &v);
 
+    /* a typed code, as lookups take it (a token's is the signed one) */
+    if (rc == MDB_NOTFOUND && w->source != ONESTOP_EVAL_SRC_QR
+        && onestop_code_upper(w->upper, w->code.data, w->code.len))
+    {
+        k.mv_data = w->upper;
+
+        if ((rc = mdb_get(txn, st->dossiers, &k, &v)) == 0) {
+            w->code.data = w->upper;
+        }
+    }
+
     if (rc == MDB_NOTFOUND
         || (rc == 0 && (onestop_record_decode(v.mv_data, v.mv_size, &rec) != 0
                         || rec.tombstone)))

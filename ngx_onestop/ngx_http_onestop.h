@@ -112,6 +112,7 @@ struct ngx_http_onestop_main_conf_s {
     ngx_uint_t                  nqr_keys;
     ngx_uint_t                  needs_qr;
     ngx_str_t                   evaluate_uri;   /* where forms post */
+    ngx_uint_t                  evaluate_uri_by_code;
     ngx_str_t                   lookup_page;    /* error pages link here */
     ngx_str_t                   feedback_page;
     ngx_str_t                   province;       /* onestop_province, NUL */
@@ -300,6 +301,8 @@ ngx_int_t ngx_http_onestop_receipt_handler(ngx_http_request_t *r);
 
 /* evaluations */
 ngx_int_t ngx_http_onestop_evaluate_handler(ngx_http_request_t *r);
+void ngx_http_onestop_evaluate_uri(ngx_conf_t *cf,
+    ngx_http_onestop_loc_conf_t *olcf);
 
 /* working days and questions (ngx_http_onestop_feedback.c) */
 char *ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -157,6 +157,39 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * Where the /q/ page's form posts, called as each location's
+ * configuration is merged: the first onestop_evaluate location without
+ * onestop_evaluate_by_code on, wherever it is, else the first one.  A
+ * by-code location (its own rate limit, perhaps its own allow list) takes
+ * no citizen's form because the configuration names it later.
+ */
+
+void
+ngx_http_onestop_evaluate_uri(ngx_conf_t *cf,
+    ngx_http_onestop_loc_conf_t *olcf)
+{
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    if (olcf->handler != NGX_HTTP_ONESTOP_EVALUATE) {
+        return;
+    }
+
+    omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onestop_module);
+
+    if (omcf->evaluate_uri.len != 0
+        && !(omcf->evaluate_uri_by_code && olcf->evaluate_by_code != 1))
+    {
+        return;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    omcf->evaluate_uri = clcf->name;
+    omcf->evaluate_uri_by_code = (olcf->evaluate_by_code == 1);
+}
+
+
 /* after the commit: 201 with the evaluation, or 303 back to the page */
 
 static ngx_int_t

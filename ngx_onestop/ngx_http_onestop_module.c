@@ -458,6 +458,7 @@ ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->frame_ancestors, prev->frame_ancestors,
                              "*");
     ngx_conf_merge_value(conf->evaluate_by_code, prev->evaluate_by_code, 0);
+    ngx_http_onestop_evaluate_uri(cf, conf);
 
     if (conf->handler == NGX_HTTP_ONESTOP_INGEST) {
 
@@ -673,12 +674,6 @@ ngx_http_onestop_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         omcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_onestop_module);
         omcf->needs_qr = 1;
-    }
-
-    if (olcf->handler == NGX_HTTP_ONESTOP_EVALUATE) {
-        omcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_onestop_module);
-        omcf->evaluate_uri = clcf->name;
     }
 
     return NGX_CONF_OK;

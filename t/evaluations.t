@@ -446,11 +446,28 @@ sub under ($ag, $root) {
     return $ag eq $root || $agency{$ag}[2] eq $root;
 }
 
+# the parts of a shown whole withheld (rules.md section 8): those of
+# fewer than 5, and then the smallest shown (the first of equals) while
+# the withheld hold 1 to 4, which the whole less the rest would show
+sub residue (@n) {
+    my @hidden = map { $_ < 5 ? 1 : 0 } @n;
+    my $out = 0;
+    $out += $n[$_] for grep { $hidden[$_] } 0 .. $#n;
+    while ($out > 0 && $out < 5) {
+        my ($min) = sort { $n[$a] <=> $n[$b] || $a <=> $b }
+            grep { !$hidden[$_] } 0 .. $#n;
+        last unless defined $min;
+        $hidden[$min] = 1;
+        $out += $n[$min];
+    }
+    return @hidden;
+}
+
 # an answer's figures (Circular 01/2018, Art. 13: nine indices of 0 to 2
-# points): of fewer than 5 evaluations the counts only, every mean, split
-# of scores and total withheld
-sub aggregate (@evs) {
-    my $held = @evs < 5;
+# points): of fewer than 5 evaluations (or withheld besides, $hide) the
+# counts only, every mean, split of scores and total withheld
+sub aggregate ($hide, @evs) {
+    my $held = @evs < 5 || $hide;
     my %s = (evaluations => scalar @evs,
         comments => scalar(grep { defined $_->{comment}
             && length $_->{comment} } @evs),
@@ -465,11 +482,13 @@ sub aggregate (@evs) {
                 : {map { my $k = $_; $k => scalar(grep { $_ == $k } @v) }
                    0 .. 2}};
     }
-    $s{total_mean} = total_mean(@evs);
-    for my $src (qw(unrecorded qr desk portal)) {
-        my @e = grep { $_->{source} eq $src } @evs;
-        $s{sources}{$src} = {evaluations => scalar @e,
-            total_mean => total_mean(@e)};
+    $s{total_mean} = $held ? undef : total_mean(@evs);
+    my @src = qw(unrecorded qr desk portal);
+    my @of = map { my $src = $_; [grep { $_->{source} eq $src } @evs] } @src;
+    my @hidden = $held ? map { 1 } @src : residue(map { scalar @$_ } @of);
+    for my $k (0 .. $#src) {
+        $s{sources}{$src[$k]} = {evaluations => scalar @{$of[$k]},
+            total_mean => $hidden[$k] ? undef : total_mean(@{$of[$k]})};
     }
     return \%s;
 }
@@ -513,15 +532,17 @@ sub expected (%q) {
         push @{$groups{join "\0", map { $d{$_} } @group}}, $ev;
     }
     my @out;
-    for my $key (sort {
+    my @keys = sort {
             my @x = split /\0/, $a;
             my @y = split /\0/, $b;
             my $c = 0;
             for my $n (0 .. $#x) { $c ||= $x[$n] cmp $y[$n] }
-            $c } keys %groups)
-    {
+            $c } keys %groups;
+    my @hidden = @evs < 5 ? map { 0 } @keys
+        : residue(map { scalar @{$groups{$_}} } @keys);
+    for my $key (@keys) {
         my @v = split /\0/, $key;
-        my %g = %{aggregate(@{$groups{$key}})};
+        my %g = %{aggregate(shift @hidden, @{$groups{$key}})};
         for my $n (0 .. $#group) {
             $g{$group[$n]} = $v[$n];
             $g{"$group[$n]_name"} = $name_of{$group[$n]}->($v[$n])
@@ -529,7 +550,8 @@ sub expected (%q) {
         }
         push @out, \%g;
     }
-    return {totals => aggregate(@evs), groups => \@out, group => \@group};
+    return {totals => aggregate(0, @evs), groups => \@out,
+        group => \@group};
 }
 
 # means compared to 12 digits, the rest exactly
@@ -736,7 +758,7 @@ for my $k (1 .. 5) {
     }
 }
 my $five = shown_ok('of Phước Lý with five', 5, agency => '000.31.01.H36');
-is_deeply(normal($five->{totals}), normal(aggregate(
+is_deeply(normal($five->{totals}), normal(aggregate(0,
     grep { $_->{code} =~ /^EV-D/ } @EVALS)),
     'of Phước Lý with five: its figures, recounted');
 summary_ok('of Phước Lý with five', agency => '000.31.01.H36');

@@ -374,12 +374,15 @@ like($r->{headers}{location} // '', qr{/q/\Q$E[5]\E\.[^#]+#danh-gia$},
 my $SUM = '/api/v1/evaluations/summary';
 $r = call('GET', $SUM, $SUM, status => 200);
 is(body_of($r)->{totals}{evaluations}, 7, 'seven evaluations');
-$r = call('GET', $SUM, "$SUM?group=agency", status => 200,
-    name => 'grouped');
+$r = call('GET', $SUM, "$SUM?group=agency&agency=000.00.15.H36",
+    status => 200, name => 'grouped');
 is(scalar(grep { !$_->{withheld} } @{ body_of($r)->{groups} }), 1,
     'one group of 5 or more');
-ok(scalar(grep { $_->{withheld} } @{ body_of($r)->{groups} }),
-    'the smaller ones withheld');
+$r = call('GET', $SUM, "$SUM?group=agency", status => 200,
+    name => 'grouped, with a group of one');
+is(scalar(grep { $_->{withheld} } @{ body_of($r)->{groups} }), 2,
+    'the group of one withheld, and the other too (the totals less it '
+    . 'would be that one)');
 $r = call('GET', $SUM, "$SUM?agency=000.00.12.H36", status => 200,
     name => 'fewer than 5');
 ok(body_of($r)->{totals}{withheld}
