@@ -73,29 +73,38 @@ ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store, size_t len,
 
 ngx_int_t
 ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
-    const onestop_store_conf_t *conf)
+    const onestop_store_conf_t *conf, uint64_t *mapped)
 {
-    char         err[512];
-    u_char       path[NGX_MAX_PATH], *p;
-    struct stat  sb;
+    int               rc;
+    char              err[512];
+    u_char            path[NGX_MAX_PATH], *p;
+    uint64_t          used;
+    struct stat       sb;
+    onestop_store_t  *st;
 
     /* "nginx -s stop|quit|reopen|reload" reads the configuration for its
      * pid file alone: a store in any state must not keep it from
      * signalling (a reload is judged by the master) */
 
-    if (ngx_process == NGX_PROCESS_SIGNALLER
-        || store->len > NGX_MAX_PATH - 16)
-    {
-        return NGX_OK;          /* init_module says what is wrong */
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        return NGX_OK;
+    }
+
+    if (store->len > NGX_MAX_PATH - 16) {
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
+                      "onestop_store path is too long (%uz bytes, %d at "
+                      "most): \"%V\"", store->len, NGX_MAX_PATH - 16, store);
+        return NGX_ERROR;
     }
 
     ngx_cpystrn(path, store->data, store->len + 1);
 
-    /* only looks (onestop_probe.h): nothing is created or changed, so
-     * "nginx -t" may do it too; init_module then says what a start would
-     * create or upgrade */
+    /* first only look (onestop_probe.h): nothing is created or changed,
+     * so "nginx -t" may do it too */
 
-    switch (onestop_store_check((char *) path, conf, err, sizeof(err))) {
+    rc = onestop_store_check((char *) path, conf, err, sizeof(err));
+
+    switch (rc) {
 
     case ONESTOP_NOT_FOUND:
 
@@ -120,16 +129,50 @@ ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
                               store, path);
                 return NGX_ERROR;
             }
+
+            *(p - 1) = '/';
         }
 
-        return NGX_OK;
+        break;
 
     case ONESTOP_OK:
     case ONESTOP_STORE_OLD:
-        return NGX_OK;
+        break;
 
     default:
         ngx_http_onestop_open_failed(log, path, store->len, err);
         return NGX_ERROR;
     }
+
+    if (ngx_test_config) {
+        /* "nginx -t" changes nothing: it only says what a start would do
+         * (a warning, so that it shows on the terminal) */
+
+        if (rc != ONESTOP_OK) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "%s", err);
+        }
+
+        return NGX_OK;
+    }
+
+    /*
+     * What a start creates, upgrades or grows (the directory, the schema,
+     * the map), done here and not in init_module: an open that fails here
+     * (a read-only file system, a map the address space cannot hold, an
+     * upgrade that finds no room) refuses a reload, which keeps the
+     * running configuration, where a failed init_module makes nginx's
+     * master exit and leaves its workers orphaned.
+     */
+
+    if (onestop_store_open(&st, (char *) path, conf, err, sizeof(err))
+        != ONESTOP_OK)
+    {
+        ngx_http_onestop_open_failed(log, path, store->len, err);
+        return NGX_ERROR;
+    }
+
+    onestop_store_usage(st, &used, mapped);
+    onestop_store_close(st);
+
+    return NGX_OK;
 }
