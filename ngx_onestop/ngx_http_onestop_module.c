@@ -798,10 +798,17 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
                            sizeof(err))
         != ONESTOP_OK)
     {
+        /* the worker stays and answers 503 "unavailable": one that exits
+         * here (code 2) is never respawned, and nginx is left without
+         * workers, its port accepting connections nobody answers */
+
         ngx_http_onestop_open_failed(cycle->log, path, omcf->store_path.len,
                                      err);
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "this worker answers 503 until it can open the "
+                      "store: fix it, then \"nginx -s reload\"");
         wk->store = NULL;
-        return NGX_ERROR;
+        return NGX_OK;
     }
 
     /*

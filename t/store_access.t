@@ -14,6 +14,7 @@ use v5.36;
 
 use lib 't/lib';
 
+use HTTP::Tiny;
 use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
@@ -118,6 +119,7 @@ ok($t->start, 'a start after the fix') or diag($t->error_log);
 my $r = $t->get('/api/v1/stats');
 is($r->{status}, 200, 'the workers serve');
 my $master = $t->pid;
+my @old = $t->worker_pids;
 chmod 0400, "$dir/deep/store/data.mdb";
 my $log = length $t->error_log;
 kill 'HUP', $master;
@@ -131,6 +133,20 @@ $want = qq{could not open store "$dir/deep/store": Permission denied: user }
     . "$dir/deep/store/data.mdb";
 like(substr($t->error_log, $log), qr/\[emerg\].*\Q$want\E$/m,
     'the new worker says what is wrong and the fix');
+# and nginx answers, 503: the new worker used to exit with code 2, which
+# nginx does not respawn, and the old ones went: no worker, the port
+# accepting connections nobody answered
+ok(Onestop::Test::wait_for(10, sub {
+    my %now = map { $_ => 1 } $t->worker_pids;
+    !grep { $now{$_} } @old }), 'the old worker is gone');
+is(scalar($t->worker_pids), 1, 'the new worker stays')
+    or diag(substr($t->error_log, $log));
+like(substr($t->error_log, $log),
+    qr/\[alert\].*this worker answers 503 until it can open the store: fix it, then "nginx -s reload"/,
+    'saying it answers 503 until a reload after the fix');
+$r = HTTP::Tiny->new(timeout => 10)->get($t->url('/api/v1/stats'));
+is($r->{status}, 503, 'which answers 503');
+like($r->{content}, qr/"unavailable"/, '... unavailable');
 chmod 0660, "$dir/deep/store/data.mdb";
 $t->reload;
 $deadline = time + 10;
