@@ -359,9 +359,10 @@ void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
 /* a store that a start would refuse (another program's, cut short, of a
  * newer schema or another UTC offset), refused while the configuration is
  * read, where the store is also created, upgraded or grown (not under
- * "nginx -t"; *mapped: the map it reserves): a reload that fails there
- * keeps the running one, where a failed init_module makes nginx exit */
-ngx_int_t ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
+ * "nginx -t"; *mapped: the map it reserves), and on a reload whether the
+ * workers' user reaches it: a reload that fails there keeps the running
+ * one, where a failed init_module makes nginx exit */
+ngx_int_t ngx_http_onestop_store_early(ngx_conf_t *cf, ngx_str_t *store,
     const onestop_store_conf_t *conf, uint64_t *mapped);
 
 /* the shared zone */

@@ -14,9 +14,33 @@
 #include "onestop_access.h"
 
 
+static ngx_int_t ngx_http_onestop_reach(ngx_cycle_t *cycle, ngx_log_t *log,
+    const u_char *store, size_t len, int given);
+
+
 ngx_int_t
 ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
     size_t len)
+{
+    /* "nginx -t" gives nothing away: the store is judged as a start would
+     * give it */
+
+    if (ngx_http_onestop_reach(cycle, cycle->log, store, len,
+                               ngx_test_config)
+        == NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_process == NGX_PROCESS_MASTER ? NGX_OK : NGX_ERROR;
+}
+
+
+/* whether the workers' user reaches the store; NGX_ERROR said at emerg */
+
+static ngx_int_t
+ngx_http_onestop_reach(ngx_cycle_t *cycle, ngx_log_t *log,
+    const u_char *store, size_t len, int given)
 {
     int                     rc;
     char                    msg[4 * NGX_MAX_PATH];
@@ -36,13 +60,13 @@ ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
 
     if (onestop_access_user(&u, ccf->user, ccf->group, ccf->username) != 0) {
         onestop_access_user_free(&u);
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
                       "could not check the store's access for user \"%s\": "
                       "out of memory", u.user);
         return NGX_ERROR;
     }
 
-    u.given = ngx_test_config;      /* "nginx -t" gives nothing away */
+    u.given = given;
 
     rc = onestop_store_access_check((char *) store, len, &u, msg,
                                     sizeof(msg));
@@ -52,11 +76,11 @@ ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
         return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+    ngx_log_error(NGX_LOG_EMERG, log, 0,
                   "store \"%*s\": nginx's workers, which run as user "
                   "\"%s\", %s", len, store, u.user, msg);
 
-    return ngx_process == NGX_PROCESS_MASTER ? NGX_OK : NGX_ERROR;
+    return NGX_ERROR;
 }
 
 
@@ -72,15 +96,18 @@ ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store, size_t len,
 
 
 ngx_int_t
-ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
+ngx_http_onestop_store_early(ngx_conf_t *cf, ngx_str_t *store,
     const onestop_store_conf_t *conf, uint64_t *mapped)
 {
     int               rc;
     char              err[512];
     u_char            path[NGX_MAX_PATH], *p;
     uint64_t          used;
+    ngx_log_t        *log;
     struct stat       sb;
     onestop_store_t  *st;
+
+    log = cf->log;
 
     /* "nginx -s stop|quit|reopen|reload" reads the configuration for its
      * pid file alone: a store in any state must not keep it from
@@ -173,6 +200,15 @@ ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
 
     onestop_store_usage(st, &used, mapped);
     onestop_store_close(st);
+
+    /* a reload onto a store the workers' user cannot reach is refused too
+     * (judged as init_module will give it to them), when the "user"
+     * directive came before the http block: else init_module says it, and
+     * the new workers answer 503 */
+
+    if (ngx_process == NGX_PROCESS_MASTER) {
+        return ngx_http_onestop_reach(cf->cycle, log, path, store->len, 1);
+    }
 
     return NGX_OK;
 }

@@ -514,7 +514,7 @@ ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 
     ngx_http_onestop_store_conf(omcf, &conf);
 
-    return ngx_http_onestop_store_early(cf->log, &omcf->store_path, &conf,
+    return ngx_http_onestop_store_early(cf, &omcf->store_path, &conf,
                                         &omcf->mapped);
 }
 
