@@ -90,7 +90,7 @@ usage(FILE *f)
         "                       (--subject feedback: the questions;\n"
         "                       --as published: closed months as frozen)\n"
         "  verify               recompute every counter from the records\n"
-        "  demo [N]             the demo data set (N dossiers, 200000)\n"
+        "  demo [--force] [N]   N demo dossiers (200000), into a new store\n"
         "  status               role, sequence and digest, as JSON\n"
         "  follow PREFIX        make the store a read-only follower of the\n"
         "                       primary that publishes under PREFIX\n"
@@ -788,7 +788,6 @@ static int
 store_command(const char *dir, int argc, char **argv)
 {
     int                 rc;
-    size_t              ndemo;
     const char         *cmd, *arg;
     onestop_store_t    *st;
     const store_cmd_t  *c;
@@ -802,7 +801,7 @@ store_command(const char *dir, int argc, char **argv)
         { "backup", 1, 1, 1 },
         { "stats", 0, 1, -1 },
         { "verify", 0, 1, 0 },
-        { "demo", 0, 0, 1 },
+        { "demo", 0, 0, -1 },
         { "status", 0, 1, -1 },             /* cli_replica.c's three */
         { "follow", 1, 0, -1 },
         { "promote", 0, 1, -1 },
@@ -812,7 +811,6 @@ store_command(const char *dir, int argc, char **argv)
 
     cmd = argv[0];
     arg = argc > 1 ? argv[1] : NULL;
-    ndemo = 0;
 
     for (c = cmds; c->name != NULL; c++) {
         if (strcmp(c->name, cmd) == 0) {
@@ -849,7 +847,7 @@ store_command(const char *dir, int argc, char **argv)
                                                : "no argument");
     }
 
-    if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_count(arg, &ndemo)) {
+    if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_args(argc, argv)) {
         return ONESTOP_EXIT_USAGE;
     }
 
@@ -894,7 +892,7 @@ store_command(const char *dir, int argc, char **argv)
         rc = cmd_verify(st);
 
     } else {
-        rc = onestop_cli_demo(st, ndemo);
+        rc = onestop_cli_demo(st, argc, argv);
     }
 
     onestop_store_close(st);

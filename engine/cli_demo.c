@@ -341,11 +341,31 @@ demo_record(void *ctx, const char *json, size_t len,
 }
 
 
-int
-onestop_cli_demo_count(const char *arg, size_t *n)
+static int
+demo_args(int argc, char **argv, size_t *n, int *force)
 {
+    int          i;
+    const char  *arg;
+
+    arg = NULL;
+    *n = 200000;
+    *force = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0) {
+            *force = 1;
+
+        } else if (arg == NULL) {
+            arg = argv[i];
+
+        } else {
+            onestop_cli_usage_error("demo takes N and --force, not \"%s\"",
+                                    argv[i]);
+            return -1;
+        }
+    }
+
     if (arg == NULL) {
-        *n = 200000;
         return 0;
     }
 
@@ -363,10 +383,28 @@ onestop_cli_demo_count(const char *arg, size_t *n)
 
 
 int
-onestop_cli_demo(onestop_store_t *st, size_t n)
+onestop_cli_demo_args(int argc, char **argv)
 {
-    int         rc;
-    demo_ctx_t  d;
+    int     force;
+    size_t  n;
+
+    return demo_args(argc, argv, &n, &force);
+}
+
+
+int
+onestop_cli_demo(onestop_store_t *st, int argc, char **argv)
+{
+    int                       rc, force;
+    char                      held[32];
+    size_t                    n;
+    uint64_t                  dossiers;
+    demo_ctx_t                d;
+    const onestop_catalog_t  *cat;
+
+    if (demo_args(argc, argv, &n, &force) != 0) {
+        return ONESTOP_EXIT_USAGE;
+    }
 
     memset(&d, 0, sizeof(d));
     d.st = st;
@@ -378,7 +416,27 @@ onestop_cli_demo(onestop_store_t *st, size_t n)
     }
 
     d.aged = onestop_store_seq(st) == 0;
+    dossiers = onestop_store_dossiers(st);
+    cat = onestop_store_catalog(st);
+    rc = cat == NULL
+         || cat->nagencies + cat->nfields + cat->nprocedures != 0;
     onestop_store_read_end(st);
+
+    /* invented dossiers and the demo's catalog in a province's store
+     * would be served to its citizens and counted in its figures */
+
+    if ((dossiers != 0 || rc) && !force) {
+        snprintf(held, sizeof(held), "%llu dossier(s)",
+                 (unsigned long long) dossiers);
+
+        return onestop_cli_fail("demo: the store already holds %s%s%s: the "
+                                "demo data set is written into a new store "
+                                "only, never into a production store "
+                                "(\"demo --force\" writes it there anyway)",
+                                dossiers ? held : "",
+                                dossiers && rc ? " and " : "",
+                                rc ? "a catalog" : "");
+    }
 
     if (d.aged) {
         /* the catalog at the history's first local midnight */

@@ -133,12 +133,13 @@ int onestop_cli_readonly_fs(const char *dir);
  * disk filled under) said in one line, exit 1, instead of a core dump */
 void onestop_cli_catch_sigbus(void);
 
-/* cli_demo.c: "demo [N]" */
-int onestop_cli_demo(onestop_store_t *st, size_t n);
+/* cli_demo.c: "demo [--force] [N]" (argv[0] is "demo"), into a store
+ * that holds no dossier and no catalog unless --force */
+int onestop_cli_demo(onestop_store_t *st, int argc, char **argv);
 
-/* demo's N (arg, or NULL for the default) into *n; non-zero, with the
- * usage error said, when it is not a number */
-int onestop_cli_demo_count(const char *arg, size_t *n);
+/* demo's arguments checked before the store is opened: 0, or non-zero
+ * with the usage error said (N not a number, more than N and --force) */
+int onestop_cli_demo_args(int argc, char **argv);
 
 /* cli_admin.c: the commands that create, upgrade and restore a store */
 int onestop_cli_init(const char *dir, int argc, char **argv);

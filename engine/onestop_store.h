@@ -108,6 +108,10 @@ void onestop_store_usage(onestop_store_t *st, uint64_t *used,
  * many records a commit carried. */
 uint64_t onestop_store_commits(onestop_store_t *st);
 
+/* The dossiers' records (a deleted dossier's too), as of the current
+ * read (between read_begin and read_end). */
+uint64_t onestop_store_dossiers(onestop_store_t *st);
+
 /*
  * Another reader of an open store, for another thread: the same LMDB
  * environment and databases, its own read transaction and catalog.  Every

@@ -605,6 +605,19 @@ onestop_store_commits(onestop_store_t *st)
 }
 
 
+uint64_t
+onestop_store_dossiers(onestop_store_t *st)
+{
+    MDB_stat  ms;
+
+    if (st->rtxn == NULL || mdb_stat(st->rtxn, st->dossiers, &ms) != 0) {
+        return 0;
+    }
+
+    return (uint64_t) ms.ms_entries;
+}
+
+
 int
 onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 {

@@ -99,6 +99,8 @@ typedef void (*ngx_http_onestop_commit_pt)(
 struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   store_path;
     size_t                      map_size;
+    uint64_t                    mapped;     /* the map the store reserves,
+                                               as the master opened it */
     ngx_int_t                   utc_offset;
     time_t                      public_max_age;
     ngx_str_t                   public_cache;   /* its Cache-Control */
@@ -359,10 +361,12 @@ void ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store,
     size_t len, const char *err);
 /* a store that a start would refuse (another program's, cut short, of a
  * newer schema or another UTC offset), refused while the configuration is
- * read: a reload that fails there keeps the running one, where a failed
- * init_module makes nginx exit */
-ngx_int_t ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
-    const onestop_store_conf_t *conf);
+ * read, where the store is also created, upgraded or grown (not under
+ * "nginx -t"; *mapped: the map it reserves), and on a reload whether the
+ * workers' user reaches it: a reload that fails there keeps the running
+ * one, where a failed init_module makes nginx exit */
+ngx_int_t ngx_http_onestop_store_early(ngx_conf_t *cf, ngx_str_t *store,
+    const onestop_store_conf_t *conf, uint64_t *mapped);
 
 /* the shared zone */
 char *ngx_http_onestop_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

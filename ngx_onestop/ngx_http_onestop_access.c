@@ -14,9 +14,33 @@
 #include "onestop_access.h"
 
 
+static ngx_int_t ngx_http_onestop_reach(ngx_cycle_t *cycle, ngx_log_t *log,
+    const u_char *store, size_t len, int given);
+
+
 ngx_int_t
 ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
     size_t len)
+{
+    /* "nginx -t" gives nothing away: the store is judged as a start would
+     * give it */
+
+    if (ngx_http_onestop_reach(cycle, cycle->log, store, len,
+                               ngx_test_config)
+        == NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_process == NGX_PROCESS_MASTER ? NGX_OK : NGX_ERROR;
+}
+
+
+/* whether the workers' user reaches the store; NGX_ERROR said at emerg */
+
+static ngx_int_t
+ngx_http_onestop_reach(ngx_cycle_t *cycle, ngx_log_t *log,
+    const u_char *store, size_t len, int given)
 {
     int                     rc;
     char                    msg[4 * NGX_MAX_PATH];
@@ -36,13 +60,13 @@ ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
 
     if (onestop_access_user(&u, ccf->user, ccf->group, ccf->username) != 0) {
         onestop_access_user_free(&u);
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
                       "could not check the store's access for user \"%s\": "
                       "out of memory", u.user);
         return NGX_ERROR;
     }
 
-    u.given = ngx_test_config;      /* "nginx -t" gives nothing away */
+    u.given = given;
 
     rc = onestop_store_access_check((char *) store, len, &u, msg,
                                     sizeof(msg));
@@ -52,11 +76,11 @@ ngx_http_onestop_workers_reach(ngx_cycle_t *cycle, const u_char *store,
         return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+    ngx_log_error(NGX_LOG_EMERG, log, 0,
                   "store \"%*s\": nginx's workers, which run as user "
                   "\"%s\", %s", len, store, u.user, msg);
 
-    return ngx_process == NGX_PROCESS_MASTER ? NGX_OK : NGX_ERROR;
+    return NGX_ERROR;
 }
 
 
@@ -72,30 +96,42 @@ ngx_http_onestop_open_failed(ngx_log_t *log, const u_char *store, size_t len,
 
 
 ngx_int_t
-ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
-    const onestop_store_conf_t *conf)
+ngx_http_onestop_store_early(ngx_conf_t *cf, ngx_str_t *store,
+    const onestop_store_conf_t *conf, uint64_t *mapped)
 {
-    char         err[512];
-    u_char       path[NGX_MAX_PATH], *p;
-    struct stat  sb;
+    int               rc;
+    char              err[512];
+    u_char            path[NGX_MAX_PATH], *p;
+    uint64_t          used;
+    ngx_log_t        *log;
+    struct stat       sb;
+    onestop_store_t  *st;
+
+    log = cf->log;
 
     /* "nginx -s stop|quit|reopen|reload" reads the configuration for its
      * pid file alone: a store in any state must not keep it from
      * signalling (a reload is judged by the master) */
 
-    if (ngx_process == NGX_PROCESS_SIGNALLER
-        || store->len > NGX_MAX_PATH - 16)
-    {
-        return NGX_OK;          /* init_module says what is wrong */
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        return NGX_OK;
+    }
+
+    if (store->len > NGX_MAX_PATH - 16) {
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
+                      "onestop_store path is too long (%uz bytes, %d at "
+                      "most): \"%V\"", store->len, NGX_MAX_PATH - 16, store);
+        return NGX_ERROR;
     }
 
     ngx_cpystrn(path, store->data, store->len + 1);
 
-    /* only looks (onestop_probe.h): nothing is created or changed, so
-     * "nginx -t" may do it too; init_module then says what a start would
-     * create or upgrade */
+    /* first only look (onestop_probe.h): nothing is created or changed,
+     * so "nginx -t" may do it too */
 
-    switch (onestop_store_check((char *) path, conf, err, sizeof(err))) {
+    rc = onestop_store_check((char *) path, conf, err, sizeof(err));
+
+    switch (rc) {
 
     case ONESTOP_NOT_FOUND:
 
@@ -120,16 +156,59 @@ ngx_http_onestop_store_early(ngx_log_t *log, ngx_str_t *store,
                               store, path);
                 return NGX_ERROR;
             }
+
+            *(p - 1) = '/';
         }
 
-        return NGX_OK;
+        break;
 
     case ONESTOP_OK:
     case ONESTOP_STORE_OLD:
-        return NGX_OK;
+        break;
 
     default:
         ngx_http_onestop_open_failed(log, path, store->len, err);
         return NGX_ERROR;
     }
+
+    if (ngx_test_config) {
+        /* "nginx -t" changes nothing: it only says what a start would do
+         * (a warning, so that it shows on the terminal) */
+
+        if (rc != ONESTOP_OK) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "%s", err);
+        }
+
+        return NGX_OK;
+    }
+
+    /*
+     * What a start creates, upgrades or grows (the directory, the schema,
+     * the map), done here and not in init_module: an open that fails here
+     * (a read-only file system, a map the address space cannot hold, an
+     * upgrade that finds no room) refuses a reload, which keeps the
+     * running configuration, where a failed init_module makes nginx's
+     * master exit and leaves its workers orphaned.
+     */
+
+    if (onestop_store_open(&st, (char *) path, conf, err, sizeof(err))
+        != ONESTOP_OK)
+    {
+        ngx_http_onestop_open_failed(log, path, store->len, err);
+        return NGX_ERROR;
+    }
+
+    onestop_store_usage(st, &used, mapped);
+    onestop_store_close(st);
+
+    /* a reload onto a store the workers' user cannot reach is refused too
+     * (judged as init_module will give it to them), when the "user"
+     * directive came before the http block: else init_module says it, and
+     * the new workers answer 503 */
+
+    if (ngx_process == NGX_PROCESS_MASTER) {
+        return ngx_http_onestop_reach(cf->cycle, log, path, store->len, 1);
+    }
+
+    return NGX_OK;
 }

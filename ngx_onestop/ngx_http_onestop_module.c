@@ -515,7 +515,8 @@ ngx_http_onestop_postconfiguration(ngx_conf_t *cf)
 
     ngx_http_onestop_store_conf(omcf, &conf);
 
-    return ngx_http_onestop_store_early(cf->log, &omcf->store_path, &conf);
+    return ngx_http_onestop_store_early(cf, &omcf->store_path, &conf,
+                                        &omcf->mapped);
 }
 
 
@@ -706,11 +707,11 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
 {
     char                           err[512];
     u_char                         path[NGX_MAX_PATH];
-    uint64_t                       used, mapped;
     ngx_core_conf_t               *ccf;
-    onestop_store_t               *st;
-    onestop_store_conf_t           conf;
     ngx_http_onestop_main_conf_t  *omcf;
+
+    /* the store was judged, created or upgraded at the end of the http
+     * block (ngx_http_onestop_store_early), where a reload may fail */
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_onestop_module);
 
@@ -718,71 +719,33 @@ ngx_http_onestop_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (omcf->store_path.len > NGX_MAX_PATH - 16) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "onestop_store path \"%V\" is too long",
-                      &omcf->store_path);
-        return NGX_ERROR;
-    }
-
-    ngx_http_onestop_store_conf(omcf, &conf);
-
-    ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
-
-    if (ngx_test_config) {
-        /* "nginx -t" changes nothing: it only says what a start would do */
-
-        switch (onestop_store_check((char *) path, &conf, err, sizeof(err))) {
-
-        case ONESTOP_OK:
-            break;
-
-        case ONESTOP_NOT_FOUND:
-        case ONESTOP_STORE_OLD:
-            /* a warning, so that "nginx -t" shows it on the terminal */
-            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "%s", err);
-            break;
-
-        default:
-            ngx_http_onestop_open_failed(cycle->log, path,
-                                         omcf->store_path.len, err);
-            return NGX_ERROR;
-        }
-
-        return ngx_http_onestop_workers_reach(cycle, path,
-                                              omcf->store_path.len);
-    }
-
-    if (onestop_store_open(&st, (char *) path, &conf, err, sizeof(err))
-        != ONESTOP_OK)
-    {
-        ngx_http_onestop_open_failed(cycle->log, path, omcf->store_path.len,
-                                     err);
-        return NGX_ERROR;
-    }
-
-    onestop_store_usage(st, &used, &mapped);
-
-    if (omcf->map_size && mapped > omcf->map_size) {
+    if (omcf->map_size && omcf->mapped > omcf->map_size) {
         ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                       "onestop_store \"%V\" reserves %uL bytes, more than "
                       "map_size=%uz: the store's size is kept (a store "
-                      "never shrinks)", &omcf->store_path, mapped,
+                      "never shrinks)", &omcf->store_path, omcf->mapped,
                       omcf->map_size);
     }
 
-    onestop_store_close(st);
+    ngx_cpystrn(path, omcf->store_path.data, omcf->store_path.len + 1);
 
     /* the workers run as nginx's "user": the store must be theirs */
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 
-    if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+    if (!ngx_test_config && geteuid() == 0
+        && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
         && onestop_store_give((char *) path, ccf->user, ccf->group, err,
                               sizeof(err)) != 0)
     {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "%s", err);
-        return NGX_ERROR;
+
+        /* not on a reload, where nginx's master would exit: the workers
+         * that cannot reach the store say so and answer 503 */
+
+        if (ngx_process != NGX_PROCESS_MASTER) {
+            return NGX_ERROR;
+        }
     }
 
     return ngx_http_onestop_workers_reach(cycle, path, omcf->store_path.len);
@@ -830,10 +793,17 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
                            sizeof(err))
         != ONESTOP_OK)
     {
+        /* the worker stays and answers 503 "unavailable": one that exits
+         * here (code 2) is never respawned, and nginx is left without
+         * workers, its port accepting connections nobody answers */
+
         ngx_http_onestop_open_failed(cycle->log, path, omcf->store_path.len,
                                      err);
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "this worker answers 503 until it can open the "
+                      "store: fix it, then \"nginx -s reload\"");
         wk->store = NULL;
-        return NGX_ERROR;
+        return NGX_OK;
     }
 
     /*

@@ -45,7 +45,7 @@ is($rc, 0, 'onestop catalog loads it') or diag($err);
 is_deeply(eval { $json->decode($out) },
     {agencies => 224, fields => 26, procedures => 148}, 'whole');
 
-($rc, $out, $err) = $t->cli('demo', 200);
+($rc, $out, $err) = $t->cli('demo', '--force', 200);
 is($rc, 0, 'the demo writes its dossiers on top of it') or diag($err);
 like($err, qr/demo catalog: 0 agencies, 0 fields, 0 procedures/,
     'its own catalog adds nothing: the same ids, names, levels and parents');

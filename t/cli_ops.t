@@ -131,6 +131,28 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     }
     is((run('--store', $s, 'stats', '--period', 'all'))[1], $before,
         'the store is as it was');
+
+    # the demo data set (invented dossiers, its own catalog) never goes
+    # into a store that holds a province's dossiers or catalog, where it
+    # would be served and counted, unless --force
+    ($rc, $out, $err) = run('--store', $s, 'demo', '10');
+    is($rc, 1, 'demo into a store with dossiers and a catalog: exit 1');
+    like($err, qr/\Aonestop: demo: the store already holds 2 dossier\(s\) and a catalog: [^\n]*never into a production store [^\n]*"demo --force"[^\n]*\n\z/,
+        '... saying why in one line, and the option that writes anyway');
+    is((run('--store', $s, 'stats', '--period', 'all'))[1], $before,
+        '... with nothing written');
+    ($rc, $out, $err) = run('--store', $s, 'demo', '--force', '10', '20');
+    is($rc, 2, 'demo --force 10 20: a wrong command line (2)') or diag($err);
+    my $cs = "$dir/args-catalog-only";
+    run('--store', $cs, 'catalog', $cat);
+    ($rc, $out, $err) = run('--store', $cs, 'demo', '10');
+    is($rc, 1, 'demo into a store with a catalog alone: exit 1');
+    like($err, qr/already holds a catalog: /, '... saying so');
+    ($rc, $out, $err) = run('--store', $cs, 'demo', '10', '--force');
+    is($rc, 0, 'demo 10 --force writes there') or diag($err);
+    like($err, qr/^onestop: demo: 10 dossiers$/m, '... its 10 dossiers');
+    ($rc, $out, $err) = run('--store', "$dir/args-fresh", 'demo', '10');
+    is($rc, 0, 'demo into a new store needs no --force') or diag($err);
     ($rc, $out, $err) = run('--store', "$dir/args-none", 'demo', 'abc');
     is($rc, 2, 'demo abc on no store: 2');
     ok(!-e "$dir/args-none", 'and no store is created');

@@ -40,7 +40,7 @@ $plain->spew('catalog.json',
     Onestop::Test::slurp("$Onestop::Test::ROOT/conf/catalog-longan.json"));
 ($rc, $out, $err) = $plain->cli('catalog', $plain->dir . '/catalog.json');
 is($rc, 0, 'a catalog written first into the other store') or diag($err);
-($rc, $out, $err) = $plain->cli('demo', $N);
+($rc, $out, $err) = $plain->cli('demo', '--force', $N);
 is($rc, 0, "demo $N into the store that had a write") or diag($err);
 
 # the outbox: consumed in the new store, left to its readers in the other

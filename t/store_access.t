@@ -14,6 +14,7 @@ use v5.36;
 
 use lib 't/lib';
 
+use HTTP::Tiny;
 use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
@@ -112,28 +113,58 @@ like($t->error_log, qr/\[emerg\].*\Q$want\E/, 'and says why in the error log');
 ok(!$t->pid || !kill(0, $t->pid), 'no master is left running');
 chmod 0660, "$dir/deep/store/data.mdb";
 
-# it serves once fixed; a reload onto a broken mode keeps the master, and
-# the new workers say what is wrong as well
+# it serves once fixed; a reload onto a broken mode is refused: the
+# master and its worker go on (it used to be taken, and the new workers
+# could not open the store)
 ok($t->start, 'a start after the fix') or diag($t->error_log);
 my $r = $t->get('/api/v1/stats');
 is($r->{status}, 200, 'the workers serve');
 my $master = $t->pid;
+my @old = $t->worker_pids;
 chmod 0400, "$dir/deep/store/data.mdb";
 my $log = length $t->error_log;
 kill 'HUP', $master;
-my $deadline = time + 10;
-sleep 0.1 while time < $deadline
-    && substr($t->error_log, $log) !~ /could not open store/;
-ok(kill(0, $master), 'a reload onto a broken mode keeps the master');
+ok(Onestop::Test::wait_for(10, sub {
+    substr($t->error_log, $log) =~ /nginx's workers, which run as user/ }),
+    'a reload onto a broken mode says so');
+ok(kill(0, $master), 'and keeps the master');
+$want = qq{store "$dir/deep/store": nginx's workers, which run as user }
+    . qq{"nobody", cannot read and write "$dir/deep/store/data.mdb": its }
+    . qq{mode is 0400 (owner nobody:$group); fix: chmod u+rw }
+    . "$dir/deep/store/data.mdb";
+like(substr($t->error_log, $log), qr/\[emerg\].*\Q$want\E$/m,
+    'what is wrong and the fix, at [emerg]');
+unlike(substr($t->error_log, $log), qr/could not open store/,
+    'no new worker tried');
+is_deeply([$t->worker_pids], \@old, 'the old worker goes on');
+is($t->get('/api/v1/stats')->{status}, 200, '... serving the store it has');
+
+# a worker that cannot open the store stays and answers 503: one
+# respawned while the mode is broken (the old one crashed) used to exit
+# with code 2, which nginx does not respawn: no worker, the port
+# accepting connections nobody answered
+$log = length $t->error_log;
+kill 'KILL', $old[0];
+ok(Onestop::Test::wait_for(10, sub {
+    substr($t->error_log, $log) =~ /could not open store/ }),
+    'the respawned worker cannot open the store');
 $want = qq{could not open store "$dir/deep/store": Permission denied: user }
     . qq{"nobody" cannot read and write "$dir/deep/store/data.mdb": its mode }
     . qq{is 0400 (owner nobody:$group); fix: chmod u+rw }
     . "$dir/deep/store/data.mdb";
 like(substr($t->error_log, $log), qr/\[emerg\].*\Q$want\E$/m,
-    'the new worker says what is wrong and the fix');
+    'it says what is wrong and the fix');
+$r = HTTP::Tiny->new(timeout => 10)->get($t->url('/api/v1/stats'));
+is($r->{status}, 503, 'and answers 503');
+like($r->{content}, qr/"unavailable"/, '... unavailable');
+like(substr($t->error_log, $log),
+    qr/\[alert\].*this worker answers 503 until it can open the store: fix it, then "nginx -s reload"/,
+    'saying it answers 503 until a reload after the fix');
+is(scalar($t->worker_pids), 1, 'it stays')
+    or diag(substr($t->error_log, $log));
 chmod 0660, "$dir/deep/store/data.mdb";
 $t->reload;
-$deadline = time + 10;
+my $deadline = time + 10;
 do { $r = $t->get('/api/v1/stats') }
     while ($r->{status} != 200 && time < $deadline && sleep 0.1);
 is($r->{status}, 200, 'a reload after the fix serves again');
