@@ -33,7 +33,8 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/html_controls.t t/feedback_pages.t t/form_limits.t \
       t/replica_whole.t t/location_prefix.t t/cors_preflight.t \
       t/redis_diverged.t t/replica_restore.t t/replica_failover.t \
-      t/store_cut.t t/follower_conf.t \
+      t/store_cut.t t/follower_conf.t t/reload_open.t \
+      t/evaluate_by_code.t t/evaluation_residual.t \
       || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
