@@ -13,7 +13,11 @@ conf/configure-module.sh "$src" "$project" "$build"
 sed -i -e '/^CFLAGS =/s/$/ -fsanitize=address -fno-omit-frame-pointer/' \
        -e '/^LINK =/s/$/ -fsanitize=address/' "$build/nginx/Makefile"
 make -s -f "$build/nginx/Makefile" -C "$build/nginx-src" modules
-cp "$build/nginx/ngx_http_onestop_module.so" "$build/module.so"
+# a new file, not the old one written over: an nginx still running the
+# old module (a test's leftover) keeps its pages instead of running the
+# new module's bytes at the old one's addresses
+cp "$build/nginx/ngx_http_onestop_module.so" "$build/module.so.new"
+mv -f "$build/module.so.new" "$build/module.so"
 
 log=$build/log
 rm -rf "$log" && mkdir -p "$log" && chmod 1777 "$log"

@@ -42,6 +42,9 @@ mkdir "$dir/tmp";
 my $conf = Onestop::Test::slurp('conf/follower.conf');
 $conf =~ s{^load_module .*$}{load_module $Onestop::Test::MODULE;}m;
 $conf =~ s{^user .*$}{}m;
+# the harness stops nginx by its pid file and reads its error log
+$conf =~ s{^pid .*$}{pid $dir/nginx.pid;}m;
+$conf =~ s{^error_log \S+}{error_log $dir/error.log}m;
 $conf =~ s{\bvar/follower-store\b}{$dir/store}g;
 $conf =~ s{\bvar/}{$dir/}g;
 $conf =~ s{127\.0\.0\.1:8081}{127.0.0.1:$port}g;
