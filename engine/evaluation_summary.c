@@ -6,7 +6,8 @@
  * each evaluation carries its channel, agency and procedure, so that it
  * is filtered and grouped exactly as a cell of the counters is (stats.c's
  * grouping, report.c's head and dimensions); no mean or split of scores
- * is published of fewer than EVAL_MIN evaluations (their counts are).
+ * is published of fewer than EVAL_MIN evaluations, nor of an index's
+ * fewer than EVAL_MIN answers (their counts are).
  * Only reads.
  */
 
@@ -38,8 +39,14 @@ static const char  *eval_sources[ONESTOP_EVAL_SOURCES] = {
     "unrecorded", "qr", "desk", "portal"
 };
 
-/* the fewest evaluations an answer publishes figures of */
+/* the fewest evaluations an answer publishes figures of, and the fewest
+ * answers an index's are published of */
 #define EVAL_MIN  5
+
+/* index i's figures of a part withheld (withheld: the part's): answered
+ * 1 to EVAL_MIN - 1 times (of none there is nothing to tell) */
+#define eval_index_held(part, i, withheld)                                  \
+    ((withheld) || ((part)->count[i] > 0 && (part)->count[i] < EVAL_MIN))
 
 #define EVAL_PERIODS  \
     ((sizeof(eval_acc_t) + sizeof(onestop_counts_t) - 1)                     \
@@ -93,7 +100,8 @@ eval_number(yajl_gen g, double v)
 
 /* the mean total out of 18 (Circular 01/2018, Art. 13: nine indices of
  * 0 to 2 points): the sum of the nine indices' means; 0 when there is
- * none to give (withheld, or an index without an answer) */
+ * none to give (withheld, or an index of fewer than EVAL_MIN answers,
+ * whose mean the total less the others' would be) */
 static int
 eval_total_of(const eval_part_t *part, int withheld, double *total)
 {
@@ -102,7 +110,7 @@ eval_total_of(const eval_part_t *part, int withheld, double *total)
     *total = 0;
 
     for (i = 1; i <= ONESTOP_INDICES; i++) {
-        if (withheld || part->count[i] == 0) {
+        if (withheld || part->count[i] < EVAL_MIN) {
             return 0;
         }
 
@@ -127,14 +135,14 @@ eval_total(yajl_gen g, const eval_part_t *part, int withheld)
 
 
 /*
- * Parts of a whole that is shown (the groups of an answer, the sources of
- * a group or of the totals), n[k] evaluations each: the whole less the
- * parts shown is the parts withheld, so these must hold none or EVAL_MIN
- * or more, else their answers (one citizen's, with one) are a difference
- * away.  hidden[k] (0 on entry) is set for a part withheld: one of fewer
- * than EVAL_MIN, and besides, one at a time, the smallest part shown
- * while the withheld hold 1 to EVAL_MIN - 1.  (Counts are always shown:
- * they tell no one's answers.)
+ * Parts of a whole that is shown (the sources of a group or of the
+ * totals; the groups: eval_groups_residue), n[k] evaluations each: the
+ * whole less the parts shown is the parts withheld, so these must hold
+ * none or EVAL_MIN or more, else their answers (one citizen's, with one)
+ * are a difference away.  hidden[k] (0 on entry) is set for a part
+ * withheld: one of fewer than EVAL_MIN, and besides, one at a time, the
+ * smallest part shown while the withheld hold 1 to EVAL_MIN - 1.  (Counts
+ * stay shown.)
  */
 
 static void
@@ -182,7 +190,7 @@ eval_residue(const int64_t *n, size_t parts, int *hidden)
 static void
 eval_render(yajl_gen g, const eval_acc_t *acc)
 {
-    int      i, j, withheld, hide[ONESTOP_EVAL_SOURCES];
+    int      i, j, withheld, held, hide[ONESTOP_EVAL_SOURCES];
     char     key[2];
     int64_t  n[ONESTOP_EVAL_SOURCES];
 
@@ -205,7 +213,9 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
         yajl_gen_integer(g, (long long) acc->all.count[i]);
         onestop_gen_cstr(g, "mean");
 
-        if (!withheld && acc->all.count[i]) {
+        held = eval_index_held(&acc->all, i, withheld);
+
+        if (!held && acc->all.count[i]) {
             eval_number(g, (double) acc->all.sum[i]
                            / (double) acc->all.count[i]);
         } else {
@@ -214,7 +224,7 @@ eval_render(yajl_gen g, const eval_acc_t *acc)
 
         onestop_gen_cstr(g, "scores");
 
-        if (withheld) {
+        if (held) {
             yajl_gen_null(g);
 
         } else {
@@ -303,7 +313,8 @@ eval_csv_row(const onestop_csv_t *d, onestop_buf_t *b, const eval_acc_t *acc)
 
     for (i = 1; i <= ONESTOP_INDICES; i++) {
         onestop_csv_integer(d, b, (long long) acc->all.count[i], 0);
-        eval_csv_mean(d, b, acc->all.sum[i], acc->all.count[i], withheld,
+        eval_csv_mean(d, b, acc->all.sum[i], acc->all.count[i],
+                      eval_index_held(&acc->all, i, withheld),
                       i == ONESTOP_INDICES);
     }
 }
@@ -342,41 +353,73 @@ eval_csv(const onestop_csv_t *d, onestop_buf_t *b, const onestop_run_t *rn,
 }
 
 
-/* the groups of a shown totals: eval_residue over them */
+/*
+ * The groups of a shown totals, as eval_residue has it, for the number of
+ * evaluations and for each index's answers: the totals less what the
+ * groups show of a dimension (the evaluations, an index's answers) is
+ * what they withhold of it, which must be none or EVAL_MIN or more where
+ * the totals show it.  Else the smallest group that shows it is withheld
+ * too (counts kept), which settles that dimension for good: ten rounds at
+ * most.
+ */
 
-static int
+static void
 eval_groups_residue(onestop_run_t *rn, const eval_acc_t *totals)
 {
-    int      *hidden;
-    size_t    k;
-    int64_t  *n;
+    int          d, held;
+    size_t       k;
+    int64_t      out[ONESTOP_INDICES + 1], whole;
+    eval_acc_t  *a, *m;
 
     if (totals->all.evaluations < EVAL_MIN) {
-        return 0;
+        return;
     }
 
-    n = malloc(rn->ngroups * (sizeof(int64_t) + sizeof(int)));
+    for ( ;; ) {
+        memset(out, 0, sizeof(out));
 
-    if (n == NULL) {
-        return -1;
+        for (k = 0; k < rn->ngroups; k++) {
+            a = (eval_acc_t *) rn->groups[k].counts;
+            held = a->hidden || a->all.evaluations < EVAL_MIN;
+            out[0] += held ? a->all.evaluations : 0;
+
+            for (d = 1; d <= ONESTOP_INDICES; d++) {
+                out[d] += eval_index_held(&a->all, d, held)
+                          ? a->all.count[d] : 0;
+            }
+        }
+
+        for (d = 0; d <= ONESTOP_INDICES; d++) {
+            whole = d ? totals->all.count[d] : totals->all.evaluations;
+
+            if (whole >= EVAL_MIN && out[d] > 0 && out[d] < EVAL_MIN) {
+                break;
+            }
+        }
+
+        if (d > ONESTOP_INDICES) {
+            return;
+        }
+
+        m = NULL;
+
+        for (k = 0; k < rn->ngroups; k++) {
+            a = (eval_acc_t *) rn->groups[k].counts;
+
+            if (!a->hidden && a->all.evaluations >= EVAL_MIN
+                && (d == 0 || a->all.count[d] >= EVAL_MIN)
+                && (m == NULL || a->all.evaluations < m->all.evaluations))
+            {
+                m = a;
+            }
+        }
+
+        if (m == NULL) {
+            return;         /* never: the totals would withhold it */
+        }
+
+        m->hidden = 1;
     }
-
-    hidden = (int *) (n + rn->ngroups);
-
-    for (k = 0; k < rn->ngroups; k++) {
-        n[k] = ((const eval_acc_t *) rn->groups[k].counts)->all.evaluations;
-        hidden[k] = 0;
-    }
-
-    eval_residue(n, rn->ngroups, hidden);
-
-    for (k = 0; k < rn->ngroups; k++) {
-        ((eval_acc_t *) rn->groups[k].counts)->hidden = hidden[k];
-    }
-
-    free(n);
-
-    return 0;
 }
 
 
@@ -520,9 +563,7 @@ onestop_store_evaluation_summary(onestop_store_t *st, onestop_query_t *q,
 
     onestop_groups_sort(&rn);
 
-    if (rn.ngroups && eval_groups_residue(&rn, &totals) != 0) {
-        goto done;
-    }
+    eval_groups_residue(&rn, &totals);
 
     if (q->csv) {
         eval_csv(onestop_csv_dialect(q->csv), out, &rn, &totals);

@@ -7,7 +7,11 @@
 # be their answers (one citizen's, with one).  So a group or a source is
 # withheld besides, until what is withheld holds none or five or more.
 # Six evaluations: five of Sở Tư pháp by the desk's key, one of a
-# commune's dossier by the receipt's token.
+# commune's dossier by the receipt's token (all direct).  And an index's
+# answers likewise: of fewer than five, in the totals or a group, its count
+# only, since the groups' counts tell whose they are; six more (postal):
+# five of Sở Xây dựng answering index 2, one of another commune's dossier
+# answering index 9 alone.
 
 use v5.36;
 use utf8;
@@ -36,10 +40,12 @@ my $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
 is($r->{status}, 200, 'catalog');
 
 my %where = (map({ ("RS-A$_" => ['000.00.12.H36', '1.001234']) } 1 .. 5),
-    'RS-C1' => ['000.30.01.H36', '1.000894']);
+    'RS-C1' => ['000.30.01.H36', '1.000894'],
+    map({ ("RS-B$_" => ['000.00.15.H36', '1.009999']) } 1 .. 5),
+    'RS-D1' => ['000.30.02.H36', '1.000894']);
 my @recs = map {
     {code => $_, version => 1, agency => $where{$_}[0],
-     procedure => $where{$_}[1], channel => 'direct',
+     procedure => $where{$_}[1], channel => /^RS-[AC]/ ? 'direct' : 'postal',
      applicant => {name => 'Nguyễn Văn An'},
      received_at => '2024-06-03T08:00:00+07:00',
      due_at => '2024-06-10T17:00:00+07:00',
@@ -50,8 +56,8 @@ $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => {%admin,
     body => join('', map { $json->encode($_) . "\n" } @recs));
 is($r->{status}, 200, 'dossiers') or diag($r->{content});
 
-sub evaluate ($who, $score) {
-    my %a = map { ($_ => $score) } 2 .. 9;
+sub evaluate ($who, $score, @indices) {
+    my %a = map { ($_ => $score) } @indices ? @indices : 2 .. 9;
     my $r = $t->http('POST', '/api/v1/evaluations',
         headers => {'Content-Type' => 'application/json',
                     ($who->{code} ? %admin : ())},
@@ -63,6 +69,12 @@ evaluate({code => "RS-A$_"}, 2) for 1 .. 5;
 my $token = 'RS-C1.' . substr(encode_base64url(hmac_sha256('RS-C1',
     pack('H*', $QRKEY))), 0, 16);
 evaluate({token => $token}, 0);                 # the citizen's own
+sub token_of ($code) {
+    return "$code." . substr(encode_base64url(hmac_sha256($code,
+        pack('H*', $QRKEY))), 0, 16);
+}
+evaluate({code => "RS-B$_"}, 2, 2) for 1 .. 5;
+evaluate({token => token_of('RS-D1')}, 0, 9);  # index 9 alone
 
 # what is withheld in one answer: none, or five evaluations or more
 sub withheld_ok ($name, @parts) {
@@ -76,7 +88,7 @@ for my $q ('group=agency', 'group=top_agency', 'group=level',
     'group=procedure', 'group=agency,channel', 'agency=000.00.12.H36',
     '')
 {
-    $r = $t->http('GET', "/api/v1/evaluations/summary?$q");
+    $r = $t->http('GET', "/api/v1/evaluations/summary?channel=direct&$q");
     is($r->{status}, 200, "?$q: 200") or next;
     my $s = $json->decode($r->{content});
     my $totals = $s->{totals};
@@ -108,7 +120,8 @@ for my $q ('group=agency', 'group=top_agency', 'group=level',
 }
 
 # the counts stay
-$r = $t->http('GET', '/api/v1/evaluations/summary?group=agency');
+$r = $t->http('GET',
+    '/api/v1/evaluations/summary?channel=direct&group=agency');
 my $s = $json->decode($r->{content});
 is($s->{totals}{evaluations}, 6, 'six in all');
 is_deeply([map { $_->{evaluations} } @{ $s->{groups} }], [5, 1],
@@ -116,12 +129,32 @@ is_deeply([map { $_->{evaluations} } @{ $s->{groups} }], [5, 1],
 ok(defined $s->{totals}{total_mean}, 'the totals are shown');
 
 # and the CSV alike: the department's row keeps its count, no mean
-$r = $t->http('GET', '/api/v1/evaluations/summary?group=agency&format=csv');
+$r = $t->http('GET',
+    '/api/v1/evaluations/summary?channel=direct&group=agency&format=csv');
 is($r->{status}, 200, 'CSV: 200');
 my ($row) = grep { /^000\.00\.12\.H36,/ } split /\r?\n/, $r->{content};
 my @cell = split /,/, $row // '';
 is($cell[2], 5, "CSV: the department's count");
 is($cell[4] // '', '', "CSV: no mean total of the department's");
+
+# an index's answers: the commune citizen's index 9 is no mean of the
+# totals (its one answer, the commune's count of it says whose)
+for my $q ('group=agency', '') {
+    $r = $t->http('GET', "/api/v1/evaluations/summary?channel=postal&$q");
+    my $s = $json->decode($r->{content});
+    my $tot = $s->{totals};
+    is($tot->{evaluations}, 6, "postal ?$q: six");
+    is_deeply($tot->{9}, {count => 1, mean => undef, scores => undef},
+        "postal ?$q: index 9, one answer, its count only");
+    is($tot->{2}{count}, 5, "postal ?$q: index 2, five answers");
+    ok(defined $tot->{2}{mean}, "postal ?$q: shown");
+    is($tot->{total_mean}, undef, "postal ?$q: no mean total (index 9 is "
+        . 'the total less the others)');
+    for my $g (@{ $s->{groups} }) {
+        ok(!defined $g->{9}{mean} && !defined $g->{9}{scores},
+            "postal ?$q: $g->{agency}: no figure of index 9");
+    }
+}
 
 $t->stop;
 $t->check_log;

@@ -448,7 +448,8 @@ sub under ($ag, $root) {
 
 # the parts of a shown whole withheld (rules.md section 8): those of
 # fewer than 5, and then the smallest shown (the first of equals) while
-# the withheld hold 1 to 4, which the whole less the rest would show
+# the withheld hold 1 to 4, which the whole less the rest would show (the
+# sources: by their evaluations)
 sub residue (@n) {
     my @hidden = map { $_ < 5 ? 1 : 0 } @n;
     my $out = 0;
@@ -461,6 +462,37 @@ sub residue (@n) {
         $out += $n[$min];
     }
     return @hidden;
+}
+
+# the groups withheld of a shown totals: of fewer than 5, and then, while
+# what they withhold of a dimension the totals show (the evaluations, an
+# index's answers) is 1 to 4, the smallest group showing it (first of
+# equals); an index of 1 to 4 answers in a group is withheld too
+sub group_residue ($all, @g) {
+    my @hidden = map { 0 } @g;
+    return @hidden if @$all < 5;
+    my $n = sub ($evs, $d) {
+        $d ? scalar(grep { defined $_->{answers}{$d} } @$evs) : scalar @$evs
+    };
+    while (1) {
+        my $bad;
+        for my $d (0 .. 9) {
+            next if $n->($all, $d) < 5;
+            my $out = 0;
+            for my $k (0 .. $#g) {
+                my $held = $hidden[$k] || @{$g[$k]} < 5;
+                my $c = $n->($g[$k], $d);
+                $out += $c if $held || ($d && $c < 5);
+            }
+            if ($out > 0 && $out < 5) { $bad = $d; last }
+        }
+        return @hidden unless defined $bad;
+        my ($min) = sort { @{$g[$a]} <=> @{$g[$b]} || $a <=> $b }
+            grep { !$hidden[$_] && @{$g[$_]} >= 5
+                   && ($bad == 0 || $n->($g[$_], $bad) >= 5) } 0 .. $#g;
+        return @hidden unless defined $min;
+        $hidden[$min] = 1;
+    }
 }
 
 # an answer's figures (Circular 01/2018, Art. 13: nine indices of 0 to 2
@@ -476,9 +508,11 @@ sub aggregate ($hide, @evs) {
         my @v = map { $_->{answers}{$i} // () } @evs;
         my $sum = 0;
         $sum += $_ for @v;
+        # an index answered 1 to 4 times: its count only
+        my $ih = $held || (@v && @v < 5);
         $s{$i} = {count => scalar @v,
-            mean => @v && !$held ? $sum / @v : undef,
-            scores => $held ? undef
+            mean => @v && !$ih ? $sum / @v : undef,
+            scores => $ih ? undef
                 : {map { my $k = $_; $k => scalar(grep { $_ == $k } @v) }
                    0 .. 2}};
     }
@@ -494,13 +528,13 @@ sub aggregate ($hide, @evs) {
 }
 
 # the sum of the nine indices' means, out of 18: none of fewer than 5, or
-# while an index has no answer
+# while an index has fewer than 5 answers
 sub total_mean (@evs) {
     return undef if @evs < 5;
     my $total = 0;
     for my $i (1 .. 9) {
         my @v = map { $_->{answers}{$i} // () } @evs;
-        return undef unless @v;
+        return undef if @v < 5;
         my $sum = 0;
         $sum += $_ for @v;
         $total += $sum / @v;
@@ -538,8 +572,7 @@ sub expected (%q) {
             my $c = 0;
             for my $n (0 .. $#x) { $c ||= $x[$n] cmp $y[$n] }
             $c } keys %groups;
-    my @hidden = @evs < 5 ? map { 0 } @keys
-        : residue(map { scalar @{$groups{$_}} } @keys);
+    my @hidden = group_residue(\@evs, map { $groups{$_} } @keys);
     for my $key (@keys) {
         my @v = split /\0/, $key;
         my %g = %{aggregate(shift @hidden, @{$groups{$key}})};
@@ -617,9 +650,8 @@ my ($sr, $s) = summary_ok('of everything');
 is($s->{to}, '2024-06-15', 'to defaults to today');
 ok(($s->{from} // '9999') le '2024-06-15', 'from covers the first evaluation');
 is($s->{totals}{evaluations}, 11, 'eleven evaluations so far');
-is_deeply($s->{totals}{'3'}, {count => 4, mean => 1.25,
-    scores => {0 => 1, 1 => 1, 2 => 2}},
-    'index 3 recounted by hand: 2, 2, 1, 0');
+is_deeply($s->{totals}{'3'}, {count => 4, mean => undef, scores => undef},
+    'index 3 recounted by hand: 4 answers, its count only (fewer than 5)');
 is_deeply([map { $s->{totals}{sources}{$_}{evaluations} }
     qw(unrecorded qr desk portal)],
     [0, 3 + ($EVALS[-1]{source} eq 'qr'), 7 + ($EVALS[-1]{source} eq 'desk'),
