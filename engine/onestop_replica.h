@@ -181,6 +181,13 @@ struct redisReply;
 const struct redisReply *onestop_redis_field(const struct redisReply *fv,
     const char *name);
 
+/* 1 when a stream entry's fields fv differ from the store's change `top`
+ * as its change log keeps it: the kind, the commit time (log: the
+ * replicas' log, its ts in ms; else the feed's, to the second) and a
+ * dossier's public record; 0 when the same, or nothing to compare */
+int onestop_replica_entry_differs(onestop_store_t *st,
+    const struct redisReply *fv, int log, uint64_t top);
+
 /*
  * XREAD's reply (hiredis's) into b, which is emptied first: the number of
  * entries (0: a nil reply, the BLOCK timed out), -1 when the reply is

@@ -216,54 +216,6 @@ field_is(const redisReply *v, const char *p, size_t len)
 }
 
 
-/* the change log's entry `top` against the stream's entry fv: its kind,
- * its commit time (the log's in ms, the stream's to the second) and a
- * dossier's record */
-static int
-top_differs_changelog(onestop_store_t *st, const redisReply *fv, int log,
-    uint64_t top)
-{
-    size_t             rec_len;
-    int64_t            ms, v;
-    const char        *rec, *p;
-    onestop_ts_t       a;
-    onestop_str_t      kind;
-    const redisReply  *x;
-
-    if (onestop_changelog_entry(st, top, &ms, &kind, &rec, &rec_len) != 0) {
-        return 0;                       /* not kept: nothing to compare */
-    }
-
-    x = onestop_redis_field(fv, "kind");
-    if (x != NULL && kind.data != NULL && !field_is(x, kind.data, kind.len)) {
-        return 1;
-    }
-
-    x = onestop_redis_field(fv, "ts");
-
-    if (x != NULL && log) {
-        for (v = 0, p = x->str; p < x->str + x->len; p++) {
-            if (*p < '0' || *p > '9' || v > INT64_MAX / 10 - 10) {
-                return 0;
-            }
-
-            v = v * 10 + (*p - '0');
-        }
-
-        return v != ms;
-    }
-
-    if (x != NULL && ms >= 0 && onestop_ts_parse(x->str, x->len, 0, &a) == 0
-        && a.sec != ms / 1000)
-    {
-        return 1;
-    }
-
-    x = onestop_redis_field(fv, "record");
-    return x != NULL && rec != NULL && !field_is(x, rec, rec_len);
-}
-
-
 /*
  * 1 when the stream's last entry (XREVRANGE's reply), change `top`, is
  * not the store's change `top`: a store restored from an older backup
@@ -302,7 +254,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
     n = onestop_store_outbox_read(st, top - 1, &ch, 1);
 
     if (n != 1 || ch.seq != top) {
-        return top_differs_changelog(st, fv, log, top);
+        return onestop_replica_entry_differs(st, fv, log, top);
     }
 
     if (log) {
@@ -323,7 +275,7 @@ top_differs(onestop_store_t *st, const redisReply *r, int log, uint64_t top)
         }
 
         /* kept without its bytes (the store did not log then) */
-        return top_differs_changelog(st, fv, log, top);
+        return onestop_replica_entry_differs(st, fv, log, top);
     }
 
     if (!field_is(x, onestop_feed_kind(ch.kind),

@@ -353,6 +353,58 @@ onestop_follow_done(onestop_follow_share_t *f, int rc,
 }
 
 
+/* the change log's entry `top` against the stream's entry fv: its kind,
+ * its commit time (the log's in ms, the stream's to the second) and a
+ * dossier's record */
+int
+onestop_replica_entry_differs(onestop_store_t *st, const redisReply *fv,
+    int log, uint64_t top)
+{
+    size_t             rec_len;
+    int64_t            ms, v;
+    const char        *rec, *p;
+    onestop_ts_t       a;
+    onestop_str_t      kind;
+    const redisReply  *x;
+
+    if (onestop_changelog_entry(st, top, &ms, &kind, &rec, &rec_len) != 0) {
+        return 0;                       /* not kept: nothing to compare */
+    }
+
+    x = onestop_redis_field(fv, "kind");
+    if (x != NULL && kind.data != NULL && !(x->len == kind.len && memcmp(x->str, kind.data, kind.len) == 0)) {
+        return 1;
+    }
+
+    x = onestop_redis_field(fv, "ts");
+
+    if (log) {
+        if (x == NULL) {
+            return 0;                   /* the log's entries carry it */
+        }
+
+        for (v = 0, p = x->str; p < x->str + x->len; p++) {
+            if (*p < '0' || *p > '9' || v > INT64_MAX / 10 - 10) {
+                return 0;
+            }
+
+            v = v * 10 + (*p - '0');
+        }
+
+        return v != ms;
+    }
+
+    if (x != NULL && ms >= 0 && onestop_ts_parse(x->str, x->len, 0, &a) == 0
+        && a.sec != ms / 1000)
+    {
+        return 1;
+    }
+
+    x = onestop_redis_field(fv, "record");
+    return x != NULL && rec != NULL && !(x->len == rec_len && memcmp(x->str, rec, rec_len) == 0);
+}
+
+
 /* the value of field `name` of the entry [id, [field, value, ...]] */
 static const redisReply *
 top_field(const redisReply *e, const char *name)
@@ -394,11 +446,7 @@ int
 onestop_replica_top(onestop_store_t *st, const redisReply *r,
     onestop_replica_result_t *res)
 {
-    size_t             rec_len;
-    int64_t            ms;
-    uint64_t           top, ts, seq;
-    const char        *rec;
-    onestop_str_t      kind;
+    uint64_t           top, seq;
     const redisReply  *e, *x;
 
     memset(res, 0, sizeof(onestop_replica_result_t));
@@ -428,30 +476,14 @@ onestop_replica_top(onestop_store_t *st, const redisReply *r,
     x = top_field(e, "kind");
 
     if (x == NULL || (x->len == 3 && memcmp(x->str, "gap", 3) == 0)
-        || onestop_changelog_entry(st, top, &ms, &kind, &rec, &rec_len) != 0)
+        || e->element[1]->type != REDIS_REPLY_ARRAY
+        || !onestop_replica_entry_differs(st, e->element[1], 1, top))
     {
-        return ONESTOP_OK;              /* nothing to compare */
-    }
-
-    if (kind.data != NULL
-        && (x->len != kind.len || memcmp(x->str, kind.data, kind.len) != 0))
-    {
-        goto diverged;
-    }
-
-    x = top_field(e, "ts");
-
-    if (x == NULL || x->len == 0 || x->len > 19) {
+        /* nothing to compare, or the same change: Redis lost the
+         * entries after it */
         return ONESTOP_OK;
     }
 
-    ts = xread_id(x->str, x->len);
-
-    if (ts == 0 || (int64_t) ts == ms) {
-        return ONESTOP_OK;              /* Redis lost the entries after it */
-    }
-
-diverged:
 
     res->bad = top;
     snprintf(res->message, sizeof(res->message), "the log ends at change %"
