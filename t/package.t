@@ -127,6 +127,23 @@ my ($cli_version) = `$Onestop::Test::CLI --version` =~ /^onestop (\S+)/;
 is($version =~ s/-[^-]+$//r, $cli_version,
     'the package\'s version is the CLI\'s (debian/changelog)');
 
+# the notifier's life with the package's: an upgrade stopped it and never
+# started it again; now restarted after an upgrade when it runs
+# (dh_installsystemd's try-restart), and stopped on remove, when it would
+# otherwise run on from a deleted program
+my $ctrl = "$dir/control";
+($rc, $out) = run('dpkg-deb', '-e', $deb, $ctrl);
+is($rc, 0, 'dpkg-deb -e') or diag($out);
+like(Onestop::Test::slurp("$ctrl/postinst"),
+    qr/deb-systemd-invoke try-restart [^\n]*onestop-notify\.service/,
+    'postinst: the notifier restarted after an upgrade, if it runs');
+unlike(-e "$ctrl/preinst" ? Onestop::Test::slurp("$ctrl/preinst") : '',
+    qr/stop [^\n]*onestop-notify/,
+    'preinst: an upgrade does not stop the notifier (it would stay stopped)');
+like(Onestop::Test::slurp("$ctrl/prerm"),
+    qr/"\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop onestop-notify\.service/,
+    'prerm: the notifier stopped on remove');
+
 # --- install ---
 
 ($rc, $out) = run('dpkg', '-i', $deb);
