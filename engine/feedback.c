@@ -260,6 +260,16 @@ onestop_unaccent(const char *s, size_t len, char *out)
 }
 
 
+/* a combining mark of U+0300-U+036F begins at s[k] (s[k + 1] exists) */
+static int
+is_mark_at(const char *s, size_t k)
+{
+    const unsigned char  *p = (const unsigned char *) s + k;
+
+    return p[0] == 0xcc || (p[0] == 0xcd && p[1] <= 0xaf);
+}
+
+
 int
 onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
 {
@@ -277,6 +287,17 @@ onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
             size_t  k = j;
 
             c = utf8_cp((const unsigned char *) s, len, &k);
+
+            /* a letter typed with combining marks (Unikey's "Unicode tổ
+             * hợp", a Mac's keyboard) is its precomposed letter: the
+             * exact form is the same whichever way it was typed */
+
+            if (k + 1 < len && is_mark_at(s, k)) {
+                uint32_t  pc = onestop_letter_composed(s, len, j, &k);
+
+                c = pc != 0 ? pc : c;       /* k past its marks, or not */
+            }
+
             f = fold_cp(c);
 
             if (f == 0) {

@@ -341,6 +341,46 @@ letter_next(const unsigned char *s, size_t len, size_t i, letter_t *l)
 }
 
 
+uint32_t
+onestop_letter_composed(const char *s, size_t len, size_t i, size_t *end)
+{
+    size_t    k, m, n, j;
+    uint32_t  mark[2];
+    letter_t  l;
+
+    j = letter_next((const unsigned char *) s, len, i, &l);
+
+    if (l.n == 0 || l.n > 2) {
+        return 0;
+    }
+
+    n = sizeof(onestop_decomposed) / sizeof(onestop_decomposed[0]);
+
+    for (k = 0; k < n; k++) {
+        if (onestop_decomposed[k].base != l.base) {
+            continue;
+        }
+
+        mark[0] = onestop_decomposed[k].mark[0];
+        mark[1] = onestop_decomposed[k].mark[1];
+        m = mark[1] ? 2 : 1;
+
+        if (m == 2 && mark[0] > mark[1]) {
+            mark[0] = onestop_decomposed[k].mark[1];
+            mark[1] = onestop_decomposed[k].mark[0];
+        }
+
+        if (m == l.n && mark[0] == l.mark[0] && (m == 1 || mark[1] == l.mark[1]))
+        {
+            *end = j;
+            return onestop_decomposed[k].cp;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 letter_eq(const letter_t *x, const letter_t *y)
 {

@@ -226,6 +226,16 @@ int onestop_record_decode(const uint8_t *buf, size_t len,
 size_t onestop_mask_name(const char *name, size_t len, char *out);
 
 /*
+ * The letter at s[i] and the combining marks that follow it, as the one
+ * precomposed lower-case letter Unicode composes them into (NFC: e, U+0302,
+ * U+0303 and ê, U+0303 are both ễ): its code point, with *end past the
+ * marks; 0 when there is none (a letter without marks, more than two
+ * marks, or marks no Latin letter takes).
+ */
+uint32_t onestop_letter_composed(const char *s, size_t len, size_t i,
+    size_t *end);
+
+/*
  * The applicant's name as a public answer shows it: an organization's as
  * it is, a citizen's masked unless `unmasked` (a signed QR code).  Fills
  * n->data and n->len; call onestop_shown_name_free after use (a name

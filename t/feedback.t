@@ -18,6 +18,7 @@ use Digest::SHA qw(sha256_hex);
 use Encode qw(decode encode);
 use JSON::PP;
 use Test::More;
+use Unicode::Normalize ();
 
 use Onestop::Test;
 
@@ -324,6 +325,39 @@ is($r->{status}, 400, 'kind without subject=feedback: 400');
         'whole to the agency');
 }
 
+# --- typed in combining characters (Unikey's "Unicode tổ hợp", a Mac):
+# found by a search typed with a phone's precomposed letters, and a
+# search typed that way finds what was typed precomposed ---
+
+{
+    my $nfd = sub ($s) { Unicode::Normalize::NFD($s) };
+    my $uri = sub ($s) { join '', map { sprintf('%%%02X', ord) }
+        split //, encode('UTF-8', $s) };
+    my ($r, $q) = jpost('/api/v1/feedback', {kind => 'question',
+        agency => '000.00.12.H36',
+        subject => $nfd->('Giấy phép xây dựng nhà ở nông thôn'),
+        text => $nfd->('Xin hỏi thời hạn cấp phép.'),
+        name => 'Phạm Văn Đức', contact => '0912000111'});
+    is($r->{status}, 201, 'a question typed in combining characters')
+        or diag($r->{content});
+    ($r) = jpost("/api/v1/ingest/feedback/$q->{id}", {answer =>
+        $nfd->('Thời hạn là mười lăm ngày.'), publish => JSON::PP::true},
+        %admin);
+    is($r->{status}, 200, 'answered and published');
+    like(ids('q=' . $uri->('giấy phép')), qr/\b$q->{id}\b/,
+        'found by "giấy phép" typed precomposed');
+    like(ids('q=' . $uri->('NÔNG THÔN')), qr/\b$q->{id}\b/,
+        'and in capitals');
+    like(ids('q=' . $uri->($nfd->('mười lăm'))), qr/\b$q->{id}\b/,
+        'by words of the answer, typed decomposed');
+    like(ids('q=giay+phep'), qr/\b$q->{id}\b/, 'and without diacritics');
+    is(ids('q=' . $uri->('giây')), '', 'other diacritics: "giây" none');
+    is(ids('q=' . $uri->($nfd->('thuế đất'))), '2',
+        'a search typed decomposed finds what was typed precomposed');
+    is(ids('q=' . $uri->($nfd->('thuẻ'))), '',
+        'and its diacritics must match too: "thuẻ" decomposed, none');
+}
+
 # --- verify, backup ---
 
 my ($rc, $out, $err) = $t->cli('verify');
@@ -336,8 +370,9 @@ my $cmd = join(' ', $Onestop::Test::CLI, '--store', $t->dir . '/bk/backup',
     'stats', '--subject', 'feedback', '--from', '2024-02-01', '--to',
     '2024-03-01');
 $j = eval { $json->decode(scalar `$cmd`) };
-is($j->{totals}{received}, 4,
-    'the backup keeps the questions (the three, and the one naming its sender)');
+is($j->{totals}{received}, 5,
+    'the backup keeps the questions (the three, the one naming its sender, '
+    . 'the one typed in combining characters)');
 
 $t->stop;
 $t->check_log;

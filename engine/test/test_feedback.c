@@ -102,6 +102,26 @@ main(void)
        "a decomposed mark is dropped in the folded form");
     onestop_buf_free(&b);
 
+    /* typed in combining characters, the same words as precomposed: the
+     * exact form composed (e + U+0302 + U+0301, and ê + U+0301: ế; ệ from
+     * its marks in either order), what has no precomposed letter left */
+
+    memset(&b, 0, sizeof(b));
+    text = "Thue\xcc\x82\xcc\x81 \xc4\x91" "a\xcc\x82\xcc\x81" "t "
+           "vi\xc3\xaa\xcc\xa3" "c nghie\xcc\xa3\xcc\x82" "p "
+           "ba\xcc\x86\xcc\x80" "ng";
+    onestop_fb_words(text, strlen(text), collect, &b);
+    is_str(b.data, b.len, "thue =thuế dat =đất viec =việc nghiep =nghiệp "
+           "bang =bằng ", "words typed decomposed: their precomposed exact form");
+    onestop_buf_free(&b);
+
+    memset(&b, 0, sizeof(b));
+    text = "x\xcc\x81 q\xcc\x82\xcc\x83\xcc\x80 a\xcc\x81\xcc\x81";
+    onestop_fb_words(text, strlen(text), collect, &b);
+    is_str(b.data, b.len, "x q a ",
+           "marks with no precomposed letter: dropped, as before");
+    onestop_buf_free(&b);
+
     is_int(onestop_feedback_id(" 12 ", 4), 12, "an id with spaces");
     is_int(onestop_feedback_id("12a", 3), 0, "not an id");
     is_int(onestop_feedback_id("", 0), 0, "empty");
