@@ -173,6 +173,8 @@ FUZZ_TARGETS := stats_query apology_query summary_query widget lookup_code sms \
                 evaluation_form batch catalog timestamp token changes_query
 # issue 15: the public catalog's arguments and the CSV file names
 FUZZ_TARGETS += public_catalog
+# issue 14: the questions' bodies, queries and search words
+FUZZ_TARGETS += feedback
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wall -Wextra -Werror \
                 -Wno-unused-parameter -Iengine -Ilmdb-schema -Ifuzz
