@@ -254,6 +254,9 @@ void ngx_http_onestop_page_at(ngx_conf_t *cf, size_t offset);
 /* the Content-Types more than one handler answers with */
 extern ngx_str_t  ngx_http_onestop_json_type;
 extern ngx_str_t  ngx_http_onestop_html_type;
+/* the same type, for a page made to be framed by other sites (the
+ * dashboard, a widget's card): sent without X-Frame-Options */
+extern ngx_str_t  ngx_http_onestop_framed_type;
 extern ngx_str_t  ngx_http_onestop_svg_type;
 
 /* sends a complete answer (HEAD too); the body may be in the pool */

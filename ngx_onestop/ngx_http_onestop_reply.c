@@ -17,6 +17,8 @@ ngx_str_t  ngx_http_onestop_json_type =
     ngx_string("application/json; charset=utf-8");
 ngx_str_t  ngx_http_onestop_html_type =
     ngx_string("text/html; charset=utf-8");
+ngx_str_t  ngx_http_onestop_framed_type =
+    ngx_string("text/html; charset=utf-8");
 ngx_str_t  ngx_http_onestop_svg_type =
     ngx_string("image/svg+xml; charset=utf-8");
 
@@ -379,6 +381,20 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
 
     if (len == 0 || r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
+    }
+
+    /* every answer read as the type it says; the portal's own pages (the
+     * forms of an evaluation, a question, a lookup) framed only by itself,
+     * against clickjacking */
+
+    if (ngx_http_onestop_add_header(r, "X-Content-Type-Options",
+                                    (u_char *) "nosniff", 7) != NGX_OK
+        || (type == &ngx_http_onestop_html_type
+            && ngx_http_onestop_add_header(r, "X-Frame-Options",
+                                           (u_char *) "SAMEORIGIN", 10)
+               != NGX_OK))
+    {
+        return NGX_ERROR;
     }
 
     /* no answer has a Last-Modified: the dates of conditional requests

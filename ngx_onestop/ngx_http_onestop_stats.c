@@ -136,7 +136,7 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 
     return ngx_http_onestop_send(r, NGX_HTTP_OK,
                                  ext.len == 3 ? &ngx_http_onestop_svg_type
-                                              : &ngx_http_onestop_html_type,
+                                              : &ngx_http_onestop_framed_type,
                                  body.data, body.len);
 }
 
@@ -161,7 +161,8 @@ ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_onestop_send(r, NGX_HTTP_OK, &ngx_http_onestop_html_type,
+    return ngx_http_onestop_send(r, NGX_HTTP_OK,
+                                 &ngx_http_onestop_framed_type,
                                  page->data, page->len);
 }
 
