@@ -39,6 +39,13 @@ system("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test "
     or BAIL_OUT('openssl could not make a certificate');
 
 my $conf = Onestop::Test::slurp('conf/production.conf');
+
+# the operator's guide shows the file (from its first directive on): the
+# same lines, so that what an operator reads is what the package ships
+my $guide = Onestop::Test::slurp('docs/operators-guide.md');
+my ($listing) = $guide =~ /^## A production configuration\n.*?^```nginx\n(.*?)^```/ms;
+is($listing, substr($conf, index($conf, 'onestop_store')),
+    'docs/operators-guide.md shows conf/production.conf as it is');
 my %moved = (
     'onestop_store /var/lib/onestop/store map_size=64g'
         => "onestop_store $dir/store map_size=256m",
