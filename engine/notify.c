@@ -689,17 +689,18 @@ done:
  * it; one past its lease was taken by a notifier that stopped, and is sent
  * again only when that one's journal does not have it.
  */
-static void
+static int64_t
 retry_due(daemon_t *d)
 {
     int                       rc;
-    long                      n, i;
+    long                      n, i, taken;
     char                      err[256], key[160];
-    int64_t                   lease;
+    int64_t                   lease, next;
     onestop_notify_queued_t   q[32];
     onestop_notify_outcome_t  o;
 
-    n = onestop_notify_due(d->st, onestop_notify_now_ms(), q, 32);
+    n = onestop_notify_due(d->st, onestop_notify_now_ms(), q, 32, &next);
+    taken = 0;
 
     /* longer than any send can take */
 
@@ -715,6 +716,8 @@ retry_due(daemon_t *d)
         if (rc != 1 && rc != 2) {
             continue;                       /* another notifier's */
         }
+
+        taken++;
 
         if (q[i].leased) {
             onestop_notify_journal_load(&d->journal);
@@ -748,6 +751,31 @@ retry_due(daemon_t *d)
     for (i = 0; i < n; i++) {
         onestop_buf_free(&q[i].msg.body);
     }
+
+    /* a full batch of which none could be taken (the store refusing
+     * writes) is not hurried back to */
+
+    return n > 0 && taken == 0 ? 0 : next;
+}
+
+
+/*
+ * How long the loop may wait for new entries (or for Redis to come back)
+ * before the queue's next message is due: up to `most` ms; 0 when one is
+ * due already (the 32 just sent were not all).
+ */
+static unsigned
+retry_wait(int64_t next, unsigned most)
+{
+    int64_t  left;
+
+    if (next == 0) {
+        return most;
+    }
+
+    left = next - onestop_notify_now_ms();
+
+    return left <= 0 ? 0 : left < (int64_t) most ? (unsigned) left : most;
 }
 
 
@@ -846,7 +874,8 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
 {
     int           pause_ms;
     size_t        i;
-    int64_t       lag, pending, now;
+    unsigned      wait;
+    int64_t       lag, pending, now, next, redis_at;
     daemon_t      d;
 
     memset(&d, 0, sizeof(d));
@@ -898,23 +927,37 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
     }
 
     pause_ms = 0;
+    redis_at = 0;
+
+    /* the retry queue is sent as it falls due, 32 at a time: the loop
+     * waits for new entries, or for Redis to come back, no longer than
+     * until its next message is due */
 
     while (!*stop) {
         if (d.redis == NULL) {
-            retry_due(&d);                  /* the queue needs no Redis */
+            next = retry_due(&d);           /* the queue needs no Redis */
+            now = onestop_notify_now_ms();
 
-            if (pause_ms) {
-                usleep((useconds_t) pause_ms * 1000);
+            if (now < redis_at) {
+                wait = retry_wait(next, (unsigned) (redis_at - now));
+
+                if (wait) {
+                    usleep((useconds_t) wait * 1000);
+                }
+
+                continue;
             }
 
-            pause_ms = pause_ms ? (pause_ms < 16000 ? pause_ms * 2 : 30000)
-                                : 500;
-
             if (redis_open(&d) != 0) {
+                pause_ms = pause_ms ? (pause_ms < 16000 ? pause_ms * 2
+                                                        : 30000)
+                                    : 500;
+                redis_at = onestop_notify_now_ms() + pause_ms;
                 continue;
             }
 
             pause_ms = 0;
+            redis_at = 0;
 
             /* this consumer's own pending entries first (a restart) */
 
@@ -932,7 +975,7 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
             autoclaim(&d);
         }
 
-        retry_due(&d);
+        next = retry_due(&d);
 
         if (d.redis != NULL && now - d.lag_at >= 1000) {
             lag = d.lag;
@@ -945,7 +988,7 @@ onestop_notify_daemon(onestop_store_t *st, const onestop_notify_conf_t *conf,
         }
 
         if (d.redis != NULL) {
-            read_group(&d, ">", conf->block_ms);
+            read_group(&d, ">", retry_wait(next, conf->block_ms));
         }
     }
 

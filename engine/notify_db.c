@@ -631,7 +631,7 @@ read_txn(onestop_store_t *st, MDB_txn **txn)
 
 long
 onestop_notify_due(onestop_store_t *st, int64_t now,
-    onestop_notify_queued_t *q, size_t max)
+    onestop_notify_queued_t *q, size_t max, int64_t *next)
 {
     int          rc;
     long         n;
@@ -641,6 +641,8 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
     MDB_txn     *txn;
     MDB_cursor  *c;
     const uint8_t  *k;
+
+    *next = 0;
 
     if (read_txn(st, &txn) != 0) {
         return st->has_notify ? -1 : 0;
@@ -657,16 +659,15 @@ onestop_notify_due(onestop_store_t *st, int64_t now,
     n = 0;
     rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
 
-    while (rc == 0 && (size_t) n < max && kv.mv_size > 9
-           && ((uint8_t *) kv.mv_data)[0] == 'Q')
-    {
+    while (rc == 0 && kv.mv_size > 9 && ((uint8_t *) kv.mv_data)[0] == 'Q') {
         k = kv.mv_data;
         due = (int64_t) ((uint64_t) k[1] << 56 | (uint64_t) k[2] << 48
                          | (uint64_t) k[3] << 40 | (uint64_t) k[4] << 32
                          | (uint64_t) k[5] << 24 | (uint64_t) k[6] << 16
                          | (uint64_t) k[7] << 8 | k[8]);
 
-        if (due > now) {
+        if (due > now || (size_t) n == max) {
+            *next = due;                /* the first one left */
             break;
         }
 

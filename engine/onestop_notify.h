@@ -338,9 +338,11 @@ typedef struct {
 } onestop_notify_queued_t;
 
 /* the queue's messages due at now_ms, at most max (q: each's body to
- * free with onestop_buf_free); the number, or -1 */
+ * free with onestop_buf_free); the number, or -1.  *next: when the first
+ * message not returned is due (now_ms or before when more than max are
+ * due), or 0 when the queue holds no other */
 long onestop_notify_due(onestop_store_t *st, int64_t now_ms,
-    onestop_notify_queued_t *q, size_t max);
+    onestop_notify_queued_t *q, size_t max, int64_t *next);
 
 /*
  * A queued message of onestop_notify_due taken to be sent: in one write

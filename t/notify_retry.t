@@ -26,8 +26,8 @@ plan skip_all => 'redis-server is not installed'
 plan skip_all => 'python3-aiosmtpd is not installed'
     unless system('/usr/bin/python3 -c "import aiosmtpd" 2>/dev/null') == 0;
 
-local $SIG{ALRM} = sub { BAIL_OUT('notify_retry.t did not finish in 120 s') };
-alarm 120;
+local $SIG{ALRM} = sub { BAIL_OUT('notify_retry.t did not finish in 180 s') };
+alarm 180;
 
 my $json = JSON::PP->new->utf8->canonical;
 my $t = Onestop::Test->new(workers => 1);
@@ -192,6 +192,40 @@ my $tries = () = $n->log_text('d') =~ /\Q$code\E\.1\.received\.sms to \S+ failed
 is($tries, 3, 'the gateway was tried 3 times');
 
 $n->stop('d');
+
+# The queue is sent as it falls due, whatever the wait for new entries:
+# a notifier waiting a minute for them (block = 60000) still sends the
+# messages of the queue when they are due, all of them, not 32 a wait.
+# (Until 7 December 2026 it looked at the queue once between two waits
+# for new entries, and took 32 each time: after a gateway's outage, a
+# notifier with nothing new to read sent 32 messages a second, or with
+# the default wait and Redis away, 32 every 30 seconds.)
+
+$n->mode('sms', '5xx');
+ok($n->start_notifier('e', main => "block = 60000\n"),
+    'a notifier that waits a minute for new entries');
+my @many = map { sprintf('000.00.12.H36-261207-M%04d', $_) } 1 .. 40;
+is($t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([map {
+        { code => $_, version => 1, agency => '000.00.12.H36',
+          procedure => '1.001234', channel => 'online',
+          applicant => { name => 'Công dân' },
+          contact => { phone => '0912000555' }, notify => ['sms'],
+          received_at => $now, due_at => $due } } @many]))->{status},
+    200, 'forty dossiers written, the gateway answering 503');
+ok(Onestop::Notify::wait_until(15, sub {
+        my $l = $n->log_text('e');
+        !grep { $l !~ /\Q$_\E\.1\.received\.sms to \S+ failed/ } @many }),
+    'each receipt failed: queued');
+$n->mode('sms', '');
+my %sent;
+ok(Onestop::Notify::wait_until(20, sub {
+        %sent = map { $_->{body} =~ /(261207-M\d{4})/ ? ($1 => 1) : () }
+            @{ $n->requests('sms') };
+        keys %sent == @many }),
+    'all forty sent from the queue as they fell due, long before the '
+    . 'minute\'s wait ended') or diag(scalar(keys %sent) . ' sent');
+$n->stop('e');
 close $mute;
 $t->stop;
 $t->stop_redis;
