@@ -227,6 +227,32 @@ onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed)
         return 0;
     }
 
+    /* no log kept (onestop_changelog_days 0): what it held goes at once.
+     * A few thousand a commit would leave its oldest entries behind the
+     * changes committed meanwhile, which it does not hold, for a log
+     * kept again later: a hole its readers would be sent back to at each
+     * "start again from oldest" (410 gone, for ever) */
+
+    if (st->changelog_days == 0) {
+        rc = mdb_cursor_open(txn, st->changelog, &cur);
+
+        if (rc != 0) {
+            return rc;
+        }
+
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        mdb_cursor_close(cur);
+
+        if (rc == MDB_NOTFOUND) {
+            return 0;
+        }
+
+        rc = rc == 0 ? mdb_drop(txn, st->changelog, 0) : rc;
+        *changed = rc == 0;
+
+        return rc;
+    }
+
     /* "now" as the tests may set it (ONESTOP_TODAY) */
 
     cutoff = (onestop_now(st->offset)
@@ -246,7 +272,7 @@ onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed)
         if (v.mv_size >= CL_HEAD) {
             memcpy(&ts, (uint8_t *) v.mv_data + 1, 8);
 
-            if (ts >= cutoff && st->changelog_days != 0) {
+            if (ts >= cutoff) {
                 break;
             }
         }
