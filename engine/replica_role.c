@@ -229,7 +229,29 @@ int
 onestop_replica_configure(onestop_store_t *st, const char *follows,
     size_t len, int log, char *err, size_t errlen)
 {
-    char  why[256];
+    int        role;
+    char       why[256], was[ONESTOP_FOLLOWS_MAX + 1];
+    MDB_txn   *txn;
+    uint64_t   on;
+
+    /* nothing changes (each start of a worker): not even the write lock,
+     * which another process may hold for long (an import, a backup) */
+
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
+        if (onestop_store_role(st, txn, &role, was) == 0
+            && onestop_meta_get_u64(txn, st->meta, ONESTOP_META_LOG, &on)
+               == 0
+            && (follows == NULL
+                || (role == ONESTOP_ROLE_FOLLOWER && strlen(was) == len
+                    && memcmp(was, follows, len) == 0))
+            && (log < 0 || on == (uint64_t) (log != 0)))
+        {
+            mdb_txn_abort(txn);
+            return 0;
+        }
+
+        mdb_txn_abort(txn);
+    }
 
     if (follows != NULL
         && onestop_replica_follow(st, follows, len, why, sizeof(why)) != 0)
