@@ -66,19 +66,30 @@ is($rc, 0, 'a follower of "a"') or diag($err);
 # the stalled backup: mdb_copy holds its read transaction while it writes
 # into a pipe nobody reads (16k: its meta pages, written while it holds
 # the writers' lock, go through; the data pages wait)
-pipe(my $rd, my $wr) or die "pipe: $!";
-fcntl($wr, $F_SETPIPE_SZ, 16384) or die "F_SETPIPE_SZ: $!";
-my $copy = fork() // die "fork: $!";
-if ($copy == 0) {
-    close $rd;
-    open(STDOUT, '>&', $wr) or exit 127;
-    exec('mdb_copy', $store);
-    exit 127;
+sub pin ($store) {
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    fcntl($wr, $F_SETPIPE_SZ, 16384) or die "F_SETPIPE_SZ: $!";
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        close $rd;
+        open(STDOUT, '>&', $wr) or exit 127;
+        exec('mdb_copy', $store);
+        exit 127;
+    }
+    close $wr;
+    ok(Onestop::Test::wait_for(10, sub {
+        `mdb_stat -r $store 2>/dev/null` =~ /^\s*$pid\s+\S+\s+\d+/m }),
+        'the backup holds a read transaction');
+    return ($pid, $rd);
 }
-close $wr;
-ok(Onestop::Test::wait_for(10, sub {
-    `mdb_stat -r $store 2>/dev/null` =~ /^\s*$copy\s+\S+\s+\d+/m }),
-    'the backup holds a read transaction');
+
+sub unpin ($pid, $rd) {
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    close $rd;
+}
+
+my ($copy, $rd) = pin($store);
 
 # the CLI changes the prefix back and forth until no page is left: the
 # prefix that was written last is the store's
@@ -138,11 +149,49 @@ is(follows(), $other, "the store follows \"$other\"");
 like(substr($t->error_log, $at), qr/onestop_follow: reading the log from Redis/,
     'and it follows');
 
-kill 'KILL', $copy;
-waitpid($copy, 0);
-close $rd;
+unpin($copy, $rd);
 my $master = $t->pid;
 $t->stop;
+ok(!kill(0, $master), 'nginx stopped');
+
+# a primary's full store, its log off; onestop_redis log=on must turn it
+# on, and cannot
+my $u = Onestop::Test->new(today => '2024-06-15', workers => 1);
+$u->spew('keys', '');
+($rc, $out, $err) = $u->cli('init', '--map-size', '1m');
+is($rc, 0, 'another store of 1m') or diag($err);
+($copy, $rd) = pin($u->store);
+$n = 0;
+while ($n < 2000) {
+    ($rc, $out, $err) = $u->cli($n % 2 ? 'promote' : 'follow', $n % 2 ? () : 'a');
+    last if $rc != 0;
+    $n++;
+}
+like($err, qr/it has no room: it reached its map size/, "full after $n changes");
+
+sub uconf ($map) {
+    $u->write_standard_conf(serve => [qw(lookup stats ingest metrics)],
+        map_size => $map, zone => '1m',
+        redis => "127.0.0.1:$rport prefix=lg log=on");
+}
+uconf('1m');
+ok($u->start, 'nginx with log=on starts on it') or diag($u->error_log);
+$r = $ua->get($u->url('/api/v1/stats'));
+is($r->{status}, 503, 'its worker answers 503');
+is(scalar($u->worker_pids), 1, 'and stays');
+$log = $u->error_log;
+unlike($log, qr/exited with (fatal )?code 2/, 'no worker exited');
+like($log, qr/\[alert\].*store "\Q${\ $u->store}\E": cannot turn its log on \(onestop_redis log=\): could not write the store: it has no room: it reached its map size \(raise map_size in "onestop_store"\); this worker answers 503 until then/,
+    'why and the fix, at [alert]');
+uconf('4m');
+$u->reload;
+is($ua->get($u->url('/api/v1/stats'))->{status}, 200,
+    'map_size=4m and a reload: it answers');
+($rc, $out) = $u->cli('status');
+like($out, qr/"log": true/, 'its log is on');
+unpin($copy, $rd);
+$master = $u->pid;
+$u->stop;
 ok(!kill(0, $master), 'nginx stopped');
 $t->stop_redis;
 
