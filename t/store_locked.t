@@ -19,7 +19,6 @@ use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
 use HTTP::Tiny;
 use Test::More;
-use Time::HiRes qw(sleep);
 
 use Onestop::Test;
 
@@ -66,8 +65,9 @@ for my $t ($p, $f) {
         exit 127;
     }
     close $wr;
-    sleep 0.5;
-    ok(kill(0, $copy), "$name: mdb_copy waits, holding the lock");
+    ok(Onestop::Test::wait_for(10, sub {
+        Onestop::Test::slurp("/proc/$copy/wchan") =~ /pipe_write/ }),
+        "$name: mdb_copy waits on the pipe, holding the lock");
 
     is($ua->get($t->url('/api/v1/stats'))->{status}, 200,
         "$name: its worker answers");
