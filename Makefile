@@ -17,6 +17,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/history.c engi
                engine/evaluation_summary.c engine/qr.c \
                engine/audit.c engine/store.c engine/write.c engine/outbox.c \
                engine/change.c engine/changelog.c engine/replica.c engine/replica_read.c \
+               engine/replica_role.c engine/store_ready.c \
                engine/catalog_db.c engine/util.c engine/scratch.c engine/demo.c \
                engine/demo_world.c engine/demo_data.c \
                engine/html.c engine/figures.c engine/evaluation.c \

@@ -158,6 +158,17 @@ int onestop_replica_promote(onestop_store_t *st, char *err, size_t errlen);
 int onestop_replica_set_log(onestop_store_t *st, int on, char *err,
     size_t errlen);
 
+/*
+ * What nginx's configuration makes of the store when a worker starts: a
+ * follower of the primary that publishes under `follows` (NULL: none,
+ * onestop_replica_follow) and its log kept or not (`log` 1 or 0; -1:
+ * no onestop_redis, onestop_replica_set_log).  Writes only what changes:
+ * a store already so takes no write, which one without room could not.
+ * 0, or -1 with err, which says what could not be done and why.
+ */
+int onestop_replica_configure(onestop_store_t *st, const char *follows,
+    size_t len, int log, char *err, size_t errlen);
+
 
 /*
  * A follower's reader (onestop_follow, issue 14) reads the log with

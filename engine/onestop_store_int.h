@@ -125,6 +125,13 @@ int onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
     uint64_t *v);
 int onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
     const void *v, size_t len);
+/* store_ready.c: 1 when the store has every database and the current
+ * schema, their handles then opened in a read-only transaction and
+ * st->offset read (an open without the write lock); else 0 */
+int onestop_store_ready(onestop_store_t *st);
+/* store_ready.c: 1 when meta holds `name` with the value `want` */
+int onestop_store_meta_is(onestop_store_t *st, const char *name,
+    uint64_t want);
 /* store.c: another process grew the map: adopts it between transactions,
  * or says what to do (st->error); an LMDB error code */
 int onestop_store_map_resized(onestop_store_t *st);

@@ -12,8 +12,9 @@
  *
  * The lowest of the store's files: write.c, outbox.c and catalog_db.c
  * call the helpers here (the meta database, a map another process grew);
- * this file calls none of them, and store_check.c only for the rule that
- * keeps it out of another program's environment.
+ * this file calls none of them, store_check.c only for the rule that
+ * keeps it out of another program's environment, and store_ready.c for
+ * an open without the write lock.
  */
 
 #include <errno.h>
@@ -260,6 +261,12 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         }
     }
 
+    /* nothing to create or upgrade: no write lock (store_ready.c) */
+
+    if (!conf->readonly && onestop_store_ready(st)) {
+        goto ready;
+    }
+
     rc = mdb_txn_begin(st->env, NULL, conf->readonly ? MDB_RDONLY : 0, &txn);
 
     if (rc != 0) {
@@ -480,35 +487,37 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
             snprintf(err, errlen, "could not open store \"%s\"", dir);
             goto failed;
         }
+    }
 
+ready:
+
+    {
+        uint64_t  pub;
+
+        if (meta_get_u64_env(st, ONESTOP_META_PUBLISHED, &pub) == 0) {
+            st->trimmed = pub;
+            st->published = pub;
+        }
+    }
+
+    if (conf->outbox_max == 0) {
+        uint64_t  max;
+
+        if (meta_get_u64_env(st, ONESTOP_META_OUTBOX_MAX, &max) == 0
+            && max != 0)
         {
-            uint64_t  pub;
-
-            if (meta_get_u64_env(st, ONESTOP_META_PUBLISHED, &pub) == 0) {
-                st->trimmed = pub;
-                st->published = pub;
-            }
+            st->outbox_max = max;
         }
+    }
 
-        if (conf->outbox_max == 0) {
-            uint64_t  max;
-
-            if (meta_get_u64_env(st, ONESTOP_META_OUTBOX_MAX, &max) == 0
-                && max != 0)
-            {
-                st->outbox_max = max;
-            }
-        }
-
-        if (conf->check_offset && st->offset != conf->offset) {
-            onestop_offset_format(st->offset, a);
-            onestop_offset_format(conf->offset, b);
-            a[6] = '\0';
-            b[6] = '\0';
-            snprintf(err, errlen, "store \"%s\" was created with UTC offset "
-                     "%s, the configuration says %s", dir, a, b);
-            goto failed;
-        }
+    if (conf->check_offset && st->offset != conf->offset) {
+        onestop_offset_format(st->offset, a);
+        onestop_offset_format(conf->offset, b);
+        a[6] = '\0';
+        b[6] = '\0';
+        snprintf(err, errlen, "store \"%s\" was created with UTC offset "
+                 "%s, the configuration says %s", dir, a, b);
+        goto failed;
     }
 
     if ((conf->outbox_max || conf->changelog_days) && !conf->readonly) {
@@ -518,7 +527,15 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         max = conf->outbox_max;
         days = conf->changelog_days > 0 ? (uint64_t) conf->changelog_days : 0;
 
-        if (mdb_txn_begin(st->env, NULL, 0, &wtxn) == 0) {
+        /* written when they change: no write lock at every open */
+
+        if (((max != 0
+              && !onestop_store_meta_is(st, ONESTOP_META_OUTBOX_MAX, max))
+             || (conf->changelog_days != 0
+                 && !onestop_store_meta_is(st, ONESTOP_META_CHANGELOG_DAYS,
+                                           days)))
+            && mdb_txn_begin(st->env, NULL, 0, &wtxn) == 0)
+        {
             if ((max == 0
                  || onestop_meta_put(wtxn, st->meta, ONESTOP_META_OUTBOX_MAX,
                                      &max, 8) == 0)
@@ -688,6 +705,7 @@ store_grace_days(onestop_store_t *st, const onestop_store_conf_t *conf)
         days = conf->grace_days;
 
         if (!conf->readonly
+            && !onestop_store_meta_is(st, ONESTOP_META_GRACE_DAYS, days)
             && mdb_txn_begin(st->env, NULL, 0, &txn) == 0)
         {
             if (onestop_meta_put(txn, st->meta, ONESTOP_META_GRACE_DAYS,

@@ -94,7 +94,6 @@ ngx_int_t
 ngx_http_onestop_follow_init_process(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    char                          err[256];
     u_char                       *sh;
     onestop_feed_t                feed;
     onestop_feed_conf_t          *fc;
@@ -110,17 +109,8 @@ ngx_http_onestop_follow_init_process(ngx_cycle_t *cycle,
     fl->log = cycle->log;
     fc = &omcf->follow->feed;
 
-    /* the store takes no write but the primary's log's */
-
-    if (onestop_replica_follow(wk->store, fc->prefix.data, fc->prefix.len,
-                               err, sizeof(err))
-        != 0)
-    {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "onestop_follow: store \"%V\": %s", &omcf->store_path,
-                      err);
-        return NGX_ERROR;
-    }
+    /* the store is a follower's (onestop_replica_configure): it takes no
+     * write but the primary's log's */
 
     sh = ngx_http_onestop_zone_redis(omcf);
 

@@ -13,6 +13,7 @@
 #include "ngx_http_onestop.h"
 #include "onestop_access.h"
 #include "onestop_changes.h"
+#include "onestop_replica.h"
 
 
 #define NGX_HTTP_ONESTOP_POLL  250      /* ms: the store's sequence */
@@ -802,6 +803,24 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                       "this worker answers 503 until it can open the "
                       "store: fix it, then \"nginx -s reload\"");
+        wk->store = NULL;
+        return NGX_OK;
+    }
+
+    /* the role the configuration gives the store, written when it
+     * changes: a worker that cannot (no room) stays and answers 503 too */
+
+    if (onestop_replica_configure(wk->store,
+            omcf->follow ? (char *) omcf->follow->feed.prefix.data : NULL,
+            omcf->follow ? omcf->follow->feed.prefix.len : 0,
+            omcf->redis ? omcf->redis->feed.log : -1, err, sizeof(err))
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "store \"%V\": %s; this worker answers 503 until "
+                      "then: fix it, then \"nginx -s reload\"",
+                      &omcf->store_path, err);
+        onestop_store_close(wk->store);
         wk->store = NULL;
         return NGX_OK;
     }

@@ -267,7 +267,7 @@ ngx_int_t
 ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_onestop_main_conf_t *omcf)
 {
-    char                          *slow, err[256];
+    char                          *slow;
     onestop_feed_share_t          *sh;
     ngx_http_onestop_publisher_t  *pub;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
@@ -302,14 +302,7 @@ ngx_http_onestop_redis_init_process(ngx_cycle_t *cycle,
 
     pub->task = ngx_http_onestop_offloop_task(cycle->pool);
 
-    if (onestop_replica_set_log(wk->store, pub->conf->feed.log, err,
-                                sizeof(err))
-        != 0)
-    {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "onestop_redis log=: %s", err);
-        return NGX_ERROR;
-    }
+    /* log= is the store's (onestop_replica_configure) */
 
     pub->link = ngx_http_onestop_hiredis_create(cycle, pub->conf, sh,
                                                 ngx_http_onestop_redis_hello,

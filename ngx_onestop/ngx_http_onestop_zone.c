@@ -334,7 +334,13 @@ ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
 
     ngx_shmtx_lock(&omcf->shpool->mutex);
 
-    s->gen++;
+    /* odd under the mutex: a writer died in its write (nginx's master
+     * freed the mutex) and the slot reads as being written already */
+
+    if (!(s->gen & 1)) {
+        s->gen++;
+    }
+
     ngx_memory_barrier();
 
     if (s->body != NULL) {
