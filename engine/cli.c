@@ -329,6 +329,8 @@ cmd_import(onestop_store_t *st, const char *file)
         return fail("out of memory");
     }
 
+    b.line_base = 1;                    /* lines count from 1 here */
+
     while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
         if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
             break;
