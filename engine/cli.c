@@ -828,15 +828,7 @@ store_command(const char *dir, int argc, char **argv)
         return onestop_cli_usage_error("%s needs --store DIR", cmd);
     }
 
-    if (onestop_cli_take_identity(dir) != 0) {
-        return 1;
-    }
-
-    if (c->readonly && onestop_cli_no_store(dir)) {
-        return 1;
-    }
-
-    if (arg == NULL && c->args) {
+    if (arg == NULL && c->args) {         /* before the store: exit 2 */
         return onestop_cli_usage_error("%s needs an argument", cmd);
     }
 
@@ -847,6 +839,14 @@ store_command(const char *dir, int argc, char **argv)
         return onestop_cli_usage_error("%s takes %s", cmd,
                                        c->most ? "one argument"
                                                : "no argument");
+    }
+
+    if (onestop_cli_take_identity(dir) != 0) {
+        return 1;
+    }
+
+    if (c->readonly && onestop_cli_no_store(dir)) {
+        return 1;
     }
 
     if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_args(argc, argv)) {
