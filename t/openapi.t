@@ -485,6 +485,9 @@ my $back = $t->http('POST', $ING, headers => { %admin, %jsonct },
     body => $r->{content});
 is_deeply(body_of($back), { accepted => 0, unchanged => 1, stale => 0 },
     'the record written back: unchanged');
+call('GET', $RD, "/api/v1/ingest/dossiers/$D1", status => 304,
+    headers => { %admin, 'If-None-Match' => $r->{headers}{etag} },
+    name => 'If-None-Match');
 call('GET', $RD, "/api/v1/ingest/dossiers/$D3", headers => \%benluc,
     status => 200, name => 'a key in scope');
 call('GET', $RD, "/api/v1/ingest/dossiers/$D1", headers => \%benluc,
@@ -584,7 +587,11 @@ call('GET', $ST, "$ST?subject=feedback&group=agency,kind", status => 200,
     name => 'feedback figures');
 call('GET', $ST, "$ST?subject=feedback&group=top_agency", status => 200,
     name => 'feedback figures by top agency');
-call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+$r = call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+call('GET', '/hoi-dap', '/hoi-dap', status => 304,
+    headers => { 'If-None-Match' => $r->{headers}{etag} },
+    name => 'If-None-Match');
+call('PUT', '/hoi-dap', '/hoi-dap', status => 405, as => 'GET');
 
 # --- the change log (issue 15) ---
 
