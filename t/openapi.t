@@ -593,6 +593,21 @@ call('GET', '/hoi-dap', '/hoi-dap', status => 304,
     name => 'If-None-Match');
 call('PUT', '/hoi-dap', '/hoi-dap', status => 405, as => 'GET');
 
+# the page's form: asked, the honeypot, a rule, a body over 64 KiB
+my %form = ('Content-Type' => 'application/x-www-form-urlencoded');
+my $ask = 'kind=question&subject=H%E1%BB%8Fi&text=N%E1%BB%99i+dung'
+    . '&name=L%C3%AA+V%C4%83n+T%C3%A1m&contact=0912345678';
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form, body => $ask,
+    status => 201);
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => "$ask&website=x", status => 400, name => 'the honeypot');
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => 'kind=question&text=x&name=x&contact=0912345678', status => 422,
+    name => 'no subject');
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => "$ask&text=" . ('a' x 70000), status => 413,
+    name => 'over 64 KiB');
+
 # --- the change log (issue 15) ---
 
 my $CH = '/api/v1/changes';
