@@ -582,6 +582,15 @@ ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
         return rc;
     }
 
+    /* the summary's path is the evaluations' handler's to check */
+
+    if (kind != ONESTOP_ANSWER_SUMMARY && !ngx_http_onestop_no_rest(r)) {
+        return ngx_http_onestop_cors(r) != NGX_OK
+               ? NGX_HTTP_INTERNAL_SERVER_ERROR
+               : ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "no such resource");
+    }
+
     a.q.kind = kind;
 
     if (ngx_http_onestop_answer(r, &a, prefix, NULL, &body, 1, &rc) != NGX_OK)
