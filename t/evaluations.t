@@ -355,10 +355,22 @@ $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, comment => 'chỉ góp ý'));
 is($r->{status}, 422, 'the form without an answer: 422');
+# the citizen on the /q/ page reads a Vietnamese page, not JSON
+like($r->{headers}{'content-type'} // '', qr{^text/html; charset=utf-8},
+    'the form\'s failure is a page');
+like(decode('UTF-8', $r->{content} // ''), qr/Nội dung chưa hợp lệ/,
+    'which says what is wrong, in Vietnamese');
+unlike($r->{content} // '', qr/"error"/, 'not the error object');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, a4 => 3));
 is($r->{status}, 422, 'the form with a4=3: 422');
+$r = $t->http('POST', '/api/v1/evaluations',
+    headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+    body => form_encode(token => "$tokA3.x", a4 => 1));
+is($r->{status}, 404, 'the form with a bad token: 404');
+like($r->{headers}{'content-type'} // '', qr{^text/html},
+    'a page too');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, a1 => 'x', a4 => 1));

@@ -365,6 +365,14 @@ for my $i (0 .. 4) {
         body => { code => $E[$i], answers => { 2 => $i % 3, 5 => 2 },
             $i % 2 ? (comment => 'Tốt') : () }, name => "by code $i");
 }
+$r = call('POST', $EV, $EV, status => 422, name => "the form, no answer",
+    headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+    body => 'token=' . token_of($E[5]) . '&comment=x');
+like($r->{headers}{'content-type'} // '', qr{^text/html},
+    'the form without an answer: a page');
+call('POST', $EV, $EV, status => 404, name => "the form, a bad token",
+    headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+    body => 'token=' . token_of($E[5]) . 'x&a2=2');
 $r = call('POST', $EV, $EV, status => 303, name => "the page's form",
     headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
     body => 'token=' . token_of($E[5]) . '&a2=2&a3=1');
