@@ -85,7 +85,7 @@ usage(FILE *f)
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
         "        [--channel C] [--level L] [--format json|csv] [--locale vi]\n"
-        "        [--subject S] [--kind K] [--as published]\n"
+        "        [--return_channel R] [--subject S] [--kind K] [--as published]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
         "                       (--subject feedback: the questions;\n"
         "                       --as published: closed months as frozen)\n"
@@ -660,6 +660,7 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         { "subject", required_argument, NULL, 0 },
         { "kind", required_argument, NULL, 0 },
         { "as", required_argument, NULL, 0 },           /* issue 18 */
+        { "return_channel", required_argument, NULL, 0 },
         { NULL, 0, NULL, 0 }
     };
 
@@ -832,8 +833,7 @@ store_command(const char *dir, int argc, char **argv)
         return onestop_cli_usage_error("%s needs an argument", cmd);
     }
 
-    /* every argument is read, or nothing is done: `delete A B` deleted A
-     * alone */
+    /* every argument read, or nothing done (`delete A B` deleted A) */
 
     if (c->most >= 0 && argc - 1 > c->most) {
         return onestop_cli_usage_error("%s takes %s", cmd,
