@@ -473,7 +473,8 @@ feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
             b->error = 400;
             if (p->ndjson) {
                 snprintf(b->message, sizeof(b->message),
-                         "line %zu is not valid JSON: %s", p->index,
+                         "line %zu is not valid JSON: %s",
+                         p->index + b->line_base,
                          ONESTOP_LONE_SURROGATE);
                 onestop_syntax_item(b, p->index);
 
@@ -499,8 +500,8 @@ feed_yajl(onestop_batch_t *b, const unsigned char *s, size_t len)
 
         if (p->ndjson) {
             snprintf(b->message, sizeof(b->message),
-                     "line %zu is not valid JSON: %s", p->index,
-                     (char *) err);
+                     "line %zu is not valid JSON: %s",
+                     p->index + b->line_base, (char *) err);
         } else {
             snprintf(b->message, sizeof(b->message),
                      "the body is not valid JSON: %s", (char *) err);
@@ -537,7 +538,8 @@ end_line(onestop_batch_t *b)
                 err = yajl_get_error(p->h, 0, NULL, 0);
                 b->error = 400;
                 snprintf(b->message, sizeof(b->message),
-                         "line %zu is not valid JSON: %s", p->index,
+                         "line %zu is not valid JSON: %s",
+                         p->index + b->line_base,
                          (char *) err);
                 yajl_free_error(p->h, err);
                 tidy_message(b);

@@ -131,7 +131,8 @@ onestop_syntax_error(onestop_batch_parser_t *p, const char *fmt, size_t index)
     b = p->batch;
 
     if (b->error != 400) {
-        snprintf(b->message, sizeof(b->message), fmt, index);
+        snprintf(b->message, sizeof(b->message), fmt,
+                 index + (p->ndjson ? b->line_base : 0));
         onestop_syntax_item(b, index);
     }
 

@@ -85,7 +85,7 @@ usage(FILE *f)
         "  stats [--from D] [--to D] [--period P] [--interval I] [--group G]\n"
         "        [--agency ID] [--under ID] [--field ID] [--procedure ID]\n"
         "        [--channel C] [--level L] [--format json|csv] [--locale vi]\n"
-        "        [--subject S] [--kind K] [--as published]\n"
+        "        [--return_channel R] [--subject S] [--kind K] [--as published]\n"
         "                       statistics, as GET /api/v1/stats answers\n"
         "                       (--subject feedback: the questions;\n"
         "                       --as published: closed months as frozen)\n"
@@ -328,6 +328,8 @@ cmd_import(onestop_store_t *st, const char *file)
     {
         return fail("out of memory");
     }
+
+    b.line_base = 1;                    /* lines count from 1 here */
 
     while ((n = read_more(fd, buf, sizeof(buf))) > 0) {
         if (onestop_batch_feed(&b, buf, (size_t) n) != 0) {
@@ -658,6 +660,7 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
         { "subject", required_argument, NULL, 0 },
         { "kind", required_argument, NULL, 0 },
         { "as", required_argument, NULL, 0 },           /* issue 18 */
+        { "return_channel", required_argument, NULL, 0 },
         { NULL, 0, NULL, 0 }
     };
 
@@ -826,25 +829,24 @@ store_command(const char *dir, int argc, char **argv)
         return onestop_cli_usage_error("%s needs --store DIR", cmd);
     }
 
+    if (arg == NULL && c->args) {         /* before the store: exit 2 */
+        return onestop_cli_usage_error("%s needs an argument", cmd);
+    }
+
+    /* every argument read, or nothing done (`delete A B` deleted A) */
+
+    if (c->most >= 0 && argc - 1 > c->most) {
+        return onestop_cli_usage_error("%s takes %s", cmd,
+                                       c->most ? "one argument"
+                                               : "no argument");
+    }
+
     if (onestop_cli_take_identity(dir) != 0) {
         return 1;
     }
 
     if (c->readonly && onestop_cli_no_store(dir)) {
         return 1;
-    }
-
-    if (arg == NULL && c->args) {
-        return onestop_cli_usage_error("%s needs an argument", cmd);
-    }
-
-    /* every argument is read, or nothing is done: `delete A B` deleted A
-     * alone */
-
-    if (c->most >= 0 && argc - 1 > c->most) {
-        return onestop_cli_usage_error("%s takes %s", cmd,
-                                       c->most ? "one argument"
-                                               : "no argument");
     }
 
     if (strcmp(cmd, "demo") == 0 && onestop_cli_demo_args(argc, argv)) {

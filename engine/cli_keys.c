@@ -66,6 +66,7 @@ static void timestamp(char *buf, size_t len);
 static int random_bytes(unsigned char *buf, size_t len);
 static int name_valid(const char *name);
 static int scope_valid(const char *scope);
+static int key_add_args(int argc, char **argv);
 static int key_add(keys_file_t *kf, const char *dir, int argc,
     char **argv);
 static void column(const char *s, size_t width);
@@ -419,6 +420,33 @@ scope_valid(const char *scope)
 }
 
 
+/* key add's command line, checked before the keys file is opened, so
+ * that a wrong one is exit 2 whatever the state of the file */
+
+static int
+key_add_args(int argc, char **argv)
+{
+    if (argc != 2) {
+        return onestop_cli_usage_error("key add needs NAME and SCOPE");
+    }
+
+    if (!name_valid(argv[0])) {
+        return onestop_cli_usage_error("key add: invalid name \"%s\" (1 to 64 "
+                                       "bytes of UTF-8, no control "
+                                       "character, not beginning with #)",
+                                       argv[0]);
+    }
+
+    if (!scope_valid(argv[1])) {
+        return onestop_cli_usage_error("key add: invalid scope \"%s\" (\"*\" "
+                                       "or comma-separated agency ids)",
+                                       argv[1]);
+    }
+
+    return 0;
+}
+
+
 static int
 key_add(keys_file_t *kf, const char *dir, int argc, char **argv)
 {
@@ -433,25 +461,8 @@ key_add(keys_file_t *kf, const char *dir, int argc, char **argv)
     static const char  b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-    if (argc != 2) {
-        return onestop_cli_usage_error("key add needs NAME and SCOPE");
-    }
-
-    name = argv[0];
+    name = argv[0];                     /* key_add_args() checked them */
     scope = argv[1];
-
-    if (!name_valid(name)) {
-        return onestop_cli_usage_error("key add: invalid name \"%s\" (1 to 64 "
-                                       "bytes of UTF-8, no control "
-                                       "character, not beginning with #)",
-                                       name);
-    }
-
-    if (!scope_valid(scope)) {
-        return onestop_cli_usage_error("key add: invalid scope \"%s\" (\"*\" "
-                                       "or comma-separated agency ids)",
-                                       scope);
-    }
 
     for (i = 0; i < kf->n; i++) {
         if (strcmp(kf->keys[i].name, name) == 0) {
@@ -814,6 +825,14 @@ onestop_cli_key(const char *dir, int argc, char **argv)
 
     if (strcmp(action, "revoke") == 0 && argc != 1) {
         return onestop_cli_usage_error("key revoke needs NAME");
+    }
+
+    if (strcmp(action, "add") == 0) {
+        rc = key_add_args(argc, argv);
+
+        if (rc != 0) {
+            return rc;
+        }
     }
 
     if (keys_open(&kf, file, strcmp(action, "add") != 0) != 0) {

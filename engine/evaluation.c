@@ -150,6 +150,10 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
     for (n = 0; n < answers->u.object.len; n++) {
         v = answers->u.object.values[n];
 
+        if (strcmp(answers->u.object.keys[n], "1") == 0) {
+            continue;                   /* computed: ignored, whatever it is */
+        }
+
         if (!YAJL_IS_INTEGER(v)) {
             ev->invalid = "each answer is 0, 1 or 2";
             goto done;
@@ -241,8 +245,8 @@ onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
             ev->comment = a->value;
 
         } else if (a->key.len == 2 && a->key.data[0] == 'a'
-                   && a->key.data[1] >= '1' && a->key.data[1] <= '9'
-                   && a->value.len)
+                   && a->key.data[1] >= '2' && a->key.data[1] <= '9'
+                   && a->value.len)         /* a1 is computed: ignored */
         {
             if (a->value.len != 1 || a->value.data[0] < '0'
                 || a->value.data[0] > '2')

@@ -40,6 +40,9 @@ typedef struct {
 
     int32_t                  offset;
     onestop_day_t            today;
+    size_t                   line_base; /* the first line's number in
+                                           messages: 0 (as the API's
+                                           items) or 1 (the CLI) */
 
     int                      error;     /* 0, 400 (syntax) or 422 (items) */
     char                     message[256];

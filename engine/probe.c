@@ -20,6 +20,7 @@
 
 #include <lmdb.h>
 
+#include "onestop_date.h"
 #include "onestop_probe.h"
 #include "onestop_store_int.h"
 #include "onestop_schema.h"
@@ -142,6 +143,7 @@ int
 onestop_store_check(const char *dir, const onestop_store_conf_t *conf,
     char *msg, size_t len)
 {
+    char             a[8], b[8];
     onestop_probe_t  p;
 
     switch (onestop_store_probe(dir, &p)) {
@@ -175,9 +177,13 @@ onestop_store_check(const char *dir, const onestop_store_conf_t *conf,
     }
 
     if (conf->check_offset && p.offset != conf->offset) {
-        snprintf(msg, len, "store \"%s\" was created with a UTC offset of "
-                 "%d seconds, the configuration says %d", dir, (int) p.offset,
-                 (int) conf->offset);
+        onestop_offset_format(p.offset, a);
+        onestop_offset_format(conf->offset, b);
+        a[6] = '\0';
+        b[6] = '\0';
+        snprintf(msg, len, "store \"%s\" was created with UTC offset %s, "
+                 "the configuration says %s (onestop_utc_offset, +07:00 when "
+                 "not set): set onestop_utc_offset %s", dir, a, b, a);
         return ONESTOP_ERROR;
     }
 

@@ -244,6 +244,13 @@ ngx_int_t ngx_http_onestop_location_rest(ngx_http_request_t *r,
  * sent yet: the handler returns ngx_http_onestop_id_failed()); NGX_ERROR.
  */
 ngx_int_t ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id);
+
+/*
+ * A handler that takes no identifier: 1 when nothing but slashes follows
+ * its location's prefix; else the path is no resource (a 404, not the
+ * province's figures for /api/v1/stats/000.00.40.H36).
+ */
+ngx_uint_t ngx_http_onestop_no_rest(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_read_begin(ngx_http_onestop_main_conf_t *omcf,
     onestop_store_t *st, ngx_log_t *log);
 ngx_int_t ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc);
@@ -466,6 +473,8 @@ ngx_int_t ngx_http_onestop_catalog_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);
+/* the Vietnamese page of a failure with status err (a page's error) */
+ngx_int_t ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err);
 ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);

@@ -81,13 +81,19 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_uint_t args, ngx_int_t *answered)
 {
     ngx_int_t                      rc;
+    ngx_uint_t                     public;
     onestop_arg_t                 *list;
     ngx_http_onestop_main_conf_t  *omcf;
+    ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
-    if (r->method == NGX_HTTP_OPTIONS) {
+    /* /metrics is for the monitoring host, not for browsers: no CORS */
+    public = olcf->handler != NGX_HTTP_ONESTOP_METRICS;
+
+    if (r->method == NGX_HTTP_OPTIONS && public) {
         *answered = ngx_http_onestop_preflight(r);
         return NGX_DECLINED;
     }
@@ -95,7 +101,8 @@ ngx_http_onestop_public_begin(ngx_http_request_t *r,
     /* a refusal here (405, 503) is sent at once: a browser application
      * reads it like the answers, so it carries the same CORS header */
 
-    if ((!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || wk->store == NULL)
+    if (public
+        && (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || wk->store == NULL)
         && ngx_http_onestop_cors(r) != NGX_OK)
     {
         *answered = NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -573,6 +580,15 @@ ngx_http_onestop_public_answer(ngx_http_request_t *r, int kind,
 
     if (ngx_http_onestop_public_begin(r, &a, 1, &rc) != NGX_OK) {
         return rc;
+    }
+
+    /* the summary's path is the evaluations' handler's to check */
+
+    if (kind != ONESTOP_ANSWER_SUMMARY && !ngx_http_onestop_no_rest(r)) {
+        return ngx_http_onestop_cors(r) != NGX_OK
+               ? NGX_HTTP_INTERNAL_SERVER_ERROR
+               : ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "no such resource");
     }
 
     a.q.kind = kind;

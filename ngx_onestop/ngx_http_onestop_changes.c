@@ -154,6 +154,11 @@ ngx_http_onestop_changes_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (!ngx_http_onestop_no_rest(r)) {
+        return ngx_http_onestop_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                      "no such resource");
+    }
+
     rc = ngx_http_onestop_parse_args(r, &args, &nargs, &error);
 
     if (rc == NGX_ERROR) {

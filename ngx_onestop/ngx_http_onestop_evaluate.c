@@ -19,6 +19,9 @@ static void ngx_http_onestop_evaluate_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_summary(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc);
+static ngx_int_t ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc, ngx_uint_t status, const char *code,
+    const char *message);
 
 
 ngx_int_t
@@ -103,21 +106,22 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_onestop_body_copy(r, 64 * 1024, &body, &len);
-
-    if (rc == NGX_DECLINED) {
-        ngx_http_finalize_request(r,
-            ngx_http_onestop_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "payload_too_large",
-                                   "an evaluation is 64 KiB at most"));
-        return;
-    }
-
     wc->form = r->headers_in.content_type != NULL
                && r->headers_in.content_type->value.len >= 33
                && ngx_strncasecmp(r->headers_in.content_type->value.data,
                       (u_char *) "application/x-www-form-urlencoded", 33)
                   == 0;
+
+    rc = ngx_http_onestop_body_copy(r, 64 * 1024, &body, &len);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_finalize_request(r,
+            ngx_http_onestop_evaluate_error(r, wc,
+                                   NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   "payload_too_large",
+                                   "an evaluation is 64 KiB at most"));
+        return;
+    }
 
     args = ngx_palloc(r->pool, sizeof(onestop_args_t));
     buf = ngx_pnalloc(r->pool, len + 1);
@@ -144,8 +148,9 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
 
     if (status != 0) {
         ngx_http_finalize_request(r,
-            ngx_http_onestop_error(r, status, onestop_error_code(status),
-                                   message));
+            ngx_http_onestop_evaluate_error(r, wc, status,
+                                            onestop_error_code(status),
+                                            message));
         return;
     }
 
@@ -229,7 +234,7 @@ ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     }
 
     if (w->status != 201) {
-        return ngx_http_onestop_error(r, w->status,
+        return ngx_http_onestop_evaluate_error(r, wc, w->status,
                                       w->error_code ? w->error_code
                                                     : "internal_error",
                                       w->status == 500
@@ -267,4 +272,22 @@ ngx_http_onestop_summary(ngx_http_request_t *r)
 {
     return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_SUMMARY, "e",
                                           ONESTOP_CSV_EVALUATIONS);
+}
+
+
+/* a failure: the error object; for the /q/ page's form, what its citizen
+ * can meet (sent without an answer, a token no longer valid) is a
+ * Vietnamese page with its status, not JSON.  A malformed form (a field
+ * twice, too many) is no browser's: the error object says which */
+
+static ngx_int_t
+ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
+    ngx_http_onestop_write_ctx_t *wc, ngx_uint_t status, const char *code,
+    const char *message)
+{
+    if (wc->form && (status == NGX_HTTP_NOT_FOUND || status == 422)) {
+        return ngx_http_onestop_error_html(r, status);
+    }
+
+    return ngx_http_onestop_error(r, status, code, message);
 }

@@ -174,6 +174,14 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
 {
+    return ngx_http_onestop_error_html(r, r->err_status ? r->err_status
+                                                        : NGX_HTTP_NOT_FOUND);
+}
+
+
+ngx_int_t
+ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err)
+{
     int                            status;
     ngx_int_t                      rc;
     const char                    *title;
@@ -190,8 +198,7 @@ ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
     omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
-    status = onestop_html_error(&b, r->err_status ? (int) r->err_status
-                                                  : NGX_HTTP_NOT_FOUND,
+    status = onestop_html_error(&b, (int) err,
                                 &title, (char *) omcf->lookup_page.data,
                                 omcf->lookup_page.len,
                                 (char *) omcf->feedback_page.data,

@@ -199,6 +199,24 @@ ngx_http_onestop_request_id(ngx_http_request_t *r, ngx_str_t *id)
 }
 
 
+ngx_uint_t
+ngx_http_onestop_no_rest(ngx_http_request_t *r)
+{
+    ngx_str_t  rest;
+
+    if (ngx_http_onestop_location_rest(r, &rest) != NGX_OK) {
+        return 0;
+    }
+
+    while (rest.len && rest.data[0] == '/') {
+        rest.data++;
+        rest.len--;
+    }
+
+    return rest.len == 0;
+}
+
+
 ngx_int_t
 ngx_http_onestop_id_failed(ngx_http_request_t *r, ngx_int_t rc)
 {

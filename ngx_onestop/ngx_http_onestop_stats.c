@@ -149,6 +149,10 @@ ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
     ngx_int_t   rc;
     ngx_str_t  *page;
 
+    if (r->method == NGX_HTTP_OPTIONS) {        /* public data's preflight */
+        return ngx_http_onestop_preflight(r);
+    }
+
     if (ngx_http_onestop_get_begin(r, 0, &rc) != NGX_OK) {
         return rc;
     }

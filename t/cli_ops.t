@@ -200,6 +200,17 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
         }
     }
     like($err, qr/\Q$top\E\/store/, 'for a backup, the line names its store/');
+    # a wrong command line is exit 2 with the usage (onestop(1)), the
+    # store there or not
+    for my $c (['get'], ['get', 'X-1', 'X-2'], ['delete'], ['backup'],
+        ['verify', 'extra'], ['import', 'a', 'b'])
+    {
+        ($rc, $out, $err) = run('--store', $empty, @$c);
+        is($rc, 2, "@$c on a directory without a store: exit 2, the usage")
+            or diag("exit $rc: $out$err");
+        like($err, qr/\(onestop --help\)\n\z/, "@$c: says where the usage is")
+            or diag($err);
+    }
     ok(!-e "$empty/data.mdb" && !-e "$empty/lock.mdb",
         'nothing was created in the empty directory');
     ok(!-e "$top/data.mdb" && !-e "$top/lock.mdb",

@@ -32,7 +32,8 @@ my $app_port = Onestop::Test::free_port();
 my $api = 'http://127.0.0.1:' . $t->port;
 $t->spew('keys', sha256_hex('cp-admin') . " * admin\n");
 $t->write_standard_conf(
-    serve => [qw(lookup stats apologies catalog evaluate ingest)],
+    serve => [qw(lookup stats apologies catalog evaluate ingest widget
+        dashboard metrics)],
     server => "location /api/v1/changes { onestop_changes; }\n",
     http => "server {\n    listen 127.0.0.1:$app_port;\n"
         . "    location = /app.html { root " . $t->dir . "; }\n}\n");
@@ -47,7 +48,8 @@ my %pre = (Origin => "http://127.0.0.1:$app_port",
     'Access-Control-Request-Method' => 'GET',
     'Access-Control-Request-Headers' => 'if-none-match');
 for my $path ('/api/v1/stats?period=year', '/api/v1/catalog',
-    '/api/v1/apologies', '/api/v1/evaluations/summary', '/api/v1/changes')
+    '/api/v1/apologies', '/api/v1/evaluations/summary', '/api/v1/changes',
+    '/widget/province.svg', '/')
 {
     my $r = $t->http('OPTIONS', $path, headers => \%pre);
     is($r->{status}, 204, "OPTIONS $path: 204");
@@ -62,12 +64,22 @@ for my $path ('/api/v1/stats?period=year', '/api/v1/catalog',
 
 # what is not public data is refused as before: the lookup 405, the writes
 # 401 without a key
-for my $path ('/api/v1/dossiers/HS-1', '/api/v1/ingest/dossiers') {
+for my $path ('/api/v1/dossiers/HS-1', '/api/v1/ingest/dossiers',
+    '/metrics')
+{
     my $r = $t->http('OPTIONS', $path, headers => \%pre);
     is($r->{status}, $path =~ /ingest/ ? 401 : 405,
         "OPTIONS $path: refused as before");
     ok(!defined $r->{headers}{'access-control-allow-methods'},
         '... no CORS grant');
+}
+
+# /metrics is for the monitoring host: no CORS header on its answers
+for my $m ('GET', 'PUT') {
+    my $r = $t->http($m, '/metrics', headers => { Origin => $pre{Origin} });
+    is($r->{status}, $m eq 'GET' ? 200 : 405, "$m /metrics");
+    ok(!defined $r->{headers}{'access-control-allow-origin'},
+        "... without Access-Control-Allow-Origin");
 }
 
 # --- a real browser, from the other origin ---

@@ -232,7 +232,9 @@ for my $code (qw(EV-OPEN EV-WD)) {
 # --- by token ---
 
 my ($j);
-($r, $j) = post_json({token => $tokA1, answers => {1 => 0, 3 => 2, 7 => 1},
+# "1" is computed: what is sent for it is ignored, whatever it is (SPEC
+# section 8), a desk device's null or "auto" too
+($r, $j) = post_json({token => $tokA1, answers => {1 => 'auto', 3 => 2, 7 => 1},
     comment => 'Cán bộ BÍ-MẬT-7731 rất nhiệt tình'});
 is($r->{status}, 201, 'evaluation by token: 201') or diag($r->{content});
 like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'JSON');
@@ -353,13 +355,25 @@ $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, comment => 'chỉ góp ý'));
 is($r->{status}, 422, 'the form without an answer: 422');
+# the citizen on the /q/ page reads a Vietnamese page, not JSON
+like($r->{headers}{'content-type'} // '', qr{^text/html; charset=utf-8},
+    'the form\'s failure is a page');
+like(decode('UTF-8', $r->{content} // ''), qr/Nội dung chưa hợp lệ/,
+    'which says what is wrong, in Vietnamese');
+unlike($r->{content} // '', qr/"error"/, 'not the error object');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, a4 => 3));
 is($r->{status}, 422, 'the form with a4=3: 422');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
-    body => form_encode(token => $tokA3, a1 => 2, a4 => 1));
+    body => form_encode(token => "$tokA3.x", a4 => 1));
+is($r->{status}, 404, 'the form with a bad token: 404');
+like($r->{headers}{'content-type'} // '', qr{^text/html},
+    'a page too');
+$r = $t->http('POST', '/api/v1/evaluations',
+    headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+    body => form_encode(token => $tokA3, a1 => 'x', a4 => 1));
 is($r->{status}, 303, 'the form with a1 (ignored) and a4: 303');
 recorded('EV-A3', '2024-06-15', {4 => 1}, undef, 'qr');
 

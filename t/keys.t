@@ -117,6 +117,18 @@ for my $bad (['bad scope', 'x', 'a b'], ['bad name', '#x', '*'],
 is($rc, 1, 'key add into a missing directory fails');
 like($err, qr/install -d -m 0700/, 'and says how to make it');
 
+# a wrong command line is exit 2 before the file is looked at: the
+# default /etc/onestop is missing on a machine not yet set up
+for my $bad (['no scope', 'lonely'], ['bad scope', 'x', 'a b'],
+    ['bad name', '#x', '*'])
+{
+    my ($what, @args) = @$bad;
+    ($rc, $out, $err) = run('key', 'add', '--keys-file',
+        "$dir/no/such/keys", @args);
+    is($rc, 2, "key add: $what is a wrong command line, the file missing");
+    unlike($err, qr/install -d/, "key add: $what: the usage, not the file");
+}
+
 # --- key list ---
 
 $t->spew('audit.log', qq({"time":"2024-06-14T10:00:00+07:00","key":"admin","action":"write"}\n)

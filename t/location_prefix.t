@@ -27,14 +27,17 @@ $ENV{ONESTOP_TIME} = '10:00';
 my $t = Onestop::Test->new(today => '2024-06-15');
 $t->spew('keys', sha256_hex('lp-admin') . " * admin\n");
 $t->spew('qr.key', ('ab' x 32) . "\n");
-$t->write_standard_conf(serve => [qw(lookup lookup_page ingest evaluate)], qr_key => 1,
+$t->write_standard_conf(serve => [qw(lookup lookup_page ingest evaluate stats
+        apologies catalog)], qr_key => 1,
     server => "location /cong-dan/tra-cuu { onestop_lookup html;\n"
         . "    error_page 404 /_onestop_errors/trang; }\n"
         . "location = /_onestop_errors/trang { internal; onestop_error_page; }\n"
         . "location /ho-so { onestop_lookup json; }\n"
         . "location /ma-qr { onestop_qr; }\n"
         . "location /cong-dan/hoi-dap { onestop_feedback html; }\n"
-        . "location /api/v1/feedback { onestop_feedback json; }\n",
+        . "location /api/v1/feedback { onestop_feedback json; }\n"
+        . "location /api/v1/changes { onestop_changes; }\n"
+        . "location /danh-muc { onestop_catalog; }\n",
     main => "env ONESTOP_TIME;\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
@@ -97,6 +100,28 @@ is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
 $r = $t->http('POST', '/api/v1/evaluationsHS-1', headers => \%admin,
     body => '{}');
 is($r->{status}, 404, 'POST /api/v1/evaluationsHS-1: 404');
+
+# the handlers that take no identifier: their location, with or without a
+# trailing slash, and nothing after it.  /api/v1/stats/000.00.40.H36 is no
+# resource: it answered the province's figures as if the agency had been
+# chosen, and /api/v1/apologies/CODE every letter
+for my $path ('/api/v1/stats', '/api/v1/stats/', '/api/v1/apologies',
+    '/api/v1/apologies/', '/api/v1/changes', '/api/v1/changes/',
+    '/danh-muc', '/danh-muc/')
+{
+    is($t->get($path)->{status}, 200, "$path: 200");
+}
+for my $path ('/api/v1/stats/000.00.12.H36', '/api/v1/statsX',
+    '/api/v1/stats/agency?period=year', '/api/v1/apologies/HS-1',
+    '/api/v1/apologiesX', '/api/v1/changes/5', '/danh-muc/agencies')
+{
+    $r = $t->get($path);
+    is($r->{status}, 404, "$path: 404");
+    is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
+        "$path: the error object, not_found");
+    is($r->{headers}{'access-control-allow-origin'}, '*',
+        "$path: readable by a browser application, as the answers");
+}
 
 # the error pages link to the pages where this server has them
 $r = $t->get('/cong-dan/tra-cuuKHONG-CO');

@@ -365,6 +365,14 @@ for my $i (0 .. 4) {
         body => { code => $E[$i], answers => { 2 => $i % 3, 5 => 2 },
             $i % 2 ? (comment => 'Tốt') : () }, name => "by code $i");
 }
+$r = call('POST', $EV, $EV, status => 422, name => "the form, no answer",
+    headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+    body => 'token=' . token_of($E[5]) . '&comment=x');
+like($r->{headers}{'content-type'} // '', qr{^text/html},
+    'the form without an answer: a page');
+call('POST', $EV, $EV, status => 404, name => "the form, a bad token",
+    headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+    body => 'token=' . token_of($E[5]) . 'x&a2=2');
 $r = call('POST', $EV, $EV, status => 303, name => "the page's form",
     headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
     body => 'token=' . token_of($E[5]) . '&a2=2&a3=1');
@@ -485,6 +493,9 @@ my $back = $t->http('POST', $ING, headers => { %admin, %jsonct },
     body => $r->{content});
 is_deeply(body_of($back), { accepted => 0, unchanged => 1, stale => 0 },
     'the record written back: unchanged');
+call('GET', $RD, "/api/v1/ingest/dossiers/$D1", status => 304,
+    headers => { %admin, 'If-None-Match' => $r->{headers}{etag} },
+    name => 'If-None-Match');
 call('GET', $RD, "/api/v1/ingest/dossiers/$D3", headers => \%benluc,
     status => 200, name => 'a key in scope');
 call('GET', $RD, "/api/v1/ingest/dossiers/$D1", headers => \%benluc,
@@ -584,7 +595,26 @@ call('GET', $ST, "$ST?subject=feedback&group=agency,kind", status => 200,
     name => 'feedback figures');
 call('GET', $ST, "$ST?subject=feedback&group=top_agency", status => 200,
     name => 'feedback figures by top agency');
-call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+$r = call('GET', '/hoi-dap', '/hoi-dap', status => 200);
+call('GET', '/hoi-dap', '/hoi-dap', status => 304,
+    headers => { 'If-None-Match' => $r->{headers}{etag} },
+    name => 'If-None-Match');
+call('PUT', '/hoi-dap', '/hoi-dap', status => 405, as => 'GET');
+
+# the page's form: asked, the honeypot, a rule, a body over 64 KiB
+my %form = ('Content-Type' => 'application/x-www-form-urlencoded');
+my $ask = 'kind=question&subject=H%E1%BB%8Fi&text=N%E1%BB%99i+dung'
+    . '&name=L%C3%AA+V%C4%83n+T%C3%A1m&contact=0912345678';
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form, body => $ask,
+    status => 201);
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => "$ask&website=x", status => 400, name => 'the honeypot');
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => 'kind=question&text=x&name=x&contact=0912345678', status => 422,
+    name => 'no subject');
+call('POST', '/hoi-dap', '/hoi-dap', headers => \%form,
+    body => "$ask&text=" . ('a' x 70000), status => 413,
+    name => 'over 64 KiB');
 
 # --- the change log (issue 15) ---
 
