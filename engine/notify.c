@@ -752,18 +752,15 @@ retry_due(daemon_t *d)
         onestop_buf_free(&q[i].msg.body);
     }
 
-    /* a full batch of which none could be taken (the store refusing
-     * writes) is not hurried back to */
+    /* a batch of which none could be taken (a store refusing writes) is
+     * not hurried back to */
 
     return n > 0 && taken == 0 ? 0 : next;
 }
 
 
-/*
- * How long the loop may wait for new entries (or for Redis to come back)
- * before the queue's next message is due: up to `most` ms; 0 when one is
- * due already (the 32 just sent were not all).
- */
+/* how long the loop may wait for new entries (or Redis) before the
+ * queue's next message is due: up to `most` ms; 0 when one is already */
 static unsigned
 retry_wait(int64_t next, unsigned most)
 {
