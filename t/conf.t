@@ -145,6 +145,36 @@ SKIP: {
         '429s are in the access log (without their URI)');
 }
 
+# the change log's streams: at most 10 open from one address (they stay
+# open: one client could take every connection of the workers); the 11th
+# gets the JSON 429, and a stream closed makes room again
+{
+    my @streams;
+    for my $i (1 .. 10) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $port, Proto => 'tcp') or last;
+        print $s "GET /api/v1/changes HTTP/1.1\r\nHost: localhost\r\n"
+            . "Accept: text/event-stream\r\n\r\n";
+        my $line = '';
+        my $sel = IO::Select->new($s);
+        $line .= <$s> // '' if $sel->can_read(10);
+        push @streams, $s if $line =~ m{^HTTP/1\.1 200};
+    }
+    is(scalar @streams, 10, 'ten streams of the change log open from one address');
+    my $r = $t->get('/api/v1/changes?limit=1');
+    is($r->{status}, 429, 'the eleventh request is refused: 429');
+    is(eval { $json->decode($r->{content})->{error}{code} }, 'too_many_requests',
+        '... with the error object');
+    close shift @streams;
+    my $ok;
+    for (1 .. 50) {
+        $ok = $t->get('/api/v1/changes?limit=1')->{status} == 200 and last;
+        select(undef, undef, undef, 0.1);
+    }
+    ok($ok, 'a stream closed makes room');
+    close $_ for @streams;
+}
+
 # a body over client_max_body_size, declared by Content-Length or sent
 # chunked, on every path: the JSON error object, never nginx's HTML page.
 # The chunked body is sent as fast as the server takes it until the answer
