@@ -383,14 +383,15 @@ onestop_store_full_explain(int full, const char *store, size_t len,
     case ONESTOP_FULL_DISK:
         snprintf(msg, size, "store \"%.*s\": the disk is full; free space "
                  "on its file system (at least 1m for the user of nginx's "
-                 "workers, mind a quota); writes answer 507 until then",
-                 (int) len, store);
+                 "workers, mind a quota); until then writes answer 507 "
+                 "and a follower applies no change", (int) len, store);
         return 1;
 
     case ONESTOP_FULL_MAP:
         snprintf(msg, size, "store \"%.*s\" is full: it reached its "
                  "map_size; raise map_size in \"onestop_store\" and reload "
-                 "nginx; writes answer 507 until then", (int) len, store);
+                 "nginx; until then writes answer 507 and a follower "
+                 "applies no change", (int) len, store);
         return 1;
     }
 
