@@ -503,6 +503,17 @@ cl_gone(onestop_changes_result_t *res, uint64_t after)
 }
 
 
+/* the store is a primary (or was never made a follower) */
+static int
+cl_primary(onestop_store_t *st)
+{
+    int  role;
+
+    return onestop_store_role(st, st->rtxn, &role, NULL) != 0
+           || role != ONESTOP_ROLE_FOLLOWER;
+}
+
+
 int
 onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
     int format, onestop_buf_t *out, onestop_changes_result_t *res)
@@ -544,6 +555,22 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
 
     } else if (after == ONESTOP_CHANGES_LATEST) {
         after = res->seq;
+
+    } else if (after > res->seq && cl_primary(st)) {
+
+        /* a reader past every change of a primary saw changes it no
+         * longer has: it was restored from an older backup, and its next
+         * changes take those numbers again, which the reader would skip
+         * (a follower may only be behind its primary: it waits) */
+
+        mdb_cursor_close(cur);
+        snprintf(res->message, sizeof(res->message),
+                 "the change log ends at %llu, before %llu: this server's "
+                 "store was restored from an older backup: read every "
+                 "dossier again (the lookup or the sending system), then "
+                 "follow from \"oldest\"", (unsigned long long) res->seq,
+                 (unsigned long long) after);
+        return 410;
     }
 
     res->next = after;

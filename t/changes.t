@@ -418,6 +418,18 @@ my $later = strftime('%Y-%m-%d', gmtime(time + 7 * 3600 + 40 * 86400));
     is($gj->{oldest}, $last + 1, "oldest: past every change trimmed") or diag($gr->{content});
     is(get('/api/v1/changes', 'Accept' => 'text/event-stream',
            'Last-Event-ID' => 3)->{status}, 410, 'SSE from a trimmed id: 410');
+
+    # a reader past the primary's every change (its store restored from
+    # an older backup): told, not left waiting while the next changes
+    # take the numbers it believes it has read
+    my $past = $last + 7;
+    ($gr, $gj) = jget("/api/v1/changes?after=$past");
+    is($gr->{status}, 410, 'after= past every change of a primary: 410');
+    like($gj->{error}{message} // '', qr/restored from an older backup/,
+        'says why') or diag($gr->{content});
+    is(get('/api/v1/changes', 'Accept' => 'text/event-stream',
+           'Last-Event-ID' => $past)->{status}, 410,
+        'SSE resumed past every change: 410');
     $t->stop;
 }
 

@@ -16,6 +16,7 @@
 
 #include "onestop_args.h"
 #include "onestop_changes.h"
+#include "onestop_replica.h"
 #include "onestop_store.h"
 #include "tap.h"
 #include "civil.h"
@@ -163,8 +164,12 @@ test_log(const char *dir, onestop_day_t today)
     is_int(page(st, 4, 100, ONESTOP_CHANGES_JSON, &out, &res), 200,
            "after=4: nothing new");
     ok(res.n == 0 && res.next == 4, "next stays at 4");
-    is_int(page(st, 9, 100, ONESTOP_CHANGES_JSON, &out, &res), 200,
-           "after=9, past the store's: empty");
+    is_int(page(st, 9, 100, ONESTOP_CHANGES_JSON, &out, &res), 410,
+           "after=9, past a primary's every change: 410 (it was restored "
+           "from an older backup)");
+    ok(strstr(res.message, "ends at 4, before 9") != NULL
+       && strstr(res.message, "restored") != NULL, "says so: %s",
+       res.message);
     is_int(page(st, ONESTOP_CHANGES_LATEST, 100, ONESTOP_CHANGES_SSE, &out,
                 &res), 200, "from now");
     ok(res.n == 0 && res.next == 4 && out.len == 0, "nothing, next 4");
@@ -218,6 +223,19 @@ test_log(const char *dir, onestop_day_t today)
     ok(res.n == 1 && res.oldest == 6, "one entry, oldest 6");
     is_int(page(st, 4, 100, ONESTOP_CHANGES_JSON, &out, &res), 410,
            "after=4: gone");
+
+    /* a follower may be behind its primary, whose cursor a reader has:
+     * past its every change, it waits (200, nothing yet) */
+
+    {
+        char  err[256];
+
+        ok(onestop_replica_follow(st, "onestop", 7, err, sizeof(err)) == 0,
+           "the store made a follower: %s", err);
+        is_int(page(st, 9, 100, ONESTOP_CHANGES_JSON, &out, &res), 200,
+               "a follower, after=9: 200");
+        ok(res.n == 0 && res.next == 9, "nothing yet, next 9");
+    }
 
     onestop_buf_free(&out);
     onestop_store_close(st);
