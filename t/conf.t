@@ -36,18 +36,7 @@ is($rc, 0, 'a demo store') or diag($err);
 
 $t->spew('keys', sha256_hex('conf-admin-key') . " * administrator\n");
 $t->spew('qr.key', ('ab' x 32) . "\n");
-mkdir "$dir/tmp";
-
-my $conf = Onestop::Test::slurp('conf/onestop.conf');
-$conf =~ s{^load_module .*$}{load_module $Onestop::Test::MODULE;}m;
-$conf =~ s{^user .*$}{}m;
-$conf =~ s{^\s*onestop_redis .*$}{}m;
-$conf =~ s{\bvar/}{$dir/}g;
-$conf =~ s{127\.0\.0\.1:8080}{127.0.0.1:$port}g;
-$t->spew('nginx.conf', $conf);
-# the calendar it names beside it (relative to the configuration's folder)
-$t->spew('calendar-vn.txt',
-    Onestop::Test::slurp("$Onestop::Test::ROOT/conf/calendar-vn.txt"));
+$t->write_shipped_conf('onestop');
 ok($t->start, 'conf/onestop.conf starts') or BAIL_OUT($t->error_log);
 
 # a dossier of the store, and its QR token (minted by the receipt's key)

@@ -37,22 +37,8 @@ my $dead = Onestop::Test::free_port();    # the primary: nobody there
 # the store, seeded as the guide says (a copy of a primary's)
 my ($rc, $out, $err) = $t->cli('demo', '2000');
 is($rc, 0, 'a demo store') or diag($err);
-mkdir "$dir/tmp";
-
-my $conf = Onestop::Test::slurp('conf/follower.conf');
-$conf =~ s{^load_module .*$}{load_module $Onestop::Test::MODULE;}m;
-$conf =~ s{^user .*$}{}m;
 # the harness stops nginx by its pid file and reads its error log
-$conf =~ s{^pid .*$}{pid $dir/nginx.pid;}m;
-$conf =~ s{^error_log \S+}{error_log $dir/error.log}m;
-$conf =~ s{\bvar/follower-store\b}{$dir/store}g;
-$conf =~ s{\bvar/}{$dir/}g;
-$conf =~ s{127\.0\.0\.1:8081}{127.0.0.1:$port}g;
-$conf =~ s{server 127\.0\.0\.1:8080;}{server 127.0.0.1:$dead;}g;
-$conf =~ s{127\.0\.0\.1:6379}{127.0.0.1:$rport}g;
-$t->spew('nginx.conf', $conf);
-$t->spew('calendar-vn.txt',
-    Onestop::Test::slurp("$Onestop::Test::ROOT/conf/calendar-vn.txt"));
+$t->write_shipped_conf('follower', primary => $dead, redis => $rport);
 ok($t->start, 'conf/follower.conf starts') or BAIL_OUT($t->error_log);
 
 my $r = $t->get('/api/v1/apologies?limit=1');

@@ -31,46 +31,20 @@ alarm 120;
 # --- the primary: conf/onestop.conf ---
 
 my $p = Onestop::Test->new(workers => 1);
-my $pdir = $p->dir;
 my ($rc, $out, $err) = $p->cli('demo', '300');
 is($rc, 0, 'the primary\'s store') or diag($err);
 $p->spew('keys', sha256_hex('fr-admin') . " * admin\n");
 $p->spew('qr.key', ('ef' x 32) . "\n");
-mkdir "$pdir/tmp";
-my $pc = Onestop::Test::slurp('conf/onestop.conf');
-$pc =~ s{^load_module .*$}{load_module $Onestop::Test::MODULE;}m;
-$pc =~ s{^user .*$}{}m;
-$pc =~ s{^\s*onestop_redis .*$}{}m;
-$pc =~ s{\bvar/}{$pdir/}g;
-my $pport = $p->port;
-$pc =~ s{127\.0\.0\.1:8080}{127.0.0.1:$pport}g;
-$p->spew('nginx.conf', $pc);
-$p->spew('calendar-vn.txt',
-    Onestop::Test::slurp("$Onestop::Test::ROOT/conf/calendar-vn.txt"));
+$p->write_shipped_conf('onestop');
 ok($p->start, 'the primary starts') or BAIL_OUT($p->error_log);
 
 # --- the read node: conf/follower.conf ---
 
 my $t = Onestop::Test->new(workers => 1);
-my $dir = $t->dir;
 my $rport = $t->start_redis;
 ($rc, $out, $err) = $t->cli('demo', '300');
 is($rc, 0, 'the read node\'s store') or diag($err);
-mkdir "$dir/tmp";
-my $fc = Onestop::Test::slurp('conf/follower.conf');
-$fc =~ s{^load_module .*$}{load_module $Onestop::Test::MODULE;}m;
-$fc =~ s{^user .*$}{}m;
-$fc =~ s{^pid .*$}{pid $dir/nginx.pid;}m;
-$fc =~ s{^error_log \S+}{error_log $dir/error.log}m;
-$fc =~ s{\bvar/follower-store\b}{$dir/store}g;
-$fc =~ s{\bvar/}{$dir/}g;
-my $fport = $t->port;
-$fc =~ s{127\.0\.0\.1:8081}{127.0.0.1:$fport}g;
-$fc =~ s{server 127\.0\.0\.1:8080;}{server 127.0.0.1:$pport;}g;
-$fc =~ s{127\.0\.0\.1:6379}{127.0.0.1:$rport}g;
-$t->spew('nginx.conf', $fc);
-$t->spew('calendar-vn.txt',
-    Onestop::Test::slurp("$Onestop::Test::ROOT/conf/calendar-vn.txt"));
+$t->write_shipped_conf('follower', primary => $p->port, redis => $rport);
 ok($t->start, 'the read node starts') or BAIL_OUT($t->error_log);
 
 # --- ten citizens, each from an address of its own, evaluate at once ---

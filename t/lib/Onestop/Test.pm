@@ -202,6 +202,38 @@ sub standard_conf {
     return $http;
 }
 
+# a shipped configuration, conf/NAME.conf ("onestop": the primary of make
+# run; "follower": its read node), written as the test's nginx.conf with
+# only what must move moved: the module built here, no user, its pid file
+# and logs and var/ in the test's directory, its port the test's, the
+# calendar beside it.  Options:
+#   primary => PORT   the follower's primary (its upstream), else 8080 stays
+#   redis => PORT     Redis's port (a follower's onestop_follow); without
+#                     it the primary's onestop_redis line is taken out
+sub write_shipped_conf {
+    my ($self, $name, %o) = @_;
+    my $dir = $self->{dir};
+    my $conf = slurp("$ROOT/conf/$name.conf");
+    die "write_shipped_conf: no conf/$name.conf\n" unless length $conf;
+    $conf =~ s{^load_module .*$}{load_module $MODULE;}m;
+    $conf =~ s{^user .*$}{}m;
+    $conf =~ s{^pid .*$}{pid $dir/nginx.pid;}m;
+    $conf =~ s{^error_log \S+}{error_log $dir/error.log}m;
+    $conf =~ s{\bvar/follower-store\b}{$dir/store}g;
+    $conf =~ s{\bvar/}{$dir/}g;
+    $conf =~ s{server 127\.0\.0\.1:8080;}{server 127.0.0.1:$o{primary};}g
+        if $o{primary};
+    $conf =~ s{127\.0\.0\.1:808[01]\b}{127.0.0.1:$self->{port}}g;
+    if ($o{redis}) {
+        $conf =~ s{127\.0\.0\.1:6379}{127.0.0.1:$o{redis}}g;
+    } else {
+        $conf =~ s{^\s*onestop_redis .*$}{}mg;
+    }
+    mkdir "$dir/tmp";
+    $self->spew('calendar-vn.txt', slurp("$ROOT/conf/calendar-vn.txt"));
+    return $self->spew('nginx.conf', $conf);
+}
+
 # write the standard configuration; main => 'text' as for write_conf
 sub write_standard_conf {
     my ($self, %o) = @_;
