@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "onestop_batch_int.h"
+#include "onestop_util.h"
 
 
 typedef struct {
@@ -51,6 +52,9 @@ static int lookup_key(const key_t_ *keys, const char *s, size_t len);
 static int set_string(onestop_batch_parser_t *p, onestop_str_t *dst,
     int type, const char *s, size_t len, size_t max, int required,
     const char *why);
+static int set_text(onestop_batch_parser_t *p, onestop_str_t *dst,
+    int type, const char *s, size_t len, size_t max, int required,
+    const char *why, const char *invisible);
 static int set_time(onestop_batch_parser_t *p, onestop_ts_t *ts, int type,
     const char *s, size_t len, const char *why);
 
@@ -300,6 +304,23 @@ set_string(onestop_batch_parser_t *p, onestop_str_t *dst, int type,
 }
 
 
+/* a text people read: no character they cannot see (onestop_util.h), or
+ * the record is refused with `invisible`, which names the member */
+
+static int
+set_text(onestop_batch_parser_t *p, onestop_str_t *dst, int type,
+    const char *s, size_t len, size_t max, int required, const char *why,
+    const char *invisible)
+{
+    if (type == V_STRING && onestop_text_invisible(s, len)) {
+        onestop_rec_error(p, invisible);
+        return 0;
+    }
+
+    return set_string(p, dst, type, s, len, max, required, why);
+}
+
+
 static int
 set_time(onestop_batch_parser_t *p, onestop_ts_t *ts, int type,
     const char *s, size_t len, const char *why)
@@ -383,9 +404,10 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
         switch (p->key) {
 
         case K_NAME:
-            if (set_string(p, &r->name, type, s, len, ONESTOP_NAME_MAX, 1,
-                           "applicant.name must be a string of 1 to 256 "
-                           "bytes") != 0)
+            if (set_text(p, &r->name, type, s, len, ONESTOP_NAME_MAX, 1,
+                         "applicant.name must be a string of 1 to 256 "
+                         "bytes",
+                         "applicant.name " ONESTOP_TEXT_INVISIBLE) != 0)
             {
                 return -1;
             }
@@ -413,14 +435,16 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
             return 0;
 
         case K_PHONE:
-            return set_string(p, &r->phone, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.phone must be a string of at most "
-                                 "256 bytes");
+            return set_text(p, &r->phone, type, s, len, ONESTOP_CONTACT_MAX,
+                            0, "contact.phone must be a string of at most "
+                               "256 bytes",
+                            "contact.phone " ONESTOP_TEXT_INVISIBLE);
 
         case K_EMAIL:
-            return set_string(p, &r->email, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.email must be a string of at most "
-                                 "256 bytes");
+            return set_text(p, &r->email, type, s, len, ONESTOP_CONTACT_MAX,
+                            0, "contact.email must be a string of at most "
+                               "256 bytes",
+                            "contact.email " ONESTOP_TEXT_INVISIBLE);
 
         case K_ISSUED:
             return set_time(p, &r->t[ONESTOP_T_APOLOGY_ISSUED], type, s, len,
@@ -433,9 +457,10 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
                             "time, years 1990-2100");
 
         case K_REASON:
-            return set_string(p, &r->reason, type, s, len, ONESTOP_REASON_MAX,
-                              0, "apology.reason must be a string of at most "
-                                 "4096 bytes");
+            return set_text(p, &r->reason, type, s, len, ONESTOP_REASON_MAX,
+                            0, "apology.reason must be a string of at most "
+                               "4096 bytes",
+                            "apology.reason " ONESTOP_TEXT_INVISIBLE);
         }
 
         return 0;

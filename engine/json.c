@@ -120,6 +120,23 @@ tree_array(yajl_val doc, const char *member, int *bad)
 }
 
 
+/* a name every page and answer shows: 1, and the message, when it holds
+ * a character no reader can see (onestop_text_invisible) */
+
+static int
+name_invisible(onestop_catalog_doc_t *doc, const char *list, size_t i,
+    const onestop_str_t *name)
+{
+    if (!onestop_text_invisible(name->data, name->len)) {
+        return 0;
+    }
+
+    snprintf(doc->message, sizeof(doc->message),
+             "%s[%zu].name " ONESTOP_TEXT_INVISIBLE, list, i);
+    return 1;
+}
+
+
 int
 onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len)
@@ -239,6 +256,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             return 422;
         }
 
+        if (name_invisible(doc, "agencies", i, &doc->agencies[i].name)) {
+            yajl_tree_free(tree);
+            return 422;
+        }
+
         doc->agencies[i].level = level;
     }
 
@@ -261,6 +283,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             snprintf(doc->message, sizeof(doc->message),
                      "fields[%zu] needs an id (1 to 64 bytes of A-Z a-z 0-9 "
                      ". - _) and a name of 1 to 256 bytes", i);
+            yajl_tree_free(tree);
+            return 422;
+        }
+
+        if (name_invisible(doc, "fields", i, &doc->fields[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }
@@ -289,6 +316,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
                      "procedures[%zu] needs an id (1 to 64 bytes of A-Z a-z "
                      "0-9 . - _), a name of 1 to 256 bytes and a field id",
                      i);
+            yajl_tree_free(tree);
+            return 422;
+        }
+
+        if (name_invisible(doc, "procedures", i, &doc->procedures[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }
