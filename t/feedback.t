@@ -277,12 +277,12 @@ is($r->{status}, 400, 'kind without subject=feedback: 400');
             "question $item->{id}: the list holds the bytes it answers alone")
             or diag("$one->{content}\n$r->{content}");
     }
-    my $cat = decode_json(encode('UTF-8', Onestop::Test::catalog_json()));
+    my $cat = decode_json(Onestop::Test::catalog_json());
     $_->{name} = 'Sở Tư pháp tỉnh Long An'
         for grep { $_->{id} eq '000.00.12.H36' } @{ $cat->{agencies} };
     $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
         body => $json->encode($cat));
-    is($r->{status}, 200, 'an agency renamed');
+    is($r->{status}, 200, "an agency renamed") or diag($r->{content});
     ($r, $list) = jget('/api/v1/feedback?agency=000.00.12.H36');
     is($list->{items}[0]{agency}{name}, 'Sở Tư pháp tỉnh Long An',
         'the list names it as the catalog does now');
