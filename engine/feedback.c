@@ -585,6 +585,26 @@ ask_rules(onestop_feedback_op_t *op)
         return "agency and procedure are catalog ids";
     }
 
+    /* what is published, and the contact an official answers: no
+     * character a reader cannot see or that turns the text around it (a
+     * subject that reads backwards on the portal's page) */
+
+    if (onestop_text_invisible(op->subject.data, op->subject.len)) {
+        return "subject " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->text.data, op->text.len)) {
+        return "text " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->name.data, op->name.len)) {
+        return "name " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->contact.data, op->contact.len)) {
+        return "contact " ONESTOP_TEXT_INVISIBLE;
+    }
+
     return NULL;
 }
 
@@ -858,6 +878,11 @@ onestop_feedback_request(onestop_feedback_op_t *op, int mode, uint64_t id,
 
         if (op->answer.len > ONESTOP_FB_ANSWER_MAX) {
             *message = "answer is at most 16000 bytes";
+            return 422;
+        }
+
+        if (onestop_text_invisible(op->answer.data, op->answer.len)) {
+            *message = "answer " ONESTOP_TEXT_INVISIBLE;
             return 422;
         }
 

@@ -1,11 +1,11 @@
 #!/usr/bin/perl
 
 # Control characters in what writers send (a JSON string may hold
-# \u0000 or \u0001): a record's are refused (t/invisible_text.t), TAB
-# kept; where they are stored (a question's), the JSON answers keep them,
-# escaped, and the pages show U+FFFD in their place, never the raw bytes
-# that HTML forbids (a NUL, a C0 control), nor U+FFFE and U+FFFF, which
-# XML forbids.
+# \u0000 or \u0001): a record's and a question's are refused
+# (t/invisible_text.t), TAB kept; where they are stored (U+FFFE, U+FFFF),
+# the JSON answers keep them, and the pages show U+FFFD in their place,
+# never the raw bytes that HTML forbids (a NUL, a C0 control), nor U+FFFE
+# and U+FFFF, which XML forbids.
 
 use v5.36;
 use utf8;
@@ -89,8 +89,14 @@ $r = $t->http('POST', '/api/v1/feedback',
     body => encode('UTF-8', '{"kind": "question", "agency": "000.00.12.H36", "subject": '
         . '"H\u0000i", "text": "T\u0007xt", "name": "Lê Văn Tám", '
         . '"contact": "0912345678"}'));
-is($r->{status}, 201, 'a question with control characters')
+is($r->{status}, 422, 'a question with control characters: refused')
     or diag($r->{content});
+$r = $t->http('POST', '/api/v1/feedback',
+    headers => {'Content-Type' => 'application/json'},
+    body => encode('UTF-8', '{"kind": "question", "agency": "000.00.12.H36", "subject": '
+        . '"H\ti", "text": "T\r\nxt", "name": "Lê Văn Tám", '
+        . '"contact": "0912345678"}'));
+is($r->{status}, 201, 'a question with white space') or diag($r->{content});
 $r = $t->http('POST', '/api/v1/ingest/feedback/1', headers => {%admin,
     'Content-Type' => 'application/json'},
     body => $json->encode({answer => 'Đã trả lời.', publish => JSON::PP::true}));

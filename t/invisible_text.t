@@ -26,7 +26,12 @@ my $json = JSON::PP->new->utf8->canonical;
 
 my $t = Onestop::Test->new(today => '2024-06-20');
 $t->spew('keys', sha256_hex('it-admin') . " * admin\n");
-$t->write_standard_conf(serve => [qw(ingest lookup)]);
+$ENV{ONESTOP_TIME} = '10:00';
+$t->write_standard_conf(serve => [qw(ingest lookup)],
+    server => "location /api/v1/feedback { onestop_feedback json; }\n"
+        . "location /hoi-dap { onestop_feedback html; }\n"
+        . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n",
+    main => "env ONESTOP_TIME;\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 my %admin = (Authorization => 'Bearer it-admin');
@@ -119,6 +124,44 @@ for my $list (qw(agencies fields procedures)) {
 }
 $j = eval { $json->decode($t->get('/api/v1/dossiers/IT-LINES')->{content}) };
 is($j->{field}{name}, 'Tư pháp', 'the catalog as it was');
+
+# a citizen's question (Điều 13), published once answered: the same rule
+# for its subject, text, name and contact, by JSON and by the page's form;
+# an official's answer likewise
+my %q = (kind => 'question', agency => '000.00.12.H36',
+    subject => 'Hỏi về lý lịch', text => "Xin hỏi:\r\n\tthủ tục?",
+    name => 'Lê Văn Tám', contact => 'tam@example.vn');
+for my $f (qw(subject text name contact)) {
+    for my $c ("\x{202e}", "\x{7}", "\x{2028}", "\x{feff}") {
+        my $v = $f eq 'contact' ? "tam$c\@example.vn" : "$q{$f}$c.";
+        $r = $t->http('POST', '/api/v1/feedback',
+            headers => {'Content-Type' => 'application/json'},
+            body => $json->encode({%q, $f => $v}));
+        is($r->{status}, 422, sprintf('a question, %s with U+%04X: 422', $f,
+            ord $c));
+        like($r->{content}, qr/"$f holds a control or invisible character/,
+            'the field named');
+    }
+    my ($r, $page) = $t->form('/hoi-dap', %q, $f => "$q{$f}\x{202e}",
+        website => '');
+    is($r->{status}, 422, "by the form, $f with U+202E: 422");
+    like($page, qr/$f holds a control or invisible character/,
+        'the page says which');
+}
+$r = $t->http('POST', '/api/v1/feedback',
+    headers => {'Content-Type' => 'application/json'},
+    body => $json->encode(\%q));
+is($r->{status}, 201, 'the question with its lines') or diag($r->{content});
+$j = eval { $json->decode($t->get('/api/v1/ingest/feedback?status=open',
+    headers => \%admin)->{content}) } // {};
+is(scalar @{ $j->{items} // [] }, 1, 'none of the refused ones stored');
+$r = $t->http('POST', '/api/v1/ingest/feedback/1', headers => {%admin,
+    'Content-Type' => 'application/json'},
+    body => $json->encode({answer => "Đã trả lời\x{202e}.",
+                           publish => JSON::PP::true}));
+is($r->{status}, 422, "an official's answer with U+202E: 422");
+like($r->{content}, qr/"answer holds a control or invisible character/,
+    'the answer named');
 
 $t->stop;
 $t->check_log;
