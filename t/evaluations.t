@@ -822,6 +822,7 @@ summary_ok('of everything at the end, by agency', group => 'agency');
         headers => \%admin);
     is($r->{status}, 200, 'EV-A4 deleted') or diag($r->{content});
     my $before = @EVALS;
+    my @gone = grep { $_->{code} eq 'EV-A4' } @EVALS;
     @EVALS = grep { $_->{code} ne 'EV-A4' } @EVALS;
     is(scalar @EVALS, $before - 1, 'it had an evaluation');
     summary_ok('after EV-A4 was deleted', group => 'agency');
@@ -829,6 +830,23 @@ summary_ok('of everything at the end, by agency', group => 'agency');
         from => '2024-06-15', to => '2024-06-15');
     my ($rc, $out, $err) = $t->cli('verify');
     is($rc, 0, 'verify is clean after both') or diag("$out$err");
+
+    # brought back by a later version (SPEC section 5): with its
+    # evaluation, the citizen's, which the summaries count again; the code
+    # was spent once (Điều 12), so a second evaluation is still 409
+    my ($rec4) = grep { $_->{code} eq 'EV-A4' } @recs;
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode([{%$rec4, version => 5}]));
+    is($r->{status}, 200, 'EV-A4 brought back') or diag($r->{content});
+    ($r) = post_json({code => 'EV-A4', answers => {2 => 0, 7 => 0}}, %admin);
+    is($r->{status}, 409, 'EV-A4 brought back: evaluated once already')
+        or diag($r->{content});
+    push @EVALS, @gone;
+    summary_ok('after EV-A4 was brought back', group => 'agency');
+    summary_ok('after EV-A4 was brought back, by channel',
+        group => 'channel', from => '2024-06-15', to => '2024-06-15');
+    ($rc, $out, $err) = $t->cli('verify');
+    is($rc, 0, 'verify is clean after it') or diag("$out$err");
 }
 
 # a version that moves an evaluated dossier to another agency, procedure
