@@ -200,6 +200,7 @@ onestop_rec_begin(onestop_batch_parser_t *p)
     p->key = K_UNKNOWN;
     p->rec_error = NULL;
     p->seen = 0;
+    p->given = 0;
 
     return 0;
 }
@@ -604,14 +605,62 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
 /* the key of a member where the parser stands: a record's, or one of
  * its objects' (K_UNKNOWN: skipped whole) */
 
+static const char *const  twice[] = {
+    [K_CODE] = "code is given twice",
+    [K_VERSION] = "version is given twice",
+    [K_AGENCY] = "agency is given twice",
+    [K_PROCEDURE] = "procedure is given twice",
+    [K_CHANNEL] = "channel is given twice",
+    [K_RETURN_CHANNEL] = "return_channel is given twice",
+    [K_APPLICANT] = "applicant is given twice",
+    [K_CONTACT] = "contact is given twice",
+    [K_RECEIVED] = "received_at is given twice",
+    [K_DUE] = "due_at is given twice",
+    [K_RESOLVED] = "resolved_at is given twice",
+    [K_RETURNED] = "returned_at is given twice",
+    [K_WITHDRAWN] = "withdrawn_at is given twice",
+    [K_APOLOGY] = "apology is given twice",
+    [K_NAME] = "applicant.name is given twice",
+    [K_TYPE] = "applicant.type is given twice",
+    [K_PHONE] = "contact.phone is given twice",
+    [K_EMAIL] = "contact.email is given twice",
+    [K_ISSUED] = "apology.issued_at is given twice",
+    [K_NEW_DUE] = "apology.new_due_at is given twice",
+    [K_REASON] = "apology.reason is given twice",
+    [K_SUBMITTED] = "submitted_at is given twice",
+    [K_NOTIFY] = "notify is given twice",
+    [K_DUE_CHANGE] = "due_change is given twice"
+};
+
+
+/*
+ * The key of a member where the parser stands: a record's, or one of its
+ * objects' (K_UNKNOWN: skipped whole).  A member named twice makes the
+ * record invalid: which of the two a reader takes differs from one JSON
+ * library to another (the first, the last), and a write must mean one
+ * record, the one the writer's own log and any gateway in between read.
+ */
 int
 onestop_rec_key(onestop_batch_parser_t *p, const char *s, size_t len)
 {
+    int  k;
+
     if (p->depth == p->rec_depth) {
-        return lookup_key(record_keys, s, len);
+        k = lookup_key(record_keys, s, len);
+
+    } else {
+        k = lookup_key(p->sub == SUB_APPLICANT ? applicant_keys
+                       : p->sub == SUB_CONTACT ? contact_keys
+                       : apology_keys, s, len);
     }
 
-    return lookup_key(p->sub == SUB_APPLICANT ? applicant_keys
-                      : p->sub == SUB_CONTACT ? contact_keys
-                      : apology_keys, s, len);
+    if (k != K_UNKNOWN) {
+        if (p->given & SEEN(k)) {
+            onestop_rec_error(p, twice[k]);
+        }
+
+        p->given |= SEEN(k);
+    }
+
+    return k;
 }
