@@ -131,6 +131,8 @@ is_deeply([$rc, $j->{status_text}], [0, 'Đang giải quyết (quá hạn)'],
     record(code => 'ATOM-3', channel => 'carrier-pigeon')));
 isnt($rc, 0, 'import with a bad record fails');
 one_line_ok($err, 'a bad record');
+like($err, qr/^onestop: line 3: channel must be/,
+    'the line named as an editor counts it (the third)');
 ($rc) = cli_get('ATOM-1');
 isnt($rc, 0, 'nothing of the failed import is there');
 
@@ -138,6 +140,9 @@ isnt($rc, 0, 'nothing of the failed import is there');
     \(ndjson(record(code => 'ATOM-4')) . "{\"code\": \"ATOM-5\",\n"));
 isnt($rc, 0, 'import with a line that is not JSON fails');
 one_line_ok($err, 'a line that is not JSON');
+like($err, qr/^onestop: line 2 is not valid JSON/,
+    'the line named as an editor counts it (the second), as for a bad record')
+    or diag($err);
 ($rc) = cli_get('ATOM-4');
 isnt($rc, 0, 'nothing of it is there');
 
@@ -150,6 +155,9 @@ one_line_ok($err, 'a lexical error');
     . '{"code": "ATOM-8", "applicant": {"name": "L' . "\xff\xfe" . '"}}' . "\n"));
 isnt($rc, 0, 'import with invalid UTF-8 fails');
 one_line_ok($err, 'invalid UTF-8');
+like($err, qr/^onestop: line 2 (has invalid UTF-8|is not valid JSON)/,
+    'its line (the second)')
+    or diag($err);
 ($rc) = cli_get('ATOM-7');
 isnt($rc, 0, 'nothing of it is there');
 
