@@ -897,11 +897,10 @@ onestop_feedback_request(onestop_feedback_op_t *op, int mode, uint64_t id,
 
     op->op = ONESTOP_FB_ASK;
 
-    /* a dossier's code as typed or pasted: its spaces and lower case
-       forgiven (the copy is the arena's) */
+    /* a dossier's code as typed or pasted: its spaces forgiven, and its
+       lower case when it is not found as it is (feedback_db.c) */
 
     onestop_code_trim(&op->code.data, &op->code.len);
-    onestop_code_upper((char *) op->code.data, op->code.data, op->code.len);
 
     *message = ask_rules(op);
 
