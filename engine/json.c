@@ -150,6 +150,14 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
 
     memset(doc, 0, sizeof(onestop_catalog_doc_t));
 
+    /* a byte order mark in front (a file saved by Notepad): ignored, as
+     * a batch's (RFC 8259 section 8.1) */
+
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+
     /*
      * yajl lets overlong forms and raw surrogates through, turns a lone
      * escaped high surrogate into '?', and its tree cuts a string at a

@@ -53,6 +53,7 @@ struct onestop_batch_parser_s {
     const char         *rec_error;
     unsigned            seen;
     unsigned            given;          /* SEEN() of each member named */
+    unsigned            fed;            /* bytes were fed */
     onestop_record_t   *rec;
     onestop_batch_t    *batch;
 };

@@ -125,6 +125,13 @@ is($rc, 0, 'import - exits 0') or diag($err);
 is_deeply([$rc, $j->{status_text}], [0, 'Đang giải quyết (quá hạn)'],
     'a record from stdin');
 
+# a file saved with a byte order mark and CRLF (Windows' Notepad): read
+($rc, $out, $err) = $t->cli('import', '-', \("\xef\xbb\xbf" . join('',
+    map { $json->encode(record(code => "BOM-$_")) . "\r\n" } 1, 2)));
+is($rc, 0, 'import of a file with a BOM') or diag($err);
+($rc) = cli_get('BOM-2');
+is($rc, 0, 'its records there');
+
 # atomic: one bad line, nothing imported
 ($rc, $out, $err) = $t->cli('import', '-', \ndjson(
     record(code => 'ATOM-1'), record(code => 'ATOM-2'),
