@@ -307,6 +307,18 @@ error_ok($r, 422, undef, 'no answers member');
 error_ok($r, 400, 'bad_request', 'not JSON');
 ($r) = post_json('[1, 2]');
 error_ok($r, 400, 'bad_request', 'not an object');
+# a member given twice: libraries differ on which one they take (the
+# first here, the last there), so neither is, as the form's "a3 is given
+# twice" and a batch's records
+for my $twice ('{"token": "%s", "token": "%s", "answers": {"2": 2}}',
+    '{"token": "%s", "answers": {"2": 2, "2": 0}}',
+    '{"token": "%s", "answers": {"2": 2}, "answers": {"3": 0}}',
+    '{"token": "%s", "answers": {"2": 2}, "comment": "a", "comment": "b"}')
+{
+    ($r) = post_json(sprintf($twice, $tokA2, $tokA2));
+    error_ok($r, 400, 'bad_request', "given twice: $twice");
+    like($r->{content}, qr/given twice/, '  says so');
+}
 
 $r = $t->get('/api/v1/evaluations');
 error_ok($r, 405, undef, 'GET on the evaluations location');
