@@ -120,6 +120,81 @@ tree_array(yajl_val doc, const char *member, int *bad)
 }
 
 
+/* an id of one list of the document, where it stands */
+
+typedef struct {
+    const onestop_str_t  *id;
+    size_t                i;
+} doc_id_t;
+
+
+static int
+doc_id_cmp(const void *a, const void *b)
+{
+    const doc_id_t  *x = a, *y = b;
+    size_t           n;
+    int              c;
+
+    n = x->id->len < y->id->len ? x->id->len : y->id->len;
+    c = memcmp(x->id->data, y->id->data, n);
+
+    if (c != 0 || x->id->len != y->id->len) {
+        return c != 0 ? c : (x->id->len < y->id->len ? -1 : 1);
+    }
+
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+
+/*
+ * An id given twice in one list of the document: the second would
+ * silently undo the first (another level, parent or field, which a write
+ * may never change, and counted twice), so the document is refused with
+ * the later one named.  ids[i] is the id of entry i, apart `size` bytes.
+ * 1 (the message set), 0, or -1 out of memory.
+ */
+static int
+doc_id_twice(onestop_catalog_doc_t *doc, const char *list,
+    const void *first, size_t size, size_t n)
+{
+    size_t     i;
+    doc_id_t  *v;
+
+    if (n < 2) {
+        return 0;
+    }
+
+    v = malloc(n * sizeof(doc_id_t));
+
+    if (v == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        v[i].id = (const onestop_str_t *) ((const char *) first + i * size);
+        v[i].i = i;
+    }
+
+    qsort(v, n, sizeof(doc_id_t), doc_id_cmp);
+
+    for (i = 1; i < n; i++) {
+        if (v[i].id->len == v[i - 1].id->len
+            && memcmp(v[i].id->data, v[i - 1].id->data, v[i].id->len) == 0)
+        {
+            snprintf(doc->message, sizeof(doc->message),
+                     "%s[%zu]: the id \"%.*s\" is given twice (%s[%zu])",
+                     list, v[i].i, (int) v[i].id->len, v[i].id->data, list,
+                     v[i - 1].i);
+            free(v);
+            return 1;
+        }
+    }
+
+    free(v);
+    return 0;
+}
+
+
 /* a name every page and answer shows: 1, and the message, when it holds
  * a character no reader can see (onestop_text_invisible) */
 
@@ -141,7 +216,7 @@ int
 onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len)
 {
-    int                      bad, level;
+    int                      bad, level, rc;
     char                    *copy, errbuf[200];
     size_t                   i, n;
     yajl_val                 tree, a, e;
@@ -350,7 +425,25 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
         return 422;
     }
 
-    return 0;
+    rc = doc_id_twice(doc, "agencies", &doc->agencies[0].id,
+                      sizeof(onestop_cat_agency_in_t), doc->nagencies);
+
+    if (rc == 0) {
+        rc = doc_id_twice(doc, "fields", &doc->fields[0].id,
+                          sizeof(onestop_cat_entry_in_t), doc->nfields);
+    }
+
+    if (rc == 0) {
+        rc = doc_id_twice(doc, "procedures", &doc->procedures[0].id,
+                          sizeof(onestop_cat_entry_in_t), doc->nprocedures);
+    }
+
+    if (rc < 0) {
+        snprintf(doc->message, sizeof(doc->message), "out of memory");
+        return 500;
+    }
+
+    return rc ? 422 : 0;
 }
 
 
