@@ -105,6 +105,13 @@ like($j->{error}{message} // '', qr/4000 characters/, 'says so');
 is($r->{status}, 422, 'a contact that is neither phone nor e-mail: 422');
 ($r, $j) = jpost('/api/v1/feedback', 'not json');
 is($r->{status}, 400, 'not JSON: 400');
+# a member given twice: which one a library takes differs (yajl's tree the
+# first, most others the last), so neither is, as the form's
+($r, $j) = jpost('/api/v1/feedback', '{"kind": "question", "subject": "s", '
+    . '"text": "t", "name": "n", "contact": "0912345678", '
+    . '"agency": "000.00.12.H36", "agency": "000.00.15.H36"}');
+is($r->{status}, 400, 'a member given twice: 400');
+like($j->{error}{message} // '', qr/given twice/, 'says so');
 ($r, $j) = jpost('/api/v1/feedback', {kind => 'question', subject => 's',
     text => 't', name => 'n', contact => '0912345678', agency => 'NOPE'});
 is($r->{status}, 422, 'an agency not in the catalog: 422');
