@@ -578,6 +578,17 @@ onestop_batch_feed(onestop_batch_t *b, const void *data, size_t len)
         return -1;
     }
 
+    /* a byte order mark before the first record, as Windows' Notepad
+     * saves UTF-8: RFC 8259 lets a parser ignore it, and nothing would
+     * show the operator why the first line is "not valid JSON" */
+
+    if (!p->fed && len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
+        s += 3;
+        len -= 3;
+    }
+
+    p->fed |= (len > 0);
+
     if (!p->ndjson) {
         return feed_yajl(b, s, len);
     }

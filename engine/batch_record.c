@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "onestop_batch_int.h"
+#include "onestop_util.h"
 
 
 typedef struct {
@@ -51,6 +52,9 @@ static int lookup_key(const key_t_ *keys, const char *s, size_t len);
 static int set_string(onestop_batch_parser_t *p, onestop_str_t *dst,
     int type, const char *s, size_t len, size_t max, int required,
     const char *why);
+static int set_text(onestop_batch_parser_t *p, onestop_str_t *dst,
+    int type, const char *s, size_t len, size_t max, int required,
+    const char *why, const char *invisible);
 static int set_time(onestop_batch_parser_t *p, onestop_ts_t *ts, int type,
     const char *s, size_t len, const char *why);
 
@@ -197,6 +201,7 @@ onestop_rec_begin(onestop_batch_parser_t *p)
     p->key = K_UNKNOWN;
     p->rec_error = NULL;
     p->seen = 0;
+    p->given = 0;
 
     return 0;
 }
@@ -301,6 +306,23 @@ set_string(onestop_batch_parser_t *p, onestop_str_t *dst, int type,
 }
 
 
+/* a text people read: no character they cannot see (onestop_util.h), or
+ * the record is refused with `invisible`, which names the member */
+
+static int
+set_text(onestop_batch_parser_t *p, onestop_str_t *dst, int type,
+    const char *s, size_t len, size_t max, int required, const char *why,
+    const char *invisible)
+{
+    if (type == V_STRING && onestop_text_invisible(s, len)) {
+        onestop_rec_error(p, invisible);
+        return 0;
+    }
+
+    return set_string(p, dst, type, s, len, max, required, why);
+}
+
+
 static int
 set_time(onestop_batch_parser_t *p, onestop_ts_t *ts, int type,
     const char *s, size_t len, const char *why)
@@ -384,9 +406,10 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
         switch (p->key) {
 
         case K_NAME:
-            if (set_string(p, &r->name, type, s, len, ONESTOP_NAME_MAX, 1,
-                           "applicant.name must be a string of 1 to 256 "
-                           "bytes") != 0)
+            if (set_text(p, &r->name, type, s, len, ONESTOP_NAME_MAX, 1,
+                         "applicant.name must be a string of 1 to 256 "
+                         "bytes",
+                         "applicant.name " ONESTOP_TEXT_INVISIBLE) != 0)
             {
                 return -1;
             }
@@ -414,14 +437,16 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
             return 0;
 
         case K_PHONE:
-            return set_string(p, &r->phone, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.phone must be a string of at most "
-                                 "256 bytes");
+            return set_text(p, &r->phone, type, s, len, ONESTOP_CONTACT_MAX,
+                            0, "contact.phone must be a string of at most "
+                               "256 bytes",
+                            "contact.phone " ONESTOP_TEXT_INVISIBLE);
 
         case K_EMAIL:
-            return set_string(p, &r->email, type, s, len, ONESTOP_CONTACT_MAX,
-                              0, "contact.email must be a string of at most "
-                                 "256 bytes");
+            return set_text(p, &r->email, type, s, len, ONESTOP_CONTACT_MAX,
+                            0, "contact.email must be a string of at most "
+                               "256 bytes",
+                            "contact.email " ONESTOP_TEXT_INVISIBLE);
 
         case K_ISSUED:
             return set_time(p, &r->t[ONESTOP_T_APOLOGY_ISSUED], type, s, len,
@@ -434,9 +459,10 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
                             "time, years 1990-2100");
 
         case K_REASON:
-            return set_string(p, &r->reason, type, s, len, ONESTOP_REASON_MAX,
-                              0, "apology.reason must be a string of at most "
-                                 "4096 bytes");
+            return set_text(p, &r->reason, type, s, len, ONESTOP_REASON_MAX,
+                            0, "apology.reason must be a string of at most "
+                               "4096 bytes",
+                            "apology.reason " ONESTOP_TEXT_INVISIBLE);
         }
 
         return 0;
@@ -580,14 +606,62 @@ onestop_rec_value(onestop_batch_parser_t *p, int type, const char *s,
 /* the key of a member where the parser stands: a record's, or one of
  * its objects' (K_UNKNOWN: skipped whole) */
 
+static const char *const  twice[] = {
+    [K_CODE] = "code is given twice",
+    [K_VERSION] = "version is given twice",
+    [K_AGENCY] = "agency is given twice",
+    [K_PROCEDURE] = "procedure is given twice",
+    [K_CHANNEL] = "channel is given twice",
+    [K_RETURN_CHANNEL] = "return_channel is given twice",
+    [K_APPLICANT] = "applicant is given twice",
+    [K_CONTACT] = "contact is given twice",
+    [K_RECEIVED] = "received_at is given twice",
+    [K_DUE] = "due_at is given twice",
+    [K_RESOLVED] = "resolved_at is given twice",
+    [K_RETURNED] = "returned_at is given twice",
+    [K_WITHDRAWN] = "withdrawn_at is given twice",
+    [K_APOLOGY] = "apology is given twice",
+    [K_NAME] = "applicant.name is given twice",
+    [K_TYPE] = "applicant.type is given twice",
+    [K_PHONE] = "contact.phone is given twice",
+    [K_EMAIL] = "contact.email is given twice",
+    [K_ISSUED] = "apology.issued_at is given twice",
+    [K_NEW_DUE] = "apology.new_due_at is given twice",
+    [K_REASON] = "apology.reason is given twice",
+    [K_SUBMITTED] = "submitted_at is given twice",
+    [K_NOTIFY] = "notify is given twice",
+    [K_DUE_CHANGE] = "due_change is given twice"
+};
+
+
+/*
+ * The key of a member where the parser stands: a record's, or one of its
+ * objects' (K_UNKNOWN: skipped whole).  A member named twice makes the
+ * record invalid: which of the two a reader takes differs from one JSON
+ * library to another (the first, the last), and a write must mean one
+ * record, the one the writer's own log and any gateway in between read.
+ */
 int
 onestop_rec_key(onestop_batch_parser_t *p, const char *s, size_t len)
 {
+    int  k;
+
     if (p->depth == p->rec_depth) {
-        return lookup_key(record_keys, s, len);
+        k = lookup_key(record_keys, s, len);
+
+    } else {
+        k = lookup_key(p->sub == SUB_APPLICANT ? applicant_keys
+                       : p->sub == SUB_CONTACT ? contact_keys
+                       : apology_keys, s, len);
     }
 
-    return lookup_key(p->sub == SUB_APPLICANT ? applicant_keys
-                      : p->sub == SUB_CONTACT ? contact_keys
-                      : apology_keys, s, len);
+    if (k != K_UNKNOWN) {
+        if (p->given & SEEN(k)) {
+            onestop_rec_error(p, twice[k]);
+        }
+
+        p->given |= SEEN(k);
+    }
+
+    return k;
 }

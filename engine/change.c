@@ -96,12 +96,15 @@ apology_index(onestop_store_t *st, MDB_txn *txn, const onestop_record_t *old,
  * An evaluation follows its dossier (Circular 01/2018, Art. 13: index 1
  * is the time the dossier took): a later version that changes when it was
  * resolved rewrites index 1 as the new timeliness gives it (early 2, on
- * time 1, late 0, as write.c computes it), and a deleted dossier takes its
- * evaluation and the evaluation's day with it.  A version that moves the
+ * time 1, late 0, as write.c computes it).  A version that moves the
  * dossier to another agency, procedure or intake channel moves the
  * evaluation too, since the summaries group evaluations as the counters
  * group the dossier (a corrected agency must not keep the old one's
- * score).  Only a dossier that was stored before can have one.
+ * score).  A deleted dossier takes the evaluation's day out, so that the
+ * summaries leave it, but the evaluation stays: the code was spent once
+ * (Điều 12), and a version that brings the dossier back brings its
+ * evaluation back to the summaries, following that version, rather than
+ * a second one.  old is NULL for a dossier new or brought back.
  */
 static int
 evaluation_follow(onestop_store_t *st, MDB_txn *txn,
@@ -110,29 +113,32 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 {
     int                    rc;
     int64_t                at;
-    int                    moved;
+    int                    moved, back;
     uint8_t                key[4 + ONESTOP_CODE_MAX], a1 = 0, *val, *p;
     MDB_val                k, v, d;
     onestop_status_e       status;
 
-    if (old == NULL || old->tombstone) {
+    back = (old == NULL || old->tombstone);
+
+    if (back && r->tombstone) {
         return 0;
     }
 
-    moved = !r->tombstone
+    moved = !back && !r->tombstone
             && (r->agency_id != old->agency_id
                 || r->procedure_id != old->procedure_id
                 || r->channel != old->channel);
 
-    /* only a deletion, or a finished version whose time taken scores
-     * otherwise than the last one's, can change an evaluation: the rest of
-     * the writes (most of them) read nothing more */
+    /* only a deletion, a dossier brought back, or a finished version
+     * whose time taken scores otherwise than the last one's, can change an
+     * evaluation: the rest of the writes (most of them) read nothing more
+     * (a new dossier reads that it has none) */
 
     status = onestop_record_status(r);
 
     if (!r->tombstone) {
         if (status != ONESTOP_RESOLVED && status != ONESTOP_RETURNED) {
-            if (!moved) {
+            if (!moved && !back) {
                 return 0;   /* no time taken to judge: left as it was */
             }
 
@@ -140,14 +146,18 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
 
         } else {
             a1 = (uint8_t) onestop_record_time_score(r, st->offset);
-            status = onestop_record_status(old);
 
-            if (!moved
-                && (status == ONESTOP_RESOLVED || status == ONESTOP_RETURNED)
-                && (uint8_t) onestop_record_time_score(old, st->offset)
-                   == a1)
-            {
-                return 0;
+            if (!back) {
+                status = onestop_record_status(old);
+
+                if (!moved
+                    && (status == ONESTOP_RESOLVED
+                        || status == ONESTOP_RETURNED)
+                    && (uint8_t) onestop_record_time_score(old, st->offset)
+                       == a1)
+                {
+                    return 0;
+                }
             }
         }
     }
@@ -164,19 +174,33 @@ evaluation_follow(onestop_store_t *st, MDB_txn *txn,
         return MDB_CORRUPTED;
     }
 
-    if (r->tombstone) {
+    if (r->tombstone || back) {
         memcpy(&at, (uint8_t *) v.mv_data + ONESTOP_EVAL_AT, 8);
         be32(key, (uint32_t) onestop_sec_day(at, st->offset));
         memcpy(key + 4, code->data, code->len);
         d.mv_data = key;
         d.mv_size = 4 + code->len;
-        rc = mdb_del(txn, st->evaluation_days, &d, NULL);
 
-        if (rc != 0 && rc != MDB_NOTFOUND) {
+        if (r->tombstone) {
+            rc = mdb_del(txn, st->evaluation_days, &d, NULL);
+            return rc == MDB_NOTFOUND ? 0 : rc;
+        }
+
+        k.mv_data = "";
+        k.mv_size = 0;
+        rc = mdb_put(txn, st->evaluation_days, &d, &k, 0);
+
+        if (rc != 0) {
             return rc;
         }
 
-        return mdb_del(txn, st->evaluations, &k, NULL);
+        k.mv_data = (void *) code->data;
+        k.mv_size = code->len;
+        rc = mdb_get(txn, st->evaluations, &k, &v);  /* the put moved it */
+
+        if (rc != 0) {
+            return rc;
+        }
     }
 
     p = v.mv_data;

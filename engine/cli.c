@@ -360,13 +360,7 @@ cmd_import(onestop_store_t *st, const char *file)
     }
 
     if (onestop_batch_finish(&b) != 0) {
-        if (b.error == 422 && b.nitems > 0) {
-            fail("line %zu: %s (%zu invalid record(s); nothing imported)",
-                 b.items[0].index + 1, b.items[0].message, b.nfailed);
-        } else {
-            fail("%s; nothing imported", b.message);
-        }
-
+        onestop_cli_batch_refused(&b);
         onestop_batch_free(&b);
         return 1;
     }

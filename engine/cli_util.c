@@ -372,6 +372,19 @@ onestop_cli_report_write(onestop_store_t *st, onestop_write_t *w,
 }
 
 
+int
+onestop_cli_batch_refused(const onestop_batch_t *b)
+{
+    if (b->error == 422 && b->nitems > 0) {
+        return onestop_cli_fail("line %zu: %s (%zu invalid record(s); "
+                                "nothing imported)", b->items[0].index + 1,
+                                b->items[0].message, b->nfailed);
+    }
+
+    return onestop_cli_fail("%s; nothing imported", b->message);
+}
+
+
 /* what to do when a write found no room */
 
 const char *

@@ -92,6 +92,38 @@ evaluation_copy(onestop_str_t *dst, const char *s, char **buf)
 }
 
 
+/* the members of obj named twice (JSON libraries differ on which one
+ * they take, as for a batch's records): 1 when one is, of `names` (or of
+ * any name, names NULL) */
+
+static int
+evaluation_twice(yajl_val obj, const char *const *names)
+{
+    size_t              i, j;
+    const char *const  *n;
+
+    for (i = 0; i < obj->u.object.len; i++) {
+        for (n = names; n != NULL && *n != NULL; n++) {
+            if (strcmp(*n, obj->u.object.keys[i]) == 0) {
+                break;
+            }
+        }
+
+        if (n != NULL && *n == NULL) {
+            continue;                   /* a member not read: ignored */
+        }
+
+        for (j = i + 1; j < obj->u.object.len; j++) {
+            if (strcmp(obj->u.object.keys[i], obj->u.object.keys[j]) == 0) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 int
 onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
     size_t len, char *buf, const char **message)
@@ -122,6 +154,19 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
         return -1;
     }
 
+    answers = yajl_tree_get(tree, p_answers, yajl_t_any);
+
+    if (evaluation_twice(tree, (const char *const []) { "token", "code",
+                                   "answers", "comment", NULL })
+        || (answers != NULL && YAJL_IS_OBJECT(answers)
+            && evaluation_twice(answers, NULL)))
+    {
+        yajl_tree_free(tree);
+        *message = "a member is given twice (token, code, answers, comment "
+                   "or an index of answers)";
+        return -1;
+    }
+
     /* who: a token, or a code (the caller checks either) */
 
     v = yajl_tree_get(tree, p_token, yajl_t_string);
@@ -139,8 +184,6 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
     }
 
     /* the answers, then the comment: the first broken rule is kept */
-
-    answers = yajl_tree_get(tree, p_answers, yajl_t_any);
 
     if (answers == NULL || !YAJL_IS_OBJECT(answers)) {
         ev->invalid = "answers is an object of indices \"2\" to \"9\"";

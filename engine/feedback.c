@@ -606,6 +606,26 @@ ask_rules(onestop_feedback_op_t *op)
         return "agency and procedure are catalog ids";
     }
 
+    /* what is published, and the contact an official answers: no
+     * character a reader cannot see or that turns the text around it (a
+     * subject that reads backwards on the portal's page) */
+
+    if (onestop_text_invisible(op->subject.data, op->subject.len)) {
+        return "subject " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->text.data, op->text.len)) {
+        return "text " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->name.data, op->name.len)) {
+        return "name " ONESTOP_TEXT_INVISIBLE;
+    }
+
+    if (onestop_text_invisible(op->contact.data, op->contact.len)) {
+        return "contact " ONESTOP_TEXT_INVISIBLE;
+    }
+
     return NULL;
 }
 
@@ -672,6 +692,7 @@ from_json(onestop_feedback_op_t *op, bump_t *bp, const char *body,
 {
     int          i, rc;
     char         err[128];
+    size_t       j, k;
     yajl_val     tree, v, pub;
     const char  *s;
 
@@ -700,6 +721,19 @@ from_json(onestop_feedback_op_t *op, bump_t *bp, const char *body,
         yajl_tree_free(tree);
         *message = "the body is not a JSON object";
         return 400;
+    }
+
+    /* a member named twice: JSON libraries differ on which one they take
+     * (yajl's tree the first), so neither is, as the form's (args.c) */
+
+    for (j = 0; j < tree->u.object.len; j++) {
+        for (k = j + 1; k < tree->u.object.len; k++) {
+            if (strcmp(tree->u.object.keys[j], tree->u.object.keys[k]) == 0) {
+                yajl_tree_free(tree);
+                *message = "a member is given twice";
+                return 400;
+            }
+        }
     }
 
     rc = 0;
@@ -882,6 +916,11 @@ onestop_feedback_request(onestop_feedback_op_t *op, int mode, uint64_t id,
             return 422;
         }
 
+        if (onestop_text_invisible(op->answer.data, op->answer.len)) {
+            *message = "answer " ONESTOP_TEXT_INVISIBLE;
+            return 422;
+        }
+
         if (op->answer.len == 0 && op->publish < 0) {
             *message = "answer (with publish) or forward_to is required";
             return 422;
@@ -893,11 +932,10 @@ onestop_feedback_request(onestop_feedback_op_t *op, int mode, uint64_t id,
 
     op->op = ONESTOP_FB_ASK;
 
-    /* a dossier's code as typed or pasted: its spaces and lower case
-       forgiven (the copy is the arena's) */
+    /* a dossier's code as typed or pasted: its spaces forgiven, and its
+       lower case when it is not found as it is (feedback_db.c) */
 
     onestop_code_trim(&op->code.data, &op->code.len);
-    onestop_code_upper((char *) op->code.data, op->code.data, op->code.len);
 
     *message = ask_rules(op);
 

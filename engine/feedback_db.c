@@ -370,6 +370,20 @@ fb_ask(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
         k.mv_size = op->code.len;
         rc = mdb_get(txn, st->dossiers, &k, &v);
 
+        /* typed in lower case, as lookups forgive it (the agencies write
+         * codes in upper case; one stored in lower case is found first) */
+
+        if (rc == MDB_NOTFOUND
+            && onestop_code_upper((char *) code_key, op->code.data,
+                                  op->code.len))
+        {
+            rc = mdb_get(txn, st->dossiers, &k, &v);
+
+            if (rc == 0) {
+                memcpy((char *) op->code.data, code_key, op->code.len);
+            }
+        }
+
         if (rc != 0 && rc != MDB_NOTFOUND) {
             return rc;
         }

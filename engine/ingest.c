@@ -410,6 +410,14 @@ onestop_ingest_answer(onestop_buf_t *b, const onestop_write_t *w)
 }
 
 
+int
+onestop_api_key_presented(const char *auth, size_t len)
+{
+    return len >= 6 && strncasecmp(auth, "Bearer", 6) == 0
+           && (len == 6 || auth[6] == ' ');
+}
+
+
 const onestop_api_key_t *
 onestop_api_key_find(const onestop_api_key_t *keys, size_t n,
     const char *auth, size_t len)

@@ -120,11 +120,103 @@ tree_array(yajl_val doc, const char *member, int *bad)
 }
 
 
+/* an id of one list of the document, where it stands */
+
+typedef struct {
+    const onestop_str_t  *id;
+    size_t                i;
+} doc_id_t;
+
+
+static int
+doc_id_cmp(const void *a, const void *b)
+{
+    const doc_id_t  *x = a, *y = b;
+    size_t           n;
+    int              c;
+
+    n = x->id->len < y->id->len ? x->id->len : y->id->len;
+    c = memcmp(x->id->data, y->id->data, n);
+
+    if (c != 0 || x->id->len != y->id->len) {
+        return c != 0 ? c : (x->id->len < y->id->len ? -1 : 1);
+    }
+
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+
+/*
+ * An id given twice in one list of the document: the second would
+ * silently undo the first (another level, parent or field, which a write
+ * may never change, and counted twice), so the document is refused with
+ * the later one named.  ids[i] is the id of entry i, apart `size` bytes.
+ * 1 (the message set), 0, or -1 out of memory.
+ */
+static int
+doc_id_twice(onestop_catalog_doc_t *doc, const char *list,
+    const void *first, size_t size, size_t n)
+{
+    size_t     i;
+    doc_id_t  *v;
+
+    if (n < 2) {
+        return 0;
+    }
+
+    v = malloc(n * sizeof(doc_id_t));
+
+    if (v == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        v[i].id = (const onestop_str_t *) ((const char *) first + i * size);
+        v[i].i = i;
+    }
+
+    qsort(v, n, sizeof(doc_id_t), doc_id_cmp);
+
+    for (i = 1; i < n; i++) {
+        if (v[i].id->len == v[i - 1].id->len
+            && memcmp(v[i].id->data, v[i - 1].id->data, v[i].id->len) == 0)
+        {
+            snprintf(doc->message, sizeof(doc->message),
+                     "%s[%zu]: the id \"%.*s\" is given twice (%s[%zu])",
+                     list, v[i].i, (int) v[i].id->len, v[i].id->data, list,
+                     v[i - 1].i);
+            free(v);
+            return 1;
+        }
+    }
+
+    free(v);
+    return 0;
+}
+
+
+/* a name every page and answer shows: 1, and the message, when it holds
+ * a character no reader can see (onestop_text_invisible) */
+
+static int
+name_invisible(onestop_catalog_doc_t *doc, const char *list, size_t i,
+    const onestop_str_t *name)
+{
+    if (!onestop_text_invisible(name->data, name->len)) {
+        return 0;
+    }
+
+    snprintf(doc->message, sizeof(doc->message),
+             "%s[%zu].name " ONESTOP_TEXT_INVISIBLE, list, i);
+    return 1;
+}
+
+
 int
 onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len)
 {
-    int                      bad, level;
+    int                      bad, level, rc;
     char                    *copy, errbuf[200];
     size_t                   i, n;
     yajl_val                 tree, a, e;
@@ -132,6 +224,14 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     onestop_batch_parser_t   scan;
 
     memset(doc, 0, sizeof(onestop_catalog_doc_t));
+
+    /* a byte order mark in front (a file saved by Notepad): ignored, as
+     * a batch's (RFC 8259 section 8.1) */
+
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
 
     /*
      * yajl lets overlong forms and raw surrogates through, turns a lone
@@ -239,6 +339,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             return 422;
         }
 
+        if (name_invisible(doc, "agencies", i, &doc->agencies[i].name)) {
+            yajl_tree_free(tree);
+            return 422;
+        }
+
         doc->agencies[i].level = level;
     }
 
@@ -261,6 +366,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             snprintf(doc->message, sizeof(doc->message),
                      "fields[%zu] needs an id (1 to 64 bytes of A-Z a-z 0-9 "
                      ". - _) and a name of 1 to 256 bytes", i);
+            yajl_tree_free(tree);
+            return 422;
+        }
+
+        if (name_invisible(doc, "fields", i, &doc->fields[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }
@@ -292,6 +402,11 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             yajl_tree_free(tree);
             return 422;
         }
+
+        if (name_invisible(doc, "procedures", i, &doc->procedures[i].name)) {
+            yajl_tree_free(tree);
+            return 422;
+        }
     }
 
     doc->nprocedures = n;
@@ -310,7 +425,25 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
         return 422;
     }
 
-    return 0;
+    rc = doc_id_twice(doc, "agencies", &doc->agencies[0].id,
+                      sizeof(onestop_cat_agency_in_t), doc->nagencies);
+
+    if (rc == 0) {
+        rc = doc_id_twice(doc, "fields", &doc->fields[0].id,
+                          sizeof(onestop_cat_entry_in_t), doc->nfields);
+    }
+
+    if (rc == 0) {
+        rc = doc_id_twice(doc, "procedures", &doc->procedures[0].id,
+                          sizeof(onestop_cat_entry_in_t), doc->nprocedures);
+    }
+
+    if (rc < 0) {
+        snprintf(doc->message, sizeof(doc->message), "out of memory");
+        return 500;
+    }
+
+    return rc ? 422 : 0;
 }
 
 

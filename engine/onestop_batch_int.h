@@ -52,6 +52,8 @@ struct onestop_batch_parser_s {
     unsigned            js_nul;         /* a \u0000 was seen */
     const char         *rec_error;
     unsigned            seen;
+    unsigned            given;          /* SEEN() of each member named */
+    unsigned            fed;            /* bytes were fed */
     onestop_record_t   *rec;
     onestop_batch_t    *batch;
 };

@@ -118,6 +118,10 @@ void onestop_progress_cb(void *ctx, uint64_t done, uint64_t total);
 int onestop_cli_report_write(onestop_store_t *st, onestop_write_t *w,
     onestop_batch_t *b);
 const char *onestop_cli_full_advice(onestop_store_t *st);
+/* an import's batch refused before the write, said in one line with its
+ * line counted from 1, as an editor counts it (the API's items count
+ * from 0); returns 1 */
+int onestop_cli_batch_refused(const onestop_batch_t *b);
 
 /* a command that only reads needs a store in dir: 0 when there is one (or
  * one the open will say more of); else non-zero, said ("no store at"),

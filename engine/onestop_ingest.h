@@ -52,6 +52,14 @@ void onestop_api_keys_free(onestop_api_keys_t *k);
 const onestop_api_key_t *onestop_api_key_find(const onestop_api_key_t *keys,
     size_t n, const char *auth, size_t len);
 
+/*
+ * 1 when an Authorization header's value auth[0..len) presents a key
+ * ("Bearer ...", whatever the key), 0 for any other scheme (an operator's
+ * auth_basic in front, say): where a key is optional, one that is
+ * presented and not found is refused rather than taken as none.
+ */
+int onestop_api_key_presented(const char *auth, size_t len);
+
 /* issue 15: not a write but a read of the stored record (GET
  * dossiers/CODE) */
 #define ONESTOP_INGEST_READ  100

@@ -92,6 +92,22 @@ size_t onestop_utf8_cut(const char *s, size_t len, size_t max);
  * nothing above U+10FFFF (stricter than yajl's own check). */
 int onestop_utf8_valid(const char *s, size_t len);
 
+/*
+ * 1 when the UTF-8 text s[0..len) holds a character that a reader cannot
+ * see, or that changes how what is around it shows: a C0 control but TAB,
+ * LF and CR (white space, which a name's masking parts words on), DEL, a
+ * C1 control (U+0080-U+009F), the line and paragraph separators U+2028
+ * and U+2029, the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069, which can make a name or a reason read
+ * backwards on a page) and U+FEFF.  What a name, a contact or a reason
+ * may not hold (rules.md section 2); ONESTOP_TEXT_INVISIBLE says it.
+ */
+int onestop_text_invisible(const char *s, size_t len);
+
+#define ONESTOP_TEXT_INVISIBLE                                               \
+    "holds a control or invisible character (U+0000-U+001F but TAB, LF "     \
+    "and CR; U+007F-U+009F, U+2028-U+202E, U+2066-U+2069, U+FEFF)"
+
 /* FNV-1a, for the catalog's hash tables. */
 uint32_t onestop_hash(const char *s, size_t len);
 

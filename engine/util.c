@@ -480,3 +480,43 @@ onestop_lower_cp(uint32_t c)
 
     return c;
 }
+
+
+int
+onestop_text_invisible(const char *s, size_t len)
+{
+    size_t                i;
+    const unsigned char  *u;
+
+    u = (const unsigned char *) s;
+
+    for (i = 0; i < len; i++) {
+        if (u[i] < 0x20 || u[i] == 0x7f) {
+            if (u[i] != '\t' && u[i] != '\n' && u[i] != '\r') {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (u[i] == 0xc2 && i + 1 < len && u[i + 1] <= 0x9f) {
+            return 1;                           /* U+0080-U+009F */
+        }
+
+        if (u[i] == 0xe2 && i + 2 < len
+            && ((u[i + 1] == 0x80 && u[i + 2] >= 0xa8 && u[i + 2] <= 0xae)
+                || (u[i + 1] == 0x81 && u[i + 2] >= 0xa6
+                    && u[i + 2] <= 0xa9)))
+        {
+            return 1;                   /* U+2028-U+202E, U+2066-U+2069 */
+        }
+
+        if (u[i] == 0xef && i + 2 < len && u[i + 1] == 0xbb
+            && u[i + 2] == 0xbf)
+        {
+            return 1;                           /* U+FEFF */
+        }
+    }
+
+    return 0;
+}

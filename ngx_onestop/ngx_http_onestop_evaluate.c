@@ -136,6 +136,22 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
     key = ngx_http_onestop_authenticate(r);
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
+    /* a key sent and not known (revoked, mistyped) is no key: not a
+     * citizen's evaluation by code either */
+
+    if (key == NULL && r->headers_in.authorization != NULL
+        && onestop_api_key_presented(
+               (char *) r->headers_in.authorization->value.data,
+               r->headers_in.authorization->value.len))
+    {
+        status = ngx_http_onestop_require_key(r, NULL, NULL, 0);
+        ngx_http_finalize_request(r,
+            ngx_http_onestop_error(r, status, "unauthorized",
+                                   "the key is not known: "
+                                   "Authorization: Bearer KEY"));
+        return;
+    }
+
     status = onestop_evaluation_request(&ev, &wc->write, wc->form,
                  (char *) body, len, args, buf,
                  omcf->qr_keys, omcf->nqr_keys,

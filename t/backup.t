@@ -15,6 +15,7 @@
 # and nginx serves it.
 
 use v5.36;
+use utf8;
 
 use lib 't/lib';
 

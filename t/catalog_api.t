@@ -431,6 +431,36 @@ for my $q ('/api/v1/catalog', '/api/v1/catalog?format=csv&table=agencies',
         "$q: not compressed unless asked");
 }
 
+# an id given twice in one document: the second would undo the first (a
+# level, a parent or a field no write may change, and counted twice), so
+# the document is refused whole, the later entry named
+{
+    my $before = $t->get('/api/v1/catalog')->{content};
+    for my $c (
+        ['agencies', {agencies => [
+            {id => '000.00.77.H36', name => 'Sở A', level => 'province',
+             parent => undef},
+            {id => '000.00.77.H36', name => 'UBND B', level => 'district',
+             parent => undef}]}],
+        ['fields', {fields => [{id => 'f-twice', name => 'A'},
+            {id => 'f-twice', name => 'B'}]}],
+        ['procedures', {procedures => [
+            {id => '9.000001', name => 'A', field => 'tu-phap'},
+            {id => '9.000001', name => 'A', field => 'ho-tich'}]}])
+    {
+        my ($list, $doc) = @$c;
+        $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+            body => $json->encode({agencies => [], fields => [],
+                procedures => [], %$doc}));
+        is($r->{status}, 422, "$list: an id given twice: 422")
+            or diag($r->{content});
+        like($r->{content}, qr/"$list\[1\]: the id \\"[^"\\]+\\" is given twice \($list\[0\]\)"/,
+            "$list: the later entry named") or diag($r->{content});
+    }
+    is($t->get('/api/v1/catalog')->{content}, $before,
+        'the catalog as it was');
+}
+
 $t->check_log;
 
 # --- the province's catalog as shipped, loaded by the CLI ---

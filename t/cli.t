@@ -125,13 +125,21 @@ is($rc, 0, 'import - exits 0') or diag($err);
 is_deeply([$rc, $j->{status_text}], [0, 'Đang giải quyết (quá hạn)'],
     'a record from stdin');
 
+# a file saved with a byte order mark and CRLF (Windows' Notepad): read
+($rc, $out, $err) = $t->cli('import', '-', \("\xef\xbb\xbf" . join('',
+    map { $json->encode(record(code => "BOM-$_")) . "\r\n" } 1, 2)));
+is($rc, 0, 'import of a file with a BOM') or diag($err);
+($rc) = cli_get('BOM-2');
+is($rc, 0, 'its records there');
+
 # atomic: one bad line, nothing imported
 ($rc, $out, $err) = $t->cli('import', '-', \ndjson(
     record(code => 'ATOM-1'), record(code => 'ATOM-2'),
     record(code => 'ATOM-3', channel => 'carrier-pigeon')));
 isnt($rc, 0, 'import with a bad record fails');
 one_line_ok($err, 'a bad record');
-like($err, qr/^onestop: line 3: /, 'it names the line, counted from 1');
+like($err, qr/^onestop: line 3: channel must be/,
+    'the line named as an editor counts it (the third)');
 ($rc) = cli_get('ATOM-1');
 isnt($rc, 0, 'nothing of the failed import is there');
 
@@ -140,7 +148,8 @@ isnt($rc, 0, 'nothing of the failed import is there');
 isnt($rc, 0, 'import with a line that is not JSON fails');
 one_line_ok($err, 'a line that is not JSON');
 like($err, qr/^onestop: line 2 is not valid JSON/,
-    'it names the line, counted from 1 as every message of the tool');
+    'the line named as an editor counts it (the second), as for a bad record')
+    or diag($err);
 ($rc) = cli_get('ATOM-4');
 isnt($rc, 0, 'nothing of it is there');
 
@@ -154,7 +163,9 @@ like($err, qr/^onestop: line 2 is not valid JSON/, 'the line, from 1');
     . '{"code": "ATOM-8", "applicant": {"name": "L' . "\xff\xfe" . '"}}' . "\n"));
 isnt($rc, 0, 'import with invalid UTF-8 fails');
 one_line_ok($err, 'invalid UTF-8');
-like($err, qr/^onestop: line 2 .*UTF-?8/, 'the line, from 1');
+like($err, qr/^onestop: line 2 (has invalid UTF-8|is not valid JSON)/,
+    'its line (the second)')
+    or diag($err);
 ($rc) = cli_get('ATOM-7');
 isnt($rc, 0, 'nothing of it is there');
 

@@ -86,6 +86,21 @@ is($j->{error}{code}, 'unauthorized', 'unauthorized');
     Authorization => 'Bearer bc-xaydung');
 is($r->{status}, 403, "on, with another agency's key: still 403");
 
+# a key sent and not known (revoked, mistyped) is refused, not taken as
+# none: on, the code alone would record the desk's evaluation as a
+# citizen's on the portal, and the device would never learn its key is bad
+for my $auth ('Bearer bc-revoked', 'bearer  bc-revoked ', 'Bearer') {
+    ($r, $j) = evaluate('/danh-gia', 'BC-DONE', Authorization => $auth);
+    is($r->{status}, 401, "on, an unknown key ('$auth'): 401")
+        or diag($r->{content});
+    is($j->{error}{code}, 'unauthorized', 'unauthorized');
+    like($r->{headers}{'www-authenticate'} // '', qr/^Bearer/,
+        'with WWW-Authenticate: Bearer');
+}
+($r, $j) = evaluate('/api/v1/evaluations', 'BC-DONE',
+    Authorization => 'Bearer bc-revoked');
+is($r->{status}, 401, 'off, an unknown key: 401 too');
+
 ($r, $j) = evaluate('/danh-gia', 'BC-NONE');
 is($r->{status}, 404, 'on: an unknown code is 404');
 ($r, $j) = evaluate('/danh-gia', 'BC-OPEN');
@@ -100,8 +115,10 @@ my ($action) = $r->{content} =~ /<form\b[^>]*\baction="([^"]*)"/;
 is($action, '/api/v1/evaluations',
     'its form posts to onestop_evaluate, not to the by-code location after it');
 
-($r, $j) = evaluate('/danh-gia', 'BC-DONE');
-is($r->{status}, 201, 'on: the code alone records it') or diag($r->{content});
+($r, $j) = evaluate('/danh-gia', 'BC-DONE',
+    Authorization => 'Basic dXNlcjpwYXNz');
+is($r->{status}, 201, 'on: the code alone records it (another scheme, '
+    . "an operator's auth_basic, is no key)") or diag($r->{content});
 is_deeply($j->{answers}, {1 => 2, 3 => 2, 7 => 1},
     'with index 1 computed (early: 2)');
 

@@ -309,6 +309,18 @@ error_ok($r, 422, undef, 'no answers member');
 error_ok($r, 400, 'bad_request', 'not JSON');
 ($r) = post_json('[1, 2]');
 error_ok($r, 400, 'bad_request', 'not an object');
+# a member given twice: libraries differ on which one they take (the
+# first here, the last there), so neither is, as the form's "a3 is given
+# twice" and a batch's records
+for my $twice ('{"token": "%s", "token": "%s", "answers": {"2": 2}}',
+    '{"token": "%s", "answers": {"2": 2, "2": 0}}',
+    '{"token": "%s", "answers": {"2": 2}, "answers": {"3": 0}}',
+    '{"token": "%s", "answers": {"2": 2}, "comment": "a", "comment": "b"}')
+{
+    ($r) = post_json(sprintf($twice, $tokA2, $tokA2));
+    error_ok($r, 400, 'bad_request', "given twice: $twice");
+    like($r->{content}, qr/given twice/, '  says so');
+}
 
 $r = $t->get('/api/v1/evaluations');
 error_ok($r, 405, undef, 'GET on the evaluations location');
@@ -836,6 +848,7 @@ summary_ok('of everything at the end, by agency', group => 'agency');
         headers => \%admin);
     is($r->{status}, 200, 'EV-A4 deleted') or diag($r->{content});
     my $before = @EVALS;
+    my @gone = grep { $_->{code} eq 'EV-A4' } @EVALS;
     @EVALS = grep { $_->{code} ne 'EV-A4' } @EVALS;
     is(scalar @EVALS, $before - 1, 'it had an evaluation');
     summary_ok('after EV-A4 was deleted', group => 'agency');
@@ -843,6 +856,23 @@ summary_ok('of everything at the end, by agency', group => 'agency');
         from => '2024-06-15', to => '2024-06-15');
     my ($rc, $out, $err) = $t->cli('verify');
     is($rc, 0, 'verify is clean after both') or diag("$out$err");
+
+    # brought back by a later version (SPEC section 5): with its
+    # evaluation, the citizen's, which the summaries count again; the code
+    # was spent once (Điều 12), so a second evaluation is still 409
+    my ($rec4) = grep { $_->{code} eq 'EV-A4' } @recs;
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode([{%$rec4, version => 5}]));
+    is($r->{status}, 200, 'EV-A4 brought back') or diag($r->{content});
+    ($r) = post_json({code => 'EV-A4', answers => {2 => 0, 7 => 0}}, %admin);
+    is($r->{status}, 409, 'EV-A4 brought back: evaluated once already')
+        or diag($r->{content});
+    push @EVALS, @gone;
+    summary_ok('after EV-A4 was brought back', group => 'agency');
+    summary_ok('after EV-A4 was brought back, by channel',
+        group => 'channel', from => '2024-06-15', to => '2024-06-15');
+    ($rc, $out, $err) = $t->cli('verify');
+    is($rc, 0, 'verify is clean after it') or diag("$out$err");
 }
 
 # a version that moves an evaluated dossier to another agency, procedure

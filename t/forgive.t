@@ -143,6 +143,31 @@ my ($item) = @{ $list->{items} // $list->{feedback} // [] };
 is($item->{code}, $CODE, '  kept as the dossier\'s code, upper case')
     or diag($r->{content});
 
+# a code stored in lower case (SPEC section 3 allows a-z) is named as it
+# is, as the lookup and the evaluation find it: upper case is only tried
+# when the code is not found as typed
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode([{version => 1, code => 'hs-lower-1',
+        agency => '000.00.15.H36', procedure => '1.009999',
+        channel => 'direct', applicant => {name => 'Võ Thị Em'},
+        received_at => '2024-06-03T08:15:00+07:00',
+        due_at => '2024-06-20T17:00:00+07:00'}]));
+is($r->{status}, 200, 'a dossier of a lower-case code') or diag($r->{content});
+is($t->get('/api/v1/dossiers/hs-lower-1')->{status}, 200, '  looked up');
+$r = $t->http('POST', '/api/v1/feedback',
+    headers => {'Content-Type' => 'application/json'},
+    body => $json->encode({kind => 'question', code => ' hs-lower-1 ',
+        subject => 'Hồ sơ của tôi', text => 'Bao giờ có kết quả?',
+        name => 'Võ Thị Em', contact => '0912345679'}));
+is($r->{status}, 201, 'a question naming it as it is: 201')
+    or diag($r->{content});
+$r = $t->http('GET', '/api/v1/ingest/feedback?status=all', headers => \%admin);
+$list = eval { $json->decode($r->{content}) } // {};
+($item) = grep { ($_->{code} // '') =~ /lower/i } @{ $list->{items} // [] };
+is($item && $item->{code}, 'hs-lower-1', '  its code as stored');
+is($item && $item->{agency}{id} // $item->{agency}, '000.00.15.H36',
+    '  in its agency');
+
 # --- Vietnamese pages for the failures a person meets ---
 
 sub is_vn_page ($r, $status, $words, $name) {

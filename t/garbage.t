@@ -295,6 +295,28 @@ for my $list (qw(agencies fields procedures)) {
 is($t->get('/api/v1/dossiers/G-LONG-1')->{status}, 404,
     'no over-long record was written');
 
+# a member named twice: which one a reader takes differs from one JSON
+# library to another (the writer's own log, a gateway, this server), so
+# the record is refused rather than one of them taken
+for my $c (['code', 'KNOWN-1', '"code":"KNOWN-2",'],
+    ['version', 'KNOWN-1', '"version":9,'],
+    ['agency', 'KNOWN-1', '"agency":"000.00.12.H36",'],
+    ['applicant.name', 'KNOWN-1', undef, '"name":"Lê Văn Tám",'],
+    ['received_at', 'KNOWN-1', '"received_at":"2024-06-04",'])
+{
+    my ($member, $code, $top, $inner) = @$c;
+    my $text = $json->encode(record(code => $code, version => 9));
+    $text =~ s/^\{/{$top/ if defined $top;
+    $inner = Encode::encode('UTF-8', $inner) if defined $inner;
+    $text =~ s/"applicant":\{/"applicant":{$inner/ if defined $inner;
+    $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $text);
+    is($r->{status}, 422, "$member given twice: 422") or diag($r->{content});
+    my $j = eval { $json->decode($r->{content}) } // {};
+    is($j->{error}{items}[0]{message} // '', "$member is given twice",
+        "$member given twice: the message");
+}
+
 # the server still answers, with the same workers, and nothing changed
 is($t->get('/api/v1/dossiers/KNOWN-1')->{content}, $known1,
     'KNOWN-1 unchanged');

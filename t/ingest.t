@@ -621,6 +621,23 @@ counts_ok($r, {accepted => 300, unchanged => 0, stale => 0},
     'a chunked body in a temporary file');
 is((lookup('CHB-300'))[0], 200, 'last chunked record visible');
 
+# --- a byte order mark in front (Windows' Notepad saves UTF-8 so; RFC
+# 8259 lets a parser ignore it): ignored, JSON, NDJSON and the catalog ---
+
+my $BOM = "\xef\xbb\xbf";
+$r = post(\%admin, $BOM . $json->encode(record(code => 'BOM-1')));
+counts_ok($r, {accepted => 1, unchanged => 0, stale => 0},
+    'a record after a BOM');
+$r = post({%admin, 'Content-Type' => 'application/x-ndjson'}, $BOM
+    . join('', map { $json->encode(record(code => "BOM-$_")) . "\r\n" } 2, 3));
+counts_ok($r, {accepted => 2, unchanged => 0, stale => 0},
+    'NDJSON lines after a BOM, CRLF');
+$r = post(\%admin, $BOM . Onestop::Test::catalog_json(),
+    path => '/api/v1/ingest/catalog');
+is($r->{status}, 200, 'a catalog after a BOM') or diag(short($r->{content}));
+$r = post(\%admin, $json->encode(record(code => 'BOM-4')) . $BOM);
+is($r->{status}, 400, 'a BOM elsewhere is still not JSON');
+
 # --- the catalog's rules ---
 
 sub catalog ($doc) {

@@ -11,6 +11,7 @@
 # for node_exporter.
 
 use v5.36;
+use utf8;
 
 use lib 't/lib';
 

@@ -7,6 +7,7 @@
 # meanwhile are answered at once, and the figures still reach Redis.
 
 use v5.36;
+use utf8;
 
 use lib 't/lib';
 

@@ -7,6 +7,7 @@
 # old store's sequence was; and back on the first store, its own again.
 
 use v5.36;
+use utf8;
 
 use lib 't/lib';
 
