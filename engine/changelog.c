@@ -503,14 +503,15 @@ cl_gone(onestop_changes_result_t *res, uint64_t after)
 }
 
 
-/* the store is a primary (or was never made a follower) */
+/* the store is a primary (or was never made a follower), as its meta
+ * says in the reader's snapshot */
 static int
 cl_primary(onestop_store_t *st)
 {
-    int  role;
+    uint64_t  role;
 
-    return onestop_store_role(st, st->rtxn, &role, NULL) != 0
-           || role != ONESTOP_ROLE_FOLLOWER;
+    return onestop_meta_get_u64(st->rtxn, st->meta, ONESTOP_META_ROLE, &role)
+           != 0 || role != ONESTOP_ROLE_FOLLOWER;
 }
 
 
