@@ -273,9 +273,15 @@ test_render(void)
     memset(&conf, 0, sizeof(conf));
     strcpy(conf.lookup_url, "https://x.vn/tra-cuu?code={{code}}");
 
-    r = parse(REC(", \"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
-                  "\"contact\": {\"phone\": \"0912345678\", "
-                  "\"email\": \"anh@example.vn\"}"));
+    /* REC's own applicant is another's: a member is named once */
+    r = parse("{\"code\": \"000.00.12.H36-261201-0001\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": \"2026-12-08\", "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"phone\": \"0912345678\", "
+              "\"email\": \"anh@example.vn\"}}");
     ok(r != NULL, "a record");
 
     if (r == NULL) {
