@@ -713,6 +713,21 @@ from_json(onestop_feedback_op_t *op, bump_t *bp, const char *body,
     dst[8] = &op->answer;
     dst[9] = &op->forward_to;
 
+    /* yajl's tree gives strings up to their first NUL: one written \u0000
+     * would cut its member short rather than be refused as the other
+     * control characters are */
+
+    for (j = 0; j + 6 <= len; j++) {
+        if (body[j] == '\\') {
+            if (body[j + 1] == 'u' && memcmp(body + j + 2, "0000", 4) == 0) {
+                *message = "a member holds a NUL character (\\u0000)";
+                return 422;
+            }
+
+            j++;                        /* the escaped character */
+        }
+    }
+
     memcpy(bp->p, body, len);
     bp->p[len] = '\0';
     tree = yajl_tree_parse(bp->p, err, sizeof(err));

@@ -148,6 +148,16 @@ for my $f (qw(subject text name contact)) {
     like($page, qr/$f holds a control or invisible character/,
         'the page says which');
 }
+# a NUL written \u0000, which yajl's tree would cut the member at (the
+# rest of the subject lost, the NUL never seen); \\u0000 is a backslash
+for my $f (qw(subject text name)) {
+    (my $body = $json->encode({%q, $f => "$q{$f} XNULX sau"}))
+        =~ s/XNULX/\\u0000/;
+    $r = $t->http('POST', '/api/v1/feedback',
+        headers => {'Content-Type' => 'application/json'}, body => $body);
+    is($r->{status}, 422, "a question, $f with \\u0000: 422")
+        or diag($r->{content});
+}
 $r = $t->http('POST', '/api/v1/feedback',
     headers => {'Content-Type' => 'application/json'},
     body => $json->encode(\%q));
