@@ -39,6 +39,9 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/redis_diverged.t t/replica_restore.t t/replica_failover.t \
       t/store_cut.t t/follower_conf.t t/reload_open.t \
       t/evaluate_by_code.t t/evaluation_residual.t \
+      t/frame_headers.t t/changelog_off.t t/follower_realip.t \
+      t/invisible_text.t t/follow_full.t t/store_locked.t t/utc_offset.t \
+      t/production_conf.t \
       || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
