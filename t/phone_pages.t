@@ -1,0 +1,119 @@
+#!/usr/bin/perl
+
+# The public pages as a citizen sees them on a 360 px wide phone, and on a
+# desktop, in headless Chromium: each page is loaded in a frame of that
+# width by a page of the same site, whose script measures what is shown
+# (the receipt's labels beside their values, its QR code's caption wide
+# enough to read).  Skipped when there is no chromium.
+
+use v5.36;
+use utf8;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use Encode qw(decode encode);
+use JSON::PP;
+use Test::More;
+
+use Onestop::Browser;
+use Onestop::Test;
+
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
+plan skip_all => 'no chromium (apt-get install chromium)'
+    unless Onestop::Browser::available();
+
+my $json = JSON::PP->new->utf8->canonical;
+my $KEY = 'd4' x 32;
+
+$ENV{ONESTOP_TIME} = '10:00';
+my $t = Onestop::Test->new(today => '2024-11-20');
+my ($rc, undef, $err) = $t->cli('demo', '300');
+is($rc, 0, 'the demo data set') or BAIL_OUT("demo: $err");
+$t->spew('keys', sha256_hex('pp-admin') . " * admin\n");
+$t->spew('qr.key', "$KEY\n");
+mkdir $t->dir . '/www';
+$t->write_standard_conf(
+    serve => [qw(lookup_page apologies ingest receipt resolve evaluate)],
+    qr_key => 1, map_size => '1g',
+    main => "env ONESTOP_TIME;\n",
+    server => "location /hoi-dap { onestop_feedback html; }\n"
+        . "location /www/ { root %%DIR%%; }\n");
+ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
+
+my %admin = (Authorization => 'Bearer pp-admin');
+
+my $r = $t->get('/api/v1/apologies?limit=1');
+my $code = eval { $json->decode($r->{content})->{items}[0]{code} };
+ok(defined $code, 'a dossier of the demo') or BAIL_OUT('no code');
+
+# writes $name.html into the site, a page framing $src at $width px whose
+# script (given the frame's document as d) leaves its findings, a JSON
+# value, in the page; returns them decoded, or undef
+sub measure ($name, $src, $width, $script) {
+    my $page = $t->dir . "/www/$name.html";
+    open(my $fh, '>:utf8', $page) or die "$page: $!";
+    print $fh <<"END";
+<!DOCTYPE html><html lang="vi"><meta charset="utf-8">
+<style>body{margin:0}iframe{border:0;display:block}</style><body>
+<iframe id="f" width="$width" height="740" src="$src"></iframe>
+<pre id="out"></pre>
+<script>
+window.addEventListener('load', function () {
+    var d = document.getElementById('f').contentDocument;
+    var found = (function (d) { $script })(d);
+    document.getElementById('out').textContent = JSON.stringify(found);
+});
+</script></body></html>
+END
+    close $fh;
+    my $dom = Onestop::Browser::dump_dom($t->url("/www/$name.html"),
+        width => $width + 40);
+    unless (defined $dom && $dom =~ m{<pre id="out">([^<]*)</pre>}) {
+        diag("$name: " . $Onestop::Browser::LAST_ERROR);
+        return undef;
+    }
+    (my $text = $1) =~ s/&quot;/"/g;
+    $text =~ s/&lt;/</g;
+    $text =~ s/&gt;/>/g;
+    $text =~ s/&amp;/&/g;
+    return eval { JSON::PP->new->decode($text) };
+}
+
+# --- the receipt: each label beside its value, the QR code's caption
+# readable, on a phone, a desktop and A5 paper's width (128 mm)
+
+$r = $t->get("/receipt/$code", headers => \%admin);
+is($r->{status}, 200, 'the receipt');
+$t->spew('www/receipt.html', $r->{content});
+
+for my $width (360, 484, 1280) {
+    my $m = measure("receipt-$width", '/www/receipt.html', $width, <<'END');
+var rows = [];
+d.querySelectorAll('dl dt').forEach(function (dt) {
+    var dd = dt.nextElementSibling;
+    rows.push([dt.textContent, Math.round(dt.getBoundingClientRect().top),
+        Math.round(dd.getBoundingClientRect().top)]);
+});
+var p = d.querySelector('.qr p').getBoundingClientRect();
+return {rows: rows, caption: Math.round(p.width),
+    body: Math.round(d.body.getBoundingClientRect().width)};
+END
+    ok($m, "$width px: the receipt measured") or next;
+    is(scalar @{ $m->{rows} }, 6, "$width px: six lines");
+    for my $row (@{ $m->{rows} }) {
+        my ($label, $dt, $dd) = @$row;
+        ok(abs($dt - $dd) <= 2, "$width px: '$label' beside its value")
+            or diag("label at $dt px, its value at $dd px");
+    }
+    ok($m->{caption} >= $m->{body} / 3,
+        "$width px: the QR code's caption is not squeezed")
+        or diag("caption $m->{caption} px wide of $m->{body} px");
+}
+
+$t->stop;
+ok($t->check_log, 'no alert or crit in error.log');
+
+done_testing();
