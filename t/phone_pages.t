@@ -4,7 +4,7 @@
 # desktop, in headless Chromium: each page is loaded in a frame of that
 # width by a page of the same site, whose script measures what is shown
 # (the receipt's labels beside their values, its QR code's caption wide
-# enough to read).  Skipped when there is no chromium.
+# enough to read; the forms' fields and buttons big enough for a finger).  Skipped when there is no chromium.
 
 use v5.36;
 use utf8;
@@ -111,6 +111,32 @@ END
     ok($m->{caption} >= $m->{body} / 3,
         "$width px: the QR code's caption is not squeezed")
         or diag("caption $m->{caption} px wide of $m->{body} px");
+}
+
+# --- the forms' fields and buttons: 44 px high at least, for a finger,
+# and their text 16 px (a phone zooms into a smaller field when it is
+# tapped), on the lookup page and the questions' page
+
+for my $path ('/tra-cuu', '/hoi-dap') {
+    (my $name = $path) =~ s{\W}{}g;
+    my $m = measure("controls-$name", $path, 360, <<'END');
+var small = [], n = 0;
+d.querySelectorAll('input,select,textarea,button').forEach(function (el) {
+    if (el.type == 'hidden' || el.closest('.hp')) return;
+    n++;
+    var r = el.getBoundingClientRect();
+    var px = parseFloat(getComputedStyle(el).fontSize);
+    if (r.height < 44 || px < 16)
+        small.push((el.id || el.name || el.textContent) + ': '
+            + Math.round(r.height) + ' px high, text ' + px + ' px');
+});
+return {n: n, small: small,
+    wide: d.documentElement.scrollWidth};
+END
+    ok($m, "$path: measured") or next;
+    ok($m->{n} >= 2, "$path: its controls ($m->{n})");
+    is_deeply($m->{small}, [], "$path: every control big enough to tap");
+    ok($m->{wide} <= 360, "$path: no wider than the phone ($m->{wide} px)");
 }
 
 $t->stop;
