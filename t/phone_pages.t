@@ -4,16 +4,18 @@
 # desktop, in headless Chromium: each page is loaded in a frame of that
 # width by a page of the same site, whose script measures what is shown
 # (the receipt's labels beside their values, its QR code's caption wide
-# enough to read; the forms' fields and buttons big enough for a finger).  Skipped when there is no chromium.
+# enough to read; the forms' fields and buttons, the evaluation's answers
+# big enough for a finger).  Skipped when there is no chromium.
 
 use v5.36;
 use utf8;
 
 use lib 't/lib';
 
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(sha256_hex hmac_sha256);
 use Encode qw(decode encode);
 use JSON::PP;
+use MIME::Base64 qw(encode_base64url);
 use Test::More;
 
 use Onestop::Browser;
@@ -138,6 +140,40 @@ END
     is_deeply($m->{small}, [], "$path: every control big enough to tap");
     ok($m->{wide} <= 360, "$path: no wider than the phone ($m->{wide} px)");
 }
+
+# --- the evaluation's choices on the page a receipt's QR code opens: each
+# answer (a radio button and its words) a target 44 px high at least
+
+sub token ($c) {
+    return $c . '.' . encode_base64url(substr(hmac_sha256($c,
+        pack('H*', $KEY)), 0, 12));
+}
+# a dossier resolved and not yet evaluated: its page has the form
+my $token;
+$r = $t->get('/api/v1/apologies?limit=100');
+my $items = eval { $json->decode($r->{content})->{items} } // [];
+for my $item (@$items) {
+    my $page = $t->get('/q/' . token($item->{code}))->{content};
+    if ($page =~ /name="a2"/) { $token = token($item->{code}); last; }
+}
+ok(defined $token, "a dossier's /q/ page with the evaluation's form")
+    or BAIL_OUT('no form');
+my $m = measure('choices', "/q/$token", 360, <<'END');
+var small = [], n = 0;
+d.querySelectorAll('input[type=radio]').forEach(function (el) {
+    var r = el.closest('label').getBoundingClientRect();
+    n++;
+    if (r.height < 44)
+        small.push(el.name + '=' + el.value + ': ' + Math.round(r.height)
+            + ' px high');
+});
+return {n: n, small: small, wide: d.documentElement.scrollWidth};
+END
+ok($m, 'the /q/ page measured');
+is($m->{n}, 24, 'eight questions of three answers');
+is_deeply($m->{small}, [], 'every answer big enough to tap')
+    or diag(join "\n", @{ $m->{small} });
+ok($m->{wide} <= 360, "no wider than the phone ($m->{wide} px)");
 
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
