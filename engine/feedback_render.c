@@ -499,17 +499,25 @@ onestop_feedback_error(onestop_buf_t *out, int mode, int status,
 {
     yajl_gen  g;
 
+    /* the page: what happened in Vietnamese, not the API's English
+     * message (the JSON answer keeps it) */
+
     if (mode == ONESTOP_FB_HTML) {
         onestop_buf_printf(out, "<h1>Không thực hiện được</h1>"
                            "<section class=\"card error\" role=\"alert\">"
-                           "<p>%s</p><p class=\"meta\">",
+                           "<p>%s</p>",
                            status == 404 ? "Không tìm thấy câu hỏi này, hoặc "
                                            "mã theo dõi không đúng."
+                           : status == 413 ? "Nội dung gửi quá dài. Xin rút "
+                                             "gọn rồi gửi lại."
                            : status == 422 || status == 400
-                           ? "Nội dung gửi chưa hợp lệ, xin kiểm tra lại:"
+                           ? "Nội dung gửi hoặc từ khóa tìm kiếm chưa hợp lệ "
+                             "(từ khóa dài tối đa 200 ký tự). Xin kiểm tra "
+                             "lại rồi thử lại."
+                           : status == 401 || status == 403 || status == 405
+                           ? "Trang hỏi đáp không nhận yêu cầu này."
                            : "Hệ thống đang bận, xin thử lại sau.");
-        onestop_html_escape(out, message, strlen(message));
-        onestop_buf_adds(out, "</p><p><a href=\"");
+        onestop_buf_adds(out, "<p><a href=\"");
         onestop_feedback_href(out, action, action_len);
         onestop_buf_adds(out, "\">Quay lại trang hỏi đáp</a></p></section>");
         return;

@@ -150,6 +150,24 @@ like($list, qr/name="subject" value=""/, 'the list: an empty form');
 unlike($list, qr/ selected>(?:Hỏi đáp|Phản ánh|Kiến nghị)<\/option><\/select>\n<label for="f-code"/,
     'no kind chosen in it');
 
+# the page's other failures: in Vietnamese, without the API's English
+for my $case (['GET', '/hoi-dap/99999', 404, qr/Không tìm thấy câu hỏi này/],
+              ['GET', '/hoi-dap/1?token=AAAAAAAAAAAAAAAAAAAAAA', 404,
+               qr/mã theo dõi không đúng/],
+              ['GET', '/hoi-dap?limit=abc', 400, qr/chưa hợp lệ/],
+              ['GET', '/hoi-dap?q=' . ('x' x 201), 400, qr/tối đa 200 ký tự/],
+              ['POST', '/hoi-dap', 413, qr/quá dài/]) {
+    my ($method, $path, $status, $say) = @$case;
+    my $r = $t->http($method, $path, $method eq 'POST'
+        ? (headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+           body => 'text=' . ('x' x 70000)) : ());
+    is($r->{status}, $status, "$method $path: $status");
+    my $page = decode('UTF-8', $r->{content});
+    like($page, $say, "$method $path: says so in Vietnamese");
+    unlike($page, qr/\b(?:must|is at most|no question|token is|the body)\b/,
+        "$method $path: no English message");
+}
+
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
 
