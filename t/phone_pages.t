@@ -100,7 +100,20 @@ d.querySelectorAll('dl dt').forEach(function (dt) {
         Math.round(dd.getBoundingClientRect().top)]);
 });
 var p = d.querySelector('.qr p').getBoundingClientRect();
-return {rows: rows, caption: Math.round(p.width),
+// the caption's words (its link aside) each on one line
+var cut = [], node = d.querySelector('.qr p').firstChild, re = /\S+/g, w;
+while ((w = re.exec(node.data)) !== null) {
+    if (/^https?:/.test(w[0])) continue;
+    var range = d.createRange();
+    range.setStart(node, w.index);
+    range.setEnd(node, w.index + w[0].length);
+    var tops = {};
+    Array.prototype.forEach.call(range.getClientRects(), function (r) {
+        tops[Math.round(r.top)] = 1;
+    });
+    if (Object.keys(tops).length > 1) cut.push(w[0]);
+}
+return {rows: rows, caption: Math.round(p.width), cut: cut,
     body: Math.round(d.body.getBoundingClientRect().width)};
 END
     ok($m, "$width px: the receipt measured") or next;
@@ -113,6 +126,7 @@ END
     ok($m->{caption} >= $m->{body} / 3,
         "$width px: the QR code's caption is not squeezed")
         or diag("caption $m->{caption} px wide of $m->{body} px");
+    is_deeply($m->{cut}, [], "$width px: no word of the caption cut in two");
 }
 
 # --- the forms' fields and buttons: 44 px high at least, for a finger,
