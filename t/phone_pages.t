@@ -4,8 +4,8 @@
 # desktop, in headless Chromium: each page is loaded in a frame of that
 # width by a page of the same site, whose script measures what is shown
 # (the receipt's labels beside their values, its QR code's caption wide
-# enough to read; the forms' fields and buttons, the evaluation's answers
-# big enough for a finger).  Skipped when there is no chromium.
+# enough to read; the forms' fields and buttons, the evaluation's answers,
+# the dashboard's sort buttons big enough for a finger).  Skipped when there is no chromium.
 
 use v5.36;
 use utf8;
@@ -38,8 +38,9 @@ $t->spew('keys', sha256_hex('pp-admin') . " * admin\n");
 $t->spew('qr.key', "$KEY\n");
 mkdir $t->dir . '/www';
 $t->write_standard_conf(
-    serve => [qw(lookup_page apologies ingest receipt resolve evaluate)],
-    qr_key => 1, map_size => '1g',
+    serve => [qw(lookup_page apologies ingest receipt resolve evaluate
+        dashboard stats)],
+    qr_key => 1, map_size => '1g', zone => '4m',
     main => "env ONESTOP_TIME;\n",
     server => "location /hoi-dap { onestop_feedback html; }\n"
         . "location /www/ { root %%DIR%%; }\n");
@@ -186,6 +187,25 @@ END
 ok($m, 'the /q/ page measured');
 is($m->{n}, 24, 'eight questions of three answers');
 is_deeply($m->{small}, [], 'every answer big enough to tap')
+    or diag(join "\n", @{ $m->{small} });
+ok($m->{wide} <= 360, "no wider than the phone ($m->{wide} px)");
+
+# --- the dashboard's table: its columns' sort buttons 44 px high
+
+$m = measure('dashboard', '/', 360, <<'END');
+var small = [], n = 0;
+d.querySelectorAll('thead th button').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    n++;
+    if (r.height < 44)
+        small.push(el.textContent.trim() + ': ' + Math.round(r.height)
+            + ' px high');
+});
+return {n: n, small: small, wide: d.documentElement.scrollWidth};
+END
+ok($m, 'the dashboard measured');
+ok($m->{n} >= 3, "its table's sort buttons ($m->{n})");
+is_deeply($m->{small}, [], 'every sort button big enough to tap')
     or diag(join "\n", @{ $m->{small} });
 ok($m->{wide} <= 360, "no wider than the phone ($m->{wide} px)");
 
