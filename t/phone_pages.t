@@ -190,6 +190,14 @@ is_deeply($m->{small}, [], 'every answer big enough to tap')
     or diag(join "\n", @{ $m->{small} });
 ok($m->{wide} <= 360, "no wider than the phone ($m->{wide} px)");
 
+# --- a long code, as long as a code may be (64), looked up and not
+# found: the page no wider than the phone
+
+$m = measure('long-code', '/tra-cuu?code=' . ('A' x 64), 360,
+    'return {wide: d.documentElement.scrollWidth};');
+ok($m && $m->{wide} <= 360, 'a 64-character code not found: the page no '
+    . 'wider than the phone') or diag(($m // {})->{wide} . ' px wide');
+
 # --- the dashboard's table: its columns' sort buttons 44 px high
 
 $m = measure('dashboard', '/', 360, <<'END');
