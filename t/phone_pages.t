@@ -4,7 +4,7 @@
 # desktop, in headless Chromium: each page is loaded in a frame of that
 # width by a page of the same site, whose script measures what is shown
 # (the receipt's labels beside their values, its QR code's caption wide
-# enough to read; the forms' fields and buttons, the evaluation's answers,
+# enough to read, its print on one sheet of A5; the forms' fields and buttons, the evaluation's answers,
 # the dashboard's sort buttons big enough for a finger).  Skipped when there is no chromium.
 
 use v5.36;
@@ -129,6 +129,31 @@ END
         or diag("caption $m->{caption} px wide of $m->{body} px");
     is_deeply($m->{cut}, [], "$width px: no word of the caption cut in two");
 }
+
+# --- printed on A5 (its @page), the receipt of a dossier with the
+# longest name a record may hold (256 bytes) and the demo's longest
+# procedure fits on one sheet
+
+my $long = 'Công ty Trách nhiệm hữu hạn Một thành viên Đầu tư Xây dựng '
+    . 'Thương mại Dịch vụ Phát triển Nông nghiệp Công nghệ cao Long An';
+$long .= ' Tỉnh' while length(encode('UTF-8', "$long Tỉnh")) <= 256;
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+    body => $json->encode({code => '000.00.06.H36-241119-9999', version => 1,
+        agency => '000.00.06.H36', procedure => '1.004269',
+        channel => 'postal', received_at => '2024-11-19T08:00:00+07:00',
+        due_at => '2024-12-19T17:00:00+07:00',
+        applicant => {name => $long, type => 'organization'}}));
+is($r->{status}, 200, 'a dossier with a long name') or diag($r->{content});
+$r = $t->get('/receipt/000.00.06.H36-241119-9999', headers => \%admin);
+is($r->{status}, 200, 'its receipt');
+$t->spew('www/long.html', $r->{content});
+my $pdf = $t->dir . '/long.pdf';
+my ($st) = Onestop::Browser::run('--no-pdf-header-footer',
+    "--print-to-pdf=$pdf", $t->url('/www/long.html'));
+my $bytes = Onestop::Browser::slurp($pdf);
+ok(defined $st && length $bytes, 'printed') or diag($Onestop::Browser::LAST_ERROR);
+my $pages = () = $bytes =~ m{/Type\s*/Page(?![s\w])}g;
+is($pages, 1, 'on one sheet of A5');
 
 # --- the forms' fields and buttons: 44 px high at least, for a finger,
 # and their text 16 px (a phone zooms into a smaller field when it is
