@@ -566,14 +566,18 @@ fb_page(const onestop_feedback_get_t *req, const onestop_str_t *q,
 {
     int                  i;
     size_t               k;
-    onestop_buf_t        kinds, more, qs;
-    onestop_html_var_t   vars[5];
+    onestop_buf_t        kinds, more, qs, ask;
+    onestop_html_var_t   vars[6];
 
     static const char  *names[] = { "Hỏi đáp", "Phản ánh", "Kiến nghị" };
 
     memset(&kinds, 0, sizeof(kinds));
     memset(&more, 0, sizeof(more));
     memset(&qs, 0, sizeof(qs));
+    memset(&ask, 0, sizeof(ask));
+
+    onestop_feedback_ask(&ask, req->ask_tpl, req->ask_tpl_len, NULL, NULL,
+                         req->action, req->action_len);
 
     onestop_buf_printf(&kinds, "<option value=\"\"%s>Tất cả</option>",
                        f->kind < 0 ? " selected" : "");
@@ -630,14 +634,17 @@ fb_page(const onestop_feedback_get_t *req, const onestop_str_t *q,
     vars[3] = (onestop_html_var_t) { "items", items->data, items->len, 1 };
     vars[4] = (onestop_html_var_t) { "more", more.data, more.len, 1 };
 
-    onestop_html_fill(out, req->tpl, req->tpl_len, vars, 5);
+    vars[5] = (onestop_html_var_t) { "ask", ask.data, ask.len, 1 };
 
-    if (kinds.failed || more.failed || items->failed) {
+    onestop_html_fill(out, req->tpl, req->tpl_len, vars, 6);
+
+    if (kinds.failed || more.failed || items->failed || ask.failed) {
         out->failed = 1;
     }
 
     onestop_buf_free(&kinds);
     onestop_buf_free(&more);
+    onestop_buf_free(&ask);
     onestop_buf_free(&qs);
 }
 

@@ -387,6 +387,111 @@ onestop_feedback_href(onestop_buf_t *out, const char *action,
 }
 
 
+/* the form to ask, under action: empty (op NULL), or again with what the
+ * citizen typed and, above it, alert (raw HTML) saying what to correct */
+
+void
+onestop_feedback_ask(onestop_buf_t *out, const char *tpl, size_t tpl_len,
+    const onestop_feedback_op_t *op, const char *alert, const char *action,
+    size_t action_len)
+{
+    int                  i;
+    onestop_buf_t        kinds;
+    onestop_html_var_t   v[8];
+
+    static const char  *names[] = { "Hỏi đáp", "Phản ánh", "Kiến nghị" };
+
+    memset(&kinds, 0, sizeof(kinds));
+
+    for (i = 0; i < ONESTOP_FB_KINDS; i++) {
+        onestop_buf_printf(&kinds, "<option value=\"%s\"%s>%s</option>",
+                           onestop_fb_kind_name(i),
+                           op != NULL && op->kind == i ? " selected" : "",
+                           names[i]);
+    }
+
+#define ASK_STR(n, s)                                                         \
+    (onestop_html_var_t) { n, op != NULL && op->s.len ? op->s.data : "",      \
+                           op != NULL ? op->s.len : 0, 0 }
+
+    v[0] = (onestop_html_var_t) { "action", action, action_len, 0 };
+    v[1] = (onestop_html_var_t) { "alert", alert ? alert : "",
+                                  alert ? strlen(alert) : 0, 1 };
+    v[2] = (onestop_html_var_t) { "kinds", kinds.data, kinds.len, 1 };
+    v[3] = ASK_STR("code", code);
+    v[4] = ASK_STR("subject", subject);
+    v[5] = ASK_STR("text", text);
+    v[6] = ASK_STR("name", name);
+    v[7] = ASK_STR("contact", contact);
+
+#undef ASK_STR
+
+    onestop_html_fill(out, tpl, tpl_len, v, 8);
+
+    if (kinds.failed) {
+        out->failed = 1;
+    }
+
+    onestop_buf_free(&kinds);
+}
+
+
+/* a question refused by the rules of the form (engine/feedback.c's
+ * ask_rules): the form again, filled in, and what to correct, in
+ * Vietnamese */
+
+void
+onestop_feedback_ask_again(onestop_buf_t *out, const char *tpl,
+    size_t tpl_len, const onestop_feedback_op_t *op, const char *message,
+    const char *action, size_t action_len)
+{
+    size_t        i;
+    const char   *say;
+    onestop_buf_t  alert;
+
+    static const struct {
+        const char  *prefix;
+        const char  *say;
+    } rules[] = {
+        { "kind ", "Xin chọn loại: hỏi đáp, phản ánh hoặc kiến nghị." },
+        { "subject ", "Xin nhập tiêu đề (tối đa 200 ký tự)." },
+        { "text is required", "Xin nhập nội dung." },
+        { "text is at most", "Nội dung dài tối đa 4.000 ký tự." },
+        { "name ", "Xin nhập họ và tên." },
+        { "contact ", "Xin nhập số điện thoại hoặc địa chỉ thư điện tử "
+                      "để cơ quan trả lời." },
+        { "code ", "Mã hồ sơ không hợp lệ: mã gồm chữ cái, chữ số và các "
+                   "ký tự . - _ (tối đa 64 ký tự)." },
+    };
+
+    say = "Một số thông tin chưa đúng yêu cầu. Xin kiểm tra lại các ô đã "
+          "nhập rồi gửi lại.";
+
+    for (i = 0; message != NULL && i < sizeof(rules) / sizeof(rules[0]);
+         i++)
+    {
+        if (strncmp(message, rules[i].prefix, strlen(rules[i].prefix)) == 0) {
+            say = rules[i].say;
+            break;
+        }
+    }
+
+    memset(&alert, 0, sizeof(alert));
+    onestop_buf_printf(&alert, "<p class=\"notice\" role=\"alert\">Chưa gửi "
+                       "được. %s</p>", say);
+
+    onestop_buf_adds(out, "<h1>Hỏi đáp, phản ánh, kiến nghị</h1>");
+    onestop_feedback_ask(out, tpl, tpl_len, op,
+                         alert.data ? alert.data : "", action, action_len);
+
+    if (alert.failed) {
+        out->failed = 1;
+    }
+
+    onestop_buf_free(&alert);
+}
+
+
 void
 onestop_feedback_error(onestop_buf_t *out, int mode, int status,
     const char *code, const char *message, const char *action,
@@ -394,17 +499,25 @@ onestop_feedback_error(onestop_buf_t *out, int mode, int status,
 {
     yajl_gen  g;
 
+    /* the page: what happened in Vietnamese, not the API's English
+     * message (the JSON answer keeps it) */
+
     if (mode == ONESTOP_FB_HTML) {
         onestop_buf_printf(out, "<h1>Không thực hiện được</h1>"
                            "<section class=\"card error\" role=\"alert\">"
-                           "<p>%s</p><p class=\"meta\">",
+                           "<p>%s</p>",
                            status == 404 ? "Không tìm thấy câu hỏi này, hoặc "
                                            "mã theo dõi không đúng."
+                           : status == 413 ? "Nội dung gửi quá dài. Xin rút "
+                                             "gọn rồi gửi lại."
                            : status == 422 || status == 400
-                           ? "Nội dung gửi chưa hợp lệ, xin kiểm tra lại:"
+                           ? "Nội dung gửi hoặc từ khóa tìm kiếm chưa hợp lệ "
+                             "(từ khóa dài tối đa 200 ký tự). Xin kiểm tra "
+                             "lại rồi thử lại."
+                           : status == 401 || status == 403 || status == 405
+                           ? "Trang hỏi đáp không nhận yêu cầu này."
                            : "Hệ thống đang bận, xin thử lại sau.");
-        onestop_html_escape(out, message, strlen(message));
-        onestop_buf_adds(out, "</p><p><a href=\"");
+        onestop_buf_adds(out, "<p><a href=\"");
         onestop_feedback_href(out, action, action_len);
         onestop_buf_adds(out, "\">Quay lại trang hỏi đáp</a></p></section>");
         return;

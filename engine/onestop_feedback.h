@@ -145,6 +145,8 @@ typedef struct {
     size_t                   action_len;
     const char              *tpl;        /* html/feedback.html */
     size_t                   tpl_len;
+    const char              *ask_tpl;    /* html/feedback_ask.html */
+    size_t                   ask_tpl_len;
 } onestop_feedback_get_t;
 
 int onestop_feedback_read(onestop_store_t *st,
@@ -159,6 +161,17 @@ void onestop_feedback_error(onestop_buf_t *out, int mode, int status,
 
 /* the page's own path (action: its location), HTML-escaped, without a
  * trailing slash: what its links start with */
+/* the form to ask (html/feedback_ask.html), empty when op is NULL */
+void onestop_feedback_ask(onestop_buf_t *out, const char *tpl,
+    size_t tpl_len, const onestop_feedback_op_t *op, const char *alert,
+    const char *action, size_t action_len);
+
+/* a question the form's rules refused (message: onestop_feedback_request's):
+ * the form again, with what was typed, and what to correct, in Vietnamese */
+void onestop_feedback_ask_again(onestop_buf_t *out, const char *tpl,
+    size_t tpl_len, const onestop_feedback_op_t *op, const char *message,
+    const char *action, size_t action_len);
+
 void onestop_feedback_href(onestop_buf_t *out, const char *action,
     size_t action_len);
 

@@ -35,6 +35,8 @@
 
 static char    *fb_tpl;
 static size_t   fb_tpl_len;
+static char    *fb_ask_tpl;
+static size_t   fb_ask_tpl_len;
 static uint64_t fb_ids[FB_SEEDED];
 
 
@@ -131,6 +133,22 @@ fb_seed(onestop_store_t *st)
     }
 
     fb_tpl_len = (size_t) n;
+    fclose(f);
+
+    /* and its form to ask */
+
+    f = fopen("ngx_onestop/html/feedback_ask.html", "rb");
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0
+        || fseek(f, 0, SEEK_SET) != 0
+        || (fb_ask_tpl = malloc((size_t) n)) == NULL
+        || fread(fb_ask_tpl, 1, (size_t) n, f) != (size_t) n)
+    {
+        fb_fail("ngx_onestop/html/feedback_ask.html (run from the "
+                "project's root)");
+    }
+
+    fb_ask_tpl_len = (size_t) n;
     fclose(f);
 }
 
@@ -271,6 +289,8 @@ fb_get(int mode, const uint8_t *data, size_t size)
     g.action_len = sizeof(action) - 1;
     g.tpl = fb_tpl;
     g.tpl_len = fb_tpl_len;
+    g.ask_tpl = fb_ask_tpl;
+    g.ask_tpl_len = fb_ask_tpl_len;
 
     /* one question in four: by an id (seeded, or not) */
 

@@ -324,6 +324,7 @@ char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_onestop_feedback(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 extern ngx_str_t  ngx_http_onestop_html_feedback_html;
+extern ngx_str_t  ngx_http_onestop_html_feedback_ask_html;
 
 /* NGX_OK when the request's key (authenticated once by the caller; NULL:
  * none) covers the agency; else 401 (with WWW-Authenticate) or 403 */

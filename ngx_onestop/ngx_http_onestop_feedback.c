@@ -219,6 +219,27 @@ ngx_http_onestop_feedback_error(ngx_http_request_t *r, ngx_uint_t mode,
 
 
 static ngx_int_t
+ngx_http_onestop_feedback_again(ngx_http_request_t *r,
+    onestop_feedback_op_t *op, const char *message)
+{
+    onestop_buf_t              b;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_feedback_ask_again(&b,
+                               (char *) ngx_http_onestop_html_feedback_ask_html.data,
+                               ngx_http_onestop_html_feedback_ask_html.len, op,
+                               message, (char *) clcf->name.data,
+                               clcf->name.len);
+    onestop_feedback_op_free(op);
+
+    return ngx_http_onestop_feedback_send(r, ONESTOP_FB_HTML,
+                                          422, &b);
+}
+
+
+static ngx_int_t
 ngx_http_onestop_feedback_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
@@ -272,6 +293,16 @@ ngx_http_onestop_feedback_body(ngx_http_request_t *r)
 
     rc = onestop_feedback_request(op, op->mode, op->id, (char *) body, len,
                                   form, &code, &message);
+
+    if (rc == 422 && op->mode == ONESTOP_FB_HTML
+        && op->op == ONESTOP_FB_ASK)
+    {
+        /* the page's form refused: the form again, as the citizen filled
+         * it in, with what to correct */
+        ngx_http_finalize_request(r, ngx_http_onestop_feedback_again(r, op,
+                                                                     message));
+        return;
+    }
 
     if (rc != 0) {
         onestop_feedback_op_free(op);
@@ -425,6 +456,8 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
     req.action_len = clcf->name.len;
     req.tpl = (char *) ngx_http_onestop_html_feedback_html.data;
     req.tpl_len = ngx_http_onestop_html_feedback_html.len;
+    req.ask_tpl = (char *) ngx_http_onestop_html_feedback_ask_html.data;
+    req.ask_tpl_len = ngx_http_onestop_html_feedback_ask_html.len;
 
     if (ngx_http_onestop_read_begin(omcf, wk->store, r->connection->log)
         != NGX_OK)

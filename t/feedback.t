@@ -91,7 +91,8 @@ ok($token2, 'and shows its token once');
     text => 'x', name => 'Bot', contact => 'bot@example.com',
     website => 'http://spam.example');
 is($r->{status}, 400, 'the honeypot filled: 400');
-like($page, qr/website/, 'with a clear message');
+like($page, qr/Nội dung gửi hoặc từ khóa tìm kiếm chưa hợp lệ/,
+    'with a message in Vietnamese');
 like($r->{headers}{'content-type'}, qr{text/html}, 'as a page');
 ($r, $j) = jpost('/api/v1/feedback', {kind => 'praise', subject => 's',
     text => 't', name => 'n', contact => '0912345678'});

@@ -120,6 +120,54 @@ for my $path ('/api/v1/feedback?q=thu%FF%FE', '/hoi-dap?q=thu%FF%FE',
         'and the answer is UTF-8');
 }
 
+# the page's form refused by its rules (a contact that is neither a phone
+# nor an address, a code that is not a dossier's): 422, the form again
+# with what the citizen typed, and what to correct in Vietnamese, never
+# the API's English message
+for my $case (['contact', 'abc', qr/Xin nhập số điện thoại hoặc địa chỉ thư điện tử/],
+              ['code', 'a b c', qr/Mã hồ sơ không hợp lệ/]) {
+    my ($field, $bad, $say) = @$case;
+    my %form = (kind => 'complaint', code => '', subject => 'Lệ phí "khai" <sinh>',
+        text => "Đăng ký khai sinh\r\ncó mất phí không?", name => 'Lê Thị Hoa',
+        contact => '0912345678', website => '', $field => $bad);
+    my ($r, $page) = $t->form('/hoi-dap', %form);
+    is($r->{status}, 422, "a bad $field: 422");
+    like($page, $say, "$field: what to correct, in Vietnamese");
+    unlike($page, qr/ is required| must be /, "$field: no English message");
+    like($page, qr/<form class="ask"/, "$field: the form again");
+    like($page, qr/value="complaint" selected/, "$field: its kind kept");
+    like($page, qr/name="subject" value="Lệ phí &quot;khai&quot; &lt;sinh&gt;"/,
+        "$field: its subject kept");
+    like($page, qr/>Đăng ký khai sinh\r?\ncó mất phí không\?<\/textarea>/,
+        "$field: its text kept");
+    like($page, qr/name="name" value="Lê Thị Hoa"/, "$field: its name kept");
+    like($page, qr/name="contact" value="\Q$form{contact}\E"/,
+        "$field: its contact kept");
+}
+# the list's form is empty
+my $list = decode('UTF-8', $t->get('/hoi-dap')->{content});
+like($list, qr/name="subject" value=""/, 'the list: an empty form');
+unlike($list, qr/ selected>(?:Hỏi đáp|Phản ánh|Kiến nghị)<\/option><\/select>\n<label for="f-code"/,
+    'no kind chosen in it');
+
+# the page's other failures: in Vietnamese, without the API's English
+for my $case (['GET', '/hoi-dap/99999', 404, qr/Không tìm thấy câu hỏi này/],
+              ['GET', '/hoi-dap/1?token=AAAAAAAAAAAAAAAAAAAAAA', 404,
+               qr/mã theo dõi không đúng/],
+              ['GET', '/hoi-dap?limit=abc', 400, qr/chưa hợp lệ/],
+              ['GET', '/hoi-dap?q=' . ('x' x 201), 400, qr/tối đa 200 ký tự/],
+              ['POST', '/hoi-dap', 413, qr/quá dài/]) {
+    my ($method, $path, $status, $say) = @$case;
+    my $r = $t->http($method, $path, $method eq 'POST'
+        ? (headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+           body => 'text=' . ('x' x 70000)) : ());
+    is($r->{status}, $status, "$method $path: $status");
+    my $page = decode('UTF-8', $r->{content});
+    like($page, $say, "$method $path: says so in Vietnamese");
+    unlike($page, qr/\b(?:must|is at most|no question|token is|the body)\b/,
+        "$method $path: no English message");
+}
+
 $t->stop;
 ok($t->check_log, 'no alert or crit in error.log');
 
