@@ -464,8 +464,35 @@ onestop_feedback_ask_again(onestop_buf_t *out, const char *tpl,
                    "ký tự . - _ (tối đa 64 ký tự)." },
     };
 
+    static const struct {
+        const char  *field;
+        const char  *say;
+    } hidden[] = {
+        { "subject ", "Ô tiêu đề có ký tự ẩn hoặc ký tự điều khiển (thường "
+                      "do dán từ văn bản khác): xin gõ lại ô đó." },
+        { "text ", "Ô nội dung có ký tự ẩn hoặc ký tự điều khiển (thường do "
+                   "dán từ văn bản khác): xin gõ lại ô đó." },
+        { "name ", "Ô họ và tên có ký tự ẩn hoặc ký tự điều khiển (thường do "
+                   "dán từ văn bản khác): xin gõ lại ô đó." },
+        { "contact ", "Ô liên hệ có ký tự ẩn hoặc ký tự điều khiển (thường "
+                      "do dán từ văn bản khác): xin gõ lại ô đó." },
+    };
+
     say = "Một số thông tin chưa đúng yêu cầu. Xin kiểm tra lại các ô đã "
           "nhập rồi gửi lại.";
+
+    /* "FIELD holds a control or invisible character": which field, not
+     * the field's other rule */
+
+    for (i = 0; message != NULL && strstr(message, ONESTOP_TEXT_INVISIBLE)
+                && i < sizeof(hidden) / sizeof(hidden[0]); i++)
+    {
+        if (strncmp(message, hidden[i].field, strlen(hidden[i].field)) == 0) {
+            say = hidden[i].say;
+            message = NULL;
+            break;
+        }
+    }
 
     for (i = 0; message != NULL && i < sizeof(rules) / sizeof(rules[0]);
          i++)

@@ -145,8 +145,10 @@ for my $f (qw(subject text name contact)) {
     my ($r, $page) = $t->form('/hoi-dap', %q, $f => "$q{$f}\x{202e}",
         website => '');
     is($r->{status}, 422, "by the form, $f with U+202E: 422");
-    like($page, qr/$f holds a control or invisible character/,
-        'the page says which');
+    my %label = (subject => 'tiêu đề', text => 'nội dung',
+        name => 'họ và tên', contact => 'liên hệ');
+    like($page, qr/Ô $label{$f} có ký tự ẩn hoặc ký tự điều khiển/,
+        'the page says which, in Vietnamese');
 }
 # a NUL written \u0000, which yajl's tree would cut the member at (the
 # rest of the subject lost, the NUL never seen); \\u0000 is a backslash
