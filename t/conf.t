@@ -253,6 +253,38 @@ for my $c (['/api/v1/ingest/dossiers', 64 * $MB, 1],
     }
 }
 
+# the evaluation form of a dossier's page (a citizen's browser) refused by
+# its limit (an evaluation a second an address, burst 5: a one-stop
+# office's shared Wi-Fi) gets the Vietnamese page, not the API's English
+# JSON; the API's clients still get the error object
+{
+    my (%form, %api);
+    for (1 .. 8) {
+        my $r = $t->http('POST', '/api/v1/evaluations',
+            headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+            body => 'token=NO-SUCH.x&a2=2');
+        $form{$r->{status}} //= $r;
+    }
+    ok($form{429}, 'the form past its limit: 429');
+    like($form{429}{headers}{'content-type'} // '', qr{^text/html},
+        '... a page') if $form{429};
+    like(decode('UTF-8', $form{429}{content} // ''), qr{lang="vi".*Mã lỗi 429}s,
+        '... the Vietnamese page') if $form{429};
+    for (1 .. 8) {
+        my $r = $t->http('POST', '/api/v1/evaluations',
+            headers => {'Content-Type' => 'application/json'},
+            body => '{"token": "NO-SUCH.x", "answers": {"2": 2}}');
+        $api{$r->{status}} //= $r;
+    }
+    ok($api{429}, 'the API past its limit: 429');
+    is(eval { $json->decode($api{429}{content})->{error}{code} },
+        'too_many_requests', '... the error object') if $api{429};
+    my $bad = $t->http('POST', '/api/v1/evaluations',
+        headers => {'Content-Type' => 'application/json'}, body => 'x' x 10);
+    like($bad->{headers}{'content-type'} // '', qr{^application/json},
+        'its other refusals JSON as before');
+}
+
 # the agencies' own paths carry codes too: a receipt, and a deletion
 $r = $t->get("/receipt/$code",
     headers => { Authorization => 'Bearer conf-admin-key' });
