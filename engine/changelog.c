@@ -234,20 +234,15 @@ onestop_changelog_trim(onestop_store_t *st, MDB_txn *txn, int *changed)
      * "start again from oldest" (410 gone, for ever) */
 
     if (st->changelog_days == 0) {
-        rc = mdb_cursor_open(txn, st->changelog, &cur);
+        MDB_stat  ms;
 
-        if (rc != 0) {
+        rc = mdb_stat(txn, st->changelog, &ms);
+
+        if (rc != 0 || ms.ms_entries == 0) {
             return rc;
         }
 
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        mdb_cursor_close(cur);
-
-        if (rc == MDB_NOTFOUND) {
-            return 0;
-        }
-
-        rc = rc == 0 ? mdb_drop(txn, st->changelog, 0) : rc;
+        rc = mdb_drop(txn, st->changelog, 0);
         *changed = rc == 0;
 
         return rc;

@@ -34,7 +34,6 @@ local $SIG{ALRM} = sub { BAIL_OUT('follow_full.t did not finish in 120 s') };
 alarm 120;
 
 my $json = JSON::PP->new->utf8;
-my $F_SETPIPE_SZ = 1031;
 
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
 my $rport = $t->start_redis;
@@ -67,27 +66,14 @@ is($rc, 0, 'a follower of "a"') or diag($err);
 # into a pipe nobody reads (16k: its meta pages, written while it holds
 # the writers' lock, go through; the data pages wait)
 sub pin ($store) {
-    pipe(my $rd, my $wr) or die "pipe: $!";
-    fcntl($wr, $F_SETPIPE_SZ, 16384) or die "F_SETPIPE_SZ: $!";
-    my $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        close $rd;
-        open(STDOUT, '>&', $wr) or exit 127;
-        exec('mdb_copy', $store);
-        exit 127;
-    }
-    close $wr;
+    my ($pid, $rd) = Onestop::Test::stalled_mdb_copy($store, 16384);
     ok(Onestop::Test::wait_for(10, sub {
         `mdb_stat -r $store 2>/dev/null` =~ /^\s*$pid\s+\S+\s+\d+/m }),
         'the backup holds a read transaction');
     return ($pid, $rd);
 }
 
-sub unpin ($pid, $rd) {
-    kill 'KILL', $pid;
-    waitpid($pid, 0);
-    close $rd;
-}
+sub unpin ($pid, $rd) { Onestop::Test::release_mdb_copy($pid, $rd) }
 
 my ($copy, $rd) = pin($store);
 

@@ -30,7 +30,6 @@ plan skip_all => 'mdb_copy (lmdb-utils) is not installed'
 local $SIG{ALRM} = sub { BAIL_OUT('store_locked.t did not finish in 120 s') };
 alarm 120;
 
-my $F_SETPIPE_SZ = 1031;
 
 # answers within 5 s, or none: a worker that waits for the lock never
 # answers
@@ -55,16 +54,7 @@ for my $t ($p, $f) {
 
     # the writers' lock held: mdb_copy writes its meta pages (8k) into a
     # pipe of 4k nobody reads
-    pipe(my $rd, my $wr) or die "pipe: $!";
-    fcntl($wr, $F_SETPIPE_SZ, 4096) or die "F_SETPIPE_SZ: $!";
-    my $copy = fork() // die "fork: $!";
-    if ($copy == 0) {
-        close $rd;
-        open(STDOUT, '>&', $wr) or exit 127;
-        exec('mdb_copy', $t->store);
-        exit 127;
-    }
-    close $wr;
+    my ($copy, $rd) = Onestop::Test::stalled_mdb_copy($t->store, 4096);
     ok(Onestop::Test::wait_for(10, sub {
         Onestop::Test::slurp("/proc/$copy/wchan") =~ /pipe_write/ }),
         "$name: mdb_copy waits on the pipe, holding the lock");
@@ -93,9 +83,7 @@ for my $t ($p, $f) {
     is($ua->get($t->url('/api/v1/dossiers/NO-SUCH-CODE'))->{status}, 404,
         "$name: lookups too");
 
-    kill 'KILL', $copy;
-    waitpid($copy, 0);
-    close $rd;
+    Onestop::Test::release_mdb_copy($copy, $rd);
 }
 
 # the lock gone, writes go on, and the follower takes them

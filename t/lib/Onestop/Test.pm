@@ -202,6 +202,32 @@ sub standard_conf {
     return $http;
 }
 
+# a backup that stalled: "mdb_copy STORE" writing into a pipe of
+# PIPE_SIZE bytes nobody reads, which keeps its read transaction (and,
+# while its meta pages do not fit, the writers' lock); returns its pid
+# and the pipe's end to give back to release_mdb_copy
+sub stalled_mdb_copy {
+    my ($store, $pipe_size) = @_;
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    fcntl($wr, 1031, $pipe_size) or die "F_SETPIPE_SZ: $!";
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        close $rd;
+        open(STDOUT, '>&', $wr) or exit 127;
+        exec('mdb_copy', $store);
+        exit 127;
+    }
+    close $wr;
+    return ($pid, $rd);
+}
+
+sub release_mdb_copy {
+    my ($pid, $rd) = @_;
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    close $rd;
+}
+
 # a shipped configuration, conf/NAME.conf ("onestop": the primary of make
 # run; "follower": its read node), written as the test's nginx.conf with
 # only what must move moved: the module built here, no user, its pid file
