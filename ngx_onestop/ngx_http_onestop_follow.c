@@ -30,6 +30,9 @@
 #define NGX_HTTP_ONESTOP_FOLLOW_LEASE   3000    /* ms */
 #define NGX_HTTP_ONESTOP_FOLLOW_TICK    250     /* ms */
 #define NGX_HTTP_ONESTOP_FOLLOW_SHM     256     /* after the publisher's */
+#define NGX_HTTP_ONESTOP_FOLLOW_RETRY   1000    /* ms: after a batch not
+                                                   applied, doubled up to */
+#define NGX_HTTP_ONESTOP_FOLLOW_RETRIES 60000   /* ms */
 #define NGX_HTTP_ONESTOP_FOLLOW_WHOLE   5000    /* ms: a commit's end not in
                                                    the log by then (its
                                                    primary gone while it
@@ -73,6 +76,8 @@ struct ngx_http_onestop_follower_s {
 
     uint64_t                        seq;        /* the store's */
     ngx_msec_t                      held_at;
+    ngx_msec_t                      retry;      /* 0: the last applied */
+    ngx_msec_t                      retry_at;
 };
 
 
@@ -306,6 +311,17 @@ ngx_http_onestop_follow_read(ngx_event_t *ev)
         return;
     }
 
+    /* a batch the store could not take (no room in the map, a read
+     * error) is read again only after a while: a full store takes
+     * nothing until map_size is raised and nginx reloaded, and reading
+     * 2,000 entries four times a second for nothing costs Redis, the
+     * network and the writer's thread */
+
+    if (fl->retry && (ngx_msec_int_t) (fl->retry_at - ngx_current_msec) > 0)
+    {
+        return;
+    }
+
     onestop_resp_clear(&fl->cmd);
 
     if (onestop_feed_xread(&fl->omcf->follow->feed, &fl->cmd, fl->seq,
@@ -442,12 +458,20 @@ ngx_http_onestop_follow_applied(void *data)
                                 msg, sizeof(msg));
 
     if (state == 0) {
+        fl->retry = 0;
         fl->seq = fl->res.seq;
         ngx_post_event(&fl->kick, &ngx_posted_events);
         return;
     }
 
-    /* nothing written: again at the next tick; else stopped, serving */
+    /* nothing written: again after a pause, which doubles while the store
+     * takes nothing; else stopped, serving */
+
+    if (state < 0) {
+        fl->retry = fl->retry == 0 ? NGX_HTTP_ONESTOP_FOLLOW_RETRY
+                    : ngx_min(fl->retry * 2, NGX_HTTP_ONESTOP_FOLLOW_RETRIES);
+        fl->retry_at = ngx_current_msec + fl->retry;
+    }
 
     if (state > 0) {
         fl->seq = fl->res.seq;
