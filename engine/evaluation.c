@@ -13,6 +13,13 @@
 #include "onestop_json.h"
 
 
+/* what a form can be refused for, and what its citizen reads then */
+static const char  evaluation_none[] =
+    "answer at least one of the indices 2 to 9";
+static const char  evaluation_bad[] = "each answer is 0, 1 or 2";
+static const char  evaluation_long[] = "a comment is 4000 characters at most";
+
+
 static const char  *onestop_indices[] = {
     "",
     "Tổng thời gian giải quyết hồ sơ so với thời hạn quy định",
@@ -68,7 +75,7 @@ evaluation_answer(onestop_evaluation_t *ev, const char *key, size_t klen,
     }
 
     if (value < 0 || value > 2) {
-        ev->invalid = "each answer is 0, 1 or 2";
+        ev->invalid = evaluation_bad;
         return -1;
     }
 
@@ -198,7 +205,7 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
         }
 
         if (!YAJL_IS_INTEGER(v)) {
-            ev->invalid = "each answer is 0, 1 or 2";
+            ev->invalid = evaluation_bad;
             goto done;
         }
 
@@ -222,7 +229,7 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
         if (onestop_text_over(v->u.string, strlen(v->u.string),
                               ONESTOP_COMMENT_MAX))
         {
-            ev->invalid = "a comment is 4000 characters at most";
+            ev->invalid = evaluation_long;
             goto done;
         }
 
@@ -281,7 +288,7 @@ onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
             if (onestop_text_over(a->value.data, a->value.len,
                                   ONESTOP_COMMENT_MAX))
             {
-                ev->invalid = "a comment is 4000 characters at most";
+                ev->invalid = evaluation_long;
                 break;
             }
 
@@ -294,7 +301,7 @@ onestop_evaluation_form(onestop_evaluation_t *ev, const char *body,
             if (a->value.len != 1 || a->value.data[0] < '0'
                 || a->value.data[0] > '2')
             {
-                ev->invalid = "each answer is 0, 1 or 2";
+                ev->invalid = evaluation_bad;
                 break;
             }
 
@@ -372,7 +379,7 @@ onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
     }
 
     if (form && ev->answered == 0) {
-        *message = "answer at least one of the indices 2 to 9";
+        *message = evaluation_none;
         return 422;
     }
 
@@ -419,4 +426,28 @@ onestop_evaluation_render(yajl_gen g, const onestop_write_t *w,
     at.date_only = 0;
     onestop_gen_str(g, ts, onestop_ts_format(&at, offset, ts));
     yajl_gen_map_close(g);
+}
+
+
+/* the /q/ page's form refused (422): what its citizen reads, in
+ * Vietnamese, for what the form itself can get wrong; NULL: the page's
+ * general words */
+const char *
+onestop_evaluation_form_says(const char *message)
+{
+    if (message == evaluation_none) {
+        return "Phiếu đánh giá chưa có câu trả lời nào. Xin chọn ít nhất "
+               "một mức đánh giá (mục 2 đến 9) rồi gửi lại.";
+    }
+
+    if (message == evaluation_long) {
+        return "Ý kiến góp ý dài quá 4.000 ký tự. Xin rút gọn rồi gửi lại.";
+    }
+
+    if (message == evaluation_bad) {
+        return "Mỗi mục đánh giá chỉ chọn một trong các mức có sẵn. Xin mở "
+               "lại phiếu và chọn lại.";
+    }
+
+    return NULL;
 }

@@ -657,7 +657,8 @@ onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
 int
 onestop_html_error(onestop_buf_t *b, int status, const char **title,
     const char *lookup, size_t lookup_len, const char *feedback,
-    size_t feedback_len)
+    size_t feedback_len, const char *detail, const char *back,
+    size_t back_len)
 {
     size_t  i;
 
@@ -715,7 +716,16 @@ onestop_html_error(onestop_buf_t *b, int status, const char **title,
 
     onestop_buf_printf(b, "<h1>%s</h1><section class=\"card error\" "
                        "role=\"alert\"><p>%s</p><p class=\"meta\">Mã lỗi "
-                       "%d.</p><ul>", pages[i].title, pages[i].text, status);
+                       "%d.</p><ul>", pages[i].title,
+                       detail != NULL ? detail : pages[i].text, status);
+
+    /* where the citizen came from, to put it right: first */
+
+    if (back_len) {
+        onestop_buf_adds(b, "<li><a href=\"");
+        onestop_html_escape(b, back, back_len);
+        onestop_buf_adds(b, "\">Quay lại phiếu đánh giá</a></li>");
+    }
 
     if (lookup_len) {
         onestop_buf_adds(b, "<li><a href=\"");

@@ -72,6 +72,8 @@ int onestop_evaluation_request(onestop_evaluation_t *ev, onestop_write_t *w,
     int by_code, const char **message);
 
 /* what was recorded: {"code", "answers", "evaluated_at"} */
+const char *onestop_evaluation_form_says(const char *message);
+
 void onestop_evaluation_render(yajl_gen g, const onestop_write_t *w,
     int32_t offset);
 

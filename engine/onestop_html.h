@@ -77,10 +77,14 @@ void onestop_html_evaluation_form(onestop_buf_t *b,
  * the lookup page and the questions' page at the paths given (a link left
  * out when its length is 0) and to the home page.  status is the
  * failure's (400, 404, 405, 409, 413, 422, 429, 5xx); what is no failure
- * counts as 500.  Returns the status to send; *title is the page's.
+ * counts as 500.  detail, when not NULL, says what happened instead of
+ * the status's general words; back, when back_len is not 0, is the page
+ * the citizen came from, linked first (the /q/ page's evaluation form).
+ * Returns the status to send; *title is the page's.
  */
 int onestop_html_error(onestop_buf_t *b, int status, const char **title,
     const char *lookup, size_t lookup_len, const char *feedback,
-    size_t feedback_len);
+    size_t feedback_len, const char *detail, const char *back,
+    size_t back_len);
 
 #endif /* ONESTOP_HTML_H */

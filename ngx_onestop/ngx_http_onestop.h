@@ -475,7 +475,8 @@ ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);
 /* the Vietnamese page of a failure with status err (a page's error) */
-ngx_int_t ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err);
+ngx_int_t ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err,
+    const char *detail, ngx_str_t *back);
 ngx_int_t ngx_http_onestop_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_public_headers(ngx_http_request_t *r);

@@ -162,6 +162,11 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         wc->write.key = key->name;          /* the audit trail's */
     }
 
+    if (status == 422 || status == 0) {
+        wc->token.data = (u_char *) ev.token.data;   /* read whole */
+        wc->token.len = ev.token.len;
+    }
+
     if (status != 0) {
         ngx_http_finalize_request(r,
             ngx_http_onestop_evaluate_error(r, wc, status,
@@ -169,9 +174,6 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
                                             message));
         return;
     }
-
-    wc->token.data = (u_char *) ev.token.data;
-    wc->token.len = ev.token.len;
 
     ngx_http_onestop_writer_submit(r, wc);
     ngx_http_finalize_request(r, NGX_DONE);
@@ -301,9 +303,49 @@ ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc, ngx_uint_t status, const char *code,
     const char *message)
 {
-    if (wc->form && (status == NGX_HTTP_NOT_FOUND || status == 422)) {
-        return ngx_http_onestop_error_html(r, status);
+    u_char                        *p, c;
+    size_t                         i;
+    ngx_str_t                      back;
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    if (wc->form && status == NGX_HTTP_NOT_FOUND) {
+        return ngx_http_onestop_error_html(r, status, NULL, NULL);
     }
 
-    return ngx_http_onestop_error(r, status, code, message);
+    if (!wc->form || status != 422) {
+        return ngx_http_onestop_error(r, status, code, message);
+    }
+
+    /* refused for what the form held: what was wrong, and the way back
+     * to the form on the dossier's page, when the token is one (only its
+     * characters: nothing the sender chose goes into the link) */
+
+    ngx_str_null(&back);
+
+    for (i = 0; i < wc->token.len && i < 256; i++) {
+        c = wc->token.data[i];
+
+        if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+              || c == '-' || c == '_' || c == '.'))
+        {
+            break;
+        }
+    }
+
+    if (wc->token.len && i == wc->token.len) {
+        omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+        p = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + wc->token.len
+                                 + sizeof("#danh-gia"));
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        back.data = p;
+        back.len = ngx_sprintf(p, "%V/q/%V#danh-gia", &omcf->public_url,
+                               &wc->token) - p;
+    }
+
+    return ngx_http_onestop_error_html(r, status,
+                                       onestop_evaluation_form_says(message),
+                                       &back);
 }

@@ -175,12 +175,14 @@ ngx_int_t
 ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
 {
     return ngx_http_onestop_error_html(r, r->err_status ? r->err_status
-                                                        : NGX_HTTP_NOT_FOUND);
+                                                        : NGX_HTTP_NOT_FOUND,
+                                       NULL, NULL);
 }
 
 
 ngx_int_t
-ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err)
+ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err,
+    const char *detail, ngx_str_t *back)
 {
     int                            status;
     ngx_int_t                      rc;
@@ -202,7 +204,9 @@ ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err)
                                 &title, (char *) omcf->lookup_page.data,
                                 omcf->lookup_page.len,
                                 (char *) omcf->feedback_page.data,
-                                omcf->feedback_page.len);
+                                omcf->feedback_page.len, detail,
+                                back ? (char *) back->data : NULL,
+                                back ? back->len : 0);
 
     rc = ngx_http_onestop_page(r, status, title, &b);
     onestop_buf_free(&b);

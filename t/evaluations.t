@@ -373,10 +373,25 @@ like($r->{headers}{'content-type'} // '', qr{^text/html; charset=utf-8},
 like(decode('UTF-8', $r->{content} // ''), qr/Nội dung chưa hợp lệ/,
     'which says what is wrong, in Vietnamese');
 unlike($r->{content} // '', qr/"error"/, 'not the error object');
+# what was wrong, and the way back to the form, first among the links
+like(decode('UTF-8', $r->{content} // ''),
+    qr/Phiếu đánh giá chưa có câu trả lời nào/,
+    'it says no answer was chosen');
+like($r->{content} // '',
+    qr{<ul><li><a href="\Q$PUBLIC/q/$tokA3#danh-gia\E">},
+    'and links back to the form on the dossier\'s page');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => $tokA3, a4 => 3));
 is($r->{status}, 422, 'the form with a4=3: 422');
+like(decode('UTF-8', $r->{content} // ''), qr/Mỗi mục đánh giá chỉ chọn/,
+    'the page says an answer is not one of the form\'s');
+# a token of other characters is not put into the link
+$r = $t->http('POST', '/api/v1/evaluations',
+    headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
+    body => form_encode(token => "$tokA3\"><b>x</b>", a4 => 3));
+is($r->{status}, 422, 'a4=3 with a strange token: 422');
+unlike($r->{content} // '', qr{Quay lại|<b>x}, 'no way back, nothing of it');
 $r = $t->http('POST', '/api/v1/evaluations',
     headers => {'Content-Type' => 'application/x-www-form-urlencoded'},
     body => form_encode(token => "$tokA3.x", a4 => 1));

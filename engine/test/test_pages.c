@@ -148,7 +148,8 @@ test_error_pages(void)
     for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         memset(&b, 0, sizeof(onestop_buf_t));
         st = onestop_html_error(&b, c[i].in, &title, "/tra-cuu", 8,
-                                i % 2 ? "/cong-dan/hoi-dap" : "", i % 2 ? 17 : 0);
+                                i % 2 ? "/cong-dan/hoi-dap" : "", i % 2 ? 17 : 0,
+                                NULL, NULL, 0);
         is_int(st, c[i].out, "error page of %d: its status", c[i].in);
         ok(strcmp(title, c[i].words) == 0, "  its title: %s", c[i].words);
         ok(!b.failed && b.len
@@ -161,8 +162,29 @@ test_error_pages(void)
            && (memmem(b.data, b.len, "/hoi-dap\"", 9) != NULL)
               == (int) (i % 2),
            "  the questions' page linked where it is, and only if it is");
+        ok(memmem(b.data, b.len, "Quay lại", 9) == NULL,
+           "  no way back to a form without one");
         onestop_buf_free(&b);
     }
+
+    /* the /q/ page's evaluation form refused: what was wrong, and the way
+     * back to the form, first, escaped */
+    memset(&b, 0, sizeof(onestop_buf_t));
+    st = onestop_html_error(&b, 422, &title, "/tra-cuu", 8, "", 0,
+                            "Xin chọn ít nhất một mức", "/q/A.b&c#danh-gia",
+                            17);
+    is_int(st, 422, "the form's 422: its status");
+    ok(!b.failed && memmem(b.data, b.len, "Xin chọn ít nhất một mức",
+                           strlen("Xin chọn ít nhất một mức")) != NULL
+       && memmem(b.data, b.len, "chưa đúng yêu cầu",
+                 strlen("chưa đúng yêu cầu")) == NULL,
+       "  says what was wrong instead of the general words");
+    ok(memmem(b.data, b.len, "<li><a href=\"/q/A.b&amp;c#danh-gia\">Quay lại "
+              "phiếu đánh giá</a></li><li><a href=\"/tra-cuu\"",
+              strlen("<li><a href=\"/q/A.b&amp;c#danh-gia\">Quay lại "
+                     "phiếu đánh giá</a></li><li><a href=\"/tra-cuu\""))
+       != NULL, "  and links back to the form first");
+    onestop_buf_free(&b);
 }
 
 
