@@ -257,6 +257,15 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 invalid:
 
+    /* the password itself never goes into the error log or nginx -t */
+
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"password=...\": give "
+                           "password= or password_file=, not both");
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\"", &value[i]);
     return NGX_CONF_ERROR;

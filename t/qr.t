@@ -573,6 +573,21 @@ sub conf_with ($keyline, $keyfile) {
 my ($status, $out) = conf_with('onestop_qr_key %%DIR%%/qr.key;', "$KEY1\n");
 is($status, 0, 'nginx -t: a good key file') or diag($out);
 
+# the key mints links that show the full name: a file others may read
+# (written with the usual umask 022) is refused, as the Redis password's
+for my $mode (0644, 0640, 0604) {
+    my $c = Onestop::Test->new(today => '2024-06-15');
+    chmod $mode, $c->spew('qr.key', "$KEY1\n");
+    $c->write_standard_conf(serve => [qw(qr resolve)], map_size => '64m',
+        keys => 0, qr_key => 1);
+    ($status, $out) = $c->test_conf;
+    isnt($status, 0, sprintf('nginx -t refuses a QR key file of mode %04o',
+        $mode));
+    like($out, qr/QR key file "[^"]*qr\.key" is open to its group or others \(mode ${\ sprintf('%04o', $mode)}\): run "chmod 0600 /,
+        'saying its mode and what to run') or diag($out);
+    unlike($out, qr/\Q$KEY1\E/i, 'never the key');
+}
+
 ($status, $out) = conf_with('', undef);
 isnt($status, 0, 'nginx -t fails without onestop_qr_key');
 like($out, qr/onestop_qr_key/, 'and names onestop_qr_key') or diag($out);

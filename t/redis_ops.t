@@ -80,6 +80,14 @@ $t->write_conf(conf("password=x password_file=$f"));
 ($rc, $out) = $t->test_conf;
 isnt($rc, 0, 'password= and password_file= together are refused');
 
+# the other way round: the password= refused is not written out
+$t->write_conf(conf("password_file=$f password=Other-s3cret"));
+($rc, $out) = $t->test_conf;
+isnt($rc, 0, 'password_file= then password= is refused too');
+like($out, qr/invalid parameter "password=\.\.\.": give password= or password_file=, not both/,
+    'saying why') or diag($out);
+unlike($out . $t->error_log, qr/Other-s3cret/, 'never the password given');
+
 pwfile("$PW\n", 0600);
 $t->write_conf(conf("password_file=$f"));
 ($rc, $out) = $t->test_conf;

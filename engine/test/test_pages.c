@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fixture.h"
 #include "onestop_html.h"
@@ -251,6 +252,23 @@ test_keys(const char *dir)
             "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
     fclose(f);
 
+    /* the secret readable by others: refused, saying what to run */
+
+    memset(keys, 0, sizeof(keys));
+    chmod(path, 0644);
+    is_int(onestop_qr_keys_load(path, keys, 4, err, sizeof(err)), -1,
+           "a key file others may read");
+    ok(strstr(err, "is open to its group or others (mode 0644)") != NULL
+       && strstr(err, "chmod 0600") != NULL && strstr(err, path) != NULL
+       && strstr(err, "abab") == NULL,
+       "names the file, its mode and the fix, never a key: %s", err);
+    ok(keys[0].len == 0, "no key read");
+
+    chmod(path, 0640);
+    is_int(onestop_qr_keys_load(path, keys, 4, err, sizeof(err)), -1,
+           "nor its group");
+
+    chmod(path, 0600);
     n = onestop_qr_keys_load(path, keys, 4, err, sizeof(err));
     is_int(n, 2, "a key file of two keys");
     ok(keys[0].len == 32 && keys[0].key[0] == 0xab && keys[1].key[31] == 0xcd,

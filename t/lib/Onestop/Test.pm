@@ -397,12 +397,15 @@ sub slurp {
     return $data // '';
 }
 
+# a file of the test's directory; one whose name ends in .key (a QR key,
+# a TLS key) is a secret, 0600 as nginx wants onestop_qr_key's
 sub spew {
     my ($self, $name, $data) = @_;
     my $file = "$self->{dir}/$name";
     open(my $fh, '>:raw', $file) or die "$file: $!";
     print $fh $data;
     close $fh;
+    chmod 0600, $file if $name =~ /\.key\z/;
     return $file;
 }
 
