@@ -317,6 +317,42 @@ onestop_catalog_agency(const onestop_catalog_t *cat, const char *s,
 }
 
 
+/*
+ * The agency a dossier code's first part names: the part before its first
+ * '-' (the whole code without one), as Decision 30 builds codes from the
+ * receiving agency's id (000.00.12.H36-190709-0001); 0 when it names none.
+ * In any case: a lookup not found as typed is tried in upper case, so a
+ * code of another agency's format in lower case would take what its
+ * citizens type (write.c's rule on new codes).
+ */
+
+uint32_t
+onestop_catalog_code_agency(const onestop_catalog_t *cat, const char *code,
+    size_t len)
+{
+    char         up[ONESTOP_CODE_MAX];
+    size_t       i;
+    uint32_t     id;
+    const char  *dash;
+
+    dash = memchr(code, '-', len);
+    len = dash != NULL ? (size_t) (dash - code) : len;
+
+    id = onestop_catalog_agency(cat, code, len);
+
+    if (id != 0 || len > sizeof(up)) {
+        return id;                       /* codes are no longer */
+    }
+
+    for (i = 0; i < len; i++) {
+        up[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char) (code[i] - 32)
+                                                   : code[i];
+    }
+
+    return onestop_catalog_agency(cat, up, len);
+}
+
+
 uint32_t
 onestop_catalog_field(const onestop_catalog_t *cat, const char *s,
     size_t len)

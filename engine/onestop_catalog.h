@@ -80,6 +80,9 @@ int onestop_catalog_set_procedure(onestop_catalog_t *cat, uint32_t id,
 int onestop_catalog_finish(onestop_catalog_t *cat);
 
 /* Interned id of a string id, or 0 when unknown. */
+/* the agency a dossier code's first part names, in any case; 0: none */
+uint32_t onestop_catalog_code_agency(const onestop_catalog_t *cat,
+    const char *code, size_t len);
 uint32_t onestop_catalog_agency(const onestop_catalog_t *cat,
     const char *s, size_t len);
 uint32_t onestop_catalog_field(const onestop_catalog_t *cat,

@@ -219,25 +219,6 @@ onestop_scope_covers(const onestop_catalog_t *cat,
 }
 
 
-/*
- * The agency a code's first part names: the part before its first '-' (the
- * whole code without one), as Decision 30 builds codes from the receiving
- * agency's id (000.00.12.H36-190709-0001); 0 when it names none.
- */
-
-static uint32_t
-code_agency(const onestop_catalog_t *cat, const onestop_str_t *code)
-{
-    const char  *dash;
-
-    dash = memchr(code->data, '-', code->len);
-
-    return onestop_catalog_agency(cat, code->data,
-                                  dash != NULL ? (size_t) (dash - code->data)
-                                               : code->len);
-}
-
-
 static int
 write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
     onestop_chain_t *c)
@@ -331,7 +312,8 @@ write_dossiers(onestop_store_t *st, MDB_txn *txn, onestop_write_t *w,
             }
 
         } else if (r->code.len && w->scope != NULL && !w->scope->all) {
-            id = code_agency(cat, &r->code);
+            id = onestop_catalog_code_agency(cat, r->code.data,
+                                             r->code.len);
 
             if (id != 0 && !in_scope(cat, w->scope, id)) {
                 why = "a new code beginning with the id of an agency the "

@@ -166,6 +166,16 @@ accepted_ok(post(ab => record(code => "$A-240610-0102", agency => $B)), 1,
     'so does a key covering both');
 forbidden_ok(post(b => record(code => $A, agency => $B)), [0],
     'a code that is an agency id');
+# nor in lower case: a lookup of a code not found as typed tries it in
+# upper case, and a citizen of A who types A's code in lower case would
+# see B's dossier
+forbidden_ok(post(b => record(code => lc("$A-240610-0105"), agency => $B)),
+    [0], "B claims a fresh code of A's in lower case",
+    qr/\Q$A\E|agency/);
+forbidden_ok(post(b => record(code => '000.00.12.h36', agency => $B)), [0],
+    'an agency id in mixed case');
+accepted_ok(post(a => record(code => lc("$A-240610-0105"), agency => $A)), 1,
+    "A's key writes it");
 forbidden_ok(post(b1 => record(code => "$B-240610-0001", agency => $B1)), [0],
     "a commune's key, a code of its district's");
 
