@@ -32,18 +32,44 @@ gen_day(yajl_gen g, const char *member, const onestop_ts_t *ts,
 
 
 /*
- * The due date a letter put off: the dossier's, or, when a later version
- * took the deadline away (issue 18: a letter is kept all the same), the
- * last one it had, which the last move with a date before it tells.
+ * The due date a letter put off (form 04: the appointment that was
+ * missed): the one in force when it was issued.  A due date moved after
+ * the letter (a supplement, a correction; issue 18) does not rewrite a
+ * published letter, so that is the `from` of the first move written after
+ * its issue (a letter issued on a date alone: after its day); without
+ * such a move, the dossier's due date, or, when a later version took the
+ * deadline away (a letter is kept all the same), the last one it had.
  * NULL when there is none to tell (an unset date is not a day).
  */
 
 static const onestop_ts_t *
-letter_due(const onestop_record_t *r, onestop_ts_t *last)
+letter_due(const onestop_record_t *r, const onestop_letter_t *l,
+    int32_t offset, onestop_ts_t *last)
 {
+    int                     after;
     size_t                  pos;
     const onestop_ts_t     *due;
     onestop_history_item_t  it;
+
+    pos = 0;
+
+    while (onestop_history_next(r->history.data, r->history.len, &pos, &it)
+           == 1)
+    {
+        if (it.type != ONESTOP_HISTORY_MOVE) {
+            continue;
+        }
+
+        after = l->issued.date_only
+                ? onestop_sec_day(it.move.at, offset)
+                  > onestop_ts_day(&l->issued, offset)
+                : it.move.at > l->issued.sec;
+
+        if (after && it.move.from.set) {
+            *last = it.move.from;
+            return last;
+        }
+    }
 
     if (r->t[ONESTOP_T_DUE].set) {
         return &r->t[ONESTOP_T_DUE];
@@ -99,7 +125,7 @@ item_json(yajl_gen g, const onestop_catalog_t *cat, uint32_t agency,
                         ? "organization" : "citizen");
     yajl_gen_map_close(g);
 
-    due = letter_due(r, &last);
+    due = letter_due(r, l, offset, &last);
 
     if (due != NULL) {
         gen_day(g, "due_date", due, offset);
@@ -179,7 +205,7 @@ item_csv(const onestop_csv_t *d, onestop_buf_t *out,
            ? "organization" : "citizen";
     onestop_csv_text(d, out, type, strlen(type), 0);
 
-    due = letter_due(r, &last);
+    due = letter_due(r, l, offset, &last);
 
     if (due != NULL) {
         onestop_csv_day(d, out, onestop_ts_day(due, offset), 0);

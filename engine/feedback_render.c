@@ -338,7 +338,20 @@ onestop_fb_html(onestop_buf_t *b, const onestop_fb_item_t *it,
     onestop_html_escape(b, name.data, name.len);
     onestop_shown_name_free(&name);
 
-    onestop_buf_adds(b, " · gửi ngày ");
+    /* the day it was received (Điều 9.1: a question sent after hours or
+     * on a day off, on the next working day), which the 15 working days
+     * count from; the sender and the agencies see the day it was sent
+     * too when it is another */
+
+    if (view != ONESTOP_FBV_PUBLIC
+        && onestop_sec_day(it->submitted, offset)
+           != onestop_sec_day(it->received, offset))
+    {
+        onestop_buf_adds(b, " · gửi ngày ");
+        html_time(b, it->submitted, offset);
+    }
+
+    onestop_buf_adds(b, " · tiếp nhận ngày ");
     html_time(b, it->received, offset);
     a = it->agency && it->agency <= cat->nagencies
         ? &cat->agencies[it->agency] : NULL;

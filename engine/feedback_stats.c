@@ -149,6 +149,13 @@ fb_sum(const int32_t *block, unsigned month, onestop_day_t cut, int64_t *sum)
     int       k;
     unsigned  m, mday, d, upto;
 
+    /* a day before the first month counters have (from = 1990-01-01):
+     * nothing yet, not a month number wrapped round to every month */
+
+    if (cut < onestop_month_first_day(0)) {
+        return;
+    }
+
     m = onestop_month_of(cut, &mday);
 
     if (month > m) {

@@ -273,7 +273,11 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
         }
     }
 
-    if (d[ONESTOP_T_RECEIVED] > today + 1
+    /* a received moment derived from the submission (Điều 9.1) may lie
+     * days ahead, the next opening after a weekend or Tết: the rule is
+     * the submission's, checked above */
+
+    if ((!r->received_derived && d[ONESTOP_T_RECEIVED] > today + 1)
         || (t[ONESTOP_T_RESOLVED].set && d[ONESTOP_T_RESOLVED] > today + 1)
         || (t[ONESTOP_T_RETURNED].set && d[ONESTOP_T_RETURNED] > today + 1)
         || (t[ONESTOP_T_WITHDRAWN].set && d[ONESTOP_T_WITHDRAWN] > today + 1)

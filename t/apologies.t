@@ -485,6 +485,43 @@ walk_ok('after a CLI write', 9);
         'the same in the CSV') or diag($r->{content});
 }
 
+# a letter whose dossier's due date then moved (a supplement asked after
+# it, issue 18): the published letter keeps the date it put off, 12/6,
+# not the new 24/6, which would have it put a date off to an earlier one
+{
+    my %v1 = (code => 'MOVED-1', version => 1, agency => '000.00.12.H36',
+        procedure => '1.001234', channel => 'direct',
+        applicant => {name => 'Lê Văn Tâm'},
+        received_at => '2024-06-03', due_at => '2024-06-12',
+        apology => {issued_at => '2024-06-11T09:00:00+07:00',
+            new_due_at => '2024-06-20', reason => 'Chờ xác minh'});
+    my %v2 = (%v1, version => 2, due_at => '2024-06-24',
+        due_change => 'supplement');
+    delete $v2{apology};
+    for my $v (\%v1, \%v2) {
+        $r = $t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+            body => $json->encode([$v]));
+        is($r->{status}, 200, "MOVED-1 version $v->{version}")
+            or diag($r->{content});
+    }
+    ($r, $j) = get_json('/api/v1/apologies?limit=1000&from=2024-06-11'
+        . '&to=2024-06-11');
+    my ($it) = grep { $_->{code} eq 'MOVED-1' } @{ $j->{items} // [] };
+    is_deeply($it && [@$it{qw(due_date new_due_date issued_date)}],
+        ['2024-06-12', '2024-06-20', '2024-06-11'],
+        'the letter: the due date it put off, as when it was issued')
+        or diag($r->{content});
+    $r = $t->get('/api/v1/apologies?limit=1000&from=2024-06-11'
+        . '&to=2024-06-11&format=csv');
+    my ($row) = grep { /^MOVED-1,/ } split /\r?\n/, decode('UTF-8',
+        $r->{content});
+    like($row // '', qr/,2024-06-12,2024-06-20,2024-06-11,/,
+        'the same in the CSV') or diag($r->{content});
+    my (undef, $got) = $t->cli('get', 'MOVED-1');
+    is(eval { $json->decode($got)->{due_date} }, '2024-06-24',
+        'while the dossier is due on 24/6');
+}
+
 $t->check_log;
 
 done_testing;
