@@ -90,6 +90,18 @@ onestop_api_keys_load(onestop_api_keys_t *k, const char *path, char *err,
         return -1;
     }
 
+    /* the keys are hashes, no secret; but who may change the file may
+     * give themselves a key of every agency at the next reload */
+
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        fclose(f);
+        snprintf(err, errlen, "keys file \"%s\" may be changed by its group "
+                 "or others (mode %04o), who could add a key of their own: "
+                 "run \"chmod go-w %s\"", path,
+                 (unsigned) (st.st_mode & 07777), path);
+        return -1;
+    }
+
     text = malloc((size_t) st.st_size + 1);
 
     if (text == NULL) {

@@ -229,6 +229,17 @@ unlike($text, qr/Bến Lức|${\ sha256_hex($district)}/, 'its line is gone');
 is(scalar(() = $text =~ /^# created/mg), 1,
     'and its time with it, the admin\'s kept');
 
+# a keys file its group or others may change: whoever may change it may
+# give themselves an administrator's key at the next reload
+for my $m (0620, 0602, 0666) {
+    chmod $m, $keys;
+    ($st, $msg) = $t->test_conf;
+    isnt($st, 0, sprintf('nginx -t refuses a keys file of mode %04o', $m));
+    like($msg, qr/keys file "\Q$keys\E" may be changed by its group or others \(mode ${\ sprintf('%04o', $m)}\), who could add a key of their own: run "chmod go-w \Q$keys\E"/,
+        '... saying why and what to run') or diag($msg);
+}
+chmod 0600, $keys;
+
 ($st, $msg) = $t->test_conf;
 is($st, 0, 'nginx -t after revoke and rotate') or diag($msg);
 ok($t->reload, 'reload');

@@ -398,14 +398,15 @@ sub slurp {
 }
 
 # a file of the test's directory; one whose name ends in .key (a QR key,
-# a TLS key) is a secret, 0600 as nginx wants onestop_qr_key's
+# a TLS key) is a secret, 0600 as nginx wants onestop_qr_key's; a keys
+# file (onestop_ingest_keys) no other may change, whatever the umask
 sub spew {
     my ($self, $name, $data) = @_;
     my $file = "$self->{dir}/$name";
     open(my $fh, '>:raw', $file) or die "$file: $!";
     print $fh $data;
     close $fh;
-    chmod 0600, $file if $name =~ /\.key\z/;
+    chmod 0600, $file if $name =~ /\.key\z/ || $name =~ m{(?:^|/)keys\z};
     return $file;
 }
 
