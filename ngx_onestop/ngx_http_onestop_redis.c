@@ -266,6 +266,20 @@ invalid:
         return NGX_CONF_ERROR;
     }
 
+    /* nor a piece of it: "password=two words" unquoted is two
+     * parameters, the second one invalid */
+
+    for (n = 2; n < (ngx_int_t) i; n++) {
+        if (ngx_strncmp(value[n].data, "password=", 9) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter after \"password=...\": "
+                               "a password with spaces is written in quotes "
+                               "(\"password=...\"), or put in a "
+                               "password_file=");
+            return NGX_CONF_ERROR;
+        }
+    }
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\"", &value[i]);
     return NGX_CONF_ERROR;

@@ -88,6 +88,15 @@ like($out, qr/invalid parameter "password=\.\.\.": give password= or password_fi
     'saying why') or diag($out);
 unlike($out . $t->error_log, qr/Other-s3cret/, 'never the password given');
 
+# a password of two words, unquoted: two parameters; the second, a piece
+# of the password, is not written out either
+$t->write_conf(conf("password=Two s3cret-words interval=100"));
+($rc, $out) = $t->test_conf;
+isnt($rc, 0, 'password=two words unquoted is refused');
+like($out, qr/invalid parameter after "password=\.\.\.": a password with spaces is written in quotes/,
+    'saying why and how') or diag($out);
+unlike($out . $t->error_log, qr/s3cret-words|Two/, 'no piece of the password');
+
 pwfile("$PW\n", 0600);
 $t->write_conf(conf("password_file=$f"));
 ($rc, $out) = $t->test_conf;
