@@ -212,6 +212,105 @@ name_invisible(onestop_catalog_doc_t *doc, const char *list, size_t i,
 }
 
 
+static int
+key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+
+/* a member an object holds twice, or NULL: yajl's tree keeps both, and the
+ * document would be read by its first, another reader by its last */
+
+static const char *
+object_twice(yajl_val o)
+{
+    size_t        i, j, n;
+    const char   *twice, **k;
+
+    n = o->u.object.len;
+
+    if (n <= 16) {
+        for (i = 1; i < n; i++) {
+            for (j = 0; j < i; j++) {
+                if (strcmp(o->u.object.keys[i], o->u.object.keys[j]) == 0) {
+                    return o->u.object.keys[i];
+                }
+            }
+        }
+
+        return NULL;
+    }
+
+    k = malloc(n * sizeof(const char *));
+
+    if (k == NULL) {
+        return NULL;                    /* out of memory: found later */
+    }
+
+    memcpy(k, o->u.object.keys, n * sizeof(const char *));
+    qsort(k, n, sizeof(const char *), key_cmp);
+
+    twice = NULL;
+
+    for (i = 1; i < n && twice == NULL; i++) {
+        if (strcmp(k[i], k[i - 1]) == 0) {
+            twice = k[i];
+        }
+    }
+
+    free(k);
+    return twice;
+}
+
+
+/* an entry of one of the lists, beside the members it needs: 1, and the
+ * message, when it holds a member twice or its name is blank or holds a
+ * character no reader can see */
+
+static int
+entry_bad(onestop_catalog_doc_t *doc, const char *list, size_t i,
+    yajl_val e, const onestop_str_t *name)
+{
+    size_t       k;
+    const char  *twice;
+
+    twice = object_twice(e);
+
+    if (twice != NULL) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "%s[%zu]: the member \"%.64s\" is given twice", list, i,
+                 twice);
+        return 1;
+    }
+
+    for (k = 0; k < name->len; k++) {
+        if (name->data[k] == ' ' || name->data[k] == '\t'
+            || name->data[k] == '\r' || name->data[k] == '\n')
+        {
+            continue;
+        }
+
+        if (k + 1 < name->len && (unsigned char) name->data[k] == 0xc2
+            && (unsigned char) name->data[k + 1] == 0xa0)
+        {
+            k++;                        /* a no-break space */
+            continue;
+        }
+
+        break;
+    }
+
+    if (k == name->len) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "%s[%zu].name is blank: every page shows it", list, i);
+        return 1;
+    }
+
+    return name_invisible(doc, list, i, name);
+}
+
+
 int
 onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len)
@@ -309,6 +408,13 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
         return 422;
     }
 
+    if (object_twice(tree) != NULL) {
+        snprintf(doc->message, sizeof(doc->message),
+                 "the member \"%.64s\" is given twice", object_twice(tree));
+        yajl_tree_free(tree);
+        return 422;
+    }
+
     bad = 0;
 
     a = tree_array(tree, "agencies", &bad);
@@ -339,7 +445,7 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             return 422;
         }
 
-        if (name_invisible(doc, "agencies", i, &doc->agencies[i].name)) {
+        if (entry_bad(doc, "agencies", i, e, &doc->agencies[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }
@@ -370,7 +476,7 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             return 422;
         }
 
-        if (name_invisible(doc, "fields", i, &doc->fields[i].name)) {
+        if (entry_bad(doc, "fields", i, e, &doc->fields[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }
@@ -403,7 +509,7 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
             return 422;
         }
 
-        if (name_invisible(doc, "procedures", i, &doc->procedures[i].name)) {
+        if (entry_bad(doc, "procedures", i, e, &doc->procedures[i].name)) {
             yajl_tree_free(tree);
             return 422;
         }

@@ -459,6 +459,36 @@ for my $q ('/api/v1/catalog', '/api/v1/catalog?format=csv&table=agencies',
     }
     is($t->get('/api/v1/catalog')->{content}, $before,
         'the catalog as it was');
+
+    # a member given twice in one entry (hand-written JSON: JSON::PP
+    # cannot make one), or in the document: yajl reads the first, another
+    # reader the last; and a name of spaces, which every page would show
+    # as nothing
+    for my $c (
+        ['{"agencies":[{"id":"000.00.78.H36","name":"So A","name":"So B",'
+         . '"level":"province","parent":null}],"fields":[],"procedures":[]}',
+         qr/"agencies\[0\]: the member \\"name\\" is given twice"/],
+        ['{"agencies":[],"fields":[{"id":"f-x","name":"A","id":"f-y"}],'
+         . '"procedures":[]}',
+         qr/"fields\[0\]: the member \\"id\\" is given twice"/],
+        ['{"agencies":[],"fields":[],"procedures":[{"id":"9.000002",'
+         . '"name":"A","field":"tu-phap","field":"ho-tich"}]}',
+         qr/"procedures\[0\]: the member \\"field\\" is given twice"/],
+        ['{"fields":[{"id":"f-z","name":"Z"}],"agencies":[],"procedures":[],'
+         . '"fields":[]}',
+         qr/"the member \\"fields\\" is given twice"/],
+        ['{"agencies":[],"fields":[{"id":"f-blank","name":" \u00a0\t "}],'
+         . '"procedures":[]}',
+         qr/"fields\[0\].name is blank: every page shows it"/])
+    {
+        my ($body, $says) = @$c;
+        $r = $t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+            body => $body);
+        is($r->{status}, 422, "$body: 422") or diag($r->{content});
+        like($r->{content}, $says, '... saying what') or diag($r->{content});
+    }
+    is($t->get('/api/v1/catalog')->{content}, $before,
+        'the catalog as it was');
 }
 
 $t->check_log;
