@@ -43,7 +43,8 @@ $t->write_standard_conf(
     qr_key => 1, map_size => '1g', zone => '4m',
     main => "env ONESTOP_TIME;\n",
     server => "location /hoi-dap { onestop_feedback html; }\n"
-        . "location /www/ { root %%DIR%%; }\n");
+        . "location /www/ { root %%DIR%%; }\n"
+        . "location = /trang-loi { onestop_error_page; }\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 my %admin = (Authorization => 'Bearer pp-admin');
@@ -222,6 +223,48 @@ $m = measure('long-code', '/tra-cuu?code=' . ('A' x 64), 360,
     'return {wide: d.documentElement.scrollWidth};');
 ok($m && $m->{wide} <= 360, 'a 64-character code not found: the page no '
     . 'wider than the phone') or diag(($m // {})->{wide} . ' px wide');
+
+# --- the error page (onestop_error_page, as error_page's target): its
+# links, the ways on, 44 px high for a finger
+
+$m = measure('error', '/trang-loi', 360, <<'END');
+var small = [], n = 0;
+d.querySelectorAll('section.error a').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    n++;
+    if (r.height < 44)
+        small.push(el.textContent.trim() + ': ' + Math.round(r.height)
+            + ' px high');
+});
+return {n: n, small: small, wide: d.documentElement.scrollWidth};
+END
+ok($m, 'the error page measured');
+ok($m->{n} >= 2, "its links ($m->{n})");
+is_deeply($m->{small}, [], 'every link big enough to tap')
+    or diag(join "\n", @{ $m->{small} });
+
+# --- a dossier's page: its headings in order of size (h2 under h1)
+
+$m = measure('headings', '/tra-cuu/' . $code, 360, <<'END');
+var h1 = d.querySelector('h1'), h2 = d.querySelector('h2');
+return {h1: parseFloat(getComputedStyle(h1).fontSize),
+    h2: h2 ? parseFloat(getComputedStyle(h2).fontSize) : 0};
+END
+ok($m && $m->{h2} > 0 && $m->{h2} < $m->{h1},
+    "a dossier's page: its h2 smaller than its h1")
+    or diag(($m // {})->{h2} . ' px against ' . ($m // {})->{h1} . ' px');
+
+# --- the receipt's print button, for the desk: as the pages' buttons
+
+$m = measure('receipt-button', '/www/receipt.html', 1280, <<'END');
+var b = d.querySelector('.noprint button');
+return {h: Math.round(b.getBoundingClientRect().height),
+    font: getComputedStyle(b).fontFamily};
+END
+ok($m && $m->{h} >= 44, "the receipt's print button 44 px high")
+    or diag(($m // {})->{h} . ' px');
+unlike(($m // {})->{font} // '', qr/Times/,
+    "in the pages' type, not the letter's");
 
 # --- the dashboard's table: its columns' sort buttons 44 px high
 
