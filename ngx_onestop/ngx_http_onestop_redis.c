@@ -621,7 +621,7 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 {
     int                         rc;
     size_t                      i, len;
-    uint64_t                    seq;
+    uint64_t                    seq, stored;
     const char                 *cmd;
     onestop_resp_t             *round;
     onestop_store_t            *st;
@@ -655,6 +655,19 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
     seq = onestop_store_seq(st);
     pub->store_seq = seq;
+
+    /* what another nginx on this store recorded as in Redis (the other
+     * generation of a binary upgrade, whose zone and publisher are its
+     * own): Redis has it, and its writes may have trimmed it from the
+     * outbox already, which is no gap */
+
+    stored = onestop_store_published(st);
+
+    if (stored > pub->acked && stored <= seq) {
+        pub->acked = stored;
+        onestop_feed_published(pub->sh, stored, 0);
+    }
+
     onestop_publish_today(&pub->round, &pub->feed,
                           onestop_today(onestop_store_offset(st)));
 
