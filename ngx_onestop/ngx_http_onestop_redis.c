@@ -554,6 +554,18 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 {
     ngx_http_onestop_publisher_t  *pub = data;
 
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
+    /* the store's sequence now, for the log's "up to A of S": the last
+     * round's is that of before an outage, when no round runs */
+
+    if (ngx_http_onestop_read_begin(pub->omcf, wk->store, wk->log)
+        == NGX_OK)
+    {
+        pub->store_seq = onestop_store_seq(wk->store);
+        onestop_store_read_end(wk->store);
+    }
+
     if (!snapshot) {
         /* a Redis without our snapshot: every agency's figures again */
         pub->feed.all = 1;
