@@ -95,7 +95,10 @@ ok(wait_for(15, sub {
     "the new generation's publisher is connected");
 
 # the new generation paused; the old takes the writes, publishes them
-# and trims them from the outbox
+# and trims them from the outbox (the paused workers go on whatever
+# happens: a stopped worker would outlive the test)
+our @stopped = @newer;
+END { kill 'CONT', @stopped if @stopped }
 kill 'STOP', @newer;
 is(post()->{status}, 200, "dossier $_ (the old generation)") for 4 .. 8;
 is($t->feed_caught_up(15), 9, 'the old generation published them');
@@ -104,6 +107,7 @@ ok(wait_for(15, sub { outbox_entries() == 0 }),
 
 # the new generation goes on, the old one's workers leave (WINCH)
 kill 'CONT', @newer;
+@stopped = ();
 my @older = grep { $_ != $new } children($old);
 kill 'WINCH', $old;
 ok(wait_for(15, sub { !grep { kill 0, $_ } @older }),
