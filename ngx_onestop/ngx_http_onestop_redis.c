@@ -577,6 +577,18 @@ ngx_http_onestop_redis_hello(void *data, ngx_uint_t snapshot)
 {
     ngx_http_onestop_publisher_t  *pub = data;
 
+    ngx_http_onestop_worker_t  *wk = ngx_http_onestop_worker;
+
+    /* the store's sequence now, for the log's "up to A of S": the last
+     * round's is that of before an outage, when no round runs */
+
+    if (ngx_http_onestop_read_begin(pub->omcf, wk->store, wk->log)
+        == NGX_OK)
+    {
+        pub->store_seq = onestop_store_seq(wk->store);
+        onestop_store_read_end(wk->store);
+    }
+
     if (!snapshot) {
         /* a Redis without our snapshot: every agency's figures again */
         pub->feed.all = 1;
@@ -644,7 +656,7 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 {
     int                         rc;
     size_t                      i, len;
-    uint64_t                    seq;
+    uint64_t                    seq, stored;
     const char                 *cmd;
     onestop_resp_t             *round;
     onestop_store_t            *st;
@@ -678,6 +690,19 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
     seq = onestop_store_seq(st);
     pub->store_seq = seq;
+
+    /* what another nginx on this store recorded as in Redis (the other
+     * generation of a binary upgrade, whose zone and publisher are its
+     * own): Redis has it, and its writes may have trimmed it from the
+     * outbox already, which is no gap */
+
+    stored = onestop_store_published(st);
+
+    if (stored > pub->acked && stored <= seq) {
+        pub->acked = stored;
+        onestop_feed_published(pub->sh, stored, 0);
+    }
+
     onestop_publish_today(&pub->round, &pub->feed,
                           onestop_today(onestop_store_offset(st)));
 

@@ -27,7 +27,18 @@ static ngx_str_t  ngx_http_onestop_metrics_type =
 ngx_int_t
 ngx_http_onestop_stats_handler(ngx_http_request_t *r)
 {
-    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_STATS, "s",
+    u_char                        prefix[NGX_INT_T_LEN + 2];
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    /* which months as=published serves depends on the grace days, which a
+     * reload may change while the zone keeps its answers: they are in the
+     * zone's key (the key is made before this returns) */
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+    *ngx_sprintf(prefix, "s%i", omcf->grace_days) = '\0';
+
+    return ngx_http_onestop_public_answer(r, ONESTOP_ANSWER_STATS,
+                                          (const char *) prefix,
                                           ONESTOP_CSV_STATS);
 }
 

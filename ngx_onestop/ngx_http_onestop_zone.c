@@ -315,6 +315,63 @@ ngx_http_onestop_zone_get(ngx_http_request_t *r,
 }
 
 
+/*
+ * Under the pool's mutex, when an answer does not fit: the bodies of the
+ * answers that can never be served again freed, those of an older
+ * sequence than the zone's (which only rises) or of another day than
+ * this answer's.  Under a steady stream of writes nearly every slot is
+ * such an answer, kept until its key comes again: without this, they
+ * filled the zone and the answers in use were no longer kept.  Answers
+ * still current are left alone.  Returns the number of bodies freed.
+ */
+
+static ngx_uint_t
+ngx_http_onestop_zone_drop_stale(ngx_http_onestop_main_conf_t *omcf,
+    ngx_http_onestop_slot_t *keep, uint64_t seq, int32_t today)
+{
+    uint64_t                  applied;
+    ngx_uint_t                i, n;
+    ngx_http_onestop_slot_t  *t;
+
+    applied = omcf->sh->applied_seq;
+
+    if (seq > applied) {
+        applied = seq;
+    }
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_ONESTOP_SLOTS; i++) {
+        t = &omcf->sh->slots[i];
+
+        if (t == keep || t->body == NULL
+            || (t->seq >= applied && t->today == today))
+        {
+            continue;
+        }
+
+        /* as a put does: odd while the body goes, so that a reader
+         * copying it throws its copy away */
+
+        if (!(t->gen & 1)) {
+            t->gen++;
+        }
+
+        ngx_memory_barrier();
+
+        ngx_slab_free_locked(omcf->shpool, t->body);
+        t->body = NULL;
+
+        ngx_memory_barrier();
+        t->gen++;
+
+        n++;
+    }
+
+    return n;
+}
+
+
 void
 ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
     ngx_str_t *key, uint64_t seq, int32_t today, ngx_str_t *body,
@@ -349,6 +406,12 @@ ngx_http_onestop_zone_put(ngx_http_onestop_main_conf_t *omcf,
     }
 
     p = ngx_slab_alloc_locked(omcf->shpool, body->len);
+
+    if (p == NULL
+        && ngx_http_onestop_zone_drop_stale(omcf, s, seq, today) != 0)
+    {
+        p = ngx_slab_alloc_locked(omcf->shpool, body->len);
+    }
 
     /* once per episode, under the pool's mutex: at error when the zone
      * fills, at notice when a quarter of it is free again (not at every

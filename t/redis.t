@@ -447,6 +447,13 @@ my @said = grep { /is unavailable/ } split /\n/, $t->error_log;
 is(scalar @said, 1, 'the outage is logged once, not once per retry')
     or diag(join "\n", @said);
 like($t->error_log, qr/publishing changes to Redis at/, 'and the recovery');
+# what the recovery says waited: the 600 changes written meanwhile, not
+# the store's sequence as it was when Redis went
+my ($had, $of) = $t->error_log
+    =~ /is back after \d+ s: publishing the changes that waited \(Redis has them up to (\d+) of (\d+)\)/;
+is(($of // 0) - ($had // 0), 600,
+    'the recovery says the 600 changes that waited')
+    or diag(join "\n", grep { /is back after/ } split /\n/, $t->error_log);
 
 # ---------------------------------------------------------------------
 # a Redis that accepts the connection and never answers
