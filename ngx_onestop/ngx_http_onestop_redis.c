@@ -257,27 +257,17 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 invalid:
 
-    /* the password itself never goes into the error log or nginx -t */
+    /* the password itself never goes into the error log or nginx -t, nor
+     * a piece of it ("password=two words" unquoted is two parameters) */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0
+        || ngx_strncmp(value[i - 1].data, "password=", 9) == 0)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"password=...\": give "
-                           "password= or password_file=, not both");
+                           "password= or password_file=, not both, and a "
+                           "password with spaces in quotes");
         return NGX_CONF_ERROR;
-    }
-
-    /* nor a piece of it: "password=two words" unquoted is two
-     * parameters, the second one invalid */
-
-    for (n = 2; n < (ngx_int_t) i; n++) {
-        if (ngx_strncmp(value[n].data, "password=", 9) == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter after \"password=...\": "
-                               "a password with spaces is written in quotes "
-                               "(\"password=...\"), or put in a "
-                               "password_file=");
-            return NGX_CONF_ERROR;
-        }
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -93,7 +93,7 @@ unlike($out . $t->error_log, qr/Other-s3cret/, 'never the password given');
 $t->write_conf(conf("password=Two s3cret-words interval=100"));
 ($rc, $out) = $t->test_conf;
 isnt($rc, 0, 'password=two words unquoted is refused');
-like($out, qr/invalid parameter after "password=\.\.\.": a password with spaces is written in quotes/,
+like($out, qr/invalid parameter "password=\.\.\.": give password= or password_file=, not both, and a password with spaces in quotes/,
     'saying why and how') or diag($out);
 unlike($out . $t->error_log, qr/s3cret-words|Two/, 'no piece of the password');
 
