@@ -293,6 +293,27 @@ $r = $t->http('DELETE', '/api/v1/ingest/dossiers/CONF-DELETED-1',
     headers => { Authorization => 'Bearer conf-admin-key' });
 ok($r->{status} < 500, "a deletion ($r->{status})");
 
+# a question of the longest text the form takes (4,000 characters, each
+# of three bytes and percent-encoded: 36 KB), with its sender's name and
+# contact: held in memory, never written to a temporary file on disk
+{
+    my $at = length $t->error_log;
+    my ($r, $page) = $t->form('/hoi-dap', kind => 'question', code => '',
+        subject => 'Lệ phí đăng ký', text => 'ệ' x 4000,
+        name => 'Người Gửi Bí Mật', contact => '0912345678', website => '');
+    ok($r->{status} == 303 || $r->{status} == 201 || $r->{status} == 200,
+        "a long question sent by the page's form ($r->{status})")
+        or diag($page);
+    $r = $t->http('POST', '/api/v1/feedback',
+        headers => { 'Content-Type' => 'application/json' },
+        body => $json->encode({ kind => 'question', subject => 'Lệ phí',
+            text => 'ệ' x 4000, name => 'Người Gửi Bí Mật',
+            contact => '0912345678', text_pad => 'x' x 20000 }));
+    ok($r->{status} < 500, "and by the API ($r->{status})");
+    unlike(substr($t->error_log, $at), qr/buffered to a temporary file/,
+        'neither body, name and contact in it, went to a temporary file');
+}
+
 $t->stop;
 my $access = Onestop::Test::slurp("$dir/access.log");
 ok(index($access, $code) < 0,
