@@ -7,7 +7,7 @@ pkgs="$*"
       libhiredis-dev redis-server zlib1g-dev libssl-dev libpcre2-dev
       build-essential perl zbar-tools wrk chromium prometheus librsvg2-bin
       libxml2-utils fonts-dejavu-core dpkg-dev debhelper openssl
-      libcurl4-openssl-dev python3-aiosmtpd curl"
+      libcurl4-openssl-dev python3-aiosmtpd curl valgrind"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
