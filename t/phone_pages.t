@@ -86,6 +86,22 @@ END
     return eval { JSON::PP->new->decode($text) };
 }
 
+# the elements of $src at 360 px that $selector names: {n, small (those
+# under 44 px high, a finger's target), wide (the page's width)}
+sub targets ($name, $src, $selector) {
+    return measure($name, $src, 360, <<"END");
+var small = [], n = 0;
+d.querySelectorAll('$selector').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    n++;
+    if (r.height < 44)
+        small.push(el.textContent.trim() + ': ' + Math.round(r.height)
+            + ' px high');
+});
+return {n: n, small: small, wide: d.documentElement.scrollWidth};
+END
+}
+
 # --- the receipt: each label beside its value, the QR code's caption
 # readable, on a phone, a desktop and A5 paper's width (128 mm)
 
@@ -227,17 +243,7 @@ ok($m && $m->{wide} <= 360, 'a 64-character code not found: the page no '
 # --- the error page (onestop_error_page, as error_page's target): its
 # links, the ways on, 44 px high for a finger
 
-$m = measure('error', '/trang-loi', 360, <<'END');
-var small = [], n = 0;
-d.querySelectorAll('section.error a').forEach(function (el) {
-    var r = el.getBoundingClientRect();
-    n++;
-    if (r.height < 44)
-        small.push(el.textContent.trim() + ': ' + Math.round(r.height)
-            + ' px high');
-});
-return {n: n, small: small, wide: d.documentElement.scrollWidth};
-END
+$m = targets('error', '/trang-loi', 'section.error a');
 ok($m, 'the error page measured');
 ok($m->{n} >= 2, "its links ($m->{n})");
 is_deeply($m->{small}, [], 'every link big enough to tap')
@@ -268,17 +274,7 @@ unlike(($m // {})->{font} // '', qr/Times/,
 
 # --- the dashboard's table: its columns' sort buttons 44 px high
 
-$m = measure('dashboard', '/', 360, <<'END');
-var small = [], n = 0;
-d.querySelectorAll('thead th button').forEach(function (el) {
-    var r = el.getBoundingClientRect();
-    n++;
-    if (r.height < 44)
-        small.push(el.textContent.trim() + ': ' + Math.round(r.height)
-            + ' px high');
-});
-return {n: n, small: small, wide: d.documentElement.scrollWidth};
-END
+$m = targets('dashboard', '/', 'thead th button');
 ok($m, 'the dashboard measured');
 ok($m->{n} >= 3, "its table's sort buttons ($m->{n})");
 is_deeply($m->{small}, [], 'every sort button big enough to tap')
