@@ -41,7 +41,9 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/evaluate_by_code.t t/evaluation_residual.t \
       t/frame_headers.t t/changelog_off.t t/follower_realip.t \
       t/invisible_text.t t/follow_full.t t/store_locked.t t/utc_offset.t \
-      t/production_conf.t \
+      t/production_conf.t t/follow_retry.t t/zone_stale.t \
+      t/reload_grace.t t/upgrade_feed.t t/calendar_live.t \
+      t/feedback_periods.t t/feedback_dayoff.t t/keys.t t/scope.t \
       || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
