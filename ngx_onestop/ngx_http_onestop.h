@@ -290,6 +290,10 @@ ngx_int_t ngx_http_onestop_error_items(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_onestop_add_header(ngx_http_request_t *r, const char *key,
     u_char *value, size_t len);
+/* Retry-After on a refusal that may be retried as it is (503 unavailable,
+ * 507) */
+ngx_int_t ngx_http_onestop_retry_after(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code);
 /* a strong ETag from a hash of the body, set where nginx's not-modified
  * filter finds it (If-None-Match then gets 304) */
 ngx_int_t ngx_http_onestop_etag(ngx_http_request_t *r, u_char *body,

@@ -214,6 +214,11 @@ ngx_http_onestop_feedback_error(ngx_http_request_t *r, ngx_uint_t mode,
     onestop_feedback_error(&b, mode, status, code, message,
                            (char *) clcf->name.data, clcf->name.len);
 
+    if (ngx_http_onestop_retry_after(r, status, code) != NGX_OK) {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_http_onestop_feedback_send(r, mode, status, &b);
 }
 
@@ -254,6 +259,13 @@ ngx_http_onestop_feedback_answer(ngx_http_request_t *r,
     onestop_feedback_written(wk->store, &wc->write, (char *) clcf->name.data,
                              clcf->name.len, &b);
     onestop_feedback_op_free(wc->write.feedback);
+
+    if (ngx_http_onestop_retry_after(r, wc->write.status,
+                                     wc->write.error_code) != NGX_OK)
+    {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_http_onestop_feedback_send(r, mode, wc->write.status, &b);
 }

@@ -516,7 +516,8 @@ ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
 
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-store", 8)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_onestop_retry_after(r, status, code) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -525,6 +526,36 @@ ngx_http_onestop_error_items(ngx_http_request_t *r, ngx_uint_t status,
 
     return ngx_http_onestop_send(r, status, &ngx_http_onestop_json_type,
                                  (u_char *) buf, len);
+}
+
+
+/*
+ * When a refusal may be retried as it is, and after how many seconds
+ * (RFC 9110 10.2.3; urllib3's Retry, Go's retryablehttp and others wait
+ * that long on a 503): a store not open (a worker waiting for the
+ * operator's reload, or another process that grew the map) 5 s; a store
+ * without room (507: nothing of the write was written) 60 s, the operator
+ * having to make room.  A follower's read_only has none: the same write
+ * to the same node never succeeds (docs/api.md, "Retrying").
+ */
+
+ngx_int_t
+ngx_http_onestop_retry_after(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code)
+{
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE && code != NULL
+        && ngx_strcmp(code, "unavailable") == 0)
+    {
+        return ngx_http_onestop_add_header(r, "Retry-After", (u_char *) "5",
+                                           1);
+    }
+
+    if (status == NGX_HTTP_INSUFFICIENT_STORAGE) {
+        return ngx_http_onestop_add_header(r, "Retry-After",
+                                           (u_char *) "60", 2);
+    }
+
+    return NGX_OK;
 }
 
 

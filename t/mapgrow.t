@@ -254,6 +254,8 @@ for my $k (1 .. 100) {
     last if $r->{status} != 200;
 }
 is($r->{status}, 507, 'then a write over HTTP to the full store: 507');
+is($r->{headers}{'retry-after'}, '60',
+    '... with Retry-After: 60 (nothing was written: the same batch later)');
 
 # a larger map_size and a reload grow it
 (my $large = $conf) =~ s/SIZE/16m/;

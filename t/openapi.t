@@ -651,7 +651,7 @@ $t->stop;
 ok($t->start, 'nginx again');
 
 # the error objects the reference configuration makes of nginx's own
-# 400, 412, 413, 429 and 5xx answers (its error_page lines), and its 404
+# 400, 412, 413, 414, 429, 431, 501, 505 and 5xx answers (its error_page lines), and its 404
 # of a path under /api/ that is no endpoint; a 412 is a conditional GET's
 # (If-Match), a 404 a lookup's, the others any write's
 my $n = 0;
@@ -664,8 +664,8 @@ for my $line (split /\n/, Onestop::Test::slurp("$root/conf/onestop.conf")) {
                   : (path => '/api/v1/ingest/dossiers', method => 'POST'),
         body => $2 };
 }
-is($n, 6, "conf/onestop.conf's error objects: 400, 404, 412, 413, 429, "
-    . "5xx");
+is($n, 10, "conf/onestop.conf's error objects: 400, 404, 412, 413, 414, "
+    . "429, 431, 501, 505, 5xx");
 
 # --- every JSON body against its schema, in one run of node ---
 

@@ -157,6 +157,8 @@ like(substr($t->error_log, $log), qr/\[emerg\].*\Q$want\E$/m,
 $r = HTTP::Tiny->new(timeout => 10)->get($t->url('/api/v1/stats'));
 is($r->{status}, 503, 'and answers 503');
 like($r->{content}, qr/"unavailable"/, '... unavailable');
+is($r->{headers}{'retry-after'}, '5',
+    '... with Retry-After: 5 (a client library waits, then asks again)');
 like(substr($t->error_log, $log),
     qr/\[alert\].*this worker answers 503 until it can open the store: fix it, then "nginx -s reload"/,
     'saying it answers 503 until a reload after the fix');
