@@ -11,6 +11,9 @@
 #   sources, word for word between its placeholders (…, N, FILE);
 # - every command and option of `onestop --help` is in onestop(1) and in
 #   docs/api.md's table of the command-line tool, and the other way round;
+# - the agencies and procedures of the examples (README.md, docs/, the
+#   manual pages, conf/) are the demo catalog's, with its names, so that
+#   an example copied against make run's store is not a 422 or a 400;
 # - the packages of the guide's step 1 (building on a fresh Debian 12)
 #   are the package's Build-Depends, and the guide's table of what
 #   .ci/deps.sh installs names each package it installs.
@@ -23,6 +26,7 @@ use utf8;
 use lib 't/lib';
 
 use Encode qw(decode);
+use JSON::PP;
 use Test::More;
 
 use Onestop::Test;
@@ -187,6 +191,39 @@ for my $cmd ($manwords =~ /^\.TP\n\.B[IR]? ([a-z][a-z-]*(?: (?:add|list|revoke|r
 # every scope a key may have (the SMS gateway's too)
 like($help, qr/key of SCOPE \("\*", "sms" or agency\s+ids/,
     'onestop --help names the scopes of key add, sms among them');
+
+# ---- the examples' ids: the demo catalog's ------------------------------
+
+my $cat = JSON::PP->new->decode(text('conf/catalog-longan.json'));
+my %name = map { $_->{id} => $_->{name} }
+    @{$cat->{agencies}}, @{$cat->{fields}}, @{$cat->{procedures}};
+# the catalog write's own example (docs/api.md): a new agency, field and
+# procedure
+my %new = map { $_ => 1 } qw(000.00.99.H36 thu-nghiem 9.000001);
+my ($ids, $pairs) = (0, 0);
+for my $file (qw(README.md docs/api.md docs/feedback.md docs/feed.md
+                 docs/notify.md docs/rules.md docs/operators-guide.md
+                 docs/scale-out.md docs/openapi.yaml docs/onestop.1
+                 docs/onestop-backup.8 conf/onestop.conf conf/production.conf
+                 conf/follower.conf conf/notify.conf)) {
+    my $doc = text($file);
+    my %seen;
+    # agency ids (in codes too) and procedure ids
+    while ($doc =~ /(?<![\w.])(\d{3}\.\d{2}\.\d{2}\.H36|[12]\.\d{6})(?![\w.])/g) {
+        next if $seen{$1}++ || $new{$1};
+        $ids++;
+        ok(exists $name{$1}, "$file: $1 is in the demo catalog");
+    }
+    # an id with its name: JSON ("id": "X", "name": "Y") or YAML
+    while ($doc =~ /"id":\s*"([^"]+)",\s*"name":\s*"([^"]+)"|\bid:\s*'?([^\s',{}]+)'?,\s*name:\s*(?:'([^']+)'|([^,}\n]+))/g) {
+        my ($id, $nm) = defined $1 ? ($1, $2) : ($3, $4 // $5);
+        next if $new{$id} || !exists $name{$id} || $seen{"$id=$nm"}++;
+        $pairs++;
+        is($nm, $name{$id}, "$file: $id is named as the catalog names it");
+    }
+}
+cmp_ok($ids, '>=', 20, 'the examples\' ids were read');
+cmp_ok($pairs, '>=', 5, 'and their names');
 
 # ---- building and installing ------------------------------------------------
 
