@@ -14,6 +14,9 @@
 # - the agencies and procedures of the examples (README.md, docs/, the
 #   manual pages, conf/) are the demo catalog's, with its names, so that
 #   an example copied against make run's store is not a 422 or a 400;
+# - the package ships every page its shipped pages, manual pages and
+#   examples send a reader to, and the manual pages name the installed
+#   files as dh_compress leaves them (a page over 4 KiB is .gz);
 # - the packages of the guide's step 1 (building on a fresh Debian 12)
 #   are the package's Build-Depends, and the guide's table of what
 #   .ci/deps.sh installs names each package it installs.
@@ -224,6 +227,37 @@ for my $file (qw(README.md docs/api.md docs/feedback.md docs/feed.md
 }
 cmp_ok($ids, '>=', 20, 'the examples\' ids were read');
 cmp_ok($pairs, '>=', 5, 'and their names');
+
+# ---- what the package ships -------------------------------------------------
+
+my $PKG = 'libnginx-mod-http-onestop';
+my @shipped = grep { /\S/ } split /\n/, text("debian/$PKG.docs");
+my @examples = grep { /\S/ } split /\n/, text("debian/$PKG.examples");
+my @manpages = grep { /\S/ } split /\n/, text("debian/$PKG.manpages");
+my %ships = map { $_ => 1 } @shipped;
+for my $file (@shipped, @manpages, grep({ -f } @examples), 'conf/systemd/onestop-notify.service') {
+    my $doc = text($file);
+    $doc =~ s/\\-/-/g;
+    my %to;
+    # markdown links to a page beside it, and "docs/x.md" in comments
+    $to{$_} = 1 for $doc =~ /\]\(([a-z-]+\.md)(?:#[^)]*)?\)/g;
+    $to{$_} = 1 for $doc =~ m{\bdocs/([a-z-]+\.md)\b}g;
+    for my $page (sort keys %to) {
+        next unless -f "docs/$page";
+        ok($ships{"docs/$page"}, "$file sends its reader to $page: the package ships it");
+    }
+}
+for my $man (@manpages) {
+    my $doc = text($man) =~ s/\\-/-/gr;
+    while ($doc =~ m{/usr/share/doc/\Q$PKG\E/([\w.-]+)}g) {
+        my $named = $1;
+        my ($src) = grep { m{(?:^|/)\Q${\ ($named =~ s/\.gz$//r)}\E$} } @shipped;
+        next unless $src;
+        my $gz = -s $src > 4096;
+        is($named, ($named =~ s/\.gz$//r) . ($gz ? '.gz' : ''),
+            "$man names /usr/share/doc/$PKG/$named as installed");
+    }
+}
 
 # ---- building and installing ------------------------------------------------
 
