@@ -188,6 +188,28 @@ for my $cmd (@cmds) {
     like($manwords, qr/^\.B[IR]? \Q$cmd\E\b/m, "onestop(1) has an entry for $cmd");
     like($clitable, qr/^\| `\Q$cmd\E\b/m, "docs/api.md's table has $cmd");
 }
+# each command's options, as the usage gives them, in its row of the
+# table and in its entry of the manual
+my %cmdopts;
+my $cur;
+for my $line (split /\n/, $help) {
+    last if $line =~ /^options:/;
+    if ($line =~ /^  ([a-z][a-z-]*(?: (?:add|list|revoke|rotate))?)\b(.*)/) {
+        $cur = $1;
+        my $syn = $2 =~ s/\s{2,}.*//r;
+        $cmdopts{$cur}{$_} = 1 for $syn =~ /(--[a-z][a-z_-]*)/g;
+    } elsif ($cur && $line =~ /^        \[/) {     # the synopsis goes on
+        $cmdopts{$cur}{$_} = 1 for $line =~ /(--[a-z][a-z_-]*)/g;
+    }
+}
+for my $cmd (sort keys %cmdopts) {
+    my @rows = $clitable =~ /^(\| `\Q$cmd\E\b.*)$/mg;
+    my $entry = join '', $manwords =~ /^\.TP\n(\.B[IR]? "?\Q$cmd\E\b.*?)(?=^\.TP|^\.SH)/msg;
+    for my $o (sort keys %{$cmdopts{$cmd}}) {
+        ok((grep { index($_, $o) >= 0 } @rows), "docs/api.md's row of $cmd has $o");
+        ok(index($entry // '', $o) >= 0, "onestop(1)'s entry of $cmd has $o");
+    }
+}
 for my $cmd ($manwords =~ /^\.TP\n\.B[IR]? ([a-z][a-z-]*(?: (?:add|list|revoke|rotate))?)\b/mg) {
     ok((grep { $_ eq $cmd } @cmds), "$cmd of onestop(1) is in onestop --help");
 }
