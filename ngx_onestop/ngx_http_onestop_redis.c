@@ -127,7 +127,7 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_int_t                       n;
     ngx_url_t                       u;
     ngx_str_t                      *value, s;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, j, pw, pwf;
     ngx_http_onestop_redis_conf_t  *rc, **slot;
 
     slot = cmd->post != NULL ? &omcf->follow : &omcf->redis;
@@ -257,12 +257,32 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 invalid:
 
-    /* the password itself never goes into the error log or nginx -t */
+    /* the password itself never goes into the error log or nginx -t; both
+     * password= and password_file= are refused as such in either order
+     * (the second is the one refused) */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+    pw = 0;
+    pwf = 0;
+
+    for (j = 2; j < cf->args->nelts; j++) {
+        pw |= ngx_strncmp(value[j].data, "password=", 9) == 0;
+        pwf |= ngx_strncmp(value[j].data, "password_file=", 14) == 0;
+    }
+
+    if (pw && pwf && (ngx_strncmp(value[i].data, "password=", 9) == 0
+                      || ngx_strncmp(value[i].data, "password_file=", 14)
+                         == 0))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"password=...\": give "
                            "password= or password_file=, not both");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"password=\": the password "
+                           "is empty");
         return NGX_CONF_ERROR;
     }
 
