@@ -618,7 +618,7 @@ cmd_backup(onestop_store_t *st, const char *dest)
     pthread_mutex_destroy(&bw.lock);
 
     if (rc != 0) {
-        return fail("%s", err);
+        return fail("%s%s", err, onestop_cli_create_hint(err));
     }
 
     return 0;
