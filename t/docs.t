@@ -131,6 +131,8 @@ my %composed = (
     'cannot turn its log on ' => ['cannot turn its log ' . "\x00" . ' (onestop_redis '],
     'run as root, onestop reads it as user ' =>
         [' (run as root, onestop reads it as ' . "\x00", 'user "' . "\x00" . '"'],
+    'run as root, onestop writes as user ' =>
+        [' (run as root, onestop writes as ' . "\x00" . ', the ', 'user "' . "\x00" . '"'],
 );
 
 my ($msgs) = $guide =~ /^## Messages and what to do\n(.*?)(?:^## |\z)/ms;
