@@ -79,6 +79,10 @@ for my $entry (split /^(?=### )/m, $dirs) {
     my $head = $1;
     my @names = $head =~ /`(onestop_\w+)`/g;
     next unless @names;
+    like($entry, qr/^Default: /m, "$head: its default is given");
+    for my $name (@names) {
+        like($entry, qr/^    \Q$name\E[ ;]/m, "$name: its syntax is given");
+    }
     my ($ctx) = $entry =~ /Context:\s+((?:`\w+`(?:,\s*)?)+)\./;
     $ctx = join ', ', ($ctx // '') =~ /`(\w+)`/g;
     $doc{$_} = $ctx for @names;
