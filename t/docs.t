@@ -167,6 +167,24 @@ for my $row (split /\n/, $msgs) {
 }
 cmp_ok($n, '>=', 40, 'the table\'s messages were read');
 
+# ---- the metrics: each one the module writes is in api.md's table ------------
+
+my ($metrics) = $api =~ /^### `GET \/metrics`\n(.*?)^## /ms;
+my %documented = map { $_ => 1 } ($metrics // '') =~ /^\| `(onestop_\w+)`/mg;
+$documented{$_} = 1 for map { /`(onestop_\w+)`/g } ($metrics // '') =~ /^(\| `onestop_\w+`, .*?) \|/mg;
+my %written;
+for my $file (glob('engine/*.c ngx_onestop/*.c')) {
+    my $c = text($file);
+    $written{$1} = 1 while $c =~ /# HELP (onestop_\w+)/g;
+}
+# onestop_notify_%s_total: the four of the notifier's counts
+delete $written{onestop_notify_};
+$written{"onestop_notify_${_}_total"} = 1 for qw(sent failed dead superseded);
+cmp_ok(scalar keys %written, '>=', 30, 'the metrics the module writes');
+for my $m (sort keys %written) {
+    ok($documented{$m}, "$m is in docs/api.md's table of /metrics");
+}
+
 # ---- the command-line tool ------------------------------------------------
 
 my $help = decode('UTF-8', scalar `build/onestop --help`);
