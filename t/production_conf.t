@@ -18,6 +18,9 @@ use Test::More;
 
 use Onestop::Test;
 
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
 plan skip_all => 'needs curl and openssl (TLS)'
     unless -x '/usr/bin/curl' && -x '/usr/bin/openssl';
 
