@@ -185,6 +185,36 @@ for my $m (sort keys %written) {
     ok($documented{$m}, "$m is in docs/api.md's table of /metrics");
 }
 
+# ---- links between the pages: every #anchor names a heading -------------------
+
+# GitHub's anchors: the heading in lower case, without its punctuation,
+# spaces made hyphens, a repeated one numbered
+sub slug($h) { $h = lc $h; $h =~ s/[^\p{L}\p{N}\p{M} _-]//g; $h =~ s/ /-/g; $h }
+my %anchors;
+for my $file (glob('README.md docs/*.md lmdb-schema/README.md')) {
+    my %seen;
+    (my $doc = text($file)) =~ s/^```.*?^```//msg;
+    for my $h ($doc =~ /^#+ (.*)$/mg) {
+        my $s = slug($h);
+        my $k = $seen{$s}++;
+        $anchors{$file}{$k ? "$s-$k" : $s} = 1;
+    }
+}
+my $links = 0;
+for my $file (glob('README.md docs/*.md')) {
+    (my $doc = text($file)) =~ s/^```.*?^```//msg;
+    while ($doc =~ /\]\(([^)#\s]*)#([^)\s]+)\)/g) {
+        my ($to, $anchor) = ($1, $2);
+        my $target = $to eq '' ? $file
+            : $to =~ m{^\.\./(.*)} ? $1
+            : $file =~ m{^docs/} ? "docs/$to" : $to;
+        next unless $anchors{$target};
+        $links++;
+        ok($anchors{$target}{$anchor}, "$file links to $target#$anchor: it is there");
+    }
+}
+cmp_ok($links, '>=', 50, 'the links were read');
+
 # ---- the command-line tool ------------------------------------------------
 
 my $help = decode('UTF-8', scalar `build/onestop --help`);
