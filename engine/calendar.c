@@ -18,6 +18,7 @@ typedef struct {
     onestop_day_t    day;
     int              work;          /* 1: a working day; 0: a day off */
     char            *label;         /* NUL-terminated, may be "" */
+    size_t           line;          /* in the file, for its messages */
 } cal_entry_t;
 
 struct onestop_calendar_s {
@@ -233,6 +234,7 @@ onestop_calendar_parse(const char *text, size_t len, const char *name,
 
         memcpy(e.label, label, llen);
         e.label[llen] = '\0';
+        e.line = line;
         cal->days[cal->n++] = e;
     }
 
@@ -245,7 +247,12 @@ onestop_calendar_parse(const char *text, size_t len, const char *name,
             char  d[ONESTOP_DATE_LEN + 1];
 
             d[onestop_day_format(cal->days[i].day, d)] = '\0';
-            snprintf(err, errlen, "%s: %s is listed twice", name, d);
+            snprintf(err, errlen, "%s:%zu: %s is listed twice (first on "
+                     "line %zu)", name,
+                     cal->days[i].line > cal->days[i - 1].line
+                     ? cal->days[i].line : cal->days[i - 1].line, d,
+                     cal->days[i].line < cal->days[i - 1].line
+                     ? cal->days[i].line : cal->days[i - 1].line);
             goto failed;
         }
     }

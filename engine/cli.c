@@ -104,9 +104,9 @@ usage(FILE *f)
         "keys (no store needed; with --store, scopes are checked against\n"
         "its catalog):\n"
         "  key add [--keys-file FILE] NAME SCOPE\n"
-        "                       a new API key of SCOPE (\"*\" or agency ids,\n"
-        "                       comma-separated): printed once, its hash\n"
-        "                       added to FILE\n"
+        "                       a new API key of SCOPE (\"*\", \"sms\" or agency\n"
+        "                       ids, comma-separated): printed once, its\n"
+        "                       hash added to FILE\n"
         "  key list [--keys-file FILE] [--audit-log FILE]\n"
         "                       name, scope, created, last used\n"
         "  key revoke [--keys-file FILE] NAME\n"
@@ -618,7 +618,7 @@ cmd_backup(onestop_store_t *st, const char *dest)
     pthread_mutex_destroy(&bw.lock);
 
     if (rc != 0) {
-        return fail("%s", err);
+        return fail("%s%s", err, onestop_cli_create_hint(err));
     }
 
     return 0;

@@ -393,7 +393,8 @@ name_valid(const char *name)
 }
 
 
-/* "*" or comma-separated agency ids, as nginx reads them */
+/* "*", "sms" or comma-separated agency ids, as nginx reads them ("sms"
+ * has an agency id's form) */
 
 static int
 scope_valid(const char *scope)
@@ -438,9 +439,9 @@ key_add_args(int argc, char **argv)
     }
 
     if (!scope_valid(argv[1])) {
-        return onestop_cli_usage_error("key add: invalid scope \"%s\" (\"*\" "
-                                       "or comma-separated agency ids)",
-                                       argv[1]);
+        return onestop_cli_usage_error("key add: invalid scope \"%s\" (\"*\", "
+                                       "\"sms\" or comma-separated agency "
+                                       "ids)", argv[1]);
     }
 
     return 0;

@@ -25,6 +25,7 @@
 
 #include "onestop_cli.h"
 #include "onestop_notify.h"
+#include "onestop_replica.h"
 
 
 static volatile int  stopping;
@@ -138,6 +139,31 @@ print_dead(void *ctx, const onestop_notify_queued_t *q)
 }
 
 
+/* the guide's step the notifier depends on: without onestop_redis ...
+ * log=on the store writes no {prefix}:log, and a notifier would read an
+ * empty stream for ever without a word */
+
+static void
+log_off_said(onestop_store_t *st, const onestop_notify_conf_t *conf)
+{
+    onestop_replica_status_t  s;
+
+    if (onestop_store_read_begin(st) != ONESTOP_OK) {
+        return;
+    }
+
+    if (onestop_replica_status(st, &s) == 0 && !s.log) {
+        onestop_notify_say("the store keeps no log of its changes (\"log\": "
+                           "false in onestop status): until nginx's "
+                           "onestop_redis has log=on (prefix=%s) and is "
+                           "reloaded, %s:log stays empty and nothing is "
+                           "told", conf->prefix, conf->prefix);
+    }
+
+    onestop_store_read_end(st);
+}
+
+
 int
 onestop_cli_notify(const char *dir, int argc, char **argv)
 {
@@ -235,6 +261,7 @@ onestop_cli_notify(const char *dir, int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
         setvbuf(stderr, NULL, _IOLBF, 0);
+        log_off_said(st, &conf);
 
         if (onestop_notify_daemon(st, &conf, &stopping, err, sizeof(err))
             != 0)

@@ -201,6 +201,24 @@ onestop_cli_denied_hint(const char *err, int input)
 }
 
 
+const char *
+onestop_cli_create_hint(const char *err)
+{
+    static char  hint[256];
+
+    if (became[0] == '\0' || strstr(err, strerror(EACCES)) == NULL) {
+        return "";
+    }
+
+    snprintf(hint, sizeof(hint), " (run as root, onestop writes as %s, the "
+             "store's owner, whose identity it takes: choose a directory "
+             "that user may write in, such as one beside the store)",
+             became);
+
+    return hint;
+}
+
+
 int
 onestop_cli_open_input(const char *file)
 {

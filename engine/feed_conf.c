@@ -229,3 +229,49 @@ failed:
     close(fd);
     return -1;
 }
+
+
+/*
+ * Why parameter i of onestop_redis's (or onestop_follow's) av[0..n) is
+ * refused, into buf: never the password, nor a piece of it.  password=
+ * and password_file= both (the second one refused, in either order), or
+ * "password=two words" unquoted (two parameters, the second a piece of
+ * the password), or password= empty; else the parameter as it is.
+ */
+const char *
+onestop_feed_refused(const onestop_str_t *av, size_t n, size_t i, char *buf,
+    size_t len)
+{
+    size_t  j;
+    int     pw, pwf;
+
+    pw = 0;
+    pwf = 0;
+
+    for (j = 2; j < n; j++) {
+        pw |= av[j].len >= 9 && memcmp(av[j].data, "password=", 9) == 0;
+        pwf |= av[j].len >= 14
+               && memcmp(av[j].data, "password_file=", 14) == 0;
+    }
+
+    if ((pw && pwf && av[i].len >= 9
+         && memcmp(av[i].data, "password", 8) == 0)
+        || (i > 2 && av[i - 1].len >= 9
+            && memcmp(av[i - 1].data, "password=", 9) == 0
+            && !(av[i].len >= 8 && memcmp(av[i].data, "password", 8) == 0)))
+    {
+        snprintf(buf, len, "invalid parameter \"password=...\": give "
+                 "password= or password_file=, not both, and a password "
+                 "with spaces in quotes");
+
+    } else if (av[i].len == 9 && memcmp(av[i].data, "password=", 9) == 0) {
+        snprintf(buf, len, "invalid parameter \"password=\": the password "
+                 "is empty");
+
+    } else {
+        snprintf(buf, len, "invalid parameter \"%.*s\"", (int) av[i].len,
+                 av[i].data);
+    }
+
+    return buf;
+}

@@ -537,7 +537,7 @@ const double  onestop_tel_bounds[ONESTOP_TEL_BUCKETS] = {
 };
 
 static const unsigned  tel_statuses[ONESTOP_TEL_STATUSES - 1] = {
-    200, 400, 401, 403, 404, 409, 413, 422, 500, 507
+    200, 201, 400, 401, 403, 404, 409, 413, 422, 500, 507
 };
 
 

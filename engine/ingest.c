@@ -54,7 +54,8 @@ onestop_api_keys_parse(onestop_api_keys_t *k, const char *text, size_t len,
         if (rc == -1) {
             snprintf(err, errlen, "invalid line %zu in keys file \"%s\": "
                      "expected \"SHA256-HEX-OF-KEY SCOPE [NAME]\" with SCOPE "
-                     "\"*\" or comma-separated agency ids", line, file);
+                     "\"*\", \"sms\" or comma-separated agency ids", line,
+                     file);
             return -1;
         }
 

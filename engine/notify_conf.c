@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -242,6 +243,23 @@ first_line(const char *file, char *dst, size_t size)
 }
 
 
+/* a secret file's first line; when it cannot be read, which file and why
+ * (the CLI adds whose identity read it when that is the reason) */
+static const char *
+secret_file(const char *name, const char *file, char *dst, size_t size)
+{
+    static char  why[PATH_MAX + 128];
+
+    if (first_line(file, dst, size) == 0) {
+        return NULL;
+    }
+
+    snprintf(why, sizeof(why), "%s \"%s\" cannot be read: %s", name, file,
+             strerror(errno));
+    return why;
+}
+
+
 static int
 on_off(const char *v, int *out)
 {
@@ -286,8 +304,8 @@ set_main(onestop_notify_conf_t *c, const char *k, const char *v)
     }
 
     if (strcmp(k, "redis_password_file") == 0) {
-        return first_line(v, c->redis_password, sizeof(c->redis_password))
-               == 0 ? NULL : "redis_password_file cannot be read";
+        return secret_file(k, v, c->redis_password,
+                           sizeof(c->redis_password));
     }
 
     if (strcmp(k, "prefix") == 0) {
@@ -396,8 +414,7 @@ set_email(onestop_notify_email_conf_t *e, const char *k, const char *v)
     }
 
     if (strcmp(k, "password_file") == 0) {
-        return first_line(v, e->password, sizeof(e->password)) == 0
-               ? NULL : "password_file cannot be read";
+        return secret_file(k, v, e->password, sizeof(e->password));
     }
 
     if (strcmp(k, "from") == 0) {
@@ -462,7 +479,8 @@ set_http(onestop_notify_http_conf_t *h, const char *k, const char *v)
 static const char *
 set_zalo(onestop_notify_zalo_conf_t *z, const char *k, const char *v)
 {
-    unsigned  ev, n;
+    unsigned     ev, n;
+    static char  token_why[PATH_MAX + 128];
 
     if (strcmp(k, "url") == 0) {
         return (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8)
@@ -471,9 +489,14 @@ set_zalo(onestop_notify_zalo_conf_t *z, const char *k, const char *v)
     }
 
     if (strcmp(k, "token_file") == 0) {
-        return access(v, R_OK) == 0
-               && copy(z->token_file, sizeof(z->token_file), v) == 0
-               ? NULL : "token_file cannot be read";
+        if (access(v, R_OK) != 0) {
+            snprintf(token_why, sizeof(token_why), "token_file \"%s\" cannot "
+                     "be read: %s", v, strerror(errno));
+            return token_why;
+        }
+
+        return copy(z->token_file, sizeof(z->token_file), v) == 0
+               ? NULL : "too long";
     }
 
     if (strcmp(k, "timeout") == 0) {

@@ -61,6 +61,8 @@ int onestop_cli_take_identity(const char *dir);
  * otherwise "".
  */
 const char *onestop_cli_denied_hint(const char *err, int input);
+/* the same for a file or directory it could not create as the owner */
+const char *onestop_cli_create_hint(const char *err);
 
 /* FILE of import or catalog opened for reading ("-": standard input, 0),
  * or -1 with the reason said (and as whom it was read, after root took

@@ -62,6 +62,11 @@ void onestop_feed_conf_default(onestop_feed_conf_t *c);
  * these; -1 when its value is wrong (password= and password_file= together
  * too).  c points into s. */
 int onestop_feed_option(onestop_feed_conf_t *c, const char *s, size_t len);
+/* Why parameter i of the directive's av[0..n) (av[0] its name, av[1] the
+ * address) is refused, into buf (returned): never the password, nor a
+ * piece of it. */
+const char *onestop_feed_refused(const onestop_str_t *av, size_t n, size_t i,
+    char *buf, size_t len);
 
 /* The password of c->password_file, when one is set (read when the
  * configuration is, so that a reload reads it again): into buf[0..cap),

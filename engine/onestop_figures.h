@@ -72,7 +72,7 @@ void onestop_metrics_feed(onestop_buf_t *b, uint64_t connected,
 #define ONESTOP_TEL_BUCKETS    12     /* le= bounds, then +Inf */
 #define ONESTOP_TEL_KEYS       64     /* key names; more: key="_other" */
 #define ONESTOP_TEL_NAME       48     /* a name's bytes, at most 47 */
-#define ONESTOP_TEL_STATUSES   11     /* write statuses, the last "other" */
+#define ONESTOP_TEL_STATUSES   12     /* write statuses, the last "other" */
 
 typedef struct {
     uint64_t        state;        /* 0 free, 1 being named, 2 named */

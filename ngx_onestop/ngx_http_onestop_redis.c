@@ -127,7 +127,8 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_int_t                       n;
     ngx_url_t                       u;
     ngx_str_t                      *value, s;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, j;
+    onestop_str_t                  *av;
     ngx_http_onestop_redis_conf_t  *rc, **slot;
 
     slot = cmd->post != NULL ? &omcf->follow : &omcf->redis;
@@ -257,21 +258,21 @@ ngx_http_onestop_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 invalid:
 
-    /* the password itself never goes into the error log or nginx -t, nor
-     * a piece of it ("password=two words" unquoted is two parameters) */
+    /* what to say is the engine's: never the password, nor a piece */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0
-        || ngx_strncmp(value[i - 1].data, "password=", 9) == 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"password=...\": give "
-                           "password= or password_file=, not both, and a "
-                           "password with spaces in quotes");
+    av = ngx_palloc(cf->pool, cf->args->nelts * sizeof(onestop_str_t));
+    if (av == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
+    for (j = 0; j < cf->args->nelts; j++) {
+        av[j].data = (const char *) value[j].data;
+        av[j].len = value[j].len;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s",
+                       onestop_feed_refused(av, cf->args->nelts, i, err,
+                                            sizeof(err)));
     return NGX_CONF_ERROR;
 }
 

@@ -310,7 +310,7 @@ ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onestop_loc_conf_t  *olcf = conf;
 
-    u_char      *p;
+    u_char      *p, kw[4];
     size_t       len;
     ngx_str_t   *value;
     ngx_uint_t   i;
@@ -331,6 +331,24 @@ ngx_http_onestop_frame_ancestors(ngx_conf_t *cf, ngx_command_t *cmd,
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid source \"%V\": a CSP source list "
                                "has no \";\" or \",\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        /* 'self' and 'none' lose their single quotes to nginx's own
+         * quoting: bare, they are host names, and the portal's own pages
+         * could not frame the card */
+
+        if ((value[i].len == 4
+             && ngx_strncasecmp(value[i].data, (u_char *) "self", 4) == 0)
+            || (value[i].len == 4
+                && ngx_strncasecmp(value[i].data, (u_char *) "none", 4) == 0))
+        {
+            ngx_strlow(kw, value[i].data, 4);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid source \"%V\": the CSP keyword is "
+                               "written with its single quotes: \"'%*s'\" "
+                               "(in double quotes, since nginx takes single "
+                               "ones away)", &value[i], (size_t) 4, kw);
             return NGX_CONF_ERROR;
         }
 

@@ -330,6 +330,18 @@ is_deeply([$rc, $j->{applicant}{name}], [0, 'Mai T. H.'],
 ($rc) = cli_get('HTTP-1', "$dir/bk/copy");
 isnt($rc, 0, 'the live backup holds the deletion');
 
+# run as root into a directory only root may write (onestop-backup's
+# /var/backups/onestop, 0711): the owner's identity is why, and said so
+SKIP: {
+    skip 'needs root', 2 if $> != 0;
+    mkdir "$dir/rootonly";
+    chmod 0711, "$dir/rootonly";
+    ($rc, $out, $err) = $t->cli('backup', "$dir/rootonly/copy");
+    is($rc, 1, 'backup into a directory only root may write: exit 1');
+    like($err, qr/could not create "\Q$dir\E\/rootonly\/copy": Permission denied \(run as root, onestop writes as user "nobody", the store's owner, whose identity it takes: .*\)/,
+        '... saying whose identity could not create it') or diag($err);
+}
+
 # a user who is neither root nor the owner is refused
 SKIP: {
     skip 'needs root to become another user', 3 if $> != 0;

@@ -29,7 +29,8 @@ my $t = Onestop::Test->new(today => '2024-06-15', workers => 2);
 $t->spew('keys', encode('UTF-8', join '',
     sha256_hex('admin-key') . " * quản trị\n",
     sha256_hex('a-key') . " $A Sở Tư pháp\n"));
-$t->write_standard_conf(serve => [qw(lookup ingest metrics)], zone => '8m');
+$t->write_standard_conf(serve => [qw(lookup ingest evaluate metrics)],
+    zone => '8m');
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 my %key = map { $_ => {Authorization => "Bearer $_-key"} } qw(admin a);
@@ -84,9 +85,33 @@ $r = $t->http('DELETE', "/api/v1/ingest/dossiers/$A-240601-0001",
     headers => $key{admin});
 is($r->{status}, 200, 'a delete by "quản trị"');
 
+# an evaluation from the desk's device (the key's) and its refusal: a
+# created evaluation is a 201, counted as such, not as "other"
+$r = $t->http('POST', '/api/v1/ingest/dossiers', headers => $key{a},
+    body => $json->encode({
+        code => "$A-240601-0100", version => 1, agency => $A,
+        procedure => '1.000894', channel => 'direct',
+        applicant => { name => 'Nguyễn Văn Mật' },
+        received_at => '2024-06-01', due_at => '2024-06-20',
+        resolved_at => '2024-06-10' }));
+is($r->{status}, 200, 'a resolved dossier');
+my $eval = $json->encode({ code => "$A-240601-0100", answers => { 2 => 2 } });
+$r = $t->http('POST', '/api/v1/evaluations', body => $eval,
+    headers => { %{$key{a}}, 'Content-Type' => 'application/json' });
+is($r->{status}, 201, 'its evaluation by the desk: 201');
+$r = $t->http('POST', '/api/v1/evaluations', body => $eval,
+    headers => { %{$key{a}}, 'Content-Type' => 'application/json' });
+is($r->{status}, 409, 'a second one: 409');
+
 my ($m1, $text1) = scrape();
-is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=200}'), 5,
-    'writes_total by key name: the five');
+is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=200}'), 6,
+    'writes_total by key name: the six');
+is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=201}'), 1,
+    'the evaluation created: status 201');
+is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=409}'), 1,
+    'the second evaluation: status 409');
+is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=other}'), 0,
+    'nothing of it under "other"');
 is(val($m1, 'onestop_writes_total{key=Sở Tư pháp,status=403}'), 1,
     'and the refusal');
 is(val($m1, 'onestop_writes_total{key=quản trị,status=200}'), 2,

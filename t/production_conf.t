@@ -18,6 +18,9 @@ use Test::More;
 
 use Onestop::Test;
 
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
 plan skip_all => 'needs curl and openssl (TLS)'
     unless -x '/usr/bin/curl' && -x '/usr/bin/openssl';
 
@@ -51,6 +54,8 @@ my %moved = (
         => "onestop_store $dir/store map_size=256m",
     '/etc/onestop/keys' => "$dir/keys",
     '/etc/onestop/qr.key' => "$dir/qr.key",
+    '/usr/share/onestop/calendar-vn.txt'
+        => "$Onestop::Test::ROOT/conf/calendar-vn.txt",
     '/etc/ssl/certs/ssl-cert-snakeoil.pem' => "$dir/tls.pem",
     '/etc/ssl/private/ssl-cert-snakeoil.key' => "$dir/tls.key",
     '/var/log/nginx/' => "$dir/",
@@ -111,6 +116,25 @@ for my $case (['/', 200], ['/api/v1/stats?period=year', 200],
     is($h->{'strict-transport-security'}, 'max-age=31536000',
         '... Strict-Transport-Security');
 }
+
+# the working-day calendar is the one the package ships (Điều 9.1): an
+# online dossier submitted on the eve of Tết 2026 (Monday 16 February, a
+# day off) is received when the offices open again, Monday 23 February,
+# not at its submission as with weekends alone
+my $code = '000.00.12.H36-260216-0001';
+($status, $h, $body) = fetch("https://dichvucong.longan.gov.vn:$tls/api/v1/ingest/dossiers",
+    '--resolve', "dichvucong.longan.gov.vn:$tls:127.0.0.1",
+    '-H', 'Authorization: Bearer pc-admin',
+    '-H', 'Content-Type: application/json',
+    '--data-binary', '{"code": "' . $code . '", "version": 1,'
+        . ' "agency": "000.00.12.H36", "procedure": "2.000488",'
+        . ' "channel": "online", "applicant": {"name": "Nguyễn Văn An"},'
+        . ' "submitted_at": "2026-02-16T10:00:00+07:00", "due_at": "2026-03-06"}');
+is($status, 200, 'an online dossier submitted on the eve of Tết') or diag($body);
+($status, $h, $body) = tls_get("/api/v1/dossiers/$code");
+like($body, qr/"received_at":"2026-02-23T07:00:00\+07:00"/,
+    '... received when the offices open after Tết (onestop_calendar)')
+    or diag($body);
 
 $t->check_log;
 $t->stop;

@@ -76,9 +76,20 @@ pwfile('', 0600);
 isnt($rc, 0, 'an empty password_file is refused');
 like($out, qr/is empty/, 'saying so') or diag($out);
 
-$t->write_conf(conf("password=x password_file=$f"));
+$t->write_conf(conf("password=Other-s3cret password_file=$f"));
 ($rc, $out) = $t->test_conf;
 isnt($rc, 0, 'password= and password_file= together are refused');
+like($out, qr/invalid parameter "password=\.\.\.": give password= or password_file=, not both/,
+    'saying why, in this order too (not "invalid parameter password_file=")')
+    or diag($out);
+unlike($out . $t->error_log, qr/Other-s3cret/, 'never the password given');
+
+# an empty password= is not "both"
+$t->write_conf(conf("password="));
+($rc, $out) = $t->test_conf;
+isnt($rc, 0, 'an empty password= is refused');
+like($out, qr/invalid parameter "password=": the password is empty/,
+    'saying so') or diag($out);
 
 # the other way round: the password= refused is not written out
 $t->write_conf(conf("password_file=$f password=Other-s3cret"));

@@ -345,6 +345,20 @@ is($r->{headers}{'content-security-policy'},
 ok(!exists $r->{headers}{'x-frame-options'}, 'still no X-Frame-Options');
 is($r->{headers}{'cache-control'}, 'public, max-age=60', 'Cache-Control');
 
+# a CSP keyword written with single quotes alone: nginx strips them, and
+# "frame-ancestors self" would allow a host named "self", not the portal
+# itself (the guide: put the whole word in double quotes)
+for my $word ("'self'", "'none'", 'self', 'NONE') {
+    my $t3 = Onestop::Test->new(today => '2024-06-15');
+    $t3->write_standard_conf(serve => ['widget'], map_size => '64m',
+        keys => 0, server => "location /f/ { onestop_widget; "
+            . "onestop_widget_frame_ancestors https://longan.gov.vn $word; }\n");
+    my ($rc3, $out3) = $t3->test_conf;
+    isnt($rc3, 0, "frame-ancestors $word (its quotes stripped): refused");
+    like($out3, qr/invalid source "\w+": the CSP keyword is written with its single quotes: "'\w+'"/i,
+        '... saying how to write it') or diag($out3);
+}
+
 # onestop_public_max_age, in another nginx of its own
 {
     my $t2 = Onestop::Test->new(today => '2024-06-15');

@@ -150,6 +150,15 @@ main(void)
 
     refused("2024-06-17 work x\n", "work on a weekday");
     refused("2024-06-15 off a\n2024-06-15 off b\n", "a date twice");
+    /* which lines: the one to take out is found without a search */
+    text = "# 2024\n2024-06-15 off a\n2024-06-16 off b\n2024-06-15 work c\n";
+    err[0] = '\0';
+    plain = onestop_calendar_parse(text, strlen(text), "t.txt", err,
+                                   sizeof(err));
+    ok(plain == NULL && strcmp(err, "t.txt:4: 2024-06-15 is listed twice "
+                               "(first on line 2)") == 0,
+       "a date twice: its lines (%s)", err);
+    onestop_calendar_free(plain);
     refused("2024-6-15 off\n", "a short date");
     refused("2024-06-15 holiday\n", "neither off nor work");
     refused("2024-06-15off\n", "no space");

@@ -78,6 +78,9 @@ test_keys(void)
     ok(strstr(err, "invalid line 2 in keys file \"keys\": expected "
                    "\"SHA256-HEX-OF-KEY SCOPE [NAME]\"") != NULL,
        "the line and the form: %s", err);
+    ok(strstr(err, "with SCOPE \"*\", \"sms\" or comma-separated agency "
+                   "ids") != NULL,
+       "every scope, the SMS gateway's too: %s", err);
     is_int(parse(&k, "abc *\n", err, sizeof(err)), -1, "a short hash");
     is_int(parse(&k, "\n\n" H1 "0 *\n", err, sizeof(err)), -1, "a long one");
     ok(strstr(err, "line 3") != NULL, "line 3");

@@ -114,6 +114,20 @@ test_conf(void)
     ok(conf_error("# nothing\n", "no channel"), "no channel is refused");
     ok(conf_error("[email]\nurl = smtp://x:25\n", "needs from_address"),
        "e-mail without from_address is refused");
+    /* a secret file that cannot be read: which, and why (the CLI adds
+     * whose identity it read it with when the reason is EACCES) */
+    ok(conf_error("[email]\npassword_file = /nonexistent/smtp.password\n",
+                  ":2: password_file \"/nonexistent/smtp.password\" cannot "
+                  "be read: No such file or directory"),
+       "a password file that cannot be read: its name and why");
+    ok(conf_error("redis_password_file = /nonexistent/r\n",
+                  ":1: redis_password_file \"/nonexistent/r\" cannot be read: "
+                  "No such file or directory"),
+       "the Redis password file too");
+    ok(conf_error("[zalo]\ntoken_file = /nonexistent/z\n",
+                  ":2: token_file \"/nonexistent/z\" cannot be read: "
+                  "No such file or directory"),
+       "and Zalo's token file");
     ok(conf_error("[sms]\nurl = ftp://x\n", ":2: url must be"),
        "a gateway's url must be HTTP");
 
