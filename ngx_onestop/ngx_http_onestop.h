@@ -303,6 +303,7 @@ ngx_int_t ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body,
     size_t len, ngx_str_t *etag);
 /* Cache-Control: private, no-store and Referrer-Policy: no-referrer */
 ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
+ngx_uint_t ngx_http_onestop_body_is(ngx_http_request_t *r, const char *type);
 
 /* HTML pages: the escaped text, and the page around a content */
 ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,

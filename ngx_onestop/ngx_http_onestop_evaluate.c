@@ -106,11 +106,8 @@ ngx_http_onestop_evaluate_body(ngx_http_request_t *r)
         return;
     }
 
-    wc->form = r->headers_in.content_type != NULL
-               && r->headers_in.content_type->value.len >= 33
-               && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                      (u_char *) "application/x-www-form-urlencoded", 33)
-                  == 0;
+    wc->form = ngx_http_onestop_body_is(r,
+                   "application/x-www-form-urlencoded");
 
     rc = ngx_http_onestop_body_copy(r, 64 * 1024, &body, &len);
 

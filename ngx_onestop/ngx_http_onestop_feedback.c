@@ -297,11 +297,7 @@ ngx_http_onestop_feedback_body(ngx_http_request_t *r)
         return;
     }
 
-    form = r->headers_in.content_type != NULL
-           && r->headers_in.content_type->value.len >= 33
-           && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                              (u_char *) "application/x-www-form-urlencoded",
-                              33) == 0;
+    form = ngx_http_onestop_body_is(r, "application/x-www-form-urlencoded");
 
     rc = onestop_feedback_request(op, op->mode, op->id, (char *) body, len,
                                   form, &code, &message);

@@ -246,10 +246,11 @@ ngx_http_onestop_ingest_body(ngx_http_request_t *r)
         return;
     }
 
-    ndjson = r->headers_in.content_type != NULL
-             && r->headers_in.content_type->value.len >= 20
-             && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                                (u_char *) "application/x-ndjson", 20) == 0;
+    /* NDJSON by its older name, as the first clients send it, or by the
+     * one its specification registers now */
+
+    ndjson = ngx_http_onestop_body_is(r, "application/x-ndjson")
+             || ngx_http_onestop_body_is(r, "application/ndjson");
 
     offset = onestop_store_offset(wk->store);
 

@@ -830,3 +830,29 @@ ngx_http_onestop_send_buf(ngx_http_request_t *r, ngx_uint_t status,
 
     return ngx_http_onestop_send(r, status, type, out, len);
 }
+
+
+/*
+ * Whether the request's body is of the media type given (lower case):
+ * that type exactly, in any case, then nothing, parameters (";") or
+ * white space -- "application/x-ndjsonx" is not "application/x-ndjson".
+ */
+
+ngx_uint_t
+ngx_http_onestop_body_is(ngx_http_request_t *r, const char *type)
+{
+    size_t      n;
+    ngx_str_t  *v;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    v = &r->headers_in.content_type->value;
+    n = ngx_strlen(type);
+
+    return v->len >= n
+           && ngx_strncasecmp(v->data, (u_char *) type, n) == 0
+           && (v->len == n || v->data[n] == ';' || v->data[n] == ' '
+               || v->data[n] == '\t');
+}

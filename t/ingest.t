@@ -196,6 +196,18 @@ $r = post(\%admin, $nd,
 counts_ok($r, {accepted => 2, unchanged => 0, stale => 0},
     'NDJSON without a final newline');
 
+# NDJSON by the name its specification registers now, in any case; a type
+# that only begins like it is no NDJSON (read as JSON: two lines are not
+# one document)
+$nd = join "\n", map { $json->encode(record(code => "ND3-$_")) } 1 .. 2;
+$r = post(\%admin, $nd,
+    headers => {'Content-Type' => 'Application/NDJSON'});
+counts_ok($r, {accepted => 2, unchanged => 0, stale => 0},
+    'application/ndjson');
+$r = post(\%admin, $nd,
+    headers => {'Content-Type' => 'application/x-ndjsonx'});
+is($r->{status}, 400, 'application/x-ndjsonx: read as JSON, 400');
+
 # --- version ordering ---
 
 my $v2 = record(code => 'VER-1', version => 2);
