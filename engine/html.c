@@ -391,7 +391,7 @@ html_letters(onestop_buf_t *b, const onestop_record_t *rec, int32_t offset,
     n = onestop_record_letters(rec, letters);
 
     for (i = 0; i < n; i++) {
-        onestop_buf_adds(b, "<p class=\"notice\"><strong>Thư xin lỗi và hẹn "
+        onestop_buf_adds(b, "<p class=\"notice\"><strong>Phiếu xin lỗi và hẹn "
                             "lại ngày trả kết quả</strong> (");
         html_date(b, &letters[i].issued, offset, 0);
         onestop_buf_adds(b, "): ngày hẹn trả mới ");

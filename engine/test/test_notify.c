@@ -370,6 +370,33 @@ test_render(void)
     ok(strlen(out) == 5 + 39, "... and nothing of the cut character kept");
     is_str(onestop_notify_mask("09ấ12345678", out), 3, "***",
            "a phone that is not one: nothing kept");
+
+    /* the apology's e-mail names the letter as the regulation does
+     * (Điều 11.3: "phiếu xin lỗi và hẹn lại ngày trả kết quả") */
+
+    t = onestop_notify_tpl_load("conf/notify", 7, err, sizeof(err));
+    r = parse("{\"code\": \"000.00.12.H36-261201-0002\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": \"2026-12-03\", "
+              "\"apology\": {\"issued_at\": \"2026-12-04T09:00:00+07:00\", "
+              "\"new_due_at\": \"2026-12-08\", \"reason\": \"x\"}, "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\"}}");
+    ok(t != NULL && r != NULL, "a record with an apology letter");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_APPOINTMENT, ONESTOP_NCH_EMAIL,
+                                 &m) == 0, "its e-mail");
+        is_str(m.subject, strlen(m.subject),
+               "Hồ sơ 000.00.12.H36-261201-0002: phiếu xin lỗi và hẹn lại "
+               "ngày trả kết quả", "its subject: the regulation's term");
+        onestop_buf_free(&m.body);
+    }
+
+    onestop_notify_tpl_free(t);
 }
 
 

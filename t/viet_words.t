@@ -1,0 +1,86 @@
+#!/usr/bin/perl
+
+# The Vietnamese an official and a citizen read, as the regulation
+# (Decision 30/2019/QĐ-UBND, docs/rules.md's table of terms) words it:
+# the apology letter is a "phiếu xin lỗi và hẹn lại ngày trả kết quả", a
+# dossier resolved after its due date is "trễ hạn" ("quá hạn" is one still
+# in progress past it), and the dossiers carried over from the previous
+# period are "kỳ trước chuyển qua", the same on every page and download.
+
+use v5.36;
+use utf8;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use Encode qw(decode);
+use JSON::PP;
+use Test::More;
+
+use Onestop::Test;
+
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
+my $json = JSON::PP->new->utf8->canonical;
+
+$ENV{ONESTOP_TIME} = '10:00';
+my $t = Onestop::Test->new(today => '2024-11-20');
+my ($rc, undef, $err) = $t->cli('demo', '300');
+is($rc, 0, 'the demo data set') or BAIL_OUT("demo: $err");
+$t->spew('keys', sha256_hex('vw-admin') . " * admin\n");
+$t->write_standard_conf(
+    serve => [qw(lookup lookup_page apologies ingest dashboard stats)],
+    map_size => '1g', main => "env ONESTOP_TIME;\n");
+ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
+
+sub page ($path) {
+    my $r = $t->get($path);
+    return ($r->{status}, decode('UTF-8', $r->{content}));
+}
+
+# --- the apology letter on the lookup page ---
+
+my $r = $t->get('/api/v1/apologies?limit=1');
+my $code = eval { $json->decode($r->{content})->{items}[0]{code} };
+ok(defined $code, 'a dossier with an apology letter') or BAIL_OUT('none');
+
+my ($status, $html) = page("/tra-cuu?code=$code");
+is($status, 200, 'its lookup page');
+like($html, qr/Phiếu xin lỗi và hẹn lại ngày trả kết quả/,
+    'the letter named as the regulation names it');
+unlike($html, qr/Thư xin lỗi/i, 'not "thư xin lỗi"');
+
+# --- the statistics' CSV for Excel ---
+
+$r = $t->get('/api/v1/stats?period=year&group=agency&format=csv&locale=vi');
+is($r->{status}, 200, 'stats, locale=vi');
+my ($head) = split /\r\n/, decode('UTF-8', $r->{content});
+$head =~ s/^\x{feff}//;
+my %col = map { $_ => 1 } split /;/, $head;
+ok($col{'Giải quyết trễ hạn'}, 'resolved_late: "Giải quyết trễ hạn"')
+    or diag($head);
+ok(!$col{'Giải quyết quá hạn'}, 'not "quá hạn", which is in progress');
+ok($col{'Đang giải quyết quá hạn'}, 'pending_overdue: "quá hạn"');
+ok($col{'Phiếu xin lỗi đã ban hành'},
+    'apologies_issued: "Phiếu xin lỗi đã ban hành"');
+ok($col{'Kỳ trước chuyển qua'}, 'carried_over: "Kỳ trước chuyển qua"');
+
+$r = $t->get('/api/v1/apologies?format=csv&locale=vi');
+is($r->{status}, 200, 'the apology letters, locale=vi');
+is($r->{headers}{'content-disposition'},
+    'attachment; filename="phieu-xin-loi-tat-ca.csv"',
+    'their file name: "phieu-xin-loi"');
+
+# --- the dashboard: the same words as the CSV ---
+
+($status, $html) = page('/');
+is($status, 200, 'the dashboard');
+like($html, qr/Kỳ trước chuyển qua:/, 'carried over: "Kỳ trước chuyển qua"');
+unlike($html, qr/chuyển sang/, 'not another word for it');
+like($html, qr/phiếu xin lỗi và hẹn lại ngày trả kết quả/,
+    'the apology letter: "phiếu xin lỗi"');
+unlike($html, qr/thư xin lỗi/i, 'not "thư xin lỗi"');
+
+$t->check_log;
+done_testing;
