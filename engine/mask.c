@@ -381,6 +381,50 @@ onestop_letter_composed(const char *s, size_t len, size_t i, size_t *end)
 }
 
 
+/*
+ * Where a word's tone mark sits, one way: Vietnamese writes a word
+ * ending in "oa", "oe" or "uy" (not after "q") with the mark on the
+ * first vowel ("hòa", "khỏe", "thủy": the regulation's and the pages'
+ * style) or on the second ("hoà", "khoẻ", "thuỷ": the style of the 1980s
+ * rules, and the default of many keyboards), the same word either way.
+ */
+
+static const uint32_t  toned[5][5] = {         /* ` ' ? ~ . */
+    { 0xe0, 0xe1, 0x1ea3, 0xe3, 0x1ea1 },      /* a */
+    { 0xe8, 0xe9, 0x1ebb, 0x1ebd, 0x1eb9 },    /* e */
+    { 0xf2, 0xf3, 0x1ecf, 0xf5, 0x1ecd },      /* o */
+    { 0xf9, 0xfa, 0x1ee7, 0x169, 0x1ee5 },     /* u */
+    { 0x1ef3, 0xfd, 0x1ef7, 0x1ef9, 0x1ef5 }   /* y */
+};
+
+
+int
+onestop_tone_first(uint32_t *cp, size_t n)
+{
+    int  b, t, first;
+
+    if (n < 2 || (n >= 3 && cp[n - 3] == 'q')) {
+        return 0;
+    }
+
+    first = cp[n - 2] == 'o' ? 2 : cp[n - 2] == 'u' ? 3 : -1;
+
+    for (b = 0; b < 5; b++) {
+        for (t = 0; t < 5; t++) {
+            if (toned[b][t] == cp[n - 1]
+                && ((first == 2 && b <= 1) || (first == 3 && b == 4)))
+            {
+                cp[n - 2] = toned[first][t];
+                cp[n - 1] = (uint32_t) "aeouy"[b];
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 letter_eq(const letter_t *x, const letter_t *y)
 {

@@ -31,7 +31,10 @@ is($rc, 0, 'the demo data set') or BAIL_OUT("demo: $err");
 $t->spew('keys', sha256_hex('vw-admin') . " * admin\n");
 $t->write_standard_conf(
     serve => [qw(lookup lookup_page apologies ingest dashboard stats)],
-    map_size => '1g', main => "env ONESTOP_TIME;\n");
+    map_size => '1g', main => "env ONESTOP_TIME;\n",
+    server => "location /api/v1/feedback { onestop_feedback json; }\n"
+        . "location /hoi-dap { onestop_feedback html; }\n"
+        . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
 sub page ($path) {
@@ -81,6 +84,50 @@ unlike($html, qr/chuyển sang/, 'not another word for it');
 like($html, qr/phiếu xin lỗi và hẹn lại ngày trả kết quả/,
     'the apology letter: "phiếu xin lỗi"');
 unlike($html, qr/thư xin lỗi/i, 'not "thư xin lỗi"');
+
+# --- the questions' search: a word's tone mark on either vowel ---
+# "Hòa" (the mark on the o, as the agency types it) and "hoà" (on the a,
+# as many phones' keyboards put it) are one word to a Vietnamese reader
+
+my %admin = (Authorization => 'Bearer vw-admin',
+    'Content-Type' => 'application/json');
+my %asked;
+for my $q (['Đất ở xã Đức Hòa Hạ', 'Huyện Đức Hòa trả lời.'],
+    ['Khoẻ mạnh và thuỷ lợi', 'Trả lời về thuỷ lợi.'])
+{
+    $r = $t->http('POST', '/api/v1/feedback',
+        headers => { 'Content-Type' => 'application/json' },
+        body => $json->encode({kind => 'question', subject => $q->[0],
+            text => 'Xin hỏi.', name => 'Trần An',
+            contact => '0912345678'}));
+    is($r->{status}, 201, qq{question "$q->[0]" sent}) or diag($r->{content});
+    my $id = eval { $json->decode($r->{content})->{id} } // 0;
+    $r = $t->http('POST', "/api/v1/ingest/feedback/$id", headers => \%admin,
+        body => $json->encode({answer => $q->[1], publish => JSON::PP::true}));
+    is($r->{status}, 200, '... answered and published') or diag($r->{content});
+    $asked{$q->[0]} = $id;
+}
+
+sub found ($q) {
+    my $res = $t->get('/api/v1/feedback?q=' . join('',
+        map { sprintf('%%%02X', ord) } split //, Encode::encode('UTF-8', $q)));
+    my $items = eval { $json->decode($res->{content})->{items} } // [];
+    return join ',', map { $_->{id} } @$items;
+}
+
+my $hoa = $asked{'Đất ở xã Đức Hòa Hạ'};
+my $khoe = $asked{'Khoẻ mạnh và thuỷ lợi'};
+is(found('hoà'), $hoa, '"hoà" finds "Đức Hòa"');
+is(found('Đức Hoà'), $hoa, '"Đức Hoà" finds it');
+is(found('hòa'), $hoa, '"hòa", as it was written, finds it');
+is(found('hoa'), $hoa, '"hoa", without marks, finds it');
+is(found('hóa'), '', '"hóa", another tone, does not');
+is(found('khỏe'), $khoe, '"khỏe" finds "Khoẻ"');
+is(found('thủy'), $khoe, '"thủy" finds "thuỷ"');
+is(found('thuỷ lợi'), $khoe, '"thuỷ lợi", as it was written, finds it');
+
+my ($st, $page) = page('/hoi-dap?q=ho%C3%A0');
+like($page, qr/Đức Hòa Hạ/, 'the page /hoi-dap?q=hoà lists it');
 
 $t->check_log;
 done_testing;
