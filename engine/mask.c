@@ -433,6 +433,45 @@ letter_eq(const letter_t *x, const letter_t *y)
 }
 
 
+/* a word's tone marks, in order (a Vietnamese word has one) */
+
+#define TONES_MAX  8
+
+typedef struct {
+    uint32_t  tone[TONES_MAX];
+    size_t    n;
+} tones_t;
+
+
+/* the letter's tone mark (grave, acute, tilde, hook above, dot below)
+ * taken off it, onto the word's tones */
+static void
+letter_tone(letter_t *l, tones_t *t)
+{
+    size_t    a, b;
+    uint32_t  m;
+
+    for (a = 0, b = 0; a < l->n; a++) {
+        m = l->mark[a];
+
+        if (m == 0x300 || m == 0x301 || m == 0x303 || m == 0x309
+            || m == 0x323)
+        {
+            if (t->n < TONES_MAX) {
+                t->tone[t->n] = m;
+            }
+
+            t->n++;
+            continue;
+        }
+
+        l->mark[b++] = m;
+    }
+
+    l->n = b;
+}
+
+
 /*
  * The bytes of the text at s[i], the start of one of its words, that are
  * the name's word nm[n0, n1), or 0: a name is written with a capital
@@ -447,8 +486,10 @@ static size_t
 name_at(const unsigned char *s, size_t len, size_t i,
     const unsigned char *nm, size_t n0, size_t n1)
 {
+    int                   exact;
     size_t                j, k, wlen;
     uint32_t              cs, cw;
+    tones_t               ts, tw;
     letter_t              ls, lw;
     const unsigned char  *w;
 
@@ -478,6 +519,14 @@ name_at(const unsigned char *s, size_t len, size_t i,
         return 0;
     }
 
+    /* the letters alike but for their tone marks, and the word's tones
+     * alike in order: "Hoà" is "Hòa" (a syllable has one tone, wherever
+     * the style puts it), "Hóa" is not */
+
+    exact = 1;
+    ts.n = 0;
+    tw.n = 0;
+
     for (j = i, k = 0; k < wlen; /* void */) {
         if (j >= len) {
             return 0;
@@ -486,9 +535,20 @@ name_at(const unsigned char *s, size_t len, size_t i,
         j = letter_next(s, len, j, &ls);
         k = letter_next(w, wlen, k, &lw);
 
+        exact = exact && letter_eq(&ls, &lw);
+        letter_tone(&ls, &ts);
+        letter_tone(&lw, &tw);
+
         if (!letter_eq(&ls, &lw)) {
             return 0;
         }
+    }
+
+    if (!exact && !(ts.n == tw.n && ts.n <= TONES_MAX
+                    && memcmp(ts.tone, tw.tone, ts.n * sizeof(uint32_t))
+                       == 0))
+    {
+        return 0;
     }
 
     if (j < len) {

@@ -85,6 +85,30 @@ like($html, qr/phiếu xin lỗi và hẹn lại ngày trả kết quả/,
     'the apology letter: "phiếu xin lỗi"');
 unlike($html, qr/thư xin lỗi/i, 'not "thư xin lỗi"');
 
+# --- the applicant's given name in an apology's reason: masked whichever
+# vowel of "Hoà" its tone was written on ---
+
+$r = $t->get("/api/v1/ingest/dossiers/$code",
+    headers => { Authorization => 'Bearer vw-admin' });
+my $rec = eval { $json->decode($r->{content}) };
+ok($rec, 'the dossier as the agency sent it') or diag($r->{content});
+$rec->{version}++;
+$rec->{applicant} = { name => 'Lê Thị Hoà', type => 'citizen' };
+$rec->{apology}{reason} = 'Chờ bà Hòa bổ sung tờ khai; bà Thủy đã nộp';
+$r = $t->http('POST', '/api/v1/ingest/dossiers',
+    headers => { Authorization => 'Bearer vw-admin',
+        'Content-Type' => 'application/json' },
+    body => $json->encode($rec));
+is($r->{status}, 200, 'its applicant Lê Thị Hoà, named in the reason')
+    or diag($r->{content});
+my $shown = eval { $json->decode($t->get("/api/v1/dossiers/$code")->{content}) };
+is($shown->{applicant}{name}, 'Lê T. H.', 'the name masked');
+is($shown->{apology}{reason}, 'Chờ bà H. bổ sung tờ khai; bà Thủy đã nộp',
+    'the reason: "Hòa" masked as the name "Hoà" is');
+($status, $html) = page("/tra-cuu?code=$code");
+like($html, qr/Chờ bà H\. bổ sung/, 'on the lookup page too');
+unlike($html, qr/Hòa|Hoà/, 'nowhere whole');
+
 # --- the questions' search: a word's tone mark on either vowel ---
 # "Hòa" (the mark on the o, as the agency types it) and "hoà" (on the a,
 # as many phones' keyboards put it) are one word to a Vietnamese reader
