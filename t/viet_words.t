@@ -153,5 +153,23 @@ is(found('thuỷ lợi'), $khoe, '"thuỷ lợi", as it was written, finds it');
 my ($st, $page) = page('/hoi-dap?q=ho%C3%A0');
 like($page, qr/Đức Hòa Hạ/, 'the page /hoi-dap?q=hoà lists it');
 
+# --- the pages' footer: true of every page it is under ---
+# (the questions' page is not a lookup, nor under Điều 15)
+
+for my $path ('/hoi-dap', '/tra-cuu', "/tra-cuu?code=$code",
+    '/tra-cuu?code=000.00.12.H36-190709-9999')
+{
+    my (undef, $p) = page($path);
+    my ($foot) = $p =~ m{<footer>(.*?)</footer>}s;
+    $foot //= '';
+    $foot =~ s/\s+/ /g;
+    unlike($foot, qr/Tra cứu theo Điều 15/, "$path: the footer names no "
+        . 'article of lookups');
+    ok(index($foot, 'Quy chế hoạt động của Cổng Dịch vụ công và Hệ thống '
+        . 'thông tin một cửa điện tử, ban hành kèm theo Quyết định số '
+        . '30/2019/QĐ-UBND') >= 0, "$path: the regulation, by its name")
+        or diag($foot);
+}
+
 $t->check_log;
 done_testing;
