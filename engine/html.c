@@ -607,14 +607,14 @@ onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
     st = onestop_record_status(rec);
 
     if (st != ONESTOP_RESOLVED && st != ONESTOP_RETURNED) {
-        onestop_buf_adds(b, "<p>Bạn có thể đánh giá khi hồ sơ đã được giải "
+        onestop_buf_adds(b, "<p>Ông/Bà có thể đánh giá khi hồ sơ đã được giải "
                             "quyết.</p></section>");
         return;
     }
 
     if (evaluated) {
         onestop_buf_adds(b, "<p role=\"status\">Hồ sơ này đã được đánh giá. "
-                            "Cảm ơn ông/bà đã đóng góp ý kiến.</p></section>");
+                            "Cảm ơn Ông/Bà đã đóng góp ý kiến.</p></section>");
         return;
     }
 
@@ -684,7 +684,7 @@ onestop_html_error(onestop_buf_t *b, int status, const char **title,
           "Một số thông tin chưa đúng yêu cầu. Xin kiểm tra lại các ô đã "
           "nhập rồi gửi lại." },
         { 429, "Quá nhiều yêu cầu",
-          "Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Xin chờ một "
+          "Ông/Bà đã gửi quá nhiều yêu cầu trong thời gian ngắn. Xin chờ một "
           "phút rồi thử lại." },
         { 503, "Hệ thống tạm ngừng",
           "Hệ thống đang bảo trì hoặc quá tải. Xin thử lại sau ít phút." },

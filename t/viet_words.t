@@ -12,7 +12,8 @@ use utf8;
 
 use lib 't/lib';
 
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(sha256_hex hmac_sha256);
+use MIME::Base64 qw(encode_base64url);
 use Encode qw(decode);
 use JSON::PP;
 use Test::More;
@@ -29,9 +30,12 @@ my $t = Onestop::Test->new(today => '2024-11-20');
 my ($rc, undef, $err) = $t->cli('demo', '300');
 is($rc, 0, 'the demo data set') or BAIL_OUT("demo: $err");
 $t->spew('keys', sha256_hex('vw-admin') . " * admin\n");
+my $QR_KEY = 'e5' x 32;
+$t->spew('qr.key', "$QR_KEY\n");
 $t->write_standard_conf(
-    serve => [qw(lookup lookup_page apologies ingest dashboard stats)],
-    map_size => '1g', main => "env ONESTOP_TIME;\n",
+    serve => [qw(lookup lookup_page apologies ingest dashboard stats resolve
+        evaluate)],
+    qr_key => 1, map_size => '1g', main => "env ONESTOP_TIME;\n",
     server => "location /api/v1/feedback { onestop_feedback json; }\n"
         . "location /hoi-dap { onestop_feedback html; }\n"
         . "location /api/v1/ingest/feedback { onestop_feedback ingest; }\n");
@@ -152,6 +156,16 @@ is(found('thuỷ lợi'), $khoe, '"thuỷ lợi", as it was written, finds it');
 
 my ($st, $page) = page('/hoi-dap?q=ho%C3%A0');
 like($page, qr/Đức Hòa Hạ/, 'the page /hoi-dap?q=hoà lists it');
+
+# --- the citizen addressed as the e-mails address them: "Ông/Bà" ---
+
+my $token = $code . '.' . encode_base64url(substr(hmac_sha256($code,
+    pack('H*', $QR_KEY)), 0, 12));
+($status, $html) = page("/q/$token");
+is($status, 200, 'the page of the receipt\'s QR code');
+like($html, qr/Ông\/Bà có thể đánh giá khi hồ sơ đã được giải quyết/,
+    'the evaluation: "Ông/Bà có thể đánh giá"');
+unlike($html, qr/\bBạn\b/, 'not "Bạn"');
 
 # --- the pages' footer: true of every page it is under ---
 # (the questions' page is not a lookup, nor under Điều 15)
