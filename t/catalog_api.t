@@ -350,8 +350,8 @@ for my $vi (0, 1) {
     my $rows = py_csv($r->{content}, $vi ? ';' : ',');
     is_deeply($rows->[0], $vi
         ? ['Mã hồ sơ', 'Mã cơ quan', 'Tên cơ quan', 'Mã thủ tục',
-           'Tên thủ tục', 'Người nộp', 'Loại người nộp', 'Hạn giải quyết',
-           'Hạn giải quyết mới', 'Ngày xin lỗi', 'Lý do']
+           'Tên thủ tục', 'Người nộp', 'Loại người nộp', 'Ngày hẹn trả kết quả',
+           'Ngày hẹn trả kết quả mới', 'Ngày phiếu xin lỗi', 'Lý do']
         : [qw(code agency agency_name procedure procedure_name applicant_name
               applicant_type due_date new_due_date issued_date reason)],
         "$q: headings");

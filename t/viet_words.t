@@ -78,6 +78,14 @@ is($r->{status}, 200, 'the apology letters, locale=vi');
 is($r->{headers}{'content-disposition'},
     'attachment; filename="phieu-xin-loi-tat-ca.csv"',
     'their file name: "phieu-xin-loi"');
+($head) = split /\r\n/, decode('UTF-8', $r->{content});
+$head =~ s/^\x{feff}//;
+%col = map { $_ => 1 } split /;/, $head;
+ok($col{'Ngày hẹn trả kết quả'} && $col{'Ngày hẹn trả kết quả mới'},
+    'the due dates named as the lookup page and the receipt name them')
+    or diag($head);
+ok($col{'Ngày phiếu xin lỗi'}, 'the letter\'s date: "Ngày phiếu xin lỗi"');
+ok(!grep({ /Hạn giải quyết/ } keys %col), 'not "Hạn giải quyết"');
 
 # --- the dashboard: the same words as the CSV ---
 
