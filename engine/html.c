@@ -503,7 +503,7 @@ html_echoable(const char *s, size_t len)
 }
 
 
-/* "08 giờ 15 phút, ngày 05 tháng 03 năm 2026" */
+/* "08 giờ 15 phút, ngày 05 tháng 3 năm 2026" */
 
 static void
 html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
@@ -522,8 +522,13 @@ html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
         onestop_buf_printf(b, "%02u giờ %02u phút, ", c.hour, c.minute);
     }
 
-    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", c.day, c.month,
-                       c.year);
+    /* the date as administrative papers write it (Decree 30/2020/NĐ-CP,
+     * appendix I): a 0 before a day under 10 and before January and
+     * February only, "ngày 05 tháng 3", "ngày 15 tháng 01" */
+
+    onestop_buf_printf(b, c.month <= 2 ? "ngày %02u tháng %02u năm %04d"
+                                       : "ngày %02u tháng %u năm %04d",
+                       c.day, c.month, c.year);
 }
 
 

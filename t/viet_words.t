@@ -34,7 +34,7 @@ my $QR_KEY = 'e5' x 32;
 $t->spew('qr.key', "$QR_KEY\n");
 $t->write_standard_conf(
     serve => [qw(lookup lookup_page apologies ingest dashboard stats resolve
-        evaluate)],
+        evaluate receipt)],
     qr_key => 1, map_size => '1g', main => "env ONESTOP_TIME;\n",
     server => "location /api/v1/feedback { onestop_feedback json; }\n"
         . "location /hoi-dap { onestop_feedback html; }\n"
@@ -174,6 +174,37 @@ is($status, 200, 'the page of the receipt\'s QR code');
 like($html, qr/Ông\/Bà có thể đánh giá khi hồ sơ đã được giải quyết/,
     'the evaluation: "Ông/Bà có thể đánh giá"');
 unlike($html, qr/\bBạn\b/, 'not "Bạn"');
+
+# --- the receipt's dates as administrative papers write them (Decree
+# 30/2020/NĐ-CP): a 0 before a day under 10, and before the month of
+# January and February only ---
+
+my %key = (Authorization => 'Bearer vw-admin');
+$r = $t->get("/receipt/$code", headers => \%key);
+is($r->{status}, 200, 'the receipt');
+$html = decode('UTF-8', $r->{content});
+like($html, qr/16 giờ 46 phút, ngày 06 tháng 9 năm 2024/,
+    'received: "ngày 06 tháng 9 năm 2024"');
+like($html, qr/16 giờ 30 phút, ngày 09 tháng 9 năm 2024/,
+    'due: "ngày 09 tháng 9 năm 2024"');
+unlike($html, qr/tháng 09/, 'not "tháng 09"');
+
+my $feb = $json->decode($json->encode($rec));
+delete $feb->{apology};
+$feb->{code} = "$feb->{agency}-240205-0901";
+$feb->{version} = 1;
+$feb->{received_at} = '2024-02-05T08:05:00+07:00';
+$feb->{due_at} = '2024-02-15T17:00:00+07:00';
+$r = $t->http('POST', '/api/v1/ingest/dossiers',
+    headers => { %key, 'Content-Type' => 'application/json' },
+    body => $json->encode($feb));
+is($r->{status}, 200, 'a dossier of February') or diag($r->{content});
+$r = $t->get("/receipt/$feb->{code}", headers => \%key);
+$html = decode('UTF-8', $r->{content});
+like($html, qr/08 giờ 05 phút, ngày 05 tháng 02 năm 2024/,
+    'its receipt: "ngày 05 tháng 02 năm 2024"');
+like($html, qr/17 giờ 00 phút, ngày 15 tháng 02 năm 2024/,
+    '... and "ngày 15 tháng 02 năm 2024"');
 
 # --- the pages' footer: true of every page it is under ---
 # (the questions' page is not a lookup, nor under Điều 15)
