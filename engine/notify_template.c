@@ -492,7 +492,13 @@ make_vars(vars_t *vs, const onestop_notify_conf_t *conf,
     vs->v[8] = "received";
     vs->v[9] = vs->received;
     vs->v[10] = "due";
-    vs->v[11] = vs->due;
+
+    /* a procedure without a deadline (issue 18): said, as the pages say
+     * it, rather than an empty date */
+    vs->v[11] = r->t[ONESTOP_T_DUE].set
+                ? vs->due
+                : own(vs, "không quy định thời hạn",
+                      strlen("không quy định thời hạn"), sms);
     vs->v[12] = "new_due";
     vs->v[13] = vs->new_due;
     vs->v[14] = "reason";

@@ -396,6 +396,40 @@ test_render(void)
         onestop_buf_free(&m.body);
     }
 
+    /* a procedure without a deadline (issue 18): no empty date */
+
+    r = parse("{\"code\": \"000.00.12.H36-261201-0003\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": null, "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\", "
+              "\"phone\": \"0912345678\"}}");
+    ok(t != NULL && r != NULL, "a record without a due date");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_EMAIL, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Ngày hẹn trả kết quả: không quy định thời hạn\n",
+                     strlen("Ngày hẹn trả kết quả: không quy định thời "
+                            "hạn\n")) != NULL,
+           "its e-mail: \"Ngày hẹn trả kết quả: không quy định thời hạn\"");
+        onestop_buf_free(&m.body);
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_SMS, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Hen tra KQ khong quy dinh thoi han.",
+                     strlen("Hen tra KQ khong quy dinh thoi han.")) != NULL
+           && m.body.len <= 160,
+           "its SMS: \"Hen tra KQ khong quy dinh thoi han.\" (%.*s)",
+           (int) m.body.len, m.body.data);
+        onestop_buf_free(&m.body);
+    }
+
     onestop_notify_tpl_free(t);
 }
 
