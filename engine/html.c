@@ -394,7 +394,7 @@ html_letters(onestop_buf_t *b, const onestop_record_t *rec, int32_t offset,
         onestop_buf_adds(b, "<p class=\"notice\"><strong>Phiếu xin lỗi và hẹn "
                             "lại ngày trả kết quả</strong> (");
         html_date(b, &letters[i].issued, offset, 0);
-        onestop_buf_adds(b, "): ngày hẹn trả mới ");
+        onestop_buf_adds(b, "): hẹn trả kết quả ");
         html_date(b, &letters[i].new_due, offset, 0);
 
         if (letters[i].reason.len) {

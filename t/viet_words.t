@@ -57,6 +57,10 @@ is($status, 200, 'its lookup page');
 like($html, qr/Phiếu xin lỗi và hẹn lại ngày trả kết quả/,
     'the letter named as the regulation names it');
 unlike($html, qr/Thư xin lỗi/i, 'not "thư xin lỗi"');
+my $D = qr{\d\d/\d\d/\d{4}};
+like($html, qr{Phiếu xin lỗi và hẹn lại ngày trả kết quả</strong> \(ngày $D\): hẹn trả kết quả ngày $D\.},
+    'the letter: "hẹn trả kết quả ngày DD/MM/YYYY", "ngày" once');
+unlike($html, qr/ngày hẹn trả mới ngày/, 'not "ngày hẹn trả mới ngày"');
 
 # --- the statistics' CSV for Excel ---
 
