@@ -419,7 +419,7 @@ own(vars_t *vs, const char *s, size_t len, int sms)
 
 static const char *const  collect_text[] = {
     "nhận trực tiếp tại Bộ phận Tiếp nhận và Trả kết quả",
-    "đã được gửi qua dịch vụ bưu chính công ích",
+    "nhận qua dịch vụ bưu chính công ích",
     "nhận trực tuyến trên Cổng Dịch vụ công"
 };
 

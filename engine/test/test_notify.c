@@ -396,6 +396,34 @@ test_render(void)
         onestop_buf_free(&m.body);
     }
 
+    /* the result, to be returned by post: told when it is resolved, so
+     * not said already sent */
+
+    r = parse("{\"code\": \"000.00.12.H36-261201-0004\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", \"return_channel\": \"postal\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": \"2026-12-08\", "
+              "\"resolved_at\": \"2026-12-03T10:00:00+07:00\", "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\"}}");
+    ok(t != NULL && r != NULL, "a record resolved, its result by post");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RESULT, ONESTOP_NCH_EMAIL, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Cách nhận kết quả: nhận qua dịch vụ bưu chính công ích",
+                     strlen("Cách nhận kết quả: nhận qua dịch vụ bưu chính "
+                            "công ích")) != NULL
+           && memmem(m.body.data, m.body.len, "đã được gửi",
+                     strlen("đã được gửi")) == NULL,
+           "its e-mail: \"nhận qua dịch vụ bưu chính công ích\", not "
+           "\"đã được gửi\" before it is");
+        onestop_buf_free(&m.body);
+    }
+
     /* a procedure without a deadline (issue 18): no empty date */
 
     r = parse("{\"code\": \"000.00.12.H36-261201-0003\", \"version\": 1, "
