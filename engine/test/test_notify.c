@@ -295,9 +295,10 @@ test_render(void)
            "Đã tiếp nhận hồ sơ 000.00.12.H36-261201-0001", "its subject");
     ok(memmem(m.body.data, m.body.len, "Kính gửi Ông/Bà Đặng Thị Ánh,", 33)
        != NULL, "its body, in Vietnamese");
-    ok(memmem(m.body.data, m.body.len, "lúc 08:00 01/12/2026",
-               strlen("lúc 08:00 01/12/2026")) != NULL,
-       "the time of receipt");
+    ok(memmem(m.body.data, m.body.len, "lúc 08 giờ 00, ngày 01/12/2026.",
+               strlen("lúc 08 giờ 00, ngày 01/12/2026.")) != NULL,
+       "the time of receipt, as the pages write it: 24 h, \"giờ\", "
+       "\"ngày\"");
     is_str(m.to, strlen(m.to), "anh@example.vn", "to the citizen");
     onestop_buf_free(&m.body);
 
