@@ -39,7 +39,7 @@ static const char *const  headings[][2] = {
     { "resolved", "Đã giải quyết" },
     { "resolved_early", "Giải quyết trước hạn" },
     { "resolved_on_time", "Giải quyết đúng hạn" },
-    { "resolved_late", "Giải quyết quá hạn" },
+    { "resolved_late", "Giải quyết trễ hạn" },
     { "resolved_in_time", "Giải quyết trước và đúng hạn" },
     { "resolved_no_deadline", "Giải quyết không quy định thời hạn" },
     { "withdrawn", "Rút hồ sơ" },
@@ -47,7 +47,7 @@ static const char *const  headings[][2] = {
     { "pending", "Đang giải quyết" },
     { "pending_not_due", "Đang giải quyết trong hạn" },
     { "pending_overdue", "Đang giải quyết quá hạn" },
-    { "apologies_issued", "Thư xin lỗi đã gửi" },
+    { "apologies_issued", "Phiếu xin lỗi đã ban hành" },
     { "due_moved_late", "Dời hạn khi đã quá hạn" },
     { "withdrawn_in_time", "Rút hồ sơ trong hạn" },
     { "progress_rate", "Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn (QĐ 766)" },
@@ -56,9 +56,9 @@ static const char *const  headings[][2] = {
     { "code", "Mã hồ sơ" },
     { "applicant_name", "Người nộp" },
     { "applicant_type", "Loại người nộp" },
-    { "due_date", "Hạn giải quyết" },
-    { "new_due_date", "Hạn giải quyết mới" },
-    { "issued_date", "Ngày xin lỗi" },
+    { "due_date", "Ngày hẹn trả kết quả" },
+    { "new_due_date", "Ngày hẹn trả kết quả mới" },
+    { "issued_date", "Ngày phiếu xin lỗi" },
     { "reason", "Lý do" },
     { "evaluations", "Số lượt đánh giá" },
     { "comments", "Số ý kiến" },
@@ -466,7 +466,7 @@ onestop_csv_filename(int what, int format, const onestop_arg_t *args,
         break;
 
     case ONESTOP_CSV_APOLOGIES:
-        name_word(&n, vi ? "thu-xin-loi" : "apologies");
+        name_word(&n, vi ? "phieu-xin-loi" : "apologies");
         name_period(&n, vi, args, nargs, today);
         break;
 

@@ -270,6 +270,27 @@ is_mark_at(const char *s, size_t k)
 }
 
 
+/* the exact form of a word with its tone where onestop_tone_first puts
+ * it ("hoà" and "hòa" one word) */
+
+static void
+fb_tone_first(char *exact, size_t *e)
+{
+    size_t    i, n;
+    uint32_t  cp[3 * ONESTOP_FB_WORD_MAX + 4];
+
+    for (i = 0, n = 0; i < *e; /* void */) {
+        cp[n++] = utf8_cp((const unsigned char *) exact, *e, &i);
+    }
+
+    if (onestop_tone_first(cp, n)) {
+        for (i = 0, *e = 0; i < n; i++) {
+            *e += put_utf8(cp[i], exact + *e);
+        }
+    }
+}
+
+
 int
 onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
 {
@@ -316,6 +337,8 @@ onestop_fb_words(const char *s, size_t len, onestop_fb_word_pt fn, void *ctx)
         }
 
         if (n > 0) {
+            fb_tone_first(exact, &e);
+
             if ((rc = fn(ctx, 0, folded, n)) != 0) {
                 return rc;
             }

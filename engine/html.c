@@ -391,10 +391,10 @@ html_letters(onestop_buf_t *b, const onestop_record_t *rec, int32_t offset,
     n = onestop_record_letters(rec, letters);
 
     for (i = 0; i < n; i++) {
-        onestop_buf_adds(b, "<p class=\"notice\"><strong>Thư xin lỗi và hẹn "
+        onestop_buf_adds(b, "<p class=\"notice\"><strong>Phiếu xin lỗi và hẹn "
                             "lại ngày trả kết quả</strong> (");
         html_date(b, &letters[i].issued, offset, 0);
-        onestop_buf_adds(b, "): ngày hẹn trả mới ");
+        onestop_buf_adds(b, "): hẹn trả kết quả ");
         html_date(b, &letters[i].new_due, offset, 0);
 
         if (letters[i].reason.len) {
@@ -503,7 +503,7 @@ html_echoable(const char *s, size_t len)
 }
 
 
-/* "08 giờ 15 phút, ngày 05 tháng 03 năm 2026" */
+/* "08 giờ 15 phút, ngày 05 tháng 3 năm 2026" */
 
 static void
 html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
@@ -522,8 +522,13 @@ html_time_vi(onestop_buf_t *b, const onestop_ts_t *ts, int32_t offset)
         onestop_buf_printf(b, "%02u giờ %02u phút, ", c.hour, c.minute);
     }
 
-    onestop_buf_printf(b, "ngày %02u tháng %02u năm %04d", c.day, c.month,
-                       c.year);
+    /* the date as administrative papers write it (Decree 30/2020/NĐ-CP,
+     * appendix I): a 0 before a day under 10 and before January and
+     * February only, "ngày 05 tháng 3", "ngày 15 tháng 01" */
+
+    onestop_buf_printf(b, c.month <= 2 ? "ngày %02u tháng %02u năm %04d"
+                                       : "ngày %02u tháng %u năm %04d",
+                       c.day, c.month, c.year);
 }
 
 
@@ -607,14 +612,14 @@ onestop_html_evaluation_form(onestop_buf_t *b, const onestop_record_t *rec,
     st = onestop_record_status(rec);
 
     if (st != ONESTOP_RESOLVED && st != ONESTOP_RETURNED) {
-        onestop_buf_adds(b, "<p>Bạn có thể đánh giá khi hồ sơ đã được giải "
+        onestop_buf_adds(b, "<p>Ông/Bà có thể đánh giá khi hồ sơ đã được giải "
                             "quyết.</p></section>");
         return;
     }
 
     if (evaluated) {
         onestop_buf_adds(b, "<p role=\"status\">Hồ sơ này đã được đánh giá. "
-                            "Cảm ơn ông/bà đã đóng góp ý kiến.</p></section>");
+                            "Cảm ơn Ông/Bà đã đóng góp ý kiến.</p></section>");
         return;
     }
 
@@ -684,7 +689,7 @@ onestop_html_error(onestop_buf_t *b, int status, const char **title,
           "Một số thông tin chưa đúng yêu cầu. Xin kiểm tra lại các ô đã "
           "nhập rồi gửi lại." },
         { 429, "Quá nhiều yêu cầu",
-          "Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Xin chờ một "
+          "Ông/Bà đã gửi quá nhiều yêu cầu trong thời gian ngắn. Xin chờ một "
           "phút rồi thử lại." },
         { 503, "Hệ thống tạm ngừng",
           "Hệ thống đang bảo trì hoặc quá tải. Xin thử lại sau ít phút." },

@@ -381,11 +381,94 @@ onestop_letter_composed(const char *s, size_t len, size_t i, size_t *end)
 }
 
 
+/*
+ * Where a word's tone mark sits, one way: Vietnamese writes a word
+ * ending in "oa", "oe" or "uy" (not after "q") with the mark on the
+ * first vowel ("hòa", "khỏe", "thủy": the regulation's and the pages'
+ * style) or on the second ("hoà", "khoẻ", "thuỷ": the style of the 1980s
+ * rules, and the default of many keyboards), the same word either way.
+ */
+
+static const uint32_t  toned[5][5] = {         /* ` ' ? ~ . */
+    { 0xe0, 0xe1, 0x1ea3, 0xe3, 0x1ea1 },      /* a */
+    { 0xe8, 0xe9, 0x1ebb, 0x1ebd, 0x1eb9 },    /* e */
+    { 0xf2, 0xf3, 0x1ecf, 0xf5, 0x1ecd },      /* o */
+    { 0xf9, 0xfa, 0x1ee7, 0x169, 0x1ee5 },     /* u */
+    { 0x1ef3, 0xfd, 0x1ef7, 0x1ef9, 0x1ef5 }   /* y */
+};
+
+
+int
+onestop_tone_first(uint32_t *cp, size_t n)
+{
+    int  b, t, first;
+
+    if (n < 2 || (n >= 3 && cp[n - 3] == 'q')) {
+        return 0;
+    }
+
+    first = cp[n - 2] == 'o' ? 2 : cp[n - 2] == 'u' ? 3 : -1;
+
+    for (b = 0; b < 5; b++) {
+        for (t = 0; t < 5; t++) {
+            if (toned[b][t] == cp[n - 1]
+                && ((first == 2 && b <= 1) || (first == 3 && b == 4)))
+            {
+                cp[n - 2] = toned[first][t];
+                cp[n - 1] = (uint32_t) "aeouy"[b];
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 letter_eq(const letter_t *x, const letter_t *y)
 {
     return x->base == y->base && x->n == y->n
            && memcmp(x->mark, y->mark, x->n * sizeof(uint32_t)) == 0;
+}
+
+
+/* a word's tone marks, in order (a Vietnamese word has one) */
+
+#define TONES_MAX  8
+
+typedef struct {
+    uint32_t  tone[TONES_MAX];
+    size_t    n;
+} tones_t;
+
+
+/* the letter's tone mark (grave, acute, tilde, hook above, dot below)
+ * taken off it, onto the word's tones */
+static void
+letter_tone(letter_t *l, tones_t *t)
+{
+    size_t    a, b;
+    uint32_t  m;
+
+    for (a = 0, b = 0; a < l->n; a++) {
+        m = l->mark[a];
+
+        if (m == 0x300 || m == 0x301 || m == 0x303 || m == 0x309
+            || m == 0x323)
+        {
+            if (t->n < TONES_MAX) {
+                t->tone[t->n] = m;
+            }
+
+            t->n++;
+            continue;
+        }
+
+        l->mark[b++] = m;
+    }
+
+    l->n = b;
 }
 
 
@@ -403,8 +486,10 @@ static size_t
 name_at(const unsigned char *s, size_t len, size_t i,
     const unsigned char *nm, size_t n0, size_t n1)
 {
+    int                   exact;
     size_t                j, k, wlen;
     uint32_t              cs, cw;
+    tones_t               ts, tw;
     letter_t              ls, lw;
     const unsigned char  *w;
 
@@ -434,6 +519,14 @@ name_at(const unsigned char *s, size_t len, size_t i,
         return 0;
     }
 
+    /* the letters alike but for their tone marks, and the word's tones
+     * alike in order: "Hoà" is "Hòa" (a syllable has one tone, wherever
+     * the style puts it), "Hóa" is not */
+
+    exact = 1;
+    ts.n = 0;
+    tw.n = 0;
+
     for (j = i, k = 0; k < wlen; /* void */) {
         if (j >= len) {
             return 0;
@@ -442,9 +535,20 @@ name_at(const unsigned char *s, size_t len, size_t i,
         j = letter_next(s, len, j, &ls);
         k = letter_next(w, wlen, k, &lw);
 
+        exact = exact && letter_eq(&ls, &lw);
+        letter_tone(&ls, &ts);
+        letter_tone(&lw, &tw);
+
         if (!letter_eq(&ls, &lw)) {
             return 0;
         }
+    }
+
+    if (!exact && !(ts.n == tw.n && ts.n <= TONES_MAX
+                    && memcmp(ts.tone, tw.tone, ts.n * sizeof(uint32_t))
+                       == 0))
+    {
+        return 0;
     }
 
     if (j < len) {

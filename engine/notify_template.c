@@ -368,7 +368,7 @@ septets(const char *s, size_t len)
 
 typedef struct {
     const char  *v[2 * VARS];
-    char         received[32], due[16], new_due[16], result[16],
+    char         received[48], due[16], new_due[16], result[16],
                  withdrawn[16], issued[16];
     char         code[ONESTOP_CODE_MAX + 1];
     char        *heap[VARS];
@@ -389,7 +389,12 @@ date_text(const onestop_ts_t *t, int32_t offset, int with_time, char *buf,
 
     onestop_ts_civil(t, offset, &c);
 
-    if (with_time && !t->date_only) {
+    if (with_time == 2 && !t->date_only) {
+        /* an e-mail's, as the pages write it: 24 h, "giờ" */
+        snprintf(buf, size, "%02u giờ %02u, ngày %02u/%02u/%04d", c.hour,
+                 c.minute, c.day, c.month, c.year);
+
+    } else if (with_time && !t->date_only) {
         snprintf(buf, size, "%02u:%02u %02u/%02u/%04d", c.hour, c.minute,
                  c.day, c.month, c.year);
     } else {
@@ -419,7 +424,7 @@ own(vars_t *vs, const char *s, size_t len, int sms)
 
 static const char *const  collect_text[] = {
     "nhận trực tiếp tại Bộ phận Tiếp nhận và Trả kết quả",
-    "đã được gửi qua dịch vụ bưu chính công ích",
+    "nhận qua dịch vụ bưu chính công ích",
     "nhận trực tuyến trên Cổng Dịch vụ công"
 };
 
@@ -427,7 +432,7 @@ static const char *const  collect_text[] = {
 static void
 make_vars(vars_t *vs, const onestop_notify_conf_t *conf,
     const onestop_catalog_t *cat, int32_t offset, const onestop_record_t *r,
-    int sms, size_t proc_max)
+    int sms, int words, size_t proc_max)
 {
     size_t           n, plen;
     onestop_refs_t   refs;
@@ -454,7 +459,7 @@ make_vars(vars_t *vs, const onestop_notify_conf_t *conf,
     memcpy(vs->code, r->code.data, n);
     vs->code[n] = '\0';
 
-    date_text(&r->t[ONESTOP_T_RECEIVED], offset, 1, vs->received,
+    date_text(&r->t[ONESTOP_T_RECEIVED], offset, words ? 2 : 1, vs->received,
               sizeof(vs->received));
     date_text(&r->t[ONESTOP_T_DUE], offset, 0, vs->due, sizeof(vs->due));
     date_text(&r->t[ONESTOP_T_APOLOGY_NEW_DUE], offset, 0, vs->new_due,
@@ -492,7 +497,13 @@ make_vars(vars_t *vs, const onestop_notify_conf_t *conf,
     vs->v[8] = "received";
     vs->v[9] = vs->received;
     vs->v[10] = "due";
-    vs->v[11] = vs->due;
+
+    /* a procedure without a deadline (issue 18): said, as the pages say
+     * it, rather than an empty date */
+    vs->v[11] = r->t[ONESTOP_T_DUE].set
+                ? vs->due
+                : own(vs, "không quy định thời hạn",
+                      strlen("không quy định thời hạn"), sms);
     vs->v[12] = "new_due";
     vs->v[13] = vs->new_due;
     vs->v[14] = "reason";
@@ -558,7 +569,7 @@ onestop_notify_render(const onestop_notify_tpl_t *t,
     copy_to(m, ch == ONESTOP_NCH_EMAIL ? &r->email : &r->phone);
 
     if (ch == ONESTOP_NCH_EMAIL) {
-        make_vars(&vs, conf, cat, offset, r, 0, (size_t) -1);
+        make_vars(&vs, conf, cat, offset, r, 0, 1, (size_t) -1);
 
         /* "Subject: ..." then the body after the first line */
 
@@ -595,7 +606,7 @@ onestop_notify_render(const onestop_notify_tpl_t *t,
     }
 
     if (ch == ONESTOP_NCH_ZALO) {
-        make_vars(&vs, conf, cat, offset, r, 0, (size_t) -1);
+        make_vars(&vs, conf, cat, offset, r, 0, 0, (size_t) -1);
         fill(&m->body, tpl, strlen(tpl), vs.v, VARS, ENC_JSON);
         free_vars(&vs);
 
@@ -607,7 +618,7 @@ onestop_notify_render(const onestop_notify_tpl_t *t,
     proc_max = (size_t) -1;
 
     for (tries = 0; tries < 4; tries++) {
-        make_vars(&vs, conf, cat, offset, r, 1, proc_max);
+        make_vars(&vs, conf, cat, offset, r, 1, 0, proc_max);
         m->body.len = 0;
         fill(&m->body, tpl, strlen(tpl), vs.v, VARS, ENC_RAW);
         n = strlen(vs.v[7]);

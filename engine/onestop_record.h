@@ -236,6 +236,14 @@ uint32_t onestop_letter_composed(const char *s, size_t len, size_t i,
     size_t *end);
 
 /*
+ * A word's lower-case precomposed letters cp[0, n) with the tone mark of
+ * a final "oa", "oe" or "uy" (not after "q") on its first vowel, where
+ * the older style writes it: "hoà" becomes "hòa", "thuỷ" "thủy"; 1 when
+ * it moved the mark.
+ */
+int onestop_tone_first(uint32_t *cp, size_t n);
+
+/*
  * The applicant's name as a public answer shows it: an organization's as
  * it is, a citizen's masked unless `unmasked` (a signed QR code).  Fills
  * n->data and n->len; call onestop_shown_name_free after use (a name

@@ -243,7 +243,7 @@ sub dmy ($iso) { my ($y, $m, $d) = split /-/, $iso; "$d/$m/$y" }
 
 my %VI = (
     received => 'Tiếp nhận', resolved => 'Đã giải quyết',
-    resolved_late => 'Giải quyết quá hạn', pending => 'Đang giải quyết',
+    resolved_late => 'Giải quyết trễ hạn', pending => 'Đang giải quyết',
     resolution_rate => 'Tỷ lệ đã giải quyết',
     on_time_rate => 'Tỷ lệ đúng hạn', agency => 'Mã cơ quan',
     agency_name => 'Tên cơ quan', channel => 'Kênh tiếp nhận',
@@ -345,13 +345,13 @@ for my $vi (0, 1) {
     is($r->{status}, 200, "$q: 200") or diag($r->{content});
     like($r->{headers}{'content-type'}, qr{^text/csv}, "$q: CSV");
     is($r->{headers}{'content-disposition'},
-        'attachment; filename="' . ($vi ? 'thu-xin-loi-tat-ca.csv'
+        'attachment; filename="' . ($vi ? 'phieu-xin-loi-tat-ca.csv'
         : 'apologies-all.csv') . '"', "$q: file name");
     my $rows = py_csv($r->{content}, $vi ? ';' : ',');
     is_deeply($rows->[0], $vi
         ? ['Mã hồ sơ', 'Mã cơ quan', 'Tên cơ quan', 'Mã thủ tục',
-           'Tên thủ tục', 'Người nộp', 'Loại người nộp', 'Hạn giải quyết',
-           'Hạn giải quyết mới', 'Ngày xin lỗi', 'Lý do']
+           'Tên thủ tục', 'Người nộp', 'Loại người nộp', 'Ngày hẹn trả kết quả',
+           'Ngày hẹn trả kết quả mới', 'Ngày phiếu xin lỗi', 'Lý do']
         : [qw(code agency agency_name procedure procedure_name applicant_name
               applicant_type due_date new_due_date issued_date reason)],
         "$q: headings");
@@ -372,7 +372,7 @@ $r = $t->get('/api/v1/apologies?locale=vi');
 is($r->{status}, 400, 'apologies?locale=vi without format=csv: 400');
 $r = $t->get('/api/v1/apologies?format=csv&from=2024-05-01&locale=vi');
 is($r->{headers}{'content-disposition'},
-    'attachment; filename="thu-xin-loi-tu-2024-05-01.csv"',
+    'attachment; filename="phieu-xin-loi-tu-2024-05-01.csv"',
     'apologies: the period in the file name');
 
 # --- the evaluation summary ---

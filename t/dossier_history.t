@@ -88,7 +88,7 @@ is($j->{timeliness}, 'overdue', 'lateness still judged by the first due date');
 
 $r = $t->get('/tra-cuu/DH-AP');
 my $page = decode('UTF-8', $r->{content});
-is(scalar(() = $page =~ /Thư xin lỗi và hẹn lại ngày trả kết quả/g), 2,
+is(scalar(() = $page =~ /Phiếu xin lỗi và hẹn lại ngày trả kết quả/g), 2,
     'the page shows both letters');
 
 ($r, $j) = get_json('/api/v1/apologies?limit=10');

@@ -159,8 +159,8 @@ post({ %rec, version => 3, apology => { issued_at => $today,
 is_deeply(wait_counts(15, 3, 3, 3), [3, 3, 3],
     'the result: one message more on each channel');
 like($n->mails->[2]{subject}, qr/đã có kết quả/, 'the result\'s subject');
-like($n->mails->[2]{body}, qr/đã được gửi qua dịch vụ bưu chính công ích/,
-    'sent by post');
+like($n->mails->[2]{body}, qr/Cách nhận kết quả: nhận qua dịch vụ bưu chính công ích/,
+    'by post, not said sent before it is');
 
 post({ %rec, version => 4, apology => { issued_at => $today,
     new_due_at => $new_due, reason => 'Cần xác minh thêm thông tin' },

@@ -488,9 +488,9 @@ ok(index($rc, $CODE) >= 0, 'receipt: the code');
 ok(index($rc, $NAME) >= 0, 'receipt: the full name');
 ok(index($rc, 'Cấp phiếu lý lịch tư pháp') >= 0, 'receipt: the procedure');
 ok(index($rc, 'Sở Tư pháp') >= 0, 'receipt: the agency');
-ok(index($rc, '08 giờ 15 phút, ngày 03 tháng 06 năm 2024') >= 0,
+ok(index($rc, '08 giờ 15 phút, ngày 03 tháng 6 năm 2024') >= 0,
     'receipt: received time, in Long An\'s zone, in Vietnamese');
-ok(index($rc, '17 giờ 00 phút, ngày 10 tháng 06 năm 2024') >= 0,
+ok(index($rc, '17 giờ 00 phút, ngày 10 tháng 6 năm 2024') >= 0,
     'receipt: due time in Vietnamese');
 ok(index($rc, '0912345678') < 0 && index($rc, 'example.vn') < 0
     && index($rc, 'anh.dang') < 0, 'receipt: no contact');
@@ -501,10 +501,10 @@ ok(defined $inline, 'receipt: an inline SVG');
 
 $r = $t->get('/receipt/QR-2019', headers => \%admin);
 $rc = decode('UTF-8', $r->{content});
-ok(index($rc, '08 giờ 15 phút, ngày 09 tháng 07 năm 2019') >= 0,
-    'receipt of 2019: received "08 giờ 15 phút, ngày 09 tháng 07 năm 2019"');
-ok(index($rc, '17 giờ 00 phút, ngày 16 tháng 07 năm 2019') >= 0,
-    'receipt of 2019: due "17 giờ 00 phút, ngày 16 tháng 07 năm 2019"');
+ok(index($rc, '08 giờ 15 phút, ngày 09 tháng 7 năm 2019') >= 0,
+    'receipt of 2019: received "08 giờ 15 phút, ngày 09 tháng 7 năm 2019"');
+ok(index($rc, '17 giờ 00 phút, ngày 16 tháng 7 năm 2019') >= 0,
+    'receipt of 2019: due "17 giờ 00 phút, ngày 16 tháng 7 năm 2019"');
 ok(index($rc, 'Phạm Văn Đức') >= 0, 'receipt of 2019: the full name');
 
 $r = $t->get('/receipt/QR-2', headers => \%admin);

@@ -223,14 +223,14 @@ main(void)
     disposition(ONESTOP_CSV_STATS, "format=csv&period=year",
                 "attachment; filename=\"stats-2024.csv\"");
     disposition(ONESTOP_CSV_APOLOGIES, "format=csv&locale=vi",
-                "attachment; filename=\"thu-xin-loi-tat-ca.csv\"");
+                "attachment; filename=\"phieu-xin-loi-tat-ca.csv\"");
     filename(ONESTOP_CSV_STATS, ONESTOP_FORMAT_CSV_VI,
              "from=2024-01-01&to=2024-03-31&interval=month",
              "thong-ke-tu-2024-01-01-den-2024-03-31-theo-thang.csv");
     filename(ONESTOP_CSV_STATS, ONESTOP_FORMAT_CSV, "to=2024-03-31",
              "stats-to-2024-03-31.csv");
     filename(ONESTOP_CSV_APOLOGIES, ONESTOP_FORMAT_CSV_VI, "",
-             "thu-xin-loi-tat-ca.csv");
+             "phieu-xin-loi-tat-ca.csv");
     filename(ONESTOP_CSV_EVALUATIONS, ONESTOP_FORMAT_CSV,
              "period=all&group=agency", "evaluations-all-by-agency.csv");
     filename(ONESTOP_CSV_CATALOG, ONESTOP_FORMAT_CSV_VI, "table=procedures",

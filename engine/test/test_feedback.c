@@ -122,6 +122,20 @@ main(void)
            "marks with no precomposed letter: dropped, as before");
     onestop_buf_free(&b);
 
+    /* the tone mark of a word ending in oa, oe, uy on either vowel: the
+     * same word ("hoà" typed on a phone finds the agency's "Hòa") */
+
+    memset(&b, 0, sizeof(b));
+    text = "Ho\xc3\xa0 KHO\xe1\xba\xba thu\xe1\xbb\xb7 H\xc3\xb2" "a "
+           "qu\xc3\xbd ho\xe1\xba\xa1 ho\xc3\xa0n ngo\xc3\xa0i "
+           "tu\xe1\xbb\xb3 xo\xcc\x81" "a";
+    onestop_fb_words(text, strlen(text), collect, &b);
+    is_str(b.data, b.len, "hoa =hòa khoe =khỏe thuy =thủy hoa =hòa quy =quý "
+           "hoa =họa hoan =hoàn ngoai =ngoài tuy =tùy xoa =xóa ",
+           "words: the tone of oa, oe, uy on the first vowel, whichever "
+           "it was typed on");
+    onestop_buf_free(&b);
+
     is_int(onestop_feedback_id(" 12 ", 4), 12, "an id with spaces");
     is_int(onestop_feedback_id("12a", 3), 0, "not an id");
     is_int(onestop_feedback_id("", 0), 0, "empty");

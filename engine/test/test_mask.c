@@ -306,6 +306,18 @@ test_mask_words(void)
                     "Gọi chị N.");
     mask_words_case("Gọi anh Nguyẹt", "Lê Thị Nguyệt",
                     "Gọi anh Nguyẹt");              /* another word */
+    /* the tone of a final oa, oe, uy on either vowel: one word, as the
+     * agency and the applicant each wrote it ("Hòa" and "Hoà") */
+    mask_words_case("Chờ bà Hòa bổ sung", "Lê Thị Hoà",
+                    "Chờ bà H. bổ sung");
+    mask_words_case("Gọi anh Thuỷ, chị Khỏe, ông Hoà", "Trần Thủy Khoẻ Hòa",
+                    "Gọi anh T., chị K., ông H.");
+    mask_words_case("Chờ bà Ho\xcc\x80" "a, HOÀ", "Lê Thị Hoà",
+                    "Chờ bà H., H.");
+    mask_words_case("Chờ bà Hoa\xcc\x80 bổ sung", "Lê Thị Hòa",
+                    "Chờ bà H. bổ sung");
+    mask_words_case("Gọi Hóa, Hoá, Hoàng, Hỏa", "Lê Hòa Hoang",
+                    "Gọi Hóa, Hoá, Hoàng, Hỏa");    /* other words */
     mask_words_case("Trần Văn Bình nộp thiếu hồ sơ", "Trần Văn Bình",
                     "Trần V. B. nộp thiếu hồ sơ");
     /* a capital, then without regard to case; punctuation kept; a word

@@ -309,9 +309,10 @@ test_render(void)
            "Đã tiếp nhận hồ sơ 000.00.12.H36-261201-0001", "its subject");
     ok(memmem(m.body.data, m.body.len, "Kính gửi Ông/Bà Đặng Thị Ánh,", 33)
        != NULL, "its body, in Vietnamese");
-    ok(memmem(m.body.data, m.body.len, "lúc 08:00 01/12/2026",
-               strlen("lúc 08:00 01/12/2026")) != NULL,
-       "the time of receipt");
+    ok(memmem(m.body.data, m.body.len, "lúc 08 giờ 00, ngày 01/12/2026.",
+               strlen("lúc 08 giờ 00, ngày 01/12/2026.")) != NULL,
+       "the time of receipt, as the pages write it: 24 h, \"giờ\", "
+       "\"ngày\"");
     is_str(m.to, strlen(m.to), "anh@example.vn", "to the citizen");
     onestop_buf_free(&m.body);
 
@@ -384,6 +385,95 @@ test_render(void)
     ok(strlen(out) == 5 + 39, "... and nothing of the cut character kept");
     is_str(onestop_notify_mask("09ấ12345678", out), 3, "***",
            "a phone that is not one: nothing kept");
+
+    /* the apology's e-mail names the letter as the regulation does
+     * (Điều 11.3: "phiếu xin lỗi và hẹn lại ngày trả kết quả") */
+
+    t = onestop_notify_tpl_load("conf/notify", 7, err, sizeof(err));
+    r = parse("{\"code\": \"000.00.12.H36-261201-0002\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": \"2026-12-03\", "
+              "\"apology\": {\"issued_at\": \"2026-12-04T09:00:00+07:00\", "
+              "\"new_due_at\": \"2026-12-08\", \"reason\": \"x\"}, "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\"}}");
+    ok(t != NULL && r != NULL, "a record with an apology letter");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_APPOINTMENT, ONESTOP_NCH_EMAIL,
+                                 &m) == 0, "its e-mail");
+        is_str(m.subject, strlen(m.subject),
+               "Hồ sơ 000.00.12.H36-261201-0002: phiếu xin lỗi và hẹn lại "
+               "ngày trả kết quả", "its subject: the regulation's term");
+        onestop_buf_free(&m.body);
+    }
+
+    /* the result, to be returned by post: told when it is resolved, so
+     * not said already sent */
+
+    r = parse("{\"code\": \"000.00.12.H36-261201-0004\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", \"return_channel\": \"postal\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": \"2026-12-08\", "
+              "\"resolved_at\": \"2026-12-03T10:00:00+07:00\", "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\"}}");
+    ok(t != NULL && r != NULL, "a record resolved, its result by post");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RESULT, ONESTOP_NCH_EMAIL, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Cách nhận kết quả: nhận qua dịch vụ bưu chính công ích",
+                     strlen("Cách nhận kết quả: nhận qua dịch vụ bưu chính "
+                            "công ích")) != NULL
+           && memmem(m.body.data, m.body.len, "đã được gửi",
+                     strlen("đã được gửi")) == NULL,
+           "its e-mail: \"nhận qua dịch vụ bưu chính công ích\", not "
+           "\"đã được gửi\" before it is");
+        onestop_buf_free(&m.body);
+    }
+
+    /* a procedure without a deadline (issue 18): no empty date */
+
+    r = parse("{\"code\": \"000.00.12.H36-261201-0003\", \"version\": 1, "
+              "\"agency\": \"000.00.12.H36\", \"procedure\": \"1.001234\", "
+              "\"channel\": \"direct\", "
+              "\"received_at\": \"2026-12-01T08:00:00+07:00\", "
+              "\"due_at\": null, "
+              "\"applicant\": {\"name\": \"Đặng Thị Ánh\"}, "
+              "\"contact\": {\"email\": \"anh@example.vn\", "
+              "\"phone\": \"0912345678\"}}");
+    ok(t != NULL && r != NULL, "a record without a due date");
+
+    if (t != NULL && r != NULL) {
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_EMAIL, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Ngày hẹn trả kết quả: không quy định thời hạn\n",
+                     strlen("Ngày hẹn trả kết quả: không quy định thời "
+                            "hạn\n")) != NULL,
+           "its e-mail: \"Ngày hẹn trả kết quả: không quy định thời hạn\"");
+        onestop_buf_free(&m.body);
+        ok(onestop_notify_render(t, &conf, NULL, 7 * 3600, r,
+                                 ONESTOP_EV_RECEIVED, ONESTOP_NCH_SMS, &m)
+           == 0
+           && memmem(m.body.data, m.body.len,
+                     "Hen tra KQ khong quy dinh thoi han.",
+                     strlen("Hen tra KQ khong quy dinh thoi han.")) != NULL
+           && m.body.len <= 160,
+           "its SMS: \"Hen tra KQ khong quy dinh thoi han.\" (%.*s)",
+           (int) m.body.len, m.body.data);
+        onestop_buf_free(&m.body);
+    }
+
+    onestop_notify_tpl_free(t);
 }
 
 

@@ -165,6 +165,8 @@ test_error_pages(void)
            "  the questions' page linked where it is, and only if it is");
         ok(memmem(b.data, b.len, "Quay lại", 9) == NULL,
            "  no way back to a form without one");
+        ok(memmem(b.data, b.len, "Bạn", strlen("Bạn")) == NULL,
+           "  the citizen addressed as Ông/Bà, as everywhere");
         onestop_buf_free(&b);
     }
 
