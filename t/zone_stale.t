@@ -80,11 +80,12 @@ ok(fill(0, 13), 'the first 14 queries');
 write_one();
 
 # 2, 3: after each write, what the zone holds is stale; a few new
-# answers (what fits in the zone) are each kept, served from the zone on
-# their second request
+# answers are each kept, served from the zone on their second request
+# (three: four fit in what the slots leave of 1m, unless the slab's free
+# pages lie apart, as they did once in a busy make test)
 for my $from (14, 18) {
     write_one() if $from > 14;
-    for my $i ($from .. $from + 3) {
+    for my $i ($from .. $from + 2) {
         my $body = $ua->get($t->url($q[$i]))->{content};
         my $h = hits();
         my $again = $ua->get($t->url($q[$i]))->{content};
