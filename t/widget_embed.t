@@ -6,8 +6,10 @@
 # Chromium: the card of the province and of the agencies with the longest
 # names of the catalog shows all its text inside the frame (no scrollbar,
 # nothing cut on either side), and fills the frame (no blank band under
-# its border).  The frame has a title for screen readers.  Skipped when
-# there is no chromium.
+# its border).  The frame has a title for screen readers.  The badge
+# /widget/AGENCY.svg with the guide's <img> code, in a page of another
+# origin: drawn at its size, with an alt of words.  Skipped when there is
+# no chromium.
 
 use v5.36;
 use utf8;
@@ -120,6 +122,54 @@ for my $f (@$m) {
     ok($f->{card_bottom} >= $ch - 1 && $f->{card_bottom} <= $ch,
         "$name: the card fills the frame")
         or diag("the card ends at $f->{card_bottom} of $ch");
+}
+
+# --- the badge: the guide's <img> code, on a page of another origin ---
+
+my ($img) = $api =~ m{(<img\s+src="https://[^"/]+/widget/[^"]+\.svg"[^>]*>)}s;
+ok(defined $img, 'docs/api.md gives the <img> code of the badge')
+    or BAIL_OUT('no badge code in docs/api.md');
+my ($alt) = ($img // '') =~ /\salt="([^"]*)"/;
+# in an <img> the badge's <title> is not read: the alt is all a screen
+# reader says of it, so it must be words, not a placeholder
+ok(defined $alt && (() = $alt =~ /\w{2,}/g) >= 3,
+    'the code has an alt of words for screen readers')
+    or diag($alt);
+
+# the page at localhost, the badges at 127.0.0.1: two origins
+my $other = 'http://localhost:' . $t->port;
+my $imgs = '';
+for my $ag (@agencies) {
+    (my $i = $img) =~ s{src="https://[^"/]+/widget/[^"]+\.svg"}
+        {src="${\ $t->url("/widget/$ag.svg")}" data-agency="$ag"};
+    $imgs .= "<p>$i</p>\n";
+}
+open($fh, '>:utf8', $t->dir . '/www/badge.html') or die;
+print $fh <<"END";
+<!DOCTYPE html><html lang="vi"><meta charset="utf-8"><body>
+$imgs
+<pre id="out"></pre>
+<script>
+window.addEventListener('load', function () {
+    var out = {};
+    document.querySelectorAll('img').forEach(function (i) {
+        out[i.dataset.agency] = [i.complete, i.naturalWidth, i.naturalHeight];
+    });
+    document.getElementById('out').textContent = JSON.stringify(out);
+});
+</script></body></html>
+END
+close $fh;
+$dom = Onestop::Browser::dump_dom("$other/www/badge.html");
+($found) = ($dom // '') =~ m{<pre id="out">([^<]*)</pre>};
+ok(defined $found, 'a page of another origin with the badges')
+    or diag($Onestop::Browser::LAST_ERROR);
+$found =~ s/&quot;/"/g if defined $found;
+my $shown = eval { JSON::PP->new->decode($found // '') } // {};
+for my $ag (@agencies) {
+    my ($w) = $t->get("/widget/$ag.svg")->{content} =~ /<svg[^>]* width="(\d+)"/;
+    is_deeply($shown->{$ag}, [JSON::PP::true, $w, 20],
+        "$ag: the badge drawn, ${w}x20, in a page of another origin");
 }
 
 $t->check_log;
