@@ -76,6 +76,27 @@ for my $path ('/', '/widget/000.00.12.H36.html') {
 like($t->get('/widget/000.00.12.H36.html')->{headers}{'content-security-policy'}
     // '', qr/^frame-ancestors \*/, 'the card says who may frame it');
 
+# the portal of another site frames the dashboard: a link of the dashboard
+# to a page that only the portal may frame (the questions' page) must
+# leave the frame, or the visitor who follows it meets the browser's
+# refusal in the frame instead of the page
+my $dash = $t->get('/')->{content};
+my @links = $dash =~ /(<a\b[^>]*\bhref="[^"#][^"]*"[^>]*>)/g;
+ok(scalar @links, 'the dashboard has links');
+my $framed_only = 0;
+for my $a (@links) {
+    my ($href) = $a =~ /\bhref="([^"]*)"/;
+    (my $path = $href) =~ s/&amp;/&/g;
+    $path = "/$path" unless $path =~ m{^/};
+    my $r = $t->get($path);
+    next unless defined $r->{headers}{'x-frame-options'};
+    $framed_only++;
+    like($a, qr/\btarget="_top"/,
+        "the dashboard's link to $href (X-Frame-Options: "
+        . "$r->{headers}{'x-frame-options'}) opens in the whole window");
+}
+ok($framed_only, 'the dashboard links a page only the portal may frame');
+
 for my $path ('/api/v1/dossiers/FH-1', '/api/v1/stats?period=year',
     '/widget/000.00.12.H36.svg', '/api/v1/catalog', '/api/v1/dossiers/NONE')
 {

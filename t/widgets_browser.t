@@ -61,8 +61,9 @@ for my $agency ('province', '000.00.36.H36') {
     my $page = $t->dir . '/www/embed.html';
     open(my $fh, '>:utf8', $page) or die;
     print $fh '<!DOCTYPE html><html lang="vi"><meta charset="utf-8">'
-        . '<body><iframe id="w" width="320" height="200" src="/widget/'
-        . "$agency.html\"></iframe></body></html>";
+        . '<body><iframe id="w" width="320" height="240" src="/widget/'
+        . "$agency.html\" title=\"Số liệu giải quyết hồ sơ\" "
+        . 'style="border:0"></iframe></body></html>';
     close $fh;
 
     my $dom = Onestop::Browser::dump_dom($t->url("/widget/$agency.html"));
@@ -93,9 +94,9 @@ for my $agency ('province', '000.00.36.H36') {
         my $img = $ENV{ONESTOP_SCREENSHOTS} ? "$ROOT/docs/img" : $t->dir;
         my $png = "$img/widget-card.png";
         ok(Onestop::Browser::screenshot($t->url("/www/embed.html"), $png,
-            360, 240), 'a screenshot of the framed card');
+            360, 280), 'a screenshot of the framed card');
         my @size = Onestop::Browser::png_size($png);
-        is_deeply(\@size, [360, 240], 'its size');
+        is_deeply(\@size, [360, 280], 'its size');
 
         my $badge = "$img/widget-badge.png";
         ok(Onestop::Browser::screenshot($t->url("/widget/$agency.svg"),
