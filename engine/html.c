@@ -169,10 +169,10 @@ onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
 
 void
 onestop_html_province(onestop_buf_t *b, const char *tpl, size_t len,
-    const char *province)
+    const char *province, const char *regulation)
 {
     char                lower[256];
-    onestop_html_var_t  v[2];
+    onestop_html_var_t  v[3];
 
     onestop_html_lower_first(lower, sizeof(lower), province);
 
@@ -184,8 +184,12 @@ onestop_html_province(onestop_buf_t *b, const char *tpl, size_t len,
     v[1].value = lower;
     v[1].len = strlen(lower);
     v[1].raw = 0;
+    v[2].name = "regulation";
+    v[2].value = regulation;
+    v[2].len = strlen(regulation);
+    v[2].raw = 0;
 
-    onestop_html_fill(b, tpl, len, v, 2);
+    onestop_html_fill(b, tpl, len, v, 3);
 }
 
 

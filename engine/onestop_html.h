@@ -38,9 +38,11 @@ void onestop_html_fill(onestop_buf_t *b, const char *tpl, size_t len,
 void onestop_html_lower_first(char *dst, size_t size, const char *name);
 
 /* the template with {{province}} and {{province_lc}} (the name inside a
- * sentence) filled from the NUL-terminated province's name */
+ * sentence) filled from the NUL-terminated province's name, and
+ * {{regulation}} from the act that issues the portal's rules
+ * (onestop_regulation) */
 void onestop_html_province(onestop_buf_t *b, const char *tpl, size_t len,
-    const char *province);
+    const char *province, const char *regulation);
 
 /* a dossier's card on the lookup and /q/ pages (unmasked: the full name) */
 void onestop_html_record(onestop_buf_t *b, const onestop_record_t *rec,

@@ -118,6 +118,9 @@ struct ngx_http_onestop_main_conf_s {
     ngx_str_t                   lookup_page;    /* error pages link here */
     ngx_str_t                   feedback_page;
     ngx_str_t                   province;       /* onestop_province, NUL */
+    ngx_str_t                   regulation;     /* onestop_regulation */
+    ngx_str_t                   dashboard;      /* its page, filled */
+    ngx_str_t                   feedback_tpl;   /* the questions', filled */
     ngx_str_t                   page;           /* html/page.html, filled */
     ngx_uint_t                  outbox_max;
     ngx_int_t                   changelog_days; /* onestop_changelog_days */
@@ -304,6 +307,8 @@ ngx_int_t ngx_http_onestop_make_etag(ngx_http_request_t *r, u_char *body,
 /* Cache-Control: private, no-store and Referrer-Policy: no-referrer */
 ngx_int_t ngx_http_onestop_private_headers(ngx_http_request_t *r);
 ngx_uint_t ngx_http_onestop_body_is(ngx_http_request_t *r, const char *type);
+ngx_int_t ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
+    ngx_str_t *regulation, ngx_str_t *tpl, ngx_str_t *out);
 
 /* HTML pages: the escaped text, and the page around a content */
 ngx_int_t ngx_http_onestop_page(ngx_http_request_t *r, ngx_uint_t status,

@@ -462,8 +462,8 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
     req.today = onestop_today(onestop_store_offset(wk->store));
     req.action = (char *) clcf->name.data;
     req.action_len = clcf->name.len;
-    req.tpl = (char *) ngx_http_onestop_html_feedback_html.data;
-    req.tpl_len = ngx_http_onestop_html_feedback_html.len;
+    req.tpl = (char *) omcf->feedback_tpl.data;
+    req.tpl_len = omcf->feedback_tpl.len;
     req.ask_tpl = (char *) ngx_http_onestop_html_feedback_ask_html.data;
     req.ask_tpl_len = ngx_http_onestop_html_feedback_ask_html.len;
 

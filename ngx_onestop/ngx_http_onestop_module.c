@@ -21,8 +21,6 @@
 
 static void *ngx_http_onestop_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf);
-static ngx_int_t ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
-    ngx_str_t *tpl, ngx_str_t *out);
 static void *ngx_http_onestop_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_onestop_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -134,6 +132,13 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_onestop_main_conf_t, province),
+      NULL },
+
+    { ngx_string("onestop_regulation"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onestop_main_conf_t, regulation),
       NULL },
 
     { ngx_string("onestop_metrics_agencies"),
@@ -337,16 +342,37 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
+    /* Long An's act by default; another province's name without its act:
+     * "a decision" of its People's Committee, never Long An's number */
+
+    if (omcf->regulation.data == NULL) {
+        if (omcf->province.data == NULL) {
+            ngx_str_set(&omcf->regulation,
+                        "Quyết định số 30/2019/QĐ-UBND ngày 09/7/2019");
+        } else {
+            ngx_str_set(&omcf->regulation, "quyết định");
+        }
+    }
+
     if (omcf->province.data == NULL) {
         ngx_str_set(&omcf->province, "Tỉnh Long An");
     }
 
-    /* the province's name in the pages' template, once (NUL-terminated
-     * for the engine); the dashboard is served as it is written */
+    /* the province's name and its act in the pages', the dashboard's and
+     * the questions' templates, once (the questions' other {{...}} are
+     * left to fill at each request) */
 
-    if (ngx_http_onestop_fill(cf, &omcf->province,
+    if (ngx_http_onestop_fill(cf, &omcf->province, &omcf->regulation,
                               &ngx_http_onestop_html_page_html, &omcf->page)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_onestop_fill(cf, &omcf->province, &omcf->regulation,
+                                 &ngx_http_onestop_html_dashboard_html,
+                                 &omcf->dashboard)
+           != NGX_OK
+        || ngx_http_onestop_fill(cf, &omcf->province, &omcf->regulation,
+                                 &ngx_http_onestop_html_feedback_html,
+                                 &omcf->feedback_tpl)
+           != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
@@ -395,40 +421,6 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* a template with the province's name filled in, in the pool; the name
- * made NUL-terminated for the engine */
-
-static ngx_int_t
-ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province, ngx_str_t *tpl,
-    ngx_str_t *out)
-{
-    u_char         *name;
-    onestop_buf_t   b;
-
-    name = ngx_pnalloc(cf->pool, province->len + 1);
-    if (name == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_cpystrn(name, province->data, province->len + 1);
-    province->data = name;
-
-    ngx_memzero(&b, sizeof(onestop_buf_t));
-    onestop_html_province(&b, (char *) tpl->data, tpl->len, (char *) name);
-
-    out->len = b.len;
-    out->data = b.failed ? NULL : ngx_pnalloc(cf->pool, b.len);
-
-    if (out->data != NULL) {
-        ngx_memcpy(out->data, b.data, b.len);
-    }
-
-    onestop_buf_free(&b);
-
-    return out->data != NULL ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -856,3 +856,41 @@ ngx_http_onestop_body_is(ngx_http_request_t *r, const char *type)
            && (v->len == n || v->data[n] == ';' || v->data[n] == ' '
                || v->data[n] == '\t');
 }
+
+
+/* a template with the province's name and its act filled in, in the
+ * pool; both made NUL-terminated for the engine (the name kept so) */
+
+ngx_int_t
+ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
+    ngx_str_t *regulation, ngx_str_t *tpl, ngx_str_t *out)
+{
+    u_char         *name, *act;
+    onestop_buf_t   b;
+
+    name = ngx_pnalloc(cf->pool, province->len + 1);
+    act = ngx_pnalloc(cf->pool, regulation->len + 1);
+
+    if (name == NULL || act == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn(name, province->data, province->len + 1);
+    province->data = name;
+    ngx_cpystrn(act, regulation->data, regulation->len + 1);
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+    onestop_html_province(&b, (char *) tpl->data, tpl->len, (char *) name,
+                          (char *) act);
+
+    out->len = b.len;
+    out->data = b.failed ? NULL : ngx_pnalloc(cf->pool, b.len);
+
+    if (out->data != NULL) {
+        ngx_memcpy(out->data, b.data, b.len);
+    }
+
+    onestop_buf_free(&b);
+
+    return out->data != NULL ? NGX_OK : NGX_ERROR;
+}

@@ -157,8 +157,9 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
 {
-    ngx_int_t   rc;
-    ngx_str_t  *page;
+    ngx_int_t                      rc;
+    ngx_str_t                     *page;
+    ngx_http_onestop_main_conf_t  *omcf;
 
     if (r->method == NGX_HTTP_OPTIONS) {        /* public data's preflight */
         return ngx_http_onestop_preflight(r);
@@ -168,7 +169,8 @@ ngx_http_onestop_dashboard_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    page = &ngx_http_onestop_html_dashboard_html;
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+    page = &omcf->dashboard;
 
     if (ngx_http_onestop_public_headers(r) != NGX_OK
         || ngx_http_onestop_etag(r, page->data, page->len) != NGX_OK)

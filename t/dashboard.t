@@ -405,8 +405,14 @@ my $res = $t->get('/');
 is($res->{status}, 200, 'GET / is the dashboard');
 like($res->{headers}{'content-type'}, qr{^text/html}, 'as HTML');
 my $file = Onestop::Test::slurp($PAGE);
+# the template with the province and its act (onestop_province,
+# onestop_regulation: t/province.t) as they are by default
+$file =~ s/\{\{province_lc\}\}/${\ encode('UTF-8', 'tỉnh Long An')}/g;
+$file =~ s/\{\{regulation\}\}/${\ encode('UTF-8',
+    'Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019')}/g;
 ok($res->{content} eq $file,
-    'the page is ngx_onestop/html/dashboard.html, verbatim (make rebuilds it)');
+    'the page is ngx_onestop/html/dashboard.html, the province and its act '
+    . 'filled in (make rebuilds it)');
 my $page = decode('UTF-8', $res->{content});
 unlike($page, qr/\{\{/, 'no {{ in the page (reserved for templates)');
 like($page, qr/<html lang="vi">/, 'lang="vi"');
