@@ -342,11 +342,16 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
-    /* Long An's act by default; another province's name without its act:
-     * "a decision" of its People's Committee, never Long An's number */
+    /* Long An's act by default (the province not named, or named Long
+     * An); another province's name without its act: "a decision" of its
+     * People's Committee, never Long An's number */
 
     if (omcf->regulation.data == NULL) {
-        if (omcf->province.data == NULL) {
+        if (omcf->province.data == NULL
+            || (omcf->province.len == sizeof("Tỉnh Long An") - 1
+                && ngx_strncmp(omcf->province.data, "Tỉnh Long An",
+                               omcf->province.len) == 0))
+        {
             ngx_str_set(&omcf->regulation,
                         "Quyết định số 30/2019/QĐ-UBND ngày 09/7/2019");
         } else {

@@ -49,6 +49,12 @@ like($lookup, qr/ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ng�
 like($hoidap, qr/\(Điều 13 Quy chế ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019\)/,
     "the questions' page");
 
+# Long An named, without its act: Long An's
+conf(qq{onestop_province "Tỉnh Long An";\n});
+ok($t->reload, 'reload: onestop_province "Tỉnh Long An"');
+like((pages())[1], qr/kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019 của UBND tỉnh Long An\./,
+    "Long An named: its decision");
+
 # another province, without its act
 conf(qq{onestop_province "Tỉnh Kiến Tường";\n});
 ok($t->reload, 'reload: onestop_province "Tỉnh Kiến Tường"');
