@@ -22,7 +22,9 @@ mv -f "$build/module.so.new" "$build/module.so"
 log=$build/log
 rm -rf "$log" && mkdir -p "$log" && chmod 1777 "$log"
 libasan=$(${CC:-cc} -print-file-name=libasan.so)
-# only nginx gets libasan: ps, perl and the CLI run as they are
+# only nginx gets libasan: ps, perl and the CLI run as they are (not
+# t/upgrade_feed.t: a binary upgrade's new master is started without
+# LD_PRELOAD, which nginx does not pass on, and cannot load the module)
 ONESTOP_NGINX="env LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0:log_path=$log/asan /usr/sbin/nginx"
 ONESTOP_MODULE=$build/module.so
 export ONESTOP_NGINX ONESTOP_MODULE
@@ -42,7 +44,7 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/frame_headers.t t/changelog_off.t t/follower_realip.t \
       t/invisible_text.t t/follow_full.t t/store_locked.t t/utc_offset.t \
       t/production_conf.t t/follow_retry.t t/zone_stale.t \
-      t/reload_grace.t t/upgrade_feed.t t/calendar_live.t \
+      t/reload_grace.t t/calendar_live.t \
       t/feedback_periods.t t/feedback_dayoff.t t/keys.t t/scope.t \
       || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
