@@ -331,7 +331,6 @@ onestop_catalog_code_agency(const onestop_catalog_t *cat, const char *code,
     size_t len)
 {
     char         up[ONESTOP_CODE_MAX];
-    size_t       i;
     uint32_t     id;
     const char  *dash;
 
@@ -340,16 +339,8 @@ onestop_catalog_code_agency(const onestop_catalog_t *cat, const char *code,
 
     id = onestop_catalog_agency(cat, code, len);
 
-    if (id != 0 || len > sizeof(up)) {
-        return id;                       /* codes are no longer */
-    }
-
-    for (i = 0; i < len; i++) {
-        up[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char) (code[i] - 32)
-                                                   : code[i];
-    }
-
-    return onestop_catalog_agency(cat, up, len);
+    return id != 0 || !onestop_code_upper(up, code, len)
+           ? id : onestop_catalog_agency(cat, up, len);
 }
 
 

@@ -99,38 +99,6 @@ evaluation_copy(onestop_str_t *dst, const char *s, char **buf)
 }
 
 
-/* the members of obj named twice (JSON libraries differ on which one
- * they take, as for a batch's records): 1 when one is, of `names` (or of
- * any name, names NULL) */
-
-static int
-evaluation_twice(yajl_val obj, const char *const *names)
-{
-    size_t              i, j;
-    const char *const  *n;
-
-    for (i = 0; i < obj->u.object.len; i++) {
-        for (n = names; n != NULL && *n != NULL; n++) {
-            if (strcmp(*n, obj->u.object.keys[i]) == 0) {
-                break;
-            }
-        }
-
-        if (n != NULL && *n == NULL) {
-            continue;                   /* a member not read: ignored */
-        }
-
-        for (j = i + 1; j < obj->u.object.len; j++) {
-            if (strcmp(obj->u.object.keys[i], obj->u.object.keys[j]) == 0) {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
-}
-
-
 int
 onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
     size_t len, char *buf, const char **message)
@@ -163,10 +131,10 @@ onestop_evaluation_json(onestop_evaluation_t *ev, const char *body,
 
     answers = yajl_tree_get(tree, p_answers, yajl_t_any);
 
-    if (evaluation_twice(tree, (const char *const []) { "token", "code",
-                                   "answers", "comment", NULL })
+    if (onestop_json_twice(tree, (const char *const []) { "token", "code",
+                               "answers", "comment", NULL }) != NULL
         || (answers != NULL && YAJL_IS_OBJECT(answers)
-            && evaluation_twice(answers, NULL)))
+            && onestop_json_twice(answers, NULL) != NULL))
     {
         yajl_tree_free(tree);
         *message = "a member is given twice (token, code, answers, comment "

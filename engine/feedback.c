@@ -715,7 +715,7 @@ from_json(onestop_feedback_op_t *op, bump_t *bp, const char *body,
 {
     int          i, rc;
     char         err[128];
-    size_t       j, k;
+    size_t       j;
     yajl_val     tree, v, pub;
     const char  *s;
 
@@ -764,14 +764,10 @@ from_json(onestop_feedback_op_t *op, bump_t *bp, const char *body,
     /* a member named twice: JSON libraries differ on which one they take
      * (yajl's tree the first), so neither is, as the form's (args.c) */
 
-    for (j = 0; j < tree->u.object.len; j++) {
-        for (k = j + 1; k < tree->u.object.len; k++) {
-            if (strcmp(tree->u.object.keys[j], tree->u.object.keys[k]) == 0) {
-                yajl_tree_free(tree);
-                *message = "a member is given twice";
-                return 400;
-            }
-        }
+    if (onestop_json_twice(tree, NULL) != NULL) {
+        yajl_tree_free(tree);
+        *message = "a member is given twice";
+        return 400;
     }
 
     rc = 0;

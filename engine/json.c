@@ -219,11 +219,25 @@ key_cmp(const void *a, const void *b)
 }
 
 
-/* a member an object holds twice, or NULL: yajl's tree keeps both, and the
- * document would be read by its first, another reader by its last */
+/* a member an object holds twice, or NULL: yajl's tree keeps both, and
+ * the document would be read by its first, another reader by its last
+ * (onestop_json.h) */
 
-static const char *
-object_twice(yajl_val o)
+static int
+json_named(const char *key, const char *const *names)
+{
+    for ( ; names != NULL && *names != NULL; names++) {
+        if (strcmp(*names, key) == 0) {
+            return 1;
+        }
+    }
+
+    return names == NULL;
+}
+
+
+const char *
+onestop_json_twice(yajl_val o, const char *const *names)
 {
     size_t        i, j, n;
     const char   *twice, **k;
@@ -233,7 +247,9 @@ object_twice(yajl_val o)
     if (n <= 16) {
         for (i = 1; i < n; i++) {
             for (j = 0; j < i; j++) {
-                if (strcmp(o->u.object.keys[i], o->u.object.keys[j]) == 0) {
+                if (strcmp(o->u.object.keys[i], o->u.object.keys[j]) == 0
+                    && json_named(o->u.object.keys[i], names))
+                {
                     return o->u.object.keys[i];
                 }
             }
@@ -241,6 +257,8 @@ object_twice(yajl_val o)
 
         return NULL;
     }
+
+    /* many members (a body made to be slow): sorted, then side by side */
 
     k = malloc(n * sizeof(const char *));
 
@@ -254,7 +272,7 @@ object_twice(yajl_val o)
     twice = NULL;
 
     for (i = 1; i < n && twice == NULL; i++) {
-        if (strcmp(k[i], k[i - 1]) == 0) {
+        if (strcmp(k[i], k[i - 1]) == 0 && json_named(k[i], names)) {
             twice = k[i];
         }
     }
@@ -275,7 +293,7 @@ entry_bad(onestop_catalog_doc_t *doc, const char *list, size_t i,
     size_t       k;
     const char  *twice;
 
-    twice = object_twice(e);
+    twice = onestop_json_twice(e, NULL);
 
     if (twice != NULL) {
         snprintf(doc->message, sizeof(doc->message),
@@ -408,9 +426,10 @@ onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
         return 422;
     }
 
-    if (object_twice(tree) != NULL) {
+    if (onestop_json_twice(tree, NULL) != NULL) {
         snprintf(doc->message, sizeof(doc->message),
-                 "the member \"%.64s\" is given twice", object_twice(tree));
+                 "the member \"%.64s\" is given twice",
+                 onestop_json_twice(tree, NULL));
         yajl_tree_free(tree);
         return 422;
     }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "onestop_catalog.h"
 #include "onestop_record.h"
@@ -106,6 +107,12 @@ typedef struct {
 int onestop_catalog_doc_parse(onestop_catalog_doc_t *doc, const char *text,
     size_t len);
 void onestop_catalog_doc_free(onestop_catalog_doc_t *doc);
+
+/* A member yajl's tree object o holds twice (JSON libraries differ on
+ * which one they take; yajl's tree the first), or NULL: of names (a NULL-
+ * terminated list, the members the reader reads), or of any name, names
+ * NULL. */
+const char *onestop_json_twice(yajl_val o, const char *const *names);
 
 /* Adds a JSON string (escaped by yajl) to a generator. */
 void onestop_gen_str(yajl_gen g, const char *s, size_t len);

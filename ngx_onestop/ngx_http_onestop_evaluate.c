@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc, ngx_uint_t status, const char *code,
     const char *message);
+static ngx_int_t ngx_http_onestop_evaluate_back(ngx_http_request_t *r,
+    ngx_str_t *token, ngx_str_t *back);
 
 
 ngx_int_t
@@ -216,28 +218,22 @@ static ngx_int_t
 ngx_http_onestop_evaluate_answer(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc)
 {
-    u_char                        *p;
     size_t                         len;
+    ngx_str_t                      back;
     yajl_gen                       g;
     onestop_write_t               *w;
     const unsigned char           *buf;
-    ngx_http_onestop_main_conf_t  *omcf;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
-    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
     w = &wc->write;
 
     if (wc->form && (w->status == 201 || w->status == 409)) {
 
         /* back to the dossier's page, which now says it was evaluated */
 
-        p = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + wc->token.len
-                                 + sizeof("#danh-gia"));
-
-        if (p == NULL
-            || ngx_http_onestop_add_header(r, "Location", p,
-                   ngx_sprintf(p, "%V/q/%V#danh-gia", &omcf->public_url,
-                               &wc->token) - p)
+        if (ngx_http_onestop_evaluate_back(r, &wc->token, &back) != NGX_OK
+            || ngx_http_onestop_add_header(r, "Location", back.data,
+                                           back.len)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -300,9 +296,9 @@ ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
     ngx_http_onestop_write_ctx_t *wc, ngx_uint_t status, const char *code,
     const char *message)
 {
-    u_char                        *p, c;
-    size_t                         i;
+    size_t                         len;
     ngx_str_t                      back;
+    const char                    *dossier;
     ngx_http_onestop_main_conf_t  *omcf;
 
     if (wc->form && status == NGX_HTTP_NOT_FOUND) {
@@ -314,35 +310,47 @@ ngx_http_onestop_evaluate_error(ngx_http_request_t *r,
     }
 
     /* refused for what the form held: what was wrong, and the way back
-     * to the form on the dossier's page, when the token is one (only its
-     * characters: nothing the sender chose goes into the link) */
+     * to the form on the dossier's page when the token is a receipt's (a
+     * form refused before its token was checked: nothing the sender made
+     * up goes into the link) */
 
     ngx_str_null(&back);
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
 
-    for (i = 0; i < wc->token.len && i < 256; i++) {
-        c = wc->token.data[i];
-
-        if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-              || c == '-' || c == '_' || c == '.'))
-        {
-            break;
-        }
-    }
-
-    if (wc->token.len && i == wc->token.len) {
-        omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
-        p = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + wc->token.len
-                                 + sizeof("#danh-gia"));
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        back.data = p;
-        back.len = ngx_sprintf(p, "%V/q/%V#danh-gia", &omcf->public_url,
-                               &wc->token) - p;
+    if (wc->token.len
+        && onestop_token_code(omcf->qr_keys, omcf->nqr_keys,
+                              (const char *) wc->token.data, wc->token.len,
+                              &dossier, &len)
+        && ngx_http_onestop_evaluate_back(r, &wc->token, &back) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_onestop_error_html(r, status,
                                        onestop_evaluation_form_says(message),
                                        &back);
+}
+
+
+/* the dossier's page, at its evaluation: where the form goes back to */
+
+static ngx_int_t
+ngx_http_onestop_evaluate_back(ngx_http_request_t *r, ngx_str_t *token,
+    ngx_str_t *back)
+{
+    ngx_http_onestop_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
+    back->data = ngx_pnalloc(r->pool, omcf->public_url.len + 3 + token->len
+                                      + sizeof("#danh-gia"));
+    if (back->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    back->len = ngx_sprintf(back->data, "%V/q/%V#danh-gia",
+                            &omcf->public_url, token)
+                - back->data;
+
+    return NGX_OK;
 }
