@@ -41,7 +41,7 @@ ENGINE_SRCS += engine/published.c engine/published_read.c
 ENGINE_SRCS += engine/number.c engine/series.c engine/counters_upgrade.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \
                engine/cli_keys.c engine/cli_replica.c engine/cli_notify.c \
-               engine/cli_util.c
+               engine/cli_util.c engine/cli_read.c
 ENGINE_HDRS := $(wildcard engine/*.h) lmdb-schema/onestop_schema.h
 MODULE_SRCS := $(wildcard ngx_onestop/*.c ngx_onestop/*.h \
                ngx_onestop/html/*)

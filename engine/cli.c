@@ -7,7 +7,8 @@
  * becomes the store's owner first, and any other user that is not the
  * owner is refused.  This file holds the options and the commands on a
  * store's data; cli_admin.c creates, upgrades and restores stores,
- * cli_keys.c writes the keys files, cli_util.c has the manners.
+ * cli_keys.c writes the keys files, cli_read.c has stats and changes,
+ * cli_util.c has the manners.
  */
 
 #include <errno.h>
@@ -49,10 +50,8 @@ static int open_store(const char *dir, int readonly, onestop_store_t **st);
 static int cmd_catalog(onestop_store_t *st, const char *file);
 static int cmd_import(onestop_store_t *st, const char *file);
 static int cmd_get(onestop_store_t *st, const char *code);
-static int cmd_changes(onestop_store_t *st, int argc, char **argv);
 static int cmd_delete(onestop_store_t *st, const char *code);
 static int cmd_backup(onestop_store_t *st, const char *dest);
-static int cmd_stats(onestop_store_t *st, int argc, char **argv);
 static int cmd_verify(onestop_store_t *st);
 static int read_file(const char *file, onestop_buf_t *data);
 
@@ -394,63 +393,6 @@ cmd_import(onestop_store_t *st, const char *file)
 }
 
 
-/* changes [after=N] [limit=N]: a page of the change log, as GET
- * /api/v1/changes answers it */
-
-static int
-cmd_changes(onestop_store_t *st, int argc, char **argv)
-{
-    int                        i, status;
-    onestop_buf_t              b;
-    onestop_arg_t              args[2];
-    const char                *eq;
-    onestop_changes_query_t    q;
-    onestop_changes_result_t   res;
-
-    if (argc > 3) {
-        return onestop_cli_usage_error("changes takes after=N and limit=N");
-    }
-
-    for (i = 1; i < argc; i++) {
-        eq = strchr(argv[i], '=');
-
-        if (eq == NULL) {
-            return onestop_cli_usage_error("changes takes after=N and "
-                                           "limit=N, not \"%s\"", argv[i]);
-        }
-
-        args[i - 1].key.data = argv[i];
-        args[i - 1].key.len = (size_t) (eq - argv[i]);
-        args[i - 1].value.data = eq + 1;
-        args[i - 1].value.len = strlen(eq + 1);
-    }
-
-    if (onestop_changes_query(&q, args, (size_t) argc - 1) != 0) {
-        return onestop_cli_usage_error("changes: %s", q.error);
-    }
-
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
-    }
-
-    memset(&b, 0, sizeof(onestop_buf_t));
-    status = onestop_changes_read(st, q.has_after ? q.after
-                                                  : ONESTOP_CHANGES_OLDEST,
-                                  q.limit, ONESTOP_CHANGES_JSON, &b, &res);
-    onestop_store_read_end(st);
-
-    if (status == 200) {
-        fwrite(b.data, 1, b.len, stdout);
-        fputc('\n', stdout);
-    }
-
-    onestop_buf_free(&b);
-
-    return status == 200 ? 0 : fail("%s", status == 500 ? "cannot read the "
-                                          "change log" : res.message);
-}
-
-
 static int
 cmd_get(onestop_store_t *st, const char *code)
 {
@@ -626,118 +568,6 @@ cmd_backup(onestop_store_t *st, const char *dest)
 
 
 static int
-cmd_stats(onestop_store_t *st, int argc, char **argv)
-{
-    int                       c, rc;
-    size_t                    n;
-    onestop_arg_t             args[ONESTOP_ARGS_MAX];
-    onestop_buf_t             out;
-    onestop_query_t           q;
-    const onestop_catalog_t  *cat;
-
-    /* each option is a query argument of GET /api/v1/stats, by name */
-
-    static const struct option  options[] = {
-        { "from", required_argument, NULL, 0 },
-        { "to", required_argument, NULL, 0 },
-        { "period", required_argument, NULL, 0 },
-        { "interval", required_argument, NULL, 0 },
-        { "group", required_argument, NULL, 0 },
-        { "agency", required_argument, NULL, 0 },
-        { "under", required_argument, NULL, 0 },
-        { "field", required_argument, NULL, 0 },
-        { "procedure", required_argument, NULL, 0 },
-        { "channel", required_argument, NULL, 0 },
-        { "level", required_argument, NULL, 0 },
-        { "format", required_argument, NULL, 0 },
-        { "locale", required_argument, NULL, 0 },       /* issue 15 */
-        { "subject", required_argument, NULL, 0 },
-        { "kind", required_argument, NULL, 0 },
-        { "as", required_argument, NULL, 0 },           /* issue 18 */
-        { "return_channel", required_argument, NULL, 0 },
-        { NULL, 0, NULL, 0 }
-    };
-
-    n = 0;
-    optind = 0;
-    opterr = 0;
-
-    for ( ;; ) {
-        int  i = -1;
-
-        c = getopt_long(argc, argv, "+:", options, &i);
-
-        if (c == -1) {
-            break;
-        }
-
-        if (c == ':') {
-            return onestop_cli_usage_error("stats: %s needs a value",
-                                           argv[optind - 1]);
-        }
-
-        if (c != 0) {
-            return onestop_cli_usage_error("stats: unknown option \"%s\"",
-                                           argv[optind - 1]);
-        }
-
-        if (n == ONESTOP_ARGS_MAX) {
-            return onestop_cli_usage_error("stats: too many options (at "
-                                           "most %d)", ONESTOP_ARGS_MAX);
-        }
-
-        args[n].key.data = options[i].name;
-        args[n].key.len = strlen(options[i].name);
-        args[n].value.data = optarg;
-        args[n].value.len = strlen(optarg);
-        n++;
-    }
-
-    if (optind < argc) {
-        return onestop_cli_usage_error("stats: unexpected argument \"%s\"",
-                                       argv[optind]);
-    }
-
-    if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
-    }
-
-    cat = onestop_store_catalog(st);
-
-    if (cat == NULL) {
-        onestop_store_read_end(st);
-        return fail("cannot read the catalog");
-    }
-
-    /* a value the API would answer 400: the command line is wrong */
-
-    if (onestop_query_parse(&q, cat, args, n) != 0) {
-        onestop_store_read_end(st);
-        return onestop_cli_usage_error("stats: %s", q.error);
-    }
-
-    memset(&out, 0, sizeof(out));
-    rc = onestop_store_stats(st, &q, onestop_today(onestop_store_offset(st)),
-                             &out);
-    onestop_store_read_end(st);
-
-    if (rc == -1) {
-        onestop_buf_free(&out);
-        return fail("%s", q.error);
-    }
-
-    if (rc != 0) {
-        onestop_buf_free(&out);
-        return fail("cannot compute the statistics");
-    }
-
-    fwrite(out.data, 1, out.len, stdout);
-    onestop_buf_free(&out);
-    return 0;
-}
-
-
-static int
 cmd_verify(onestop_store_t *st)
 {
     long                diffs;
@@ -784,10 +614,11 @@ cmd_verify(onestop_store_t *st)
 static int
 store_command(const char *dir, int argc, char **argv)
 {
-    int                 rc;
-    const char         *cmd, *arg;
-    onestop_store_t    *st;
-    const store_cmd_t  *c;
+    int                  rc;
+    const char          *cmd, *arg;
+    onestop_store_t     *st;
+    onestop_cli_read_t   rd;
+    const store_cmd_t   *c;
 
     static const store_cmd_t  cmds[] = {
         { "import", 1, 0, 1 },
@@ -835,11 +666,13 @@ store_command(const char *dir, int argc, char **argv)
                                                : "no argument");
     }
 
-    if (onestop_cli_take_identity(dir) != 0) {
-        return 1;
+    rc = onestop_cli_read_args(cmd, argc, argv, &rd);
+
+    if (rc != 0) {
+        return rc;
     }
 
-    if (c->readonly && onestop_cli_no_store(dir)) {
+    if (onestop_cli_take_identity(dir) != 0) {
         return 1;
     }
 
@@ -857,6 +690,10 @@ store_command(const char *dir, int argc, char **argv)
         return rc;
     }
 
+    if (c->readonly && onestop_cli_no_store(dir)) {
+        return 1;
+    }
+
     if (open_store(dir, c->readonly && onestop_cli_readonly_fs(dir), &st)
         != 0)
     {
@@ -872,17 +709,14 @@ store_command(const char *dir, int argc, char **argv)
     } else if (strcmp(cmd, "get") == 0) {
         rc = cmd_get(st, arg);
 
-    } else if (strcmp(cmd, "changes") == 0) {
-        rc = cmd_changes(st, argc, argv);
+    } else if (rd.cmd != ONESTOP_CLI_OTHER) {
+        rc = onestop_cli_read(st, &rd);
 
     } else if (strcmp(cmd, "delete") == 0) {
         rc = cmd_delete(st, arg);
 
     } else if (strcmp(cmd, "backup") == 0) {
         rc = cmd_backup(st, arg);
-
-    } else if (strcmp(cmd, "stats") == 0) {
-        rc = cmd_stats(st, argc, argv);
 
     } else if (strcmp(cmd, "verify") == 0) {
         rc = cmd_verify(st);

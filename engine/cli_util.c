@@ -78,8 +78,7 @@ onestop_cli_store_open(const char *dir, int create)
     onestop_store_t      *st;
     onestop_store_conf_t  conf;
 
-    if (!create && access(dir, F_OK) != 0) {
-        onestop_cli_fail("no store at \"%s\"", dir);
+    if (!create && onestop_cli_no_store(dir)) {     /* said, with a hint */
         return NULL;
     }
 

@@ -1,8 +1,8 @@
 /*
  * The command-line tool's own parts, shared by its files (cli.c: the
  * options and the commands on a store's data; cli_admin.c: init, migrate,
- * restore; cli_keys.c: the keys files; cli_util.c: messages, identity,
- * progress).  Not part of libonestop.
+ * restore; cli_keys.c: the keys files; cli_read.c: stats and changes;
+ * cli_util.c: messages, identity, progress).  Not part of libonestop.
  */
 
 #ifndef ONESTOP_CLI_H
@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "onestop_args.h"
+#include "onestop_changes.h"
 #include "onestop_store.h"
 #include "onestop_version.h"
 
@@ -156,5 +158,24 @@ int onestop_cli_restore(const char *dir, int argc, char **argv);
  * "key" or "qr-key"); dir may be NULL */
 int onestop_cli_key(const char *dir, int argc, char **argv);
 int onestop_cli_qr_key(const char *dir, int argc, char **argv);
+
+/*
+ * stats and changes (cli_read.c): the command line read whole before the
+ * store is opened (onestop_cli_read_args: 0, or 2 with the reason said;
+ * 0 for another command, which reads its own), then the answer printed
+ * from the store (onestop_cli_read: the exit status).
+ */
+typedef struct {
+    enum { ONESTOP_CLI_OTHER = 0, ONESTOP_CLI_STATS, ONESTOP_CLI_CHANGES }
+                              cmd;
+    size_t                    n;
+    onestop_arg_t             args[ONESTOP_ARGS_MAX];    /* into argv */
+    onestop_changes_query_t   changes;
+} onestop_cli_read_t;
+
+int onestop_cli_read_args(const char *cmd, int argc, char **argv,
+    onestop_cli_read_t *rd);
+int onestop_cli_read(onestop_store_t *st, onestop_cli_read_t *rd);
+
 
 #endif /* ONESTOP_CLI_H */

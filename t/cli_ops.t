@@ -188,7 +188,8 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     is($rc, 0, 'a backup in store/ of a directory') or diag($err);
     $t->spew('ro-backup/SHA256SUMS', "x\n");
     for my $c (['verify'], ['stats'], ['get', 'X-1'], ['changes'],
-        ['backup', "$dir/ro-copy"])
+        ['backup', "$dir/ro-copy"], ['status'], ['promote'],
+        ['notify', '--status'])
     {
         for my $d ($empty, $top) {
             ($rc, $out, $err) = run('--store', $d, @$c);
@@ -203,7 +204,12 @@ is((run('key', 'frob'))[0], 2, 'an unknown key command exits 2');
     # a wrong command line is exit 2 with the usage (onestop(1)), the
     # store there or not
     for my $c (['get'], ['get', 'X-1', 'X-2'], ['delete'], ['backup'],
-        ['verify', 'extra'], ['import', 'a', 'b'])
+        ['verify', 'extra'], ['import', 'a', 'b'],
+        # the commands that read their own options read them first too
+        ['stats', '--bogus'], ['stats', '--from'], ['stats', 'extra'],
+        ['changes', 'bogus'], ['changes', 'limit=0'],
+        ['notify', '--bogus'], ['notify'], ['status', 'extra'],
+        ['promote', '--bogus'])
     {
         ($rc, $out, $err) = run('--store', $empty, @$c);
         is($rc, 2, "@$c on a directory without a store: exit 2, the usage")
