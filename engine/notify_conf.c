@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,12 +244,52 @@ first_line(const char *file, char *dst, size_t size)
 }
 
 
+/* a secret's file is its owner's alone (conf/notify.conf: mode 0600,
+ * owned by the store's owner), as nginx's password_file= and QR key
+ * file are: one its group or others may read or change is refused with
+ * the command that mends it */
+static const char *
+secret_mode(const char *name, const char *file)
+{
+    struct stat  sb;
+    static char  why[2 * PATH_MAX + 160];
+
+    if (stat(file, &sb) != 0) {
+        snprintf(why, sizeof(why), "%s \"%s\" cannot be read: %s", name,
+                 file, strerror(errno));
+        return why;
+    }
+
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, sizeof(why), "%s \"%s\" is not a regular file", name,
+                 file);
+        return why;
+    }
+
+    if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(why, sizeof(why), "%s \"%s\" is open to its group or "
+                 "others (mode %04o): run \"chmod 0600 %s\"", name, file,
+                 (unsigned) (sb.st_mode & 07777), file);
+        return why;
+    }
+
+    return NULL;
+}
+
+
 /* a secret file's first line; when it cannot be read, which file and why
  * (the CLI adds whose identity read it when that is the reason) */
 static const char *
 secret_file(const char *name, const char *file, char *dst, size_t size)
 {
-    static char  why[PATH_MAX + 128];
+    const char   *bad;
+    static char   why[PATH_MAX + 128];
+
+    bad = secret_mode(name, file);
+
+    if (bad != NULL) {
+        return bad;
+    }
 
     if (first_line(file, dst, size) == 0) {
         return NULL;
@@ -480,6 +521,7 @@ static const char *
 set_zalo(onestop_notify_zalo_conf_t *z, const char *k, const char *v)
 {
     unsigned     ev, n;
+    const char  *why;
     static char  token_why[PATH_MAX + 128];
 
     if (strcmp(k, "url") == 0) {
@@ -489,6 +531,12 @@ set_zalo(onestop_notify_zalo_conf_t *z, const char *k, const char *v)
     }
 
     if (strcmp(k, "token_file") == 0) {
+        why = secret_mode(k, v);
+
+        if (why != NULL) {
+            return why;
+        }
+
         if (access(v, R_OK) != 0) {
             snprintf(token_why, sizeof(token_why), "token_file \"%s\" cannot "
                      "be read: %s", v, strerror(errno));

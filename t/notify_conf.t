@@ -63,6 +63,36 @@ like($err, qr/\[zalo\] needs the template of an event/, '... saying why')
     or diag($err);
 
 # ---------------------------------------------------------------------
+# secrets' files are their owner's alone (conf/notify.conf: mode 0600), as
+# nginx's password_file= is: one its group or others may read is refused,
+# saying the chmod (they were read whatever their mode)
+
+for my $case (['email', 'password_file', 'smtp.pass', 0644],
+    ['main', 'redis_password_file', 'redis.pass', 0640],
+    ['zalo', 'token_file', 'zns.token', 0604])
+{
+    my ($where, $key, $name, $mode) = @$case;
+    my $secret = $t->spew("notify/$name", "bi-mat\n");
+    chmod $mode, $secret;
+    my %o = $where eq 'email' ? (email => "starttls = no\nusername = motcua\n"
+            . "$key = $secret\n")
+        : $where eq 'main' ? (main => "$key = $secret\n") : ();
+    my $conf = $n->write_conf(%o);
+    if ($where eq 'zalo') {             # the harness's own token file
+        chmod $mode, $n->dir . '/zns.token';
+    }
+    my $out = qx(timeout 10 $Onestop::Test::CLI --store @{[$t->store]} notify --config $conf 2>&1);
+    my $code = $? >> 8;
+    my $file = $where eq 'zalo' ? $n->dir . '/zns.token' : $secret;
+    my $m = sprintf('%04o', $mode);
+    ok($code != 0 && $code != 124, "$key of mode $m: refused at load")
+        or diag("exit $code: $out");
+    like($out, qr/\Q$key "$file" is open to its group or others (mode $m): run "chmod 0600 $file"\E/,
+        '... saying the mode and the command that mends it') or diag($out);
+    chmod 0600, $secret, $n->dir . '/zns.token';
+}
+
+# ---------------------------------------------------------------------
 # a redis_db that Redis refuses
 
 my $log = $n->dir . '/db.log';

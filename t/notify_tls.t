@@ -49,7 +49,7 @@ system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
 $t->spew('notify/smtp.user', "motcua\n");
 $t->spew('notify/smtp.pass', "mat-khau-dung\n");
 $t->spew('notify/client.pass', "mat-khau-dung\n");
-chmod 0644, "$d/tls.crt", "$d/client.pass";
+chmod 0644, "$d/tls.crt";
 $n->start_smtp(tls => 1);
 
 my $email = "starttls = required\ncacert = $d/tls.crt\nusername = motcua\n"

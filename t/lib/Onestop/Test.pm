@@ -407,6 +407,13 @@ sub spew {
     print $fh $data;
     close $fh;
     chmod 0600, $file if $name =~ /\.key\z/ || $name =~ m{(?:^|/)keys\z};
+    # the notifier's password and token files: the store owner's alone, or
+    # refused (it reads them as that user)
+    if ($name =~ /\.(?:pass|token)\z/) {
+        my ($uid, $gid) = (stat $self->store)[4, 5];
+        chown $uid, $gid, $file if defined $uid;
+        chmod 0600, $file;
+    }
     return $file;
 }
 
