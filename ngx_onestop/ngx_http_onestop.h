@@ -81,9 +81,10 @@ typedef struct {
 
 
 /* computations off the event loop at once, per worker (one reader of the
- * store each, ngx_http_onestop_offloop.c); past it a miss is computed on
- * the event loop, the feed's figures later */
+ * store each, ngx_http_onestop_offloop.c); past them, up to WAITING more
+ * wait for a reader, and past those a request is answered 503 */
 #define NGX_HTTP_ONESTOP_READERS  4
+#define NGX_HTTP_ONESTOP_WAITING  64
 
 /* answers' buffers a worker keeps for its computations, each at most
  * ONESTOP_SCRATCH_KEEP (ngx_http_onestop_offloop.c) */
@@ -159,6 +160,8 @@ typedef struct {
     ngx_uint_t                  readers_busy;   /* a bit each, in use */
     void                       *answering[NGX_HTTP_ONESTOP_READERS];
                                                 /* each busy reader's work */
+    ngx_queue_t                 waiting;        /* for a reader, in order */
+    ngx_uint_t                  nwaiting;
     onestop_buf_t               bufs[NGX_HTTP_ONESTOP_BUFS];
     ngx_uint_t                  nbufs;          /* answers' buffers, kept */
     ngx_msec_t                  test_slow_miss; /* tests: a miss's delay */
@@ -428,13 +431,16 @@ typedef void (*ngx_http_onestop_offloop_done_pt)(void *data, ngx_int_t rc);
 
 /* a task for _offloop_post(), from pool; posted again once done() ran */
 ngx_thread_task_t *ngx_http_onestop_offloop_task(ngx_pool_t *pool);
-/* NGX_OK when posted; NGX_DECLINED when no reader is free (or the pool
- * refused): nothing runs, the caller computes elsewhere or later */
+/* NGX_OK when posted, or waiting for a reader; NGX_BUSY when the worker
+ * has NGX_HTTP_ONESTOP_WAITING waiting already; NGX_DECLINED when there is
+ * no thread pool (or it or the store refused): nothing runs, the caller
+ * computes elsewhere or later */
 ngx_int_t ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     ngx_thread_task_t *task, ngx_http_onestop_offloop_pt compute,
     ngx_http_onestop_offloop_done_pt done, void *data, ngx_log_t *log);
 /* the data of the computation under way on reader i whose done() is
- * `done`, or NULL: how callers share one computation */
+ * `done`, or NULL: how callers share one computation; i from
+ * NGX_HTTP_ONESTOP_READERS to READERS + WAITING - 1: those waiting */
 void *ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
     ngx_uint_t i, ngx_http_onestop_offloop_done_pt done);
 

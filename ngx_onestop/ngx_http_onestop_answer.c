@@ -171,8 +171,9 @@ ngx_http_onestop_answer(ngx_http_request_t *r, ngx_http_onestop_answer_t *a,
             return NGX_ERROR;
         }
 
-        /* the zone's while it is current; else off the event loop, or
-         * here when no reader or thread is free */
+        /* the zone's while it is current; else off the event loop
+         * (waiting for a reader if need be), or here without a thread
+         * pool */
 
         rc = ngx_http_onestop_zone_get(r, a->omcf, key, a->q.today, body,
                                        &etag);
@@ -323,18 +324,22 @@ ngx_http_onestop_answer_keep(ngx_http_request_t *r,
  * A miss off the event loop, so that a heavy query (years of an
  * agency-by-procedure table) never holds up the worker's other requests;
  * or, when the same answer is on its way already (many clients after a
- * change), a wait for it.  NGX_DONE; NGX_DECLINED to compute it here.
+ * change), a wait for it.  NGX_DONE; NGX_BUSY when the worker has as many
+ * computations waiting for a reader as it keeps (a 503); NGX_DECLINED to
+ * compute it here (no thread pool).
  */
 static ngx_int_t
 ngx_http_onestop_answer_post(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key)
 {
+    ngx_int_t                          rc;
     ngx_uint_t                         i;
     ngx_thread_task_t                 *task;
     ngx_http_onestop_miss_t           *m;
     ngx_http_onestop_answer_waiter_t  *w;
+    ngx_http_onestop_worker_t         *wk = ngx_http_onestop_worker;
 
-    for (i = 0; i < NGX_HTTP_ONESTOP_READERS; i++) {
+    for (i = 0; i < NGX_HTTP_ONESTOP_READERS + wk->nwaiting; i++) {
         m = ngx_http_onestop_offloop_busy(a->omcf, i,
                                           ngx_http_onestop_answer_done);
 
@@ -371,14 +376,14 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
     ngx_queue_init(&m->waiters);
     ngx_http_onestop_offloop_buf(&m->a.q.out);
 
-    if (ngx_http_onestop_offloop_post(a->omcf, task,
-                                      ngx_http_onestop_answer_compute,
-                                      ngx_http_onestop_answer_done, m,
-                                      r->connection->log)
-        != NGX_OK)
-    {
+    rc = ngx_http_onestop_offloop_post(a->omcf, task,
+                                       ngx_http_onestop_answer_compute,
+                                       ngx_http_onestop_answer_done, m,
+                                       r->connection->log);
+
+    if (rc != NGX_OK) {
         ngx_http_onestop_offloop_unbuf(&m->a.q.out);
-        return NGX_DECLINED;
+        return rc == NGX_BUSY ? NGX_BUSY : NGX_DECLINED;
     }
 
     r->main->count++;
@@ -506,6 +511,13 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 
     if (ngx_http_onestop_cors(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_BUSY) {
+        return ngx_http_onestop_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "unavailable", "too many answers are "
+                                      "being computed at once: try again in "
+                                      "a few seconds");
     }
 
     if (rc == NGX_HTTP_BAD_REQUEST || rc == NGX_HTTP_NOT_FOUND) {

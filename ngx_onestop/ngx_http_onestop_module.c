@@ -777,6 +777,7 @@ ngx_http_onestop_init_process(ngx_cycle_t *cycle)
     }
 
     wk->log = cycle->log;
+    ngx_queue_init(&wk->waiting);
     ngx_http_onestop_worker = wk;
 
     if (omcf->store_path.len == 0) {

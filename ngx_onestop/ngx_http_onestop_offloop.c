@@ -7,8 +7,11 @@
  * same LMDB environment, a read transaction and a catalog of its own)
  * inside a read that began for it, and its done() runs back on the event
  * loop.  Each worker keeps up to NGX_HTTP_ONESTOP_READERS readers, one
- * per computation under way; with none free, the caller decides (compute
- * on the loop, or later).  While one is out, a guard timer keeps a worker
+ * per computation under way; with none free, a computation waits in the
+ * worker's queue for the first reader that comes back (never on the loop:
+ * a flood of distinct queries would stall every lookup), and with
+ * NGX_HTTP_ONESTOP_WAITING waiting already the caller is told NGX_BUSY
+ * (a request: 503).  While one is out, a guard timer keeps a worker
  * that is told to quit until it is back (ngx_http_onestop_pool_guard).
  * A worker reads ahead, once started, the blocks every statistics query
  * reads and answers one query, so that its first computations do not
@@ -30,9 +33,13 @@ typedef struct {
     void                              *data;
     ngx_uint_t                         reader;     /* wk->readers[] */
     ngx_int_t                          rc;
+    ngx_thread_task_t                 *task;
+    ngx_queue_t                        queue;      /* wk->waiting */
 } ngx_http_onestop_offloop_t;
 
 
+static ngx_int_t ngx_http_onestop_offloop_start(ngx_thread_task_t *task,
+    ngx_uint_t i);
 static void ngx_http_onestop_offloop_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_offloop_back(ngx_event_t *ev);
 static void ngx_http_onestop_prewarm_thread(void *data, onestop_store_t *st);
@@ -59,6 +66,18 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
         return NGX_DECLINED;
     }
 
+    o = task->ctx;
+    o->omcf = omcf;
+    o->compute = compute;
+    o->done = done;
+    o->data = data;
+    o->task = task;
+
+    task->handler = ngx_http_onestop_offloop_thread;
+    task->event.handler = ngx_http_onestop_offloop_back;
+    task->event.data = o;
+    task->event.log = log;
+
     for (i = 0; i < wk->nreaders; i++) {
         if (!(wk->readers_busy & (1 << i))) {
             break;
@@ -66,7 +85,13 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     }
 
     if (i == NGX_HTTP_ONESTOP_READERS) {
-        return NGX_DECLINED;
+        if (wk->nwaiting == NGX_HTTP_ONESTOP_WAITING) {
+            return NGX_BUSY;
+        }
+
+        ngx_queue_insert_tail(&wk->waiting, &o->queue);
+        wk->nwaiting++;
+        return NGX_OK;
     }
 
     if (i == wk->nreaders) {
@@ -79,17 +104,19 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
         wk->nreaders++;
     }
 
-    o = task->ctx;
-    o->omcf = omcf;
-    o->compute = compute;
-    o->done = done;
-    o->data = data;
-    o->reader = i;
+    return ngx_http_onestop_offloop_start(task, i);
+}
 
-    task->handler = ngx_http_onestop_offloop_thread;
-    task->event.handler = ngx_http_onestop_offloop_back;
-    task->event.data = o;
-    task->event.log = log;
+
+/* o's computation on reader i, free */
+
+static ngx_int_t
+ngx_http_onestop_offloop_start(ngx_thread_task_t *task, ngx_uint_t i)
+{
+    ngx_http_onestop_offloop_t  *o = task->ctx;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    o->reader = i;
 
     if (ngx_thread_task_post(wk->thread_pool, task) != NGX_OK) {
         return NGX_DECLINED;
@@ -97,7 +124,7 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
 
     wk->readers_busy |= 1 << i;
     wk->answering[i] = o;
-    ngx_http_onestop_pool_guard(omcf);
+    ngx_http_onestop_pool_guard(o->omcf);
 
     return NGX_OK;
 }
@@ -110,13 +137,34 @@ ngx_http_onestop_offloop_busy(ngx_http_onestop_main_conf_t *omcf,
     ngx_http_onestop_offloop_t  *o;
     ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
 
-    o = wk->answering[i];
+    ngx_uint_t    n;
+    ngx_queue_t  *q;
 
-    if (!(wk->readers_busy & (1 << i)) || o == NULL || o->done != done) {
-        return NULL;
+    if (i < NGX_HTTP_ONESTOP_READERS) {
+        o = wk->answering[i];
+
+        if (!(wk->readers_busy & (1 << i)) || o == NULL || o->done != done) {
+            return NULL;
+        }
+
+        return o->data;
     }
 
-    return o->data;
+    /* past the readers: the ones waiting for one, in their order */
+
+    n = NGX_HTTP_ONESTOP_READERS;
+
+    for (q = ngx_queue_head(&wk->waiting);
+         q != ngx_queue_sentinel(&wk->waiting);
+         q = ngx_queue_next(q))
+    {
+        if (n++ == i) {
+            o = ngx_queue_data(q, ngx_http_onestop_offloop_t, queue);
+            return o->done == done ? o->data : NULL;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -154,9 +202,29 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
 
     ngx_http_onestop_main_conf_t  *omcf;
 
+    ngx_queue_t                 *q;
+    ngx_http_onestop_offloop_t  *next;
+
     omcf = o->omcf;
     wk->readers_busy &= ~(1 << o->reader);
     wk->answering[o->reader] = NULL;
+
+    /* the reader goes to the computation that waited longest; one the
+     * pool refuses is told so (NGX_ABORT: its caller computes it) */
+
+    while (!ngx_queue_empty(&wk->waiting)) {
+        q = ngx_queue_head(&wk->waiting);
+        ngx_queue_remove(q);
+        wk->nwaiting--;
+        next = ngx_queue_data(q, ngx_http_onestop_offloop_t, queue);
+
+        if (ngx_http_onestop_offloop_start(next->task, o->reader) == NGX_OK) {
+            break;
+        }
+
+        next->done(next->data, NGX_ABORT);
+    }
+
     ngx_http_onestop_pool_guard(omcf);
 
     o->done(o->data, o->rc);

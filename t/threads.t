@@ -6,7 +6,8 @@
 # each miss held 1.5 s on its thread (ONESTOP_TEST_SLOW_MISS_MS, a hook for
 # this test), lookups are answered while a miss is under way; the miss's
 # answer is the engine's to the byte; more misses at once than the worker
-# has readers are all answered; identical misses share one computation;
+# has readers are all answered, on threads, the last ones once a reader
+# came back; identical misses share one computation;
 # errors found on the thread come back as
 # the same 400 object; a HEAD miss; and a reload while a miss is out lets
 # the old worker answer it before it goes.
@@ -104,13 +105,22 @@ ok(time - $h0 < $SLOW / 1000, 'from the zone (no thread, no delay)');
 
 # ---------------------------------------------------------------------
 # more misses at once than a worker has readers (4): every one answered,
-# the ones past the readers computed on the event loop
+# each on a thread (the delay is the thread's: one computed on the event
+# loop would come at once and stall the worker), the ones past the readers
+# once a reader came back (they were computed on the loop)
 
 my @periods = map { sprintf('from=2023-%02d-01&to=2023-%02d-28', $_, $_) }
     1 .. 7;
+$t0 = time;
 my @socks = map { send_req("/api/v1/stats?$_&group=agency") } @periods;
-my @got = map { [read_res($_)] } @socks;
+my @took;
+my @got = map { my @r = read_res($_); push @took, time - $t0; \@r } @socks;
 is_deeply([map { $_->[0] } @got], [(200) x 7], 'seven misses at once: all 200');
+is(scalar(grep { $_ >= $SLOW / 1000 - 0.05 } @took), 7,
+    'each computed on a thread, none on the event loop') or diag("@took");
+my @late = sort { $a <=> $b } @took;
+cmp_ok($late[-1], '>=', 2 * $SLOW / 1000 - 0.1,
+    'the ones past the four readers waited for one') or diag("@took");
 my $same = 0;
 for my $i (0 .. $#periods) {
     my ($m) = $i + 1;
