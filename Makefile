@@ -36,7 +36,7 @@ ENGINE_SRCS := engine/args.c engine/date.c engine/record.c engine/history.c engi
 # issue 15: the catalog, CSV dialects, a sync partner's read
 ENGINE_SRCS += engine/csv.c engine/catalog_view.c engine/record_json.c
 # issue 18: published figures
-ENGINE_SRCS += engine/published.c engine/published_read.c
+ENGINE_SRCS += engine/published.c engine/published_read.c engine/store_settings.c
 # issue 20: numbers without printf
 ENGINE_SRCS += engine/number.c engine/series.c engine/counters_upgrade.c
 CLI_SRCS    := engine/cli.c engine/cli_admin.c engine/cli_demo.c \

@@ -506,3 +506,70 @@ onestop_calendar_received(const onestop_calendar_t *cal, int64_t submitted,
 
     return (int64_t) day * 86400 + (int64_t) open * 60 - offset;
 }
+
+
+char *
+onestop_calendar_text(const onestop_calendar_t *cal, size_t *len)
+{
+    char      *text, *p;
+    size_t     i, cap;
+    unsigned   open, close;
+
+    onestop_calendar_hours(cal, &open, &close);
+
+    cap = 16;
+
+    for (i = 0; cal != NULL && i < cal->n; i++) {
+        cap += ONESTOP_DATE_LEN + 7 + strlen(cal->days[i].label);
+    }
+
+    text = malloc(cap);
+
+    if (text == NULL) {
+        return NULL;
+    }
+
+    p = text + sprintf(text, "%02u:%02u-%02u:%02u\n", open / 60, open % 60,
+                       close / 60, close % 60);
+
+    for (i = 0; cal != NULL && i < cal->n; i++) {
+        p += onestop_day_format(cal->days[i].day, p);
+        p += sprintf(p, " %s%s%s\n", cal->days[i].work ? "work" : "off",
+                     cal->days[i].label[0] ? " " : "", cal->days[i].label);
+    }
+
+    *len = (size_t) (p - text);
+
+    return text;
+}
+
+
+onestop_calendar_t *
+onestop_calendar_from_text(const char *text, size_t len, char *err,
+    size_t errlen)
+{
+    unsigned             open, close;
+    const char          *nl;
+    onestop_calendar_t  *cal;
+
+    nl = memchr(text, '\n', len);
+
+    if (nl == NULL
+        || onestop_office_hours_parse(text, (size_t) (nl - text), &open,
+                                      &close) != 0)
+    {
+        snprintf(err, errlen, "the store's calendar does not begin with "
+                 "its office hours");
+        return NULL;
+    }
+
+    nl++;
+    cal = onestop_calendar_parse(nl, len - (size_t) (nl - text),
+                                 "the store's calendar", err, errlen);
+
+    if (cal != NULL) {
+        onestop_calendar_set_hours(cal, open, close);
+    }
+
+    return cal;
+}

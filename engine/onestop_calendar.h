@@ -40,6 +40,18 @@ onestop_calendar_t *onestop_calendar_load(const char *file, char *err,
 
 void onestop_calendar_free(onestop_calendar_t *cal);
 
+/*
+ * The calendar as text that onestop_calendar_from_text() reads back: its
+ * office hours "HH:MM-HH:MM" on the first line, then its dates as the
+ * file gives them, "YYYY-MM-DD off|work LABEL", in order (cal NULL: the
+ * hours of 07:00-17:00 alone, weekends only).  What nginx records in the
+ * store for the CLI (store.c).  malloc'ed, *len bytes; NULL when memory
+ * runs out.
+ */
+char *onestop_calendar_text(const onestop_calendar_t *cal, size_t *len);
+onestop_calendar_t *onestop_calendar_from_text(const char *text, size_t len,
+    char *err, size_t errlen);
+
 /* Parses "HH:MM-HH:MM" (opening before closing) into minutes: 0 or -1. */
 int onestop_office_hours_parse(const char *s, size_t len, unsigned *open,
     unsigned *close);

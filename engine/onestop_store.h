@@ -72,6 +72,9 @@ typedef struct {
                                    9.1, 13.3); NULL: weekends only,
                                    07:00-17:00.  Not owned: it must
                                    outlive the store */
+    int          calendar_set;  /* calendar is nginx's: recorded in the
+                                   store; else (the CLI) a NULL calendar
+                                   is the one recorded, if any */
 } onestop_store_conf_t;
 
 /*

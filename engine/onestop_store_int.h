@@ -68,6 +68,9 @@ struct onestop_store_s {
                                            onestop_store_full() */
     int                  broken;        /* the writer's: MDB_PANIC */
     const struct onestop_calendar_s  *calendar;   /* conf->calendar */
+    struct onestop_calendar_s        *own_calendar;
+                                        /* the one recorded in the store,
+                                           when conf gave none */
 };
 
 
@@ -123,6 +126,17 @@ int onestop_write_failed(onestop_store_t *st, int rc);
  * code */
 int onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name,
     uint64_t *v);
+/* store_settings.c: what nginx records for the CLI, at an open
+ * (onestop_store_settings: st->changelog_days, grace_days, calendar);
+ * nginx's calendar recorded in meta when it changed; the one recorded
+ * (NULL: none, weekends only), for the CLI */
+void onestop_store_settings(onestop_store_t *st,
+    const onestop_store_conf_t *conf);
+void onestop_store_calendar_record(onestop_store_t *st,
+    const struct onestop_calendar_s *cal);
+struct onestop_calendar_s *onestop_store_calendar_recorded(
+    onestop_store_t *st);
+
 int onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name,
     const void *v, size_t len);
 /* store_ready.c: 1 when the store has every database and the current

@@ -27,16 +27,13 @@
 
 #include <lmdb.h>
 
+#include "onestop_calendar.h"
 #include "onestop_changes.h"
 #include "onestop_store_int.h"
 
 
-static unsigned store_changelog_days(onestop_store_t *st,
-    const onestop_store_conf_t *conf);
 static int meta_get_u64_env(onestop_store_t *st, const char *name,
     uint64_t *v);
-static unsigned store_grace_days(onestop_store_t *st,
-    const onestop_store_conf_t *conf);
 
 
 /*
@@ -520,39 +517,7 @@ ready:
         goto failed;
     }
 
-    if ((conf->outbox_max || conf->changelog_days) && !conf->readonly) {
-        MDB_txn   *wtxn;
-        uint64_t   max, days;
-
-        max = conf->outbox_max;
-        days = conf->changelog_days > 0 ? (uint64_t) conf->changelog_days : 0;
-
-        /* written when they change: no write lock at every open */
-
-        if (((max != 0
-              && !onestop_store_meta_is(st, ONESTOP_META_OUTBOX_MAX, max))
-             || (conf->changelog_days != 0
-                 && !onestop_store_meta_is(st, ONESTOP_META_CHANGELOG_DAYS,
-                                           days)))
-            && mdb_txn_begin(st->env, NULL, 0, &wtxn) == 0)
-        {
-            if ((max == 0
-                 || onestop_meta_put(wtxn, st->meta, ONESTOP_META_OUTBOX_MAX,
-                                     &max, 8) == 0)
-                && (conf->changelog_days == 0
-                    || onestop_meta_put(wtxn, st->meta,
-                                        ONESTOP_META_CHANGELOG_DAYS, &days, 8)
-                       == 0))
-            {
-                mdb_txn_commit(wtxn);
-            } else {
-                mdb_txn_abort(wtxn);
-            }
-        }
-    }
-
-    st->changelog_days = store_changelog_days(st, conf);
-    st->grace_days = store_grace_days(st, conf);
+    onestop_store_settings(st, conf);
 
     *stp = st;
     return ONESTOP_OK;
@@ -586,6 +551,11 @@ onestop_store_close(onestop_store_t *st)
     onestop_scratch_free(&st->scratch);
     onestop_deltas_destroy(st->deltas);
     onestop_deltas_destroy(st->gdeltas);
+
+    if (!st->borrowed) {
+        onestop_calendar_free(st->own_calendar);
+    }
+
     free(st);
 }
 
@@ -659,85 +629,6 @@ onestop_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 }
 
 
-/* the days the change log keeps: the configuration's, else what the
- * store records (nginx writes it at each open, for the CLI), else 31 */
-
-static unsigned
-store_changelog_days(onestop_store_t *st, const onestop_store_conf_t *conf)
-{
-    MDB_txn   *txn;
-    MDB_val    k, v;
-    uint64_t   days;
-
-    if (conf->changelog_days != 0) {
-        return conf->changelog_days > 0 ? (unsigned) conf->changelog_days : 0;
-    }
-
-    days = ONESTOP_CHANGES_DAYS;
-
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
-        k.mv_data = (void *) ONESTOP_META_CHANGELOG_DAYS;
-        k.mv_size = strlen(ONESTOP_META_CHANGELOG_DAYS);
-
-        if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8) {
-            memcpy(&days, v.mv_data, 8);
-        }
-
-        mdb_txn_abort(txn);
-    }
-
-    return days <= 36500 ? (unsigned) days : ONESTOP_CHANGES_DAYS;
-}
-
-
-/* the grace days of published figures (issue 18): the configuration's,
- * recorded so that the CLI's writes freeze on the same day as nginx's,
- * else what the store records, else 5 */
-
-static unsigned
-store_grace_days(onestop_store_t *st, const onestop_store_conf_t *conf)
-{
-    MDB_txn   *txn;
-    MDB_val    k, v;
-    uint64_t   days;
-
-    if (conf->grace_set && conf->grace_days <= ONESTOP_GRACE_DAYS_MAX) {
-        days = conf->grace_days;
-
-        if (!conf->readonly
-            && !onestop_store_meta_is(st, ONESTOP_META_GRACE_DAYS, days)
-            && mdb_txn_begin(st->env, NULL, 0, &txn) == 0)
-        {
-            if (onestop_meta_put(txn, st->meta, ONESTOP_META_GRACE_DAYS,
-                                 &days, 8) == 0)
-            {
-                mdb_txn_commit(txn);
-            } else {
-                mdb_txn_abort(txn);
-            }
-        }
-
-        return conf->grace_days;
-    }
-
-    days = ONESTOP_GRACE_DAYS_DEFAULT;
-
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
-        k.mv_data = (void *) ONESTOP_META_GRACE_DAYS;
-        k.mv_size = strlen(ONESTOP_META_GRACE_DAYS);
-
-        if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8) {
-            memcpy(&days, v.mv_data, 8);
-        }
-
-        mdb_txn_abort(txn);
-    }
-
-    return days <= ONESTOP_GRACE_DAYS_MAX ? (unsigned) days
-                                          : ONESTOP_GRACE_DAYS_DEFAULT;
-}
-
-
 static int
 meta_get_u64_env(onestop_store_t *st, const char *name, uint64_t *v)
 {
@@ -752,21 +643,6 @@ meta_get_u64_env(onestop_store_t *st, const char *name, uint64_t *v)
     }
 
     return rc;
-}
-
-
-int
-onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *v,
-    size_t len)
-{
-    MDB_val  k, d;
-
-    k.mv_data = (void *) name;
-    k.mv_size = strlen(name);
-    d.mv_data = (void *) v;
-    d.mv_size = len;
-
-    return mdb_put(txn, dbi, &k, &d, 0);
 }
 
 

@@ -123,3 +123,18 @@ onestop_store_meta_is(onestop_store_t *st, const char *name, uint64_t want)
 
     return is;
 }
+
+
+int
+onestop_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *v,
+    size_t len)
+{
+    MDB_val  k, d;
+
+    k.mv_data = (void *) name;
+    k.mv_size = strlen(name);
+    d.mv_data = (void *) v;
+    d.mv_size = len;
+
+    return mdb_put(txn, dbi, &k, &d, 0);
+}

@@ -62,6 +62,10 @@
  * loaded on it (a history, a demo) is published, not listed as changes */
 #define ONESTOP_META_PUBLISHED_START "published_start"
 #define ONESTOP_META_GRACE_DAYS      "report_grace_days"
+/* the working days and office hours nginx works by (onestop_calendar,
+ * onestop_office_hours), as onestop_calendar_text() writes them, recorded
+ * when nginx opens the store so that the CLI's writes derive alike */
+#define ONESTOP_META_CALENDAR        "calendar"
 
 #define ONESTOP_ROLE_PRIMARY         0
 #define ONESTOP_ROLE_FOLLOWER        1

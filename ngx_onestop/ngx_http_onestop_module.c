@@ -697,6 +697,7 @@ ngx_http_onestop_store_conf(ngx_http_onestop_main_conf_t *omcf,
     conf->grace_set = 1;
     conf->grace_days = (unsigned) omcf->grace_days;
     conf->calendar = omcf->calendar;
+    conf->calendar_set = 1;
 }
 
 

@@ -161,6 +161,18 @@ $nd = $json->encode(rec('CLI-PLAIN', submitted_at => '2024-02-07T18:00:00+07:00'
 is(eval { $json->decode($out)->{received_at} }, '2024-02-08T08:00:00+07:00',
     'without a calendar: weekends only, and --office-hours');
 
+# without --calendar and --office-hours, the CLI derives as nginx does:
+# nginx recorded its onestop_calendar and onestop_office_hours in the store
+# when it opened it (it derived by weekends alone, and an online dossier
+# sent the evening before Tết was received on a day of Tết)
+$nd = $json->encode(rec('CLI-AS-NGINX',
+    submitted_at => '2024-02-07T18:00:00+07:00', due_at => '2024-02-20')) . "\n";
+($rc, $out, $err) = $t->cli('import', '-', \$nd);
+is($rc, 0, 'CLI import without --calendar') or diag($err);
+($rc, $out) = $t->cli('get', 'CLI-AS-NGINX');
+is(eval { $json->decode($out)->{received_at} }, '2024-02-15T07:00:00+07:00',
+    'derives by the calendar nginx recorded in the store');
+
 # the derived moment stays when the hours (or the calendar) change later:
 # the same record again is unchanged, and a later version of the same
 # submission keeps it (docs/rules.md section 10)
@@ -178,11 +190,13 @@ is(eval { $json->decode($out)->{received_at} }, '2024-02-08T08:00:00+07:00',
     'keeps the moment derived when the dossier was first written');
 is(eval { $json->decode($out)->{status} }, 'resolved', 'and is the new version');
 
-# a later version with another submission derives anew
+# a later version with another submission derives anew (weekends only,
+# as given)
 $nd = $json->encode(rec('CLI-PLAIN', version => 3,
     submitted_at => '2024-02-07T19:00:00+07:00', due_at => '2024-02-20',
     resolved_at => '2024-02-19')) . "\n";
-($rc, $out, $err) = $t->cli('import', '-', \$nd);
+($rc, $out, $err) = $t->cli('--office-hours', '07:00-17:00', 'import', '-',
+    \$nd);
 is($rc, 0, 'a version with another submission') or diag($err);
 ($rc, $out) = $t->cli('get', 'CLI-PLAIN');
 is(eval { $json->decode($out)->{received_at} }, '2024-02-08T07:00:00+07:00',

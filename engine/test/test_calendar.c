@@ -5,6 +5,7 @@
  */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "onestop_calendar.h"
 
@@ -163,6 +164,57 @@ main(void)
     refused("2024-06-15 holiday\n", "neither off nor work");
     refused("2024-06-15off\n", "no space");
     refused("2024-02-30 off\n", "no such day");
+
+    /* as recorded in the store for the CLI (store_settings.c): read back,
+     * the same days, labels and hours */
+    {
+        char                *rec;
+        size_t               len;
+        long                 d, differ;
+        onestop_calendar_t  *back;
+
+        onestop_calendar_set_hours(cal, 7 * 60 + 30, 16 * 60 + 45);
+        rec = onestop_calendar_text(cal, &len);
+        ok(rec != NULL && len > 12 && memcmp(rec, "07:30-16:45\n", 12) == 0,
+           "its text begins with the office hours");
+        back = rec ? onestop_calendar_from_text(rec, len, err, sizeof(err))
+                   : NULL;
+        ok(back != NULL, "and reads back (%s)", back ? "" : err);
+        differ = 0;
+
+        for (d = civil(2019, 1, 1); back != NULL && d <= civil(2027, 12, 31);
+             d++)
+        {
+            const char  *a = onestop_calendar_label(cal, d);
+            const char  *b = onestop_calendar_label(back, d);
+
+            differ += onestop_calendar_working(cal, d)
+                      != onestop_calendar_working(back, d)
+                      || (a == NULL) != (b == NULL)
+                      || (a != NULL && strcmp(a, b) != 0);
+        }
+
+        ok(back != NULL && differ == 0, "every day of 2019-2027 alike, "
+           "working or not, with its label (%ld differ)", differ);
+        onestop_calendar_hours(back, &open, &close);
+        ok(open == 7 * 60 + 30 && close == 16 * 60 + 45,
+           "the office hours alike (%u-%u)", open, close);
+        free(rec);
+        onestop_calendar_free(back);
+
+        rec = onestop_calendar_text(NULL, &len);
+        ok(rec != NULL && len == 12 && memcmp(rec, "07:00-17:00\n", 12) == 0,
+           "no calendar: the default hours alone");
+        back = rec ? onestop_calendar_from_text(rec, len, err, sizeof(err))
+                   : NULL;
+        ok(back != NULL && onestop_calendar_working(back, civil(2024, 2, 12))
+           && !onestop_calendar_working(back, civil(2024, 2, 10)),
+           "which reads back as weekends only");
+        free(rec);
+        onestop_calendar_free(back);
+        back = onestop_calendar_from_text("7h-17h\n", 7, err, sizeof(err));
+        ok(back == NULL, "a text without its hours is refused (%s)", err);
+    }
 
     onestop_calendar_free(cal);
 
