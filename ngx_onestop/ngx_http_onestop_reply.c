@@ -397,9 +397,29 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.content_type_len = semi ? (size_t) (semi - type->data)
                                            : type->len;
 
-    if (len == 0 || r->method == NGX_HTTP_HEAD) {
+    /* a HEAD goes through the filters as its GET does, so that it answers
+     * the GET's headers (gzip's Content-Encoding and Vary, the weak ETag);
+     * nginx's header filter then sends no body */
+
+    if (len == 0) {
         r->header_only = 1;
     }
+
+#if (NGX_HTTP_GZIP)
+
+    /* a text answer may be compressed: with gzip_vary on, its 304 (which
+     * nginx's not-modified filter makes before gzip's sees it) carries the
+     * Vary: Accept-Encoding of the 200 (RFC 9110 15.4.5), and a short one
+     * the same as a long one */
+
+    if (status == NGX_HTTP_OK && len > 0
+        && !(type->len >= 6 && ngx_strncmp(type->data, "image/", 6) == 0
+             && type != &ngx_http_onestop_svg_type))
+    {
+        r->gzip_vary = 1;
+    }
+
+#endif
 
     /* every answer read as the type it says; the portal's own pages (the
      * forms of an evaluation, a question, a lookup) framed only by itself,
