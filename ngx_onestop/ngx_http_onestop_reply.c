@@ -470,20 +470,39 @@ ngx_int_t
 ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
     ngx_int_t *rc)
 {
+    ngx_str_t                      allow;
     ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
-                                        9) != NGX_OK)
+        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+        /* every method the resource answers (RFC 9110 15.5.6): public
+         * data and the change log answer a browser's preflight too (an
+         * evaluation's handler comes here for its summary only) */
+
+        switch (olcf->handler) {
+        case NGX_HTTP_ONESTOP_STATS:
+        case NGX_HTTP_ONESTOP_APOLOGIES:
+        case NGX_HTTP_ONESTOP_WIDGET:
+        case NGX_HTTP_ONESTOP_DASHBOARD:
+        case NGX_HTTP_ONESTOP_CHANGES:
+        case NGX_HTTP_ONESTOP_CATALOG:
+        case NGX_HTTP_ONESTOP_EVALUATE:
+            ngx_str_set(&allow, "GET, HEAD, OPTIONS");
+            break;
+        default:
+            ngx_str_set(&allow, "GET, HEAD");
+        }
+
+        if (ngx_http_onestop_add_header(r, "Allow", allow.data, allow.len)
+            != NGX_OK)
         {
             *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
             return NGX_DECLINED;
         }
 
         /* a page's: its location's error_page, a Vietnamese page */
-
-        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
         if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML
             || olcf->handler == NGX_HTTP_ONESTOP_RESOLVE)

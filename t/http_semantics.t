@@ -7,6 +7,9 @@
 #   200 carries (a cache that revalidates keeps the 304's Vary: without
 #   Accept-Encoding in it, a shared cache hands a gzip body to a client
 #   that cannot read it);
+# - a 405 says in Allow every method the resource answers (RFC 9110
+#   15.5.6), OPTIONS where a browser's preflight is answered, and each
+#   method it names is answered;
 
 use v5.36;
 
@@ -28,6 +31,18 @@ $t->spew('qr.key', ('ab' x 32) . "\n");
 $t->write_shipped_conf('onestop');
 ok($t->start, 'conf/onestop.conf starts') or BAIL_OUT($t->error_log);
 my %admin = (Authorization => 'Bearer hs-admin');
+
+# each request from an address of its own (the configuration takes the
+# client's from X-Forwarded-For on 127.0.0.1), so that the per-address
+# limits of lookups and evaluations refuse none of the many sent here
+my $client = 0;
+sub req ($m, $path, %h) {
+    $client++;
+    my $xff = '10.9.' . int($client / 250) . '.' . ($client % 250 + 1);
+    # (but /metrics, which answers the monitoring host alone)
+    $h{'X-Forwarded-For'} = $xff unless $path eq '/metrics';
+    return $t->http($m, $path, headers => \%h);
+}
 
 # a dossier of the demo store
 my $page = $json->decode($t->get('/api/v1/changes?limit=1000')->{content});
@@ -54,8 +69,8 @@ sub heads ($r) {
 for my $path (@routes) {
     for my $ae (undef, 'gzip') {
         my %h = (%admin, defined $ae ? ('Accept-Encoding' => $ae) : ());
-        my $get = $t->get($path, headers => \%h);
-        my $head = $t->http('HEAD', $path, headers => \%h);
+        my $get = req('GET', $path, %h);
+        my $head = req('HEAD', $path, %h);
         my $as = defined $ae ? 'asking for gzip' : 'plain';
         is($get->{status}, 200, "GET $path ($as): 200");
         is($head->{status}, 200, "HEAD $path ($as): 200");
@@ -67,7 +82,7 @@ for my $path (@routes) {
 
         # a 304 carries the 200's Vary, ETag and Cache-Control
         my $etag = $get->{headers}{etag} // next;
-        my $nm = $t->get($path, headers => {%h, 'If-None-Match' => $etag});
+        my $nm = req('GET', $path, %h, 'If-None-Match' => $etag);
         is($nm->{status}, 304, "If-None-Match $path ($as): 304");
         for my $f (qw(vary cache-control)) {
             is($nm->{headers}{$f}, $get->{headers}{$f}, "... the 200's $f");
@@ -77,6 +92,39 @@ for my $path (@routes) {
         is($nm->{headers}{etag} =~ s{^W/}{}r, $etag =~ s{^W/}{}r,
             "... the 200's etag");
     }
+}
+
+# --- 405 and Allow ---
+
+my @every = (@routes, '/api/v1/changes', '/metrics', '/api/v1/evaluations',
+    '/api/v1/ingest/dossiers', '/api/v1/ingest/catalog',
+    '/api/v1/ingest/feedback', '/sms', "/q/$code.AAAAAAAAAAAAAAAA",
+    "/qr/$code.png");
+my %preflight = map { $_ => 1 } ('/api/v1/stats', '/api/v1/stats?format=csv',
+    '/api/v1/apologies', '/widget/province.svg', '/widget/province.html',
+    '/', '/api/v1/catalog', '/api/v1/evaluations/summary',
+    '/api/v1/changes');
+for my $path (@every) {
+    for my $m (qw(PUT DELETE PATCH POST OPTIONS PROPFIND)) {
+        my $r = req($m, $path, %admin);
+        next unless $r->{status} == 405;
+        my $allow = $r->{headers}{allow};
+        ok(defined $allow, "$m $path: 405 with Allow") or next;
+        my %allow = map { $_ => 1 } split /\s*,\s*/, $allow;
+        ok(!$allow{$m}, "... not naming $m ($allow)");
+        is(!!$allow{OPTIONS}, !!$preflight{$path},
+            '... OPTIONS in it where a preflight is answered');
+        # each method named is answered (without a key: a 401 at worst,
+        # never a deletion)
+        for my $a (sort keys %allow) {
+            isnt(req($a, $path)->{status}, 405, "... $a $path answered");
+        }
+    }
+}
+for my $path (sort keys %preflight) {
+    is(req('OPTIONS', $path, Origin => 'https://x.example',
+        'Access-Control-Request-Method' => 'GET')->{status}, 204,
+        "OPTIONS $path: 204");
 }
 
 $t->check_log;
