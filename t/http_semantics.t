@@ -10,6 +10,9 @@
 # - a 405 says in Allow every method the resource answers (RFC 9110
 #   15.5.6), OPTIONS where a browser's preflight is answered, and each
 #   method it names is answered;
+# - an unknown agency's badge is a 404 that is still an SVG image (an
+#   embedding page's <img> shows it, where the error object would be a
+#   broken image);
 
 use v5.36;
 
@@ -125,6 +128,31 @@ for my $path (sort keys %preflight) {
     is(req('OPTIONS', $path, Origin => 'https://x.example',
         'Access-Control-Request-Method' => 'GET')->{status}, 204,
         "OPTIONS $path: 204");
+}
+
+# --- an unknown agency's badge ---
+
+for my $path ('/widget/000.99.99.H36.svg', '/widget/a%20b.svg') {
+    my $r = req('GET', $path);
+    is($r->{status}, 404, "$path: 404");
+    is($r->{headers}{'content-type'}, 'image/svg+xml; charset=utf-8',
+        '... an SVG image');
+    like($r->{content}, qr{^<svg\s+xmlns="http://www\.w3\.org/2000/svg"[^>]*
+        role="img"[^>]*aria-label="[^"]+"}x, '... a badge, labelled');
+    like($r->{content}, qr{không có}, '... saying there is none');
+    is($r->{headers}{'cache-control'}, 'no-store', '... not kept');
+    is($r->{headers}{'access-control-allow-origin'}, '*', '... CORS');
+    is($r->{headers}{'x-content-type-options'}, 'nosniff', '... nosniff');
+    my $head = req('HEAD', $path);
+    is($head->{status}, 404, "HEAD $path: 404");
+    is_deeply(heads($head), heads($r), "... the GET's headers");
+}
+# the card of an unknown agency and a widget of no kind: the error object
+for my $path ('/widget/000.99.99.H36.html', '/widget/x.png') {
+    my $r = req('GET', $path);
+    is($r->{status}, 404, "$path: 404");
+    is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
+        '... the error object');
 }
 
 $t->check_log;
