@@ -12,7 +12,7 @@
 #   method it names is answered;
 # - an unknown agency's badge is a 404 that is still an SVG image (an
 #   embedding page's <img> shows it, where the error object would be a
-#   broken image);
+#   broken image); a badge scales (a viewBox of its width and height);
 
 use v5.36;
 
@@ -147,6 +147,15 @@ for my $path ('/widget/000.99.99.H36.svg', '/widget/a%20b.svg') {
     is($head->{status}, 404, "HEAD $path: 404");
     is_deeply(heads($head), heads($r), "... the GET's headers");
 }
+# a badge scales with the size the embedding page gives it (CSS width,
+# a zoomed page): its viewBox is its own width and height
+for my $path ('/widget/province.svg', '/widget/000.99.99.H36.svg') {
+    my $svg = req('GET', $path)->{content};
+    my ($w, $h) = $svg =~ /^<svg[^>]* width="(\d+)" height="(\d+)"/;
+    ok($w && $h, "$path: a width and a height");
+    like($svg, qr/^<svg[^>]* viewBox="0 0 $w $h"/, "... a viewBox of them");
+}
+
 # the card of an unknown agency and a widget of no kind: the error object
 for my $path ('/widget/000.99.99.H36.html', '/widget/x.png') {
     my $r = req('GET', $path);
