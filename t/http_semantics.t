@@ -13,6 +13,10 @@
 # - an unknown agency's badge is a 404 that is still an SVG image (an
 #   embedding page's <img> shows it, where the error object would be a
 #   broken image); a badge scales (a viewBox of its width and height);
+# - every error says its type is meant (X-Content-Type-Options: nosniff)
+#   and is not kept (Cache-Control: no-store), once each: a path under
+#   /api/ that is no endpoint, nginx's own refusals made the error object
+#   by the configuration's error_page, the Vietnamese error page;
 
 use v5.36;
 
@@ -162,6 +166,42 @@ for my $path ('/widget/000.99.99.H36.html', '/widget/x.png') {
     is($r->{status}, 404, "$path: 404");
     is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
         '... the error object');
+}
+
+# --- the errors nginx makes and the configuration answers ---
+
+sub one ($r, $f) {
+    my $v = $r->{headers}{$f};
+    return ref $v ? 'twice: ' . join(' | ', @$v) : $v;
+}
+
+for my $c (['/api/v1/nope', {}, 404, 'not_found'],
+           ['/api/', {}, 404, 'not_found'],
+           ['/api/v1/dossiers/%00', {}, 400, 'bad_request'],
+           ['/api/v1/stats', {'If-Match' => '"nope"'}, 412,
+            'precondition_failed'])
+{
+    my ($path, $h, $status, $code) = @$c;
+    for my $m ($status == 412 ? 'GET' : qw(GET POST)) {
+        my $r = req($m, $path, %$h);
+        is($r->{status}, $status, "$m $path: $status");
+        is($r->{headers}{'content-type'}, 'application/json; charset=utf-8',
+            '... JSON');
+        is(eval { $json->decode($r->{content})->{error}{code} }, $code,
+            "... the error object, $code");
+        is(one($r, 'x-content-type-options'), 'nosniff', '... nosniff');
+        is(one($r, 'cache-control'), 'no-store', '... no-store, once');
+        ok(!exists $r->{headers}{'retry-after'}, '... nothing to retry');
+    }
+}
+for my $c (['GET', '/nope', 404], ['POST', '/tra-cuu', 405]) {
+    my ($m, $path, $status) = @$c;
+    my $r = req($m, $path);
+    is($r->{status}, $status, "$m $path: $status, the Vietnamese error page");
+    like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8$},
+        '... a page');
+    is(one($r, 'x-content-type-options'), 'nosniff', '... nosniff, once');
+    is(one($r, 'cache-control'), 'no-store', '... no-store, once');
 }
 
 $t->check_log;
