@@ -23,6 +23,7 @@ use v5.36;
 use lib 't/lib';
 
 use Digest::SHA qw(sha256_hex);
+use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
 
@@ -202,6 +203,26 @@ for my $c (['GET', '/nope', 404], ['POST', '/tra-cuu', 405]) {
         '... a page');
     is(one($r, 'x-content-type-options'), 'nosniff', '... nosniff, once');
     is(one($r, 'cache-control'), 'no-store', '... no-store, once');
+}
+
+# the change log's event stream is an answer of the module too: nosniff
+# (its headers read from a connection closed at their end; and its HEAD)
+{
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => $t->port, Proto => 'tcp') or die "connect: $!";
+    print $s "GET /api/v1/changes HTTP/1.1\r\nHost: localhost\r\n"
+        . "Accept: text/event-stream\r\n\r\n";
+    my $head = '';
+    while ($head !~ /\r\n\r\n/) {
+        my $n = sysread($s, my $buf, 4096) or last;
+        $head .= $buf;
+    }
+    close $s;
+    like($head, qr{^HTTP/1\.1 200 .*^Content-Type: text/event-stream\r$}ms,
+        'the change log as an event stream');
+    like($head, qr{^X-Content-Type-Options: nosniff\r$}m, '... nosniff');
+    my $r = req('HEAD', '/api/v1/changes', Accept => 'text/event-stream');
+    is($r->{headers}{'x-content-type-options'}, 'nosniff', '... and its HEAD');
 }
 
 $t->check_log;
