@@ -239,6 +239,49 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 }
 
 
+int
+onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
+{
+    int                  y;
+    char                 label[64], num[6][24];
+    size_t               lw, vw, nv;
+    unsigned             m, d;
+    onestop_html_var_t   v[10];
+
+    static const char    value[] = "không có";
+    static const char    name[] = "Mã cơ quan không có trong danh mục";
+
+    onestop_civil_from_days(w->today, &y, &m, &d);
+
+    snprintf(label, sizeof(label), "đúng hạn %d", y);
+    lw = figures_text_width(label) + 10;
+    vw = figures_text_width(value) + 10;
+
+    snprintf(num[0], sizeof(num[0]), "%d", y);
+    snprintf(num[1], sizeof(num[1]), "%zu", lw + vw);
+    snprintf(num[2], sizeof(num[2]), "%zu", lw);
+    snprintf(num[3], sizeof(num[3]), "%zu", vw);
+    snprintf(num[4], sizeof(num[4]), "%zu", lw / 2);
+    snprintf(num[5], sizeof(num[5]), "%zu", lw + vw / 2);
+
+    nv = 0;
+    figures_var("name", name, sizeof(name) - 1, 0);
+    figures_var("year", num[0], strlen(num[0]), 1);
+    figures_var("value", value, sizeof(value) - 1, 0);
+    figures_var("label", label, strlen(label), 0);
+    figures_var("width", num[1], strlen(num[1]), 1);
+    figures_var("lw", num[2], strlen(num[2]), 1);
+    figures_var("vw", num[3], strlen(num[3]), 1);
+    figures_var("lx", num[4], strlen(num[4]), 1);
+    figures_var("vx", num[5], strlen(num[5]), 1);
+    figures_var("colour", figures_colour(0, 0), 7, 1);
+
+    onestop_html_fill(out, w->tpl, w->tpl_len, v, nv);
+
+    return out->failed ? -1 : 0;
+}
+
+
 /* Prometheus metrics */
 
 static void

@@ -488,8 +488,11 @@ ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_catalog_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
+    const onestop_widget_t *w, onestop_day_t today);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_onestop_error_object_handler(ngx_http_request_t *r);
 /* the Vietnamese page of a failure with status err (a page's error) */
 ngx_int_t ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err,
     const char *detail, ngx_str_t *back);

@@ -507,6 +507,15 @@ static ngx_int_t
 ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
     ngx_http_onestop_answer_t *a)
 {
+    /* an unknown agency's badge: an image still, which the embedding
+     * page shows where it would show a broken one */
+
+    if (rc == NGX_HTTP_NOT_FOUND && a->q.kind == ONESTOP_ANSWER_WIDGET
+        && a->q.widget.badge)
+    {
+        return ngx_http_onestop_badge_unknown(r, &a->q.widget, a->q.today);
+    }
+
     /* public data: a browser application may read the errors too */
 
     if (ngx_http_onestop_cors(r) != NGX_OK) {
@@ -534,6 +543,42 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 
     return ngx_http_onestop_error(r, rc, "internal_error",
                                   "the answer could not be computed");
+}
+
+
+/* the badge of an agency the catalog does not hold: a 404 that is still
+ * an SVG image (a grey "không có"), not the error object, which an <img>
+ * of the embedding page would show as a broken image */
+
+ngx_int_t
+ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
+    const onestop_widget_t *w, onestop_day_t today)
+{
+    ngx_int_t         rc;
+    onestop_buf_t     b;
+    onestop_widget_t  u;
+
+    u = *w;
+    u.tpl = (char *) ngx_http_onestop_html_badge_svg.data;
+    u.tpl_len = ngx_http_onestop_html_badge_svg.len;
+    u.today = today;
+
+    ngx_memzero(&b, sizeof(onestop_buf_t));
+
+    if (ngx_http_onestop_cors(r) != NGX_OK
+        || ngx_http_onestop_add_header(r, "Cache-Control",
+                                       (u_char *) "no-store", 8) != NGX_OK
+        || onestop_widget_unknown(&u, &b) != 0)
+    {
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_discard_request_body(r);
+
+    rc = ngx_http_onestop_send_buf(r, NGX_HTTP_NOT_FOUND,
+                                   &ngx_http_onestop_svg_type, &b);
+    return rc;
 }
 
 

@@ -299,7 +299,10 @@ ngx_http_onestop_changes_stream(ngx_http_request_t *r,
     if (ngx_http_onestop_add_header(r, "Cache-Control",
                                     (u_char *) "no-cache", 8) != NGX_OK
         || ngx_http_onestop_add_header(r, "X-Accel-Buffering",
-                                       (u_char *) "no", 2) != NGX_OK)
+                                       (u_char *) "no", 2) != NGX_OK
+        /* as every answer of the module's (ngx_http_onestop_send) */
+        || ngx_http_onestop_add_header(r, "X-Content-Type-Options",
+                                       (u_char *) "nosniff", 7) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

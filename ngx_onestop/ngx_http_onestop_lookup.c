@@ -180,6 +180,66 @@ ngx_http_onestop_error_page_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The error object of a refusal nginx makes itself (an error_page's
+ * target: its status is the refusal's), or of a path under the API that
+ * is no endpoint (a location's own handler: 404).  Its headers, no-store
+ * and nosniff as every handler's errors, are set here: an add_header in
+ * the configuration would take the server's own (HSTS) away.
+ */
+
+static const struct {
+    ngx_uint_t   status;
+    const char  *code;
+    const char  *message;
+} ngx_http_onestop_refusals[] = {
+    { 400, "bad_request",
+      "the request is malformed (its line, its headers or its path)" },
+    { 404, "not_found", "no such endpoint" },
+    { 405, "method_not_allowed", "this method is not allowed here" },
+    { 412, "precondition_failed", "If-Match names no version of this answer" },
+    { 413, "payload_too_large",
+      "the request body is larger than client_max_body_size" },
+    { 414, "uri_too_long", "the URI is longer than the server reads" },
+    { 429, "too_many_requests", "too many requests: slow down" },
+    { 431, "header_too_large",
+      "a header of the request, or all of them, larger than the server "
+      "reads" },
+    { 501, "not_implemented",
+      "a Transfer-Encoding the server does not know: send Content-Length, "
+      "or chunked" },
+    { 505, "http_version_not_supported",
+      "an HTTP version the server does not speak: use HTTP/1.1" },
+};
+
+
+ngx_int_t
+ngx_http_onestop_error_object_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t  i, status;
+
+    status = r->err_status ? r->err_status : NGX_HTTP_NOT_FOUND;
+
+    for (i = 0; i < sizeof(ngx_http_onestop_refusals)
+                    / sizeof(ngx_http_onestop_refusals[0]); i++)
+    {
+        if (ngx_http_onestop_refusals[i].status == status) {
+            return ngx_http_onestop_error(r, status,
+                                          ngx_http_onestop_refusals[i].code,
+                                          ngx_http_onestop_refusals[i].message);
+        }
+    }
+
+    if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        return ngx_http_onestop_error(r, status, "internal_error",
+                                      "the server could not answer");
+    }
+
+    return ngx_http_onestop_error(r, status, "bad_request",
+                                  "the request was refused");
+}
+
+
 ngx_int_t
 ngx_http_onestop_error_html(ngx_http_request_t *r, ngx_uint_t err,
     const char *detail, ngx_str_t *back)

@@ -117,6 +117,9 @@ static ngx_command_t  ngx_http_onestop_commands[] = {
     ngx_http_onestop_handler_cmd("onestop_error_page",
         NGX_HTTP_ONESTOP_ERROR_PAGE, ngx_http_onestop_error_page_handler),
 
+    ngx_http_onestop_handler_cmd("onestop_error_object",
+        NGX_HTTP_ONESTOP_ERROR_PAGE, ngx_http_onestop_error_object_handler),
+
     ngx_http_onestop_handler_cmd("onestop_metrics",
         NGX_HTTP_ONESTOP_METRICS, ngx_http_onestop_metrics_handler),
 

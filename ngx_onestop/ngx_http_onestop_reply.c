@@ -397,9 +397,29 @@ ngx_http_onestop_send(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.content_type_len = semi ? (size_t) (semi - type->data)
                                            : type->len;
 
-    if (len == 0 || r->method == NGX_HTTP_HEAD) {
+    /* a HEAD goes through the filters as its GET does, so that it answers
+     * the GET's headers (gzip's Content-Encoding and Vary, the weak ETag);
+     * nginx's header filter then sends no body */
+
+    if (len == 0) {
         r->header_only = 1;
     }
+
+#if (NGX_HTTP_GZIP)
+
+    /* a text answer may be compressed: with gzip_vary on, its 304 (which
+     * nginx's not-modified filter makes before gzip's sees it) carries the
+     * Vary: Accept-Encoding of the 200 (RFC 9110 15.4.5), and a short one
+     * the same as a long one */
+
+    if (status == NGX_HTTP_OK && len > 0
+        && !(type->len >= 6 && ngx_strncmp(type->data, "image/", 6) == 0
+             && type != &ngx_http_onestop_svg_type))
+    {
+        r->gzip_vary = 1;
+    }
+
+#endif
 
     /* every answer read as the type it says; the portal's own pages (the
      * forms of an evaluation, a question, a lookup) framed only by itself,
@@ -450,20 +470,39 @@ ngx_int_t
 ngx_http_onestop_get_begin(ngx_http_request_t *r, ngx_uint_t need_store,
     ngx_int_t *rc)
 {
+    ngx_str_t                      allow;
     ngx_http_onestop_loc_conf_t   *olcf;
     ngx_http_onestop_worker_t     *wk = ngx_http_onestop_worker;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_onestop_add_header(r, "Allow", (u_char *) "GET, HEAD",
-                                        9) != NGX_OK)
+        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+        /* every method the resource answers (RFC 9110 15.5.6): public
+         * data and the change log answer a browser's preflight too (an
+         * evaluation's handler comes here for its summary only) */
+
+        switch (olcf->handler) {
+        case NGX_HTTP_ONESTOP_STATS:
+        case NGX_HTTP_ONESTOP_APOLOGIES:
+        case NGX_HTTP_ONESTOP_WIDGET:
+        case NGX_HTTP_ONESTOP_DASHBOARD:
+        case NGX_HTTP_ONESTOP_CHANGES:
+        case NGX_HTTP_ONESTOP_CATALOG:
+        case NGX_HTTP_ONESTOP_EVALUATE:
+            ngx_str_set(&allow, "GET, HEAD, OPTIONS");
+            break;
+        default:
+            ngx_str_set(&allow, "GET, HEAD");
+        }
+
+        if (ngx_http_onestop_add_header(r, "Allow", allow.data, allow.len)
+            != NGX_OK)
         {
             *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
             return NGX_DECLINED;
         }
 
         /* a page's: its location's error_page, a Vietnamese page */
-
-        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
 
         if (olcf->handler == NGX_HTTP_ONESTOP_LOOKUP_HTML
             || olcf->handler == NGX_HTTP_ONESTOP_RESOLVE)

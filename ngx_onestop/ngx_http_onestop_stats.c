@@ -89,6 +89,17 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     /* {agency}.svg or {agency}.html */
 
     if (onestop_args_widget((char *) id.data, id.len, &agency, &ext) != 0) {
+        /* a badge of no agency there can be: an image, as an unknown
+         * agency's */
+
+        if (id.len >= 4
+            && ngx_strncmp(id.data + id.len - 4, ".svg", 4) == 0)
+        {
+            ngx_memzero(&a.q.widget, sizeof(onestop_widget_t));
+            return ngx_http_onestop_badge_unknown(r, &a.q.widget,
+                                                  a.q.today);
+        }
+
         /* public data: its errors carry CORS, as an unknown agency's */
         if (ngx_http_onestop_cors(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

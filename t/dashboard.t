@@ -607,6 +607,20 @@ is($ans->{status}, 200, 'one answered') or diag($ans->{content});
     same_fields('the questions', \@ff, $fb);
 }
 
+# an address with a field the catalog does not hold (a stale bookmark, a
+# typo): the page says so in Vietnamese, not with the API's English
+{
+    my $dom = Onestop::Browser::dump_dom($t->url('/?field=no-such-field'))
+        // '';
+    like($dom, qr/<body[^>]*data-state="error"/,
+        '?field= of no field: the page says it could not load');
+    my ($msg) = $dom =~ m{<p id="trang-thai"[^>]*>(.*?)</p>}s;
+    $msg = unescape($msg // '');
+    like($msg, qr/^Không tải được số liệu: không có lĩnh vực “no-such-field” trong danh mục\./,
+        '... in Vietnamese, naming the field') or diag($msg);
+    unlike($msg, qr/\b(?:no field|catalog|HTTP)\b/, '... no English');
+}
+
 $t->stop;
 done_testing;
 

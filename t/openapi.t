@@ -650,22 +650,33 @@ $t->stop;
 }
 ok($t->start, 'nginx again');
 
-# the error objects the reference configuration makes of nginx's own
-# 400, 412, 413, 414, 429, 431, 501, 505 and 5xx answers (its error_page lines), and its 404
-# of a path under /api/ that is no endpoint; a 412 is a conditional GET's
-# (If-Match), a 404 a lookup's, the others any write's
+# the error objects onestop_error_object makes of nginx's own 400, 405,
+# 412, 413, 414, 429, 431, 501, 505 and 5xx answers (the reference
+# configuration's error_page lines), and its 404 of a path under /api/
+# that is no endpoint, from its table (ngx_http_onestop_lookup.c); a 412 is
+# a conditional GET's (If-Match), a 404 and a 405 a lookup's, the others
+# any write's
 my $n = 0;
-for my $line (split /\n/, Onestop::Test::slurp("$root/conf/onestop.conf")) {
-    next unless $line =~ /^\s*return\s+(\d{3})\s+'(\{"error".*?)(?:\\n)?';/;
+my $table = Onestop::Test::slurp("$root/ngx_onestop/ngx_http_onestop_lookup.c");
+($table) = $table =~ /ngx_http_onestop_refusals\[\] = \{(.*?)\n\};/s;
+my @refusals;
+while ($table =~ /\{\s*(\d{3}),\s*"(\w+)",\s*((?:"[^"]*"\s*)+)\}/g) {
+    my ($st, $code, $m) = ($1, $2, $3);
+    push @refusals, [$st, $code, join '', $m =~ /"([^"]*)"/g];
+}
+push @refusals, [500, 'internal_error', 'the server could not answer'];
+for my $e (@refusals) {
+    my ($st, $code, $message) = @$e;
     $n++;
-    push @cases, { name => "conf/onestop.conf's $1", status => $1,
-        $1 == 412 || $1 == 404
+    push @cases, { name => "onestop_error_object's $st", status => $st,
+        $st == 412 || $st == 404 || $st == 405
                   ? (path => '/api/v1/dossiers/{code}', method => 'GET')
                   : (path => '/api/v1/ingest/dossiers', method => 'POST'),
-        body => $2 };
+        body => $json->encode({error => {code => $code,
+            message => $message}}) };
 }
-is($n, 10, "conf/onestop.conf's error objects: 400, 404, 412, 413, 414, "
-    . "429, 431, 501, 505, 5xx");
+is($n, 11, "onestop_error_object's error objects: 400, 404, 405, 412, 413, "
+    . "414, 429, 431, 501, 505, 5xx");
 
 # --- every JSON body against its schema, in one run of node ---
 
