@@ -42,8 +42,17 @@ onestop_format_percent(onestop_buf_t *b, int64_t num, int64_t den)
         return;
     }
 
-    /* one decimal, rounded half up, Vietnamese style: 98,5 % */
+    /* one decimal, rounded half up, Vietnamese style: 98,5 %; but never
+     * "100,0 %" while one was late, nor "0,0 %" while one was on time
+     * (1,999 of 2,000: 99,9 %) */
     tenths = (num * 2000 + den) / (2 * den);
+
+    if (tenths == 1000 && num < den) {
+        tenths = 999;
+
+    } else if (tenths == 0 && num > 0) {
+        tenths = 1;
+    }
     onestop_buf_printf(b, "%lld,%lld %%", (long long) (tenths / 10),
                        (long long) (tenths % 10));
 }

@@ -78,6 +78,8 @@ sub int_vi ($n) {
 
 sub pct ($num, $den) {
     my $tenths = int(($num * 2000 + $den) / (2 * $den));
+    $tenths = 999 if $tenths == 1000 && $num < $den;
+    $tenths = 1 if $tenths == 0 && $num > 0;
     return sprintf('%d,%d %%', int($tenths / 10), $tenths % 10);
 }
 
@@ -453,6 +455,8 @@ is(int_vi(12345), '12.345', 'thousands: 12.345');
 is(int_vi(1234567), '1.234.567', 'thousands: 1.234.567');
 is(pct(197, 200), '98,5 %', 'rate: 98,5 %');
 is(pct(1, 16), '6,3 %', 'rate: half up');
+is(pct(1999, 2000), '99,9 %', 'rate: not 100,0 % while one was late');
+is(pct(1, 2000), '0,1 %', 'rate: not 0,0 % while one was on time');
 is(rate_vi({on_time_rate => undef}, 'on_time_rate'), '—', 'no rate: —');
 
 # --- the views ---

@@ -184,12 +184,42 @@ test_writes(void)
 }
 
 
+/* the widgets' rates (figures.c): one decimal, half up, but 100,0 % and
+ * 0,0 % only when exact */
+static void
+test_percent(void)
+{
+    size_t          i;
+    onestop_buf_t   b;
+
+    static const struct {
+        int64_t      num, den;
+        const char  *want;
+    } cases[] = {
+        { 197, 200, "98,5 %" }, { 1, 16, "6,3 %" }, { 2000, 2000, "100,0 %" },
+        { 1999, 2000, "99,9 %" }, { 19999, 20000, "99,9 %" },
+        { 1, 2000, "0,1 %" }, { 1, 20000, "0,1 %" }, { 0, 5, "0,0 %" },
+        { 0, 0, "—" }, { 1995, 2000, "99,8 %" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&b, 0, sizeof(b));
+        onestop_format_percent(&b, cases[i].num, cases[i].den);
+        ok(b.data != NULL && strcmp(b.data, cases[i].want) == 0,
+           "%lld of %lld: %s (%s)", (long long) cases[i].num,
+           (long long) cases[i].den, cases[i].want, b.data ? b.data : "");
+        onestop_buf_free(&b);
+    }
+}
+
+
 int
 main(void)
 {
     test_build_info();
     test_histogram();
     test_writes();
+    test_percent();
 
     return done_testing();
 }
