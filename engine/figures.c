@@ -252,12 +252,13 @@ int
 onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
 {
     int                  y;
-    char                 label[64], num[6][24];
+    char                 label[64], num[6][24], date[16], lower[256];
     size_t               lw, vw, nv;
     unsigned             m, d;
-    onestop_html_var_t   v[10];
+    onestop_html_var_t   v[16];
 
     static const char    value[] = "không có";
+    static const char    none[] = "—";
     static const char    name[] = "Mã cơ quan không có trong danh mục";
 
     onestop_civil_from_days(w->today, &y, &m, &d);
@@ -284,6 +285,16 @@ onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
     figures_var("lx", num[4], strlen(num[4]), 1);
     figures_var("vx", num[5], strlen(num[5]), 1);
     figures_var("colour", figures_colour(0, 0), 7, 1);
+
+    /* the card's: no figures, the day and the portal as on any card */
+    snprintf(date, sizeof(date), "%02u/%02u/%d", d, m, y);
+    onestop_html_lower_first(lower, sizeof(lower),
+                             w->province != NULL ? w->province : "");
+    figures_var("received", none, sizeof(none) - 1, 1);
+    figures_var("resolved", none, sizeof(none) - 1, 1);
+    figures_var("overdue", none, sizeof(none) - 1, 1);
+    figures_var("today", date, strlen(date), 1);
+    figures_var("province_lc", lower, strlen(lower), 0);
 
     onestop_html_fill(out, w->tpl, w->tpl_len, v, nv);
 

@@ -270,6 +270,8 @@ extern ngx_str_t  ngx_http_onestop_html_type;
 /* the same type, for a page made to be framed by other sites (the
  * dashboard, a widget's card): sent without X-Frame-Options */
 extern ngx_str_t  ngx_http_onestop_framed_type;
+/* reply.c: the card's Content-Security-Policy (frame-ancestors) */
+ngx_int_t ngx_http_onestop_frame_policy(ngx_http_request_t *r);
 extern ngx_str_t  ngx_http_onestop_svg_type;
 
 /* sends a complete answer (HEAD too); the body may be in the pool */
@@ -488,7 +490,9 @@ ngx_int_t ngx_http_onestop_stats_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_apologies_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_catalog_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
+/* answer.c: an unknown agency's badge or card, a 404 still an image or a
+ * card that may be framed */
+ngx_int_t ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
     const onestop_widget_t *w, onestop_day_t today);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);

@@ -507,13 +507,12 @@ static ngx_int_t
 ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
     ngx_http_onestop_answer_t *a)
 {
-    /* an unknown agency's badge: an image still, which the embedding
-     * page shows where it would show a broken one */
+    /* an unknown agency's badge or card: an image or a card still, which
+     * the embedding page shows where it would show a broken image or the
+     * error object's text */
 
-    if (rc == NGX_HTTP_NOT_FOUND && a->q.kind == ONESTOP_ANSWER_WIDGET
-        && a->q.widget.badge)
-    {
-        return ngx_http_onestop_badge_unknown(r, &a->q.widget, a->q.today);
+    if (rc == NGX_HTTP_NOT_FOUND && a->q.kind == ONESTOP_ANSWER_WIDGET) {
+        return ngx_http_onestop_widget_unknown(r, &a->q.widget, a->q.today);
     }
 
     /* public data: a browser application may read the errors too */
@@ -546,21 +545,25 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 }
 
 
-/* the badge of an agency the catalog does not hold: a 404 that is still
- * an SVG image (a grey "không có"), not the error object, which an <img>
- * of the embedding page would show as a broken image */
+/* the badge or card of an agency the catalog does not hold: a 404 that is
+ * still an SVG image or a card that may be framed (a grey "không có"), not
+ * the error object, which an <img> of the embedding page would show as a
+ * broken image and its <iframe> as raw text */
 
 ngx_int_t
-ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
+ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
     const onestop_widget_t *w, onestop_day_t today)
 {
     ngx_int_t         rc;
+    ngx_str_t        *tpl;
     onestop_buf_t     b;
     onestop_widget_t  u;
 
+    tpl = w->badge ? &ngx_http_onestop_html_badge_svg
+                   : &ngx_http_onestop_html_widget_html;
     u = *w;
-    u.tpl = (char *) ngx_http_onestop_html_badge_svg.data;
-    u.tpl_len = ngx_http_onestop_html_badge_svg.len;
+    u.tpl = (char *) tpl->data;
+    u.tpl_len = tpl->len;
     u.today = today;
 
     ngx_memzero(&b, sizeof(onestop_buf_t));
@@ -568,6 +571,7 @@ ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
     if (ngx_http_onestop_cors(r) != NGX_OK
         || ngx_http_onestop_add_header(r, "Cache-Control",
                                        (u_char *) "no-store", 8) != NGX_OK
+        || (!w->badge && ngx_http_onestop_frame_policy(r) != NGX_OK)
         || onestop_widget_unknown(&u, &b) != 0)
     {
         onestop_buf_free(&b);
@@ -577,7 +581,9 @@ ngx_http_onestop_badge_unknown(ngx_http_request_t *r,
     ngx_http_discard_request_body(r);
 
     rc = ngx_http_onestop_send_buf(r, NGX_HTTP_NOT_FOUND,
-                                   &ngx_http_onestop_svg_type, &b);
+                                   w->badge ? &ngx_http_onestop_svg_type
+                                            : &ngx_http_onestop_framed_type,
+                                   &b);
     return rc;
 }
 

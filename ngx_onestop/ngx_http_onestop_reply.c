@@ -933,3 +933,26 @@ ngx_http_onestop_fill(ngx_conf_t *cf, ngx_str_t *province,
 
     return out->data != NULL ? NGX_OK : NGX_ERROR;
 }
+
+
+/* who may frame a widget's card: onestop_widget_frame_ancestors's
+ * sources, as a Content-Security-Policy */
+
+ngx_int_t
+ngx_http_onestop_frame_policy(ngx_http_request_t *r)
+{
+    u_char                       *p;
+    ngx_http_onestop_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
+
+    p = ngx_pnalloc(r->pool, sizeof("frame-ancestors ")
+                             + olcf->frame_ancestors.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_onestop_add_header(r, "Content-Security-Policy", p,
+               ngx_sprintf(p, "frame-ancestors %V", &olcf->frame_ancestors)
+               - p);
+}

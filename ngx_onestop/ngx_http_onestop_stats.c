@@ -68,13 +68,11 @@ ngx_http_onestop_catalog_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_onestop_widget_handler(ngx_http_request_t *r)
 {
-    u_char                        *p;
     ngx_int_t                      rc;
     ngx_str_t                      id, key, body, *tpl;
     onestop_str_t                  agency, ext;
     onestop_widget_t              *w;
     ngx_http_onestop_answer_t      a;
-    ngx_http_onestop_loc_conf_t   *olcf;
 
     if (ngx_http_onestop_public_begin(r, &a, 0, &rc) != NGX_OK) {
         return rc;
@@ -89,15 +87,19 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
     /* {agency}.svg or {agency}.html */
 
     if (onestop_args_widget((char *) id.data, id.len, &agency, &ext) != 0) {
-        /* a badge of no agency there can be: an image, as an unknown
-         * agency's */
+        /* a badge or card of no agency there can be: an image or a
+         * card, as an unknown agency's */
 
-        if (id.len >= 4
-            && ngx_strncmp(id.data + id.len - 4, ".svg", 4) == 0)
+        if ((id.len >= 4
+             && ngx_strncmp(id.data + id.len - 4, ".svg", 4) == 0)
+            || (id.len >= 5
+                && ngx_strncmp(id.data + id.len - 5, ".html", 5) == 0))
         {
             ngx_memzero(&a.q.widget, sizeof(onestop_widget_t));
-            return ngx_http_onestop_badge_unknown(r, &a.q.widget,
-                                                  a.q.today);
+            a.q.widget.badge = (id.data[id.len - 4] == '.');
+            a.q.widget.province = (char *) a.omcf->province.data;
+            return ngx_http_onestop_widget_unknown(r, &a.q.widget,
+                                                   a.q.today);
         }
 
         /* public data: its errors carry CORS, as an unknown agency's */
@@ -139,21 +141,8 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ext.len == 4) {
-        olcf = ngx_http_get_module_loc_conf(r, ngx_http_onestop_module);
-
-        p = ngx_pnalloc(r->pool, sizeof("frame-ancestors ")
-                                 + olcf->frame_ancestors.len);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (ngx_http_onestop_add_header(r, "Content-Security-Policy", p,
-                ngx_sprintf(p, "frame-ancestors %V", &olcf->frame_ancestors)
-                - p) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (ext.len == 4 && ngx_http_onestop_frame_policy(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_onestop_send(r, NGX_HTTP_OK,

@@ -161,10 +161,32 @@ for my $path ('/widget/province.svg', '/widget/000.99.99.H36.svg') {
     like($svg, qr/^<svg[^>]* viewBox="0 0 $w $h"/, "... a viewBox of them");
 }
 
-# the card of an unknown agency and a widget of no kind: the error object
-for my $path ('/widget/000.99.99.H36.html', '/widget/x.png') {
+# the card of an unknown agency (or of no agency there can be): a 404
+# that is still a card the embedding page may frame, not the error
+# object's text in its <iframe>
+for my $path ('/widget/000.99.99.H36.html', '/widget/a%20b.html') {
     my $r = req('GET', $path);
     is($r->{status}, 404, "$path: 404");
+    is($r->{headers}{'content-type'}, 'text/html; charset=utf-8',
+        '... a page');
+    my $html = $r->{content};                # bytes, as this file's text
+    like($html, qr{^<!DOCTYPE html><html lang="vi">}, '... in Vietnamese');
+    like($html, qr{<h1>Mã cơ quan không có trong danh mục</h1>},
+        '... saying the agency is not in the catalog');
+    like($html, qr{data-field="on_time_rate">không có<}, '... and no rate');
+    unlike($html, qr/\{\{/, '... every placeholder filled');
+    like($r->{headers}{'content-security-policy'} // '',
+        qr/^frame-ancestors /, '... which the embedding pages may frame');
+    is($r->{headers}{'cache-control'}, 'no-store', '... not kept');
+    is($r->{headers}{'access-control-allow-origin'}, '*', '... CORS');
+    my $head = req('HEAD', $path);
+    is($head->{status}, 404, "HEAD $path: 404");
+    is_deeply(heads($head), heads($r), "... the GET's headers");
+}
+# a widget of no kind: the error object
+{
+    my $r = req('GET', '/widget/x.png');
+    is($r->{status}, 404, '/widget/x.png: 404');
     is(eval { $json->decode($r->{content})->{error}{code} }, 'not_found',
         '... the error object');
 }

@@ -396,6 +396,11 @@ for my $p ('/widget/000.00.99.H36.svg', '/widget/000.00.99.H36.html',
         is($r->{status}, 404, "GET $p: 404");
         like(Encode::decode("UTF-8", $r->{content}), qr{^<svg\b.*không có}s,
             "GET $p: a grey badge");
+    } elsif ($p =~ /\.html\z/) {
+        # a card: a card still, which an <iframe> shows
+        is($r->{status}, 404, "GET $p: 404");
+        like(Encode::decode("UTF-8", $r->{content}),
+            qr{^<!DOCTYPE html>.*không có}s, "GET $p: a grey card");
     } else {
         error_ok($r, 404, "GET $p");
     }
