@@ -53,6 +53,9 @@ for my $p ([dashboard => $dash], [lookup => $lookup], [questions => $hoidap]) {
     unlike($p->[1], qr/Quy chế/, "$p->[0]: the rules are not called a Quy chế");
 }
 like($dash, qr/\(Điều 14 Quy định\)/, 'the dashboard: the rates by Điều 14 of the Quy định');
+# the on-time rate's note says what its denominator leaves out (rules.md 6)
+like($dash, qr/không quy định thời hạn giải quyết[^<]*không tính vào tỷ lệ này/,
+    'the dashboard: dossiers without a deadline are not in the on-time rate');
 
 # Long An named, without its act: Long An's
 conf(qq{onestop_province "Tỉnh Long An";\n});
