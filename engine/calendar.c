@@ -448,6 +448,51 @@ onestop_calendar_years(const onestop_calendar_t *cal, int *first, int *last)
 }
 
 
+int
+onestop_calendar_has_year(const onestop_calendar_t *cal, int year)
+{
+    int       y;
+    size_t    i;
+    unsigned  m, d;
+
+    if (cal == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < cal->n; i++) {
+        onestop_civil_from_days(cal->days[i].day, &y, &m, &d);
+
+        if (y == year) {
+            return 1;
+        }
+
+        if (y > year) {
+            break;              /* sorted */
+        }
+    }
+
+    return 0;
+}
+
+
+int
+onestop_calendar_missing_year(const onestop_calendar_t *cal,
+    onestop_day_t today)
+{
+    int       y, ahead;
+    unsigned  m, d;
+
+    onestop_civil_from_days(today, &y, &m, &d);
+    onestop_civil_from_days(today + ONESTOP_CALENDAR_AHEAD, &ahead, &m, &d);
+
+    if (!onestop_calendar_has_year(cal, y)) {
+        return y;
+    }
+
+    return onestop_calendar_has_year(cal, ahead) ? 0 : ahead;
+}
+
+
 onestop_day_t
 onestop_calendar_add(const onestop_calendar_t *cal, onestop_day_t day,
     unsigned n)

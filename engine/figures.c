@@ -137,14 +137,14 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     int                        y, province;
     char                       label[64], value[32], num[6][24];
     char                       date[16], lower[256];
-    size_t                     lw, vw, nv;
+    size_t                     lw, vw, ow, nv;
     unsigned                   m, d;
     int64_t                    resolved, in_time;
     uint32_t                   id;
     onestop_buf_t              t;
     onestop_query_t            q;
     figures_totals_t           tot;
-    onestop_html_var_t         v[16];
+    onestop_html_var_t         v[17];
     const onestop_catalog_t   *cat;
     const onestop_str_t       *name;
     onestop_str_t              pname;
@@ -231,6 +231,8 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     onestop_format_integer(&t, resolved + tot.c.resolved_no_deadline);
     vw = t.len;
     onestop_format_integer(&t, tot.c.pending_overdue);
+    ow = t.len;
+    onestop_format_integer(&t, in_time);     /* Điều 11.2.c: on time */
 
     if (t.failed) {
         onestop_buf_free(&t);
@@ -239,7 +241,8 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 
     figures_var("received", t.data, lw, 1);
     figures_var("resolved", t.data + lw, vw - lw, 1);
-    figures_var("overdue", t.data + vw, t.len - vw, 1);
+    figures_var("overdue", t.data + vw, ow - vw, 1);
+    figures_var("in_time", t.data + ow, t.len - ow, 1);
 
     onestop_html_fill(out, w->tpl, w->tpl_len, v, nv);
     onestop_buf_free(&t);
@@ -292,6 +295,7 @@ onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
                              w->province != NULL ? w->province : "");
     figures_var("received", none, sizeof(none) - 1, 1);
     figures_var("resolved", none, sizeof(none) - 1, 1);
+    figures_var("in_time", none, sizeof(none) - 1, 1);
     figures_var("overdue", none, sizeof(none) - 1, 1);
     figures_var("today", date, strlen(date), 1);
     figures_var("province_lc", lower, strlen(lower), 0);

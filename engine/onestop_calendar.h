@@ -75,6 +75,24 @@ void onestop_calendar_years(const onestop_calendar_t *cal, int *first,
     int *last);
 
 /*
+ * 1 when the file names a date of `year` (every year has a holiday, so a
+ * year it names none of is one it knows nothing of: its holidays would
+ * count as working days), 0 otherwise or without a calendar.
+ */
+int onestop_calendar_has_year(const onestop_calendar_t *cal, int year);
+
+/*
+ * The first year, of today's and that of the day ONESTOP_CALENDAR_AHEAD
+ * days later, that a calendar file names no date of, or 0: a due date
+ * computed today (15 working days, Điều 13.3.b, and Tết's days off) or a
+ * received moment (Điều 9.1) can fall that far ahead.
+ */
+#define ONESTOP_CALENDAR_AHEAD  45
+
+int onestop_calendar_missing_year(const onestop_calendar_t *cal,
+    onestop_day_t today);
+
+/*
  * The n-th working day after `day` (n >= 1; n == 0: `day` itself).  A
  * period "within N working days from receipt" ends on
  * onestop_calendar_add(cal, received_day, N): the day of receipt does not

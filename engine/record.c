@@ -159,7 +159,7 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
     onestop_day_t today, const char **why)
 {
     onestop_day_t        d[ONESTOP_T_COUNT], sub;
-    int                  i;
+    int                  i, closed;
     const onestop_ts_t  *t;
 
     t = r->t;
@@ -269,6 +269,34 @@ onestop_record_check(const onestop_record_t *r, int32_t offset,
 
         if (d[ONESTOP_T_APOLOGY_NEW_DUE] <= d[ONESTOP_T_DUE]) {
             *why = "apology new_due_at is not after due_at";
+            return -1;
+        }
+
+        /* a letter apologises for a dossier the agency holds (Điều 11.3,
+         * Nghị định 61/2018: issued before the due date, at the latest,
+         * for one that will be late): never before it was received, nor
+         * after it was resolved or withdrawn by its due date, when it
+         * was never late; one issued after a late resolution is still a
+         * late letter, and kept */
+
+        if (d[ONESTOP_T_APOLOGY_ISSUED] < d[ONESTOP_T_RECEIVED]) {
+            *why = "apology issued_at is before received_at";
+            return -1;
+        }
+
+        closed = t[ONESTOP_T_RESOLVED].set ? ONESTOP_T_RESOLVED
+                 : t[ONESTOP_T_WITHDRAWN].set ? ONESTOP_T_WITHDRAWN : -1;
+
+        if (closed >= 0 && d[closed] <= d[ONESTOP_T_DUE]
+            && d[ONESTOP_T_APOLOGY_ISSUED] > d[closed])
+        {
+            *why = closed == ONESTOP_T_RESOLVED
+                   ? "apology issued_at is after resolved_at, which was "
+                     "not late: no letter for a dossier resolved by its "
+                     "due date"
+                   : "apology issued_at is after withdrawn_at, which was "
+                     "not late: no letter for a dossier withdrawn by its "
+                     "due date";
             return -1;
         }
     }

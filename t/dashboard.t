@@ -267,7 +267,9 @@ sub check_view ($path, $q, $chart, %opt) {
         my $g = $api{$id} or next;
         my @f = fields($row{$id});
         my %has = map { $_->[0] => 1 } @f;
-        for my $m (qw(top_agency_name received resolved on_time_rate
+        # Điều 11.2.b: received, resolved and resolved on time (early and
+        # on time, DOMAIN) of each department and district
+        for my $m (qw(top_agency_name received resolved resolved_in_time on_time_rate
                       pending_overdue)) {
             next if $has{$m};
             $bad++;
@@ -360,8 +362,8 @@ sub check_view ($path, $q, $chart, %opt) {
     # sorting
     my $ths = part($table, '<thead', '</thead>');
     my @heads = $ths =~ /<th(\s[^>]*)>/g;
-    is(scalar(grep { /scope="col"/ } @heads), 5, "$path: 5 column headers");
-    is(() = $ths =~ /<button type="button"/g, 5,
+    is(scalar(grep { /scope="col"/ } @heads), 6, "$path: 6 column headers");
+    is(() = $ths =~ /<button type="button"/g, 6,
         "$path: each header is a sort button");
     my @sorted = grep { /aria-sort=/ } @heads;
     if (my $s = $opt{sort}) {
@@ -502,7 +504,8 @@ check_view('/?period=month&sort=on_time_rate-asc', {period => 'month'},
 
 # a custom range
 my $range = {from => '2023-02-15', to => '2023-07-10'};
-$dom = check_view('/?from=2023-02-15&to=2023-07-10', $range, $range);
+$dom = check_view('/?from=2023-02-15&to=2023-07-10&sort=resolved_in_time-desc',
+    $range, $range, sort => ['resolved_in_time', 'desc']);
 like(part($dom, '<input type="date" id="tu-ngay"', '>'), qr/min="\d{4}-\d\d-\d\d"/,
     'the date inputs know the first day with data');
 

@@ -40,14 +40,22 @@ sub conf ($http) {
 conf('');
 ok($t->start, 'nginx starts') or BAIL_OUT($t->error_log);
 my ($dash, $lookup, $hoidap) = pages();
-like($dash, qr/Công khai theo Điều 11 Quy chế ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019 của UBND tỉnh Long An/,
+like($dash, qr/Công khai theo Điều 11 Quy định ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019 của UBND tỉnh Long An/,
     'the dashboard: Long An and its decision');
 like($dash, qr/<title>Thống kê giải quyết hồ sơ thủ tục hành chính – tỉnh Long An<\/title>/,
     'its title');
 like($lookup, qr/ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019 của UBND tỉnh Long An\./,
     "the pages' footer");
-like($hoidap, qr/\(Điều 13 Quy chế ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019\)/,
+like($hoidap, qr/\(Điều 13 Quy định ban hành kèm theo Quyết định số 30\/2019\/QĐ-UBND ngày 09\/7\/2019\)/,
     "the questions' page");
+# Decision 30/2019 issues a "Quy định" (its Điều 1), not a "Quy chế"
+for my $p ([dashboard => $dash], [lookup => $lookup], [questions => $hoidap]) {
+    unlike($p->[1], qr/Quy chế/, "$p->[0]: the rules are not called a Quy chế");
+}
+like($dash, qr/\(Điều 14 Quy định\)/, 'the dashboard: the rates by Điều 14 of the Quy định');
+# the on-time rate's note says what its denominator leaves out (rules.md 6)
+like($dash, qr/không quy định thời hạn giải quyết[^<]*không tính vào tỷ lệ này/,
+    'the dashboard: dossiers without a deadline are not in the on-time rate');
 
 # Long An named, without its act: Long An's
 conf(qq{onestop_province "Tỉnh Long An";\n});
@@ -64,7 +72,7 @@ for my $p ([dashboard => 0], [lookup => 1], [questions => 2]) {
         if $p->[0] ne 'questions';
     unlike($page, qr/Long An|30\/2019/, "$p->[0]: neither Long An nor its decision");
 }
-like((pages())[0], qr/Công khai theo Điều 11 Quy chế ban hành kèm theo quyết định của UBND tỉnh Kiến Tường/,
+like((pages())[0], qr/Công khai theo Điều 11 Quy định ban hành kèm theo quyết định của UBND tỉnh Kiến Tường/,
     'the dashboard: a decision of its committee');
 
 # and with it
@@ -76,7 +84,7 @@ like($dash, qr/kèm theo Quyết định số 12\/2020\/QĐ-UBND ngày 01\/3\/20
     'the dashboard cites it');
 like($lookup, qr/kèm theo Quyết định số 12\/2020\/QĐ-UBND ngày 01\/3\/2020 của UBND tỉnh Kiến Tường\./,
     'the footer too');
-like($hoidap, qr/\(Điều 13 Quy chế ban hành kèm theo Quyết định số 12\/2020\/QĐ-UBND ngày 01\/3\/2020\)/,
+like($hoidap, qr/\(Điều 13 Quy định ban hành kèm theo Quyết định số 12\/2020\/QĐ-UBND ngày 01\/3\/2020\)/,
     "and the questions' page");
 
 $t->check_log;

@@ -72,7 +72,7 @@ sub rec ($code, $agency, $proc, $resolved) {
         received_at => '2024-06-03T08:00:00+07:00',
         due_at => '2024-06-10T17:00:00+07:00',
         resolved_at => $resolved,
-        apology => {issued_at => '2024-06-08', new_due_at => '2024-06-12'}};
+        apology => {issued_at => '2024-06-04', new_due_at => '2024-06-12'}};
 }
 
 my @recs = (

@@ -268,6 +268,10 @@ sub set_dates($rec, $R, $D, $outcome) {
     }
     if (rand() < 0.12 && $room >= 0 && defined $rec->{due_at}) {
         my $I = $R + int(rand($room + 1));
+        # never after a dossier closed by its due date (rules.md 2)
+        my $C = local_day($rec->{resolved_at} // $rec->{withdrawn_at});
+        $I = $R + int(rand($C - $R + 1))
+            if defined $C && $C <= local_day($rec->{due_at}) && $I > $C;
         $rec->{apology} = { issued_at => ts($I),
             new_due_at => ymd($D + 1 + int(rand(14))) };
         $rec->{apology}{reason} = 'Hồ sơ cần xác minh thêm' if rand() < 0.5;

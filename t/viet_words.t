@@ -222,7 +222,9 @@ for my $path ('/hoi-dap', '/tra-cuu', "/tra-cuu?code=$code",
     $foot =~ s/\s+/ /g;
     unlike($foot, qr/Tra cứu theo Điều 15/, "$path: the footer names no "
         . 'article of lookups');
-    ok(index($foot, 'Quy chế hoạt động của Cổng Dịch vụ công và Hệ thống '
+    # the act's own title: "Quy định hoạt động …" (Decision 30/2019,
+    # Điều 1), not a "Quy chế", which is another kind of act
+    ok(index($foot, 'Quy định hoạt động của Cổng Dịch vụ công và Hệ thống '
         . 'thông tin một cửa điện tử, ban hành kèm theo Quyết định số '
         . '30/2019/QĐ-UBND') >= 0, "$path: the regulation, by its name")
         or diag($foot);

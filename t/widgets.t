@@ -3,8 +3,8 @@
 # Embeddable widgets (SPEC section 7): the badge /widget/AGENCY.svg (this
 # year's on-time rate, shields.io style: well-formed SVG, role="img",
 # aria-label, <title>, width from the text) and the card
-# /widget/AGENCY.html (received, resolved, on-time rate, overdue in
-# progress), each equal to /api/v1/stats?period=year&under=AGENCY and to a
+# /widget/AGENCY.html (received, resolved, resolved early and on time,
+# on-time rate, overdue in progress), each equal to /api/v1/stats?period=year&under=AGENCY and to a
 # count by hand; CSP frame-ancestors from onestop_widget_frame_ancestors
 # and never X-Frame-Options; public caching, ETag and 304; CORS; 404.
 
@@ -313,6 +313,10 @@ for my $ag (sort keys %hand) {
         "$ag.html: resolved $api->{resolved}");
     is($field{pending_overdue}, $api->{pending_overdue},
         "$ag.html: overdue in progress $api->{pending_overdue}");
+    # Điều 11.2.c: an agency's site publishes resolved, resolved on time
+    # (early and on time) and the on-time rate
+    is($field{resolved_in_time}, $api->{resolved_in_time},
+        "$ag.html: resolved early and on time $api->{resolved_in_time}");
     my $want = percent($api->{on_time_rate});
     if (defined $want) {
         is($field{on_time_rate}, $want, "$ag.html: on-time rate $want");

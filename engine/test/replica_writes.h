@@ -34,7 +34,7 @@ static int
 record_json(char *buf, size_t size, unsigned c, unsigned version,
     int *closed)
 {
-    int        n, rm, rd, dd, res, ret, apo;
+    int        n, rm, rd, dd, res, ret, apo, rs;
     unsigned   na, np;
 
     na = new_catalog ? 8 : 7;
@@ -64,10 +64,15 @@ record_json(char *buf, size_t size, unsigned c, unsigned version,
 
     if (res < 6) {
         /* resolved in the month after received: early, on time or late */
+        rs = 1 + (int) rnd(28);
         n += snprintf(buf + n, size - n,
                       ", \"resolved_at\": \"2024-%02d-%02dT15:00:00+07:00\"",
-                      rm + 1, 1 + (int) rnd(28));
+                      rm + 1, rs);
         *closed = 1;
+
+        /* a letter issued on the due date: not for a dossier resolved
+         * before it, or withdrawn (which happens the day it was received) */
+        apo = apo && rs >= (rd + dd) % 28 + 1;
 
         if (ret) {
             n += snprintf(buf + n, size - n,
@@ -77,6 +82,7 @@ record_json(char *buf, size_t size, unsigned c, unsigned version,
     } else if (res == 6) {
         n += snprintf(buf + n, size - n,
                       ", \"withdrawn_at\": \"2024-%02d-%02d\"", rm, rd);
+        apo = 0;
     }
 
     if (apo) {

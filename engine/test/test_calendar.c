@@ -58,6 +58,21 @@ main(void)
     ok(first <= 2019 && last == 2027, "it covers 2019 to 2027 (%d-%d)",
        first, last);
 
+    /* the years it knows, and what a start on a given day warns of */
+    ok(onestop_calendar_has_year(cal, 2019), "it names days of 2019");
+    ok(onestop_calendar_has_year(cal, 2027), "and of 2027");
+    ok(!onestop_calendar_has_year(cal, 2028), "none of 2028");
+    ok(!onestop_calendar_has_year(cal, 2017), "none of 2017");
+    ok(!onestop_calendar_has_year(NULL, 2024), "no calendar: no year");
+    is_int(onestop_calendar_missing_year(cal, civil(2026, 12, 8)), 0,
+           "8 December 2026: this year and the next known");
+    is_int(onestop_calendar_missing_year(cal, civil(2027, 11, 16)), 0,
+           "16 November 2027: 45 days ahead is still 2027");
+    is_int(onestop_calendar_missing_year(cal, civil(2027, 11, 17)), 2028,
+           "17 November 2027: 45 days ahead is 2028, unknown");
+    is_int(onestop_calendar_missing_year(cal, civil(2029, 6, 1)), 2029,
+           "a day of 2029: this year unknown");
+
     /* weekends and plain weekdays */
     ok(!onestop_calendar_working(cal, civil(2024, 6, 15)), "a Saturday");
     ok(!onestop_calendar_working(cal, civil(2024, 6, 16)), "a Sunday");

@@ -324,6 +324,47 @@ test_rules(void)
     apology(&r, "2019-07-15", "2019-07-19");
     valid(&r, today, "an apology on a resolved dossier");
 
+    /* a letter for a dossier the agency held and that was, or would be,
+     * late: not before it was received, not after it was closed by its
+     * due date (Điều 11.3) */
+
+    r = rec("2019-07-09", "2019-07-16", NULL, NULL, NULL);
+    apology(&r, "2019-07-08", "2019-07-19");
+    invalid(&r, today, "an apology issued the day before the dossier was "
+            "received");
+    r = rec("2019-07-09T08:00:00+07:00", "2019-07-16", NULL, NULL, NULL);
+    apology(&r, "2019-07-08T17:30:00Z", "2019-07-19");
+    valid(&r, today, "apology 07-08T17:30Z (local 07-09 00:30) before "
+          "received 07-09T08:00+07:00: the same local day");
+    r = rec("2019-07-09T08:00:00+07:00", "2019-07-16", NULL, NULL, NULL);
+    apology(&r, "2019-07-08T16:59:59Z", "2019-07-19");
+    invalid(&r, today, "apology 07-08T16:59:59Z is local 07-08, before "
+            "received");
+    r = rec("2019-07-09", "2019-07-16", "2019-07-10", NULL, NULL);
+    apology(&r, "2019-07-12", "2019-07-19");
+    invalid(&r, today, "an apology issued after an early resolution");
+    r = rec("2019-07-09", "2019-07-16", "2019-07-16", NULL, NULL);
+    apology(&r, "2019-07-17", "2019-07-19");
+    invalid(&r, today, "an apology issued after an on-time resolution");
+    r = rec("2019-07-09", "2019-07-16", "2019-07-16", NULL, NULL);
+    apology(&r, "2019-07-16", "2019-07-19");
+    valid(&r, today, "an apology issued the day of an on-time resolution");
+    r = rec("2019-07-09", "2019-07-16", "2019-07-12", NULL, NULL);
+    apology(&r, "2019-07-11", "2019-07-19");
+    valid(&r, today, "an apology issued before the dossier was resolved "
+          "in time after all");
+    r = rec("2019-07-09", "2019-07-16", "2019-07-18", NULL, NULL);
+    apology(&r, "2019-07-19", "2019-07-20");
+    valid(&r, today, "an apology issued after a late resolution");
+    r = rec("2019-07-09", "2019-07-16", NULL, NULL, "2019-07-10");
+    apology(&r, "2019-07-12", "2019-07-19");
+    invalid(&r, today, "an apology issued after a withdrawal by the due "
+            "date");
+    r = rec("2019-07-09", "2019-07-16", NULL, NULL, "2019-07-18");
+    apology(&r, "2019-07-19", "2019-07-20");
+    valid(&r, today, "an apology issued after a withdrawal past the due "
+          "date");
+
     /* no more than one day in the future: received, resolved, returned,
      * withdrawn and the apology's issue; due and new due may be later */
 
