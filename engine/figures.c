@@ -258,7 +258,7 @@ onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
     char                 label[64], num[6][24], date[16], lower[256];
     size_t               lw, vw, nv;
     unsigned             m, d;
-    onestop_html_var_t   v[16];
+    onestop_html_var_t   v[20];
 
     static const char    value[] = "không có";
     static const char    none[] = "—";

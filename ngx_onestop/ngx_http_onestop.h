@@ -332,6 +332,10 @@ void ngx_http_onestop_evaluate_uri(ngx_conf_t *cf,
     ngx_http_onestop_loc_conf_t *olcf);
 
 /* working days and questions (ngx_http_onestop_feedback.c) */
+/* access.c, once the UTC offset is known: a warning when the calendar
+ * file names no day of this year or of the year 45 days ahead */
+void ngx_http_onestop_calendar_years(ngx_conf_t *cf,
+    ngx_http_onestop_main_conf_t *omcf);
 char *ngx_http_onestop_calendar(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_onestop_office_hours(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -2,8 +2,9 @@
  * Whether nginx's workers can reach the store, why an open failed, and
  * whether the store is one a start would refuse: the judgement is the
  * engine's (onestop_access.h, onestop_probe.h); this file finds nginx's
- * user for it and logs what it says.  Called by
- * ngx_http_onestop_module.c only.
+ * user for it and logs what it says.  And, as checks of a start go,
+ * whether the calendar file runs out (ngx_http_onestop_calendar_years).
+ * Called by ngx_http_onestop_module.c only.
  */
 
 #include <ngx_config.h>
@@ -211,4 +212,25 @@ ngx_http_onestop_store_early(ngx_conf_t *cf, ngx_str_t *store,
     }
 
     return NGX_OK;
+}
+
+
+/* once the utc offset is known: a calendar file without this year, or
+ * the year a due date computed now can reach, whose holidays would count
+ * as working days */
+
+void
+ngx_http_onestop_calendar_years(ngx_conf_t *cf,
+    ngx_http_onestop_main_conf_t *omcf)
+{
+    int  year;
+
+    if (omcf->calendar_file
+        && (year = onestop_calendar_missing_year(omcf->calendar,
+                       onestop_today((int32_t) omcf->utc_offset))) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "onestop_calendar: the file "
+            "names no day of %d: its holidays count as working days "
+            "(Điều 9.1, 13.3) until its lines are added", year);
+    }
 }

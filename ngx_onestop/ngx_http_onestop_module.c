@@ -339,24 +339,13 @@ ngx_http_onestop_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_onestop_main_conf_t  *omcf = conf;
 
-    int  year;
-
     /* 0: the store's own size, or the default for a new store */
     ngx_conf_init_size_value(omcf->map_size, 0);
     ngx_conf_init_value(omcf->utc_offset, ONESTOP_DEFAULT_OFFSET);
     ngx_conf_init_value(omcf->public_max_age, 60);
     ngx_conf_init_uint_value(omcf->metrics_all, 0);
 
-    /* a calendar file without this year, or the year a due date computed
-     * now can reach: its holidays would count as working days */
-    if (omcf->calendar_file
-        && (year = onestop_calendar_missing_year(omcf->calendar,
-                       onestop_today((int32_t) omcf->utc_offset))) != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "onestop_calendar: the file "
-            "names no day of %d: its holidays count as working days "
-            "(Điều 9.1, 13.3) until its lines are added", year);
-    }
+    ngx_http_onestop_calendar_years(cf, omcf);
 
     /* Long An's act by default (the province not named, or named Long
      * An); another province's name without its act: "a decision" of its
