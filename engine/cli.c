@@ -430,7 +430,7 @@ cmd_changes(onestop_store_t *st, int argc, char **argv)
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     memset(&b, 0, sizeof(onestop_buf_t));
@@ -446,8 +446,9 @@ cmd_changes(onestop_store_t *st, int argc, char **argv)
 
     onestop_buf_free(&b);
 
-    return status == 200 ? 0 : fail("%s", status == 500 ? "cannot read the "
-                                          "change log" : res.message);
+    return status == 200 ? 0 : fail("%s%s", status == 500 ? "cannot read "
+                                          "the change log: " : "",
+                                    res.message);
 }
 
 
@@ -464,7 +465,7 @@ cmd_get(onestop_store_t *st, const char *code)
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     rc = onestop_store_get(st, code, strlen(code), &r);
@@ -477,7 +478,8 @@ cmd_get(onestop_store_t *st, const char *code)
 
     if (rc != ONESTOP_OK || cat == NULL) {
         onestop_store_read_end(st);
-        return fail("cannot read dossier \"%s\"", code);
+        return fail("cannot read dossier \"%s\": %s", code,
+                    onestop_store_strerror(st));
     }
 
     memset(&out, 0, sizeof(onestop_buf_t));
@@ -699,14 +701,15 @@ cmd_stats(onestop_store_t *st, int argc, char **argv)
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         onestop_store_read_end(st);
-        return fail("cannot read the catalog");
+        return fail("cannot read the catalog: %s",
+                    onestop_store_strerror(st));
     }
 
     /* a value the API would answer 400: the command line is wrong */
@@ -745,7 +748,7 @@ cmd_verify(onestop_store_t *st)
     onestop_progress_t  p;
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     memset(&report, 0, sizeof(report));

@@ -1,0 +1,109 @@
+#!/usr/bin/perl
+
+# A read that fails says why (issue 12: "read errors logged without a
+# reason").  A damaged dossier record and a damaged entry of the change log
+# are put in the store with mdb_load, as a disk error or a file edited by
+# hand would leave them; the lookup (JSON and the page), the change log
+# and the CLI's get and changes fail with a 500 (or exit 1), and what the
+# sysadmin reads names the dossier or the entry, the store and the reason.
+# Before, nginx's line was "could not read a dossier from store" or
+# "onestop_changes: could not read the change log" (whose row in the
+# operators' guide said "the store's other messages say why": none did),
+# and the CLI said "cannot read dossier" and "cannot read the change log".
+
+use v5.36;
+use utf8;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use JSON::PP;
+use Test::More;
+
+use Onestop::Test;
+
+local $SIG{ALRM} = sub { BAIL_OUT('read_errors.t did not finish') };
+alarm 120;
+
+my $json = JSON::PP->new->utf8->canonical;
+my $code = '000.00.12.H36-240601-0001';
+
+my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
+$t->spew('keys', sha256_hex('read-errors-admin') . " * admin\n");
+$t->write_standard_conf(serve => [qw(lookup lookup_page ingest)],
+    server => "location /api/v1/changes { onestop_changes; }\n");
+ok($t->start, 'nginx starts') or BAIL_OUT('no nginx');
+my %admin = (Authorization => 'Bearer read-errors-admin');
+is($t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
+    body => Onestop::Test::catalog_json())->{status}, 200, 'catalog');
+for my $c ($code, '000.00.12.H36-240601-0002') {
+    is($t->http('POST', '/api/v1/ingest/dossiers', headers => \%admin,
+        body => $json->encode({ code => $c, version => 1,
+            agency => '000.00.12.H36', procedure => '1.001234',
+            channel => 'direct', applicant => { name => 'Nguyễn Thị Hoa' },
+            received_at => '2024-06-01', due_at => '2024-06-20' }))->{status},
+        200, "dossier $c");
+}
+is($t->get("/api/v1/dossiers/$code")->{status}, 200, 'the lookup answers');
+is($t->get('/api/v1/changes?after=0')->{status}, 200,
+    'the change log answers');
+
+# the dossier's record and the change log's second entry damaged: one byte
+# each (LMDB itself is whole; what onestop stored in it is not)
+sub load ($db, $key, $value) {
+    open(my $load, '|-', "mdb_load -T -s $db " . $t->store) or die;
+    print $load "$key\n$value\n";
+    close $load or die "mdb_load: $?";
+}
+load('dossiers', $code, '\\ff');
+load('changelog', '\\00\\00\\00\\00\\00\\00\\00\\02', '\\00');
+
+my $store = $t->store;
+my $log = length $t->error_log;
+
+my $r = $t->get("/api/v1/dossiers/$code");
+is($r->{status}, 500, 'a damaged dossier: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not read dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode: the store is damaged \(restore it from a backup\)/,
+    'the log names the dossier, the store and why');
+$log = length $t->error_log;
+
+$r = $t->get("/tra-cuu?code=$code");
+is($r->{status}, 500, 'the page: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not read dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
+    'the log names the dossier, the store and why');
+$log = length $t->error_log;
+
+$r = $t->get('/api/v1/changes?after=0');
+is($r->{status}, 500, 'a damaged entry of the change log: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*onestop_changes: could not read the change log of store "\Q$store\E": the entry after change 1 is damaged: restore the store from a backup/,
+    'the log names the store, the entry and why');
+unlike($r->{content}, qr/damaged|\Q$store\E/,
+    'the client is not told the store\'s path');
+$log = length $t->error_log;
+
+$r = $t->get('/api/v1/changes?after=0',
+    headers => { Accept => 'text/event-stream' });
+is($r->{status}, 500, 'the stream: 500');
+like(substr($t->error_log, $log),
+    qr/could not read the change log of store "\Q$store\E": the entry after change 1 is damaged/,
+    'the log says why');
+
+unlike($t->error_log, qr/Nguyễn|Hoa/, 'no applicant\'s name in the log');
+
+my ($rc, $out, $err) = $t->cli('get', $code);
+is($rc, 1, 'onestop get: exit 1');
+like($err, qr/cannot read dossier "\Q$code\E": a stored dossier does not decode: the store is damaged/,
+    'and says why');
+
+($rc, $out, $err) = $t->cli('changes', 'after=0');
+is($rc, 1, 'onestop changes: exit 1');
+like($err, qr/cannot read the change log: the entry after change 1 is damaged: restore the store from a backup/,
+    'and says why');
+
+$t->check_log;
+$t->stop;
+
+done_testing;
