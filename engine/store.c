@@ -12,9 +12,11 @@
  *
  * The lowest of the store's files: write.c, outbox.c and catalog_db.c
  * call the helpers here (the meta database, a map another process grew);
- * this file calls none of them, store_check.c only for the rule that
- * keeps it out of another program's environment, and store_ready.c for
- * an open without the write lock.
+ * this file calls none of them: probe.c for the rules an open checks
+ * first (another program's environment, a data.mdb cut short),
+ * store_ready.c for an open without the write lock, the counters'
+ * schema upgrades (counters.c, deltas.c, counters_upgrade.c), and the
+ * frees of what a handle keeps (its catalog, its scratch).
  */
 
 #include <errno.h>
