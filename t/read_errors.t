@@ -10,13 +10,19 @@
 # "onestop_changes: could not read the change log" (whose row in the
 # operators' guide said "the store's other messages say why": none did),
 # and the CLI said "cannot read dossier" and "cannot read the change log".
+# A QR code or a receipt said "could not render a QR code or a receipt"
+# of a read that failed; and the citizen who scanned a good receipt's
+# token was told that the dossier does not exist (404), with nothing in
+# the log, where a read that could not begin answers 500 (t/qr_errlog.t).
 
 use v5.36;
 use utf8;
 
 use lib 't/lib';
 
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(hmac_sha256 sha256_hex);
+use Encode ();
+use MIME::Base64 qw(encode_base64url);
 use JSON::PP;
 use Test::More;
 
@@ -27,10 +33,16 @@ alarm 120;
 
 my $json = JSON::PP->new->utf8->canonical;
 my $code = '000.00.12.H36-240601-0001';
+my $KEY = '3f' . ('a5' x 15) . '0c' . ('5a' x 15);
+my $token = $code . '.' . encode_base64url(substr(
+    hmac_sha256($code, pack('H*', $KEY)), 0, 12));
+my ($mac) = $token =~ /\.(.+)$/;
 
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
 $t->spew('keys', sha256_hex('read-errors-admin') . " * admin\n");
-$t->write_standard_conf(serve => [qw(lookup lookup_page ingest)],
+$t->spew('qr.key', "$KEY\n");
+$t->write_standard_conf(serve => [qw(lookup lookup_page ingest qr receipt
+    resolve)], qr_key => 1,
     server => "location /api/v1/changes { onestop_changes; }\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('no nginx');
 my %admin = (Authorization => 'Bearer read-errors-admin');
@@ -47,6 +59,9 @@ for my $c ($code, '000.00.12.H36-240601-0002') {
 is($t->get("/api/v1/dossiers/$code")->{status}, 200, 'the lookup answers');
 is($t->get('/api/v1/changes?after=0')->{status}, 200,
     'the change log answers');
+is($t->get("/q/$token")->{status}, 200, 'the /q/ page answers');
+is($t->get("/qr/$code.svg", headers => \%admin)->{status}, 200,
+    'the QR code answers');
 
 # the dossier's record and the change log's second entry damaged: one byte
 # each (LMDB itself is whole; what onestop stored in it is not)
@@ -90,6 +105,29 @@ is($r->{status}, 500, 'the stream: 500');
 like(substr($t->error_log, $log),
     qr/could not read the change log of store "\Q$store\E": the entry after change 1 is damaged/,
     'the log says why');
+
+$r = $t->get("/q/$token");
+is($r->{status}, 500, '/q/TOKEN of a damaged dossier: 500, not "no such dossier"');
+unlike(Encode::decode('UTF-8', $r->{content} // ''), qr/Không tìm thấy/,
+    '... the page does not say that the dossier does not exist');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not read dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
+    'the log names the dossier, the store and why');
+unlike($t->error_log, qr/\Q$mac\E/, '... and holds no QR token');
+$log = length $t->error_log;
+
+$r = $t->get("/qr/$code.svg", headers => \%admin);
+is($r->{status}, 500, 'its QR code: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not make the QR code of dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
+    'the log says the read failed, and why');
+$log = length $t->error_log;
+
+$r = $t->get("/receipt/$code", headers => \%admin);
+is($r->{status}, 500, 'its receipt: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not make the receipt of dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
+    'the log says the read failed, and why');
 
 unlike($t->error_log, qr/Nguyễn|Hoa/, 'no applicant\'s name in the log');
 
