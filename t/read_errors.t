@@ -14,6 +14,7 @@
 # of a read that failed; and the citizen who scanned a good receipt's
 # token was told that the dossier does not exist (404), with nothing in
 # the log, where a read that could not begin answers 500 (t/qr_errlog.t).
+# A sync partner's GET /api/v1/ingest/dossiers/CODE logged nothing.
 
 use v5.36;
 use utf8;
@@ -128,6 +129,15 @@ is($r->{status}, 500, 'its receipt: 500');
 like(substr($t->error_log, $log),
     qr/\[error\].*could not make the receipt of dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
     'the log says the read failed, and why');
+
+$log = length $t->error_log;
+
+# a sync partner's read of the record (issue 15) logged nothing at all
+$r = $t->get("/api/v1/ingest/dossiers/$code", headers => \%admin);
+is($r->{status}, 500, 'a sync partner\'s GET of the record: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*could not read dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
+    'the log names the dossier, the store and why');
 
 unlike($t->error_log, qr/Nguyễn|Hoa/, 'no applicant\'s name in the log');
 
