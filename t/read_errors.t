@@ -14,7 +14,8 @@
 # of a read that failed; and the citizen who scanned a good receipt's
 # token was told that the dossier does not exist (404), with nothing in
 # the log, where a read that could not begin answers 500 (t/qr_errlog.t).
-# A sync partner's GET /api/v1/ingest/dossiers/CODE logged nothing.
+# A sync partner's GET /api/v1/ingest/dossiers/CODE and the SMS lookup
+# (onestop_sms) logged nothing.
 
 use v5.36;
 use utf8;
@@ -40,11 +41,13 @@ my $token = $code . '.' . encode_base64url(substr(
 my ($mac) = $token =~ /\.(.+)$/;
 
 my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
-$t->spew('keys', sha256_hex('read-errors-admin') . " * admin\n");
+$t->spew('keys', sha256_hex('read-errors-admin') . " * admin\n"
+    . sha256_hex('read-errors-sms') . " sms gateway\n");
 $t->spew('qr.key', "$KEY\n");
 $t->write_standard_conf(serve => [qw(lookup lookup_page ingest qr receipt
     resolve)], qr_key => 1,
-    server => "location /api/v1/changes { onestop_changes; }\n");
+    server => "location /api/v1/changes { onestop_changes; }\n"
+        . "location = /sms { onestop_sms; }\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('no nginx');
 my %admin = (Authorization => 'Bearer read-errors-admin');
 is($t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
@@ -138,6 +141,17 @@ is($r->{status}, 500, 'a sync partner\'s GET of the record: 500');
 like(substr($t->error_log, $log),
     qr/\[error\].*could not read dossier "\Q$code\E" from store "\Q$store\E": a stored dossier does not decode/,
     'the log names the dossier, the store and why');
+
+$log = length $t->error_log;
+
+# the SMS lookup's 500 logged nothing
+$r = $t->get("/sms?text=TRACUU+$code",
+    headers => { Authorization => 'Bearer read-errors-sms' });
+is($r->{status}, 500, 'an SMS lookup of the damaged dossier: 500');
+like(substr($t->error_log, $log),
+    qr/\[error\].*onestop_sms: store "\Q$store\E": dossier \Q$code\E cannot be read: a stored dossier does not decode/,
+    'the log names the store, the dossier and why');
+unlike($r->{content}, qr/damaged/, 'the gateway is told only that it failed');
 
 unlike($t->error_log, qr/Nguyễn|Hoa/, 'no applicant\'s name in the log');
 
