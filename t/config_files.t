@@ -1,0 +1,54 @@
+#!/usr/bin/perl
+
+# Files the configuration names that cannot be read (issue 12: errors
+# without a reason).  onestop_ingest_keys naming a directory (a slip for
+# /etc/onestop/keys) was read as an empty keys file: nginx started, said
+# nothing, and refused every write with 401.  A file that cannot be read
+# to its end is refused as a whole, with why.  onestop_calendar naming a
+# directory said "could not read calendar" without why.
+
+use v5.36;
+
+use lib 't/lib';
+
+use Digest::SHA qw(sha256_hex);
+use Test::More;
+
+use Onestop::Test;
+
+local $SIG{ALRM} = sub { BAIL_OUT('config_files.t did not finish') };
+alarm 60;
+
+my $t = Onestop::Test->new;
+my $dir = $t->dir . '/etc';
+mkdir $dir or die "$dir: $!";
+
+# the keys file a directory
+$t->write_standard_conf(serve => [qw(ingest)], keys => 0,
+    http => "onestop_ingest_keys $dir;\n");
+my ($rc, $out) = $t->test_conf;
+isnt($rc, 0, 'nginx -t: onestop_ingest_keys naming a directory is refused');
+like($out, qr/\[emerg\].*keys file "\Q$dir\E" is not a small text file/,
+    '... saying so') or diag($out);
+ok(!$t->start, 'nginx does not start with it');
+
+# the calendar a directory
+$t->write_standard_conf(serve => [qw(ingest)], keys => 0,
+    http => "onestop_calendar $dir;\n");
+($rc, $out) = $t->test_conf;
+isnt($rc, 0, 'nginx -t: onestop_calendar naming a directory is refused');
+like($out, qr/\[emerg\].*could not read calendar "\Q$dir\E": Is a directory/,
+    '... saying why') or diag($out);
+
+# a keys file that is a file still works
+$t->spew('keys', sha256_hex('config-files-key') . " * admin\n");
+$t->write_standard_conf(serve => [qw(ingest)]);
+ok($t->start, 'nginx starts with a keys file');
+is($t->http('POST', '/api/v1/ingest/catalog',
+    headers => { Authorization => 'Bearer config-files-key' },
+    body => Onestop::Test::catalog_json())->{status}, 200,
+    'and its key writes');
+$t->check_log;
+$t->stop;
+
+done_testing;
