@@ -485,8 +485,11 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         /* committed even when read-only: the databases' handles opened
          * in it survive only a commit */
 
-        if (mdb_txn_commit(txn) != 0) {
-            snprintf(err, errlen, "could not open store \"%s\"", dir);
+        rc = mdb_txn_commit(txn);
+
+        if (rc != 0) {
+            snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                     mdb_strerror(rc));
             goto failed;
         }
     }
