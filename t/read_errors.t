@@ -15,7 +15,8 @@
 # token was told that the dossier does not exist (404), with nothing in
 # the log, where a read that could not begin answers 500 (t/qr_errlog.t).
 # A sync partner's GET /api/v1/ingest/dossiers/CODE and the SMS lookup
-# (onestop_sms) logged nothing.
+# (onestop_sms) logged nothing; a question that could not be read was
+# "no question has this id" to its sender, with nothing in the log.
 
 use v5.36;
 use utf8;
@@ -47,7 +48,8 @@ $t->spew('qr.key', "$KEY\n");
 $t->write_standard_conf(serve => [qw(lookup lookup_page ingest qr receipt
     resolve)], qr_key => 1,
     server => "location /api/v1/changes { onestop_changes; }\n"
-        . "location = /sms { onestop_sms; }\n");
+        . "location = /sms { onestop_sms; }\n"
+        . "location /api/v1/feedback { onestop_feedback json; }\n");
 ok($t->start, 'nginx starts') or BAIL_OUT('no nginx');
 my %admin = (Authorization => 'Bearer read-errors-admin');
 is($t->http('POST', '/api/v1/ingest/catalog', headers => \%admin,
@@ -64,6 +66,15 @@ is($t->get("/api/v1/dossiers/$code")->{status}, 200, 'the lookup answers');
 is($t->get('/api/v1/changes?after=0')->{status}, 200,
     'the change log answers');
 is($t->get("/q/$token")->{status}, 200, 'the /q/ page answers');
+my $q = $t->http('POST', '/api/v1/feedback',
+    headers => { 'Content-Type' => 'application/json' },
+    body => $json->encode({ kind => 'question', agency => '000.00.12.H36',
+        subject => 'Thời hạn', text => 'Mất bao lâu?',
+        name => 'Nguyễn Thị Hoa', contact => '0912 345 678' }));
+is($q->{status}, 201, 'a question') or diag($q->{content});
+my $qtoken = eval { $json->decode($q->{content})->{token} } // '';
+is($t->get("/api/v1/feedback/1?token=$qtoken")->{status}, 200,
+    'its sender reads it');
 is($t->get("/qr/$code.svg", headers => \%admin)->{status}, 200,
     'the QR code answers');
 
@@ -75,6 +86,7 @@ sub load ($db, $key, $value) {
     close $load or die "mdb_load: $?";
 }
 load('dossiers', $code, '\\ff');
+load('feedback', '\\00\\00\\00\\00\\00\\00\\00\\01', '\\ff');
 load('changelog', '\\00\\00\\00\\00\\00\\00\\00\\02', '\\00');
 
 my $store = $t->store;
@@ -152,6 +164,17 @@ like(substr($t->error_log, $log),
     qr/\[error\].*onestop_sms: store "\Q$store\E": dossier \Q$code\E cannot be read: a stored dossier does not decode/,
     'the log names the store, the dossier and why');
 unlike($r->{content}, qr/damaged/, 'the gateway is told only that it failed');
+
+$log = length $t->error_log;
+
+# a question that could not be read was "no question has this id" to its
+# sender, and nothing in the log
+$r = $t->get("/api/v1/feedback/1?token=$qtoken");
+is($r->{status}, 500, 'a damaged question: 500, not 404');
+like(substr($t->error_log, $log),
+    qr/\[error\].*onestop_feedback: could not read question 1 from store "\Q$store\E": a stored question does not decode: the store is damaged/,
+    'the log names the question, the store and why');
+unlike($t->error_log, qr/\Q$qtoken\E/, '... and holds no sender\'s token');
 
 unlike($t->error_log, qr/Nguyễn|Hoa/, 'no applicant\'s name in the log');
 
