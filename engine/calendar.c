@@ -314,7 +314,8 @@ onestop_calendar_load(const char *file, char *err, size_t errlen)
     }
 
     if (ferror(f)) {
-        snprintf(err, errlen, "could not read calendar \"%s\"", file);
+        snprintf(err, errlen, "could not read calendar \"%s\": %s", file,
+                 strerror(errno));
         free(text);
         fclose(f);
         return NULL;

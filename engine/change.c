@@ -10,7 +10,9 @@
  * stores hold the same bytes.  The new record's contribution is taken
  * from its binary form, the bytes both sides store.
  *
- * Calls outbox.c (the entry), the counter deltas and the record codec.
+ * Calls outbox.c (the entry), the counter deltas, the record codec,
+ * history.c (every apology letter of a record, for the index) and
+ * published.c (the note of a change to a frozen month).
  */
 
 #include <errno.h>

@@ -526,6 +526,8 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
     res->next = after;
 
     if (!st->reading) {
+        snprintf(res->message, sizeof(res->message),
+                 "the store is not being read");
         return 500;
     }
 
@@ -535,10 +537,15 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
         return 404;
     }
 
-    if (onestop_meta_get_u64(st->rtxn, st->meta, ONESTOP_META_OUTBOX_SEQ,
-                             &res->seq) != 0
-        || mdb_cursor_open(st->rtxn, st->changelog, &cur) != 0)
-    {
+    rc = onestop_meta_get_u64(st->rtxn, st->meta, ONESTOP_META_OUTBOX_SEQ,
+                              &res->seq);
+
+    if (rc == 0) {
+        rc = mdb_cursor_open(st->rtxn, st->changelog, &cur);
+    }
+
+    if (rc != 0) {
+        snprintf(res->message, sizeof(res->message), "%s", mdb_strerror(rc));
         return 500;
     }
 
@@ -586,8 +593,11 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
         if (k.mv_size != 8 || v.mv_size < CL_HEAD) {
-            rc = MDB_CORRUPTED;
-            break;
+            mdb_cursor_close(cur);
+            snprintf(res->message, sizeof(res->message),
+                     "the entry after change %llu is damaged: restore the "
+                     "store from a backup", (unsigned long long) (expect - 1));
+            return 500;
         }
 
         seq = get_be64(k.mv_data);
@@ -617,6 +627,7 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
+        snprintf(res->message, sizeof(res->message), "%s", mdb_strerror(rc));
         return 500;
     }
 
@@ -640,5 +651,10 @@ onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
         onestop_buf_add(out, "}", 1);
     }
 
-    return out->failed ? 500 : 200;
+    if (out->failed) {
+        snprintf(res->message, sizeof(res->message), "out of memory");
+        return 500;
+    }
+
+    return 200;
 }

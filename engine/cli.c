@@ -406,7 +406,7 @@ cmd_get(onestop_store_t *st, const char *code)
     }
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     rc = onestop_store_get(st, code, strlen(code), &r);
@@ -419,7 +419,8 @@ cmd_get(onestop_store_t *st, const char *code)
 
     if (rc != ONESTOP_OK || cat == NULL) {
         onestop_store_read_end(st);
-        return fail("cannot read dossier \"%s\"", code);
+        return fail("cannot read dossier \"%s\": %s", code,
+                    onestop_store_strerror(st));
     }
 
     memset(&out, 0, sizeof(onestop_buf_t));
@@ -575,7 +576,7 @@ cmd_verify(onestop_store_t *st)
     onestop_progress_t  p;
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return fail("cannot read the store");
+        return fail("cannot read the store: %s", onestop_store_strerror(st));
     }
 
     memset(&report, 0, sizeof(report));

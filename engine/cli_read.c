@@ -132,14 +132,16 @@ onestop_cli_stats(onestop_store_t *st, onestop_cli_read_t *rd)
     const onestop_catalog_t  *cat;
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return onestop_cli_fail("cannot read the store");
+        return onestop_cli_fail("cannot read the store: %s",
+                                onestop_store_strerror(st));
     }
 
     cat = onestop_store_catalog(st);
 
     if (cat == NULL) {
         onestop_store_read_end(st);
-        return onestop_cli_fail("cannot read the catalog");
+        return onestop_cli_fail("cannot read the catalog: %s",
+                                onestop_store_strerror(st));
     }
 
     /* a value the API would answer 400: the command line is wrong */
@@ -217,7 +219,8 @@ onestop_cli_changes(onestop_store_t *st, onestop_cli_read_t *rd)
     onestop_changes_query_t   *q = &rd->changes;
 
     if (onestop_store_read_begin(st) != ONESTOP_OK) {
-        return onestop_cli_fail("cannot read the store");
+        return onestop_cli_fail("cannot read the store: %s",
+                                onestop_store_strerror(st));
     }
 
     memset(&b, 0, sizeof(onestop_buf_t));
@@ -234,8 +237,8 @@ onestop_cli_changes(onestop_store_t *st, onestop_cli_read_t *rd)
     onestop_buf_free(&b);
 
     if (status != 200) {
-        return onestop_cli_fail("%s", status == 500 ? "cannot read the "
-                                      "change log" : res.message);
+        return onestop_cli_fail("%s%s", status == 500 ? "cannot read the "
+                                        "change log: " : "", res.message);
     }
 
     return 0;

@@ -665,9 +665,10 @@ scope_check(const char *dir, const char *scope)
     if (onestop_store_read_begin(st) != ONESTOP_OK
         || (cat = onestop_store_catalog(st)) == NULL)
     {
+        rc = onestop_cli_fail("cannot read the catalog of store \"%s\": %s",
+                              dir, onestop_store_strerror(st));
         onestop_store_close(st);
-        return onestop_cli_fail("cannot read the catalog of store \"%s\"",
-                                dir);
+        return rc;
     }
 
     rc = 0;

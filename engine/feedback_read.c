@@ -652,15 +652,29 @@ fb_page(const onestop_feedback_get_t *req, const onestop_str_t *q,
 static int
 fb_one(fb_out_t *o, const onestop_feedback_get_t *req, const char **message)
 {
-    int                   view;
+    int                   rc, view;
     uint8_t               hash[32];
     onestop_fb_item_t     it;
     const onestop_arg_t  *token;
 
     *message = "no question has this id, or the token is not its own";
+    rc = req->id ? onestop_fb_get(o->st, o->st->rtxn, req->id, &it)
+                 : MDB_NOTFOUND;
 
-    if (req->id == 0 || onestop_fb_get(o->st, o->st->rtxn, req->id, &it) != 0) {
+    if (rc == MDB_NOTFOUND) {
         return 404;
+    }
+
+    /* a question that cannot be read is not one that does not exist: its
+     * sender is not told so, and the log says why */
+
+    if (rc != 0) {
+        o->st->error = rc == MDB_CORRUPTED
+                       ? "a stored question does not decode: the store is "
+                         "damaged (restore it from a backup)"
+                       : mdb_strerror(rc);
+        *message = "the question could not be read";
+        return 500;
     }
 
     token = onestop_args_find(req->args, req->nargs, "token");
@@ -727,6 +741,11 @@ onestop_feedback_read(onestop_store_t *st, const onestop_feedback_get_t *req,
     o.cat = onestop_store_catalog(st);
 
     if (o.cat == NULL || !st->has_feedback) {
+        if (o.cat != NULL) {
+            st->error = "the store has no questions' databases (open it "
+                        "read-write once)";
+        }
+
         *message = "the store could not be read";
         return 500;
     }
@@ -745,6 +764,7 @@ onestop_feedback_read(onestop_store_t *st, const onestop_feedback_get_t *req,
         o.json = out;
 
         if (o.g == NULL) {
+            st->error = "out of memory";
             return 500;
         }
     }
@@ -763,6 +783,11 @@ onestop_feedback_read(onestop_store_t *st, const onestop_feedback_get_t *req,
              ? fb_agency_list(&o, &f, req->scope, &next)
              : fb_published(&o, &f, q, &next);
         rc = rc == 0 ? 200 : 500;
+
+        if (rc == 500) {
+            st->error = "the questions' index could not be read (an LMDB "
+                        "error, or memory ran out)";
+        }
 
         if (o.g != NULL) {
             yajl_gen_array_close(o.g);

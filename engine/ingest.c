@@ -84,7 +84,9 @@ onestop_api_keys_load(onestop_api_keys_t *k, const char *path, char *err,
         return -1;
     }
 
-    if (fstat(fileno(f), &st) == -1 || st.st_size > KEYS_FILE_MAX) {
+    if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)
+        || st.st_size > KEYS_FILE_MAX)
+    {
         fclose(f);
         snprintf(err, errlen, "keys file \"%s\" is not a small text file",
                  path);
@@ -112,6 +114,17 @@ onestop_api_keys_load(onestop_api_keys_t *k, const char *path, char *err,
     }
 
     len = fread(text, 1, (size_t) st.st_size, f);
+
+    /* a key not read is a client refused: the whole file or nothing */
+
+    if (ferror(f)) {
+        snprintf(err, errlen, "could not read keys file \"%s\": %s", path,
+                 strerror(errno));
+        fclose(f);
+        free(text);
+        return -1;
+    }
+
     fclose(f);
 
     rc = onestop_api_keys_parse(k, text, len, path, err, errlen);

@@ -20,6 +20,7 @@
  * only: not in the nginx module.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,7 +484,8 @@ zalo_token(onestop_notify_chan_t *c, char *err, size_t errlen)
     file = c->conf->zalo.token_file;
 
     if (stat(file, &sb) != 0) {
-        snprintf(err, errlen, "zalo: cannot read the token file");
+        snprintf(err, errlen, "zalo: cannot read the token file \"%s\": %s",
+                 file, strerror(errno));
         return -1;
     }
 
@@ -496,17 +498,26 @@ zalo_token(onestop_notify_chan_t *c, char *err, size_t errlen)
     f = fopen(file, "r");
 
     if (f == NULL || fgets(c->token, sizeof(c->token), f) == NULL) {
+        snprintf(err, errlen, "zalo: cannot read the token file \"%s\": %s",
+                 file, f == NULL || ferror(f) ? strerror(errno)
+                                              : "it is empty");
         if (f) {
             fclose(f);
         }
         c->token[0] = '\0';
-        snprintf(err, errlen, "zalo: cannot read the token file");
         return -1;
     }
 
     fclose(f);
     n = strcspn(c->token, "\r\n");
     c->token[n] = '\0';
+
+    if (n == 0) {
+        snprintf(err, errlen, "zalo: cannot read the token file \"%s\": its "
+                 "first line is empty", file);
+        return -1;
+    }
+
     c->token_mtime = sb.st_mtim;
 
     return 0;

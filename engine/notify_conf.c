@@ -230,6 +230,14 @@ first_line(const char *file, char *dst, size_t size)
 
     if (fgets(dst, (int) size, f) == NULL) {
         dst[0] = '\0';
+
+        if (ferror(f)) {
+            /* a directory, a read error: not an empty password */
+            n = (size_t) errno;
+            fclose(f);
+            errno = (int) n;
+            return -1;
+        }
     }
 
     fclose(f);
@@ -679,6 +687,14 @@ onestop_notify_conf_load(onestop_notify_conf_t *c, const char *file,
         if (why != NULL) {
             goto bad;
         }
+    }
+
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read \"%s\": %s", file,
+                 strerror(errno));
+        fclose(f);
+        onestop_notify_conf_free(c);
+        return -1;
     }
 
     fclose(f);

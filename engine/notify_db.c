@@ -14,7 +14,8 @@
  * and bytes of the error, the recipient, the subject, and u32 length and
  * bytes of the body.
  *
- * Calls store.c (the write and read transactions).
+ * Calls store.c (the write and read transactions), write.c (what a failed
+ * write transaction leaves: onestop_write_failed) and notify_conf.c.
  */
 
 #include <errno.h>

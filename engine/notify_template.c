@@ -126,6 +126,15 @@ read_all(const char *file, char *err, size_t errlen)
     }
 
     n = fread(s, 1, TPL_MAX + 1, f);
+
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read template \"%s\": %s", file,
+                 strerror(errno));
+        fclose(f);
+        free(s);
+        return NULL;
+    }
+
     fclose(f);
 
     if (n > TPL_MAX || !onestop_utf8_valid(s, n)) {

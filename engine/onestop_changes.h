@@ -77,7 +77,8 @@ typedef struct {
  * no longer kept (trimmed past retention, or committed while the log was
  * off) although the store has it, with res->message saying what to do;
  * 404 when this store keeps no change log (onestop_changelog_days 0);
- * 500 when the store could not be read or memory ran out.
+ * 500 when the store could not be read or memory ran out, with
+ * res->message saying why (for the log, not for the client).
  */
 int onestop_changes_read(onestop_store_t *st, uint64_t after, size_t limit,
     int format, onestop_buf_t *out, onestop_changes_result_t *res);

@@ -42,9 +42,11 @@ int onestop_page_lookup(onestop_buf_t *b, onestop_store_t *st,
  * code[0..len) as onestop_token_code gave it): the dossier unmasked and
  * its evaluation form posting to action (empty: evaluations are off),
  * from html/dossier.html ({{record}}, {{evaluation}}): 200.  Without st
- * (a bad token, a read that could not begin), for an unknown code or a
- * failed read: the same 404 from html/dossier_missing.html, which says
- * nothing of the code.  *title is the page's.
+ * (a bad token) and for an unknown code: the same 404 from
+ * html/dossier_missing.html, which says nothing of the code.  A read that
+ * failed: 500, b left empty, the reason in onestop_store_strerror(st) (a
+ * good token's citizen is not told that the dossier does not exist).
+ * *title is the page's.
  */
 int onestop_page_dossier(onestop_buf_t *b, onestop_store_t *st,
     const char *code, size_t len, const char *token, size_t token_len,
@@ -76,12 +78,13 @@ int onestop_qr_request(onestop_qr_request_t *q, int receipt,
 /*
  * The QR code of the dossier's signed link (key signs it under url), or
  * its receipt from html/receipt.html, into out: 200; 404; 403 when scope
- * does not cover the dossier's agency; 500.
+ * does not cover the dossier's agency; 500, with *why saying what failed
+ * for the log (the store's read, with its reason, or the image).
  */
 int onestop_qr_answer(onestop_buf_t *out, onestop_store_t *st,
     const onestop_qr_request_t *q, const onestop_scope_t *scope,
     const onestop_qr_key_t *key, const char *url, size_t url_len,
-    const char *tpl, size_t tpl_len, const char **message);
+    const char *tpl, size_t tpl_len, const char **message, const char **why);
 
 /* what a QR code's or a receipt's error says: 400, 401, 403, 404, 500 */
 const char *onestop_qr_message(int status);

@@ -21,7 +21,9 @@
  * len)) answered into out, on the current read of st: 200 (an answer, or
  * the help text for an unknown code or a text that is not "TRACUU
  * <code>"); 400 when there is no `text` argument or it is given twice
- * (out: the message of a JSON error).
+ * (out: the message of a JSON error); 500 when memory ran out or the
+ * dossier could not be read (out: why, with the store's reason, for the
+ * log).
  */
 int onestop_sms_answer(onestop_store_t *st, const char *args, size_t len,
     onestop_buf_t *out);

@@ -175,7 +175,7 @@ int onestop_published_stats(onestop_store_t *st, onestop_query_t *q,
     onestop_day_t today, onestop_buf_t *out);
 
 /* another program's LMDB environment: its main database names anything
- * but onestop's databases (store_check.c) */
+ * but onestop's databases (probe.c) */
 int onestop_store_foreign(MDB_txn *txn);
 
 /* probe.c: 0 when data.mdb holds every page the environment's last

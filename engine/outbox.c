@@ -16,7 +16,8 @@
  * themselves, so that the log publisher sends each version as it was
  * committed even when a later write has replaced it.
  *
- * Calls store.c (meta) only.
+ * Calls store.c (meta) and changelog.c (each change's entry of the change
+ * log, appended beside its outbox entry and read back with it).
  */
 
 #include <errno.h>

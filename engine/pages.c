@@ -175,6 +175,11 @@ onestop_page_dossier(onestop_buf_t *b, onestop_store_t *st,
 
     rc = st != NULL ? page_read(st, code, len, &rec, &cat) : ONESTOP_ERROR;
 
+    if (st != NULL && rc == ONESTOP_ERROR) {
+        *title = "Lỗi hệ thống";
+        return 500;
+    }
+
     if (rc != ONESTOP_OK) {
 
         /* one answer for a bad token and an unknown code alike */
@@ -294,15 +299,20 @@ int
 onestop_qr_answer(onestop_buf_t *out, onestop_store_t *st,
     const onestop_qr_request_t *q, const onestop_scope_t *scope,
     const onestop_qr_key_t *key, const char *url, size_t url_len,
-    const char *tpl, size_t tpl_len, const char **message)
+    const char *tpl, size_t tpl_len, const char **message, const char **why)
 {
     int                       rc, status;
     onestop_buf_t             link;
     onestop_record_t          rec;
     const onestop_catalog_t  *cat;
 
+    *why = NULL;
     rc = page_read(st, q->code.data, q->code.len, &rec, &cat);
     status = rc == ONESTOP_NOT_FOUND ? 404 : rc != ONESTOP_OK ? 500 : 200;
+
+    if (status == 500) {
+        *why = onestop_store_strerror(st);
+    }
 
     if (status == 200 && !onestop_scope_covers(cat, scope, rec.agency_id)) {
         status = 403;
@@ -315,6 +325,7 @@ onestop_qr_answer(onestop_buf_t *out, onestop_store_t *st,
                               &link) != 0)
     {
         status = 500;
+        *why = "the signed link could not be made";
     }
 
     if (status == 200 && q->format == ONESTOP_QR_RECEIPT) {
@@ -327,11 +338,16 @@ onestop_qr_answer(onestop_buf_t *out, onestop_store_t *st,
              ? onestop_qr_svg(link.data, link.len, q->scale, out)
              : onestop_qr_png(link.data, link.len, q->scale, out);
         status = rc != 0 ? 500 : 200;
+        *why = rc != 0 ? "the QR code could not be drawn" : NULL;
     }
 
     onestop_buf_free(&link);
 
-    status = out->failed ? 500 : status;
+    if (out->failed && status != 500) {
+        status = 500;
+        *why = "out of memory";
+    }
+
     *message = onestop_qr_message(status);
 
     return status;

@@ -17,12 +17,12 @@
  *     notes what its primary noted);
  *   - reading: `as=published` serves the frozen figures with, where
  *     today's differ, both values and the codes that changed them
- *     (onestop_published_stats).  A month due but not yet frozen (no
- *     write since its freeze day) is read from today's counters, which
- *     are then exactly what freezing would write.
+ *     (onestop_published_stats, published_read.c's).  A month due but
+ *     not yet frozen (no write since its freeze day) is read from today's
+ *     counters, which are then exactly what freezing would write.
  *
- * Calls counters.c (blocks, months), contrib.c, query.c, report.c,
- * json.c, date.c, catalog.c and store.c's meta and catalog.
+ * This file freezes and notes.  Calls counters.c (blocks, months),
+ * contrib.c and store.c's meta.
  */
 
 #include <errno.h>

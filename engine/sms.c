@@ -135,7 +135,8 @@ onestop_sms_answer(onestop_store_t *st, const char *args, size_t len,
     }
 
     if (rc == ONESTOP_ERROR) {
-        onestop_buf_adds(out, "the store cannot be read");
+        onestop_buf_printf(out, "dossier %s cannot be read: %s", code,
+                           onestop_store_strerror(st));
         return 500;
     }
 

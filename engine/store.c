@@ -12,9 +12,11 @@
  *
  * The lowest of the store's files: write.c, outbox.c and catalog_db.c
  * call the helpers here (the meta database, a map another process grew);
- * this file calls none of them, store_check.c only for the rule that
- * keeps it out of another program's environment, and store_ready.c for
- * an open without the write lock.
+ * this file calls none of them: probe.c for the rules an open checks
+ * first (another program's environment, a data.mdb cut short),
+ * store_ready.c for an open without the write lock, the counters'
+ * schema upgrades (counters.c, deltas.c, counters_upgrade.c), and the
+ * frees of what a handle keeps (its catalog, its scratch).
  */
 
 #include <errno.h>
@@ -480,8 +482,11 @@ onestop_store_open(onestop_store_t **stp, const char *dir,
         /* committed even when read-only: the databases' handles opened
          * in it survive only a commit */
 
-        if (mdb_txn_commit(txn) != 0) {
-            snprintf(err, errlen, "could not open store \"%s\"", dir);
+        rc = mdb_txn_commit(txn);
+
+        if (rc != 0) {
+            snprintf(err, errlen, "could not open store \"%s\": %s", dir,
+                     mdb_strerror(rc));
             goto failed;
         }
     }

@@ -55,7 +55,7 @@ typedef enum {
 #define NGX_HTTP_ONESTOP_STATUSES  18
 
 
-/* a key of onestop_keys_file: its SHA-256, scope and name (the engine's) */
+/* a key of onestop_ingest_keys: its SHA-256, scope and name (the engine's) */
 typedef onestop_api_key_t  ngx_http_onestop_key_t;
 
 

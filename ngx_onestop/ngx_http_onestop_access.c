@@ -2,9 +2,12 @@
  * Whether nginx's workers can reach the store, why an open failed, and
  * whether the store is one a start would refuse: the judgement is the
  * engine's (onestop_access.h, onestop_probe.h); this file finds nginx's
- * user for it and logs what it says.  And, as checks of a start go,
- * whether the calendar file runs out (ngx_http_onestop_calendar_years).
- * Called by ngx_http_onestop_module.c only.
+ * user for it and logs what it says.  At the end of the http block
+ * (ngx_http_onestop_store_early) it also opens the store read-write once,
+ * not under "nginx -t", which creates, upgrades or grows it, and closes
+ * it; and, as checks of a start go, whether the calendar file runs out
+ * (ngx_http_onestop_calendar_years).  Called by ngx_http_onestop_module.c
+ * only.
  */
 
 #include <ngx_config.h>

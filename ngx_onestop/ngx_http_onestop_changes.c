@@ -218,6 +218,8 @@ static ngx_int_t
 ngx_http_onestop_changes_failed(ngx_http_request_t *r, int status,
     onestop_changes_result_t *res)
 {
+    ngx_http_onestop_main_conf_t  *omcf;
+
     if (status == 410) {
         return ngx_http_onestop_error(r, 410, "gone", res->message);
     }
@@ -227,8 +229,11 @@ ngx_http_onestop_changes_failed(ngx_http_request_t *r, int status,
                                       res->message);
     }
 
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_onestop_module);
+
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "onestop_changes: could not read the change log");
+                  "onestop_changes: could not read the change log of store "
+                  "\"%V\": %s", &omcf->store_path, res->message);
 
     return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                   "internal_error",

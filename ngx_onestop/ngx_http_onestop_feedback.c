@@ -479,6 +479,22 @@ ngx_http_onestop_feedback_handler(ngx_http_request_t *r)
     status = onestop_feedback_read(wk->store, &req, &b, &message);
     onestop_store_read_end(wk->store);
 
+    /* a question's line in the cycle's log: the request's would write the
+     * request line, and with it the sender's token */
+
+    if (status == 500 && req.has_id) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "onestop_feedback: could not read question %uL from "
+                      "store \"%V\": %s", (uint64_t) req.id,
+                      &omcf->store_path, onestop_store_strerror(wk->store));
+
+    } else if (status == 500) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "onestop_feedback: could not read the questions of "
+                      "store \"%V\": %s", &omcf->store_path,
+                      onestop_store_strerror(wk->store));
+    }
+
     if (status != 200) {
         onestop_buf_free(&b);
         return ngx_http_onestop_feedback_error(r, mode, status,

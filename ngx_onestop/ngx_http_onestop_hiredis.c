@@ -8,9 +8,9 @@
  * hiredis has no timers: the connect and reply timeouts are nginx timers.
  * What the log says of the connection, and when to retry, is
  * engine/link.c's.
- * The owner (the publisher) is called only through the pointers it gave:
- * hello() when the handshake is answered, gone() when the connection is
- * over.
+ * The owner (the publisher, or a read node's follower) is called only
+ * through the pointers it gave: hello() when the handshake is answered,
+ * gone() when the connection is over.
  */
 
 #include <ngx_config.h>

@@ -66,6 +66,14 @@ ngx_http_onestop_ingest_read(ngx_http_request_t *r,
                                    code->len);
     onestop_store_read_end(wk->store);
 
+    if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "could not read dossier \"%*s\" from store \"%V\": %s",
+                      code->len, code->data, &omcf->store_path,
+                      b.failed ? "out of memory"
+                               : onestop_store_strerror(wk->store));
+    }
+
     if (status != NGX_HTTP_OK) {
         onestop_buf_free(&b);
         return ngx_http_onestop_error(r, status, onestop_error_code(status),

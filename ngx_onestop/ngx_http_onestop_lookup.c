@@ -93,8 +93,10 @@ ngx_http_onestop_lookup_json(ngx_http_request_t *r,
 
     if (out == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read a dossier from store \"%V\"",
-                      &omcf->store_path);
+                      "could not read dossier \"%V\" from store \"%V\": %s",
+                      code, &omcf->store_path,
+                      rc == ONESTOP_OK ? "out of memory"
+                                       : onestop_store_strerror(wk->store));
         return ngx_http_onestop_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                       "internal_error",
                                       "the dossier could not be read");
@@ -158,8 +160,9 @@ ngx_http_onestop_lookup_html(ngx_http_request_t *r,
 
     if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "could not read a dossier from store \"%V\"",
-                      &omcf->store_path);
+                      "could not read dossier \"%V\" from store \"%V\": %s",
+                      code, &omcf->store_path,
+                      onestop_store_strerror(wk->store));
     }
 
     rc = ngx_http_onestop_page(r, status, "Tra cứu hồ sơ", &b);

@@ -1,9 +1,10 @@
 /*
  * The onestop module: directives, configuration, and the store's life in
- * nginx.  The master only checks the store (creating it for the workers'
- * user, seeing that they can open it, comparing its UTC offset) and
- * closes it again before fork(); each worker opens its own handle in
- * init_process, since an LMDB environment must never cross fork().
+ * nginx.  The master only checks the store and makes it ready (refusing
+ * one a start would refuse, creating, upgrading or growing it, giving it
+ * to the workers' user and seeing that they can open it) and closes it
+ * again before fork(); each worker opens its own handle in init_process,
+ * since an LMDB environment must never cross fork().
  */
 
 #include <ngx_config.h>

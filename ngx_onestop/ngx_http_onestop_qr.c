@@ -110,7 +110,7 @@ ngx_http_onestop_qr_serve(ngx_http_request_t *r, ngx_uint_t receipt)
     int                            status;
     ngx_int_t                      rc;
     ngx_str_t                      id, *type;
-    const char                    *message;
+    const char                    *message, *why;
     onestop_buf_t                  b;
     onestop_qr_request_t           q;
     ngx_http_onestop_key_t        *auth;
@@ -154,12 +154,17 @@ ngx_http_onestop_qr_serve(ngx_http_request_t *r, ngx_uint_t receipt)
                      omcf->qr_keys, (char *) omcf->public_url.data,
                      omcf->public_url.len,
                      (char *) ngx_http_onestop_html_receipt_html.data,
-                     ngx_http_onestop_html_receipt_html.len, &message);
+                     ngx_http_onestop_html_receipt_html.len, &message,
+                     &why);
         onestop_store_read_end(wk->store);
 
         if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "could not render a QR code or a receipt");
+                          receipt ? "could not make the receipt of dossier "
+                                    "\"%*s\" from store \"%V\": %s"
+                                  : "could not make the QR code of dossier "
+                                    "\"%*s\" from store \"%V\": %s",
+                          q.code.len, q.code.data, &omcf->store_path, why);
         }
     }
 
@@ -259,6 +264,18 @@ ngx_http_onestop_resolve_handler(ngx_http_request_t *r)
 
     if (reading) {
         onestop_store_read_end(wk->store);
+    }
+
+    if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+
+        /* the cycle's log, as above: the request's holds the token */
+
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "could not read dossier \"%*s\" from store \"%V\": %s",
+                      code_len, code, &omcf->store_path,
+                      onestop_store_strerror(wk->store));
+        onestop_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rc = ngx_http_onestop_page(r, status, title, &b);

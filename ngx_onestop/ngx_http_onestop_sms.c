@@ -113,8 +113,19 @@ ngx_http_onestop_sms_answer(ngx_http_request_t *r, u_char *args, size_t len)
 
     if (status != NGX_HTTP_OK) {
         onestop_buf_add(&b, "", 1);
+
+        /* why a 500 is the log's: the gateway is told that it failed */
+
+        if (status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "onestop_sms: store \"%V\": %s", &omcf->store_path,
+                          b.data);
+        }
+
         status = ngx_http_onestop_error(r, status, onestop_error_code(status),
-                                        b.data);
+                                        status == NGX_HTTP_INTERNAL_SERVER_ERROR
+                                        ? "the store could not be read"
+                                        : b.data);
         onestop_buf_free(&b);
         return status;
     }

@@ -97,6 +97,7 @@ qr(onestop_store_t *st, int receipt, const char *id, const char *args,
     onestop_buf_t *b, const char **message)
 {
     int                   status;
+    const char           *why;
     onestop_qr_request_t  q;
 
     onestop_buf_free(b);
@@ -111,7 +112,7 @@ qr(onestop_store_t *st, int receipt, const char *id, const char *args,
 
     onestop_store_read_begin(st);
     status = onestop_qr_answer(b, st, &q, scope, key, URL, strlen(URL),
-                               "<p>{{code}} {{qr}}</p>", 22, message);
+                               "<p>{{code}} {{qr}}</p>", 22, message, &why);
     onestop_store_read_end(st);
 
     return status;
