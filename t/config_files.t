@@ -72,8 +72,9 @@ password_file = $dir
 END
 ($rc, $out, $err) = $t->cli('notify', '--config', $t->dir . '/notify.conf');
 is($rc, 1, 'a password_file naming a directory: the notifier does not start');
-like($err, qr/password_file "\Q$dir\E" cannot be read: Is a directory/,
-    '... saying which file and why') or diag($err);
+like($err, qr/password_file "\Q$dir\E" is not a regular file/,
+    '... saying which file and why (a secret\'s file is a regular file, '
+    . 'mode 0600)') or diag($err);
 
 # a template a directory: it read as an empty template
 my $tpl = $t->dir . '/notify-templates';
