@@ -70,6 +70,13 @@ test_conf(void)
     onestop_notify_conf_t  c;
 
     write_file("pw", "s3cret\n");
+    {
+        char  pw[256];
+
+        /* a secret's file is its owner's alone, or refused */
+        snprintf(pw, sizeof(pw), "%s/pw", dir);
+        chmod(pw, 0600);
+    }
     snprintf(path, sizeof(path), "%s/n.conf", dir);
     {
         char  text[2048];
