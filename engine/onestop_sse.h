@@ -31,6 +31,7 @@ typedef struct {
     unsigned            heartbeat;  /* ms of quiet before a comment */
     onestop_buf_t       out;        /* what is to be sent; the caller
                                        empties it once it is taken */
+    char                error[256]; /* why the last read failed */
 } onestop_sse_t;
 
 /*
@@ -56,7 +57,8 @@ int onestop_sse_tick(onestop_sse_t *s, unsigned ms, uint64_t seq);
 /* On the current read: the entries past what was sent, into s->out.  1
  * when the client fell behind the log: a "gone" event was put in s->out
  * instead, the last the stream sends (the same id again gets the 410 at
- * once); else 0. */
+ * once); -1 when the read failed (s->error says why; nothing is sent, the
+ * next tick reads again); else 0. */
 int onestop_sse_read(onestop_sse_t *s, onestop_store_t *st);
 
 /* The tick's end: with nothing to send after a quiet of the heartbeat,

@@ -6,6 +6,7 @@
  * one page at most and never holds back the store's free pages.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "onestop_json.h"
@@ -79,12 +80,13 @@ onestop_sse_read(onestop_sse_t *s, onestop_store_t *st)
 
     if (status == 200) {
         s->after = res.next;
-
-    } else {
-        s->out.len = 0;
+        return 0;
     }
 
-    return 0;
+    s->out.len = 0;
+    snprintf(s->error, sizeof(s->error), "%s", res.message);
+
+    return -1;
 }
 
 

@@ -29,6 +29,7 @@ typedef struct {
     onestop_sse_t               sse;
     ngx_buf_t                   buf;
     ngx_chain_t                 chain;
+    ngx_uint_t                  failing;        /* reads failing: logged */
 } ngx_http_onestop_changes_ctx_t;
 
 
@@ -466,7 +467,19 @@ ngx_http_onestop_changes_tick(ngx_event_t *ev)
         gone = onestop_sse_read(&ctx->sse, wk->store);
         onestop_store_read_end(wk->store);
 
-        if (gone) {
+        /* a read that fails is tried again at the next tick: said once
+         * for each spell of failures, not five times a second */
+
+        if (gone < 0 && !ctx->failing) {
+            ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+                          "onestop_changes: a stream could not read the "
+                          "change log of store \"%V\": %s; it tries again "
+                          "every tick", &omcf->store_path, ctx->sse.error);
+        }
+
+        ctx->failing = (gone < 0);
+
+        if (gone > 0) {
             (void) ngx_http_onestop_changes_send(ctx);
             ngx_http_onestop_changes_end(ctx);
             return;
