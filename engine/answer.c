@@ -4,6 +4,7 @@
  * and its outcome as an HTTP-like status.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "onestop_answer.h"
@@ -19,8 +20,8 @@ answer_failed(onestop_answer_t *a, const char *error, int status)
 }
 
 
-int
-onestop_answer(onestop_store_t *st, onestop_answer_t *a)
+static int
+answer_compute(onestop_store_t *st, onestop_answer_t *a)
 {
     int                       rc;
     onestop_query_t           q;
@@ -70,6 +71,28 @@ onestop_answer(onestop_store_t *st, onestop_answer_t *a)
          : onestop_store_stats(st, &q, a->today, &a->out);
 
     return rc == 0 ? 200 : rc == -1 ? answer_failed(a, q.error, 400) : 500;
+}
+
+
+/* a 500 says why, for the log: memory, or the store's read */
+
+int
+onestop_answer(onestop_store_t *st, onestop_answer_t *a)
+{
+    int          status;
+    const char  *why;
+
+    a->error[0] = '\0';
+    status = answer_compute(st, a);
+
+    if (status == 500 && a->error[0] == '\0') {
+        why = onestop_store_strerror(st);
+        snprintf(a->error, sizeof(a->error), "%s",
+                 a->out.failed ? "out of memory"
+                 : why[0] ? why : "the store could not be read");
+    }
+
+    return status;
 }
 
 

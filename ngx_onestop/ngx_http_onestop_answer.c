@@ -296,8 +296,9 @@ ngx_http_onestop_answer_keep(ngx_http_request_t *r,
 
         if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "could not compute an answer from store \"%V\"",
-                          &omcf->store_path);
+                          "could not compute an answer from store \"%V\": "
+                          "%s", &omcf->store_path,
+                          a->q.error[0] ? a->q.error : "no reason given");
         }
 
         return rc;
