@@ -130,20 +130,71 @@ figures_colour(int64_t in_time, int64_t resolved)
     nv++
 
 
+/* what a badge and a card show besides their counts: the name, the
+ * year's rate and its label, the badge's geometry (its text widths), the
+ * colour, the day and the portal; the text they point to is in f */
+
+typedef struct {
+    char  label[64], num[6][24], date[16], lower[256];
+} figures_frame_t;
+
+
+static size_t
+figures_frame(figures_frame_t *f, onestop_html_var_t *v,
+    const onestop_widget_t *w, const char *name, size_t name_len,
+    const char *value, const char *colour)
+{
+    int       y;
+    size_t    lw, vw, nv;
+    unsigned  m, d;
+
+    onestop_civil_from_days(w->today, &y, &m, &d);
+
+    snprintf(f->label, sizeof(f->label), "đúng hạn %d", y);
+    lw = figures_text_width(f->label) + 10;
+    vw = figures_text_width(value) + 10;
+
+    snprintf(f->num[0], sizeof(f->num[0]), "%d", y);
+    snprintf(f->num[1], sizeof(f->num[1]), "%zu", lw + vw);
+    snprintf(f->num[2], sizeof(f->num[2]), "%zu", lw);
+    snprintf(f->num[3], sizeof(f->num[3]), "%zu", vw);
+    snprintf(f->num[4], sizeof(f->num[4]), "%zu", lw / 2);
+    snprintf(f->num[5], sizeof(f->num[5]), "%zu", lw + vw / 2);
+    snprintf(f->date, sizeof(f->date), "%02u/%02u/%d", d, m, y);
+    onestop_html_lower_first(f->lower, sizeof(f->lower),
+                             w->province != NULL ? w->province : "");
+
+    nv = 0;
+    figures_var("name", name, name_len, 0);
+    figures_var("year", f->num[0], strlen(f->num[0]), 1);
+    figures_var("value", value, strlen(value), 0);
+    figures_var("label", f->label, strlen(f->label), 0);
+    figures_var("width", f->num[1], strlen(f->num[1]), 1);
+    figures_var("lw", f->num[2], strlen(f->num[2]), 1);
+    figures_var("vw", f->num[3], strlen(f->num[3]), 1);
+    figures_var("lx", f->num[4], strlen(f->num[4]), 1);
+    figures_var("vx", f->num[5], strlen(f->num[5]), 1);
+    figures_var("colour", colour, 7, 1);
+    figures_var("today", f->date, strlen(f->date), 1);
+    figures_var("province_lc", f->lower, strlen(f->lower), 0);
+
+    return nv;
+}
+
+
 int
 onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     onestop_buf_t *out, const char **message)
 {
-    int                        y, province;
-    char                       label[64], value[32], num[6][24];
-    char                       date[16], lower[256];
+    int                        province;
+    char                       value[32];
     size_t                     lw, vw, ow, nv;
-    unsigned                   m, d;
     int64_t                    resolved, in_time;
     uint32_t                   id;
     onestop_buf_t              t;
     onestop_query_t            q;
     figures_totals_t           tot;
+    figures_frame_t            f;
     onestop_html_var_t         v[17];
     const onestop_catalog_t   *cat;
     const onestop_str_t       *name;
@@ -189,39 +240,14 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
     resolved = tot.c.resolved_early + tot.c.resolved_on_time
                + tot.c.resolved_late;         /* judged by a deadline */
     in_time = tot.c.resolved_early + tot.c.resolved_on_time;
-    onestop_civil_from_days(w->today, &y, &m, &d);
 
     memset(&t, 0, sizeof(t));
     onestop_format_percent(&t, in_time, resolved);
     snprintf(value, sizeof(value), "%.*s", (int) t.len, t.data ? t.data : "");
     onestop_buf_free(&t);
 
-    snprintf(label, sizeof(label), "đúng hạn %d", y);
-    lw = figures_text_width(label) + 10;
-    vw = figures_text_width(value) + 10;
-
-    snprintf(num[0], sizeof(num[0]), "%d", y);
-    snprintf(num[1], sizeof(num[1]), "%zu", lw + vw);
-    snprintf(num[2], sizeof(num[2]), "%zu", lw);
-    snprintf(num[3], sizeof(num[3]), "%zu", vw);
-    snprintf(num[4], sizeof(num[4]), "%zu", lw / 2);
-    snprintf(num[5], sizeof(num[5]), "%zu", lw + vw / 2);
-    snprintf(date, sizeof(date), "%02u/%02u/%d", d, m, y);
-    onestop_html_lower_first(lower, sizeof(lower), w->province);
-
-    nv = 0;
-    figures_var("name", name->data, name->len, 0);
-    figures_var("year", num[0], strlen(num[0]), 1);
-    figures_var("value", value, strlen(value), 0);
-    figures_var("label", label, strlen(label), 0);
-    figures_var("width", num[1], strlen(num[1]), 1);
-    figures_var("lw", num[2], strlen(num[2]), 1);
-    figures_var("vw", num[3], strlen(num[3]), 1);
-    figures_var("lx", num[4], strlen(num[4]), 1);
-    figures_var("vx", num[5], strlen(num[5]), 1);
-    figures_var("colour", figures_colour(in_time, resolved), 7, 1);
-    figures_var("today", date, strlen(date), 1);
-    figures_var("province_lc", lower, strlen(lower), 0);
+    nv = figures_frame(&f, v, w, name->data, name->len, value,
+                       figures_colour(in_time, resolved));
 
     /* the card's counts, 1.234 style */
 
@@ -254,51 +280,21 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 int
 onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
 {
-    int                  y;
-    char                 label[64], num[6][24], date[16], lower[256];
-    size_t               lw, vw, nv;
-    unsigned             m, d;
+    size_t               nv;
+    figures_frame_t      f;
     onestop_html_var_t   v[20];
 
-    static const char    value[] = "không có";
     static const char    none[] = "—";
     static const char    name[] = "Mã cơ quan không có trong danh mục";
 
-    onestop_civil_from_days(w->today, &y, &m, &d);
+    nv = figures_frame(&f, v, w, name, sizeof(name) - 1, "không có",
+                       figures_colour(0, 0));
 
-    snprintf(label, sizeof(label), "đúng hạn %d", y);
-    lw = figures_text_width(label) + 10;
-    vw = figures_text_width(value) + 10;
-
-    snprintf(num[0], sizeof(num[0]), "%d", y);
-    snprintf(num[1], sizeof(num[1]), "%zu", lw + vw);
-    snprintf(num[2], sizeof(num[2]), "%zu", lw);
-    snprintf(num[3], sizeof(num[3]), "%zu", vw);
-    snprintf(num[4], sizeof(num[4]), "%zu", lw / 2);
-    snprintf(num[5], sizeof(num[5]), "%zu", lw + vw / 2);
-
-    nv = 0;
-    figures_var("name", name, sizeof(name) - 1, 0);
-    figures_var("year", num[0], strlen(num[0]), 1);
-    figures_var("value", value, sizeof(value) - 1, 0);
-    figures_var("label", label, strlen(label), 0);
-    figures_var("width", num[1], strlen(num[1]), 1);
-    figures_var("lw", num[2], strlen(num[2]), 1);
-    figures_var("vw", num[3], strlen(num[3]), 1);
-    figures_var("lx", num[4], strlen(num[4]), 1);
-    figures_var("vx", num[5], strlen(num[5]), 1);
-    figures_var("colour", figures_colour(0, 0), 7, 1);
-
-    /* the card's: no figures, the day and the portal as on any card */
-    snprintf(date, sizeof(date), "%02u/%02u/%d", d, m, y);
-    onestop_html_lower_first(lower, sizeof(lower),
-                             w->province != NULL ? w->province : "");
+    /* the card's: no figures */
     figures_var("received", none, sizeof(none) - 1, 1);
     figures_var("resolved", none, sizeof(none) - 1, 1);
     figures_var("in_time", none, sizeof(none) - 1, 1);
     figures_var("overdue", none, sizeof(none) - 1, 1);
-    figures_var("today", date, strlen(date), 1);
-    figures_var("province_lc", lower, strlen(lower), 0);
 
     onestop_html_fill(out, w->tpl, w->tpl_len, v, nv);
 
