@@ -83,7 +83,7 @@ onestop_sse_read(onestop_sse_t *s, onestop_store_t *st)
         return 0;
     }
 
-    s->out.len = 0;
+    onestop_buf_free(&s->out);             /* a failed buffer, too */
     snprintf(s->error, sizeof(s->error), "%s", res.message);
 
     return -1;

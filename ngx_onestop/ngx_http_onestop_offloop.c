@@ -212,7 +212,9 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
     /* the reader goes to the computation that waited longest; one the
      * pool refuses is told so (NGX_ABORT: its caller computes it) */
 
-    while (!ngx_queue_empty(&wk->waiting)) {
+    while (!ngx_queue_empty(&wk->waiting)
+           && !(wk->readers_busy & (1 << o->reader)))  /* a done() took it */
+    {
         q = ngx_queue_head(&wk->waiting);
         ngx_queue_remove(q);
         wk->nwaiting--;

@@ -744,7 +744,7 @@ ngx_http_onestop_redis_publish(ngx_http_onestop_publisher_t *pub)
 
 
 /* a pass over the agencies due, at most once per interval, off the
- * event loop; with no reader free, at the next tick */
+ * event loop; waiting for a reader, or with the queue full at the next */
 
 static void
 ngx_http_onestop_redis_figures_due(ngx_http_onestop_publisher_t *pub)
