@@ -434,6 +434,9 @@ extern const char *const  ngx_http_onestop_handler_names[];
  */
 typedef void (*ngx_http_onestop_offloop_pt)(void *data, onestop_store_t *st);
 typedef void (*ngx_http_onestop_offloop_done_pt)(void *data, ngx_int_t rc);
+/* whether a waiting computation is still wanted: done() gets NGX_DECLINED
+ * instead of running it when not */
+typedef ngx_uint_t (*ngx_http_onestop_offloop_wanted_pt)(void *data);
 
 /* a task for _offloop_post(), from pool; posted again once done() ran */
 ngx_thread_task_t *ngx_http_onestop_offloop_task(ngx_pool_t *pool);
@@ -444,6 +447,8 @@ ngx_thread_task_t *ngx_http_onestop_offloop_task(ngx_pool_t *pool);
 ngx_int_t ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     ngx_thread_task_t *task, ngx_http_onestop_offloop_pt compute,
     ngx_http_onestop_offloop_done_pt done, void *data, ngx_log_t *log);
+void ngx_http_onestop_offloop_wanted(ngx_thread_task_t *task,
+    ngx_http_onestop_offloop_wanted_pt wanted);
 /* the data of the computation under way on reader i whose done() is
  * `done`, or NULL: how callers share one computation; i from
  * NGX_HTTP_ONESTOP_READERS to READERS + WAITING - 1: those waiting */

@@ -62,6 +62,8 @@ static ngx_int_t ngx_http_onestop_answer_post(ngx_http_request_t *r,
     ngx_http_onestop_answer_t *a, ngx_str_t *key);
 static void ngx_http_onestop_answer_compute(void *data, onestop_store_t *st);
 static void ngx_http_onestop_answer_done(void *data, ngx_int_t rc);
+static ngx_uint_t ngx_http_onestop_answer_wanted(void *data);
+static void ngx_http_onestop_answer_gone(ngx_http_onestop_miss_t *m);
 static void ngx_http_onestop_answer_resume(ngx_http_request_t *r,
     ngx_http_onestop_answer_ctx_t *ctx);
 static ngx_int_t ngx_http_onestop_answer_fail(ngx_http_request_t *r,
@@ -387,9 +389,96 @@ ngx_http_onestop_answer_post(ngx_http_request_t *r,
         return rc == NGX_BUSY ? NGX_BUSY : NGX_DECLINED;
     }
 
+    ngx_http_onestop_offloop_wanted(task, ngx_http_onestop_answer_wanted);
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+/* whether a client is gone: a stream reset or a connection closed
+ * (HTTP/2 marks its stream's connection), or an end of file waiting on
+ * an HTTP/1 socket nobody reads while its request waits */
+
+static ngx_uint_t
+ngx_http_onestop_client_gone(ngx_http_request_t *r)
+{
+    u_char             b;
+    ssize_t            n;
+    ngx_err_t          err;
+    ngx_connection_t  *c = r->connection;
+
+    if (c->error) {
+        return 1;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream != NULL) {
+        return 0;
+    }
+#endif
+
+    n = recv(c->fd, &b, 1, MSG_PEEK);
+    err = ngx_socket_errno;
+
+    return n == 0 || (n == -1 && err != NGX_EAGAIN && err != NGX_EINTR);
+}
+
+
+/* a miss waiting for a reader is still wanted while one of its clients
+ * (its own request's, or a waiter's) is there */
+
+static ngx_uint_t
+ngx_http_onestop_answer_wanted(void *data)
+{
+    ngx_http_onestop_miss_t  *m = data;
+
+    ngx_queue_t                       *q;
+    ngx_http_onestop_answer_waiter_t  *w;
+
+    if (!ngx_http_onestop_client_gone(m->request)) {
+        return 1;
+    }
+
+    for (q = ngx_queue_head(&m->waiters);
+         q != ngx_queue_sentinel(&m->waiters);
+         q = ngx_queue_next(q))
+    {
+        w = ngx_queue_data(q, ngx_http_onestop_answer_waiter_t, queue);
+
+        if (!ngx_http_onestop_client_gone(w->request)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a waiting miss whose clients all left: each request ends as nginx ends
+ * one whose client closed (499), the miss's own last (m is in its pool) */
+
+static void
+ngx_http_onestop_answer_gone(ngx_http_onestop_miss_t *m)
+{
+    ngx_queue_t                       *q;
+    ngx_http_request_t                *r;
+    ngx_http_onestop_answer_waiter_t  *w;
+
+    ngx_http_onestop_offloop_unbuf(&m->a.q.out);
+
+    while (!ngx_queue_empty(&m->waiters)) {
+        q = ngx_queue_head(&m->waiters);
+        ngx_queue_remove(q);
+        w = ngx_queue_data(q, ngx_http_onestop_answer_waiter_t, queue);
+        r = w->request;
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        ngx_http_run_posted_requests(r->connection);
+    }
+
+    r = m->request;
+    ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+    ngx_http_run_posted_requests(r->connection);
 }
 
 
@@ -427,6 +516,11 @@ ngx_http_onestop_answer_done(void *data, ngx_int_t rc)
     ngx_http_request_t                *r, *wr;
     ngx_http_onestop_answer_ctx_t     *ctx, *wctx;
     ngx_http_onestop_answer_waiter_t  *w;
+
+    if (rc == NGX_DECLINED) {                   /* its clients left */
+        ngx_http_onestop_answer_gone(m);
+        return;
+    }
 
     r = m->request;
 

@@ -35,11 +35,13 @@ typedef struct {
     ngx_int_t                          rc;
     ngx_thread_task_t                 *task;
     ngx_queue_t                        queue;      /* wk->waiting */
+    ngx_http_onestop_offloop_wanted_pt wanted;     /* or NULL: always */
 } ngx_http_onestop_offloop_t;
 
 
 static ngx_int_t ngx_http_onestop_offloop_start(ngx_thread_task_t *task,
     ngx_uint_t i);
+static void ngx_http_onestop_offloop_evict(void);
 static void ngx_http_onestop_offloop_thread(void *data, ngx_log_t *log);
 static void ngx_http_onestop_offloop_back(ngx_event_t *ev);
 static void ngx_http_onestop_prewarm_thread(void *data, onestop_store_t *st);
@@ -72,6 +74,7 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     o->done = done;
     o->data = data;
     o->task = task;
+    o->wanted = NULL;
 
     task->handler = ngx_http_onestop_offloop_thread;
     task->event.handler = ngx_http_onestop_offloop_back;
@@ -85,6 +88,10 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     }
 
     if (i == NGX_HTTP_ONESTOP_READERS) {
+        if (wk->nwaiting == NGX_HTTP_ONESTOP_WAITING) {
+            ngx_http_onestop_offloop_evict();
+        }
+
         if (wk->nwaiting == NGX_HTTP_ONESTOP_WAITING) {
             return NGX_BUSY;
         }
@@ -105,6 +112,46 @@ ngx_http_onestop_offloop_post(ngx_http_onestop_main_conf_t *omcf,
     }
 
     return ngx_http_onestop_offloop_start(task, i);
+}
+
+
+/* what the caller of a post that waits tells: whether the computation is
+ * still wanted when its turn comes (its clients still there) */
+
+void
+ngx_http_onestop_offloop_wanted(ngx_thread_task_t *task,
+    ngx_http_onestop_offloop_wanted_pt wanted)
+{
+    ngx_http_onestop_offloop_t  *o = task->ctx;
+
+    o->wanted = wanted;
+}
+
+
+/* a full queue gives up the places of computations nobody wants any more
+ * (clients that left), each told NGX_DECLINED: a client cannot hold the
+ * queue by sending misses and closing */
+
+static void
+ngx_http_onestop_offloop_evict(void)
+{
+    ngx_queue_t                 *q, *next;
+    ngx_http_onestop_offloop_t  *o;
+    ngx_http_onestop_worker_t   *wk = ngx_http_onestop_worker;
+
+    for (q = ngx_queue_head(&wk->waiting);
+         q != ngx_queue_sentinel(&wk->waiting);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        o = ngx_queue_data(q, ngx_http_onestop_offloop_t, queue);
+
+        if (o->wanted != NULL && !o->wanted(o->data)) {
+            ngx_queue_remove(q);
+            wk->nwaiting--;
+            o->done(o->data, NGX_DECLINED);
+        }
+    }
 }
 
 
@@ -219,6 +266,11 @@ ngx_http_onestop_offloop_back(ngx_event_t *ev)
         ngx_queue_remove(q);
         wk->nwaiting--;
         next = ngx_queue_data(q, ngx_http_onestop_offloop_t, queue);
+
+        if (next->wanted != NULL && !next->wanted(next->data)) {
+            next->done(next->data, NGX_DECLINED);      /* its clients left */
+            continue;
+        }
 
         if (ngx_http_onestop_offloop_start(next->task, o->reader) == NGX_OK) {
             break;

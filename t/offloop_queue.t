@@ -8,7 +8,9 @@
 # answered at once, two misses more are answered 503 "unavailable" with
 # Retry-After, and the 68 that were taken are all answered, each the
 # engine's answer. Before, every miss past the readers was computed on the
-# loop, one after the other, with the lookups waiting behind them.
+# loop, one after the other, with the lookups waiting behind them.  And
+# clients that send misses and close at once do not hold the queue's
+# places: a full queue gives up those whose clients left.
 
 use v5.36;
 use utf8;
@@ -124,6 +126,30 @@ is($same, $TAKEN, 'each answer the engine\'s for its own period');
 # once the queue is through, the refused ones are answered
 my $r = $t->get("/api/v1/stats?$q[-1]");
 is($r->{status}, 200, 'a refused query, sent again, is answered');
+
+# clients that send misses and leave do not hold the queue: a full queue
+# gives up the places of those whose clients closed (they were kept until
+# their turn, every one computed, while a client still there was told
+# 503)
+my @gone;
+for my $i (0 .. $TAKEN - 1) {
+    my $q = $q[$i];
+    $q =~ s/group=agency/group=field/;
+    push @gone, send_req("/api/v1/stats?$q");
+    sleep 0.001;
+}
+sleep 0.2;
+close $_ for @gone;
+sleep 0.2;
+my $live_q = $q[$TAKEN];
+$live_q =~ s/group=agency/group=procedure/;
+my ($st, $live_body) = read_res(send_req("/api/v1/stats?$live_q"));
+is($st, 200, 'a client still there is answered: the queue gave up the '
+    . 'places of the clients that left');
+my %la = map { split /=/ } split /&/, $live_q;
+my (undef, $want) = $t->cli('stats', '--from', $la{from}, '--to', $la{to},
+    '--group', 'procedure');
+is($live_body, $want, '... the engine\'s answer');
 
 $t->check_log;
 done_testing();
