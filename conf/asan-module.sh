@@ -46,6 +46,9 @@ prove t/threads.t t/stats.t t/ingest.t t/evaluations.t t/widgets.t \
       t/production_conf.t t/follow_retry.t t/zone_stale.t \
       t/reload_grace.t t/calendar_live.t \
       t/feedback_periods.t t/feedback_dayoff.t t/keys.t t/scope.t \
+      t/offloop_queue.t t/sse_errors.t t/answer_errors.t \
+      t/http_semantics.t t/read_errors.t t/config_files.t \
+      t/apology_dates.t t/calendar_years.t \
       || status=1
 if ls "$log"/asan.* >/dev/null 2>&1; then
     echo "asan-module: reports in $log:"
