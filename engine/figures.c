@@ -278,17 +278,20 @@ onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 
 
 int
-onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out)
+onestop_widget_unknown(const onestop_widget_t *w, int busy,
+    onestop_buf_t *out)
 {
     size_t               nv;
+    const char          *name;
     figures_frame_t      f;
     onestop_html_var_t   v[20];
 
     static const char    none[] = "—";
-    static const char    name[] = "Mã cơ quan không có trong danh mục";
 
-    nv = figures_frame(&f, v, w, name, sizeof(name) - 1, "không có",
-                       figures_colour(0, 0));
+    name = busy ? "Hệ thống đang bận, vui lòng thử lại sau"
+                : "Mã cơ quan không có trong danh mục";
+    nv = figures_frame(&f, v, w, name, strlen(name),
+                       busy ? "tạm bận" : "không có", figures_colour(0, 0));
 
     /* the card's: no figures */
     figures_var("received", none, sizeof(none) - 1, 1);

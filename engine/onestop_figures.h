@@ -36,8 +36,10 @@ int onestop_widget(onestop_store_t *st, const onestop_widget_t *w,
 /* the badge or card of an agency not in the catalog (w->tpl the badge's or
  * the card's template, w->today set): a grey "không có" an embedding page
  * shows in place of the figures, where it would show a broken image or
- * the error object's text; 0 or -1 */
-int onestop_widget_unknown(const onestop_widget_t *w, onestop_buf_t *out);
+ * the error object's text; `busy`: a grey "tạm bận" of a worker that has
+ * as many answers to compute as it keeps (a 503); 0 or -1 */
+int onestop_widget_unknown(const onestop_widget_t *w, int busy,
+    onestop_buf_t *out);
 
 /* Vietnamese formats: 1.234.567 and 98,5 % ("—" when den is 0) */
 void onestop_format_integer(onestop_buf_t *b, int64_t v);

@@ -502,7 +502,7 @@ ngx_int_t ngx_http_onestop_widget_handler(ngx_http_request_t *r);
 /* answer.c: an unknown agency's badge or card, a 404 still an image or a
  * card that may be framed */
 ngx_int_t ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
-    const onestop_widget_t *w, onestop_day_t today);
+    const onestop_widget_t *w, onestop_day_t today, ngx_int_t why);
 ngx_int_t ngx_http_onestop_dashboard_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_page_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onestop_error_object_handler(ngx_http_request_t *r);

@@ -607,7 +607,15 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
      * error object's text */
 
     if (rc == NGX_HTTP_NOT_FOUND && a->q.kind == ONESTOP_ANSWER_WIDGET) {
-        return ngx_http_onestop_widget_unknown(r, &a->q.widget, a->q.today);
+        return ngx_http_onestop_widget_unknown(r, &a->q.widget, a->q.today,
+                                               NGX_HTTP_NOT_FOUND);
+    }
+
+    /* a widget too busy to be computed: an image or a card still */
+
+    if (rc == NGX_BUSY && a->q.kind == ONESTOP_ANSWER_WIDGET) {
+        return ngx_http_onestop_widget_unknown(r, &a->q.widget, a->q.today,
+                                               NGX_BUSY);
     }
 
     /* public data: a browser application may read the errors too */
@@ -643,11 +651,13 @@ ngx_http_onestop_answer_fail(ngx_http_request_t *r, ngx_int_t rc,
 /* the badge or card of an agency the catalog does not hold: a 404 that is
  * still an SVG image or a card that may be framed (a grey "không có"), not
  * the error object, which an <img> of the embedding page would show as a
- * broken image and its <iframe> as raw text */
+ * broken image and its <iframe> as raw text; NGX_BUSY: the same, a 503
+ * "tạm bận" with Retry-After, when the worker has as many answers to
+ * compute as it keeps */
 
 ngx_int_t
 ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
-    const onestop_widget_t *w, onestop_day_t today)
+    const onestop_widget_t *w, onestop_day_t today, ngx_int_t why)
 {
     ngx_int_t         rc;
     ngx_str_t        *tpl;
@@ -667,7 +677,10 @@ ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
         || ngx_http_onestop_add_header(r, "Cache-Control",
                                        (u_char *) "no-store", 8) != NGX_OK
         || (!w->badge && ngx_http_onestop_frame_policy(r) != NGX_OK)
-        || onestop_widget_unknown(&u, &b) != 0)
+        || (why == NGX_BUSY
+            && ngx_http_onestop_retry_after(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                            "unavailable") != NGX_OK)
+        || onestop_widget_unknown(&u, why == NGX_BUSY, &b) != 0)
     {
         onestop_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -675,7 +688,9 @@ ngx_http_onestop_widget_unknown(ngx_http_request_t *r,
 
     ngx_http_discard_request_body(r);
 
-    rc = ngx_http_onestop_send_buf(r, NGX_HTTP_NOT_FOUND,
+    rc = ngx_http_onestop_send_buf(r, why == NGX_BUSY
+                                      ? NGX_HTTP_SERVICE_UNAVAILABLE
+                                      : NGX_HTTP_NOT_FOUND,
                                    w->badge ? &ngx_http_onestop_svg_type
                                             : &ngx_http_onestop_framed_type,
                                    &b);

@@ -99,7 +99,8 @@ ngx_http_onestop_widget_handler(ngx_http_request_t *r)
             a.q.widget.badge = (id.data[id.len - 4] == '.');
             a.q.widget.province = (char *) a.omcf->province.data;
             return ngx_http_onestop_widget_unknown(r, &a.q.widget,
-                                                   a.q.today);
+                                                   a.q.today,
+                                                   NGX_HTTP_NOT_FOUND);
         }
 
         /* public data: its errors carry CORS, as an unknown agency's */

@@ -17,6 +17,7 @@ use utf8;
 
 use lib 't/lib';
 
+use Encode ();
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
@@ -36,7 +37,8 @@ my $t = Onestop::Test->new(today => '2024-06-15', workers => 1);
 my ($rc, $out, $err) = $t->cli('demo', '2000');
 is($rc, 0, 'a demo store of 2,000 dossiers') or diag($err);
 
-$t->write_standard_conf(serve => [qw(stats lookup)], zone => '8m', keys => 0,
+$t->write_standard_conf(serve => [qw(stats lookup widget)], zone => '8m',
+    keys => 0,
     main => "env ONESTOP_TEST_SLOW_MISS_MS=$SLOW;");
 ok($t->start, 'nginx starts') or BAIL_OUT('nginx did not start');
 
@@ -86,6 +88,10 @@ for my $q (@q) {
     sleep 0.001;                        # in this order at the worker
 }
 
+# a badge asked while the queue is full: an image still (an <img> of an
+# agency's site shows it), a 503 with Retry-After, not the error object
+my $badge = send_req('/widget/province.svg');
+
 # the event loop is free while they wait
 sleep 0.1;
 my @looked;
@@ -97,6 +103,15 @@ my $mid = time - $t0;
 is_deeply(\@looked, [200, 200, 200], 'lookups answered while 70 misses wait');
 cmp_ok($mid, '<', ($TAKEN / 4) * $SLOW / 1000,
     '... before the queue was through (not behind the misses)');
+
+{
+    my ($bst, $bbody, $bhead) = read_res($badge);
+    is($bst, 503, 'a badge while the queue is full: 503');
+    like($bhead, qr{^Content-Type: image/svg\+xml}mi, '... an SVG image');
+    like($bhead, qr/^Retry-After: \d+\r?$/mi, '... with Retry-After');
+    like(Encode::decode('UTF-8', $bbody), qr{^<svg\b.*tạm bận}s,
+        '... saying "tạm bận"');
+}
 
 my @got = map { [read_res($_)] } @socks;
 my @status = map { $_->[0] } @got;
