@@ -158,11 +158,11 @@ onestop_feed_password_read(onestop_feed_conf_t *c, char *buf, size_t cap,
         goto failed;
     }
 
-    if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-        snprintf(err, errlen, "password_file \"%s\" is open to its group "
-                 "or others (mode %04o): run \"chmod 0600 %s\" (nginx "
-                 "reads it as root)", path,
-                 (unsigned) (sb.st_mode & 07777), path);
+    if (onestop_secret_private("password_file", path,
+                               (unsigned) sb.st_mode,
+                               " (nginx reads it as root)", err, errlen)
+        != 0)
+    {
         goto failed;
     }
 

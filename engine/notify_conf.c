@@ -274,10 +274,10 @@ secret_mode(const char *name, const char *file)
         return why;
     }
 
-    if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-        snprintf(why, sizeof(why), "%s \"%s\" is open to its group or "
-                 "others (mode %04o): run \"chmod 0600 %s\"", name, file,
-                 (unsigned) (sb.st_mode & 07777), file);
+    if (onestop_secret_private(name, file, (unsigned) sb.st_mode, "", why,
+                               sizeof(why))
+        != 0)
+    {
         return why;
     }
 

@@ -122,4 +122,15 @@ uint64_t onestop_digest64(const void *p, size_t len);
 /* the lower case of a Vietnamese letter, other code points as they are */
 uint32_t onestop_lower_cp(uint32_t c);
 
+/*
+ * A secret's file (a key, a password, a token) is its owner's alone: 0
+ * when `mode` (st_mode) gives its group and others nothing; else -1 with
+ * err naming the file (`what` "path"), its mode and the chmod that mends
+ * it, then `tail` (a remark, or "").  The QR key file, nginx's Redis
+ * password_file= and the notifier's secrets say it alike.
+ */
+int onestop_secret_private(const char *what, const char *path,
+    unsigned mode, const char *tail, char *err, size_t errlen);
+
+
 #endif /* ONESTOP_UTIL_H */

@@ -663,12 +663,11 @@ onestop_qr_keys_load(const char *path, onestop_qr_key_t *keys, size_t max,
     /* the secret that mints full-name links: as the Redis password file,
      * refused when anyone but its owner may read or change it */
 
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    if (onestop_secret_private("QR key file", path, (unsigned) st.st_mode,
+                               " (nginx reads it as root)", err, errlen)
+        != 0)
+    {
         fclose(f);
-        snprintf(err, errlen, "QR key file \"%s\" is open to its group or "
-                 "others (mode %04o): run \"chmod 0600 %s\" (nginx reads it "
-                 "as root)", path, (unsigned) (st.st_mode & 07777),
-                 path);
         return -1;
     }
 

@@ -171,6 +171,21 @@ onestop_buf_printf(onestop_buf_t *b, const char *fmt, ...)
 }
 
 
+int
+onestop_secret_private(const char *what, const char *path, unsigned mode,
+    const char *tail, char *err, size_t errlen)
+{
+    if ((mode & 077) == 0) {
+        return 0;
+    }
+
+    snprintf(err, errlen, "%s \"%s\" is open to its group or others (mode "
+             "%04o): run \"chmod 0600 %s\"%s", what, path, mode & 07777,
+             path, tail);
+    return -1;
+}
+
+
 void
 onestop_buf_free(onestop_buf_t *b)
 {
